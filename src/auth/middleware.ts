@@ -1,0 +1,19 @@
+/** Route guards: requireAuth (any active user) and requireAdmin. Listed in each route's `middleware`. */
+import { createMiddleware } from "hono/factory";
+import { ForbiddenError, UnauthenticatedError } from "../errors.ts";
+import type { AppEnv } from "../http/context.ts";
+
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("authorization");
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  if (!match) throw new UnauthenticatedError("A bearer access token is required");
+  c.set("user", await c.get("services").auth.authenticate(match[1]!));
+  await next();
+});
+
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  await requireAuth(c, async () => {
+    if (c.get("user").role !== "admin") throw new ForbiddenError("This action requires an administrator");
+    await next();
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Opens the database named by the config: the embedded PGlite (on disk or in memory) or PostgreSQL through
+ * postgres.js. Both are driven through the same Drizzle pg-core API, so the rest of the code never knows.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import type { Config } from "../config.ts";
+import { loadPgliteAssets } from "./pglite-assets.ts";
+import * as schema from "./schema.ts";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type RawClient = { kind: "pglite"; client: PGlite } | { kind: "postgres"; sql: postgres.Sql };
+
+export interface Database {
+  db: Db;
+  raw: RawClient;
+  /** "pglite" or "postgresql": what the Sentry database context reports; never the URL. */
+  scheme: "pglite" | "postgresql";
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** PostgreSQL only: schema to use as search_path (tests isolate each run in its own schema). */
+  searchPath?: string;
+  /** Max pool size for postgres.js. */
+  maxConnections?: number;
+  /** PGlite start-up limit; PGlite can spin forever on a broken asset instead of failing. */
+  startupTimeoutMs?: number;
+}
+
+export async function connectDatabase(
+  database: Config["database"],
+  options: ConnectOptions = {},
+): Promise<Database> {
+  if (database.kind === "postgres") return connectPostgres(database.url, options);
+  return connectPglite(database.dataDir, options.startupTimeoutMs ?? 120_000);
+}
+
+function connectPostgres(url: string, options: ConnectOptions): Database {
+  const sql = postgres(url, {
+    max: options.maxConnections ?? 10,
+    onnotice: () => {},
+    ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
+  });
+  const db = drizzlePostgres({ client: sql, schema }) as unknown as Db;
+  return {
+    db,
+    raw: { kind: "postgres", sql },
+    scheme: "postgresql",
+    ping: async () => {
+      await sql`select 1`;
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+async function connectPglite(dataDir: string | null, startupTimeoutMs: number): Promise<Database> {
+  const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
+  try {
+    const assets = await loadPgliteAssets();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const client = await Promise.race([
+      PGlite.create(dataDir ?? "memory://", { ...assets }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`The embedded database did not start within ${startupTimeoutMs / 1000}s`)),
+          startupTimeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const db = drizzlePglite({ client, schema }) as unknown as Db;
+    let closed = false;
+    return {
+      db,
+      raw: { kind: "pglite", client },
+      scheme: "pglite",
+      ping: async () => {
+        await client.query("select 1");
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+/**
+ * One PGlite data directory must be opened by one process at a time. A lock file holding our pid guards it;
+ * a lock left by a process that no longer exists (kill -9) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = join(dirname(dataDir), `${dataDir.split("/").pop()}.lock`);
+  mkdirSync(dirname(lockPath), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(lockPath, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by another Proximity process (pid ${pid}). Stop it first.`,
+        );
+      }
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the embedded database directory ${dataDir}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The SQL migrations, embedded so the compiled binary carries them. drizzle-kit writes them into drizzle/;
+ * add each new file here (tests/db/migrations.test.ts fails when the journal and this list disagree).
+ */
+import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
+import m0000 from "../../drizzle/0000_foundation.sql" with { type: "text" };
+
+export interface Migration {
+  tag: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [{ tag: "0000_foundation", sql: m0000 }];
+
+export const journalTags: string[] = journal.entries.map((e) => e.tag);

@@ -1,0 +1,20 @@
+/** The Hono environment shared by every router: services reach handlers through the context. */
+import type { Services } from "../services.ts";
+
+export interface AuthUser {
+  id: string;
+  username: string;
+  email: string | null;
+  role: "admin" | "user";
+}
+
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    requestId: string;
+    /** Set by requireAuth once the JWT is verified and the user is known to be active. */
+    user: AuthUser;
+    /** Client address (socket peer, or X-Forwarded-For when TRUST_PROXY is on). */
+    clientIp: string;
+  };
+}

@@ -1,0 +1,95 @@
+/** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { ValidationError } from "../errors.ts";
+import type { AppEnv } from "./context.ts";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum([
+        "VALIDATION_FAILED",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "CONFLICT",
+        "RATE_LIMITED",
+        "PROXMOX_ERROR",
+        "PROXMOX_UNAVAILABLE",
+        "INTERNAL",
+      ]),
+      message: z.string(),
+      request_id: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
+
+const ERROR_DESCRIPTIONS = {
+  401: "Missing, invalid or expired credentials",
+  403: "Authenticated but not allowed (admin only)",
+  404: "Not found (or not yours)",
+  409: "Conflicts with the current state",
+  422: "Validation failed; details name each field",
+  429: "Too many attempts; see retry-after",
+  502: "Proxmox answered with an error",
+  503: "Proxmox unreachable",
+} as const;
+
+type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
+
+export function errorResponses(...codes: ErrorStatusCode[]) {
+  const out: Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }> =
+    {};
+  for (const code of [...codes, 500 as const]) {
+    out[code] = {
+      description: code === 500 ? "Internal error" : ERROR_DESCRIPTIONS[code],
+      content: { "application/json": { schema: ErrorSchema } },
+    };
+  }
+  return out;
+}
+
+export const bearerSecurity = [{ bearer: [] as string[] }];
+
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, content: { "application/json": { schema } }, ...(description ? { description } : {}) };
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** Turns zod issues into the API's `details` list. */
+export function zodDetails(error: z.ZodError, prefix?: string) {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || (prefix ?? "body"),
+    message: issue.message,
+  }));
+}
+
+/** A router whose request validation failures become VALIDATION_FAILED with per-field details. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const target = (result as { target?: string }).target;
+        const prefix = target === "json" ? undefined : target === "param" ? "path" : target;
+        throw new ValidationError("The request is invalid", zodDetails(result.error, prefix));
+      }
+    },
+  });
+}
+
+export const PaginationQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
+  per_page: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),
+});
+
+export function listSchema<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({ items: z.array(item), total: z.number().int(), page: z.number().int(), per_page: z.number().int() })
+    .openapi(name);
+}
+
+export const UuidParam = (name: string) =>
+  z.string().uuid(`${name} must be a UUID`).openapi({ param: { name, in: "path" }, format: "uuid" });

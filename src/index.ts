@@ -1,0 +1,51 @@
+/**
+ * Entry point: `proximity [--version]`. Reads the config, starts everything, and shuts down cleanly on
+ * SIGTERM/SIGINT (the embedded database must be closed, or its directory is left unclean).
+ */
+import pkg from "../package.json" with { type: "json" };
+import { ConfigError, loadConfig } from "./config.ts";
+import { flushObservability } from "./observability/shutdown.ts";
+import { startProximity } from "./server.ts";
+
+if (process.argv.includes("--version") || process.argv.includes("-v")) {
+  console.log(`proximity ${process.env.APP_VERSION || pkg.version}`);
+  process.exit(0);
+}
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const running = await startProximity(config);
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    console.log(`${signal} received, shutting down`);
+    const force = setTimeout(() => {
+      console.error("Shutdown took longer than 15 s; exiting anyway");
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    try {
+      await running.stop();
+      await flushObservability();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error(`Proximity failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

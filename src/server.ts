@@ -1,0 +1,61 @@
+/**
+ * Boot sequence: database → migrations → services → HTTP server; and the reverse on stop. Kept apart from
+ * index.ts so tests can run a real server in-process.
+ */
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { deriveKeys, loadOrCreateSecret } from "./crypto/keys.ts";
+import { connectDatabase, type Database } from "./db/connect.ts";
+import { migrate } from "./db/migrate.ts";
+import { buildServices, type Services } from "./services.ts";
+
+export interface RunningProximity {
+  url: string;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Use an already open database (tests share one per process). */
+  database?: Database;
+  log?: (line: string) => void;
+}
+
+export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const started = performance.now();
+  const database = options.database ?? (await connectDatabase(config.database));
+  try {
+    const { applied } = await migrate(database.db);
+    if (applied.length) log(`Applied migrations: ${applied.join(", ")}`);
+    const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
+    const services = buildServices(config, database, keys);
+    const app = createApp(services);
+    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+    const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
+    const where =
+      database.raw.kind === "pglite"
+        ? config.database.kind === "pglite" && config.database.dataDir
+          ? `embedded PostgreSQL (PGlite) in ${config.database.dataDir}`
+          : "in-memory PGlite"
+        : "PostgreSQL";
+    log(
+      `Proximity ${config.version} listening on ${url} (${where}; ready in ${Math.round(performance.now() - started)} ms)`,
+    );
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      services,
+      stop: () => {
+        stopping ??= (async () => {
+          await server.stop();
+          if (!options.database) await database.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    if (!options.database) await database.close().catch(() => {});
+    throw err;
+  }
+}

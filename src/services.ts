@@ -1,0 +1,40 @@
+/**
+ * The service container: built once at start (or per test) and handed to createApp. Routes reach services
+ * through `c.get("services")`; services get their collaborators here, never by importing singletons.
+ */
+import { AuditService } from "./audit/audit.service.ts";
+import { AuthService } from "./auth/auth.service.ts";
+import { PasswordHasher } from "./auth/passwords.ts";
+import type { Config } from "./config.ts";
+import type { Keys } from "./crypto/keys.ts";
+import type { Database } from "./db/connect.ts";
+import { SettingsService } from "./settings/settings.service.ts";
+import { UsersService } from "./users/users.service.ts";
+
+export interface WorkerHandle {
+  alive(): boolean;
+}
+
+export interface Services {
+  config: Config;
+  database: Database;
+  keys: Keys;
+  audit: AuditService;
+  settings: SettingsService;
+  users: UsersService;
+  auth: AuthService;
+  /** The job worker, once started; /ready reports it. */
+  worker: WorkerHandle | undefined;
+  /** True when the built-in simulated cluster is in use. */
+  demoMode: boolean;
+}
+
+export function buildServices(config: Config, database: Database, keys: Keys): Services {
+  const db = database.db;
+  const hasher = new PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB);
+  const audit = new AuditService(db);
+  const settings = new SettingsService(db, audit);
+  const users = new UsersService(db, hasher, audit, settings);
+  const auth = new AuthService(db, keys, hasher, users, audit);
+  return { config, database, keys, audit, settings, users, auth, worker: undefined, demoMode: false };
+}

@@ -1,0 +1,30 @@
+/** Request/response schemas shared by the auth and users routes. */
+import { z } from "@hono/zod-openapi";
+
+export const UsernameSchema = z
+  .string()
+  .min(3, "must be 3 to 32 characters")
+  .max(32, "must be 3 to 32 characters")
+  .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits, _ . and -")
+  .transform((v) => v.toLowerCase())
+  .openapi({ example: "alice", description: "3–32 of [a-z0-9_.-]; case-insensitive" });
+
+export const PasswordSchema = z
+  .string()
+  .min(10, "must be at least 10 characters")
+  .max(1024, "must be at most 1024 characters")
+  .openapi({ example: "correct-horse-battery", format: "password" });
+
+export const EmailSchema = z.email("must be an email address").max(254).nullable().optional();
+
+export const UserSchema = z
+  .object({
+    id: z.string().uuid(),
+    username: z.string(),
+    email: z.string().nullable(),
+    role: z.enum(["admin", "user"]),
+    disabled: z.boolean(),
+    created_at: z.string().datetime(),
+    last_login_at: z.string().datetime().nullable(),
+  })
+  .openapi("User");
