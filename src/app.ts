@@ -42,7 +42,9 @@ export function createApp(services: Services): App {
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
       },
-      strictTransportSecurity: config.PUBLIC_URL.startsWith("https:") ? "max-age=31536000; includeSubDomains" : false,
+      strictTransportSecurity: config.PUBLIC_URL.startsWith("https:")
+        ? "max-age=31536000; includeSubDomains"
+        : false,
     }),
   );
   app.use(

@@ -33,7 +33,10 @@ const url = (what: string) =>
     emptyToUndefined,
     z
       .string()
-      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), `must be an ${what} http(s) URL`)
+      .refine(
+        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+        `must be an ${what} http(s) URL`,
+      )
       .optional(),
   );
 
@@ -88,14 +91,22 @@ const schema = z.object({
     emptyToUndefined,
     z
       .string()
-      .refine((v) => URL.canParse(v) && new URL(v).username !== "", "must be a Sentry DSN such as https://key@host/1")
+      .refine(
+        (v) => URL.canParse(v) && new URL(v).username !== "",
+        "must be a Sentry DSN such as https://key@host/1",
+      )
       .optional(),
   ),
   SENTRY_ENVIRONMENT: optionalString,
   SENTRY_RELEASE: optionalString,
   SENTRY_MAX_BREADCRUMBS: z.preprocess(
     emptyToUndefined,
-    z.coerce.number().int().min(0, "must be between 0 and 100").max(100, "must be between 0 and 100").default(50),
+    z.coerce
+      .number()
+      .int()
+      .min(0, "must be between 0 and 100")
+      .max(100, "must be between 0 and 100")
+      .default(50),
   ),
   SENTRY_TRACES_SAMPLE_RATE: z.preprocess(
     emptyToUndefined,
@@ -117,10 +128,15 @@ const schema = z.object({
       .refine((list) => list.every((o) => URL.canParse(o)), "must be a comma-separated list of origins"),
   ),
   TRUST_PROXY: bool(false),
-  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+  METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
-    z.enum(["debug", "info", "warn", "error"], { error: "must be debug, info, warn or error" }).default("info"),
+    z
+      .enum(["debug", "info", "warn", "error"], { error: "must be debug, info, warn or error" })
+      .default("info"),
   ),
   /** argon2id memory cost in KiB; lower only for tests or very small machines. */
   PASSWORD_HASH_MEMORY_KIB: z.preprocess(
@@ -148,7 +164,8 @@ function formatConfigError(error: z.ZodError, env: Record<string, string | undef
   const issue = error.issues[0]!;
   const key = String(issue.path[0] ?? "config");
   const got = env[key];
-  const shown = key.includes("SECRET") || key.includes("PASSWORD") || key.includes("DSN") ? "" : ` (got "${got}")`;
+  const shown =
+    key.includes("SECRET") || key.includes("PASSWORD") || key.includes("DSN") ? "" : ` (got "${got}")`;
   return `Invalid configuration: ${key} ${issue.message}${got === undefined ? "" : shown}`;
 }
 

@@ -98,7 +98,9 @@ export class ConflictError extends AppError {
 
 export class RateLimitedError extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
-    super("RATE_LIMITED", message, { headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+    super("RATE_LIMITED", message, {
+      headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
   }
 }
 
@@ -118,7 +120,11 @@ export interface AppServiceContext {
 export class AppServiceError extends AppError {
   readonly context: AppServiceContext;
 
-  constructor(message: string, context: AppServiceContext, options: AppErrorOptions & { code?: ErrorCode } = {}) {
+  constructor(
+    message: string,
+    context: AppServiceContext,
+    options: AppErrorOptions & { code?: ErrorCode } = {},
+  ) {
     super(options.code ?? "INTERNAL", message, options);
     this.context = context;
   }

@@ -1,7 +1,7 @@
 /** /api/v1/audit: the audit trail, for administrators. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../auth/middleware.ts";
-import { bearerSecurity, createRouter, errorResponses, jsonResponse, listSchema, PaginationQuery } from "../http/openapi.ts";
+import { adminOnly } from "../auth/middleware.ts";
+import { createRouter, errorResponses, jsonResponse, listSchema, PaginationQuery } from "../http/openapi.ts";
 
 const AuditEntrySchema = z
   .object({
@@ -31,8 +31,7 @@ const list = createRoute({
   path: "/audit",
   tags: ["audit"],
   summary: "Search the audit trail (newest first)",
-  security: bearerSecurity,
-  middleware: [requireAdmin] as const,
+  ...adminOnly,
   request: { query: AuditQuery },
   responses: {
     200: jsonResponse(listSchema(AuditEntrySchema, "AuditList"), "Entries"),

@@ -2,10 +2,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/context.ts";
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "../http/openapi.ts";
-import { toPublicUser } from "../users/users.service.ts";
+import { createRouter, errorResponses, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../users/users.schemas.ts";
-import { requireAuth } from "./middleware.ts";
+import { toPublicUser } from "../users/users.service.ts";
+import { authed } from "./middleware.ts";
 
 const RegisterBody = z
   .object({ username: UsernameSchema, password: PasswordSchema, email: EmailSchema })
@@ -27,7 +27,10 @@ const TokenResponse = z
   })
   .openapi("TokenResponse");
 
-const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512) }).strict().openapi("RefreshRequest");
+const RefreshBody = z
+  .object({ refresh_token: z.string().min(1).max(512) })
+  .strict()
+  .openapi("RefreshRequest");
 
 const ChangePasswordBody = z
   .object({
@@ -77,8 +80,7 @@ const logout = createRoute({
   path: "/auth/logout",
   tags: ["auth"],
   summary: "End the session of a refresh token",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { body: jsonBody(RefreshBody) },
   responses: { 204: { description: "Signed out" }, ...errorResponses(401, 422) },
 });
@@ -88,8 +90,7 @@ const me = createRoute({
   path: "/auth/me",
   tags: ["auth"],
   summary: "The signed-in user",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...authed,
   responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user"), ...errorResponses(401) },
 });
 
@@ -98,8 +99,7 @@ const changePassword = createRoute({
   path: "/auth/change-password",
   tags: ["auth"],
   summary: "Change your password; every other session ends",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...authed,
   request: { body: jsonBody(ChangePasswordBody) },
   responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422) },
 });
@@ -137,7 +137,13 @@ export function authRoutes() {
       const body = c.req.valid("json");
       await c
         .get("services")
-        .auth.changePassword(c.get("user"), body.current_password, body.new_password, body.refresh_token, client(c));
+        .auth.changePassword(
+          c.get("user"),
+          body.current_password,
+          body.new_password,
+          body.refresh_token,
+          client(c),
+        );
       return c.body(null, 204);
     });
 }

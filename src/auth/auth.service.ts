@@ -70,7 +70,8 @@ export class AuthService {
       throw new RateLimitedError("Too many failed login attempts; try again later", wait);
     }
     const user = await this.users.findByUsername(name);
-    const ok = user ? await this.hasher.verify(password, user.passwordHash) : (await this.hasher.burn(password), false);
+    // Unknown users still cost one hash verification, so timing does not reveal which names exist.
+    const ok = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.burn(password);
     if (!user || !ok || user.disabled) {
       this.limiter.fail(keys);
       await this.audit.record({
@@ -100,7 +101,11 @@ export class AuthService {
     const hash = hashToken(token);
     const result = await this.db.transaction(async (tx) => {
       const db = tx as unknown as Db;
-      const [row] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).for("update");
+      const [row] = await db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hash))
+        .for("update");
       if (!row) return { error: "unknown" as const };
       if (row.revokedAt) {
         if (row.revokedReason === "rotated") {
@@ -197,7 +202,9 @@ export class AuthService {
       const [keep] = await this.db
         .select()
         .from(refreshTokens)
-        .where(and(eq(refreshTokens.tokenHash, hashToken(keepRefreshToken)), eq(refreshTokens.userId, user.id)));
+        .where(
+          and(eq(refreshTokens.tokenHash, hashToken(keepRefreshToken)), eq(refreshTokens.userId, user.id)),
+        );
       keepFamily = keep?.familyId;
     }
     await this.db.transaction(async (tx) => {
@@ -232,7 +239,12 @@ export class AuthService {
     return { id: user.id, username: user.username, email: user.email, role: user.role };
   }
 
-  private async issue(db: Db, user: User, familyId: string, client: ClientInfo): Promise<TokenPair & { id: string }> {
+  private async issue(
+    db: Db,
+    user: User,
+    familyId: string,
+    client: ClientInfo,
+  ): Promise<TokenPair & { id: string }> {
     const refresh = newRefreshToken();
     const [row] = await db
       .insert(refreshTokens)
@@ -245,7 +257,11 @@ export class AuthService {
         userAgent: client.userAgent?.slice(0, 256) ?? null,
       })
       .returning({ id: refreshTokens.id });
-    const access = await signAccessToken(this.keys.jwt, { sub: user.id, username: user.username, role: user.role });
+    const access = await signAccessToken(this.keys.jwt, {
+      sub: user.id,
+      username: user.username,
+      role: user.role,
+    });
     return {
       id: row!.id,
       access_token: access,

@@ -17,3 +17,14 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   });
 });
+
+/**
+ * Spread into createRoute(): the guard, its OpenAPI security, and (for admin routes) an `x-proximity-role`
+ * marker so the generated document — and the shared security test harness — know who may call what.
+ */
+export const authed = { security: [{ bearer: [] as string[] }], middleware: [requireAuth] };
+export const adminOnly = {
+  security: [{ bearer: [] as string[] }],
+  middleware: [requireAdmin],
+  "x-proximity-role": "admin" as const,
+};

@@ -13,8 +13,10 @@ export class PasswordHasher {
     return Bun.password.verify(password, hash).catch(() => false);
   }
 
-  async burn(password: string): Promise<void> {
+  /** Verifies against a throw-away hash; always false. */
+  async burn(password: string): Promise<false> {
     this.dummy ??= this.hash(crypto.randomUUID());
     await this.verify(password, await this.dummy);
+    return false;
   }
 }

@@ -40,7 +40,8 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ["sub", "jti", "exp", "iat"],
     });
-    if (typeof payload.sub !== "string" || typeof payload.username !== "string") throw new Error("bad claims");
+    if (typeof payload.sub !== "string" || typeof payload.username !== "string")
+      throw new Error("bad claims");
     if (payload.role !== "admin" && payload.role !== "user") throw new Error("bad role");
     return { sub: payload.sub, username: payload.username, role: payload.role, jti: String(payload.jti) };
   } catch (err) {

@@ -66,7 +66,12 @@ export const catalogEnvSchema = z.strictObject({
 });
 
 export const catalogEntryObjectSchema = z.strictObject({
-  id: z.string().regex(CATALOG_ID_PATTERN, "must be 2–40 characters of a-z, 0-9 and '-', not starting or ending with '-'"),
+  id: z
+    .string()
+    .regex(
+      CATALOG_ID_PATTERN,
+      "must be 2–40 characters of a-z, 0-9 and '-', not starting or ending with '-'",
+    ),
   name: z.string().min(1).max(80),
   version: z.string().min(1).max(60),
   description: z.string().min(1).max(1000),
@@ -163,12 +168,15 @@ function parsePublished(item: unknown): PublishedPort | string {
     const published = Number(item.published);
     const protocol = item.protocol ?? "tcp";
     if (protocol !== "tcp" && protocol !== "udp") return `unsupported protocol ${String(protocol)}`;
-    if (!Number.isInteger(target) || !Number.isInteger(published)) return "long-syntax ports need target and published";
+    if (!Number.isInteger(target) || !Number.isInteger(published))
+      return "long-syntax ports need target and published";
     if (target !== published) return `published port ${published} must equal the container port ${target}`;
     return { port: target, protocol };
   }
   if (typeof item !== "string") return "a port must be a string";
-  const m = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/i.exec(item);
+  const m = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/i.exec(
+    item,
+  );
   if (!m) return `port "${item}" must look like HOST:CONTAINER[/tcp|udp] (no ranges)`;
   const host = Number(m[1]);
   const container = Number(m[2]);
@@ -188,7 +196,8 @@ function volumeProblem(item: unknown, namedVolumes: Set<string>): string | undef
   } else if (isRecord(item)) {
     type = typeof item.type === "string" ? item.type : undefined;
     source = typeof item.source === "string" ? item.source : undefined;
-    if (type !== "bind" && type !== "volume" && type !== "tmpfs") return `unsupported volume type ${String(type)}`;
+    if (type !== "bind" && type !== "volume" && type !== "tmpfs")
+      return `unsupported volume type ${String(type)}`;
     if (type === "tmpfs" || source === undefined) return undefined;
   } else {
     return "a volume must be a string or a mapping";
@@ -271,7 +280,8 @@ function checkCompose(entry: EntryShape, issues: Issue[]): void {
   }
   if (!hostNetwork) {
     for (const key of declared) {
-      if (!published.has(key)) issues.push({ path: ["ports"], message: `port ${key} is not published by any service` });
+      if (!published.has(key))
+        issues.push({ path: ["ports"], message: `port ${key} is not published by any service` });
     }
   }
 
@@ -294,7 +304,8 @@ function checkCompose(entry: EntryShape, issues: Issue[]): void {
     if (!envNames.has(v)) at(`uses \${${v}}, which is not declared in env`);
   }
   entry.env.forEach((e, i) => {
-    if (!used.has(e.name)) issues.push({ path: ["env", i, "name"], message: `${e.name} is not used by the compose file` });
+    if (!used.has(e.name))
+      issues.push({ path: ["env", i, "name"], message: `${e.name} is not used by the compose file` });
   });
 }
 
@@ -308,7 +319,8 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
   const portNames = new Set<string>();
   const portKeys = new Set<string>();
   entry.ports.forEach((p, i) => {
-    if (portNames.has(p.name)) issues.push({ path: ["ports", i, "name"], message: `duplicate port name ${p.name}` });
+    if (portNames.has(p.name))
+      issues.push({ path: ["ports", i, "name"], message: `duplicate port name ${p.name}` });
     const key = `${p.container}/${p.protocol}`;
     if (portKeys.has(key)) issues.push({ path: ["ports", i], message: `duplicate port ${key}` });
     portNames.add(p.name);
@@ -334,7 +346,8 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
       issues.push({ path: ["env", i, "default"], message: "must be a single line" });
     }
   });
-  if (new Set(entry.tags).size !== entry.tags.length) issues.push({ path: ["tags"], message: "duplicate tags" });
+  if (new Set(entry.tags).size !== entry.tags.length)
+    issues.push({ path: ["tags"], message: "duplicate tags" });
   checkCompose(entry, issues);
 }
 

@@ -125,7 +125,9 @@ export class CatalogService {
   private buildIndex(byId: Map<string, LoadedEntry>): Index {
     const sorted = [...byId.values()]
       .map((l) => l.entry)
-      .sort((a, b) => a.name.localeCompare(b.name, "en", { sensitivity: "base" }) || a.id.localeCompare(b.id));
+      .sort(
+        (a, b) => a.name.localeCompare(b.name, "en", { sensitivity: "base" }) || a.id.localeCompare(b.id),
+      );
     for (const e of sorted) this.haystacks.set(e, searchText(e));
     return { byId, sorted };
   }

@@ -29,9 +29,16 @@ export function loadOrCreateSecret(dataDir: string, configured: string | undefin
 }
 
 async function hkdf(secret: string, info: string): Promise<Uint8Array<ArrayBuffer>> {
-  const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, ["deriveBits"]);
+  const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, [
+    "deriveBits",
+  ]);
   const bits = await crypto.subtle.deriveBits(
-    { name: "HKDF", hash: "SHA-256", salt: new TextEncoder().encode("proximity"), info: new TextEncoder().encode(info) },
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new TextEncoder().encode("proximity"),
+      info: new TextEncoder().encode(info),
+    },
     base,
     256,
   );
@@ -39,7 +46,10 @@ async function hkdf(secret: string, info: string): Promise<Uint8Array<ArrayBuffe
 }
 
 export async function deriveKeys(secret: string): Promise<Keys> {
-  const [jwt, aes] = await Promise.all([hkdf(secret, "proximity/jwt/v1"), hkdf(secret, "proximity/secrets/v1")]);
+  const [jwt, aes] = await Promise.all([
+    hkdf(secret, "proximity/jwt/v1"),
+    hkdf(secret, "proximity/secrets/v1"),
+  ]);
   const key = await crypto.subtle.importKey("raw", aes, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
   return { jwt, secrets: { version: 1, key } };
 }

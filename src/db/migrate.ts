@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "./connect.ts";
-import { type Migration, migrations as embedded } from "./migrations.ts";
+import { migrations as embedded, type Migration } from "./migrations.ts";
 
 /** Arbitrary constant key for pg_advisory_xact_lock: "prox" + "migr". */
 const MIGRATION_LOCK_KEY = 0x70726f78_6d696772n;
@@ -24,14 +24,17 @@ export async function migrate(db: Db, migrations: Migration[] = embedded): Promi
         hash text not null,
         applied_at timestamptz not null default now()
       )`);
-    const rows = await tx.execute<{ tag: string; hash: string }>(sql`select tag, hash from proximity_migrations`);
+    const rows = await tx.execute<{ tag: string; hash: string }>(
+      sql`select tag, hash from proximity_migrations`,
+    );
     const done = new Map(rowsOf<{ tag: string; hash: string }>(rows).map((r) => [r.tag, r.hash]));
     const applied: string[] = [];
     for (const m of migrations) {
       const hash = new Bun.CryptoHasher("sha256").update(m.sql).digest("hex");
       const seen = done.get(m.tag);
       if (seen !== undefined) {
-        if (seen !== hash) throw new Error(`Migration ${m.tag} was changed after it was applied (hash mismatch)`);
+        if (seen !== hash)
+          throw new Error(`Migration ${m.tag} was changed after it was applied (hash mismatch)`);
         continue;
       }
       for (const statement of m.sql.split("--> statement-breakpoint")) {

@@ -2,8 +2,9 @@
  * The SQL migrations, embedded so the compiled binary carries them. drizzle-kit writes them into drizzle/;
  * add each new file here (tests/db/migrations.test.ts fails when the journal and this list disagree).
  */
-import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
+
 import m0000 from "../../drizzle/0000_foundation.sql" with { type: "text" };
+import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 
 export interface Migration {
   tag: string;

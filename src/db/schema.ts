@@ -26,7 +26,9 @@ export const users = pgTable(
     username: text("username").notNull(),
     email: text("email"),
     passwordHash: text("password_hash").notNull(),
-    role: text("role", { enum: ["admin", "user"] }).notNull().default("user"),
+    role: text("role", { enum: ["admin", "user"] })
+      .notNull()
+      .default("user"),
     disabled: boolean("disabled").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -38,8 +38,10 @@ const ERROR_DESCRIPTIONS = {
 type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
 
 export function errorResponses(...codes: ErrorStatusCode[]) {
-  const out: Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }> =
-    {};
+  const out: Record<
+    number,
+    { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }
+  > = {};
   for (const code of [...codes, 500 as const]) {
     out[code] = {
       description: code === 500 ? "Internal error" : ERROR_DESCRIPTIONS[code],
@@ -49,10 +51,13 @@ export function errorResponses(...codes: ErrorStatusCode[]) {
   return out;
 }
 
-export const bearerSecurity = [{ bearer: [] as string[] }];
 
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
-  return { required: true, content: { "application/json": { schema } }, ...(description ? { description } : {}) };
+  return {
+    required: true,
+    content: { "application/json": { schema } },
+    ...(description ? { description } : {}),
+  };
 }
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
@@ -87,9 +92,17 @@ export const PaginationQuery = z.object({
 
 export function listSchema<T extends z.ZodType>(item: T, name: string) {
   return z
-    .object({ items: z.array(item), total: z.number().int(), page: z.number().int(), per_page: z.number().int() })
+    .object({
+      items: z.array(item),
+      total: z.number().int(),
+      page: z.number().int(),
+      per_page: z.number().int(),
+    })
     .openapi(name);
 }
 
 export const UuidParam = (name: string) =>
-  z.string().uuid(`${name} must be a UUID`).openapi({ param: { name, in: "path" }, format: "uuid" });
+  z
+    .string()
+    .uuid(`${name} must be a UUID`)
+    .openapi({ param: { name, in: "path" }, format: "uuid" });

@@ -1,7 +1,7 @@
 /** /api/v1/settings: any user reads (deploy forms need the defaults); administrators write. */
 import { createRoute } from "@hono/zod-openapi";
-import { requireAdmin, requireAuth } from "../auth/middleware.ts";
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "../http/openapi.ts";
+import { adminOnly, authed } from "../auth/middleware.ts";
+import { createRouter, errorResponses, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { SettingsSchema, SettingsUpdateSchema } from "./settings.schema.ts";
 
 const get = createRoute({
@@ -9,8 +9,7 @@ const get = createRoute({
   path: "/settings",
   tags: ["settings"],
   summary: "Instance settings",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...authed,
   responses: { 200: jsonResponse(SettingsSchema, "Settings"), ...errorResponses(401) },
 });
 
@@ -19,8 +18,7 @@ const put = createRoute({
   path: "/settings",
   tags: ["settings"],
   summary: "Change settings (sections given replace stored values field by field)",
-  security: bearerSecurity,
-  middleware: [requireAdmin] as const,
+  ...adminOnly,
   request: { body: jsonBody(SettingsUpdateSchema) },
   responses: { 200: jsonResponse(SettingsSchema, "The new settings"), ...errorResponses(401, 403, 422) },
 });
@@ -29,7 +27,9 @@ export function settingsRoutes() {
   return createRouter()
     .openapi(get, async (c) => c.json(await c.get("services").settings.get(), 200))
     .openapi(put, async (c) => {
-      const next = await c.get("services").settings.update(c.req.valid("json"), c.get("user"), c.get("clientIp"));
+      const next = await c
+        .get("services")
+        .settings.update(c.req.valid("json"), c.get("user"), c.get("clientIp"));
       return c.json(next, 200);
     });
 }

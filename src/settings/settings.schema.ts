@@ -24,10 +24,16 @@ export const SettingsSchema = z
           .regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, "must be a Linux bridge name such as vmbr0")
           .default("vmbr0"),
         vlan: z.number().int().min(1).max(4094).nullable().default(null),
-        dns_servers: z.array(z.union([z.ipv4(), z.ipv6()])).max(3).default([]),
+        dns_servers: z
+          .array(z.union([z.ipv4(), z.ipv6()]))
+          .max(3)
+          .default([]),
         search_domain: z
           .string()
-          .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, "must be a domain name")
+          .regex(
+            /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+            "must be a domain name",
+          )
           .nullable()
           .default(null),
       })

@@ -20,7 +20,11 @@ export class SettingsService {
     return parsed.success ? parsed.data : DEFAULT_SETTINGS;
   }
 
-  async update(patch: SettingsUpdate, actor: { id: string; username: string }, ip: string): Promise<Settings> {
+  async update(
+    patch: SettingsUpdate,
+    actor: { id: string; username: string },
+    ip: string,
+  ): Promise<Settings> {
     return this.db.transaction(async (tx) => {
       const db = tx as unknown as Db;
       const current = await this.get(db);
@@ -33,9 +37,18 @@ export class SettingsService {
       await db
         .insert(settings)
         .values({ key: KEY, value: next, updatedBy: actor.id })
-        .onConflictDoUpdate({ target: settings.key, set: { value: next, updatedBy: actor.id, updatedAt: new Date() } });
+        .onConflictDoUpdate({
+          target: settings.key,
+          set: { value: next, updatedBy: actor.id, updatedAt: new Date() },
+        });
       await this.audit.record(
-        { actor, action: "settings.update", target: { type: "settings", id: KEY }, ip, details: { changed: Object.keys(patch) } },
+        {
+          actor,
+          action: "settings.update",
+          target: { type: "settings", id: KEY },
+          ip,
+          details: { changed: Object.keys(patch) },
+        },
         db,
       );
       return next;

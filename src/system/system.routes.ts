@@ -1,8 +1,8 @@
 /** Liveness, readiness and instance information. /health and /ready are outside /api/v1 and need no token. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAuth } from "../auth/middleware.ts";
+import { authed } from "../auth/middleware.ts";
 import { migrationsApplied } from "../db/migrate.ts";
-import { bearerSecurity, createRouter, errorResponses, jsonResponse } from "../http/openapi.ts";
+import { createRouter, errorResponses, jsonResponse } from "../http/openapi.ts";
 
 const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
 const ReadySchema = z
@@ -43,8 +43,7 @@ const info = createRoute({
   path: "/api/v1/system/info",
   tags: ["system"],
   summary: "Version and runtime facts",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...authed,
   responses: { 200: jsonResponse(InfoSchema, "Info"), ...errorResponses(401) },
 });
 
@@ -63,7 +62,10 @@ export function systemRoutes() {
       const workerAlive = worker ? worker.alive() : true;
       const ok = db && migrations && workerAlive;
       return c.json(
-        { status: ok ? ("ready" as const) : ("not_ready" as const), checks: { database: db, migrations, worker: workerAlive } },
+        {
+          status: ok ? ("ready" as const) : ("not_ready" as const),
+          checks: { database: db, migrations, worker: workerAlive },
+        },
         ok ? 200 : 503,
       );
     })

@@ -1,8 +1,7 @@
 /** /api/v1/users: administrator user management. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../auth/middleware.ts";
+import { adminOnly } from "../auth/middleware.ts";
 import {
-  bearerSecurity,
   createRouter,
   errorResponses,
   jsonBody,
@@ -29,14 +28,16 @@ const UpdateUserBody = z
     role: z.enum(["admin", "user"]).optional(),
     disabled: z.boolean().optional(),
     email: EmailSchema,
-    password: PasswordSchema.optional().openapi({ description: "Reset the password; ends the user's sessions" }),
+    password: PasswordSchema.optional().openapi({
+      description: "Reset the password; ends the user's sessions",
+    }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change")
   .openapi("UpdateUserRequest");
 
 const UserParams = z.object({ user_id: UuidParam("user_id") });
-const admin = { security: bearerSecurity, middleware: [requireAdmin], tags: ["users"] };
+const admin = { ...adminOnly, tags: ["users"] };
 
 const list = createRoute({
   ...admin,
@@ -44,7 +45,10 @@ const list = createRoute({
   path: "/users",
   summary: "List users",
   request: { query: PaginationQuery },
-  responses: { 200: jsonResponse(listSchema(UserSchema, "UserList"), "Users"), ...errorResponses(401, 403, 422) },
+  responses: {
+    200: jsonResponse(listSchema(UserSchema, "UserList"), "Users"),
+    ...errorResponses(401, 403, 422),
+  },
 });
 
 const create = createRoute({
@@ -65,7 +69,10 @@ const get = createRoute({
   path: "/users/{user_id}",
   summary: "Get a user",
   request: { params: UserParams },
-  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user"), ...errorResponses(401, 403, 404, 422) },
+  responses: {
+    200: jsonResponse(z.object({ user: UserSchema }), "The user"),
+    ...errorResponses(401, 403, 404, 422),
+  },
 });
 
 const update = createRoute({
@@ -97,7 +104,9 @@ export function usersRoutes() {
       return c.json({ items: items.map(toPublicUser), total, page, per_page }, 200);
     })
     .openapi(create, async (c) => {
-      const user = await c.get("services").users.create(c.req.valid("json"), c.get("user"), c.get("clientIp"));
+      const user = await c
+        .get("services")
+        .users.create(c.req.valid("json"), c.get("user"), c.get("clientIp"));
       return c.json({ user: toPublicUser(user) }, 201);
     })
     .openapi(get, async (c) => {

@@ -67,7 +67,10 @@ export class UsersService {
   /**
    * Self-registration: the very first user becomes admin; after that the `registration` setting decides.
    */
-  async register(input: { username: string; password: string; email?: string | null }, ip: string): Promise<User> {
+  async register(
+    input: { username: string; password: string; email?: string | null },
+    ip: string,
+  ): Promise<User> {
     assertPasswordAllowed(input.username, input.password);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.db.transaction(async (tx) => {
@@ -105,7 +108,13 @@ export class UsersService {
       const db = tx as unknown as Db;
       const created = await this.insert(db, { ...input, passwordHash });
       await this.audit.record(
-        { actor, action: "user.create", target: { type: "user", id: created.id }, ip, details: { role: created.role } },
+        {
+          actor,
+          action: "user.create",
+          target: { type: "user", id: created.id },
+          ip,
+          details: { role: created.role },
+        },
         db,
       );
       return created;
@@ -114,7 +123,12 @@ export class UsersService {
 
   private async insert(
     db: Db,
-    input: { username: string; passwordHash: string; email?: string | null | undefined; role: "admin" | "user" },
+    input: {
+      username: string;
+      passwordHash: string;
+      email?: string | null | undefined;
+      role: "admin" | "user";
+    },
   ): Promise<User> {
     try {
       const [created] = await db
@@ -128,7 +142,8 @@ export class UsersService {
         .returning();
       return created!;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`The username "${input.username.toLowerCase()}" is taken`);
+      if (isUniqueViolation(err))
+        throw new ConflictError(`The username "${input.username.toLowerCase()}" is taken`);
       throw err;
     }
   }
@@ -193,7 +208,8 @@ export class UsersService {
         .where(eq(users.id, id))
         .returning();
       // A disabled user or a reset password ends every session of that user.
-      if (patch.disabled === true || passwordHash !== undefined) await this.revokeAllSessions(db, id, "admin");
+      if (patch.disabled === true || passwordHash !== undefined)
+        await this.revokeAllSessions(db, id, "admin");
       await this.audit.record(
         {
           actor,
@@ -219,10 +235,17 @@ export class UsersService {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
       if (!current) throw new NotFoundError("User");
-      if (current.role === "admin" && !current.disabled) await this.assertAnotherActiveAdmin(db, id, "remove");
+      if (current.role === "admin" && !current.disabled)
+        await this.assertAnotherActiveAdmin(db, id, "remove");
       await db.delete(users).where(eq(users.id, id));
       await this.audit.record(
-        { actor, action: "user.delete", target: { type: "user", id }, ip, details: { username: current.username } },
+        {
+          actor,
+          action: "user.delete",
+          target: { type: "user", id },
+          ip,
+          details: { username: current.username },
+        },
         db,
       );
     });

@@ -1,0 +1,102 @@
+/**
+ * Builds the real app over the shared test database, plus small helpers for the common steps
+ * (register, login, authorised requests). Tests call the app in-process with app.request().
+ */
+import { createApp } from "../../src/app.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { deriveKeys } from "../../src/crypto/keys.ts";
+import { buildServices, type Services } from "../../src/services.ts";
+import { getTestDatabase, resetDatabase, testDatabaseUrl } from "./db.ts";
+
+export const TEST_SECRET = "test-secret-key-0123456789abcdef0123456789abcdef";
+export const PASSWORD = "correct-horse-battery";
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATA_DIR: "/tmp/proximity-test-data",
+    PROXIMITY_SECRET_KEY: TEST_SECRET,
+    PASSWORD_HASH_MEMORY_KIB: "4096",
+    PROXIMITY_SIMULATOR: "off",
+    ...(testDatabaseUrl ? { DATABASE_URL: testDatabaseUrl } : { DATABASE_URL: "memory://" }),
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  services: Services;
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+}
+
+/** A fresh app over an emptied database. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  await resetDatabase();
+  const database = await getTestDatabase();
+  const config = testConfig(env);
+  const services = buildServices(config, database, await deriveKeys(TEST_SECRET));
+  const app = createApp(services);
+  return {
+    app,
+    services,
+    request: (path, init = {}) => {
+      const { token, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token) headers.set("authorization", `Bearer ${token}`);
+      if (json !== undefined) headers.set("content-type", "application/json");
+      return app.request(path, {
+        ...rest,
+        headers,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      });
+    },
+  };
+}
+
+export interface Session {
+  id: string;
+  username: string;
+  token: string;
+  refreshToken: string;
+}
+
+export async function login(t: TestApp, username: string, password = PASSWORD): Promise<Session> {
+  const res = await t.request("/api/v1/auth/login", { method: "POST", json: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { access_token: string; refresh_token: string; user: { id: string } };
+  return { id: body.user.id, username, token: body.access_token, refreshToken: body.refresh_token };
+}
+
+/** The first registered user is the admin. */
+export async function setupAdmin(t: TestApp, username = "admin"): Promise<Session> {
+  const res = await t.request("/api/v1/auth/register", {
+    method: "POST",
+    json: { username, password: PASSWORD },
+  });
+  if (res.status !== 201) throw new Error(`register ${username} failed: ${res.status} ${await res.text()}`);
+  return login(t, username);
+}
+
+/** A regular user created by the admin. */
+export async function createUser(
+  t: TestApp,
+  admin: Session,
+  username: string,
+  role = "user",
+): Promise<Session> {
+  const res = await t.request("/api/v1/users", {
+    method: "POST",
+    token: admin.token,
+    json: { username, password: PASSWORD, role },
+  });
+  if (res.status !== 201) throw new Error(`create ${username} failed: ${res.status} ${await res.text()}`);
+  return login(t, username);
+}
+
+export async function errorOf(
+  res: Response,
+): Promise<{ code: string; message: string; details?: { field: string; message: string }[] }> {
+  const body = (await res.json()) as {
+    error: { code: string; message: string; details?: { field: string; message: string }[] };
+  };
+  return body.error;
+}
