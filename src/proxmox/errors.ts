@@ -126,7 +126,12 @@ export function isProxmoxError(err: unknown): err is ProxmoxError {
 
 function describe(message: string, init: ProxmoxErrorInit): string {
   const where = [init.method, init.path].filter(Boolean).join(" ");
-  const text = message.trim() || "no message";
+  const fields = init.errors
+    ? ` (${Object.entries(init.errors)
+        .map(([k, v]) => `${k}: ${v.trim()}`)
+        .join("; ")})`
+    : "";
+  const text = (message.trim() || "no message") + fields;
   const prefix = `Proxmox ${init.host}${init.node ? ` (node ${init.node})` : ""}`;
   switch (init.kind) {
     case "unreachable":
