@@ -126,10 +126,16 @@ function checkValue(name: string, value: string, schema: Schema): string[] {
       if (value !== "0" && value !== "1") fail("type check ('boolean') failed");
       return out;
     case "integer":
-      if (!/^-?\d+$/.test(value)) return (fail("type check ('integer') failed"), out);
+      if (!/^-?\d+$/.test(value)) {
+        fail("type check ('integer') failed");
+        return out;
+      }
       break;
     case "number":
-      if (!/^-?\d+(\.\d+)?$/.test(value)) return (fail("type check ('number') failed"), out);
+      if (!/^-?\d+(\.\d+)?$/.test(value)) {
+        fail("type check ('number') failed");
+        return out;
+      }
       break;
   }
   if (schema.type === "integer" || schema.type === "number") {
@@ -158,12 +164,15 @@ function perlRegex(pattern: string): RegExp {
 function checkPropertyString(name: string, value: string, format: Record<string, Schema>): string[] {
   const out: string[] = [];
   const defaultKey = Object.entries(format).find(([, s]) => s.default_key)?.[0] ?? "volume";
-  value.split(",").forEach((part, i) => {
+  for (const [i, part] of value.split(",").entries()) {
     const eq = part.indexOf("=");
     let key: string;
     let val: string;
     if (eq < 0) {
-      if (i !== 0 || !format[defaultKey]) return void out.push(`${name}: '${part}' has no key`);
+      if (i !== 0 || !format[defaultKey]) {
+        out.push(`${name}: '${part}' has no key`);
+        continue;
+      }
       key = defaultKey;
       val = part;
     } else {
@@ -171,9 +180,12 @@ function checkPropertyString(name: string, value: string, format: Record<string,
       val = part.slice(eq + 1);
     }
     const sub = format[key];
-    if (!sub) return void out.push(`${name}: unknown key '${key}' in property string`);
+    if (!sub) {
+      out.push(`${name}: unknown key '${key}' in property string`);
+      continue;
+    }
     out.push(...checkValue(`${name}.${key}`, val, sub));
-  });
+  }
   for (const [key, sub] of Object.entries(format)) {
     if (sub.optional || sub.default_key) continue;
     if (
