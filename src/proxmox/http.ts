@@ -86,9 +86,11 @@ export class PveHttp {
       } catch (err) {
         if (!(err instanceof ProxmoxError)) throw err;
         // A 401 on a ticket session means the ticket expired or was revoked: log in again, once.
+        // (Not when the login itself was refused: PVE delays every 401 by 3 s, and it would fail again.)
         if (
           err.kind === "auth" &&
           err.pveStatus === 401 &&
+          err.path !== "/access/ticket" &&
           !reauthenticated &&
           !spec.anonymous &&
           this.options.auth.kind === "ticket"
