@@ -78,7 +78,8 @@ describe("PctExecutor", () => {
 
   test("hostile values travel as file content, never as part of the command line", async () => {
     const { ex, events } = await executor();
-    const hostile = `PASSWORD='a"b'$(touch /tmp/pwned)\`id\`\nSECOND=line; rm -rf / && echo \\$HOME ${"${X}"}\n`;
+    const hostile =
+      `PASSWORD='a"b'$(touch /tmp/pwned)\`id\`\nSECOND=line; rm -rf / && echo \\$HOME $` + "{X}\n";
     const write = await ex.pctExec("pve1", 102, ["tee", "/opt/app/.env"], { stdin: hostile });
     expect(write.exitCode).toBe(0);
     expect(pve1.files.get("102:/opt/app/.env")!.toString("utf8")).toBe(hostile);
