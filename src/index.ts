@@ -2,6 +2,9 @@
  * Entry point: `proximity [--version]`. Reads the config, starts everything, and shuts down cleanly on
  * SIGTERM/SIGINT (the embedded database must be closed, or its directory is left unclean).
  */
+// First: Sentry must be initialised before anything else loads (bunfig preloads it too; in the compiled
+// binary there is no bunfig, and a module is evaluated once either way).
+import "./instrument.ts";
 import pkg from "../package.json" with { type: "json" };
 import { ConfigError, loadConfig } from "./config.ts";
 import { flushObservability } from "./observability/shutdown.ts";

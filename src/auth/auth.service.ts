@@ -71,7 +71,9 @@ export class AuthService {
     }
     const user = await this.users.findByUsername(name);
     // Unknown users still cost one hash verification, so timing does not reveal which names exist.
-    const ok = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.burn(password);
+    const ok = user
+      ? await this.hasher.verify(password, user.passwordHash)
+      : await this.hasher.burn(password);
     if (!user || !ok || user.disabled) {
       this.limiter.fail(keys);
       await this.audit.record({

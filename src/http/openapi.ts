@@ -51,7 +51,6 @@ export function errorResponses(...codes: ErrorStatusCode[]) {
   return out;
 }
 
-
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return {
     required: true,

@@ -38,7 +38,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   return {
     app,
     services,
-    request: (path, init = {}) => {
+    request: async (path, init = {}) => {
       const { token, json, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token) headers.set("authorization", `Bearer ${token}`);

@@ -1,0 +1,22 @@
+/**
+ * `bun run build` → dist/proximity: one self-contained executable (bun build --compile) carrying the code,
+ * the SQL migrations, the catalog and PGlite's WASM and data files.
+ */
+import { rmSync } from "node:fs";
+
+rmSync("dist", { recursive: true, force: true });
+const started = performance.now();
+const result = await Bun.build({
+  entrypoints: ["src/index.ts"],
+  compile: { outfile: "dist/proximity" },
+  minify: { syntax: true, whitespace: true, identifiers: false },
+  sourcemap: "inline",
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+const size = Bun.file("dist/proximity").size;
+console.log(
+  `Built dist/proximity (${(size / 1024 / 1024).toFixed(1)} MiB) in ${Math.round(performance.now() - started)} ms`,
+);
