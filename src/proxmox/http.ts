@@ -114,8 +114,11 @@ export class PveHttp {
   }
 
   private async once<T>(spec: CallSpec, opts: CallOptions, attempt: number): Promise<Envelope<T>> {
-    const started = performance.now();
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { accept: "application/json" };
+    // A failed login is reported (and thrown) by the login call itself; this request was never sent.
+    if (!spec.anonymous) await this.authenticate(headers, spec.method, opts);
+    const started = performance.now();
     const report = (status: number, extra: Partial<ProxmoxCallInfo>) =>
       this.report({
         method: spec.method,
@@ -129,8 +132,6 @@ export class PveHttp {
 
     let response: Response;
     try {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (!spec.anonymous) await this.authenticate(headers, spec.method, opts);
       const query = spec.method === "GET" || spec.method === "DELETE";
       const encoded = encodeParams(spec.params ?? {}).toString();
       let url = `${this.base}${spec.path}`;
