@@ -144,13 +144,12 @@ describe("ticket auth", () => {
   });
 
   test("a refused login is an auth error without retries", async () => {
-    const { rec, client } = await setup(
+    const { rec, client, calls } = await setup(
       (r) => (isLogin(r) ? new Response(null, { status: 401 }) : undefined),
-      {
-        auth: ticketAuth,
-      },
+      { auth: ticketAuth },
     );
     const err = await caught(client.listNodes());
+    expect(calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(["POST /access/ticket 401"]);
     expect(err.kind).toBe("auth");
     expect(err.code).toBe("PROXMOX_ERROR");
     expect(err.path).toBe("/access/ticket");

