@@ -9,6 +9,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/audit.routes.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
 import { NotFoundError } from "./errors.ts";
+import { hostsRoutes } from "./hosts/hosts.routes.ts";
 import { clientIp } from "./http/client-ip.ts";
 import type { AppEnv } from "./http/context.ts";
 import { handleError } from "./http/error-handler.ts";
@@ -64,7 +65,8 @@ export function createApp(services: Services): App {
     .route("/", authRoutes())
     .route("/", usersRoutes())
     .route("/", settingsRoutes())
-    .route("/", auditRoutes());
+    .route("/", auditRoutes())
+    .route("/", hostsRoutes());
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -8,6 +8,7 @@ import { PasswordHasher } from "./auth/passwords.ts";
 import type { Config } from "./config.ts";
 import type { Keys } from "./crypto/keys.ts";
 import type { Database } from "./db/connect.ts";
+import { HostsService, type HostsServiceOptions } from "./hosts/hosts.service.ts";
 import { SettingsService } from "./settings/settings.service.ts";
 import { UsersService } from "./users/users.service.ts";
 
@@ -23,18 +24,29 @@ export interface Services {
   settings: SettingsService;
   users: UsersService;
   auth: AuthService;
+  hosts: HostsService;
   /** The job worker, once started; /ready reports it. */
   worker: WorkerHandle | undefined;
   /** True when the built-in simulated cluster is in use. */
   demoMode: boolean;
 }
 
-export function buildServices(config: Config, database: Database, keys: Keys): Services {
+export interface BuildOptions {
+  hosts?: HostsServiceOptions;
+}
+
+export function buildServices(
+  config: Config,
+  database: Database,
+  keys: Keys,
+  options: BuildOptions = {},
+): Services {
   const db = database.db;
   const hasher = new PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB);
   const audit = new AuditService(db);
   const settings = new SettingsService(db, audit);
   const users = new UsersService(db, hasher, audit, settings);
   const auth = new AuthService(db, keys, hasher, users, audit);
-  return { config, database, keys, audit, settings, users, auth, worker: undefined, demoMode: false };
+  const hosts = new HostsService(db, keys, audit, options.hosts);
+  return { config, database, keys, audit, settings, users, auth, hosts, worker: undefined, demoMode: false };
 }

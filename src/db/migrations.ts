@@ -4,6 +4,7 @@
  */
 
 import m0000 from "../../drizzle/0000_foundation.sql" with { type: "text" };
+import m0001 from "../../drizzle/0001_hosts.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 
 export interface Migration {
@@ -11,6 +12,9 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [{ tag: "0000_foundation", sql: m0000 }];
+export const migrations: Migration[] = [
+  { tag: "0000_foundation", sql: m0000 },
+  { tag: "0001_hosts", sql: m0001 },
+];
 
 export const journalTags: string[] = journal.entries.map((e) => e.tag);

@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -16,6 +17,8 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+/** Byte counts exceed 2^31; JavaScript numbers hold them exactly up to 2^53. */
+const bigintNumber = (name: string) => bigint(name, { mode: "number" });
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
 export const users = pgTable(
@@ -135,3 +138,89 @@ export type NewUser = typeof users.$inferInsert;
 export type RefreshToken = typeof refreshTokens.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type Job = typeof jobs.$inferSelect;
+
+/**
+ * Proxmox clusters Proximity manages. Secrets (token secret, password, SSH password/key) are AES-256-GCM
+ * ciphertexts ("v<key version>:iv:data", see crypto/secrets.ts) and never leave the hosts service.
+ */
+export const proxmoxHosts = pgTable(
+  "proxmox_hosts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    apiUrl: text("api_url").notNull(),
+    authKind: text("auth_kind", { enum: ["token", "ticket"] }).notNull(),
+    tokenId: text("token_id"),
+    tokenSecretEnc: text("token_secret_enc"),
+    username: text("username"),
+    passwordEnc: text("password_enc"),
+    verifyTls: boolean("verify_tls").notNull().default(true),
+    fingerprint: text("fingerprint"),
+    sshHost: text("ssh_host"),
+    sshPort: integer("ssh_port").notNull().default(22),
+    sshUsername: text("ssh_username").notNull().default("root"),
+    sshPasswordEnc: text("ssh_password_enc"),
+    sshPrivateKeyEnc: text("ssh_private_key_enc"),
+    isDefault: boolean("is_default").notNull().default(false),
+    /** The built-in simulated cluster of demo mode (re-registered with fresh credentials at each start). */
+    isSimulator: boolean("is_simulator").notNull().default(false),
+    status: text("status", { enum: ["unknown", "online", "error"] })
+      .notNull()
+      .default("unknown"),
+    lastError: text("last_error"),
+    pveVersion: text("pve_version"),
+    lastSyncedAt: timestamp("last_synced_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("proxmox_hosts_name_idx").on(sql`lower(${t.name})`)],
+);
+
+/** Nodes of each host with their last synced live stats (placement reads these). */
+export const proxmoxNodes = pgTable(
+  "proxmox_nodes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => proxmoxHosts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    status: text("status").notNull(),
+    ip: text("ip"),
+    cpu: jsonb("cpu").$type<number>(),
+    maxCpu: integer("max_cpu"),
+    mem: bigintNumber("mem"),
+    maxMem: bigintNumber("max_mem"),
+    uptime: integer("uptime"),
+    /** Per storage: { [storage]: { type, content, total, used, avail, active } }. */
+    storage: jsonb("storage").$type<Record<string, NodeStorageStats>>().notNull().default({}),
+    syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("proxmox_nodes_host_name_idx").on(t.hostId, t.name)],
+);
+
+export interface NodeStorageStats {
+  type: string;
+  content: string;
+  total: number;
+  used: number;
+  avail: number;
+  active: boolean;
+}
+
+/** SSH host keys pinned on first use, per host and node address. */
+export const sshHostKeys = pgTable(
+  "ssh_host_keys",
+  {
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => proxmoxHosts.id, { onDelete: "cascade" }),
+    address: text("address").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("ssh_host_keys_host_address_idx").on(t.hostId, t.address)],
+);
+
+export type ProxmoxHost = typeof proxmoxHosts.$inferSelect;
+export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
