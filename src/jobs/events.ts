@@ -1,0 +1,104 @@
+/**
+ * Fan-out of job and app events to every SSE client of every instance. On PostgreSQL: LISTEN/NOTIFY, so two
+ * Proximity instances sharing one database both see everything. On PGlite (one process by construction):
+ * an in-process emitter.
+ */
+import { EventEmitter } from "node:events";
+import type { Database } from "../db/connect.ts";
+
+export type ProximityEvent =
+  | {
+      type: "job.status";
+      job_id: string;
+      app_id: string | null;
+      kind: string;
+      status: string;
+      error?: string | null;
+    }
+  | {
+      type: "job.progress";
+      job_id: string;
+      app_id: string | null;
+      kind: string;
+      step: string;
+      step_index: number;
+      total_steps: number;
+    }
+  | {
+      type: "job.log";
+      job_id: string;
+      app_id: string | null;
+      level: "info" | "warn" | "error";
+      message: string;
+    }
+  | { type: "app.status"; app_id: string; status: string; reason?: string | null };
+
+export interface EventBus {
+  publish(event: ProximityEvent): Promise<void>;
+  subscribe(listener: (event: ProximityEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = "proximity_events";
+/** NOTIFY payloads are limited to 8000 bytes; log lines are cut well below that. */
+const MAX_MESSAGE = 2000;
+
+function clip(event: ProximityEvent): ProximityEvent {
+  return event.type === "job.log" && event.message.length > MAX_MESSAGE
+    ? { ...event, message: `${event.message.slice(0, MAX_MESSAGE)}…` }
+    : event;
+}
+
+class LocalEventBus implements EventBus {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(event: ProximityEvent): Promise<void> {
+    this.emitter.emit("event", clip(event));
+  }
+
+  subscribe(listener: (event: ProximityEvent) => void): () => void {
+    this.emitter.on("event", listener);
+    return () => this.emitter.off("event", listener);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+class PostgresEventBus implements EventBus {
+  private readonly local = new LocalEventBus();
+  private listening: Promise<{ unlisten(): Promise<void> }> | undefined;
+
+  constructor(private readonly sql: Extract<Database["raw"], { kind: "postgres" }>["sql"]) {}
+
+  async publish(event: ProximityEvent): Promise<void> {
+    await this.sql`select pg_notify(${CHANNEL}, ${JSON.stringify(clip(event))})`;
+  }
+
+  subscribe(listener: (event: ProximityEvent) => void): () => void {
+    this.listening ??= this.sql.listen(CHANNEL, (payload) => {
+      try {
+        void this.local.publish(JSON.parse(payload) as ProximityEvent);
+      } catch {
+        // A malformed payload from some other writer on the channel: ignore it.
+      }
+    });
+    return this.local.subscribe(listener);
+  }
+
+  /** Resolves once LISTEN is active (tests wait for it before publishing from another instance). */
+  async ready(): Promise<void> {
+    await this.listening;
+  }
+
+  async close(): Promise<void> {
+    const l = await this.listening?.catch(() => undefined);
+    await l?.unlisten().catch(() => {});
+    await this.local.close();
+  }
+}
+
+export function createEventBus(database: Database): EventBus {
+  return database.raw.kind === "postgres" ? new PostgresEventBus(database.raw.sql) : new LocalEventBus();
+}

@@ -1,0 +1,458 @@
+/**
+ * The durable job queue on the `jobs` table. Workers claim with `FOR UPDATE SKIP LOCKED`, hold a lease they
+ * heartbeat, and record a checkpoint after every step, so a job whose worker died (crash, kill -9) is
+ * reclaimed when its lease expires and resumes after its last completed step. Lease times come from the
+ * database clock, so instances with skewed clocks agree. Same code on PGlite and PostgreSQL.
+ */
+import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/connect.ts";
+import { rowsOf } from "../db/migrate.ts";
+import { type Job, type JobStatus, jobs } from "../db/schema.ts";
+import type { EventBus } from "./events.ts";
+
+export interface JobContext {
+  readonly job: Job;
+  /** Aborted when the lease is lost or the worker stops: stop at the next step. */
+  readonly signal: AbortSignal;
+  /** Free-form data persisted with the job (e.g. the VMID recorded before creating a container). */
+  readonly data: Record<string, unknown>;
+  /**
+   * Runs a named step once: when a previous attempt completed it, its stored result is returned without
+   * running it again. Publishes progress and checkpoints after the step.
+   */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Persists `data` changes now (before a side effect that compensation must know about). */
+  save(patch: Record<string, unknown>): Promise<void>;
+  log(message: string, level?: "info" | "warn" | "error"): Promise<void>;
+}
+
+export interface JobDefinition {
+  kind: string;
+  /** Step names in order, for progress {step_index, total_steps}. */
+  steps: readonly string[];
+  run(ctx: JobContext): Promise<void>;
+  /** Undo what the job did after a permanent failure. Runs at most once to completion (checkpointed). */
+  compensate?(ctx: JobContext, error: unknown): Promise<void>;
+  /** Attempts including the first (default 5); transient errors are retried with backoff until then. */
+  maxAttempts?: number;
+}
+
+export interface EnqueueInput {
+  kind: string;
+  appId?: string | null;
+  userId?: string | null;
+  payload?: Record<string, unknown>;
+  dedupeKey?: string;
+  runAfter?: Date;
+  maxAttempts?: number;
+}
+
+export interface QueueOptions {
+  workerId?: string;
+  concurrency?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  /** Base of the exponential retry backoff (default 2 s). */
+  retryBaseMs?: number;
+  /** Wraps each job run (the Sentry layer gives each job its own scope and transaction). */
+  wrap?: <T>(job: Job, fn: () => Promise<T>) => Promise<T>;
+  /** Reports a job that failed for good (Sentry capture). */
+  onFailed?: (job: Job, error: unknown) => void;
+  log?: (line: string) => void;
+}
+
+interface Checkpoint {
+  steps?: Record<string, { done: true; value: unknown }>;
+  data?: Record<string, unknown>;
+  compensating?: boolean;
+  compensated?: boolean;
+  failure?: string;
+}
+
+/** Errors marked retryable (network, PVE lock contention, SSH drop) are retried; everything else is final. */
+export function isTransient(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { retryable?: unknown }).retryable === true;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
+export class JobQueue {
+  private readonly definitions = new Map<string, JobDefinition>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly workerId: string;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly retryBaseMs: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
+  private lastTick = 0;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+    private readonly options: QueueOptions = {},
+  ) {
+    this.workerId = options.workerId ?? `${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    this.concurrency = options.concurrency ?? 4;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.retryBaseMs = options.retryBaseMs ?? 2_000;
+  }
+
+  register(definition: JobDefinition): void {
+    this.definitions.set(definition.kind, definition);
+  }
+
+  /** Inserts a queued job (inside the caller's transaction when given one). A duplicate dedupeKey returns null. */
+  async enqueue(input: EnqueueInput, db: Db = this.db): Promise<Job | null> {
+    const rows = await db
+      .insert(jobs)
+      .values({
+        kind: input.kind,
+        appId: input.appId ?? null,
+        userId: input.userId ?? null,
+        payload: input.payload ?? {},
+        dedupeKey: input.dedupeKey ?? null,
+        runAfter: input.runAfter ?? sql`now()`,
+        maxAttempts: input.maxAttempts ?? this.definitions.get(input.kind)?.maxAttempts ?? 5,
+      })
+      .onConflictDoNothing()
+      .returning();
+    const job = rows[0] ?? null;
+    if (job) {
+      await this.events.publish({
+        type: "job.status",
+        job_id: job.id,
+        app_id: job.appId,
+        kind: job.kind,
+        status: "queued",
+      });
+      this.wake();
+    }
+    return job;
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const [row] = await this.db.select().from(jobs).where(eq(jobs.id, id));
+    return row;
+  }
+
+  async list(filter: {
+    userId?: string;
+    appIds?: string[];
+    status?: JobStatus;
+    kind?: string;
+    appId?: string;
+    page: number;
+    perPage: number;
+  }): Promise<{ items: Job[]; total: number }> {
+    const where: SQL[] = [];
+    if (filter.userId && filter.appIds) {
+      where.push(
+        filter.appIds.length
+          ? sql`(${jobs.userId} = ${filter.userId} or ${inArray(jobs.appId, filter.appIds)})`
+          : eq(jobs.userId, filter.userId),
+      );
+    } else if (filter.userId) where.push(eq(jobs.userId, filter.userId));
+    if (filter.status) where.push(eq(jobs.status, filter.status));
+    if (filter.kind) where.push(eq(jobs.kind, filter.kind));
+    if (filter.appId) where.push(eq(jobs.appId, filter.appId));
+    const cond = where.length ? and(...where) : undefined;
+    const [items, [total]] = await Promise.all([
+      this.db
+        .select()
+        .from(jobs)
+        .where(cond)
+        .orderBy(desc(jobs.createdAt), desc(jobs.id))
+        .limit(filter.perPage)
+        .offset((filter.page - 1) * filter.perPage),
+      this.db.select({ n: count() }).from(jobs).where(cond),
+    ]);
+    return { items, total: total?.n ?? 0 };
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** True while the poll loop is running and has ticked recently (readiness). */
+  alive(): boolean {
+    return this.started && Date.now() - this.lastTick < Math.max(10_000, this.pollMs * 10);
+  }
+
+  /**
+   * Stops claiming, then waits for running jobs up to `graceMs`; jobs still running are aborted and their
+   * leases released, so another instance (or the next start) resumes them at once.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    const all = [...this.running.values()].map((r) => r.done);
+    const timedOut = await Promise.race([
+      Promise.all(all).then(() => false),
+      Bun.sleep(graceMs).then(() => true),
+    ]);
+    if (timedOut) {
+      for (const r of this.running.values()) r.controller.abort(new Error("worker stopping"));
+      await Promise.all(all);
+    }
+  }
+
+  /** Claims and runs due jobs once (tests drive the queue step by step with this). */
+  async tick(): Promise<number> {
+    this.lastTick = Date.now();
+    const free = this.concurrency - this.running.size;
+    if (free <= 0 || this.definitions.size === 0) return 0;
+    const kinds = [...this.definitions.keys()];
+    const claimed = rowsOf<Record<string, unknown>>(
+      await this.db.execute(sql`
+        update jobs set
+          status = 'running',
+          lease_owner = ${this.workerId},
+          lease_expires_at = now() + (${this.leaseMs} * interval '1 millisecond'),
+          attempts = attempts + 1,
+          started_at = coalesce(started_at, now()),
+          updated_at = now()
+        where id in (
+          select id from jobs
+          where kind in (${sql.join(
+            kinds.map((k) => sql`${k}`),
+            sql`, `,
+          )})
+            and ((status = 'queued' and run_after <= now())
+              or (status = 'running' and lease_expires_at < now()))
+          order by run_after, created_at
+          limit ${free}
+          for update skip locked
+        )
+        returning id`),
+    );
+    for (const { id } of claimed) {
+      const job = await this.get(String(id));
+      if (job) this.launch(job);
+    }
+    return claimed.length;
+  }
+
+  /** Resolves when no job of this queue is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  private wake(): void {
+    if (this.started) this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (!this.started) return;
+      this.ticking = this.tick()
+        .catch((err) => this.options.log?.(`job queue poll failed: ${errorMessage(err)}`))
+        .finally(() => {
+          this.ticking = undefined;
+          if (this.started) this.schedule(this.pollMs);
+        });
+    }, delay);
+  }
+
+  private launch(job: Job): void {
+    const controller = new AbortController();
+    const run = async () => {
+      const wrap = this.options.wrap ?? (<T>(_job: Job, fn: () => Promise<T>) => fn());
+      await wrap(job, () => this.execute(job, controller));
+    };
+    const done = run()
+      .catch((err) => this.options.log?.(`job ${job.id} crashed the worker loop: ${errorMessage(err)}`))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wake();
+      });
+    this.running.set(job.id, { controller, done });
+  }
+
+  private async execute(job: Job, controller: AbortController): Promise<void> {
+    const definition = this.definitions.get(job.kind);
+    if (!definition) return;
+    const checkpoint = (job.checkpoint ?? {}) as Checkpoint;
+    checkpoint.steps ??= {};
+    checkpoint.data ??= {};
+    const heartbeat = setInterval(
+      () => {
+        void this.db
+          .execute(
+            sql`update jobs set lease_expires_at = now() + (${this.leaseMs} * interval '1 millisecond'), updated_at = now()
+              where id = ${job.id} and lease_owner = ${this.workerId} and status = 'running' returning id`,
+          )
+          .then((r) => {
+            if (rowsOf(r).length === 0) controller.abort(new LeaseLostError("lease lost"));
+          })
+          .catch(() => {});
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+
+    const persist = async (extra: Partial<typeof jobs.$inferInsert> = {}) => {
+      await this.db
+        .update(jobs)
+        .set({ checkpoint: checkpoint as Record<string, unknown>, updatedAt: new Date(), ...extra })
+        .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+    };
+    const ctx: JobContext = {
+      job,
+      signal: controller.signal,
+      data: checkpoint.data,
+      step: async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+        const done = checkpoint.steps![name];
+        if (done) return done.value as T;
+        if (controller.signal.aborted) throw controller.signal.reason ?? new LeaseLostError("aborted");
+        const index = Math.max(0, definition.steps.indexOf(name));
+        const progress = { step: name, step_index: index + 1, total_steps: definition.steps.length };
+        await persist({ progress });
+        await this.events.publish({
+          type: "job.progress",
+          job_id: job.id,
+          app_id: job.appId,
+          kind: job.kind,
+          ...progress,
+        });
+        const value = await fn();
+        checkpoint.steps![name] = { done: true, value: value ?? null };
+        await persist();
+        return value;
+      },
+      save: async (patch) => {
+        Object.assign(checkpoint.data!, patch);
+        await persist();
+      },
+      log: async (message, level = "info") => {
+        await this.events.publish({ type: "job.log", job_id: job.id, app_id: job.appId, level, message });
+      },
+    };
+
+    await this.events.publish({
+      type: "job.status",
+      job_id: job.id,
+      app_id: job.appId,
+      kind: job.kind,
+      status: "running",
+    });
+    try {
+      if (checkpoint.compensating) throw new Error(checkpoint.failure ?? "compensation interrupted");
+      await definition.run(ctx);
+      await this.finish(job, "succeeded", null, checkpoint);
+    } catch (err) {
+      if (controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) return;
+      if (controller.signal.aborted && !this.started) {
+        // Stopping: release the lease so the job resumes right away elsewhere; not an attempt lost.
+        await this.db
+          .update(jobs)
+          .set({
+            status: "queued",
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            attempts: sql`greatest(${jobs.attempts} - 1, 0)`,
+          })
+          .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+        return;
+      }
+      const message = errorMessage(err);
+      if (!checkpoint.compensating && isTransient(err) && job.attempts < job.maxAttempts) {
+        const delay = this.retryBaseMs * 2 ** (job.attempts - 1) * (0.5 + Math.random());
+        await this.db
+          .update(jobs)
+          .set({
+            status: "queued",
+            error: message,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            runAfter: sql`now() + (${Math.round(delay)} * interval '1 millisecond')`,
+            checkpoint: checkpoint as Record<string, unknown>,
+            updatedAt: new Date(),
+          })
+          .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+        await ctx.log(`Transient failure, retrying in ${Math.round(delay / 1000)} s: ${message}`, "warn");
+        await this.events.publish({
+          type: "job.status",
+          job_id: job.id,
+          app_id: job.appId,
+          kind: job.kind,
+          status: "queued",
+        });
+        return;
+      }
+      if (definition.compensate && !checkpoint.compensated) {
+        checkpoint.compensating = true;
+        checkpoint.failure ??= message;
+        await persist();
+        try {
+          await definition.compensate(ctx, err);
+          checkpoint.compensated = true;
+        } catch (compErr) {
+          await ctx.log(`Compensation failed: ${errorMessage(compErr)}`, "error");
+          if (isTransient(compErr) && job.attempts < job.maxAttempts) {
+            // Try the compensation again later rather than leaving things half undone.
+            await this.db
+              .update(jobs)
+              .set({
+                status: "queued",
+                leaseOwner: null,
+                leaseExpiresAt: null,
+                runAfter: sql`now() + (${this.retryBaseMs} * interval '1 millisecond')`,
+                checkpoint: checkpoint as Record<string, unknown>,
+              })
+              .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+            return;
+          }
+        }
+      }
+      this.options.onFailed?.(job, err);
+      await this.finish(job, "failed", checkpoint.failure ?? message, checkpoint);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async finish(
+    job: Job,
+    status: "succeeded" | "failed",
+    error: string | null,
+    checkpoint: Checkpoint,
+  ) {
+    const rows = await this.db
+      .update(jobs)
+      .set({
+        status,
+        error,
+        finishedAt: new Date(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        checkpoint: checkpoint as Record<string, unknown>,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)))
+      .returning({ id: jobs.id });
+    if (rows.length) {
+      await this.events.publish({
+        type: "job.status",
+        job_id: job.id,
+        app_id: job.appId,
+        kind: job.kind,
+        status,
+        error,
+      });
+    }
+  }
+}
