@@ -49,8 +49,21 @@ function clip(event: ProximityEvent): ProximityEvent {
     : event;
 }
 
+/** One emitter per embedded database: every bus on it (one process) shares it. */
+const emitters = new WeakMap<object, EventEmitter>();
+
 class LocalEventBus implements EventBus {
-  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly emitter: EventEmitter;
+  private readonly listeners = new Set<(event: ProximityEvent) => void>();
+
+  constructor(scope: object = {}) {
+    let emitter = emitters.get(scope);
+    if (!emitter) {
+      emitter = new EventEmitter().setMaxListeners(0);
+      emitters.set(scope, emitter);
+    }
+    this.emitter = emitter;
+  }
 
   async publish(event: ProximityEvent): Promise<void> {
     this.emitter.emit("event", clip(event));
@@ -58,11 +71,16 @@ class LocalEventBus implements EventBus {
 
   subscribe(listener: (event: ProximityEvent) => void): () => void {
     this.emitter.on("event", listener);
-    return () => this.emitter.off("event", listener);
+    this.listeners.add(listener);
+    return () => {
+      this.emitter.off("event", listener);
+      this.listeners.delete(listener);
+    };
   }
 
   async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    for (const l of this.listeners) this.emitter.off("event", l);
+    this.listeners.clear();
   }
 }
 
@@ -100,5 +118,5 @@ class PostgresEventBus implements EventBus {
 }
 
 export function createEventBus(database: Database): EventBus {
-  return database.raw.kind === "postgres" ? new PostgresEventBus(database.raw.sql) : new LocalEventBus();
+  return database.raw.kind === "postgres" ? new PostgresEventBus(database.raw.sql) : new LocalEventBus(database.raw.client);
 }
