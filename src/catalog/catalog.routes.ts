@@ -45,11 +45,9 @@ export const CatalogLoadReportSchema = z
   .openapi("CatalogLoadReport");
 
 export const CatalogListQuery = PaginationQuery.extend({
-  q: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ description: "Words matched (case-insensitively, all of them) in name, description and tags" }),
+  q: z.string().max(200).optional().openapi({
+    description: "Words matched (case-insensitively, all of them) in name, description and tags",
+  }),
   category: z.enum(CATEGORY_IDS).optional(),
 });
 
@@ -137,14 +135,12 @@ export function catalogRoutes() {
     .openapi(reloadCatalogRoute, async (c) => {
       const report = await catalogOf(c).load();
       const actor = c.get("user");
-      await c
-        .get("services")
-        .audit.record({
-          actor: { id: actor.id, username: actor.username },
-          action: "catalog.reload",
-          ip: c.get("clientIp"),
-          details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
-        });
+      await c.get("services").audit.record({
+        actor: { id: actor.id, username: actor.username },
+        action: "catalog.reload",
+        ip: c.get("clientIp"),
+        details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
+      });
       return c.json(report, 200);
     });
 }

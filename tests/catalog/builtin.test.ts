@@ -4,7 +4,12 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { BUILTIN_CATALOG_FILES } from "../../src/catalog/apps/index.ts";
-import { CATEGORY_IDS, type CatalogEntry, parseCatalogFile, parseCompose } from "../../src/catalog/catalog.schema.ts";
+import {
+  CATEGORY_IDS,
+  type CatalogEntry,
+  parseCatalogFile,
+  parseCompose,
+} from "../../src/catalog/catalog.schema.ts";
 import { generateSecrets, interpolate, resolveEnvironment } from "../../src/catalog/compose.ts";
 
 const APPS_DIR = join(import.meta.dir, "../../src/catalog/apps");
@@ -61,7 +66,10 @@ describe("catalog coverage", () => {
   test("no image uses latest and every app version appears in its main image tag", () => {
     for (const e of entries) {
       const images = Object.values(parseCompose(e.compose).services).map((s) => String(s.image));
-      expect(images.some((i) => i.endsWith(":latest")), e.id).toBe(false);
+      expect(
+        images.some((i) => i.endsWith(":latest")),
+        e.id,
+      ).toBe(false);
       expect(
         images.some((i) => i.includes(e.version)),
         `${e.id}: version ${e.version} not in ${images.join(", ")}`,

@@ -57,7 +57,10 @@ function entry(): CatalogEntry {
   return result.entry;
 }
 
-function validationDetails(fn: () => unknown): { message: string; details: { field: string; message: string }[] } {
+function validationDetails(fn: () => unknown): {
+  message: string;
+  details: { field: string; message: string }[];
+} {
   try {
     fn();
   } catch (err) {
@@ -82,7 +85,9 @@ describe("generated values", () => {
   });
 
   test("uuid: an RFC 4122 v4 UUID", () => {
-    expect(generateValue("uuid")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(generateValue("uuid")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   test("generateSecrets covers exactly the env with generate", () => {
@@ -104,7 +109,14 @@ describe("resolveEnvironment", () => {
       GREETING: "hi",
       OPTIONAL: "",
     });
-    expect(Object.keys(env)).toEqual(["ADMIN_EMAIL", "DB_PASSWORD", "SECRET_KEY", "INSTANCE_ID", "GREETING", "OPTIONAL"]);
+    expect(Object.keys(env)).toEqual([
+      "ADMIN_EMAIL",
+      "DB_PASSWORD",
+      "SECRET_KEY",
+      "INSTANCE_ID",
+      "GREETING",
+      "OPTIONAL",
+    ]);
   });
 
   test("a user value overrides a generated one; defaults apply when the user gives nothing", () => {
@@ -136,15 +148,21 @@ describe("resolveEnvironment", () => {
     ["a NUL", "a\0b", "NUL"],
     ["too long", "x".repeat(4097), "at most 4096"],
   ])("a value with %s is rejected", (_what: string, value: string, problem: string) => {
-    const { details } = validationDetails(() => resolveEnvironment(entry(), { ADMIN_EMAIL: "a@b.c", GREETING: value }));
+    const { details } = validationDetails(() =>
+      resolveEnvironment(entry(), { ADMIN_EMAIL: "a@b.c", GREETING: value }),
+    );
     expect(details).toHaveLength(1);
     expect(details[0]!.field).toBe("environment.GREETING");
     expect(details[0]!.message).toContain(problem);
   });
 
   test("4096 characters are fine; non-strings are rejected", () => {
-    expect(resolveEnvironment(entry(), { ADMIN_EMAIL: "a@b.c", GREETING: "x".repeat(4096) }).GREETING).toHaveLength(4096);
-    const { details } = validationDetails(() => resolveEnvironment(entry(), { ADMIN_EMAIL: "a@b.c", GREETING: 5 }));
+    expect(
+      resolveEnvironment(entry(), { ADMIN_EMAIL: "a@b.c", GREETING: "x".repeat(4096) }).GREETING,
+    ).toHaveLength(4096);
+    const { details } = validationDetails(() =>
+      resolveEnvironment(entry(), { ADMIN_EMAIL: "a@b.c", GREETING: 5 }),
+    );
     expect(details).toEqual([{ field: "environment.GREETING", message: "must be a string" }]);
   });
 
@@ -194,7 +212,15 @@ function parseDotenv(text: string, lookup: Record<string, string> = {}): Record<
         const c = m.slice(1);
         if (c === "$") return "$$";
         if (c.startsWith("0")) return String.fromCharCode(Number.parseInt(c.slice(1) || "0", 8));
-        const map: Record<string, string> = { n: "\n", r: "\r", t: "\t", a: "\x07", b: "\b", f: "\f", v: "\v" };
+        const map: Record<string, string> = {
+          n: "\n",
+          r: "\r",
+          t: "\t",
+          a: "\x07",
+          b: "\b",
+          f: "\f",
+          v: "\v",
+        };
         return map[c] ?? c;
       });
       out[key] = interpolateValue(unescaped);
@@ -258,7 +284,11 @@ describe(".env rendering", () => {
 describe("interpolate", () => {
   test("substitutes variables, defaults and $$ on the parsed document", () => {
     const e = entry();
-    const env = resolveEnvironment(e, { ADMIN_EMAIL: "a@b.c" }, { DB_PASSWORD: "pw", SECRET_KEY: "sk", INSTANCE_ID: "id" });
+    const env = resolveEnvironment(
+      e,
+      { ADMIN_EMAIL: "a@b.c" },
+      { DB_PASSWORD: "pw", SECRET_KEY: "sk", INSTANCE_ID: "id" },
+    );
     const out = Bun.YAML.parse(interpolate(e.compose, env)) as {
       services: Record<string, { environment: Record<string, string> }>;
     };
@@ -316,7 +346,13 @@ describe("compose variable syntax", () => {
   });
 
   test("referencedVariables finds nested names and ignores $$", () => {
-    expect([...referencedVariables("${A:-${B}} $C $$D ${E:?msg $F}")].sort()).toEqual(["A", "B", "C", "E", "F"]);
+    expect([...referencedVariables("${A:-${B}} $C $$D ${E:?msg $F}")].sort()).toEqual([
+      "A",
+      "B",
+      "C",
+      "E",
+      "F",
+    ]);
   });
 
   test("malformed expressions are errors", () => {

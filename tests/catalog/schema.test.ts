@@ -65,7 +65,11 @@ const replaceInCompose = (from: string, to: string) => (e: Entry) => {
 };
 
 const cases: [name: string, mutate: (e: Entry) => void, expected: string, fileId?: string][] = [
-  ["missing primary port", (e) => (e.ports[0]!.primary = false), "exactly one port must be primary (found 0)"],
+  [
+    "missing primary port",
+    (e) => (e.ports[0]!.primary = false),
+    "exactly one port must be primary (found 0)",
+  ],
   ["two primary ports", (e) => (e.ports[1]!.primary = true), "exactly one port must be primary (found 2)"],
   [
     "undeclared ${VAR}",
@@ -77,10 +81,22 @@ const cases: [name: string, mutate: (e: Entry) => void, expected: string, fileId
     replaceInCompose("${GREETING:-hello}", "${GREETING:-${OTHER}}"),
     "uses ${OTHER}",
   ],
-  ["image without tag", replaceInCompose("ghcr.io/example/app:1.2.3", "ghcr.io/example/app"), "has no explicit tag"],
-  ["image with a registry port but no tag", replaceInCompose("ghcr.io/example/app:1.2.3", "reg:5000/app"), "no explicit tag"],
+  [
+    "image without tag",
+    replaceInCompose("ghcr.io/example/app:1.2.3", "ghcr.io/example/app"),
+    "has no explicit tag",
+  ],
+  [
+    "image with a registry port but no tag",
+    replaceInCompose("ghcr.io/example/app:1.2.3", "reg:5000/app"),
+    "no explicit tag",
+  ],
   ["image tagged latest", replaceInCompose("postgres:17.5-alpine", "postgres:latest"), 'not "latest"'],
-  ["image from a variable", replaceInCompose("postgres:17.5-alpine", "postgres:${GREETING}"), "must not use variables"],
+  [
+    "image from a variable",
+    replaceInCompose("postgres:17.5-alpine", "postgres:${GREETING}"),
+    "must not use variables",
+  ],
   ["unknown top-level key", (e) => (e.homepage = "https://example.com"), 'Unrecognized key: "homepage"'],
   ["unknown nested key", (e) => (e.ports[0]!.host = 80), 'Unrecognized key: "host"'],
   ["unknown env key", (e) => (e.env[0]!.type = "string"), 'Unrecognized key: "type"'],
@@ -89,34 +105,93 @@ const cases: [name: string, mutate: (e: Entry) => void, expected: string, fileId
   ["id different from the file name", (e) => (e.id = "other"), 'does not match the file name "example"'],
   ["unknown category", (e) => (e.category = "games"), "category"],
   ["unknown os template", (e) => (e.os_template = "ubuntu-24.04"), "os_template"],
-  ["health check on an undeclared port", (e) => (e.healthcheck = { path: "/", port: 9999, expect: 200 }), "healthcheck.port"],
-  ["health check on a UDP port", (e) => (e.healthcheck = { path: "/", port: 53, expect: 200 }), "healthcheck.port"],
-  ["primary UDP port", (e) => ((e.ports[0]!.primary = false), (e.ports[1]!.primary = true)), "primary port must be TCP"],
+  [
+    "health check on an undeclared port",
+    (e) => (e.healthcheck = { path: "/", port: 9999, expect: 200 }),
+    "healthcheck.port",
+  ],
+  [
+    "health check on a UDP port",
+    (e) => (e.healthcheck = { path: "/", port: 53, expect: 200 }),
+    "healthcheck.port",
+  ],
+  [
+    "primary UDP port",
+    (e) => {
+      e.ports[0]!.primary = false;
+      e.ports[1]!.primary = true;
+    },
+    "primary port must be TCP",
+  ],
   ["duplicate port name", (e) => (e.ports[1]!.name = "http"), "duplicate port name http"],
   ["compose that is not YAML", withCompose("services: [unclosed"), "compose is not valid YAML"],
   ["compose without services", withCompose("volumes:\n  x:\n"), "non-empty `services` map"],
-  ["service without image", replaceInCompose("    image: postgres:17.5-alpine\n", ""), "service db: needs an image"],
+  [
+    "service without image",
+    replaceInCompose("    image: postgres:17.5-alpine\n", ""),
+    "service db: needs an image",
+  ],
   ["build instead of image", replaceInCompose("  db:\n", "  db:\n    build: .\n"), "build is not supported"],
-  ["privileged service", replaceInCompose("  db:\n", "  db:\n    privileged: true\n"), "privileged is not allowed"],
+  [
+    "privileged service",
+    replaceInCompose("  db:\n", "  db:\n    privileged: true\n"),
+    "privileged is not allowed",
+  ],
   ["pid: host", replaceInCompose("  db:\n", "  db:\n    pid: host\n"), "pid: host is not allowed"],
-  ["bind mount outside ./", replaceInCompose("./config:/config", "/etc:/config"), 'bind mount "/etc" is outside ./'],
+  [
+    "bind mount outside ./",
+    replaceInCompose("./config:/config", "/etc:/config"),
+    'bind mount "/etc" is outside ./',
+  ],
   ["bind mount escaping ./", replaceInCompose("./config:/config", "./../x:/config"), "must stay under ./"],
-  ["undeclared named volume", replaceInCompose("app-data:/data", "other:/data"), 'named volume "other" is not declared'],
-  ["host port different from container port", replaceInCompose('"8080:8080"', '"80:8080"'), "must equal the container port"],
+  [
+    "undeclared named volume",
+    replaceInCompose("app-data:/data", "other:/data"),
+    'named volume "other" is not declared',
+  ],
+  [
+    "host port different from container port",
+    replaceInCompose('"8080:8080"', '"80:8080"'),
+    "must equal the container port",
+  ],
   ["port range", replaceInCompose('"8080:8080"', '"8080-8081:8080-8081"'), "no ranges"],
-  ["published but undeclared port", replaceInCompose('"53:53/udp"', '"53:53/udp"\n      - "9000:9000"'), "publishes 9000/tcp"],
-  ["declared but unpublished port", replaceInCompose('      - "53:53/udp"\n', ""), "port 53/udp is not published"],
+  [
+    "published but undeclared port",
+    replaceInCompose('"53:53/udp"', '"53:53/udp"\n      - "9000:9000"'),
+    "publishes 9000/tcp",
+  ],
+  [
+    "declared but unpublished port",
+    replaceInCompose('      - "53:53/udp"\n', ""),
+    "port 53/udp is not published",
+  ],
   ["declared env not used", (e) => e.env.push({ name: "UNUSED", description: "x" }), "UNUSED is not used"],
   ["duplicate env", (e) => e.env.push({ ...e.env[1]! }), "duplicate env GREETING"],
-  ["generated value with a default", (e) => (e.env[0]!.default = "x"), "a generated value cannot have a default"],
+  [
+    "generated value with a default",
+    (e) => (e.env[0]!.default = "x"),
+    "a generated value cannot have a default",
+  ],
   ["generated value marked required", (e) => (e.env[0]!.required = true), "cannot be required"],
-  ["secret with a default", (e) => Object.assign(e.env[1]!, { secret: true }), "a secret cannot have a default"],
+  [
+    "secret with a default",
+    (e) => Object.assign(e.env[1]!, { secret: true }),
+    "a secret cannot have a default",
+  ],
   ["lower-case env name", (e) => (e.env[1]!.name = "greeting"), "must match [A-Z_][A-Z0-9_]*"],
   ["unknown generator", (e) => (e.env[0]!.generate = "base64"), "generate"],
   ["non-http icon", (e) => (e.icon = "javascript:alert(1)"), "icon: must be an http(s) URL"],
   ["zero cores", (e) => (e.min = { cores: 0, memory_mb: 256, disk_gb: 2 }), "min.cores"],
-  ["healthcheck path without /", (e) => (e.healthcheck = { path: "health", port: 8080, expect: 200 }), "must start with /"],
-  ["network_mode bridge name", replaceInCompose("  db:\n", "  db:\n    network_mode: bridge\n"), "network_mode must be"],
+  [
+    "healthcheck path without /",
+    (e) => (e.healthcheck = { path: "health", port: 8080, expect: 200 }),
+    "must start with /",
+  ],
+  [
+    "network_mode bridge name",
+    replaceInCompose("  db:\n", "  db:\n    network_mode: bridge\n"),
+    "network_mode must be",
+  ],
 ];
 
 describe("the schema accepts a valid entry", () => {
@@ -129,7 +204,10 @@ describe("the schema accepts a valid entry", () => {
 
   test("defaults: protocol tcp, primary false, tags/env empty, expect 200", () => {
     const e = valid();
-    e.ports = [{ name: "http", container: 8080, primary: true }, { name: "dns", container: 53, protocol: "udp" }];
+    e.ports = [
+      { name: "http", container: 8080, primary: true },
+      { name: "dns", container: 53, protocol: "udp" },
+    ];
     delete e.tags;
     e.healthcheck = { path: "/", port: 8080 };
     const result = check(e);
@@ -143,7 +221,8 @@ describe("the schema accepts a valid entry", () => {
     e.ports = [{ name: "http", container: 8123, primary: true }];
     e.env = [{ name: "TZ", description: "tz", default: "Etc/UTC" }];
     e.healthcheck = { path: "/", port: 8123, expect: 200 };
-    e.compose = "services:\n  ha:\n    image: ghcr.io/home-assistant/home-assistant:2025.6.3\n    network_mode: host\n    environment:\n      TZ: ${TZ}\n";
+    e.compose =
+      "services:\n  ha:\n    image: ghcr.io/home-assistant/home-assistant:2025.6.3\n    network_mode: host\n    environment:\n      TZ: ${TZ}\n";
     const result = check(e);
     if (!result.ok) throw new Error(result.issues.join("; "));
   });
@@ -156,7 +235,10 @@ describe("the schema accepts a valid entry", () => {
 
   test("`$$` is a literal dollar, not a variable", () => {
     const e = valid();
-    e.compose = COMPOSE.replace("GREETING: ${GREETING:-hello}", "GREETING: ${GREETING:-hello}\n      COST: $$5");
+    e.compose = COMPOSE.replace(
+      "GREETING: ${GREETING:-hello}",
+      "GREETING: ${GREETING:-hello}\n      COST: $$5",
+    );
     expect(check(e).ok).toBe(true);
   });
 });
