@@ -15,8 +15,10 @@
  *   `/var/run/docker.sock` (the LXC's own Docker, for Docker managers such as Portainer);
  * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`.
  */
+
+// z from @hono/zod-openapi (zod 4 plus `.openapi()`): the extension must be in place before these schemas are built.
+import { z } from "@hono/zod-openapi";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { InterpolationError, referencedVariables } from "./interpolation.ts";
 
 export const CATEGORY_NAMES = {
