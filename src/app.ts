@@ -14,8 +14,11 @@ import { clientIp } from "./http/client-ip.ts";
 import type { AppEnv } from "./http/context.ts";
 import { handleError } from "./http/error-handler.ts";
 import { requestId } from "./http/request-id.ts";
+import { jobsRoutes } from "./jobs/jobs.routes.ts";
+import { instrumentApp } from "./observability/middleware.ts";
 import type { Services } from "./services.ts";
 import { settingsRoutes } from "./settings/settings.routes.ts";
+import { sentryRoutes } from "./system/sentry.routes.ts";
 import { systemRoutes } from "./system/system.routes.ts";
 import { usersRoutes } from "./users/users.routes.ts";
 
@@ -25,6 +28,8 @@ export function createApp(services: Services): App {
   const app = new OpenAPIHono<AppEnv>();
   const { config } = services;
 
+  // First: the Sentry layer (request scope, route-named transactions, capture of 5xx). No-op without a DSN.
+  instrumentApp(app, { databaseScheme: services.database.scheme });
   app.use(requestId);
   app.use(async (c, next) => {
     c.set("services", services);
@@ -61,12 +66,14 @@ export function createApp(services: Services): App {
   );
 
   app.route("/", systemRoutes());
+  app.route("/", sentryRoutes());
   const api = new OpenAPIHono<AppEnv>()
     .route("/", authRoutes())
     .route("/", usersRoutes())
     .route("/", settingsRoutes())
     .route("/", auditRoutes())
-    .route("/", hostsRoutes());
+    .route("/", hostsRoutes())
+    .route("/", jobsRoutes());
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

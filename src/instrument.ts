@@ -1,2 +1,7 @@
-// Placeholder until the Sentry layer lands: Sentry is initialised here (bunfig preload) when SENTRY_DSN is set.
-export {};
+/**
+ * Preloaded (bunfig) and imported first by index.ts: Sentry must be initialised before Bun.serve and fetch
+ * are used. Does nothing without SENTRY_DSN. See docs/error-monitoring.md.
+ */
+import { initObservabilityFromEnv } from "./observability/init.ts";
+
+initObservabilityFromEnv();

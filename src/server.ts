@@ -7,6 +7,8 @@ import type { Config } from "./config.ts";
 import { deriveKeys, loadOrCreateSecret } from "./crypto/keys.ts";
 import { connectDatabase, type Database } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
+import { hostsObservers } from "./observability/proxmox.ts";
+import { isObservabilityEnabled } from "./observability/state.ts";
 import { buildServices, type Services } from "./services.ts";
 
 export interface RunningProximity {
@@ -21,6 +23,18 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
+/** Node stats go stale quickly; placement reads them, so every host is re-synced every minute. */
+const SYNC_INTERVAL_MS = 60_000;
+
+function startPeriodicSync(services: Services, log: (line: string) => void): ReturnType<typeof setInterval> {
+  const run = () =>
+    services.hosts
+      .syncAll()
+      .catch((err) => log(`Host sync failed: ${err instanceof Error ? err.message : err}`));
+  void run();
+  return setInterval(run, SYNC_INTERVAL_MS);
+}
+
 export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
   const log = options.log ?? ((line: string) => console.log(line));
   const started = performance.now();
@@ -29,7 +43,13 @@ export async function startProximity(config: Config, options: StartOptions = {})
     const { applied } = await migrate(database.db);
     if (applied.length) log(`Applied migrations: ${applied.join(", ")}`);
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
-    const services = buildServices(config, database, keys);
+    // Proxmox REST calls and pct exec become breadcrumbs and counters of the request or job that made them.
+    const observers = hostsObservers((hostId) => services.hosts.get(hostId));
+    const services: Services = buildServices(config, database, keys, { hosts: { observers } });
+    if (isObservabilityEnabled()) observers.register(await services.hosts.list());
+    services.jobs.start();
+    services.worker = services.jobs;
+    const syncTimer = startPeriodicSync(services, log);
     const app = createApp(services);
     const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
     const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
@@ -49,6 +69,10 @@ export async function startProximity(config: Config, options: StartOptions = {})
       stop: () => {
         stopping ??= (async () => {
           await server.stop();
+          clearInterval(syncTimer);
+          await services.jobs.stop();
+          services.hosts.close();
+          await services.events.close();
           if (!options.database) await database.close();
         })();
         return stopping;

@@ -2,12 +2,15 @@
 import { createMiddleware } from "hono/factory";
 import { ForbiddenError, UnauthenticatedError } from "../errors.ts";
 import type { AppEnv } from "../http/context.ts";
+import { setRequestUser } from "../observability/capture.ts";
 
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new UnauthenticatedError("A bearer access token is required");
-  c.set("user", await c.get("services").auth.authenticate(match[1]!));
+  const user = await c.get("services").auth.authenticate(match[1]!);
+  c.set("user", user);
+  setRequestUser(user, c.get("clientIp"));
   await next();
 });
 

@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
+import { instrumentPglite, instrumentPostgres } from "../observability/db.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
 import * as schema from "./schema.ts";
 
@@ -45,11 +46,14 @@ export async function connectDatabase(
 }
 
 function connectPostgres(url: string, options: ConnectOptions): Database {
-  const sql = postgres(url, {
-    max: options.maxConnections ?? 10,
-    onnotice: () => {},
-    ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
-  });
+  // Query breadcrumbs and counters for the Sentry layer (the same client when Sentry is off).
+  const sql = instrumentPostgres(
+    postgres(url, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
+    }),
+  );
   const db = drizzlePostgres({ client: sql, schema }) as unknown as Db;
   return {
     db,
@@ -76,6 +80,7 @@ async function connectPglite(dataDir: string | null, startupTimeoutMs: number): 
         );
       }),
     ]).finally(() => clearTimeout(timer));
+    instrumentPglite(client);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     let closed = false;
     return {

@@ -1,0 +1,85 @@
+/**
+ * Capturing errors with the tags and contexts operators filter on, and marking the operation a request or
+ * job is working on (the guide's `set_tag("operation", …)`).
+ */
+import * as Sentry from "@sentry/bun";
+import type { AuthUser } from "../http/context.ts";
+import { classifyError, type OperationHints } from "./classify.ts";
+import { state } from "./state.ts";
+
+export interface OperationAttributes {
+  operation: string;
+  app_id?: string | undefined;
+  catalog_id?: string | undefined;
+  vmid?: number | undefined;
+  node?: string | undefined;
+}
+
+/**
+ * Tags the current request or job with its operation (operation, app_id, catalog_id) and keeps vmid/node
+ * for the proxmox context of a later error.
+ */
+export function setOperation(attrs: OperationAttributes): void {
+  if (!state.enabled) return;
+  const scope = Sentry.getIsolationScope();
+  scope.setTag("operation", attrs.operation);
+  if (attrs.app_id !== undefined) scope.setTag("app_id", attrs.app_id);
+  if (attrs.catalog_id !== undefined) scope.setTag("catalog_id", attrs.catalog_id);
+  scope.setContext("operation", { ...attrs });
+}
+
+/** setOperation plus a span around `fn` (when the trace is sampled). */
+export function withOperation<T>(attrs: OperationAttributes, fn: () => T): T {
+  if (!state.enabled) return fn();
+  setOperation(attrs);
+  return Sentry.startSpan({ name: attrs.operation, op: "operation", onlyIfParent: true }, fn);
+}
+
+function operationHints(): OperationHints {
+  const ctx = Sentry.getIsolationScope().getScopeData().contexts.operation as OperationHints | undefined;
+  return { vmid: ctx?.vmid, node: ctx?.node };
+}
+
+/** The Sentry user of this request or job: from the verified JWT, never from anything the client claims. */
+export function setRequestUser(user: AuthUser, ip?: string): void {
+  if (!state.enabled) return;
+  const scope = Sentry.getIsolationScope();
+  scope.setUser({
+    id: user.id,
+    username: user.username,
+    ...(user.email ? { email: user.email } : {}),
+    role: user.role,
+    ...(ip && ip !== "unknown" ? { ip_address: ip } : {}),
+  });
+  scope.setTags({ authenticated: "true", user_role: user.role });
+}
+
+/**
+ * Captures `err` as a failed request/job: error_type and status_code tags, proxmox/app_service/exception
+ * contexts. Returns the event id ("" when Sentry is off).
+ */
+export function captureError(
+  err: unknown,
+  options: { status?: number; mechanism?: string; handled?: boolean } = {},
+): string {
+  if (!state.enabled) return "";
+  const status = options.status ?? 500;
+  const classified = classifyError(err, status, operationHints());
+  return Sentry.withScope((scope) => {
+    scope.setTags(classified.tags);
+    for (const [name, ctx] of Object.entries(classified.contexts)) scope.setContext(name, ctx);
+    scope.setLevel("error");
+    return Sentry.captureException(err, {
+      mechanism: { type: options.mechanism ?? "proximity", handled: options.handled ?? false },
+    });
+  });
+}
+
+/** A message at a level (production only sends error and fatal). */
+export function reportMessage(
+  message: string,
+  level: "info" | "warning" | "error" | "fatal" = "info",
+): string {
+  if (!state.enabled) return "";
+  return Sentry.captureMessage(message, level);
+}

@@ -1,0 +1,131 @@
+/**
+ * Query breadcrumbs and counters for both drivers. They are recorded in the awaiting (request or job)
+ * context: a Drizzle logger runs before the query (no duration, rows or error) and driver socket callbacks
+ * run outside the request (research §4), so we wrap the calls Drizzle makes. Without SENTRY_DSN the
+ * clients are returned untouched.
+ */
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import type postgres from "postgres";
+import { unitBreadcrumb } from "./breadcrumbs.ts";
+import { countDb, currentStats } from "./perf.ts";
+import { state } from "./state.ts";
+
+const MAX_STATEMENT = 300;
+
+function statementText(query: string): string {
+  const s = query.replace(/\s+/g, " ").trim();
+  return s.length > MAX_STATEMENT ? `${s.slice(0, MAX_STATEMENT)}…` : s;
+}
+
+/** One finished query: counters plus a `db.query` breadcrumb (statement only, never parameters). */
+export function recordQuery(query: string, durationMs: number, rows?: number, errorCode?: string): void {
+  if (!currentStats()) return;
+  countDb(durationMs);
+  unitBreadcrumb(
+    "db.query",
+    statementText(query),
+    {
+      duration_ms: Math.round(durationMs * 10) / 10,
+      ...(rows !== undefined ? { rows } : {}),
+      ...(errorCode !== undefined ? { code: errorCode } : {}),
+    },
+    errorCode !== undefined ? "error" : "info",
+    "query",
+  );
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "unknown";
+}
+
+type Then = (onOk?: (v: unknown) => unknown, onErr?: (e: unknown) => unknown) => Promise<unknown>;
+
+/** postgres.js: wraps `unsafe` (every Drizzle query) and `begin` (transactions) — research §4. */
+export function instrumentPostgres<T extends postgres.Sql>(sql: T): T {
+  if (!state.enabled) return sql;
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === "begin" && typeof value === "function") {
+        return (...args: unknown[]) => {
+          const cb = args.pop() as (tx: postgres.Sql) => unknown;
+          return value.call(target, ...args, (tx: postgres.Sql) => cb(instrumentPostgres(tx)));
+        };
+      }
+      if (prop !== "unsafe" || typeof value !== "function") return value;
+      return (query: string, ...rest: unknown[]) => {
+        const q = value.call(target, query, ...rest) as { then: Then };
+        const originalThen = q.then;
+        let started = 0;
+        let done = false;
+        // .then may run more than once (await, catch, finally): record once, timed from the first.
+        // biome-ignore lint/suspicious/noThenProperty: postgres.js queries are lazy thenables; this is the hook.
+        q.then = function (this: unknown, onOk, onErr) {
+          started ||= performance.now();
+          const finish = (rows?: number, code?: string) => {
+            if (done) return;
+            done = true;
+            recordQuery(query, performance.now() - started, rows, code);
+          };
+          return originalThen.call(
+            this,
+            (v: unknown) => {
+              const count = (v as { count?: unknown } | null)?.count;
+              finish(typeof count === "number" ? count : undefined);
+              return onOk ? onOk(v) : v;
+            },
+            (e: unknown) => {
+              finish(undefined, codeOf(e));
+              if (onErr) return onErr(e);
+              throw e;
+            },
+          );
+        };
+        return q;
+      };
+    },
+  });
+}
+
+interface QueryResultLike {
+  rows?: unknown[];
+  affectedRows?: number;
+}
+
+function timedQuery<A extends unknown[], R>(
+  fn: (query: string, ...rest: A) => Promise<R>,
+): (query: string, ...rest: A) => Promise<R> {
+  return async (query, ...rest) => {
+    if (!currentStats()) return fn(query, ...rest);
+    const started = performance.now();
+    try {
+      const result = await fn(query, ...rest);
+      const r = result as QueryResultLike;
+      recordQuery(query, performance.now() - started, r?.rows?.length ?? r?.affectedRows);
+      return result;
+    } catch (err) {
+      recordQuery(query, performance.now() - started, undefined, codeOf(err));
+      throw err;
+    }
+  };
+}
+
+/** PGlite: wraps query/exec on the instance and inside transactions (methods stay bound to the client). */
+export function instrumentPglite(client: PGlite): PGlite {
+  if (!state.enabled) return client;
+  const query = client.query.bind(client);
+  const exec = client.exec.bind(client);
+  const transaction = client.transaction.bind(client);
+  Object.assign(client, {
+    query: timedQuery(query),
+    exec: timedQuery(exec),
+    transaction: <T>(cb: (tx: Transaction) => Promise<T>) =>
+      transaction((tx) => {
+        const txQuery = tx.query.bind(tx);
+        const txExec = tx.exec.bind(tx);
+        return cb(Object.assign(tx, { query: timedQuery(txQuery), exec: timedQuery(txExec) }));
+      }),
+  });
+  return client;
+}

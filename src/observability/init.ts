@@ -1,0 +1,41 @@
+/**
+ * Sentry start-up, called by src/instrument.ts before anything else is imported (Bun.serve and fetch must be
+ * patched before the app uses them). Only with SENTRY_DSN; otherwise the layer stays a set of no-ops.
+ */
+import * as Sentry from "@sentry/bun";
+import { type Config, loadConfig } from "../config.ts";
+import { currentEnvironmentFacts, type EnvironmentFacts } from "./environment.ts";
+import { buildSentryOptions, type ObservabilitySettings, resolveSettings } from "./options.ts";
+import { state } from "./state.ts";
+
+export function initObservability(
+  config: Config,
+  facts: EnvironmentFacts = currentEnvironmentFacts(Bun.env, config.PUBLIC_URL),
+): ObservabilitySettings {
+  const settings = resolveSettings(config, facts);
+  state.settings = settings;
+  if (!settings.enabled || state.enabled) return settings;
+  Sentry.init(buildSentryOptions(settings));
+  state.enabled = Sentry.getClient() !== undefined;
+  state.defaultIsolationScope = Sentry.getIsolationScope();
+  const global = Sentry.getGlobalScope();
+  global.setTags({ app_name: "Proximity", app_version: config.version });
+  global.setContext("application", {
+    name: "Proximity",
+    version: config.version,
+    debug: settings.debug,
+    environment: settings.environment,
+  });
+  return settings;
+}
+
+/** From the process environment; an invalid config is left for index.ts to report (exit 2). */
+export function initObservabilityFromEnv(env: Record<string, string | undefined> = Bun.env): void {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch {
+    return;
+  }
+  initObservability(config);
+}

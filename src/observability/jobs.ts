@@ -1,0 +1,80 @@
+/**
+ * Background work (deploys, backups, cleanups) in its own isolation scope and transaction `job <kind>`,
+ * tagged like requests: app_name/app_version (global), authenticated/user_role for the user who asked,
+ * operation/app_id/catalog_id, and the same performance context on errors.
+ */
+import * as Sentry from "@sentry/bun";
+import type { AuthUser } from "../http/context.ts";
+import { breadcrumb } from "./breadcrumbs.ts";
+import { captureError, setOperation, setRequestUser } from "./capture.ts";
+import { beginUnitOfWork } from "./perf.ts";
+import { state } from "./state.ts";
+
+export interface JobAttributes {
+  job_id?: string | undefined;
+  /** The user who started the job (tags authenticated/user_role like a request). */
+  user?: AuthUser | undefined;
+  operation?: string | undefined;
+  app_id?: string | undefined;
+  catalog_id?: string | undefined;
+  vmid?: number | undefined;
+  node?: string | undefined;
+}
+
+export interface RunJobOptions {
+  /** Capture the error before rethrowing (default true). Set false when the caller retries and reports. */
+  capture?: boolean;
+}
+
+/**
+ * Runs `fn` as job `kind`. Errors are captured (error_type as for requests) and rethrown, so the job queue
+ * still sees them.
+ */
+export async function runJob<T>(
+  kind: string,
+  attrs: JobAttributes,
+  fn: () => Promise<T>,
+  options: RunJobOptions = {},
+): Promise<T> {
+  if (!state.enabled) return fn();
+  // A fresh scope forked from the process scope, not from whatever request happened to start the job.
+  const base = state.defaultIsolationScope?.clone();
+  return Sentry.withIsolationScope(base, (scope) =>
+    Sentry.startNewTrace(() => {
+      beginUnitOfWork(scope);
+      scope.setTags({ job_kind: kind, authenticated: attrs.user ? "true" : "false" });
+      if (attrs.job_id) scope.setTag("job_id", attrs.job_id);
+      if (attrs.user) setRequestUser(attrs.user);
+      setOperation({
+        operation: attrs.operation ?? kind,
+        app_id: attrs.app_id,
+        catalog_id: attrs.catalog_id,
+        vmid: attrs.vmid,
+        node: attrs.node,
+      });
+      scope.setTransactionName(`job ${kind}`);
+      return Sentry.startSpan(
+        { name: `job ${kind}`, op: "job", forceTransaction: true, attributes: { "job.kind": kind } },
+        async (span) => {
+          breadcrumb("job", `${kind} started`, { kind, job_id: attrs.job_id });
+          try {
+            const result = await fn();
+            breadcrumb("job", `${kind} finished`, { kind, job_id: attrs.job_id });
+            return result;
+          } catch (err) {
+            span.setStatus({ code: 2, message: "internal_error" });
+            breadcrumb("job", `${kind} failed`, { kind, job_id: attrs.job_id }, "error");
+            if (options.capture !== false) {
+              const status = (err as { status?: unknown } | null)?.status;
+              captureError(err, {
+                status: typeof status === "number" ? status : 500,
+                mechanism: "proximity.job",
+              });
+            }
+            throw err;
+          }
+        },
+      );
+    }),
+  );
+}

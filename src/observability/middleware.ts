@@ -1,0 +1,118 @@
+/**
+ * The per-request layer, registered first in createApp:
+ * - an isolation scope per request (Bun.serve's integration already gives one; app.request() does not);
+ * - counters for the performance context; tags authenticated / user_role and the user from the JWT;
+ * - the transaction named by route template with {param};
+ * - one HTTP breadcrumb per request and user-action crumbs for auth and settings calls;
+ * - capture of 5xx/unhandled errors (4xx never) with error_type and status_code.
+ * Then Sentry's own Hono middleware (route names, middleware spans, the normalized request).
+ */
+import * as Sentry from "@sentry/bun";
+import type { Context, Hono, MiddlewareHandler, Next } from "hono";
+import type { AppEnv, AuthUser } from "../http/context.ts";
+import { userAction } from "./breadcrumbs.ts";
+import { captureError, setRequestUser } from "./capture.ts";
+import { beginUnitOfWork } from "./perf.ts";
+import { transactionName } from "./route-name.ts";
+import { state } from "./state.ts";
+
+export interface InstrumentDeps {
+  /** "pglite" or "postgresql": the database context (never the URL). */
+  databaseScheme: string;
+}
+
+/** @sentry/conventions SENTRY_SEGMENT_NAME_SOURCE (the transaction_info.source of a static transaction). */
+const SEGMENT_NAME_SOURCE = "sentry.segment.name.source";
+
+interface MatchedRoute {
+  path: string;
+  method: string;
+}
+
+/** The path of the route handler that answered (not of a middleware: those are registered as ALL). */
+export function matchedRoutePath(c: Context): string | undefined {
+  const routes = (c.req as unknown as { matchedRoutes?: MatchedRoute[] }).matchedRoutes ?? [];
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const r = routes[i]!;
+    if (r.method !== "ALL") return r.path;
+  }
+  return undefined;
+}
+
+/** User actions worth a crumb, derived from the request so route handlers need no extra calls. */
+function userActionOf(method: string, path: string, status: number): string | undefined {
+  const p = path.replace(/\/+$/, "");
+  if (method === "POST") {
+    if (p.endsWith("/auth/login")) return status < 400 ? "login" : "login failed";
+    if (p.endsWith("/auth/logout")) return "logout";
+    if (p.endsWith("/auth/register")) return "register";
+    if (p.endsWith("/auth/change-password")) return "password change";
+    if (/\/users$/.test(p)) return "user created";
+  }
+  if ((method === "PUT" || method === "PATCH") && /\/settings(\/|$)/.test(p)) return "settings change";
+  if (method === "PATCH" && /\/users\/[^/]+$/.test(p)) return "user changed";
+  if (method === "DELETE" && /\/users\/[^/]+$/.test(p)) return "user deleted";
+  return undefined;
+}
+
+async function observeRequest(c: Context<AppEnv>, next: Next): Promise<void> {
+  const scope = Sentry.getIsolationScope();
+  beginUnitOfWork(scope);
+  scope.setTag("authenticated", "false");
+  try {
+    await next();
+  } finally {
+    const status = c.res.status;
+    const route = matchedRoutePath(c);
+    const name = route ? transactionName(c.req.method, route) : undefined;
+    if (name) {
+      scope.setTransactionName(name);
+      const span = Sentry.getActiveSpan();
+      if (span) {
+        const root = Sentry.getRootSpan(span);
+        root.updateName(name);
+        // updateName marks the name "custom"; it is still the route template, so say so.
+        root.setAttribute(SEGMENT_NAME_SOURCE, "route");
+      }
+    }
+    const user = c.get("user") as AuthUser | undefined;
+    if (user) setRequestUser(user, c.get("clientIp"));
+    const requestId = c.get("requestId") as string | undefined;
+    if (requestId) scope.setTag("request_id", requestId);
+    Sentry.addBreadcrumb({
+      type: "http",
+      category: "http.request",
+      level: status >= 500 ? "error" : status >= 400 ? "warning" : "info",
+      message: `${c.req.method} ${c.req.path} → ${status}`,
+      data: { method: c.req.method, path: c.req.path, status_code: status, ...(name ? { route: name } : {}) },
+    });
+    const action = userActionOf(c.req.method, c.req.path, status);
+    if (action) userAction(action, { status_code: status }, status >= 400 ? "warning" : "info");
+    // 4xx are the client's mistakes: never captured. 5xx and unhandled errors always are.
+    if (c.error && status >= 500) {
+      captureError(c.error, { status, mechanism: "auto.http.hono.proximity" });
+    }
+  }
+}
+
+const requestLayer: MiddlewareHandler<AppEnv> = (c, next) => {
+  // Under Bun.serve the integration already isolated this request; nesting another scope here would make
+  // the middleware-captured error lose the user (research §2). Only app.request() needs one.
+  if (Sentry.getIsolationScope() === state.defaultIsolationScope) {
+    return Sentry.withIsolationScope(() => observeRequest(c, next));
+  }
+  return observeRequest(c, next);
+};
+
+/** Registers the layer on `app`; call before any other middleware. Does nothing without SENTRY_DSN. */
+export function instrumentApp(app: Hono<AppEnv>, deps: InstrumentDeps): void {
+  if (!state.enabled) return;
+  Sentry.getGlobalScope().setContext("database", { scheme: deps.databaseScheme });
+  app.use(requestLayer);
+  // Route names, middleware spans and the normalized request; we capture errors ourselves (above).
+  app.use(
+    Sentry.honoMiddleware(app as unknown as Parameters<typeof Sentry.honoMiddleware>[0], {
+      shouldHandleError: () => false,
+    }) as unknown as MiddlewareHandler<AppEnv>,
+  );
+}

@@ -1,0 +1,131 @@
+/**
+ * Turns the validated config into Sentry init options. Pure (no SDK state), so the environment matrix,
+ * sample rates and filters are unit-testable without a client.
+ */
+import type { Breadcrumb, BunOptions, ErrorEvent, Event } from "@sentry/bun";
+import type { Config } from "../config.ts";
+import { detectEnvironment, type EnvironmentFacts } from "./environment.ts";
+import { scrubEvent } from "./event-scrub.ts";
+import { FILTERED, scrubUrl } from "./scrub.ts";
+
+/** Paths that are never traced (probes and scrapes would drown real transactions). */
+export const UNTRACED_PATHS = new Set(["/health", "/ready", "/metrics"]);
+
+/**
+ * Enough queued envelopes for a burst of 500 errors plus their transactions. The SDK default (64) dropped
+ * about 70 % of such a burst.
+ */
+export const TRANSPORT_BUFFER_SIZE = 2000;
+
+export interface ObservabilitySettings {
+  enabled: boolean;
+  dsn: string | undefined;
+  environment: string;
+  development: boolean;
+  release: string;
+  debug: boolean;
+  tracesSampleRate: number;
+  errorSampleRate: number;
+  maxBreadcrumbs: number;
+  /** Host (and port) of the DSN; never the key. */
+  dsnHost: string | undefined;
+  version: string;
+}
+
+export function resolveSettings(config: Config, facts: EnvironmentFacts): ObservabilitySettings {
+  const environment = detectEnvironment({ ...facts, explicit: config.SENTRY_ENVIRONMENT ?? facts.explicit });
+  const development = environment !== "production";
+  return {
+    enabled: config.SENTRY_DSN !== undefined,
+    dsn: config.SENTRY_DSN,
+    environment,
+    development,
+    release: config.SENTRY_RELEASE ?? config.APP_VERSION,
+    debug: development,
+    tracesSampleRate: config.SENTRY_TRACES_SAMPLE_RATE ?? (development ? 1.0 : 0.1),
+    errorSampleRate: 1.0,
+    maxBreadcrumbs: config.SENTRY_MAX_BREADCRUMBS,
+    dsnHost:
+      config.SENTRY_DSN && URL.canParse(config.SENTRY_DSN) ? new URL(config.SENTRY_DSN).host : undefined,
+    version: config.version,
+  };
+}
+
+function pathOf(name: string, attributes: Record<string, unknown>): string {
+  const fromAttr = attributes["url.path"];
+  if (typeof fromAttr === "string") return fromAttr;
+  const space = name.indexOf(" ");
+  return (space >= 0 ? name.slice(space + 1) : name).replace(/\?.*$/, "");
+}
+
+export function isUntracedPath(path: string): boolean {
+  return UNTRACED_PATHS.has(path.length > 1 ? path.replace(/\/+$/, "") : path);
+}
+
+/** production only lets error and fatal through; development sends everything. */
+export function passesLevelFilter(event: Event, development: boolean): boolean {
+  if (development) return true;
+  const level = event.level ?? "error";
+  return level === "error" || level === "fatal";
+}
+
+/** Console output is not a breadcrumb (it can carry anything); fetch crumbs lose their query strings. */
+export function filterBreadcrumb(crumb: Breadcrumb): Breadcrumb | null {
+  if (crumb.category === "console") return null;
+  if ((crumb.category === "fetch" || crumb.category === "http") && crumb.data) {
+    const data = { ...crumb.data };
+    if (typeof data.url === "string") data.url = scrubUrl(data.url);
+    if ("url.query" in data) data["url.query"] = FILTERED;
+    delete data["http.query"];
+    delete data["http.fragment"];
+    return { ...crumb, data };
+  }
+  return crumb;
+}
+
+export function buildSentryOptions(settings: ObservabilitySettings): BunOptions {
+  const { development, tracesSampleRate } = settings;
+  return {
+    dsn: settings.dsn,
+    environment: settings.environment,
+    release: settings.release,
+    debug: settings.debug,
+    sampleRate: settings.errorSampleRate,
+    maxBreadcrumbs: settings.maxBreadcrumbs,
+    // Classic transaction events: beforeSendTransaction applies and tests (and Spotlight) can read them.
+    traceLifecycle: "static",
+    tracesSampler: ({ name, attributes, inheritOrSampleWith }) =>
+      isUntracedPath(pathOf(name, attributes as Record<string, unknown>))
+        ? 0
+        : inheritOrSampleWith(tracesSampleRate),
+    // Outgoing calls (Proxmox above all) never get sentry-trace/baggage headers.
+    tracePropagationTargets: [],
+    transportOptions: { bufferSize: TRANSPORT_BUFFER_SIZE },
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpBodies: [],
+      urlQueryParams: true,
+      httpHeaders: {
+        request: {
+          deny: [
+            "forwarded",
+            "x-real-ip",
+            "cf-connecting-ip",
+            "x-proxmox",
+            "csrfpreventiontoken",
+            "x-csrf-token",
+          ],
+        },
+        response: { deny: ["set-cookie"] },
+      },
+    },
+    // Console lines would become breadcrumbs copied into every later event; we add our own crumbs.
+    integrations: (defaults) => defaults.filter((i) => i.name !== "Console"),
+    beforeBreadcrumb: (crumb) => filterBreadcrumb(crumb),
+    beforeSend: (event: ErrorEvent) => (passesLevelFilter(event, development) ? scrubEvent(event) : null),
+    beforeSendTransaction: (event) => scrubEvent(event),
+    // Spotlight only when asked for (SENTRY_SPOTLIGHT) and never in production.
+    ...(development ? {} : { spotlight: false }),
+  };
+}
