@@ -9,6 +9,8 @@ import type { Config } from "./config.ts";
 import type { Keys } from "./crypto/keys.ts";
 import type { Database } from "./db/connect.ts";
 import { HostsService, type HostsServiceOptions } from "./hosts/hosts.service.ts";
+import { createEventBus, type EventBus } from "./jobs/events.ts";
+import { JobQueue, type QueueOptions } from "./jobs/queue.ts";
 import { SettingsService } from "./settings/settings.service.ts";
 import { UsersService } from "./users/users.service.ts";
 
@@ -25,6 +27,10 @@ export interface Services {
   users: UsersService;
   auth: AuthService;
   hosts: HostsService;
+  events: EventBus;
+  jobs: JobQueue;
+  /** Ids of the apps a user owns (authorisation of jobs and events); set by the apps module. */
+  ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker, once started; /ready reports it. */
   worker: WorkerHandle | undefined;
   /** True when the built-in simulated cluster is in use. */
@@ -33,6 +39,7 @@ export interface Services {
 
 export interface BuildOptions {
   hosts?: HostsServiceOptions;
+  jobs?: QueueOptions;
 }
 
 export function buildServices(
@@ -48,5 +55,21 @@ export function buildServices(
   const users = new UsersService(db, hasher, audit, settings);
   const auth = new AuthService(db, keys, hasher, users, audit);
   const hosts = new HostsService(db, keys, audit, options.hosts);
-  return { config, database, keys, audit, settings, users, auth, hosts, worker: undefined, demoMode: false };
+  const events = createEventBus(database);
+  const jobs = new JobQueue(db, events, options.jobs);
+  return {
+    config,
+    database,
+    keys,
+    audit,
+    settings,
+    users,
+    auth,
+    hosts,
+    events,
+    jobs,
+    ownedAppIds: async () => [],
+    worker: undefined,
+    demoMode: false,
+  };
 }

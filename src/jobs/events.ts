@@ -118,5 +118,7 @@ class PostgresEventBus implements EventBus {
 }
 
 export function createEventBus(database: Database): EventBus {
-  return database.raw.kind === "postgres" ? new PostgresEventBus(database.raw.sql) : new LocalEventBus(database.raw.client);
+  return database.raw.kind === "postgres"
+    ? new PostgresEventBus(database.raw.sql)
+    : new LocalEventBus(database.raw.client);
 }

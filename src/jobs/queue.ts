@@ -95,6 +95,7 @@ export class JobQueue {
   private started = false;
   private lastTick = 0;
   private ticking: Promise<void> | undefined;
+  private again = false;
 
   constructor(
     private readonly db: Db,
@@ -257,15 +258,26 @@ export class JobQueue {
 
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (!this.started) return;
-      this.ticking = this.tick()
-        .catch((err) => this.options.log?.(`job queue poll failed: ${errorMessage(err)}`))
-        .finally(() => {
-          this.ticking = undefined;
-          if (this.started) this.schedule(this.pollMs);
-        });
-    }, delay);
+    this.timer = setTimeout(() => this.loop(), delay);
+  }
+
+  /** One poll at a time: a wake-up during a poll runs another right after it instead of alongside it. */
+  private loop(): void {
+    if (!this.started) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick().then(
+      () => {},
+      (err) => this.options.log?.(`job queue poll failed: ${errorMessage(err)}`),
+    );
+    void this.ticking.finally(() => {
+      this.ticking = undefined;
+      const soon = this.again;
+      this.again = false;
+      if (this.started) this.schedule(soon ? 0 : this.pollMs);
+    });
   }
 
   private launch(job: Job): void {

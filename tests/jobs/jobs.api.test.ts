@@ -1,0 +1,65 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
+
+let t: TestApp;
+let admin: Session;
+let alice: Session;
+let bob: Session;
+
+beforeEach(async () => {
+  t = await createTestApp();
+  admin = await setupAdmin(t);
+  alice = await createUser(t, admin, "alice");
+  bob = await createUser(t, admin, "bob");
+});
+
+describe("jobs API", () => {
+  test("a user sees their own jobs; another user's job is 404; an admin sees all", async () => {
+    const mine = await t.services.jobs.enqueue({ kind: "deploy_app", userId: alice.id });
+    const theirs = await t.services.jobs.enqueue({ kind: "deploy_app", userId: bob.id });
+    const get = (id: string, s: Session) => t.request(`/api/v1/jobs/${id}`, { token: s.token });
+
+    const res = await get(mine!.id, alice);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      id: mine!.id,
+      kind: "deploy_app",
+      status: "queued",
+      progress: null,
+      error: null,
+      app_id: null,
+      started_at: null,
+      finished_at: null,
+    });
+    expect((await get(theirs!.id, alice)).status).toBe(404);
+    expect((await get(theirs!.id, admin)).status).toBe(200);
+
+    const list = (await (await t.request("/api/v1/jobs", { token: alice.token })).json()) as {
+      items: { id: string }[];
+      total: number;
+    };
+    expect(list.items.map((j) => j.id)).toEqual([mine!.id]);
+    expect(list.total).toBe(1);
+    const all = (await (await t.request("/api/v1/jobs?status=queued", { token: admin.token })).json()) as {
+      total: number;
+    };
+    expect(all.total).toBe(2);
+  });
+
+  test("jobs on an app the user owns are visible even when an admin started them", async () => {
+    const appId = crypto.randomUUID();
+    t.services.ownedAppIds = async (userId) => (userId === alice.id ? [appId] : []);
+    const job = await t.services.jobs.enqueue({ kind: "restart_app", userId: admin.id, appId });
+    expect((await t.request(`/api/v1/jobs/${job!.id}`, { token: alice.token })).status).toBe(200);
+    expect((await t.request(`/api/v1/jobs/${job!.id}`, { token: bob.token })).status).toBe(404);
+    const list = (await (await t.request("/api/v1/jobs", { token: alice.token })).json()) as {
+      total: number;
+    };
+    expect(list.total).toBe(1);
+  });
+
+  test("bad filters are 422", async () => {
+    expect((await t.request("/api/v1/jobs?status=exploded", { token: alice.token })).status).toBe(422);
+    expect((await t.request("/api/v1/jobs/nope", { token: alice.token })).status).toBe(422);
+  });
+});
