@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/audit.routes.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
+import { catalogRoutes } from "./catalog/catalog.routes.ts";
 import { NotFoundError } from "./errors.ts";
 import { hostsRoutes } from "./hosts/hosts.routes.ts";
 import { clientIp } from "./http/client-ip.ts";
@@ -73,7 +74,8 @@ export function createApp(services: Services): App {
     .route("/", settingsRoutes())
     .route("/", auditRoutes())
     .route("/", hostsRoutes())
-    .route("/", jobsRoutes());
+    .route("/", jobsRoutes())
+    .route("/", catalogRoutes());
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -47,6 +47,10 @@ export async function startProximity(config: Config, options: StartOptions = {})
     const observers = hostsObservers((hostId) => services.hosts.get(hostId));
     const services: Services = buildServices(config, database, keys, { hosts: { observers } });
     if (isObservabilityEnabled()) observers.register(await services.hosts.list());
+    const report = await services.catalog.load();
+    log(
+      `Catalog: ${report.loaded} apps${report.skipped.length ? ` (${report.skipped.length} invalid file(s) skipped)` : ""}`,
+    );
     services.jobs.start();
     services.worker = services.jobs;
     const syncTimer = startPeriodicSync(services, log);

@@ -2,9 +2,12 @@
  * The service container: built once at start (or per test) and handed to createApp. Routes reach services
  * through `c.get("services")`; services get their collaborators here, never by importing singletons.
  */
+
+import { join } from "node:path";
 import { AuditService } from "./audit/audit.service.ts";
 import { AuthService } from "./auth/auth.service.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
+import { CatalogService } from "./catalog/catalog.service.ts";
 import type { Config } from "./config.ts";
 import type { Keys } from "./crypto/keys.ts";
 import type { Database } from "./db/connect.ts";
@@ -27,6 +30,7 @@ export interface Services {
   users: UsersService;
   auth: AuthService;
   hosts: HostsService;
+  catalog: CatalogService;
   events: EventBus;
   jobs: JobQueue;
   /** Ids of the apps a user owns (authorisation of jobs and events); set by the apps module. */
@@ -55,6 +59,7 @@ export function buildServices(
   const users = new UsersService(db, hasher, audit, settings);
   const auth = new AuthService(db, keys, hasher, users, audit);
   const hosts = new HostsService(db, keys, audit, options.hosts);
+  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
   const events = createEventBus(database);
   const jobs = new JobQueue(db, events, options.jobs);
   return {
@@ -66,6 +71,7 @@ export function buildServices(
     users,
     auth,
     hosts,
+    catalog,
     events,
     jobs,
     ownedAppIds: async () => [],

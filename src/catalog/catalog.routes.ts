@@ -1,19 +1,9 @@
-/**
- * /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin).
- *
- * Wiring (foundation): add `catalog: CatalogService` to `Services` (built with
- * `new CatalogService({ operatorDir: join(config.DATA_DIR, "catalog") })` and `await catalog.load()` at
- * start), then `.route("/", catalogRoutes())` in createApp. Until `Services` has the field, handlers reach
- * it through `catalogOf(c)`, which fails loudly if it is missing.
- */
+/** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { adminOnly, authed } from "../auth/middleware.ts";
-import { AppError, NotFoundError } from "../errors.ts";
-import type { AppEnv } from "../http/context.ts";
+import { NotFoundError } from "../errors.ts";
 import { createRouter, errorResponses, jsonResponse, listSchema, PaginationQuery } from "../http/openapi.ts";
 import { CATALOG_ID_PATTERN, CATEGORY_IDS, catalogEntrySchema } from "./catalog.schema.ts";
-import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
 export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
@@ -108,32 +98,26 @@ export const reloadCatalogRoute = createRoute({
 });
 
 /** The CatalogService from the request's services (see the wiring note at the top). */
-export function catalogOf(c: Context<AppEnv>): CatalogService {
-  const services = c.get("services") as unknown as { catalog?: CatalogService };
-  if (!services.catalog) throw new AppError("INTERNAL", "The catalog service is not configured");
-  return services.catalog;
-}
-
 export function catalogRoutes() {
   return createRouter()
     .openapi(listCatalogRoute, (c) => {
       const { q, category, page, per_page } = c.req.valid("query");
-      const all = catalogOf(c).list({ q, category });
+      const all = c.get("services").catalog.list({ q, category });
       const items = all.slice((page - 1) * per_page, page * per_page);
       return c.json({ items, total: all.length, page, per_page }, 200);
     })
     .openapi(listCatalogCategoriesRoute, (c) => {
-      const items = catalogOf(c).categories();
+      const items = c.get("services").catalog.categories();
       return c.json({ items, total: items.length }, 200);
     })
     .openapi(getCatalogEntryRoute, (c) => {
       const { catalog_id } = c.req.valid("param");
-      const entry = catalogOf(c).get(catalog_id);
+      const entry = c.get("services").catalog.get(catalog_id);
       if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
       return c.json(entry, 200);
     })
     .openapi(reloadCatalogRoute, async (c) => {
-      const report = await catalogOf(c).load();
+      const report = await c.get("services").catalog.load();
       const actor = c.get("user");
       await c.get("services").audit.record({
         actor: { id: actor.id, username: actor.username },

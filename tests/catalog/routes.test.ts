@@ -1,59 +1,25 @@
-/**
- * The catalog routes, mounted on a bare router with stand-in auth and audit services (the real app wiring
- * lives in createApp; this checks the handlers, validation and the OpenAPI definitions on their own).
- */
+/** The catalog routes in the real app (real auth, audit and catalog service). */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { OpenAPIHono } from "@hono/zod-openapi";
 import { BUILTIN_CATALOG_FILES } from "../../src/catalog/apps/index.ts";
-import { catalogRoutes } from "../../src/catalog/catalog.routes.ts";
-import { CatalogService } from "../../src/catalog/catalog.service.ts";
-import { UnauthenticatedError } from "../../src/errors.ts";
-import type { AppEnv, AuthUser } from "../../src/http/context.ts";
-import { handleError } from "../../src/http/error-handler.ts";
-import type { Services } from "../../src/services.ts";
-
-const USERS: Record<string, AuthUser> = {
-  "user-token": { id: "u1", username: "alice", email: null, role: "user" },
-  "admin-token": { id: "a1", username: "root", email: null, role: "admin" },
-};
-const audited: unknown[] = [];
-
-function buildApp(catalog: CatalogService | undefined) {
-  const services = {
-    auth: {
-      authenticate: async (token: string) => {
-        const user = USERS[token];
-        if (!user) throw new UnauthenticatedError("bad token");
-        return user;
-      },
-    },
-    audit: { record: async (entry: unknown) => void audited.push(entry) },
-    catalog,
-  } as unknown as Services;
-  const app = new OpenAPIHono<AppEnv>();
-  app.use(async (c, next) => {
-    c.set("requestId", "test-request");
-    c.set("clientIp", "127.0.0.1");
-    c.set("services", services);
-    await next();
-  });
-  app.route("/api/v1", catalogRoutes());
-  app.onError(handleError);
-  return app;
-}
+import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
 
 const total = Object.keys(BUILTIN_CATALOG_FILES).length;
-let app: ReturnType<typeof buildApp>;
+let t: TestApp;
+let admin: Session;
+let user: Session;
+const tokens: Record<string, string> = {};
 
 async function get(path: string, token = "user-token") {
-  const res = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+  const res = await t.request(path, { token: tokens[token] ?? token });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 beforeAll(async () => {
-  const catalog = new CatalogService({ log: () => {} });
-  await catalog.load();
-  app = buildApp(catalog);
+  t = await createTestApp();
+  admin = await setupAdmin(t);
+  user = await createUser(t, admin, "alice");
+  tokens["user-token"] = user.token;
+  tokens["admin-token"] = admin.token;
 });
 
 describe("GET /api/v1/catalog", () => {
@@ -82,7 +48,7 @@ describe("GET /api/v1/catalog", () => {
   });
 
   test("requires a signed-in user", async () => {
-    const res = await app.request("/api/v1/catalog");
+    const res = await t.request("/api/v1/catalog");
     expect(res.status).toBe(401);
   });
 });
@@ -115,34 +81,30 @@ describe("GET /api/v1/catalog/categories and /{catalog_id}", () => {
 
 describe("POST /api/v1/catalog/reload", () => {
   test("admin only; returns the load report and audits it", async () => {
-    const asUser = await app.request("/api/v1/catalog/reload", {
-      method: "POST",
-      headers: { authorization: "Bearer user-token" },
-    });
+    const asUser = await t.request("/api/v1/catalog/reload", { method: "POST", token: user.token });
     expect(asUser.status).toBe(403);
-    const res = await app.request("/api/v1/catalog/reload", {
-      method: "POST",
-      headers: { authorization: "Bearer admin-token" },
-    });
+    const res = await t.request("/api/v1/catalog/reload", { method: "POST", token: admin.token });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ loaded: total, skipped: [], overridden: [] });
-    expect(audited).toContainEqual(expect.objectContaining({ action: "catalog.reload" }));
-  });
-
-  test("a missing catalog service is an INTERNAL error, not a crash", async () => {
-    const bare = buildApp(undefined);
-    const res = await bare.request("/api/v1/catalog", { headers: { authorization: "Bearer user-token" } });
-    expect(res.status).toBe(500);
+    const audit = await t.request("/api/v1/audit?action=catalog.reload", { token: admin.token });
+    expect(((await audit.json()) as { total: number }).total).toBe(1);
   });
 });
 
-test("the OpenAPI document names CatalogEntry and the four routes", () => {
-  const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } });
-  expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
+test("the OpenAPI document names CatalogEntry and the four routes", async () => {
+  const doc = (await (await t.request("/api/v1/openapi.json")).json()) as {
+    paths: Record<string, unknown>;
+    components: { schemas: Record<string, unknown> };
+  };
+  expect(
+    Object.keys(doc.paths)
+      .filter((p) => p.startsWith("/api/v1/catalog"))
+      .sort(),
+  ).toEqual([
     "/api/v1/catalog",
     "/api/v1/catalog/categories",
     "/api/v1/catalog/reload",
     "/api/v1/catalog/{catalog_id}",
   ]);
-  expect(doc.components?.schemas?.CatalogEntry).toBeDefined();
+  expect(doc.components.schemas.CatalogEntry).toBeDefined();
 });

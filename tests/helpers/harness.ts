@@ -34,6 +34,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const database = await getTestDatabase();
   const config = testConfig(env);
   const services = buildServices(config, database, await deriveKeys(TEST_SECRET));
+  await services.catalog.load();
   const app = createApp(services);
   return {
     app,
