@@ -17,6 +17,8 @@ export const UNTRACED_PATHS = new Set(["/health", "/ready", "/metrics"]);
  */
 export const TRANSPORT_BUFFER_SIZE = 2000;
 
+const DROPPED_INTEGRATIONS = new Set(["Console", "Dedupe"]);
+
 export interface ObservabilitySettings {
   enabled: boolean;
   dsn: string | undefined;
@@ -121,7 +123,9 @@ export function buildSentryOptions(settings: ObservabilitySettings): BunOptions 
       },
     },
     // Console lines would become breadcrumbs copied into every later event; we add our own crumbs.
-    integrations: (defaults) => defaults.filter((i) => i.name !== "Console"),
+    // Dedupe drops an error equal to the previous one (same message and stack) even when it comes from
+    // another request: errors are 100 %, so it goes. The same error object is still sent once (core marks it).
+    integrations: (defaults) => defaults.filter((i) => !DROPPED_INTEGRATIONS.has(i.name)),
     beforeBreadcrumb: (crumb) => filterBreadcrumb(crumb),
     beforeSend: (event: ErrorEvent) => (passesLevelFilter(event, development) ? scrubEvent(event) : null),
     beforeSendTransaction: (event) => scrubEvent(event),
