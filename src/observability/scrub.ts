@@ -24,10 +24,10 @@ export const SENSITIVE_KEY =
 
 /** Values that are credentials whatever key they sit under. */
 const SECRET_VALUE_PATTERNS: RegExp[] = [
-  // JWT (header.payload.signature, base64url); our access tokens and any other.
-  /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}/g,
   // Bearer / Basic credentials in free text.
   /\b(Bearer|Basic)\s+[\w.~+/=-]{8,}/gi,
+  // JWT (header.payload.signature, base64url); our access tokens and any other.
+  /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}/g,
   // PVE API token header value: PVEAPIToken=USER@REALM!TOKENID=UUID (or :UUID).
   /PVEAPIToken[=:\s]+\S+/gi,
   // PVE ticket cookie.
