@@ -6,6 +6,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { appsRoutes } from "./apps/apps.routes.ts";
 import { auditRoutes } from "./audit/audit.routes.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
 import { catalogRoutes } from "./catalog/catalog.routes.ts";
@@ -75,7 +76,8 @@ export function createApp(services: Services): App {
     .route("/", auditRoutes())
     .route("/", hostsRoutes())
     .route("/", jobsRoutes())
-    .route("/", catalogRoutes());
+    .route("/", catalogRoutes())
+    .route("/", appsRoutes());
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

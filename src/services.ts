@@ -4,6 +4,10 @@
  */
 
 import { join } from "node:path";
+import { AppsService } from "./apps/apps.service.ts";
+import { appJobs } from "./apps/jobs/index.ts";
+import { type AppTiming, DEFAULT_TIMING } from "./apps/runtime.ts";
+import { loadOrCreateSshKeyPair } from "./apps/ssh-keypair.ts";
 import { AuditService } from "./audit/audit.service.ts";
 import { AuthService } from "./auth/auth.service.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
@@ -33,7 +37,8 @@ export interface Services {
   catalog: CatalogService;
   events: EventBus;
   jobs: JobQueue;
-  /** Ids of the apps a user owns (authorisation of jobs and events); set by the apps module. */
+  apps: AppsService;
+  /** Ids of the apps a user owns (authorisation of jobs and events). */
   ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker, once started; /ready reports it. */
   worker: WorkerHandle | undefined;
@@ -44,6 +49,8 @@ export interface Services {
 export interface BuildOptions {
   hosts?: HostsServiceOptions;
   jobs?: QueueOptions;
+  /** Timeouts and poll intervals of app jobs (tests against a fast simulator shorten them). */
+  timing?: Partial<AppTiming>;
 }
 
 export function buildServices(
@@ -62,6 +69,20 @@ export function buildServices(
   const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
   const events = createEventBus(database);
   const jobs = new JobQueue(db, events, options.jobs);
+  const appDeps = {
+    db,
+    keys,
+    hosts,
+    catalog,
+    settings,
+    events,
+    audit,
+    sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+  };
+  for (const definition of appJobs(appDeps)) jobs.register(definition);
+  const apps = new AppsService(appDeps, jobs);
+  hosts.setAppCounter((hostId) => apps.countOnHost(hostId));
   return {
     config,
     database,
@@ -74,7 +95,8 @@ export function buildServices(
     catalog,
     events,
     jobs,
-    ownedAppIds: async () => [],
+    apps,
+    ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: undefined,
     demoMode: false,
   };

@@ -5,6 +5,7 @@
 
 import m0000 from "../../drizzle/0000_foundation.sql" with { type: "text" };
 import m0001 from "../../drizzle/0001_hosts.sql" with { type: "text" };
+import m0002 from "../../drizzle/0002_apps.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 
 export interface Migration {
@@ -15,6 +16,7 @@ export interface Migration {
 export const migrations: Migration[] = [
   { tag: "0000_foundation", sql: m0000 },
   { tag: "0001_hosts", sql: m0001 },
+  { tag: "0002_apps", sql: m0002 },
 ];
 
 export const journalTags: string[] = journal.entries.map((e) => e.tag);

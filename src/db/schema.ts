@@ -224,3 +224,93 @@ export const sshHostKeys = pgTable(
 
 export type ProxmoxHost = typeof proxmoxHosts.$inferSelect;
 export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
+
+export const APP_STATUSES = [
+  "deploying",
+  "running",
+  "stopped",
+  "starting",
+  "stopping",
+  "restarting",
+  "updating",
+  "reconfiguring",
+  "cloning",
+  "backing_up",
+  "restoring",
+  "deleting",
+  "error",
+  "missing",
+  "unknown",
+] as const;
+export type AppStatus = (typeof APP_STATUSES)[number];
+
+export interface AppResources {
+  cores: number;
+  memory_mb: number;
+  disk_gb: number;
+}
+
+/** Deployed applications: one LXC container each. */
+export const applications = pgTable(
+  "applications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "restrict" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => proxmoxHosts.id, { onDelete: "restrict" }),
+    node: text("node"),
+    /** Recorded before the container is created, so compensation always knows what to remove. */
+    vmid: integer("vmid"),
+    catalogId: text("catalog_id"),
+    catalogVersion: text("catalog_version"),
+    name: text("name").notNull(),
+    hostname: text("hostname").notNull(),
+    status: text("status", { enum: APP_STATUSES }).notNull(),
+    statusReason: text("status_reason"),
+    /** The stable state a transitional state returns to (running/stopped). */
+    previousStatus: text("previous_status", { enum: APP_STATUSES }),
+    stateChangedAt: timestamp("state_changed_at", { withTimezone: true }).notNull().defaultNow(),
+    ip: text("ip"),
+    url: text("url"),
+    resources: jsonb("resources").$type<AppResources>().notNull(),
+    /** Non-secret environment values. */
+    environment: jsonb("environment").$type<Record<string, string>>().notNull().default({}),
+    /** Secret environment values: JSON object, AES-GCM encrypted. */
+    secretEnvEnc: text("secret_env_enc"),
+    rootPasswordEnc: text("root_password_enc"),
+    adopted: boolean("adopted").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("applications_hostname_idx").on(sql`lower(${t.hostname})`),
+    uniqueIndex("applications_host_vmid_idx").on(t.hostId, t.vmid),
+    index("applications_owner_idx").on(t.ownerId),
+    index("applications_status_idx").on(t.status),
+  ],
+);
+
+/** The deployment and operation log of each app (what the user reads in GET /apps/{id}/logs). */
+export const deploymentLogs = pgTable(
+  "deployment_logs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id"),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    level: text("level", { enum: ["info", "warn", "error"] })
+      .notNull()
+      .default("info"),
+    step: text("step"),
+    message: text("message").notNull(),
+  },
+  (t) => [index("deployment_logs_app_idx").on(t.appId, t.id)],
+);
+
+export type Application = typeof applications.$inferSelect;
+export type DeploymentLog = typeof deploymentLogs.$inferSelect;
