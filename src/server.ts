@@ -23,13 +23,14 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
-/** Node stats go stale quickly; placement reads them, so every host is re-synced every minute. */
+/** Node stats go stale quickly and containers change outside Proximity: sync and reconcile every minute. */
 const SYNC_INTERVAL_MS = 60_000;
 
 function startPeriodicSync(services: Services, log: (line: string) => void): ReturnType<typeof setInterval> {
   const run = () =>
     services.hosts
       .syncAll()
+      .then(() => services.apps.reconcile())
       .catch((err) => log(`Host sync failed: ${err instanceof Error ? err.message : err}`));
   void run();
   return setInterval(run, SYNC_INTERVAL_MS);

@@ -89,6 +89,32 @@ const adopt = createRoute({
   },
 });
 
+const reconcileRoute = createRoute({
+  ...admin,
+  method: "post",
+  path: "/apps/reconcile",
+  summary: "Compare Proxmox with the database now: marks missing/unknown apps, never deletes",
+  responses: {
+    200: jsonResponse(
+      z.object({
+        hosts: z.number().int(),
+        checked: z.number().int(),
+        changes: z.array(
+          z.object({
+            app_id: z.string(),
+            hostname: z.string(),
+            from: z.string(),
+            to: z.string(),
+            reason: z.string(),
+          }),
+        ),
+      }),
+      "What changed",
+    ),
+    ...errorResponses(401, 403),
+  },
+});
+
 const get = createRoute({
   ...user,
   method: "get",
@@ -272,6 +298,7 @@ export function appsRoutes() {
       const app = await c.get("services").apps.adopt(requester(c), c.req.valid("json"));
       return c.json({ app: toPublicApp(app) }, 201);
     })
+    .openapi(reconcileRoute, async (c) => c.json(await c.get("services").apps.reconcile(), 200))
     .openapi(get, async (c) => {
       const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
       return c.json({ app: toPublicApp(app) }, 200);

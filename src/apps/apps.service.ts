@@ -20,6 +20,7 @@ import type { AuthUser } from "../http/context.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
+import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
 import { beginOperation, type Operation } from "./status.ts";
 
@@ -118,6 +119,11 @@ export class AppsService {
       .from(applications)
       .where(eq(applications.ownerId, userId));
     return rows.map((r) => r.id);
+  }
+
+  /** Compares every host's containers with the database (periodic, and on demand for admins). */
+  reconcile(): Promise<ReconcileReport> {
+    return reconcile(this.deps);
   }
 
   async countOnHost(hostId: string): Promise<number> {
