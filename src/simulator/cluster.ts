@@ -1,0 +1,256 @@
+/**
+ * The cluster model: nodes with finite CPU and memory, their storages (`local` dir, `local-lvm`
+ * lvmthin) whose volumes consume capacity, and the containers. It holds state and invariants only;
+ * operations that take time run as tasks in `lxc.ts`, `storage-ops.ts` and `backup.ts`.
+ */
+import { type Rng, SimClock } from "./clock.ts";
+import { fail } from "./errors.ts";
+import { type GuestState, newGuestState } from "./guest.ts";
+
+export const GIB = 1024 ** 3;
+export const MIB = 1024 ** 2;
+
+export type ContentType = "vztmpl" | "backup" | "iso" | "rootdir" | "images";
+
+export interface Volume {
+  volid: string;
+  storage: string;
+  node: string;
+  content: ContentType;
+  format: string;
+  size: number;
+  ctime: number;
+  vmid?: number;
+  notes?: string;
+  protected?: boolean;
+  /** Backups: the container as it was (config + guest), so restore can bring it back. */
+  backup?: { config: LxcConfig; guest: GuestState };
+}
+
+export interface Storage {
+  id: string;
+  node: string;
+  type: "dir" | "lvmthin";
+  content: ContentType[];
+  total: number;
+  path?: string;
+  volumes: Map<string, Volume>;
+}
+
+export interface SimNode {
+  name: string;
+  index: number;
+  ip: string;
+  cpus: number;
+  memory: number;
+  bootedAt: number;
+  storages: Map<string, Storage>;
+}
+
+/** Config values as PVE stores them: strings for property strings, numbers for numeric keys. */
+export type LxcConfig = Record<string, string | number>;
+
+export interface Snapshot {
+  name: string;
+  description: string;
+  snaptime: number;
+  parent?: string;
+  config: LxcConfig;
+  guest: GuestState;
+}
+
+export interface Container {
+  vmid: number;
+  node: string;
+  config: LxcConfig;
+  status: "running" | "stopped";
+  /** Set while a task holds the config flock (PUT config waits for it). */
+  flock?: Promise<void>;
+  startedAt?: number;
+  pid?: number;
+  /** Incremented at every boot, so a DHCP lease timer from an earlier boot cannot fire late. */
+  bootSeq: number;
+  /** DHCP lease per interface, once obtained after start. */
+  leases: Map<string, string>;
+  snapshots: Snapshot[];
+  guest: GuestState;
+}
+
+export interface ClusterOptions {
+  nodes: number;
+  clock: SimClock;
+  rng: Rng;
+}
+
+/** 10.10.0.0/16 is the simulated bridge network; the "DHCP server" hands out .0.100 upwards. */
+const DHCP_PREFIX = 16;
+
+export class Cluster {
+  readonly nodes = new Map<string, SimNode>();
+  readonly containers = new Map<number, Container>();
+  readonly clock: SimClock;
+  readonly rng: Rng;
+  readonly name = "proximity-sim";
+  /** MAC → leased IPv4, so a container keeps its address across restarts like a real DHCP server. */
+  private readonly leasesByMac = new Map<string, string>();
+  private nextLease = 100;
+
+  constructor(opts: ClusterOptions) {
+    this.clock = opts.clock ?? new SimClock(1);
+    this.rng = opts.rng;
+    for (let i = 1; i <= opts.nodes; i++) {
+      const name = `pve${i}`;
+      const node: SimNode = {
+        name,
+        index: i,
+        ip: `127.0.0.${10 + i}`,
+        cpus: 8,
+        memory: 32 * GIB,
+        bootedAt: this.clock.now() - 86400 * 3 - i * 3600,
+        storages: new Map(),
+      };
+      node.storages.set("local", {
+        id: "local",
+        node: name,
+        type: "dir",
+        content: ["iso", "vztmpl", "backup"],
+        total: 100 * GIB,
+        path: "/var/lib/vz",
+        volumes: new Map(),
+      });
+      node.storages.set("local-lvm", {
+        id: "local-lvm",
+        node: name,
+        type: "lvmthin",
+        content: ["rootdir", "images"],
+        total: 200 * GIB,
+        volumes: new Map(),
+      });
+      this.nodes.set(name, node);
+    }
+  }
+
+  node(name: string): SimNode {
+    const node = this.nodes.get(name);
+    // A node name outside the cluster falls back to DNS in PVE (Cluster.pm remote_node_ip).
+    if (!node)
+      fail(
+        `hostname lookup '${name}' failed - failed to get address info for: ${name}: Name or service not known`,
+      );
+    return node;
+  }
+
+  storage(node: string, id: string): Storage {
+    const s = this.node(node).storages.get(id);
+    if (!s) fail(`storage '${id}' does not exist`);
+    return s;
+  }
+
+  storageUsed(s: Storage): number {
+    let used = 0;
+    for (const v of s.volumes.values()) used += v.size;
+    return used;
+  }
+
+  /** Looks a container up on the node the call was addressed to, as load_config does. */
+  container(node: string, vmid: number): Container {
+    const ct = this.containers.get(vmid);
+    if (!ct || ct.node !== node) fail(`Configuration file 'nodes/${node}/lxc/${vmid}.conf' does not exist`);
+    return ct;
+  }
+
+  /** check_vmid_unused: the id is cluster-wide. */
+  assertVmidFree(vmid: number): void {
+    const ct = this.containers.get(vmid);
+    if (ct) fail(`CT ${vmid} already exists on node '${ct.node}'`);
+  }
+
+  nextId(): number {
+    for (let id = 100; id < 1_000_000; id++) if (!this.containers.has(id)) return id;
+    fail("unable to get any free VMID in range [100, 1000000]");
+  }
+
+  /** Registers a new container holding only `lock: create`, as create_and_lock_config does. */
+  register(node: string, vmid: number, lock: string): Container {
+    const ct: Container = {
+      vmid,
+      node,
+      config: { lock },
+      status: "stopped",
+      bootSeq: 0,
+      leases: new Map(),
+      snapshots: [],
+      guest: newGuestState(`CT${vmid}`),
+    };
+    this.containers.set(vmid, ct);
+    return ct;
+  }
+
+  /** Removes the container and every volume it owns on its node (purge of disks). */
+  destroy(ct: Container): void {
+    this.containers.delete(ct.vmid);
+    for (const s of this.node(ct.node).storages.values()) {
+      for (const [name, v] of s.volumes) {
+        if (v.vmid === ct.vmid && (v.content === "rootdir" || v.content === "images")) s.volumes.delete(name);
+      }
+    }
+  }
+
+  /** Allocates a container disk (`vm-<vmid>-disk-<n>`) on an lvmthin/dir storage, checking space. */
+  allocDisk(storage: Storage, vmid: number, sizeBytes: number): Volume {
+    const free = storage.total - this.storageUsed(storage);
+    let n = 0;
+    while (storage.volumes.has(this.diskName(storage, vmid, n))) n++;
+    const name = this.diskName(storage, vmid, n);
+    if (sizeBytes > free) {
+      const extents = (b: number) => Math.ceil(b / (4 * MIB));
+      // lvcreate's own wording when the volume group/thin pool cannot hold the volume.
+      fail(
+        `lvcreate 'pve/${name}' error:   Volume group "pve" has insufficient free space (${extents(free)} extents): ${extents(sizeBytes)} required.`,
+      );
+    }
+    const vol: Volume = {
+      volid: `${storage.id}:${name}`,
+      storage: storage.id,
+      node: storage.node,
+      content: "rootdir",
+      format: "raw",
+      size: sizeBytes,
+      ctime: this.clock.now(),
+      vmid,
+    };
+    storage.volumes.set(name, vol);
+    return vol;
+  }
+
+  private diskName(storage: Storage, vmid: number, n: number): string {
+    return storage.type === "dir" ? `${vmid}/vm-${vmid}-disk-${n}.raw` : `vm-${vmid}-disk-${n}`;
+  }
+
+  /** Finds a volume by volid ("local:backup/x") on a node. */
+  findVolume(node: string, volid: string): { storage: Storage; name: string; volume: Volume } | undefined {
+    const i = volid.indexOf(":");
+    if (i < 0) return undefined;
+    const storage = this.nodes.get(node)?.storages.get(volid.slice(0, i));
+    const name = volid.slice(i + 1);
+    const volume = storage?.volumes.get(name);
+    return storage && volume ? { storage, name, volume } : undefined;
+  }
+
+  /** A MAC in Proxmox's OUI (BC:24:11), as PVE generates them. */
+  newMac(): string {
+    const b = () => this.rng.int(0, 255).toString(16).padStart(2, "0").toUpperCase();
+    return `BC:24:11:${b()}:${b()}:${b()}`;
+  }
+
+  /** The simulated DHCP server: one stable address per MAC. */
+  lease(mac: string): string {
+    let ip = this.leasesByMac.get(mac);
+    if (!ip) {
+      const n = this.nextLease++;
+      ip = `10.10.${Math.floor(n / 256)}.${n % 256}`;
+      this.leasesByMac.set(mac, ip);
+    }
+    return `${ip}/${DHCP_PREFIX}`;
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * A model of `docker compose` (v2 CLI) inside a simulated container: it reads the compose file from
+ * the container's filesystem, validates it like the real CLI would (YAML errors, missing
+ * `services`, a service without image/build, unknown service names, unknown flags) and tracks each
+ * service's state across pull / up -d / ps / logs / stop / start / restart / down.
+ * Progress messages go to stderr, as the real CLI writes them there.
+ */
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { ComposeProject, ComposeService, GuestState } from "./guest.ts";
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const ok = (stdout = "", stderr = ""): ExecResult => ({ code: 0, stdout, stderr });
+const err = (stderr: string, code = 1): ExecResult => ({
+  code,
+  stdout: "",
+  stderr: stderr.endsWith("\n") ? stderr : `${stderr}\n`,
+});
+
+const DAEMON_DOWN =
+  "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
+
+interface GlobalFlags {
+  files: string[];
+  envFiles: string[];
+  project?: string;
+  rest: string[];
+}
+
+function parseGlobal(args: string[]): GlobalFlags | ExecResult {
+  const g: GlobalFlags = { files: [], envFiles: [], rest: [] };
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i]!;
+    const takeValue = (name: string): string | ExecResult => {
+      const eq = a.indexOf("=");
+      if (eq > 0) return a.slice(eq + 1);
+      const v = args[++i];
+      return v === undefined ? err(`flag needs an argument: ${name}`) : v;
+    };
+    if (a === "-f" || a === "--file" || a.startsWith("--file=")) {
+      const v = takeValue("--file");
+      if (typeof v !== "string") return v;
+      g.files.push(v);
+    } else if (a === "--env-file" || a.startsWith("--env-file=")) {
+      const v = takeValue("--env-file");
+      if (typeof v !== "string") return v;
+      g.envFiles.push(v);
+    } else if (a === "-p" || a === "--project-name" || a.startsWith("--project-name=")) {
+      const v = takeValue("--project-name");
+      if (typeof v !== "string") return v;
+      g.project = v;
+    } else if (a.startsWith("-")) {
+      return err(`unknown flag: ${a}`);
+    } else {
+      g.rest = args.slice(i);
+      break;
+    }
+    i++;
+  }
+  return g;
+}
+
+function readFile(guest: GuestState, path: string): string | undefined {
+  const f = guest.files.get(path);
+  return f ? new TextDecoder().decode(f.data) : undefined;
+}
+
+function parseEnv(text: string): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const i = line.indexOf("=");
+    if (i <= 0) continue;
+    let v = line.slice(i + 1);
+    if (/^(['"]).*\1$/.test(v)) v = v.slice(1, -1);
+    env.set(line.slice(0, i).trim(), v);
+  }
+  return env;
+}
+
+/** ${VAR}, ${VAR:-default} and $VAR from the env files; unset variables warn and become "". */
+function interpolate(value: string, env: Map<string, string>, warnings: Set<string>): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, a, def, b) => {
+      if (m === "$$") return "$";
+      const name = (a ?? b) as string;
+      const v = env.get(name);
+      if (v !== undefined && v !== "") return v;
+      if (def !== undefined) return def;
+      warnings.add(name);
+      return "";
+    },
+  );
+}
+
+interface LoadedProject {
+  name: string;
+  file: string;
+  services: Map<string, { image: string; ports: string[] }>;
+  warnings: string;
+}
+
+function projectNameFor(file: string): string {
+  const dir = file.split("/").slice(0, -1).pop() || "root";
+  return dir.toLowerCase().replace(/[^a-z0-9_-]/g, "");
+}
+
+function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
+  const file =
+    g.files[0] ?? (guest.files.has("/root/compose.yaml") ? "/root/compose.yaml" : "/root/docker-compose.yml");
+  const text = readFile(guest, file);
+  if (text === undefined) {
+    if (g.files.length === 0) return err("no configuration file provided: not found", 1);
+    return err(`open ${file}: no such file or directory`);
+  }
+  const env = new Map<string, string>();
+  for (const envFile of g.envFiles) {
+    const t = readFile(guest, envFile);
+    if (t === undefined) return err(`couldn't find env file: ${envFile}`);
+    for (const [k, v] of parseEnv(t)) env.set(k, v);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const line = e.linePos?.[0]?.line ?? 1;
+      const reason = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      return err(`yaml: line ${line}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
+    }
+    return err(`yaml: ${(e as Error).message}`);
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    return err(`validating ${file}: top-level object must be a mapping`);
+  }
+  const services = (doc as Record<string, unknown>).services;
+  if (services === undefined) return err("no service selected");
+  if (!services || typeof services !== "object" || Array.isArray(services)) {
+    return err(`validating ${file}: services must be a mapping`);
+  }
+  const warnings = new Set<string>();
+  const out = new Map<string, { image: string; ports: string[] }>();
+  for (const [name, def] of Object.entries(services as Record<string, unknown>)) {
+    const d = (def ?? {}) as Record<string, unknown>;
+    if (typeof d !== "object" || Array.isArray(d))
+      return err(`validating ${file}: services.${name} must be a mapping`);
+    const image = typeof d.image === "string" ? interpolate(d.image, env, warnings) : undefined;
+    if (!image && d.build === undefined) {
+      return err(
+        `service "${name}" has neither an image nor a build context specified: invalid compose project`,
+      );
+    }
+    const ports = Array.isArray(d.ports) ? d.ports.map((p) => interpolate(String(p), env, warnings)) : [];
+    out.set(name, { image: image ?? `${projectNameFor(file)}-${name}`, ports });
+  }
+  const warnText = [...warnings]
+    .map(
+      (w) =>
+        `time="${new Date().toISOString()}" level=warning msg="The \\"${w}\\" variable is not set. Defaulting to a blank string."\n`,
+    )
+    .join("");
+  return { name: g.project ?? projectNameFor(file), file, services: out, warnings: warnText };
+}
+
+function selected(loaded: LoadedProject, names: string[]): string[] | ExecResult {
+  for (const n of names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
+  return names.length > 0 ? names : [...loaded.services.keys()];
+}
+
+function splitFlags(
+  args: string[],
+  allowed: Record<string, boolean>,
+): { flags: Map<string, string>; names: string[] } | ExecResult {
+  const flags = new Map<string, string>();
+  const names: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("-")) {
+      names.push(a);
+      continue;
+    }
+    const [flag, inline] = a.split(/=(.*)/s) as [string, string | undefined];
+    if (!(flag in allowed)) return err(`unknown flag: ${flag}`);
+    if (allowed[flag]) {
+      const v = inline ?? args[++i];
+      if (v === undefined) return err(`flag needs an argument: ${flag}`);
+      flags.set(flag, v);
+    } else flags.set(flag, "true");
+  }
+  return { flags, names };
+}
+
+function projectFor(guest: GuestState, loaded: LoadedProject): ComposeProject {
+  let p = guest.projects.get(loaded.file);
+  if (!p) {
+    p = { name: loaded.name, file: loaded.file, services: new Map() };
+    guest.projects.set(loaded.file, p);
+  }
+  return p;
+}
+
+const container = (p: { name: string }, s: string) => `${p.name}-${s}-1`;
+
+export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
+  const g = parseGlobal(args);
+  if ("code" in g) return g;
+  const [sub, ...subArgs] = g.rest;
+  if (!sub) return ok("Usage:  docker compose [OPTIONS] COMMAND\n");
+  if (!["pull", "up", "ps", "logs", "down", "stop", "start", "restart", "config", "version"].includes(sub)) {
+    return err(`unknown docker command: "compose ${sub}"`);
+  }
+  if (sub === "version") return ok("Docker Compose version v2.36.2\n");
+  const loaded = load(guest, g);
+  if ("code" in loaded) return loaded;
+  const w = loaded.warnings;
+  if (sub === "config") {
+    const parsed = splitFlags(subArgs, { "-q": false, "--quiet": false, "--services": false });
+    if ("code" in parsed) return parsed;
+    if (parsed.flags.has("--services")) return ok(`${[...loaded.services.keys()].join("\n")}\n`, w);
+    return ok(
+      parsed.flags.size > 0
+        ? ""
+        : `name: ${loaded.name}\nservices:\n${[...loaded.services].map(([n, s]) => `  ${n}:\n    image: ${s.image}\n`).join("")}`,
+      w,
+    );
+  }
+  if (!guest.dockerRunning) return err(DAEMON_DOWN);
+  const project = projectFor(guest, loaded);
+
+  switch (sub) {
+    case "pull": {
+      const parsed = splitFlags(subArgs, {
+        "-q": false,
+        "--quiet": false,
+        "--ignore-pull-failures": false,
+        "--policy": true,
+      });
+      if ("code" in parsed) return parsed;
+      const names = selected(loaded, parsed.names);
+      if (!Array.isArray(names)) return names;
+      let out = w;
+      for (const n of names) {
+        const svc = ensureService(project, n, loaded);
+        svc.pulled = true;
+        out += ` ${n} Pulling \n ${n} Pulled \n`;
+      }
+      return ok("", out);
+    }
+    case "up": {
+      const parsed = splitFlags(subArgs, {
+        "-d": false,
+        "--detach": false,
+        "--wait": false,
+        "--remove-orphans": false,
+        "--force-recreate": false,
+        "--no-build": false,
+        "--quiet-pull": false,
+        "--pull": true,
+        "--wait-timeout": true,
+      });
+      if ("code" in parsed) return parsed;
+      if (!parsed.flags.has("-d") && !parsed.flags.has("--detach")) {
+        // Attached `up` never returns; the simulator only models detached runs.
+        return err("the simulator supports only 'docker compose up -d' (attached mode would never exit)");
+      }
+      const names = selected(loaded, parsed.names);
+      if (!Array.isArray(names)) return names;
+      let out = w;
+      const net = `${project.name}_default`;
+      if (![...project.services.values()].some((s) => s.state !== "exited")) {
+        out += ` Network ${net}  Creating\n Network ${net}  Created\n`;
+      }
+      for (const n of names) {
+        const svc = ensureService(project, n, loaded);
+        if (!svc.pulled) {
+          out += ` ${n} Pulling \n ${n} Pulled \n`;
+          svc.pulled = true;
+        }
+        const c = container(project, n);
+        if (svc.state === "running" && !parsed.flags.has("--force-recreate")) {
+          out += ` Container ${c}  Running\n`;
+          continue;
+        }
+        out += ` Container ${c}  Creating\n Container ${c}  Created\n Container ${c}  Starting\n Container ${c}  Started\n`;
+        svc.state = "running";
+      }
+      return ok("", out);
+    }
+    case "ps": {
+      const parsed = splitFlags(subArgs, {
+        "--format": true,
+        "-a": false,
+        "--all": false,
+        "-q": false,
+        "--quiet": false,
+        "--services": false,
+      });
+      if ("code" in parsed) return parsed;
+      const all = parsed.flags.has("-a") || parsed.flags.has("--all");
+      const names = selected(loaded, parsed.names);
+      if (!Array.isArray(names)) return names;
+      const rows = names
+        .map((n) => project.services.get(n))
+        .filter((s): s is ComposeService => s !== undefined && (all || s.state === "running"));
+      const format = parsed.flags.get("--format");
+      if (format === "json") {
+        // Compose >= 2.21 prints one JSON object per line.
+        return ok(rows.map((s) => `${JSON.stringify(psEntry(project, s))}\n`).join(""), w);
+      }
+      if (parsed.flags.has("--services")) return ok(rows.map((s) => `${s.name}\n`).join(""), w);
+      const header =
+        "NAME                IMAGE               COMMAND             SERVICE             CREATED             STATUS              PORTS\n";
+      return ok(
+        header +
+          rows
+            .map(
+              (s) =>
+                `${container(project, s.name)}   ${s.image}   "/entrypoint"   ${s.name}   1 minute ago   ${statusText(s)}   ${portsText(s)}\n`,
+            )
+            .join(""),
+        w,
+      );
+    }
+    case "logs": {
+      const parsed = splitFlags(subArgs, {
+        "--tail": true,
+        "-n": true,
+        "--no-color": false,
+        "-t": false,
+        "--timestamps": false,
+        "--no-log-prefix": false,
+      });
+      if ("code" in parsed) return parsed;
+      const names = selected(loaded, parsed.names);
+      if (!Array.isArray(names)) return names;
+      const tail = parsed.flags.get("--tail") ?? parsed.flags.get("-n") ?? "all";
+      let out = "";
+      for (const n of names) {
+        const svc = project.services.get(n);
+        if (!svc) continue;
+        let lines = [
+          `Starting ${svc.image}`,
+          `listening on 0.0.0.0:${svc.ports[0]?.split(":").pop()?.split("/")[0] ?? "8080"}`,
+          "ready to accept connections",
+        ];
+        if (tail !== "all") lines = lines.slice(Math.max(0, lines.length - Number(tail)));
+        const prefix = parsed.flags.has("--no-log-prefix") ? "" : `${n}-1  | `;
+        out += lines.map((l) => `${prefix}${l}\n`).join("");
+      }
+      return ok(out, w);
+    }
+    case "stop":
+    case "start":
+    case "restart": {
+      const parsed = splitFlags(subArgs, { "-t": true, "--timeout": true });
+      if ("code" in parsed) return parsed;
+      const names = selected(loaded, parsed.names);
+      if (!Array.isArray(names)) return names;
+      let out = w;
+      for (const n of names) {
+        const svc = project.services.get(n);
+        if (!svc) continue;
+        const c = container(project, n);
+        if (sub !== "start") out += ` Container ${c}  Stopping\n Container ${c}  Stopped\n`;
+        if (sub !== "stop") out += ` Container ${c}  Starting\n Container ${c}  Started\n`;
+        svc.state = sub === "stop" ? "exited" : "running";
+      }
+      return ok("", out);
+    }
+    case "down": {
+      const parsed = splitFlags(subArgs, {
+        "-v": false,
+        "--volumes": false,
+        "--remove-orphans": false,
+        "--rmi": true,
+        "-t": true,
+        "--timeout": true,
+      });
+      if ("code" in parsed) return parsed;
+      if (parsed.names.length > 0)
+        return err(`unknown command "${parsed.names[0]}" for "docker compose down"`);
+      let out = w;
+      for (const s of project.services.values()) {
+        const c = container(project, s.name);
+        if (s.state === "running") out += ` Container ${c}  Stopping\n Container ${c}  Stopped\n`;
+        out += ` Container ${c}  Removing\n Container ${c}  Removed\n`;
+      }
+      if (project.services.size > 0)
+        out += ` Network ${project.name}_default  Removing\n Network ${project.name}_default  Removed\n`;
+      guest.projects.delete(project.file);
+      return ok("", out);
+    }
+  }
+  return err(`unknown docker command: "compose ${sub}"`);
+}
+
+function ensureService(project: ComposeProject, name: string, loaded: LoadedProject): ComposeService {
+  const def = loaded.services.get(name)!;
+  let svc = project.services.get(name);
+  if (!svc) {
+    svc = { name, image: def.image, state: "created", pulled: false, ports: def.ports };
+    project.services.set(name, svc);
+  } else {
+    svc.image = def.image;
+    svc.ports = def.ports;
+  }
+  return svc;
+}
+
+function statusText(s: ComposeService): string {
+  return s.state === "running"
+    ? "Up About a minute"
+    : s.state === "exited"
+      ? "Exited (0) 5 seconds ago"
+      : "Created";
+}
+
+function portsText(s: ComposeService): string {
+  return s.ports
+    .map((p) => {
+      const parts = p.split(":");
+      const target = parts.pop()!;
+      const published = parts.pop();
+      const proto = target.includes("/") ? "" : "/tcp";
+      return published ? `0.0.0.0:${published}->${target}${proto}` : `${target}${proto}`;
+    })
+    .join(", ");
+}
+
+function psEntry(project: ComposeProject, s: ComposeService): Record<string, unknown> {
+  const name = container(project, s.name);
+  return {
+    Command: '"/docker-entrypoint.sh"',
+    CreatedAt: "2025-07-01 12:00:00 +0000 UTC",
+    ExitCode: 0,
+    Health: "",
+    ID: Bun.hash(name).toString(16).padStart(12, "0").slice(0, 12),
+    Image: s.image,
+    Labels: `com.docker.compose.project=${project.name},com.docker.compose.service=${s.name}`,
+    LocalVolumes: "0",
+    Mounts: "",
+    Name: name,
+    Names: name,
+    Networks: `${project.name}_default`,
+    Ports: portsText(s),
+    Project: project.name,
+    Publishers: s.ports.map((p) => {
+      const parts = p.split(":");
+      const target = parts.pop()!;
+      return {
+        URL: "0.0.0.0",
+        TargetPort: Number(target.split("/")[0]),
+        PublishedPort: Number(parts.pop() ?? 0),
+        Protocol: target.split("/")[1] ?? "tcp",
+      };
+    }),
+    RunningFor: "About a minute ago",
+    Service: s.name,
+    Size: "0B",
+    State: s.state,
+    Status: statusText(s),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * What lives inside a simulated container: a tiny filesystem (with modes), installed packages, the
+ * Docker daemon's state, compose projects, and the log of every command received over `pct exec`
+ * (so the main app's tests can assert exactly what a container was sent).
+ */
+export interface SimFile {
+  data: Uint8Array;
+  mode: number;
+}
+
+export type ServiceState = "created" | "running" | "exited";
+
+export interface ComposeService {
+  name: string;
+  image: string;
+  state: ServiceState;
+  pulled: boolean;
+  ports: string[];
+}
+
+export interface ComposeProject {
+  name: string;
+  file: string;
+  services: Map<string, ComposeService>;
+}
+
+export interface CommandRecord {
+  /** The argv run inside the container (after `pct exec <vmid> --`). */
+  argv: string[];
+  /** The whole command line the node's shell received. */
+  command: string;
+  hasStdin: boolean;
+  /** Stdin as UTF-8 text, recorded for `tee` (the one command that consumes data). */
+  stdin?: string;
+  exitCode: number | null;
+  at: string;
+}
+
+export interface GuestState {
+  files: Map<string, SimFile>;
+  dirs: Set<string>;
+  packages: Set<string>;
+  dockerInstalled: boolean;
+  dockerEnabled: boolean;
+  dockerRunning: boolean;
+  /** Keyed by the compose file path. */
+  projects: Map<string, ComposeProject>;
+  commands: CommandRecord[];
+}
+
+const BASE_DIRS = ["/", "/bin", "/dev", "/etc", "/home", "/opt", "/proc", "/root", "/run", "/srv", "/sys"];
+const BASE_DIRS_MORE = ["/tmp", "/usr", "/usr/bin", "/usr/local", "/var", "/var/lib", "/var/log"];
+
+export function newGuestState(hostname: string): GuestState {
+  const files = new Map<string, SimFile>();
+  files.set("/etc/hostname", { data: new TextEncoder().encode(`${hostname}\n`), mode: 0o644 });
+  return {
+    files,
+    dirs: new Set([...BASE_DIRS, ...BASE_DIRS_MORE]),
+    packages: new Set(),
+    dockerInstalled: false,
+    dockerEnabled: false,
+    dockerRunning: false,
+    projects: new Map(),
+    commands: [],
+  };
+}
+
+/** Deep copy, for clone and for snapshots/backups (state is restored from the copy). */
+export function copyGuestState(g: GuestState): GuestState {
+  const projects = new Map<string, ComposeProject>();
+  for (const [k, p] of g.projects) {
+    const services = new Map<string, ComposeService>();
+    for (const [n, s] of p.services) services.set(n, { ...s, ports: [...s.ports] });
+    projects.set(k, { ...p, services });
+  }
+  const files = new Map<string, SimFile>();
+  for (const [k, f] of g.files) files.set(k, { data: f.data.slice(), mode: f.mode });
+  return {
+    files,
+    dirs: new Set(g.dirs),
+    packages: new Set(g.packages),
+    dockerInstalled: g.dockerInstalled,
+    dockerEnabled: g.dockerEnabled,
+    dockerRunning: false,
+    projects,
+    commands: [],
+  };
+}
