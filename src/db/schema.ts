@@ -314,3 +314,75 @@ export const deploymentLogs = pgTable(
 
 export type Application = typeof applications.$inferSelect;
 export type DeploymentLog = typeof deploymentLogs.$inferSelect;
+
+export const BACKUP_STATUSES = ["creating", "completed", "failed"] as const;
+export type BackupStatus = (typeof BACKUP_STATUSES)[number];
+export const BACKUP_MODES = ["snapshot", "suspend", "stop"] as const;
+export type BackupMode = (typeof BACKUP_MODES)[number];
+export const BACKUP_COMPRESSIONS = ["zstd", "gzip", "lzo"] as const;
+export type BackupCompress = (typeof BACKUP_COMPRESSIONS)[number];
+
+/**
+ * vzdump archives of apps. `app_id` becomes null when the app is deleted with keep_backups=true: the row
+ * keeps the app's hostname, owner and where the volume lives, for reference and for deleting it later.
+ */
+export const backups = pgTable(
+  "backups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    appId: uuid("app_id").references(() => applications.id, { onDelete: "set null" }),
+    appHostname: text("app_hostname").notNull(),
+    ownerId: uuid("owner_id").references(() => users.id, { onDelete: "set null" }),
+    hostId: uuid("host_id").references(() => proxmoxHosts.id, { onDelete: "set null" }),
+    node: text("node").notNull(),
+    vmid: integer("vmid").notNull(),
+    storage: text("storage").notNull(),
+    status: text("status", { enum: BACKUP_STATUSES }).notNull().default("creating"),
+    mode: text("mode", { enum: BACKUP_MODES }).notNull(),
+    compress: text("compress", { enum: BACKUP_COMPRESSIONS }).notNull(),
+    trigger: text("trigger", { enum: ["manual", "scheduled"] })
+      .notNull()
+      .default("manual"),
+    /** The exact volume the vzdump task created (found by its notes, vmid and time), once completed. */
+    volid: text("volid"),
+    size: bigintNumber("size"),
+    /** The archive's time as PVE reports it (ctime). */
+    backupTime: timestamp("backup_time", { withTimezone: true }),
+    upid: text("upid"),
+    jobId: uuid("job_id"),
+    error: text("error"),
+    createdBy: uuid("created_by"),
+    createdAt: createdAt(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("backups_app_idx").on(t.appId, t.createdAt),
+    index("backups_owner_idx").on(t.ownerId),
+    uniqueIndex("backups_host_volid_idx").on(t.hostId, t.volid),
+  ],
+);
+
+/** One backup schedule per app: a cron expression in a time zone, retention, and vzdump options. */
+export const backupSchedules = pgTable("backup_schedules", {
+  appId: uuid("app_id")
+    .primaryKey()
+    .references(() => applications.id, { onDelete: "cascade" }),
+  cron: text("cron").notNull(),
+  timezone: text("timezone").notNull().default("UTC"),
+  keepLast: integer("keep_last").notNull().default(0),
+  keepDaily: integer("keep_daily").notNull().default(0),
+  keepWeekly: integer("keep_weekly").notNull().default(0),
+  keepMonthly: integer("keep_monthly").notNull().default(0),
+  mode: text("mode", { enum: BACKUP_MODES }).notNull().default("snapshot"),
+  compress: text("compress", { enum: BACKUP_COMPRESSIONS }).notNull().default("zstd"),
+  /** Null: the backup storage from settings at the time of each backup. */
+  storage: text("storage"),
+  enabled: boolean("enabled").notNull().default(true),
+  /** Slots up to this instant are handled (or were before the schedule existed). */
+  lastSlotAt: timestamp("last_slot_at", { withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type Backup = typeof backups.$inferSelect;
+export type BackupSchedule = typeof backupSchedules.$inferSelect;
