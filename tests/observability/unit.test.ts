@@ -3,6 +3,7 @@
  * each environment, route-template names, scrubbing, error classification.
  */
 import { describe, expect, test } from "bun:test";
+import type { Event } from "@sentry/bun";
 import { HTTPException } from "hono/http-exception";
 import { loadConfig } from "../../src/config.ts";
 import { AppServiceError, NotFoundError } from "../../src/errors.ts";
@@ -174,7 +175,7 @@ describe("scrubbing", () => {
   });
 
   test("events: bodies and cookies removed, contexts and span data scrubbed, names templated", () => {
-    const e = scrubEvent({
+    const e = scrubEvent<Event>({
       transaction: "DELETE /api/v1/apps/:app_id",
       request: {
         data: '{"password":"p"}',
@@ -191,6 +192,7 @@ describe("scrubbing", () => {
           span_id: "1",
           trace_id: "2",
           start_timestamp: 0,
+          status: "ok",
           data: { "http.request.header.authorization": "x" },
         },
       ],
