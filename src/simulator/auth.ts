@@ -38,7 +38,8 @@ export class Authenticator {
 
   issueTicket(user: string): { ticket: string; csrf: string } {
     const ts = this.clock.now().toString(16).toUpperCase().padStart(8, "0");
-    const plain = `PVE:${encodeURIComponent(user)}:${ts}`;
+    // Ticket.pm escapes the userid; in practice only "%" and the ":" separator ever need it.
+    const plain = `PVE:${user.replaceAll("%", "%25").replaceAll(":", "%3A")}:${ts}`;
     return { ticket: `${plain}::${this.sign(plain)}`, csrf: `${ts}:${this.sign(`csrf:${ts}:${user}`)}` };
   }
 

@@ -82,7 +82,10 @@ export interface ClusterOptions {
   rng: Rng;
 }
 
-/** 10.10.0.0/16 is the simulated bridge network; the "DHCP server" hands out .0.100 upwards. */
+/**
+ * 127.100.0.0/16 is the simulated bridge network (loopback, so an app "inside" a container can really answer
+ * HTTP on its address on this machine); the "DHCP server" hands out .0.100 upwards.
+ */
 const DHCP_PREFIX = 16;
 
 export class Cluster {
@@ -248,7 +251,7 @@ export class Cluster {
     let ip = this.leasesByMac.get(mac);
     if (!ip) {
       const n = this.nextLease++;
-      ip = `10.10.${Math.floor(n / 256)}.${n % 256}`;
+      ip = `127.100.${Math.floor(n / 256)}.${n % 256}`;
       this.leasesByMac.set(mac, ip);
     }
     return `${ip}/${DHCP_PREFIX}`;
