@@ -66,6 +66,11 @@ export class FaultRegistry {
     );
   }
 
+  /** The first fault for the apps' own HTTP answers (path "app:http"), consuming one use. */
+  takeForApp(): Fault | undefined {
+    return this.take((f) => f.path === "app:http")[0];
+  }
+
   /** Takes the matching faults for an SSH command; `argv` is the in-container argv. */
   takeForSsh(argv: string[]): Fault[] {
     return this.take((f) => {

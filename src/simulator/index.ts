@@ -3,11 +3,13 @@
  * checks, errors and tasks, plus one SSH server per node for `pct exec`. Used by tests and by
  * `bun run dev` in demo mode; the real client is never told it talks to a simulator.
  */
+
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Server as SshServer } from "ssh2";
 import { utils } from "ssh2";
+import { AppListeners } from "./app-http.ts";
 import { Authenticator } from "./auth.ts";
 import { Rng, SimClock } from "./clock.ts";
 import { Cluster } from "./cluster.ts";
@@ -138,6 +140,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     throw e;
   }
 
+  const apps = new AppListeners(cluster, sim.faults);
+  apps.start();
+
   let stopped = false;
   return {
     apiUrl: `${tls ? "https" : "http"}://127.0.0.1:${apiPort}`,
@@ -160,6 +165,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       if (stopped) return;
       stopped = true;
       clearInterval(rrdTimer);
+      apps.stop();
       await Promise.all([
         new Promise<void>((r) => {
           http.close(() => r());

@@ -1,0 +1,94 @@
+/**
+ * The apps "inside" simulated containers answer HTTP for real: for every running compose service with a
+ * published TCP port, in a running container with a DHCP lease, a listener on <lease ip>:<host port>
+ * (loopback addresses 127.100.x.y) answers every path with 200. Proximity's health checks therefore cross a
+ * real socket. Reconciled against the cluster state on a short interval, so it follows up/down/stop/delete
+ * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead.
+ */
+import type { Server } from "bun";
+import type { Cluster } from "./cluster.ts";
+import type { FaultRegistry } from "./faults.ts";
+
+/** "8080:80", "127.0.0.1:8080:80/tcp", "53:53/udp" → host port of a TCP mapping, or undefined. */
+export function publishedTcpPort(mapping: string): number | undefined {
+  const [spec, proto = "tcp"] = mapping.split("/");
+  if (proto !== "tcp" || !spec) return undefined;
+  const parts = spec.split(":");
+  const host = parts.length >= 2 ? parts[parts.length - 2] : parts[0];
+  const port = Number(host);
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+}
+
+export class AppListeners {
+  private readonly servers = new Map<string, Server<undefined>>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly faults: FaultRegistry,
+  ) {}
+
+  start(intervalMs = 25): void {
+    this.timer = setInterval(() => this.sync(), intervalMs);
+    this.sync();
+  }
+
+  /** Addresses that should answer now. */
+  private desired(): Map<string, { ip: string; port: number; service: string }> {
+    const want = new Map<string, { ip: string; port: number; service: string }>();
+    for (const ct of this.cluster.containers.values()) {
+      if (ct.status !== "running" || !ct.guest.dockerRunning) continue;
+      const lease = [...ct.leases.values()][0];
+      const ip = lease?.split("/")[0];
+      if (!ip?.startsWith("127.")) continue;
+      for (const project of ct.guest.projects.values()) {
+        for (const svc of project.services.values()) {
+          if (svc.state !== "running") continue;
+          for (const mapping of svc.ports) {
+            const port = publishedTcpPort(mapping);
+            if (port) want.set(`${ip}:${port}`, { ip, port, service: svc.name });
+          }
+        }
+      }
+    }
+    return want;
+  }
+
+  sync(): void {
+    const want = this.desired();
+    for (const [key, server] of this.servers) {
+      if (!want.has(key)) {
+        server.stop(true);
+        this.servers.delete(key);
+      }
+    }
+    for (const [key, { ip, port, service }] of want) {
+      if (this.servers.has(key)) continue;
+      try {
+        const server = Bun.serve({
+          hostname: ip,
+          port,
+          fetch: () => {
+            const fault = this.faults.takeForApp();
+            const status = fault?.action === "http_500" ? 500 : 200;
+            return new Response(
+              status === 200 ? `ok from ${service}\n` : `${fault?.message ?? "unhealthy"}\n`,
+              {
+                status,
+              },
+            );
+          },
+        });
+        this.servers.set(key, server);
+      } catch {
+        // Port in use on that address (a stale listener being torn down): the next sync retries.
+      }
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const server of this.servers.values()) server.stop(true);
+    this.servers.clear();
+  }
+}
