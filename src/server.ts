@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import { deriveKeys, loadOrCreateSecret } from "./crypto/keys.ts";
 import { connectDatabase, type Database } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
+import { bootstrapHosts } from "./hosts/bootstrap.ts";
 import { hostsObservers } from "./observability/proxmox.ts";
 import { isObservabilityEnabled } from "./observability/state.ts";
 import { buildServices, type Services } from "./services.ts";
@@ -52,6 +53,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     log(
       `Catalog: ${report.loaded} apps${report.skipped.length ? ` (${report.skipped.length} invalid file(s) skipped)` : ""}`,
     );
+    const { simulator } = await bootstrapHosts(config, services, log);
     services.jobs.start();
     services.worker = services.jobs;
     const syncTimer = startPeriodicSync(services, log);
@@ -78,6 +80,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();
+          await simulator?.stop();
           if (!options.database) await database.close();
         })();
         return stopping;

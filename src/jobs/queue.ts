@@ -14,6 +14,8 @@ export interface JobContext {
   readonly job: Job;
   /** Aborted when the lease is lost or the worker stops: stop at the next step. */
   readonly signal: AbortSignal;
+  /** The step running now (or the last one started): compensation names it in its reason. */
+  readonly currentStep: string | undefined;
   /** Free-form data persisted with the job (e.g. the VMID recorded before creating a container). */
   readonly data: Record<string, unknown>;
   /**
@@ -322,14 +324,19 @@ export class JobQueue {
         .set({ checkpoint: checkpoint as Record<string, unknown>, updatedAt: new Date(), ...extra })
         .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
     };
+    let currentStep: string | undefined = job.progress?.step;
     const ctx: JobContext = {
       job,
+      get currentStep() {
+        return currentStep;
+      },
       signal: controller.signal,
       data: checkpoint.data,
       step: async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
         const done = checkpoint.steps![name];
         if (done) return done.value as T;
         if (controller.signal.aborted) throw controller.signal.reason ?? new LeaseLostError("aborted");
+        currentStep = name;
         const index = Math.max(0, definition.steps.indexOf(name));
         const progress = { step: name, step_index: index + 1, total_steps: definition.steps.length };
         await persist({ progress });

@@ -5,7 +5,7 @@
 import { createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { deriveKeys } from "../../src/crypto/keys.ts";
-import { buildServices, type Services } from "../../src/services.ts";
+import { type BuildOptions, buildServices, type Services } from "../../src/services.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "./db.ts";
 
 export const TEST_SECRET = "test-secret-key-0123456789abcdef0123456789abcdef";
@@ -29,11 +29,14 @@ export interface TestApp {
 }
 
 /** A fresh app over an emptied database. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  build: BuildOptions = {},
+): Promise<TestApp> {
   await resetDatabase();
   const database = await getTestDatabase();
   const config = testConfig(env);
-  const services = buildServices(config, database, await deriveKeys(TEST_SECRET));
+  const services = buildServices(config, database, await deriveKeys(TEST_SECRET), build);
   await services.catalog.load();
   const app = createApp(services);
   return {

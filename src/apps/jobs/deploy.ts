@@ -205,7 +205,7 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
 
 async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
   const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
-  const step = ctx.job.progress?.step;
+  const step = ctx.currentStep;
   const reason = `Deploy failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`;
   await run.log(reason, "error", step);
   if (ctx.data.createRequested && run.app.node && run.app.vmid !== null) {

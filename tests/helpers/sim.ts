@@ -1,0 +1,134 @@
+/**
+ * Proximity over a real simulated cluster: starts the PVE simulator (REST + SSH over sockets), builds the
+ * app with fast job timing, registers the simulator as a host the way an admin would, and starts the worker.
+ */
+import { eq } from "drizzle-orm";
+import { type Application, applications } from "../../src/db/schema.ts";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
+import { createTestApp, type Session, setupAdmin, type TestApp } from "./harness.ts";
+
+export interface SimWorld {
+  sim: RunningSimulator;
+  t: TestApp;
+  admin: Session;
+  hostId: string;
+  stop(): Promise<void>;
+}
+
+export const FAST_TIMING = {
+  taskTimeoutMs: 20_000,
+  ipTimeoutMs: 10_000,
+  healthTimeoutMs: 5_000,
+  pollMs: 20,
+  commandTimeoutMs: 20_000,
+};
+
+export async function startWorld(
+  options: SimulatorOptions = {},
+  env: Record<string, string> = {},
+): Promise<SimWorld> {
+  const sim = await startSimulator({ nodes: 3, speed: 500, authFailDelayMs: 0, ...options });
+  const t = await createTestApp(env, {
+    timing: FAST_TIMING,
+    jobs: { pollMs: 20, retryBaseMs: 20, leaseMs: 2_000, concurrency: 8 },
+  });
+  const admin = await setupAdmin(t);
+  const res = await t.request("/api/v1/hosts", {
+    method: "POST",
+    token: admin.token,
+    json: {
+      name: "sim",
+      api_url: sim.apiUrl,
+      token_id: sim.tokenId,
+      token_secret: sim.tokenSecret,
+      ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
+      ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
+    },
+  });
+  if (res.status !== 201) throw new Error(`host registration failed: ${res.status} ${await res.text()}`);
+  const hostId = ((await res.json()) as { host: { id: string } }).host.id;
+  await t.services.hosts.sync(hostId);
+  t.services.jobs.start();
+  return {
+    sim,
+    t,
+    admin,
+    hostId,
+    stop: async () => {
+      await t.services.jobs.stop(1_000);
+      t.services.hosts.close();
+      await sim.stop();
+    },
+  };
+}
+
+export async function simFault(sim: RunningSimulator, fault: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${sim.apiUrl}/api2/json/_sim/faults`, {
+    method: "POST",
+    headers: {
+      authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify(fault),
+  });
+  if (!res.ok) throw new Error(`fault injection failed: ${res.status} ${await res.text()}`);
+}
+
+export async function clearFaults(sim: RunningSimulator): Promise<void> {
+  await fetch(`${sim.apiUrl}/api2/json/_sim/faults`, {
+    method: "DELETE",
+    headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` },
+  });
+}
+
+const STABLE = new Set(["running", "stopped", "error", "missing", "unknown"]);
+
+/** Waits until the app leaves its transitional state (or disappears, for delete). */
+export async function settled(
+  w: SimWorld,
+  appId: string,
+  timeoutMs = 30_000,
+): Promise<Application | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const [app] = await w.t.services.database.db
+      .select()
+      .from(applications)
+      .where(eq(applications.id, appId));
+    if (!app || STABLE.has(app.status)) {
+      await w.t.services.jobs.idle();
+      const [final] = await w.t.services.database.db
+        .select()
+        .from(applications)
+        .where(eq(applications.id, appId));
+      if (!final || STABLE.has(final.status)) return final;
+    }
+    if (Date.now() > end) throw new Error(`app ${appId} still ${app?.status} after ${timeoutMs} ms`);
+    await Bun.sleep(20);
+  }
+}
+
+export async function deploy(
+  w: SimWorld,
+  body: Record<string, unknown>,
+  token = w.admin.token,
+): Promise<{ status: number; app: Application & { id: string }; job: { id: string }; body: unknown }> {
+  const res = await w.t.request("/api/v1/apps/deploy", { method: "POST", token, json: body });
+  const json = (await res.json()) as { app: Application & { id: string }; job: { id: string } };
+  return { status: res.status, app: json.app, job: json.job, body: json };
+}
+
+/** Every container the simulator holds, as "node/vmid". */
+export function simContainers(sim: RunningSimulator): string[] {
+  const state = sim.state() as unknown as { containers: { node: string; vmid: number }[] };
+  return state.containers.map((c) => `${c.node}/${c.vmid}`).sort();
+}
+
+/** Every container the database knows, as "node/vmid". */
+export async function dbContainers(w: SimWorld): Promise<string[]> {
+  const rows = await w.t.services.database.db.select().from(applications);
+  return rows
+    .filter((a) => a.vmid !== null && a.node !== null)
+    .map((a) => `${a.node}/${a.vmid}`)
+    .sort();
+}
