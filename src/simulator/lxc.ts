@@ -345,6 +345,9 @@ function powerDown(ct: Container): void {
 export function spawnStart(call: Call, ct: Container, skiplock = false): TaskRecord {
   const { sim } = call;
   return startTask(call, ct.node, "vzstart", String(ct.vmid), async (ctx) => {
+    // A held lock fails the task at once (research §8: start sees `lock: create` and fails fast);
+    // otherwise the worker takes the flock and checks again.
+    if (!skiplock && ct.config.lock) throw new Error(`CT is locked (${ct.config.lock})`);
     const release = await acquireFlock(sim, ct);
     try {
       if (!skiplock && ct.config.lock) throw new Error(`CT is locked (${ct.config.lock})`);
@@ -387,6 +390,7 @@ export function powerAction(
   if (ct.status !== "running") fail(`${action === "reboot" ? "VM" : "CT"} ${vmid} not running`);
   const type = { stop: "vzstop", shutdown: "vzshutdown", reboot: "vzreboot" }[action];
   return startTask(call, node, type, String(vmid), async (ctx) => {
+    if (!skiplock && ct.config.lock) throw new Error(`CT is locked (${ct.config.lock})`);
     const release = await acquireFlock(sim, ct);
     try {
       if (!skiplock && ct.config.lock) throw new Error(`CT is locked (${ct.config.lock})`);

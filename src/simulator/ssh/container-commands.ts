@@ -116,6 +116,7 @@ function hasProgram(ct: Container, program: string): boolean {
     case "false":
     case "env":
     case "service":
+    case "chpasswd":
       return true;
     case "apk":
     case "rc-update":
@@ -135,7 +136,7 @@ function hasProgram(ct: Container, program: string): boolean {
 /** Which argv consume stdin (the server must then wait for the client's EOF). */
 export function needsStdin(argv: string[]): boolean {
   const prog = argv[0]?.split("/").pop();
-  if (prog === "tee") return true;
+  if (prog === "tee" || prog === "chpasswd") return true;
   if (prog === "cat")
     return argv
       .slice(1)
@@ -188,6 +189,8 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
       return shellC(x, args);
     case "tee":
       return tee(x, args);
+    case "chpasswd":
+      return chpasswd(x);
     case "cat": {
       const files = args.filter((a) => !a.startsWith("-") || a === "-");
       if (files.length === 0 || files.every((f) => f === "-"))
@@ -524,4 +527,27 @@ function docker(ct: Container, args: string[]): ExecResult {
     return dockerCompose(g, args.slice(1));
   }
   return fail(`docker: '${args[0] ?? ""}' is not a docker command.\nSee 'docker --help'`);
+}
+
+/**
+ * `chpasswd`: "user:password" lines on stdin (never on the command line). Only root exists in the
+ * simulated guest; its hash lands in /etc/shadow so tests can see the password changed.
+ */
+async function chpasswd(x: GuestExec): Promise<ExecResult> {
+  const lines = new TextDecoder()
+    .decode(await x.stdin())
+    .split("\n")
+    .filter((l) => l.length > 0);
+  for (const [i, line] of lines.entries()) {
+    const sep = line.indexOf(":");
+    const user = sep < 0 ? line : line.slice(0, sep);
+    if (sep < 0) return fail(`chpasswd: line ${i + 1}: missing new password`, 1);
+    if (user !== "root") return fail(`chpasswd: line ${i + 1}: user '${user}' does not exist`, 1);
+    const hash = new Bun.CryptoHasher("sha256").update(line.slice(sep + 1)).digest("hex");
+    x.ct.guest.files.set("/etc/shadow", {
+      data: new TextEncoder().encode(`root:$6$sim$${hash}:20000:0:99999:7:::\n`),
+      mode: 0o640,
+    });
+  }
+  return ok();
 }
