@@ -36,11 +36,11 @@ describe("deploy", () => {
       });
       // The simulator's container got the compose file and a 0600 .env through stdin.
       const state = w.sim.state() as unknown as {
-        containers: { vmid: number; files: Record<string, { content: string; mode: number }> }[];
+        containers: { vmid: number; files: Record<string, { content: string; mode: string }> }[];
       };
       const ct = state.containers.find((c) => c.vmid === app!.vmid)!;
       expect(ct.files["/opt/proximity/compose.yaml"]!.content).toContain("services:");
-      expect(ct.files["/opt/proximity/.env"]!.mode & 0o777).toBe(0o600);
+      expect(ct.files["/opt/proximity/.env"]!.mode).toBe("0600");
       expect(simContainers(w.sim)).toEqual(await dbContainers(w));
     },
   );

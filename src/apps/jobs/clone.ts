@@ -32,7 +32,8 @@ export const CLONE_STEPS = [
 async function clone(deps: AppDeps, ctx: JobContext): Promise<void> {
   const source = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
   const target = await AppRun.load(deps, ctx, String(ctx.job.payload.target_app_id));
-  const snapname = `proximity-clone-${ctx.job.id.slice(0, 8)}`;
+  // PVE snapshot names are `pve-configid`: a letter, then letters, digits and underscores.
+  const snapname = `proximity_clone_${ctx.job.id.slice(0, 8)}`;
   const wasRunning = source.app.previousStatus === "running";
 
   await target.step("reserve", async () => {
