@@ -63,7 +63,7 @@ export async function startWorld(
 }
 
 export async function simFault(sim: RunningSimulator, fault: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.apiUrl}/api2/json/_sim/faults`, {
+  const res = await fetch(`${sim.apiUrl}/_sim/faults`, {
     method: "POST",
     headers: {
       authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
@@ -75,7 +75,7 @@ export async function simFault(sim: RunningSimulator, fault: Record<string, unkn
 }
 
 export async function clearFaults(sim: RunningSimulator): Promise<void> {
-  await fetch(`${sim.apiUrl}/api2/json/_sim/faults`, {
+  await fetch(`${sim.apiUrl}/_sim/faults`, {
     method: "DELETE",
     headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` },
   });
