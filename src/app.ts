@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { appsRoutes } from "./apps/apps.routes.ts";
 import { auditRoutes } from "./audit/audit.routes.ts";
+import { backupsRoutes } from "./backups/backups.routes.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
 import { catalogRoutes } from "./catalog/catalog.routes.ts";
 import { NotFoundError } from "./errors.ts";
@@ -17,6 +18,7 @@ import type { AppEnv } from "./http/context.ts";
 import { handleError } from "./http/error-handler.ts";
 import { requestId } from "./http/request-id.ts";
 import { jobsRoutes } from "./jobs/jobs.routes.ts";
+import { countRequests, metricsRoutes } from "./metrics/metrics.routes.ts";
 import { instrumentApp } from "./observability/middleware.ts";
 import type { Services } from "./services.ts";
 import { settingsRoutes } from "./settings/settings.routes.ts";
@@ -38,6 +40,7 @@ export function createApp(services: Services): App {
     c.set("clientIp", clientIp(c, config.TRUST_PROXY));
     await next();
   });
+  app.use(countRequests);
   app.use(
     secureHeaders({
       // The API reference page loads its script from a CDN; everything else is JSON.
@@ -68,6 +71,7 @@ export function createApp(services: Services): App {
   );
 
   app.route("/", systemRoutes());
+  app.route("/", metricsRoutes());
   app.route("/", sentryRoutes());
   const api = new OpenAPIHono<AppEnv>()
     .route("/", authRoutes())
@@ -77,7 +81,8 @@ export function createApp(services: Services): App {
     .route("/", hostsRoutes())
     .route("/", jobsRoutes())
     .route("/", catalogRoutes())
-    .route("/", appsRoutes());
+    .route("/", appsRoutes())
+    .route("/", backupsRoutes());
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -55,6 +55,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     );
     const { simulator } = await bootstrapHosts(config, services, log);
     services.jobs.start();
+    services.backupScheduler.start();
     services.worker = services.jobs;
     const syncTimer = startPeriodicSync(services, log);
     const app = createApp(services);
@@ -77,6 +78,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
         stopping ??= (async () => {
           await server.stop();
           clearInterval(syncTimer);
+          await services.backupScheduler.stop();
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();

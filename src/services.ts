@@ -10,6 +10,9 @@ import { type AppTiming, DEFAULT_TIMING } from "./apps/runtime.ts";
 import { loadOrCreateSshKeyPair } from "./apps/ssh-keypair.ts";
 import { AuditService } from "./audit/audit.service.ts";
 import { AuthService } from "./auth/auth.service.ts";
+import { BackupsService } from "./backups/backups.service.ts";
+import { backupJobs } from "./backups/jobs.ts";
+import { BackupScheduler } from "./backups/scheduler.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
 import type { Config } from "./config.ts";
@@ -18,6 +21,7 @@ import type { Database } from "./db/connect.ts";
 import { HostsService, type HostsServiceOptions } from "./hosts/hosts.service.ts";
 import { createEventBus, type EventBus } from "./jobs/events.ts";
 import { JobQueue, type QueueOptions } from "./jobs/queue.ts";
+import { Metrics } from "./metrics/metrics.ts";
 import { SettingsService } from "./settings/settings.service.ts";
 import { UsersService } from "./users/users.service.ts";
 
@@ -38,6 +42,10 @@ export interface Services {
   events: EventBus;
   jobs: JobQueue;
   apps: AppsService;
+  backups: BackupsService;
+  /** Enqueues scheduled backups; started and stopped with the worker. */
+  backupScheduler: BackupScheduler;
+  metrics: Metrics;
   /** Ids of the apps a user owns (authorisation of jobs and events). */
   ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker, once started; /ready reports it. */
@@ -65,7 +73,19 @@ export function buildServices(
   const settings = new SettingsService(db, audit);
   const users = new UsersService(db, hasher, audit, settings);
   const auth = new AuthService(db, keys, hasher, users, audit);
-  const hosts = new HostsService(db, keys, audit, options.hosts);
+  const metrics = new Metrics(db, { version: config.version });
+  // Proxmox calls feed the metrics as well as whatever observers the caller passed (the Sentry layer).
+  const given = options.hosts?.observers;
+  const hosts = new HostsService(db, keys, audit, {
+    ...options.hosts,
+    observers: {
+      ...given,
+      onCall: (info) => {
+        metrics.observeProxmoxCall(info);
+        given?.onCall?.(info);
+      },
+    },
+  });
   const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
   const events = createEventBus(database);
   const jobs = new JobQueue(db, events, options.jobs);
@@ -82,6 +102,9 @@ export function buildServices(
   };
   for (const definition of appJobs(appDeps)) jobs.register(definition);
   const apps = new AppsService(appDeps, jobs);
+  for (const definition of backupJobs(appDeps)) jobs.register(definition);
+  const backups = new BackupsService(appDeps, jobs, apps);
+  const backupScheduler = new BackupScheduler(db, jobs, () => backups.clock());
   hosts.setAppCounter((hostId) => apps.countOnHost(hostId));
   return {
     config,
@@ -96,6 +119,9 @@ export function buildServices(
     events,
     jobs,
     apps,
+    backups,
+    backupScheduler,
+    metrics,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: undefined,
     demoMode: false,

@@ -7,6 +7,7 @@ import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
 import { type AppResources, type AppStatus, applications } from "../../db/schema.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../jobs/queue.ts";
 import { ProxmoxError } from "../../proxmox/index.ts";
+import { deleteAppBackups } from "../../backups/purge.ts";
 import { waitHealthy } from "../health.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
@@ -145,7 +146,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
     }),
     {
       kind: "delete_app",
-      steps: ["destroy", "forget"],
+      steps: ["destroy", "backups", "forget"],
       run: async (ctx) => {
         const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
         const keep = ctx.job.payload.keep_container === true;
@@ -157,6 +158,8 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
             throw err;
           });
         });
+        // keep_backups (default true): the rows stay, app_id set null by the FK, with the app's hostname.
+        if (ctx.job.payload.keep_backups === false) await run.step("backups", () => deleteAppBackups(run));
         await run.step("forget", async () => {
           await deps.db.delete(applications).where(eq(applications.id, run.app.id));
           await deps.events.publish({
