@@ -376,3 +376,24 @@ describe("lifecycle", () => {
     expect((await api.get<{ memory: number }>("/nodes/pve1/lxc/211/config")).memory).toBe(256);
   });
 });
+
+describe("migrate", () => {
+  test("a stopped CT moves with its volume; a running one needs --restart; the local node is a 400", async () => {
+    await api.createCt("pve1", 220);
+    const local = await api.request("POST", "/nodes/pve1/lxc/220/migrate", { target: "pve1" });
+    expect(local.status).toBe(400);
+    expect(local.body?.errors).toEqual({ target: "target is local node." });
+    const upid = await api.post<string>("/nodes/pve1/lxc/220/migrate", { target: "pve3" });
+    expect(upid.split(":")[5]).toBe("vzmigrate");
+    expect((await api.waitTask(upid)).exitstatus).toBe("OK");
+    expect((await api.get<{ status: string }>("/nodes/pve3/lxc/220/status/current")).status).toBe("stopped");
+    expect(sim.state().volumes.find((v) => v.vmid === 220)?.node).toBe("pve3");
+
+    await api.waitTask(await api.post<string>("/nodes/pve3/lxc/220/status/start"));
+    const running = await api.request("POST", "/nodes/pve3/lxc/220/migrate", { target: "pve2" });
+    expect(running.statusText).toBe("can't migrate running container without --online or --restart");
+    const restart = await api.post<string>("/nodes/pve3/lxc/220/migrate", { target: "pve2", restart: 1 });
+    expect((await api.waitTask(restart)).exitstatus).toBe("OK");
+    expect((await api.get<{ status: string }>("/nodes/pve2/lxc/220/status/current")).status).toBe("running");
+  });
+});
