@@ -5,7 +5,7 @@
 import { Client } from "ssh2";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 
-export const SPEED = 200;
+export const SPEED = 60;
 
 export async function boot(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   return startSimulator({ speed: SPEED, seed: 42, ...opts });
