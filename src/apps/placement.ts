@@ -15,22 +15,34 @@ const GIB = 1024 * MIB;
 
 export interface NodeCapacity {
   node: string;
+  /** Node RAM minus the configured memory of every container on it (running or not). */
   freeMemory: number;
+  /** Free space on the rootfs storage (already net of existing volumes). */
   freeDisk: number;
+  /** Containers Proxmox already lists on the node: their reservations are already counted above. */
+  vmids: Set<number>;
 }
 
+/**
+ * Capacity by configured memory, not by PVE's live `mem` (actual use): an admin expects the memory given to
+ * containers not to exceed the node's RAM, and a container that was just created uses none yet.
+ */
 export async function liveCapacity(client: ProxmoxClient, rootfsStorage: string): Promise<NodeCapacity[]> {
-  const nodes = (await client.listNodes()).filter((n) => n.status === "online");
+  const [nodes, guests] = await Promise.all([client.listNodes(), client.clusterResources("vm")]);
   return Promise.all(
-    nodes.map(async (n) => {
-      const storage = await client.listStorage(n.node, { storage: rootfsStorage }).catch(() => []);
-      const s = storage.find((x) => x.storage === rootfsStorage);
-      return {
-        node: n.node,
-        freeMemory: (n.maxmem ?? 0) - (n.mem ?? 0),
-        freeDisk: s && s.active !== 0 && s.active !== false ? (s.avail ?? 0) : 0,
-      };
-    }),
+    nodes
+      .filter((n) => n.status === "online")
+      .map(async (n) => {
+        const storage = await client.listStorage(n.node, { storage: rootfsStorage }).catch(() => []);
+        const s = storage.find((x) => x.storage === rootfsStorage);
+        const mine = guests.filter((g) => g.node === n.node && g.vmid !== undefined);
+        return {
+          node: n.node,
+          freeMemory: (n.maxmem ?? 0) - mine.reduce((sum, g) => sum + (g.maxmem ?? 0), 0),
+          freeDisk: s && s.active !== 0 && s.active !== false ? (s.avail ?? 0) : 0,
+          vmids: new Set(mine.map((g) => Number(g.vmid))),
+        };
+      }),
   );
 }
 
@@ -47,7 +59,7 @@ export async function reserveNode(
     const t = tx as unknown as Db;
     await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`place:${hostId}`}, 0))`);
     const reserved = await t
-      .select({ node: applications.node, resources: applications.resources })
+      .select({ node: applications.node, vmid: applications.vmid, resources: applications.resources })
       .from(applications)
       .where(
         and(
@@ -59,7 +71,8 @@ export async function reserveNode(
       );
     const fits = capacity
       .map((c) => {
-        const mine = reserved.filter((r) => r.node === c.node);
+        // In-flight deploys whose container Proxmox does not list yet.
+        const mine = reserved.filter((r) => r.node === c.node && (r.vmid === null || !c.vmids.has(r.vmid)));
         return {
           node: c.node,
           memory: c.freeMemory - mine.reduce((s, r) => s + r.resources.memory_mb * MIB, 0),

@@ -3,11 +3,11 @@
  * operation aims at when it worked, `error` with the reason when it did not (the queue runs `compensate`).
  */
 import { eq } from "drizzle-orm";
+import { deleteAppBackups } from "../../backups/purge.ts";
 import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
 import { type AppResources, type AppStatus, applications } from "../../db/schema.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../jobs/queue.ts";
 import { ProxmoxError } from "../../proxmox/index.ts";
-import { deleteAppBackups } from "../../backups/purge.ts";
 import { waitHealthy } from "../health.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
