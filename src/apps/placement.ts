@@ -28,14 +28,17 @@ export interface NodeCapacity {
  * containers not to exceed the node's RAM, and a container that was just created uses none yet.
  */
 export async function liveCapacity(client: ProxmoxClient, rootfsStorage: string): Promise<NodeCapacity[]> {
-  const [nodes, guests] = await Promise.all([client.listNodes(), client.clusterResources("vm")]);
+  const nodes = await client.listNodes();
   return Promise.all(
     nodes
       .filter((n) => n.status === "online")
       .map(async (n) => {
-        const storage = await client.listStorage(n.node, { storage: rootfsStorage }).catch(() => []);
+        // /nodes/{node}/lxc reads each container's config (maxmem is live); /cluster/resources lags ~10 s.
+        const [storage, mine] = await Promise.all([
+          client.listStorage(n.node, { storage: rootfsStorage }).catch(() => []),
+          client.listLxc(n.node),
+        ]);
         const s = storage.find((x) => x.storage === rootfsStorage);
-        const mine = guests.filter((g) => g.node === n.node && g.vmid !== undefined);
         return {
           node: n.node,
           freeMemory: (n.maxmem ?? 0) - mine.reduce((sum, g) => sum + (g.maxmem ?? 0), 0),
