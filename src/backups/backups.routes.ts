@@ -144,13 +144,11 @@ export function backupsRoutes() {
   return createRouter()
     .openapi(listAll, async (c) => {
       const q = c.req.valid("query");
-      const { items, total } = await c
-        .get("services")
-        .backups.list(c.get("user"), {
-          ...(q.status ? { status: q.status } : {}),
-          page: q.page,
-          perPage: q.per_page,
-        });
+      const { items, total } = await c.get("services").backups.list(c.get("user"), {
+        ...(q.status ? { status: q.status } : {}),
+        page: q.page,
+        perPage: q.per_page,
+      });
       return c.json({ items: items.map(toPublicBackup), total, page: q.page, per_page: q.per_page }, 200);
     })
     .openapi(getAny, async (c) => {

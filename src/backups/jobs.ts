@@ -10,7 +10,7 @@
  * permanent failure the app ends in `error` with the reason and the task log in its log; the backup itself
  * is never touched, so it stays `completed` for another attempt.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { waitHealthy } from "../apps/health.ts";
 import { type AppDeps, AppRun } from "../apps/runtime.ts";
 import { beginOperation, settle } from "../apps/status.ts";
@@ -168,7 +168,7 @@ async function backup(deps: AppDeps, ctx: JobContext): Promise<void> {
     const known = await deps.db
       .select({ volid: backups.volid })
       .from(backups)
-      .where(and(eq(backups.node, row.node), eq(backups.storage, row.storage)));
+      .where(and(eq(backups.node, row.node), eq(backups.storage, row.storage), ne(backups.id, id)));
     const volume = findBackupVolume(volumes, {
       backupId: id,
       vmid: row.vmid,
@@ -179,6 +179,12 @@ async function backup(deps: AppDeps, ctx: JobContext): Promise<void> {
     if (!volume) {
       throw new AppServiceError(
         `vzdump finished but no archive of CT ${row.vmid} from this task is on ${row.storage}`,
+        run.errorContext("record"),
+      );
+    }
+    if (known.some((k) => k.volid === volume.volid)) {
+      throw new AppServiceError(
+        `The archive ${volume.volid} has the name of an archive already recorded (two backups of CT ${row.vmid} in one second?)`,
         run.errorContext("record"),
       );
     }
