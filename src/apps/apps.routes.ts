@@ -298,7 +298,16 @@ export function appsRoutes() {
       const app = await c.get("services").apps.adopt(requester(c), c.req.valid("json"));
       return c.json({ app: toPublicApp(app) }, 201);
     })
-    .openapi(reconcileRoute, async (c) => c.json(await c.get("services").apps.reconcile(), 200))
+    .openapi(reconcileRoute, async (c) => {
+      const report = await c.get("services").apps.reconcile();
+      await c.get("services").audit.record({
+        actor: c.get("user"),
+        action: "app.reconcile",
+        ip: c.get("clientIp"),
+        details: { checked: report.checked, changes: report.changes.length },
+      });
+      return c.json(report, 200);
+    })
     .openapi(get, async (c) => {
       const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
       return c.json({ app: toPublicApp(app) }, 200);

@@ -91,6 +91,15 @@ async function beginScheduled(deps: AppDeps, ctx: JobContext, appId: string): Pr
           jobId: ctx.job.id,
         })
         .returning({ id: backups.id });
+      await deps.audit.record(
+        {
+          actor: { id: null, username: null },
+          action: "backup.create",
+          target: { type: "backup", id: row!.id },
+          details: { app_id: appId, trigger: "scheduled", slot: ctx.job.payload.slot ?? null, storage },
+        },
+        db,
+      );
       return row!.id;
     });
   } catch (err) {
@@ -252,6 +261,16 @@ export async function prune(run: AppRun, appId: string): Promise<string[]> {
         victim.hostId === run.app.hostId ? run.client : await run.deps.hosts.client(victim.hostId!);
       await deleteBackupVolume(client, victim, waitOptions(run));
       await db.delete(backups).where(eq(backups.id, id));
+      await run.deps.audit.record({
+        actor: { id: null, username: null },
+        action: "backup.prune",
+        target: { type: "backup", id },
+        details: {
+          app_id: appId,
+          volid: victim.volid,
+          backup_time: victim.backupTime?.toISOString() ?? null,
+        },
+      });
       pruned.push(victim.volid ?? id);
       await run.log(`Pruned ${victim.volid} (outside the retention policy)`, "info", "prune");
     } catch (err) {

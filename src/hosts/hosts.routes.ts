@@ -122,7 +122,30 @@ export function hostsRoutes() {
       await c.get("services").hosts.remove(c.req.valid("param").host_id, c.get("user"), c.get("clientIp"));
       return c.body(null, 204);
     })
-    .openapi(test, async (c) => c.json(await c.get("services").hosts.test(c.req.valid("param").host_id), 200))
-    .openapi(sync, async (c) => c.json(await c.get("services").hosts.sync(c.req.valid("param").host_id), 200))
+    .openapi(test, async (c) => {
+      const id = c.req.valid("param").host_id;
+      const result = await c.get("services").hosts.test(id);
+      // The test records the host's status: audited like the other host changes.
+      await c.get("services").audit.record({
+        actor: c.get("user"),
+        action: "host.test",
+        target: { type: "host", id },
+        ip: c.get("clientIp"),
+        details: { ok: result.ok },
+      });
+      return c.json(result, 200);
+    })
+    .openapi(sync, async (c) => {
+      const id = c.req.valid("param").host_id;
+      const result = await c.get("services").hosts.sync(id);
+      await c.get("services").audit.record({
+        actor: c.get("user"),
+        action: "host.sync",
+        target: { type: "host", id },
+        ip: c.get("clientIp"),
+        details: { nodes: result.nodes, online: result.online },
+      });
+      return c.json(result, 200);
+    })
     .openapi(nodes, async (c) => c.json({ items: await c.get("services").hosts.listNodes() }, 200));
 }

@@ -465,6 +465,18 @@ describe("audit and metrics", () => {
       expect(`${action}: ${body.total > 0}`).toBe(`${action}: true`);
       expect(body.items[0]!.actor_username).toBe("bob");
     }
+    // Done by the scheduler: no actor, the slot in the details; pruning likewise.
+    const scheduled = (
+      await call("/api/v1/audit?action=backup.create&per_page=100", { token: w.admin.token })
+    ).body as { items: Json[] };
+    expect(
+      scheduled.items.filter((e) => e.actor_id === null && (e.details as Json).trigger === "scheduled")
+        .length,
+    ).toBe(8);
+    const pruned = (await call("/api/v1/audit?action=backup.prune", { token: w.admin.token })).body as {
+      total: number;
+    };
+    expect(pruned.total).toBe(5);
     const restore = (
       await call(`/api/v1/audit?action=backup.restore&target=${appId}`, { token: w.admin.token })
     ).body as { items: Json[] };
@@ -472,6 +484,21 @@ describe("audit and metrics", () => {
       backup_id: expect.any(String),
       volid: expect.any(String),
     });
+  });
+
+  test("operator actions of other features are audited too (host test/sync, reconcile)", async () => {
+    const admin = { token: w.admin.token };
+    expect((await call(`/api/v1/hosts/${w.hostId}/test`, { method: "POST", ...admin })).status).toBe(200);
+    expect((await call(`/api/v1/hosts/${w.hostId}/sync`, { method: "POST", ...admin })).status).toBe(200);
+    expect((await call("/api/v1/apps/reconcile", { method: "POST", ...admin })).status).toBe(200);
+    for (const action of ["host.test", "host.sync", "app.reconcile"]) {
+      const body = (await call(`/api/v1/audit?action=${action}`, admin)).body as {
+        total: number;
+        items: Json[];
+      };
+      expect(`${action}: ${body.total}`).toBe(`${action}: 1`);
+      expect(body.items[0]!.actor_username).toBe("admin");
+    }
   });
 
   test("/metrics: Prometheus text for an admin or METRICS_TOKEN; 401 anonymous; 403 other users; it moves", async () => {
