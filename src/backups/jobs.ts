@@ -45,7 +45,7 @@ function waitOptions(run: AppRun) {
   return {
     timeoutMs: run.deps.timing.taskTimeoutMs,
     pollMs,
-    maxPollMs: Math.max(pollMs, 2_000),
+    maxPollMs: Math.max(pollMs, Math.min(2_000, run.deps.timing.pollMs * 5)),
     signal: run.ctx.signal,
   };
 }
@@ -358,7 +358,11 @@ async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
     return { wasRunning, storage };
   });
 
-  await run.step("stop", () => run.stopContainer());
+  await run.step("stop", async () => {
+    // A hard stop: the container's disks are about to be replaced anyway.
+    const status = await run.client.lxcStatus(run.node, run.vmid).catch(() => null);
+    if (status?.status === "running") await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
+  });
 
   await run.step("restore", async () => {
     const upid = await run.client.createLxc(run.node, {
