@@ -1,9 +1,10 @@
 /**
- * Choosing a node and a VMID for a new container. Live stats come from Proxmox; memory and disk already
- * promised to deployments still in flight on this host are subtracted, and the choice is written to the app
- * row while holding a per-host advisory lock, so concurrent deploys see each other's reservations.
+ * Choosing a node and a VMID for a new container. Capacity comes from Proxmox (configured memory of the
+ * containers on each node, free rootfs storage); apps whose container Proxmox does not list yet (in flight,
+ * or created after the snapshot) are subtracted as reservations, and the choice is written to the app row
+ * while holding a per-host advisory lock, so concurrent deploys see each other.
  */
-import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
+import { and, eq, isNotNull, ne, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/connect.ts";
 import { rowsOf } from "../db/migrate.ts";
 import { type AppResources, applications } from "../db/schema.ts";
@@ -43,13 +44,15 @@ export async function liveCapacity(client: ProxmoxClient, rootfsStorage: string)
           node: n.node,
           freeMemory: (n.maxmem ?? 0) - mine.reduce((sum, g) => sum + (g.maxmem ?? 0), 0),
           freeDisk: s && s.active !== 0 && s.active !== false ? (s.avail ?? 0) : 0,
-          vmids: new Set(mine.map((g) => Number(g.vmid))),
+          // While `lock: create` is held the config has no memory yet and PVE reports the 512 MiB default:
+          // such a container is not accounted for until created; until then the app's reservation counts.
+          vmids: new Set(mine.filter((g) => g.lock !== "create").map((g) => Number(g.vmid))),
         };
       }),
   );
 }
 
-/** Picks the node with the most free memory that fits, after in-flight reservations, and records it. */
+/** Picks the node with the most free memory that fits, after reservations, and records it. */
 export async function reserveNode(
   db: Db,
   appId: string,
@@ -67,14 +70,16 @@ export async function reserveNode(
       .where(
         and(
           eq(applications.hostId, hostId),
-          eq(applications.status, "deploying"),
+          // Not only deploys in flight: an app that finished after our capacity snapshot was taken is
+          // missing from it too. Apps whose container is known to be gone hold nothing.
+          notInArray(applications.status, ["error", "missing"]),
           isNotNull(applications.node),
           ne(applications.id, appId),
         ),
       );
     const fits = capacity
       .map((c) => {
-        // In-flight deploys whose container Proxmox does not list yet.
+        // Apps whose container the snapshot does not list (not created yet, or created after it was taken).
         const mine = reserved.filter((r) => r.node === c.node && (r.vmid === null || !c.vmids.has(r.vmid)));
         return {
           node: c.node,
