@@ -54,6 +54,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
       `Catalog: ${report.loaded} apps${report.skipped.length ? ` (${report.skipped.length} invalid file(s) skipped)` : ""}`,
     );
     const { simulator } = await bootstrapHosts(config, services, log);
+    // Listen for other instances' events before anything can be published.
+    await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
     services.worker = services.jobs;

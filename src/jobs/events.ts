@@ -36,6 +36,8 @@ export type ProximityEvent =
 export interface EventBus {
   publish(event: ProximityEvent): Promise<void>;
   subscribe(listener: (event: ProximityEvent) => void): () => void;
+  /** Resolves once events from other instances are being received (LISTEN is active on PostgreSQL). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,8 @@ class LocalEventBus implements EventBus {
     };
   }
 
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const l of this.listeners) this.emitter.off("event", l);
     this.listeners.clear();
@@ -95,6 +99,11 @@ class PostgresEventBus implements EventBus {
   }
 
   subscribe(listener: (event: ProximityEvent) => void): () => void {
+    this.listen();
+    return this.local.subscribe(listener);
+  }
+
+  private listen() {
     this.listening ??= this.sql.listen(CHANNEL, (payload) => {
       try {
         void this.local.publish(JSON.parse(payload) as ProximityEvent);
@@ -102,12 +111,11 @@ class PostgresEventBus implements EventBus {
         // A malformed payload from some other writer on the channel: ignore it.
       }
     });
-    return this.local.subscribe(listener);
+    return this.listening;
   }
 
-  /** Resolves once LISTEN is active (tests wait for it before publishing from another instance). */
   async ready(): Promise<void> {
-    await this.listening;
+    await this.listen();
   }
 
   async close(): Promise<void> {

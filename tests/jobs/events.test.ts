@@ -18,7 +18,7 @@ describe("event bus", () => {
     const receiver = createEventBus(other);
     const got: ProximityEvent[] = [];
     receiver.subscribe((e) => got.push(e));
-    await (receiver as { ready?: () => Promise<void> }).ready?.();
+    await receiver.ready();
     try {
       const event: ProximityEvent = {
         type: "app.status",

@@ -16,6 +16,7 @@ beforeEach(async () => {
   bus = createEventBus(database);
   events = [];
   bus.subscribe((e) => events.push(e));
+  await bus.ready();
 });
 
 function transient(message: string) {
@@ -51,6 +52,8 @@ describe("job queue", () => {
     expect(done).toMatchObject({ status: "succeeded", attempts: 1, error: null, leaseOwner: null });
     expect(done!.progress).toEqual({ step: "three", step_index: 3, total_steps: 3 });
     expect(done!.finishedAt).toBeInstanceOf(Date);
+    // On PostgreSQL events travel through LISTEN/NOTIFY and may arrive a moment after the job finished.
+    await until(() => events.some((e) => e.type === "job.status" && e.status === "succeeded"));
     const kinds = events
       .filter((e) => e.type !== "job.log")
       .map((e) => (e.type === "job.status" ? e.status : `${e.type}:${"step" in e ? e.step : ""}`));
