@@ -72,5 +72,5 @@ export async function settle(
     .set({ status, statusReason: reason, stateChangedAt: new Date(), updatedAt: new Date(), ...extra })
     .where(eq(applications.id, appId))
     .returning({ id: applications.id });
-  if (rows.length) await events.publish({ type: "app.status", app_id: appId, status, reason });
+  if (rows.length) await events.publish({ type: "app.status", app_id: appId, status, reason }, db);
 }

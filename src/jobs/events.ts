@@ -4,7 +4,8 @@
  * an in-process emitter.
  */
 import { EventEmitter } from "node:events";
-import type { Database } from "../db/connect.ts";
+import { sql } from "drizzle-orm";
+import type { Database, Db } from "../db/connect.ts";
 
 export type ProximityEvent =
   | {
@@ -34,7 +35,11 @@ export type ProximityEvent =
   | { type: "app.status"; app_id: string; status: string; reason?: string | null };
 
 export interface EventBus {
-  publish(event: ProximityEvent): Promise<void>;
+  /**
+   * Publishes an event. Given a transaction, on PostgreSQL the NOTIFY goes through it: it is delivered at
+   * commit (never for a rolled-back change) and takes no second pooled connection while the first is held.
+   */
+  publish(event: ProximityEvent, tx?: Db): Promise<void>;
   subscribe(listener: (event: ProximityEvent) => void): () => void;
   /** Resolves once events from other instances are being received (LISTEN is active on PostgreSQL). */
   ready(): Promise<void>;
@@ -94,8 +99,10 @@ class PostgresEventBus implements EventBus {
 
   constructor(private readonly sql: Extract<Database["raw"], { kind: "postgres" }>["sql"]) {}
 
-  async publish(event: ProximityEvent): Promise<void> {
-    await this.sql`select pg_notify(${CHANNEL}, ${JSON.stringify(clip(event))})`;
+  async publish(event: ProximityEvent, tx?: Db): Promise<void> {
+    const payload = JSON.stringify(clip(event));
+    if (tx) await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
+    else await this.sql`select pg_notify(${CHANNEL}, ${payload})`;
   }
 
   subscribe(listener: (event: ProximityEvent) => void): () => void {

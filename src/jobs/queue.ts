@@ -132,13 +132,11 @@ export class JobQueue {
       .returning();
     const job = rows[0] ?? null;
     if (job) {
-      await this.events.publish({
-        type: "job.status",
-        job_id: job.id,
-        app_id: job.appId,
-        kind: job.kind,
-        status: "queued",
-      });
+      await this.events.publish(
+        { type: "job.status", job_id: job.id, app_id: job.appId, kind: job.kind, status: "queued" },
+        // Inside the caller's transaction: delivered at commit, on the connection it already holds.
+        db === this.db ? undefined : db,
+      );
       this.wake();
     }
     return job;
