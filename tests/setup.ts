@@ -1,9 +1,7 @@
 // Preloaded by `bun test` (bunfig.toml). A global afterAll here runs once, after every test file.
-import { afterAll, setDefaultTimeout } from "bun:test";
+// (Slow files set their own default timeout: Bun applies a preload's setDefaultTimeout to the first file only.)
+import { afterAll } from "bun:test";
 import { closeTestDatabase } from "./helpers/db.ts";
-
-// End-to-end tests drive a simulated cluster over real sockets; Bun's 5 s default is too tight on 2 cores.
-setDefaultTimeout(60_000);
 
 afterAll(async () => {
   await closeTestDatabase();

@@ -1,6 +1,10 @@
 /** Many deploys at once on a small cluster: distinct VMIDs, capacity respected, nothing leaked. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { dbContainers, deploy, type SimWorld, settled, simContainers, startWorld } from "../helpers/sim.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let w: SimWorld;
 beforeAll(async () => {

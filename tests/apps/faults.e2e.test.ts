@@ -3,7 +3,7 @@
  * and leaves no container the database does not know; a transient failure is retried and the deploy still
  * succeeds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   clearFaults,
   dbContainers,
@@ -14,6 +14,10 @@ import {
   simFault,
   startWorld,
 } from "../helpers/sim.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let w: SimWorld;
 let n = 0;

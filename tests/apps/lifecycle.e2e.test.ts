@@ -1,7 +1,11 @@
 /** The whole life of apps against the simulated cluster over real sockets (REST + SSH). */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createUser, type Session } from "../helpers/harness.ts";
 import { dbContainers, deploy, type SimWorld, settled, simContainers, startWorld } from "../helpers/sim.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let w: SimWorld;
 beforeAll(async () => {

@@ -1,8 +1,12 @@
 /** Authorization across users, and user input that must never reach a shell. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { quoteEnvValue } from "../../src/catalog/compose.ts";
 import { createUser, type Session } from "../helpers/harness.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../helpers/sim.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let w: SimWorld;
 let alice: Session;

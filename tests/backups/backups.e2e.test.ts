@@ -3,12 +3,16 @@
  * (running app, failing restore task, recovery), failing vzdump, a schedule firing several times with a
  * controllable clock and pruning on the simulator, keep_backups on app delete, authorization, audit, metrics.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { backups, jobs } from "../../src/db/schema.ts";
 import { createUser, errorOf, type Session } from "../helpers/harness.ts";
 import { parsePrometheus } from "../helpers/prometheus.ts";
 import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../helpers/sim.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 const METRICS_TOKEN = "metrics-scraper-token-0123456789";
 let w: SimWorld;

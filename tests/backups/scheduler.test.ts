@@ -4,7 +4,7 @@
  * PostgreSQL the second instance has its own connection pool (as a second process would); on PGlite both
  * share the embedded database.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { BackupScheduler, slotKey } from "../../src/backups/scheduler.ts";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
@@ -13,6 +13,10 @@ import { applications, backupSchedules, backups, jobs, proxmoxHosts, users } fro
 import { createEventBus } from "../../src/jobs/events.ts";
 import { JobQueue } from "../../src/jobs/queue.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../helpers/db.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let first: Database;
 let second: Database;

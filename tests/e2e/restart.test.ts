@@ -1,9 +1,13 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PASSWORD } from "../helpers/harness.ts";
 import { spawnProximity } from "../helpers/process.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 const dataDir = mkdtempSync(join(tmpdir(), "proximity-e2e-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

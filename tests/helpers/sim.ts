@@ -18,7 +18,7 @@ export interface SimWorld {
 export const FAST_TIMING = {
   taskTimeoutMs: 20_000,
   ipTimeoutMs: 10_000,
-  healthTimeoutMs: 5_000,
+  healthTimeoutMs: 2_000,
   pollMs: 20,
   commandTimeoutMs: 20_000,
 };

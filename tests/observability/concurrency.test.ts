@@ -4,9 +4,13 @@
  * every event must carry its own user, tags and breadcrumbs and nothing of any other request. Then a burst
  * of 500 errors must arrive complete (the SDK's default transport buffer of 64 would drop most of it).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { type FakeSentry, type SentryEvent, startFakeSentry } from "../helpers/fake-sentry.ts";
 import { createUser, type Fixture, type Login, login, pool, registerAdmin, startFixture } from "./fixture.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 const USERS = 200;
 let ingest: FakeSentry;

@@ -5,7 +5,7 @@
  * exec), route-template transaction names, untraced probes, jobs, the operator routes, and no secret in any
  * byte that left the process.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { onPostgres } from "../helpers/db.ts";
 import { type FakeSentry, type SentryEvent, startFakeSentry } from "../helpers/fake-sentry.ts";
 import { startFakeNode } from "../proxmox/helpers/fake-node-ssh.ts";
@@ -19,6 +19,10 @@ import {
   registerAdmin,
   startFixture,
 } from "./fixture.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 const PVE_TOKEN_SECRET = "5f1c7f0e-9d2b-4c8e-a1f3-pve-token-SECRET";
 const SSH_PASSWORD = "ssh-root-pw-SECRET";

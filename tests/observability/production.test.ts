@@ -3,9 +3,13 @@
  * dropped by beforeSend and shows up as such in the client report), errors in unsampled traces still carry
  * the trace and performance contexts, and breadcrumbs are capped at SENTRY_MAX_BREADCRUMBS.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { type FakeSentry, type SentryEvent, startFakeSentry } from "../helpers/fake-sentry.ts";
 import { type Fixture, pool, startFixture } from "./fixture.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let ingest: FakeSentry;
 let f: Fixture;

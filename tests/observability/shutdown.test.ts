@@ -3,10 +3,14 @@
  * ingest, as docs/error-monitoring.md describes: the operator test endpoint produces an event with every tag
  * and context, and SIGTERM flushes an event still pending behind a slow ingest.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { type FakeSentry, startFakeSentry } from "../helpers/fake-sentry.ts";
 import { type ProximityProcess, spawnProximity } from "../helpers/process.ts";
 import { PASSWORD, SECRET_KEY } from "./fixture.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 let ingest: FakeSentry;
 let proc: ProximityProcess;

@@ -1,6 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { connect } from "node:tls";
 import { startSimulator } from "../../src/simulator/index.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
 
 describe("bun run sim", () => {
   test("prints the connection JSON as its first line and stops on SIGTERM", async () => {
