@@ -138,6 +138,16 @@ const schema = z.object({
       .enum(["debug", "info", "warn", "error"], { error: "must be debug, info, warn or error" })
       .default("info"),
   ),
+  /** How long a job's lease lasts without a heartbeat: after a crash, its job resumes this much later. */
+  JOB_LEASE_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(2, "must be between 2 and 600")
+      .max(600, "must be between 2 and 600")
+      .default(30),
+  ),
   /** argon2id memory cost in KiB; lower only for tests or very small machines. */
   PASSWORD_HASH_MEMORY_KIB: z.preprocess(
     emptyToUndefined,

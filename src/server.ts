@@ -47,7 +47,10 @@ export async function startProximity(config: Config, options: StartOptions = {})
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
     // Proxmox REST calls and pct exec become breadcrumbs and counters of the request or job that made them.
     const observers = hostsObservers((hostId) => services.hosts.get(hostId));
-    const services: Services = buildServices(config, database, keys, { hosts: { observers } });
+    const services: Services = buildServices(config, database, keys, {
+      hosts: { observers },
+      jobs: { leaseMs: config.JOB_LEASE_SECONDS * 1000, log },
+    });
     if (isObservabilityEnabled()) observers.register(await services.hosts.list());
     const report = await services.catalog.load();
     log(

@@ -22,6 +22,7 @@ import { HostsService, type HostsServiceOptions } from "./hosts/hosts.service.ts
 import { createEventBus, type EventBus } from "./jobs/events.ts";
 import { JobQueue, type QueueOptions } from "./jobs/queue.ts";
 import { Metrics } from "./metrics/metrics.ts";
+import { captureError, runJob } from "./observability/index.ts";
 import { SettingsService } from "./settings/settings.service.ts";
 import { UsersService } from "./users/users.service.ts";
 
@@ -88,7 +89,18 @@ export function buildServices(
   });
   const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
   const events = createEventBus(database);
-  const jobs = new JobQueue(db, events, options.jobs);
+  const jobs = new JobQueue(db, events, {
+    // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
+    // captured once, with the app and operation it concerns.
+    wrap: (job, fn) =>
+      runJob(job.kind, { job_id: job.id, app_id: job.appId ?? undefined, operation: job.kind }, fn, {
+        capture: false,
+      }),
+    onFailed: (_job, err) => {
+      captureError(err, { mechanism: "job", handled: true });
+    },
+    ...options.jobs,
+  });
   const appDeps = {
     db,
     keys,

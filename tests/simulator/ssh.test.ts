@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "ssh2";
-import { utils } from "ssh2";
+import { generateEd25519KeyPair } from "../../src/crypto/ssh-keys.ts";
 import type { RunningSimulator } from "../../src/simulator/index.ts";
 import { ALPINE, Api, boot, DEBIAN, pctCommand, sshConnect, sshExec } from "./helpers.ts";
 
@@ -46,7 +46,7 @@ describe("ssh login", () => {
   });
 
   test("a public key is accepted once authorised via /_sim/ssh-keys", async () => {
-    const keys = utils.generateKeyPairSync("ed25519");
+    const keys = generateEd25519KeyPair();
     await expect(sshConnect(sim, sim.nodeAddress("pve3"), { privateKey: keys.private })).rejects.toThrow();
     const r = await api.simPost("/_sim/ssh-keys", { public_key: keys.public });
     expect(r.status).toBe(200);

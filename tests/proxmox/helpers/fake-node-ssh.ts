@@ -3,8 +3,10 @@
  * `pct exec <int> -- ` followed only by single-quoted words ('…' joined by \' escapes). Anything else is
  * refused with exit 2, so a client that let unquoted text into the line fails the tests.
  */
+
 import { createHash } from "node:crypto";
 import { Server, utils } from "ssh2";
+import { generateEd25519KeyPair } from "../../../src/crypto/ssh-keys.ts";
 
 export interface FakeNodeOptions {
   host: string;
@@ -32,7 +34,7 @@ export function parseStrictPctExec(command: string): { vmid: number; argv: strin
 }
 
 export async function startFakeNode(options: FakeNodeOptions) {
-  const hostKey = options.hostKey ?? utils.generateKeyPairSync("ed25519").private;
+  const hostKey = options.hostKey ?? generateEd25519KeyPair().private;
   const parsed = utils.parseKey(hostKey);
   if (parsed instanceof Error) throw parsed;
   const publicBlob = parsed.getPublicSSH();
