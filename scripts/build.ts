@@ -8,7 +8,9 @@ rmSync("dist", { recursive: true, force: true });
 const started = performance.now();
 const result = await Bun.build({
   entrypoints: ["src/index.ts"],
-  compile: { outfile: "dist/proximity" },
+  // The binary must not pick up a bunfig.toml (whose preload points at source files) or package.json from
+  // whatever directory it is started in.
+  compile: { outfile: "dist/proximity", autoloadBunfig: false, autoloadPackageJson: false },
   minify: { syntax: true, whitespace: true, identifiers: false },
   sourcemap: "inline",
 });
