@@ -2,11 +2,13 @@
  * Apps as users see them: validation, authorisation (a user only ever sees their own apps; an admin sees
  * all), and turning each request into a guarded state change plus a durable job in one transaction.
  */
+
 import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import type { CatalogEntry } from "../catalog/catalog.schema.ts";
 import { resolveEnvironment } from "../catalog/compose.ts";
 import { decryptSecret, encryptSecret } from "../crypto/secrets.ts";
 import type { Db } from "../db/connect.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import {
   type Application,
   type AppResources,
@@ -23,13 +25,6 @@ import { compose } from "./provision.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
 import { beginOperation, type Operation } from "./status.ts";
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === "23505") return true;
-  }
-  return false;
-}
 
 export function toPublicApp(a: Application) {
   return {

@@ -24,6 +24,7 @@ import {
   waitForTask,
 } from "../proxmox/index.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
+import { waitHealthy } from "./health.ts";
 import type { Argv } from "./provision.ts";
 
 export interface AppTiming {
@@ -184,6 +185,35 @@ export class AppRun {
       `CT ${this.vmid} got no IPv4 address within ${Math.round(this.deps.timing.ipTimeoutMs / 1000)} s: check the bridge and DHCP on ${this.node}`,
       this.errorContext("network"),
     );
+  }
+
+  /** Waits for the container's address and records it, with the URL of the app's primary port. */
+  async refreshAddress(): Promise<string> {
+    const ip = await this.waitForAddress();
+    const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
+    const primary = entry?.ports.find((p) => p.primary);
+    await this.update({ ip, url: primary ? `http://${ip}:${primary.container}` : this.app.url });
+    return ip;
+  }
+
+  /**
+   * The app's own HTTP health check until it passes or times out. Adopted apps without a catalog entry
+   * have none, and pass.
+   */
+  async checkHealth(after = ""): Promise<void> {
+    const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
+    if (!entry || !this.app.ip) return;
+    const result = await waitHealthy(this.app.ip, entry.healthcheck, {
+      timeoutMs: this.deps.timing.healthTimeoutMs,
+      intervalMs: this.deps.timing.pollMs,
+      signal: this.ctx.signal,
+    });
+    if (!result.ok) {
+      throw new AppServiceError(
+        `${entry.name} did not become healthy${after} within ${Math.round(this.deps.timing.healthTimeoutMs / 1000)} s (${result.last})`,
+        this.errorContext("health"),
+      );
+    }
   }
 
   /** The full environment: stored plain values plus decrypted secrets. */

@@ -11,7 +11,6 @@
  * is never touched, so it stays `completed` for another attempt.
  */
 import { and, eq, inArray, ne } from "drizzle-orm";
-import { waitHealthy } from "../apps/health.ts";
 import { type AppDeps, AppRun } from "../apps/runtime.ts";
 import { beginOperation, settle } from "../apps/status.ts";
 import type { Db } from "../db/connect.ts";
@@ -306,28 +305,6 @@ async function compensateBackup(deps: AppDeps, ctx: JobContext, error: unknown):
 
 // ---------------------------------------------------------------------------------------------- restore
 
-async function refreshAddress(run: AppRun): Promise<void> {
-  const ip = await run.waitForAddress();
-  const entry = run.app.catalogId ? run.deps.catalog.get(run.app.catalogId) : undefined;
-  const primary = entry?.ports.find((p) => p.primary);
-  await run.update({ ip, url: primary ? `http://${ip}:${primary.container}` : run.app.url });
-}
-
-async function checkHealth(run: AppRun): Promise<void> {
-  const entry = run.app.catalogId ? run.deps.catalog.get(run.app.catalogId) : undefined;
-  if (!entry || !run.app.ip) return;
-  const result = await waitHealthy(run.app.ip, entry.healthcheck, {
-    timeoutMs: run.deps.timing.healthTimeoutMs,
-    intervalMs: run.deps.timing.pollMs,
-    signal: run.ctx.signal,
-  });
-  if (!result.ok) {
-    throw new AppServiceError(`${entry.name} did not become healthy after the restore (${result.last})`, {
-      ...run.errorContext("health"),
-    });
-  }
-}
-
 /** The storage of the CT's root disk ("local-lvm:vm-101-disk-0,size=8G" → "local-lvm"). */
 export function rootfsStorage(rootfs: string | undefined): string | undefined {
   const volume = rootfs?.split(",")[0];
@@ -380,8 +357,8 @@ async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
       const status = await run.client.lxcStatus(run.node, run.vmid);
       if (status.status !== "running") await waitTask(run, await run.client.startLxc(run.node, run.vmid));
     });
-    await run.step("network", () => refreshAddress(run));
-    await run.step("health", () => checkHealth(run));
+    await run.step("network", () => run.refreshAddress());
+    await run.step("health", () => run.checkHealth(" after the restore"));
   }
 
   await run.step("finish", async () => {

@@ -3,11 +3,13 @@
  * and the per-host REST client and SSH executor the rest of Proximity uses. Secrets are decrypted only
  * here, only to build a client, and never returned.
  */
+
 import { and, asc, eq, notInArray, sql } from "drizzle-orm";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { decryptSecret, encryptSecret } from "../crypto/secrets.ts";
 import type { Db } from "../db/connect.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import {
   type NodeStorageStats,
   type ProxmoxHost,
@@ -57,13 +59,6 @@ interface Connection {
   updatedAt: number;
   client: ProxmoxClient;
   executor: PctExecutor;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === "23505") return true;
-  }
-  return false;
 }
 
 /** SSH host keys pinned per host and node address, in the database (trust on first use). */

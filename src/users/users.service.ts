@@ -3,10 +3,12 @@
  * need the database's help — exactly one first admin, and never zero admins — are enforced inside a
  * transaction holding an advisory lock, so concurrent requests on PostgreSQL cannot race past them.
  */
+
 import { and, count, eq, ne, sql } from "drizzle-orm";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { Db } from "../db/connect.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { refreshTokens, type User, users } from "../db/schema.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
@@ -47,13 +49,6 @@ export function assertPasswordAllowed(username: string, password: string): void 
       { field: "password", message: "must not be the same as the username" },
     ]);
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === "23505") return true;
-  }
-  return false;
 }
 
 export class UsersService {
@@ -237,7 +232,16 @@ export class UsersService {
       if (!current) throw new NotFoundError("User");
       if (current.role === "admin" && !current.disabled)
         await this.assertAnotherActiveAdmin(db, id, "remove");
-      await db.delete(users).where(eq(users.id, id));
+      try {
+        await db.delete(users).where(eq(users.id, id));
+      } catch (err) {
+        if (isForeignKeyViolation(err)) {
+          throw new ConflictError(
+            `${current.username} still owns apps or backups; delete them or give them to another user first`,
+          );
+        }
+        throw err;
+      }
       await this.audit.record(
         {
           actor,

@@ -1,5 +1,7 @@
 /** The whole life of apps against the simulated cluster over real sockets (REST + SSH). */
+
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { DEPLOY_STEPS } from "../../src/apps/jobs/deploy.ts";
 import { createUser, type Session } from "../helpers/harness.ts";
 import { dbContainers, deploy, type SimWorld, settled, simContainers, startWorld } from "../helpers/sim.ts";
 
@@ -73,19 +75,7 @@ describe("deploy", () => {
       items: { step: string | null; message: string }[];
     };
     const steps = [...new Set(logs.items.map((l) => l.step).filter(Boolean))];
-    expect(steps).toEqual([
-      "place",
-      "template",
-      "create",
-      "start",
-      "network",
-      "install_docker",
-      "write_files",
-      "pull",
-      "up",
-      "health",
-      "finish",
-    ]);
+    expect(steps).toEqual([...DEPLOY_STEPS]);
     expect(logs.items.at(-1)!.message).toContain("is running at http://");
   });
 });

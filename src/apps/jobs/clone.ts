@@ -9,7 +9,6 @@ import { decryptSecret } from "../../crypto/secrets.ts";
 import { applications } from "../../db/schema.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../jobs/queue.ts";
 import { ProxmoxError } from "../../proxmox/index.ts";
-import { waitHealthy } from "../health.ts";
 import { reserveVmid } from "../placement.ts";
 import { compose } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -87,14 +86,7 @@ async function clone(deps: AppDeps, ctx: JobContext): Promise<void> {
   });
   await target.step("up", () => target.exec(compose.up));
   const entry = target.catalogEntry();
-  await target.step("health", async () => {
-    const result = await waitHealthy(ip, entry.healthcheck, {
-      timeoutMs: deps.timing.healthTimeoutMs,
-      intervalMs: deps.timing.pollMs,
-      signal: ctx.signal,
-    });
-    if (!result.ok) throw new Error(`${entry.name} did not become healthy (${result.last})`);
-  });
+  await target.step("health", () => target.checkHealth());
   await target.step("finish", async () => {
     const primary = entry.ports.find((p) => p.primary);
     await settle(deps.db, deps.events, target.app.id, "running", null, {

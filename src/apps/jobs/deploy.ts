@@ -10,7 +10,6 @@ import { AppServiceError } from "../../errors.ts";
 import type { JobContext, JobDefinition } from "../../jobs/queue.ts";
 import { errorMessage } from "../../jobs/queue.ts";
 import { ProxmoxError } from "../../proxmox/index.ts";
-import { waitHealthy } from "../health.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import { compose, dockerInstallCommands, files, parseComposePs } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -182,17 +181,7 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
         run.errorContext("health"),
       );
     }
-    const result = await waitHealthy(ip, entry.healthcheck, {
-      timeoutMs: deps.timing.healthTimeoutMs,
-      intervalMs: deps.timing.pollMs,
-      signal: ctx.signal,
-    });
-    if (!result.ok) {
-      throw new AppServiceError(
-        `${entry.name} did not become healthy within ${Math.round(deps.timing.healthTimeoutMs / 1000)} s (${result.last})`,
-        run.errorContext("health"),
-      );
-    }
+    await run.checkHealth();
   });
 
   await run.step("finish", async () => {

@@ -8,28 +8,9 @@ import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
 import { type AppResources, type AppStatus, applications } from "../../db/schema.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../jobs/queue.ts";
 import { ProxmoxError } from "../../proxmox/index.ts";
-import { waitHealthy } from "../health.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
-
-async function refreshAddress(run: AppRun): Promise<void> {
-  const ip = await run.waitForAddress();
-  const entry = run.app.catalogId ? run.deps.catalog.get(run.app.catalogId) : undefined;
-  const primary = entry?.ports.find((p) => p.primary);
-  await run.update({ ip, url: primary ? `http://${ip}:${primary.container}` : run.app.url });
-}
-
-async function checkHealth(run: AppRun): Promise<void> {
-  const entry = run.app.catalogId ? run.deps.catalog.get(run.app.catalogId) : undefined;
-  if (!entry || !run.app.ip) return;
-  const result = await waitHealthy(run.app.ip, entry.healthcheck, {
-    timeoutMs: run.deps.timing.healthTimeoutMs,
-    intervalMs: run.deps.timing.pollMs,
-    signal: run.ctx.signal,
-  });
-  if (!result.ok) throw new Error(`${entry.name} did not become healthy (${result.last})`);
-}
 
 /** On permanent failure: the app goes to `error` with the reason; the container is left as it is. */
 function failInto(deps: AppDeps, verb: string) {
@@ -68,8 +49,8 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
         const status = await run.client.lxcStatus(run.node, run.vmid);
         if (status.status !== "running") await run.waitTask(await run.client.startLxc(run.node, run.vmid));
       });
-      await run.step("network", () => refreshAddress(run));
-      await run.step("health", () => checkHealth(run));
+      await run.step("network", () => run.refreshAddress());
+      await run.step("health", () => run.checkHealth());
       return "running";
     }),
     simple(deps, "stop_app", "Stop", ["shutdown"], async (run) => {
@@ -93,8 +74,8 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
             : await run.client.startLxc(run.node, run.vmid);
         await run.waitTask(upid);
       });
-      await run.step("network", () => refreshAddress(run));
-      await run.step("health", () => checkHealth(run));
+      await run.step("network", () => run.refreshAddress());
+      await run.step("health", () => run.checkHealth());
       return "running";
     }),
     simple(deps, "update_app", "Update", ["write_files", "pull", "up", "health"], async (run) => {
@@ -108,7 +89,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       });
       await run.step("pull", () => run.exec(compose.pull));
       await run.step("up", () => run.exec(compose.up));
-      await run.step("health", () => checkHealth(run));
+      await run.step("health", () => run.checkHealth());
       await run.update({ catalogVersion: entry.version });
       return "running";
     }),
@@ -141,7 +122,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
         await run.exec(compose.up);
         await run.update(await splitEnvironment(run.deps.keys, entry, env));
       });
-      if (previous === "running") await run.step("health", () => checkHealth(run));
+      if (previous === "running") await run.step("health", () => run.checkHealth());
       return previous;
     }),
     {
