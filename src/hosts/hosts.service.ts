@@ -58,7 +58,9 @@ export interface SyncResult {
 interface Connection {
   updatedAt: number;
   client: ProxmoxClient;
-  executor: PctExecutor;
+  /** Built on first use: a host without SSH credentials can still be tested and synced. */
+  executor: () => Promise<PctExecutor>;
+  close(): void;
 }
 
 /** SSH host keys pinned per host and node address, in the database (trust on first use). */
@@ -358,14 +360,14 @@ export class HostsService {
 
   /** The SSH `pct exec` executor for the host. */
   async executor(hostOrId: string | ProxmoxHost): Promise<PctExecutor> {
-    return (await this.connection(hostOrId)).executor;
+    return (await this.connection(hostOrId)).executor();
   }
 
   private async connection(hostOrId: string | ProxmoxHost): Promise<Connection> {
     const host = typeof hostOrId === "string" ? await this.get(hostOrId) : hostOrId;
     const cached = this.connections.get(host.id);
     if (cached && cached.updatedAt === host.updatedAt.getTime()) return cached;
-    if (cached) void cached.executor.close();
+    if (cached) cached.close();
     const dec = (v: string | null) => (v === null ? undefined : decryptSecret(this.keys, v));
     const { onCall, onExec } = this.options.observers ?? {};
     const client = new ProxmoxClient({
@@ -384,26 +386,41 @@ export class HostsService {
       ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
       ...(onCall ? { onCall: (info: ProxmoxCallInfo) => onCall({ ...info, hostId: host.id }) } : {}),
     });
-    const sshPassword = await dec(host.sshPasswordEnc);
-    const sshKey = await dec(host.sshPrivateKeyEnc);
-    const executor = new PctExecutor({
-      host: host.sshHost ?? new URL(host.apiUrl).hostname,
-      port: host.sshPort,
-      username: host.sshUsername,
-      ...(sshPassword !== undefined ? { password: sshPassword } : {}),
-      ...(sshKey !== undefined ? { privateKey: sshKey } : {}),
-      resolveNode: clusterNodeResolver(client),
-      hostKeys: new DbHostKeyStore(this.db, host.id),
-      hostLabel: host.name,
-      ...(onExec ? { onExec: (info: PctExecInfo) => onExec({ ...info, hostId: host.id }) } : {}),
-    });
-    const conn = { updatedAt: host.updatedAt.getTime(), client, executor };
+    let executor: Promise<PctExecutor> | undefined;
+    const conn: Connection = {
+      updatedAt: host.updatedAt.getTime(),
+      client,
+      executor: () => {
+        executor ??= (async () => {
+          const sshPassword = await dec(host.sshPasswordEnc);
+          const sshKey = await dec(host.sshPrivateKeyEnc);
+          return new PctExecutor({
+            host: host.sshHost ?? new URL(host.apiUrl).hostname,
+            port: host.sshPort,
+            username: host.sshUsername,
+            ...(sshPassword !== undefined ? { password: sshPassword } : {}),
+            ...(sshKey !== undefined ? { privateKey: sshKey } : {}),
+            resolveNode: clusterNodeResolver(client),
+            hostKeys: new DbHostKeyStore(this.db, host.id),
+            hostLabel: host.name,
+            ...(onExec ? { onExec: (info: PctExecInfo) => onExec({ ...info, hostId: host.id }) } : {}),
+          });
+        })();
+        executor.catch(() => {
+          executor = undefined;
+        });
+        return executor;
+      },
+      close: () => {
+        void executor?.then((e) => e.close()).catch(() => {});
+      },
+    };
     this.connections.set(host.id, conn);
     return conn;
   }
 
   private closeConnection(id: string): void {
-    void this.connections.get(id)?.executor.close();
+    this.connections.get(id)?.close();
     this.connections.delete(id);
   }
 

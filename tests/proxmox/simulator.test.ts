@@ -26,25 +26,45 @@ afterAll(async () => {
 });
 
 const tokenClient = (extra: Partial<ConstructorParameters<typeof ProxmoxClient>[0]> = {}) =>
-  new ProxmoxClient({ apiUrl: sim.apiUrl, auth: { kind: "token", tokenId: sim.tokenId, tokenSecret: sim.tokenSecret }, retryBaseMs: 1, ...extra });
+  new ProxmoxClient({
+    apiUrl: sim.apiUrl,
+    auth: { kind: "token", tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
+    retryBaseMs: 1,
+    ...extra,
+  });
 const ticketClient = (password = sim.password) =>
-  new ProxmoxClient({ apiUrl: sim.apiUrl, auth: { kind: "ticket", username: sim.username, password }, retryBaseMs: 1 });
+  new ProxmoxClient({
+    apiUrl: sim.apiUrl,
+    auth: { kind: "ticket", username: sim.username, password },
+    retryBaseMs: 1,
+  });
 
 async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
-  try { await p; } catch (err) { expect(err).toBeInstanceOf(ProxmoxError); return err as ProxmoxError; }
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProxmoxError);
+    return err as ProxmoxError;
+  }
   throw new Error("expected a ProxmoxError");
 }
 
 async function fault(body: Record<string, unknown>) {
-  const res = await fetch(`${sim.apiUrl}/api2/json/_sim/faults`, {
+  const res = await fetch(`${sim.apiUrl}/_sim/faults`, {
     method: "POST",
-    headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`, "content-type": "application/json" },
+    headers: {
+      authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
+      "content-type": "application/json",
+    },
     body: JSON.stringify(body),
   });
   expect(res.ok).toBe(true);
 }
 async function clearFaults() {
-  await fetch(`${sim.apiUrl}/api2/json/_sim/faults`, { method: "DELETE", headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` } });
+  await fetch(`${sim.apiUrl}/_sim/faults`, {
+    method: "DELETE",
+    headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` },
+  });
 }
 
 const TEMPLATE_QUERY = "vztmpl";
@@ -53,7 +73,10 @@ async function template(c: ProxmoxClient, node: string): Promise<string> {
   if (have[0]) return have[0].volid;
   const apl = await c.aplinfo(node);
   const t = apl.find((a) => a.template.startsWith("alpine")) ?? apl[0]!;
-  await waitForTask(c, node, await c.downloadTemplate(node, "local", t.template), { pollMs: 10, timeoutMs: 10_000 });
+  await waitForTask(c, node, await c.downloadTemplate(node, "local", t.template), {
+    pollMs: 10,
+    timeoutMs: 10_000,
+  });
   return `local:vztmpl/${t.template}`;
 }
 
@@ -72,7 +95,19 @@ describe("client ↔ simulator", () => {
     const vmid = await c.nextId();
     const ostemplate = await template(c, node);
     const wait = (upid: string) => waitForTask(c, node, upid, { pollMs: 10, timeoutMs: 15_000 });
-    await wait(await c.createLxc(node, { vmid, ostemplate, hostname: `ct${vmid}`, unprivileged: true, features: { nesting: true }, rootfs: { storage: "local-lvm", sizeGb: 2 }, net: { 0: { name: "eth0", bridge: "vmbr0", ip: "dhcp" } }, memory: 512, tags: ["proximity"] }));
+    await wait(
+      await c.createLxc(node, {
+        vmid,
+        ostemplate,
+        hostname: `ct${vmid}`,
+        unprivileged: true,
+        features: { nesting: true },
+        rootfs: { storage: "local-lvm", sizeGb: 2 },
+        net: { 0: { name: "eth0", bridge: "vmbr0", ip: "dhcp" } },
+        memory: 512,
+        tags: ["proximity"],
+      }),
+    );
     expect((await c.lxcConfig(node, vmid)).hostname).toBe(`ct${vmid}`);
     await c.updateLxcConfig(node, vmid, { memory: 1024 });
     await wait(await c.startLxc(node, vmid));
@@ -85,7 +120,12 @@ describe("client ↔ simulator", () => {
   });
 
   test("bad credentials → kind auth (401), for tokens and tickets", async () => {
-    const t = await caught(new ProxmoxClient({ apiUrl: sim.apiUrl, auth: { kind: "token", tokenId: sim.tokenId, tokenSecret: "00000000-0000-0000-0000-000000000000" } }).listNodes());
+    const t = await caught(
+      new ProxmoxClient({
+        apiUrl: sim.apiUrl,
+        auth: { kind: "token", tokenId: sim.tokenId, tokenSecret: "00000000-0000-0000-0000-000000000000" },
+      }).listNodes(),
+    );
     expect(t).toMatchObject({ kind: "auth", pveStatus: 401 });
     const k = await caught(ticketClient("wrong-password").listNodes());
     expect(k).toMatchObject({ kind: "auth", pveStatus: 401 });
@@ -111,7 +151,12 @@ describe("client ↔ simulator", () => {
     expect(await c.listNodes()).toHaveLength(3);
     expect(calls.map((x) => x.status)).toEqual([500, 200]);
     calls.length = 0;
-    await fault({ method: "POST", path: "/nodes/{node}/lxc/{vmid}/status/start", action: "http_500", times: 1 });
+    await fault({
+      method: "POST",
+      path: "/nodes/{node}/lxc/{vmid}/status/start",
+      action: "http_500",
+      times: 1,
+    });
     await caught(c.startLxc("pve1", 100));
     expect(calls).toHaveLength(1);
     await clearFaults();
@@ -122,8 +167,21 @@ describe("client ↔ simulator", () => {
     const node = "pve2";
     const ostemplate = await template(c, node);
     const vmid = await c.nextId();
-    await fault({ method: "POST", path: "/nodes/{node}/lxc", action: "task_fail", message: "injected failure", times: 1 });
-    const err = await caught(waitForTask(c, node, await c.createLxc(node, { vmid, ostemplate, rootfs: { storage: "local-lvm", sizeGb: 1 } }), { pollMs: 10, timeoutMs: 10_000 }));
+    await fault({
+      method: "POST",
+      path: "/nodes/{node}/lxc",
+      action: "task_fail",
+      message: "injected failure",
+      times: 1,
+    });
+    const err = await caught(
+      waitForTask(
+        c,
+        node,
+        await c.createLxc(node, { vmid, ostemplate, rootfs: { storage: "local-lvm", sizeGb: 1 } }),
+        { pollMs: 10, timeoutMs: 10_000 },
+      ),
+    );
     expect(err.kind).toBe("task_failed");
     expect(err.taskLog?.length).toBeGreaterThan(0);
     await clearFaults();
@@ -131,9 +189,12 @@ describe("client ↔ simulator", () => {
 
   test("HTTPS: pinned fingerprint works, a wrong pin is refused as tls", async () => {
     const auth = { kind: "token", tokenId: tlsSim.tokenId, tokenSecret: tlsSim.tokenSecret } as const;
-    expect(await new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: tlsSim.fingerprint }).listNodes()).toHaveLength(1);
-    const wrong = tlsSim.fingerprint.replace(/^../, tlsSim.fingerprint.startsWith("00") ? "11" : "00");
-    const err = await caught(new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: wrong, maxAttempts: 1 }).listNodes());
+    const pin = tlsSim.fingerprint!;
+    expect(await new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: pin }).listNodes()).toHaveLength(1);
+    const wrong = pin.replace(/^../, pin.startsWith("00") ? "11" : "00");
+    const err = await caught(
+      new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: wrong, maxAttempts: 1 }).listNodes(),
+    );
     expect(err.kind).toBe("tls");
     const def = await caught(new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, maxAttempts: 1 }).listNodes());
     expect(def.kind).toBe("tls");
@@ -147,9 +208,17 @@ describe("client ↔ simulator", () => {
     const wait = (upid: string) => waitForTask(c, node, upid, { pollMs: 10, timeoutMs: 15_000 });
     await wait(await c.createLxc(node, { vmid, ostemplate, rootfs: { storage: "local-lvm", sizeGb: 1 } }));
     await wait(await c.startLxc(node, vmid));
-    const ssh = new PctExecutor({ host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword, hostKeys: new MemoryHostKeyStore(), resolveNode: (n) => sim.nodeAddress(n) });
+    const ssh = new PctExecutor({
+      host: sim.sshHost,
+      port: sim.sshPort,
+      username: sim.sshUsername,
+      password: sim.sshPassword,
+      hostKeys: new MemoryHostKeyStore(),
+      resolveNode: (n) => sim.nodeAddress(n),
+    });
     try {
       const hostile = `A='x"y'$(reboot)\`id\`\nB=2; rm -rf /\n`;
+      expect((await ssh.pctExec(node, vmid, ["mkdir", "-p", "/opt/app"])).exitCode).toBe(0);
       expect((await ssh.pctExec(node, vmid, ["tee", "/opt/app/.env"], { stdin: hostile })).exitCode).toBe(0);
       expect((await ssh.pctExec(node, vmid, ["cat", "/opt/app/.env"])).stdout).toBe(hostile);
       expect((await ssh.pctExec(node, vmid, ["frobnicate"])).exitCode).toBe(127);
