@@ -1,6 +1,6 @@
 /**
  * Preloaded (bunfig) and imported first by index.ts: Sentry must be initialised before Bun.serve and fetch
- * are used. Does nothing without SENTRY_DSN. See docs/error-monitoring.md.
+ * are used. Does nothing without SENTRY_DSN. See the README section "Error monitoring".
  */
 import { initObservabilityFromEnv } from "./observability/init.ts";
 

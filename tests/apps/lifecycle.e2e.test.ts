@@ -80,6 +80,49 @@ describe("deploy", () => {
   });
 });
 
+describe("reconfiguring the environment", () => {
+  test("a new value is written to .env through stdin and compose re-applies it; secrets are kept", async () => {
+    const list = (await (await api("/api/v1/apps?q=git")).json()) as { items: { id: string }[] };
+    const id = list.items[0]!.id;
+    const before = (await (await api(`/api/v1/apps/${id}/credentials`)).json()) as {
+      environment: Record<string, string>;
+    };
+    const res = await api(`/api/v1/apps/${id}`, {
+      method: "PATCH",
+      json: { environment: { ROOT_URL: "http://git.lan:3000/" } },
+    });
+    expect(res.status).toBe(202);
+    const app = (await settled(w, id))!;
+    expect(app.status).toBe("running");
+    expect(app.environment.ROOT_URL).toBe("http://git.lan:3000/");
+    const state = w.sim.state() as unknown as {
+      containers: {
+        vmid: number;
+        files: Record<string, { content: string }>;
+        commands: { argv: string[] }[];
+      }[];
+    };
+    const ct = state.containers.find((c) => c.vmid === app.vmid)!;
+    expect(ct.files["/opt/proximity/.env"]!.content).toContain("ROOT_URL='http://git.lan:3000/'");
+    expect(ct.files["/opt/proximity/.env"]!.content).toContain(before.environment.DB_PASSWORD!);
+    expect(ct.commands.at(-1)!.argv.slice(0, 2)).toEqual(["docker", "compose"]);
+    expect(ct.commands.at(-1)!.argv).toContain("up");
+  });
+
+  test("unknown variables are refused; an environment change on a stopped app is a 409", async () => {
+    const list = (await (await api("/api/v1/apps?q=git")).json()) as { items: { id: string }[] };
+    const id = list.items[0]!.id;
+    const bad = await api(`/api/v1/apps/${id}`, { method: "PATCH", json: { environment: { NOPE: "1" } } });
+    expect(bad.status).toBe(422);
+    await api(`/api/v1/apps/${id}/actions`, { method: "POST", json: { action: "stop" } });
+    expect((await settled(w, id))!.status).toBe("stopped");
+    const res = await api(`/api/v1/apps/${id}`, { method: "PATCH", json: { environment: { ROOT_URL: "" } } });
+    expect(res.status).toBe(409);
+    await api(`/api/v1/apps/${id}/actions`, { method: "POST", json: { action: "start" } });
+    expect((await settled(w, id))!.status).toBe("running");
+  });
+});
+
 describe("operating a running app", () => {
   let id: string;
   beforeAll(async () => {

@@ -190,7 +190,9 @@ describe("client ↔ simulator", () => {
   test("HTTPS: pinned fingerprint works, a wrong pin is refused as tls", async () => {
     const auth = { kind: "token", tokenId: tlsSim.tokenId, tokenSecret: tlsSim.tokenSecret } as const;
     const pin = tlsSim.fingerprint!;
-    expect(await new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: pin }).listNodes()).toHaveLength(1);
+    expect(
+      await new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: pin }).listNodes(),
+    ).toHaveLength(1);
     const wrong = pin.replace(/^../, pin.startsWith("00") ? "11" : "00");
     const err = await caught(
       new ProxmoxClient({ apiUrl: tlsSim.apiUrl, auth, fingerprint: wrong, maxAttempts: 1 }).listNodes(),
