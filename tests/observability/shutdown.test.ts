@@ -1,6 +1,6 @@
 /**
  * The real entry point (bun src/index.ts, as an operator runs it) with SENTRY_DSN pointing at the fake
- * ingest, as docs/error-monitoring.md describes: the operator test endpoint produces an event with every tag
+ * ingest, as the README section "Error monitoring" describes: the operator test endpoint produces an event with every tag
  * and context, and SIGTERM flushes an event still pending behind a slow ingest.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
