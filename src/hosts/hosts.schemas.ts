@@ -12,6 +12,13 @@ const hostName = z
     "1–63 letters, digits, space, . _ -; starting with a letter or digit",
   );
 
+const tokenId = z
+  .string()
+  .regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, "must look like USER@REALM!TOKENID");
+const pveUser = z.string().regex(/^[^\s@!]+@[^\s@!]+$/, "must look like USER@REALM, e.g. root@pam");
+const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name");
+const sshPort = z.number().int().min(1).max(65535);
+
 export const ApiUrlSchema = z
   .string()
   .max(2048)
@@ -24,11 +31,8 @@ export const ApiUrlSchema = z
 const SshInput = z
   .object({
     host: z.string().min(1).max(255).optional().openapi({ description: "defaults to the API URL's host" }),
-    port: z.number().int().min(1).max(65535).default(22),
-    username: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name")
-      .default("root"),
+    port: sshPort.default(22),
+    username: unixUser.default("root"),
     password: secret.optional(),
     private_key: secret.optional().openapi({ description: "OpenSSH or PEM private key" }),
   })
@@ -38,15 +42,9 @@ export const CreateHostBody = z
   .object({
     name: hostName,
     api_url: ApiUrlSchema,
-    token_id: z
-      .string()
-      .regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, "must look like USER@REALM!TOKENID")
-      .optional(),
+    token_id: tokenId.optional(),
     token_secret: secret.optional(),
-    username: z
-      .string()
-      .regex(/^[^\s@!]+@[^\s@!]+$/, "must look like USER@REALM, e.g. root@pam")
-      .optional(),
+    username: pveUser.optional(),
     password: secret.optional(),
     verify_tls: z.boolean().default(true),
     fingerprint: fingerprint.optional(),
@@ -89,26 +87,17 @@ export const UpdateHostBody = z
   .object({
     name: hostName.optional(),
     api_url: ApiUrlSchema.optional(),
-    token_id: z
-      .string()
-      .regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, "must look like USER@REALM!TOKENID")
-      .optional(),
+    token_id: tokenId.optional(),
     token_secret: secret.optional(),
-    username: z
-      .string()
-      .regex(/^[^\s@!]+@[^\s@!]+$/, "must look like USER@REALM, e.g. root@pam")
-      .optional(),
+    username: pveUser.optional(),
     password: secret.optional(),
     verify_tls: z.boolean().optional(),
     fingerprint: fingerprint.nullable().optional(),
     ssh: z
       .object({
         host: z.string().min(1).max(255).nullable().optional(),
-        port: z.number().int().min(1).max(65535).optional(),
-        username: z
-          .string()
-          .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name")
-          .optional(),
+        port: sshPort.optional(),
+        username: unixUser.optional(),
         password: secret.nullable().optional(),
         private_key: secret.nullable().optional(),
       })
