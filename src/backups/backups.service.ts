@@ -23,6 +23,7 @@ import type { AuthUser } from "../http/context.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
+import { backupRowFor } from "./rows.ts";
 import { deleteBackupVolume } from "./volumes.ts";
 
 export type Clock = () => Date;
@@ -99,17 +100,10 @@ export class BackupsService {
       const db = tx as unknown as Db;
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "backup", scope);
-      if (app.node === null || app.vmid === null)
-        throw new ConflictError("The app has no container to back up");
       const [row] = await db
         .insert(backups)
         .values({
-          appId,
-          appHostname: app.hostname,
-          ownerId: app.ownerId,
-          hostId: app.hostId,
-          node: app.node,
-          vmid: app.vmid,
+          ...backupRowFor(app),
           storage,
           mode: input.mode,
           compress: input.compress,

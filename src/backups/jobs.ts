@@ -27,6 +27,7 @@ import { AppError, AppServiceError } from "../errors.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../jobs/queue.ts";
 import { ProxmoxError, parseUpid, type Upid, waitForTask } from "../proxmox/index.ts";
 import { keepsEverything, selectBackupsToPrune } from "./retention.ts";
+import { backupRowFor } from "./rows.ts";
 import { backupNotes, deleteBackupVolume, findBackupVolume } from "./volumes.ts";
 
 export const BACKUP_STEPS = ["begin", "vzdump", "wait", "record", "finish", "prune"] as const;
@@ -72,17 +73,12 @@ async function beginScheduled(deps: AppDeps, ctx: JobContext, appId: string): Pr
       const db = tx as unknown as Db;
       const app = await beginOperation(db, appId, "backup");
       const [schedule] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
-      if (app.node === null || app.vmid === null) throw new AppError("CONFLICT", "The app has no container");
+      const fromApp = backupRowFor(app);
       const storage = schedule?.storage ?? (await deps.settings.get(db)).storage.backups;
       const [row] = await db
         .insert(backups)
         .values({
-          appId,
-          appHostname: app.hostname,
-          ownerId: app.ownerId,
-          hostId: app.hostId,
-          node: app.node,
-          vmid: app.vmid,
+          ...fromApp,
           storage,
           mode: schedule?.mode ?? "snapshot",
           compress: schedule?.compress ?? "zstd",

@@ -4,6 +4,7 @@
  * them explicitly to PVE's parameter names, so nothing outside these types can reach a request.
  */
 import type { ProxmoxErrorKind } from "./errors.ts";
+import type { ParsedUpid } from "./upid.ts";
 
 export type ProxmoxAuth =
   | { kind: "token" /** USER@REALM!TOKENID */; tokenId: string; tokenSecret: string }
@@ -523,29 +524,14 @@ export interface NetworkInterface {
   [key: string]: unknown;
 }
 
-export interface TaskStatus {
-  upid: string;
-  node: string;
-  pid: number;
-  pstart: number;
-  starttime: number;
-  type: string;
-  id: string;
-  user: string;
+/** Task status and task list entries carry the decoded UPID fields (see upid.ts). */
+export interface TaskStatus extends ParsedUpid {
   tokenid?: string;
   status: "running" | "stopped";
   exitstatus?: string;
 }
 
-export interface TaskListEntry {
-  upid: string;
-  node: string;
-  pid: number;
-  pstart: number;
-  starttime: number;
-  type: string;
-  id: string;
-  user: string;
+export interface TaskListEntry extends ParsedUpid {
   endtime?: number;
   status?: string;
 }

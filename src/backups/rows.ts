@@ -1,0 +1,15 @@
+/** What a new backup row takes from its app, for manual and scheduled backups alike. */
+import type { Application } from "../db/schema.ts";
+import { ConflictError } from "../errors.ts";
+
+export function backupRowFor(app: Application) {
+  if (app.node === null || app.vmid === null) throw new ConflictError("The app has no container to back up");
+  return {
+    appId: app.id,
+    appHostname: app.hostname,
+    ownerId: app.ownerId,
+    hostId: app.hostId,
+    node: app.node,
+    vmid: app.vmid,
+  };
+}
