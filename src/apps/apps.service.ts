@@ -188,6 +188,15 @@ export class AppsService {
       : await this.deps.hosts.defaultHost();
     if (!host)
       throw new ConflictError("No Proxmox host is configured yet; an administrator must add one first");
+    if (input.node) {
+      // Asked for a node: refuse a name the cluster does not have now, rather than fail later in the job.
+      const nodes = (await (await this.deps.hosts.client(host)).listNodes()).map((n) => n.node);
+      if (!nodes.includes(input.node)) {
+        throw new ValidationError("Unknown node", [
+          { field: "node", message: `${host.name} has no node "${input.node}" (it has ${nodes.join(", ")})` },
+        ]);
+      }
+    }
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
     const rootPasswordEnc = await encryptSecret(this.deps.keys, randomPassword());
     try {

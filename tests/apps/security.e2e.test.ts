@@ -144,6 +144,27 @@ describe("injection: user input never reaches a shell", () => {
     );
   });
 
+  test("a node the cluster does not have is refused before anything is queued", async () => {
+    const before = (await (await w.t.request("/api/v1/apps", { token: w.admin.token })).json()) as {
+      total: number;
+    };
+    const res = await w.t.request("/api/v1/apps/deploy", {
+      method: "POST",
+      token: w.admin.token,
+      json: { catalog_id: "it-tools", hostname: "nowhere", node: "pve9" },
+    });
+    expect(res.status).toBe(422);
+    const error = ((await res.json()) as { error: { details: { field: string; message: string }[] } }).error;
+    expect(error.details[0]).toMatchObject({
+      field: "node",
+      message: expect.stringContaining("pve1, pve2, pve3"),
+    });
+    const after = (await (await w.t.request("/api/v1/apps", { token: w.admin.token })).json()) as {
+      total: number;
+    };
+    expect(after.total).toBe(before.total);
+  });
+
   test("unknown env keys are refused", async () => {
     const res = await w.t.request("/api/v1/apps/deploy", {
       method: "POST",
