@@ -6,8 +6,8 @@
  *   bun bench/deploy.ts [--speed 1] [--runs 3]
  */
 import { parseArgs } from "node:util";
-import { compose, dockerInstallCommands, files } from "../src/apps/provision.ts";
-import { renderEnvFile, resolveEnvironment } from "../src/catalog/compose.ts";
+import { compose, dockerInstallCommands, files } from "../src/features/apps/provision.ts";
+import { renderEnvFile, resolveEnvironment } from "../src/features/catalog/compose.ts";
 import { MemoryHostKeyStore, PctExecutor, ProxmoxClient, waitForTask } from "../src/proxmox/index.ts";
 import { deploy, settled, startWorld } from "../tests/helpers/sim.ts";
 

@@ -6,9 +6,9 @@
 // binary there is no bunfig, and a module is evaluated once either way).
 import "./instrument.ts";
 import pkg from "../package.json" with { type: "json" };
-import { ConfigError, loadConfig } from "./config.ts";
+import { startProximity } from "./boot/server.ts";
+import { ConfigError, loadConfig } from "./core/config.ts";
 import { flushObservability } from "./observability/shutdown.ts";
-import { startProximity } from "./server.ts";
 
 if (process.argv.includes("--version") || process.argv.includes("-v")) {
   console.log(`proximity ${process.env.APP_VERSION || pkg.version}`);

@@ -9,7 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import type { Config } from "../config.ts";
+import type { Config } from "../core/config.ts";
 import { instrumentPglite, instrumentPostgres } from "../observability/db.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
 import * as schema from "./schema.ts";

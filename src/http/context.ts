@@ -1,5 +1,5 @@
 /** The Hono environment shared by every router: services reach handlers through the context. */
-import type { Services } from "../services.ts";
+import type { Services } from "../boot/container.ts";
 
 export interface AuthUser {
   id: string;

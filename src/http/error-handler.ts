@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, type ErrorCode } from "../errors.ts";
+import { AppError, type ErrorCode } from "../core/errors.ts";
 import type { AppEnv } from "./context.ts";
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {

@@ -1,6 +1,6 @@
 /** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "../core/errors.ts";
 import type { AppEnv } from "./context.ts";
 
 export const ErrorSchema = z

@@ -4,7 +4,7 @@
  * attributes (credential-looking keys left out).
  */
 import { HTTPException } from "hono/http-exception";
-import { AppServiceError } from "../errors.ts";
+import { AppServiceError } from "../core/errors.ts";
 import { ProxmoxError } from "../proxmox/errors.ts";
 import { parseUpid } from "../proxmox/upid.ts";
 import { isSensitiveKey } from "./scrub.ts";

@@ -3,7 +3,7 @@
  * patched before the app uses them). Only with SENTRY_DSN; otherwise the layer stays a set of no-ops.
  */
 import * as Sentry from "@sentry/bun";
-import { type Config, loadConfig } from "../config.ts";
+import { type Config, loadConfig } from "../core/config.ts";
 import { currentEnvironmentFacts, type EnvironmentFacts } from "./environment.ts";
 import { buildSentryOptions, type ObservabilitySettings, resolveSettings } from "./options.ts";
 import { state } from "./state.ts";

@@ -3,7 +3,7 @@
  * sample rates and filters are unit-testable without a client.
  */
 import type { Breadcrumb, BunOptions, ErrorEvent, Event } from "@sentry/bun";
-import type { Config } from "../config.ts";
+import type { Config } from "../core/config.ts";
 import { detectEnvironment, type EnvironmentFacts } from "./environment.ts";
 import { scrubEvent } from "./event-scrub.ts";
 import { FILTERED, scrubUrl } from "./scrub.ts";

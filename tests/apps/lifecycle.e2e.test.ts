@@ -1,7 +1,7 @@
 /** The whole life of apps against the simulated cluster over real sockets (REST + SSH). */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { DEPLOY_STEPS } from "../../src/apps/jobs/deploy.ts";
+import { DEPLOY_STEPS } from "../../src/features/apps/sagas/deploy.ts";
 import { createUser, type Session } from "../helpers/harness.ts";
 import { dbContainers, deploy, type SimWorld, settled, simContainers, startWorld } from "../helpers/sim.ts";
 

@@ -1,8 +1,8 @@
 /** Authorization across users, and user input that must never reach a shell. */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { DEPLOY_STEPS } from "../../src/apps/jobs/deploy.ts";
-import { quoteEnvValue } from "../../src/catalog/compose.ts";
+import { DEPLOY_STEPS } from "../../src/features/apps/sagas/deploy.ts";
+import { quoteEnvValue } from "../../src/features/catalog/compose.ts";
 import { createUser, type Session } from "../helpers/harness.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../helpers/sim.ts";
 

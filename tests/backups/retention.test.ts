@@ -1,12 +1,12 @@
 /** The retention policy (PVE prune-backups rules) on synthetic backup sets, and cron validation. */
 import { describe, expect, test } from "bun:test";
-import { cronProblem, latestSlot } from "../../src/backups/cron.ts";
+import { cronProblem, latestSlot } from "../../src/features/backups/cron.ts";
 import {
   type RetentionPolicy,
   selectBackupsToKeep,
   selectBackupsToPrune,
-} from "../../src/backups/retention.ts";
-import { findBackupVolume } from "../../src/backups/volumes.ts";
+} from "../../src/features/backups/retention.ts";
+import { findBackupVolume } from "../../src/features/backups/volumes.ts";
 
 const policy = (p: Partial<RetentionPolicy>): RetentionPolicy => ({
   keep_last: 0,

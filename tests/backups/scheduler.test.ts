@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { BackupScheduler, slotKey } from "../../src/backups/scheduler.ts";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
 import { rowsOf } from "../../src/db/migrate.ts";
 import { applications, backupSchedules, backups, jobs, proxmoxHosts, users } from "../../src/db/schema.ts";
-import { createEventBus } from "../../src/jobs/events.ts";
-import { JobQueue } from "../../src/jobs/queue.ts";
+import { BackupScheduler, slotKey } from "../../src/features/backups/scheduler.ts";
+import { createEventBus } from "../../src/queue/events.ts";
+import { JobQueue } from "../../src/queue/queue.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../helpers/db.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a

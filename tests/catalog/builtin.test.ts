@@ -3,16 +3,16 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { BUILTIN_CATALOG_FILES } from "../../src/catalog/apps/index.ts";
 import {
   CATEGORY_IDS,
   type CatalogEntry,
   parseCatalogFile,
   parseCompose,
-} from "../../src/catalog/catalog.schema.ts";
-import { generateSecrets, interpolate, resolveEnvironment } from "../../src/catalog/compose.ts";
+} from "../../src/features/catalog/catalog.schemas.ts";
+import { generateSecrets, interpolate, resolveEnvironment } from "../../src/features/catalog/compose.ts";
+import { BUILTIN_CATALOG_FILES } from "../../src/features/catalog/entries/index.ts";
 
-const APPS_DIR = join(import.meta.dir, "../../src/catalog/apps");
+const APPS_DIR = join(import.meta.dir, "../../src/features/catalog/entries");
 const yamlFiles = readdirSync(APPS_DIR)
   .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
   .sort();
@@ -28,7 +28,7 @@ describe("every built-in catalog file validates", () => {
     test(file, () => {
       const id = file.replace(/\.ya?ml$/, "");
       const text = BUILTIN_CATALOG_FILES[id];
-      expect(text, `${file} is not in src/catalog/apps/index.ts`).toBeString();
+      expect(text, `${file} is not in src/features/catalog/entries/index.ts`).toBeString();
       const result = parseCatalogFile(text!, id);
       if (!result.ok) throw new Error(`${file}: ${result.issues.join("; ")}`);
       expect(result.entry.id).toBe(id);
@@ -37,7 +37,7 @@ describe("every built-in catalog file validates", () => {
 });
 
 describe("embedded index", () => {
-  test("lists every YAML file of src/catalog/apps (and nothing else)", () => {
+  test("lists every YAML file of src/features/catalog/entries (and nothing else)", () => {
     const ids = yamlFiles.map((f) => f.replace(/\.ya?ml$/, ""));
     expect(Object.keys(BUILTIN_CATALOG_FILES).sort()).toEqual(ids);
   });

@@ -1,7 +1,8 @@
 /** Secrets, environment validation, `.env` rendering and compose interpolation. */
 import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
-import { type CatalogEntry, parseCatalogFile } from "../../src/catalog/catalog.schema.ts";
+import { ValidationError } from "../../src/core/errors.ts";
+import { type CatalogEntry, parseCatalogFile } from "../../src/features/catalog/catalog.schemas.ts";
 import {
   generateSecrets,
   generateValue,
@@ -9,9 +10,12 @@ import {
   quoteEnvValue,
   renderEnvFile,
   resolveEnvironment,
-} from "../../src/catalog/compose.ts";
-import { InterpolationError, referencedVariables, substitute } from "../../src/catalog/interpolation.ts";
-import { ValidationError } from "../../src/errors.ts";
+} from "../../src/features/catalog/compose.ts";
+import {
+  InterpolationError,
+  referencedVariables,
+  substitute,
+} from "../../src/features/catalog/interpolation.ts";
 
 function entry(): CatalogEntry {
   const raw = {

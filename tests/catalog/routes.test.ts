@@ -1,6 +1,6 @@
 /** The catalog routes in the real app (real auth, audit and catalog service). */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { BUILTIN_CATALOG_FILES } from "../../src/catalog/apps/index.ts";
+import { BUILTIN_CATALOG_FILES } from "../../src/features/catalog/entries/index.ts";
 import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
 
 const total = Object.keys(BUILTIN_CATALOG_FILES).length;

@@ -1,7 +1,7 @@
 /** The catalog schema rejects entries that could not be deployed safely — with a readable first issue. */
 import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
-import { imageTagProblem, parseCatalogFile } from "../../src/catalog/catalog.schema.ts";
+import { imageTagProblem, parseCatalogFile } from "../../src/features/catalog/catalog.schemas.ts";
 
 type Entry = Record<string, unknown> & {
   ports: Record<string, unknown>[];

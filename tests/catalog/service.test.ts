@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUILTIN_CATALOG_FILES } from "../../src/catalog/apps/index.ts";
-import { CATEGORY_IDS } from "../../src/catalog/catalog.schema.ts";
-import { CatalogService } from "../../src/catalog/catalog.service.ts";
+import { CATEGORY_IDS } from "../../src/features/catalog/catalog.schemas.ts";
+import { CatalogService } from "../../src/features/catalog/catalog.service.ts";
+import { BUILTIN_CATALOG_FILES } from "../../src/features/catalog/entries/index.ts";
 
 const builtinCount = Object.keys(BUILTIN_CATALOG_FILES).length;
 

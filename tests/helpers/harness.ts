@@ -2,10 +2,10 @@
  * Builds the real app over the shared test database, plus small helpers for the common steps
  * (register, login, authorised requests). Tests call the app in-process with app.request().
  */
-import { createApp } from "../../src/app.ts";
-import { type Config, loadConfig } from "../../src/config.ts";
+import { createApp } from "../../src/boot/app.ts";
+import { type BuildOptions, buildServices, type Services } from "../../src/boot/container.ts";
+import { type Config, loadConfig } from "../../src/core/config.ts";
 import { deriveKeys } from "../../src/crypto/keys.ts";
-import { type BuildOptions, buildServices, type Services } from "../../src/services.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "./db.ts";
 
 export const TEST_SECRET = "test-secret-key-0123456789abcdef0123456789abcdef";

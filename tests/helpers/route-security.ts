@@ -4,7 +4,7 @@
  */
 import { expect } from "bun:test";
 import { SignJWT } from "jose";
-import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/auth/tokens.ts";
+import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/features/auth/tokens.ts";
 import type { Session, TestApp } from "./harness.ts";
 
 export interface Operation {

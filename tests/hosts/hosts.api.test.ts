@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { deriveKeys } from "../../src/crypto/keys.ts";
 import { decryptSecret } from "../../src/crypto/secrets.ts";
 import { proxmoxHosts } from "../../src/db/schema.ts";
-import { HostsService } from "../../src/hosts/hosts.service.ts";
+import { HostsService } from "../../src/features/hosts/hosts.service.ts";
 import {
   createTestApp,
   createUser,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
-import { createEventBus, type ProximityEvent } from "../../src/jobs/events.ts";
+import { createEventBus, type ProximityEvent } from "../../src/queue/events.ts";
 import { getTestDatabase, testDatabaseUrl } from "../helpers/db.ts";
 
 describe("event bus", () => {

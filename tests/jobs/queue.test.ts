@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { eq, sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
 import { jobs } from "../../src/db/schema.ts";
-import { createEventBus, type EventBus, type ProximityEvent } from "../../src/jobs/events.ts";
-import { type JobDefinition, JobQueue } from "../../src/jobs/queue.ts";
+import { createEventBus, type EventBus, type ProximityEvent } from "../../src/queue/events.ts";
+import { type JobDefinition, JobQueue } from "../../src/queue/queue.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../helpers/db.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a

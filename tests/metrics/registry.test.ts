@@ -1,6 +1,6 @@
 /** The Prometheus text format of the metrics registry. */
 import { describe, expect, test } from "bun:test";
-import { Counter, gaugeFamily, Histogram, Registry } from "../../src/metrics/registry.ts";
+import { Counter, gaugeFamily, Histogram, Registry } from "../../src/features/metrics/registry.ts";
 import { parsePrometheus } from "../helpers/prometheus.ts";
 
 describe("metrics registry", () => {

@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Event } from "@sentry/bun";
 import { HTTPException } from "hono/http-exception";
-import { loadConfig } from "../../src/config.ts";
-import { AppServiceError, NotFoundError } from "../../src/errors.ts";
+import { loadConfig } from "../../src/core/config.ts";
+import { AppServiceError, NotFoundError } from "../../src/core/errors.ts";
 import { classifyError, hostInfoFromUrl, registerProxmoxHost } from "../../src/observability/classify.ts";
 import { detectEnvironment, runningUnderBunTest } from "../../src/observability/environment.ts";
 import { scrubEvent } from "../../src/observability/event-scrub.ts";

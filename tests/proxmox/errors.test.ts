@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "../../src/errors.ts";
+import { AppError } from "../../src/core/errors.ts";
 import { ProxmoxError, type ProxmoxErrorKind } from "../../src/proxmox/errors.ts";
 import { shouldRetry } from "../../src/proxmox/http.ts";
 

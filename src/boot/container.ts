@@ -1,0 +1,141 @@
+/**
+ * The service container: built once at start (or per test) and handed to createApp. Routes reach services
+ * through `c.get("services")`; services get their collaborators here, never by importing singletons.
+ */
+
+import { join } from "node:path";
+import type { Config } from "../core/config.ts";
+import type { Keys } from "../crypto/keys.ts";
+import { PasswordHasher } from "../crypto/passwords.ts";
+import type { Database } from "../db/connect.ts";
+import { AppsService } from "../features/apps/apps.service.ts";
+import { type AppTiming, DEFAULT_TIMING } from "../features/apps/runtime.ts";
+import { appJobs } from "../features/apps/sagas/index.ts";
+import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
+import { AuditService } from "../features/audit/audit.service.ts";
+import { AuthService } from "../features/auth/auth.service.ts";
+import { BackupsService } from "../features/backups/backups.service.ts";
+import { backupJobs } from "../features/backups/sagas.ts";
+import { BackupScheduler } from "../features/backups/scheduler.ts";
+import { CatalogService } from "../features/catalog/catalog.service.ts";
+import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
+import { Metrics } from "../features/metrics/metrics.ts";
+import { SettingsService } from "../features/settings/settings.service.ts";
+import { UsersService } from "../features/users/users.service.ts";
+import { captureError, runJob } from "../observability/index.ts";
+import { createEventBus, type EventBus } from "../queue/events.ts";
+import { JobQueue, type QueueOptions } from "../queue/queue.ts";
+
+export interface WorkerHandle {
+  alive(): boolean;
+}
+
+export interface Services {
+  config: Config;
+  database: Database;
+  keys: Keys;
+  audit: AuditService;
+  settings: SettingsService;
+  users: UsersService;
+  auth: AuthService;
+  hosts: HostsService;
+  catalog: CatalogService;
+  events: EventBus;
+  jobs: JobQueue;
+  apps: AppsService;
+  backups: BackupsService;
+  /** Enqueues scheduled backups; started and stopped with the worker. */
+  backupScheduler: BackupScheduler;
+  metrics: Metrics;
+  /** Ids of the apps a user owns (authorisation of jobs and events). */
+  ownedAppIds: (userId: string) => Promise<string[]>;
+  /** The job worker, once started; /ready reports it. */
+  worker: WorkerHandle | undefined;
+  /** True when the built-in simulated cluster is in use. */
+  demoMode: boolean;
+}
+
+export interface BuildOptions {
+  hosts?: HostsServiceOptions;
+  jobs?: QueueOptions;
+  /** Timeouts and poll intervals of app jobs (tests against a fast simulator shorten them). */
+  timing?: Partial<AppTiming>;
+}
+
+export function buildServices(
+  config: Config,
+  database: Database,
+  keys: Keys,
+  options: BuildOptions = {},
+): Services {
+  const db = database.db;
+  const hasher = new PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB);
+  const audit = new AuditService(db);
+  const settings = new SettingsService(db, audit);
+  const users = new UsersService(db, hasher, audit, settings);
+  const auth = new AuthService(db, keys, hasher, users, audit);
+  const metrics = new Metrics(db, { version: config.version });
+  // Proxmox calls feed the metrics as well as whatever observers the caller passed (the Sentry layer).
+  const given = options.hosts?.observers;
+  const hosts = new HostsService(db, keys, audit, {
+    ...options.hosts,
+    observers: {
+      ...given,
+      onCall: (info) => {
+        metrics.observeProxmoxCall(info);
+        given?.onCall?.(info);
+      },
+    },
+  });
+  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
+  const events = createEventBus(database);
+  const jobs = new JobQueue(db, events, {
+    // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
+    // captured once, with the app and operation it concerns.
+    wrap: (job, fn) =>
+      runJob(job.kind, { job_id: job.id, app_id: job.appId ?? undefined, operation: job.kind }, fn, {
+        capture: false,
+      }),
+    onFailed: (_job, err) => {
+      captureError(err, { mechanism: "job", handled: true });
+    },
+    ...options.jobs,
+  });
+  const appDeps = {
+    db,
+    keys,
+    hosts,
+    catalog,
+    settings,
+    events,
+    audit,
+    sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+  };
+  for (const definition of appJobs(appDeps)) jobs.register(definition);
+  const apps = new AppsService(appDeps, jobs);
+  for (const definition of backupJobs(appDeps)) jobs.register(definition);
+  const backups = new BackupsService(appDeps, jobs, apps);
+  const backupScheduler = new BackupScheduler(db, jobs, () => backups.clock());
+  hosts.setAppCounter((hostId) => apps.countOnHost(hostId));
+  return {
+    config,
+    database,
+    keys,
+    audit,
+    settings,
+    users,
+    auth,
+    hosts,
+    catalog,
+    events,
+    jobs,
+    apps,
+    backups,
+    backupScheduler,
+    metrics,
+    ownedAppIds: (userId) => apps.ownedAppIds(userId),
+    worker: undefined,
+    demoMode: false,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Hosts that exist without anyone calling the API: the bootstrap host from PROXMOX_* variables, and in demo
+ * mode the built-in simulated cluster (started in-process and re-registered with fresh credentials on every
+ * start, since its ports and secrets change).
+ */
+import type { Config } from "../core/config.ts";
+import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
+import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
+import type { Services } from "./container.ts";
+
+const SYSTEM = { id: null, username: "system" };
+
+export async function bootstrapHosts(
+  config: Config,
+  services: Services,
+  log: (line: string) => void,
+): Promise<{ simulator?: RunningSimulator }> {
+  const hosts = await services.hosts.list();
+  if (config.PROXMOX_URL && !hosts.some((h) => h.apiUrl === config.PROXMOX_URL)) {
+    const input: CreateHostInput = {
+      name: "default",
+      api_url: config.PROXMOX_URL,
+      verify_tls: config.PROXMOX_VERIFY_TLS,
+      ...(config.PROXMOX_FINGERPRINT ? { fingerprint: config.PROXMOX_FINGERPRINT } : {}),
+      ...(config.PROXMOX_TOKEN_ID
+        ? { token_id: config.PROXMOX_TOKEN_ID, token_secret: config.PROXMOX_TOKEN_SECRET ?? "" }
+        : { username: config.PROXMOX_USERNAME ?? "root@pam", password: config.PROXMOX_PASSWORD ?? "" }),
+      ssh: {
+        ...(config.PROXMOX_SSH_HOST ? { host: config.PROXMOX_SSH_HOST } : {}),
+        port: config.PROXMOX_SSH_PORT,
+        username: config.PROXMOX_SSH_USERNAME,
+        ...(config.PROXMOX_SSH_PASSWORD ? { password: config.PROXMOX_SSH_PASSWORD } : {}),
+        ...(config.PROXMOX_SSH_PRIVATE_KEY_FILE
+          ? { private_key: await Bun.file(config.PROXMOX_SSH_PRIVATE_KEY_FILE).text() }
+          : {}),
+      },
+      is_default: true,
+    };
+    await services.hosts.create(input, SYSTEM, "local");
+    log(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
+  }
+  const real = (await services.hosts.list()).filter((h) => !h.isSimulator);
+  const wanted =
+    config.PROXIMITY_SIMULATOR === "on" ||
+    (config.PROXIMITY_SIMULATOR === "auto" && real.length === 0 && !config.PROXMOX_URL);
+  if (!wanted) return {};
+
+  const sim = await startSimulator({ nodes: 3, speed: 1 });
+  const input: CreateHostInput = {
+    name: "Simulated cluster (demo)",
+    api_url: sim.apiUrl,
+    token_id: sim.tokenId,
+    token_secret: sim.tokenSecret,
+    verify_tls: true,
+    ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
+    is_default: real.length === 0,
+  };
+  const existing = (await services.hosts.list()).find((h) => h.isSimulator);
+  if (existing) {
+    const { name: _name, ...rest } = input;
+    await services.hosts.update(existing.id, rest, SYSTEM, "local");
+  } else {
+    await services.hosts.create(input, SYSTEM, "local", { isSimulator: true });
+  }
+  services.demoMode = true;
+  log("=".repeat(78));
+  log("DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated");
+  log(`cluster (3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server.`);
+  log("Set PROXMOX_URL (or add a host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.");
+  log("=".repeat(78));
+  return { simulator: sim };
+}

@@ -1,0 +1,436 @@
+/** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { AppEnv } from "../../http/context.ts";
+import { adminOnly, authed } from "../../http/guards.ts";
+import {
+  createRouter,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  listSchema,
+  PaginationQuery,
+  UuidParam,
+} from "../../http/openapi.ts";
+import type { ProximityEvent } from "../../queue/events.ts";
+import { toPublicJob } from "../jobs/jobs.routes.ts";
+import {
+  ActionBody,
+  AdoptBody,
+  AppJobResponse,
+  AppListQuery,
+  AppSchema,
+  CloneBody,
+  DeployBody,
+  PatchAppBody,
+} from "./apps.schemas.ts";
+import { toPublicApp } from "./apps.service.ts";
+
+const AppParams = z.object({ app_id: UuidParam("app_id") });
+const user = { ...authed, tags: ["apps"] };
+const admin = { ...adminOnly, tags: ["apps"] };
+
+function requester(c: Context<AppEnv>) {
+  return { user: c.get("user"), ip: c.get("clientIp") };
+}
+
+const list = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps",
+  summary: "Your apps (an admin sees all)",
+  request: { query: AppListQuery },
+  responses: { 200: jsonResponse(listSchema(AppSchema, "AppList"), "Apps"), ...errorResponses(401, 422) },
+});
+
+const deploy = createRoute({
+  ...user,
+  method: "post",
+  path: "/apps/deploy",
+  summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
+  request: { body: jsonBody(DeployBody) },
+  responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422) },
+});
+
+const discover = createRoute({
+  ...admin,
+  method: "get",
+  path: "/apps/discover",
+  summary: "Containers on a host that Proximity does not manage yet",
+  request: { query: z.object({ host_id: z.string().uuid() }) },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        items: z.array(
+          z.object({
+            node: z.string(),
+            vmid: z.number().int(),
+            name: z.string().nullable(),
+            status: z.string(),
+          }),
+        ),
+      }),
+      "Unmanaged containers",
+    ),
+    ...errorResponses(401, 403, 404, 422, 502, 503),
+  },
+});
+
+const adopt = createRoute({
+  ...admin,
+  method: "post",
+  path: "/apps/adopt",
+  summary: "Manage an existing container as an app",
+  request: { body: jsonBody(AdoptBody) },
+  responses: {
+    201: jsonResponse(z.object({ app: AppSchema }), "Adopted"),
+    ...errorResponses(401, 403, 404, 409, 422, 502, 503),
+  },
+});
+
+const reconcileRoute = createRoute({
+  ...admin,
+  method: "post",
+  path: "/apps/reconcile",
+  summary: "Compare Proxmox with the database now: marks missing/unknown apps, never deletes",
+  responses: {
+    200: jsonResponse(
+      z.object({
+        hosts: z.number().int(),
+        checked: z.number().int(),
+        changes: z.array(
+          z.object({
+            app_id: z.string(),
+            hostname: z.string(),
+            from: z.string(),
+            to: z.string(),
+            reason: z.string(),
+          }),
+        ),
+      }),
+      "What changed",
+    ),
+    ...errorResponses(401, 403),
+  },
+});
+
+const get = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}",
+  summary: "An app",
+  request: { params: AppParams },
+  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app"), ...errorResponses(401, 404, 422) },
+});
+
+const patch = createRoute({
+  ...user,
+  method: "patch",
+  path: "/apps/{app_id}",
+  summary: "Change resources (cores, memory, growing the disk) or environment",
+  request: { params: AppParams, body: jsonBody(PatchAppBody) },
+  responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const actions = createRoute({
+  ...user,
+  method: "post",
+  path: "/apps/{app_id}/actions",
+  summary: "Start, stop or restart",
+  request: { params: AppParams, body: jsonBody(ActionBody) },
+  responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const update = createRoute({
+  ...user,
+  method: "post",
+  path: "/apps/{app_id}/update",
+  summary: "Pull newer images and apply the current catalog version",
+  request: { params: AppParams },
+  responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const clone = createRoute({
+  ...user,
+  method: "post",
+  path: "/apps/{app_id}/clone",
+  summary: "Clone the app under a new hostname (returns the new app)",
+  request: { params: AppParams, body: jsonBody(CloneBody) },
+  responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const remove = createRoute({
+  ...user,
+  method: "delete",
+  path: "/apps/{app_id}",
+  summary: "Delete the app and its container (adopted apps: keep_container decides)",
+  request: {
+    params: AppParams,
+    query: z.object({
+      keep_container: z.enum(["true", "false"]).optional(),
+      keep_backups: z.enum(["true", "false"]).optional(),
+    }),
+  },
+  responses: { 202: jsonResponse(AppJobResponse, "Deleting"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const logs = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/logs",
+  summary: "The app's deployment and operation log",
+  request: { params: AppParams, query: PaginationQuery },
+  responses: {
+    200: jsonResponse(
+      listSchema(
+        z.object({
+          at: z.string().datetime(),
+          level: z.string(),
+          step: z.string().nullable(),
+          message: z.string(),
+          job_id: z.string().nullable(),
+        }),
+        "AppLogList",
+      ),
+      "Log lines, oldest first",
+    ),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+const containerLogs = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/container-logs",
+  summary: "The last lines of `docker compose logs`",
+  request: {
+    params: AppParams,
+    query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ logs: z.string() }), "Logs"),
+    ...errorResponses(401, 404, 409, 422, 502, 503),
+  },
+});
+
+const stats = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/stats",
+  summary: "CPU, memory, disk and network from Proxmox",
+  request: { params: AppParams },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        status: z.string(),
+        uptime: z.number(),
+        cpu: z.object({ usage: z.number(), cores: z.number() }),
+        memory: z.object({ used: z.number(), total: z.number() }),
+        disk: z.object({ used: z.number(), total: z.number() }),
+        network: z.object({ in: z.number(), out: z.number() }),
+        history: z.array(
+          z.object({
+            time: z.number(),
+            cpu: z.number().nullable(),
+            mem: z.number().nullable(),
+            netin: z.number().nullable(),
+            netout: z.number().nullable(),
+          }),
+        ),
+      }),
+      "Stats",
+    ),
+    ...errorResponses(401, 404, 409, 422, 502, 503),
+  },
+});
+
+const credentials = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/credentials",
+  summary: "Root password and environment including secrets (owner or admin; audited)",
+  request: { params: AppParams },
+  responses: {
+    200: jsonResponse(
+      z.object({ root_password: z.string().nullable(), environment: z.record(z.string(), z.string()) }),
+      "Credentials",
+    ),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+const events = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/events",
+  summary: "Server-sent events: status changes, job progress and log lines of this app",
+  request: { params: AppParams },
+  responses: {
+    200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+const job = (r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof toPublicJob>[0] }) => ({
+  app: toPublicApp(r.app),
+  job: toPublicJob(r.job),
+});
+
+export function appsRoutes() {
+  return createRouter()
+    .openapi(list, async (c) => {
+      const q = c.req.valid("query");
+      const { items, total } = await c
+        .get("services")
+        .apps.list(c.get("user"), { ...q, perPage: q.per_page });
+      return c.json({ items: items.map(toPublicApp), total, page: q.page, per_page: q.per_page }, 200);
+    })
+    .openapi(deploy, async (c) =>
+      c.json(job(await c.get("services").apps.deploy(requester(c), c.req.valid("json"))), 202),
+    )
+    .openapi(discover, async (c) => {
+      const { host_id } = c.req.valid("query");
+      await c.get("services").hosts.get(host_id);
+      return c.json({ items: await c.get("services").apps.discover(host_id) }, 200);
+    })
+    .openapi(adopt, async (c) => {
+      const app = await c.get("services").apps.adopt(requester(c), c.req.valid("json"));
+      return c.json({ app: toPublicApp(app) }, 201);
+    })
+    .openapi(reconcileRoute, async (c) => {
+      const report = await c.get("services").apps.reconcile();
+      await c.get("services").audit.record({
+        actor: c.get("user"),
+        action: "app.reconcile",
+        ip: c.get("clientIp"),
+        details: { checked: report.checked, changes: report.changes.length },
+      });
+      return c.json(report, 200);
+    })
+    .openapi(get, async (c) => {
+      const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
+      return c.json({ app: toPublicApp(app) }, 200);
+    })
+    .openapi(patch, async (c) =>
+      c.json(
+        job(
+          await c
+            .get("services")
+            .apps.reconfigure(requester(c), c.req.valid("param").app_id, c.req.valid("json")),
+        ),
+        202,
+      ),
+    )
+    .openapi(actions, async (c) =>
+      c.json(
+        job(
+          await c
+            .get("services")
+            .apps.action(requester(c), c.req.valid("param").app_id, c.req.valid("json").action),
+        ),
+        202,
+      ),
+    )
+    .openapi(update, async (c) =>
+      c.json(job(await c.get("services").apps.update(requester(c), c.req.valid("param").app_id)), 202),
+    )
+    .openapi(clone, async (c) =>
+      c.json(
+        job(
+          await c
+            .get("services")
+            .apps.clone(requester(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
+        ),
+        202,
+      ),
+    )
+    .openapi(remove, async (c) => {
+      const q = c.req.valid("query");
+      const result = await c.get("services").apps.remove(requester(c), c.req.valid("param").app_id, {
+        ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
+        ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
+      });
+      return c.json(job(result), 202);
+    })
+    .openapi(logs, async (c) => {
+      const q = c.req.valid("query");
+      const { items, total } = await c
+        .get("services")
+        .apps.logs(c.get("user"), c.req.valid("param").app_id, q.page, q.per_page);
+      return c.json(
+        {
+          items: items.map((l) => ({
+            at: l.at.toISOString(),
+            level: l.level,
+            step: l.step,
+            message: l.message,
+            job_id: l.jobId,
+          })),
+          total,
+          page: q.page,
+          per_page: q.per_page,
+        },
+        200,
+      );
+    })
+    .openapi(containerLogs, async (c) => {
+      const logs = await c
+        .get("services")
+        .apps.containerLogs(c.get("user"), c.req.valid("param").app_id, c.req.valid("query").tail);
+      return c.json({ logs }, 200);
+    })
+    .openapi(stats, async (c) =>
+      c.json(await c.get("services").apps.stats(c.get("user"), c.req.valid("param").app_id), 200),
+    )
+    .openapi(credentials, async (c) =>
+      c.json(await c.get("services").apps.credentials(requester(c), c.req.valid("param").app_id), 200),
+    )
+    .openapi(events, async (c) => {
+      const services = c.get("services");
+      const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
+      return streamSSE(c, async (stream) => {
+        const queue: ProximityEvent[] = [];
+        let wake: (() => void) | undefined;
+        const unsubscribe = services.events.subscribe((e) => {
+          if (e.app_id !== app.id) return;
+          queue.push(e);
+          wake?.();
+        });
+        stream.onAbort(() => {
+          unsubscribe();
+          wake?.();
+        });
+        // The current state first, so a client that connects late knows where things stand.
+        await stream.writeSSE({
+          event: "app.status",
+          data: JSON.stringify({
+            type: "app.status",
+            app_id: app.id,
+            status: app.status,
+            reason: app.statusReason,
+          }),
+        });
+        try {
+          while (!stream.aborted) {
+            const next = queue.shift();
+            if (next) {
+              await stream.writeSSE({ event: next.type, data: JSON.stringify(next) });
+              if (next.type === "app.status" && next.status === "deleted") break;
+              continue;
+            }
+            // Wait for an event, or send a comment every 15 s so proxies keep the connection open.
+            await Promise.race([
+              new Promise<void>((r) => {
+                wake = r;
+              }),
+              Bun.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
+            ]);
+            wake = undefined;
+          }
+        } finally {
+          unsubscribe();
+        }
+      });
+    });
+}

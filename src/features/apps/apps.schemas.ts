@@ -1,0 +1,107 @@
+/** Request/response schemas of /apps. */
+import { z } from "@hono/zod-openapi";
+import { APP_STATUSES } from "../../db/schema.ts";
+import { JobSchema } from "../jobs/jobs.routes.ts";
+
+export const HostnameSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    "must be a DNS label: lower-case letters, digits and inner hyphens, at most 63 characters",
+  )
+  .openapi({ example: "gitea" });
+
+export const ResourcesSchema = z
+  .object({
+    cores: z.number().int().min(1).max(128),
+    memory_mb: z.number().int().min(128).max(1048576),
+    disk_gb: z.number().int().min(1).max(65536),
+  })
+  .openapi("Resources");
+
+const NodeName = z
+  .string()
+  .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "must be a Proxmox node name");
+
+/** Values are validated against the catalog entry (known keys, single-line) by the service. */
+const EnvironmentInput = z
+  .record(z.string().max(128), z.string().max(4096))
+  .openapi({ example: { ROOT_URL: "" } });
+
+export const DeployBody = z
+  .object({
+    catalog_id: z.string().min(1).max(64),
+    hostname: HostnameSchema,
+    environment: EnvironmentInput.optional(),
+    resources: ResourcesSchema.partial().strict().optional(),
+    host_id: z.string().uuid().optional(),
+    node: NodeName.optional(),
+  })
+  .strict()
+  .openapi("DeployRequest");
+
+export type DeployInput = z.infer<typeof DeployBody>;
+
+export const PatchAppBody = z
+  .object({
+    resources: ResourcesSchema.partial().strict().optional(),
+    environment: EnvironmentInput.optional(),
+  })
+  .strict()
+  .refine((b) => b.resources !== undefined || b.environment !== undefined, "give resources or environment")
+  .openapi("ReconfigureRequest");
+
+export const ActionBody = z
+  .object({ action: z.enum(["start", "stop", "restart"]) })
+  .strict()
+  .openapi("ActionRequest");
+
+export const CloneBody = z.object({ hostname: HostnameSchema }).strict().openapi("CloneRequest");
+
+export const AdoptBody = z
+  .object({
+    host_id: z.string().uuid(),
+    node: NodeName,
+    vmid: z.number().int().min(100).max(999999999),
+    owner_id: z.string().uuid().optional().openapi({ description: "defaults to the adopting admin" }),
+    catalog_id: z.string().min(1).max(64).optional(),
+    name: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .openapi("AdoptRequest");
+
+export const AppSchema = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    hostname: z.string(),
+    catalog_id: z.string().nullable(),
+    catalog_version: z.string().nullable(),
+    status: z.enum(APP_STATUSES),
+    status_reason: z.string().nullable(),
+    state_changed_at: z.string().datetime(),
+    owner_id: z.string().uuid(),
+    host_id: z.string().uuid(),
+    node: z.string().nullable(),
+    vmid: z.number().int().nullable(),
+    ip: z.string().nullable(),
+    url: z.string().nullable(),
+    resources: ResourcesSchema,
+    environment: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Non-secret values; secrets via /credentials" }),
+    adopted: z.boolean(),
+    created_at: z.string().datetime(),
+  })
+  .openapi("App");
+
+export const AppJobResponse = z.object({ app: AppSchema, job: JobSchema }).openapi("AppJob");
+
+export const AppListQuery = z.object({
+  status: z.enum(APP_STATUSES).optional(),
+  q: z.string().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(25),
+});

@@ -1,0 +1,142 @@
+/**
+ * Choosing a node and a VMID for a new container. Capacity comes from Proxmox (configured memory of the
+ * containers on each node, free rootfs storage); apps whose container Proxmox does not list yet (in flight,
+ * or created after the snapshot) are subtracted as reservations, and the choice is written to the app row
+ * while holding a per-host advisory lock, so concurrent deploys see each other.
+ */
+import { and, eq, isNotNull, ne, notInArray, sql } from "drizzle-orm";
+import { AppServiceError } from "../../core/errors.ts";
+import type { Db } from "../../db/connect.ts";
+import { rowsOf } from "../../db/migrate.ts";
+import { type AppResources, applications } from "../../db/schema.ts";
+import type { ProxmoxClient } from "../../proxmox/index.ts";
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+export interface NodeCapacity {
+  node: string;
+  /** Node RAM minus the configured memory of every container on it (running or not). */
+  freeMemory: number;
+  /** Free space on the rootfs storage (already net of existing volumes). */
+  freeDisk: number;
+  /** Containers Proxmox already lists on the node: their reservations are already counted above. */
+  vmids: Set<number>;
+}
+
+/**
+ * Capacity by configured memory, not by PVE's live `mem` (actual use): an admin expects the memory given to
+ * containers not to exceed the node's RAM, and a container that was just created uses none yet.
+ */
+export async function liveCapacity(client: ProxmoxClient, rootfsStorage: string): Promise<NodeCapacity[]> {
+  const nodes = await client.listNodes();
+  return Promise.all(
+    nodes
+      .filter((n) => n.status === "online")
+      .map(async (n) => {
+        // /nodes/{node}/lxc reads each container's config (maxmem is live); /cluster/resources lags ~10 s.
+        const [storage, mine] = await Promise.all([
+          client.listStorage(n.node, { storage: rootfsStorage }).catch(() => []),
+          client.listLxc(n.node),
+        ]);
+        const s = storage.find((x) => x.storage === rootfsStorage);
+        return {
+          node: n.node,
+          freeMemory: (n.maxmem ?? 0) - mine.reduce((sum, g) => sum + (g.maxmem ?? 0), 0),
+          freeDisk: s && s.active !== 0 && s.active !== false ? (s.avail ?? 0) : 0,
+          // While `lock: create` is held the config has no memory yet and PVE reports the 512 MiB default:
+          // such a container is not accounted for until created; until then the app's reservation counts.
+          vmids: new Set(mine.filter((g) => g.lock !== "create").map((g) => Number(g.vmid))),
+        };
+      }),
+  );
+}
+
+/** Picks the node with the most free memory that fits, after reservations, and records it. */
+export async function reserveNode(
+  db: Db,
+  appId: string,
+  hostId: string,
+  need: AppResources,
+  capacity: NodeCapacity[],
+  preferred?: string,
+): Promise<string> {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`place:${hostId}`}, 0))`);
+    const reserved = await t
+      .select({ node: applications.node, vmid: applications.vmid, resources: applications.resources })
+      .from(applications)
+      .where(
+        and(
+          eq(applications.hostId, hostId),
+          // Not only deploys in flight: an app that finished after our capacity snapshot was taken is
+          // missing from it too. Apps whose container is known to be gone hold nothing.
+          notInArray(applications.status, ["error", "missing"]),
+          isNotNull(applications.node),
+          ne(applications.id, appId),
+        ),
+      );
+    const fits = capacity
+      .map((c) => {
+        // Apps whose container the snapshot does not list (not created yet, or created after it was taken).
+        const mine = reserved.filter((r) => r.node === c.node && (r.vmid === null || !c.vmids.has(r.vmid)));
+        return {
+          node: c.node,
+          memory: c.freeMemory - mine.reduce((s, r) => s + r.resources.memory_mb * MIB, 0),
+          disk: c.freeDisk - mine.reduce((s, r) => s + r.resources.disk_gb * GIB, 0),
+        };
+      })
+      .filter((c) => c.memory >= need.memory_mb * MIB && c.disk >= need.disk_gb * GIB)
+      .filter((c) => !preferred || c.node === preferred)
+      .sort((a, b) => b.memory - a.memory);
+    const chosen = fits[0];
+    if (!chosen) {
+      throw new AppServiceError(
+        preferred
+          ? `Node ${preferred} does not have ${need.memory_mb} MiB of memory and ${need.disk_gb} GiB of disk free`
+          : `No online node has ${need.memory_mb} MiB of memory and ${need.disk_gb} GiB of disk free (after deployments in progress)`,
+        { app_id: appId, step: "place" },
+        { code: "CONFLICT" },
+      );
+    }
+    await t.update(applications).set({ node: chosen.node }).where(eq(applications.id, appId));
+    return chosen.node;
+  });
+}
+
+/**
+ * A VMID free both on Proxmox and among the VMIDs this host's apps have recorded but not created yet.
+ * Recorded on the app row in the same locked transaction, before anything is created.
+ */
+export async function reserveVmid(
+  db: Db,
+  client: ProxmoxClient,
+  appId: string,
+  hostId: string,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`vmid:${hostId}`}, 0))`);
+    const taken = new Set(
+      rowsOf<{ vmid: number }>(
+        await t.execute(
+          sql`select vmid from applications where host_id = ${hostId} and vmid is not null and id <> ${appId}`,
+        ),
+      ).map((r) => r.vmid),
+    );
+    let candidate = await client.nextId();
+    for (let i = 0; i < 1000; i++, candidate++) {
+      if (taken.has(candidate)) continue;
+      // PVE answers 400 when the id is in use (by a VM, CT, or a pending create on another node).
+      const free = await client.nextId(candidate).then(
+        () => true,
+        () => false,
+      );
+      if (!free) continue;
+      await t.update(applications).set({ vmid: candidate }).where(eq(applications.id, appId));
+      return candidate;
+    }
+    throw new AppServiceError("No free VMID found", { app_id: appId, step: "place" });
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * What every app job needs: the app row, its Proxmox client and SSH executor, decrypted environment, a
+ * deployment log, and small steps shared by several sagas (wait for a task, wait for an address, run a
+ * command in the container).
+ */
+import { eq } from "drizzle-orm";
+import { AppServiceError } from "../../core/errors.ts";
+import type { Keys } from "../../crypto/keys.ts";
+import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
+import type { Db } from "../../db/connect.ts";
+import { type Application, applications, deploymentLogs } from "../../db/schema.ts";
+import { jobStep } from "../../observability/index.ts";
+import {
+  type PctExecutor,
+  type ProxmoxClient,
+  ProxmoxError,
+  type Upid,
+  waitForTask,
+} from "../../proxmox/index.ts";
+import type { EventBus } from "../../queue/events.ts";
+import type { JobContext } from "../../queue/queue.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import type { CatalogService } from "../catalog/catalog.service.ts";
+import type { HostsService } from "../hosts/hosts.service.ts";
+import type { SettingsService } from "../settings/settings.service.ts";
+import { waitHealthy } from "./health.ts";
+import type { Argv } from "./provision.ts";
+
+export interface AppTiming {
+  /** Overall limit for one PVE task (create, start, clone …). */
+  taskTimeoutMs: number;
+  /** How long a started container may take to get an IPv4 address. */
+  ipTimeoutMs: number;
+  /** How long the app may take to answer its health check. */
+  healthTimeoutMs: number;
+  /** Poll interval for addresses and health checks. */
+  pollMs: number;
+  /** Per SSH command (package installs and image pulls are slow). */
+  commandTimeoutMs: number;
+}
+
+export const DEFAULT_TIMING: AppTiming = {
+  taskTimeoutMs: 10 * 60_000,
+  ipTimeoutMs: 2 * 60_000,
+  healthTimeoutMs: 5 * 60_000,
+  pollMs: 1_000,
+  commandTimeoutMs: 15 * 60_000,
+};
+
+export interface AppDeps {
+  db: Db;
+  keys: Keys;
+  hosts: HostsService;
+  catalog: CatalogService;
+  settings: SettingsService;
+  events: EventBus;
+  audit: AuditService;
+  sshPublicKey: string;
+  timing: AppTiming;
+}
+
+/** The job-side view of one app: everything a saga step needs, bound to the job for logging. */
+export class AppRun {
+  constructor(
+    readonly deps: AppDeps,
+    readonly ctx: JobContext,
+    public app: Application,
+    readonly client: ProxmoxClient,
+    readonly ssh: PctExecutor,
+  ) {}
+
+  static async load(deps: AppDeps, ctx: JobContext, appId: string): Promise<AppRun> {
+    const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
+    if (!app)
+      throw new AppServiceError("The app no longer exists", { app_id: appId, operation: ctx.job.kind });
+    const host = await deps.hosts.get(app.hostId);
+    return new AppRun(deps, ctx, app, await deps.hosts.client(host), await deps.hosts.executor(host));
+  }
+
+  async reload(): Promise<Application> {
+    const [app] = await this.deps.db.select().from(applications).where(eq(applications.id, this.app.id));
+    if (app) this.app = app;
+    return this.app;
+  }
+
+  async update(patch: Partial<typeof applications.$inferInsert>): Promise<void> {
+    const [app] = await this.deps.db
+      .update(applications)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(applications.id, this.app.id))
+      .returning();
+    if (app) this.app = app;
+  }
+
+  /** A line in the app's deployment log (and on its event stream). */
+  async log(message: string, level: "info" | "warn" | "error" = "info", step?: string): Promise<void> {
+    await this.deps.db
+      .insert(deploymentLogs)
+      .values({ appId: this.app.id, jobId: this.ctx.job.id, level, step: step ?? null, message });
+    await this.ctx.log(message, level);
+  }
+
+  /** A checkpointed, logged saga step. */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.ctx.step(name, async () => {
+      jobStep(this.ctx.job.kind, name, { app_id: this.app.id, vmid: this.app.vmid ?? undefined });
+      await this.log(`${name}…`, "info", name);
+      return fn();
+    });
+  }
+
+  get node(): string {
+    if (!this.app.node) throw new AppServiceError("The app has no node yet", this.errorContext());
+    return this.app.node;
+  }
+
+  get vmid(): number {
+    if (this.app.vmid === null)
+      throw new AppServiceError("The app has no container yet", this.errorContext());
+    return this.app.vmid;
+  }
+
+  errorContext(step?: string) {
+    return {
+      app_id: this.app.id,
+      catalog_id: this.app.catalogId ?? undefined,
+      operation: this.ctx.job.kind,
+      vmid: this.app.vmid ?? undefined,
+      node: this.app.node ?? undefined,
+      ...(step ? { step } : {}),
+    };
+  }
+
+  catalogEntry(): CatalogEntry {
+    const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
+    if (!entry) {
+      throw new AppServiceError(
+        `Catalog app "${this.app.catalogId}" is not in the catalog any more`,
+        this.errorContext(),
+      );
+    }
+    return entry;
+  }
+
+  async waitTask(upid: Upid | null, node = this.node): Promise<void> {
+    if (!upid) return;
+    await waitForTask(this.client, node, upid, {
+      timeoutMs: this.deps.timing.taskTimeoutMs,
+      signal: this.ctx.signal,
+    });
+  }
+
+  /** Runs a fixed command in the container; a non-zero exit is a permanent failure with the tail of stderr. */
+  async exec(argv: Argv, stdin?: string): Promise<string> {
+    const result = await this.ssh.pctExec(this.node, this.vmid, [...argv], {
+      ...(stdin === undefined ? {} : { stdin }),
+      timeoutMs: this.deps.timing.commandTimeoutMs,
+    });
+    if (result.exitCode !== 0) {
+      const tail = (result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n");
+      throw new AppServiceError(
+        `\`${argv.slice(0, 3).join(" ")}\` failed in CT ${this.vmid} (exit ${result.exitCode}): ${tail}`,
+        this.errorContext(),
+      );
+    }
+    return result.stdout;
+  }
+
+  /** Polls the container's interfaces until eth0 has an IPv4 address. */
+  async waitForAddress(): Promise<string> {
+    const deadline = Date.now() + this.deps.timing.ipTimeoutMs;
+    while (Date.now() < deadline) {
+      this.ctx.signal.throwIfAborted();
+      const ifaces = await this.client.lxcInterfaces(this.node, this.vmid).catch((err) => {
+        if (err instanceof ProxmoxError && err.retryable) return null;
+        throw err;
+      });
+      const eth0 = ifaces?.find((i) => i.name === "eth0");
+      const ip = eth0?.inet?.split("/")[0];
+      if (ip) return ip;
+      await Bun.sleep(this.deps.timing.pollMs);
+    }
+    throw new AppServiceError(
+      `CT ${this.vmid} got no IPv4 address within ${Math.round(this.deps.timing.ipTimeoutMs / 1000)} s: check the bridge and DHCP on ${this.node}`,
+      this.errorContext("network"),
+    );
+  }
+
+  /** Waits for the container's address and records it, with the URL of the app's primary port. */
+  async refreshAddress(): Promise<string> {
+    const ip = await this.waitForAddress();
+    const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
+    const primary = entry?.ports.find((p) => p.primary);
+    await this.update({ ip, url: primary ? `http://${ip}:${primary.container}` : this.app.url });
+    return ip;
+  }
+
+  /**
+   * The app's own HTTP health check until it passes or times out. Adopted apps without a catalog entry
+   * have none, and pass.
+   */
+  async checkHealth(after = ""): Promise<void> {
+    const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
+    if (!entry || !this.app.ip) return;
+    const result = await waitHealthy(this.app.ip, entry.healthcheck, {
+      timeoutMs: this.deps.timing.healthTimeoutMs,
+      intervalMs: this.deps.timing.pollMs,
+      signal: this.ctx.signal,
+    });
+    if (!result.ok) {
+      throw new AppServiceError(
+        `${entry.name} did not become healthy${after} within ${Math.round(this.deps.timing.healthTimeoutMs / 1000)} s (${result.last})`,
+        this.errorContext("health"),
+      );
+    }
+  }
+
+  /** The full environment: stored plain values plus decrypted secrets. */
+  async environment(): Promise<Record<string, string>> {
+    const secrets = this.app.secretEnvEnc
+      ? (JSON.parse(await decryptSecret(this.deps.keys, this.app.secretEnvEnc)) as Record<string, string>)
+      : {};
+    return { ...this.app.environment, ...secrets };
+  }
+
+  /** Stops the container if it runs (a container that is already stopped or gone is fine). */
+  async stopContainer(): Promise<void> {
+    const status = await this.client.lxcStatus(this.node, this.vmid).catch(() => null);
+    if (status?.status !== "running") return;
+    await this.waitTask(await this.client.stopLxc(this.node, this.vmid));
+  }
+
+  /**
+   * Destroys the container with purge. A container that no longer exists is not an error: the goal
+   * ("no such container") is reached either way.
+   */
+  async destroyContainer(node = this.node, vmid = this.vmid): Promise<void> {
+    const exists = await this.client.lxcConfig(node, vmid).then(
+      () => true,
+      (err) => {
+        if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return false;
+        throw err;
+      },
+    );
+    if (!exists) return;
+    const status = await this.client.lxcStatus(node, vmid).catch(() => null);
+    if (status?.status === "running") await this.waitTask(await this.client.stopLxc(node, vmid), node);
+    await this.waitTask(
+      await this.client.deleteLxc(node, vmid, { purge: true, destroyUnreferencedDisks: true, force: true }),
+      node,
+    );
+  }
+}
+
+/** Splits an environment into stored-plain and encrypted-secret parts, per the catalog's `secret` flags. */
+export async function splitEnvironment(
+  keys: Keys,
+  entry: CatalogEntry,
+  env: Record<string, string>,
+): Promise<{ environment: Record<string, string>; secretEnvEnc: string | null }> {
+  const secretNames = new Set(entry.env.filter((e) => e.secret).map((e) => e.name));
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) (secretNames.has(k) ? secret : plain)[k] = v;
+  return {
+    environment: plain,
+    secretEnvEnc: Object.keys(secret).length ? await encryptSecret(keys, JSON.stringify(secret)) : null,
+  };
+}
+
+/** A root password for a new container: 24 URL-safe random characters. */
+export function randomPassword(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url");
+}

@@ -1,0 +1,149 @@
+/**
+ * Clone: a full copy of an app's container under a new hostname and VMID. A running source is cloned from a
+ * snapshot (consistent, no downtime); the snapshot is always removed afterwards, success or not. The copy
+ * gets its own root password; app secrets (e.g. database passwords) stay, because the copied data volumes
+ * were initialised with them.
+ */
+import { eq } from "drizzle-orm";
+import { decryptSecret } from "../../../crypto/secrets.ts";
+import { applications } from "../../../db/schema.ts";
+import { ProxmoxError } from "../../../proxmox/index.ts";
+import { errorMessage, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
+import { reserveVmid } from "../placement.ts";
+import { compose } from "../provision.ts";
+import { type AppDeps, AppRun } from "../runtime.ts";
+import { settle } from "../status.ts";
+import { containerIsOurs, ownerMarker } from "./deploy.ts";
+
+export const CLONE_STEPS = [
+  "reserve",
+  "snapshot",
+  "clone",
+  "cleanup_snapshot",
+  "start",
+  "network",
+  "secrets",
+  "up",
+  "health",
+  "finish",
+];
+
+async function clone(deps: AppDeps, ctx: JobContext): Promise<void> {
+  const source = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+  const target = await AppRun.load(deps, ctx, String(ctx.job.payload.target_app_id));
+  // PVE snapshot names are `pve-configid`: a letter, then letters, digits and underscores.
+  const snapname = `proximity_clone_${ctx.job.id.slice(0, 8)}`;
+  const wasRunning = source.app.previousStatus === "running";
+
+  await target.step("reserve", async () => {
+    await target.update({ node: source.node });
+    if (target.app.vmid === null) await reserveVmid(deps.db, target.client, target.app.id, target.app.hostId);
+    await target.reload();
+  });
+  await target.reload();
+
+  await target.step("snapshot", async () => {
+    if (!wasRunning) return;
+    await ctx.save({ snapshot: snapname });
+    const existing = await source.client.listSnapshots(source.node, source.vmid);
+    if (!existing.some((s) => s.name === snapname)) {
+      await source.waitTask(
+        await source.client.createSnapshot(source.node, source.vmid, snapname, "Proximity clone"),
+      );
+    }
+  });
+
+  await target.step("clone", async () => {
+    await ctx.save({ createRequested: true });
+    if (await containerIsOurs(target, target.node, target.vmid)) return;
+    const upid = await source.client.cloneLxc(source.node, source.vmid, {
+      newid: target.vmid,
+      hostname: target.app.hostname,
+      description: ownerMarker(target.app.id),
+      full: true,
+      storage: (await deps.settings.get()).storage.rootfs,
+      ...(wasRunning ? { snapname } : {}),
+    });
+    await source.waitTask(upid);
+  });
+
+  await target.step("cleanup_snapshot", () => removeSnapshot(source, ctx));
+
+  await target.step("start", async () => {
+    const status = await target.client.lxcStatus(target.node, target.vmid);
+    if (status.status !== "running")
+      await target.waitTask(await target.client.startLxc(target.node, target.vmid));
+  });
+  const ip = await target.step("network", async () => {
+    const address = await target.waitForAddress();
+    await target.update({ ip: address });
+    return address;
+  });
+  await target.step("secrets", async () => {
+    if (!target.app.rootPasswordEnc) return;
+    // The new root password travels on stdin, never on a command line.
+    await target.exec(["chpasswd"], `root:${await decryptSecret(deps.keys, target.app.rootPasswordEnc)}\n`);
+  });
+  await target.step("up", () => target.exec(compose.up));
+  const entry = target.catalogEntry();
+  await target.step("health", () => target.checkHealth());
+  await target.step("finish", async () => {
+    const primary = entry.ports.find((p) => p.primary);
+    await settle(deps.db, deps.events, target.app.id, "running", null, {
+      url: primary ? `http://${ip}:${primary.container}` : null,
+    });
+    await settle(deps.db, deps.events, source.app.id, source.app.previousStatus ?? "running", null, {
+      previousStatus: null,
+    });
+    await target.log(`Cloned from ${source.app.hostname}`);
+  });
+}
+
+async function removeSnapshot(source: AppRun, ctx: JobContext): Promise<void> {
+  if (!ctx.data.snapshot) return;
+  try {
+    await source.waitTask(
+      await source.client.deleteSnapshot(source.node, source.vmid, String(ctx.data.snapshot)),
+    );
+  } catch (err) {
+    if (!(err instanceof ProxmoxError && /does not exist/.test(err.pveMessage))) throw err;
+  }
+}
+
+async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
+  const source = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+  const reason = `Clone failed: ${errorMessage(error)}`;
+  await removeSnapshot(source, ctx).catch((err) =>
+    source.log(`Could not remove the clone snapshot: ${errorMessage(err)}`, "warn"),
+  );
+  const [targetRow] = await deps.db
+    .select()
+    .from(applications)
+    .where(eq(applications.id, String(ctx.job.payload.target_app_id)));
+  if (targetRow) {
+    const target = await AppRun.load(deps, ctx, targetRow.id);
+    if (ctx.data.createRequested && target.app.node && target.app.vmid !== null) {
+      if (await containerIsOurs(target, target.app.node, target.app.vmid)) await target.destroyContainer();
+    }
+    await target.log(reason, "error");
+    await settle(deps.db, deps.events, target.app.id, "error", reason.slice(0, 1000), {
+      vmid: null,
+      node: null,
+      ip: null,
+    });
+  }
+  await source.log(reason, "error");
+  // The source itself was only read: it goes back to where it was.
+  await settle(deps.db, deps.events, source.app.id, source.app.previousStatus ?? "running", null, {
+    previousStatus: null,
+  });
+}
+
+export function cloneJob(deps: AppDeps): JobDefinition {
+  return {
+    kind: "clone_app",
+    steps: CLONE_STEPS,
+    run: (ctx) => clone(deps, ctx),
+    compensate: (ctx, e) => compensate(deps, ctx, e),
+  };
+}

@@ -1,0 +1,149 @@
+/** /api/v1/auth: register, login, refresh, logout, me, change-password. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/context.ts";
+import { authed } from "../../http/guards.ts";
+import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
+import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../users/users.schemas.ts";
+import { toPublicUser } from "../users/users.service.ts";
+
+const RegisterBody = z
+  .object({ username: UsernameSchema, password: PasswordSchema, email: EmailSchema })
+  .strict()
+  .openapi("RegisterRequest");
+
+const LoginBody = z
+  .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) })
+  .strict()
+  .openapi("LoginRequest");
+
+const TokenResponse = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal("bearer"),
+    expires_in: z.number().int().openapi({ example: 900 }),
+    user: UserSchema,
+  })
+  .openapi("TokenResponse");
+
+const RefreshBody = z
+  .object({ refresh_token: z.string().min(1).max(512) })
+  .strict()
+  .openapi("RefreshRequest");
+
+const ChangePasswordBody = z
+  .object({
+    current_password: z.string().min(1).max(1024),
+    new_password: PasswordSchema,
+    refresh_token: z
+      .string()
+      .max(512)
+      .optional()
+      .openapi({ description: "Your current refresh token: this session stays signed in, all others end" }),
+  })
+  .strict()
+  .openapi("ChangePasswordRequest");
+
+const register = createRoute({
+  method: "post",
+  path: "/auth/register",
+  tags: ["auth"],
+  summary: "Create an account (the first account becomes administrator)",
+  request: { body: jsonBody(RegisterBody) },
+  responses: {
+    201: jsonResponse(z.object({ user: UserSchema }), "The account was created"),
+    ...errorResponses(403, 409, 422),
+  },
+});
+
+const login = createRoute({
+  method: "post",
+  path: "/auth/login",
+  tags: ["auth"],
+  summary: "Exchange username and password for tokens",
+  request: { body: jsonBody(LoginBody) },
+  responses: { 200: jsonResponse(TokenResponse, "Signed in"), ...errorResponses(401, 422, 429) },
+});
+
+const refresh = createRoute({
+  method: "post",
+  path: "/auth/refresh",
+  tags: ["auth"],
+  summary: "Rotate a refresh token for a new token pair",
+  request: { body: jsonBody(RefreshBody) },
+  responses: { 200: jsonResponse(TokenResponse, "New tokens"), ...errorResponses(401, 422) },
+});
+
+const logout = createRoute({
+  method: "post",
+  path: "/auth/logout",
+  tags: ["auth"],
+  summary: "End the session of a refresh token",
+  ...authed,
+  request: { body: jsonBody(RefreshBody) },
+  responses: { 204: { description: "Signed out" }, ...errorResponses(401, 422) },
+});
+
+const me = createRoute({
+  method: "get",
+  path: "/auth/me",
+  tags: ["auth"],
+  summary: "The signed-in user",
+  ...authed,
+  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user"), ...errorResponses(401) },
+});
+
+const changePassword = createRoute({
+  method: "post",
+  path: "/auth/change-password",
+  tags: ["auth"],
+  summary: "Change your password; every other session ends",
+  ...authed,
+  request: { body: jsonBody(ChangePasswordBody) },
+  responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422) },
+});
+
+function client(c: Context<AppEnv>) {
+  return { ip: c.get("clientIp"), userAgent: c.req.header("user-agent") };
+}
+
+export function authRoutes() {
+  return createRouter()
+    .openapi(register, async (c) => {
+      const body = c.req.valid("json");
+      const user = await c.get("services").users.register(body, c.get("clientIp"));
+      return c.json({ user: toPublicUser(user) }, 201);
+    })
+    .openapi(login, async (c) => {
+      const { username, password } = c.req.valid("json");
+      const { user, ...tokens } = await c.get("services").auth.login(username, password, client(c));
+      return c.json({ ...tokens, user: toPublicUser(user) }, 200);
+    })
+    .openapi(refresh, async (c) => {
+      const { refresh_token } = c.req.valid("json");
+      const { user, ...tokens } = await c.get("services").auth.refresh(refresh_token, client(c));
+      return c.json({ ...tokens, user: toPublicUser(user) }, 200);
+    })
+    .openapi(logout, async (c) => {
+      await c.get("services").auth.logout(c.req.valid("json").refresh_token, c.get("user"), client(c));
+      return c.body(null, 204);
+    })
+    .openapi(me, async (c) => {
+      const user = await c.get("services").users.get(c.get("user").id);
+      return c.json({ user: toPublicUser(user) }, 200);
+    })
+    .openapi(changePassword, async (c) => {
+      const body = c.req.valid("json");
+      await c
+        .get("services")
+        .auth.changePassword(
+          c.get("user"),
+          body.current_password,
+          body.new_password,
+          body.refresh_token,
+          client(c),
+        );
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,275 @@
+/**
+ * Sessions: login, refresh with rotation (re-use of a rotated token revokes its whole family), logout,
+ * change-password, and resolving a bearer token to an active user.
+ */
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
+import type { Keys } from "../../crypto/keys.ts";
+import type { PasswordHasher } from "../../crypto/passwords.ts";
+import type { Db } from "../../db/connect.ts";
+import { refreshTokens, type User, users } from "../../db/schema.ts";
+import type { AuthUser } from "../../http/context.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
+import { FailureLimiter } from "./rate-limit.ts";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  hashToken,
+  newRefreshToken,
+  REFRESH_TOKEN_TTL_SECONDS,
+  signAccessToken,
+  verifyAccessToken,
+} from "./tokens.ts";
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: "bearer";
+  expires_in: number;
+}
+
+export interface ClientInfo {
+  ip: string;
+  userAgent?: string | undefined;
+}
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+
+export class AuthService {
+  readonly limiter: FailureLimiter;
+
+  constructor(
+    private readonly db: Db,
+    private readonly keys: Keys,
+    private readonly hasher: PasswordHasher,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+    now: () => number = Date.now,
+  ) {
+    this.limiter = new FailureLimiter(
+      [
+        { prefix: "user:", rule: { max: 5, windowMs: FIFTEEN_MINUTES } },
+        { prefix: "ip:", rule: { max: 20, windowMs: FIFTEEN_MINUTES } },
+      ],
+      now,
+    );
+  }
+
+  async login(username: string, password: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
+    const name = username.toLowerCase();
+    const keys = [`user:${name}`, `ip:${client.ip}`];
+    const wait = this.limiter.retryAfter(keys);
+    if (wait > 0) {
+      await this.audit.record({
+        actor: { id: null, username: name },
+        action: "auth.login",
+        ip: client.ip,
+        outcome: "failure",
+        details: { reason: "rate_limited" },
+      });
+      throw new RateLimitedError("Too many failed login attempts; try again later", wait);
+    }
+    const user = await this.users.findByUsername(name);
+    // Unknown users still cost one hash verification, so timing does not reveal which names exist.
+    const ok = user
+      ? await this.hasher.verify(password, user.passwordHash)
+      : await this.hasher.burn(password);
+    if (!user || !ok || user.disabled) {
+      this.limiter.fail(keys);
+      await this.audit.record({
+        actor: { id: user?.id ?? null, username: name },
+        action: "auth.login",
+        target: user ? { type: "user", id: user.id } : undefined,
+        ip: client.ip,
+        outcome: "failure",
+        details: { reason: !user ? "unknown_user" : !ok ? "bad_password" : "disabled" },
+      });
+      // One message for all three, so the answer does not reveal which usernames exist.
+      throw new UnauthenticatedError("Invalid username or password");
+    }
+    this.limiter.reset(`user:${name}`);
+    const { id: _id, ...tokens } = await this.issue(this.db, user, crypto.randomUUID(), client);
+    await this.db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+    await this.audit.record({
+      actor: { id: user.id, username: user.username },
+      action: "auth.login",
+      target: { type: "user", id: user.id },
+      ip: client.ip,
+    });
+    return { ...tokens, user };
+  }
+
+  async refresh(token: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
+    const hash = hashToken(token);
+    const result = await this.db.transaction(async (tx) => {
+      const db = tx as unknown as Db;
+      const [row] = await db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hash))
+        .for("update");
+      if (!row) return { error: "unknown" as const };
+      if (row.revokedAt) {
+        if (row.revokedReason === "rotated") {
+          // A rotated token came back: someone holds a copy. End the whole session family.
+          await db
+            .update(refreshTokens)
+            .set({ revokedAt: new Date(), revokedReason: "reuse_detected" })
+            .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
+          return { error: "reused" as const, row };
+        }
+        return { error: "revoked" as const, row };
+      }
+      if (row.expiresAt.getTime() <= Date.now()) return { error: "expired" as const, row };
+      const user = await this.users.findById(row.userId, db);
+      if (!user || user.disabled) return { error: "disabled" as const, row };
+      const tokens = await this.issue(db, user, row.familyId, client);
+      await db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date(), revokedReason: "rotated", replacedBy: tokens.id })
+        .where(eq(refreshTokens.id, row.id));
+      return { tokens, user };
+    });
+    if ("error" in result) {
+      await this.audit.record({
+        actor: { id: result.row?.userId ?? null, username: null },
+        action: "auth.refresh",
+        ip: client.ip,
+        outcome: "failure",
+        details: { reason: result.error, ...(result.row ? { family: result.row.familyId } : {}) },
+      });
+      throw new UnauthenticatedError(
+        result.error === "expired" ? "The refresh token has expired" : "The refresh token is invalid",
+      );
+    }
+    const { id: _id, ...tokens } = result.tokens;
+    return { ...tokens, user: result.user };
+  }
+
+  /** Ends the session family of the given refresh token. Unknown tokens are ignored (logout is idempotent). */
+  async logout(token: string, user: AuthUser, client: ClientInfo): Promise<void> {
+    const [row] = await this.db
+      .select()
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.tokenHash, hashToken(token)), eq(refreshTokens.userId, user.id)));
+    if (row) {
+      await this.db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date(), revokedReason: "logout" })
+        .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
+    }
+    await this.audit.record({
+      actor: { id: user.id, username: user.username },
+      action: "auth.logout",
+      target: { type: "user", id: user.id },
+      ip: client.ip,
+    });
+  }
+
+  /**
+   * Changes the password and revokes every other session. The caller's own session (the family of the
+   * refresh token it presents, if any) stays valid.
+   */
+  async changePassword(
+    user: AuthUser,
+    current: string,
+    next: string,
+    keepRefreshToken: string | undefined,
+    client: ClientInfo,
+  ): Promise<void> {
+    const row = await this.users.findById(user.id);
+    if (!row) throw new UnauthenticatedError();
+    if (!(await this.hasher.verify(current, row.passwordHash))) {
+      await this.audit.record({
+        actor: { id: user.id, username: user.username },
+        action: "auth.change_password",
+        target: { type: "user", id: user.id },
+        ip: client.ip,
+        outcome: "failure",
+        details: { reason: "bad_current_password" },
+      });
+      throw new ValidationError("The current password is wrong", [
+        { field: "current_password", message: "does not match" },
+      ]);
+    }
+    assertPasswordAllowed(row.username, next);
+    if (next === current) {
+      throw new ValidationError("The new password is invalid", [
+        { field: "new_password", message: "must differ from the current password" },
+      ]);
+    }
+    const passwordHash = await this.hasher.hash(next);
+    let keepFamily: string | undefined;
+    if (keepRefreshToken) {
+      const [keep] = await this.db
+        .select()
+        .from(refreshTokens)
+        .where(
+          and(eq(refreshTokens.tokenHash, hashToken(keepRefreshToken)), eq(refreshTokens.userId, user.id)),
+        );
+      keepFamily = keep?.familyId;
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
+      await tx
+        .update(refreshTokens)
+        .set({ revokedAt: new Date(), revokedReason: "password_changed" })
+        .where(
+          and(
+            eq(refreshTokens.userId, user.id),
+            isNull(refreshTokens.revokedAt),
+            keepFamily ? ne(refreshTokens.familyId, keepFamily) : sql`true`,
+          ),
+        );
+      await this.audit.record(
+        {
+          actor: { id: user.id, username: user.username },
+          action: "auth.change_password",
+          target: { type: "user", id: user.id },
+          ip: client.ip,
+        },
+        tx as unknown as Db,
+      );
+    });
+  }
+
+  /** Verifies a bearer token and loads the user: disabled or deleted users are rejected immediately. */
+  async authenticate(bearer: string): Promise<AuthUser> {
+    const claims = await verifyAccessToken(this.keys.jwt, bearer);
+    const user = await this.users.findById(claims.sub).catch(() => undefined);
+    if (!user || user.disabled) throw new UnauthenticatedError("The account is disabled or no longer exists");
+    return { id: user.id, username: user.username, email: user.email, role: user.role };
+  }
+
+  private async issue(
+    db: Db,
+    user: User,
+    familyId: string,
+    client: ClientInfo,
+  ): Promise<TokenPair & { id: string }> {
+    const refresh = newRefreshToken();
+    const [row] = await db
+      .insert(refreshTokens)
+      .values({
+        userId: user.id,
+        familyId,
+        tokenHash: hashToken(refresh),
+        expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
+        ip: client.ip,
+        userAgent: client.userAgent?.slice(0, 256) ?? null,
+      })
+      .returning({ id: refreshTokens.id });
+    const access = await signAccessToken(this.keys.jwt, {
+      sub: user.id,
+      username: user.username,
+      role: user.role,
+    });
+    return {
+      id: row!.id,
+      access_token: access,
+      refresh_token: refresh,
+      token_type: "bearer",
+      expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    };
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * /api/v1 backups: per app (`/apps/{app_id}/backups…`, `/apps/{app_id}/backup-schedule`) and across apps
+ * (`/backups`: a user's own, an admin's all, including backups kept after their app was deleted).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/context.ts";
+import { authed } from "../../http/guards.ts";
+import {
+  createRouter,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  listSchema,
+  UuidParam,
+} from "../../http/openapi.ts";
+import { toPublicApp } from "../apps/apps.service.ts";
+import { toPublicJob } from "../jobs/jobs.routes.ts";
+import {
+  BackupJobResponse,
+  BackupListQuery,
+  BackupSchema,
+  CreateBackupBody,
+  RestoreJobResponse,
+  ScheduleBody,
+  ScheduleSchema,
+  toPublicBackup,
+  toPublicSchedule,
+} from "./backups.schemas.ts";
+
+const AppParams = z.object({ app_id: UuidParam("app_id") });
+const AppBackupParams = z.object({ app_id: UuidParam("app_id"), backup_id: UuidParam("backup_id") });
+const BackupParams = z.object({ backup_id: UuidParam("backup_id") });
+const user = { ...authed, tags: ["backups"] };
+const BackupList = listSchema(BackupSchema, "BackupList");
+
+function requester(c: Context<AppEnv>) {
+  return { user: c.get("user"), ip: c.get("clientIp") };
+}
+
+const listAll = createRoute({
+  ...user,
+  method: "get",
+  path: "/backups",
+  summary: "Backups of your apps, including those kept after an app was deleted (an admin sees all)",
+  request: { query: BackupListQuery },
+  responses: { 200: jsonResponse(BackupList, "Backups, newest first"), ...errorResponses(401, 422) },
+});
+
+const getAny = createRoute({
+  ...user,
+  method: "get",
+  path: "/backups/{backup_id}",
+  summary: "A backup (also one whose app was deleted)",
+  request: { params: BackupParams },
+  responses: {
+    200: jsonResponse(z.object({ backup: BackupSchema }), "The backup"),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+const deleteAny = createRoute({
+  ...user,
+  method: "delete",
+  path: "/backups/{backup_id}",
+  summary: "Delete a backup (volume on Proxmox, then the record); also one whose app was deleted",
+  request: { params: BackupParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404, 409, 422, 502, 503) },
+});
+
+const list = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/backups",
+  summary: "The app's backups, newest first",
+  request: { params: AppParams, query: BackupListQuery },
+  responses: { 200: jsonResponse(BackupList, "Backups"), ...errorResponses(401, 404, 422) },
+});
+
+const create = createRoute({
+  ...user,
+  method: "post",
+  path: "/apps/{app_id}/backups",
+  summary: "Back the app up now (vzdump); watch the job",
+  request: { params: AppParams, body: { ...jsonBody(CreateBackupBody), required: false } },
+  responses: { 202: jsonResponse(BackupJobResponse, "Backing up"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const get = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/backups/{backup_id}",
+  summary: "A backup of the app",
+  request: { params: AppBackupParams },
+  responses: {
+    200: jsonResponse(z.object({ backup: BackupSchema }), "The backup"),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+const remove = createRoute({
+  ...user,
+  method: "delete",
+  path: "/apps/{app_id}/backups/{backup_id}",
+  summary: "Delete a backup: the volume on Proxmox, then the record (a volume already gone is fine)",
+  request: { params: AppBackupParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404, 409, 422, 502, 503) },
+});
+
+const restore = createRoute({
+  ...user,
+  method: "post",
+  path: "/apps/{app_id}/backups/{backup_id}/restore",
+  summary: "Restore the app's container from this backup (stop, restore, start if it was running, health)",
+  request: { params: AppBackupParams },
+  responses: { 202: jsonResponse(RestoreJobResponse, "Restoring"), ...errorResponses(401, 404, 409, 422) },
+});
+
+const getSchedule = createRoute({
+  ...user,
+  method: "get",
+  path: "/apps/{app_id}/backup-schedule",
+  summary: "The app's backup schedule and retention (404 when it has none)",
+  request: { params: AppParams },
+  responses: {
+    200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule"),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+const putSchedule = createRoute({
+  ...user,
+  method: "put",
+  path: "/apps/{app_id}/backup-schedule",
+  summary: "Create or replace the app's backup schedule and retention",
+  request: { params: AppParams, body: jsonBody(ScheduleBody) },
+  responses: {
+    200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule"),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+export function backupsRoutes() {
+  return createRouter()
+    .openapi(listAll, async (c) => {
+      const q = c.req.valid("query");
+      const { items, total } = await c.get("services").backups.list(c.get("user"), {
+        ...(q.status ? { status: q.status } : {}),
+        page: q.page,
+        perPage: q.per_page,
+      });
+      return c.json({ items: items.map(toPublicBackup), total, page: q.page, per_page: q.per_page }, 200);
+    })
+    .openapi(getAny, async (c) => {
+      const backup = await c.get("services").backups.get(c.get("user"), null, c.req.valid("param").backup_id);
+      return c.json({ backup: toPublicBackup(backup) }, 200);
+    })
+    .openapi(deleteAny, async (c) => {
+      await c.get("services").backups.remove(requester(c), null, c.req.valid("param").backup_id);
+      return c.body(null, 204);
+    })
+    .openapi(list, async (c) => {
+      const q = c.req.valid("query");
+      const { items, total } = await c.get("services").backups.list(c.get("user"), {
+        appId: c.req.valid("param").app_id,
+        ...(q.status ? { status: q.status } : {}),
+        page: q.page,
+        perPage: q.per_page,
+      });
+      return c.json({ items: items.map(toPublicBackup), total, page: q.page, per_page: q.per_page }, 200);
+    })
+    .openapi(create, async (c) => {
+      // No body means the defaults (validation is skipped then, so apply them here).
+      const input = CreateBackupBody.parse(c.req.valid("json") ?? {});
+      const r = await c.get("services").backups.create(requester(c), c.req.valid("param").app_id, input);
+      return c.json({ backup: toPublicBackup(r.backup), job: toPublicJob(r.job) }, 202);
+    })
+    .openapi(get, async (c) => {
+      const p = c.req.valid("param");
+      const backup = await c.get("services").backups.get(c.get("user"), p.app_id, p.backup_id);
+      return c.json({ backup: toPublicBackup(backup) }, 200);
+    })
+    .openapi(remove, async (c) => {
+      const p = c.req.valid("param");
+      await c.get("services").backups.remove(requester(c), p.app_id, p.backup_id);
+      return c.body(null, 204);
+    })
+    .openapi(restore, async (c) => {
+      const p = c.req.valid("param");
+      const r = await c.get("services").backups.restore(requester(c), p.app_id, p.backup_id);
+      return c.json({ app: toPublicApp(r.app), job: toPublicJob(r.job) }, 202);
+    })
+    .openapi(getSchedule, async (c) => {
+      const { backups } = c.get("services");
+      const s = await backups.getSchedule(c.get("user"), c.req.valid("param").app_id);
+      return c.json({ schedule: toPublicSchedule(s, backups.nextRun(s)) }, 200);
+    })
+    .openapi(putSchedule, async (c) => {
+      const { backups } = c.get("services");
+      const s = await backups.putSchedule(requester(c), c.req.valid("param").app_id, c.req.valid("json"));
+      return c.json({ schedule: toPublicSchedule(s, backups.nextRun(s)) }, 200);
+    });
+}

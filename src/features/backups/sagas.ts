@@ -1,0 +1,441 @@
+/**
+ * The backup and restore sagas.
+ *
+ * backup_app: (scheduled only: begin) → vzdump → wait → record → finish → prune. The backup row is
+ * `creating` until `record` stores the exact volume; any permanent failure marks it `failed` with the reason
+ * and puts the app back in the state it was in (a failed backup does not break the app).
+ *
+ * restore_app: inspect → stop → restore (POST /nodes/{node}/lxc restore=1 force=1 ostemplate=<volid>
+ * storage=<the CT's rootfs storage>) → start (if it was running) → network → health → finish. On a
+ * permanent failure the app ends in `error` with the reason and the task log in its log; the backup itself
+ * is never touched, so it stays `completed` for another attempt.
+ */
+import { and, eq, inArray, ne } from "drizzle-orm";
+import { AppError, AppServiceError } from "../../core/errors.ts";
+import type { Db } from "../../db/connect.ts";
+import {
+  type AppStatus,
+  applications,
+  type Backup,
+  backupSchedules,
+  backups,
+  deploymentLogs,
+  jobs,
+} from "../../db/schema.ts";
+import { ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
+import { errorMessage, type JobContext, type JobDefinition } from "../../queue/queue.ts";
+import { type AppDeps, AppRun } from "../apps/runtime.ts";
+import { beginOperation, settle } from "../apps/status.ts";
+import { keepsEverything, selectBackupsToPrune } from "./retention.ts";
+import { backupRowFor } from "./rows.ts";
+import { backupNotes, deleteBackupVolume, findBackupVolume } from "./volumes.ts";
+
+export const BACKUP_STEPS = ["begin", "vzdump", "wait", "record", "finish", "prune"] as const;
+export const RESTORE_STEPS = ["inspect", "stop", "restore", "start", "network", "health", "finish"] as const;
+
+async function loadBackup(db: Db, id: string): Promise<Backup> {
+  const [row] = await db.select().from(backups).where(eq(backups.id, id));
+  if (!row) throw new AppServiceError("The backup record no longer exists", { operation: "backup" });
+  return row;
+}
+
+/** Task waits with the configured poll interval (a fast simulator finishes tasks in milliseconds). */
+function waitOptions(run: AppRun) {
+  const pollMs = Math.min(500, run.deps.timing.pollMs);
+  return {
+    timeoutMs: run.deps.timing.taskTimeoutMs,
+    pollMs,
+    maxPollMs: Math.max(pollMs, Math.min(2_000, run.deps.timing.pollMs * 5)),
+    signal: run.ctx.signal,
+  };
+}
+
+async function waitTask(run: AppRun, upid: Upid | null, node = run.node): Promise<void> {
+  if (upid) await waitForTask(run.client, node, upid, waitOptions(run));
+}
+
+/** Log lines of a failed PVE task, so the user sees what vzdump or the restore said. */
+async function logTaskTail(run: AppRun, err: unknown, step?: string): Promise<void> {
+  if (!(err instanceof ProxmoxError) || !err.taskLog?.length) return;
+  for (const line of err.taskLog.slice(-10)) await run.log(`  ${line}`, "error", step);
+}
+
+/**
+ * Scheduled backups begin when their job runs (not when the scheduler enqueues them): the app is moved to
+ * `backing_up` and the row inserted in one transaction. An app that is busy or not running/stopped is
+ * skipped with a log line. Idempotent: a resumed job finds the row it already inserted.
+ */
+async function beginScheduled(deps: AppDeps, ctx: JobContext, appId: string): Promise<string | null> {
+  const [mine] = await deps.db.select({ id: backups.id }).from(backups).where(eq(backups.jobId, ctx.job.id));
+  if (mine) return mine.id;
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const db = tx as unknown as Db;
+      const app = await beginOperation(db, appId, "backup");
+      const [schedule] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
+      const fromApp = backupRowFor(app);
+      const storage = schedule?.storage ?? (await deps.settings.get(db)).storage.backups;
+      const [row] = await db
+        .insert(backups)
+        .values({
+          ...fromApp,
+          storage,
+          mode: schedule?.mode ?? "snapshot",
+          compress: schedule?.compress ?? "zstd",
+          trigger: "scheduled",
+          jobId: ctx.job.id,
+        })
+        .returning({ id: backups.id });
+      await deps.audit.record(
+        {
+          actor: { id: null, username: null },
+          action: "backup.create",
+          target: { type: "backup", id: row!.id },
+          details: { app_id: appId, trigger: "scheduled", slot: ctx.job.payload.slot ?? null, storage },
+        },
+        db,
+      );
+      return row!.id;
+    });
+  } catch (err) {
+    if (err instanceof AppError && (err.code === "CONFLICT" || err.code === "NOT_FOUND")) {
+      const [exists] = await deps.db
+        .select({ id: applications.id })
+        .from(applications)
+        .where(eq(applications.id, appId));
+      if (exists) {
+        await deps.db.insert(deploymentLogs).values({
+          appId,
+          jobId: ctx.job.id,
+          level: "warn",
+          step: "backup",
+          message: `Scheduled backup skipped: ${err.message}`,
+        });
+      }
+      await ctx.log(`Scheduled backup skipped: ${err.message}`, "warn");
+      return null;
+    }
+    throw err;
+  }
+}
+
+async function backup(deps: AppDeps, ctx: JobContext): Promise<void> {
+  const appId = String(ctx.job.payload.app_id);
+  let backupId = typeof ctx.job.payload.backup_id === "string" ? ctx.job.payload.backup_id : null;
+  if (!backupId) {
+    backupId = await ctx.step("begin", () => beginScheduled(deps, ctx, appId));
+    if (!backupId) return;
+  }
+  await ctx.save({ backup_id: backupId });
+  const id = backupId;
+  const run = await AppRun.load(deps, ctx, appId);
+  let row = await loadBackup(deps.db, id);
+
+  const upid = await run.step("vzdump", async () => {
+    // A previous attempt may have started the task and died before its checkpoint: find that task.
+    const requestedAt = ctx.data.vzdump_requested_at;
+    if (typeof requestedAt === "number") {
+      const tasks = await run.client.listTasks(row.node, {
+        vmid: row.vmid,
+        typefilter: "vzdump",
+        since: requestedAt - 2,
+        source: "all",
+      });
+      const earlier = tasks.find((t) => t.starttime >= requestedAt - 2);
+      if (earlier) return earlier.upid;
+    }
+    await ctx.save({ vzdump_requested_at: Math.floor(Date.now() / 1000) });
+    const started = await run.client.vzdump(row.node, {
+      vmid: row.vmid,
+      storage: row.storage,
+      mode: row.mode,
+      compress: row.compress,
+      notesTemplate: backupNotes(row.appHostname, row.id),
+      // Retention is Proximity's (after each backup), never the storage's own prune settings.
+      remove: false,
+    });
+    if (!started) {
+      throw new AppServiceError(
+        `CT ${row.vmid} is not on node ${row.node} any more; nothing was backed up`,
+        run.errorContext("vzdump"),
+      );
+    }
+    await deps.db.update(backups).set({ upid: started }).where(eq(backups.id, id));
+    await run.log(`vzdump started (${row.mode}, ${row.compress}) to ${row.storage}`, "info", "vzdump");
+    return started;
+  });
+
+  await run.step("wait", () => waitTask(run, upid, row.node));
+
+  await run.step("record", async () => {
+    const volumes = await run.client.storageContent(row.node, row.storage, "backup", row.vmid);
+    const known = await deps.db
+      .select({ volid: backups.volid })
+      .from(backups)
+      .where(and(eq(backups.node, row.node), eq(backups.storage, row.storage), ne(backups.id, id)));
+    const volume = findBackupVolume(volumes, {
+      backupId: id,
+      vmid: row.vmid,
+      upid,
+      finishedAt: Math.floor(Date.now() / 1000) + 60,
+      knownVolids: new Set(known.map((k) => k.volid).filter((v): v is string => v !== null)),
+    });
+    if (!volume) {
+      throw new AppServiceError(
+        `vzdump finished but no archive of CT ${row.vmid} from this task is on ${row.storage}`,
+        run.errorContext("record"),
+      );
+    }
+    if (known.some((k) => k.volid === volume.volid)) {
+      throw new AppServiceError(
+        `The archive ${volume.volid} has the name of an archive already recorded (two backups of CT ${row.vmid} in one second?)`,
+        run.errorContext("record"),
+      );
+    }
+    const time = volume.ctime ?? parseUpid(upid).starttime;
+    await deps.db
+      .update(backups)
+      .set({
+        status: "completed",
+        volid: volume.volid,
+        size: volume.size,
+        backupTime: new Date(time * 1000),
+        completedAt: new Date(),
+        error: null,
+      })
+      .where(eq(backups.id, id));
+    await run.log(`Backup ${volume.volid} (${formatBytes(volume.size)}) completed`, "info", "record");
+    return volume.volid;
+  });
+
+  await run.step("finish", async () => {
+    await run.reload();
+    const back = (run.app.previousStatus ?? "running") as AppStatus;
+    if (run.app.status === "backing_up") {
+      await settle(deps.db, deps.events, appId, back, null, { previousStatus: null });
+    }
+  });
+
+  await run.step("prune", async () => {
+    row = await loadBackup(deps.db, id);
+    if (row.trigger !== "scheduled") return [];
+    return prune(run, appId);
+  });
+}
+
+/**
+ * Applies the app's retention policy to its scheduled backups: deletes exactly those outside it (volume,
+ * then row) and logs each. Manual backups are never pruned. A volume that cannot be deleted now stays (with
+ * its row) for the next run; pruning never fails the backup that triggered it.
+ */
+export async function prune(run: AppRun, appId: string): Promise<string[]> {
+  const { db } = run.deps;
+  const [schedule] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
+  if (!schedule) return [];
+  const policy = {
+    keep_last: schedule.keepLast,
+    keep_daily: schedule.keepDaily,
+    keep_weekly: schedule.keepWeekly,
+    keep_monthly: schedule.keepMonthly,
+  };
+  if (keepsEverything(policy)) return [];
+  const rows = await db
+    .select()
+    .from(backups)
+    .where(and(eq(backups.appId, appId), eq(backups.status, "completed"), eq(backups.trigger, "scheduled")));
+  const doomed = selectBackupsToPrune(
+    rows.map((r) => ({ id: r.id, time: r.backupTime ?? r.createdAt })),
+    policy,
+    schedule.timezone,
+  );
+  const pruned: string[] = [];
+  for (const { id } of doomed) {
+    const victim = rows.find((r) => r.id === id)!;
+    try {
+      const client =
+        victim.hostId === run.app.hostId ? run.client : await run.deps.hosts.client(victim.hostId!);
+      await deleteBackupVolume(client, victim, waitOptions(run));
+      await db.delete(backups).where(eq(backups.id, id));
+      await run.deps.audit.record({
+        actor: { id: null, username: null },
+        action: "backup.prune",
+        target: { type: "backup", id },
+        details: {
+          app_id: appId,
+          volid: victim.volid,
+          backup_time: victim.backupTime?.toISOString() ?? null,
+        },
+      });
+      pruned.push(victim.volid ?? id);
+      await run.log(`Pruned ${victim.volid} (outside the retention policy)`, "info", "prune");
+    } catch (err) {
+      await run.log(`Could not prune ${victim.volid}: ${errorMessage(err)}`, "warn", "prune");
+    }
+  }
+  if (pruned.length === 0) await run.log("Retention: nothing to prune", "info", "prune");
+  return pruned;
+}
+
+async function compensateBackup(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
+  const backupId =
+    typeof ctx.job.payload.backup_id === "string" ? ctx.job.payload.backup_id : ctx.data.backup_id;
+  if (typeof backupId !== "string") return;
+  const appId = String(ctx.job.payload.app_id);
+  const reason = `Backup failed: ${errorMessage(error)}`.slice(0, 1000);
+  await deps.db
+    .update(backups)
+    .set({ status: "failed", error: reason, completedAt: new Date() })
+    .where(and(eq(backups.id, backupId), eq(backups.status, "creating")));
+  const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
+  if (!app) return;
+  const run = await AppRun.load(deps, ctx, appId);
+  await run.log(reason, "error", ctx.job.progress?.step);
+  await logTaskTail(run, error, ctx.job.progress?.step);
+  if (app.status === "backing_up") {
+    // vzdump leaves the guest as it found it: the app returns to its state, with the reason on record.
+    await settle(deps.db, deps.events, appId, (app.previousStatus ?? "running") as AppStatus, reason, {
+      previousStatus: null,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- restore
+
+/** The storage of the CT's root disk ("local-lvm:vm-101-disk-0,size=8G" → "local-lvm"). */
+export function rootfsStorage(rootfs: string | undefined): string | undefined {
+  const volume = rootfs?.split(",")[0];
+  const colon = volume?.indexOf(":") ?? -1;
+  return colon > 0 ? volume!.slice(0, colon) : undefined;
+}
+
+async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
+  const appId = String(ctx.job.payload.app_id);
+  const row = await loadBackup(deps.db, String(ctx.job.payload.backup_id));
+  const run = await AppRun.load(deps, ctx, appId);
+  if (!row.volid) throw new AppServiceError("The backup has no volume", run.errorContext("inspect"));
+  const volid = row.volid;
+
+  const facts = await run.step("inspect", async () => {
+    const status = await run.client.lxcStatus(run.node, run.vmid).catch((err) => {
+      if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return null;
+      throw err;
+    });
+    const config = status ? await run.client.lxcConfig(run.node, run.vmid) : null;
+    const storage = rootfsStorage(config?.rootfs) ?? (await deps.settings.get()).storage.rootfs;
+    const wasRunning = status ? status.status === "running" : run.app.previousStatus === "running";
+    await run.log(
+      `Restoring CT ${run.vmid} from ${volid} onto ${storage}${wasRunning ? " (it will be started again)" : ""}`,
+      "info",
+      "inspect",
+    );
+    return { wasRunning, storage };
+  });
+
+  await run.step("stop", async () => {
+    // A hard stop: the container's disks are about to be replaced anyway.
+    const status = await run.client.lxcStatus(run.node, run.vmid).catch(() => null);
+    if (status?.status === "running") await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
+  });
+
+  await run.step("restore", async () => {
+    const upid = await run.client.createLxc(run.node, {
+      vmid: run.vmid,
+      ostemplate: volid,
+      restore: true,
+      force: true,
+      storage: facts.storage,
+    });
+    await waitTask(run, upid);
+  });
+
+  if (facts.wasRunning) {
+    await run.step("start", async () => {
+      const status = await run.client.lxcStatus(run.node, run.vmid);
+      if (status.status !== "running") await waitTask(run, await run.client.startLxc(run.node, run.vmid));
+    });
+    await run.step("network", () => run.refreshAddress());
+    await run.step("health", () => run.checkHealth(" after the restore"));
+  }
+
+  await run.step("finish", async () => {
+    const next: AppStatus = facts.wasRunning ? "running" : "stopped";
+    await settle(deps.db, deps.events, appId, next, null, { previousStatus: null });
+    await run.log(`Restored from ${volid}: the app is ${next}`, "info", "finish");
+  });
+}
+
+async function compensateRestore(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
+  const appId = String(ctx.job.payload.app_id);
+  const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
+  if (!app) return;
+  const [row] = await deps.db
+    .select()
+    .from(backups)
+    .where(eq(backups.id, String(ctx.job.payload.backup_id)));
+  const step = ctx.job.progress?.step;
+  const reason =
+    `Restore from ${row?.volid ?? "backup"} failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`.slice(
+      0,
+      1000,
+    );
+  const run = await AppRun.load(deps, ctx, appId);
+  await run.log(reason, "error", step);
+  await logTaskTail(run, error, step);
+  await settle(deps.db, deps.events, appId, "error", reason);
+}
+
+export function backupJobs(deps: AppDeps): JobDefinition[] {
+  return [
+    {
+      kind: "backup_app",
+      steps: BACKUP_STEPS,
+      maxAttempts: 5,
+      run: (ctx) => backup(deps, ctx),
+      compensate: (ctx, err) => compensateBackup(deps, ctx, err),
+    },
+    {
+      kind: "restore_app",
+      steps: RESTORE_STEPS,
+      maxAttempts: 5,
+      run: (ctx) => restore(deps, ctx),
+      compensate: (ctx, err) => compensateRestore(deps, ctx, err),
+    },
+  ];
+}
+
+/** Backups still `creating` whose job has ended (or vanished): never leave one wedged. */
+export async function failOrphanedBackups(db: Db): Promise<number> {
+  const creating = await db
+    .select({ id: backups.id, jobId: backups.jobId })
+    .from(backups)
+    .where(eq(backups.status, "creating"));
+  if (creating.length === 0) return 0;
+  const jobIds = creating.map((b) => b.jobId).filter((j): j is string => j !== null);
+  const live = new Set(
+    jobIds.length
+      ? (
+          await db
+            .select({ id: jobs.id })
+            .from(jobs)
+            .where(and(inArray(jobs.id, jobIds), inArray(jobs.status, ["queued", "running"])))
+        ).map((j) => j.id)
+      : [],
+  );
+  const dead = creating.filter((b) => !b.jobId || !live.has(b.jobId)).map((b) => b.id);
+  if (dead.length === 0) return 0;
+  await db
+    .update(backups)
+    .set({
+      status: "failed",
+      error: "The backup job ended without recording an archive",
+      completedAt: new Date(),
+    })
+    .where(and(inArray(backups.id, dead), eq(backups.status, "creating")));
+  return dead.length;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.max(1, Math.round(n / 1024))} KiB`;
+}

@@ -1,0 +1,116 @@
+/**
+ * Loading catalog files.
+ *
+ * Built-in entries come from `./apps/index.ts`, which imports every YAML file as text, so they are embedded in
+ * a `bun build --compile` binary and nothing is read from `src/features/catalog/entries` at run time.
+ *
+ * The operator may add or replace apps with `*.yaml` / `*.yml` files in an optional directory
+ * (`$DATA_DIR/catalog`). They are validated exactly like the built-ins. An operator file whose id equals a
+ * built-in id replaces that built-in (so an operator can pin another image tag or change defaults without
+ * rebuilding); the override is logged. An invalid file — built-in or operator — is skipped with one log line
+ * naming the file and its first validation issue; it never stops the others from loading.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import { type CatalogEntry, parseCatalogFile } from "./catalog.schemas.ts";
+import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
+
+export type CatalogLog = (message: string) => void;
+
+export type CatalogSource = "builtin" | "operator";
+
+export interface LoadedEntry {
+  entry: CatalogEntry;
+  source: CatalogSource;
+  file: string;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface LoadResult {
+  entries: LoadedEntry[];
+  skipped: SkippedFile[];
+}
+
+const CATALOG_EXTENSIONS = new Set([".yaml", ".yml"]);
+
+function loadTexts(
+  files: Iterable<[file: string, text: string]>,
+  source: CatalogSource,
+  log: CatalogLog,
+): LoadResult {
+  const entries: LoadedEntry[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const [file, text] of files) {
+    const id = basename(file, extname(file));
+    const result = parseCatalogFile(text, id);
+    if (result.ok) {
+      entries.push({ entry: result.entry, source, file });
+    } else {
+      const reason = result.issues[0] ?? "invalid";
+      const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more)` : "";
+      log(`catalog: skipping ${source} file ${file}: ${reason}${more}`);
+      skipped.push({ file, reason });
+    }
+  }
+  return { entries, skipped };
+}
+
+/** Validate the embedded built-in files (synchronous: they are already in memory). */
+export function loadBuiltinCatalog(
+  log: CatalogLog = console.warn,
+  files: Readonly<Record<string, string>> = BUILTIN_CATALOG_FILES,
+): LoadResult {
+  return loadTexts(Object.entries(files), "builtin", log);
+}
+
+/**
+ * Validate the operator's directory. A missing directory is normal (nothing to load); an unreadable one or an
+ * unreadable file is logged and skipped. Files are read in name order; subdirectories and other extensions
+ * are ignored. The reported `file` is the path as found on disk.
+ */
+export async function loadOperatorCatalog(dir: string, log: CatalogLog = console.warn): Promise<LoadResult> {
+  let names: string[];
+  try {
+    const dirents = await readdir(dir, { withFileTypes: true });
+    names = dirents
+      .filter((d) => d.isFile() && CATALOG_EXTENSIONS.has(extname(d.name).toLowerCase()))
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { entries: [], skipped: [] };
+    log(`catalog: cannot read operator catalog directory ${dir}: ${(err as Error).message}`);
+    return { entries: [], skipped: [{ file: dir, reason: `cannot read directory: ${code ?? "error"}` }] };
+  }
+  const texts: [string, string][] = [];
+  const skipped: SkippedFile[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      texts.push([path, await readFile(path, "utf8")]);
+    } catch (err) {
+      const reason = `cannot read file: ${(err as Error).message}`;
+      log(`catalog: skipping operator file ${path}: ${reason}`);
+      skipped.push({ file: path, reason });
+    }
+  }
+  const result = loadTexts(texts, "operator", log);
+  // Two operator files with the same id (x.yaml and x.yml): the first by name wins, the other is skipped.
+  const seen = new Set<string>();
+  const entries: LoadedEntry[] = [];
+  for (const loaded of result.entries) {
+    if (seen.has(loaded.entry.id)) {
+      const reason = `duplicate id "${loaded.entry.id}" (already defined by another operator file)`;
+      log(`catalog: skipping operator file ${loaded.file}: ${reason}`);
+      skipped.push({ file: loaded.file, reason });
+      continue;
+    }
+    seen.add(loaded.entry.id);
+    entries.push(loaded);
+  }
+  return { entries, skipped: [...skipped, ...result.skipped] };
+}

@@ -1,0 +1,136 @@
+/** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { NotFoundError } from "../../core/errors.ts";
+import { adminOnly, authed } from "../../http/guards.ts";
+import {
+  createRouter,
+  errorResponses,
+  jsonResponse,
+  listSchema,
+  PaginationQuery,
+} from "../../http/openapi.ts";
+import { CATALOG_ID_PATTERN, CATEGORY_IDS, catalogEntrySchema } from "./catalog.schemas.ts";
+
+/** A catalog entry as the API returns it (the validated YAML, defaults applied). */
+export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
+
+export const CatalogListSchema = listSchema(CatalogEntrySchema, "CatalogList");
+
+export const CatalogCategorySchema = z
+  .object({
+    id: z.enum(CATEGORY_IDS),
+    name: z.string().openapi({ example: "Home Automation" }),
+    count: z.number().int().openapi({ description: "Apps in this category" }),
+  })
+  .openapi("CatalogCategory");
+
+export const CatalogCategoryListSchema = z
+  .object({ items: z.array(CatalogCategorySchema), total: z.number().int() })
+  .openapi("CatalogCategoryList");
+
+export const CatalogLoadReportSchema = z
+  .object({
+    loaded: z.number().int().openapi({ description: "Entries in the catalog after the reload" }),
+    skipped: z
+      .array(z.object({ file: z.string(), reason: z.string() }))
+      .openapi({ description: "Invalid or unreadable files, with their first validation issue" }),
+    overridden: z
+      .array(z.string())
+      .openapi({ description: "Built-in ids replaced by a file in $DATA_DIR/catalog" }),
+  })
+  .openapi("CatalogLoadReport");
+
+export const CatalogListQuery = PaginationQuery.extend({
+  q: z.string().max(200).optional().openapi({
+    description: "Words matched (case-insensitively, all of them) in name, description and tags",
+  }),
+  category: z.enum(CATEGORY_IDS).optional(),
+});
+
+export const CatalogIdParams = z.object({
+  catalog_id: z
+    .string()
+    .regex(CATALOG_ID_PATTERN, "catalog_id is not a valid catalog id")
+    .openapi({ param: { name: "catalog_id", in: "path" }, example: "gitea" }),
+});
+
+const user = { ...authed, tags: ["catalog"] };
+const admin = { ...adminOnly, tags: ["catalog"] };
+
+export const listCatalogRoute = createRoute({
+  ...user,
+  method: "get",
+  path: "/catalog",
+  summary: "List and search catalog apps",
+  request: { query: CatalogListQuery },
+  responses: {
+    200: jsonResponse(CatalogListSchema, "Catalog apps sorted by name"),
+    ...errorResponses(401, 422),
+  },
+});
+
+export const listCatalogCategoriesRoute = createRoute({
+  ...user,
+  method: "get",
+  path: "/catalog/categories",
+  summary: "Categories that have apps, with counts",
+  responses: {
+    200: jsonResponse(CatalogCategoryListSchema, "Categories"),
+    ...errorResponses(401),
+  },
+});
+
+export const getCatalogEntryRoute = createRoute({
+  ...user,
+  method: "get",
+  path: "/catalog/{catalog_id}",
+  summary: "Get one catalog app",
+  request: { params: CatalogIdParams },
+  responses: {
+    200: jsonResponse(CatalogEntrySchema, "The catalog app"),
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+export const reloadCatalogRoute = createRoute({
+  ...admin,
+  method: "post",
+  path: "/catalog/reload",
+  summary: "Reload the built-in catalog and $DATA_DIR/catalog",
+  responses: {
+    200: jsonResponse(CatalogLoadReportSchema, "What was loaded and skipped"),
+    ...errorResponses(401, 403),
+  },
+});
+
+/** The CatalogService from the request's services (see the wiring note at the top). */
+export function catalogRoutes() {
+  return createRouter()
+    .openapi(listCatalogRoute, (c) => {
+      const { q, category, page, per_page } = c.req.valid("query");
+      const all = c.get("services").catalog.list({ q, category });
+      const items = all.slice((page - 1) * per_page, page * per_page);
+      return c.json({ items, total: all.length, page, per_page }, 200);
+    })
+    .openapi(listCatalogCategoriesRoute, (c) => {
+      const items = c.get("services").catalog.categories();
+      return c.json({ items, total: items.length }, 200);
+    })
+    .openapi(getCatalogEntryRoute, (c) => {
+      const { catalog_id } = c.req.valid("param");
+      const entry = c.get("services").catalog.get(catalog_id);
+      if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
+      return c.json(entry, 200);
+    })
+    .openapi(reloadCatalogRoute, async (c) => {
+      const report = await c.get("services").catalog.load();
+      const actor = c.get("user");
+      await c.get("services").audit.record({
+        actor: { id: actor.id, username: actor.username },
+        action: "catalog.reload",
+        ip: c.get("clientIp"),
+        details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
+      });
+      return c.json(report, 200);
+    });
+}

@@ -1,0 +1,393 @@
+/**
+ * The catalog entry format: one YAML document per app (src/features/catalog/entries/<id>.yaml, or an operator's
+ * $DATA_DIR/catalog/<id>.yaml). Objects are strict — an unknown or misspelt key is an error, never ignored —
+ * and the cross-field rules below make sure an entry that validates can actually be deployed:
+ *
+ * - exactly one port is `primary`, and it is TCP (the app URL is http://<ip>:<primary port>);
+ * - port names and (port, protocol) pairs are unique; the health check uses one of the TCP ports;
+ * - env names are unique; `generate` excludes `default` and `required`; a `secret` never has a `default`;
+ * - the compose document parses as YAML and has a non-empty `services` map; every service has an `image`
+ *   with an explicit tag (or digest) that is not `latest`, and no `build`;
+ * - every `${VAR}` the compose document uses is declared in `env`, and every declared env is used;
+ * - ports are published with the host port equal to the container port, and the published set equals the
+ *   declared `ports` (unless a service uses `network_mode: host`, where nothing is published);
+ * - volumes are named volumes or bind mounts under `./` (no `..`); the only host path allowed is
+ *   `/var/run/docker.sock` (the LXC's own Docker, for Docker managers such as Portainer);
+ * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`.
+ */
+
+// z from @hono/zod-openapi (zod 4 plus `.openapi()`): the extension must be in place before these schemas are built.
+import { z } from "@hono/zod-openapi";
+import { parse as parseYaml } from "yaml";
+import { InterpolationError, referencedVariables } from "./interpolation.ts";
+
+export const CATEGORY_NAMES = {
+  development: "Development",
+  monitoring: "Monitoring",
+  media: "Media",
+  productivity: "Productivity",
+  security: "Security",
+  networking: "Networking",
+  databases: "Databases",
+  "home-automation": "Home Automation",
+  tools: "Tools",
+} as const;
+
+export type CategoryId = keyof typeof CATEGORY_NAMES;
+export const CATEGORY_IDS = Object.keys(CATEGORY_NAMES) as [CategoryId, ...CategoryId[]];
+
+export const OS_TEMPLATES = ["alpine-3.22", "debian-12"] as const;
+export const GENERATORS = ["password", "hex32", "uuid"] as const;
+export type Generator = (typeof GENERATORS)[number];
+
+/** Catalog ids: lower-case DNS-label-like, 2–40 characters (they prefix app ids and default hostnames). */
+export const CATALOG_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$/;
+/** Env names: what compose accepts in `${…}` and what a shell accepts as a variable. */
+export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** The only absolute host path a compose file may bind (the LXC's own Docker daemon). */
+export const ALLOWED_HOST_PATHS = ["/var/run/docker.sock"] as const;
+
+const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });
+
+export const catalogPortSchema = z.strictObject({
+  name: z.string().regex(SLUG, "must be a lower-case slug"),
+  container: z.number().int().min(1).max(65535),
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+  primary: z.boolean().default(false),
+});
+
+export const catalogEnvSchema = z.strictObject({
+  name: z.string().regex(ENV_NAME_PATTERN, "must match [A-Z_][A-Z0-9_]*"),
+  description: z.string().min(1).max(500),
+  default: z.string().max(4096).optional(),
+  required: z.boolean().default(false),
+  secret: z.boolean().default(false),
+  generate: z.enum(GENERATORS).optional(),
+});
+
+export const catalogEntryObjectSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      CATALOG_ID_PATTERN,
+      "must be 2–40 characters of a-z, 0-9 and '-', not starting or ending with '-'",
+    ),
+  name: z.string().min(1).max(80),
+  version: z.string().min(1).max(60),
+  description: z.string().min(1).max(1000),
+  category: z.enum(CATEGORY_IDS),
+  tags: z.array(z.string().regex(SLUG, "must be a lower-case slug")).max(20).default([]),
+  icon: httpUrl,
+  website: httpUrl,
+  os_template: z.enum(OS_TEMPLATES),
+  min: z.strictObject({
+    cores: z.number().int().min(1).max(64),
+    memory_mb: z.number().int().min(64).max(262144),
+    disk_gb: z.number().int().min(1).max(4096),
+  }),
+  ports: z.array(catalogPortSchema).min(1).max(32),
+  env: z.array(catalogEnvSchema).max(64).default([]),
+  compose: z.string().min(1).max(65536),
+  healthcheck: z.strictObject({
+    path: z.string().startsWith("/", "must start with /").max(500),
+    port: z.number().int().min(1).max(65535),
+    expect: z.number().int().min(100).max(599).default(200),
+  }),
+});
+
+type EntryShape = z.output<typeof catalogEntryObjectSchema>;
+
+interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Compose checks
+
+/** A parsed compose document, as far as the catalog cares. */
+export interface ComposeDocument {
+  services: Record<string, Record<string, unknown>>;
+  volumes?: Record<string, unknown> | null;
+  networks?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+
+const ALLOWED_TOP_LEVEL = new Set(["services", "volumes", "networks", "name"]);
+const FORBIDDEN_HOST_MODES = ["pid", "ipc", "userns_mode", "cgroup"] as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Parse a compose document; throws an Error with a readable message when it is not YAML or has no services. */
+export function parseCompose(text: string): ComposeDocument {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { uniqueKeys: true });
+  } catch (err) {
+    throw new Error(`compose is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (!isRecord(doc)) throw new Error("compose must be a YAML mapping");
+  if (!isRecord(doc.services) || Object.keys(doc.services).length === 0) {
+    throw new Error("compose must have a non-empty `services` map");
+  }
+  for (const [name, svc] of Object.entries(doc.services)) {
+    if (!isRecord(svc)) throw new Error(`compose service ${name} must be a mapping`);
+  }
+  return doc as ComposeDocument;
+}
+
+/**
+ * Whether an image reference carries an explicit, pinned tag: `name:tag` (tag not `latest`) or `name@sha256:…`.
+ * The tag is what follows the last `:` after the last `/` (a `:` before it is a registry port).
+ */
+export function imageTagProblem(image: string): string | undefined {
+  if (image.includes("$")) return `image "${image}" must not use variables`;
+  if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) return `image "${image}" is not a valid image reference`;
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return undefined;
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const colon = lastSegment.indexOf(":");
+  if (colon === -1) return `image "${image}" has no explicit tag`;
+  const tag = lastSegment.slice(colon + 1);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `image "${image}" has an invalid tag`;
+  if (tag === "latest") return `image "${image}" must pin a version, not "latest"`;
+  return undefined;
+}
+
+interface PublishedPort {
+  port: number;
+  protocol: "tcp" | "udp";
+}
+
+/** Parse one `ports:` item; host and container port must be the same single port. */
+function parsePublished(item: unknown): PublishedPort | string {
+  if (typeof item === "number") return "ports must be published as HOST:CONTAINER";
+  if (isRecord(item)) {
+    const target = Number(item.target);
+    const published = Number(item.published);
+    const protocol = item.protocol ?? "tcp";
+    if (protocol !== "tcp" && protocol !== "udp") return `unsupported protocol ${String(protocol)}`;
+    if (!Number.isInteger(target) || !Number.isInteger(published))
+      return "long-syntax ports need target and published";
+    if (target !== published) return `published port ${published} must equal the container port ${target}`;
+    return { port: target, protocol };
+  }
+  if (typeof item !== "string") return "a port must be a string";
+  const m = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/i.exec(
+    item,
+  );
+  if (!m) return `port "${item}" must look like HOST:CONTAINER[/tcp|udp] (no ranges)`;
+  const host = Number(m[1]);
+  const container = Number(m[2]);
+  if (host !== container) return `port "${item}": the host port must equal the container port`;
+  if (container < 1 || container > 65535) return `port "${item}" is out of range`;
+  return { port: container, protocol: (m[3]?.toLowerCase() ?? "tcp") as "tcp" | "udp" };
+}
+
+/** Check one volume item; returns a problem or undefined. */
+function volumeProblem(item: unknown, namedVolumes: Set<string>): string | undefined {
+  let source: string | undefined;
+  let type: string | undefined;
+  if (typeof item === "string") {
+    const parts = item.split(":");
+    if (parts.length === 1) return undefined; // anonymous volume at a container path
+    source = parts[0];
+  } else if (isRecord(item)) {
+    type = typeof item.type === "string" ? item.type : undefined;
+    source = typeof item.source === "string" ? item.source : undefined;
+    if (type !== "bind" && type !== "volume" && type !== "tmpfs")
+      return `unsupported volume type ${String(type)}`;
+    if (type === "tmpfs" || source === undefined) return undefined;
+  } else {
+    return "a volume must be a string or a mapping";
+  }
+  if (source === undefined || source === "") return "a volume needs a source";
+  if (source.startsWith("./")) {
+    if (source.split("/").includes("..")) return `bind mount "${source}" must stay under ./`;
+    return undefined;
+  }
+  if (source.startsWith("/") || source.startsWith("~") || source.startsWith(".")) {
+    if ((ALLOWED_HOST_PATHS as readonly string[]).includes(source)) return undefined;
+    return `bind mount "${source}" is outside ./ (use a named volume or ./data/…)`;
+  }
+  if (type === "bind") return `bind mount "${source}" must start with ./`;
+  if (!namedVolumes.has(source)) return `named volume "${source}" is not declared under top-level volumes`;
+  return undefined;
+}
+
+function checkCompose(entry: EntryShape, issues: Issue[]): void {
+  const at = (message: string) => issues.push({ path: ["compose"], message });
+  let doc: ComposeDocument;
+  try {
+    doc = parseCompose(entry.compose);
+  } catch (err) {
+    at((err as Error).message);
+    return;
+  }
+  for (const key of Object.keys(doc)) {
+    if (!ALLOWED_TOP_LEVEL.has(key) && !key.startsWith("x-")) at(`unsupported top-level key "${key}"`);
+  }
+  const namedVolumes = new Set(isRecord(doc.volumes) ? Object.keys(doc.volumes) : []);
+
+  const published = new Map<string, string>(); // "port/proto" -> service
+  let hostNetwork = false;
+  for (const [name, svc] of Object.entries(doc.services)) {
+    const where = `service ${name}: `;
+    if (typeof svc.image !== "string") at(`${where}needs an image`);
+    else {
+      const problem = imageTagProblem(svc.image);
+      if (problem) at(where + problem);
+    }
+    if ("build" in svc) at(`${where}build is not supported, use a published image`);
+    if (svc.privileged === true) at(`${where}privileged is not allowed`);
+    for (const mode of FORBIDDEN_HOST_MODES) {
+      if (svc[mode] === "host") at(`${where}${mode}: host is not allowed`);
+    }
+    if (svc.network_mode === "host") {
+      hostNetwork = true;
+      if (svc.ports !== undefined) at(`${where}ports cannot be published with network_mode: host`);
+    } else if (svc.network_mode !== undefined && !/^service:[a-z0-9_-]+$/i.test(String(svc.network_mode))) {
+      at(`${where}network_mode must be host or service:<name>`);
+    }
+    if (svc.ports !== undefined) {
+      if (!Array.isArray(svc.ports)) at(`${where}ports must be a list`);
+      else
+        for (const item of svc.ports) {
+          const p = parsePublished(item);
+          if (typeof p === "string") {
+            at(where + p);
+            continue;
+          }
+          const key = `${p.port}/${p.protocol}`;
+          if (published.has(key)) at(`${where}port ${key} is already published by ${published.get(key)}`);
+          published.set(key, name);
+        }
+    }
+    if (svc.volumes !== undefined) {
+      if (!Array.isArray(svc.volumes)) at(`${where}volumes must be a list`);
+      else
+        for (const item of svc.volumes) {
+          const problem = volumeProblem(item, namedVolumes);
+          if (problem) at(where + problem);
+        }
+    }
+  }
+
+  const declared = new Set(entry.ports.map((p) => `${p.container}/${p.protocol}`));
+  for (const key of published.keys()) {
+    if (!declared.has(key)) at(`publishes ${key}, which is not declared in ports`);
+  }
+  if (!hostNetwork) {
+    for (const key of declared) {
+      if (!published.has(key))
+        issues.push({ path: ["ports"], message: `port ${key} is not published by any service` });
+    }
+  }
+
+  // Variables: every ${VAR} used is declared, every declared env is used.
+  const used = new Set<string>();
+  const scan = (value: unknown): void => {
+    if (typeof value === "string") {
+      try {
+        for (const v of referencedVariables(value)) used.add(v);
+      } catch (err) {
+        if (err instanceof InterpolationError) at(err.message);
+        else throw err;
+      }
+    } else if (Array.isArray(value)) value.forEach(scan);
+    else if (isRecord(value)) Object.values(value).forEach(scan);
+  };
+  scan(doc);
+  const envNames = new Set(entry.env.map((e) => e.name));
+  for (const v of used) {
+    if (!envNames.has(v)) at(`uses \${${v}}, which is not declared in env`);
+  }
+  entry.env.forEach((e, i) => {
+    if (!used.has(e.name))
+      issues.push({ path: ["env", i, "name"], message: `${e.name} is not used by the compose file` });
+  });
+}
+
+function checkEntry(entry: EntryShape, issues: Issue[]): void {
+  const primaries = entry.ports.filter((p) => p.primary);
+  if (primaries.length !== 1) {
+    issues.push({ path: ["ports"], message: `exactly one port must be primary (found ${primaries.length})` });
+  } else if (primaries[0]!.protocol !== "tcp") {
+    issues.push({ path: ["ports"], message: "the primary port must be TCP" });
+  }
+  const portNames = new Set<string>();
+  const portKeys = new Set<string>();
+  entry.ports.forEach((p, i) => {
+    if (portNames.has(p.name))
+      issues.push({ path: ["ports", i, "name"], message: `duplicate port name ${p.name}` });
+    const key = `${p.container}/${p.protocol}`;
+    if (portKeys.has(key)) issues.push({ path: ["ports", i], message: `duplicate port ${key}` });
+    portNames.add(p.name);
+    portKeys.add(key);
+  });
+  if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === entry.healthcheck.port)) {
+    issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
+  }
+  const envNames = new Set<string>();
+  entry.env.forEach((e, i) => {
+    if (envNames.has(e.name)) issues.push({ path: ["env", i, "name"], message: `duplicate env ${e.name}` });
+    envNames.add(e.name);
+    if (e.generate && e.default !== undefined) {
+      issues.push({ path: ["env", i], message: "a generated value cannot have a default" });
+    }
+    if (e.generate && e.required) {
+      issues.push({ path: ["env", i], message: "a generated value cannot be required" });
+    }
+    if (e.secret && e.default !== undefined) {
+      issues.push({ path: ["env", i], message: "a secret cannot have a default" });
+    }
+    if (e.default !== undefined && /[\0\r\n]/.test(e.default)) {
+      issues.push({ path: ["env", i, "default"], message: "must be a single line" });
+    }
+  });
+  if (new Set(entry.tags).size !== entry.tags.length)
+    issues.push({ path: ["tags"], message: "duplicate tags" });
+  checkCompose(entry, issues);
+}
+
+/** The full schema: shape + cross-field rules. Parse with `.safeParse(raw)`. */
+export const catalogEntrySchema = catalogEntryObjectSchema.superRefine((entry, ctx) => {
+  const issues: Issue[] = [];
+  checkEntry(entry, issues);
+  for (const issue of issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+});
+
+export type CatalogEntry = z.output<typeof catalogEntrySchema>;
+export type CatalogEntryInput = z.input<typeof catalogEntrySchema>;
+export type CatalogPort = CatalogEntry["ports"][number];
+export type CatalogEnv = CatalogEntry["env"][number];
+
+/** `path: message` for a zod issue, e.g. `ports: exactly one port must be primary (found 2)`. */
+export function formatIssue(issue: { path: PropertyKey[]; message: string }): string {
+  const path = issue.path.map(String).join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+export type ParseResult = { ok: true; entry: CatalogEntry } | { ok: false; issues: string[] };
+
+/**
+ * Validate one catalog file: YAML text → entry. `fileId` is the file name without its extension; the entry's
+ * `id` must equal it (so `GET /catalog/{id}` and the file on disk never disagree).
+ */
+export function parseCatalogFile(text: string, fileId: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { uniqueKeys: true });
+  } catch (err) {
+    return { ok: false, issues: [`not valid YAML: ${(err as Error).message.split("\n")[0]}`] };
+  }
+  const result = catalogEntrySchema.safeParse(raw);
+  if (!result.success) return { ok: false, issues: result.error.issues.map(formatIssue) };
+  if (result.data.id !== fileId) {
+    return { ok: false, issues: [`id: "${result.data.id}" does not match the file name "${fileId}"`] };
+  }
+  return { ok: true, entry: result.data };
+}

@@ -1,0 +1,143 @@
+/**
+ * The in-memory catalog: built-in entries plus the operator's directory, searchable and reloadable.
+ * No HTTP here; routes call it. A reload builds a fresh index and swaps it in at once, so readers never see a
+ * half-loaded catalog.
+ */
+import {
+  type CatalogLog,
+  type CatalogSource,
+  type LoadedEntry,
+  loadBuiltinCatalog,
+  loadOperatorCatalog,
+  type SkippedFile,
+} from "./catalog.loader.ts";
+import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
+
+export interface LoadReport {
+  /** Entries in the catalog after this load. */
+  loaded: number;
+  /** Files that failed validation (or could not be read), with the first issue. */
+  skipped: SkippedFile[];
+  /** Built-in ids replaced by an operator file. */
+  overridden: string[];
+}
+
+export interface CatalogCategory {
+  id: CategoryId;
+  name: string;
+  count: number;
+}
+
+export interface CatalogQuery {
+  /** Words matched case-insensitively against id, name, description and tags; every word must match. */
+  q?: string | undefined;
+  /** A category id (case-insensitive). */
+  category?: string | undefined;
+}
+
+export interface CatalogServiceOptions {
+  /** `$DATA_DIR/catalog`; optional. */
+  operatorDir?: string | undefined;
+  /** Where skip/override lines go; default console.warn. */
+  log?: CatalogLog | undefined;
+  /** Replace the embedded built-in files (tests). */
+  builtinFiles?: Readonly<Record<string, string>> | undefined;
+}
+
+interface Index {
+  byId: Map<string, LoadedEntry>;
+  sorted: CatalogEntry[];
+}
+
+function searchText(e: CatalogEntry): string {
+  return [e.id, e.name, e.description, ...e.tags].join("\n").toLowerCase();
+}
+
+export class CatalogService {
+  private readonly operatorDir: string | undefined;
+  private readonly log: CatalogLog;
+  private readonly builtinFiles: Readonly<Record<string, string>> | undefined;
+  private index: Index | undefined;
+  private readonly haystacks = new WeakMap<CatalogEntry, string>();
+
+  constructor(opts: CatalogServiceOptions = {}) {
+    this.operatorDir = opts.operatorDir;
+    this.log = opts.log ?? console.warn;
+    this.builtinFiles = opts.builtinFiles;
+  }
+
+  /** (Re)load built-ins and the operator directory. Safe to call at any time (POST /catalog/reload). */
+  async load(): Promise<LoadReport> {
+    const builtin = loadBuiltinCatalog(this.log, this.builtinFiles);
+    const operator = this.operatorDir
+      ? await loadOperatorCatalog(this.operatorDir, this.log)
+      : { entries: [], skipped: [] };
+
+    const byId = new Map<string, LoadedEntry>();
+    for (const loaded of builtin.entries) byId.set(loaded.entry.id, loaded);
+    const overridden: string[] = [];
+    for (const loaded of operator.entries) {
+      if (byId.has(loaded.entry.id)) {
+        overridden.push(loaded.entry.id);
+        this.log(`catalog: operator file ${loaded.file} overrides built-in app ${loaded.entry.id}`);
+      }
+      byId.set(loaded.entry.id, loaded);
+    }
+    this.index = this.buildIndex(byId);
+    return { loaded: byId.size, skipped: [...builtin.skipped, ...operator.skipped], overridden };
+  }
+
+  /** Entries sorted by name (case-insensitive), filtered by `q` and `category`. */
+  list(query: CatalogQuery = {}): CatalogEntry[] {
+    const { sorted } = this.current();
+    const category = query.category?.trim().toLowerCase();
+    const words = (query.q ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+    return sorted.filter((e) => {
+      if (category && e.category !== category) return false;
+      if (words.length === 0) return true;
+      const haystack = this.haystacks.get(e) ?? searchText(e);
+      return words.every((w) => haystack.includes(w));
+    });
+  }
+
+  /** Categories that have at least one entry, in a fixed order, with their display name and count. */
+  categories(): CatalogCategory[] {
+    const counts = new Map<CategoryId, number>();
+    for (const e of this.current().sorted) counts.set(e.category, (counts.get(e.category) ?? 0) + 1);
+    return (Object.keys(CATEGORY_NAMES) as CategoryId[])
+      .filter((id) => counts.has(id))
+      .map((id) => ({ id, name: CATEGORY_NAMES[id], count: counts.get(id) ?? 0 }));
+  }
+
+  get(id: string): CatalogEntry | undefined {
+    return this.current().byId.get(id)?.entry;
+  }
+
+  /** Where an entry came from (built-in or the operator's directory). */
+  source(id: string): CatalogSource | undefined {
+    return this.current().byId.get(id)?.source;
+  }
+
+  get size(): number {
+    return this.current().byId.size;
+  }
+
+  private buildIndex(byId: Map<string, LoadedEntry>): Index {
+    const sorted = [...byId.values()]
+      .map((l) => l.entry)
+      .sort(
+        (a, b) => a.name.localeCompare(b.name, "en", { sensitivity: "base" }) || a.id.localeCompare(b.id),
+      );
+    for (const e of sorted) this.haystacks.set(e, searchText(e));
+    return { byId, sorted };
+  }
+
+  /** Before the first load(), serve the built-ins (they need no I/O) rather than an empty catalog. */
+  private current(): Index {
+    if (!this.index) {
+      const builtin = loadBuiltinCatalog(this.log, this.builtinFiles);
+      this.index = this.buildIndex(new Map(builtin.entries.map((l) => [l.entry.id, l])));
+    }
+    return this.index;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Turning a catalog entry into what the deploy saga writes into the container: the final environment
+ * (defaults + generated secrets + the user's values, validated), the `.env` text, and — for tests and
+ * previews — the compose document with the variables substituted.
+ *
+ * Web-standard only (crypto.getRandomValues / randomUUID), so it runs anywhere.
+ */
+import { stringify as stringifyYaml } from "yaml";
+import { type ErrorDetail, ValidationError } from "../../core/errors.ts";
+import { type CatalogEntry, ENV_NAME_PATTERN, type Generator, parseCompose } from "./catalog.schemas.ts";
+import { mapStrings, substitute } from "./interpolation.ts";
+
+/** Longest accepted environment value, in characters. */
+export const MAX_ENV_VALUE_LENGTH = 4096;
+
+const URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** One fresh value for a `generate` kind. */
+export function generateValue(kind: Generator): string {
+  switch (kind) {
+    case "password":
+      // 64-symbol alphabet: `byte & 63` is unbiased. 24 symbols = 144 bits.
+      return Array.from(randomBytes(24), (b) => URL_SAFE[b & 63]).join("");
+    case "hex32":
+      return Array.from(randomBytes(16), (b) => b.toString(16).padStart(2, "0")).join("");
+    case "uuid":
+      return crypto.randomUUID();
+  }
+}
+
+/** Fresh values for every env with `generate`, keyed by name. Call once per deployment and store the result. */
+export function generateSecrets(entry: CatalogEntry): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entry.env) if (e.generate) out[e.name] = generateValue(e.generate);
+  return out;
+}
+
+/** Why a value cannot go into `.env` (or undefined when it can). */
+export function envValueProblem(value: string): string | undefined {
+  if (value.includes("\0")) return "must not contain NUL characters";
+  if (/[\r\n]/.test(value)) return "must be a single line (no CR or LF)";
+  if (value.length > MAX_ENV_VALUE_LENGTH) return `must be at most ${MAX_ENV_VALUE_LENGTH} characters`;
+  return undefined;
+}
+
+/**
+ * Validate the user's environment against the catalog entry and merge it:
+ * declared defaults < generated values < user values. Every declared variable is present in the result
+ * (an optional one without a default is ""), in declaration order.
+ *
+ * `generated` defaults to fresh values; pass the stored ones when re-rendering an existing app so its
+ * secrets do not change. Throws ValidationError with `details: [{field: "environment.KEY", message}]` for
+ * unknown keys, non-string values, missing required values and values that are not single-line.
+ */
+export function resolveEnvironment(
+  entry: CatalogEntry,
+  userEnv: Readonly<Record<string, unknown>> = {},
+  generated: Readonly<Record<string, string>> = generateSecrets(entry),
+): Record<string, string> {
+  const declared = new Map(entry.env.map((e) => [e.name, e]));
+  const details: ErrorDetail[] = [];
+
+  const unknown = Object.keys(userEnv).filter((k) => !declared.has(k));
+  for (const key of unknown) {
+    details.push({
+      field: `environment.${key}`,
+      message: `unknown variable; ${entry.name} accepts: ${[...declared.keys()].join(", ") || "none"}`,
+    });
+  }
+  for (const [key, value] of Object.entries(userEnv)) {
+    if (!declared.has(key)) continue;
+    if (typeof value !== "string") {
+      details.push({ field: `environment.${key}`, message: "must be a string" });
+      continue;
+    }
+    const problem = envValueProblem(value);
+    if (problem) details.push({ field: `environment.${key}`, message: problem });
+  }
+
+  const result: Record<string, string> = {};
+  for (const e of entry.env) {
+    const user = userEnv[e.name];
+    let value: string | undefined = typeof user === "string" ? user : undefined;
+    if (value === undefined && e.generate) value = generated[e.name];
+    if (value === undefined) value = e.default;
+    if (e.required && (value === undefined || value === "")) {
+      details.push({ field: `environment.${e.name}`, message: `required: ${e.description}` });
+    }
+    result[e.name] = value ?? "";
+  }
+
+  if (details.length > 0) {
+    const message =
+      unknown.length > 0
+        ? `Unknown environment variable${unknown.length > 1 ? "s" : ""} for ${entry.id}: ${unknown.join(", ")}`
+        : `Invalid environment for ${entry.id}`;
+    throw new ValidationError(message, details);
+  }
+  return result;
+}
+
+/** Quote one value so that docker compose's `.env` parser reads it back literally. */
+export function quoteEnvValue(value: string): string {
+  // Single quotes are literal in every compose v2 release (no escapes, no interpolation). They cannot hold a
+  // `'`, and a trailing `\` would make the parser skip the closing quote as "escaped".
+  if (!value.includes("'") && !value.endsWith("\\")) return `'${value}'`;
+  // Double quotes: compose expands `\\`, `\"`, `\$` (→ literal $) and interpolates `$…`, so escape those
+  // three. A trailing backslash is written as the octal escape `\0134` so that the closing quote is never
+  // preceded by a backslash.
+  let body = value.replace(/[\\"$]/g, (ch) => `\\${ch}`);
+  if (value.endsWith("\\")) body = `${body.slice(0, -2)}\\0134`;
+  return `"${body}"`;
+}
+
+/** Render a `.env` file (KEY='value' lines) for docker compose. Throws ValidationError on an unsafe key/value. */
+export function renderEnvFile(env: Readonly<Record<string, string>>): string {
+  const details: ErrorDetail[] = [];
+  const lines = ["# Written by Proximity. Changes here are overwritten when the app is reconfigured."];
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_NAME_PATTERN.test(key)) {
+      details.push({ field: `environment.${key}`, message: "invalid variable name" });
+      continue;
+    }
+    const problem = envValueProblem(value);
+    if (problem) {
+      details.push({ field: `environment.${key}`, message: problem });
+      continue;
+    }
+    lines.push(`${key}=${quoteEnvValue(value)}`);
+  }
+  if (details.length > 0) throw new ValidationError("Environment cannot be written to .env", details);
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The compose document with `${VAR}` / `${VAR:-default}` … substituted from `env` (and `$$` → `$`), as YAML
+ * text. Substitution happens on the parsed document's string values, like compose does, so a value containing
+ * `: ` or `#` cannot change the document's structure. Throws on `${VAR:?msg}` with VAR unset/empty.
+ */
+export function interpolate(compose: string, env: Readonly<Record<string, string>>): string {
+  const doc = parseCompose(compose);
+  const lookup = (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
+  const out = mapStrings(doc, (s) => substitute(s, lookup));
+  return stringifyYaml(out, { lineWidth: 0 });
+}

@@ -1,0 +1,151 @@
+/** /api/v1/hosts (admin) and /api/v1/nodes (any signed-in user; never secrets). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { adminOnly, authed } from "../../http/guards.ts";
+import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
+import { CreateHostBody, HostSchema, HostTestSchema, NodeSchema, UpdateHostBody } from "./hosts.schemas.ts";
+import { toPublicHost } from "./hosts.service.ts";
+
+const HostParams = z.object({ host_id: UuidParam("host_id") });
+const admin = { ...adminOnly, tags: ["hosts"] };
+
+const list = createRoute({
+  ...admin,
+  method: "get",
+  path: "/hosts",
+  summary: "List Proxmox hosts",
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(HostSchema) }), "Hosts"),
+    ...errorResponses(401, 403),
+  },
+});
+
+const create = createRoute({
+  ...admin,
+  method: "post",
+  path: "/hosts",
+  summary: "Register a Proxmox host (secrets are encrypted at rest and never returned)",
+  request: { body: jsonBody(CreateHostBody) },
+  responses: {
+    201: jsonResponse(z.object({ host: HostSchema }), "Registered"),
+    ...errorResponses(401, 403, 409, 422),
+  },
+});
+
+const get = createRoute({
+  ...admin,
+  method: "get",
+  path: "/hosts/{host_id}",
+  summary: "Get a host",
+  request: { params: HostParams },
+  responses: {
+    200: jsonResponse(z.object({ host: HostSchema }), "The host"),
+    ...errorResponses(401, 403, 404, 422),
+  },
+});
+
+const update = createRoute({
+  ...admin,
+  method: "patch",
+  path: "/hosts/{host_id}",
+  summary: "Change a host; omitted secrets are kept, null clears an optional one",
+  request: { params: HostParams, body: jsonBody(UpdateHostBody) },
+  responses: {
+    200: jsonResponse(z.object({ host: HostSchema }), "Updated"),
+    ...errorResponses(401, 403, 404, 409, 422),
+  },
+});
+
+const remove = createRoute({
+  ...admin,
+  method: "delete",
+  path: "/hosts/{host_id}",
+  summary: "Remove a host (refused while apps live on it)",
+  request: { params: HostParams },
+  responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 409, 422) },
+});
+
+const test = createRoute({
+  ...admin,
+  method: "post",
+  path: "/hosts/{host_id}/test",
+  summary: "Try the connection: version and node count, or why it fails",
+  request: { params: HostParams },
+  responses: {
+    200: jsonResponse(HostTestSchema, "Result (ok or not)"),
+    ...errorResponses(401, 403, 404, 422),
+  },
+});
+
+const sync = createRoute({
+  ...admin,
+  method: "post",
+  path: "/hosts/{host_id}/sync",
+  summary: "Refresh the host's nodes and their live stats now",
+  request: { params: HostParams },
+  responses: {
+    200: jsonResponse(z.object({ nodes: z.number().int(), online: z.number().int() }), "Synced"),
+    ...errorResponses(401, 403, 404, 422, 502, 503),
+  },
+});
+
+const nodes = createRoute({
+  ...authed,
+  tags: ["hosts"],
+  method: "get",
+  path: "/nodes",
+  summary: "Nodes of every host with their free resources (as of the last sync)",
+  responses: { 200: jsonResponse(z.object({ items: z.array(NodeSchema) }), "Nodes"), ...errorResponses(401) },
+});
+
+export function hostsRoutes() {
+  return createRouter()
+    .openapi(list, async (c) =>
+      c.json({ items: (await c.get("services").hosts.list()).map(toPublicHost) }, 200),
+    )
+    .openapi(create, async (c) => {
+      const host = await c
+        .get("services")
+        .hosts.create(c.req.valid("json"), c.get("user"), c.get("clientIp"));
+      return c.json({ host: toPublicHost(host) }, 201);
+    })
+    .openapi(get, async (c) => {
+      const host = await c.get("services").hosts.get(c.req.valid("param").host_id);
+      return c.json({ host: toPublicHost(host) }, 200);
+    })
+    .openapi(update, async (c) => {
+      const host = await c
+        .get("services")
+        .hosts.update(c.req.valid("param").host_id, c.req.valid("json"), c.get("user"), c.get("clientIp"));
+      return c.json({ host: toPublicHost(host) }, 200);
+    })
+    .openapi(remove, async (c) => {
+      await c.get("services").hosts.remove(c.req.valid("param").host_id, c.get("user"), c.get("clientIp"));
+      return c.body(null, 204);
+    })
+    .openapi(test, async (c) => {
+      const id = c.req.valid("param").host_id;
+      const result = await c.get("services").hosts.test(id);
+      // The test records the host's status: audited like the other host changes.
+      await c.get("services").audit.record({
+        actor: c.get("user"),
+        action: "host.test",
+        target: { type: "host", id },
+        ip: c.get("clientIp"),
+        details: { ok: result.ok },
+      });
+      return c.json(result, 200);
+    })
+    .openapi(sync, async (c) => {
+      const id = c.req.valid("param").host_id;
+      const result = await c.get("services").hosts.sync(id);
+      await c.get("services").audit.record({
+        actor: c.get("user"),
+        action: "host.sync",
+        target: { type: "host", id },
+        ip: c.get("clientIp"),
+        details: { nodes: result.nodes, online: result.online },
+      });
+      return c.json(result, 200);
+    })
+    .openapi(nodes, async (c) => c.json({ items: await c.get("services").hosts.listNodes() }, 200));
+}

@@ -1,0 +1,106 @@
+/** /api/v1/jobs: a user sees their own jobs (and jobs on their apps); an admin sees all. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Services } from "../../boot/container.ts";
+import { NotFoundError } from "../../core/errors.ts";
+import { JOB_STATUSES, type Job } from "../../db/schema.ts";
+import type { AuthUser } from "../../http/context.ts";
+import { authed } from "../../http/guards.ts";
+import {
+  createRouter,
+  errorResponses,
+  jsonResponse,
+  listSchema,
+  PaginationQuery,
+  UuidParam,
+} from "../../http/openapi.ts";
+
+export const JobSchema = z
+  .object({
+    id: z.string().uuid(),
+    kind: z.string().openapi({ example: "deploy_app" }),
+    status: z.enum(JOB_STATUSES),
+    progress: z
+      .object({ step: z.string(), step_index: z.number().int(), total_steps: z.number().int() })
+      .nullable(),
+    error: z.string().nullable(),
+    app_id: z.string().uuid().nullable(),
+    attempts: z.number().int(),
+    created_at: z.string().datetime(),
+    started_at: z.string().datetime().nullable(),
+    finished_at: z.string().datetime().nullable(),
+  })
+  .openapi("Job");
+
+export function toPublicJob(j: Job): z.infer<typeof JobSchema> {
+  return {
+    id: j.id,
+    kind: j.kind,
+    status: j.status,
+    progress: j.progress ?? null,
+    error: j.error,
+    app_id: j.appId,
+    attempts: j.attempts,
+    created_at: j.createdAt.toISOString(),
+    started_at: j.startedAt ? j.startedAt.toISOString() : null,
+    finished_at: j.finishedAt ? j.finishedAt.toISOString() : null,
+  };
+}
+
+/** Whether the user may see this job: admins always; others when they started it or own its app. */
+export async function canSeeJob(services: Services, user: AuthUser, job: Job): Promise<boolean> {
+  if (user.role === "admin" || job.userId === user.id) return true;
+  if (!job.appId) return false;
+  return (await services.ownedAppIds(user.id)).includes(job.appId);
+}
+
+const list = createRoute({
+  ...authed,
+  tags: ["jobs"],
+  method: "get",
+  path: "/jobs",
+  summary: "Jobs, newest first",
+  request: {
+    query: PaginationQuery.extend({
+      status: z.enum(JOB_STATUSES).optional(),
+      kind: z.string().max(64).optional(),
+      app_id: z.string().uuid().optional(),
+    }),
+  },
+  responses: { 200: jsonResponse(listSchema(JobSchema, "JobList"), "Jobs"), ...errorResponses(401, 422) },
+});
+
+const get = createRoute({
+  ...authed,
+  tags: ["jobs"],
+  method: "get",
+  path: "/jobs/{job_id}",
+  summary: "A job with its progress",
+  request: { params: z.object({ job_id: UuidParam("job_id") }) },
+  responses: { 200: jsonResponse(JobSchema, "The job"), ...errorResponses(401, 404, 422) },
+});
+
+export function jobsRoutes() {
+  return createRouter()
+    .openapi(list, async (c) => {
+      const q = c.req.valid("query");
+      const user = c.get("user");
+      const services = c.get("services");
+      const scope =
+        user.role === "admin" ? {} : { userId: user.id, appIds: await services.ownedAppIds(user.id) };
+      const { items, total } = await services.jobs.list({
+        ...scope,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.app_id ? { appId: q.app_id } : {}),
+        page: q.page,
+        perPage: q.per_page,
+      });
+      return c.json({ items: items.map(toPublicJob), total, page: q.page, per_page: q.per_page }, 200);
+    })
+    .openapi(get, async (c) => {
+      const services = c.get("services");
+      const job = await services.jobs.get(c.req.valid("param").job_id);
+      if (!job || !(await canSeeJob(services, c.get("user"), job))) throw new NotFoundError("Job");
+      return c.json(toPublicJob(job), 200);
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * GET /metrics (Prometheus text). Readable with an administrator's bearer token, or with METRICS_TOKEN (a
+ * static bearer token for scrapers) when that is set; anonymous requests get 401, other users 403.
+ * Also the request counter middleware: one sample per request, labelled by route template.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../../http/context.ts";
+import { requireAdmin } from "../../http/guards.ts";
+import { createRouter, errorResponses } from "../../http/openapi.ts";
+import { matchedRoutePath } from "../../observability/middleware.ts";
+import { routeTemplate } from "../../observability/route-name.ts";
+import { CONTENT_TYPE } from "./metrics.ts";
+
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** METRICS_TOKEN as a bearer token, else the usual admin check (401 anonymous, 403 non-admin). */
+export const requireMetricsAccess = createMiddleware<AppEnv>(async (c, next) => {
+  const token = c.get("services").config.METRICS_TOKEN;
+  const presented = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (token && presented && sameSecret(presented, token)) return next();
+  return requireAdmin(c, next);
+});
+
+const metrics = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["system"],
+  summary: "Prometheus metrics (admin bearer token, or METRICS_TOKEN)",
+  security: [{ bearer: [] as string[] }],
+  middleware: [requireMetricsAccess] as const,
+  "x-proximity-role": "admin" as const,
+  responses: {
+    200: {
+      description: "Prometheus text exposition format 0.0.4",
+      content: { "text/plain": { schema: z.string() } },
+    },
+    ...errorResponses(401, 403),
+  },
+});
+
+export function metricsRoutes() {
+  return createRouter().openapi(metrics, async (c) => {
+    const body = await c.get("services").metrics.render();
+    return c.text(body, 200, { "content-type": CONTENT_TYPE });
+  });
+}
+
+/** Counts every request by method, route template ({param} form) and status, and times it. */
+export const countRequests = createMiddleware<AppEnv>(async (c, next) => {
+  const started = performance.now();
+  try {
+    await next();
+  } finally {
+    const route = matchedRoutePath(c);
+    c.get("services")?.metrics.observeHttp(
+      c.req.method,
+      route ? routeTemplate(route) : "unmatched",
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
+  }
+});

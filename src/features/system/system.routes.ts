@@ -1,0 +1,86 @@
+/** Liveness, readiness and instance information. /health and /ready are outside /api/v1 and need no token. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { migrationsApplied } from "../../db/migrate.ts";
+import { authed } from "../../http/guards.ts";
+import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
+
+const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
+const ReadySchema = z
+  .object({
+    status: z.enum(["ready", "not_ready"]),
+    checks: z.object({ database: z.boolean(), migrations: z.boolean(), worker: z.boolean() }),
+  })
+  .openapi("Ready");
+const InfoSchema = z
+  .object({
+    name: z.literal("Proximity"),
+    version: z.string(),
+    database: z.enum(["pglite", "postgresql"]),
+    demo_mode: z.boolean(),
+    public_url: z.string(),
+    uptime_seconds: z.number(),
+  })
+  .openapi("SystemInfo");
+
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["system"],
+  summary: "Liveness: the process answers (no database access)",
+  responses: { 200: jsonResponse(HealthSchema, "Alive") },
+});
+
+const ready = createRoute({
+  method: "get",
+  path: "/ready",
+  tags: ["system"],
+  summary: "Readiness: database reachable, migrations applied, job worker alive",
+  responses: { 200: jsonResponse(ReadySchema, "Ready"), 503: jsonResponse(ReadySchema, "Not ready") },
+});
+
+const info = createRoute({
+  method: "get",
+  path: "/api/v1/system/info",
+  tags: ["system"],
+  summary: "Version and runtime facts",
+  ...authed,
+  responses: { 200: jsonResponse(InfoSchema, "Info"), ...errorResponses(401) },
+});
+
+const startedAt = Date.now();
+
+export function systemRoutes() {
+  return createRouter()
+    .openapi(health, (c) => c.json({ status: "ok" as const }, 200))
+    .openapi(ready, async (c) => {
+      const { database, worker } = c.get("services");
+      const db = await database.ping().then(
+        () => true,
+        () => false,
+      );
+      const migrations = db && (await migrationsApplied(database.db));
+      const workerAlive = worker ? worker.alive() : true;
+      const ok = db && migrations && workerAlive;
+      return c.json(
+        {
+          status: ok ? ("ready" as const) : ("not_ready" as const),
+          checks: { database: db, migrations, worker: workerAlive },
+        },
+        ok ? 200 : 503,
+      );
+    })
+    .openapi(info, (c) => {
+      const { config, database, demoMode } = c.get("services");
+      return c.json(
+        {
+          name: "Proximity" as const,
+          version: config.version,
+          database: database.scheme,
+          demo_mode: demoMode,
+          public_url: config.PUBLIC_URL,
+          uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+        },
+        200,
+      );
+    });
+}
