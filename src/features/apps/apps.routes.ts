@@ -39,6 +39,7 @@ const list = createRoute({
   ...user,
   method: "get",
   path: "/apps",
+  operationId: "listApps",
   summary: "Your apps (an admin sees all)",
   request: { query: AppListQuery },
   responses: { 200: jsonResponse(listSchema(AppSchema, "AppList"), "Apps"), ...errorResponses(401, 422) },
@@ -48,6 +49,7 @@ const deploy = createRoute({
   ...user,
   method: "post",
   path: "/apps/deploy",
+  operationId: "deployApp",
   summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
   request: { body: jsonBody(DeployBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422) },
@@ -57,6 +59,7 @@ const discover = createRoute({
   ...admin,
   method: "get",
   path: "/apps/discover",
+  operationId: "discoverContainers",
   summary: "Containers on a host that Proximity does not manage yet",
   request: { query: z.object({ host_id: z.string().uuid() }) },
   responses: {
@@ -81,6 +84,7 @@ const adopt = createRoute({
   ...admin,
   method: "post",
   path: "/apps/adopt",
+  operationId: "adoptContainer",
   summary: "Manage an existing container as an app",
   request: { body: jsonBody(AdoptBody) },
   responses: {
@@ -93,6 +97,7 @@ const reconcileRoute = createRoute({
   ...admin,
   method: "post",
   path: "/apps/reconcile",
+  operationId: "reconcileApps",
   summary: "Compare Proxmox with the database now: marks missing/unknown apps, never deletes",
   responses: {
     200: jsonResponse(
@@ -119,6 +124,7 @@ const get = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}",
+  operationId: "getApp",
   summary: "An app",
   request: { params: AppParams },
   responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app"), ...errorResponses(401, 404, 422) },
@@ -128,6 +134,7 @@ const patch = createRoute({
   ...user,
   method: "patch",
   path: "/apps/{app_id}",
+  operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
   request: { params: AppParams, body: jsonBody(PatchAppBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring"), ...errorResponses(401, 404, 409, 422) },
@@ -137,6 +144,7 @@ const actions = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/actions",
+  operationId: "runAppAction",
   summary: "Start, stop or restart",
   request: { params: AppParams, body: jsonBody(ActionBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422) },
@@ -146,6 +154,7 @@ const update = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/update",
+  operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
   request: { params: AppParams },
   responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422) },
@@ -155,6 +164,7 @@ const clone = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/clone",
+  operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
   request: { params: AppParams, body: jsonBody(CloneBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422) },
@@ -164,6 +174,7 @@ const remove = createRoute({
   ...user,
   method: "delete",
   path: "/apps/{app_id}",
+  operationId: "deleteApp",
   summary: "Delete the app and its container (adopted apps: keep_container decides)",
   request: {
     params: AppParams,
@@ -179,6 +190,7 @@ const logs = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/logs",
+  operationId: "getAppLogs",
   summary: "The app's deployment and operation log",
   request: { params: AppParams, query: PaginationQuery },
   responses: {
@@ -203,6 +215,7 @@ const containerLogs = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/container-logs",
+  operationId: "getAppContainerLogs",
   summary: "The last lines of `docker compose logs`",
   request: {
     params: AppParams,
@@ -218,6 +231,7 @@ const stats = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/stats",
+  operationId: "getAppStats",
   summary: "CPU, memory, disk and network from Proxmox",
   request: { params: AppParams },
   responses: {
@@ -249,6 +263,7 @@ const credentials = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/credentials",
+  operationId: "getAppCredentials",
   summary: "Root password and environment including secrets (owner or admin; audited)",
   request: { params: AppParams },
   responses: {
@@ -264,6 +279,7 @@ const events = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/events",
+  operationId: "streamAppEvents",
   summary: "Server-sent events: status changes, job progress and log lines of this app",
   request: { params: AppParams },
   responses: {

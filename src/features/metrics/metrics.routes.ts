@@ -31,6 +31,7 @@ export const requireMetricsAccess = createMiddleware<AppEnv>(async (c, next) => 
 const metrics = createRoute({
   method: "get",
   path: "/metrics",
+  operationId: "getMetrics",
   tags: ["system"],
   summary: "Prometheus metrics (admin bearer token, or METRICS_TOKEN)",
   security: [{ bearer: [] as string[] }],

@@ -7,6 +7,7 @@ import { SettingsSchema, SettingsUpdateSchema } from "./settings.schemas.ts";
 const get = createRoute({
   method: "get",
   path: "/settings",
+  operationId: "getSettings",
   tags: ["settings"],
   summary: "Instance settings",
   ...authed,
@@ -16,6 +17,7 @@ const get = createRoute({
 const put = createRoute({
   method: "put",
   path: "/settings",
+  operationId: "updateSettings",
   tags: ["settings"],
   summary: "Change settings (sections given replace stored values field by field)",
   ...adminOnly,

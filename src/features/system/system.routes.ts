@@ -1,7 +1,7 @@
 /** Liveness, readiness and instance information. /health and /ready are outside /api/v1 and need no token. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { migrationsApplied } from "../../db/migrate.ts";
-import { authed } from "../../http/guards.ts";
+import { authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
 
 const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
@@ -25,6 +25,8 @@ const InfoSchema = z
 const health = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
+  ...publicRoute,
   tags: ["system"],
   summary: "Liveness: the process answers (no database access)",
   responses: { 200: jsonResponse(HealthSchema, "Alive") },
@@ -33,6 +35,8 @@ const health = createRoute({
 const ready = createRoute({
   method: "get",
   path: "/ready",
+  operationId: "getReadiness",
+  ...publicRoute,
   tags: ["system"],
   summary: "Readiness: database reachable, migrations applied, job worker alive",
   responses: { 200: jsonResponse(ReadySchema, "Ready"), 503: jsonResponse(ReadySchema, "Not ready") },
@@ -41,6 +45,7 @@ const ready = createRoute({
 const info = createRoute({
   method: "get",
   path: "/api/v1/system/info",
+  operationId: "getSystemInfo",
   tags: ["system"],
   summary: "Version and runtime facts",
   ...authed,

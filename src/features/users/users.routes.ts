@@ -43,6 +43,7 @@ const list = createRoute({
   ...admin,
   method: "get",
   path: "/users",
+  operationId: "listUsers",
   summary: "List users",
   request: { query: PaginationQuery },
   responses: {
@@ -55,6 +56,7 @@ const create = createRoute({
   ...admin,
   method: "post",
   path: "/users",
+  operationId: "createUser",
   summary: "Create a user",
   request: { body: jsonBody(CreateUserBody) },
   responses: {
@@ -67,6 +69,7 @@ const get = createRoute({
   ...admin,
   method: "get",
   path: "/users/{user_id}",
+  operationId: "getUser",
   summary: "Get a user",
   request: { params: UserParams },
   responses: {
@@ -79,6 +82,7 @@ const update = createRoute({
   ...admin,
   method: "patch",
   path: "/users/{user_id}",
+  operationId: "updateUser",
   summary: "Change a user's role, state, email or password",
   request: { params: UserParams, body: jsonBody(UpdateUserBody) },
   responses: {
@@ -91,6 +95,7 @@ const remove = createRoute({
   ...admin,
   method: "delete",
   path: "/users/{user_id}",
+  operationId: "deleteUser",
   summary: "Delete a user",
   request: { params: UserParams },
   responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 409, 422) },
