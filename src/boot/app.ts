@@ -20,6 +20,7 @@ import { settingsRoutes } from "../features/settings/settings.routes.ts";
 import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
 import { usersRoutes } from "../features/users/users.routes.ts";
+import { accessLog } from "../http/access-log.ts";
 import { clientIp } from "../http/client-ip.ts";
 import type { AppEnv } from "../http/context.ts";
 import { handleError } from "../http/error-handler.ts";
@@ -97,6 +98,7 @@ export function createApp(services: Services): App {
   // First: the Sentry layer (request scope, route-named transactions, capture of 5xx). No-op without a DSN.
   instrumentApp(app, { databaseScheme: services.database.scheme });
   app.use(requestId);
+  app.use(accessLog);
   app.use(async (c, next) => {
     c.set("services", services);
     c.set("clientIp", clientIp(c, config.TRUST_PROXY));

@@ -4,6 +4,7 @@
  * start, since its ports and secrets change).
  */
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
 import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
 import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
@@ -13,7 +14,6 @@ const SYSTEM = { id: null, username: "system" };
 export async function bootstrapHosts(
   config: Config,
   services: Services,
-  log: (line: string) => void,
 ): Promise<{ simulator?: RunningSimulator }> {
   const hosts = await services.hosts.list();
   if (config.PROXMOX_URL && !hosts.some((h) => h.apiUrl === config.PROXMOX_URL)) {
@@ -37,7 +37,7 @@ export async function bootstrapHosts(
       is_default: true,
     };
     await services.hosts.create(input, SYSTEM, "local");
-    log(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
+    log.info(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
   }
   const real = (await services.hosts.list()).filter((h) => !h.isSimulator);
   const wanted =
@@ -63,10 +63,10 @@ export async function bootstrapHosts(
     await services.hosts.create(input, SYSTEM, "local", { isSimulator: true });
   }
   services.demoMode = true;
-  log("=".repeat(78));
-  log("DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated");
-  log(`cluster (3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server.`);
-  log("Set PROXMOX_URL (or add a host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.");
-  log("=".repeat(78));
+  log.warn(
+    "DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated cluster " +
+      `(3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server. Set PROXMOX_URL (or add a ` +
+      "host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.",
+  );
   return { simulator: sim };
 }

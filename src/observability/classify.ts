@@ -7,7 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { AppServiceError } from "../core/errors.ts";
 import { ProxmoxError } from "../proxmox/errors.ts";
 import { parseUpid } from "../proxmox/upid.ts";
-import { isSensitiveKey } from "./scrub.ts";
+import { isSensitiveKey } from "../core/scrub.ts";
 
 export type ErrorType = "proxmox" | "app_service" | "http_exception" | "unhandled";
 

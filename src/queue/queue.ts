@@ -5,6 +5,7 @@
  * database clock, so instances with skewed clocks agree. Same code on PGlite and PostgreSQL.
  */
 import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { type Logger, log } from "../core/log.ts";
 import type { Db } from "../db/connect.ts";
 import { rowsOf } from "../db/migrate.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
@@ -60,7 +61,6 @@ export interface QueueOptions {
   wrap?: <T>(job: Job, fn: () => Promise<T>) => Promise<T>;
   /** Reports a job that failed for good (Sentry capture). */
   onFailed?: (job: Job, error: unknown) => void;
-  log?: (line: string) => void;
 }
 
 interface Checkpoint {
@@ -79,6 +79,20 @@ export function isTransient(err: unknown): boolean {
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** Lines about one job carry its id, kind and app. */
+function jobLogger(job: Job): Logger {
+  return log.child({
+    job_id: job.id,
+    kind: job.kind,
+    ...(job.appId ? { app_id: job.appId } : {}),
+    ...(job.userId ? { user_id: job.userId } : {}),
+  });
+}
+
+function elapsedMs(since: number): number {
+  return Math.round(performance.now() - since);
 }
 
 class LeaseLostError extends Error {
@@ -270,7 +284,7 @@ export class JobQueue {
     }
     this.ticking = this.tick().then(
       () => {},
-      (err) => this.options.log?.(`job queue poll failed: ${errorMessage(err)}`),
+      (err) => log.error("Job queue poll failed", { worker: this.workerId, err }),
     );
     void this.ticking.finally(() => {
       this.ticking = undefined;
@@ -287,7 +301,7 @@ export class JobQueue {
       await wrap(job, () => this.execute(job, controller));
     };
     const done = run()
-      .catch((err) => this.options.log?.(`job ${job.id} crashed the worker loop: ${errorMessage(err)}`))
+      .catch((err) => jobLogger(job).error("Job crashed the worker loop", { err }))
       .finally(() => {
         this.running.delete(job.id);
         this.wake();
@@ -298,6 +312,8 @@ export class JobQueue {
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const definition = this.definitions.get(job.kind);
     if (!definition) return;
+    const jlog = jobLogger(job);
+    const started = performance.now();
     const checkpoint = (job.checkpoint ?? {}) as Checkpoint;
     checkpoint.steps ??= {};
     checkpoint.data ??= {};
@@ -337,6 +353,8 @@ export class JobQueue {
         currentStep = name;
         const index = Math.max(0, definition.steps.indexOf(name));
         const progress = { step: name, step_index: index + 1, total_steps: definition.steps.length };
+        jlog.info("Job step started", progress);
+        const stepStarted = performance.now();
         await persist({ progress });
         await this.events.publish({
           type: "job.progress",
@@ -348,6 +366,7 @@ export class JobQueue {
         const value = await fn();
         checkpoint.steps![name] = { done: true, value: value ?? null };
         await persist();
+        jlog.debug("Job step finished", { step: name, duration_ms: elapsedMs(stepStarted) });
         return value;
       },
       save: async (patch) => {
@@ -355,6 +374,9 @@ export class JobQueue {
         await persist();
       },
       log: async (message, level = "info") => {
+        // The job's own log (shown to users) is mirrored: info lines at debug, since the step lines above
+        // already say where a job is; warnings and errors at their level.
+        jlog[level === "info" ? "debug" : level](message, { step: currentStep });
         await this.events.publish({ type: "job.log", job_id: job.id, app_id: job.appId, level, message });
       },
     };
@@ -366,13 +388,22 @@ export class JobQueue {
       kind: job.kind,
       status: "running",
     });
+    const resumed = Object.keys(checkpoint.steps).length > 0 || checkpoint.compensating === true;
+    jlog.info("Job started", { attempt: job.attempts, max_attempts: job.maxAttempts, resumed });
     try {
       if (checkpoint.compensating) throw new Error(checkpoint.failure ?? "compensation interrupted");
       await definition.run(ctx);
       await this.finish(job, "succeeded", null, checkpoint);
+      jlog.info("Job succeeded", { duration_ms: elapsedMs(started) });
     } catch (err) {
-      if (controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) return;
+      if (controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) {
+        jlog.warn("Job lease lost: another worker resumes it", { step: currentStep });
+        return;
+      }
       if (controller.signal.aborted && !this.started) {
+        jlog.info("Job released: the worker is stopping and the job resumes after its last step", {
+          step: currentStep,
+        });
         // Stopping: release the lease so the job resumes right away elsewhere; not an attempt lost.
         await this.db
           .update(jobs)
@@ -400,6 +431,12 @@ export class JobQueue {
             updatedAt: new Date(),
           })
           .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+        jlog.warn("Job failed with a transient error and will be retried", {
+          step: currentStep,
+          attempt: job.attempts,
+          retry_in_ms: Math.round(delay),
+          error: message,
+        });
         await ctx.log(`Transient failure, retrying in ${Math.round(delay / 1000)} s: ${message}`, "warn");
         await this.events.publish({
           type: "job.status",
@@ -414,6 +451,7 @@ export class JobQueue {
         checkpoint.compensating = true;
         checkpoint.failure ??= message;
         await persist();
+        jlog.warn("Job failed: compensating", { step: currentStep, error: message });
         try {
           await definition.compensate(ctx, err);
           checkpoint.compensated = true;
@@ -437,6 +475,13 @@ export class JobQueue {
       }
       this.options.onFailed?.(job, err);
       await this.finish(job, "failed", checkpoint.failure ?? message, checkpoint);
+      jlog.error("Job failed", {
+        step: currentStep,
+        duration_ms: elapsedMs(started),
+        compensated: checkpoint.compensated === true,
+        error: checkpoint.failure ?? message,
+        err,
+      });
     } finally {
       clearInterval(heartbeat);
     }

@@ -19,7 +19,7 @@ import {
   TRANSPORT_BUFFER_SIZE,
 } from "../../src/observability/options.ts";
 import { routeTemplate } from "../../src/observability/route-name.ts";
-import { scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "../../src/observability/scrub.ts";
+import { scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "../../src/core/scrub.ts";
 import { ProxmoxError } from "../../src/proxmox/errors.ts";
 
 const prodFacts = { hostname: "pve-app-01", publicUrl: "https://apps.example.com", underTest: false };
