@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      log.error(err.message);
+      // Before the logger knows its level and format: one plain line on stderr, as for any CLI mistake.
+      process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
     throw err;

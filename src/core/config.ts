@@ -139,7 +139,10 @@ const schema = z.object({
     z.enum(LOG_LEVELS, { error: "must be debug, info, warn or error" }).default("info"),
   ),
   /** json: one JSON object per line; pretty: readable lines. Unset: pretty on a terminal, json otherwise. */
-  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(LOG_FORMATS, { error: "must be json or pretty" }).optional()),
+  LOG_FORMAT: z.preprocess(
+    emptyToUndefined,
+    z.enum(LOG_FORMATS, { error: "must be json or pretty" }).optional(),
+  ),
   /** How long a job's lease lasts without a heartbeat: after a crash, its job resumes this much later. */
   JOB_LEASE_SECONDS: z.preprocess(
     emptyToUndefined,
