@@ -136,20 +136,29 @@ function prettyLine(time: Date, level: LogLevel, message: string, fields: LogFie
 function emit(level: LogLevel, bound: LogFields, message: string, fields: LogFields | undefined): void {
   if (RANK[level] < RANK[output.level]) return;
   const time = output.now();
-  const clean = scrubFields(fields ? { ...bound, ...fields } : bound);
   const msg = scrubString(message);
   let line: string;
-  if (output.format === "json") {
-    // time, level and msg first and never overwritten by a field of the same name.
-    line = JSON.stringify({ time: time.toISOString(), level, msg, ...omit(clean, ["time", "level", "msg"]) });
-  } else {
-    line = prettyLine(time, level, msg, clean, output.color);
+  try {
+    const clean = scrubFields(fields ? { ...bound, ...fields } : bound);
+    line = formatLine(time, level, msg, clean);
+  } catch {
+    // A field JSON cannot represent (a BigInt deep inside) must cost the fields, not the line or the caller.
+    line = formatLine(time, level, msg, { log_error: "fields could not be serialized" });
   }
   try {
     output.write(line);
   } catch {
     // A closed stdout must not take a request or a job down with it.
   }
+}
+
+function formatLine(time: Date, level: LogLevel, msg: string, fields: LogFields): string {
+  if (output.format === "json") {
+    // time, level and msg first and never overwritten by a field of the same name.
+    return JSON.stringify({ time: time.toISOString(), level, msg, ...omit(fields, ["time", "level", "msg"]) });
+  }
+  // One event, one line: a newline inside a message (or one forged into it) is shown, not obeyed.
+  return prettyLine(time, level, msg.replace(/\r?\n/g, "\\n"), fields, output.color);
 }
 
 function omit(fields: LogFields, keys: string[]): LogFields {

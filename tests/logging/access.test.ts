@@ -1,7 +1,11 @@
 /** One access line per request: method, route template, status, duration, request id and user id. */
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestApp, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
 import { type CapturedLogs, captureLogs } from "../helpers/logs.ts";
+
+// The embedded database starts slowly on a busy machine (set per file: a preload's default reaches only
+// the first file).
+setDefaultTimeout(120_000);
 
 let t: TestApp;
 let admin: Session;

@@ -92,6 +92,20 @@ describe("pretty lines", () => {
     expect(failure).not.toContain("\x1b[");
   });
 
+  test("a newline in a message cannot start a forged line", () => {
+    const c = capture("info", "pretty");
+    log.info("Host sync failed: bad\n2026-01-01T00:00:00.000Z ERROR forged");
+    expect(c.lines).toHaveLength(1);
+    expect(c.lines[0]).not.toContain("\n");
+    expect(c.lines[0]).toContain("bad\\n2026");
+  });
+
+  test("a field JSON cannot hold costs the fields, not the line or the caller", () => {
+    const c = capture("info", "json");
+    expect(() => log.info("odd", { deep: { n: 10n ** 30n } })).not.toThrow();
+    expect(c.entries()).toEqual([expect.objectContaining({ msg: "odd", log_error: expect.any(String) })]);
+  });
+
   test("on a colour terminal the level is coloured", () => {
     const lines: string[] = [];
     const restore = configureLogging({
