@@ -155,7 +155,12 @@ function emit(level: LogLevel, bound: LogFields, message: string, fields: LogFie
 function formatLine(time: Date, level: LogLevel, msg: string, fields: LogFields): string {
   if (output.format === "json") {
     // time, level and msg first and never overwritten by a field of the same name.
-    return JSON.stringify({ time: time.toISOString(), level, msg, ...omit(fields, ["time", "level", "msg"]) });
+    return JSON.stringify({
+      time: time.toISOString(),
+      level,
+      msg,
+      ...omit(fields, ["time", "level", "msg"]),
+    });
   }
   // One event, one line: a newline inside a message (or one forged into it) is shown, not obeyed.
   return prettyLine(time, level, msg.replace(/\r?\n/g, "\\n"), fields, output.color);
