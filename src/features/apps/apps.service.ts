@@ -17,6 +17,7 @@ import {
   type Job,
   users,
 } from "../../db/schema.ts";
+import type { JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment } from "../catalog/index.ts";
@@ -24,6 +25,14 @@ import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
+import {
+  ACTION_JOBS,
+  CloneAppJob,
+  DeleteAppJob,
+  DeployAppJob,
+  ReconfigureAppJob,
+  UpdateAppJob,
+} from "./sagas/job-types.ts";
 import { beginOperation, type Operation } from "./status.ts";
 
 export function toPublicApp(a: Application) {
@@ -157,15 +166,16 @@ export class AppsService {
     return r;
   }
 
-  private async enqueue(
+  private async enqueue<P extends { app_id: string }, S extends string>(
     db: Db,
-    kind: string,
+    type: JobType<P, S>,
     app: Application,
     user: AuthUser,
-    payload: Record<string, unknown> = {},
+    payload: Omit<P, "app_id">,
   ) {
     const job = await this.jobs.enqueue(
-      { kind, appId: app.id, userId: user.id, payload: { app_id: app.id, ...payload } },
+      type,
+      { appId: app.id, userId: user.id, payload: { ...payload, app_id: app.id } as P },
       db,
     );
     return job!;
@@ -215,7 +225,7 @@ export class AppsService {
           .returning();
         const job = await this.enqueue(
           db,
-          "deploy_app",
+          DeployAppJob,
           app!,
           req.user,
           input.node ? { node: input.node } : {},
@@ -240,18 +250,18 @@ export class AppsService {
   }
 
   /** A guarded transition plus its job, atomically: either both happen or neither. */
-  private async operate(
+  private async operate<P extends { app_id: string }, S extends string>(
     req: UserActor,
     id: string,
     operation: Operation,
-    kind: string,
-    payload: Record<string, unknown> = {},
+    type: JobType<P, S>,
+    payload: Omit<P, "app_id">,
     auditDetails: Record<string, unknown> = {},
   ): Promise<{ app: Application; job: Job }> {
     return this.db.transaction(async (tx) => {
       const db = tx as unknown as Db;
       const app = await beginOperation(db, id, operation, this.scope(req.user));
-      const job = await this.enqueue(db, kind, app, req.user, payload);
+      const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
         {
           actor: req.user,
@@ -267,11 +277,11 @@ export class AppsService {
   }
 
   action(req: UserActor, id: string, action: "start" | "stop" | "restart") {
-    return this.operate(req, id, action, `${action}_app`);
+    return this.operate(req, id, action, ACTION_JOBS[action], {});
   }
 
   update(req: UserActor, id: string) {
-    return this.operate(req, id, "update", "update_app");
+    return this.operate(req, id, "update", UpdateAppJob, {});
   }
 
   async reconfigure(
@@ -299,7 +309,7 @@ export class AppsService {
         throw new ConflictError(`The app is ${app.status}; start it to change its environment`);
     }
     if (details.length) throw new ValidationError("The change is invalid", details);
-    return this.operate(req, id, "reconfigure", "reconfigure_app", patch, {
+    return this.operate(req, id, "reconfigure", ReconfigureAppJob, patch, {
       resources: patch.resources ?? null,
       environment_keys: Object.keys(patch.environment ?? {}),
     });
@@ -328,7 +338,7 @@ export class AppsService {
             rootPasswordEnc: await encryptSecret(this.deps.keys, randomPassword()),
           })
           .returning();
-        const job = await this.enqueue(db, "clone_app", locked, req.user, { target_app_id: target!.id });
+        const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });
         await this.deps.audit.record(
           {
             actor: req.user,
@@ -362,7 +372,7 @@ export class AppsService {
       req,
       id,
       "delete",
-      "delete_app",
+      DeleteAppJob,
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
     );

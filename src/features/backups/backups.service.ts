@@ -21,6 +21,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import { type AppDeps, type AppsService, beginOperation } from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
+import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
 import { backupRowFor } from "./rows.ts";
 import { deleteBackupVolume } from "./volumes.ts";
 
@@ -110,12 +111,8 @@ export class BackupsService {
         })
         .returning();
       const job = await this.jobs.enqueue(
-        {
-          kind: "backup_app",
-          appId,
-          userId: req.user.id,
-          payload: { app_id: appId, backup_id: row!.id },
-        },
+        BackupAppJob,
+        { appId, userId: req.user.id, payload: { app_id: appId, backup_id: row!.id } },
         db,
       );
       const [backup] = await db
@@ -185,7 +182,8 @@ export class BackupsService {
         );
       }
       const job = await this.jobs.enqueue(
-        { kind: "restore_app", appId, userId: req.user.id, payload: { app_id: appId, backup_id: backupId } },
+        RestoreAppJob,
+        { appId, userId: req.user.id, payload: { app_id: appId, backup_id: backupId } },
         db,
       );
       await this.deps.audit.record(
