@@ -8,7 +8,7 @@ import { createMiddleware } from "hono/factory";
 import { log } from "../core/log.ts";
 import { matchedRoutePath } from "../observability/middleware.ts";
 import { routeTemplate } from "../observability/route-name.ts";
-import type { AppEnv } from "./context.ts";
+import type { AnyHttpEnv } from "./context.ts";
 
 /** Polled by load balancers and scrapers every few seconds: at debug, so they do not drown the rest. */
 const PROBES = new Set(["/health", "/ready", "/metrics"]);
@@ -19,7 +19,7 @@ export function routeOf(c: Context): string {
   return path ? routeTemplate(path) : "unmatched";
 }
 
-export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
+export const accessLog = createMiddleware<AnyHttpEnv>(async (c, next) => {
   const started = performance.now();
   try {
     await next();

@@ -8,7 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import { AppError, type ErrorCode } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { routeOf } from "./access-log.ts";
-import type { AppEnv } from "./context.ts";
+import type { AnyHttpEnv } from "./context.ts";
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
   400: "VALIDATION_FAILED",
@@ -33,7 +33,7 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "Internal server error", { cause: err });
 }
 
-export function handleError(err: unknown, c: Context<AppEnv>): Response {
+export function handleError<E extends AnyHttpEnv>(err: unknown, c: Context<E>): Response {
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
   if (appError.status >= 500) {
