@@ -43,7 +43,12 @@ try {
       "10000",
       file,
     ],
-    { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, REDOCLY_TELEMETRY: "off" } },
+    {
+      cwd: root,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_NOTIFICATIONS: "true" },
+    },
   );
   const problems = parseProblems(lint.stdout.toString());
   if (!problems) {
