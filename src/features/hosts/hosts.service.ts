@@ -239,8 +239,7 @@ export class HostsService {
       isSimulator: extra.isSimulator ?? false,
     };
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(proxmoxHosts);
         const isDefault = input.is_default || n === 0;
         if (isDefault) await db.update(proxmoxHosts).set({ isDefault: false });
@@ -304,8 +303,7 @@ export class HostsService {
       .map((field) => ({ field, message: "is required" }));
     if (details.length) throw new ValidationError("The host would have incomplete credentials", details);
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         if (patch.is_default === true) await db.update(proxmoxHosts).set({ isDefault: false });
         const [row] = await db
           .update(proxmoxHosts)
@@ -341,8 +339,7 @@ export class HostsService {
     if (apps > 0) {
       throw new ConflictError(`Host "${host.name}" still has ${apps} app(s); delete or move them first`);
     }
-    await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    await this.db.transaction(async (db) => {
       await db.delete(proxmoxHosts).where(eq(proxmoxHosts.id, id));
       await this.audit.record(
         { actor, action: "host.delete", target: { type: "host", id }, ip, details: { name: host.name } },
