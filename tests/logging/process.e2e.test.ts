@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnProximity } from "../helpers/process.ts";
 
-setDefaultTimeout(120_000);
+// Two real processes, each starting the embedded database: minutes on a machine shared by many agents.
+setDefaultTimeout(400_000);
+const START_MS = 300_000;
 
 const dataDir = mkdtempSync(join(tmpdir(), "proximity-logging-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ async function waitFor(output: () => string, pattern: RegExp): Promise<void> {
 
 describe("the process log", () => {
   test("stdout is not a terminal: JSON lines, access lines included, LOG_LEVEL=info hides the probes", async () => {
-    const p = await spawnProximity({ DATA_DIR: dataDir, DATABASE_URL: "memory://" });
+    const p = await spawnProximity({ DATA_DIR: dataDir, DATABASE_URL: "memory://" }, undefined, START_MS);
     try {
       expect((await fetch(`${p.url}/api/v1/system/info`)).status).toBe(401);
       expect((await fetch(`${p.url}/health`)).status).toBe(200);
@@ -45,12 +47,11 @@ describe("the process log", () => {
   });
 
   test("LOG_FORMAT=pretty and LOG_LEVEL=debug: readable lines, probes included", async () => {
-    const p = await spawnProximity({
-      DATA_DIR: dataDir,
-      DATABASE_URL: "memory://",
-      LOG_FORMAT: "pretty",
-      LOG_LEVEL: "debug",
-    });
+    const p = await spawnProximity(
+      { DATA_DIR: dataDir, DATABASE_URL: "memory://", LOG_FORMAT: "pretty", LOG_LEVEL: "debug" },
+      undefined,
+      START_MS,
+    );
     try {
       expect((await fetch(`${p.url}/health`)).status).toBe(200);
       await waitFor(p.output, /route=\/health/);
