@@ -19,6 +19,7 @@ import {
 import type { AuthUser } from "../../http/context.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import { updateRefusal } from "../catalog/catalog.service.ts";
 import { resolveEnvironment } from "../catalog/compose.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
@@ -275,7 +276,12 @@ export class AppsService {
     return this.operate(req, id, action, `${action}_app`);
   }
 
-  update(req: Requester, id: string) {
+  /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
+  async update(req: Requester, id: string) {
+    const app = await this.get(req.user, id);
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
+    if (refusal) throw new ConflictError(`Update refused: ${refusal}`);
     return this.operate(req, id, "update", "update_app");
   }
 

@@ -7,7 +7,7 @@ import { type AppResources, type AppStatus, applications } from "../../../db/sch
 import { ProxmoxError } from "../../../proxmox/index.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
 import { deleteAppBackups } from "../../backups/purge.ts";
-import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
+import { resolveEnvironment } from "../../catalog/compose.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
@@ -82,10 +82,8 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       const entry = run.catalogEntry();
       await run.step("write_files", async () => {
         // The current catalog version of the compose file; the app's own values (and secrets) are kept.
-        const env = resolveEnvironment(entry, await run.environment(), {});
         await run.exec(files.writeCompose, entry.compose);
-        await run.exec(files.writeEnv, renderEnvFile(env));
-        await run.exec(files.lockEnv);
+        await run.writeEnvFile(entry);
       });
       await run.step("pull", () => run.exec(compose.pull));
       await run.step("up", () => run.exec(compose.up));
@@ -117,10 +115,9 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
         if (!payload.environment) return;
         const entry = run.catalogEntry();
         const env = resolveEnvironment(entry, { ...(await run.environment()), ...payload.environment }, {});
-        await run.exec(files.writeEnv, renderEnvFile(env));
-        await run.exec(files.lockEnv);
-        await run.exec(compose.up);
         await run.update(await splitEnvironment(run.deps.keys, entry, env));
+        await run.writeEnvFile(entry);
+        await run.exec(compose.up);
       });
       if (previous === "running") await run.step("health", () => run.checkHealth());
       return previous;
