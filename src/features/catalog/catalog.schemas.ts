@@ -52,7 +52,7 @@ export type CategoryId = keyof typeof CATEGORY_NAMES;
 export const CATEGORY_IDS = Object.keys(CATEGORY_NAMES) as [CategoryId, ...CategoryId[]];
 
 export const OS_TEMPLATES = ["alpine-3.22", "debian-12"] as const;
-export const GENERATORS = ["password", "hex32", "uuid"] as const;
+export const GENERATORS = ["password", "hex32", "uuid", "base64_32"] as const;
 export type Generator = (typeof GENERATORS)[number];
 
 /** Values Proximity provides to every compose project, known once the container has its address. */
@@ -452,7 +452,7 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
   });
   const version = entry.version.replace(/^v/, "");
   const tags = imageTags(entry.compose);
-  if (tags.length > 0 && !tags.some((t) => t.replace(/^v/, "").startsWith(version))) {
+  if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
     issues.push({
       path: ["version"],
       message: `"${entry.version}" is not the tag of any image (${tags.join(", ")}): say which release is pinned`,

@@ -36,6 +36,9 @@ export function generateValue(kind: Generator): string {
       return Array.from(randomBytes(16), (b) => b.toString(16).padStart(2, "0")).join("");
     case "uuid":
       return crypto.randomUUID();
+    case "base64_32":
+      // 32 random bytes in standard base64: what Laravel apps (BookStack, Firefly III) expect after "base64:".
+      return btoa(String.fromCharCode(...randomBytes(32)));
   }
 }
 
