@@ -1,0 +1,3 @@
+/** The catalog feature's public surface: the service, and turning an entry plus a user's values into files. */
+export { CatalogService, updateRefusal } from "./catalog.service.ts";
+export { deployVariables, renderAppEnv, renderEnvFile, resolveEnvironment } from "./compose.ts";
