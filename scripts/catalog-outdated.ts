@@ -24,6 +24,7 @@ if (process.argv.includes("--json")) {
       `${pad(r.id, 22)}${pad(r.version, 16)}${pad(r.verified, 12)}${pad(String(r.age_days), 6)}${pad(r.eol ?? "-", 12)}${pad(r.policy, 12)}${r.source}${flag}`,
     );
     for (const image of r.images) console.log(`${" ".repeat(22)}${image}`);
+    if (r.note) console.log(`${" ".repeat(22)}note: ${r.note}`);
   }
   const stale = rows.filter((r) => r.age_days > STALE_AFTER_DAYS).length;
   console.log(

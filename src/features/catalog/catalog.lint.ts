@@ -68,6 +68,7 @@ export interface OutdatedRow {
   policy: CatalogEntry["update_policy"];
   source: string;
   support: string | null;
+  note: string | null;
 }
 
 /** One row per entry, the stalest first: what `catalog:outdated` prints. */
@@ -83,6 +84,7 @@ export function outdatedReport(entries: CatalogEntry[], today: string): Outdated
       policy: e.update_policy,
       source: e.pin.source,
       support: e.pin.support ?? null,
+      note: e.pin.note ?? null,
     }))
     .sort((a, b) => b.age_days - a.age_days || a.id.localeCompare(b.id));
 }

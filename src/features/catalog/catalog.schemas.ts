@@ -116,6 +116,8 @@ export const catalogPinSchema = z.strictObject({
   support: httpUrl.optional(),
   /** When the pinned release line stops getting fixes, when upstream says so. */
   eol: isoDate.optional(),
+  /** What the maintainer who verified the pin wants the next one to know (e.g. a newer major not adopted yet). */
+  note: z.string().min(1).max(300).optional(),
 });
 
 export const catalogPortSchema = z.strictObject({
