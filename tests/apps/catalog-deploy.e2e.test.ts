@@ -24,7 +24,7 @@ let w: SimWorld;
 beforeAll(async () => {
   // Enough nodes for the whole catalog at once (nothing is deleted in between) and a fast clock.
   w = await startWorld({ nodes: 8, speed: 2000 });
-});
+}, 300_000); // PGlite's first start is slow on a loaded 2-core machine
 afterAll(async () => {
   await w.stop();
 });
