@@ -4,8 +4,9 @@
  * start, since its ports and secrets change).
  */
 import type { Config } from "../core/config.ts";
+import { runtime } from "../core/runtime/index.ts";
 import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
-import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
+import type { RunningSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
 const SYSTEM = { id: null, username: "system" };
@@ -31,7 +32,7 @@ export async function bootstrapHosts(
         username: config.PROXMOX_SSH_USERNAME,
         ...(config.PROXMOX_SSH_PASSWORD ? { password: config.PROXMOX_SSH_PASSWORD } : {}),
         ...(config.PROXMOX_SSH_PRIVATE_KEY_FILE
-          ? { private_key: await Bun.file(config.PROXMOX_SSH_PRIVATE_KEY_FILE).text() }
+          ? { private_key: await runtime.readTextFile(config.PROXMOX_SSH_PRIVATE_KEY_FILE) }
           : {}),
       },
       is_default: true,
@@ -45,6 +46,8 @@ export async function bootstrapHosts(
     (config.PROXIMITY_SIMULATOR === "auto" && real.length === 0 && !config.PROXMOX_URL);
   if (!wanted) return {};
 
+  // Loaded only in demo mode: a server with a real host never evaluates the simulator.
+  const { startSimulator } = await import("../simulator/index.ts");
   const sim = await startSimulator({ nodes: 3, speed: 1 });
   const input: CreateHostInput = {
     name: "Simulated cluster (demo)",

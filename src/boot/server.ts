@@ -4,6 +4,7 @@
  */
 
 import type { Config } from "../core/config.ts";
+import { runtime } from "../core/runtime/index.ts";
 import { deriveKeys, loadOrCreateSecret } from "../crypto/keys.ts";
 import { connectDatabase, type Database } from "../db/connect.ts";
 import { migrate } from "../db/migrate.ts";
@@ -65,7 +66,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     services.worker = services.jobs;
     const syncTimer = startPeriodicSync(services, log);
     const app = createApp(services);
-    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+    const server = await runtime.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
     const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
     const where =
       database.raw.kind === "pglite"
@@ -74,7 +75,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           : "in-memory PGlite"
         : "PostgreSQL";
     log(
-      `Proximity ${config.version} listening on ${url} (${where}; ready in ${Math.round(performance.now() - started)} ms)`,
+      `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
     let stopping: Promise<void> | undefined;
     return {

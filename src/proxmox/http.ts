@@ -3,6 +3,8 @@
  * `/api2/json` envelope, PVE's error shapes, timeouts and the retry policy. Typed endpoint methods live
  * in client.ts; nothing here knows about containers.
  */
+
+import { runtime } from "../core/runtime/index.ts";
 import { encodeParams, type Params } from "./encoding.ts";
 import { isTransientPveMessage, ProxmoxError, type ProxmoxErrorKind } from "./errors.ts";
 import { type Fetcher, FingerprintPinner, insecureFetcher, PinMismatchError } from "./tls.ts";
@@ -102,7 +104,7 @@ export class PveHttp {
         }
         if (attempt >= this.maxAttempts || !shouldRetry(err, spec.method, opts.idempotent === true))
           throw err;
-        await Bun.sleep(this.backoff(attempt));
+        await runtime.sleep(this.backoff(attempt));
       }
     }
   }
@@ -135,7 +137,7 @@ export class PveHttp {
       const query = spec.method === "GET" || spec.method === "DELETE";
       const encoded = encodeParams(spec.params ?? {}).toString();
       let url = `${this.base}${spec.path}`;
-      const init: BunFetchRequestInit = { method: spec.method, headers, redirect: "manual" };
+      const init: RequestInit = { method: spec.method, headers, redirect: "manual" };
       if (query) {
         // PVE answers 501 to any body on GET/DELETE, so their parameters always go in the query.
         if (encoded) url += `?${encoded}`;

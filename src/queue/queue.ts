@@ -5,6 +5,7 @@
  * database clock, so instances with skewed clocks agree. Same code on PGlite and PostgreSQL.
  */
 import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
 import { rowsOf } from "../db/migrate.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
@@ -203,7 +204,7 @@ export class JobQueue {
     const all = [...this.running.values()].map((r) => r.done);
     const timedOut = await Promise.race([
       Promise.all(all).then(() => false),
-      Bun.sleep(graceMs).then(() => true),
+      runtime.sleep(graceMs).then(() => true),
     ]);
     if (timedOut) {
       for (const r of this.running.values()) r.controller.abort(new Error("worker stopping"));

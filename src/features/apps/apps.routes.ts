@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { runtime } from "../../core/runtime/index.ts";
 import type { AppEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
@@ -424,7 +425,7 @@ export function appsRoutes() {
               new Promise<void>((r) => {
                 wake = r;
               }),
-              Bun.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
+              runtime.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
             ]);
             wake = undefined;
           }

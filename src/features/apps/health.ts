@@ -1,4 +1,6 @@
 /** The app's own health check over HTTP: GET http://<ip>:<port><path> until it answers `expect`. */
+import { runtime } from "../../core/runtime/index.ts";
+
 export interface HealthCheck {
   path: string;
   port: number;
@@ -23,7 +25,7 @@ export async function waitHealthy(
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    await Bun.sleep(options.intervalMs);
+    await runtime.sleep(options.intervalMs);
   }
   return { ok: false, last: `${url}: ${last}` };
 }

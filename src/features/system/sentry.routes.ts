@@ -3,6 +3,7 @@
  * test error so an operator can see one arrive in Sentry.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { runtime } from "../../core/runtime/index.ts";
 import { adminOnly } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
 import { setOperation } from "../../observability/capture.ts";
@@ -56,7 +57,7 @@ export function sentryRoutes() {
       const { config } = c.get("services");
       const s =
         observabilitySettings() ??
-        resolveSettings(config, currentEnvironmentFacts(Bun.env, config.PUBLIC_URL));
+        resolveSettings(config, currentEnvironmentFacts(runtime.env(), config.PUBLIC_URL));
       return c.json(
         {
           enabled: isObservabilityEnabled(),
