@@ -267,8 +267,13 @@ export class PveHttp {
         cause: err,
       });
     }
-    if (err instanceof PinMismatchError || isTlsCode(code)) {
-      return this.fail("tls", spec, 0, e.message ?? String(code), { errno: code, cause: err, notSent: true });
+    const certificateProblem = certificateMessage(err);
+    if (err instanceof PinMismatchError || isTlsCode(code) || certificateProblem) {
+      return this.fail("tls", spec, 0, certificateProblem ?? e.message ?? String(code), {
+        errno: code,
+        cause: err,
+        notSent: true,
+      });
     }
     return this.fail("unreachable", spec, 0, e?.message ?? String(err), {
       errno: code,
@@ -327,6 +332,17 @@ function isTlsCode(code: string | undefined): boolean {
     code !== undefined &&
     /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME|PIN_MISMATCH|HANDSHAKE/i.test(code)
   );
+}
+
+/**
+ * Deno's fetch reports a refused certificate without an error code: "fetch failed", caused by "… invalid
+ * peer certificate: …". The first message in the cause chain that names a certificate, if any.
+ */
+function certificateMessage(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (/certificate/i.test(e.message)) return e.message;
+  }
+  return undefined;
 }
 
 /** PVE 500s that are certain to repeat: retrying them only delays the answer. */

@@ -7,9 +7,10 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { startSimulator } from "../../src/simulator/index.ts";
+import { denoExecutable } from "../helpers/deno.ts";
 import { PASSWORD } from "../helpers/harness.ts";
 import { type ProximityProcess, spawnProximity } from "../helpers/process.ts";
 
@@ -25,20 +26,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/**
- * `bun run start:deno`, run by the deno executable itself: node_modules/.bin/deno is a Node launcher that
- * does not pass signals on, so stopping it would leave Deno running.
- */
-const denoExecutable = (
-  await new Response(
-    Bun.spawn([resolve("node_modules/.bin/deno"), "eval", "console.log(Deno.execPath())"]).stdout,
-  ).text()
-).trim();
-
-function startDenoCommand(): string[] {
+async function startDenoCommand(): Promise<string[]> {
   const [bin, ...args] = pkg.scripts["start:deno"].split(/\s+/);
   expect(bin).toBe("deno");
-  return [denoExecutable, ...args];
+  return [await denoExecutable(), ...args];
 }
 
 const env = {
@@ -78,7 +69,7 @@ describe("Proximity under Deno 2", () => {
   let appId = "";
 
   test("register, log in, list the catalog and deploy an app on the simulator", async () => {
-    const deno = await spawnProximity(env, startDenoCommand(), START_TIMEOUT_MS);
+    const deno = await spawnProximity(env, await startDenoCommand(), START_TIMEOUT_MS);
     try {
       expect(deno.output()).toMatch(/embedded PostgreSQL \(PGlite\) in .*; Deno 2\.\d+\.\d+;/);
       expect(deno.output()).toContain("Registered the Proxmox host from PROXMOX_URL");
@@ -143,7 +134,7 @@ describe("Proximity under Deno 2", () => {
       expect(await bun.stop("SIGTERM")).toBe(0);
     }
 
-    const deno = await spawnProximity(env, startDenoCommand(), START_TIMEOUT_MS);
+    const deno = await spawnProximity(env, await startDenoCommand(), START_TIMEOUT_MS);
     try {
       // Hashed by Bun.password, verified by hash-wasm under Deno.
       await login(deno, "hashed-by-bun");

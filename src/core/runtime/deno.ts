@@ -29,11 +29,20 @@ const SALT_BYTES = 16;
 /** Statuses whose Response may not carry a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
+type PeerSocket = {
+  encrypted?: boolean;
+  getPeerCertificate?: () => { fingerprint256?: string } | undefined;
+  once(event: "secureConnect", listener: () => void): unknown;
+};
+
+const fingerprintOf = (socket: PeerSocket) => socket.getPeerCertificate?.()?.fingerprint256?.toUpperCase();
+
 /**
  * Deno's fetch verifies certificates with rustls and has no switch to accept a self-signed PVE certificate
  * per host (and rustls refuses a CA certificate used as the server's own, which `openssl req -x509` makes).
- * node:https on Deno does accept `rejectUnauthorized: false`, so PVE calls go through it, and the pin is
- * checked on the certificate of the connection each response arrived on.
+ * node:https on Deno does accept `rejectUnauthorized: false`, so PVE calls go through it. The request is
+ * only ended (its headers, with the credentials, sent) once the connection's certificate passed the pin
+ * check; the response's connection is checked again before its body is read.
  */
 function nodeHttpsFetcher(policy: TlsPolicy): Fetcher {
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
@@ -41,6 +50,10 @@ function nodeHttpsFetcher(policy: TlsPolicy): Fetcher {
     new Promise<Response>((resolve, reject) => {
       const signal = init.signal ?? undefined;
       const fail = (err: unknown) => reject(signal?.aborted ? signal.reason : err);
+      if (init.body != null && typeof init.body !== "string") {
+        return fail(new TypeError("only string request bodies are supported"));
+      }
+      const body = init.body;
       const req = https.request(
         url,
         {
@@ -50,8 +63,7 @@ function nodeHttpsFetcher(policy: TlsPolicy): Fetcher {
           ...(signal ? { signal } : {}),
         },
         (res) => {
-          const socket = res.socket as { getPeerCertificate?: () => { fingerprint256?: string } | undefined };
-          const refused = policy.check?.(socket.getPeerCertificate?.()?.fingerprint256?.toUpperCase());
+          const refused = policy.check?.(fingerprintOf(res.socket as PeerSocket));
           if (refused) {
             res.destroy();
             req.destroy();
@@ -77,9 +89,22 @@ function nodeHttpsFetcher(policy: TlsPolicy): Fetcher {
         },
       );
       req.on("error", fail);
-      if (typeof init.body === "string") req.write(init.body);
-      else if (init.body != null) return fail(new TypeError("only string request bodies are supported"));
-      req.end();
+      const send = () => {
+        if (typeof body === "string") req.write(body);
+        req.end();
+      };
+      if (!policy.check) return send();
+      req.once("socket", (raw) => {
+        const socket = raw as PeerSocket;
+        const verify = () => {
+          const refused = policy.check?.(fingerprintOf(socket));
+          if (refused) req.destroy(refused);
+          else send();
+        };
+        // A kept-alive connection has its certificate already; a new one has it after the handshake.
+        if (fingerprintOf(socket)) verify();
+        else socket.once("secureConnect", verify);
+      });
     });
 }
 
