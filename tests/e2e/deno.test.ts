@@ -115,6 +115,38 @@ describe("Proximity under Deno 2", () => {
     expect(deno.output()).toContain("SIGTERM received, shutting down");
   });
 
+  test("with no Proxmox host configured, demo mode runs the built-in simulator under Deno too", async () => {
+    const demoDir = mkdtempSync(join(tmpdir(), "proximity-deno-demo-"));
+    const demo = await spawnProximity(
+      { DATA_DIR: demoDir, PROXIMITY_SIMULATOR: "auto" },
+      await startDenoCommand(),
+      START_TIMEOUT_MS,
+    );
+    try {
+      expect(demo.output()).toContain("DEMO MODE");
+      await call(demo, "/api/v1/auth/register", {
+        method: "POST",
+        json: { username: "admin", password: PASSWORD },
+      });
+      const token = await login(demo, "admin");
+      const hosts = await call(demo, "/api/v1/hosts", { token });
+      const host = (hosts.body.items as { id: string; name: string }[])[0];
+      expect(host?.name).toBe("Simulated cluster (demo)");
+      // The first sync at start reads the simulated nodes over the PVE API, from this Deno process.
+      let names: string[] = [];
+      for (let i = 0; i < 200 && names.length < 3; i++) {
+        names = ((await call(demo, "/api/v1/nodes", { token })).body.items as { name: string }[]).map(
+          (n) => n.name,
+        );
+        if (names.length < 3) await Bun.sleep(100);
+      }
+      expect(names).toEqual(["pve1", "pve2", "pve3"]);
+    } finally {
+      expect(await demo.stop("SIGTERM")).toBe(0);
+      rmSync(demoDir, { recursive: true, force: true });
+    }
+  });
+
   test("Bun and Deno each verify the other's argon2id hashes, on the same data directory", async () => {
     expect(appId).not.toBe("");
     const bun = await spawnProximity(env);

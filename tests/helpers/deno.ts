@@ -8,7 +8,9 @@ let cached: Promise<string> | undefined;
 
 export function denoExecutable(): Promise<string> {
   cached ??= (async () => {
-    const proc = Bun.spawn([resolve("node_modules/.bin/deno"), "eval", "console.log(Deno.execPath())"], {
+    // Run the launcher with Bun itself: no Node.js needed.
+    const launcher = resolve("node_modules/.bin/deno");
+    const proc = Bun.spawn([process.execPath, launcher, "eval", "console.log(Deno.execPath())"], {
       stdout: "pipe",
       stderr: "inherit",
     });
