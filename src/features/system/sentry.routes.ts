@@ -3,6 +3,7 @@
  * test error so an operator can see one arrive in Sentry.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../../core/config.ts";
 import { runtime } from "../../core/runtime/index.ts";
 import { adminOnly } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
@@ -52,7 +53,7 @@ const testError = createRoute({
 });
 
 export function sentryRoutes() {
-  return createRouter()
+  return createRouter<{ config: Config }>()
     .openapi(status, (c) => {
       const { config } = c.get("services");
       const s =
