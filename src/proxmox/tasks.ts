@@ -2,7 +2,6 @@
  * Waiting for PVE tasks. Every UPID is asynchronous: the HTTP call returns as soon as the worker forks,
  * and success is only known once `status` is "stopped" with exitstatus "OK" or "WARNINGS: n".
  */
-
 import { runtime } from "../core/runtime/index.ts";
 import type { ProxmoxClient } from "./client.ts";
 import { ProxmoxError } from "./errors.ts";
