@@ -7,7 +7,7 @@
 import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
-import { rowsOf } from "../db/migrate.ts";
+import { rowsOf } from "../db/rows.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
 import type { EnqueueOptions, JobContext, JobImplementation, JobType } from "./define.ts";
 import type { EventBus } from "./events.ts";

@@ -21,6 +21,7 @@ import type { JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment } from "../catalog/index.ts";
+import { appUrl } from "./app-url.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
@@ -125,14 +126,6 @@ export class AppsService {
     return reconcile(this.deps);
   }
 
-  async countOnHost(hostId: string): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(applications)
-      .where(eq(applications.hostId, hostId));
-    return row?.n ?? 0;
-  }
-
   private entry(catalogId: string): CatalogEntry {
     const entry = this.deps.catalog.get(catalogId);
     if (!entry) {
@@ -205,8 +198,7 @@ export class AppsService {
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
     const rootPasswordEnc = await encryptSecret(this.deps.keys, randomPassword());
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const [app] = await db
           .insert(applications)
           .values({
@@ -258,8 +250,7 @@ export class AppsService {
     payload: Omit<P, "app_id">,
     auditDetails: Record<string, unknown> = {},
   ): Promise<{ app: Application; job: Job }> {
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const app = await beginOperation(db, id, operation, this.scope(req.user));
       const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
@@ -319,8 +310,7 @@ export class AppsService {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const locked = await beginOperation(db, id, "clone", this.scope(req.user));
         const [target] = await db
           .insert(applications)
@@ -498,15 +488,13 @@ export class AppsService {
         ? await client.lxcInterfaces(input.node, input.vmid).catch(() => null)
         : null;
     const ip = ifaces?.find((i) => i.name === "eth0")?.inet?.split("/")[0] ?? null;
-    const primary = entry?.ports.find((p) => p.primary);
     const ownerId = input.owner_id ?? req.user.id;
     const [owner] = await this.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
     if (!owner) {
       throw new ValidationError("Unknown owner", [{ field: "owner_id", message: "no such user" }]);
     }
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const [app] = await db
           .insert(applications)
           .values({
@@ -520,7 +508,7 @@ export class AppsService {
             hostname: (config.hostname as string | undefined) ?? `ct${input.vmid}`,
             status: status.status === "running" ? "running" : "stopped",
             ip,
-            url: ip && primary ? `http://${ip}:${primary.container}` : null,
+            url: appUrl(entry, ip),
             resources: {
               cores: Number(config.cores ?? 1),
               memory_mb: Number(config.memory ?? 512),

@@ -12,6 +12,7 @@ import type { Db } from "../../db/connect.ts";
 import { type Application, applications, deploymentLogs } from "../../db/schema.ts";
 import { jobStep } from "../../observability/index.ts";
 import {
+  isMissing,
   type PctExecutor,
   type ProxmoxClient,
   ProxmoxError,
@@ -25,6 +26,7 @@ import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
+import { appUrl } from "./app-url.ts";
 import { waitHealthy } from "./health.ts";
 import type { Argv } from "./provision.ts";
 
@@ -201,8 +203,7 @@ export class AppRun<S extends string = string> {
   async refreshAddress(): Promise<string> {
     const ip = await this.waitForAddress();
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
-    const primary = entry?.ports.find((p) => p.primary);
-    await this.update({ ip, url: primary ? `http://${ip}:${primary.container}` : this.app.url });
+    await this.update({ ip, url: appUrl(entry, ip) ?? this.app.url });
     return ip;
   }
 
@@ -249,7 +250,7 @@ export class AppRun<S extends string = string> {
     const exists = await this.client.lxcConfig(node, vmid).then(
       () => true,
       (err) => {
-        if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return false;
+        if (isMissing(err)) return false;
         throw err;
       },
     );

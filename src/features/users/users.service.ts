@@ -68,8 +68,7 @@ export class UsersService {
   ): Promise<User> {
     assertPasswordAllowed(input.username, input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    const user = await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    const user = await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const [existing] = await db.select({ n: count() }).from(users);
       const first = (existing?.n ?? 0) === 0;
@@ -99,8 +98,7 @@ export class UsersService {
   ): Promise<User> {
     assertPasswordAllowed(input.username, input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const created = await this.insert(db, { ...input, passwordHash });
       await this.audit.record(
         {
@@ -182,8 +180,7 @@ export class UsersService {
     ip: string,
   ): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
       if (!current) throw new NotFoundError("User");
@@ -225,8 +222,7 @@ export class UsersService {
   }
 
   async remove(id: string, actor: Actor, ip: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
       if (!current) throw new NotFoundError("User");

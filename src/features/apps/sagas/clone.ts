@@ -7,9 +7,10 @@
 import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../../crypto/secrets.ts";
 import { applications } from "../../../db/schema.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { isMissing } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
+import { appUrl } from "../app-url.ts";
 import { reserveVmid } from "../placement.ts";
 import { compose } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -79,9 +80,8 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
   const entry = target.catalogEntry();
   await target.step("health", () => target.checkHealth());
   await target.step("finish", async () => {
-    const primary = entry.ports.find((p) => p.primary);
     await settle(deps.db, deps.events, target.app.id, "running", null, {
-      url: primary ? `http://${ip}:${primary.container}` : null,
+      url: appUrl(entry, ip),
     });
     await settle(deps.db, deps.events, source.app.id, source.app.previousStatus ?? "running", null, {
       previousStatus: null,
@@ -97,7 +97,7 @@ async function removeSnapshot(source: AppRun<string>, ctx: CloneContext): Promis
       await source.client.deleteSnapshot(source.node, source.vmid, String(ctx.data.snapshot)),
     );
   } catch (err) {
-    if (!(err instanceof ProxmoxError && /does not exist/.test(err.pveMessage))) throw err;
+    if (!isMissing(err)) throw err;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { eq } from "drizzle-orm";
 import { type AppStatus, applications } from "../../../db/schema.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { isMissing } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { renderEnvFile, resolveEnvironment } from "../../catalog/index.ts";
@@ -135,7 +135,7 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           if (keep || run.app.vmid === null || run.app.node === null) return;
           await run.destroyContainer().catch((err) => {
             // The node may have lost the container already (status missing): gone is what we want.
-            if (err instanceof ProxmoxError && /does not exist|no such/i.test(err.pveMessage)) return;
+            if (isMissing(err)) return;
             throw err;
           });
         });
