@@ -4,6 +4,8 @@
  */
 import { Buffer } from "node:buffer";
 import https from "node:https";
+import { isIP } from "node:net";
+import tls from "node:tls";
 import { argon2id, argon2Verify } from "hash-wasm";
 import type { Fetcher, PgliteFiles, Runtime, ServerEnv, TlsPolicy } from "./types.ts";
 
@@ -29,31 +31,57 @@ const SALT_BYTES = 16;
 /** Statuses whose Response may not carry a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-type PeerSocket = {
-  encrypted?: boolean;
-  getPeerCertificate?: () => { fingerprint256?: string } | undefined;
-  once(event: "secureConnect", listener: () => void): unknown;
-};
+type PeerSocket = { getPeerCertificate?: () => { fingerprint256?: string } | undefined };
 
 const fingerprintOf = (socket: PeerSocket) => socket.getPeerCertificate?.()?.fingerprint256?.toUpperCase();
+
+/** The certificate fingerprint a TLS server presents now, read on a connection of its own. */
+function presentedFingerprint(url: URL, signal: AbortSignal | undefined): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const socket = tls.connect({
+      host,
+      port: Number(url.port || 443),
+      rejectUnauthorized: false,
+      ...(isIP(host) ? {} : { servername: host }),
+    });
+    const abort = () => socket.destroy(signal?.reason);
+    signal?.addEventListener("abort", abort, { once: true });
+    socket.once("secureConnect", () => {
+      signal?.removeEventListener("abort", abort);
+      const fingerprint = fingerprintOf(socket);
+      socket.destroy();
+      resolve(fingerprint);
+    });
+    socket.once("error", (err: Error) => {
+      signal?.removeEventListener("abort", abort);
+      reject(err);
+    });
+  });
+}
 
 /**
  * Deno's fetch verifies certificates with rustls and has no switch to accept a self-signed PVE certificate
  * per host (and rustls refuses a CA certificate used as the server's own, which `openssl req -x509` makes).
- * node:https on Deno does accept `rejectUnauthorized: false`, so PVE calls go through it. The request is
- * only ended (its headers, with the credentials, sent) once the connection's certificate passed the pin
- * check; the response's connection is checked again before its body is read.
+ * node:https on Deno does accept `rejectUnauthorized: false`, so PVE calls go through it. Deno's node:https
+ * gives no reliable hook between its TLS handshake and sending the request, so with a pin every request is
+ * preceded by a handshake of its own whose certificate must match (the credentials are only sent after
+ * that), and the connection the response came on is checked again.
  */
 function nodeHttpsFetcher(policy: TlsPolicy): Fetcher {
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
-  return (url, init) =>
-    new Promise<Response>((resolve, reject) => {
-      const signal = init.signal ?? undefined;
+  return async (url, init) => {
+    const signal = init.signal ?? undefined;
+    if (init.body != null && typeof init.body !== "string") {
+      throw new TypeError("only string request bodies are supported");
+    }
+    if (policy.check) {
+      const refused = policy.check(await presentedFingerprint(new URL(url), signal));
+      if (refused) throw refused;
+    }
+    const body = init.body;
+    return new Promise<Response>((resolve, reject) => {
       const fail = (err: unknown) => reject(signal?.aborted ? signal.reason : err);
-      if (init.body != null && typeof init.body !== "string") {
-        return fail(new TypeError("only string request bodies are supported"));
-      }
-      const body = init.body;
       const req = https.request(
         url,
         {
@@ -89,23 +117,10 @@ function nodeHttpsFetcher(policy: TlsPolicy): Fetcher {
         },
       );
       req.on("error", fail);
-      const send = () => {
-        if (typeof body === "string") req.write(body);
-        req.end();
-      };
-      if (!policy.check) return send();
-      req.once("socket", (raw) => {
-        const socket = raw as PeerSocket;
-        const verify = () => {
-          const refused = policy.check?.(fingerprintOf(socket));
-          if (refused) req.destroy(refused);
-          else send();
-        };
-        // A kept-alive connection has its certificate already; a new one has it after the handshake.
-        if (fingerprintOf(socket)) verify();
-        else socket.once("secureConnect", verify);
-      });
+      if (typeof body === "string") req.write(body);
+      req.end();
     });
+  };
 }
 
 /** node_modules/<specifier> as a file URL (the PGlite package exports its assets by these names). */
