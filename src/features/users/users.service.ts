@@ -16,28 +16,6 @@ import type { SettingsService } from "../settings/settings.service.ts";
 /** Serialises user-table invariants (first admin, last admin). */
 const USERS_LOCK_KEY = "7340010423195650049";
 
-export interface PublicUser {
-  id: string;
-  username: string;
-  email: string | null;
-  role: "admin" | "user";
-  disabled: boolean;
-  created_at: string;
-  last_login_at: string | null;
-}
-
-export function toPublicUser(u: User): PublicUser {
-  return {
-    id: u.id,
-    username: u.username,
-    email: u.email,
-    role: u.role,
-    disabled: u.disabled,
-    created_at: u.createdAt.toISOString(),
-    last_login_at: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
-  };
-}
-
 export interface Actor {
   id: string | null;
   username: string | null;
