@@ -6,10 +6,11 @@
 import { count, eq } from "drizzle-orm";
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
+import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
 import { proxmoxHosts } from "../db/schema.ts";
 import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
-import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
+import type { RunningSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
 const SYSTEM = { id: null, username: "system" };
@@ -28,8 +29,12 @@ export async function wantsDemoMode(config: Config, db: Db): Promise<boolean> {
   return (real?.n ?? 0) === 0;
 }
 
-/** Starts the built-in simulated cluster of demo mode. */
-export function startDemoCluster(): Promise<RunningSimulator> {
+/**
+ * Starts the built-in simulated cluster of demo mode. Loaded only then: a server with a real host never
+ * evaluates the simulator.
+ */
+export async function startDemoCluster(): Promise<RunningSimulator> {
+  const { startSimulator } = await import("../simulator/index.ts");
   return startSimulator({ nodes: 3, speed: 1 });
 }
 
@@ -55,7 +60,7 @@ export async function bootstrapHosts(
         username: config.PROXMOX_SSH_USERNAME,
         ...(config.PROXMOX_SSH_PASSWORD ? { password: config.PROXMOX_SSH_PASSWORD } : {}),
         ...(config.PROXMOX_SSH_PRIVATE_KEY_FILE
-          ? { private_key: await Bun.file(config.PROXMOX_SSH_PRIVATE_KEY_FILE).text() }
+          ? { private_key: await runtime.readTextFile(config.PROXMOX_SSH_PRIVATE_KEY_FILE) }
           : {}),
       },
       is_default: true,

@@ -5,6 +5,7 @@
 
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
+import { runtime } from "../core/runtime/index.ts";
 import { deriveKeys, loadOrCreateSecret } from "../crypto/keys.ts";
 import { connectDatabase, type Database } from "../db/connect.ts";
 import { migrate } from "../db/migrate.ts";
@@ -69,7 +70,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     services.backupScheduler.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
-    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+    const server = await runtime.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
     const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
     const where =
       database.raw.kind === "pglite"
@@ -78,7 +79,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           : "in-memory PGlite"
         : "PostgreSQL";
     log.info(
-      `Proximity ${config.version} listening on ${url} (${where}; ready in ${Math.round(performance.now() - started)} ms)`,
+      `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
     let stopping: Promise<void> | undefined;
     return {

@@ -6,6 +6,7 @@
  */
 import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type Logger, log } from "../core/log.ts";
+import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
 import { rowsOf } from "../db/rows.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
@@ -188,7 +189,7 @@ export class JobQueue {
     const all = [...this.running.values()].map((r) => r.done);
     const timedOut = await Promise.race([
       Promise.all(all).then(() => false),
-      Bun.sleep(graceMs).then(() => true),
+      runtime.sleep(graceMs).then(() => true),
     ]);
     if (timedOut) {
       for (const r of this.running.values()) r.controller.abort(new Error("worker stopping"));

@@ -1,6 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
+import { runtime } from "../../core/runtime/index.ts";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
@@ -448,7 +449,7 @@ export function appsRoutes() {
               new Promise<void>((r) => {
                 wake = r;
               }),
-              Bun.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
+              runtime.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
             ]);
             wake = undefined;
           }

@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
+import { runtime } from "../../core/runtime/index.ts";
 import { adminOnly } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
 import { setOperation } from "../../observability/capture.ts";
@@ -59,7 +60,7 @@ export function sentryRoutes() {
       const { config } = c.get("services");
       const s =
         observabilitySettings() ??
-        resolveSettings(config, currentEnvironmentFacts(Bun.env, config.PUBLIC_URL));
+        resolveSettings(config, currentEnvironmentFacts(runtime.env(), config.PUBLIC_URL));
       return c.json(
         {
           enabled: isObservabilityEnabled(),
