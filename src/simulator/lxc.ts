@@ -298,7 +298,7 @@ async function createWorker(
     );
   }
   // Unpacking runs at roughly 180 MiB/s of uncompressed data (four times the archive's size).
-  await ctx.work(rng.between(1000, 2200) + ((source.volume.size * 4) / (180 * 2 ** 20)) * 1000);
+  await ctx.work(rng.between(3000, 6000) + ((source.volume.size * 4) / (180 * 2 ** 20)) * 1000);
 
   let config: LxcConfig;
   if (restore && backup) {
