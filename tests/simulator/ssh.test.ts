@@ -270,7 +270,10 @@ describe("docker on Debian", () => {
     expect(unknown).toMatchObject({ code: 100, stderr: "E: Unable to locate package dockr\n" });
     // Bookworm has no Compose plugin in its own archive: only Docker's repository ships one.
     const plugin = await run(pve2, 200, ["apt-get", "install", "-y", "docker-compose-plugin"]);
-    expect(plugin).toMatchObject({ code: 100, stderr: "E: Unable to locate package docker-compose-plugin\n" });
+    expect(plugin).toMatchObject({
+      code: 100,
+      stderr: "E: Unable to locate package docker-compose-plugin\n",
+    });
     const install = await run(pve2, 200, [
       "env",
       "DEBIAN_FRONTEND=noninteractive",
