@@ -97,7 +97,7 @@ export class PctExecutor {
     argv: string[],
     opts: PctExecOptions = {},
   ): Promise<PctExecResult> {
-    const command = buildPctExecCommand(vmid, argv);
+    const command = buildPctExecCommand(vmid, argv, { sudo: this.options.username !== "root" });
     const started = performance.now();
     const report = (exitCode: number | null, err?: ProxmoxError) => {
       try {
@@ -360,4 +360,9 @@ class Collector {
   text() {
     return Buffer.concat(this.chunks).toString("utf8");
   }
+}
+
+/** The command that checks `pct` is usable by the SSH login (root, or sudo -n with a NOPASSWD rule). */
+export function pctListCommand(username: string): string {
+  return username === "root" ? "pct list" : "sudo -n pct list";
 }

@@ -167,6 +167,13 @@ export function explainFailure(err: unknown, apiUrl: string): { reason: string; 
             kind: "tls",
           };
     case "auth":
+      // A 403 is a missing privilege, with PVE's own text naming the path and privilege.
+      if (err.pveStatus === 403) {
+        return {
+          reason: `The token or user lacks a privilege: ${err.pveMessage} (grant it with pveum acl modify; see the host's preflight test)`,
+          kind: "permission",
+        };
+      }
       return {
         reason: `Proxmox refused the credentials (HTTP ${err.pveStatus || 401}): check the token id and secret, or username and password`,
         kind: "auth",
