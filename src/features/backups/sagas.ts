@@ -54,6 +54,40 @@ async function waitTask(run: AppRun, upid: Upid | null, node = run.node): Promis
   if (upid) await waitForTask(run.client, node, upid, waitOptions(run));
 }
 
+const LOCKWAIT_MIN = 180;
+
+/**
+ * Follows a vzdump task to its end. While it waits for the node's global backup lock (another backup runs
+ * there) it may take far longer than any task timeout: the wait goes on, with a log line saying why, for
+ * as long as vzdump itself waits (`lockwait`). Never a second vzdump: its archive would appear later.
+ */
+async function waitForBackup(run: AppRun, upid: Upid, node: string): Promise<void> {
+  const started = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      await waitTask(run, upid, node);
+      return;
+    } catch (err) {
+      if (!(err instanceof ProxmoxError) || err.kind !== "timeout" || err.upid !== upid) throw err;
+      const log = await run.client.taskLog(node, upid, { start: 0, limit: 50 }).catch(() => null);
+      const lines = log?.lines.map((l) => l.t) ?? [];
+      const waiting =
+        lines.some((l) => l.includes("trying to get global lock")) &&
+        !lines.some((l) => l.includes("got global lock"));
+      if (!waiting || Date.now() - started > LOCKWAIT_MIN * 60_000) throw err;
+      if (!told) {
+        told = true;
+        await run.log(
+          `Waiting for the node's backup lock: another backup is running on ${node}`,
+          "info",
+          "wait",
+        );
+      }
+    }
+  }
+}
+
 /** Log lines of a failed PVE task, so the user sees what vzdump or the restore said. */
 async function logTaskTail(run: AppRun, err: unknown, step?: string): Promise<void> {
   if (!(err instanceof ProxmoxError) || !err.taskLog?.length) return;
@@ -153,6 +187,8 @@ async function backup(deps: AppDeps, ctx: JobContext): Promise<void> {
       notesTemplate: backupNotes(row.appHostname, row.id),
       // Retention is Proximity's (after each backup), never the storage's own prune settings.
       remove: false,
+      // vzdump holds one lock per node; behind another backup (e.g. the nightly job) it waits this long.
+      lockwait: LOCKWAIT_MIN,
     });
     if (!started) {
       throw new AppServiceError(
@@ -165,7 +201,7 @@ async function backup(deps: AppDeps, ctx: JobContext): Promise<void> {
     return started;
   });
 
-  await run.step("wait", () => waitTask(run, upid, row.node));
+  await run.step("wait", () => waitForBackup(run, upid, row.node));
 
   await run.step("record", async () => {
     const volumes = await run.client.storageContent(row.node, row.storage, "backup", row.vmid);
@@ -332,9 +368,13 @@ async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
   });
 
   await run.step("stop", async () => {
-    // A hard stop: the container's disks are about to be replaced anyway.
+    // A hard stop: the container's disks are about to be replaced anyway. An HA-managed CT stops only
+    // after its `hastop` task ended, so wait for the state itself.
     const status = await run.client.lxcStatus(run.node, run.vmid).catch(() => null);
-    if (status?.status === "running") await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
+    if (status?.status === "running") {
+      await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
+      await run.waitForState("stopped");
+    }
   });
 
   await run.step("restore", async () => {
@@ -349,10 +389,7 @@ async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
   });
 
   if (facts.wasRunning) {
-    await run.step("start", async () => {
-      const status = await run.client.lxcStatus(run.node, run.vmid);
-      if (status.status !== "running") await waitTask(run, await run.client.startLxc(run.node, run.vmid));
-    });
+    await run.step("start", () => run.startContainer());
     await run.step("network", () => run.refreshAddress());
     await run.step("health", () => run.checkHealth(" after the restore"));
   }

@@ -183,10 +183,7 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
     throw new AppServiceError("Could not find a free VMID after 5 attempts", run.errorContext("create"));
   });
 
-  await run.step("start", async () => {
-    const status = await run.client.lxcStatus(run.node, run.vmid);
-    if (status.status !== "running") await run.waitTask(await run.client.startLxc(run.node, run.vmid));
-  });
+  await run.step("start", () => run.startContainer());
 
   const ip = await run.step("network", async () => {
     const address = await run.waitForAddress();

@@ -12,6 +12,16 @@ import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
 
+/** "local-lvm:vm-101-disk-0,size=8G" → 8 (GiB); undefined when the size is not stated. */
+export function rootfsSizeGb(rootfs: string | undefined): number | undefined {
+  const m = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT]?)(?:,|$)/.exec(rootfs ?? "");
+  if (!m) return undefined;
+  const factor = { "": 1 / 1024 ** 3, K: 1 / 1024 ** 2, M: 1 / 1024, G: 1, T: 1024 }[
+    m[2] as "" | "K" | "M" | "G" | "T"
+  ];
+  return Number(m[1]) * factor;
+}
+
 /** On permanent failure: the app goes to `error` with the reason; the container is left as it is. */
 function failInto(deps: AppDeps, verb: string) {
   return async (ctx: JobContext, error: unknown) => {
@@ -45,10 +55,7 @@ function simple(
 export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
   return [
     simple(deps, "start_app", "Start", ["start", "network", "health"], async (run) => {
-      await run.step("start", async () => {
-        const status = await run.client.lxcStatus(run.node, run.vmid);
-        if (status.status !== "running") await run.waitTask(await run.client.startLxc(run.node, run.vmid));
-      });
+      await run.step("start", () => run.startContainer());
       await run.step("network", () => run.refreshAddress());
       await run.step("health", () => run.checkHealth());
       return "running";
@@ -61,6 +68,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
           await run.waitTask(
             await run.client.shutdownLxc(run.node, run.vmid, { timeout: 60, forceStop: true }),
           );
+          await run.waitForState("stopped");
         }
       });
       return "stopped";
@@ -73,6 +81,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
             ? await run.client.rebootLxc(run.node, run.vmid, { timeout: 60 })
             : await run.client.startLxc(run.node, run.vmid);
         await run.waitTask(upid);
+        await run.waitForState("running");
       });
       await run.step("network", () => run.refreshAddress());
       await run.step("health", () => run.checkHealth());
@@ -109,7 +118,12 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
           });
         }
         if (r.disk_gb !== undefined && r.disk_gb > run.app.resources.disk_gb) {
-          await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, "rootfs", `${r.disk_gb}G`));
+          // PVE refuses a resize to the current size ("disk is already at specified size"): a retried step,
+          // or a disk grown outside Proximity, must compare with the live size first.
+          const live = rootfsSizeGb((await run.client.lxcConfig(run.node, run.vmid)).rootfs);
+          if (live === undefined || live < r.disk_gb) {
+            await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, "rootfs", `${r.disk_gb}G`));
+          }
         }
         await run.update({ resources: { ...run.app.resources, ...r } });
       });
