@@ -334,7 +334,8 @@ export class HostsService {
           },
           db,
         );
-        this.connections.delete(id);
+        // Close, not just forget: pooled SSH connections of the old credentials would stay open.
+        this.closeConnection(id);
         return row!;
       });
     } catch (err) {
