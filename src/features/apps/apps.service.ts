@@ -5,6 +5,7 @@
 
 import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
@@ -16,10 +17,9 @@ import {
   type Job,
   users,
 } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment } from "../catalog/compose.ts";
+import { resolveEnvironment } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
@@ -47,11 +47,6 @@ export function toPublicApp(a: Application) {
     adopted: a.adopted,
     created_at: a.createdAt.toISOString(),
   };
-}
-
-export interface Requester {
-  user: AuthUser;
-  ip: string;
 }
 
 export class AppsService {
@@ -176,7 +171,7 @@ export class AppsService {
     return job!;
   }
 
-  async deploy(req: Requester, input: DeployInput): Promise<{ app: Application; job: Job }> {
+  async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
     const settings = await this.deps.settings.get();
     const resources = this.resources(entry, input.resources, settings.resources);
@@ -246,7 +241,7 @@ export class AppsService {
 
   /** A guarded transition plus its job, atomically: either both happen or neither. */
   private async operate(
-    req: Requester,
+    req: UserActor,
     id: string,
     operation: Operation,
     kind: string,
@@ -271,16 +266,16 @@ export class AppsService {
     });
   }
 
-  action(req: Requester, id: string, action: "start" | "stop" | "restart") {
+  action(req: UserActor, id: string, action: "start" | "stop" | "restart") {
     return this.operate(req, id, action, `${action}_app`);
   }
 
-  update(req: Requester, id: string) {
+  update(req: UserActor, id: string) {
     return this.operate(req, id, "update", "update_app");
   }
 
   async reconfigure(
-    req: Requester,
+    req: UserActor,
     id: string,
     patch: { resources?: Partial<AppResources>; environment?: Record<string, string> },
   ) {
@@ -310,7 +305,7 @@ export class AppsService {
     });
   }
 
-  async clone(req: Requester, id: string, hostname: string) {
+  async clone(req: UserActor, id: string, hostname: string) {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     try {
@@ -353,7 +348,7 @@ export class AppsService {
     }
   }
 
-  async remove(req: Requester, id: string, opts: { keepContainer?: boolean; keepBackups?: boolean }) {
+  async remove(req: UserActor, id: string, opts: { keepContainer?: boolean; keepBackups?: boolean }) {
     const app = await this.get(req.user, id);
     if (app.adopted && opts.keepContainer === undefined) {
       throw new ValidationError("This app was adopted: say whether to keep its container", [
@@ -430,7 +425,7 @@ export class AppsService {
     };
   }
 
-  async credentials(req: Requester, id: string) {
+  async credentials(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     const secrets = app.secretEnvEnc
       ? (JSON.parse(await decryptSecret(this.deps.keys, app.secretEnvEnc)) as Record<string, string>)
@@ -469,7 +464,7 @@ export class AppsService {
   }
 
   async adopt(
-    req: Requester,
+    req: UserActor,
     input: {
       host_id: string;
       node: string;
