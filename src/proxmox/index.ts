@@ -13,7 +13,22 @@ export {
   PctExecutor,
   type PctExecutorOptions,
 } from "./ssh.ts";
+export {
+  pickStorage,
+  type StorageRole,
+  type StorageSetting,
+  storageFor,
+} from "./storage-choice.ts";
 export { isTaskSuccess, type WaitForTaskOptions, waitForTask } from "./tasks.ts";
+export {
+  compareVersions,
+  type Distro,
+  parseTemplateName,
+  pickAppliance,
+  pickStored,
+  type TemplateChoice,
+  type TemplateWish,
+} from "./templates.ts";
 export { normalizeFingerprint } from "./tls.ts";
 export type * from "./types.ts";
 export { isUpid, type ParsedUpid, parseUpid } from "./upid.ts";

@@ -125,6 +125,15 @@ export class PctExecutor {
     }
   }
 
+  /**
+   * Checks that `pct` is usable on the node by this login: `pct list` as root, `sudo -n pct list`
+   * otherwise. Returns the exit code and stderr ("please run as root", "sudo: a password is required").
+   */
+  async checkPct(node: string): Promise<PctExecResult> {
+    const address = await this.resolve(node);
+    return this.execOn(address, node, pctListCommand(this.options.username), { timeoutMs: 30_000 });
+  }
+
   /** Closes every pooled connection. */
   async close(): Promise<void> {
     const entries = [...this.pool.values()];

@@ -396,8 +396,11 @@ export interface StorageEntry {
 export interface StorageVolume {
   volid: string;
   content?: string;
+  /** "tzst", "txz", … or, since PVE 9, "tar" for plain .tar templates. */
   format: string;
+  /** Optional since PVE 9.2 (LVM qcow2 volumes report `approximate-size` instead). */
   size: number;
+  "approximate-size"?: number;
   ctime?: number;
   vmid?: number;
   subtype?: string;
@@ -414,6 +417,14 @@ export interface VolumeAttributes {
   used: number;
   notes?: string;
   protected?: boolean | number;
+}
+
+export interface AptPackageVersion {
+  Package: string;
+  Version: string;
+  OldVersion?: string;
+  CurrentState?: string;
+  [key: string]: unknown;
 }
 
 export interface AplInfoEntry {

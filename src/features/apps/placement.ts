@@ -9,8 +9,7 @@ import { AppServiceError } from "../../core/errors.ts";
 import type { Db } from "../../db/connect.ts";
 import { rowsOf } from "../../db/migrate.ts";
 import { type AppResources, applications } from "../../db/schema.ts";
-import { type ProxmoxClient, ProxmoxError } from "../../proxmox/index.ts";
-import { pickStorage } from "./storage-choice.ts";
+import { type ProxmoxClient, ProxmoxError, pickStorage, type StorageSetting } from "../../proxmox/index.ts";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -33,7 +32,7 @@ export interface NodeCapacity {
  */
 export async function liveCapacity(
   client: ProxmoxClient,
-  rootfsStorage: string,
+  rootfsStorage: StorageSetting,
   onSkip: (node: string, reason: string) => unknown = () => {},
 ): Promise<NodeCapacity[]> {
   const nodes = await client.listNodes();

@@ -2,7 +2,7 @@
  * What runs inside a container, as fixed argv lists. Nothing here is ever built from user input: user data
  * (the compose document, .env values) travels only as stdin of `tee`.
  */
-import type { Distro } from "./templates.ts";
+import type { Distro } from "../../proxmox/index.ts";
 
 /** Where each app's compose project lives inside its container. */
 export const APP_DIR = "/opt/proximity";

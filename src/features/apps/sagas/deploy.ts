@@ -7,7 +7,7 @@
 
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { ProxmoxError, pickAppliance, pickStored, storageFor } from "../../../proxmox/index.ts";
 import type { JobContext, JobDefinition } from "../../../queue/queue.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { renderEnvFile } from "../../catalog/index.ts";
@@ -22,8 +22,8 @@ import {
 } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
-import { storageFor } from "../storage-choice.ts";
-import { type Distro, pickAppliance, pickStored, TEMPLATE_WISHES } from "../templates.ts";
+import { storageSetting } from "../storage-setting.ts";
+import { type Distro, TEMPLATE_WISHES } from "../templates.ts";
 
 export const DEPLOY_STEPS = [
   "place",
@@ -68,7 +68,7 @@ export async function ensureTemplate(
     run.client,
     node,
     "templates",
-    (await run.deps.settings.get()).storage.templates,
+    storageSetting(await run.deps.settings.get(), "templates"),
   );
   const wish = TEMPLATE_WISHES[os];
   const present = await run.client.storageContent(node, storage, "vztmpl");
@@ -106,7 +106,7 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
 
   await run.step("place", async () => {
     if (!run.app.node) {
-      const capacity = await liveCapacity(run.client, settings.storage.rootfs, (node, reason) =>
+      const capacity = await liveCapacity(run.client, storageSetting(settings, "rootfs"), (node, reason) =>
         run.log(`Node ${node} skipped: ${reason}`, "warn", "place"),
       );
       const preferred = typeof ctx.job.payload.node === "string" ? ctx.job.payload.node : undefined;
@@ -127,7 +127,12 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
     const password = run.app.rootPasswordEnc
       ? await decryptSecret(deps.keys, run.app.rootPasswordEnc)
       : undefined;
-    const rootfsStorage = await storageFor(run.client, run.node, "rootfs", settings.storage.rootfs);
+    const rootfsStorage = await storageFor(
+      run.client,
+      run.node,
+      "rootfs",
+      storageSetting(settings, "rootfs"),
+    );
     for (let attempt = 0; attempt < 5; attempt++) {
       // Recorded before the call: from here on, compensation looks for the container.
       await ctx.save({ createRequested: true });

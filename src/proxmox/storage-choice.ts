@@ -4,9 +4,16 @@
  * elsewhere), so the choice is made per node from the storages' content types. A storage the admin set
  * in the settings wins where the node has it; the built-in defaults are only preferences.
  */
-import { AppServiceError } from "../../core/errors.ts";
-import type { ProxmoxClient, StorageEntry } from "../../proxmox/index.ts";
-import { DEFAULT_SETTINGS } from "../settings/settings.schemas.ts";
+
+/** A storage setting: the name, and whether the admin chose it (else it is the built-in default). */
+export interface StorageSetting {
+  name: string;
+  chosen: boolean;
+}
+
+import { AppServiceError } from "../core/errors.ts";
+import type { ProxmoxClient } from "./client.ts";
+import type { StorageEntry } from "./types.ts";
 
 export type StorageRole = "rootfs" | "templates" | "backups";
 const CONTENT: Record<StorageRole, "rootdir" | "vztmpl" | "backup"> = {
@@ -23,14 +30,15 @@ function usable(s: StorageEntry): boolean {
 export function pickStorage(
   storages: StorageEntry[],
   role: StorageRole,
-  configured: string,
+  setting: StorageSetting,
   node: string,
 ): StorageEntry {
+  const configured = setting.name;
   const content = CONTENT[role];
   const fitting = storages.filter((s) => (s.content ?? "").split(",").includes(content) && usable(s));
   const set = fitting.find((s) => s.storage === configured);
   if (set) return set;
-  if (configured !== DEFAULT_SETTINGS.storage[role]) {
+  if (setting.chosen) {
     const exists = storages.some((s) => s.storage === configured);
     throw new AppServiceError(
       exists
@@ -55,8 +63,8 @@ export async function storageFor(
   client: ProxmoxClient,
   node: string,
   role: StorageRole,
-  configured: string,
+  setting: StorageSetting,
 ): Promise<string> {
   const storages = await client.listStorage(node, { content: CONTENT[role], enabled: true });
-  return pickStorage(storages, role, configured, node).storage;
+  return pickStorage(storages, role, setting, node).storage;
 }
