@@ -23,6 +23,7 @@ export { isTaskSuccess, type WaitForTaskOptions, waitForTask } from "./tasks.ts"
 export {
   compareVersions,
   type Distro,
+  OS_TEMPLATE_WISHES,
   parseTemplateName,
   pickAppliance,
   pickStored,

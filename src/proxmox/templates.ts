@@ -15,6 +15,28 @@ export interface TemplateWish {
   ostype: "alpine" | "debian";
 }
 
+/** The templates each OS of the catalog asks for, best first. */
+export const OS_TEMPLATE_WISHES = {
+  "alpine-3.22": {
+    packages: [
+      { name: /^alpine-3\.22-default$/, distro: "alpine" },
+      { name: /^alpine-3\.(2[3-9]|[3-9]\d)-default$/, distro: "alpine" },
+    ],
+    ostype: "alpine",
+  },
+  "debian-13": {
+    packages: [
+      { name: /^debian-13-standard$/, distro: "debian-13" },
+      { name: /^debian-12-standard$/, distro: "debian-12" },
+    ],
+    ostype: "debian",
+  },
+  "debian-12": {
+    packages: [{ name: /^debian-12-standard$/, distro: "debian-12" }],
+    ostype: "debian",
+  },
+} satisfies Record<string, TemplateWish>;
+
 /** Debian-style version order, enough for appliance versions ("13.1-2" > "12.12-1" > "12.7-1"). */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.\-_+~]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));

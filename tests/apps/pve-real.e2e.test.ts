@@ -96,6 +96,13 @@ describe("PVE 9.2, ZFS on pve1", () => {
     } finally {
       await simPost(w, "/_sim/acl", { acl: null });
     }
+    // The failed preflight stops deploys until the host is tested again.
+    const refused = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma2b" });
+    expect(refused.status).toBe(409);
+    const again = (await (await api(`/api/v1/hosts/${w.hostId}/test`, { method: "POST" })).json()) as {
+      ok: boolean;
+    };
+    expect(again.ok).toBe(true);
   });
 
   test("a disk already grown outside Proximity: reconfigure to that size succeeds", async () => {

@@ -36,6 +36,7 @@ import type {
   PublicNode,
   UpdateHostInput,
 } from "./hosts.schemas.ts";
+import { type PreflightCheck, type PreflightSettings, runPreflight } from "./preflight.ts";
 
 export interface HostsObservers {
   onCall?: (info: ProxmoxCallInfo & { hostId: string }) => void;
@@ -48,6 +49,8 @@ export interface HostsServiceOptions {
   timeoutMs?: number;
   /** How many apps still live on a host; deleting a host with apps is refused. Set by the apps module. */
   countApps?: (hostId: string) => Promise<number>;
+  /** The deployment settings the preflight checks against (bridge, storages). */
+  preflightSettings?: () => Promise<PreflightSettings>;
 }
 
 export interface SyncResult {
@@ -187,6 +190,8 @@ export function explainFailure(err: unknown, apiUrl: string): { reason: string; 
 
 export class HostsService {
   private readonly connections = new Map<string, Connection>();
+  /** The last preflight per host (in memory): a failed check stops deploys until the next test. */
+  private readonly preflights = new Map<string, PreflightCheck[]>();
   private countApps: (hostId: string) => Promise<number>;
 
   constructor(
@@ -437,12 +442,27 @@ export class HostsService {
     const host = await this.get(id);
     const started = performance.now();
     try {
-      const client = await this.client(host);
+      const conn = await this.connection(host);
+      const client = conn.client;
       const [version, nodes] = await Promise.all([client.version(), client.listNodes()]);
+      const checks = this.options.preflightSettings
+        ? await runPreflight({
+            client,
+            executor: conn.executor,
+            authKind: host.authKind,
+            tokenId: host.tokenId,
+            sshUsername: host.sshUsername,
+            settings: await this.options.preflightSettings(),
+          })
+        : [];
+      this.preflights.set(host.id, checks);
+      const failed = checks.find((c) => !c.ok);
       return {
-        ok: true,
+        ok: !failed,
         version: version.version,
         node_count: nodes.length,
+        ...(failed ? { reason: `${failed.name}: ${failed.detail}`, kind: "preflight" } : {}),
+        checks,
         duration_ms: Math.round(performance.now() - started),
       };
     } catch (err) {
@@ -452,6 +472,16 @@ export class HostsService {
         duration_ms: Math.round(performance.now() - started),
       };
     }
+  }
+
+  /**
+   * Why deploys to this host are refused: the first failed check of its last preflight (POST …/test),
+   * with its fix. Null when it passed or never ran.
+   */
+  preflightBlocker(hostId: string): string | null {
+    const failed = this.preflights.get(hostId)?.find((c) => !c.ok);
+    if (!failed) return null;
+    return `The host's preflight check "${failed.name}" failed: ${failed.detail}${failed.fix ? `. Fix: ${failed.fix}` : ""}. Run the host test again once fixed.`;
   }
 
   /** Refreshes the host's nodes with live stats; on failure the host is marked `error` with the reason. */

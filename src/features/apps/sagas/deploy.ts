@@ -11,6 +11,7 @@ import { ProxmoxError, pickAppliance, pickStored, storageFor } from "../../../pr
 import type { JobContext, JobDefinition } from "../../../queue/queue.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { renderEnvFile } from "../../catalog/index.ts";
+import { storageSetting } from "../../settings/settings.schemas.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import {
   compose,
@@ -22,7 +23,6 @@ import {
 } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
-import { storageSetting } from "../storage-setting.ts";
 import { type Distro, TEMPLATE_WISHES } from "../templates.ts";
 
 export const DEPLOY_STEPS = [
