@@ -15,6 +15,7 @@ export {
 } from "./ssh.ts";
 export {
   pickStorage,
+  rootfsSizeBytes,
   type StorageRole,
   type StorageSetting,
   storageFor,

@@ -68,3 +68,13 @@ export async function storageFor(
   const storages = await client.listStorage(node, { content: CONTENT[role], enabled: true });
   return pickStorage(storages, role, setting, node).storage;
 }
+
+/** "local-lvm:vm-101-disk-0,size=8G" → bytes; undefined when the size is not stated. */
+export function rootfsSizeBytes(rootfs: string | undefined): number | undefined {
+  const m = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT]?)(?:,|$)/.exec(rootfs ?? "");
+  if (!m) return undefined;
+  const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[
+    m[2] as "" | "K" | "M" | "G" | "T"
+  ];
+  return Math.round(Number(m[1]) * unit);
+}

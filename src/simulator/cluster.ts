@@ -48,6 +48,11 @@ export interface SimNode {
   memory: number;
   bootedAt: number;
   storages: Map<string, Storage>;
+  /**
+   * The address /cluster/status reports (the node's cluster-network address). Equal to `ip` unless the
+   * cluster sits behind NAT, where Proximity can only reach `ip`.
+   */
+  clusterIp: string;
   /** Powered off or cut from the cluster: /nodes says offline and its guests' status is `unknown`. */
   online: boolean;
   /**
@@ -99,6 +104,8 @@ export interface ClusterOptions {
   /** Per node (pve1 first); the last entry repeats. Default: lvm everywhere. */
   storageLayouts?: StorageLayout[];
   packages?: Record<string, string>;
+  /** Behind NAT: /cluster/status reports addresses Proximity cannot reach. */
+  natted?: boolean;
 }
 
 /** What a PVE installer leaves: `local` (dir) plus the layout's guest storage, with their contents. */
@@ -162,6 +169,7 @@ export class Cluster {
         bootedAt: this.clock.now() - 86400 * 3 - i * 3600,
         storages: new Map(),
         online: true,
+        clusterIp: opts.natted ? `127.0.1.${10 + i}` : `127.0.0.${10 + i}`,
         packages: { ...(opts.packages ?? {}) },
       };
       const layouts = opts.storageLayouts?.length ? opts.storageLayouts : ["lvm" as const];

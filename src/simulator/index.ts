@@ -53,6 +53,11 @@ export interface SimulatorOptions {
   tokenAcl?: Record<string, string[]>;
   /** Installer storage layout per node (pve1 first; the last repeats): lvm (default), zfs, btrfs, dir. */
   storageLayouts?: StorageLayout[];
+  /**
+   * The cluster behind NAT: /cluster/status reports cluster-network addresses (127.0.1.x) on which
+   * nothing listens; only the node addresses (127.0.0.1x) are reachable.
+   */
+  natted?: boolean;
   /** SSH logins beside root; `sudo` lets them run `sudo -n pct …` (a NOPASSWD sudoers rule). */
   sshUsers?: { username: string; password: string; sudo?: boolean }[];
 }
@@ -96,6 +101,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     clock,
     rng,
     ...(opts.storageLayouts ? { storageLayouts: opts.storageLayouts } : {}),
+    natted: opts.natted ?? false,
     packages: {
       "proxmox-ve": pve.version,
       "pve-manager": pve.version,

@@ -214,3 +214,111 @@ describe("PVE 8.4 (past end of life): the smaller lifecycle", () => {
     expect(w.sim.state().containers).toEqual([]);
   });
 });
+
+describe("a cluster behind NAT", () => {
+  let w: SimWorld;
+  beforeAll(async () => {
+    // /cluster/status reports addresses Proximity cannot reach; the configured SSH host is reachable.
+    w = await startWorld({ natted: true, nodes: 1 });
+  });
+  afterAll(async () => {
+    await w.stop();
+  });
+
+  test("the configured SSH address wins over the cluster-network ip", async () => {
+    const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
+    const app = (await settled(w, started.app.id, 60_000))!;
+    expect(app.statusReason ?? null).toBeNull();
+    expect(app.status).toBe("running");
+  });
+});
+
+describe("backups, restore and clone on a real cluster's terms", () => {
+  let w: SimWorld;
+  let appId: string;
+  let vmid: number;
+  const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
+    w.t.request(path, { token: w.admin.token, ...init });
+  beforeAll(async () => {
+    // A short task timeout: a backup behind the node's vzdump lock outlasts it many times over.
+    w = await startWorld({ nodes: 1 }, {}, { taskTimeoutMs: 1_500 });
+    const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
+    const app = (await settled(w, started.app.id, 60_000))!;
+    expect(app.status).toBe("running");
+    appId = app.id;
+    vmid = app.vmid!;
+  });
+  afterAll(async () => {
+    await w.stop();
+  });
+
+  test("a backup queued behind the node's own backup job waits for the lock and records its archive", async () => {
+    // The nightly job holds the lock for 60 simulated minutes (7 s here): far beyond the task timeout.
+    await simPost(w, "/_sim/vzdump-lock", { node: "pve1", seconds: 3600 });
+    const res = await api(`/api/v1/apps/${appId}/backups`, { method: "POST", json: {} });
+    expect(res.status).toBe(202);
+    const { backup } = (await res.json()) as { backup: { id: string } };
+    const deadline = Date.now() + 60_000;
+    let row: { status: string; volid: string | null; error: string | null } | undefined;
+    while (Date.now() < deadline) {
+      row = (
+        (await (await api(`/api/v1/backups/${backup.id}`)).json()) as { backup: NonNullable<typeof row> }
+      ).backup;
+      if (row && row.status !== "creating") break;
+      await Bun.sleep(100);
+    }
+    expect(row?.error ?? null).toBeNull();
+    expect(row?.status).toBe("completed");
+    // One vzdump of ours, not a retried duplicate.
+    const ours = w.sim.state().tasks.filter((t) => t.type === "vzdump" && t.user !== "root@pam");
+    expect(ours.length).toBe(1);
+    const logs = (await (await api(`/api/v1/apps/${appId}/logs?per_page=100`)).json()) as {
+      items: { message: string }[];
+    };
+    expect(logs.items.some((l) => l.message.includes("Waiting for the node's backup lock"))).toBe(true);
+    expect((await settled(w, appId))!.status).toBe("running");
+  });
+
+  test("a restore that cannot fit beside the current disk is refused before the app is stopped", async () => {
+    const list = (await (await api(`/api/v1/apps/${appId}/backups`)).json()) as { items: { id: string }[] };
+    // Fill local-lvm (200 GiB) so that less than the app's disk is left.
+    const client = await w.t.services.hosts.client(w.hostId);
+    const { waitForTask } = await import("../../src/proxmox/index.ts");
+    const [lvm] = await client.listStorage("pve1", { storage: "local-lvm" });
+    const fill = Math.floor((lvm!.avail! - 1024 ** 3) / 1024 ** 3);
+    await waitForTask(
+      client,
+      "pve1",
+      await client.createLxc("pve1", {
+        vmid: 900,
+        ostemplate: "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
+        rootfs: { storage: "local-lvm", sizeGb: fill },
+        unprivileged: true,
+      }),
+    );
+    const res = await api(`/api/v1/apps/${appId}/backups/${list.items[0]!.id}/restore`, {
+      method: "POST",
+      json: {},
+    });
+    expect(res.status).toBe(202);
+    const app = (await settled(w, appId))!;
+    expect(app.status).toBe("running");
+    expect(app.statusReason).toContain("free on local-lvm");
+    expect(ctOf(w, vmid).status).toBe("running");
+    await waitForTask(client, "pve1", await client.deleteLxc("pve1", 900, { purge: true }));
+  });
+
+  test("clone decides snapshot or not from the live status (the CT was started outside Proximity)", async () => {
+    await api(`/api/v1/apps/${appId}/actions`, { method: "POST", json: { action: "stop" } });
+    expect((await settled(w, appId))!.status).toBe("stopped");
+    const client = await w.t.services.hosts.client(w.hostId);
+    const { waitForTask } = await import("../../src/proxmox/index.ts");
+    await waitForTask(client, "pve1", await client.startLxc("pve1", vmid));
+    const res = await api(`/api/v1/apps/${appId}/clone`, { method: "POST", json: { hostname: "kuma-copy" } });
+    expect(res.status).toBe(202);
+    const { app: copy } = (await res.json()) as { app: { id: string } };
+    const done = (await settled(w, copy.id, 60_000))!;
+    expect(done.statusReason ?? null).toBeNull();
+    expect(done.status).toBe("running");
+  });
+});

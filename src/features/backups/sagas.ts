@@ -22,7 +22,7 @@ import {
   deploymentLogs,
   jobs,
 } from "../../db/schema.ts";
-import { ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
+import { ProxmoxError, parseUpid, rootfsSizeBytes, type Upid, waitForTask } from "../../proxmox/index.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../queue/queue.ts";
 import { type AppDeps, AppRun, beginOperation, settle } from "../apps/index.ts";
 import { keepsEverything, selectBackupsToPrune } from "./retention.ts";
@@ -358,6 +358,20 @@ async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
     const config = status ? await run.client.lxcConfig(run.node, run.vmid) : null;
     const storage = rootfsStorage(config?.rootfs) ?? (await deps.settings.get()).storage.rootfs;
     const wasRunning = status ? status.status === "running" : run.app.previousStatus === "running";
+    // PVE creates the restored disk before it removes the old one: both must fit at once. Checked
+    // before anything is stopped, so a restore that cannot work leaves the app as it is.
+    const size = rootfsSizeBytes(config?.rootfs);
+    if (config && size !== undefined) {
+      const [target] = await run.client.listStorage(run.node, { storage });
+      const avail = target?.avail;
+      if (avail !== undefined && avail < size) {
+        const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+        throw new AppServiceError(
+          `Restoring needs ${gib(size)} free on ${storage} (node ${run.node}) while the current disk still exists (PVE creates the new disk first); only ${gib(avail)} is free. Free space on ${storage} or delete the app and restore into a new one.`,
+          run.errorContext("inspect"),
+        );
+      }
+    }
     await run.log(
       `Restoring CT ${run.vmid} from ${volid} onto ${storage}${wasRunning ? " (it will be started again)" : ""}`,
       "info",
@@ -408,7 +422,7 @@ async function compensateRestore(deps: AppDeps, ctx: JobContext, error: unknown)
     .select()
     .from(backups)
     .where(eq(backups.id, String(ctx.job.payload.backup_id)));
-  const step = ctx.job.progress?.step;
+  const step = ctx.currentStep ?? ctx.job.progress?.step;
   const reason =
     `Restore from ${row?.volid ?? "backup"} failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`.slice(
       0,
@@ -417,6 +431,13 @@ async function compensateRestore(deps: AppDeps, ctx: JobContext, error: unknown)
   const run = await AppRun.load(deps, ctx, appId);
   await run.log(reason, "error", step);
   await logTaskTail(run, error, step);
+  if (step === "inspect") {
+    // Refused before anything was touched (e.g. not enough space): the app is as it was.
+    await settle(deps.db, deps.events, appId, (app.previousStatus ?? "running") as AppStatus, reason, {
+      previousStatus: null,
+    });
+    return;
+  }
   await settle(deps.db, deps.events, appId, "error", reason);
 }
 

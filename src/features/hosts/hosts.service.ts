@@ -413,7 +413,7 @@ export class HostsService {
             username: host.sshUsername,
             ...(sshPassword !== undefined ? { password: sshPassword } : {}),
             ...(sshKey !== undefined ? { privateKey: sshKey } : {}),
-            resolveNode: clusterNodeResolver(client),
+            resolveNode: clusterNodeResolver(client, host.sshHost ? { configuredAddress: host.sshHost } : {}),
             hostKeys: new DbHostKeyStore(this.db, host.id),
             hostLabel: host.name,
             ...(onExec ? { onExec: (info: PctExecInfo) => onExec({ ...info, hostId: host.id }) } : {}),

@@ -73,7 +73,7 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
           type: "node",
           id: `node/${n.name}`,
           name: n.name,
-          ip: n.ip,
+          ip: n.clusterIp,
           nodeid: n.index,
           online: n.online ? 1 : 0,
           local: n.index === 1 ? 1 : 0,

@@ -4,22 +4,12 @@
  */
 import { eq } from "drizzle-orm";
 import { type AppResources, type AppStatus, applications } from "../../../db/schema.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { ProxmoxError, rootfsSizeBytes } from "../../../proxmox/index.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
 import { renderEnvFile, resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
-
-/** "local-lvm:vm-101-disk-0,size=8G" → 8 (GiB); undefined when the size is not stated. */
-export function rootfsSizeGb(rootfs: string | undefined): number | undefined {
-  const m = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT]?)(?:,|$)/.exec(rootfs ?? "");
-  if (!m) return undefined;
-  const factor = { "": 1 / 1024 ** 3, K: 1 / 1024 ** 2, M: 1 / 1024, G: 1, T: 1024 }[
-    m[2] as "" | "K" | "M" | "G" | "T"
-  ];
-  return Number(m[1]) * factor;
-}
 
 /** On permanent failure: the app goes to `error` with the reason; the container is left as it is. */
 function failInto(deps: AppDeps, verb: string) {
@@ -119,8 +109,8 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
         if (r.disk_gb !== undefined && r.disk_gb > run.app.resources.disk_gb) {
           // PVE refuses a resize to the current size ("disk is already at specified size"): a retried step,
           // or a disk grown outside Proximity, must compare with the live size first.
-          const live = rootfsSizeGb((await run.client.lxcConfig(run.node, run.vmid)).rootfs);
-          if (live === undefined || live < r.disk_gb) {
+          const live = rootfsSizeBytes((await run.client.lxcConfig(run.node, run.vmid)).rootfs);
+          if (live === undefined || live < r.disk_gb * 1024 ** 3) {
             await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, "rootfs", `${r.disk_gb}G`));
           }
         }
