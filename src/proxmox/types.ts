@@ -355,7 +355,8 @@ export interface ClusterStatusEntry {
 
 export interface ClusterResource {
   id: string;
-  type: "node" | "storage" | "pool" | "qemu" | "lxc" | "openvz" | "sdn";
+  /** PVE 9 adds `network` (the localnetwork zone moved there from `sdn`); unknown types are ignored. */
+  type: "node" | "storage" | "pool" | "qemu" | "lxc" | "openvz" | "sdn" | "network" | (string & {});
   node?: string;
   vmid?: number;
   name?: string;
@@ -442,7 +443,8 @@ export interface AplInfoEntry {
 
 export interface LxcListEntry {
   vmid: number;
-  status: "running" | "stopped";
+  /** `unknown` when the node is offline or pvestatd has no fresh data: neither running nor stopped. */
+  status: "running" | "stopped" | "unknown";
   name?: string;
   type?: "lxc";
   cpus?: number;

@@ -43,6 +43,13 @@ describe("version and appliance index", () => {
     expect(config.unprivileged).toBe(1);
   });
 
+  test("9.x adds PSI fields to the guest status and a `network` resource per node", async () => {
+    const status = await api.get<Record<string, unknown>>("/nodes/pve1/lxc/150/status/current");
+    expect(status).toHaveProperty("pressurecpusome");
+    const res = await api.get<{ id: string; type: string }[]>("/cluster/resources");
+    expect(res.some((r) => r.type === "network" && r.id === "network/pve1/zone/localnetwork")).toBe(true);
+  });
+
   test("aplinfo holds TurnKey appliances and comes back in a different order", async () => {
     const orders = new Set<string>();
     let list: { template: string; package: string; section: string }[] = [];

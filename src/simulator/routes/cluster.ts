@@ -109,6 +109,20 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
           }
         }
       }
+      // PVE 9 reports each node's localnetwork zone as a `network` resource (8.4: `sdn/<node>/localnetwork`).
+      if (!type && sim.pve.major >= 9) {
+        for (const n of sim.cluster.nodes.values()) {
+          out.push({
+            id: `network/${n.name}/zone/localnetwork`,
+            type: "network",
+            network: "localnetwork",
+            "network-type": "zone",
+            "zone-type": "simple",
+            node: n.name,
+            status: "ok",
+          });
+        }
+      }
       if (!type || type === "vm") {
         for (const ct of sim.cluster.containers.values()) {
           // status/name/stats come from the RRD cache (refreshed every 10 s); tags and lock are live.

@@ -1,6 +1,7 @@
 /** /nodes/{node}/lxc/* (research §4). */
 
 import { hasPriv } from "../acl.ts";
+import type { Container } from "../cluster.ts";
 import { type Call, num, str } from "../context.ts";
 import { fail } from "../errors.ts";
 import {
@@ -93,6 +94,19 @@ function rrddata(c: Call): unknown[] {
   return out;
 }
 
+/** PVE 9 adds pressure-stall (PSI) figures to the guest status; clients must tolerate new fields. */
+function pressure(c: Call, ct: Container): Record<string, number> {
+  if (c.sim.pve.major < 9) return {};
+  const busy = ct.status === "running" ? 0.12 : 0;
+  return {
+    pressurecpusome: busy,
+    pressureiosome: busy / 2,
+    pressureiofull: busy / 4,
+    pressurememorysome: 0,
+    pressurememoryfull: 0,
+  };
+}
+
 export const lxcRoutes: RouteTable = {
   "GET /nodes/{node}/lxc": (c) => {
     const n = node(c);
@@ -112,6 +126,7 @@ export const lxcRoutes: RouteTable = {
     const ct = c.sim.cluster.container(node(c), vmid(c));
     return {
       ...lxcStatus(c.sim.cluster, ct),
+      ...pressure(c, ct),
       ha: ct.haManaged
         ? {
             managed: 1,
