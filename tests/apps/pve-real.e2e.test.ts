@@ -253,8 +253,9 @@ describe("backups, restore and clone on a real cluster's terms", () => {
   });
 
   test("a backup queued behind the node's own backup job waits for the lock and records its archive", async () => {
-    // The nightly job holds the lock for 60 simulated minutes (7 s here): far beyond the task timeout.
-    await simPost(w, "/_sim/vzdump-lock", { node: "pve1", seconds: 3600 });
+    // The nightly job holds the lock for 150 simulated minutes (18 s here): beyond every retry of a
+    // task wait (5 attempts × 1.5 s), within vzdump's own lockwait (180 min).
+    await simPost(w, "/_sim/vzdump-lock", { node: "pve1", seconds: 9000 });
     const res = await api(`/api/v1/apps/${appId}/backups`, { method: "POST", json: {} });
     expect(res.status).toBe(202);
     const { backup } = (await res.json()) as { backup: { id: string } };
