@@ -241,7 +241,7 @@ describe("backups, restore and clone on a real cluster's terms", () => {
     w.t.request(path, { token: w.admin.token, ...init });
   beforeAll(async () => {
     // A short task timeout: a backup behind the node's vzdump lock outlasts it many times over.
-    w = await startWorld({ nodes: 1 }, {}, { taskTimeoutMs: 1_500 });
+    w = await startWorld({ nodes: 1 }, {}, {}, { taskTimeoutMs: 1_500 });
     const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
     const app = (await settled(w, started.app.id, 60_000))!;
     expect(app.status).toBe("running");

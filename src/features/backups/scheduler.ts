@@ -5,18 +5,20 @@
  * once. Slots missed while no instance ran are not replayed one by one: the latest one fires.
  * Each tick also fails backups left `creating` by a job that ended without recording them.
  */
+
 import { and, eq, lt } from "drizzle-orm";
+import { log } from "../../core/log.ts";
 import type { Db } from "../../db/connect.ts";
 import { backupSchedules } from "../../db/schema.ts";
 import { errorMessage, type JobQueue } from "../../queue/queue.ts";
 import type { Clock } from "./backups.service.ts";
 import { latestSlot } from "./cron.ts";
+import { BackupAppJob } from "./job-types.ts";
 import { failOrphanedBackups } from "./sagas.ts";
 
 export interface SchedulerOptions {
   /** How often to look for due slots (default 30 s). */
   intervalMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface TickResult {
@@ -45,7 +47,7 @@ export class BackupScheduler {
     const run = () => {
       if (this.running) return;
       this.running = this.tick()
-        .catch((err) => this.options.log?.(`backup scheduler: ${errorMessage(err)}`))
+        .catch((err) => log.error("Backup scheduler tick failed", { err }))
         .finally(() => {
           this.running = undefined;
         });
@@ -68,12 +70,11 @@ export class BackupScheduler {
       try {
         slot = latestSlot(s.cron, s.timezone, s.lastSlotAt, now);
       } catch (err) {
-        this.options.log?.(`backup schedule of app ${s.appId} is unusable: ${errorMessage(err)}`);
+        log.warn("Backup schedule is unusable", { app_id: s.appId, error: errorMessage(err) });
         continue;
       }
       if (!slot) continue;
-      const job = await this.jobs.enqueue({
-        kind: "backup_app",
+      const job = await this.jobs.enqueue(BackupAppJob, {
         appId: s.appId,
         payload: { app_id: s.appId, scheduled: true, slot: slot.toISOString() },
         dedupeKey: slotKey(s.appId, slot),

@@ -1,4 +1,4 @@
-/** POST /access/ticket (research §2): the only endpoint we serve without authentication. */
+/** GET /access/permissions, and POST /access/ticket: the only endpoint we serve without authentication. */
 import { permissionsOf, requirePriv } from "../acl.ts";
 import { type Call, str } from "../context.ts";
 import { PveError } from "../errors.ts";

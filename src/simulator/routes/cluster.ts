@@ -1,4 +1,4 @@
-/** /version, /cluster/*, /nodes, /nodes/{node}/status and /network (research §3). */
+/** /version, /cluster/*, /nodes, /nodes/{node}/status, /apt/versions and /network. */
 
 import { hasPriv } from "../acl.ts";
 import { GIB, type SimNode } from "../cluster.ts";

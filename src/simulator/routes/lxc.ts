@@ -1,4 +1,4 @@
-/** /nodes/{node}/lxc/* (research §4). */
+/** /nodes/{node}/lxc/*. */
 
 import { hasPriv } from "../acl.ts";
 import type { Container } from "../cluster.ts";

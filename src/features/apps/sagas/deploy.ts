@@ -1,5 +1,5 @@
 /**
- * The deploy saga (DESIGN §5): place → template → create → start → network → install Docker → write files →
+ * The deploy saga: place → template → create → start → network → install Docker → write files →
  * pull → up → health → finish. Each step is checkpointed and safe to run again; transient failures are
  * retried by the queue; a permanent failure destroys the container this job created and leaves the app in
  * `error` with a reason the user can act on.
@@ -7,11 +7,11 @@
 
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
-import { ProxmoxError, pickAppliance, pickStored, storageFor } from "../../../proxmox/index.ts";
-import type { JobContext, JobDefinition } from "../../../queue/queue.ts";
+import { isMissing, ProxmoxError, pickAppliance, pickStored, storageFor } from "../../../proxmox/index.ts";
+import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile } from "../../catalog/index.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
+import { appUrl } from "../app-url.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import {
   compose,
@@ -24,20 +24,11 @@ import {
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
 import { type Distro, TEMPLATE_WISHES } from "../templates.ts";
+import { DEPLOY_STEPS, DeployAppJob } from "./job-types.ts";
 
-export const DEPLOY_STEPS = [
-  "place",
-  "template",
-  "create",
-  "start",
-  "network",
-  "install_docker",
-  "write_files",
-  "pull",
-  "up",
-  "health",
-  "finish",
-] as const;
+export { DEPLOY_STEPS };
+
+type DeployContext = ContextOf<typeof DeployAppJob>;
 
 /** The marker that lets a resumed job recognise a container it created itself. */
 export function ownerMarker(appId: string): string {
@@ -49,7 +40,7 @@ export async function containerIsOurs(run: AppRun, node: string, vmid: number): 
     const config = await run.client.lxcConfig(node, vmid);
     return typeof config.description === "string" && config.description.includes(run.app.id);
   } catch (err) {
-    if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return false;
+    if (isMissing(err)) return false;
     throw err;
   }
 }
@@ -99,8 +90,8 @@ function templateFromCheckpoint(stepped: unknown): { volid: string; distro: Dist
   return { volid: stepped, distro };
 }
 
-async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
-  const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
+  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
   const entry = run.catalogEntry();
   const settings = await deps.settings.get();
 
@@ -109,7 +100,7 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
       const capacity = await liveCapacity(run.client, storageSetting(settings, "rootfs"), (node, reason) =>
         run.log(`Node ${node} skipped: ${reason}`, "warn", "place"),
       );
-      const preferred = typeof ctx.job.payload.node === "string" ? ctx.job.payload.node : undefined;
+      const preferred = ctx.payload.node;
       await reserveNode(deps.db, run.app.id, run.app.hostId, run.app.resources, capacity, preferred);
     }
     if (run.app.vmid === null) await reserveVmid(deps.db, run.client, run.app.id, run.app.hostId);
@@ -210,8 +201,8 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
   await run.step("write_files", async () => {
     await run.exec(files.mkdir);
     await run.exec(files.writeCompose, entry.compose);
-    await run.exec(files.writeEnv, renderEnvFile(await run.environment()));
-    await run.exec(files.lockEnv);
+    // After the network step: `.env` carries the app's address, hostname and URL.
+    await run.writeEnvFile(entry);
   });
 
   await run.step("pull", () => run.exec(compose.pull));
@@ -234,19 +225,18 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
         run.errorContext("health"),
       );
     }
-    await run.checkHealth();
+    await run.checkHealth("", "first_boot");
   });
 
   await run.step("finish", async () => {
-    const primary = entry.ports.find((p) => p.primary) ?? entry.ports[0];
-    const url = primary ? `http://${ip}:${primary.container}` : null;
+    const url = appUrl(entry, ip);
     await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
     await run.log(`${entry.name} is running at ${url}`, "info", "finish");
   });
 }
 
-async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
-  const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+async function compensate(deps: AppDeps, ctx: DeployContext, error: unknown): Promise<void> {
+  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
   const step = ctx.currentStep;
   const reason = `Deploy failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`;
   await run.log(reason, "error", step);
@@ -265,12 +255,9 @@ async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promi
   });
 }
 
-export function deployJob(deps: AppDeps): JobDefinition {
-  return {
-    kind: "deploy_app",
-    steps: DEPLOY_STEPS,
-    maxAttempts: 5,
+export function deployJob(deps: AppDeps): JobImplementation {
+  return implementJob(DeployAppJob, {
     run: (ctx) => deploy(deps, ctx),
     compensate: (ctx, err) => compensate(deps, ctx, err),
-  };
+  });
 }
