@@ -83,7 +83,7 @@ async function bare(i: number): Promise<number> {
     ip = (await client.lxcInterfaces(node, vmid))?.find((x) => x.name === "eth0")?.inet?.split("/")[0];
     if (!ip) await Bun.sleep(timing.pollMs);
   }
-  for (const c of dockerInstallCommands("alpine-3.22")) await ssh.pctExec(node, vmid, [...c.argv]);
+  for (const c of dockerInstallCommands("alpine")) await ssh.pctExec(node, vmid, [...c.argv]);
   await ssh.pctExec(node, vmid, [...files.mkdir]);
   await ssh.pctExec(node, vmid, [...files.writeCompose], { stdin: entry.compose });
   await ssh.pctExec(node, vmid, [...files.writeEnv], {

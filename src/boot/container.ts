@@ -22,6 +22,7 @@ import { BackupScheduler } from "../features/backups/scheduler.ts";
 import { CatalogService } from "../features/catalog/catalog.service.ts";
 import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
 import { Metrics } from "../features/metrics/metrics.ts";
+import { storageSetting } from "../features/settings/settings.schemas.ts";
 import { SettingsService } from "../features/settings/settings.service.ts";
 import { UsersService } from "../features/users/users.service.ts";
 import { captureError, runJob } from "../observability/index.ts";
@@ -85,6 +86,17 @@ export function buildServices(
   // Proxmox calls feed the metrics as well as whatever observers the caller passed (the Sentry layer).
   const given = options.hosts?.observers;
   const hosts = new HostsService(db, keys, audit, {
+    preflightSettings: async () => {
+      const s = await settings.get();
+      return {
+        bridge: s.network.bridge,
+        storage: {
+          rootfs: storageSetting(s, "rootfs"),
+          templates: storageSetting(s, "templates"),
+          backups: storageSetting(s, "backups"),
+        },
+      };
+    },
     ...options.hosts,
     observers: {
       ...given,

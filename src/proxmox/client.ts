@@ -17,6 +17,7 @@ import {
 } from "./params.ts";
 import type {
   AplInfoEntry,
+  AptPackageVersion,
   CallOptions,
   CloneLxcParams,
   ClusterResource,
@@ -102,7 +103,23 @@ export class ProxmoxClient {
     return Number(id);
   }
 
+  /**
+   * Effective privileges (path → privilege → propagate). `userid` may be a token id
+   * ("user@realm!token"); without `path`, every path with an ACL entry.
+   */
+  permissions(
+    query: { path?: string; userid?: string } = {},
+    opts?: CallOptions,
+  ): Promise<Record<string, Record<string, number>>> {
+    return this.data("GET", "/access/permissions", {}, { path: query.path, userid: query.userid }, opts);
+  }
+
   // ------------------------------------------------------------ nodes
+
+  /** Versions of the important PVE packages on the node (pve-manager, lxc-pve, pve-container …). */
+  aptVersions(node: string, opts?: CallOptions): Promise<AptPackageVersion[]> {
+    return this.data("GET", "/nodes/{node}/apt/versions", { node: assertNode(node) }, {}, opts);
+  }
 
   nodeStatus(node: string, opts?: CallOptions): Promise<NodeStatus> {
     return this.data("GET", "/nodes/{node}/status", { node: assertNode(node) }, {}, opts);

@@ -180,6 +180,20 @@ export class PveHttp {
       response.statusText ||
       `HTTP ${response.status}`;
     const errors = isStringRecord(body?.errors) ? body.errors : undefined;
+    if (response.status === 595 || response.status === 596) {
+      // pveproxy could not reach the node the call names (AnyEvent::HTTP pseudo statuses, empty body):
+      // that node is unreachable, not the API. 595 is a failed connect (nothing was forwarded); after a
+      // 596 the request may have reached the node.
+      const err = this.fail(
+        "unreachable",
+        spec,
+        response.status,
+        `node ${spec.node ?? "?"} is unreachable from the API host (${response.status} ${message})`,
+        { notSent: response.status === 595 },
+      );
+      report(response.status, { error: err.pveMessage, errorKind: err.kind });
+      throw err;
+    }
     const kind: ProxmoxErrorKind = response.status === 401 || response.status === 403 ? "auth" : "http";
     const err = this.fail(kind, spec, response.status, message, { errors });
     report(response.status, { error: err.pveMessage, errorKind: kind });

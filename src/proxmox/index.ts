@@ -19,7 +19,24 @@ export {
   PctExecutor,
   type PctExecutorOptions,
 } from "./ssh.ts";
+export {
+  pickStorage,
+  rootfsSizeBytes,
+  type StorageRole,
+  type StorageSetting,
+  storageFor,
+} from "./storage-choice.ts";
 export { isTaskSuccess, type WaitForTaskOptions, waitForTask } from "./tasks.ts";
+export {
+  compareVersions,
+  type Distro,
+  OS_TEMPLATE_WISHES,
+  parseTemplateName,
+  pickAppliance,
+  pickStored,
+  type TemplateChoice,
+  type TemplateWish,
+} from "./templates.ts";
 export { normalizeFingerprint } from "./tls.ts";
 export type * from "./types.ts";
 export { isUpid, type ParsedUpid, parseUpid } from "./upid.ts";

@@ -28,11 +28,20 @@ export function assertExecVmid(vmid: number): number {
   return vmid;
 }
 
-export function buildPctExecCommand(vmid: number, argv: readonly string[]): string {
+/**
+ * `--keep-env 0`: the container gets a clean environment, not the SSH session's (pct still defaults to
+ * keeping it, with a FIXME to change that). `sudo -n` for a non-root login: pct refuses anyone but root
+ * ("please run as root"), and -n fails at once instead of waiting for a password prompt.
+ */
+export function buildPctExecCommand(
+  vmid: number,
+  argv: readonly string[],
+  options: { sudo?: boolean } = {},
+): string {
   assertExecVmid(vmid);
   if (argv.length === 0) throw new TypeError("argv must not be empty");
   argv.forEach(assertArgToken);
-  return `pct exec ${vmid} -- ${argv.map(shQuote).join(" ")}`;
+  return `${options.sudo ? "sudo -n " : ""}pct exec ${vmid} --keep-env 0 -- ${argv.map(shQuote).join(" ")}`;
 }
 
 /**

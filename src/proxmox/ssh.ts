@@ -97,7 +97,7 @@ export class PctExecutor {
     argv: string[],
     opts: PctExecOptions = {},
   ): Promise<PctExecResult> {
-    const command = buildPctExecCommand(vmid, argv);
+    const command = buildPctExecCommand(vmid, argv, { sudo: this.options.username !== "root" });
     const started = performance.now();
     const report = (exitCode: number | null, err?: ProxmoxError) => {
       try {
@@ -123,6 +123,15 @@ export class PctExecutor {
       report(null, mapped);
       throw mapped;
     }
+  }
+
+  /**
+   * Checks that `pct` is usable on the node by this login: `pct list` as root, `sudo -n pct list`
+   * otherwise. Returns the exit code and stderr ("please run as root", "sudo: a password is required").
+   */
+  async checkPct(node: string): Promise<PctExecResult> {
+    const address = await this.resolve(node);
+    return this.execOn(address, node, pctListCommand(this.options.username), { timeoutMs: 30_000 });
   }
 
   /** Closes every pooled connection. */
@@ -360,4 +369,9 @@ class Collector {
   text() {
     return Buffer.concat(this.chunks).toString("utf8");
   }
+}
+
+/** The command that checks `pct` is usable by the SSH login (root, or sudo -n with a NOPASSWD rule). */
+export function pctListCommand(username: string): string {
+  return username === "root" ? "pct list" : "sudo -n pct list";
 }

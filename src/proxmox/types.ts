@@ -355,7 +355,8 @@ export interface ClusterStatusEntry {
 
 export interface ClusterResource {
   id: string;
-  type: "node" | "storage" | "pool" | "qemu" | "lxc" | "openvz" | "sdn";
+  /** PVE 9 adds `network` (the localnetwork zone moved there from `sdn`); unknown types are ignored. */
+  type: "node" | "storage" | "pool" | "qemu" | "lxc" | "openvz" | "sdn" | "network" | (string & {});
   node?: string;
   vmid?: number;
   name?: string;
@@ -396,8 +397,11 @@ export interface StorageEntry {
 export interface StorageVolume {
   volid: string;
   content?: string;
+  /** "tzst", "txz", … or, since PVE 9, "tar" for plain .tar templates. */
   format: string;
+  /** Optional since PVE 9.2 (LVM qcow2 volumes report `approximate-size` instead). */
   size: number;
+  "approximate-size"?: number;
   ctime?: number;
   vmid?: number;
   subtype?: string;
@@ -416,6 +420,14 @@ export interface VolumeAttributes {
   protected?: boolean | number;
 }
 
+export interface AptPackageVersion {
+  Package: string;
+  Version: string;
+  OldVersion?: string;
+  CurrentState?: string;
+  [key: string]: unknown;
+}
+
 export interface AplInfoEntry {
   template: string;
   package: string;
@@ -431,7 +443,8 @@ export interface AplInfoEntry {
 
 export interface LxcListEntry {
   vmid: number;
-  status: "running" | "stopped";
+  /** `unknown` when the node is offline or pvestatd has no fresh data: neither running nor stopped. */
+  status: "running" | "stopped" | "unknown";
   name?: string;
   type?: "lxc";
   cpus?: number;

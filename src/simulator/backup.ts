@@ -3,9 +3,11 @@
  * `vzdump-lxc-<vmid>-<YYYY_MM_DD-HH_MM_SS>.tar[.zst|.gz|.lzo]` (local time) on a `backup` storage,
  * with notes from `notes-template`. The archive keeps a copy of the CT for restore.
  */
-import type { Container } from "./cluster.ts";
+
+import { requirePriv } from "./acl.ts";
+import type { Container, SimNode } from "./cluster.ts";
 import { MIB } from "./cluster.ts";
-import { bool, type Call, startTask, str } from "./context.ts";
+import { bool, type Call, num, type Sim, startTask, str } from "./context.ts";
 import { fail, InjectedFailure } from "./errors.ts";
 import { copyGuestState } from "./guest.ts";
 import { rootfsSize } from "./lxc-config.ts";
@@ -29,6 +31,52 @@ export function backupStamp(epochSeconds: number): string {
 function duration(seconds: number): string {
   const s = Math.max(1, Math.round(seconds));
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}
+
+/**
+ * VZDump.pm getlock: one backup job per node at a time; the next one waits up to `lockwait` minutes
+ * (default 180) and then fails. Returns the release function.
+ */
+async function takeVzdumpLock(sim: Sim, node: SimNode, lockwaitMin: number, log: (l: string) => void) {
+  if (node.vzdumpLock) {
+    log("INFO: trying to get global lock - waiting...");
+    const deadline = Date.now() + (lockwaitMin * 60_000) / sim.clock.speed;
+    while (node.vzdumpLock) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error("can't acquire lock '/var/run/vzdump.lock' - got timeout");
+      await Promise.race([node.vzdumpLock, new Promise((r) => setTimeout(r, left))]);
+    }
+    log("INFO: got global lock");
+  }
+  let release!: () => void;
+  node.vzdumpLock = new Promise<void>((r) => {
+    release = () => {
+      node.vzdumpLock = undefined;
+      r();
+    };
+  });
+  return release;
+}
+
+/** A backup job of root@pam (e.g. the nightly datacenter job) holding the node's lock for `seconds`. */
+export function holdVzdumpLock(sim: Sim, nodeName: string, seconds: number): string {
+  const node = sim.cluster.node(nodeName);
+  return sim.tasks.start({
+    node: nodeName,
+    type: "vzdump",
+    id: "",
+    user: "root@pam",
+    worker: async (ctx) => {
+      const release = await takeVzdumpLock(sim, node, 180, ctx.log);
+      try {
+        ctx.log(`INFO: starting new backup job: vzdump --all 1 --mode snapshot --node ${nodeName}`);
+        await ctx.work(seconds * 1000);
+        ctx.log("INFO: Backup job finished successfully");
+      } finally {
+        release();
+      }
+    },
+  }).upid;
 }
 
 export function vzdump(call: Call, node: string): string {
@@ -64,6 +112,9 @@ export function vzdump(call: Call, node: string): string {
     .map((v) => cluster.containers.get(v))
     .filter((c): c is Container => c !== undefined && c.node === node);
   if (local.length === 0) return "OK";
+  for (const ct of local) requirePriv(call, `/vms/${ct.vmid}`, ["VM.Backup"]);
+  requirePriv(call, `/storage/${sid}`, ["Datastore.AllocateSpace"]);
+  const lockwait = num(p, "lockwait") ?? 180;
 
   const compress = str(p, "compress") ?? "0";
   const mode = str(p, "mode") ?? "snapshot";
@@ -73,6 +124,15 @@ export function vzdump(call: Call, node: string): string {
   }
   const id = local.length === 1 ? String(local[0]!.vmid) : "";
   return startTask(call, node, "vzdump", id, async (ctx) => {
+    const release = await takeVzdumpLock(sim, cluster.node(node), lockwait, ctx.log);
+    try {
+      await runBackups(ctx);
+    } finally {
+      release();
+    }
+  }).upid;
+
+  async function runBackups(ctx: Parameters<Parameters<typeof startTask>[4]>[0]): Promise<void> {
     ctx.log(`INFO: starting new backup job: ${args.join(" ")} --node ${node}`);
     let errors = 0;
     for (const ct of local) {
@@ -94,10 +154,12 @@ export function vzdump(call: Call, node: string): string {
         ctx.log(`INFO: backup mode: ${mode}`);
         const file = `vzdump-lxc-${ct.vmid}-${backupStamp(began)}.${EXT[compress]}`;
         ctx.log(`INFO: creating vzdump archive '/var/lib/vz/dump/${file}'`);
-        await ctx.work(sim.rng.between(3000, 5000));
         const fileBytes = [...ct.guest.files.values()].reduce((n, f) => n + f.data.length, 0);
         const ratio = compress === "0" ? 1 : compress === "zstd" ? 0.4 : 0.5;
-        const size = Math.round((Math.min(rootfsSize(ct.config), 600 * MIB) * 0.5 + fileBytes) * ratio);
+        const used = Math.min(rootfsSize(ct.config), 600 * MIB) * 0.5 + fileBytes;
+        // Reading the used blocks at ~150 MiB/s dominates a backup's duration.
+        await ctx.work(sim.rng.between(3000, 5000) + (used / (150 * MIB)) * 1000);
+        const size = Math.round(used * ratio);
         if (size > storage.total - cluster.storageUsed(storage)) {
           throw new Error(`vma_queue_write: write error - No space left on device`);
         }
@@ -138,5 +200,5 @@ export function vzdump(call: Call, node: string): string {
       throw new Error("job errors");
     }
     ctx.log("INFO: Backup job finished successfully");
-  }).upid;
+  }
 }

@@ -27,10 +27,13 @@ export interface Volume {
   backup?: { config: LxcConfig; guest: GuestState };
 }
 
+export type StorageLayout = "lvm" | "zfs" | "btrfs" | "dir";
+export const STORAGE_LAYOUTS: readonly StorageLayout[] = ["lvm", "zfs", "btrfs", "dir"];
+
 export interface Storage {
   id: string;
   node: string;
-  type: "dir" | "lvmthin";
+  type: "dir" | "lvmthin" | "zfspool" | "btrfs";
   content: ContentType[];
   total: number;
   path?: string;
@@ -45,6 +48,22 @@ export interface SimNode {
   memory: number;
   bootedAt: number;
   storages: Map<string, Storage>;
+  /**
+   * The address /cluster/status reports (the node's cluster-network address). Equal to `ip` unless the
+   * cluster sits behind NAT, where Proximity can only reach `ip`.
+   */
+  clusterIp: string;
+  /** Powered off or cut from the cluster: /nodes says offline and its guests' status is `unknown`. */
+  online: boolean;
+  /**
+   * pveproxy on the node the API URL points at cannot reach this one: calls naming it answer
+   * 595/596 with AnyEvent::HTTP's reason and an empty body.
+   */
+  unreachable?: { status: 595 | 596; reason: string };
+  /** vzdump's per-node global lock (VZDump.pm getlock): the UPID holding it, and who waits. */
+  vzdumpLock?: Promise<void>;
+  /** Installed package versions reported by /nodes/{node}/apt/versions. */
+  packages: Record<string, string>;
 }
 
 /** Config values as PVE stores them: strings for property strings, numbers for numeric keys. */
@@ -70,6 +89,8 @@ export interface Container {
   pid?: number;
   /** Incremented at every boot, so a DHCP lease timer from an earlier boot cannot fire late. */
   bootSeq: number;
+  /** Under the HA manager: power actions only queue a request (`hastart`/`hastop`) that acts later. */
+  haManaged?: boolean;
   /** DHCP lease per interface, once obtained after start. */
   leases: Map<string, string>;
   snapshots: Snapshot[];
@@ -80,6 +101,42 @@ export interface ClusterOptions {
   nodes: number;
   clock: SimClock;
   rng: Rng;
+  /** Per node (pve1 first); the last entry repeats. Default: lvm everywhere. */
+  storageLayouts?: StorageLayout[];
+  packages?: Record<string, string>;
+  /** Behind NAT: /cluster/status reports addresses Proximity cannot reach. */
+  natted?: boolean;
+}
+
+/** What a PVE installer leaves: `local` (dir) plus the layout's guest storage, with their contents. */
+function installerStorages(name: string, layout: StorageLayout): Storage[] {
+  const local: Storage = {
+    id: "local",
+    node: name,
+    type: "dir",
+    content: ["iso", "vztmpl", "backup"],
+    total: 100 * GIB,
+    path: "/var/lib/vz",
+    volumes: new Map(),
+  };
+  const guest = (id: string, type: Storage["type"]): Storage => ({
+    id,
+    node: name,
+    type,
+    content: ["rootdir", "images"],
+    total: 200 * GIB,
+    volumes: new Map(),
+  });
+  switch (layout) {
+    case "lvm":
+      return [local, guest("local-lvm", "lvmthin")];
+    case "zfs":
+      return [local, guest("local-zfs", "zfspool")];
+    case "btrfs":
+      return [{ ...local, type: "btrfs" }, guest("local-btrfs", "btrfs")];
+    case "dir":
+      return [{ ...local, content: ["iso", "vztmpl", "backup", "rootdir", "images"], total: 300 * GIB }];
+  }
 }
 
 /**
@@ -111,24 +168,13 @@ export class Cluster {
         memory: 32 * GIB,
         bootedAt: this.clock.now() - 86400 * 3 - i * 3600,
         storages: new Map(),
+        online: true,
+        clusterIp: opts.natted ? `127.0.1.${10 + i}` : `127.0.0.${10 + i}`,
+        packages: { ...(opts.packages ?? {}) },
       };
-      node.storages.set("local", {
-        id: "local",
-        node: name,
-        type: "dir",
-        content: ["iso", "vztmpl", "backup"],
-        total: 100 * GIB,
-        path: "/var/lib/vz",
-        volumes: new Map(),
-      });
-      node.storages.set("local-lvm", {
-        id: "local-lvm",
-        node: name,
-        type: "lvmthin",
-        content: ["rootdir", "images"],
-        total: 200 * GIB,
-        volumes: new Map(),
-      });
+      const layouts = opts.storageLayouts?.length ? opts.storageLayouts : ["lvm" as const];
+      const layout = layouts[Math.min(i - 1, layouts.length - 1)]!;
+      for (const s of installerStorages(name, layout)) node.storages.set(s.id, s);
       this.nodes.set(name, node);
     }
   }
@@ -227,7 +273,10 @@ export class Cluster {
   }
 
   private diskName(storage: Storage, vmid: number, n: number): string {
-    return storage.type === "dir" ? `${vmid}/vm-${vmid}-disk-${n}.raw` : `vm-${vmid}-disk-${n}`;
+    if (storage.type === "dir") return `${vmid}/vm-${vmid}-disk-${n}.raw`;
+    // ZFS and Btrfs hold container volumes as subvolumes.
+    if (storage.type === "zfspool" || storage.type === "btrfs") return `subvol-${vmid}-disk-${n}`;
+    return `vm-${vmid}-disk-${n}`;
   }
 
   /** Finds a volume by volid ("local:backup/x") on a node. */

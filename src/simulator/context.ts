@@ -9,6 +9,7 @@ import { fail } from "./errors.ts";
 import type { FaultRegistry } from "./faults.ts";
 import type { Params } from "./params.ts";
 import type { TaskContext, TaskManager, TaskRecord } from "./tasks.ts";
+import type { PveProfile } from "./version.ts";
 
 export interface Sim {
   cluster: Cluster;
@@ -21,6 +22,15 @@ export interface Sim {
   authorizedKeys: Set<string>;
   /** The last RRD snapshot of guests (pvestatd refreshes it every 10 s): /cluster/resources reads it. */
   rrdCache: Map<number, { status: string; name: string; uptime: number }>;
+  /** The PVE release being played (9.2 unless `--pve 8.4`). */
+  pve: PveProfile;
+  /**
+   * The API token's ACL (path → privileges, propagated down the tree; the most specific path wins).
+   * Undefined: the token is not privilege-separated and may do everything its user (root@pam) may.
+   */
+  tokenAcl?: Map<string, Set<string>>;
+  /** Extra SSH logins beside root: non-root users may only run `sudo -n pct …`, if allowed to. */
+  sshUsers: Map<string, { password: string; sudo: boolean }>;
 }
 
 export interface Call {

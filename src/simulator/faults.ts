@@ -11,10 +11,20 @@
  * - ssh_drop: the SSH channel closes without an exit status.
  * - lose_container: the addressed container disappears before the call is handled (as if deleted
  *   out of band); with path "*" it disappears immediately when the fault is posted.
+ * - http_595 / http_596: pveproxy could not reach the node the call names (AnyEvent::HTTP's pseudo
+ *   statuses, reason = `message`, empty body). With `node`, only calls naming that node.
  */
 import { z } from "zod";
 
-export const FAULT_ACTIONS = ["http_500", "task_fail", "delay", "ssh_drop", "lose_container"] as const;
+export const FAULT_ACTIONS = [
+  "http_500",
+  "http_595",
+  "http_596",
+  "task_fail",
+  "delay",
+  "ssh_drop",
+  "lose_container",
+] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
 export const faultInputSchema = z.object({
@@ -26,6 +36,8 @@ export const faultInputSchema = z.object({
   times: z.number().int().min(1).optional(),
   /** For lose_container with path "*": which container. */
   vmid: z.number().int().optional(),
+  /** Only API calls whose {node} is this node. */
+  node: z.string().optional(),
 });
 export type FaultInput = z.infer<typeof faultInputSchema>;
 
@@ -57,12 +69,14 @@ export class FaultRegistry {
   }
 
   /** Takes the matching faults for an API call (consuming one use of each). */
-  takeForApi(method: string, template: string): Fault[] {
+  takeForApi(method: string, template: string, node?: string): Fault[] {
     return this.take(
       (f) =>
         !f.path.startsWith("ssh:") &&
+        f.path !== "app:http" &&
         (f.path === template || f.path === "*") &&
-        (!f.method || f.method.toUpperCase() === method),
+        (!f.method || f.method.toUpperCase() === method) &&
+        (!f.node || f.node === node),
     );
   }
 

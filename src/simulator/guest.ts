@@ -37,10 +37,25 @@ export interface CommandRecord {
 }
 
 export interface GuestState {
+  /** What the template was: "debian-13", "debian-12", "alpine-3.22", … ("unknown" if not recognised). */
+  distro: string;
   files: Map<string, SimFile>;
   dirs: Set<string>;
   packages: Set<string>;
+  /** The Docker daemon (dockerd) is installed. */
   dockerInstalled: boolean;
+  /** The `docker` CLI is installed (a separate package on trixie: docker-cli). */
+  dockerCli: boolean;
+  /** `docker version` of the installed engine, e.g. "26.1.5+dfsg1". */
+  dockerVersion: string;
+  /** Docker Inc.'s packages (docker-ce, containerd.io ≥ 1.7.28-2, runc ≥ 1.2.8) rather than the distro's. */
+  dockerFromDockerRepo: boolean;
+  /** Compose v2 as a CLI plugin (`docker compose`). */
+  composePlugin: boolean;
+  /** The Python Compose v1 tool (`docker-compose`, bookworm's package). */
+  composeV1: boolean;
+  /** Repositories apt knows after the last `apt-get update` (Docker's only if its list was in place). */
+  aptDockerRepo: boolean;
   dockerEnabled: boolean;
   dockerRunning: boolean;
   /** Keyed by the compose file path. */
@@ -51,14 +66,21 @@ export interface GuestState {
 const BASE_DIRS = ["/", "/bin", "/dev", "/etc", "/home", "/opt", "/proc", "/root", "/run", "/srv", "/sys"];
 const BASE_DIRS_MORE = ["/tmp", "/usr", "/usr/bin", "/usr/local", "/var", "/var/lib", "/var/log"];
 
-export function newGuestState(hostname: string): GuestState {
+export function newGuestState(hostname: string, distro = "unknown"): GuestState {
   const files = new Map<string, SimFile>();
   files.set("/etc/hostname", { data: new TextEncoder().encode(`${hostname}\n`), mode: 0o644 });
   return {
+    distro,
     files,
-    dirs: new Set([...BASE_DIRS, ...BASE_DIRS_MORE]),
+    dirs: new Set([...BASE_DIRS, ...BASE_DIRS_MORE, "/etc/apt", "/etc/apt/sources.list.d"]),
     packages: new Set(),
     dockerInstalled: false,
+    dockerCli: false,
+    dockerVersion: "",
+    dockerFromDockerRepo: false,
+    composePlugin: false,
+    composeV1: false,
+    aptDockerRepo: false,
     dockerEnabled: false,
     dockerRunning: false,
     projects: new Map(),
@@ -77,10 +99,17 @@ export function copyGuestState(g: GuestState): GuestState {
   const files = new Map<string, SimFile>();
   for (const [k, f] of g.files) files.set(k, { data: f.data.slice(), mode: f.mode });
   return {
+    distro: g.distro,
     files,
     dirs: new Set(g.dirs),
     packages: new Set(g.packages),
     dockerInstalled: g.dockerInstalled,
+    dockerCli: g.dockerCli,
+    dockerVersion: g.dockerVersion,
+    dockerFromDockerRepo: g.dockerFromDockerRepo,
+    composePlugin: g.composePlugin,
+    composeV1: g.composeV1,
+    aptDockerRepo: g.aptDockerRepo,
     dockerEnabled: g.dockerEnabled,
     dockerRunning: false,
     projects,

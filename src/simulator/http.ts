@@ -7,6 +7,7 @@
  * phrase ("500 CT 100 already exists on node 'pve1'") and Bun.serve does not send custom reasons.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { evaluateCheck } from "./acl.ts";
 import type { Call, Sim } from "./context.ts";
 import { PveError } from "./errors.ts";
 import { type RawValue, verifyParams } from "./params.ts";
@@ -151,11 +152,21 @@ async function handle(
       raw[k] = v;
     }
     const p = verifyParams(match.endpoint.schema, raw);
-    if (typeof p.node === "string" && match.endpoint.template.startsWith("/nodes/{node}"))
-      sim.cluster.node(p.node);
+    if (typeof p.node === "string" && match.endpoint.template.startsWith("/nodes/{node}")) {
+      const node = sim.cluster.node(p.node);
+      // pveproxy forwards calls for other nodes (AnyEvent.pm proxy_request); when the node cannot be
+      // reached the client gets AnyEvent::HTTP's pseudo status and reason with an empty body.
+      if (node.index !== 1 && node.unreachable)
+        return send(res, node.unreachable.status, node.unreachable.reason);
+      if (node.index !== 1 && !node.online) return send(res, 595, "No route to host");
+    }
 
     const call: Call = { sim, p, authid };
-    for (const fault of sim.faults.takeForApi(method, match.endpoint.template)) {
+    const nodeParam = typeof p.node === "string" ? p.node : undefined;
+    for (const fault of sim.faults.takeForApi(method, match.endpoint.template, nodeParam)) {
+      if (fault.action === "http_595" || fault.action === "http_596") {
+        return send(res, fault.action === "http_595" ? 595 : 596, fault.message ?? "Connection timed out");
+      }
       if (fault.action === "delay") await new Promise((r) => setTimeout(r, fault.delay_ms ?? 1000));
       if (fault.action === "lose_container" && typeof p.vmid === "number") {
         const ct = sim.cluster.containers.get(p.vmid);
@@ -165,6 +176,8 @@ async function handle(
       if (fault.action === "http_500") throw new PveError(500, fault.message ?? "simulated failure");
     }
 
+    const check = match.endpoint.schema.permissions?.check;
+    if (check) evaluateCheck(call, check);
     const result = await handler(call);
     if (result instanceof WithTotal) return send(res, 200, "OK", { data: result.data, total: result.total });
     return send(res, 200, "OK", { data: result ?? null });

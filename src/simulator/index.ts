@@ -1,5 +1,5 @@
 /**
- * A faithful Proxmox VE 8.4 stand-in: REST at /api2/json with PVE's auth, parameter
+ * A faithful Proxmox VE 9.2 (or, with `pve: "8.4"`, 8.4) stand-in: REST at /api2/json with PVE's auth, parameter
  * checks, errors and tasks, plus one SSH server per node for `pct exec`. Used by tests and by
  * `bun run dev` in demo mode; the real client is never told it talks to a simulator.
  */
@@ -8,10 +8,11 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Server as SshServer } from "ssh2";
+import { parseAcl } from "./acl.ts";
 import { AppListeners } from "./app-http.ts";
 import { Authenticator } from "./auth.ts";
 import { Rng, SimClock } from "./clock.ts";
-import { Cluster } from "./cluster.ts";
+import { Cluster, type StorageLayout } from "./cluster.ts";
 import type { Sim } from "./context.ts";
 import { FaultRegistry } from "./faults.ts";
 import { generateHostKey } from "./host-keys.ts";
@@ -20,6 +21,7 @@ import { startNodeSsh } from "./ssh/server.ts";
 import { type SimState, snapshotState } from "./state.ts";
 import { TaskManager } from "./tasks.ts";
 import { generateSelfSigned } from "./tls.ts";
+import { type PveRelease, pveProfile } from "./version.ts";
 
 export type { SimState } from "./state.ts";
 
@@ -40,6 +42,24 @@ export interface SimulatorOptions {
   seed?: number;
   /** OpenSSH public keys allowed to log in as root on every node (more via POST /_sim/ssh-keys). */
   authorizedKeys?: string[];
+  /** The PVE release played: "9.2" (default, Debian 13) or "8.4" (Debian 12, past end of life). */
+  pve?: PveRelease;
+  /** lxc-pve on every node (default: the release's; below 6.0.5-2 Docker's runc ≥ 1.2.8 fails in CTs). */
+  lxcPveVersion?: string;
+  /**
+   * Privilege separation for the API token: path → privileges (e.g. `{ "/": ["Sys.Audit"] }`).
+   * Omitted: the token may do everything root@pam may. Also settable at run time via POST /_sim/acl.
+   */
+  tokenAcl?: Record<string, string[]>;
+  /** Installer storage layout per node (pve1 first; the last repeats): lvm (default), zfs, btrfs, dir. */
+  storageLayouts?: StorageLayout[];
+  /**
+   * The cluster behind NAT: /cluster/status reports cluster-network addresses (127.0.1.x) on which
+   * nothing listens; only the node addresses (127.0.0.1x) are reachable.
+   */
+  natted?: boolean;
+  /** SSH logins beside root; `sudo` lets them run `sudo -n pct …` (a NOPASSWD sudoers rule). */
+  sshUsers?: { username: string; password: string; sudo?: boolean }[];
 }
 
 export interface RunningSimulator {
@@ -75,8 +95,26 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const tokenSecret = rng.uuid();
   const sshPassword = password;
 
-  const cluster = new Cluster({ nodes: nodeCount, clock, rng });
+  const pve = pveProfile(opts.pve ?? "9.2", opts.lxcPveVersion ? { lxcPve: opts.lxcPveVersion } : {});
+  const cluster = new Cluster({
+    nodes: nodeCount,
+    clock,
+    rng,
+    ...(opts.storageLayouts ? { storageLayouts: opts.storageLayouts } : {}),
+    natted: opts.natted ?? false,
+    packages: {
+      "proxmox-ve": pve.version,
+      "pve-manager": pve.version,
+      "pve-container": pve.pveContainer,
+      "lxc-pve": pve.lxcPve,
+    },
+  });
   const sim: Sim = {
+    pve,
+    ...(opts.tokenAcl ? { tokenAcl: parseAcl(opts.tokenAcl, pve.major) } : {}),
+    sshUsers: new Map(
+      (opts.sshUsers ?? []).map((u) => [u.username, { password: u.password, sudo: u.sudo ?? false }]),
+    ),
     cluster,
     clock,
     rng,

@@ -26,6 +26,8 @@ export interface EndpointSchema {
   protected?: number;
   parameters: { additionalProperties?: number; properties?: Record<string, PropSchema> };
   returns: unknown;
+  /** The privilege check PVE runs before the handler (RPCEnvironment check_api2_permissions). */
+  permissions?: { check: unknown[] };
 }
 
 export interface CompiledEndpoint {

@@ -3,10 +3,12 @@
  * per-type fields Plugin.pm returns, deleting volumes as `imgdel` tasks, and the appliance index with
  * template downloads as `download` tasks.
  */
+
+import { hasPriv } from "./acl.ts";
 import type { Storage, Volume } from "./cluster.ts";
 import { type Call, num, startTask, str } from "./context.ts";
 import { fail, paramFail } from "./errors.ts";
-import { APPLIANCES, findAppliance, templateFormat } from "./templates.ts";
+import { appliancesFor, findAppliance, templateFormat } from "./templates.ts";
 
 export function storageStatus(call: Call, node: string): unknown[] {
   const { cluster } = call.sim;
@@ -16,6 +18,7 @@ export function storageStatus(call: Call, node: string): unknown[] {
   if (only && !n.storages.has(only)) paramFail({ storage: "No such storage." });
   const contentFilter = (str(p, "content") ?? "").split(",").filter(Boolean);
   return [...n.storages.values()]
+    .filter((s) => hasPriv(call, `/storage/${s.id}`, ["Datastore.Audit", "Datastore.AllocateSpace"], true))
     .filter((s) => !only || s.id === only)
     .filter((s) => contentFilter.every((c) => s.content.includes(c as Storage["content"][number])))
     .map((s) => {
@@ -126,8 +129,16 @@ export async function deleteVolume(
   return task.upid;
 }
 
-export function aplinfo(): unknown[] {
-  return APPLIANCES.map(({ sizeBytes: _size, ostype: _ostype, ...rest }) => rest);
+/** APLInfo.pm returns `values %{$list->{all}}`: Perl hash order, different on every run. */
+export function aplinfo(call: Call): unknown[] {
+  const list = appliancesFor(call.sim.pve.major).map(
+    ({ sizeBytes: _size, ostype: _ostype, ...rest }) => rest,
+  );
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = call.sim.rng.int(0, i);
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
 }
 
 /** POST /nodes/{node}/aplinfo → UPID (`download`, id = template name). */
@@ -137,7 +148,7 @@ export function downloadTemplate(call: Call, node: string): string {
   const templateName = str(p, "template")!;
   const s = sim.cluster.storage(node, sid);
   if (!s.content.includes("vztmpl")) fail(`storage '${sid}' does not support templates`);
-  const appliance = findAppliance(templateName);
+  const appliance = findAppliance(templateName, sim.pve.major);
   if (!appliance) paramFail({ template: "no such template" });
   return startTask(call, node, "download", templateName, async (ctx) => {
     const dest = `${s.path}/template/cache/${templateName}`;
@@ -149,8 +160,8 @@ export function downloadTemplate(call: Call, node: string): string {
     ctx.log(
       `Length: ${appliance.sizeBytes} (${Math.round(appliance.sizeBytes / 2 ** 20)}M) [application/octet-stream]`,
     );
-    // Bigger templates take longer (a few simulated seconds at most).
-    await ctx.work(800 + Math.min(3000, appliance.sizeBytes / 2 ** 16));
+    // About 20 MiB/s from the mirror.
+    await ctx.work(800 + (appliance.sizeBytes / (20 * 2 ** 20)) * 1000);
     const free = s.total - sim.cluster.storageUsed(s) + (s.volumes.get(`vztmpl/${templateName}`)?.size ?? 0);
     if (appliance.sizeBytes > free) throw new Error(`write to '${dest}.tmp' failed: No space left on device`);
     s.volumes.set(`vztmpl/${templateName}`, {

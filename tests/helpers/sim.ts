@@ -29,10 +29,11 @@ export async function startWorld(
   options: SimulatorOptions = {},
   env: Record<string, string> = {},
   build: Pick<BuildOptions, "clock"> = {},
+  timing: Partial<typeof FAST_TIMING> = {},
 ): Promise<SimWorld> {
   const sim = await startSimulator({ nodes: 3, speed: 500, authFailDelayMs: 0, ...options });
   const t = await createTestApp(env, {
-    timing: FAST_TIMING,
+    timing: { ...FAST_TIMING, ...timing },
     jobs: { pollMs: 20, retryBaseMs: 20, leaseMs: 2_000, concurrency: 8 },
     ...build,
   });

@@ -44,6 +44,8 @@ const CASES: Case[] = [
       c.deleteVolume(N, "local", "local:backup/vzdump-lxc-100-2024_01_31-02_00_05.tar.zst", { delay: 5 }),
   ],
   ["aplinfo", (c) => c.aplinfo(N)],
+  ["permissions", (c) => c.permissions({ path: "/vms", userid: "proximity@pve!app" })],
+  ["aptVersions", (c) => c.aptVersions(N)],
   ["downloadTemplate", (c) => c.downloadTemplate(N, "local", "debian-12-standard_12.7-1_amd64.tar.zst")],
   ["listLxc", (c) => c.listLxc(N)],
   [
@@ -277,7 +279,7 @@ describe("conformance with pve-api-subset.json", () => {
     expect(failures).toEqual([]);
     const all = ENDPOINTS.map((e) => `${e.method} ${e.template}`);
     expect(all.filter((e) => !reached.has(e))).toEqual([]);
-    expect(all.length).toBe(38);
+    expect(all.length).toBe(40);
   });
 
   test("the validator itself rejects what PVE rejects", () => {

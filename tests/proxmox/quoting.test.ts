@@ -41,10 +41,14 @@ describe("shQuote", () => {
 describe("buildPctExecCommand", () => {
   test("fixed words, integer vmid, each argv element quoted", () => {
     expect(buildPctExecCommand(101, ["docker", "compose", "-f", "/opt/app/compose.yaml", "up", "-d"])).toBe(
-      "pct exec 101 -- 'docker' 'compose' '-f' '/opt/app/compose.yaml' 'up' '-d'",
+      "pct exec 101 --keep-env 0 -- 'docker' 'compose' '-f' '/opt/app/compose.yaml' 'up' '-d'",
     );
     expect(buildPctExecCommand(100, ["tee", "/opt/it's here"])).toBe(
-      `pct exec 100 -- 'tee' '/opt/it'\\''s here'`,
+      `pct exec 100 --keep-env 0 -- 'tee' '/opt/it'\\''s here'`,
+    );
+    // A non-root SSH login goes through sudo -n (pct refuses anyone but root).
+    expect(buildPctExecCommand(100, ["true"], { sudo: true })).toBe(
+      "sudo -n pct exec 100 --keep-env 0 -- 'true'",
     );
   });
 
@@ -52,7 +56,7 @@ describe("buildPctExecCommand", () => {
     for (const bad of [99, 0, -1, 1_000_000_000, 100.5, Number.NaN]) {
       expect(() => buildPctExecCommand(bad, ["true"])).toThrow(/vmid/);
     }
-    expect(buildPctExecCommand(999_999_999, ["true"])).toStartWith("pct exec 999999999 -- ");
+    expect(buildPctExecCommand(999_999_999, ["true"])).toStartWith("pct exec 999999999 --keep-env 0 -- ");
   });
 
   test("rejects NUL and line breaks in argv, and empty argv", () => {

@@ -86,7 +86,7 @@ describe("client ↔ simulator", () => {
     const b = await ticketClient().listNodes();
     expect(a.map((n) => n.node).sort()).toEqual(b.map((n) => n.node).sort());
     expect(a).toHaveLength(3);
-    expect((await tokenClient().version()).release).toMatch(/^8\./);
+    expect((await tokenClient().version()).release).toMatch(/^9\./);
   });
 
   test("ticket writes carry CSRF (the simulator enforces it): a full lifecycle with tasks", async () => {

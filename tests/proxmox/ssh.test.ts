@@ -56,7 +56,7 @@ async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
 
 describe("strict parser used by the fake node", () => {
   test("accepts only single-quoted words", () => {
-    expect(parseStrictPctExec(`pct exec 100 -- 'tee' '/opt/it'\\''s'`)).toEqual({
+    expect(parseStrictPctExec(`pct exec 100 --keep-env 0 -- 'tee' '/opt/it'\\''s'`)).toEqual({
       vmid: 100,
       argv: ["tee", "/opt/it's"],
     });

@@ -206,6 +206,10 @@ describe("clone", () => {
   test("a full clone gets a new disk, new MACs and the files; the source is locked 'disk' meanwhile", async () => {
     const taken = await api.request("POST", "/nodes/pve1/lxc/100/clone", { newid: 100 });
     expect(taken.statusText).toBe("CT 100 already exists on node 'pve1'");
+    // PVE 9's wording (8.4 said "Cannot do full clones on a running container without snapshots").
+    const running = await api.request("POST", "/nodes/pve1/lxc/100/clone", { newid: 105, full: 1 });
+    expect(running.statusText).toBe("Full clone of a running container is only possible from a snapshot");
+    await api.waitTask(await api.post<string>("/nodes/pve1/lxc/100/status/stop"));
     const upid = await api.post<string>("/nodes/pve1/lxc/100/clone", {
       newid: 105,
       hostname: "copy",

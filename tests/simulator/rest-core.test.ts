@@ -18,7 +18,7 @@ describe("envelope and transport", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("application/json;charset=UTF-8");
     expect(r.headers.get("server")).toBe("pve-api-daemon/3.0");
-    expect(r.body).toEqual({ data: { version: "8.4.1", release: "8.4", repoid: expect.any(String) } });
+    expect(r.body).toEqual({ data: { version: "9.2.11", release: "9.2", repoid: expect.any(String) } });
   });
 
   test("a body on GET or DELETE is refused with 501", async () => {
@@ -260,7 +260,7 @@ describe("cluster and nodes", () => {
     }>("/nodes/pve1/status");
     expect(s.memory.total).toBe(32 * 1024 ** 3);
     expect(s.cpuinfo.cpus).toBe(8);
-    expect(s.pveversion).toStartWith("pve-manager/8.4.1/");
+    expect(s.pveversion).toStartWith("pve-manager/9.2.11/");
     expect(typeof s.loadavg[0]).toBe("string");
   });
 

@@ -268,6 +268,12 @@ describe("docker on Debian", () => {
     expect(noYes.stdout).toContain("Do you want to continue? [Y/n] Abort.");
     const unknown = await run(pve2, 200, ["apt-get", "install", "-y", "dockr"]);
     expect(unknown).toMatchObject({ code: 100, stderr: "E: Unable to locate package dockr\n" });
+    // Bookworm has no Compose plugin in its own archive: only Docker's repository ships one.
+    const plugin = await run(pve2, 200, ["apt-get", "install", "-y", "docker-compose-plugin"]);
+    expect(plugin).toMatchObject({
+      code: 100,
+      stderr: "E: Unable to locate package docker-compose-plugin\n",
+    });
     const install = await run(pve2, 200, [
       "env",
       "DEBIAN_FRONTEND=noninteractive",
@@ -275,9 +281,14 @@ describe("docker on Debian", () => {
       "install",
       "-y",
       "docker.io",
-      "docker-compose-plugin",
+      "docker-compose",
     ]);
     expect(install.code).toBe(0);
+    // docker-compose 1.29.2 is the Python v1 tool: `docker compose` does not exist.
+    expect((await run(pve2, 200, ["docker", "compose", "version"])).stderr).toStartWith(
+      "docker: 'compose' is not a docker command.",
+    );
+    expect((await run(pve2, 200, ["docker-compose", "version"])).stdout).toContain("1.29.2");
     expect((await run(pve2, 200, ["systemctl", "enable", "--now", "docker"])).code).toBe(0);
     expect((await run(pve2, 200, ["systemctl", "is-active", "docker"])).stdout).toBe("active\n");
     const rc = await run(pve2, 200, ["rc-update", "add", "docker", "default"]);

@@ -160,6 +160,9 @@ export class AppsService {
       : await this.deps.hosts.defaultHost();
     if (!host)
       throw new ConflictError("No Proxmox host is configured yet; an administrator must add one first");
+    // The host's last preflight (POST /hosts/{id}/test) found something that makes deploys fail: say what.
+    const blocker = this.deps.hosts.preflightBlocker(host.id);
+    if (blocker) throw new ConflictError(blocker);
     if (input.node) {
       // Asked for a node: refuse a name the cluster does not have now, rather than fail later in the job.
       const nodes = (await (await this.deps.hosts.client(host)).listNodes()).map((n) => n.node);

@@ -9,7 +9,7 @@ import { AppServiceError } from "../../core/errors.ts";
 import type { Db } from "../../db/connect.ts";
 import { rowsOf } from "../../db/rows.ts";
 import { type AppResources, applications } from "../../db/schema.ts";
-import type { ProxmoxClient } from "../../proxmox/index.ts";
+import { type ProxmoxClient, ProxmoxError, pickStorage, type StorageSetting } from "../../proxmox/index.ts";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -27,29 +27,54 @@ export interface NodeCapacity {
 /**
  * Capacity by configured memory, not by PVE's live `mem` (actual use): an admin expects the memory given to
  * containers not to exceed the node's RAM, and a container that was just created uses none yet.
+ * The rootfs storage is chosen per node by content type (see storage-choice.ts). A node pveproxy cannot
+ * reach (HTTP 595/596) is skipped, not fatal: `onSkip` says why.
  */
-export async function liveCapacity(client: ProxmoxClient, rootfsStorage: string): Promise<NodeCapacity[]> {
+export async function liveCapacity(
+  client: ProxmoxClient,
+  rootfsStorage: StorageSetting,
+  onSkip: (node: string, reason: string) => unknown = () => {},
+): Promise<NodeCapacity[]> {
   const nodes = await client.listNodes();
-  return Promise.all(
+  if (nodes.some((n) => n.status === "online" && n.maxmem === undefined)) {
+    // PVE leaves the stats out of /nodes when the token lacks Sys.Audit on the node.
+    throw new AppServiceError(
+      "Proxmox does not show node memory to this API token: grant it Sys.Audit on /nodes (see the host's preflight test)",
+      { step: "place" },
+      { code: "CONFLICT" },
+    );
+  }
+  const measured = await Promise.all(
     nodes
       .filter((n) => n.status === "online")
-      .map(async (n) => {
-        // /nodes/{node}/lxc reads each container's config (maxmem is live); /cluster/resources lags ~10 s.
-        const [storage, mine] = await Promise.all([
-          client.listStorage(n.node, { storage: rootfsStorage }).catch(() => []),
-          client.listLxc(n.node),
-        ]);
-        const s = storage.find((x) => x.storage === rootfsStorage);
-        return {
-          node: n.node,
-          freeMemory: (n.maxmem ?? 0) - mine.reduce((sum, g) => sum + (g.maxmem ?? 0), 0),
-          freeDisk: s && s.active !== 0 && s.active !== false ? (s.avail ?? 0) : 0,
-          // While `lock: create` is held the config has no memory yet and PVE reports the 512 MiB default:
-          // such a container is not accounted for until created; until then the app's reservation counts.
-          vmids: new Set(mine.filter((g) => g.lock !== "create").map((g) => Number(g.vmid))),
-        };
+      .map(async (n): Promise<NodeCapacity | undefined> => {
+        try {
+          // /nodes/{node}/lxc reads each container's config (maxmem is live); /cluster/resources lags ~10 s.
+          const [storages, mine] = await Promise.all([client.listStorage(n.node), client.listLxc(n.node)]);
+          let freeDisk = 0;
+          try {
+            freeDisk = pickStorage(storages, "rootfs", rootfsStorage, n.node).avail ?? 0;
+          } catch (err) {
+            await onSkip(n.node, err instanceof Error ? err.message : String(err));
+          }
+          return {
+            node: n.node,
+            freeMemory: (n.maxmem ?? 0) - mine.reduce((sum, g) => sum + (g.maxmem ?? 0), 0),
+            freeDisk,
+            // While `lock: create` is held the config has no memory yet and PVE reports the 512 MiB default:
+            // such a container is not accounted for until created; until then the app's reservation counts.
+            vmids: new Set(mine.filter((g) => g.lock !== "create").map((g) => Number(g.vmid))),
+          };
+        } catch (err) {
+          if (err instanceof ProxmoxError && err.kind === "unreachable") {
+            await onSkip(n.node, err.pveMessage);
+            return undefined;
+          }
+          throw err;
+        }
       }),
   );
+  return measured.filter((c): c is NodeCapacity => c !== undefined);
 }
 
 /** Picks the node with the most free memory that fits, after reservations, and records it. */

@@ -2,7 +2,7 @@
  * What runs inside a container, as fixed argv lists. Nothing here is ever built from user input: user data
  * (the compose document, .env values) travels only as stdin of `tee`.
  */
-import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import type { Distro } from "../../proxmox/index.ts";
 
 /** Where each app's compose project lives inside its container. */
 export const APP_DIR = "/opt/proximity";
@@ -11,9 +11,27 @@ export const ENV_FILE = `${APP_DIR}/.env`;
 
 export type Argv = readonly string[];
 
-/** Installing and starting Docker with the compose plugin, per OS template. */
-export function dockerInstallCommands(os: CatalogEntry["os_template"]): { name: string; argv: Argv }[] {
-  if (os === "alpine-3.22") {
+export interface InstallCommand {
+  name: string;
+  argv: Argv;
+  /** Fixed file content sent on stdin (apt sources); never user data. */
+  stdin?: string;
+}
+
+/** Docker Inc.'s apt repository for Debian 12, whose own archive has only Compose v1 (no plugin). */
+const DOCKER_GPG = "/etc/apt/keyrings/docker.asc";
+const DOCKER_SOURCES =
+  "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable\n";
+
+/**
+ * Installing and starting Docker with Compose v2 (`docker compose`), per distribution:
+ * - Alpine: `docker` + `docker-cli-compose`;
+ * - Debian 13: the archive's `docker.io` + `docker-cli` (only a Recommends) + `docker-compose` (v2 plugin);
+ * - Debian 12: bookworm's `docker-compose` is the Python v1 tool, so Docker's repository is added
+ *   (PVE's amd64-only nodes: arch is fixed) and docker-ce with the compose plugin installed.
+ */
+export function dockerInstallCommands(distro: Distro): InstallCommand[] {
+  if (distro === "alpine") {
     return [
       { name: "apk update", argv: ["apk", "update"] },
       { name: "install docker", argv: ["apk", "add", "docker", "docker-cli-compose"] },
@@ -21,11 +39,55 @@ export function dockerInstallCommands(os: CatalogEntry["os_template"]): { name: 
       { name: "start docker", argv: ["service", "docker", "start"] },
     ];
   }
+  if (distro === "debian-13") {
+    return [
+      { name: "apt-get update", argv: ["apt-get", "update"] },
+      {
+        name: "install docker",
+        argv: ["apt-get", "install", "-y", "docker.io", "docker-cli", "docker-compose"],
+      },
+      { name: "start docker", argv: ["systemctl", "enable", "--now", "docker"] },
+    ];
+  }
   return [
     { name: "apt-get update", argv: ["apt-get", "update"] },
-    { name: "install docker", argv: ["apt-get", "install", "-y", "docker.io", "docker-compose"] },
+    { name: "install curl", argv: ["apt-get", "install", "-y", "ca-certificates", "curl"] },
+    { name: "keyring dir", argv: ["mkdir", "-p", "/etc/apt/keyrings"] },
+    {
+      name: "docker key",
+      argv: ["curl", "-fsSL", "https://download.docker.com/linux/debian/gpg", "-o", DOCKER_GPG],
+    },
+    {
+      name: "docker repository",
+      argv: ["tee", "/etc/apt/sources.list.d/docker.list"],
+      stdin: DOCKER_SOURCES,
+    },
+    { name: "apt-get update (docker)", argv: ["apt-get", "update"] },
+    {
+      name: "install docker",
+      argv: [
+        "apt-get",
+        "install",
+        "-y",
+        "docker-ce",
+        "docker-ce-cli",
+        "containerd.io",
+        "docker-compose-plugin",
+      ],
+    },
     { name: "start docker", argv: ["systemctl", "enable", "--now", "docker"] },
   ];
+}
+
+/** Checked after the install: without it every later `docker compose …` fails obscurely. */
+export const composeVersion: Argv = ["docker", "compose", "version"];
+
+/**
+ * `docker compose up` inside an LXC fails this way when the node's lxc-pve predates 6.0.5-2 and the
+ * container's runc carries the CVE-2025-52881 fix (runc ≥ 1.2.8, Docker's containerd.io ≥ 1.7.28-2).
+ */
+export function isRuncSysctlFailure(text: string): boolean {
+  return /ip_unprivileged_port_start.*permission denied/s.test(text);
 }
 
 export const compose = {

@@ -91,6 +91,17 @@ export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
         }
         continue;
       }
+      // `unknown`: the node is offline or pvestatd has no fresh data. Not "stopped": say so, change nothing.
+      if (ct.status !== "running" && ct.status !== "stopped") {
+        if (app.status !== "unknown") {
+          await change(
+            app,
+            "unknown",
+            `CT ${app.vmid} on ${ct.node} reports status "${ct.status}": the node is offline or not reporting`,
+          );
+        }
+        continue;
+      }
       const actual: AppStatus = ct.status === "running" ? "running" : "stopped";
       const moved = ct.node !== app.node ? { node: ct.node } : {};
       if (actual !== app.status) {

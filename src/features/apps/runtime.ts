@@ -164,6 +164,32 @@ export class AppRun<S extends string = string> {
     });
   }
 
+  /**
+   * Waits until the container reaches `want`. Needed after every power task: for an HA-managed CT the
+   * `hastart`/`hastop` task only submits a request and ends OK before the CT changes state.
+   */
+  async waitForState(want: "running" | "stopped", node = this.node, vmid = this.vmid): Promise<void> {
+    const deadline = Date.now() + this.deps.timing.taskTimeoutMs;
+    for (;;) {
+      const status = await this.client.lxcStatus(node, vmid);
+      if (status.status === want) return;
+      if (Date.now() > deadline) {
+        throw new AppServiceError(
+          `CT ${vmid} is still ${status.status} after ${Math.round(this.deps.timing.taskTimeoutMs / 1000)} s (expected ${want}${status.ha?.managed ? "; it is HA-managed, check the HA manager" : ""})`,
+          this.errorContext(),
+        );
+      }
+      await Bun.sleep(this.deps.timing.pollMs);
+    }
+  }
+
+  /** Starts the container unless it runs, and waits until it does. */
+  async startContainer(node = this.node, vmid = this.vmid): Promise<void> {
+    const status = await this.client.lxcStatus(node, vmid);
+    if (status.status !== "running") await this.waitTask(await this.client.startLxc(node, vmid), node);
+    await this.waitForState("running", node, vmid);
+  }
+
   /** Runs a fixed command in the container; a non-zero exit is a permanent failure with the tail of stderr. */
   async exec(argv: Argv, stdin?: string): Promise<string> {
     const result = await this.ssh.pctExec(this.node, this.vmid, [...argv], {
@@ -273,6 +299,7 @@ export class AppRun<S extends string = string> {
     const status = await this.client.lxcStatus(this.node, this.vmid).catch(() => null);
     if (status?.status !== "running") return;
     await this.waitTask(await this.client.stopLxc(this.node, this.vmid));
+    await this.waitForState("stopped");
   }
 
   /**
@@ -289,7 +316,10 @@ export class AppRun<S extends string = string> {
     );
     if (!exists) return;
     const status = await this.client.lxcStatus(node, vmid).catch(() => null);
-    if (status?.status === "running") await this.waitTask(await this.client.stopLxc(node, vmid), node);
+    if (status?.status === "running") {
+      await this.waitTask(await this.client.stopLxc(node, vmid), node);
+      await this.waitForState("stopped", node, vmid);
+    }
     await this.waitTask(
       await this.client.deleteLxc(node, vmid, { purge: true, destroyUnreferencedDisks: true, force: true }),
       node,

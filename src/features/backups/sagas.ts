@@ -22,7 +22,14 @@ import {
   deploymentLogs,
   jobs,
 } from "../../db/schema.ts";
-import { isMissing, ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
+import {
+  isMissing,
+  ProxmoxError,
+  parseUpid,
+  rootfsSizeBytes,
+  type Upid,
+  waitForTask,
+} from "../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../queue/define.ts";
 import { errorMessage } from "../../queue/queue.ts";
 import { type AppDeps, AppRun, beginOperation, settle } from "../apps/index.ts";
@@ -53,6 +60,40 @@ function waitOptions(run: AppRun) {
 
 async function waitTask(run: AppRun, upid: Upid | null, node = run.node): Promise<void> {
   if (upid) await waitForTask(run.client, node, upid, waitOptions(run));
+}
+
+const LOCKWAIT_MIN = 180;
+
+/**
+ * Follows a vzdump task to its end. While it waits for the node's global backup lock (another backup runs
+ * there) it may take far longer than any task timeout: the wait goes on, with a log line saying why, for
+ * as long as vzdump itself waits (`lockwait`). Never a second vzdump: its archive would appear later.
+ */
+async function waitForBackup(run: AppRun, upid: Upid, node: string): Promise<void> {
+  const started = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      await waitTask(run, upid, node);
+      return;
+    } catch (err) {
+      if (!(err instanceof ProxmoxError) || err.kind !== "timeout" || err.upid !== upid) throw err;
+      const log = await run.client.taskLog(node, upid, { start: 0, limit: 50 }).catch(() => null);
+      const lines = log?.lines.map((l) => l.t) ?? [];
+      const waiting =
+        lines.some((l) => l.includes("trying to get global lock")) &&
+        !lines.some((l) => l.includes("got global lock"));
+      if (!waiting || Date.now() - started > LOCKWAIT_MIN * 60_000) throw err;
+      if (!told) {
+        told = true;
+        await run.log(
+          `Waiting for the node's backup lock: another backup is running on ${node}`,
+          "info",
+          "wait",
+        );
+      }
+    }
+  }
 }
 
 /** Log lines of a failed PVE task, so the user sees what vzdump or the restore said. */
@@ -153,6 +194,8 @@ async function backup(deps: AppDeps, ctx: BackupContext): Promise<void> {
       notesTemplate: backupNotes(row.appHostname, row.id),
       // Retention is Proximity's (after each backup), never the storage's own prune settings.
       remove: false,
+      // vzdump holds one lock per node; behind another backup (e.g. the nightly job) it waits this long.
+      lockwait: LOCKWAIT_MIN,
     });
     if (!started) {
       throw new AppServiceError(
@@ -165,7 +208,7 @@ async function backup(deps: AppDeps, ctx: BackupContext): Promise<void> {
     return started;
   });
 
-  await run.step("wait", () => waitTask(run, upid, row.node));
+  await run.step("wait", () => waitForBackup(run, upid, row.node));
 
   await run.step("record", async () => {
     const volumes = await run.client.storageContent(row.node, row.storage, "backup", row.vmid);
@@ -322,6 +365,20 @@ async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void> {
     const config = status ? await run.client.lxcConfig(run.node, run.vmid) : null;
     const storage = rootfsStorage(config?.rootfs) ?? (await deps.settings.get()).storage.rootfs;
     const wasRunning = status ? status.status === "running" : run.app.previousStatus === "running";
+    // PVE creates the restored disk before it removes the old one: both must fit at once. Checked
+    // before anything is stopped, so a restore that cannot work leaves the app as it is.
+    const size = rootfsSizeBytes(config?.rootfs);
+    if (config && size !== undefined) {
+      const [target] = await run.client.listStorage(run.node, { storage });
+      const avail = target?.avail;
+      if (avail !== undefined && avail < size) {
+        const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+        throw new AppServiceError(
+          `Restoring needs ${gib(size)} free on ${storage} (node ${run.node}) while the current disk still exists (PVE creates the new disk first); only ${gib(avail)} is free. Free space on ${storage} or delete the app and restore into a new one.`,
+          run.errorContext("inspect"),
+        );
+      }
+    }
     await run.log(
       `Restoring CT ${run.vmid} from ${volid} onto ${storage}${wasRunning ? " (it will be started again)" : ""}`,
       "info",
@@ -331,9 +388,13 @@ async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void> {
   });
 
   await run.step("stop", async () => {
-    // A hard stop: the container's disks are about to be replaced anyway.
+    // A hard stop: the container's disks are about to be replaced anyway. An HA-managed CT stops only
+    // after its `hastop` task ended, so wait for the state itself.
     const status = await run.client.lxcStatus(run.node, run.vmid).catch(() => null);
-    if (status?.status === "running") await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
+    if (status?.status === "running") {
+      await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
+      await run.waitForState("stopped");
+    }
   });
 
   await run.step("restore", async () => {
@@ -348,10 +409,7 @@ async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void> {
   });
 
   if (facts.wasRunning) {
-    await run.step("start", async () => {
-      const status = await run.client.lxcStatus(run.node, run.vmid);
-      if (status.status !== "running") await waitTask(run, await run.client.startLxc(run.node, run.vmid));
-    });
+    await run.step("start", () => run.startContainer());
     await run.step("network", () => run.refreshAddress());
     await run.step("health", () => run.checkHealth(" after the restore"));
   }
@@ -368,7 +426,7 @@ async function compensateRestore(deps: AppDeps, ctx: RestoreContext, error: unkn
   const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
   if (!app) return;
   const [row] = await deps.db.select().from(backups).where(eq(backups.id, ctx.payload.backup_id));
-  const step = ctx.job.progress?.step;
+  const step = ctx.currentStep ?? ctx.job.progress?.step;
   const reason =
     `Restore from ${row?.volid ?? "backup"} failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`.slice(
       0,
@@ -377,6 +435,13 @@ async function compensateRestore(deps: AppDeps, ctx: RestoreContext, error: unkn
   const run = await AppRun.load(deps, ctx, appId);
   await run.log(reason, "error", step);
   await logTaskTail(run, error, step);
+  if (step === "inspect") {
+    // Refused before anything was touched (e.g. not enough space): the app is as it was.
+    await settle(deps.db, deps.events, appId, (app.previousStatus ?? "running") as AppStatus, reason, {
+      previousStatus: null,
+    });
+    return;
+  }
   await settle(deps.db, deps.events, appId, "error", reason);
 }
 

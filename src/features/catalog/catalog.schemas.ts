@@ -51,7 +51,7 @@ export const CATEGORY_NAMES = {
 export type CategoryId = keyof typeof CATEGORY_NAMES;
 export const CATEGORY_IDS = Object.keys(CATEGORY_NAMES) as [CategoryId, ...CategoryId[]];
 
-export const OS_TEMPLATES = ["alpine-3.22", "debian-12"] as const;
+export const OS_TEMPLATES = ["alpine-3.22", "debian-12", "debian-13"] as const;
 export const GENERATORS = ["password", "hex32", "uuid", "base64_32"] as const;
 export type Generator = (typeof GENERATORS)[number];
 

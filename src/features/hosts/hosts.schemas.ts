@@ -150,6 +150,18 @@ export const HostTestSchema = z
     node_count: z.number().int().optional(),
     reason: z.string().optional().openapi({ description: "Why the connection failed, in plain words" }),
     kind: z.string().optional().openapi({ example: "unreachable" }),
+    checks: z
+      .array(
+        z.object({
+          name: z.string().openapi({ example: "node pve1: rootfs storage" }),
+          ok: z.boolean(),
+          severity: z.enum(["ok", "warning", "error"]),
+          detail: z.string(),
+          fix: z.string().nullable().openapi({ description: "What to run or change when it is not ok" }),
+        }),
+      )
+      .optional()
+      .openapi({ description: "The preflight: a failed check stops deploys to this host" }),
     duration_ms: z.number(),
   })
   .openapi("HostTestResult");

@@ -37,6 +37,7 @@ import {
   toPublicNode,
   type UpdateHostInput,
 } from "./hosts.schemas.ts";
+import { type PreflightCheck, type PreflightSettings, runPreflight } from "./preflight.ts";
 
 export interface HostsObservers {
   onCall?: (info: ProxmoxCallInfo & { hostId: string }) => void;
@@ -47,6 +48,8 @@ export interface HostsServiceOptions {
   observers?: HostsObservers;
   /** Per REST call (default 30 s). */
   timeoutMs?: number;
+  /** The deployment settings the preflight checks against (bridge, storages). */
+  preflightSettings?: () => Promise<PreflightSettings>;
 }
 
 export interface SyncResult {
@@ -115,6 +118,13 @@ export function explainFailure(err: unknown, apiUrl: string): { reason: string; 
             kind: "tls",
           };
     case "auth":
+      // A 403 is a missing privilege, with PVE's own text naming the path and privilege.
+      if (err.pveStatus === 403) {
+        return {
+          reason: `The token or user lacks a privilege: ${err.pveMessage} (grant it with pveum acl modify; see the host's preflight test)`,
+          kind: "permission",
+        };
+      }
       return {
         reason: `Proxmox refused the credentials (HTTP ${err.pveStatus || 401}): check the token id and secret, or username and password`,
         kind: "auth",
@@ -128,6 +138,9 @@ export function explainFailure(err: unknown, apiUrl: string): { reason: string; 
 
 export class HostsService {
   private readonly connections = new Map<string, Connection>();
+  /** The last preflight per host (in memory): a failed check stops deploys until the next test. */
+  private readonly preflights = new Map<string, PreflightCheck[]>();
+
   constructor(
     private readonly db: Db,
     private readonly keys: Keys,
@@ -273,7 +286,8 @@ export class HostsService {
           },
           db,
         );
-        this.connections.delete(id);
+        // Close, not just forget: pooled SSH connections of the old credentials would stay open.
+        this.closeConnection(id);
         return row!;
       });
     } catch (err) {
@@ -345,7 +359,7 @@ export class HostsService {
             username: host.sshUsername,
             ...(sshPassword !== undefined ? { password: sshPassword } : {}),
             ...(sshKey !== undefined ? { privateKey: sshKey } : {}),
-            resolveNode: clusterNodeResolver(client),
+            resolveNode: clusterNodeResolver(client, host.sshHost ? { configuredAddress: host.sshHost } : {}),
             hostKeys: new DbHostKeyStore(this.db, host.id),
             hostLabel: host.name,
             ...(onExec ? { onExec: (info: PctExecInfo) => onExec({ ...info, hostId: host.id }) } : {}),
@@ -374,12 +388,27 @@ export class HostsService {
     const host = await this.get(id);
     const started = performance.now();
     try {
-      const client = await this.client(host);
+      const conn = await this.connection(host);
+      const client = conn.client;
       const [version, nodes] = await Promise.all([client.version(), client.listNodes()]);
+      const checks = this.options.preflightSettings
+        ? await runPreflight({
+            client,
+            executor: conn.executor,
+            authKind: host.authKind,
+            tokenId: host.tokenId,
+            sshUsername: host.sshUsername,
+            settings: await this.options.preflightSettings(),
+          })
+        : [];
+      this.preflights.set(host.id, checks);
+      const failed = checks.find((c) => !c.ok);
       return {
-        ok: true,
+        ok: !failed,
         version: version.version,
         node_count: nodes.length,
+        ...(failed ? { reason: `${failed.name}: ${failed.detail}`, kind: "preflight" } : {}),
+        checks,
         duration_ms: Math.round(performance.now() - started),
       };
     } catch (err) {
@@ -389,6 +418,16 @@ export class HostsService {
         duration_ms: Math.round(performance.now() - started),
       };
     }
+  }
+
+  /**
+   * Why deploys to this host are refused: the first failed check of its last preflight (POST …/test),
+   * with its fix. Null when it passed or never ran.
+   */
+  preflightBlocker(hostId: string): string | null {
+    const failed = this.preflights.get(hostId)?.find((c) => !c.ok);
+    if (!failed) return null;
+    return `The host's preflight check "${failed.name}" failed: ${failed.detail}${failed.fix ? `. Fix: ${failed.fix}` : ""}. Run the host test again once fixed.`;
   }
 
   /** Refreshes the host's nodes with live stats; on failure the host is marked `error` with the reason. */

@@ -69,3 +69,15 @@ export const SettingsUpdateSchema = z
 export type SettingsUpdate = z.infer<typeof SettingsUpdateSchema>;
 
 export const DEFAULT_SETTINGS: Settings = SettingsSchema.parse({});
+
+/**
+ * A storage from the settings, and whether the admin chose it: the built-in defaults (`local-lvm`,
+ * `local`) are only preferences, since storage names depend on how each node was installed.
+ */
+export function storageSetting(
+  settings: Settings,
+  role: keyof Settings["storage"],
+): { name: string; chosen: boolean } {
+  const name = settings.storage[role];
+  return { name, chosen: name !== DEFAULT_SETTINGS.storage[role] };
+}

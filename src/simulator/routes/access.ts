@@ -1,9 +1,22 @@
-/** POST /access/ticket: the only endpoint we serve without authentication. */
+/** GET /access/permissions, and POST /access/ticket: the only endpoint we serve without authentication. */
+import { permissionsOf, requirePriv } from "../acl.ts";
 import { type Call, str } from "../context.ts";
 import { PveError } from "../errors.ts";
 import type { RouteTable } from "./types.ts";
 
 export const accessRoutes: RouteTable = {
+  "GET /access/permissions": (c: Call) => {
+    const userid = str(c.p, "userid");
+    // Anyone may read their own permissions (a user also those of their tokens); others need Sys.Audit.
+    if (
+      userid &&
+      userid !== c.authid &&
+      !c.authid.startsWith(`${userid}!`) &&
+      !userid.startsWith(`${c.authid}!`)
+    )
+      requirePriv(c, "/access", ["Sys.Audit"]);
+    return permissionsOf(c.sim, userid ?? c.authid, str(c.p, "path"));
+  },
   "POST /access/ticket": (c: Call) => {
     let username = str(c.p, "username")!;
     const realm = str(c.p, "realm");

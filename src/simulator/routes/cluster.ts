@@ -1,4 +1,6 @@
-/** /version, /cluster/*, /nodes, /nodes/{node}/status and /network. */
+/** /version, /cluster/*, /nodes, /nodes/{node}/status, /apt/versions and /network. */
+
+import { hasPriv } from "../acl.ts";
 import { GIB, type SimNode } from "../cluster.ts";
 import type { Call, Sim } from "../context.ts";
 import { num, str } from "../context.ts";
@@ -6,7 +8,9 @@ import { paramFail } from "../errors.ts";
 import { lxcStatus } from "../lxc-config.ts";
 import type { RouteTable } from "./types.ts";
 
-export const PVE_VERSION = { version: "8.4.1", release: "8.4", repoid: "2a5fa54a8503f96d" };
+export function pveVersion(sim: Sim) {
+  return { version: sim.pve.version, release: sim.pve.release, repoid: sim.pve.repoid };
+}
 
 /** Node usage: a base load plus what its running containers use. */
 function nodeUsage(sim: Sim, node: SimNode) {
@@ -22,6 +26,8 @@ function nodeUsage(sim: Sim, node: SimNode) {
 }
 
 function nodeEntry(sim: Sim, node: SimNode, fingerprint: string | undefined) {
+  // An offline node is listed with its name and status only (Nodes.pm index).
+  if (!node.online) return { node: node.name, status: "offline", id: `node/${node.name}`, type: "node" };
   const u = nodeUsage(sim, node);
   return {
     node: node.name,
@@ -42,7 +48,7 @@ function nodeEntry(sim: Sim, node: SimNode, fingerprint: string | undefined) {
 
 export function clusterRoutes(fingerprint: () => string | undefined): RouteTable {
   return {
-    "GET /version": () => PVE_VERSION,
+    "GET /version": ({ sim }: Call) => pveVersion(sim),
 
     "GET /cluster/nextid": ({ sim, p }: Call) => {
       const vmid = num(p, "vmid");
@@ -67,9 +73,9 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
           type: "node",
           id: `node/${n.name}`,
           name: n.name,
-          ip: n.ip,
+          ip: n.clusterIp,
           nodeid: n.index,
-          online: 1,
+          online: n.online ? 1 : 0,
           local: n.index === 1 ? 1 : 0,
           level: "",
         })),
@@ -81,12 +87,12 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
       const out: unknown[] = [];
       if (!type || type === "node") {
         for (const n of sim.cluster.nodes.values()) {
-          const { ssl_fingerprint: _fp, ...rest } = nodeEntry(sim, n, undefined);
-          out.push({ ...rest, "cgroup-mode": 2 });
+          out.push({ ...nodeEntry(sim, n, undefined), ...(n.online ? { "cgroup-mode": 2 } : {}) });
         }
       }
       if (!type || type === "storage") {
         for (const n of sim.cluster.nodes.values()) {
+          if (!n.online) continue;
           for (const s of n.storages.values()) {
             out.push({
               id: `storage/${n.name}/${s.id}`,
@@ -103,6 +109,20 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
           }
         }
       }
+      // PVE 9 reports each node's localnetwork zone as a `network` resource (8.4: `sdn/<node>/localnetwork`).
+      if (!type && sim.pve.major >= 9) {
+        for (const n of sim.cluster.nodes.values()) {
+          out.push({
+            id: `network/${n.name}/zone/localnetwork`,
+            type: "network",
+            network: "localnetwork",
+            "network-type": "zone",
+            "zone-type": "simple",
+            node: n.name,
+            status: "ok",
+          });
+        }
+      }
       if (!type || type === "vm") {
         for (const ct of sim.cluster.containers.values()) {
           // status/name/stats come from the RRD cache (refreshed every 10 s); tags and lock are live.
@@ -113,7 +133,8 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
             type: "lxc",
             vmid: ct.vmid,
             node: ct.node,
-            status: cached?.status ?? "unknown",
+            // pvestatd has no fresh data from an offline node: its guests are `unknown`.
+            status: sim.cluster.node(ct.node).online ? (cached?.status ?? "unknown") : "unknown",
             template: ct.config.template ? 1 : 0,
             maxcpu: live.cpus,
             maxmem: live.maxmem,
@@ -136,8 +157,34 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
       return out;
     },
 
-    "GET /nodes": ({ sim }: Call) =>
-      [...sim.cluster.nodes.values()].map((n) => nodeEntry(sim, n, fingerprint())),
+    "GET /nodes": (call: Call) =>
+      [...call.sim.cluster.nodes.values()].map((n) => {
+        const entry: Record<string, unknown> = nodeEntry(call.sim, n, fingerprint());
+        // Without Sys.Audit on the node the stats are left out (API2Tools extract_node_stats).
+        if (!hasPriv(call, `/nodes/${n.name}`, ["Sys.Audit"])) {
+          for (const k of ["cpu", "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime", "level"])
+            delete entry[k];
+        }
+        return entry;
+      }),
+
+    "GET /nodes/{node}/apt/versions": ({ sim, p }: Call) => {
+      const n = sim.cluster.node(str(p, "node")!);
+      return Object.entries(n.packages).map(([pkg, version]) => ({
+        Package: pkg,
+        Title: pkg,
+        Description: pkg,
+        Version: version,
+        OldVersion: version,
+        CurrentState: "Installed",
+        Arch: pkg === "pve-manager" || pkg === "proxmox-ve" ? "all" : "amd64",
+        Origin: "Proxmox",
+        Priority: "optional",
+        Section: "admin",
+        ...(pkg === "pve-manager" ? { ManagerVersion: sim.pve.version } : {}),
+        ...(pkg === "proxmox-ve" ? { RunningKernel: sim.pve.kernel } : {}),
+      }));
+    },
 
     "GET /nodes/{node}/status": ({ sim, p }: Call) => {
       const n = sim.cluster.node(str(p, "node")!);
@@ -146,11 +193,11 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
         uptime: u.uptime,
         idle: 0,
         loadavg: [(u.cpu * n.cpus).toFixed(2), "0.05", "0.01"],
-        kversion: "Linux 6.8.12-11-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-11 (2025-05-22T09:39Z)",
+        kversion: `Linux ${sim.pve.kernel} #1 SMP PREEMPT_DYNAMIC PMX ${sim.pve.kernel.replace(/-pve$/, "")}`,
         "current-kernel": {
           sysname: "Linux",
-          release: "6.8.12-11-pve",
-          version: "#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-11 (2025-05-22T09:39Z)",
+          release: sim.pve.kernel,
+          version: `#1 SMP PREEMPT_DYNAMIC PMX ${sim.pve.kernel.replace(/-pve$/, "")}`,
           machine: "x86_64",
         },
         "boot-info": { mode: "efi", secureboot: 0 },
@@ -169,7 +216,7 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
         memory: { total: n.memory, used: u.mem, free: n.memory - u.mem },
         swap: { total: 8 * GIB, used: 0, free: 8 * GIB },
         ksm: { shared: 0 },
-        pveversion: `pve-manager/${PVE_VERSION.version}/${PVE_VERSION.repoid}`,
+        pveversion: `pve-manager/${sim.pve.version}/${sim.pve.repoid}`,
         rootfs: {
           total: Math.round(94.2 * GIB),
           used: Math.round(9.8 * GIB),

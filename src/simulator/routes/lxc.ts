@@ -1,5 +1,7 @@
 /** /nodes/{node}/lxc/*. */
 
+import { hasPriv } from "../acl.ts";
+import type { Container } from "../cluster.ts";
 import { type Call, num, str } from "../context.ts";
 import { fail } from "../errors.ts";
 import {
@@ -92,21 +94,50 @@ function rrddata(c: Call): unknown[] {
   return out;
 }
 
+/** PVE 9 adds pressure-stall (PSI) figures to the guest status; clients must tolerate new fields. */
+function pressure(c: Call, ct: Container): Record<string, number> {
+  if (c.sim.pve.major < 9) return {};
+  const busy = ct.status === "running" ? 0.12 : 0;
+  return {
+    pressurecpusome: busy,
+    pressureiosome: busy / 2,
+    pressureiofull: busy / 4,
+    pressurememorysome: 0,
+    pressurememoryfull: 0,
+  };
+}
+
 export const lxcRoutes: RouteTable = {
   "GET /nodes/{node}/lxc": (c) => {
     const n = node(c);
     c.sim.cluster.node(n);
-    return [...c.sim.cluster.containers.values()]
-      .filter((ct) => ct.node === n)
-      .map((ct) => lxcStatus(c.sim.cluster, ct));
+    return (
+      [...c.sim.cluster.containers.values()]
+        .filter((ct) => ct.node === n)
+        // Only CTs the caller may audit are listed.
+        .filter((ct) => hasPriv(c, `/vms/${ct.vmid}`, ["VM.Audit"]))
+        .map((ct) => lxcStatus(c.sim.cluster, ct))
+    );
   },
   "POST /nodes/{node}/lxc": (c) => createLxc(c, node(c)),
   "DELETE /nodes/{node}/lxc/{vmid}": (c) => destroyLxc(c, node(c), vmid(c)),
 
-  "GET /nodes/{node}/lxc/{vmid}/status/current": (c) => ({
-    ...lxcStatus(c.sim.cluster, c.sim.cluster.container(node(c), vmid(c))),
-    ha: { managed: 0 },
-  }),
+  "GET /nodes/{node}/lxc/{vmid}/status/current": (c) => {
+    const ct = c.sim.cluster.container(node(c), vmid(c));
+    return {
+      ...lxcStatus(c.sim.cluster, ct),
+      ...pressure(c, ct),
+      ha: ct.haManaged
+        ? {
+            managed: 1,
+            state: ct.status === "running" ? "started" : "stopped",
+            group: "",
+            max_restart: 1,
+            max_relocate: 1,
+          }
+        : { managed: 0 },
+    };
+  },
   "POST /nodes/{node}/lxc/{vmid}/status/start": (c) => startLxc(c, node(c), vmid(c)),
   "POST /nodes/{node}/lxc/{vmid}/status/stop": (c) => powerAction(c, node(c), vmid(c), "stop"),
   "POST /nodes/{node}/lxc/{vmid}/status/shutdown": (c) => powerAction(c, node(c), vmid(c), "shutdown"),

@@ -4,6 +4,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { parseAcl } from "../acl.ts";
+import { holdVzdumpLock } from "../backup.ts";
 import type { Sim } from "../context.ts";
 import { faultInputSchema } from "../faults.ts";
 import { send } from "../reply.ts";
@@ -11,6 +13,16 @@ import { snapshotState } from "../state.ts";
 
 const sshKeySchema = z.object({ public_key: z.string().min(1) });
 const clockSchema = z.object({ advance_seconds: z.number() });
+const aclSchema = z.object({ acl: z.record(z.string(), z.array(z.string())).nullable() });
+const nodeSchema = z.object({
+  online: z.boolean().optional(),
+  /** pveproxy's view of the node: null = reachable; 595/596 = that pseudo status on every proxied call. */
+  unreachable: z.union([z.literal(595), z.literal(596), z.null()]).optional(),
+  reason: z.string().optional(),
+  packages: z.record(z.string(), z.string()).optional(),
+});
+const haSchema = z.object({ vmid: z.number().int(), managed: z.boolean() });
+const vzdumpLockSchema = z.object({ node: z.string(), seconds: z.number().positive() });
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {};
@@ -58,7 +70,56 @@ export function handleSimRoute(sim: Sim, method: string, path: string, body: Buf
       sim.clock.advance(parsed.data.advance_seconds);
       return send(res, 200, "OK", { data: { now: sim.clock.now() } });
     }
-    default:
+    case "POST /_sim/acl": {
+      // The token's ACL (privilege separation); null gives it every privilege again.
+      const parsed = aclSchema.safeParse(json);
+      if (!parsed.success) return bad(parsed.error.message);
+      try {
+        if (parsed.data.acl === null) delete sim.tokenAcl;
+        else sim.tokenAcl = parseAcl(parsed.data.acl, sim.pve.major);
+      } catch (e) {
+        return bad((e as Error).message);
+      }
+      return send(res, 200, "OK", { data: null });
+    }
+    case "POST /_sim/ha": {
+      const parsed = haSchema.safeParse(json);
+      if (!parsed.success) return bad(parsed.error.message);
+      const ct = sim.cluster.containers.get(parsed.data.vmid);
+      if (!ct) return bad(`no CT ${parsed.data.vmid}`);
+      ct.haManaged = parsed.data.managed;
+      return send(res, 200, "OK", { data: null });
+    }
+    case "POST /_sim/vzdump-lock": {
+      // Another backup (e.g. the nightly datacenter job) holds the node's vzdump lock for a while.
+      const parsed = vzdumpLockSchema.safeParse(json);
+      if (!parsed.success) return bad(parsed.error.message);
+      if (!sim.cluster.nodes.has(parsed.data.node)) return bad(`no node ${parsed.data.node}`);
+      const upid = holdVzdumpLock(sim, parsed.data.node, parsed.data.seconds);
+      return send(res, 200, "OK", { data: { upid } });
+    }
+    default: {
+      const nodeRoute = /^POST \/_sim\/nodes\/([a-z0-9-]+)$/.exec(route);
+      if (nodeRoute) {
+        const node = sim.cluster.nodes.get(nodeRoute[1]!);
+        if (!node) return bad(`no node ${nodeRoute[1]}`);
+        const parsed = nodeSchema.safeParse(json);
+        if (!parsed.success) return bad(parsed.error.message);
+        const { online, unreachable, reason, packages } = parsed.data;
+        if (node.index === 1 && (online === false || unreachable))
+          return bad("pve1 serves the API: it cannot be offline or unreachable from itself");
+        if (online !== undefined) node.online = online;
+        if (unreachable === null) delete node.unreachable;
+        else if (unreachable) {
+          node.unreachable = {
+            status: unreachable,
+            reason: reason ?? (unreachable === 595 ? "No route to host" : "Connection timed out"),
+          };
+        }
+        if (packages) Object.assign(node.packages, packages);
+        return send(res, 200, "OK", { data: null });
+      }
       return send(res, 404, "Not Found", { data: null, message: `no simulator route '${route}'\n` });
+    }
   }
 }

@@ -22,7 +22,7 @@ export const storageRoutes: RouteTable = {
     deleteVolume(c, node(c), str(c.p, "storage")!, str(c.p, "volume")!),
   "GET /nodes/{node}/aplinfo": (c) => {
     c.sim.cluster.node(node(c));
-    return aplinfo();
+    return aplinfo(c);
   },
   "POST /nodes/{node}/aplinfo": (c) => downloadTemplate(c, node(c)),
   "POST /nodes/{node}/vzdump": (c) => vzdump(c, node(c)),

@@ -9,68 +9,21 @@ import { createHash } from "node:crypto";
 import type { Container } from "../cluster.ts";
 import { dockerCompose, type ExecResult } from "../compose.ts";
 import type { GuestState } from "../guest.ts";
+import { ARCHIVES, archiveOf, DOCKER_GPG_URL, type PackageEffect } from "./archives.ts";
 import { parseCommandList, type ShellSyntaxError } from "./shell-words.ts";
 
 export interface GuestExec {
   ct: Container;
   /** Resolves with all of stdin once the client sends EOF. */
   stdin: () => Promise<Uint8Array>;
+  /** Spends simulated time (package downloads, image pulls). */
+  wait?: (ms: number) => Promise<void>;
+  /** lxc-pve on the node: below 6.0.5-2, runc ≥ 1.2.8 (Docker's packages) cannot start containers. */
+  nodeLxcPveFixed?: boolean;
 }
 
 const ok = (stdout = "", stderr = ""): ExecResult => ({ code: 0, stdout, stderr });
 const fail = (stderr: string, code = 1): ExecResult => ({ code, stdout: "", stderr: `${stderr}\n` });
-
-const ALPINE_PKGS = new Set([
-  "docker",
-  "docker-cli",
-  "docker-cli-compose",
-  "docker-compose",
-  "docker-openrc",
-  "containerd",
-  "curl",
-  "wget",
-  "ca-certificates",
-  "bash",
-  "git",
-  "jq",
-  "openssl",
-  "tzdata",
-  "openrc",
-  "iptables",
-  "shadow",
-  "sudo",
-  "nano",
-]);
-const DEBIAN_PKGS = new Set([
-  "docker.io",
-  "docker-ce",
-  "docker-ce-cli",
-  "containerd.io",
-  "docker-compose-plugin",
-  "docker-compose",
-  "docker-compose-v2",
-  "docker-buildx-plugin",
-  "curl",
-  "wget",
-  "ca-certificates",
-  "gnupg",
-  "git",
-  "jq",
-  "lsb-release",
-  "openssl",
-  "tzdata",
-  "sudo",
-  "nano",
-  "apt-transport-https",
-  "iptables",
-]);
-const DOCKER_PKGS = new Set(["docker", "docker.io", "docker-ce", "docker-cli"]);
-const COMPOSE_PKGS = new Set([
-  "docker-cli-compose",
-  "docker-compose",
-  "docker-compose-plugin",
-  "docker-compose-v2",
-]);
 
 export type Flavour = "alpine" | "debian";
 
@@ -128,7 +81,11 @@ function hasProgram(ct: Container, program: string): boolean {
     case "bash":
       return flavour === "debian" || (base === "bash" && g.packages.has("bash"));
     case "docker":
-      return g.dockerInstalled;
+      return g.dockerCli;
+    case "docker-compose":
+      return g.composeV1 || g.composePlugin;
+    case "curl":
+      return g.packages.has("curl");
     default:
       return false;
   }
@@ -271,10 +228,20 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
       return ok();
     }
     case "apk":
-      return apk(ct, args);
+      return apk(x, args);
     case "apt-get":
     case "apt":
-      return aptGet(ct, args);
+      return aptGet(x, args);
+    case "curl":
+      return curl(ct, args);
+    case "docker-compose":
+      return g.composeV1
+        ? args[0] === "version" || args[0] === "--version"
+          ? ok("docker-compose version 1.29.2, build unknown\n")
+          : fail("the simulator only answers 'docker-compose version' for Compose v1")
+        : args[0] === "version" || args[0] === "--version"
+          ? ok("Docker Compose version v2.26.1\n")
+          : fail("use 'docker compose'");
     case "rc-update":
       return rcUpdate(ct, args);
     case "service":
@@ -282,7 +249,7 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
     case "systemctl":
       return systemctl(ct, args);
     case "docker":
-      return docker(ct, args);
+      return docker(x, args);
   }
   return fail(`sh: ${program}: not found`, 127);
 }
@@ -332,12 +299,18 @@ async function tee(x: GuestExec, args: string[]): Promise<ExecResult> {
   return ok(new TextDecoder().decode(data));
 }
 
-function install(ct: Container, pkgs: string[]): void {
+function install(ct: Container, effects: [string, PackageEffect][]): void {
   const g = ct.guest;
-  for (const p of pkgs) {
-    g.packages.add(p);
-    if (DOCKER_PKGS.has(p)) g.dockerInstalled = true;
-    if (COMPOSE_PKGS.has(p)) g.packages.add("compose-plugin");
+  for (const [name, e] of effects) {
+    g.packages.add(name);
+    if (e.daemon) {
+      g.dockerInstalled = true;
+      g.dockerVersion = e.version ?? g.dockerVersion;
+      g.dockerFromDockerRepo = e.dockerRepo === true;
+    }
+    if (e.cli) g.dockerCli = true;
+    if (e.composePlugin) g.composePlugin = true;
+    if (e.composeV1) g.composeV1 = true;
   }
   if (g.dockerInstalled) {
     g.dirs.add("/etc/docker");
@@ -345,7 +318,14 @@ function install(ct: Container, pkgs: string[]): void {
   }
 }
 
-function apk(ct: Container, args: string[]): ExecResult {
+/** Downloads at ~10 MiB/s plus unpacking: tens of seconds for Docker, as on real hardware. */
+async function spendInstallTime(x: GuestExec, effects: [string, PackageEffect][]): Promise<void> {
+  const mib = effects.reduce((n, [, e]) => n + e.mib, 0);
+  await x.wait?.(3000 + mib * 300);
+}
+
+async function apk(x: GuestExec, args: string[]): Promise<ExecResult> {
+  const { ct } = x;
   const [sub, ...rest] = args.filter(
     (a) => !["--no-cache", "-q", "--quiet", "--update", "-U", "--no-progress"].includes(a),
   );
@@ -355,15 +335,21 @@ function apk(ct: Container, args: string[]): ExecResult {
     "v3.22.1-12-g2b4cdb3f4ea [https://dl-cdn.alpinelinux.org/alpine/v3.22/main]\n" +
     "v3.22.1-11-g3c7e8f4e2d1 [https://dl-cdn.alpinelinux.org/alpine/v3.22/community]\n" +
     "OK: 26405 distinct packages available\n";
-  if (sub === "update") return ok(update);
+  if (sub === "update") {
+    await x.wait?.(2000);
+    return ok(update);
+  }
   if (sub === "add") {
-    const unknown = rest.filter((p) => !ALPINE_PKGS.has(p));
+    const archive = ARCHIVES.alpine!;
+    const unknown = rest.filter((p) => !archive[p]);
     if (unknown.length > 0) {
       return fail(
         `ERROR: unable to select packages:\n${unknown.map((p) => `  ${p} (no such package):\n    required by: world[${p}]`).join("\n")}`,
       );
     }
-    install(ct, rest);
+    const effects = rest.map((p): [string, PackageEffect] => [p, archive[p]!]);
+    await spendInstallTime(x, effects);
+    install(ct, effects);
     const lines = rest.map((p, i) => `(${i + 1}/${rest.length}) Installing ${p} (1.0.0-r0)`);
     if (rest.includes("docker"))
       lines.push("Executing docker-28.3.3-r0.pre-install", "Executing busybox-1.37.0-r18.trigger");
@@ -372,17 +358,42 @@ function apk(ct: Container, args: string[]): ExecResult {
   return fail(`apk-tools 2.14.9, compiled for x86_64.\n\nERROR: unknown command '${sub ?? ""}'`);
 }
 
-function aptGet(ct: Container, args: string[]): ExecResult {
+/** Docker's repository is configured when a sources list names it for this release, with its key. */
+function dockerRepoConfigured(ct: Container, codename: string): boolean {
+  const g = ct.guest;
+  for (const [path, f] of g.files) {
+    if (!path.startsWith("/etc/apt/sources.list.d/")) continue;
+    const text = new TextDecoder().decode(f.data);
+    const line = text
+      .split("\n")
+      .find((l) => /^deb .*https:\/\/download\.docker\.com\/linux\/debian /.test(l));
+    if (!line?.includes(` ${codename} `)) continue;
+    const key = /signed-by=([^\s\]]+)/.exec(line)?.[1];
+    if (key && g.files.has(key)) return true;
+  }
+  return false;
+}
+
+async function aptGet(x: GuestExec, args: string[]): Promise<ExecResult> {
+  const { ct } = x;
   const opts = args.filter((a) => a.startsWith("-"));
   const [sub, ...pkgs] = args.filter((a) => !a.startsWith("-"));
+  const archiveName = archiveOf(ct.guest.distro);
+  const archive = ARCHIVES[archiveName]!;
   if (sub === "update") {
+    await x.wait?.(4000);
+    ct.guest.aptDockerRepo = dockerRepoConfigured(ct, archiveName);
+    const docker = ct.guest.aptDockerRepo
+      ? `Get:4 https://download.docker.com/linux/debian ${archiveName} InRelease [46.6 kB]\n`
+      : "";
     return ok(
-      "Hit:1 http://deb.debian.org/debian bookworm InRelease\nGet:2 http://deb.debian.org/debian bookworm-updates InRelease [55.4 kB]\n" +
-        "Get:3 http://security.debian.org bookworm-security InRelease [48.0 kB]\nFetched 103 kB in 1s (142 kB/s)\nReading package lists...\n",
+      `Hit:1 http://deb.debian.org/debian ${archiveName} InRelease\nGet:2 http://deb.debian.org/debian ${archiveName}-updates InRelease [55.4 kB]\n` +
+        `Get:3 http://security.debian.org ${archiveName}-security InRelease [48.0 kB]\n${docker}Fetched 103 kB in 1s (142 kB/s)\nReading package lists...\n`,
     );
   }
   if (sub === "install") {
-    const unknown = pkgs.filter((p) => !DEBIAN_PKGS.has(p));
+    const available = (p: string) => archive[p] && (!archive[p]!.dockerRepo || ct.guest.aptDockerRepo);
+    const unknown = pkgs.filter((p) => !available(p));
     if (unknown.length > 0) {
       return {
         code: 100,
@@ -393,19 +404,43 @@ function aptGet(ct: Container, args: string[]): ExecResult {
     const yes = opts.some(
       (o) => o === "-y" || o === "--yes" || o === "--assume-yes" || o === "-qy" || o === "-yq",
     );
-    const head = `Reading package lists...\nBuilding dependency tree...\nReading state information...\nThe following NEW packages will be installed:\n  ${pkgs.join(" ")}\n`;
+    const withRecommends = !opts.includes("--no-install-recommends");
+    const names = [...pkgs];
+    if (withRecommends) {
+      for (const p of pkgs)
+        for (const r of archive[p]!.recommends ?? []) if (!names.includes(r)) names.push(r);
+    }
+    const head = `Reading package lists...\nBuilding dependency tree...\nReading state information...\nThe following NEW packages will be installed:\n  ${names.join(" ")}\n`;
     if (!yes) return { code: 1, stdout: `${head}Do you want to continue? [Y/n] Abort.\n`, stderr: "" };
-    install(ct, pkgs);
+    const effects = names.map((p): [string, PackageEffect] => [p, archive[p]!]);
+    await spendInstallTime(x, effects);
+    install(ct, effects);
     // Debian's docker packages enable and start the service in their postinst.
-    if (pkgs.some((p) => DOCKER_PKGS.has(p))) {
+    if (effects.some(([, e]) => e.daemon)) {
       ct.guest.dockerEnabled = true;
       ct.guest.dockerRunning = true;
     }
     return ok(
-      `${head}${pkgs.map((p) => `Setting up ${p} ...`).join("\n")}\nProcessing triggers for man-db (2.11.2-2) ...\n`,
+      `${head}${names.map((p) => `Setting up ${p} ...`).join("\n")}\nProcessing triggers for man-db (2.11.2-2) ...\n`,
     );
   }
   return fail(`E: Invalid operation ${sub ?? ""}`, 100);
+}
+
+/** `curl -fsSL <url> -o <file>`: only Docker's signing key is reachable from the simulated network. */
+function curl(ct: Container, args: string[]): ExecResult {
+  const o = args.indexOf("-o");
+  const out = o >= 0 ? args[o + 1] : undefined;
+  const url = args.filter((a, i) => !a.startsWith("-") && i !== o + 1)[0];
+  if (!url) return fail("curl: no URL specified", 2);
+  if (url !== DOCKER_GPG_URL) return fail(`curl: (6) Could not resolve host: ${new URL(url).host}`, 6);
+  const key =
+    "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBFit2ioBEADhWpZ8/wvZ6hUTiXOwQHXMAlaFHcPH9hAtr4F1y2+OYdbtMuth\n-----END PGP PUBLIC KEY BLOCK-----\n";
+  if (!out) return ok(key);
+  const path = abs(out);
+  if (!ct.guest.dirs.has(parentOf(path))) return fail(`curl: (23) Failure writing output to destination`, 23);
+  ct.guest.files.set(path, { data: new TextEncoder().encode(key), mode: 0o644 });
+  return ok();
 }
 
 function rcUpdate(ct: Container, args: string[]): ExecResult {
@@ -499,14 +534,14 @@ function systemctl(ct: Container, args: string[]): ExecResult {
   }
 }
 
-function docker(ct: Container, args: string[]): ExecResult {
+async function docker(x: GuestExec, args: string[]): Promise<ExecResult> {
+  const { ct } = x;
   const g = ct.guest;
-  const alpine = flavourOf(ct) === "alpine";
-  const version = alpine ? "28.3.3, build 980b856" : "20.10.24+dfsg1, build 297e128";
+  const version = `${g.dockerVersion || "28.3.3"}, build 980b856`;
   if (args[0] === "--version" || args[0] === "-v") return ok(`Docker version ${version}\n`);
   if (args[0] === "info") {
     const client = `Client:\n Version:    ${version.split(",")[0]}\n Context:    default\n Debug Mode: false\n`;
-    if (!g.dockerRunning) {
+    if (!g.dockerRunning || !g.dockerInstalled) {
       return {
         code: 1,
         stdout: client,
@@ -523,8 +558,16 @@ function docker(ct: Container, args: string[]): ExecResult {
     );
   }
   if (args[0] === "compose") {
-    if (!g.packages.has("compose-plugin"))
-      return fail("docker: 'compose' is not a docker command.\nSee 'docker --help'");
+    if (!g.composePlugin) return fail("docker: 'compose' is not a docker command.\nSee 'docker --help'");
+    const sub = args.slice(1).find((a) => !a.startsWith("-") && !a.endsWith(".yaml") && !a.endsWith(".yml"));
+    if (sub === "pull") await x.wait?.(8000);
+    // Docker's own packages bring runc ≥ 1.2.8, whose CVE-2025-52881 fix cannot open the sysctl under the
+    // AppArmor profile of lxc-pve < 6.0.5-2 (fixed there, #7006): every container start fails.
+    if (sub === "up" && g.dockerFromDockerRepo && x.nodeLxcPveFixed === false) {
+      return fail(
+        "Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: open sysctl net.ipv4.ip_unprivileged_port_start file: reopen fd 8: permission denied: unknown",
+      );
+    }
     return dockerCompose(g, args.slice(1));
   }
   return fail(`docker: '${args[0] ?? ""}' is not a docker command.\nSee 'docker --help'`);

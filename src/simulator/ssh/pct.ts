@@ -6,6 +6,7 @@
 import type { ExecResult } from "../compose.ts";
 import type { Sim } from "../context.ts";
 import type { CommandRecord } from "../guest.ts";
+import { debVersionCompare } from "../version.ts";
 import { needsStdin, runInGuest } from "./container-commands.ts";
 import { parseCommandList, type ShellSyntaxError } from "./shell-words.ts";
 
@@ -15,6 +16,8 @@ export interface NodeExecInput {
   sim: Sim;
   node: string;
   command: string;
+  /** The SSH login: `pct` needs root (directly, or through `sudo -n` with a NOPASSWD rule). */
+  user: string;
   /** Resolves with all of stdin once the client sends EOF. */
   stdin: () => Promise<Uint8Array>;
 }
@@ -44,9 +47,30 @@ export async function runNodeCommand(input: NodeExecInput): Promise<NodeExecOutc
   return { code: last.code, stdout, stderr };
 }
 
-async function runOne(input: NodeExecInput, argv: string[]): Promise<NodeExecOutcome> {
+async function runOne(input: NodeExecInput, rawArgv: string[]): Promise<NodeExecOutcome> {
   const { sim, node } = input;
+  let argv = rawArgv;
+  let asRoot = input.user === "root";
+  if (argv[0] === "sudo") {
+    const rest = argv.slice(1);
+    const nonInteractive = rest[0] === "-n";
+    argv = nonInteractive ? rest.slice(1) : rest;
+    if (!asRoot) {
+      if (!sim.sshUsers.get(input.user)?.sudo) {
+        return nonInteractive
+          ? fail("sudo: a password is required", 1)
+          : fail(
+              "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper",
+              1,
+            );
+      }
+      asRoot = true;
+    }
+  }
   if (argv[0] !== "pct") return fail(`bash: line 1: ${argv[0]}: command not found`, 127);
+  // PVE's CLI tools refuse anyone but root (PVE::CLIHandler setup_default_cli_env).
+  if (!asRoot) return fail("please run as root", 255);
+  if (argv[1] === "list") return pctList(sim, node);
   if (argv[1] !== "exec") {
     return fail(`ERROR: unknown command 'pct ${argv[1] ?? ""}'\nUSAGE: pct <COMMAND> [ARGS] [OPTIONS]`, 255);
   }
@@ -102,6 +126,8 @@ async function runOne(input: NodeExecInput, argv: string[]): Promise<NodeExecOut
         stdinBytes ??= await input.stdin();
         return stdinBytes;
       },
+      wait: (ms) => sim.clock.wait(ms),
+      nodeLxcPveFixed: debVersionCompare(sim.cluster.node(node).packages["lxc-pve"] ?? "0", "6.0.5-2") >= 0,
     },
     inner,
   );
@@ -111,4 +137,20 @@ async function runOne(input: NodeExecInput, argv: string[]): Promise<NodeExecOut
   }
   record.exitCode = result.code;
   return result;
+}
+
+/** `pct list`: the containers of this node, as the CLI prints them. */
+function pctList(sim: Sim, node: string): ExecResult {
+  const rows = [...sim.cluster.containers.values()]
+    .filter((ct) => ct.node === node)
+    .sort((a, b) => a.vmid - b.vmid)
+    .map(
+      (ct) =>
+        `${String(ct.vmid).padEnd(10)} ${ct.status.padEnd(10)} ${(ct.config.lock ? String(ct.config.lock) : "").padEnd(10)} ${ct.config.hostname ?? ""}`,
+    );
+  return {
+    code: 0,
+    stdout: `VMID       Status     Lock       Name\n${rows.map((r) => `${r}\n`).join("")}`,
+    stderr: "",
+  };
 }

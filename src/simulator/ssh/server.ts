@@ -49,10 +49,24 @@ export async function startNodeSsh(
   opts: SshOptions,
 ): Promise<Server> {
   const server = new Server({ hostKeys: [opts.hostKey] }, (client) => {
+    // A node that is down accepts no connection.
+    if (!sim.cluster.node(node).online) {
+      client.end();
+      return;
+    }
+    let user = "";
     client.on("authentication", (ctx) => {
-      if (ctx.username !== opts.username) return ctx.reject(["password", "publickey"]);
-      if (ctx.method === "password" && safeEqual(ctx.password, opts.password)) return ctx.accept();
-      if (ctx.method === "publickey" && keyMatches(sim.authorizedKeys, ctx)) return ctx.accept();
+      const other = sim.sshUsers.get(ctx.username);
+      if (ctx.username !== opts.username && !other) return ctx.reject(["password", "publickey"]);
+      const password = other ? other.password : opts.password;
+      if (ctx.method === "password" && safeEqual(ctx.password, password)) {
+        user = ctx.username;
+        return ctx.accept();
+      }
+      if (ctx.method === "publickey" && !other && keyMatches(sim.authorizedKeys, ctx)) {
+        user = ctx.username;
+        return ctx.accept();
+      }
       ctx.reject(["password", "publickey"]);
     });
     client.on("ready", () => {
@@ -74,7 +88,7 @@ export async function startNodeSsh(
               if (ended) done();
               else waiters.push(done);
             });
-          runNodeCommand({ sim, node, command: info.command, stdin })
+          runNodeCommand({ sim, node, command: info.command, user, stdin })
             .then((outcome) => {
               if ("drop" in outcome) {
                 // The connection goes away without an exit status, like a network failure.

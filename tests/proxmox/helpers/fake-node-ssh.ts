@@ -16,7 +16,7 @@ export interface FakeNodeOptions {
 }
 
 export function parseStrictPctExec(command: string): { vmid: number; argv: string[] } | undefined {
-  const m = /^pct exec (\d+) -- (.*)$/s.exec(command);
+  const m = /^pct exec (\d+) --keep-env 0 -- (.*)$/s.exec(command);
   if (!m) return undefined;
   const argv: string[] = [];
   let rest = m[2]!;

@@ -25,7 +25,6 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
   const target = await AppRun.load(deps, ctx, ctx.payload.target_app_id);
   // PVE snapshot names are `pve-configid`: a letter, then letters, digits and underscores.
   const snapname = `proximity_clone_${ctx.job.id.slice(0, 8)}`;
-  const wasRunning = source.app.previousStatus === "running";
 
   await target.step("reserve", async () => {
     await target.update({ node: source.node });
@@ -35,7 +34,10 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
   await target.reload();
 
   await target.step("snapshot", async () => {
-    if (!wasRunning) return;
+    // Decided from the live status: PVE refuses a full clone of a running CT without a snapshot, and the
+    // app's recorded status may be stale (started or stopped outside Proximity).
+    const live = await source.client.lxcStatus(source.node, source.vmid);
+    if (live.status !== "running") return;
     await ctx.save({ snapshot: snapname });
     const existing = await source.client.listSnapshots(source.node, source.vmid);
     if (!existing.some((s) => s.name === snapname)) {
@@ -54,18 +56,14 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
       description: ownerMarker(target.app.id),
       full: true,
       storage: (await deps.settings.get()).storage.rootfs,
-      ...(wasRunning ? { snapname } : {}),
+      ...(ctx.data.snapshot ? { snapname: String(ctx.data.snapshot) } : {}),
     });
     await source.waitTask(upid);
   });
 
   await target.step("cleanup_snapshot", () => removeSnapshot(source, ctx));
 
-  await target.step("start", async () => {
-    const status = await target.client.lxcStatus(target.node, target.vmid);
-    if (status.status !== "running")
-      await target.waitTask(await target.client.startLxc(target.node, target.vmid));
-  });
+  await target.step("start", () => target.startContainer());
   const ip = await target.step("network", async () => {
     const address = await target.waitForAddress();
     await target.update({ ip: address });

@@ -7,24 +7,28 @@
 
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
-import { isMissing, ProxmoxError } from "../../../proxmox/index.ts";
+import { isMissing, ProxmoxError, pickAppliance, pickStored, storageFor } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
+import { storageSetting } from "../../settings/settings.schemas.ts";
 import { appUrl } from "../app-url.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
-import { compose, dockerInstallCommands, files, parseComposePs } from "../provision.ts";
+import {
+  compose,
+  composeVersion,
+  dockerInstallCommands,
+  files,
+  isRuncSysctlFailure,
+  parseComposePs,
+} from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
+import { type Distro, TEMPLATE_WISHES } from "../templates.ts";
 import { DEPLOY_STEPS, DeployAppJob } from "./job-types.ts";
 
 export { DEPLOY_STEPS };
 
 type DeployContext = ContextOf<typeof DeployAppJob>;
-
-const OS = {
-  "alpine-3.22": { prefix: "alpine-3.22-", ostype: "alpine" as const },
-  "debian-12": { prefix: "debian-12-", ostype: "debian" as const },
-};
 
 /** The marker that lets a resumed job recognise a container it created itself. */
 export function ownerMarker(appId: string): string {
@@ -41,24 +45,49 @@ export async function containerIsOurs(run: AppRun, node: string, vmid: number): 
   }
 }
 
-/** Makes sure the OS template is on the template storage of the node; returns its volid. */
-export async function ensureTemplate(run: AppRun, node: string, os: keyof typeof OS): Promise<string> {
-  const storage = (await run.deps.settings.get()).storage.templates;
-  const { prefix } = OS[os];
+/**
+ * Makes sure an OS template for the catalog's wish is on a template storage of the node: the best one
+ * already there, else the best the appliance index offers (by package and version, never by name
+ * prefix). Returns its volid and the distribution it runs.
+ */
+export async function ensureTemplate(
+  run: AppRun,
+  node: string,
+  os: keyof typeof TEMPLATE_WISHES,
+): Promise<{ volid: string; distro: Distro }> {
+  const storage = await storageFor(
+    run.client,
+    node,
+    "templates",
+    storageSetting(await run.deps.settings.get(), "templates"),
+  );
+  const wish = TEMPLATE_WISHES[os];
   const present = await run.client.storageContent(node, storage, "vztmpl");
-  const have = present.find((v) => v.volid.startsWith(`${storage}:vztmpl/${prefix}`));
-  if (have) return have.volid;
-  const available = (await run.client.aplinfo(node)).filter((t) => t.template.startsWith(prefix)).sort();
-  const template = available.at(-1)?.template;
-  if (!template) {
+  const offered = pickAppliance(await run.client.aplinfo(node), wish);
+  const stored = pickStored(present, wish);
+  // A stored template of the first-choice package is used as is; otherwise the index may offer better.
+  if (stored && (!offered || stored.distro === offered.distro))
+    return { volid: stored.volid, distro: stored.distro };
+  if (!offered) {
     throw new AppServiceError(
-      `No ${os} template is offered by ${node}'s appliance index`,
+      `No ${os} template is offered by ${node}'s appliance index (run \`pveam update\` on the node)`,
       run.errorContext("template"),
     );
   }
-  await run.log(`Downloading template ${template} to ${storage}`, "info", "template");
-  await run.waitTask(await run.client.downloadTemplate(node, storage, template), node);
-  return `${storage}:vztmpl/${template}`;
+  await run.log(`Downloading template ${offered.template} to ${storage}`, "info", "template");
+  await run.waitTask(await run.client.downloadTemplate(node, storage, offered.template), node);
+  return { volid: `${storage}:vztmpl/${offered.template}`, distro: offered.distro };
+}
+
+/** A job checkpointed by an older version stored only the volid. */
+function templateFromCheckpoint(stepped: unknown): { volid: string; distro: Distro } {
+  if (typeof stepped !== "string") return stepped as { volid: string; distro: Distro };
+  const distro: Distro = stepped.includes("alpine")
+    ? "alpine"
+    : stepped.includes("debian-13")
+      ? "debian-13"
+      : "debian-12";
+  return { volid: stepped, distro };
 }
 
 async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
@@ -68,7 +97,9 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
 
   await run.step("place", async () => {
     if (!run.app.node) {
-      const capacity = await liveCapacity(run.client, settings.storage.rootfs);
+      const capacity = await liveCapacity(run.client, storageSetting(settings, "rootfs"), (node, reason) =>
+        run.log(`Node ${node} skipped: ${reason}`, "warn", "place"),
+      );
       const preferred = ctx.payload.node;
       await reserveNode(deps.db, run.app.id, run.app.hostId, run.app.resources, capacity, preferred);
     }
@@ -78,13 +109,21 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   });
   await run.reload();
 
-  const ostemplate = await run.step("template", () => ensureTemplate(run, run.node, entry.os_template));
+  const stepped: unknown = await run.step("template", () => ensureTemplate(run, run.node, entry.os_template));
+  const template = templateFromCheckpoint(stepped);
+  const ostemplate = template.volid;
 
   await run.step("create", async () => {
     const host = await deps.hosts.get(run.app.hostId);
     const password = run.app.rootPasswordEnc
       ? await decryptSecret(deps.keys, run.app.rootPasswordEnc)
       : undefined;
+    const rootfsStorage = await storageFor(
+      run.client,
+      run.node,
+      "rootfs",
+      storageSetting(settings, "rootfs"),
+    );
     for (let attempt = 0; attempt < 5; attempt++) {
       // Recorded before the call: from here on, compensation looks for the container.
       await ctx.save({ createRequested: true });
@@ -93,8 +132,8 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
           vmid: run.vmid,
           hostname: run.app.hostname,
           ostemplate,
-          ostype: OS[entry.os_template].ostype,
-          rootfs: { storage: settings.storage.rootfs, sizeGb: run.app.resources.disk_gb },
+          ostype: TEMPLATE_WISHES[entry.os_template].ostype,
+          rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
           cores: run.app.resources.cores,
           memory: run.app.resources.memory_mb,
           swap: settings.resources.swap_mb,
@@ -110,7 +149,9 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
             ? { nameserver: settings.network.dns_servers.join(" ") }
             : {}),
           ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
+          // Explicit: PVE 9 defaults to unprivileged, 8.4 to privileged (which a token may not create on 9).
           unprivileged: true,
+          // nesting is required for Docker (AppArmor 4 userns on PVE 9) and systemd 257 in Debian 13.
           // keyctl can only be set by root@pam with a ticket; API tokens are refused it by PVE.
           features: {
             nesting: true,
@@ -138,10 +179,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
     throw new AppServiceError("Could not find a free VMID after 5 attempts", run.errorContext("create"));
   });
 
-  await run.step("start", async () => {
-    const status = await run.client.lxcStatus(run.node, run.vmid);
-    if (status.status !== "running") await run.waitTask(await run.client.startLxc(run.node, run.vmid));
-  });
+  await run.step("start", () => run.startContainer());
 
   const ip = await run.step("network", async () => {
     const address = await run.waitForAddress();
@@ -150,8 +188,14 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   });
 
   await run.step("install_docker", async () => {
-    for (const cmd of dockerInstallCommands(entry.os_template)) await run.exec(cmd.argv);
+    for (const cmd of dockerInstallCommands(template.distro)) await run.exec(cmd.argv, cmd.stdin);
     await run.exec(["docker", "--version"]);
+    await run.exec(composeVersion).catch((err) => {
+      throw new AppServiceError(
+        `Docker Compose v2 (\`docker compose\`) is missing in CT ${run.vmid} after installing Docker on ${template.distro}: ${errorMessage(err)}`,
+        run.errorContext("install_docker"),
+      );
+    });
   });
 
   await run.step("write_files", async () => {
@@ -162,7 +206,15 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   });
 
   await run.step("pull", () => run.exec(compose.pull));
-  await run.step("up", () => run.exec(compose.up));
+  await run.step("up", () =>
+    run.exec(compose.up).catch((err) => {
+      if (!isRuncSysctlFailure(errorMessage(err))) throw err;
+      throw new AppServiceError(
+        `Docker cannot start containers in CT ${run.vmid}: node ${run.node} runs an lxc-pve older than 6.0.5-2, whose AppArmor profile blocks runc ≥ 1.2.8 ("ip_unprivileged_port_start … permission denied"). Upgrade the node (apt update && apt full-upgrade, for lxc-pve ≥ 6.0.5-2) and deploy again.`,
+        run.errorContext("up"),
+      );
+    }),
+  );
 
   await run.step("health", async () => {
     const services = parseComposePs(await run.exec(compose.ps));

@@ -4,7 +4,7 @@
  */
 import { eq } from "drizzle-orm";
 import { type AppStatus, applications } from "../../../db/schema.ts";
-import { isMissing } from "../../../proxmox/index.ts";
+import { isMissing, rootfsSizeBytes } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { resolveEnvironment } from "../../catalog/index.ts";
@@ -51,10 +51,7 @@ function simple<P extends { app_id: string }, S extends string>(
 export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
   return [
     simple(deps, StartAppJob, "Start", async (run) => {
-      await run.step("start", async () => {
-        const status = await run.client.lxcStatus(run.node, run.vmid);
-        if (status.status !== "running") await run.waitTask(await run.client.startLxc(run.node, run.vmid));
-      });
+      await run.step("start", () => run.startContainer());
       await run.step("network", () => run.refreshAddress());
       await run.step("health", () => run.checkHealth());
       return "running";
@@ -67,6 +64,7 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           await run.waitTask(
             await run.client.shutdownLxc(run.node, run.vmid, { timeout: 60, forceStop: true }),
           );
+          await run.waitForState("stopped");
         }
       });
       return "stopped";
@@ -79,6 +77,7 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
             ? await run.client.rebootLxc(run.node, run.vmid, { timeout: 60 })
             : await run.client.startLxc(run.node, run.vmid);
         await run.waitTask(upid);
+        await run.waitForState("running");
       });
       await run.step("network", () => run.refreshAddress());
       await run.step("health", () => run.checkHealth());
@@ -109,7 +108,12 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           });
         }
         if (r.disk_gb !== undefined && r.disk_gb > run.app.resources.disk_gb) {
-          await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, "rootfs", `${r.disk_gb}G`));
+          // PVE refuses a resize to the current size ("disk is already at specified size"): a retried step,
+          // or a disk grown outside Proximity, must compare with the live size first.
+          const live = rootfsSizeBytes((await run.client.lxcConfig(run.node, run.vmid)).rootfs);
+          if (live === undefined || live < r.disk_gb * 1024 ** 3) {
+            await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, "rootfs", `${r.disk_gb}G`));
+          }
         }
         await run.update({ resources: { ...run.app.resources, ...r } });
       });
