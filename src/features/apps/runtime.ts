@@ -179,7 +179,7 @@ export class AppRun<S extends string = string> {
           this.errorContext(),
         );
       }
-      await Bun.sleep(this.deps.timing.pollMs);
+      await runtime.sleep(this.deps.timing.pollMs);
     }
   }
 
