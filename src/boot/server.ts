@@ -38,6 +38,11 @@ function startPeriodicSync(services: Services, log: (line: string) => void): Ret
   return setInterval(run, SYNC_INTERVAL_MS);
 }
 
+/** Bun.serve's hard body cap: the app's limit plus room, so the app's own 413 is what clients see. */
+export function serverBodyCap(config: Config): number {
+  return config.MAX_BODY_BYTES + 1024 * 1024;
+}
+
 export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
   const log = options.log ?? ((line: string) => console.log(line));
   const started = performance.now();
@@ -65,7 +70,14 @@ export async function startProximity(config: Config, options: StartOptions = {})
     services.worker = services.jobs;
     const syncTimer = startPeriodicSync(services, log);
     const app = createApp(services);
-    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+    const server = Bun.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      fetch: app.fetch,
+      // A backstop above the app's own limit (which answers 413 in the standard error shape): Bun's
+      // default would accept 128 MB per request.
+      maxRequestBodySize: serverBodyCap(config),
+    });
     const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
     const where =
       database.raw.kind === "pglite"

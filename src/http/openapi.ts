@@ -12,9 +12,11 @@ export const ErrorSchema = z
         "FORBIDDEN",
         "NOT_FOUND",
         "CONFLICT",
+        "PAYLOAD_TOO_LARGE",
         "RATE_LIMITED",
         "PROXMOX_ERROR",
         "PROXMOX_UNAVAILABLE",
+        "BUSY",
         "INTERNAL",
       ]),
       message: z.string(),
@@ -32,7 +34,7 @@ const ERROR_DESCRIPTIONS = {
   422: "Validation failed; details name each field",
   429: "Too many attempts; see retry-after",
   502: "Proxmox answered with an error",
-  503: "Proxmox unreachable",
+  503: "Proxmox unreachable, or the server is busy (see retry-after)",
 } as const;
 
 type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
