@@ -17,11 +17,12 @@ import {
   users,
 } from "../../db/schema.ts";
 import type { AuthUser } from "../../http/context.ts";
-import type { JobQueue } from "../../queue/queue.ts";
+import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment } from "../catalog/compose.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
+import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
 import { beginOperation, type Operation } from "./status.ts";
@@ -202,6 +203,12 @@ export class AppsService {
     try {
       return await this.db.transaction(async (tx) => {
         const db = tx as unknown as Db;
+        await assertWithinQuota(db, settings.quotas, req.user, {
+          apps: 1,
+          memory_mb: resources.memory_mb,
+          disk_gb: resources.disk_gb,
+          jobs: 1,
+        });
         const [app] = await db
           .insert(applications)
           .values({
@@ -252,9 +259,12 @@ export class AppsService {
     kind: string,
     payload: Record<string, unknown> = {},
     auditDetails: Record<string, unknown> = {},
+    claim: QuotaClaim = { jobs: 1 },
   ): Promise<{ app: Application; job: Job }> {
+    const { quotas } = await this.deps.settings.get();
     return this.db.transaction(async (tx) => {
       const db = tx as unknown as Db;
+      await assertWithinQuota(db, quotas, req.user, claim);
       const app = await beginOperation(db, id, operation, this.scope(req.user));
       const job = await this.enqueue(db, kind, app, req.user, payload);
       await this.deps.audit.record(
@@ -304,18 +314,49 @@ export class AppsService {
         throw new ConflictError(`The app is ${app.status}; start it to change its environment`);
     }
     if (details.length) throw new ValidationError("The change is invalid", details);
-    return this.operate(req, id, "reconfigure", "reconfigure_app", patch, {
-      resources: patch.resources ?? null,
-      environment_keys: Object.keys(patch.environment ?? {}),
-    });
+    const grow = (key: "memory_mb" | "disk_gb") =>
+      Math.max(0, (patch.resources?.[key] ?? app.resources[key]) - app.resources[key]);
+    return this.operate(
+      req,
+      id,
+      "reconfigure",
+      "reconfigure_app",
+      await this.jobPayload(app.catalogId, patch),
+      { resources: patch.resources ?? null, environment_keys: Object.keys(patch.environment ?? {}) },
+      { jobs: 1, memory_mb: grow("memory_mb"), disk_gb: grow("disk_gb") },
+    );
+  }
+
+  /**
+   * The reconfigure job's payload: secret values travel only as AES-GCM ciphertext under `secrets`, which
+   * the queue removes from the row when the job ends (src/queue/queue.ts).
+   */
+  private async jobPayload(
+    catalogId: string | null,
+    patch: { resources?: Partial<AppResources>; environment?: Record<string, string> },
+  ): Promise<Record<string, unknown>> {
+    if (!patch.environment || !catalogId) return patch;
+    const { environment, secretEnvEnc } = await splitEnvironment(
+      this.deps.keys,
+      this.entry(catalogId),
+      patch.environment,
+    );
+    return { ...patch, environment, ...(secretEnvEnc ? { [JOB_SECRETS_KEY]: secretEnvEnc } : {}) };
   }
 
   async clone(req: Requester, id: string, hostname: string) {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
+    const { quotas } = await this.deps.settings.get();
     try {
       return await this.db.transaction(async (tx) => {
         const db = tx as unknown as Db;
+        await assertWithinQuota(db, quotas, req.user, {
+          apps: 1,
+          memory_mb: source.resources.memory_mb,
+          disk_gb: source.resources.disk_gb,
+          jobs: 1,
+        });
         const locked = await beginOperation(db, id, "clone", this.scope(req.user));
         const [target] = await db
           .insert(applications)
@@ -370,6 +411,8 @@ export class AppsService {
       "delete_app",
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
+      // Deleting frees what the quotas count: never refused for having other operations in flight.
+      {},
     );
   }
 

@@ -5,7 +5,8 @@
 import { eq } from "drizzle-orm";
 import { type AppResources, type AppStatus, applications } from "../../../db/schema.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
-import { errorMessage, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
+import { decryptSecret } from "../../../crypto/secrets.ts";
+import { errorMessage, JOB_SECRETS_KEY, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
 import { deleteAppBackups } from "../../backups/purge.ts";
 import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
 import { compose, files } from "../provision.ts";
@@ -116,7 +117,11 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       await run.step("environment", async () => {
         if (!payload.environment) return;
         const entry = run.catalogEntry();
-        const env = resolveEnvironment(entry, { ...(await run.environment()), ...payload.environment }, {});
+        const env = resolveEnvironment(
+          entry,
+          { ...(await run.environment()), ...payload.environment, ...(await jobSecrets(run)) },
+          {},
+        );
         await run.exec(files.writeEnv, renderEnvFile(env));
         await run.exec(files.lockEnv);
         await run.exec(compose.up);
@@ -154,4 +159,11 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       compensate: failInto(deps, "Delete"),
     },
   ];
+}
+
+/** Secret values a job carries encrypted in its payload (see AppsService.jobPayload). */
+async function jobSecrets(run: AppRun): Promise<Record<string, string>> {
+  const sealed = run.ctx.job.payload[JOB_SECRETS_KEY];
+  if (typeof sealed !== "string") return {};
+  return JSON.parse(await decryptSecret(run.deps.keys, sealed)) as Record<string, string>;
 }
