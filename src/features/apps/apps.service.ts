@@ -50,6 +50,14 @@ export function toPublicApp(a: Application) {
   };
 }
 
+/**
+ * Hostnames are one namespace for the whole instance (docs/security.md: they name containers on one LAN).
+ * A taken name gets the same answer whoever holds it: not whose it is, nor that it is "another app".
+ */
+function hostnameTaken(hostname: string): ConflictError {
+  return new ConflictError(`The hostname "${hostname}" is not available; choose another`);
+}
+
 export interface Requester {
   user: AuthUser;
   ip: string;
@@ -246,7 +254,7 @@ export class AppsService {
       });
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new ConflictError(`The hostname "${input.hostname}" is already used by another app`);
+        throw hostnameTaken(input.hostname);
       throw err;
     }
   }
@@ -389,7 +397,7 @@ export class AppsService {
       });
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new ConflictError(`The hostname "${hostname}" is already used by another app`);
+        throw hostnameTaken(hostname);
       throw err;
     }
   }
