@@ -11,6 +11,7 @@ import { hostsObservers } from "../observability/proxmox.ts";
 import { isObservabilityEnabled } from "../observability/state.ts";
 import { createApp } from "./app.ts";
 import { buildServices, type Services } from "./container.ts";
+import { prepareDataDir } from "./data-dir.ts";
 import { bootstrapHosts } from "./demo.ts";
 
 export interface RunningProximity {
@@ -46,6 +47,7 @@ export function serverBodyCap(config: Config): number {
 export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
   const log = options.log ?? ((line: string) => console.log(line));
   const started = performance.now();
+  prepareDataDir(config.dataDir, log);
   const database = options.database ?? (await connectDatabase(config.database));
   try {
     const { applied } = await migrate(database.db);

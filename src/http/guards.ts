@@ -1,5 +1,6 @@
 /** Route guards: requireAuth (any active user) and requireAdmin. Listed in each route's `middleware`. */
 import { createMiddleware } from "hono/factory";
+import { decodeJwt } from "jose";
 import { ForbiddenError, UnauthenticatedError } from "../core/errors.ts";
 import { setRequestUser } from "../observability/capture.ts";
 import type { AppEnv } from "./context.ts";
@@ -8,11 +9,19 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new UnauthenticatedError("A bearer access token is required");
-  const user = await c.get("services").auth.authenticate(match[1]!);
+  const token = match[1]!;
+  const user = await c.get("services").auth.authenticate(token);
   c.set("user", user);
+  c.set("credential", { token, expiresAt: tokenExpiry(token) });
   setRequestUser(user, c.get("clientIp"));
   await next();
 });
+
+/** Epoch ms of a verified JWT's `exp` (already checked by authenticate, so decoding is enough). */
+function tokenExpiry(token: string): number {
+  const { exp } = decodeJwt(token);
+  return typeof exp === "number" ? exp * 1000 : Date.now();
+}
 
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   await requireAuth(c, async () => {

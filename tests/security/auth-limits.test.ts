@@ -77,7 +77,9 @@ describe("login limiter under concurrency", () => {
     expect(right.status).toBe(429);
     expect(right.headers.get("retry-after")).toBeTruthy();
     // The password did not change.
-    expect((await s.fetch("/api/v1/auth/login", loginBody("mallory", "a-brand-new-passphrase"))).status).not.toBe(200);
+    expect(
+      (await s.fetch("/api/v1/auth/login", loginBody("mallory", "a-brand-new-passphrase"))).status,
+    ).not.toBe(200);
   });
 });
 
@@ -89,7 +91,10 @@ describe("anonymous CPU: registration and the hashing queue", () => {
     const registrations = Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         s
-          .fetch("/api/v1/auth/register", { method: "POST", json: { username: `bot${i}`, password: PASSWORD } })
+          .fetch("/api/v1/auth/register", {
+            method: "POST",
+            json: { username: `bot${i}`, password: PASSWORD },
+          })
           .then((r) => r.status),
       ),
     );
@@ -108,7 +113,9 @@ describe("anonymous CPU: registration and the hashing queue", () => {
       PASSWORD_HASH_MEMORY_KIB: "65536",
     });
     const responses = await Promise.all(
-      Array.from({ length: 15 }, (_, i) => s.fetch("/api/v1/auth/login", loginBody(`ghost${i}`, "wrong-password"))),
+      Array.from({ length: 15 }, (_, i) =>
+        s.fetch("/api/v1/auth/login", loginBody(`ghost${i}`, "wrong-password")),
+      ),
     );
     const counts = tally(responses.map((r) => r.status));
     console.log("15 concurrent sign-ins, 1 hashing + 2 waiting:", counts);
@@ -149,10 +156,13 @@ describe("request body limit", () => {
     );
     Bun.gc(true);
     const grownMb = (process.memoryUsage().rss - before) / 1024 / 1024;
-    console.log(`5 concurrent unbounded bodies: ${responses.map((r) => r.status)}, RSS +${grownMb.toFixed(0)} MB`);
+    console.log(
+      `5 concurrent unbounded bodies: ${responses.map((r) => r.status)}, RSS +${grownMb.toFixed(0)} MB`,
+    );
     for (const res of responses) {
       expect(res.status).toBe(413);
-      const error = ((await res.json()) as { error: { code: string; message: string; request_id: string } }).error;
+      const error = ((await res.json()) as { error: { code: string; message: string; request_id: string } })
+        .error;
       expect(error.code).toBe("PAYLOAD_TOO_LARGE");
       expect(error.message).toContain("1 MiB");
       expect(error.request_id).toBeTruthy();
@@ -213,7 +223,8 @@ describe("audit log under anonymous floods", () => {
       s.fetch("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: `prt_bogus${i}` } }),
     );
     // 20 failures lock the address; the 200 after them are rate-limited.
-    for (let i = 0; i < 20; i++) await s.fetch("/api/v1/auth/login", loginBody(`nobody${i}`, "wrong-password"));
+    for (let i = 0; i < 20; i++)
+      await s.fetch("/api/v1/auth/login", loginBody(`nobody${i}`, "wrong-password"));
     const limited = Array.from({ length: 200 }, (_, i) =>
       s.fetch("/api/v1/auth/login", loginBody(`nobody${i}`, "wrong-password")),
     );

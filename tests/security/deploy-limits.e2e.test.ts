@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 const setQuotas = async (quotas: Record<string, unknown>) => {
-  const res = await w.t.request("/api/v1/settings", { method: "PUT", token: w.admin.token, json: { quotas } });
+  const res = await w.t.request("/api/v1/settings", {
+    method: "PUT",
+    token: w.admin.token,
+    json: { quotas },
+  });
   expect(res.status).toBe(200);
 };
 
@@ -92,7 +96,11 @@ describe("per-user quotas", () => {
         message: "you have 0 MB of memory, this needs 4096 MB more, and the limit per user is 3000 MB",
       },
     ]);
-    const admin = await deploy(w, { catalog_id: "it-tools", hostname: "admins", resources: { memory_mb: 4096 } });
+    const admin = await deploy(w, {
+      catalog_id: "it-tools",
+      hostname: "admins",
+      resources: { memory_mb: 4096 },
+    });
     expect(admin.status).toBe(202);
     await setQuotas({ apps_per_user: 10, memory_mb_per_user: 16384 });
     await deleteAll();

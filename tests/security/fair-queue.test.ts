@@ -29,7 +29,8 @@ describe("fair claiming across users", () => {
     });
     const hog = crypto.randomUUID();
     const other = crypto.randomUUID();
-    for (let i = 0; i < 20; i++) await queue.enqueue({ kind: "work", userId: hog, payload: { who: `hog${i}` } });
+    for (let i = 0; i < 20; i++)
+      await queue.enqueue({ kind: "work", userId: hog, payload: { who: `hog${i}` } });
     await queue.enqueue({ kind: "work", userId: other, payload: { who: "other" } });
     for (let i = 0; i < 21; i++) {
       await queue.tick();
@@ -63,7 +64,8 @@ describe("fair claiming across users", () => {
     const busy = worker(3);
     const free = worker(1);
     const hog = crypto.randomUUID();
-    for (let i = 0; i < 6; i++) await busy.enqueue({ kind: "work", userId: hog, payload: { who: `hog${i}` } });
+    for (let i = 0; i < 6; i++)
+      await busy.enqueue({ kind: "work", userId: hog, payload: { who: `hog${i}` } });
     expect(await busy.tick()).toBe(3); // three of the hog's jobs run and hold their slots
     await free.enqueue({ kind: "work", userId: crypto.randomUUID(), payload: { who: "other" } });
     expect(await free.tick()).toBe(1); // one slot frees up elsewhere: who gets it?

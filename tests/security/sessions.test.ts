@@ -1,6 +1,14 @@
 /** Access tokens end with the session that issued them (docs/security.md: "Sessions"). */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { createTestApp, createUser, login, PASSWORD, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
+import {
+  createTestApp,
+  createUser,
+  login,
+  PASSWORD,
+  type Session,
+  setupAdmin,
+  type TestApp,
+} from "../helpers/harness.ts";
 
 let t: TestApp;
 let admin: Session;
@@ -33,7 +41,11 @@ describe("an access token dies with its session", () => {
     const res = await t.request("/api/v1/auth/change-password", {
       method: "POST",
       token: user.token,
-      json: { current_password: PASSWORD, new_password: "a-brand-new-passphrase", refresh_token: user.refreshToken },
+      json: {
+        current_password: PASSWORD,
+        new_password: "a-brand-new-passphrase",
+        refresh_token: user.refreshToken,
+      },
     });
     expect(res.status).toBe(204);
     expect(await me(other)).toBe(401);

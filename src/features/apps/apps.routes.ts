@@ -1,7 +1,6 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
@@ -13,6 +12,7 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
+import { eventStream } from "../../http/sse.ts";
 import type { ProximityEvent } from "../../queue/events.ts";
 import { toPublicJob } from "../jobs/jobs.routes.ts";
 import {
@@ -388,49 +388,35 @@ export function appsRoutes() {
     )
     .openapi(events, async (c) => {
       const services = c.get("services");
+      const { config } = services;
       const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
-      return streamSSE(c, async (stream) => {
-        const queue: ProximityEvent[] = [];
-        let wake: (() => void) | undefined;
-        const unsubscribe = services.events.subscribe((e) => {
-          if (e.app_id !== app.id) return;
-          queue.push(e);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          unsubscribe();
-          wake?.();
-        });
+      const credential = c.get("credential");
+      return eventStream(c, {
+        keepAliveMs: config.SSE_KEEPALIVE_SECONDS * 1000,
         // The current state first, so a client that connects late knows where things stand.
-        await stream.writeSSE({
-          event: "app.status",
-          data: JSON.stringify({
-            type: "app.status",
-            app_id: app.id,
-            status: app.status,
-            reason: app.statusReason,
+        initial: [
+          {
+            event: "app.status",
+            data: JSON.stringify({
+              type: "app.status",
+              app_id: app.id,
+              status: app.status,
+              reason: app.statusReason,
+            }),
+          },
+        ],
+        subscribe: (push) =>
+          services.events.subscribe((e: ProximityEvent) => {
+            if (e.app_id === app.id) push({ event: e.type, data: JSON.stringify(e) });
           }),
-        });
-        try {
-          while (!stream.aborted) {
-            const next = queue.shift();
-            if (next) {
-              await stream.writeSSE({ event: next.type, data: JSON.stringify(next) });
-              if (next.type === "app.status" && next.status === "deleted") break;
-              continue;
-            }
-            // Wait for an event, or send a comment every 15 s so proxies keep the connection open.
-            await Promise.race([
-              new Promise<void>((r) => {
-                wake = r;
-              }),
-              Bun.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
-            ]);
-            wake = undefined;
-          }
-        } finally {
-          unsubscribe();
-        }
+        isLast: (m) => m.event === "app.status" && JSON.parse(m.data).status === "deleted",
+        // Still the same active user, session not ended, token not expired, and the app still theirs.
+        recheck: async () => {
+          const user = await services.auth.authenticate(credential.token);
+          await services.apps.get(user, app.id);
+        },
+        recheckMs: config.SSE_RECHECK_SECONDS * 1000,
+        expiresAt: credential.expiresAt,
       });
     });
 }

@@ -253,8 +253,7 @@ export class AppsService {
         return { app: app!, job };
       });
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw hostnameTaken(input.hostname);
+      if (isUniqueViolation(err)) throw hostnameTaken(input.hostname);
       throw err;
     }
   }
@@ -396,8 +395,7 @@ export class AppsService {
         return { app: target!, job };
       });
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw hostnameTaken(hostname);
+      if (isUniqueViolation(err)) throw hostnameTaken(hostname);
       throw err;
     }
   }

@@ -4,6 +4,7 @@
  */
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
+import { type Attempt, FailureLimiter, InFlight } from "../../core/rate-limit.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
@@ -11,7 +12,6 @@ import { refreshTokens, type User, users } from "../../db/schema.ts";
 import type { AuthUser } from "../../http/context.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
-import { type Attempt, FailureLimiter, InFlight } from "../../core/rate-limit.ts";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   hashToken,
@@ -116,10 +116,7 @@ export class AuthService {
    * for the same account still running. An admitted attempt is already counted and its slot taken; the
    * caller forgives it on success and always leaves the slot.
    */
-  private admit(
-    keys: string[],
-    slot: string,
-  ): { counted: Attempt } | { wait: number; message: string } {
+  private admit(keys: string[], slot: string): { counted: Attempt } | { wait: number; message: string } {
     const wait = this.limiter.retryAfter(keys);
     if (wait > 0) return { wait, message: "Too many failed attempts; try again later" };
     if (!this.verifying.tryEnter(slot)) {

@@ -12,12 +12,12 @@ import {
   RateLimitedError,
   ValidationError,
 } from "../../core/errors.ts";
+import { FailureLimiter } from "../../core/rate-limit.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors.ts";
 import { refreshTokens, type User, users } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { FailureLimiter } from "../../core/rate-limit.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 
 /** Serialises user-table invariants (first admin, last admin). */

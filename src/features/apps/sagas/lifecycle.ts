@@ -3,9 +3,9 @@
  * operation aims at when it worked, `error` with the reason when it did not (the queue runs `compensate`).
  */
 import { eq } from "drizzle-orm";
+import { decryptSecret } from "../../../crypto/secrets.ts";
 import { type AppResources, type AppStatus, applications } from "../../../db/schema.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
-import { decryptSecret } from "../../../crypto/secrets.ts";
 import { errorMessage, JOB_SECRETS_KEY, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
 import { deleteAppBackups } from "../../backups/purge.ts";
 import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
