@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 /** A read that timed out is still pending: the next call must take its chunk, not start another read. */
-const pending = new WeakMap<object, Promise<ReadableStreamReadResult<Uint8Array>>>();
+const pending = new WeakMap<
+  object,
+  Promise<Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>>
+>();
 
 /** Reads a stream into `text` until it ends or `ms` pass; returns whether it ended. */
 async function readFor(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number, into: { text: string }) {
