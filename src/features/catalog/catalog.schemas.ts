@@ -249,7 +249,12 @@ function isolationProblems(svc: Record<string, unknown>, namedVolumes: Set<strin
   }
   if (isTruthy(svc.privileged)) out.push("privileged is not allowed");
   for (const mode of FORBIDDEN_HOST_MODES) {
-    if (String(svc[mode] ?? "").trim().toLowerCase() === "host") out.push(`${mode}: host is not allowed`);
+    if (
+      String(svc[mode] ?? "")
+        .trim()
+        .toLowerCase() === "host"
+    )
+      out.push(`${mode}: host is not allowed`);
   }
   for (const key of FORBIDDEN_SERVICE_KEYS) if (key in svc) out.push(`${key} is not allowed`);
   if (Array.isArray(svc.volumes)) {
@@ -257,7 +262,9 @@ function isolationProblems(svc: Record<string, unknown>, namedVolumes: Set<strin
       const source = typeof item === "string" ? item.split(":")[0] : isRecord(item) ? item.source : undefined;
       const type = isRecord(item) ? item.type : undefined;
       if ([source, type].some((v) => typeof v === "string" && v.includes("$"))) {
-        out.push(`volume "${typeof item === "string" ? item : String(source)}": sources must not use variables`);
+        out.push(
+          `volume "${typeof item === "string" ? item : String(source)}": sources must not use variables`,
+        );
         continue;
       }
       const problem = volumeProblem(item, namedVolumes);
