@@ -5,6 +5,7 @@
 
 import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
@@ -16,10 +17,9 @@ import {
   type Job,
   users,
 } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
 import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment } from "../catalog/compose.ts";
+import { resolveEnvironment } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
@@ -56,11 +56,6 @@ export function toPublicApp(a: Application) {
  */
 function hostnameTaken(hostname: string): ConflictError {
   return new ConflictError(`The hostname "${hostname}" is not available; choose another`);
-}
-
-export interface Requester {
-  user: AuthUser;
-  ip: string;
 }
 
 export class AppsService {
@@ -185,7 +180,7 @@ export class AppsService {
     return job!;
   }
 
-  async deploy(req: Requester, input: DeployInput): Promise<{ app: Application; job: Job }> {
+  async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
     const settings = await this.deps.settings.get();
     const resources = this.resources(entry, input.resources, settings.resources);
@@ -260,7 +255,7 @@ export class AppsService {
 
   /** A guarded transition plus its job, atomically: either both happen or neither. */
   private async operate(
-    req: Requester,
+    req: UserActor,
     id: string,
     operation: Operation,
     kind: string,
@@ -288,16 +283,16 @@ export class AppsService {
     });
   }
 
-  action(req: Requester, id: string, action: "start" | "stop" | "restart") {
+  action(req: UserActor, id: string, action: "start" | "stop" | "restart") {
     return this.operate(req, id, action, `${action}_app`);
   }
 
-  update(req: Requester, id: string) {
+  update(req: UserActor, id: string) {
     return this.operate(req, id, "update", "update_app");
   }
 
   async reconfigure(
-    req: Requester,
+    req: UserActor,
     id: string,
     patch: { resources?: Partial<AppResources>; environment?: Record<string, string> },
   ) {
@@ -351,7 +346,7 @@ export class AppsService {
     return { ...patch, environment, ...(secretEnvEnc ? { [JOB_SECRETS_KEY]: secretEnvEnc } : {}) };
   }
 
-  async clone(req: Requester, id: string, hostname: string) {
+  async clone(req: UserActor, id: string, hostname: string) {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     const { quotas } = await this.deps.settings.get();
@@ -400,7 +395,7 @@ export class AppsService {
     }
   }
 
-  async remove(req: Requester, id: string, opts: { keepContainer?: boolean; keepBackups?: boolean }) {
+  async remove(req: UserActor, id: string, opts: { keepContainer?: boolean; keepBackups?: boolean }) {
     const app = await this.get(req.user, id);
     if (app.adopted && opts.keepContainer === undefined) {
       throw new ValidationError("This app was adopted: say whether to keep its container", [
@@ -479,7 +474,7 @@ export class AppsService {
     };
   }
 
-  async credentials(req: Requester, id: string) {
+  async credentials(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     const secrets = app.secretEnvEnc
       ? (JSON.parse(await decryptSecret(this.deps.keys, app.secretEnvEnc)) as Record<string, string>)
@@ -518,7 +513,7 @@ export class AppsService {
   }
 
   async adopt(
-    req: Requester,
+    req: UserActor,
     input: {
       host_id: string;
       node: string;

@@ -58,6 +58,8 @@ export interface AppDeps {
   audit: AuditService;
   sshPublicKey: string;
   timing: AppTiming;
+  /** Deletes every backup of the app (delete with keep_backups=false); the backups feature provides it. */
+  deleteBackups: (run: AppRun) => Promise<number>;
 }
 
 /** The job-side view of one app: everything a saga step needs, bound to the job for logging. */

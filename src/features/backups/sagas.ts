@@ -24,8 +24,7 @@ import {
 } from "../../db/schema.ts";
 import { ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
 import { errorMessage, type JobContext, type JobDefinition } from "../../queue/queue.ts";
-import { type AppDeps, AppRun } from "../apps/runtime.ts";
-import { beginOperation, settle } from "../apps/status.ts";
+import { type AppDeps, AppRun, beginOperation, settle } from "../apps/index.ts";
 import { keepsEverything, selectBackupsToPrune } from "./retention.ts";
 import { backupRowFor } from "./rows.ts";
 import { backupNotes, deleteBackupVolume, findBackupVolume } from "./volumes.ts";

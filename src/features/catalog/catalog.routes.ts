@@ -9,9 +9,18 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
+import type { AuditService } from "../audit/audit.service.ts";
 import { CATALOG_ID_PATTERN, CATEGORY_IDS, catalogEntrySchema } from "./catalog.schemas.ts";
+import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
+
+/** The services these routes reach through `c.get("services")`. */
+export interface CatalogRouteServices {
+  catalog: CatalogService;
+  audit: AuditService;
+}
+
 export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
 
 export const CatalogListSchema = listSchema(CatalogEntrySchema, "CatalogList");
@@ -105,7 +114,7 @@ export const reloadCatalogRoute = createRoute({
 
 /** The CatalogService from the request's services (see the wiring note at the top). */
 export function catalogRoutes() {
-  return createRouter()
+  return createRouter<CatalogRouteServices>()
     .openapi(listCatalogRoute, (c) => {
       const { q, category, page, per_page } = c.req.valid("query");
       const all = c.get("services").catalog.list({ q, category });

@@ -10,7 +10,7 @@ import { decryptSecret } from "../../../crypto/secrets.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
 import type { JobContext, JobDefinition } from "../../../queue/queue.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile } from "../../catalog/compose.ts";
+import { renderEnvFile } from "../../catalog/index.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import { compose, dockerInstallCommands, files, parseComposePs } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";

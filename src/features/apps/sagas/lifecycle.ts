@@ -7,8 +7,7 @@ import { decryptSecret } from "../../../crypto/secrets.ts";
 import { type AppResources, type AppStatus, applications } from "../../../db/schema.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
 import { errorMessage, JOB_SECRETS_KEY, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
-import { deleteAppBackups } from "../../backups/purge.ts";
-import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
+import { renderEnvFile, resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
@@ -145,7 +144,8 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
           });
         });
         // keep_backups (default true): the rows stay, app_id set null by the FK, with the app's hostname.
-        if (ctx.job.payload.keep_backups === false) await run.step("backups", () => deleteAppBackups(run));
+        if (ctx.job.payload.keep_backups === false)
+          await run.step("backups", () => run.deps.deleteBackups(run));
         await run.step("forget", async () => {
           await deps.db.delete(applications).where(eq(applications.id, run.app.id));
           await deps.events.publish({
