@@ -56,10 +56,6 @@ export class FailureLimiter {
     }
   }
 
-  fail(keys: string[]): void {
-    this.attempt(keys);
-  }
-
   reset(key: string): void {
     this.failures.delete(key);
   }

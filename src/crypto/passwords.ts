@@ -39,11 +39,6 @@ export class PasswordHasher {
     return false;
   }
 
-  /** Hashes running plus waiting (metrics and tests). */
-  get load(): number {
-    return this.active + this.waiting.length;
-  }
-
   private rawHash(password: string): Promise<string> {
     return Bun.password.hash(password, { algorithm: "argon2id", memoryCost: this.memoryCost, timeCost: 2 });
   }

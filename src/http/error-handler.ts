@@ -34,7 +34,8 @@ export function toAppError(err: unknown): AppError {
 export function handleError<E extends AnyHttpEnv>(err: unknown, c: Context<E>): Response {
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
-  if (appError.status >= 500) {
+  // BUSY is load shedding (docs/security.md), answered on purpose: logging each one would flood the log.
+  if (appError.status >= 500 && appError.code !== "BUSY") {
     const cause = appError.code === "INTERNAL" && appError.cause !== undefined ? appError.cause : appError;
     console.error(`[${requestId}] ${c.req.method} ${c.req.path} failed:`, cause);
   }
