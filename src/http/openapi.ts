@@ -32,7 +32,7 @@ const ERROR_DESCRIPTIONS = {
   404: "Not found (or not yours)",
   409: "Conflicts with the current state",
   422: "Validation failed; details name each field",
-  429: "Too many attempts; see retry-after",
+  429: "Too many attempts, or over a per-user quota of operations in flight; see retry-after",
   502: "Proxmox answered with an error",
   503: "Proxmox unreachable, or the server is busy (see retry-after)",
 } as const;

@@ -60,7 +60,7 @@ const deploy = createRoute({
   path: "/apps/deploy",
   summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
   request: { body: jsonBody(DeployBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422, 429) },
 });
 
 const discover = createRoute({
@@ -140,7 +140,10 @@ const patch = createRoute({
   path: "/apps/{app_id}",
   summary: "Change resources (cores, memory, growing the disk) or environment",
   request: { params: AppParams, body: jsonBody(PatchAppBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring"), ...errorResponses(401, 404, 409, 422) },
+  responses: {
+    202: jsonResponse(AppJobResponse, "Reconfiguring"),
+    ...errorResponses(401, 404, 409, 422, 429),
+  },
 });
 
 const actions = createRoute({
@@ -149,7 +152,7 @@ const actions = createRoute({
   path: "/apps/{app_id}/actions",
   summary: "Start, stop or restart",
   request: { params: AppParams, body: jsonBody(ActionBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422, 429) },
 });
 
 const update = createRoute({
@@ -158,7 +161,7 @@ const update = createRoute({
   path: "/apps/{app_id}/update",
   summary: "Pull newer images and apply the current catalog version",
   request: { params: AppParams },
-  responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422, 429) },
 });
 
 const clone = createRoute({
@@ -167,7 +170,7 @@ const clone = createRoute({
   path: "/apps/{app_id}/clone",
   summary: "Clone the app under a new hostname (returns the new app)",
   request: { params: AppParams, body: jsonBody(CloneBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422, 429) },
 });
 
 const remove = createRoute({

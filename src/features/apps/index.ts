@@ -4,5 +4,6 @@
  */
 export type { AppsService } from "./apps.service.ts";
 export { toPublicApp } from "./apps.service.ts";
+export { assertWithinQuota } from "./quotas.ts";
 export { type AppDeps, AppRun, type AppTiming, DEFAULT_TIMING } from "./runtime.ts";
 export { beginOperation, settle } from "./status.ts";

@@ -84,7 +84,10 @@ const create = createRoute({
   path: "/apps/{app_id}/backups",
   summary: "Back the app up now (vzdump); watch the job",
   request: { params: AppParams, body: { ...jsonBody(CreateBackupBody), required: false } },
-  responses: { 202: jsonResponse(BackupJobResponse, "Backing up"), ...errorResponses(401, 404, 409, 422) },
+  responses: {
+    202: jsonResponse(BackupJobResponse, "Backing up"),
+    ...errorResponses(401, 404, 409, 422, 429),
+  },
 });
 
 const get = createRoute({
@@ -114,7 +117,10 @@ const restore = createRoute({
   path: "/apps/{app_id}/backups/{backup_id}/restore",
   summary: "Restore the app's container from this backup (stop, restore, start if it was running, health)",
   request: { params: AppBackupParams },
-  responses: { 202: jsonResponse(RestoreJobResponse, "Restoring"), ...errorResponses(401, 404, 409, 422) },
+  responses: {
+    202: jsonResponse(RestoreJobResponse, "Restoring"),
+    ...errorResponses(401, 404, 409, 422, 429),
+  },
 });
 
 const getSchedule = createRoute({
