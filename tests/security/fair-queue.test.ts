@@ -1,11 +1,16 @@
 /** Fair claiming: one user's backlog cannot starve another user's job (docs/security.md: "Quotas"). */
+
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { z } from "zod";
 import type { Database } from "../../src/db/connect.ts";
+import { defineJob, implementJob } from "../../src/queue/define.ts";
 import { createEventBus, type EventBus } from "../../src/queue/events.ts";
 import { JobQueue } from "../../src/queue/queue.ts";
 import { getTestDatabase, resetDatabase } from "../helpers/db.ts";
 
-setDefaultTimeout(60_000);
+setDefaultTimeout(300_000);
+
+const Work = defineJob({ kind: "work", payload: z.object({ who: z.string() }), steps: ["do"] });
 
 let database: Database;
 let bus: EventBus;
@@ -20,18 +25,17 @@ describe("fair claiming across users", () => {
   test("a job queued after another user's 20 runs second, not 21st", async () => {
     const queue = new JobQueue(database.db, bus, { pollMs: 20, leaseMs: 5_000, concurrency: 1 });
     const order: string[] = [];
-    queue.register({
-      kind: "work",
-      steps: ["do"],
-      run: async (ctx) => {
-        order.push(String(ctx.job.payload.who));
-      },
-    });
+    queue.register(
+      implementJob(Work, {
+        run: async (ctx) => {
+          order.push(ctx.payload.who);
+        },
+      }),
+    );
     const hog = crypto.randomUUID();
     const other = crypto.randomUUID();
-    for (let i = 0; i < 20; i++)
-      await queue.enqueue({ kind: "work", userId: hog, payload: { who: `hog${i}` } });
-    await queue.enqueue({ kind: "work", userId: other, payload: { who: "other" } });
+    for (let i = 0; i < 20; i++) await queue.enqueue(Work, { userId: hog, payload: { who: `hog${i}` } });
+    await queue.enqueue(Work, { userId: other, payload: { who: "other" } });
     for (let i = 0; i < 21; i++) {
       await queue.tick();
       await queue.idle();
@@ -51,23 +55,22 @@ describe("fair claiming across users", () => {
     });
     const worker = (concurrency: number) => {
       const queue = new JobQueue(database.db, bus, { pollMs: 20, leaseMs: 5_000, concurrency });
-      queue.register({
-        kind: "work",
-        steps: ["do"],
-        run: async (ctx) => {
-          started.push(String(ctx.job.payload.who));
-          await gate;
-        },
-      });
+      queue.register(
+        implementJob(Work, {
+          run: async (ctx) => {
+            started.push(ctx.payload.who);
+            await gate;
+          },
+        }),
+      );
       return queue;
     };
     const busy = worker(3);
     const free = worker(1);
     const hog = crypto.randomUUID();
-    for (let i = 0; i < 6; i++)
-      await busy.enqueue({ kind: "work", userId: hog, payload: { who: `hog${i}` } });
+    for (let i = 0; i < 6; i++) await busy.enqueue(Work, { userId: hog, payload: { who: `hog${i}` } });
     expect(await busy.tick()).toBe(3); // three of the hog's jobs run and hold their slots
-    await free.enqueue({ kind: "work", userId: crypto.randomUUID(), payload: { who: "other" } });
+    await free.enqueue(Work, { userId: crypto.randomUUID(), payload: { who: "other" } });
     expect(await free.tick()).toBe(1); // one slot frees up elsewhere: who gets it?
     release();
     await Promise.all([busy.idle(), free.idle()]);

@@ -26,13 +26,15 @@ import {
   CloneBody,
   DeployBody,
   PatchAppBody,
+  toPublicApp,
 } from "./apps.schemas.ts";
 import type { AppsService } from "./apps.service.ts";
-import { toPublicApp } from "./apps.service.ts";
+import type { AppContainersService } from "./containers.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface AppsRouteServices {
   apps: AppsService;
+  appContainers: AppContainersService;
   hosts: HostsService;
   audit: AuditService;
   events: EventBus;
@@ -305,10 +307,10 @@ export function appsRoutes() {
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
       await c.get("services").hosts.get(host_id);
-      return c.json({ items: await c.get("services").apps.discover(host_id) }, 200);
+      return c.json({ items: await c.get("services").appContainers.discover(host_id) }, 200);
     })
     .openapi(adopt, async (c) => {
-      const app = await c.get("services").apps.adopt(actorOf(c), c.req.valid("json"));
+      const app = await c.get("services").appContainers.adopt(actorOf(c), c.req.valid("json"));
       return c.json({ app: toPublicApp(app) }, 201);
     })
     .openapi(reconcileRoute, async (c) => {
@@ -390,11 +392,11 @@ export function appsRoutes() {
     .openapi(containerLogs, async (c) => {
       const logs = await c
         .get("services")
-        .apps.containerLogs(c.get("user"), c.req.valid("param").app_id, c.req.valid("query").tail);
+        .appContainers.containerLogs(c.get("user"), c.req.valid("param").app_id, c.req.valid("query").tail);
       return c.json({ logs }, 200);
     })
     .openapi(stats, async (c) =>
-      c.json(await c.get("services").apps.stats(c.get("user"), c.req.valid("param").app_id), 200),
+      c.json(await c.get("services").appContainers.stats(c.get("user"), c.req.valid("param").app_id), 200),
     )
     .openapi(credentials, async (c) =>
       c.json(await c.get("services").apps.credentials(actorOf(c), c.req.valid("param").app_id), 200),

@@ -7,7 +7,7 @@ import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { RateLimitedError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
-import { rowsOf } from "../../db/migrate.ts";
+import { rowsOf } from "../../db/rows.ts";
 import { applications, jobs } from "../../db/schema.ts";
 import type { Settings } from "../settings/settings.schemas.ts";
 

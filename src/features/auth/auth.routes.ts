@@ -4,9 +4,14 @@ import type { Context } from "hono";
 import type { HttpEnv } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
-import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../users/users.schemas.ts";
+import {
+  EmailSchema,
+  PasswordSchema,
+  toPublicUser,
+  UsernameSchema,
+  UserSchema,
+} from "../users/users.schemas.ts";
 import type { UsersService } from "../users/users.service.ts";
-import { toPublicUser } from "../users/users.service.ts";
 import type { AuthService } from "./auth.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */

@@ -21,19 +21,19 @@ import type { JobQueue } from "../../queue/queue.ts";
 import { type AppDeps, type AppsService, assertWithinQuota, beginOperation } from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
+import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
 import { backupRowFor } from "./rows.ts";
 import { deleteBackupVolume } from "./volumes.ts";
 
 export type Clock = () => Date;
 
 export class BackupsService {
-  /** The scheduler's and the schedule API's notion of now (tests drive it). */
-  clock: Clock = () => new Date();
-
   constructor(
     private readonly deps: AppDeps,
     private readonly jobs: JobQueue,
     private readonly apps: AppsService,
+    /** The scheduler's and the schedule API's notion of now (tests pass a clock they move). */
+    readonly clock: Clock = () => new Date(),
   ) {}
 
   private get db(): Db {
@@ -95,8 +95,7 @@ export class BackupsService {
   ): Promise<{ backup: Backup; job: Job }> {
     const settings = await this.deps.settings.get();
     const storage = input.storage ?? settings.storage.backups;
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       await assertWithinQuota(db, settings.quotas, req.user, { jobs: 1 });
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "backup", scope);
@@ -112,12 +111,8 @@ export class BackupsService {
         })
         .returning();
       const job = await this.jobs.enqueue(
-        {
-          kind: "backup_app",
-          appId,
-          userId: req.user.id,
-          payload: { app_id: appId, backup_id: row!.id },
-        },
+        BackupAppJob,
+        { appId, userId: req.user.id, payload: { app_id: appId, backup_id: row!.id } },
         db,
       );
       const [backup] = await db
@@ -156,8 +151,7 @@ export class BackupsService {
         pollMs: Math.min(500, this.deps.timing.pollMs),
       });
     }
-    await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    await this.db.transaction(async (db) => {
       await db.delete(backups).where(eq(backups.id, row.id));
       await this.deps.audit.record(
         {
@@ -178,8 +172,7 @@ export class BackupsService {
       throw new ConflictError(`The backup is ${backup.status}; only a completed backup can be restored`);
     }
     const { quotas } = await this.deps.settings.get();
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       await assertWithinQuota(db, quotas, req.user, { jobs: 1 });
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "restore", scope);
@@ -189,7 +182,8 @@ export class BackupsService {
         );
       }
       const job = await this.jobs.enqueue(
-        { kind: "restore_app", appId, userId: req.user.id, payload: { app_id: appId, backup_id: backupId } },
+        RestoreAppJob,
+        { appId, userId: req.user.id, payload: { app_id: appId, backup_id: backupId } },
         db,
       );
       await this.deps.audit.record(
@@ -242,8 +236,7 @@ export class BackupsService {
       enabled: input.enabled,
       updatedAt: now,
     };
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const [before] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
       // A new or changed timing starts counting slots from now: no backup fires for a slot in the past.
       const retimed =

@@ -3,9 +3,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { CreateHostBody, HostSchema, HostTestSchema, NodeSchema, UpdateHostBody } from "./hosts.schemas.ts";
+import {
+  CreateHostBody,
+  HostSchema,
+  HostTestSchema,
+  NodeSchema,
+  toPublicHost,
+  UpdateHostBody,
+} from "./hosts.schemas.ts";
 import type { HostsService } from "./hosts.service.ts";
-import { toPublicHost } from "./hosts.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface HostsRouteServices {

@@ -10,9 +10,8 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
-import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "./users.schemas.ts";
+import { EmailSchema, PasswordSchema, toPublicUser, UsernameSchema, UserSchema } from "./users.schemas.ts";
 import type { UsersService } from "./users.service.ts";
-import { toPublicUser } from "./users.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface UsersRouteServices {

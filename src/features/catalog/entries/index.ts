@@ -1,6 +1,6 @@
 /**
  * The built-in catalog, embedded in the binary: every YAML file of this directory imported as text.
- * Add one import and one map entry per new file; tests/catalog/index.test.ts fails when a file is missing here.
+ * Add one import and one map entry per new file; tests/catalog/builtin.test.ts fails when a file is missing here.
  */
 import adguardHome from "./adguard-home.yaml" with { type: "text" };
 import adminer from "./adminer.yaml" with { type: "text" };
