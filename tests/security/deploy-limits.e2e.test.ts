@@ -9,7 +9,7 @@ import { createUser, errorOf, type Session } from "../helpers/harness.ts";
 import { type Served, serve, tally } from "../helpers/serve.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../helpers/sim.ts";
 
-setDefaultTimeout(120_000);
+setDefaultTimeout(600_000);
 
 let w: SimWorld;
 let s: Served;

@@ -7,7 +7,7 @@ import { createUser, type Session } from "../helpers/harness.ts";
 import { type Served, serve } from "../helpers/serve.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../helpers/sim.ts";
 
-setDefaultTimeout(120_000);
+setDefaultTimeout(600_000);
 
 let w: SimWorld;
 let s: Served;
