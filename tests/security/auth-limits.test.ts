@@ -8,7 +8,7 @@ import { auditLog } from "../../src/db/schema.ts";
 import { createTestApp, createUser, PASSWORD, setupAdmin, type TestApp } from "../helpers/harness.ts";
 import { type Served, serve, tally } from "../helpers/serve.ts";
 
-setDefaultTimeout(60_000);
+setDefaultTimeout(300_000);
 
 let t: TestApp;
 let s: Served;
