@@ -24,7 +24,7 @@ export function prepareDataDir(dir: string, log: (line: string) => void): void {
     .map((e) => `${e.path} (${e.mode.toString(8).padStart(4, "0")})`)
     .join(", ");
   log(
-    `WARNING: ${open.length} entr${open.length === 1 ? "y" : "ies"} in the data directory ${dir} can be read or entered by other local users, e.g. ${sample}. ` +
+    `${open.length} entr${open.length === 1 ? "y" : "ies"} in the data directory ${dir} can be read or entered by other local users, e.g. ${sample}. ` +
       `It holds the database, password hashes and keys: run \`chmod -R go-rwx ${dir}\`.`,
   );
 }

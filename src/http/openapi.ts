@@ -1,24 +1,15 @@
 /** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ValidationError } from "../core/errors.ts";
+import { ERROR_STATUS, type ErrorCode, type ErrorStatus, ValidationError } from "../core/errors.ts";
 import type { HttpEnv } from "./context.ts";
 
+const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+
+/** The error body of every failure; its codes are those of ERROR_STATUS in core/errors.ts. */
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum([
-        "VALIDATION_FAILED",
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "NOT_FOUND",
-        "CONFLICT",
-        "PAYLOAD_TOO_LARGE",
-        "RATE_LIMITED",
-        "PROXMOX_ERROR",
-        "PROXMOX_UNAVAILABLE",
-        "BUSY",
-        "INTERNAL",
-      ]),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       request_id: z.string(),
       details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
@@ -26,16 +17,18 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-const ERROR_DESCRIPTIONS = {
+/** One description per status a code maps to (a new code with a new status fails to compile here). */
+const ERROR_DESCRIPTIONS: Record<Exclude<ErrorStatus, 500>, string> = {
   401: "Missing, invalid or expired credentials",
   403: "Authenticated but not allowed (admin only)",
   404: "Not found (or not yours)",
   409: "Conflicts with the current state",
+  413: "The request body is over MAX_BODY_BYTES",
   422: "Validation failed; details name each field",
   429: "Too many attempts, or over a per-user quota of operations in flight; see retry-after",
   502: "Proxmox answered with an error",
   503: "Proxmox unreachable, or the server is busy (see retry-after)",
-} as const;
+};
 
 type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
 

@@ -19,7 +19,7 @@ import {
 import type { JobType } from "../../queue/define.ts";
 import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment } from "../catalog/index.ts";
+import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
@@ -262,7 +262,12 @@ export class AppsService {
     return this.operate(req, id, action, ACTION_JOBS[action], {});
   }
 
-  update(req: UserActor, id: string) {
+  /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
+  async update(req: UserActor, id: string) {
+    const app = await this.get(req.user, id);
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
+    if (refusal) throw new ConflictError(`Update refused: ${refusal}`);
     return this.operate(req, id, "update", UpdateAppJob, {});
   }
 

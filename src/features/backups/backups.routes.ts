@@ -43,6 +43,7 @@ const listAll = createRoute({
   ...user,
   method: "get",
   path: "/backups",
+  operationId: "listBackups",
   summary: "Backups of your apps, including those kept after an app was deleted (an admin sees all)",
   request: { query: BackupListQuery },
   responses: { 200: jsonResponse(BackupList, "Backups, newest first"), ...errorResponses(401, 422) },
@@ -52,6 +53,7 @@ const getAny = createRoute({
   ...user,
   method: "get",
   path: "/backups/{backup_id}",
+  operationId: "getBackup",
   summary: "A backup (also one whose app was deleted)",
   request: { params: BackupParams },
   responses: {
@@ -64,6 +66,7 @@ const deleteAny = createRoute({
   ...user,
   method: "delete",
   path: "/backups/{backup_id}",
+  operationId: "deleteBackup",
   summary: "Delete a backup (volume on Proxmox, then the record); also one whose app was deleted",
   request: { params: BackupParams },
   responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404, 409, 422, 502, 503) },
@@ -73,6 +76,7 @@ const list = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/backups",
+  operationId: "listAppBackups",
   summary: "The app's backups, newest first",
   request: { params: AppParams, query: BackupListQuery },
   responses: { 200: jsonResponse(BackupList, "Backups"), ...errorResponses(401, 404, 422) },
@@ -82,6 +86,7 @@ const create = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/backups",
+  operationId: "backUpApp",
   summary: "Back the app up now (vzdump); watch the job",
   request: { params: AppParams, body: { ...jsonBody(CreateBackupBody), required: false } },
   responses: {
@@ -94,6 +99,7 @@ const get = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/backups/{backup_id}",
+  operationId: "getAppBackup",
   summary: "A backup of the app",
   request: { params: AppBackupParams },
   responses: {
@@ -106,6 +112,7 @@ const remove = createRoute({
   ...user,
   method: "delete",
   path: "/apps/{app_id}/backups/{backup_id}",
+  operationId: "deleteAppBackup",
   summary: "Delete a backup: the volume on Proxmox, then the record (a volume already gone is fine)",
   request: { params: AppBackupParams },
   responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404, 409, 422, 502, 503) },
@@ -115,6 +122,7 @@ const restore = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/backups/{backup_id}/restore",
+  operationId: "restoreAppBackup",
   summary: "Restore the app's container from this backup (stop, restore, start if it was running, health)",
   request: { params: AppBackupParams },
   responses: {
@@ -127,6 +135,7 @@ const getSchedule = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/backup-schedule",
+  operationId: "getAppBackupSchedule",
   summary: "The app's backup schedule and retention (404 when it has none)",
   request: { params: AppParams },
   responses: {
@@ -139,6 +148,7 @@ const putSchedule = createRoute({
   ...user,
   method: "put",
   path: "/apps/{app_id}/backup-schedule",
+  operationId: "setAppBackupSchedule",
   summary: "Create or replace the app's backup schedule and retention",
   request: { params: AppParams, body: jsonBody(ScheduleBody) },
   responses: {

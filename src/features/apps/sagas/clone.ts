@@ -76,8 +76,12 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
     // The new root password travels on stdin, never on a command line.
     await target.exec(["chpasswd"], `root:${await decryptSecret(deps.keys, target.app.rootPasswordEnc)}\n`);
   });
-  await target.step("up", () => target.exec(compose.up));
   const entry = target.catalogEntry();
+  await target.step("up", async () => {
+    // The clone has its own address and hostname: `.env` still names the source's.
+    await target.writeEnvFile(entry);
+    await target.exec(compose.up);
+  });
   await target.step("health", () => target.checkHealth());
   await target.step("finish", async () => {
     await settle(deps.db, deps.events, target.app.id, "running", null, {

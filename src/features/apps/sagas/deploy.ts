@@ -10,7 +10,6 @@ import { decryptSecret } from "../../../crypto/secrets.ts";
 import { isMissing, ProxmoxError } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile } from "../../catalog/index.ts";
 import { appUrl } from "../app-url.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import { compose, dockerInstallCommands, files, parseComposePs } from "../provision.ts";
@@ -158,8 +157,8 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   await run.step("write_files", async () => {
     await run.exec(files.mkdir);
     await run.exec(files.writeCompose, entry.compose);
-    await run.exec(files.writeEnv, renderEnvFile(await run.environment()));
-    await run.exec(files.lockEnv);
+    // After the network step: `.env` carries the app's address, hostname and URL.
+    await run.writeEnvFile(entry);
   });
 
   await run.step("pull", () => run.exec(compose.pull));
@@ -174,7 +173,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
         run.errorContext("health"),
       );
     }
-    await run.checkHealth();
+    await run.checkHealth("", "first_boot");
   });
 
   await run.step("finish", async () => {

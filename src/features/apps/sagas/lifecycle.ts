@@ -8,7 +8,7 @@ import { type AppStatus, applications } from "../../../db/schema.ts";
 import { isMissing } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile, resolveEnvironment } from "../../catalog/index.ts";
+import { resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
@@ -89,10 +89,8 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       const entry = run.catalogEntry();
       await run.step("write_files", async () => {
         // The current catalog version of the compose file; the app's own values (and secrets) are kept.
-        const env = resolveEnvironment(entry, await run.environment(), {});
         await run.exec(files.writeCompose, entry.compose);
-        await run.exec(files.writeEnv, renderEnvFile(env));
-        await run.exec(files.lockEnv);
+        await run.writeEnvFile(entry);
       });
       await run.step("pull", () => run.exec(compose.pull));
       await run.step("up", () => run.exec(compose.up));
@@ -124,10 +122,9 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           { ...(await run.environment()), ...payload.environment, ...(await unseal(run, payload.secrets)) },
           {},
         );
-        await run.exec(files.writeEnv, renderEnvFile(env));
-        await run.exec(files.lockEnv);
-        await run.exec(compose.up);
         await run.update(await splitEnvironment(run.deps.keys, entry, env));
+        await run.writeEnvFile(entry);
+        await run.exec(compose.up);
       });
       if (previous === "running") await run.step("health", () => run.checkHealth());
       return previous;
