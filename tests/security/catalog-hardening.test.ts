@@ -41,7 +41,10 @@ function entry(parts: { service?: string[]; volumes?: string[]; top?: string[] }
     ports: [{ name: "http", container: 8080, protocol: "tcp", primary: true }],
     env: [{ name: "MODE", description: "anything the user types", default: "normal" }],
     compose,
-    healthcheck: { path: "/health", port: 8080, expect: 200 },
+    healthcheck: { port: 8080, first_boot: { path: "/health", expect: 200 }, later: { path: "/health" } },
+    pin: { verified: "2026-11-29", source: "https://example.com/releases" },
+    update_policy: "same-major",
+    upgrade: "Back up first.",
   });
 }
 
