@@ -4,10 +4,11 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Config } from "../core/config.ts";
-import { NotFoundError } from "../core/errors.ts";
+import { NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
 import { appsRoutes } from "../features/apps/apps.routes.ts";
 import { auditRoutes } from "../features/audit/audit.routes.ts";
 import { authRoutes } from "../features/auth/auth.routes.ts";
@@ -107,6 +108,15 @@ export function createApp(services: Services): App {
     await next();
   });
   app.use(countRequests);
+  // Bodies beyond MAX_BODY_BYTES are refused before they are read (declared length) or as soon as the
+  // stream passes the limit (chunked), in the standard error shape. Bun.serve's own cap sits above this
+  // one as a backstop (src/boot/server.ts).
+  app.use(
+    bodyLimit({
+      maxSize: config.MAX_BODY_BYTES,
+      onError: (c) => handleError(new PayloadTooLargeError(config.MAX_BODY_BYTES), c),
+    }),
+  );
   app.use(
     secureHeaders({
       // The API reference page loads its script from a CDN; everything else is JSON.

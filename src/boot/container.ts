@@ -77,7 +77,10 @@ export function buildServices(
   options: BuildOptions = {},
 ): Services {
   const db = database.db;
-  const hasher = new PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB);
+  const hasher = new PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB, {
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    queueLimit: config.PASSWORD_HASH_QUEUE,
+  });
   const audit = new AuditService(db);
   const settings = new SettingsService(db, audit);
   const users = new UsersService(db, hasher, audit, settings);

@@ -14,6 +14,7 @@ import { isObservabilityEnabled } from "../observability/state.ts";
 import type { RunningSimulator } from "../simulator/index.ts";
 import { createApp } from "./app.ts";
 import { buildServices, type Services } from "./container.ts";
+import { prepareDataDir } from "./data-dir.ts";
 import { bootstrapHosts, startDemoCluster, wantsDemoMode } from "./demo.ts";
 
 export interface RunningProximity {
@@ -40,8 +41,14 @@ function startPeriodicSync(services: Services): ReturnType<typeof setInterval> {
   return setInterval(run, SYNC_INTERVAL_MS);
 }
 
+/** Bun.serve's hard body cap: the app's limit plus room, so the app's own 413 is what clients see. */
+export function serverBodyCap(config: Config): number {
+  return config.MAX_BODY_BYTES + 1024 * 1024;
+}
+
 export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
   const started = performance.now();
+  prepareDataDir(config.dataDir, (line) => log.warn(line));
   const database = options.database ?? (await connectDatabase(config.database));
   let simulator: RunningSimulator | undefined;
   try {
@@ -70,7 +77,14 @@ export async function startProximity(config: Config, options: StartOptions = {})
     services.backupScheduler.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
-    const server = await runtime.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+    const server = await runtime.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      fetch: app.fetch,
+      // A backstop above the app's own limit (which answers 413 in the standard error shape): Bun's
+      // default would accept 128 MB per request.
+      maxRequestBodySize: serverBodyCap(config),
+    });
     const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
     const where =
       database.raw.kind === "pglite"

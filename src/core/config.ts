@@ -29,6 +29,16 @@ const port = (dflt: number) =>
       .max(65535, "must be an integer between 0 and 65535")
       .default(dflt),
   );
+const intIn = (min: number, max: number, dflt: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int(`must be an integer between ${min} and ${max}`)
+      .min(min, `must be an integer between ${min} and ${max}`)
+      .max(max, `must be an integer between ${min} and ${max}`)
+      .default(dflt),
+  );
 const url = (what: string) =>
   z.preprocess(
     emptyToUndefined,
@@ -158,6 +168,16 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(1024, "must be at least 1024").max(1048576).default(65536),
   ),
+  /** Password hashes computed at once (each holds PASSWORD_HASH_MEMORY_KIB); default: the CPU count. */
+  PASSWORD_HASH_CONCURRENCY: intIn(1, 64, Math.max(1, navigator.hardwareConcurrency || 1)),
+  /** Hashes allowed to wait for a slot; beyond it, sign-ins answer 503 with retry-after. */
+  PASSWORD_HASH_QUEUE: intIn(0, 10_000, 32),
+  /** Largest accepted request body in bytes (413 beyond it). */
+  MAX_BODY_BYTES: intIn(1024, 64 * 1024 * 1024, 1024 * 1024),
+  /** Seconds between keep-alive comments on an idle event stream. */
+  SSE_KEEPALIVE_SECONDS: intIn(1, 120, 15),
+  /** Seconds between re-checks of an open event stream's user, session and app. */
+  SSE_RECHECK_SECONDS: intIn(1, 600, 30),
 });
 
 export type RawConfig = z.infer<typeof schema>;

@@ -9,9 +9,12 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   PROXMOX_ERROR: 502,
   PROXMOX_UNAVAILABLE: 503,
+  /** The server is saturated (password hashing queue full); retry after the retry-after header. */
+  BUSY: 503,
   INTERNAL: 500,
 } as const;
 
@@ -102,6 +105,24 @@ export class RateLimitedError extends AppError {
       headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     });
   }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super("PAYLOAD_TOO_LARGE", `The request body is larger than the limit of ${formatBytes(limitBytes)}`);
+  }
+}
+
+export class BusyError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super("BUSY", message, { headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
 }
 
 /**

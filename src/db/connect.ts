@@ -2,7 +2,17 @@
  * Opens the database named by the config: the embedded PGlite (on disk or in memory) or PostgreSQL through
  * postgres.js. Both are driven through the same Drizzle pg-core API, so the rest of the code never knows.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -80,6 +90,7 @@ async function connectPglite(dataDir: string | null, startupTimeoutMs: number): 
         );
       }),
     ]).finally(() => clearTimeout(timer));
+    if (dataDir) restrictToOwner(dataDir);
     instrumentPglite(client);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     let closed = false;
@@ -94,12 +105,31 @@ async function connectPglite(dataDir: string | null, startupTimeoutMs: number): 
         if (closed) return;
         closed = true;
         await client.close();
+        // Files PGlite created while running (WAL segments …) are 0666 as well; the 0700 directory kept
+        // others out meanwhile.
+        if (dataDir) restrictToOwner(dataDir);
         releaseLock();
       },
     };
   } catch (err) {
     releaseLock();
     throw err;
+  }
+}
+
+/**
+ * PGlite's file system layer sets 0666 on the files it writes whatever the process umask, so the cluster
+ * (password hashes in the heap and the WAL) would be world-readable. Takes group and other bits off every
+ * entry below `dir` (docs/security.md: "Data at rest").
+ */
+export function restrictToOwner(dir: string): void {
+  const stack = [dir];
+  while (stack.length) {
+    const path = stack.pop()!;
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) continue;
+    if (st.mode & 0o077) chmodSync(path, st.mode & 0o700);
+    if (st.isDirectory()) for (const name of readdirSync(path)) stack.push(join(path, name));
   }
 }
 

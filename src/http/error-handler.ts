@@ -16,7 +16,7 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
   403: "FORBIDDEN",
   404: "NOT_FOUND",
   409: "CONFLICT",
-  413: "VALIDATION_FAILED",
+  413: "PAYLOAD_TOO_LARGE",
   415: "VALIDATION_FAILED",
   422: "VALIDATION_FAILED",
   429: "RATE_LIMITED",
@@ -36,7 +36,8 @@ export function toAppError(err: unknown): AppError {
 export function handleError<E extends AnyHttpEnv>(err: unknown, c: Context<E>): Response {
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
-  if (appError.status >= 500) {
+  // BUSY is load shedding (docs/security.md), answered on purpose: logging each one would flood the log.
+  if (appError.status >= 500 && appError.code !== "BUSY") {
     const cause = appError.code === "INTERNAL" && appError.cause !== undefined ? appError.cause : appError;
     log.error(`${c.req.method} ${routeOf(c)} failed: ${appError.code}`, {
       request_id: requestId,

@@ -23,10 +23,11 @@ const ERROR_DESCRIPTIONS: Record<Exclude<ErrorStatus, 500>, string> = {
   403: "Authenticated but not allowed (admin only)",
   404: "Not found (or not yours)",
   409: "Conflicts with the current state",
+  413: "The request body is over MAX_BODY_BYTES",
   422: "Validation failed; details name each field",
-  429: "Too many attempts; see retry-after",
+  429: "Too many attempts, or over a per-user quota of operations in flight; see retry-after",
   502: "Proxmox answered with an error",
-  503: "Proxmox unreachable",
+  503: "Proxmox unreachable, or the server is busy (see retry-after)",
 };
 
 type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;

@@ -4,11 +4,13 @@
  * - counters for the performance context; tags authenticated / user_role and the user from the JWT;
  * - the transaction named by route template with {param};
  * - one HTTP breadcrumb per request and user-action crumbs for auth and settings calls;
- * - capture of 5xx/unhandled errors (4xx never) with error_type and status_code.
+ * - capture of 5xx/unhandled errors (4xx never) with error_type and status_code; a deliberate 503 BUSY
+ *   (load shedding, docs/security.md) is not a fault and is not captured.
  * Then Sentry's own Hono middleware (route names, middleware spans, the normalized request).
  */
 import * as Sentry from "@sentry/bun";
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
+import { isAppError } from "../core/errors.ts";
 import type { AuthUser } from "../core/identity.ts";
 import { userAction } from "./breadcrumbs.ts";
 import { captureError, setRequestUser } from "./capture.ts";
@@ -94,7 +96,7 @@ async function observeRequest(c: Context<ObservedEnv>, next: Next): Promise<void
     const action = userActionOf(c.req.method, c.req.path, status);
     if (action) userAction(action, { status_code: status }, status >= 400 ? "warning" : "info");
     // 4xx are the client's mistakes: never captured. 5xx and unhandled errors always are.
-    if (c.error && status >= 500) {
+    if (c.error && status >= 500 && !(isAppError(c.error) && c.error.code === "BUSY")) {
       captureError(c.error, { status, mechanism: "auto.http.hono.proximity" });
     }
   }

@@ -13,6 +13,12 @@ import { type Job, type JobStatus, jobs } from "../db/schema.ts";
 import type { EnqueueOptions, JobContext, JobImplementation, JobType } from "./define.ts";
 import type { EventBus } from "./events.ts";
 
+/**
+ * Payload key for ciphertext a job needs only while it runs (secret values, sealed by the caller). The row
+ * loses it when the job ends, so finished jobs keep no secrets, not even encrypted ones.
+ */
+export const JOB_SECRETS_KEY = "secrets";
+
 export interface QueueOptions {
   workerId?: string;
   concurrency?: number;
@@ -213,16 +219,33 @@ export class JobQueue {
           started_at = coalesce(started_at, now()),
           updated_at = now()
         where id in (
-          select id from jobs
-          where kind in (${sql.join(
-            kinds.map((k) => sql`${k}`),
-            sql`, `,
-          )})
-            and ((status = 'queued' and run_after <= now())
-              or (status = 'running' and lease_expires_at < now()))
-          order by run_after, created_at
+          -- Fair claiming: each user's due jobs take turns (their 1st, everyone's 1st, then 2nd …); a user with
+          -- jobs already running waits that many turns, and on a tie the user served least recently goes
+          -- first. One user's backlog cannot starve another's.
+          select j.id from jobs j
+          join (
+            select id, row_number() over (partition by user_id order by run_after, created_at) as turn
+            from jobs
+            where kind in (${sql.join(
+              kinds.map((k) => sql`${k}`),
+              sql`, `,
+            )})
+              and ((status = 'queued' and run_after <= now())
+                or (status = 'running' and lease_expires_at < now()))
+          ) due on due.id = j.id
+          left join (
+            select user_id, count(*) as n from jobs
+            where status = 'running' and lease_expires_at >= now()
+            group by user_id
+          ) busy on busy.user_id is not distinct from j.user_id
+          left join (
+            select user_id, max(started_at) as at from jobs
+            where started_at > now() - interval '1 hour'
+            group by user_id
+          ) served on served.user_id is not distinct from j.user_id
+          order by due.turn + coalesce(busy.n, 0), served.at nulls first, j.run_after, j.created_at
           limit ${free}
-          for update skip locked
+          for update of j skip locked
         )
         returning id`),
     );
@@ -479,6 +502,7 @@ export class JobQueue {
       .set({
         status,
         error,
+        payload: sql`${jobs.payload} - ${JOB_SECRETS_KEY}::text`,
         finishedAt: new Date(),
         leaseOwner: null,
         leaseExpiresAt: null,

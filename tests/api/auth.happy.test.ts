@@ -140,7 +140,9 @@ describe("auth: the happy paths", () => {
       token: admin.token,
       json: { refresh_token: admin.refreshToken },
     });
-    const res = await t.request("/api/v1/audit?per_page=100", { token: admin.token });
+    // Logout ended that session's access token too: read the log from a new session.
+    const reader = await login(t, "admin");
+    const res = await t.request("/api/v1/audit?per_page=100", { token: reader.token });
     const raw = await res.text();
     const { items } = JSON.parse(raw) as {
       items: { action: string; outcome: string; actor_username: string }[];

@@ -23,6 +23,13 @@ describe("settings", () => {
       network: { bridge: "vmbr0", vlan: null, dns_servers: [], search_domain: null },
       storage: { rootfs: "local-lvm", templates: "local", backups: "local" },
       registration: "closed",
+      quotas: {
+        apps_per_user: 10,
+        jobs_in_flight_per_user: 3,
+        memory_mb_per_user: 16384,
+        disk_gb_per_user: 256,
+        admins_exempt: true,
+      },
     });
   });
 

@@ -23,9 +23,14 @@ export const bunRuntime: Runtime = {
   mainModule: () => Bun.main,
   sleep: (ms) => Bun.sleep(ms),
   readTextFile: (path) => Bun.file(path).text(),
-  async serve({ port, hostname, fetch }) {
-    // Bun passes the server as the second argument: it has requestIP().
-    const server = Bun.serve({ port, hostname, fetch });
+  async serve({ port, hostname, fetch, maxRequestBodySize }) {
+    // Bun passes the server as the second argument: it has requestIP() and timeout().
+    const server = Bun.serve({
+      port,
+      hostname,
+      fetch,
+      ...(maxRequestBodySize ? { maxRequestBodySize } : {}),
+    });
     return { port: server.port ?? port, stop: () => server.stop() };
   },
   hashPassword: (password, { memoryCost, timeCost }) =>

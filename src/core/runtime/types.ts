@@ -26,6 +26,8 @@ export interface ServeOptions {
   port: number;
   hostname: string;
   fetch(req: Request, env: ServerEnv): Response | Promise<Response>;
+  /** Bytes; the server refuses larger request bodies before the app sees them (where the runtime can). */
+  maxRequestBodySize?: number;
 }
 
 export interface RunningServer {

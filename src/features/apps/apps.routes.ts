@@ -1,8 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
-import { runtime } from "../../core/runtime/index.ts";
-import { actorOf } from "../../http/context.ts";
+import type { Config } from "../../core/config.ts";
+import { type Authenticator, actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -13,6 +12,7 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
+import { eventStream } from "../../http/sse.ts";
 import type { EventBus, ProximityEvent } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
@@ -38,6 +38,9 @@ export interface AppsRouteServices {
   hosts: HostsService;
   audit: AuditService;
   events: EventBus;
+  /** The event stream re-checks the viewer's token and session while it stays open. */
+  auth: Authenticator;
+  config: Pick<Config, "SSE_KEEPALIVE_SECONDS" | "SSE_RECHECK_SECONDS">;
 }
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
@@ -61,7 +64,7 @@ const deploy = createRoute({
   operationId: "deployApp",
   summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
   request: { body: jsonBody(DeployBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422, 429) },
 });
 
 const discover = createRoute({
@@ -146,7 +149,10 @@ const patch = createRoute({
   operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
   request: { params: AppParams, body: jsonBody(PatchAppBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring"), ...errorResponses(401, 404, 409, 422) },
+  responses: {
+    202: jsonResponse(AppJobResponse, "Reconfiguring"),
+    ...errorResponses(401, 404, 409, 422, 429),
+  },
 });
 
 const actions = createRoute({
@@ -156,7 +162,7 @@ const actions = createRoute({
   operationId: "runAppAction",
   summary: "Start, stop or restart",
   request: { params: AppParams, body: jsonBody(ActionBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422, 429) },
 });
 
 const update = createRoute({
@@ -166,7 +172,7 @@ const update = createRoute({
   operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
   request: { params: AppParams },
-  responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422, 429) },
 });
 
 const clone = createRoute({
@@ -176,7 +182,7 @@ const clone = createRoute({
   operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
   request: { params: AppParams, body: jsonBody(CloneBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422, 429) },
 });
 
 const remove = createRoute({
@@ -413,49 +419,35 @@ export function appsRoutes() {
     )
     .openapi(events, async (c) => {
       const services = c.get("services");
+      const { config } = services;
       const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
-      return streamSSE(c, async (stream) => {
-        const queue: ProximityEvent[] = [];
-        let wake: (() => void) | undefined;
-        const unsubscribe = services.events.subscribe((e) => {
-          if (e.app_id !== app.id) return;
-          queue.push(e);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          unsubscribe();
-          wake?.();
-        });
+      const credential = c.get("credential");
+      return eventStream(c, {
+        keepAliveMs: config.SSE_KEEPALIVE_SECONDS * 1000,
         // The current state first, so a client that connects late knows where things stand.
-        await stream.writeSSE({
-          event: "app.status",
-          data: JSON.stringify({
-            type: "app.status",
-            app_id: app.id,
-            status: app.status,
-            reason: app.statusReason,
+        initial: [
+          {
+            event: "app.status",
+            data: JSON.stringify({
+              type: "app.status",
+              app_id: app.id,
+              status: app.status,
+              reason: app.statusReason,
+            }),
+          },
+        ],
+        subscribe: (push) =>
+          services.events.subscribe((e: ProximityEvent) => {
+            if (e.app_id === app.id) push({ event: e.type, data: JSON.stringify(e) });
           }),
-        });
-        try {
-          while (!stream.aborted) {
-            const next = queue.shift();
-            if (next) {
-              await stream.writeSSE({ event: next.type, data: JSON.stringify(next) });
-              if (next.type === "app.status" && next.status === "deleted") break;
-              continue;
-            }
-            // Wait for an event, or send a comment every 15 s so proxies keep the connection open.
-            await Promise.race([
-              new Promise<void>((r) => {
-                wake = r;
-              }),
-              runtime.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
-            ]);
-            wake = undefined;
-          }
-        } finally {
-          unsubscribe();
-        }
+        isLast: (m) => m.event === "app.status" && JSON.parse(m.data).status === "deleted",
+        // Still the same active user, session not ended, token not expired, and the app still theirs.
+        recheck: async () => {
+          const user = await services.auth.authenticate(credential.token);
+          await services.apps.get(user, app.id);
+        },
+        recheckMs: config.SSE_RECHECK_SECONDS * 1000,
+        expiresAt: credential.expiresAt,
       });
     });
 }

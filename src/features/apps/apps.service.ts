@@ -17,10 +17,11 @@ import {
   type Job,
 } from "../../db/schema.ts";
 import type { JobType } from "../../queue/define.ts";
-import type { JobQueue } from "../../queue/queue.ts";
+import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
+import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
 import {
@@ -32,6 +33,14 @@ import {
   UpdateAppJob,
 } from "./sagas/job-types.ts";
 import { beginOperation, type Operation } from "./status.ts";
+
+/**
+ * Hostnames are one namespace for the whole instance (docs/security.md: they name containers on one LAN).
+ * A taken name gets the same answer whoever holds it: not whose it is, nor that it is "another app".
+ */
+function hostnameTaken(hostname: string): ConflictError {
+  return new ConflictError(`The hostname "${hostname}" is not available; choose another`);
+}
 
 export class AppsService {
   constructor(
@@ -176,6 +185,12 @@ export class AppsService {
     const rootPasswordEnc = await encryptSecret(this.deps.keys, randomPassword());
     try {
       return await this.db.transaction(async (db) => {
+        await assertWithinQuota(db, settings.quotas, req.user, {
+          apps: 1,
+          memory_mb: resources.memory_mb,
+          disk_gb: resources.disk_gb,
+          jobs: 1,
+        });
         const [app] = await db
           .insert(applications)
           .values({
@@ -212,8 +227,7 @@ export class AppsService {
         return { app: app!, job };
       });
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw new ConflictError(`The hostname "${input.hostname}" is already used by another app`);
+      if (isUniqueViolation(err)) throw hostnameTaken(input.hostname);
       throw err;
     }
   }
@@ -226,8 +240,11 @@ export class AppsService {
     type: JobType<P, S>,
     payload: Omit<P, "app_id">,
     auditDetails: Record<string, unknown> = {},
+    claim: QuotaClaim = { jobs: 1 },
   ): Promise<{ app: Application; job: Job }> {
+    const { quotas } = await this.deps.settings.get();
     return this.db.transaction(async (db) => {
+      await assertWithinQuota(db, quotas, req.user, claim);
       const app = await beginOperation(db, id, operation, this.scope(req.user));
       const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
@@ -282,17 +299,48 @@ export class AppsService {
         throw new ConflictError(`The app is ${app.status}; start it to change its environment`);
     }
     if (details.length) throw new ValidationError("The change is invalid", details);
-    return this.operate(req, id, "reconfigure", ReconfigureAppJob, patch, {
-      resources: patch.resources ?? null,
-      environment_keys: Object.keys(patch.environment ?? {}),
-    });
+    const grow = (key: "memory_mb" | "disk_gb") =>
+      Math.max(0, (patch.resources?.[key] ?? app.resources[key]) - app.resources[key]);
+    return this.operate(
+      req,
+      id,
+      "reconfigure",
+      ReconfigureAppJob,
+      await this.jobPayload(app.catalogId, patch),
+      { resources: patch.resources ?? null, environment_keys: Object.keys(patch.environment ?? {}) },
+      { jobs: 1, memory_mb: grow("memory_mb"), disk_gb: grow("disk_gb") },
+    );
+  }
+
+  /**
+   * The reconfigure job's payload: secret values travel only as AES-GCM ciphertext under `secrets`, which
+   * the queue removes from the row when the job ends (src/queue/queue.ts).
+   */
+  private async jobPayload(
+    catalogId: string | null,
+    patch: { resources?: Partial<AppResources>; environment?: Record<string, string> },
+  ) {
+    if (!patch.environment || !catalogId) return patch;
+    const { environment, secretEnvEnc } = await splitEnvironment(
+      this.deps.keys,
+      this.entry(catalogId),
+      patch.environment,
+    );
+    return { ...patch, environment, ...(secretEnvEnc ? { [JOB_SECRETS_KEY]: secretEnvEnc } : {}) };
   }
 
   async clone(req: UserActor, id: string, hostname: string) {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
+    const { quotas } = await this.deps.settings.get();
     try {
       return await this.db.transaction(async (db) => {
+        await assertWithinQuota(db, quotas, req.user, {
+          apps: 1,
+          memory_mb: source.resources.memory_mb,
+          disk_gb: source.resources.disk_gb,
+          jobs: 1,
+        });
         const locked = await beginOperation(db, id, "clone", this.scope(req.user));
         const [target] = await db
           .insert(applications)
@@ -324,8 +372,7 @@ export class AppsService {
         return { app: target!, job };
       });
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw new ConflictError(`The hostname "${hostname}" is already used by another app`);
+      if (isUniqueViolation(err)) throw hostnameTaken(hostname);
       throw err;
     }
   }
@@ -347,6 +394,8 @@ export class AppsService {
       DeleteAppJob,
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
+      // Deleting frees what the quotas count: never refused for having other operations in flight.
+      {},
     );
   }
 

@@ -5,5 +5,6 @@
 
 export { toPublicApp } from "./apps.schemas.ts";
 export type { AppsService } from "./apps.service.ts";
+export { assertWithinQuota } from "./quotas.ts";
 export { type AppDeps, AppRun, type AppTiming, DEFAULT_TIMING } from "./runtime.ts";
 export { beginOperation, settle } from "./status.ts";

@@ -38,11 +38,81 @@ export interface AuditQuery {
   perPage: number;
 }
 
+/** Repeats of one noisy event (same action, reason and address) this close together share one row. */
+export const BURST_WINDOW_MS = 60_000;
+
+interface Burst {
+  row: Promise<number | undefined>;
+  count: number;
+  written: number;
+  lastAt: number;
+  flushing: Promise<void> | undefined;
+}
+
 export class AuditService {
-  constructor(private readonly db: Db) {}
+  /** Open bursts by key; pruned as they go quiet, so the map only holds the last minute's sources. */
+  private readonly bursts = new Map<string, Burst>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Records an event that anonymous traffic can repeat at will (rate-limited attempts, unknown tokens): the
+   * first one of a burst inserts a row with `details.count = 1`; repeats within BURST_WINDOW_MS of the last
+   * one raise that row's count instead of adding rows, so a flood costs one row per source and minute.
+   */
+  async recordRepeated(entry: AuditRecord): Promise<void> {
+    const at = this.now();
+    for (const [k, b] of this.bursts) if (at - b.lastAt > BURST_WINDOW_MS) this.bursts.delete(k);
+    const key = JSON.stringify([entry.action, entry.outcome ?? "success", entry.details?.reason, entry.ip]);
+    const open = this.bursts.get(key);
+    if (!open) {
+      const row = this.db
+        .insert(auditLog)
+        .values(this.values({ ...entry, details: { ...entry.details, count: 1 } }))
+        .returning({ id: auditLog.id })
+        .then((rows) => rows[0]?.id);
+      const burst: Burst = { row, count: 1, written: 1, lastAt: at, flushing: undefined };
+      this.bursts.set(key, burst);
+      await row.catch((err) => {
+        this.bursts.delete(key);
+        throw err;
+      });
+      return;
+    }
+    open.count++;
+    open.lastAt = at;
+    await this.flush(open, entry);
+  }
+
+  /** Writes the burst's count; concurrent callers share one write loop that ends with the latest count. */
+  private flush(burst: Burst, entry: AuditRecord): Promise<void> {
+    burst.flushing ??= (async () => {
+      try {
+        const id = await burst.row;
+        while (id !== undefined && burst.written < burst.count) {
+          const count = burst.count;
+          await this.db
+            .update(auditLog)
+            .set({ details: scrubDetails({ ...entry.details, count }), at: new Date() })
+            .where(eq(auditLog.id, id));
+          burst.written = count;
+        }
+      } finally {
+        burst.flushing = undefined;
+      }
+    })();
+    return burst.flushing;
+  }
 
   async record(entry: AuditRecord, db: Db = this.db): Promise<void> {
-    await db.insert(auditLog).values({
+    await db.insert(auditLog).values(this.values(entry));
+  }
+
+  private values(entry: AuditRecord): typeof auditLog.$inferInsert {
+    return {
       actorId: entry.actor.id,
       actorUsername: entry.actor.username,
       action: entry.action,
@@ -51,7 +121,7 @@ export class AuditService {
       ip: entry.ip ?? null,
       outcome: entry.outcome ?? "success",
       details: scrubDetails(entry.details),
-    });
+    };
   }
 
   async list(q: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {

@@ -68,7 +68,7 @@ const register = createRoute({
   request: { body: jsonBody(RegisterBody) },
   responses: {
     201: jsonResponse(z.object({ user: UserSchema }), "The account was created"),
-    ...errorResponses(403, 409, 422),
+    ...errorResponses(403, 409, 422, 429, 503),
   },
 });
 
@@ -80,7 +80,7 @@ const login = createRoute({
   tags: ["auth"],
   summary: "Exchange username and password for tokens",
   request: { body: jsonBody(LoginBody) },
-  responses: { 200: jsonResponse(TokenResponse, "Signed in"), ...errorResponses(401, 422, 429) },
+  responses: { 200: jsonResponse(TokenResponse, "Signed in"), ...errorResponses(401, 422, 429, 503) },
 });
 
 const refresh = createRoute({
@@ -123,7 +123,7 @@ const changePassword = createRoute({
   summary: "Change your password; every other session ends",
   ...authed,
   request: { body: jsonBody(ChangePasswordBody) },
-  responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422) },
+  responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422, 429, 503) },
 });
 
 function client(c: Context<HttpEnv<AuthRouteServices>>) {

@@ -5,13 +5,13 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser } from "../../core/identity.ts";
+import { type Attempt, FailureLimiter, InFlight } from "../../core/rate-limit.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { refreshTokens, type User, users } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
-import { FailureLimiter } from "./rate-limit.ts";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   hashToken,
@@ -37,6 +37,8 @@ const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
 export class AuthService {
   readonly limiter: FailureLimiter;
+  /** Accounts whose password is being verified right now (one check per account at a time). */
+  private readonly verifying = new InFlight();
 
   constructor(
     private readonly db: Db,
@@ -58,24 +60,33 @@ export class AuthService {
   async login(username: string, password: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
     const name = username.toLowerCase();
     const keys = [`user:${name}`, `ip:${client.ip}`];
-    const wait = this.limiter.retryAfter(keys);
-    if (wait > 0) {
-      await this.audit.record({
+    // Check and count with no await in between: the attempt is counted before the hash is verified, so
+    // parallel guesses see each other; one verification per username at a time.
+    const attempt = this.admit(keys, `login:${name}`);
+    if ("wait" in attempt) {
+      await this.audit.recordRepeated({
         actor: { id: null, username: name },
         action: "auth.login",
         ip: client.ip,
         outcome: "failure",
         details: { reason: "rate_limited" },
       });
-      throw new RateLimitedError("Too many failed login attempts; try again later", wait);
+      throw new RateLimitedError(attempt.message, attempt.wait);
     }
-    const user = await this.users.findByUsername(name);
-    // Unknown users still cost one hash verification, so timing does not reveal which names exist.
-    const ok = user
-      ? await this.hasher.verify(password, user.passwordHash)
-      : await this.hasher.burn(password);
+    let user: User | undefined;
+    let ok: boolean;
+    try {
+      user = await this.users.findByUsername(name);
+      // Unknown users still cost one hash verification, so timing does not reveal which names exist.
+      ok = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.burn(password);
+    } catch (err) {
+      // Nothing was checked (hashing queue full, database error): the attempt does not count.
+      this.limiter.forgive(attempt.counted);
+      throw err;
+    } finally {
+      this.verifying.leave(`login:${name}`);
+    }
     if (!user || !ok || user.disabled) {
-      this.limiter.fail(keys);
       await this.audit.record({
         actor: { id: user?.id ?? null, username: name },
         action: "auth.login",
@@ -87,6 +98,7 @@ export class AuthService {
       // One message for all three, so the answer does not reveal which usernames exist.
       throw new UnauthenticatedError("Invalid username or password");
     }
+    this.limiter.forgive(attempt.counted);
     this.limiter.reset(`user:${name}`);
     const { id: _id, ...tokens } = await this.issue(this.db, user, crypto.randomUUID(), client);
     await this.db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
@@ -97,6 +109,20 @@ export class AuthService {
       ip: client.ip,
     });
     return { ...tokens, user };
+  }
+
+  /**
+   * Lets one password check through, or says how long to wait: over the limit of any key, or another check
+   * for the same account still running. An admitted attempt is already counted and its slot taken; the
+   * caller forgives it on success and always leaves the slot.
+   */
+  private admit(keys: string[], slot: string): { counted: Attempt } | { wait: number; message: string } {
+    const wait = this.limiter.retryAfter(keys);
+    if (wait > 0) return { wait, message: "Too many failed attempts; try again later" };
+    if (!this.verifying.tryEnter(slot)) {
+      return { wait: 1, message: "Another attempt for this account is being checked; try again in a moment" };
+    }
+    return { counted: this.limiter.attempt(keys) };
   }
 
   async refresh(token: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
@@ -130,7 +156,8 @@ export class AuthService {
       return { tokens, user };
     });
     if ("error" in result) {
-      await this.audit.record({
+      // Unknown tokens are what anonymous clients can send at will: one row per burst, not per request.
+      await this.audit[result.error === "unknown" ? "recordRepeated" : "record"]({
         actor: { id: result.row?.userId ?? null, username: null },
         action: "auth.refresh",
         ip: client.ip,
@@ -178,7 +205,30 @@ export class AuthService {
   ): Promise<void> {
     const row = await this.users.findById(user.id);
     if (!row) throw new UnauthenticatedError();
-    if (!(await this.hasher.verify(current, row.passwordHash))) {
+    // The same limits as sign-in: a stolen access token must not become an unlimited password oracle.
+    const keys = [`user:${row.username}`, `ip:${client.ip}`];
+    const attempt = this.admit(keys, `login:${row.username}`);
+    if ("wait" in attempt) {
+      await this.audit.recordRepeated({
+        actor: { id: user.id, username: user.username },
+        action: "auth.change_password",
+        target: { type: "user", id: user.id },
+        ip: client.ip,
+        outcome: "failure",
+        details: { reason: "rate_limited" },
+      });
+      throw new RateLimitedError(attempt.message, attempt.wait);
+    }
+    let ok: boolean;
+    try {
+      ok = await this.hasher.verify(current, row.passwordHash);
+    } catch (err) {
+      this.limiter.forgive(attempt.counted);
+      throw err;
+    } finally {
+      this.verifying.leave(`login:${row.username}`);
+    }
+    if (!ok) {
       await this.audit.record({
         actor: { id: user.id, username: user.username },
         action: "auth.change_password",
@@ -191,6 +241,7 @@ export class AuthService {
         { field: "current_password", message: "does not match" },
       ]);
     }
+    this.limiter.forgive(attempt.counted);
     assertPasswordAllowed(row.username, next);
     if (next === current) {
       throw new ValidationError("The new password is invalid", [
@@ -232,11 +283,27 @@ export class AuthService {
     });
   }
 
-  /** Verifies a bearer token and loads the user: disabled or deleted users are rejected immediately. */
+  /**
+   * Verifies a bearer token and loads the user: disabled or deleted users, and tokens whose session has
+   * ended (logout, password change or reset, refresh-token reuse), are rejected immediately.
+   */
   async authenticate(bearer: string): Promise<AuthUser> {
     const claims = await verifyAccessToken(this.keys.jwt, bearer);
-    const user = await this.users.findById(claims.sub).catch(() => undefined);
-    if (!user || user.disabled) throw new UnauthenticatedError("The account is disabled or no longer exists");
+    // One round trip: the user, and whether the token's session still has a live refresh token.
+    const [row] = await this.db
+      .select({
+        user: users,
+        // Table-qualified by hand: inside a select list Drizzle leaves column names unqualified.
+        live: sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid}
+          and rt.user_id = users.id and rt.revoked_at is null and rt.expires_at > now())`,
+      })
+      .from(users)
+      .where(eq(users.id, claims.sub))
+      .catch(() => []);
+    if (!row || row.user.disabled)
+      throw new UnauthenticatedError("The account is disabled or no longer exists");
+    if (!row.live) throw new UnauthenticatedError("The session has ended; sign in again");
+    const user = row.user;
     return { id: user.id, username: user.username, email: user.email, role: user.role };
   }
 
@@ -259,6 +326,7 @@ export class AuthService {
       })
       .returning({ id: refreshTokens.id });
     const access = await signAccessToken(this.keys.jwt, {
+      sid: familyId,
       sub: user.id,
       username: user.username,
       role: user.role,

@@ -1,6 +1,7 @@
 /**
- * Access tokens: HS256 JWTs (jose) with iss/aud checked and 30 s clock tolerance. Refresh tokens: opaque
- * random strings, only their SHA-256 is stored.
+ * Access tokens: HS256 JWTs (jose) with iss/aud checked and 30 s clock tolerance. Each carries `sid`, the
+ * refresh-token family (session) that issued it, so ending that session ends its access tokens too.
+ * Refresh tokens: opaque random strings, only their SHA-256 is stored.
  */
 import { createHash } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
@@ -16,12 +17,14 @@ export interface AccessClaims {
   sub: string;
   username: string;
   role: "admin" | "user";
+  /** The session (refresh-token family) this token belongs to. */
+  sid: string;
   jti: string;
 }
 
 export async function signAccessToken(key: Uint8Array, claims: Omit<AccessClaims, "jti">, now = new Date()) {
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ username: claims.username, role: claims.role })
+  return new SignJWT({ username: claims.username, role: claims.role, sid: claims.sid })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
     .setJti(crypto.randomUUID())
@@ -39,12 +42,22 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ["sub", "jti", "exp", "iat"],
+      requiredClaims: ["sub", "jti", "exp", "iat", "sid"],
     });
-    if (typeof payload.sub !== "string" || typeof payload.username !== "string")
+    if (
+      typeof payload.sub !== "string" ||
+      typeof payload.username !== "string" ||
+      typeof payload.sid !== "string"
+    )
       throw new Error("bad claims");
     if (payload.role !== "admin" && payload.role !== "user") throw new Error("bad role");
-    return { sub: payload.sub, username: payload.username, role: payload.role, jti: String(payload.jti) };
+    return {
+      sub: payload.sub,
+      username: payload.username,
+      role: payload.role,
+      sid: payload.sid,
+      jti: String(payload.jti),
+    };
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError("The access token has expired");
     throw new UnauthenticatedError("The access token is invalid");

@@ -89,7 +89,10 @@ const create = createRoute({
   operationId: "backUpApp",
   summary: "Back the app up now (vzdump); watch the job",
   request: { params: AppParams, body: { ...jsonBody(CreateBackupBody), required: false } },
-  responses: { 202: jsonResponse(BackupJobResponse, "Backing up"), ...errorResponses(401, 404, 409, 422) },
+  responses: {
+    202: jsonResponse(BackupJobResponse, "Backing up"),
+    ...errorResponses(401, 404, 409, 422, 429),
+  },
 });
 
 const get = createRoute({
@@ -122,7 +125,10 @@ const restore = createRoute({
   operationId: "restoreAppBackup",
   summary: "Restore the app's container from this backup (stop, restore, start if it was running, health)",
   request: { params: AppBackupParams },
-  responses: { 202: jsonResponse(RestoreJobResponse, "Restoring"), ...errorResponses(401, 404, 409, 422) },
+  responses: {
+    202: jsonResponse(RestoreJobResponse, "Restoring"),
+    ...errorResponses(401, 404, 409, 422, 429),
+  },
 });
 
 const getSchedule = createRoute({

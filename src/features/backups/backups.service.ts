@@ -18,7 +18,7 @@ import {
   type Job,
 } from "../../db/schema.ts";
 import type { JobQueue } from "../../queue/queue.ts";
-import { type AppDeps, type AppsService, beginOperation } from "../apps/index.ts";
+import { type AppDeps, type AppsService, assertWithinQuota, beginOperation } from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
 import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
@@ -93,8 +93,10 @@ export class BackupsService {
     appId: string,
     input: z.infer<typeof CreateBackupBody>,
   ): Promise<{ backup: Backup; job: Job }> {
-    const storage = input.storage ?? (await this.deps.settings.get()).storage.backups;
+    const settings = await this.deps.settings.get();
+    const storage = input.storage ?? settings.storage.backups;
     return this.db.transaction(async (db) => {
+      await assertWithinQuota(db, settings.quotas, req.user, { jobs: 1 });
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "backup", scope);
       const [row] = await db
@@ -169,7 +171,9 @@ export class BackupsService {
     if (backup.status !== "completed" || !backup.volid) {
       throw new ConflictError(`The backup is ${backup.status}; only a completed backup can be restored`);
     }
+    const { quotas } = await this.deps.settings.get();
     return this.db.transaction(async (db) => {
+      await assertWithinQuota(db, quotas, req.user, { jobs: 1 });
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "restore", scope);
       if (app.node !== backup.node || app.vmid !== backup.vmid) {

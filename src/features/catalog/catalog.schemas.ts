@@ -13,7 +13,13 @@
  *   declared `ports` (unless a service uses `network_mode: host`, where nothing is published);
  * - volumes are named volumes or bind mounts under `./` (no `..`); the only host path allowed is
  *   `/var/run/docker.sock` (the LXC's own Docker, for Docker managers such as Portainer);
- * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`.
+ * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`;
+ * - hardening (docs/security.md): `privileged` in any spelling ("true", yes, 1 …) counts as true; no
+ *   `cap_add`, `devices`, `security_opt`, `device_cgroup_rules` or `cgroup_parent`; top-level volumes use
+ *   the default driver without `driver_opts` (a local volume with `o: bind` is a bind mount in disguise);
+ *   no variables in `privileged`, `pid`, `ipc`, `userns_mode`, `cgroup`, `network_mode` or volume sources
+ *   and types; and the rules above still hold after every variable is replaced by each of a set of
+ *   worst-case values ("host", "true", "/", "../..").
  *
  * And the rules that keep an installed app working for its whole life (docs/catalog.md):
  *
@@ -34,7 +40,13 @@
 // z from @hono/zod-openapi (zod 4 plus `.openapi()`): the extension must be in place before these schemas are built.
 import { z } from "@hono/zod-openapi";
 import { parse as parseYaml } from "yaml";
-import { InterpolationError, type VariableUse, variableUses } from "./interpolation.ts";
+import {
+  InterpolationError,
+  mapStrings,
+  substitute,
+  type VariableUse,
+  variableUses,
+} from "./interpolation.ts";
 
 export const CATEGORY_NAMES = {
   development: "Development",
@@ -196,6 +208,18 @@ export interface ComposeDocument {
 
 const ALLOWED_TOP_LEVEL = new Set(["services", "volumes", "networks", "name"]);
 const FORBIDDEN_HOST_MODES = ["pid", "ipc", "userns_mode", "cgroup"] as const;
+/** Service keys that widen what a container may do to the LXC it runs in. */
+const FORBIDDEN_SERVICE_KEYS = ["cap_add", "devices", "security_opt", "device_cgroup_rules", "cgroup_parent"];
+/** Keys whose value decides isolation: no variables, so a user's value can never change them. */
+const FIXED_SERVICE_KEYS = ["privileged", ...FORBIDDEN_HOST_MODES, "network_mode"] as const;
+/** What a user could put in any variable, tried against the rules after interpolation. */
+const WORST_CASE_VALUES = ["host", "true", "/", "../.."];
+
+/** Compose reads "true", "yes", "on", "1" (any case) as true; so do we, for anything but a plain false. */
+function isTruthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  return !/^(false|no|off|0|)$/i.test(String(value).trim());
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -297,6 +321,91 @@ function volumeProblem(item: unknown, namedVolumes: Set<string>): string | undef
   return undefined;
 }
 
+/**
+ * What a service may not do to the container it runs in: privileged (any spelling), host namespaces,
+ * added capabilities or devices, relaxed security options, volumes outside the project, and variables in
+ * any of the keys that decide these.
+ */
+function isolationProblems(svc: Record<string, unknown>, namedVolumes: Set<string>): string[] {
+  const out: string[] = [];
+  for (const key of FIXED_SERVICE_KEYS) {
+    if (typeof svc[key] === "string" && (svc[key] as string).includes("$"))
+      out.push(`${key} must not use variables`);
+  }
+  if (isTruthy(svc.privileged)) out.push("privileged is not allowed");
+  for (const mode of FORBIDDEN_HOST_MODES) {
+    if (
+      String(svc[mode] ?? "")
+        .trim()
+        .toLowerCase() === "host"
+    )
+      out.push(`${mode}: host is not allowed`);
+  }
+  for (const key of FORBIDDEN_SERVICE_KEYS) if (key in svc) out.push(`${key} is not allowed`);
+  if (Array.isArray(svc.volumes)) {
+    for (const item of svc.volumes) {
+      const source = typeof item === "string" ? item.split(":")[0] : isRecord(item) ? item.source : undefined;
+      const type = isRecord(item) ? item.type : undefined;
+      if ([source, type].some((v) => typeof v === "string" && v.includes("$"))) {
+        out.push(
+          `volume "${typeof item === "string" ? item : String(source)}": sources must not use variables`,
+        );
+        continue;
+      }
+      const problem = volumeProblem(item, namedVolumes);
+      if (problem) out.push(problem);
+    }
+  }
+  return out;
+}
+
+/** Named volumes use the default local driver as they are: `driver_opts` can turn one into a host bind. */
+function topLevelVolumeProblems(volumes: unknown): string[] {
+  if (!isRecord(volumes)) return [];
+  const out: string[] = [];
+  for (const [name, spec] of Object.entries(volumes)) {
+    if (spec === null || spec === undefined) continue;
+    if (!isRecord(spec)) {
+      out.push(`volume ${name} must be a mapping`);
+      continue;
+    }
+    for (const key of Object.keys(spec)) {
+      if (key !== "name" && key !== "labels")
+        out.push(`volume ${name}: ${key} is not allowed (named volumes use the default driver)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The isolation rules again, after replacing every variable with each worst-case value: whatever a user
+ * puts in the environment, the interpolated compose file must still pass.
+ */
+function worstCaseProblems(doc: ComposeDocument, namedVolumes: Set<string>): string[] {
+  const found = new Set<string>();
+  const direct = new Set(
+    Object.entries(doc.services).flatMap(([name, svc]) =>
+      isolationProblems(svc, namedVolumes).map((p) => `service ${name}: ${p}`),
+    ),
+  );
+  for (const worst of WORST_CASE_VALUES) {
+    let rendered: ComposeDocument;
+    try {
+      rendered = mapStrings(doc, (text) => substitute(text, () => worst)) as ComposeDocument;
+    } catch {
+      continue; // ${VAR:?…} and friends: reported by the variable scan
+    }
+    for (const [name, svc] of Object.entries(rendered.services)) {
+      if (!isRecord(svc)) continue;
+      for (const problem of isolationProblems(svc, namedVolumes)) {
+        const message = `service ${name}: ${problem}`;
+        if (!direct.has(message)) found.add(`${message} when a variable is "${worst}"`);
+      }
+    }
+  }
+  return [...found];
+}
+
 function checkCompose(entry: EntryShape, issues: Issue[]): void {
   const at = (message: string) => issues.push({ path: ["compose"], message });
   let doc: ComposeDocument;
@@ -321,10 +430,7 @@ function checkCompose(entry: EntryShape, issues: Issue[]): void {
       if (problem) at(where + problem);
     }
     if ("build" in svc) at(`${where}build is not supported, use a published image`);
-    if (svc.privileged === true) at(`${where}privileged is not allowed`);
-    for (const mode of FORBIDDEN_HOST_MODES) {
-      if (svc[mode] === "host") at(`${where}${mode}: host is not allowed`);
-    }
+    for (const problem of isolationProblems(svc, namedVolumes)) at(where + problem);
     if (svc.network_mode === "host") {
       hostNetwork = true;
       if (svc.ports !== undefined) at(`${where}ports cannot be published with network_mode: host`);
@@ -345,15 +451,10 @@ function checkCompose(entry: EntryShape, issues: Issue[]): void {
           published.set(key, name);
         }
     }
-    if (svc.volumes !== undefined) {
-      if (!Array.isArray(svc.volumes)) at(`${where}volumes must be a list`);
-      else
-        for (const item of svc.volumes) {
-          const problem = volumeProblem(item, namedVolumes);
-          if (problem) at(where + problem);
-        }
-    }
+    if (svc.volumes !== undefined && !Array.isArray(svc.volumes)) at(`${where}volumes must be a list`);
   }
+  for (const problem of topLevelVolumeProblems(doc.volumes)) at(problem);
+  for (const problem of worstCaseProblems(doc, namedVolumes)) at(problem);
 
   const declared = new Set(entry.ports.map((p) => `${p.container}/${p.protocol}`));
   for (const key of published.keys()) {

@@ -1,10 +1,24 @@
-/** The typed instance settings: defaults used by deployments, plus the registration policy. */
+/**
+ * The typed instance settings: defaults used by deployments, the registration policy, and per-user quotas
+ * (docs/security.md). A quota of null means no limit.
+ */
 import { z } from "@hono/zod-openapi";
 
 const storageId = z
   .string()
   .regex(/^[a-z][a-z0-9\-_.]*$/i, "must be a Proxmox storage id such as local-lvm")
   .max(64);
+
+/** What one household member gets by default: a handful of apps on a small cluster, three operations at once. */
+export const DEFAULT_QUOTAS = {
+  apps_per_user: 10,
+  jobs_in_flight_per_user: 3,
+  memory_mb_per_user: 16_384,
+  disk_gb_per_user: 256,
+  admins_exempt: true,
+};
+
+const quota = (max: number) => z.number().int().min(0).max(max).nullable();
 
 export const SettingsSchema = z
   .object({
@@ -49,6 +63,20 @@ export const SettingsSchema = z
       .strict()
       .default({ rootfs: "local-lvm", templates: "local", backups: "local" }),
     registration: z.enum(["open", "closed"]).default("closed"),
+    quotas: z
+      .object({
+        apps_per_user: quota(100_000).default(DEFAULT_QUOTAS.apps_per_user),
+        jobs_in_flight_per_user: quota(10_000).default(DEFAULT_QUOTAS.jobs_in_flight_per_user),
+        memory_mb_per_user: quota(1 << 30).default(DEFAULT_QUOTAS.memory_mb_per_user),
+        disk_gb_per_user: quota(1 << 30).default(DEFAULT_QUOTAS.disk_gb_per_user),
+        admins_exempt: z.boolean().default(DEFAULT_QUOTAS.admins_exempt),
+      })
+      .strict()
+      .default(DEFAULT_QUOTAS)
+      .openapi({
+        description:
+          "Per-user limits on deployments (null: no limit). Over a limit, deploys answer 422 (apps, memory, disk) or 429 (jobs in flight).",
+      }),
   })
   .strict()
   .openapi("Settings");
@@ -62,6 +90,7 @@ export const SettingsUpdateSchema = z
     network: SettingsSchema.shape.network.unwrap().partial().optional(),
     storage: SettingsSchema.shape.storage.unwrap().partial().optional(),
     registration: z.enum(["open", "closed"]).optional(),
+    quotas: SettingsSchema.shape.quotas.unwrap().partial().optional(),
   })
   .strict()
   .openapi("SettingsUpdate");

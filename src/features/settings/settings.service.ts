@@ -32,6 +32,7 @@ export class SettingsService {
         network: { ...current.network, ...patch.network },
         storage: { ...current.storage, ...patch.storage },
         registration: patch.registration ?? current.registration,
+        quotas: { ...current.quotas, ...patch.quotas },
       });
       await db
         .insert(settings)

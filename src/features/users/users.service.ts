@@ -5,7 +5,14 @@
  */
 
 import { and, count, eq, ne, sql } from "drizzle-orm";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from "../../core/errors.ts";
+import { FailureLimiter } from "../../core/rate-limit.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors.ts";
@@ -29,7 +36,12 @@ export function assertPasswordAllowed(username: string, password: string): void 
   }
 }
 
+/** Self-registrations per client address: enough for a household, too few to farm accounts or CPU. */
+export const REGISTRATIONS_PER_ADDRESS = { max: 10, windowMs: 60 * 60 * 1000 };
+
 export class UsersService {
+  private readonly registrations = new FailureLimiter([{ prefix: "ip:", rule: REGISTRATIONS_PER_ADDRESS }]);
+
   constructor(
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
@@ -44,15 +56,27 @@ export class UsersService {
     input: { username: string; password: string; email?: string | null },
     ip: string,
   ): Promise<User> {
+    // Every attempt counts (not only failures): registration is open to anonymous clients.
+    const wait = this.registrations.retryAfter([`ip:${ip}`]);
+    if (wait > 0) {
+      await this.audit.recordRepeated({
+        actor: { id: null, username: null },
+        action: "auth.register",
+        ip,
+        outcome: "failure",
+        details: { reason: "rate_limited" },
+      });
+      throw new RateLimitedError("Too many registrations from this address; try again later", wait);
+    }
+    this.registrations.attempt([`ip:${ip}`]);
     assertPasswordAllowed(input.username, input.password);
+    // Cheap checks first, the memory-hard hash last: a closed instance never hashes for strangers.
+    await this.assertRegistrationOpen(this.db);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
-      const [existing] = await db.select({ n: count() }).from(users);
-      const first = (existing?.n ?? 0) === 0;
-      if (!first && (await this.settings.get(db)).registration !== "open") {
-        throw new ForbiddenError("Registration is closed; ask an administrator to create your account");
-      }
+      // Again under the lock: the first-admin decision and the policy may have changed while hashing.
+      const first = await this.assertRegistrationOpen(db);
       const created = await this.insert(db, { ...input, passwordHash, role: first ? "admin" : "user" });
       await this.audit.record(
         {
@@ -67,6 +91,16 @@ export class UsersService {
       return created;
     });
     return user;
+  }
+
+  /** True when there is no user yet (this one becomes admin); throws when registration is closed. */
+  private async assertRegistrationOpen(db: Db): Promise<boolean> {
+    const [existing] = await db.select({ n: count() }).from(users);
+    const first = (existing?.n ?? 0) === 0;
+    if (!first && (await this.settings.get(db)).registration !== "open") {
+      throw new ForbiddenError("Registration is closed; ask an administrator to create your account");
+    }
+    return first;
   }
 
   async create(

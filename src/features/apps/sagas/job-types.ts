@@ -68,6 +68,8 @@ export const ReconfigureAppJob = defineJob({
       })
       .optional(),
     environment: z.record(z.string(), z.string()).optional(),
+    /** Secret values, sealed (AES-GCM); removed from the row when the job ends (JOB_SECRETS_KEY). */
+    secrets: z.string().optional(),
   }),
   steps: ["resources", "environment", "health"],
 });

@@ -3,6 +3,7 @@
  * operation aims at when it worked, `error` with the reason when it did not (the queue runs `compensate`).
  */
 import { eq } from "drizzle-orm";
+import { decryptSecret } from "../../../crypto/secrets.ts";
 import { type AppStatus, applications } from "../../../db/schema.ts";
 import { isMissing, rootfsSizeBytes } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
@@ -120,7 +121,11 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       await run.step("environment", async () => {
         if (!payload.environment) return;
         const entry = run.catalogEntry();
-        const env = resolveEnvironment(entry, { ...(await run.environment()), ...payload.environment }, {});
+        const env = resolveEnvironment(
+          entry,
+          { ...(await run.environment()), ...payload.environment, ...(await unseal(run, payload.secrets)) },
+          {},
+        );
         await run.update(await splitEnvironment(run.deps.keys, entry, env));
         await run.writeEnvFile(entry);
         await run.exec(compose.up);
@@ -155,4 +160,10 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       compensate: failInto(deps, "Delete"),
     }),
   ];
+}
+
+/** Secret values a job carries sealed in its payload (see AppsService.jobPayload). */
+async function unseal(run: AppRun, sealed: string | undefined): Promise<Record<string, string>> {
+  if (!sealed) return {};
+  return JSON.parse(await decryptSecret(run.deps.keys, sealed)) as Record<string, string>;
 }

@@ -1,11 +1,19 @@
 /**
- * Failed-login limiter: a sliding window of failure times per key ("user:alice", "ip:10.0.0.1").
+ * Attempt limiter: a sliding window of attempt times per key ("user:alice", "ip:10.0.0.1").
+ * An attempt is counted *before* the expensive check (argon2) and forgiven when it succeeds, so parallel
+ * guesses cannot all slip past the limit while the first ones are still being verified.
  * In memory, per process: good enough for one instance; several instances behind a balancer each apply
- * their own limit (documented in the README).
+ * their own limit (docs/security.md).
  */
 export interface RateLimitRule {
   max: number;
   windowMs: number;
+}
+
+/** A counted attempt; hand it back to `forgive` when it turned out to be legitimate. */
+export interface Attempt {
+  keys: string[];
+  at: number;
 }
 
 export class FailureLimiter {
@@ -27,11 +35,24 @@ export class FailureLimiter {
     return wait;
   }
 
-  fail(keys: string[]): void {
+  /** Counts one attempt against every key now. Synchronous: callers check and count with no await between. */
+  attempt(keys: string[]): Attempt {
+    const at = this.now();
     for (const key of keys) {
       const times = this.recent(key, this.ruleFor(key));
-      times.push(this.now());
+      times.push(at);
       this.failures.set(key, times);
+    }
+    return { keys, at };
+  }
+
+  /** Takes back an attempt counted by `attempt` (it succeeded, or was never checked). */
+  forgive(attempt: Attempt): void {
+    for (const key of attempt.keys) {
+      const times = this.failures.get(key);
+      const i = times?.lastIndexOf(attempt.at) ?? -1;
+      if (times && i >= 0) times.splice(i, 1);
+      if (times?.length === 0) this.failures.delete(key);
     }
   }
 
@@ -51,5 +72,20 @@ export class FailureLimiter {
     if (times.length === 0) this.failures.delete(key);
     else this.failures.set(key, times);
     return times;
+  }
+}
+
+/** At most one holder per key: "one password verification in flight per username". */
+export class InFlight {
+  private readonly held = new Set<string>();
+
+  tryEnter(key: string): boolean {
+    if (this.held.has(key)) return false;
+    this.held.add(key);
+    return true;
+  }
+
+  leave(key: string): void {
+    this.held.delete(key);
   }
 }
