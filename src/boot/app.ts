@@ -19,7 +19,6 @@ import { settingsRoutes } from "../features/settings/settings.routes.ts";
 import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
 import { usersRoutes } from "../features/users/users.routes.ts";
-import { clientIp } from "../http/client-ip.ts";
 import type { AppEnv } from "../http/context.ts";
 import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
@@ -34,11 +33,11 @@ export function createApp(services: Services): App {
 
   // First: the Sentry layer (request scope, route-named transactions, capture of 5xx). No-op without a DSN.
   instrumentApp(app, { databaseScheme: services.database.scheme });
-  app.use(requestId);
-  app.use(async (c, next) => {
+  // The services and the request id in one middleware: every level of the chain is an async frame per request.
+  // The client address is worked out only when something asks for it (clientIpOf).
+  app.use((c, next) => {
     c.set("services", services);
-    c.set("clientIp", clientIp(c, config.TRUST_PROXY));
-    await next();
+    return requestId(c, next);
   });
   app.use(countRequests);
   app.use(

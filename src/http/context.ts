@@ -1,5 +1,6 @@
 /** The Hono environment shared by every router: services reach handlers through the context. */
 import type { Services } from "../boot/container.ts";
+import type { User } from "../db/schema.ts";
 
 export interface AuthUser {
   id: string;
@@ -14,7 +15,12 @@ export interface AppEnv {
     requestId: string;
     /** Set by requireAuth once the JWT is verified and the user is known to be active. */
     user: AuthUser;
-    /** Client address (socket peer, or X-Forwarded-For when TRUST_PROXY is on). */
-    clientIp: string;
+    /** The user's row as read by requireAuth in this request (GET /auth/me answers from it). */
+    account: User;
+    /**
+     * Client address (socket peer, or X-Forwarded-For when TRUST_PROXY is on) once worked out: read it
+     * with clientIpOf(c) from http/client-ip.ts, which fills this in on first use.
+     */
+    clientIp: string | undefined;
   };
 }

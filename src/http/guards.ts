@@ -2,15 +2,17 @@
 import { createMiddleware } from "hono/factory";
 import { ForbiddenError, UnauthenticatedError } from "../core/errors.ts";
 import { setRequestUser } from "../observability/capture.ts";
+import { clientIpOf } from "./client-ip.ts";
 import type { AppEnv } from "./context.ts";
 
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new UnauthenticatedError("A bearer access token is required");
-  const user = await c.get("services").auth.authenticate(match[1]!);
+  const { user, account } = await c.get("services").auth.authenticateAccount(match[1]!);
+  c.set("account", account);
   c.set("user", user);
-  setRequestUser(user, c.get("clientIp"));
+  setRequestUser(user, clientIpOf(c));
   await next();
 });
 

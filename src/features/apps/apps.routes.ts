@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { clientIpOf } from "../../http/client-ip.ts";
 import type { AppEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
@@ -32,7 +33,7 @@ const user = { ...authed, tags: ["apps"] };
 const admin = { ...adminOnly, tags: ["apps"] };
 
 function requester(c: Context<AppEnv>) {
-  return { user: c.get("user"), ip: c.get("clientIp") };
+  return { user: c.get("user"), ip: clientIpOf(c) };
 }
 
 const list = createRoute({
@@ -303,7 +304,7 @@ export function appsRoutes() {
       await c.get("services").audit.record({
         actor: c.get("user"),
         action: "app.reconcile",
-        ip: c.get("clientIp"),
+        ip: clientIpOf(c),
         details: { checked: report.checked, changes: report.changes.length },
       });
       return c.json(report, 200);

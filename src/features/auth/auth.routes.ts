@@ -1,6 +1,7 @@
 /** /api/v1/auth: register, login, refresh, logout, me, change-password. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { clientIpOf } from "../../http/client-ip.ts";
 import type { AppEnv } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
@@ -105,14 +106,14 @@ const changePassword = createRoute({
 });
 
 function client(c: Context<AppEnv>) {
-  return { ip: c.get("clientIp"), userAgent: c.req.header("user-agent") };
+  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
 }
 
 export function authRoutes() {
   return createRouter()
     .openapi(register, async (c) => {
       const body = c.req.valid("json");
-      const user = await c.get("services").users.register(body, c.get("clientIp"));
+      const user = await c.get("services").users.register(body, clientIpOf(c));
       return c.json({ user: toPublicUser(user) }, 201);
     })
     .openapi(login, async (c) => {
@@ -130,8 +131,8 @@ export function authRoutes() {
       return c.body(null, 204);
     })
     .openapi(me, async (c) => {
-      const user = await c.get("services").users.get(c.get("user").id);
-      return c.json({ user: toPublicUser(user) }, 200);
+      // requireAuth read this row in this very request: no second query.
+      return c.json({ user: toPublicUser(c.get("account")) }, 200);
     })
     .openapi(changePassword, async (c) => {
       const body = c.req.valid("json");

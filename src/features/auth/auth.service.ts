@@ -7,7 +7,7 @@ import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../c
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
-import { refreshTokens, type User, users } from "../../db/schema.ts";
+import { refreshTokens, type User, users, users as usersTable } from "../../db/schema.ts";
 import type { AuthUser } from "../../http/context.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
@@ -35,8 +35,14 @@ export interface ClientInfo {
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
+export function toAuthUser(user: User): AuthUser {
+  return { id: user.id, username: user.username, email: user.email, role: user.role };
+}
+
 export class AuthService {
   readonly limiter: FailureLimiter;
+  /** The query of every authenticated request, built and named once (Drizzle would rebuild its SQL each time). */
+  private readonly userById;
 
   constructor(
     private readonly db: Db,
@@ -46,6 +52,11 @@ export class AuthService {
     private readonly audit: AuditService,
     now: () => number = Date.now,
   ) {
+    this.userById = db
+      .select()
+      .from(usersTable)
+      .where(eq(usersTable.id, sql.placeholder("id")))
+      .prepare("proximity_auth_user_by_id");
     this.limiter = new FailureLimiter(
       [
         { prefix: "user:", rule: { max: 5, windowMs: FIFTEEN_MINUTES } },
@@ -235,10 +246,23 @@ export class AuthService {
 
   /** Verifies a bearer token and loads the user: disabled or deleted users are rejected immediately. */
   async authenticate(bearer: string): Promise<AuthUser> {
+    return (await this.authenticateAccount(bearer)).user;
+  }
+
+  /**
+   * The same, returning the whole user row (GET /auth/me answers from it instead of reading it again).
+   * Every request reads the row — no cache — so disabling, demoting or deleting a user takes effect on the
+   * user's next request, on every instance.
+   */
+  async authenticateAccount(bearer: string): Promise<{ user: AuthUser; account: User }> {
     const claims = await verifyAccessToken(this.keys.jwt, bearer);
-    const user = await this.users.findById(claims.sub).catch(() => undefined);
-    if (!user || user.disabled) throw new UnauthenticatedError("The account is disabled or no longer exists");
-    return { id: user.id, username: user.username, email: user.email, role: user.role };
+    // A malformed subject (not a UUID) fails the query: the same answer as an unknown user.
+    const rows = (await this.userById.execute({ id: claims.sub }).catch(() => [])) as User[];
+    const account = rows[0];
+    if (!account || account.disabled) {
+      throw new UnauthenticatedError("The account is disabled or no longer exists");
+    }
+    return { user: toAuthUser(account), account };
   }
 
   private async issue(

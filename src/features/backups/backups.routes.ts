@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { clientIpOf } from "../../http/client-ip.ts";
 import type { AppEnv } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import {
@@ -35,7 +36,7 @@ const user = { ...authed, tags: ["backups"] };
 const BackupList = listSchema(BackupSchema, "BackupList");
 
 function requester(c: Context<AppEnv>) {
-  return { user: c.get("user"), ip: c.get("clientIp") };
+  return { user: c.get("user"), ip: clientIpOf(c) };
 }
 
 const listAll = createRoute({
