@@ -7,6 +7,7 @@ import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
+import { cappedCount } from "../../db/count.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import {
   type Application,
@@ -95,7 +96,8 @@ export class AppsService {
       );
     }
     const cond = where.length ? and(...where) : undefined;
-    const [items, [total]] = await Promise.all([
+    // Ordered as the applications_created_idx / applications_owner_created_idx indexes are: no sort.
+    const [items, total] = await Promise.all([
       this.db
         .select()
         .from(applications)
@@ -103,9 +105,9 @@ export class AppsService {
         .orderBy(desc(applications.createdAt), asc(applications.hostname))
         .limit(q.perPage)
         .offset((q.page - 1) * q.perPage),
-      this.db.select({ n: count() }).from(applications).where(cond),
+      cappedCount(this.db, applications, cond),
     ]);
-    return { items, total: total?.n ?? 0 };
+    return { items, total: total.total, totalIsEstimate: total.estimated };
   }
 
   async ownedAppIds(userId: string): Promise<string[]> {
