@@ -13,15 +13,28 @@ export interface PgliteAssets {
   fsBundle: Blob;
 }
 
-let cached: Promise<PgliteAssets> | undefined;
+let pgliteModule: Promise<WebAssembly.Module> | undefined;
+let initdbModule: Promise<WebAssembly.Module> | undefined;
 
-export function loadPgliteAssets(): Promise<PgliteAssets> {
-  cached ??= (async () => {
-    const [pglite, initdb] = await Promise.all([
-      WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-      WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
-    ]);
-    return { pgliteWasmModule: pglite, initdbWasmModule: initdb, fsBundle: Bun.file(pgliteDataPath) };
-  })();
-  return cached;
+/**
+ * An empty module standing in for initdb.wasm when the data directory already exists: PGlite would
+ * otherwise fetch and compile the real one (memory for nothing), and initdb never runs on such a start.
+ */
+const NO_INITDB = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+
+/** `initdb: false` when the data directory is known to be initialised already. */
+export async function loadPgliteAssets(options: { initdb: boolean } = { initdb: true }): Promise<PgliteAssets> {
+  pgliteModule ??= Bun.file(pgliteWasmPath)
+    .arrayBuffer()
+    .then((b) => WebAssembly.compile(b));
+  if (options.initdb) {
+    initdbModule ??= Bun.file(initdbWasmPath)
+      .arrayBuffer()
+      .then((b) => WebAssembly.compile(b));
+  }
+  return {
+    pgliteWasmModule: await pgliteModule,
+    initdbWasmModule: options.initdb ? await initdbModule! : NO_INITDB,
+    fsBundle: Bun.file(pgliteDataPath),
+  };
 }

@@ -96,7 +96,8 @@ export function listSchema<T extends z.ZodType>(item: T, name: string) {
       total: z.number().int(),
       /** Set (true) when more rows match than are counted exactly: `total` is then the planner's estimate. */
       total_is_estimate: z.boolean().optional().openapi({
-        description: "true when total is an estimate (more than 10,000 matching rows are not counted exactly)",
+        description:
+          "true when total is an estimate (more than 10,000 matching rows are not counted exactly)",
       }),
       page: z.number().int(),
       per_page: z.number().int(),

@@ -7,13 +7,14 @@
  * - capture of 5xx/unhandled errors (4xx never) with error_type and status_code.
  * Then Sentry's own Hono middleware (route names, middleware spans, the normalized request).
  */
-import * as Sentry from "@sentry/bun";
+
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import type { AppEnv, AuthUser } from "../http/context.ts";
 import { userAction } from "./breadcrumbs.ts";
 import { captureError, setRequestUser } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";
 import { transactionName } from "./route-name.ts";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 export interface InstrumentDeps {
