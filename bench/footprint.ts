@@ -5,13 +5,16 @@
  *   bun bench/footprint.ts [idle-seconds=10]
  *   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) for the PostgreSQL row;
  *   the binary is built with `bun run build` when dist/proximity is missing.
+ * (a database proximity_bench_footprint is created next to it, dropped first).
  * Goals (embedded PGlite, both `bun run start` and the binary): RSS ≤ 150 MB on an existing data
  * directory and ≤ 200 MB after a first start; first /health ≤ 1.0 s / ≤ 2.5 s; idle CPU ≤ 0.2 % of a core.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import postgres from "postgres";
 
 const idleSeconds = Number(process.argv[2] ?? 10);
-const pgUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const pgUrl = baseUrl.replace(/\/[^/]*$/, "/proximity_bench_footprint");
 const CLK_TCK = 100;
 
 function children(pid: number): number[] {
@@ -130,6 +133,11 @@ if (!existsSync("dist/proximity")) {
   const build = Bun.spawnSync(["bun", "run", "build"], { stdout: "inherit", stderr: "inherit" });
   if (build.exitCode !== 0) throw new Error("bun run build failed");
 }
+
+const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe("drop database if exists proximity_bench_footprint with (force)");
+await admin.unsafe("create database proximity_bench_footprint");
+await admin.end();
 
 const dirs = { source: "/tmp/proximity-footprint-source", binary: "/tmp/proximity-footprint-binary" };
 for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });

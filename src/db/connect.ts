@@ -79,9 +79,10 @@ async function connectPglite(
 ): Promise<Database> {
   const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
   try {
+    // initdb has a limit of its own: on a busy machine it alone can take most of the start-up limit.
+    if (dataDir && initInChild && !isInitialised(dataDir)) await initInChildProcess(dataDir, startupTimeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const open = async () => {
-      if (dataDir && initInChild && !isInitialised(dataDir)) await initInChildProcess(dataDir);
       const assets = await loadPgliteAssets({ initdb: !dataDir || !isInitialised(dataDir) });
       return PGlite.create(dataDir ?? "memory://", { ...assets, postgresqlconf: EMBEDDED_SETTINGS });
     };

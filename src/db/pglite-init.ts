@@ -44,17 +44,19 @@ function selfCommand(): string[] {
   return compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "..", "index.ts")];
 }
 
-export async function initInChildProcess(dataDir: string): Promise<void> {
+export async function initInChildProcess(dataDir: string, timeoutMs: number): Promise<void> {
   const child = Bun.spawn([...selfCommand(), INIT_EMBEDDED_DB_FLAG, dataDir], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
   });
+  // PGlite can spin instead of failing on a broken asset: the child is killed at the start-up limit.
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const [code, out, err] = await Promise.all([
     child.exited,
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
-  ]);
+  ]).finally(() => clearTimeout(timer));
   if (code !== 0 || !isInitialised(dataDir)) {
     throw new Error(`Initialising the embedded database in ${dataDir} failed (exit ${code}): ${(err || out).trim()}`);
   }
