@@ -19,12 +19,14 @@ import { settingsRoutes } from "../features/settings/settings.routes.ts";
 import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
 import { usersRoutes } from "../features/users/users.routes.ts";
-import type { AppEnv } from "../http/context.ts";
+import type { HttpEnv } from "../http/context.ts";
 import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
 import { instrumentApp } from "../observability/middleware.ts";
 import type { Services } from "./container.ts";
 
+/** The whole app: every router's services are a subset of the container. */
+export type AppEnv = HttpEnv<Services>;
 export type App = OpenAPIHono<AppEnv>;
 
 export function createApp(services: Services): App {
@@ -33,11 +35,13 @@ export function createApp(services: Services): App {
 
   // First: the Sentry layer (request scope, route-named transactions, capture of 5xx). No-op without a DSN.
   instrumentApp(app, { databaseScheme: services.database.scheme });
-  // The services and the request id in one middleware: every level of the chain is an async frame per request.
-  // The client address is worked out only when something asks for it (clientIpOf).
+  app.use(requestId);
+  // Not async: no extra frame per request. The client address is worked out only when something asks for
+  // it (clientIpOf).
   app.use((c, next) => {
     c.set("services", services);
-    return requestId(c, next);
+    c.set("trustProxy", config.TRUST_PROXY);
+    return next();
   });
   app.use(countRequests);
   app.use(

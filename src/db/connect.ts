@@ -80,7 +80,8 @@ async function connectPglite(
   const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
   try {
     // initdb has a limit of its own: on a busy machine it alone can take most of the start-up limit.
-    if (dataDir && initInChild && !isInitialised(dataDir)) await initInChildProcess(dataDir, startupTimeoutMs);
+    if (dataDir && initInChild && !isInitialised(dataDir))
+      await initInChildProcess(dataDir, startupTimeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const open = async () => {
       const assets = await loadPgliteAssets({ initdb: !dataDir || !isInitialised(dataDir) });

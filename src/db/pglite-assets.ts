@@ -23,7 +23,9 @@ let initdbModule: Promise<WebAssembly.Module> | undefined;
 const NO_INITDB = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
 
 /** `initdb: false` when the data directory is known to be initialised already. */
-export async function loadPgliteAssets(options: { initdb: boolean } = { initdb: true }): Promise<PgliteAssets> {
+export async function loadPgliteAssets(
+  options: { initdb: boolean } = { initdb: true },
+): Promise<PgliteAssets> {
   pgliteModule ??= Bun.file(pgliteWasmPath)
     .arrayBuffer()
     .then((b) => WebAssembly.compile(b));

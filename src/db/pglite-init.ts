@@ -58,6 +58,8 @@ export async function initInChildProcess(dataDir: string, timeoutMs: number): Pr
     new Response(child.stderr).text(),
   ]).finally(() => clearTimeout(timer));
   if (code !== 0 || !isInitialised(dataDir)) {
-    throw new Error(`Initialising the embedded database in ${dataDir} failed (exit ${code}): ${(err || out).trim()}`);
+    throw new Error(
+      `Initialising the embedded database in ${dataDir} failed (exit ${code}): ${(err || out).trim()}`,
+    );
   }
 }

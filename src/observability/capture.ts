@@ -3,7 +3,7 @@
  * job is working on (the guide's `set_tag("operation", …)`).
  */
 
-import type { AuthUser } from "../http/context.ts";
+import type { AuthUser } from "../core/identity.ts";
 import { classifyError, type OperationHints } from "./classify.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";

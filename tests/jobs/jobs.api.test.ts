@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { applications, proxmoxHosts } from "../../src/db/schema.ts";
+import { DeployAppJob, RestartAppJob } from "../../src/features/apps/sagas/job-types.ts";
 import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
 
 let t: TestApp;
@@ -15,8 +17,9 @@ beforeEach(async () => {
 
 describe("jobs API", () => {
   test("a user sees their own jobs; another user's job is 404; an admin sees all", async () => {
-    const mine = await t.services.jobs.enqueue({ kind: "deploy_app", userId: alice.id });
-    const theirs = await t.services.jobs.enqueue({ kind: "deploy_app", userId: bob.id });
+    const payload = { app_id: crypto.randomUUID() };
+    const mine = await t.services.jobs.enqueue(DeployAppJob, { userId: alice.id, payload });
+    const theirs = await t.services.jobs.enqueue(DeployAppJob, { userId: bob.id, payload });
     const get = (id: string, s: Session) => t.request(`/api/v1/jobs/${id}`, { token: s.token });
 
     const res = await get(mine!.id, alice);
@@ -47,9 +50,29 @@ describe("jobs API", () => {
   });
 
   test("jobs on an app the user owns are visible even when an admin started them", async () => {
-    const appId = crypto.randomUUID();
-    t.services.ownedAppIds = async (userId) => (userId === alice.id ? [appId] : []);
-    const job = await t.services.jobs.enqueue({ kind: "restart_app", userId: admin.id, appId });
+    // A real app of alice's (on a host row; its container does not matter here).
+    const db = t.services.database.db;
+    const [host] = await db
+      .insert(proxmoxHosts)
+      .values({ name: "h", apiUrl: "https://127.0.0.1:8006", authKind: "token" })
+      .returning();
+    const [app] = await db
+      .insert(applications)
+      .values({
+        ownerId: alice.id,
+        hostId: host!.id,
+        name: "Gitea",
+        hostname: "alice-git",
+        status: "running",
+        resources: { cores: 1, memory_mb: 512, disk_gb: 4 },
+      })
+      .returning();
+    const appId = app!.id;
+    const job = await t.services.jobs.enqueue(RestartAppJob, {
+      userId: admin.id,
+      appId,
+      payload: { app_id: appId },
+    });
     expect((await t.request(`/api/v1/jobs/${job!.id}`, { token: alice.token })).status).toBe(200);
     expect((await t.request(`/api/v1/jobs/${job!.id}`, { token: bob.token })).status).toBe(404);
     const list = (await (await t.request("/api/v1/jobs", { token: alice.token })).json()) as {

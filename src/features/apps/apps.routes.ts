@@ -1,9 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { clientIpOf } from "../../http/client-ip.ts";
-import type { AppEnv } from "../../http/context.ts";
+import { actorOf, clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -14,8 +12,10 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
-import type { ProximityEvent } from "../../queue/events.ts";
-import { toPublicJob } from "../jobs/jobs.routes.ts";
+import type { EventBus, ProximityEvent } from "../../queue/events.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { HostsService } from "../hosts/hosts.service.ts";
+import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {
   ActionBody,
   AdoptBody,
@@ -26,15 +26,20 @@ import {
   DeployBody,
   PatchAppBody,
 } from "./apps.schemas.ts";
+import type { AppsService } from "./apps.service.ts";
 import { toPublicApp } from "./apps.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface AppsRouteServices {
+  apps: AppsService;
+  hosts: HostsService;
+  audit: AuditService;
+  events: EventBus;
+}
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
 const user = { ...authed, tags: ["apps"] };
 const admin = { ...adminOnly, tags: ["apps"] };
-
-function requester(c: Context<AppEnv>) {
-  return { user: c.get("user"), ip: clientIpOf(c) };
-}
 
 const list = createRoute({
   ...user,
@@ -279,7 +284,7 @@ const job = (r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof
 });
 
 export function appsRoutes() {
-  return createRouter()
+  return createRouter<AppsRouteServices>()
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
       const { items, total, totalIsEstimate } = await c
@@ -297,7 +302,7 @@ export function appsRoutes() {
       );
     })
     .openapi(deploy, async (c) =>
-      c.json(job(await c.get("services").apps.deploy(requester(c), c.req.valid("json"))), 202),
+      c.json(job(await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))), 202),
     )
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
@@ -305,7 +310,7 @@ export function appsRoutes() {
       return c.json({ items: await c.get("services").apps.discover(host_id) }, 200);
     })
     .openapi(adopt, async (c) => {
-      const app = await c.get("services").apps.adopt(requester(c), c.req.valid("json"));
+      const app = await c.get("services").apps.adopt(actorOf(c), c.req.valid("json"));
       return c.json({ app: toPublicApp(app) }, 201);
     })
     .openapi(reconcileRoute, async (c) => {
@@ -327,7 +332,7 @@ export function appsRoutes() {
         job(
           await c
             .get("services")
-            .apps.reconfigure(requester(c), c.req.valid("param").app_id, c.req.valid("json")),
+            .apps.reconfigure(actorOf(c), c.req.valid("param").app_id, c.req.valid("json")),
         ),
         202,
       ),
@@ -337,27 +342,27 @@ export function appsRoutes() {
         job(
           await c
             .get("services")
-            .apps.action(requester(c), c.req.valid("param").app_id, c.req.valid("json").action),
+            .apps.action(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").action),
         ),
         202,
       ),
     )
     .openapi(update, async (c) =>
-      c.json(job(await c.get("services").apps.update(requester(c), c.req.valid("param").app_id)), 202),
+      c.json(job(await c.get("services").apps.update(actorOf(c), c.req.valid("param").app_id)), 202),
     )
     .openapi(clone, async (c) =>
       c.json(
         job(
           await c
             .get("services")
-            .apps.clone(requester(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
+            .apps.clone(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
         ),
         202,
       ),
     )
     .openapi(remove, async (c) => {
       const q = c.req.valid("query");
-      const result = await c.get("services").apps.remove(requester(c), c.req.valid("param").app_id, {
+      const result = await c.get("services").apps.remove(actorOf(c), c.req.valid("param").app_id, {
         ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
         ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
       });
@@ -394,7 +399,7 @@ export function appsRoutes() {
       c.json(await c.get("services").apps.stats(c.get("user"), c.req.valid("param").app_id), 200),
     )
     .openapi(credentials, async (c) =>
-      c.json(await c.get("services").apps.credentials(requester(c), c.req.valid("param").app_id), 200),
+      c.json(await c.get("services").apps.credentials(actorOf(c), c.req.valid("param").app_id), 200),
     )
     .openapi(events, async (c) => {
       const services = c.get("services");

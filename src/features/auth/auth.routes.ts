@@ -1,12 +1,19 @@
 /** /api/v1/auth: register, login, refresh, logout, me, change-password. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { clientIpOf } from "../../http/client-ip.ts";
-import type { AppEnv } from "../../http/context.ts";
+import { clientIpOf, type HttpEnv } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../users/users.schemas.ts";
+import type { UsersService } from "../users/users.service.ts";
 import { toPublicUser } from "../users/users.service.ts";
+import type { AuthService } from "./auth.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface AuthRouteServices {
+  auth: AuthService;
+  users: UsersService;
+}
 
 const RegisterBody = z
   .object({ username: UsernameSchema, password: PasswordSchema, email: EmailSchema })
@@ -105,12 +112,12 @@ const changePassword = createRoute({
   responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422) },
 });
 
-function client(c: Context<AppEnv>) {
+function client(c: Context<HttpEnv<AuthRouteServices>>) {
   return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
 }
 
 export function authRoutes() {
-  return createRouter()
+  return createRouter<AuthRouteServices>()
     .openapi(register, async (c) => {
       const body = c.req.valid("json");
       const user = await c.get("services").users.register(body, clientIpOf(c));
@@ -132,7 +139,9 @@ export function authRoutes() {
     })
     .openapi(me, async (c) => {
       // requireAuth read this row in this very request: no second query.
-      return c.json({ user: toPublicUser(c.get("account")) }, 200);
+      const { auth, users } = c.get("services");
+      const user = auth.accountOf(c.get("user")) ?? (await users.get(c.get("user").id));
+      return c.json({ user: toPublicUser(user) }, 200);
     })
     .openapi(changePassword, async (c) => {
       const body = c.req.valid("json");

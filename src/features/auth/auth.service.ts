@@ -4,11 +4,11 @@
  */
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser } from "../../core/identity.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { refreshTokens, type User, users, users as usersTable } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
 import { FailureLimiter } from "./rate-limit.ts";
@@ -35,14 +35,12 @@ export interface ClientInfo {
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
-export function toAuthUser(user: User): AuthUser {
-  return { id: user.id, username: user.username, email: user.email, role: user.role };
-}
-
 export class AuthService {
   readonly limiter: FailureLimiter;
-  /** The query of every authenticated request, built and named once (Drizzle would rebuild its SQL each time). */
+  /** The query of every authenticated request, built once (Drizzle would rebuild its SQL each time). */
   private readonly userById;
+  /** The row each authenticate() result was read from, for handlers that answer from it (GET /auth/me). */
+  private readonly accounts = new WeakMap<AuthUser, User>();
 
   constructor(
     private readonly db: Db,
@@ -245,16 +243,9 @@ export class AuthService {
   }
 
   /** Verifies a bearer token and loads the user: disabled or deleted users are rejected immediately. */
+  // Every request reads the row (no cache), so disabling, demoting or deleting a user takes effect on the
+  // user's next request on every instance.
   async authenticate(bearer: string): Promise<AuthUser> {
-    return (await this.authenticateAccount(bearer)).user;
-  }
-
-  /**
-   * The same, returning the whole user row (GET /auth/me answers from it instead of reading it again).
-   * Every request reads the row — no cache — so disabling, demoting or deleting a user takes effect on the
-   * user's next request, on every instance.
-   */
-  async authenticateAccount(bearer: string): Promise<{ user: AuthUser; account: User }> {
     const claims = await verifyAccessToken(this.keys.jwt, bearer);
     // A malformed subject (not a UUID) fails the query: the same answer as an unknown user.
     const rows = (await this.userById.execute({ id: claims.sub }).catch(() => [])) as User[];
@@ -262,7 +253,19 @@ export class AuthService {
     if (!account || account.disabled) {
       throw new UnauthenticatedError("The account is disabled or no longer exists");
     }
-    return { user: toAuthUser(account), account };
+    const user: AuthUser = {
+      id: account.id,
+      username: account.username,
+      email: account.email,
+      role: account.role,
+    };
+    this.accounts.set(user, account);
+    return user;
+  }
+
+  /** The user row authenticate() read for this very request (undefined for a user object from elsewhere). */
+  accountOf(user: AuthUser): User | undefined {
+    return this.accounts.get(user);
   }
 
   private async issue(

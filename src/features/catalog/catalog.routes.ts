@@ -1,7 +1,7 @@
 /** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../core/errors.ts";
-import { clientIpOf } from "../../http/client-ip.ts";
+import { clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -10,9 +10,18 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
+import type { AuditService } from "../audit/audit.service.ts";
 import { CATALOG_ID_PATTERN, CATEGORY_IDS, catalogEntrySchema } from "./catalog.schemas.ts";
+import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
+
+/** The services these routes reach through `c.get("services")`. */
+export interface CatalogRouteServices {
+  catalog: CatalogService;
+  audit: AuditService;
+}
+
 export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
 
 export const CatalogListSchema = listSchema(CatalogEntrySchema, "CatalogList");
@@ -106,7 +115,7 @@ export const reloadCatalogRoute = createRoute({
 
 /** The CatalogService from the request's services (see the wiring note at the top). */
 export function catalogRoutes() {
-  return createRouter()
+  return createRouter<CatalogRouteServices>()
     .openapi(listCatalogRoute, (c) => {
       const { q, category, page, per_page } = c.req.valid("query");
       const all = c.get("services").catalog.list({ q, category });

@@ -1,6 +1,6 @@
 /** /api/v1/users: administrator user management. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { clientIpOf } from "../../http/client-ip.ts";
+import { clientIpOf } from "../../http/context.ts";
 import { adminOnly } from "../../http/guards.ts";
 import {
   createRouter,
@@ -12,7 +12,13 @@ import {
   UuidParam,
 } from "../../http/openapi.ts";
 import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "./users.schemas.ts";
+import type { UsersService } from "./users.service.ts";
 import { toPublicUser } from "./users.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface UsersRouteServices {
+  users: UsersService;
+}
 
 const CreateUserBody = z
   .object({
@@ -98,7 +104,7 @@ const remove = createRoute({
 });
 
 export function usersRoutes() {
-  return createRouter()
+  return createRouter<UsersRouteServices>()
     .openapi(list, async (c) => {
       const { page, per_page } = c.req.valid("query");
       const { items, total } = await c.get("services").users.list(page, per_page);
