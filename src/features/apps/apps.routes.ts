@@ -287,19 +287,10 @@ export function appsRoutes() {
   return createRouter<AppsRouteServices>()
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
-      const { items, total, totalIsEstimate } = await c
+      const { items, total } = await c
         .get("services")
         .apps.list(c.get("user"), { ...q, perPage: q.per_page });
-      return c.json(
-        {
-          items: items.map(toPublicApp),
-          total,
-          ...(totalIsEstimate ? { total_is_estimate: true } : {}),
-          page: q.page,
-          per_page: q.per_page,
-        },
-        200,
-      );
+      return c.json({ items: items.map(toPublicApp), total, page: q.page, per_page: q.per_page }, 200);
     })
     .openapi(deploy, async (c) =>
       c.json(job(await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))), 202),

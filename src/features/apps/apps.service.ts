@@ -8,7 +8,6 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from "../../c
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
-import { cappedCount } from "../../db/count.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import {
   type Application,
@@ -109,9 +108,9 @@ export class AppsService {
         .orderBy(desc(applications.createdAt), asc(applications.hostname))
         .limit(q.perPage)
         .offset((q.page - 1) * q.perPage),
-      cappedCount(this.db, applications, cond),
+      this.db.select({ n: count() }).from(applications).where(cond),
     ]);
-    return { items, total: total.total, totalIsEstimate: total.estimated };
+    return { items, total: total[0]?.n ?? 0 };
   }
 
   async ownedAppIds(userId: string): Promise<string[]> {
