@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { compose, dockerInstallCommands, files } from "../src/features/apps/provision.ts";
-import { renderEnvFile, resolveEnvironment } from "../src/features/catalog/compose.ts";
+import { renderAppEnv, resolveEnvironment } from "../src/features/catalog/compose.ts";
 import { MemoryHostKeyStore, PctExecutor, ProxmoxClient, waitForTask } from "../src/proxmox/index.ts";
 import { deploy, settled, startWorld } from "../tests/helpers/sim.ts";
 
@@ -86,12 +86,14 @@ async function bare(i: number): Promise<number> {
   for (const c of dockerInstallCommands("alpine-3.22")) await ssh.pctExec(node, vmid, [...c.argv]);
   await ssh.pctExec(node, vmid, [...files.mkdir]);
   await ssh.pctExec(node, vmid, [...files.writeCompose], { stdin: entry.compose });
-  await ssh.pctExec(node, vmid, [...files.writeEnv], { stdin: renderEnvFile(resolveEnvironment(entry, {})) });
+  await ssh.pctExec(node, vmid, [...files.writeEnv], {
+    stdin: renderAppEnv(entry, resolveEnvironment(entry, {}), { address: ip, hostname: "bench" }),
+  });
   await ssh.pctExec(node, vmid, [...compose.pull]);
   await ssh.pctExec(node, vmid, [...compose.up]);
-  const url = `http://${ip}:${entry.healthcheck.port}${entry.healthcheck.path}`;
-  while ((await fetch(url).catch(() => null))?.status !== entry.healthcheck.expect)
-    await Bun.sleep(timing.pollMs);
+  const first = entry.healthcheck.first_boot;
+  const url = `http://${ip}:${entry.healthcheck.port}${first.path}`;
+  while ((await fetch(url).catch(() => null))?.status !== first.expect) await Bun.sleep(timing.pollMs);
   const ms = performance.now() - t0;
   await ssh.close();
   return ms;

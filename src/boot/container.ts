@@ -9,6 +9,7 @@ import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
+import { AppContainersService } from "../features/apps/containers.service.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/runtime.ts";
 import { appJobs } from "../features/apps/sagas/index.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
@@ -41,6 +42,8 @@ export interface Services {
   readonly events: EventBus;
   readonly jobs: JobQueue;
   readonly apps: AppsService;
+  /** Live container reads (stats, container logs) and discover/adopt. */
+  readonly appContainers: AppContainersService;
   readonly backups: BackupsService;
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
@@ -119,6 +122,7 @@ export function buildServices(
   };
   for (const definition of appJobs(appDeps)) jobs.register(definition);
   const apps = new AppsService(appDeps, jobs);
+  const appContainers = new AppContainersService(appDeps, apps);
   for (const definition of backupJobs(appDeps)) jobs.register(definition);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
@@ -135,6 +139,7 @@ export function buildServices(
     events,
     jobs,
     apps,
+    appContainers,
     backups,
     backupScheduler,
     metrics,

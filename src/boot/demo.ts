@@ -5,6 +5,7 @@
  */
 import { count, eq } from "drizzle-orm";
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
 import type { Db } from "../db/connect.ts";
 import { proxmoxHosts } from "../db/schema.ts";
 import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
@@ -37,7 +38,6 @@ export async function bootstrapHosts(
   config: Config,
   services: Services,
   simulator: RunningSimulator | undefined,
-  log: (line: string) => void,
 ): Promise<void> {
   const hosts = await services.hosts.list();
   if (config.PROXMOX_URL && !hosts.some((h) => h.apiUrl === config.PROXMOX_URL)) {
@@ -61,7 +61,7 @@ export async function bootstrapHosts(
       is_default: true,
     };
     await services.hosts.create(input, SYSTEM, "local");
-    log(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
+    log.info(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
   }
   if (!simulator) return;
   const sim = simulator;
@@ -82,9 +82,9 @@ export async function bootstrapHosts(
   } else {
     await services.hosts.create(input, SYSTEM, "local", { isSimulator: true });
   }
-  log("=".repeat(78));
-  log("DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated");
-  log(`cluster (3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server.`);
-  log("Set PROXMOX_URL (or add a host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.");
-  log("=".repeat(78));
+  log.warn(
+    "DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated cluster " +
+      `(3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server. Set PROXMOX_URL (or add a ` +
+      "host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.",
+  );
 }

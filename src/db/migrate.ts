@@ -3,9 +3,11 @@
  * advisory lock, so two instances starting together on one database serialise: the second waits, then
  * sees the migrations already applied. DDL is transactional in PostgreSQL, so a failure leaves nothing half-done.
  */
+
 import { sql } from "drizzle-orm";
 import type { Db } from "./connect.ts";
 import { migrations as embedded, type Migration } from "./migrations.ts";
+import { rowsOf } from "./rows.ts";
 
 /** Arbitrary constant key for pg_advisory_xact_lock: "prox" + "migr". */
 const MIGRATION_LOCK_KEY = 0x70726f78_6d696772n;
@@ -58,10 +60,4 @@ export async function migrationsApplied(db: Db): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** postgres.js returns an array of rows; PGlite returns { rows }. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

@@ -1,7 +1,7 @@
 /**
  * Query breadcrumbs and counters for both drivers. They are recorded in the awaiting (request or job)
  * context: a Drizzle logger runs before the query (no duration, rows or error) and driver socket callbacks
- * run outside the request (research §4), so we wrap the calls Drizzle makes. Without SENTRY_DSN the
+ * run outside the request, so we wrap the calls Drizzle makes. Without SENTRY_DSN the
  * clients are returned untouched.
  */
 import type { PGlite, Transaction } from "@electric-sql/pglite";
@@ -41,7 +41,7 @@ function codeOf(err: unknown): string {
 
 type Then = (onOk?: (v: unknown) => unknown, onErr?: (e: unknown) => unknown) => Promise<unknown>;
 
-/** postgres.js: wraps `unsafe` (every Drizzle query) and `begin` (transactions) — research §4. */
+/** postgres.js: wraps `unsafe` (every Drizzle query) and `begin` (transactions). */
 export function instrumentPostgres<T extends postgres.Sql>(sql: T): T {
   if (!state.enabled) return sql;
   return new Proxy(sql, {

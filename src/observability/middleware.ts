@@ -103,7 +103,7 @@ async function observeRequest(c: Context<ObservedEnv>, next: Next): Promise<void
 
 const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
   // Under Bun.serve the integration already isolated this request; nesting another scope here would make
-  // the middleware-captured error lose the user (research §2). Only app.request() needs one.
+  // the middleware-captured error lose the user. Only app.request() needs one.
   if (Sentry.getIsolationScope() === state.defaultIsolationScope) {
     return Sentry.withIsolationScope(() => observeRequest(c, next));
   }

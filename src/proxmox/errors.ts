@@ -120,6 +120,14 @@ export function isTransientPveMessage(message: string): boolean {
   return /\blocked\b|got timeout/i.test(message);
 }
 
+/**
+ * PVE's answer about a guest, snapshot or config that is not there ("CT 105 does not exist", "no such
+ * snapshot"). Sagas treat it as "already gone" where absence is the goal.
+ */
+export function isMissing(err: unknown): boolean {
+  return err instanceof ProxmoxError && /does not exist|no such/i.test(err.pveMessage);
+}
+
 export function isProxmoxError(err: unknown): err is ProxmoxError {
   return err instanceof ProxmoxError;
 }

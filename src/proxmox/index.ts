@@ -1,5 +1,11 @@
 export { ProxmoxClient } from "./client.ts";
-export { isProxmoxError, isTransientPveMessage, ProxmoxError, type ProxmoxErrorKind } from "./errors.ts";
+export {
+  isMissing,
+  isProxmoxError,
+  isTransientPveMessage,
+  ProxmoxError,
+  type ProxmoxErrorKind,
+} from "./errors.ts";
 export { TICKET_RENEW_AFTER_MS } from "./http.ts";
 export { clusterNodeResolver } from "./node-resolver.ts";
 export { buildPctExecCommand, commandLabel, shQuote } from "./pct-command.ts";

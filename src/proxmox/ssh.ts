@@ -1,6 +1,6 @@
 /**
  * Running commands inside containers: the PVE API has no LXC exec, so we SSH to the node that hosts the
- * container and run `pct exec <vmid> -- <argv…>` (research §7). One connection per node address is kept
+ * container and run `pct exec <vmid> -- <argv…>`. One connection per node address is kept
  * and reused; host keys are pinned on first use and enforced afterwards.
  */
 import { createHash } from "node:crypto";

@@ -1,5 +1,5 @@
 /**
- * PVE authentication (research §2): tickets `PVE:<user>:<HEX epoch>::<sig>` with a CSRF token
+ * PVE authentication: tickets `PVE:<user>:<HEX epoch>::<sig>` with a CSRF token
  * `<HEX epoch>:<hmac>`, both valid 2 h; API tokens `PVEAPIToken=USER@REALM!ID=SECRET`, which skip
  * CSRF. Failures are 401s with an empty body; the HTTP layer adds the (configurable) 3 s delay.
  */

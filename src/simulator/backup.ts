@@ -1,5 +1,5 @@
 /**
- * vzdump (research §6): one task per call, lock `backup` on each CT while it runs, archives named
+ * vzdump: one task per call, lock `backup` on each CT while it runs, archives named
  * `vzdump-lxc-<vmid>-<YYYY_MM_DD-HH_MM_SS>.tar[.zst|.gz|.lzo]` (local time) on a `backup` storage,
  * with notes from `notes-template`. The archive keeps a copy of the CT for restore.
  */

@@ -65,6 +65,21 @@ function parseGlobal(args: string[]): GlobalFlags | ExecResult {
   return g;
 }
 
+/**
+ * Where simulated images listen when they share the container's network (`network_mode: host`), by image
+ * name without its tag. Anything else listens nowhere until it publishes ports.
+ */
+const HOST_NETWORK_LISTEN: Record<string, number[]> = {
+  "ghcr.io/home-assistant/home-assistant": [8123],
+  "homeassistant/home-assistant": [8123],
+  "ghcr.io/esphome/esphome": [6052],
+};
+
+function hostNetworkPorts(image: string): string[] {
+  const name = image.replace(/@sha256:[a-f0-9]+$/, "").replace(/:[^/:]+$/, "");
+  return (HOST_NETWORK_LISTEN[name] ?? []).map((p) => `${p}:${p}`);
+}
+
 function readFile(guest: GuestState, path: string): string | undefined {
   const f = guest.files.get(path);
   return f ? new TextDecoder().decode(f.data) : undefined;
@@ -158,6 +173,8 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
       );
     }
     const ports = Array.isArray(d.ports) ? d.ports.map((p) => interpolate(String(p), env, warnings)) : [];
+    // With host networking nothing is published: the simulated image listens on the container's own address.
+    if (d.network_mode === "host" && image) ports.push(...hostNetworkPorts(image));
     out.set(name, { image: image ?? `${projectNameFor(file)}-${name}`, ports });
   }
   const warnText = [...warnings]

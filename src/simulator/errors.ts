@@ -2,8 +2,8 @@
  * Errors the simulated API raises, shaped like PVE's own exceptions.
  *
  * PVE turns a plain `die "text\n"` into HTTP 500 whose reason phrase is the first line of the text,
- * and a `PVE::Exception` into its own status code with optional per-field `errors`
- * (research §1). Handlers throw these; the HTTP layer renders them.
+ * and a `PVE::Exception` into its own status code with optional per-field `errors`.
+ * Handlers throw these; the HTTP layer renders them.
  */
 export class PveError extends Error {
   constructor(

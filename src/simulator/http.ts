@@ -1,5 +1,5 @@
 /**
- * The HTTP front end, following pve-http-server's order of checks (research §1-2): body rules for
+ * The HTTP front end, following pve-http-server's order of checks: body rules for
  * GET/DELETE, content types, authentication (before routing), routing by the schema, parameter
  * merging (query overrides body; path values must not conflict), verification, then the handler.
  *

@@ -1,5 +1,5 @@
 /**
- * A faithful Proxmox VE 8.4 stand-in (DESIGN §7): REST at /api2/json with PVE's auth, parameter
+ * A faithful Proxmox VE 8.4 stand-in: REST at /api2/json with PVE's auth, parameter
  * checks, errors and tasks, plus one SSH server per node for `pct exec`. Used by tests and by
  * `bun run dev` in demo mode; the real client is never told it talks to a simulator.
  */

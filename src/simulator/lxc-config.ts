@@ -1,7 +1,7 @@
 /**
  * How PVE stores and prints a container's config: property strings (rootfs, net[n]), normalised
  * tags, descriptions read back with a trailing newline, the SHA-1 `digest`, and the live status
- * object of `vmstatus` (research §4.2).
+ * object of `vmstatus`.
  */
 import { createHash } from "node:crypto";
 import type { Cluster, Container, LxcConfig } from "./cluster.ts";

@@ -1,5 +1,5 @@
 /**
- * LXC lifecycle (research §4): synchronous pre-checks that fail with PVE's texts, then a worker task
+ * LXC lifecycle: synchronous pre-checks that fail with PVE's texts, then a worker task
  * that holds the config flock and does the work on simulated time.
  */
 import type { Container, LxcConfig, SimNode, Storage } from "./cluster.ts";
@@ -190,7 +190,7 @@ export function createLxc(call: Call, nodeName: string): string {
 
   const ct = existing ?? cluster.register(nodeName, vmid, "create");
   ct.config.lock = "create";
-  // The worker holds the config flock for the whole create (research §8).
+  // The worker holds the config flock for the whole create.
   let release!: () => void;
   ct.flock = new Promise<void>((r) => {
     release = () => {
@@ -323,7 +323,7 @@ function bootUp(sim: Sim, ct: Container): void {
     if (ip && ip !== "dhcp" && ip !== "manual") {
       ct.leases.set(name, ip);
     } else if (ip === "dhcp") {
-      // The DHCP address appears a little after start (research §4.2), never while stopped.
+      // The DHCP address appears a little after start, never while stopped.
       clock.wait(rng.between(1000, 3000)).then(() => {
         if (ct.status === "running" && ct.bootSeq === boot && cluster.containers.get(ct.vmid) === ct) {
           ct.leases.set(name, cluster.lease(props.get("hwaddr") ?? name));
@@ -345,7 +345,7 @@ function powerDown(ct: Container): void {
 export function spawnStart(call: Call, ct: Container, skiplock = false): TaskRecord {
   const { sim } = call;
   return startTask(call, ct.node, "vzstart", String(ct.vmid), async (ctx) => {
-    // A held lock fails the task at once (research §8: start sees `lock: create` and fails fast);
+    // A held lock fails the task at once (start sees `lock: create` and fails fast);
     // otherwise the worker takes the flock and checks again.
     if (!skiplock && ct.config.lock) throw new Error(`CT is locked (${ct.config.lock})`);
     const release = await acquireFlock(sim, ct);

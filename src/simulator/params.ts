@@ -1,6 +1,6 @@
 /**
- * Parameter verification against the PVE schema subset, reproducing PVE::JSONSchema's messages
- * (research §1): every failure is collected per field and raised as one 400
+ * Parameter verification against the PVE schema subset, reproducing PVE::JSONSchema's messages:
+ * every failure is collected per field and raised as one 400
  * "Parameter verification failed." with `errors`.
  *
  * Form bodies carry strings only, so a boolean must be exactly "1" or "0" (PVE rejects "true");

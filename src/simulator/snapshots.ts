@@ -1,5 +1,5 @@
 /**
- * LXC snapshots (research §4.4): create / list / rollback / delete, each a task holding a lock
+ * LXC snapshots: create / list / rollback / delete, each a task holding a lock
  * (`snapshot`, `rollback`, `snapshot-delete`). Snapshots need storage support: lvmthin has it, a
  * raw file on a dir storage does not.
  */

@@ -1,5 +1,5 @@
 /**
- * Storage endpoints (research §3, §6): storage status with capacity, content listings with the
+ * Storage endpoints: storage status with capacity, content listings with the
  * per-type fields Plugin.pm returns, deleting volumes as `imgdel` tasks, and the appliance index with
  * template downloads as `download` tasks.
  */

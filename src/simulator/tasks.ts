@@ -44,7 +44,7 @@ export interface StartTaskOptions {
   onError?: (message: string) => void | Promise<void>;
 }
 
-/** The regex from research §5 (COMMON Tools.pm upid_decode). */
+/** The UPID layout PVE itself decodes (PVE::Tools::upid_decode). */
 export const UPID_RE =
   /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$/;
 

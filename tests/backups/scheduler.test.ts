@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
-import { rowsOf } from "../../src/db/migrate.ts";
+import { rowsOf } from "../../src/db/rows.ts";
 import { applications, backupSchedules, backups, jobs, proxmoxHosts, users } from "../../src/db/schema.ts";
 import { BackupAppJob } from "../../src/features/backups/job-types.ts";
 import { BackupScheduler, slotKey } from "../../src/features/backups/scheduler.ts";

@@ -27,7 +27,7 @@ function entry(): CatalogEntry {
     icon: "https://example.com/i.svg",
     website: "https://example.com",
     os_template: "alpine-3.22",
-    min: { cores: 1, memory_mb: 128, disk_gb: 1 },
+    min: { cores: 1, memory_mb: 256, disk_gb: 1 },
     ports: [{ name: "http", container: 80, primary: true }],
     env: [
       { name: "ADMIN_EMAIL", description: "Admin e-mail", required: true },
@@ -54,7 +54,10 @@ function entry(): CatalogEntry {
     environment:
       POSTGRES_PASSWORD: \${DB_PASSWORD}
 `,
-    healthcheck: { path: "/", port: 80, expect: 200 },
+    healthcheck: { port: 80, first_boot: { path: "/" }, later: { path: "/" } },
+    pin: { verified: "2026-11-29", source: "https://example.com/releases" },
+    update_policy: "any",
+    upgrade: "Nothing to do.",
   };
   const result = parseCatalogFile(stringify(raw), "demo");
   if (!result.ok) throw new Error(result.issues.join("; "));
@@ -102,7 +105,7 @@ describe("generated values", () => {
 });
 
 describe("resolveEnvironment", () => {
-  test("merges defaults < generated < user, in declaration order, optional ones empty", () => {
+  test("merges defaults < generated < user, in declaration order; an unset optional one is left out", () => {
     const generated = { DB_PASSWORD: "gen-pass", SECRET_KEY: "k".repeat(32), INSTANCE_ID: "id-1" };
     const env = resolveEnvironment(entry(), { ADMIN_EMAIL: "me@example.com", GREETING: "hi" }, generated);
     expect(env).toEqual({
@@ -111,16 +114,8 @@ describe("resolveEnvironment", () => {
       SECRET_KEY: "k".repeat(32),
       INSTANCE_ID: "id-1",
       GREETING: "hi",
-      OPTIONAL: "",
     });
-    expect(Object.keys(env)).toEqual([
-      "ADMIN_EMAIL",
-      "DB_PASSWORD",
-      "SECRET_KEY",
-      "INSTANCE_ID",
-      "GREETING",
-      "OPTIONAL",
-    ]);
+    expect(Object.keys(env)).toEqual(["ADMIN_EMAIL", "DB_PASSWORD", "SECRET_KEY", "INSTANCE_ID", "GREETING"]);
   });
 
   test("a user value overrides a generated one; defaults apply when the user gives nothing", () => {

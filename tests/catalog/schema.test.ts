@@ -49,7 +49,10 @@ function valid(): Entry {
       { name: "GREETING", description: "greeting", default: "hi" },
     ],
     compose: COMPOSE,
-    healthcheck: { path: "/health", port: 8080, expect: 200 },
+    healthcheck: { port: 8080, first_boot: { path: "/health", expect: 200 }, later: { path: "/health" } },
+    pin: { verified: "2026-11-29", source: "https://example.com/releases" },
+    update_policy: "same-major",
+    upgrade: "Back up first.",
   };
 }
 
@@ -107,12 +110,12 @@ const cases: [name: string, mutate: (e: Entry) => void, expected: string, fileId
   ["unknown os template", (e) => (e.os_template = "ubuntu-24.04"), "os_template"],
   [
     "health check on an undeclared port",
-    (e) => (e.healthcheck = { path: "/", port: 9999, expect: 200 }),
+    (e) => (e.healthcheck = { port: 9999, first_boot: { path: "/" }, later: { path: "/" } }),
     "healthcheck.port",
   ],
   [
     "health check on a UDP port",
-    (e) => (e.healthcheck = { path: "/", port: 53, expect: 200 }),
+    (e) => (e.healthcheck = { port: 53, first_boot: { path: "/" }, later: { path: "/" } }),
     "healthcheck.port",
   ],
   [
@@ -184,7 +187,7 @@ const cases: [name: string, mutate: (e: Entry) => void, expected: string, fileId
   ["zero cores", (e) => (e.min = { cores: 0, memory_mb: 256, disk_gb: 2 }), "min.cores"],
   [
     "healthcheck path without /",
-    (e) => (e.healthcheck = { path: "health", port: 8080, expect: 200 }),
+    (e) => (e.healthcheck = { port: 8080, first_boot: { path: "health" }, later: { path: "health" } }),
     "must start with /",
   ],
   [
@@ -209,18 +212,19 @@ describe("the schema accepts a valid entry", () => {
       { name: "dns", container: 53, protocol: "udp" },
     ];
     delete e.tags;
-    e.healthcheck = { path: "/", port: 8080 };
+    e.healthcheck = { port: 8080, first_boot: { path: "/" }, later: { path: "/" } };
     const result = check(e);
     if (!result.ok) throw new Error(result.issues.join("; "));
     expect(result.entry.tags).toEqual([]);
-    expect(result.entry.healthcheck.expect).toBe(200);
+    expect(result.entry.healthcheck.first_boot.expect).toBe(200);
   });
 
   test("host networking needs no published ports", () => {
     const e = valid();
+    e.version = "2025.6.3";
     e.ports = [{ name: "http", container: 8123, primary: true }];
     e.env = [{ name: "TZ", description: "tz", default: "Etc/UTC" }];
-    e.healthcheck = { path: "/", port: 8123, expect: 200 };
+    e.healthcheck = { port: 8123, first_boot: { path: "/" }, later: { path: "/" } };
     e.compose =
       "services:\n  ha:\n    image: ghcr.io/home-assistant/home-assistant:2025.6.3\n    network_mode: host\n    environment:\n      TZ: ${TZ}\n";
     const result = check(e);

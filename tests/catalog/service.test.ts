@@ -23,7 +23,7 @@ describe("search and categories (built-ins)", () => {
   });
 
   test("q matches the name case-insensitively", () => {
-    expect(catalog.list({ q: "JellyFin" }).map((e) => e.id)).toEqual(["jellyfin"]);
+    expect(catalog.list({ q: "JellyFin" }).map((e) => e.id)).toEqual(["jellyfin", "jellyseerr"]); // Jellyseerr serves Jellyfin
     expect(catalog.list({ q: "GITEA" }).map((e) => e.id)).toEqual(["forgejo", "gitea"]); // Forgejo mentions Gitea
   });
 
@@ -54,7 +54,7 @@ describe("search and categories (built-ins)", () => {
     expect(dbs.every((e) => e.category === "databases")).toBe(true);
     expect(catalog.list({ category: "DATABASES" })).toEqual(dbs);
     expect(catalog.list({ category: "databases", q: "postgresql" }).map((e) => e.id)).toContain("pgadmin");
-    expect(catalog.list({ category: "media", q: "postgresql" })).toEqual([]);
+    expect(catalog.list({ category: "media", q: "pgadmin" })).toEqual([]);
     expect(catalog.list({ category: "games" })).toEqual([]);
   });
 
@@ -89,7 +89,11 @@ describe("operator directory", () => {
     // Override a built-in: same id, another version.
     await writeFile(
       join(dir, "gitea.yaml"),
-      BUILTIN_CATALOG_FILES.gitea!.replace('version: "1.24.3"', 'version: "1.24.3-operator"'),
+      // An operator pins another image tag (the version must follow: it names the tag).
+      BUILTIN_CATALOG_FILES.gitea!.replace(/version: "[^"]+"/, 'version: "1.99.0"').replace(
+        /gitea\/gitea:[^\s]+-rootless/,
+        "gitea/gitea:1.99.0-rootless",
+      ),
     );
     // A new app of the operator's own (.yml works too).
     await writeFile(
@@ -103,7 +107,7 @@ tags: [debug, http]
 icon: https://example.com/whoami.svg
 website: https://github.com/traefik/whoami
 os_template: alpine-3.22
-min: { cores: 1, memory_mb: 64, disk_gb: 1 }
+min: { cores: 1, memory_mb: 256, disk_gb: 1 }
 ports:
   - { name: http, container: 80, primary: true }
 compose: |
@@ -111,7 +115,10 @@ compose: |
     whoami:
       image: traefik/whoami:v1.11.0
       ports: ["80:80"]
-healthcheck: { path: /, port: 80 }
+healthcheck: { port: 80, first_boot: { path: / }, later: { path: / } }
+pin: { verified: "2026-11-29", source: "https://github.com/traefik/whoami/releases" }
+update_policy: any
+upgrade: Stateless.
 `,
     );
     // Invalid: two primary ports.
@@ -145,7 +152,7 @@ healthcheck: { path: /, port: 80 }
       [join(dir, "broken.yaml"), join(dir, "garbage.yaml"), join(dir, "renamed.yaml")].sort(),
     );
 
-    expect(catalog.get("gitea")?.version).toBe("1.24.3-operator");
+    expect(catalog.get("gitea")?.version).toBe("1.99.0");
     expect(catalog.source("gitea")).toBe("operator");
     expect(catalog.get("whoami")?.ports[0]?.protocol).toBe("tcp");
     expect(catalog.list({ q: "whoami" }).map((e) => e.id)).toEqual(["whoami"]);

@@ -9,10 +9,11 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { connectDatabase } from "../../src/db/connect.ts";
-import { migrate, rowsOf } from "../../src/db/migrate.ts";
+import { migrate } from "../../src/db/migrate.ts";
 import { migrations } from "../../src/db/migrations.ts";
 import { loadPgliteAssets } from "../../src/db/pglite-assets.ts";
 import { isInitialised } from "../../src/db/pglite-init.ts";
+import { rowsOf } from "../../src/db/rows.ts";
 
 setDefaultTimeout(240_000);
 

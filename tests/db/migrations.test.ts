@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { getTableName, is, sql } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
-import { migrate, rowsOf } from "../../src/db/migrate.ts";
+import { migrate } from "../../src/db/migrate.ts";
 import { journalTags, migrations } from "../../src/db/migrations.ts";
+import { rowsOf } from "../../src/db/rows.ts";
 import * as schema from "../../src/db/schema.ts";
 import { getTestDatabase, testDatabaseUrl } from "../helpers/db.ts";
 

@@ -5,7 +5,8 @@
  */
 import { sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
-import { migrate, rowsOf } from "../../src/db/migrate.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { rowsOf } from "../../src/db/rows.ts";
 
 let shared: Promise<Database> | undefined;
 let schemaName: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * A fake Sentry ingest on 127.0.0.1 over real HTTP (research §3): accepts `POST /api/<project>/envelope/`,
+ * A fake Sentry ingest on 127.0.0.1 over real HTTP: accepts `POST /api/<project>/envelope/`,
  * keeps the raw bytes of every envelope and parses them into items (events, transactions, sessions, client
  * reports). Start it in the test process, which has no Sentry client, and point a Proximity process at
  * `dsn`.

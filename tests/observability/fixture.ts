@@ -1,7 +1,7 @@
 /**
  * Starts tests/observability/fixtures/server.ts as its own process (Sentry initialised there, never in the
  * test process) and gives the tests small HTTP helpers. The test process drives requests, so no Sentry
- * trace headers leak from client to server (research §2).
+ * trace headers leak from client to server.
  */
 import { onPostgres, testDatabaseUrl } from "../helpers/db.ts";
 import type { FakeSentry } from "../helpers/fake-sentry.ts";

@@ -25,13 +25,15 @@ import {
   CloneBody,
   DeployBody,
   PatchAppBody,
+  toPublicApp,
 } from "./apps.schemas.ts";
 import type { AppsService } from "./apps.service.ts";
-import { toPublicApp } from "./apps.service.ts";
+import type { AppContainersService } from "./containers.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface AppsRouteServices {
   apps: AppsService;
+  appContainers: AppContainersService;
   hosts: HostsService;
   audit: AuditService;
   events: EventBus;
@@ -45,6 +47,7 @@ const list = createRoute({
   ...user,
   method: "get",
   path: "/apps",
+  operationId: "listApps",
   summary: "Your apps (an admin sees all)",
   request: { query: AppListQuery },
   responses: { 200: jsonResponse(listSchema(AppSchema, "AppList"), "Apps"), ...errorResponses(401, 422) },
@@ -54,6 +57,7 @@ const deploy = createRoute({
   ...user,
   method: "post",
   path: "/apps/deploy",
+  operationId: "deployApp",
   summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
   request: { body: jsonBody(DeployBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422) },
@@ -63,6 +67,7 @@ const discover = createRoute({
   ...admin,
   method: "get",
   path: "/apps/discover",
+  operationId: "discoverContainers",
   summary: "Containers on a host that Proximity does not manage yet",
   request: { query: z.object({ host_id: z.string().uuid() }) },
   responses: {
@@ -87,6 +92,7 @@ const adopt = createRoute({
   ...admin,
   method: "post",
   path: "/apps/adopt",
+  operationId: "adoptContainer",
   summary: "Manage an existing container as an app",
   request: { body: jsonBody(AdoptBody) },
   responses: {
@@ -99,6 +105,7 @@ const reconcileRoute = createRoute({
   ...admin,
   method: "post",
   path: "/apps/reconcile",
+  operationId: "reconcileApps",
   summary: "Compare Proxmox with the database now: marks missing/unknown apps, never deletes",
   responses: {
     200: jsonResponse(
@@ -125,6 +132,7 @@ const get = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}",
+  operationId: "getApp",
   summary: "An app",
   request: { params: AppParams },
   responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app"), ...errorResponses(401, 404, 422) },
@@ -134,6 +142,7 @@ const patch = createRoute({
   ...user,
   method: "patch",
   path: "/apps/{app_id}",
+  operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
   request: { params: AppParams, body: jsonBody(PatchAppBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring"), ...errorResponses(401, 404, 409, 422) },
@@ -143,6 +152,7 @@ const actions = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/actions",
+  operationId: "runAppAction",
   summary: "Start, stop or restart",
   request: { params: AppParams, body: jsonBody(ActionBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422) },
@@ -152,6 +162,7 @@ const update = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/update",
+  operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
   request: { params: AppParams },
   responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422) },
@@ -161,6 +172,7 @@ const clone = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/clone",
+  operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
   request: { params: AppParams, body: jsonBody(CloneBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422) },
@@ -170,6 +182,7 @@ const remove = createRoute({
   ...user,
   method: "delete",
   path: "/apps/{app_id}",
+  operationId: "deleteApp",
   summary: "Delete the app and its container (adopted apps: keep_container decides)",
   request: {
     params: AppParams,
@@ -185,6 +198,7 @@ const logs = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/logs",
+  operationId: "getAppLogs",
   summary: "The app's deployment and operation log",
   request: { params: AppParams, query: PaginationQuery },
   responses: {
@@ -209,6 +223,7 @@ const containerLogs = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/container-logs",
+  operationId: "getAppContainerLogs",
   summary: "The last lines of `docker compose logs`",
   request: {
     params: AppParams,
@@ -224,6 +239,7 @@ const stats = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/stats",
+  operationId: "getAppStats",
   summary: "CPU, memory, disk and network from Proxmox",
   request: { params: AppParams },
   responses: {
@@ -255,6 +271,7 @@ const credentials = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/credentials",
+  operationId: "getAppCredentials",
   summary: "Root password and environment including secrets (owner or admin; audited)",
   request: { params: AppParams },
   responses: {
@@ -270,6 +287,7 @@ const events = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/events",
+  operationId: "streamAppEvents",
   summary: "Server-sent events: status changes, job progress and log lines of this app",
   request: { params: AppParams },
   responses: {
@@ -298,10 +316,10 @@ export function appsRoutes() {
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
       await c.get("services").hosts.get(host_id);
-      return c.json({ items: await c.get("services").apps.discover(host_id) }, 200);
+      return c.json({ items: await c.get("services").appContainers.discover(host_id) }, 200);
     })
     .openapi(adopt, async (c) => {
-      const app = await c.get("services").apps.adopt(actorOf(c), c.req.valid("json"));
+      const app = await c.get("services").appContainers.adopt(actorOf(c), c.req.valid("json"));
       return c.json({ app: toPublicApp(app) }, 201);
     })
     .openapi(reconcileRoute, async (c) => {
@@ -383,11 +401,11 @@ export function appsRoutes() {
     .openapi(containerLogs, async (c) => {
       const logs = await c
         .get("services")
-        .apps.containerLogs(c.get("user"), c.req.valid("param").app_id, c.req.valid("query").tail);
+        .appContainers.containerLogs(c.get("user"), c.req.valid("param").app_id, c.req.valid("query").tail);
       return c.json({ logs }, 200);
     })
     .openapi(stats, async (c) =>
-      c.json(await c.get("services").apps.stats(c.get("user"), c.req.valid("param").app_id), 200),
+      c.json(await c.get("services").appContainers.stats(c.get("user"), c.req.valid("param").app_id), 200),
     )
     .openapi(credentials, async (c) =>
       c.json(await c.get("services").apps.credentials(actorOf(c), c.req.valid("param").app_id), 200),

@@ -1,6 +1,6 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
-import { APP_STATUSES } from "../../db/schema.ts";
+import { APP_STATUSES, type Application } from "../../db/schema.ts";
 import { JobSchema } from "../jobs/jobs.schemas.ts";
 
 export const HostnameSchema = z
@@ -105,3 +105,27 @@ export const AppListQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
   per_page: z.coerce.number().int().min(1).max(100).default(25),
 });
+
+/** The public shape of an app (AppSchema): never secrets. */
+export function toPublicApp(a: Application) {
+  return {
+    id: a.id,
+    name: a.name,
+    hostname: a.hostname,
+    catalog_id: a.catalogId,
+    catalog_version: a.catalogVersion,
+    status: a.status,
+    status_reason: a.statusReason,
+    state_changed_at: a.stateChangedAt.toISOString(),
+    owner_id: a.ownerId,
+    host_id: a.hostId,
+    node: a.node,
+    vmid: a.vmid,
+    ip: a.ip,
+    url: a.url,
+    resources: a.resources,
+    environment: a.environment,
+    adopted: a.adopted,
+    created_at: a.createdAt.toISOString(),
+  };
+}

@@ -4,7 +4,7 @@
  */
 
 import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
-import { AppError, ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -15,14 +15,12 @@ import {
   applications,
   deploymentLogs,
   type Job,
-  users,
 } from "../../db/schema.ts";
 import type { JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment } from "../catalog/index.ts";
+import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
-import { compose } from "./provision.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
 import {
@@ -34,29 +32,6 @@ import {
   UpdateAppJob,
 } from "./sagas/job-types.ts";
 import { beginOperation, type Operation } from "./status.ts";
-
-export function toPublicApp(a: Application) {
-  return {
-    id: a.id,
-    name: a.name,
-    hostname: a.hostname,
-    catalog_id: a.catalogId,
-    catalog_version: a.catalogVersion,
-    status: a.status,
-    status_reason: a.statusReason,
-    state_changed_at: a.stateChangedAt.toISOString(),
-    owner_id: a.ownerId,
-    host_id: a.hostId,
-    node: a.node,
-    vmid: a.vmid,
-    ip: a.ip,
-    url: a.url,
-    resources: a.resources,
-    environment: a.environment,
-    adopted: a.adopted,
-    created_at: a.createdAt.toISOString(),
-  };
-}
 
 export class AppsService {
   constructor(
@@ -126,7 +101,7 @@ export class AppsService {
     return reconcile(this.deps);
   }
 
-  private entry(catalogId: string): CatalogEntry {
+  entry(catalogId: string): CatalogEntry {
     const entry = this.deps.catalog.get(catalogId);
     if (!entry) {
       throw new ValidationError("Unknown catalog app", [
@@ -198,8 +173,7 @@ export class AppsService {
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
     const rootPasswordEnc = await encryptSecret(this.deps.keys, randomPassword());
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const [app] = await db
           .insert(applications)
           .values({
@@ -251,8 +225,7 @@ export class AppsService {
     payload: Omit<P, "app_id">,
     auditDetails: Record<string, unknown> = {},
   ): Promise<{ app: Application; job: Job }> {
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const app = await beginOperation(db, id, operation, this.scope(req.user));
       const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
@@ -273,7 +246,12 @@ export class AppsService {
     return this.operate(req, id, action, ACTION_JOBS[action], {});
   }
 
-  update(req: UserActor, id: string) {
+  /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
+  async update(req: UserActor, id: string) {
+    const app = await this.get(req.user, id);
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
+    if (refusal) throw new ConflictError(`Update refused: ${refusal}`);
     return this.operate(req, id, "update", UpdateAppJob, {});
   }
 
@@ -312,8 +290,7 @@ export class AppsService {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const locked = await beginOperation(db, id, "clone", this.scope(req.user));
         const [target] = await db
           .insert(applications)
@@ -386,48 +363,6 @@ export class AppsService {
     return { items, total: total?.n ?? 0 };
   }
 
-  async containerLogs(user: AuthUser, id: string, tail: number): Promise<string> {
-    const app = await this.get(user, id);
-    if (app.status !== "running" || app.node === null || app.vmid === null) {
-      throw new ConflictError(`The app is ${app.status}; container logs are only available while it runs`);
-    }
-    const ssh = await this.deps.hosts.executor(app.hostId);
-    const result = await ssh.pctExec(app.node, app.vmid, [...compose.logs(tail)], { timeoutMs: 30_000 });
-    if (result.exitCode !== 0) {
-      throw new AppError(
-        "PROXMOX_ERROR",
-        `docker compose logs failed (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`,
-      );
-    }
-    return result.stdout;
-  }
-
-  async stats(user: AuthUser, id: string) {
-    const app = await this.get(user, id);
-    if (app.node === null || app.vmid === null)
-      throw new ConflictError(`The app is ${app.status} and has no container`);
-    const client = await this.deps.hosts.client(app.hostId);
-    const [status, rrd] = await Promise.all([
-      client.lxcStatus(app.node, app.vmid),
-      client.lxcRrddata(app.node, app.vmid, "hour"),
-    ]);
-    return {
-      status: status.status,
-      uptime: status.uptime ?? 0,
-      cpu: { usage: status.cpu ?? 0, cores: status.cpus ?? app.resources.cores },
-      memory: { used: status.mem ?? 0, total: status.maxmem ?? app.resources.memory_mb * 1024 * 1024 },
-      disk: { used: status.disk ?? 0, total: status.maxdisk ?? app.resources.disk_gb * 1024 ** 3 },
-      network: { in: status.netin ?? 0, out: status.netout ?? 0 },
-      history: rrd.map((p) => ({
-        time: p.time,
-        cpu: p.cpu ?? null,
-        mem: p.mem ?? null,
-        netin: p.netin ?? null,
-        netout: p.netout ?? null,
-      })),
-    };
-  }
-
   async credentials(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     const secrets = app.secretEnvEnc
@@ -443,101 +378,5 @@ export class AppsService {
       root_password: app.rootPasswordEnc ? await decryptSecret(this.deps.keys, app.rootPasswordEnc) : null,
       environment: { ...app.environment, ...secrets },
     };
-  }
-
-  /** Containers on a host's nodes that no app row knows about. */
-  async discover(hostId: string) {
-    const client = await this.deps.hosts.client(hostId);
-    const known = new Set(
-      (
-        await this.db
-          .select({ vmid: applications.vmid })
-          .from(applications)
-          .where(eq(applications.hostId, hostId))
-      ).map((r) => r.vmid),
-    );
-    const out: { node: string; vmid: number; name: string | null; status: string }[] = [];
-    for (const n of (await client.listNodes()).filter((x) => x.status === "online")) {
-      for (const ct of await client.listLxc(n.node)) {
-        if (!known.has(Number(ct.vmid)))
-          out.push({ node: n.node, vmid: Number(ct.vmid), name: ct.name ?? null, status: ct.status });
-      }
-    }
-    return out.sort((a, b) => a.vmid - b.vmid);
-  }
-
-  async adopt(
-    req: UserActor,
-    input: {
-      host_id: string;
-      node: string;
-      vmid: number;
-      owner_id?: string;
-      catalog_id?: string;
-      name?: string;
-    },
-  ): Promise<Application> {
-    const host = await this.deps.hosts.get(input.host_id);
-    const client = await this.deps.hosts.client(host);
-    const entry = input.catalog_id ? this.entry(input.catalog_id) : undefined;
-    const status = await client.lxcStatus(input.node, input.vmid).catch(() => {
-      throw new ValidationError("No such container", [
-        { field: "vmid", message: `CT ${input.vmid} does not exist on ${input.node}` },
-      ]);
-    });
-    const config = await client.lxcConfig(input.node, input.vmid);
-    const ifaces =
-      status.status === "running"
-        ? await client.lxcInterfaces(input.node, input.vmid).catch(() => null)
-        : null;
-    const ip = ifaces?.find((i) => i.name === "eth0")?.inet?.split("/")[0] ?? null;
-    const primary = entry?.ports.find((p) => p.primary);
-    const ownerId = input.owner_id ?? req.user.id;
-    const [owner] = await this.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
-    if (!owner) {
-      throw new ValidationError("Unknown owner", [{ field: "owner_id", message: "no such user" }]);
-    }
-    try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
-        const [app] = await db
-          .insert(applications)
-          .values({
-            ownerId,
-            hostId: host.id,
-            node: input.node,
-            vmid: input.vmid,
-            catalogId: entry?.id ?? null,
-            catalogVersion: entry?.version ?? null,
-            name: input.name ?? entry?.name ?? (config.hostname as string | undefined) ?? `CT ${input.vmid}`,
-            hostname: (config.hostname as string | undefined) ?? `ct${input.vmid}`,
-            status: status.status === "running" ? "running" : "stopped",
-            ip,
-            url: ip && primary ? `http://${ip}:${primary.container}` : null,
-            resources: {
-              cores: Number(config.cores ?? 1),
-              memory_mb: Number(config.memory ?? 512),
-              disk_gb: Math.max(1, Math.round((status.maxdisk ?? 0) / 1024 ** 3)),
-            },
-            adopted: true,
-          })
-          .returning();
-        await this.deps.audit.record(
-          {
-            actor: req.user,
-            action: "app.adopt",
-            target: { type: "app", id: app!.id },
-            ip: req.ip,
-            details: { vmid: input.vmid, node: input.node, owner_id: ownerId },
-          },
-          db,
-        );
-        return app!;
-      });
-    } catch (err) {
-      if (isUniqueViolation(err))
-        throw new ConflictError(`CT ${input.vmid} or its hostname is already managed by Proximity`);
-      throw err;
-    }
   }
 }

@@ -1,8 +1,18 @@
-/** The app's own health check over HTTP: GET http://<ip>:<port><path> until it answers `expect`. */
-export interface HealthCheck {
+/**
+ * The app's own health check over HTTP: GET http://<ip>:<port><path> until one of the accepted requests
+ * answers its expected status. Addressed by IP; `host` replaces the Host header for apps that only answer
+ * names they trust.
+ */
+export interface HealthRequest {
   path: string;
-  port: number;
   expect: number;
+}
+
+export interface HealthCheck {
+  port: number;
+  host?: string | undefined;
+  /** Any of these answering as expected is healthy (e.g. the app's "set up" page or its "not yet" page). */
+  requests: HealthRequest[];
 }
 
 export async function waitHealthy(
@@ -10,20 +20,27 @@ export async function waitHealthy(
   check: HealthCheck,
   options: { timeoutMs: number; intervalMs: number; signal?: AbortSignal },
 ): Promise<{ ok: true } | { ok: false; last: string }> {
-  const url = `http://${ip}:${check.port}${check.path.startsWith("/") ? check.path : `/${check.path}`}`;
+  const urlOf = (r: HealthRequest) =>
+    `http://${ip}:${check.port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
+  const headers: Record<string, string> = check.host ? { host: check.host } : {};
   const deadline = Date.now() + options.timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
     options.signal?.throwIfAborted();
-    try {
-      const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
-      await res.body?.cancel();
-      if (res.status === check.expect) return { ok: true };
-      last = `HTTP ${res.status} (expected ${check.expect})`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
+    const answers: string[] = [];
+    for (const request of check.requests) {
+      const url = urlOf(request);
+      try {
+        const res = await fetch(url, { redirect: "manual", headers, signal: AbortSignal.timeout(5_000) });
+        await res.body?.cancel();
+        if (res.status === request.expect) return { ok: true };
+        answers.push(`${url}: HTTP ${res.status} (expected ${request.expect})`);
+      } catch (err) {
+        answers.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
+    last = answers.join("; ");
     await Bun.sleep(options.intervalMs);
   }
-  return { ok: false, last: `${url}: ${last}` };
+  return { ok: false, last };
 }

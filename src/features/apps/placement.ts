@@ -7,7 +7,7 @@
 import { and, eq, isNotNull, ne, notInArray, sql } from "drizzle-orm";
 import { AppServiceError } from "../../core/errors.ts";
 import type { Db } from "../../db/connect.ts";
-import { rowsOf } from "../../db/migrate.ts";
+import { rowsOf } from "../../db/rows.ts";
 import { type AppResources, applications } from "../../db/schema.ts";
 import type { ProxmoxClient } from "../../proxmox/index.ts";
 
@@ -62,7 +62,7 @@ export async function reserveNode(
   preferred?: string,
 ): Promise<string> {
   return db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
+    const t = tx;
     await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`place:${hostId}`}, 0))`);
     const reserved = await t
       .select({ node: applications.node, vmid: applications.vmid, resources: applications.resources })
@@ -116,7 +116,7 @@ export async function reserveVmid(
   hostId: string,
 ): Promise<number> {
   return db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
+    const t = tx;
     await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`vmid:${hostId}`}, 0))`);
     const taken = new Set(
       rowsOf<{ vmid: number }>(

@@ -11,6 +11,7 @@ import type { Db } from "../../db/connect.ts";
 import { type Application, applications, deploymentLogs } from "../../db/schema.ts";
 import { jobStep } from "../../observability/index.ts";
 import {
+  isMissing,
   type PctExecutor,
   type ProxmoxClient,
   ProxmoxError,
@@ -22,10 +23,12 @@ import type { EventBus } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
+import { renderAppEnv } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
+import { appUrl } from "./app-url.ts";
 import { waitHealthy } from "./health.ts";
-import type { Argv } from "./provision.ts";
+import { type Argv, compose, files } from "./provision.ts";
 
 export interface AppTiming {
   /** Overall limit for one PVE task (create, start, clone …). */
@@ -196,27 +199,58 @@ export class AppRun<S extends string = string> {
     );
   }
 
-  /** Waits for the container's address and records it, with the URL of the app's primary port. */
+  /**
+   * Waits for the container's address and records it, with the URL of the app's primary port. When the
+   * address changed (a new DHCP lease, a restore on another network), the app's `.env` carries the old one:
+   * it is rewritten and the project brought up again so the app answers under its new address.
+   */
   async refreshAddress(): Promise<string> {
+    const previous = this.app.ip;
     const ip = await this.waitForAddress();
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
-    const primary = entry?.ports.find((p) => p.primary);
-    await this.update({ ip, url: primary ? `http://${ip}:${primary.container}` : this.app.url });
+    await this.update({ ip, url: appUrl(entry, ip) ?? this.app.url });
+    if (entry && previous && previous !== ip) {
+      await this.log(`The address changed from ${previous} to ${ip}: rewriting .env`, "warn");
+      await this.writeEnvFile(entry);
+      await this.exec(compose.up);
+    }
     return ip;
+  }
+
+  /** The app's `.env`: its values plus the per-deploy ones (address, hostname, URL). Needs the address. */
+  async envFile(entry: CatalogEntry): Promise<string> {
+    if (!this.app.ip) throw new AppServiceError("The app has no address yet", this.errorContext());
+    return renderAppEnv(entry, await this.environment(), {
+      address: this.app.ip,
+      hostname: this.app.hostname,
+    });
+  }
+
+  /** Writes `.env` (mode 0600) into the container. */
+  async writeEnvFile(entry: CatalogEntry): Promise<void> {
+    await this.exec(files.writeEnv, await this.envFile(entry));
+    await this.exec(files.lockEnv);
   }
 
   /**
    * The app's own HTTP health check until it passes or times out. Adopted apps without a catalog entry
-   * have none, and pass.
+   * have none, and pass. A deploy waits for the first-boot answer; every later operation accepts the
+   * set-up answer or the first-boot one (the user may not have finished the app's setup yet).
    */
-  async checkHealth(after = ""): Promise<void> {
+  async checkHealth(after = "", phase: "first_boot" | "later" = "later"): Promise<void> {
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
     if (!entry || !this.app.ip) return;
-    const result = await waitHealthy(this.app.ip, entry.healthcheck, {
-      timeoutMs: this.deps.timing.healthTimeoutMs,
-      intervalMs: this.deps.timing.pollMs,
-      signal: this.ctx.signal,
-    });
+    const { port, host, first_boot, later } = entry.healthcheck;
+    const requests = phase === "first_boot" ? [first_boot] : [later, first_boot];
+    const result = await waitHealthy(
+      this.app.ip,
+      { port, host, requests },
+      {
+        timeoutMs: this.deps.timing.healthTimeoutMs,
+        intervalMs: this.deps.timing.pollMs,
+        signal: this.ctx.signal,
+      },
+    );
     if (!result.ok) {
       throw new AppServiceError(
         `${entry.name} did not become healthy${after} within ${Math.round(this.deps.timing.healthTimeoutMs / 1000)} s (${result.last})`,
@@ -248,7 +282,7 @@ export class AppRun<S extends string = string> {
     const exists = await this.client.lxcConfig(node, vmid).then(
       () => true,
       (err) => {
-        if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return false;
+        if (isMissing(err)) return false;
         throw err;
       },
     );

@@ -110,8 +110,7 @@ export class AuthService {
 
   async refresh(token: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
     const hash = hashToken(token);
-    const result = await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    const result = await this.db.transaction(async (db) => {
       const [row] = await db
         .select()
         .from(refreshTokens)
@@ -237,7 +236,7 @@ export class AuthService {
           target: { type: "user", id: user.id },
           ip: client.ip,
         },
-        tx as unknown as Db,
+        tx,
       );
     });
   }

@@ -94,8 +94,7 @@ export class BackupsService {
     input: z.infer<typeof CreateBackupBody>,
   ): Promise<{ backup: Backup; job: Job }> {
     const storage = input.storage ?? (await this.deps.settings.get()).storage.backups;
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "backup", scope);
       const [row] = await db
@@ -150,8 +149,7 @@ export class BackupsService {
         pollMs: Math.min(500, this.deps.timing.pollMs),
       });
     }
-    await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    await this.db.transaction(async (db) => {
       await db.delete(backups).where(eq(backups.id, row.id));
       await this.deps.audit.record(
         {
@@ -171,8 +169,7 @@ export class BackupsService {
     if (backup.status !== "completed" || !backup.volid) {
       throw new ConflictError(`The backup is ${backup.status}; only a completed backup can be restored`);
     }
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "restore", scope);
       if (app.node !== backup.node || app.vmid !== backup.vmid) {
@@ -235,8 +232,7 @@ export class BackupsService {
       enabled: input.enabled,
       updatedAt: now,
     };
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const [before] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
       // A new or changed timing starts counting slots from now: no backup fires for a slot in the past.
       const retimed =

@@ -22,7 +22,7 @@ import {
   deploymentLogs,
   jobs,
 } from "../../db/schema.ts";
-import { ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
+import { isMissing, ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../queue/define.ts";
 import { errorMessage } from "../../queue/queue.ts";
 import { type AppDeps, AppRun, beginOperation, settle } from "../apps/index.ts";
@@ -70,8 +70,7 @@ async function beginScheduled(deps: AppDeps, ctx: BackupContext, appId: string):
   const [mine] = await deps.db.select({ id: backups.id }).from(backups).where(eq(backups.jobId, ctx.job.id));
   if (mine) return mine.id;
   try {
-    return await deps.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return await deps.db.transaction(async (db) => {
       const app = await beginOperation(db, appId, "backup");
       const [schedule] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
       const fromApp = backupRowFor(app);
@@ -317,7 +316,7 @@ async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void> {
 
   const facts = await run.step("inspect", async () => {
     const status = await run.client.lxcStatus(run.node, run.vmid).catch((err) => {
-      if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return null;
+      if (isMissing(err)) return null;
       throw err;
     });
     const config = status ? await run.client.lxcConfig(run.node, run.vmid) : null;

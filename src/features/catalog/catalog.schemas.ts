@@ -14,12 +14,27 @@
  * - volumes are named volumes or bind mounts under `./` (no `..`); the only host path allowed is
  *   `/var/run/docker.sock` (the LXC's own Docker, for Docker managers such as Portainer);
  * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`.
+ *
+ * And the rules that keep an installed app working for its whole life (docs/catalog.md):
+ *
+ * - no unset optional value reaches the container: an optional variable without a default is left out of
+ *   `.env`, so compose may only use it as `${VAR:-fallback}` with a non-empty fallback; `default: ""` is
+ *   refused (leave the default out instead);
+ * - the per-deploy values `APP_ADDRESS`, `APP_HOSTNAME`, `APP_URL` and `APP_PORT` are provided by Proximity
+ *   (written to `.env` once the container has its address, and again whenever it changes): compose may use
+ *   them without declaring them, and no env may take those names;
+ * - the health check names a request for the first boot and one for later (start, restart, update, restore,
+ *   clone), both answered by IP; an app that rejects unknown Host headers gets `host` sent instead;
+ * - the memory minimum leaves room for the Docker daemon that runs next to the app (at least 256 MB);
+ * - `version` is the tag (or the start of the tag) of one of the images, and `pin` records when it was last
+ *   checked against `pin.source` (the upstream release page), with the support policy and end date if known;
+ * - `update_policy` says which updates are safe; `upgrade` says what a maintainer or user must know.
  */
 
 // z from @hono/zod-openapi (zod 4 plus `.openapi()`): the extension must be in place before these schemas are built.
 import { z } from "@hono/zod-openapi";
 import { parse as parseYaml } from "yaml";
-import { InterpolationError, referencedVariables } from "./interpolation.ts";
+import { InterpolationError, type VariableUse, variableUses } from "./interpolation.ts";
 
 export const CATEGORY_NAMES = {
   development: "Development",
@@ -37,8 +52,27 @@ export type CategoryId = keyof typeof CATEGORY_NAMES;
 export const CATEGORY_IDS = Object.keys(CATEGORY_NAMES) as [CategoryId, ...CategoryId[]];
 
 export const OS_TEMPLATES = ["alpine-3.22", "debian-12"] as const;
-export const GENERATORS = ["password", "hex32", "uuid"] as const;
+export const GENERATORS = ["password", "hex32", "uuid", "base64_32"] as const;
 export type Generator = (typeof GENERATORS)[number];
+
+/** Values Proximity provides to every compose project, known once the container has its address. */
+export const DEPLOY_VARIABLES = ["APP_ADDRESS", "APP_HOSTNAME", "APP_URL", "APP_PORT"] as const;
+export type DeployVariable = (typeof DEPLOY_VARIABLES)[number];
+const DEPLOY_VARIABLE_SET = new Set<string>(DEPLOY_VARIABLES);
+
+/**
+ * Which updates the update operation performs (an update that changes `version` is checked against the
+ * version the app was installed or last updated with):
+ * - `any`: the app migrates its own data across any version;
+ * - `same-major`: only within the same major version (the first number of `version`);
+ * - `dump-first`: data is bound to the exact version; a version change needs an export and a fresh install;
+ * - `never`: the app cannot be updated in place (reinstall and restore its data by hand).
+ */
+export const UPDATE_POLICIES = ["any", "same-major", "dump-first", "never"] as const;
+export type UpdatePolicy = (typeof UPDATE_POLICIES)[number];
+
+/** The smallest memory minimum: the Docker daemon alone needs about 100 MB next to the app. */
+export const MIN_MEMORY_MB = 256;
 
 /** Catalog ids: lower-case DNS-label-like, 2–40 characters (they prefix app ids and default hostnames). */
 export const CATALOG_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$/;
@@ -50,6 +84,41 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const ALLOWED_HOST_PATHS = ["/var/run/docker.sock"] as const;
 
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });
+const isoDate = z.iso.date({ message: "must be a date (YYYY-MM-DD)" });
+
+export const healthRequestSchema = z.strictObject({
+  path: z.string().startsWith("/", "must start with /").max(500),
+  expect: z.number().int().min(100).max(599).default(200),
+});
+
+export const catalogHealthcheckSchema = z.strictObject({
+  port: z.number().int().min(1).max(65535),
+  /**
+   * The Host header sent instead of the address, for apps that only answer names they trust (Nextcloud
+   * always trusts `localhost`). The request still goes to the container's IP.
+   */
+  host: z
+    .string()
+    .regex(/^[a-z0-9.-]+(?::\d{1,5})?$/i, "must be a host name, optionally with :port")
+    .optional(),
+  /** What answers before anyone has finished the app's setup (the deploy waits for this). */
+  first_boot: healthRequestSchema,
+  /** What answers once the app is set up; start/restart/update/restore/clone accept this or `first_boot`. */
+  later: healthRequestSchema,
+});
+
+export const catalogPinSchema = z.strictObject({
+  /** The day the pins were last checked against `source`. */
+  verified: isoDate,
+  /** The upstream release page (or tag list) the pin was taken from. */
+  source: httpUrl,
+  /** The upstream support/lifecycle policy, when one is published. */
+  support: httpUrl.optional(),
+  /** When the pinned release line stops getting fixes, when upstream says so. */
+  eol: isoDate.optional(),
+  /** What the maintainer who verified the pin wants the next one to know (e.g. a newer major not adopted yet). */
+  note: z.string().min(1).max(300).optional(),
+});
 
 export const catalogPortSchema = z.strictObject({
   name: z.string().regex(SLUG, "must be a lower-case slug"),
@@ -65,6 +134,12 @@ export const catalogEnvSchema = z.strictObject({
   required: z.boolean().default(false),
   secret: z.boolean().default(false),
   generate: z.enum(GENERATORS).optional(),
+  /**
+   * A value the app would reject at run time (and stop on) is refused at deploy time instead: the whole value
+   * must match this regular expression, else `pattern_message` is the error the user sees.
+   */
+  pattern: z.string().min(1).max(500).optional(),
+  pattern_message: z.string().min(1).max(300).optional(),
 });
 
 export const catalogEntryObjectSchema = z.strictObject({
@@ -84,17 +159,21 @@ export const catalogEntryObjectSchema = z.strictObject({
   os_template: z.enum(OS_TEMPLATES),
   min: z.strictObject({
     cores: z.number().int().min(1).max(64),
-    memory_mb: z.number().int().min(64).max(262144),
+    memory_mb: z
+      .number()
+      .int()
+      .min(MIN_MEMORY_MB, `must be at least ${MIN_MEMORY_MB} (the Docker daemon runs next to the app)`)
+      .max(262144),
     disk_gb: z.number().int().min(1).max(4096),
   }),
   ports: z.array(catalogPortSchema).min(1).max(32),
   env: z.array(catalogEnvSchema).max(64).default([]),
   compose: z.string().min(1).max(65536),
-  healthcheck: z.strictObject({
-    path: z.string().startsWith("/", "must start with /").max(500),
-    port: z.number().int().min(1).max(65535),
-    expect: z.number().int().min(100).max(599).default(200),
-  }),
+  healthcheck: catalogHealthcheckSchema,
+  pin: catalogPinSchema,
+  update_policy: z.enum(UPDATE_POLICIES),
+  /** What changes between versions and what a user must do; shown when an update is refused. */
+  upgrade: z.string().min(1).max(2000),
 });
 
 type EntryShape = z.output<typeof catalogEntryObjectSchema>;
@@ -287,12 +366,14 @@ function checkCompose(entry: EntryShape, issues: Issue[]): void {
     }
   }
 
-  // Variables: every ${VAR} used is declared, every declared env is used.
-  const used = new Set<string>();
+  // Variables: every ${VAR} used is declared (or provided by Proximity), every declared env is used, and an
+  // optional value that may be unset is only used with a non-empty fallback, so it never reaches the
+  // container as a set-but-empty variable.
+  const uses: VariableUse[] = [];
   const scan = (value: unknown): void => {
     if (typeof value === "string") {
       try {
-        for (const v of referencedVariables(value)) used.add(v);
+        uses.push(...variableUses(value));
       } catch (err) {
         if (err instanceof InterpolationError) at(err.message);
         else throw err;
@@ -301,14 +382,57 @@ function checkCompose(entry: EntryShape, issues: Issue[]): void {
     else if (isRecord(value)) Object.values(value).forEach(scan);
   };
   scan(doc);
-  const envNames = new Set(entry.env.map((e) => e.name));
+  const used = new Set(uses.map((u) => u.name));
+  const envByName = new Map(entry.env.map((e) => [e.name, e]));
   for (const v of used) {
-    if (!envNames.has(v)) at(`uses \${${v}}, which is not declared in env`);
+    if (!envByName.has(v) && !DEPLOY_VARIABLE_SET.has(v)) at(`uses \${${v}}, which is not declared in env`);
+  }
+  const reported = new Set<string>();
+  for (const use of uses) {
+    const e = envByName.get(use.name);
+    if (!e || !mayBeUnset(e) || reported.has(use.name)) continue;
+    if (use.op === "-" && use.colon && use.rest !== "") continue;
+    reported.add(use.name);
+    at(
+      `\${${use.name}} is optional without a default, so it can be unset: use \${${use.name}:-<fallback>} ` +
+        "or give it a default (an empty value must never reach the container)",
+    );
   }
   entry.env.forEach((e, i) => {
     if (!used.has(e.name))
       issues.push({ path: ["env", i, "name"], message: `${e.name} is not used by the compose file` });
   });
+}
+
+/** An env `pattern` as an anchored RegExp (undefined when it does not compile). */
+export function compilePattern(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:${pattern})$`, "u");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an env can be left out of `.env`: optional, no default, nothing generated. */
+function mayBeUnset(e: EntryShape["env"][number]): boolean {
+  return !e.required && e.default === undefined && e.generate === undefined;
+}
+
+/** The tags of every service image, for the `version` check. */
+function imageTags(compose: string): string[] {
+  try {
+    const doc = parseCompose(compose);
+    return Object.values(doc.services)
+      .map((svc) => (typeof svc.image === "string" ? svc.image : ""))
+      .map((image) => {
+        const last = image.slice(image.lastIndexOf("/") + 1).split("@")[0] ?? "";
+        const colon = last.indexOf(":");
+        return colon === -1 ? "" : last.slice(colon + 1);
+      })
+      .filter(Boolean);
+  } catch {
+    return []; // reported by checkCompose
+  }
 }
 
 function checkEntry(entry: EntryShape, issues: Issue[]): void {
@@ -328,6 +452,20 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
     portNames.add(p.name);
     portKeys.add(key);
   });
+  const version = entry.version.replace(/^v/, "");
+  const tags = imageTags(entry.compose);
+  if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
+    issues.push({
+      path: ["version"],
+      message: `"${entry.version}" is not the tag of any image (${tags.join(", ")}): say which release is pinned`,
+    });
+  }
+  if (entry.pin.eol !== undefined && entry.pin.eol < entry.pin.verified) {
+    issues.push({
+      path: ["pin", "eol"],
+      message: "the pinned release was already out of support when verified",
+    });
+  }
   if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === entry.healthcheck.port)) {
     issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
   }
@@ -335,6 +473,18 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
   entry.env.forEach((e, i) => {
     if (envNames.has(e.name)) issues.push({ path: ["env", i, "name"], message: `duplicate env ${e.name}` });
     envNames.add(e.name);
+    if (DEPLOY_VARIABLE_SET.has(e.name)) {
+      issues.push({
+        path: ["env", i, "name"],
+        message: `${e.name} is provided by Proximity and cannot be declared`,
+      });
+    }
+    if (e.default === "") {
+      issues.push({
+        path: ["env", i, "default"],
+        message: "an empty default would reach the container set-but-empty: leave the default out",
+      });
+    }
     if (e.generate && e.default !== undefined) {
       issues.push({ path: ["env", i], message: "a generated value cannot have a default" });
     }
@@ -343,6 +493,15 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
     }
     if (e.secret && e.default !== undefined) {
       issues.push({ path: ["env", i], message: "a secret cannot have a default" });
+    }
+    if ((e.pattern === undefined) !== (e.pattern_message === undefined)) {
+      issues.push({ path: ["env", i], message: "pattern and pattern_message go together" });
+    }
+    if (e.pattern !== undefined) {
+      const re = compilePattern(e.pattern);
+      if (!re) issues.push({ path: ["env", i, "pattern"], message: "is not a valid regular expression" });
+      else if (e.default !== undefined && !re.test(e.default))
+        issues.push({ path: ["env", i, "default"], message: "does not match the pattern" });
     }
     if (e.default !== undefined && /[\0\r\n]/.test(e.default)) {
       issues.push({ path: ["env", i, "default"], message: "must be a single line" });

@@ -10,6 +10,7 @@ import {
   loadBuiltinCatalog,
   loadOperatorCatalog,
   type SkippedFile,
+  warnInLog,
 } from "./catalog.loader.ts";
 import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
 
@@ -38,7 +39,7 @@ export interface CatalogQuery {
 export interface CatalogServiceOptions {
   /** `$DATA_DIR/catalog`; optional. */
   operatorDir?: string | undefined;
-  /** Where skip/override lines go; default console.warn. */
+  /** Where skip/override lines go; default a warning in the process log. */
   log?: CatalogLog | undefined;
   /** Replace the embedded built-in files (tests). */
   builtinFiles?: Readonly<Record<string, string>> | undefined;
@@ -62,7 +63,7 @@ export class CatalogService {
 
   constructor(opts: CatalogServiceOptions = {}) {
     this.operatorDir = opts.operatorDir;
-    this.log = opts.log ?? console.warn;
+    this.log = opts.log ?? warnInLog;
     this.builtinFiles = opts.builtinFiles;
   }
 
@@ -139,5 +140,35 @@ export class CatalogService {
       this.index = this.buildIndex(new Map(builtin.entries.map((l) => [l.entry.id, l])));
     }
     return this.index;
+  }
+}
+
+/** The first number of a version ("v1.34.1" → 1, "2025.07.1" → 2025), or undefined. */
+function majorOf(version: string): number | undefined {
+  const m = /^v?(\d+)/.exec(version.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Why updating an app installed at `installed` to the catalog's current entry is unsafe, per the entry's
+ * `update_policy` (undefined when the update may go ahead). The same version is always fine: the update
+ * then only re-applies the compose file.
+ */
+export function updateRefusal(entry: CatalogEntry, installed: string | null): string | undefined {
+  if (installed === null || installed === entry.version) return undefined;
+  const move = `${entry.name} ${installed} → ${entry.version}`;
+  switch (entry.update_policy) {
+    case "any":
+      return undefined;
+    case "same-major": {
+      const from = majorOf(installed);
+      const to = majorOf(entry.version);
+      if (from !== undefined && from === to) return undefined;
+      return `${move} crosses a major version, which ${entry.name} does not migrate in place. ${entry.upgrade}`;
+    }
+    case "dump-first":
+      return `${move}: ${entry.name} cannot open data written by another version; export it first. ${entry.upgrade}`;
+    case "never":
+      return `${move}: ${entry.name} cannot be updated in place. ${entry.upgrade}`;
   }
 }

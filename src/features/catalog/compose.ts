@@ -7,7 +7,14 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import { type ErrorDetail, ValidationError } from "../../core/errors.ts";
-import { type CatalogEntry, ENV_NAME_PATTERN, type Generator, parseCompose } from "./catalog.schemas.ts";
+import {
+  type CatalogEntry,
+  compilePattern,
+  type DeployVariable,
+  ENV_NAME_PATTERN,
+  type Generator,
+  parseCompose,
+} from "./catalog.schemas.ts";
 import { mapStrings, substitute } from "./interpolation.ts";
 
 /** Longest accepted environment value, in characters. */
@@ -29,6 +36,9 @@ export function generateValue(kind: Generator): string {
       return Array.from(randomBytes(16), (b) => b.toString(16).padStart(2, "0")).join("");
     case "uuid":
       return crypto.randomUUID();
+    case "base64_32":
+      // 32 random bytes in standard base64: what Laravel apps (BookStack, Firefly III) expect after "base64:".
+      return btoa(String.fromCharCode(...randomBytes(32)));
   }
 }
 
@@ -49,8 +59,9 @@ export function envValueProblem(value: string): string | undefined {
 
 /**
  * Validate the user's environment against the catalog entry and merge it:
- * declared defaults < generated values < user values. Every declared variable is present in the result
- * (an optional one without a default is ""), in declaration order.
+ * declared defaults < generated values < user values, in declaration order. An empty user value means "not
+ * set" (the default applies); an optional variable that ends up without a value is left out entirely, so it
+ * never reaches the container as a set-but-empty variable (compose falls back to the entry's `${VAR:-…}`).
  *
  * `generated` defaults to fresh values; pass the stored ones when re-rendering an existing app so its
  * secrets do not change. Throws ValidationError with `details: [{field: "environment.KEY", message}]` for
@@ -84,13 +95,16 @@ export function resolveEnvironment(
   const result: Record<string, string> = {};
   for (const e of entry.env) {
     const user = userEnv[e.name];
-    let value: string | undefined = typeof user === "string" ? user : undefined;
+    let value: string | undefined = typeof user === "string" && user !== "" ? user : undefined;
     if (value === undefined && e.generate) value = generated[e.name];
     if (value === undefined) value = e.default;
     if (e.required && (value === undefined || value === "")) {
       details.push({ field: `environment.${e.name}`, message: `required: ${e.description}` });
+    } else if (value !== undefined && e.pattern !== undefined && e.pattern_message !== undefined) {
+      if (!compilePattern(e.pattern)?.test(value))
+        details.push({ field: `environment.${e.name}`, message: e.pattern_message });
     }
-    result[e.name] = value ?? "";
+    if (value !== undefined && value !== "") result[e.name] = value;
   }
 
   if (details.length > 0) {
@@ -101,6 +115,51 @@ export function resolveEnvironment(
     throw new ValidationError(message, details);
   }
   return result;
+}
+
+/** Where an app is reachable, known once its container has an address. */
+export interface DeployFacts {
+  /** The container's IPv4 address. */
+  address: string;
+  /** The container's hostname. */
+  hostname: string;
+}
+
+/**
+ * The per-deploy values every compose project may use (`APP_ADDRESS`, `APP_HOSTNAME`, `APP_URL`,
+ * `APP_PORT`). They are written to `.env` after the network step and rewritten when the address changes.
+ */
+export function deployVariables(entry: CatalogEntry, facts: DeployFacts): Record<DeployVariable, string> {
+  return {
+    APP_ADDRESS: facts.address,
+    APP_HOSTNAME: facts.hostname,
+    APP_URL: entryUrl(entry, facts.address),
+    APP_PORT: String(primaryPort(entry)),
+  };
+}
+
+/** The port users open: the entry's primary port, else its first (80 for an entry that declares none). */
+function primaryPort(entry: CatalogEntry): number {
+  return (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container ?? 80;
+}
+
+/** The one place an app's URL is made: its primary port on the container's address. */
+export function entryUrl(entry: CatalogEntry, address: string): string {
+  return `http://${address}:${primaryPort(entry)}`;
+}
+
+/**
+ * The `.env` of an installed app: its stored values (keys the entry no longer declares are dropped, new
+ * defaults apply) plus the per-deploy values.
+ */
+export function renderAppEnv(
+  entry: CatalogEntry,
+  stored: Readonly<Record<string, string>>,
+  facts: DeployFacts,
+): string {
+  const declared = new Set(entry.env.map((e) => e.name));
+  const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
+  return renderEnvFile({ ...resolveEnvironment(entry, kept, {}), ...deployVariables(entry, facts) });
 }
 
 /** Quote one value so that docker compose's `.env` parser reads it back literally. */

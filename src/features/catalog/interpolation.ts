@@ -24,6 +24,19 @@ export class InterpolationError extends Error {
 /** A lookup returns undefined for an unset variable. */
 export type Lookup = (name: string) => string | undefined;
 
+/**
+ * How a variable is referenced: `$VAR` / `${VAR}` (op ""), or with an operator (`-`, `?`, `+`), `colon` for the
+ * `:-` / `:?` / `:+` forms, and the raw text after the operator (the fallback, message or alternative).
+ */
+export interface VariableUse {
+  name: string;
+  op: "" | "-" | "?" | "+";
+  colon: boolean;
+  rest: string;
+}
+
+export type OnVariable = (name: string, use: VariableUse) => void;
+
 /** Find the index of the `}` that closes a `${` whose body starts at `from`, honouring nested `${…}`. */
 function findClosingBrace(text: string, from: number): number {
   let depth = 0;
@@ -50,7 +63,7 @@ function findClosingBrace(text: string, from: number): number {
  * Substitute every variable in `text`. `onVariable` (optional) is told every variable name referenced,
  * including those only referenced inside a default that was not used.
  */
-export function substitute(text: string, lookup: Lookup, onVariable?: (name: string) => void): string {
+export function substitute(text: string, lookup: Lookup, onVariable?: OnVariable): string {
   let out = "";
   let i = 0;
   while (i < text.length) {
@@ -70,7 +83,7 @@ export function substitute(text: string, lookup: Lookup, onVariable?: (name: str
       let j = i + 1;
       while (j < text.length && NAME_CHAR.test(text[j]!)) j++;
       const name = text.slice(i + 1, j);
-      onVariable?.(name);
+      onVariable?.(name, { name, op: "", colon: false, rest: "" });
       out += lookup(name) ?? "";
       i = j;
       continue;
@@ -90,16 +103,18 @@ export function substitute(text: string, lookup: Lookup, onVariable?: (name: str
   return out;
 }
 
-function expandBraced(body: string, lookup: Lookup, onVariable?: (name: string) => void): string {
+function expandBraced(body: string, lookup: Lookup, onVariable?: OnVariable): string {
   let j = 0;
   if (!(body[0] !== undefined && NAME_START.test(body[0]))) {
     throw new InterpolationError(`invalid interpolation format "\${${body}}"`);
   }
   while (j < body.length && NAME_CHAR.test(body[j]!)) j++;
   const name = body.slice(0, j);
-  onVariable?.(name);
   const value = lookup(name);
-  if (j === body.length) return value ?? "";
+  if (j === body.length) {
+    onVariable?.(name, { name, op: "", colon: false, rest: "" });
+    return value ?? "";
+  }
 
   let op = body[j]!;
   let rest = body.slice(j + 1);
@@ -112,6 +127,7 @@ function expandBraced(body: string, lookup: Lookup, onVariable?: (name: string) 
   if (op !== "-" && op !== "?" && op !== "+") {
     throw new InterpolationError(`invalid interpolation format "\${${body}}"`, name);
   }
+  onVariable?.(name, { name, op, colon, rest });
   // The nested part is always scanned so that every referenced variable is reported.
   const nested = () => substitute(rest, lookup, onVariable);
   const isSet = value !== undefined && (!colon || value !== "");
@@ -142,6 +158,17 @@ export function referencedVariables(text: string): Set<string> {
     (name) => names.add(name),
   );
   return names;
+}
+
+/** Every reference in `text`, with its form, in order (nested references included). */
+export function variableUses(text: string): VariableUse[] {
+  const uses: VariableUse[] = [];
+  substitute(
+    text,
+    () => undefined,
+    (_name, use) => uses.push(use),
+  );
+  return uses;
 }
 
 /** Apply `fn` to every string scalar (values only, not keys) of a parsed YAML/JSON value. */

@@ -4,9 +4,15 @@ import { clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { CreateHostBody, HostSchema, HostTestSchema, NodeSchema, UpdateHostBody } from "./hosts.schemas.ts";
+import {
+  CreateHostBody,
+  HostSchema,
+  HostTestSchema,
+  NodeSchema,
+  toPublicHost,
+  UpdateHostBody,
+} from "./hosts.schemas.ts";
 import type { HostsService } from "./hosts.service.ts";
-import { toPublicHost } from "./hosts.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface HostsRouteServices {
@@ -21,6 +27,7 @@ const list = createRoute({
   ...admin,
   method: "get",
   path: "/hosts",
+  operationId: "listHosts",
   summary: "List Proxmox hosts",
   responses: {
     200: jsonResponse(z.object({ items: z.array(HostSchema) }), "Hosts"),
@@ -32,6 +39,7 @@ const create = createRoute({
   ...admin,
   method: "post",
   path: "/hosts",
+  operationId: "createHost",
   summary: "Register a Proxmox host (secrets are encrypted at rest and never returned)",
   request: { body: jsonBody(CreateHostBody) },
   responses: {
@@ -44,6 +52,7 @@ const get = createRoute({
   ...admin,
   method: "get",
   path: "/hosts/{host_id}",
+  operationId: "getHost",
   summary: "Get a host",
   request: { params: HostParams },
   responses: {
@@ -56,6 +65,7 @@ const update = createRoute({
   ...admin,
   method: "patch",
   path: "/hosts/{host_id}",
+  operationId: "updateHost",
   summary: "Change a host; omitted secrets are kept, null clears an optional one",
   request: { params: HostParams, body: jsonBody(UpdateHostBody) },
   responses: {
@@ -68,6 +78,7 @@ const remove = createRoute({
   ...admin,
   method: "delete",
   path: "/hosts/{host_id}",
+  operationId: "deleteHost",
   summary: "Remove a host (refused while apps live on it)",
   request: { params: HostParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 409, 422) },
@@ -77,6 +88,7 @@ const test = createRoute({
   ...admin,
   method: "post",
   path: "/hosts/{host_id}/test",
+  operationId: "testHost",
   summary: "Try the connection: version and node count, or why it fails",
   request: { params: HostParams },
   responses: {
@@ -89,6 +101,7 @@ const sync = createRoute({
   ...admin,
   method: "post",
   path: "/hosts/{host_id}/sync",
+  operationId: "syncHost",
   summary: "Refresh the host's nodes and their live stats now",
   request: { params: HostParams },
   responses: {
@@ -102,6 +115,7 @@ const nodes = createRoute({
   tags: ["hosts"],
   method: "get",
   path: "/nodes",
+  operationId: "listNodes",
   summary: "Nodes of every host with their free resources (as of the last sync)",
   responses: { 200: jsonResponse(z.object({ items: z.array(NodeSchema) }), "Nodes"), ...errorResponses(401) },
 });

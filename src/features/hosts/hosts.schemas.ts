@@ -1,5 +1,6 @@
 /** Request/response schemas for /hosts and /nodes. Secrets are write-only: they appear in no response. */
 import { z } from "@hono/zod-openapi";
+import type { ProxmoxHost, ProxmoxNode } from "../../db/schema.ts";
 
 const fingerprint = z
   .string()
@@ -180,3 +181,54 @@ export const NodeSchema = z
   .openapi("Node");
 
 export type PublicNode = z.infer<typeof NodeSchema>;
+
+export function toPublicHost(h: ProxmoxHost): PublicHost {
+  return {
+    id: h.id,
+    name: h.name,
+    api_url: h.apiUrl,
+    auth: h.authKind,
+    token_id: h.tokenId,
+    username: h.username,
+    has_token_secret: h.tokenSecretEnc !== null,
+    has_password: h.passwordEnc !== null,
+    verify_tls: h.verifyTls,
+    fingerprint: h.fingerprint,
+    ssh: {
+      host: h.sshHost,
+      port: h.sshPort,
+      username: h.sshUsername,
+      has_password: h.sshPasswordEnc !== null,
+      has_private_key: h.sshPrivateKeyEnc !== null,
+    },
+    is_default: h.isDefault,
+    is_simulator: h.isSimulator,
+    status: h.status,
+    last_error: h.lastError,
+    pve_version: h.pveVersion,
+    last_synced_at: h.lastSyncedAt ? h.lastSyncedAt.toISOString() : null,
+    created_at: h.createdAt.toISOString(),
+  };
+}
+
+export function toPublicNode(n: ProxmoxNode, hostName: string): PublicNode {
+  return {
+    host_id: n.hostId,
+    host_name: hostName,
+    name: n.name,
+    status: n.status,
+    cpu_usage: n.cpu ?? null,
+    cores: n.maxCpu,
+    memory_total: n.maxMem,
+    memory_free: n.maxMem !== null && n.mem !== null ? Math.max(0, n.maxMem - n.mem) : null,
+    storage: Object.entries(n.storage).map(([storage, s]) => ({
+      storage,
+      type: s.type,
+      content: s.content,
+      total: s.total,
+      avail: s.avail,
+    })),
+    uptime: n.uptime,
+    synced_at: n.syncedAt.toISOString(),
+  };
+}

@@ -30,12 +30,12 @@ import {
 } from "../../proxmox/index.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { Actor } from "../users/users.service.ts";
-import type {
-  CreateHostInput,
-  HostTestResult,
-  PublicHost,
-  PublicNode,
-  UpdateHostInput,
+import {
+  type CreateHostInput,
+  type HostTestResult,
+  type PublicNode,
+  toPublicNode,
+  type UpdateHostInput,
 } from "./hosts.schemas.ts";
 
 export interface HostsObservers {
@@ -83,57 +83,6 @@ class DbHostKeyStore implements HostKeyStore {
       .values({ hostId: this.hostId, address, fingerprint })
       .onConflictDoNothing();
   }
-}
-
-export function toPublicHost(h: ProxmoxHost): PublicHost {
-  return {
-    id: h.id,
-    name: h.name,
-    api_url: h.apiUrl,
-    auth: h.authKind,
-    token_id: h.tokenId,
-    username: h.username,
-    has_token_secret: h.tokenSecretEnc !== null,
-    has_password: h.passwordEnc !== null,
-    verify_tls: h.verifyTls,
-    fingerprint: h.fingerprint,
-    ssh: {
-      host: h.sshHost,
-      port: h.sshPort,
-      username: h.sshUsername,
-      has_password: h.sshPasswordEnc !== null,
-      has_private_key: h.sshPrivateKeyEnc !== null,
-    },
-    is_default: h.isDefault,
-    is_simulator: h.isSimulator,
-    status: h.status,
-    last_error: h.lastError,
-    pve_version: h.pveVersion,
-    last_synced_at: h.lastSyncedAt ? h.lastSyncedAt.toISOString() : null,
-    created_at: h.createdAt.toISOString(),
-  };
-}
-
-export function toPublicNode(n: ProxmoxNode, hostName: string): PublicNode {
-  return {
-    host_id: n.hostId,
-    host_name: hostName,
-    name: n.name,
-    status: n.status,
-    cpu_usage: n.cpu ?? null,
-    cores: n.maxCpu,
-    memory_total: n.maxMem,
-    memory_free: n.maxMem !== null && n.mem !== null ? Math.max(0, n.maxMem - n.mem) : null,
-    storage: Object.entries(n.storage).map(([storage, s]) => ({
-      storage,
-      type: s.type,
-      content: s.content,
-      total: s.total,
-      avail: s.avail,
-    })),
-    uptime: n.uptime,
-    synced_at: n.syncedAt.toISOString(),
-  };
 }
 
 /** A failure explained in words an admin can act on. */
@@ -239,8 +188,7 @@ export class HostsService {
       isSimulator: extra.isSimulator ?? false,
     };
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(proxmoxHosts);
         const isDefault = input.is_default || n === 0;
         if (isDefault) await db.update(proxmoxHosts).set({ isDefault: false });
@@ -304,8 +252,7 @@ export class HostsService {
       .map((field) => ({ field, message: "is required" }));
     if (details.length) throw new ValidationError("The host would have incomplete credentials", details);
     try {
-      return await this.db.transaction(async (tx) => {
-        const db = tx as unknown as Db;
+      return await this.db.transaction(async (db) => {
         if (patch.is_default === true) await db.update(proxmoxHosts).set({ isDefault: false });
         const [row] = await db
           .update(proxmoxHosts)
@@ -341,8 +288,7 @@ export class HostsService {
     if (apps > 0) {
       throw new ConflictError(`Host "${host.name}" still has ${apps} app(s); delete or move them first`);
     }
-    await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    await this.db.transaction(async (db) => {
       await db.delete(proxmoxHosts).where(eq(proxmoxHosts.id, id));
       await this.audit.record(
         { actor, action: "host.delete", target: { type: "host", id }, ip, details: { name: host.name } },

@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/connect.ts";
-import { rowsOf } from "../../db/migrate.ts";
+import { rowsOf } from "../../db/rows.ts";
 import type { ProxmoxCallInfo } from "../../proxmox/index.ts";
 import { Counter, gaugeFamily, Histogram, histogramFamily, Registry } from "./registry.ts";
 

@@ -14,6 +14,7 @@ export interface SettingsRouteServices {
 const get = createRoute({
   method: "get",
   path: "/settings",
+  operationId: "getSettings",
   tags: ["settings"],
   summary: "Instance settings",
   ...authed,
@@ -23,6 +24,7 @@ const get = createRoute({
 const put = createRoute({
   method: "put",
   path: "/settings",
+  operationId: "updateSettings",
   tags: ["settings"],
   summary: "Change settings (sections given replace stored values field by field)",
   ...adminOnly,

@@ -25,8 +25,7 @@ export class SettingsService {
     actor: { id: string; username: string },
     ip: string,
   ): Promise<Settings> {
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const current = await this.get(db);
       const next = SettingsSchema.parse({
         resources: { ...current.resources, ...patch.resources },

@@ -11,9 +11,8 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
-import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "./users.schemas.ts";
+import { EmailSchema, PasswordSchema, toPublicUser, UsernameSchema, UserSchema } from "./users.schemas.ts";
 import type { UsersService } from "./users.service.ts";
-import { toPublicUser } from "./users.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface UsersRouteServices {
@@ -50,6 +49,7 @@ const list = createRoute({
   ...admin,
   method: "get",
   path: "/users",
+  operationId: "listUsers",
   summary: "List users",
   request: { query: PaginationQuery },
   responses: {
@@ -62,6 +62,7 @@ const create = createRoute({
   ...admin,
   method: "post",
   path: "/users",
+  operationId: "createUser",
   summary: "Create a user",
   request: { body: jsonBody(CreateUserBody) },
   responses: {
@@ -74,6 +75,7 @@ const get = createRoute({
   ...admin,
   method: "get",
   path: "/users/{user_id}",
+  operationId: "getUser",
   summary: "Get a user",
   request: { params: UserParams },
   responses: {
@@ -86,6 +88,7 @@ const update = createRoute({
   ...admin,
   method: "patch",
   path: "/users/{user_id}",
+  operationId: "updateUser",
   summary: "Change a user's role, state, email or password",
   request: { params: UserParams, body: jsonBody(UpdateUserBody) },
   responses: {
@@ -98,6 +101,7 @@ const remove = createRoute({
   ...admin,
   method: "delete",
   path: "/users/{user_id}",
+  operationId: "deleteUser",
   summary: "Delete a user",
   request: { params: UserParams },
   responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 409, 422) },

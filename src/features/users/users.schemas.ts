@@ -1,5 +1,6 @@
 /** Request/response schemas shared by the auth and users routes. */
 import { z } from "@hono/zod-openapi";
+import type { User } from "../../db/schema.ts";
 
 export const UsernameSchema = z
   .string()
@@ -28,3 +29,25 @@ export const UserSchema = z
     last_login_at: z.string().datetime().nullable(),
   })
   .openapi("User");
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  email: string | null;
+  role: "admin" | "user";
+  disabled: boolean;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export function toPublicUser(u: User): PublicUser {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    role: u.role,
+    disabled: u.disabled,
+    created_at: u.createdAt.toISOString(),
+    last_login_at: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+  };
+}

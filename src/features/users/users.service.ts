@@ -16,28 +16,6 @@ import type { SettingsService } from "../settings/settings.service.ts";
 /** Serialises user-table invariants (first admin, last admin). */
 const USERS_LOCK_KEY = "7340010423195650049";
 
-export interface PublicUser {
-  id: string;
-  username: string;
-  email: string | null;
-  role: "admin" | "user";
-  disabled: boolean;
-  created_at: string;
-  last_login_at: string | null;
-}
-
-export function toPublicUser(u: User): PublicUser {
-  return {
-    id: u.id,
-    username: u.username,
-    email: u.email,
-    role: u.role,
-    disabled: u.disabled,
-    created_at: u.createdAt.toISOString(),
-    last_login_at: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
-  };
-}
-
 export interface Actor {
   id: string | null;
   username: string | null;
@@ -68,8 +46,7 @@ export class UsersService {
   ): Promise<User> {
     assertPasswordAllowed(input.username, input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    const user = await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    const user = await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const [existing] = await db.select({ n: count() }).from(users);
       const first = (existing?.n ?? 0) === 0;
@@ -99,8 +76,7 @@ export class UsersService {
   ): Promise<User> {
     assertPasswordAllowed(input.username, input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       const created = await this.insert(db, { ...input, passwordHash });
       await this.audit.record(
         {
@@ -182,8 +158,7 @@ export class UsersService {
     ip: string,
   ): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
-    return this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    return this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
       if (!current) throw new NotFoundError("User");
@@ -225,8 +200,7 @@ export class UsersService {
   }
 
   async remove(id: string, actor: Actor, ip: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
+    await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
       if (!current) throw new NotFoundError("User");

@@ -1,4 +1,4 @@
-/** POST /access/ticket (research §2): the only endpoint we serve without authentication. */
+/** POST /access/ticket: the only endpoint we serve without authentication. */
 import { type Call, str } from "../context.ts";
 import { PveError } from "../errors.ts";
 import type { RouteTable } from "./types.ts";

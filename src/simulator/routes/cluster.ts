@@ -1,4 +1,4 @@
-/** /version, /cluster/*, /nodes, /nodes/{node}/status and /network (research §3). */
+/** /version, /cluster/*, /nodes, /nodes/{node}/status and /network. */
 import { GIB, type SimNode } from "../cluster.ts";
 import type { Call, Sim } from "../context.ts";
 import { num, str } from "../context.ts";

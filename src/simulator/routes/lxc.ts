@@ -1,4 +1,4 @@
-/** /nodes/{node}/lxc/* (research §4). */
+/** /nodes/{node}/lxc/*. */
 
 import { type Call, num, str } from "../context.ts";
 import { fail } from "../errors.ts";

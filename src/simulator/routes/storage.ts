@@ -1,4 +1,4 @@
-/** Storage, appliance templates and vzdump under /nodes/{node} (research §3, §6). */
+/** Storage, appliance templates and vzdump under /nodes/{node}. */
 import { vzdump } from "../backup.ts";
 import { type Call, str } from "../context.ts";
 import {

@@ -1,4 +1,4 @@
-/** /nodes/{node}/tasks (research §5). */
+/** /nodes/{node}/tasks. */
 import { bool, type Call, num, str } from "../context.ts";
 import { paramFail } from "../errors.ts";
 import { type TaskRecord, UPID_RE } from "../tasks.ts";

@@ -1,6 +1,6 @@
 /**
  * What a node's root shell does with an SSH exec request: only `pct exec <vmid> -- <argv...>` is
- * supported (research §7: pct checks the config exists on THIS node and that the CT runs, then
+ * supported (pct checks the config exists on THIS node and that the CT runs, then
  * lxc-attach execs argv). Every command reaching a container is recorded for tests.
  */
 import type { ExecResult } from "../compose.ts";

@@ -3,7 +3,7 @@
  * every parameter known, types and limits right, required present, property strings well formed, no
  * body on GET/DELETE. Returns the list of problems (empty = PVE would accept the parameters).
  */
-import subset from "../fixtures/pve-api-subset.json" with { type: "json" };
+import subset from "../../../src/simulator/pve-api-subset.json" with { type: "json" };
 
 type Schema = {
   type?: string;

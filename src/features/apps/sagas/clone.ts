@@ -7,9 +7,10 @@
 import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../../crypto/secrets.ts";
 import { applications } from "../../../db/schema.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { isMissing } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
+import { appUrl } from "../app-url.ts";
 import { reserveVmid } from "../placement.ts";
 import { compose } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -75,13 +76,16 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
     // The new root password travels on stdin, never on a command line.
     await target.exec(["chpasswd"], `root:${await decryptSecret(deps.keys, target.app.rootPasswordEnc)}\n`);
   });
-  await target.step("up", () => target.exec(compose.up));
   const entry = target.catalogEntry();
+  await target.step("up", async () => {
+    // The clone has its own address and hostname: `.env` still names the source's.
+    await target.writeEnvFile(entry);
+    await target.exec(compose.up);
+  });
   await target.step("health", () => target.checkHealth());
   await target.step("finish", async () => {
-    const primary = entry.ports.find((p) => p.primary);
     await settle(deps.db, deps.events, target.app.id, "running", null, {
-      url: primary ? `http://${ip}:${primary.container}` : null,
+      url: appUrl(entry, ip),
     });
     await settle(deps.db, deps.events, source.app.id, source.app.previousStatus ?? "running", null, {
       previousStatus: null,
@@ -97,7 +101,7 @@ async function removeSnapshot(source: AppRun<string>, ctx: CloneContext): Promis
       await source.client.deleteSnapshot(source.node, source.vmid, String(ctx.data.snapshot)),
     );
   } catch (err) {
-    if (!(err instanceof ProxmoxError && /does not exist/.test(err.pveMessage))) throw err;
+    if (!isMissing(err)) throw err;
   }
 }
 

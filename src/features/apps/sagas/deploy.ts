@@ -1,5 +1,5 @@
 /**
- * The deploy saga (DESIGN §5): place → template → create → start → network → install Docker → write files →
+ * The deploy saga: place → template → create → start → network → install Docker → write files →
  * pull → up → health → finish. Each step is checkpointed and safe to run again; transient failures are
  * retried by the queue; a permanent failure destroys the container this job created and leaves the app in
  * `error` with a reason the user can act on.
@@ -7,10 +7,10 @@
 
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { isMissing, ProxmoxError } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile } from "../../catalog/index.ts";
+import { appUrl } from "../app-url.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import { compose, dockerInstallCommands, files, parseComposePs } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -36,7 +36,7 @@ export async function containerIsOurs(run: AppRun, node: string, vmid: number): 
     const config = await run.client.lxcConfig(node, vmid);
     return typeof config.description === "string" && config.description.includes(run.app.id);
   } catch (err) {
-    if (err instanceof ProxmoxError && /does not exist/.test(err.pveMessage)) return false;
+    if (isMissing(err)) return false;
     throw err;
   }
 }
@@ -157,8 +157,8 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   await run.step("write_files", async () => {
     await run.exec(files.mkdir);
     await run.exec(files.writeCompose, entry.compose);
-    await run.exec(files.writeEnv, renderEnvFile(await run.environment()));
-    await run.exec(files.lockEnv);
+    // After the network step: `.env` carries the app's address, hostname and URL.
+    await run.writeEnvFile(entry);
   });
 
   await run.step("pull", () => run.exec(compose.pull));
@@ -173,12 +173,11 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
         run.errorContext("health"),
       );
     }
-    await run.checkHealth();
+    await run.checkHealth("", "first_boot");
   });
 
   await run.step("finish", async () => {
-    const primary = entry.ports.find((p) => p.primary) ?? entry.ports[0];
-    const url = primary ? `http://${ip}:${primary.container}` : null;
+    const url = appUrl(entry, ip);
     await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
     await run.log(`${entry.name} is running at ${url}`, "info", "finish");
   });

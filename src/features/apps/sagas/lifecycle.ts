@@ -4,10 +4,10 @@
  */
 import { eq } from "drizzle-orm";
 import { type AppStatus, applications } from "../../../db/schema.ts";
-import { ProxmoxError } from "../../../proxmox/index.ts";
+import { isMissing } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile, resolveEnvironment } from "../../catalog/index.ts";
+import { resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
@@ -88,10 +88,8 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       const entry = run.catalogEntry();
       await run.step("write_files", async () => {
         // The current catalog version of the compose file; the app's own values (and secrets) are kept.
-        const env = resolveEnvironment(entry, await run.environment(), {});
         await run.exec(files.writeCompose, entry.compose);
-        await run.exec(files.writeEnv, renderEnvFile(env));
-        await run.exec(files.lockEnv);
+        await run.writeEnvFile(entry);
       });
       await run.step("pull", () => run.exec(compose.pull));
       await run.step("up", () => run.exec(compose.up));
@@ -119,10 +117,9 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
         if (!payload.environment) return;
         const entry = run.catalogEntry();
         const env = resolveEnvironment(entry, { ...(await run.environment()), ...payload.environment }, {});
-        await run.exec(files.writeEnv, renderEnvFile(env));
-        await run.exec(files.lockEnv);
-        await run.exec(compose.up);
         await run.update(await splitEnvironment(run.deps.keys, entry, env));
+        await run.writeEnvFile(entry);
+        await run.exec(compose.up);
       });
       if (previous === "running") await run.step("health", () => run.checkHealth());
       return previous;
@@ -135,7 +132,7 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           if (keep || run.app.vmid === null || run.app.node === null) return;
           await run.destroyContainer().catch((err) => {
             // The node may have lost the container already (status missing): gone is what we want.
-            if (err instanceof ProxmoxError && /does not exist|no such/i.test(err.pveMessage)) return;
+            if (isMissing(err)) return;
             throw err;
           });
         });

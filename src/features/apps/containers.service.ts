@@ -1,0 +1,169 @@
+/**
+ * Apps as their containers are right now: live reads from Proxmox (status and history, the app's own
+ * output) and the containers Proximity does not manage yet (discover, adopt). Authorisation is the apps
+ * service's: a user only reaches their own apps.
+ */
+import { eq } from "drizzle-orm";
+import { AppError, ConflictError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser, UserActor } from "../../core/identity.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
+import { type Application, applications, users } from "../../db/schema.ts";
+import { appUrl } from "./app-url.ts";
+import type { AppsService } from "./apps.service.ts";
+import { compose } from "./provision.ts";
+import type { AppDeps } from "./runtime.ts";
+
+export class AppContainersService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly apps: AppsService,
+  ) {}
+
+  private get db() {
+    return this.deps.db;
+  }
+
+  private get(user: AuthUser, id: string): Promise<Application> {
+    return this.apps.get(user, id);
+  }
+
+  private entry(catalogId: string) {
+    return this.apps.entry(catalogId);
+  }
+
+  async containerLogs(user: AuthUser, id: string, tail: number): Promise<string> {
+    const app = await this.get(user, id);
+    if (app.status !== "running" || app.node === null || app.vmid === null) {
+      throw new ConflictError(`The app is ${app.status}; container logs are only available while it runs`);
+    }
+    const ssh = await this.deps.hosts.executor(app.hostId);
+    const result = await ssh.pctExec(app.node, app.vmid, [...compose.logs(tail)], { timeoutMs: 30_000 });
+    if (result.exitCode !== 0) {
+      throw new AppError(
+        "PROXMOX_ERROR",
+        `docker compose logs failed (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  async stats(user: AuthUser, id: string) {
+    const app = await this.get(user, id);
+    if (app.node === null || app.vmid === null)
+      throw new ConflictError(`The app is ${app.status} and has no container`);
+    const client = await this.deps.hosts.client(app.hostId);
+    const [status, rrd] = await Promise.all([
+      client.lxcStatus(app.node, app.vmid),
+      client.lxcRrddata(app.node, app.vmid, "hour"),
+    ]);
+    return {
+      status: status.status,
+      uptime: status.uptime ?? 0,
+      cpu: { usage: status.cpu ?? 0, cores: status.cpus ?? app.resources.cores },
+      memory: { used: status.mem ?? 0, total: status.maxmem ?? app.resources.memory_mb * 1024 * 1024 },
+      disk: { used: status.disk ?? 0, total: status.maxdisk ?? app.resources.disk_gb * 1024 ** 3 },
+      network: { in: status.netin ?? 0, out: status.netout ?? 0 },
+      history: rrd.map((p) => ({
+        time: p.time,
+        cpu: p.cpu ?? null,
+        mem: p.mem ?? null,
+        netin: p.netin ?? null,
+        netout: p.netout ?? null,
+      })),
+    };
+  }
+
+  /** Containers on a host's nodes that no app row knows about. */
+  async discover(hostId: string) {
+    const client = await this.deps.hosts.client(hostId);
+    const known = new Set(
+      (
+        await this.db
+          .select({ vmid: applications.vmid })
+          .from(applications)
+          .where(eq(applications.hostId, hostId))
+      ).map((r) => r.vmid),
+    );
+    const out: { node: string; vmid: number; name: string | null; status: string }[] = [];
+    for (const n of (await client.listNodes()).filter((x) => x.status === "online")) {
+      for (const ct of await client.listLxc(n.node)) {
+        if (!known.has(Number(ct.vmid)))
+          out.push({ node: n.node, vmid: Number(ct.vmid), name: ct.name ?? null, status: ct.status });
+      }
+    }
+    return out.sort((a, b) => a.vmid - b.vmid);
+  }
+
+  async adopt(
+    req: UserActor,
+    input: {
+      host_id: string;
+      node: string;
+      vmid: number;
+      owner_id?: string;
+      catalog_id?: string;
+      name?: string;
+    },
+  ): Promise<Application> {
+    const host = await this.deps.hosts.get(input.host_id);
+    const client = await this.deps.hosts.client(host);
+    const entry = input.catalog_id ? this.entry(input.catalog_id) : undefined;
+    const status = await client.lxcStatus(input.node, input.vmid).catch(() => {
+      throw new ValidationError("No such container", [
+        { field: "vmid", message: `CT ${input.vmid} does not exist on ${input.node}` },
+      ]);
+    });
+    const config = await client.lxcConfig(input.node, input.vmid);
+    const ifaces =
+      status.status === "running"
+        ? await client.lxcInterfaces(input.node, input.vmid).catch(() => null)
+        : null;
+    const ip = ifaces?.find((i) => i.name === "eth0")?.inet?.split("/")[0] ?? null;
+    const ownerId = input.owner_id ?? req.user.id;
+    const [owner] = await this.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
+    if (!owner) {
+      throw new ValidationError("Unknown owner", [{ field: "owner_id", message: "no such user" }]);
+    }
+    try {
+      return await this.db.transaction(async (db) => {
+        const [app] = await db
+          .insert(applications)
+          .values({
+            ownerId,
+            hostId: host.id,
+            node: input.node,
+            vmid: input.vmid,
+            catalogId: entry?.id ?? null,
+            catalogVersion: entry?.version ?? null,
+            name: input.name ?? entry?.name ?? (config.hostname as string | undefined) ?? `CT ${input.vmid}`,
+            hostname: (config.hostname as string | undefined) ?? `ct${input.vmid}`,
+            status: status.status === "running" ? "running" : "stopped",
+            ip,
+            url: appUrl(entry, ip),
+            resources: {
+              cores: Number(config.cores ?? 1),
+              memory_mb: Number(config.memory ?? 512),
+              disk_gb: Math.max(1, Math.round((status.maxdisk ?? 0) / 1024 ** 3)),
+            },
+            adopted: true,
+          })
+          .returning();
+        await this.deps.audit.record(
+          {
+            actor: req.user,
+            action: "app.adopt",
+            target: { type: "app", id: app!.id },
+            ip: req.ip,
+            details: { vmid: input.vmid, node: input.node, owner_id: ownerId },
+          },
+          db,
+        );
+        return app!;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new ConflictError(`CT ${input.vmid} or its hostname is already managed by Proximity`);
+      throw err;
+    }
+  }
+}
