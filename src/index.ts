@@ -9,11 +9,26 @@ import pkg from "../package.json" with { type: "json" };
 import { startProximity } from "./boot/server.ts";
 import { ConfigError, loadConfig } from "./core/config.ts";
 import { configureLogging, defaultLogFormat, log } from "./core/log.ts";
+import { INIT_EMBEDDED_DB_FLAG, initDataDir } from "./db/pglite-init.ts";
 import { flushObservability } from "./observability/shutdown.ts";
 
 if (process.argv.includes("--version") || process.argv.includes("-v")) {
   process.stdout.write(`proximity ${process.env.APP_VERSION || pkg.version}\n`);
   process.exit(0);
+}
+
+// Internal: the short-lived child that runs initdb for a new embedded data directory (db/pglite-init.ts).
+const initIndex = process.argv.indexOf(INIT_EMBEDDED_DB_FLAG);
+if (initIndex !== -1) {
+  const dir = process.argv[initIndex + 1];
+  if (!dir) process.exit(2);
+  await initDataDir(dir).then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    },
+  );
 }
 
 async function main(): Promise<void> {

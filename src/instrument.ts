@@ -4,4 +4,5 @@
  */
 import { initObservabilityFromEnv } from "./observability/init.ts";
 
-initObservabilityFromEnv();
+// Top-level await: whoever imports this module first (index.ts, the bunfig preload) waits for the SDK.
+await initObservabilityFromEnv();

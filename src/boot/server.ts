@@ -95,6 +95,9 @@ export async function startProximity(config: Config, options: StartOptions = {})
     log.info(
       `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
+    // Start-up garbage (catalog YAML, migration SQL, WASM compilation buffers) would otherwise sit in the
+    // heap until the next collection under load: one full collection now returns it to the system.
+    runtime.collectGarbage();
     let stopping: Promise<void> | undefined;
     return {
       url,

@@ -22,6 +22,7 @@ import postgres from "postgres";
 import type { Config } from "../core/config.ts";
 import { instrumentPglite, instrumentPostgres } from "../observability/db.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
+import { EMBEDDED_SETTINGS, initInChildProcess, isInitialised } from "./pglite-init.ts";
 import * as schema from "./schema.ts";
 
 export type Schema = typeof schema;
@@ -45,6 +46,11 @@ export interface ConnectOptions {
   maxConnections?: number;
   /** PGlite start-up limit; PGlite can spin forever on a broken asset instead of failing. */
   startupTimeoutMs?: number;
+  /**
+   * PGlite on disk: run initdb of a new data directory in a child process (default true), so the memory
+   * initdb takes is returned when the child exits. Tests that open directories in-process may turn it off.
+   */
+  initInChild?: boolean;
 }
 
 export async function connectDatabase(
@@ -52,7 +58,7 @@ export async function connectDatabase(
   options: ConnectOptions = {},
 ): Promise<Database> {
   if (database.kind === "postgres") return connectPostgres(database.url, options);
-  return connectPglite(database.dataDir, options.startupTimeoutMs ?? 120_000);
+  return connectPglite(database.dataDir, options.startupTimeoutMs ?? 120_000, options.initInChild ?? true);
 }
 
 function connectPostgres(url: string, options: ConnectOptions): Database {
@@ -76,13 +82,23 @@ function connectPostgres(url: string, options: ConnectOptions): Database {
   };
 }
 
-async function connectPglite(dataDir: string | null, startupTimeoutMs: number): Promise<Database> {
+async function connectPglite(
+  dataDir: string | null,
+  startupTimeoutMs: number,
+  initInChild: boolean,
+): Promise<Database> {
   const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
   try {
-    const assets = await loadPgliteAssets();
+    // initdb has a limit of its own: on a busy machine it alone can take most of the start-up limit.
+    if (dataDir && initInChild && !isInitialised(dataDir))
+      await initInChildProcess(dataDir, startupTimeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const open = async () => {
+      const assets = await loadPgliteAssets({ initdb: !dataDir || !isInitialised(dataDir) });
+      return PGlite.create(dataDir ?? "memory://", { ...assets, postgresqlconf: EMBEDDED_SETTINGS });
+    };
     const client = await Promise.race([
-      PGlite.create(dataDir ?? "memory://", { ...assets }),
+      open(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`The embedded database did not start within ${startupTimeoutMs / 1000}s`)),

@@ -11,16 +11,25 @@ export interface PgliteAssets {
   fsBundle: Blob;
 }
 
-let cached: Promise<PgliteAssets> | undefined;
+let pgliteModule: Promise<WebAssembly.Module> | undefined;
+let initdbModule: Promise<WebAssembly.Module> | undefined;
 
-export function loadPgliteAssets(): Promise<PgliteAssets> {
-  cached ??= (async () => {
-    const files = await runtime.pgliteFiles();
-    const [pglite, initdb] = await Promise.all([
-      WebAssembly.compile(files.pgliteWasm),
-      WebAssembly.compile(files.initdbWasm),
-    ]);
-    return { pgliteWasmModule: pglite, initdbWasmModule: initdb, fsBundle: files.fsBundle };
-  })();
-  return cached;
+/**
+ * An empty module standing in for initdb.wasm when the data directory already exists: PGlite would
+ * otherwise compile the real one (memory for nothing), and initdb never runs on such a start.
+ */
+const NO_INITDB = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+
+/** `initdb: false` when the data directory is known to be initialised already. */
+export async function loadPgliteAssets(
+  options: { initdb: boolean } = { initdb: true },
+): Promise<PgliteAssets> {
+  const files = await runtime.pgliteFiles();
+  pgliteModule ??= WebAssembly.compile(files.pgliteWasm);
+  if (options.initdb) initdbModule ??= WebAssembly.compile(files.initdbWasm);
+  return {
+    pgliteWasmModule: await pgliteModule,
+    initdbWasmModule: options.initdb ? await initdbModule! : NO_INITDB,
+    fsBundle: files.fsBundle,
+  };
 }

@@ -129,6 +129,8 @@ export const jobs = pgTable(
   (t) => [
     index("jobs_claim_idx").on(t.status, t.runAfter),
     index("jobs_app_idx").on(t.appId),
+    /** GET /jobs pages newest first. */
+    index("jobs_created_idx").on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     uniqueIndex("jobs_dedupe_idx").on(t.dedupeKey),
   ],
 );
@@ -288,7 +290,9 @@ export const applications = pgTable(
   (t) => [
     uniqueIndex("applications_hostname_idx").on(sql`lower(${t.hostname})`),
     uniqueIndex("applications_host_vmid_idx").on(t.hostId, t.vmid),
-    index("applications_owner_idx").on(t.ownerId),
+    /** The app list pages in this order (an admin's list, and a user's own apps): no sort of the whole table. */
+    index("applications_created_idx").on(t.createdAt.desc().nullsFirst(), t.hostname),
+    index("applications_owner_created_idx").on(t.ownerId, t.createdAt.desc().nullsFirst(), t.hostname),
     index("applications_status_idx").on(t.status),
   ],
 );

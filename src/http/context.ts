@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AuthUser, UserActor } from "../core/identity.ts";
+import { clientIp } from "./client-ip.ts";
 
 /** What the auth guard needs: a bearer token turned into an active user (AuthService implements it). */
 export interface Authenticator {
@@ -20,8 +21,23 @@ export interface RequestVariables {
    * streams) re-check it while they stay open.
    */
   credential: { token: string; expiresAt: number };
-  /** Client address (socket peer, or X-Forwarded-For when TRUST_PROXY is on). */
-  clientIp: string;
+  /**
+   * Client address (socket peer, or X-Forwarded-For when TRUST_PROXY is on) once worked out: read it with
+   * clientIpOf(c), which fills it in on first use (Bun's requestIP() asks the socket each time, and most
+   * requests — health probes, reads — never need the address).
+   */
+  clientIp: string | undefined;
+  /** TRUST_PROXY, for clientIpOf. */
+  trustProxy: boolean;
+}
+
+export function clientIpOf<S>(c: Context<HttpEnv<S>>): string {
+  let ip = c.get("clientIp");
+  if (ip === undefined) {
+    ip = clientIp(c, c.get("trustProxy"));
+    c.set("clientIp", ip);
+  }
+  return ip;
 }
 
 export interface HttpEnv<S = object> {
@@ -33,5 +49,5 @@ export type AnyHttpEnv = HttpEnv<object>;
 
 /** The signed-in user and address of a guarded request, as services take it. */
 export function actorOf<S extends object>(c: Context<HttpEnv<S>>): UserActor {
-  return { user: c.get("user"), ip: c.get("clientIp") };
+  return { user: c.get("user"), ip: clientIpOf(c) };
 }

@@ -3,7 +3,7 @@ import type { Context, Next } from "hono";
 import { decodeJwt } from "jose";
 import { ForbiddenError, UnauthenticatedError } from "../core/errors.ts";
 import { setRequestUser } from "../observability/capture.ts";
-import type { Authenticator, HttpEnv } from "./context.ts";
+import { type Authenticator, clientIpOf, type HttpEnv } from "./context.ts";
 
 /** Any router whose services include an Authenticator can use the guards. */
 type Guarded = { auth: Authenticator };
@@ -16,7 +16,7 @@ export async function requireAuth<S extends Guarded>(c: Context<HttpEnv<S>>, nex
   const user = await c.get("services").auth.authenticate(token);
   c.set("user", user);
   c.set("credential", { token, expiresAt: tokenExpiry(token) });
-  setRequestUser(user, c.get("clientIp"));
+  setRequestUser(user, clientIpOf(c));
   await next();
 }
 

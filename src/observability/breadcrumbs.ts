@@ -2,8 +2,9 @@
  * Breadcrumb helpers for features (they never import the SDK). Each is a no-op without SENTRY_DSN. Crumbs go
  * to the current isolation scope, so they must be called in the request's (or job's) own async context.
  */
-import * as Sentry from "@sentry/bun";
+
 import { currentStats } from "./perf.ts";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 export type CrumbLevel = "debug" | "info" | "warning" | "error" | "fatal";

@@ -2,9 +2,10 @@
  * Capturing errors with the tags and contexts operators filter on, and marking the operation a request or
  * job is working on (the guide's `set_tag("operation", …)`).
  */
-import * as Sentry from "@sentry/bun";
+
 import type { AuthUser } from "../core/identity.ts";
 import { classifyError, type OperationHints } from "./classify.ts";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 export interface OperationAttributes {

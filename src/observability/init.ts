@@ -2,17 +2,17 @@
  * Sentry start-up, called by src/instrument.ts before anything else is imported (Bun.serve and fetch must be
  * patched before the app uses them). Only with SENTRY_DSN; otherwise the layer stays a set of no-ops.
  */
-import * as Sentry from "@sentry/bun";
 import { type Config, loadConfig } from "../core/config.ts";
 import { runtime } from "../core/runtime/index.ts";
 import { currentEnvironmentFacts, type EnvironmentFacts } from "./environment.ts";
 import { buildSentryOptions, type ObservabilitySettings, resolveSettings } from "./options.ts";
+import { loadSentrySdk } from "./sdk.ts";
 import { state } from "./state.ts";
 
-export function initObservability(
+export async function initObservability(
   config: Config,
   facts: EnvironmentFacts = currentEnvironmentFacts(runtime.env(), config.PUBLIC_URL),
-): ObservabilitySettings {
+): Promise<ObservabilitySettings> {
   const settings = resolveSettings(config, facts);
   state.settings = settings;
   if (!settings.enabled || state.enabled) return settings;
@@ -24,6 +24,8 @@ export function initObservability(
     );
     return settings;
   }
+  // Loaded only now: without a DSN the SDK is never imported (memory and start-up time).
+  const Sentry = await loadSentrySdk();
   Sentry.init(buildSentryOptions(settings));
   state.enabled = Sentry.getClient() !== undefined;
   state.defaultIsolationScope = Sentry.getIsolationScope();
@@ -39,12 +41,14 @@ export function initObservability(
 }
 
 /** From the process environment; an invalid config is left for index.ts to report (exit 2). */
-export function initObservabilityFromEnv(env: Record<string, string | undefined> = runtime.env()): void {
+export async function initObservabilityFromEnv(
+  env: Record<string, string | undefined> = runtime.env(),
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(env);
   } catch {
     return;
   }
-  initObservability(config);
+  await initObservability(config);
 }

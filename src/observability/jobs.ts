@@ -3,11 +3,12 @@
  * tagged like requests: app_name/app_version (global), authenticated/user_role for the user who asked,
  * operation/app_id/catalog_id, and the same performance context on errors.
  */
-import * as Sentry from "@sentry/bun";
+
 import type { AuthUser } from "../core/identity.ts";
 import { breadcrumb } from "./breadcrumbs.ts";
 import { captureError, setOperation, setRequestUser } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 export interface JobAttributes {

@@ -8,7 +8,7 @@
  *   (load shedding, docs/security.md) is not a fault and is not captured.
  * Then Sentry's own Hono middleware (route names, middleware spans, the normalized request).
  */
-import * as Sentry from "@sentry/bun";
+
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
 import type { AuthUser } from "../core/identity.ts";
@@ -16,6 +16,7 @@ import { userAction } from "./breadcrumbs.ts";
 import { captureError, setRequestUser } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";
 import { transactionName } from "./route-name.ts";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 /** What this layer reads from the request context (set by the request-id middleware and the auth guard). */

@@ -3,7 +3,7 @@
  * concurrent requests never share them. Every error captured in that unit gets them as the `performance`
  * context, whether or not its trace was sampled.
  */
-import * as Sentry from "@sentry/bun";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 export interface PerfStats {

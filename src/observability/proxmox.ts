@@ -4,12 +4,12 @@
  * The client hands them templates, status, timing and UPIDs only: never parameters, tokens or stdin.
  */
 
-import * as Sentry from "@sentry/bun";
 import type { PctExecInfo } from "../proxmox/ssh.ts";
 import type { ProxmoxCallInfo } from "../proxmox/types.ts";
 import { unitBreadcrumb } from "./breadcrumbs.ts";
 import { hostInfoFromUrl, type ProxmoxHostInfo, registerProxmoxHost } from "./classify.ts";
 import { countProxmox, countSsh } from "./perf.ts";
+import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 export interface ProxmoxObservers {

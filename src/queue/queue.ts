@@ -23,6 +23,11 @@ export interface QueueOptions {
   workerId?: string;
   concurrency?: number;
   leaseMs?: number;
+  /**
+   * Longest sleep between two polls (default 30 s). The worker is woken by a `job.status: queued` event
+   * (NOTIFY on PostgreSQL, in-process on PGlite) and sleeps until the next run_after or lease expiry it
+   * knows of, so this is only the safety net for a missed wake-up.
+   */
   pollMs?: number;
   /** Base of the exponential retry backoff (default 2 s). */
   retryBaseMs?: number;
@@ -49,6 +54,9 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Shortest sleep before looking again at a job that is due but was not ours to claim. */
+const MIN_RECHECK_MS = 250;
 
 /** Lines about one job carry its id, kind and app. */
 function jobLogger(job: Job): Logger {
@@ -81,6 +89,7 @@ export class JobQueue {
   private lastTick = 0;
   private ticking: Promise<void> | undefined;
   private again = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -90,7 +99,7 @@ export class JobQueue {
     this.workerId = options.workerId ?? `${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     this.concurrency = options.concurrency ?? 4;
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.pollMs = options.pollMs ?? 500;
+    this.pollMs = options.pollMs ?? 30_000;
     this.retryBaseMs = options.retryBaseMs ?? 2_000;
   }
 
@@ -176,6 +185,12 @@ export class JobQueue {
   start(): void {
     if (this.started) return;
     this.started = true;
+    // Jobs enqueued by this or another instance wake the worker at once instead of at the next poll.
+    this.unsubscribe = this.events.subscribe((event) => {
+      if (event.type === "job.status" && event.status === "queued" && this.definitions.has(event.kind)) {
+        this.wake();
+      }
+    });
     this.schedule(0);
   }
 
@@ -190,6 +205,8 @@ export class JobQueue {
    */
   async stop(graceMs = 10_000): Promise<void> {
     this.started = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     const all = [...this.running.values()].map((r) => r.done);
@@ -256,6 +273,26 @@ export class JobQueue {
     return claimed.length;
   }
 
+  /**
+   * Milliseconds until the next job of ours becomes due (a retry's run_after, a lease that will expire),
+   * or undefined when none is known. Both lookups use jobs_claim_idx (status, run_after) or touch only the
+   * few running rows.
+   */
+  private async nextDueInMs(): Promise<number | undefined> {
+    const kinds = sql.join(
+      [...this.definitions.keys()].map((k) => sql`${k}`),
+      sql`, `,
+    );
+    const [row] = rowsOf<{ ms: number | string | null }>(
+      await this.db.execute(sql`
+        select extract(epoch from (least(
+          (select min(run_after) from jobs where status = 'queued' and kind in (${kinds})),
+          (select min(lease_expires_at) from jobs where status = 'running' and kind in (${kinds}))
+        ) - now())) * 1000 as ms`),
+    );
+    return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
+  }
+
   /** Resolves when no job of this queue is running (tests). */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));
@@ -277,7 +314,16 @@ export class JobQueue {
       this.again = true;
       return;
     }
-    this.ticking = this.tick().then(
+    let delay = this.pollMs;
+    this.ticking = (async () => {
+      await this.tick();
+      // With every slot busy, a finishing job wakes the loop; otherwise sleep until the next due job.
+      if (this.running.size < this.concurrency && this.definitions.size > 0) {
+        const due = await this.nextDueInMs();
+        // A due job we could not claim is locked by another instance claiming it: look again shortly.
+        if (due !== undefined) delay = Math.min(this.pollMs, Math.max(MIN_RECHECK_MS, Math.ceil(due)));
+      }
+    })().then(
       () => {},
       (err) => log.error("Job queue poll failed", { worker: this.workerId, err }),
     );
@@ -285,7 +331,7 @@ export class JobQueue {
       this.ticking = undefined;
       const soon = this.again;
       this.again = false;
-      if (this.started) this.schedule(soon ? 0 : this.pollMs);
+      if (this.started) this.schedule(soon ? 0 : delay);
     });
   }
 

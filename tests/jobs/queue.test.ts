@@ -306,6 +306,62 @@ describe("job queue", () => {
     release();
     expect(await queue.get(job!.id)).toMatchObject({ status: "queued", leaseOwner: null, attempts: 0 });
   });
+  test("an idle worker is woken by a job enqueued on another instance, not by its poll", async () => {
+    let other: Database = database;
+    if (testDatabaseUrl) {
+      const schema = (await database.db.execute(sql`select current_schema() as s`)) as unknown as {
+        s: string;
+      }[];
+      other = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema[0]!.s });
+    }
+    const def: TestJob = {
+      kind: "woken",
+      steps: ["s"],
+      run: async (ctx) => {
+        await ctx.step("s", async () => 1);
+      },
+    };
+    // The safety poll is an hour away: only the wake-up (NOTIFY / in-process event) can start the job.
+    const worker = new JobQueue(database.db, bus, { pollMs: 3_600_000, leaseMs: 1_000 });
+    register(worker, def);
+    const otherBus = createEventBus(other);
+    const producer = new JobQueue(other.db, otherBus);
+    register(producer, def);
+    worker.start();
+    try {
+      await until(() => worker.alive());
+      await Bun.sleep(100); // the first poll found nothing and the worker went to sleep
+      const job = await enqueue(producer, "woken");
+      await until(async () => (await worker.get(job!.id))?.status === "succeeded");
+    } finally {
+      await worker.stop();
+      await otherBus.close();
+      if (other !== database) await other.close();
+    }
+  });
+
+  test("a retry runs when its backoff ends without waiting for the safety poll", async () => {
+    const queue = new JobQueue(database.db, bus, { pollMs: 3_600_000, retryBaseMs: 200, leaseMs: 1_000 });
+    let tries = 0;
+    register(queue, {
+      kind: "retry-later",
+      steps: ["s"],
+      run: async (ctx) => {
+        await ctx.step("s", async () => {
+          tries++;
+          if (tries === 1) throw transient("not yet");
+        });
+      },
+    });
+    queue.start();
+    try {
+      const job = await enqueue(queue, "retry-later");
+      await until(async () => (await queue.get(job!.id))?.status === "succeeded");
+      expect(tries).toBe(2);
+    } finally {
+      await queue.stop();
+    }
+  });
 });
 
 describe("typed job definitions", () => {

@@ -1,4 +1,6 @@
 /** The runtime adapter on Bun: `bun run`, `bun test` and the compiled binary. */
+
+import { join } from "node:path";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
@@ -22,6 +24,19 @@ export const bunRuntime: Runtime = {
   env: () => Bun.env,
   mainModule: () => Bun.main,
   sleep: (ms) => Bun.sleep(ms),
+  collectGarbage: () => Bun.gc(true),
+  async runSelf(args, timeoutMs) {
+    const compiled = import.meta.url.includes("$bunfs") || Bun.main.includes("$bunfs");
+    const self = compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "../../index.ts")];
+    const child = Bun.spawn([...self, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const [code, out, err] = await Promise.all([
+      child.exited,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]).finally(() => clearTimeout(timer));
+    return { code, output: (err || out).trim() };
+  },
   readTextFile: (path) => Bun.file(path).text(),
   async serve({ port, hostname, fetch, maxRequestBodySize }) {
     // Bun passes the server as the second argument: it has requestIP() and timeout().

@@ -136,6 +136,8 @@ export const denoRuntime: Runtime = {
   env: () => Deno.env.toObject(),
   mainModule: () => Deno.mainModule,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // Deno exposes no collector call without --v8-flags=--expose-gc; V8 collects on its own schedule.
+  collectGarbage: () => {},
   readTextFile: (path) => Deno.readTextFile(path),
   serve({ port, hostname, fetch }) {
     return new Promise((resolve) => {

@@ -60,6 +60,13 @@ export interface Runtime {
   /** The entry module's path or URL (tells whether this is a `bun test` run). */
   mainModule(): string;
   sleep(ms: number): Promise<void>;
+  /** A full garbage collection now (start-up garbage would otherwise sit in the heap until load comes). */
+  collectGarbage(): void;
+  /**
+   * Runs this program again with `args` (the compiled binary itself, or the runtime with the entry module),
+   * killed after `timeoutMs`; absent where the runtime cannot, and the caller does the work in-process.
+   */
+  runSelf?(args: string[], timeoutMs: number): Promise<{ code: number; output: string }>;
   readTextFile(path: string): Promise<string>;
   serve(options: ServeOptions): Promise<RunningServer>;
   /** argon2id in the PHC string form ($argon2id$v=19$m=…,t=…,p=…$salt$hash): each runtime verifies the other's. */

@@ -1,7 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
-import { type Authenticator, actorOf } from "../../http/context.ts";
+import { type Authenticator, actorOf, clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -334,7 +334,7 @@ export function appsRoutes() {
       await c.get("services").audit.record({
         actor: c.get("user"),
         action: "app.reconcile",
-        ip: c.get("clientIp"),
+        ip: clientIpOf(c),
         details: { checked: report.checked, changes: report.changes.length },
       });
       return c.json(report, 200);

@@ -83,7 +83,8 @@ export class AppsService {
       );
     }
     const cond = where.length ? and(...where) : undefined;
-    const [items, [total]] = await Promise.all([
+    // Ordered as the applications_created_idx / applications_owner_created_idx indexes are: no sort.
+    const [items, total] = await Promise.all([
       this.db
         .select()
         .from(applications)
@@ -93,7 +94,7 @@ export class AppsService {
         .offset((q.page - 1) * q.perPage),
       this.db.select({ n: count() }).from(applications).where(cond),
     ]);
-    return { items, total: total?.n ?? 0 };
+    return { items, total: total[0]?.n ?? 0 };
   }
 
   async ownedAppIds(userId: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 /** /api/v1/auth: register, login, refresh, logout, me, change-password. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { HttpEnv } from "../../http/context.ts";
+import { clientIpOf, type HttpEnv } from "../../http/context.ts";
 import { authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import {
@@ -127,14 +127,14 @@ const changePassword = createRoute({
 });
 
 function client(c: Context<HttpEnv<AuthRouteServices>>) {
-  return { ip: c.get("clientIp"), userAgent: c.req.header("user-agent") };
+  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
 }
 
 export function authRoutes() {
   return createRouter<AuthRouteServices>()
     .openapi(register, async (c) => {
       const body = c.req.valid("json");
-      const user = await c.get("services").users.register(body, c.get("clientIp"));
+      const user = await c.get("services").users.register(body, clientIpOf(c));
       return c.json({ user: toPublicUser(user) }, 201);
     })
     .openapi(login, async (c) => {
@@ -152,7 +152,9 @@ export function authRoutes() {
       return c.body(null, 204);
     })
     .openapi(me, async (c) => {
-      const user = await c.get("services").users.get(c.get("user").id);
+      // requireAuth read this row in this very request: no second query.
+      const { auth, users } = c.get("services");
+      const user = auth.accountOf(c.get("user")) ?? (await users.get(c.get("user").id));
       return c.json({ user: toPublicUser(user) }, 200);
     })
     .openapi(changePassword, async (c) => {

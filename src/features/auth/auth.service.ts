@@ -9,7 +9,7 @@ import { type Attempt, FailureLimiter, InFlight } from "../../core/rate-limit.ts
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
-import { refreshTokens, type User, users } from "../../db/schema.ts";
+import { refreshTokens, type User, users, users as usersTable } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
 import {
@@ -39,6 +39,10 @@ export class AuthService {
   readonly limiter: FailureLimiter;
   /** Accounts whose password is being verified right now (one check per account at a time). */
   private readonly verifying = new InFlight();
+  /** The query of every authenticated request, built once (Drizzle would rebuild its SQL each time). */
+  private readonly userById;
+  /** The row each authenticate() result was read from, for handlers that answer from it (GET /auth/me). */
+  private readonly accounts = new WeakMap<AuthUser, User>();
 
   constructor(
     private readonly db: Db,
@@ -48,6 +52,17 @@ export class AuthService {
     private readonly audit: AuditService,
     now: () => number = Date.now,
   ) {
+    // One round trip per request: the user, and whether the token's session still has a live refresh token.
+    this.userById = db
+      .select({
+        user: usersTable,
+        // Table-qualified by hand: inside a select list Drizzle leaves column names unqualified.
+        live: sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${sql.placeholder("sid")}
+          and rt.user_id = users.id and rt.revoked_at is null and rt.expires_at > now())`,
+      })
+      .from(usersTable)
+      .where(eq(usersTable.id, sql.placeholder("id")))
+      .prepare("proximity_auth_user_by_id");
     this.limiter = new FailureLimiter(
       [
         { prefix: "user:", rule: { max: 5, windowMs: FIFTEEN_MINUTES } },
@@ -285,26 +300,35 @@ export class AuthService {
 
   /**
    * Verifies a bearer token and loads the user: disabled or deleted users, and tokens whose session has
-   * ended (logout, password change or reset, refresh-token reuse), are rejected immediately.
+   * ended (logout, password change or reset, refresh-token reuse), are rejected immediately. Every request
+   * reads the row (no cache), so this holds on every instance at the user's next request.
    */
   async authenticate(bearer: string): Promise<AuthUser> {
     const claims = await verifyAccessToken(this.keys.jwt, bearer);
-    // One round trip: the user, and whether the token's session still has a live refresh token.
-    const [row] = await this.db
-      .select({
-        user: users,
-        // Table-qualified by hand: inside a select list Drizzle leaves column names unqualified.
-        live: sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid}
-          and rt.user_id = users.id and rt.revoked_at is null and rt.expires_at > now())`,
-      })
-      .from(users)
-      .where(eq(users.id, claims.sub))
-      .catch(() => []);
-    if (!row || row.user.disabled)
+    // A malformed subject (not a UUID) fails the query: the same answer as an unknown user.
+    const rows = (await this.userById.execute({ id: claims.sub, sid: claims.sid }).catch(() => [])) as {
+      user: User;
+      live: boolean;
+    }[];
+    const row = rows[0];
+    if (!row || row.user.disabled) {
       throw new UnauthenticatedError("The account is disabled or no longer exists");
+    }
     if (!row.live) throw new UnauthenticatedError("The session has ended; sign in again");
-    const user = row.user;
-    return { id: user.id, username: user.username, email: user.email, role: user.role };
+    const account = row.user;
+    const user: AuthUser = {
+      id: account.id,
+      username: account.username,
+      email: account.email,
+      role: account.role,
+    };
+    this.accounts.set(user, account);
+    return user;
+  }
+
+  /** The user row authenticate() read for this very request (undefined for a user object from elsewhere). */
+  accountOf(user: AuthUser): User | undefined {
+    return this.accounts.get(user);
   }
 
   private async issue(

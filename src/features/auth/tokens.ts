@@ -22,7 +22,29 @@ export interface AccessClaims {
   jti: string;
 }
 
-export async function signAccessToken(key: Uint8Array, claims: Omit<AccessClaims, "jti">, now = new Date()) {
+/**
+ * jose imports a raw Uint8Array key into WebCrypto on every call (an async importKey per request). The key
+ * bytes never change for the life of the process, so each is imported once and the CryptoKey reused.
+ */
+const imported = new WeakMap<Uint8Array, CryptoKey>();
+
+async function hmacKey(key: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  let k = imported.get(key);
+  if (!k) {
+    k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    imported.set(key, k);
+  }
+  return k;
+}
+
+export async function signAccessToken(
+  key: Uint8Array<ArrayBuffer>,
+  claims: Omit<AccessClaims, "jti">,
+  now = new Date(),
+) {
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({ username: claims.username, role: claims.role, sid: claims.sid })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -32,12 +54,32 @@ export async function signAccessToken(key: Uint8Array, claims: Omit<AccessClaims
     .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
     .setIssuer(JWT_ISSUER)
     .setAudience(JWT_AUDIENCE)
-    .sign(key);
+    .sign(await hmacKey(key));
 }
 
-export async function verifyAccessToken(key: Uint8Array, token: string): Promise<AccessClaims> {
+/**
+ * Tokens whose signature and claims were already verified with a key, with their expiry. A JWT is
+ * immutable, so re-verifying the same string (every request of a session presents it again) can only give
+ * the same answer until it expires: the HMAC is computed once per token, and expiry is checked every time.
+ * Whether the user may still act (disabled, demoted, deleted) is not cached here — the caller reads that.
+ */
+const verifiedTokens = new WeakMap<Uint8Array, Map<string, { claims: AccessClaims; exp: number }>>();
+const MAX_VERIFIED_TOKENS = 10_000;
+
+export async function verifyAccessToken(key: Uint8Array<ArrayBuffer>, token: string): Promise<AccessClaims> {
+  let verified = verifiedTokens.get(key);
+  if (!verified) {
+    verified = new Map();
+    verifiedTokens.set(key, verified);
+  }
+  const hit = verified.get(token);
+  if (hit) {
+    if (Date.now() / 1000 <= hit.exp + CLOCK_TOLERANCE_SECONDS) return hit.claims;
+    verified.delete(token);
+    throw new UnauthenticatedError("The access token has expired");
+  }
   try {
-    const { payload } = await jwtVerify(token, key, {
+    const { payload } = await jwtVerify(token, await hmacKey(key), {
       algorithms: ["HS256"],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
@@ -51,13 +93,17 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
     )
       throw new Error("bad claims");
     if (payload.role !== "admin" && payload.role !== "user") throw new Error("bad role");
-    return {
+    const claims: AccessClaims = {
       sub: payload.sub,
       username: payload.username,
       role: payload.role,
       sid: payload.sid,
       jti: String(payload.jti),
     };
+    // Oldest first out (a Map iterates in insertion order): memory stays bounded under any token churn.
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+    verified.set(token, { claims, exp: payload.exp! });
+    return claims;
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError("The access token has expired");
     throw new UnauthenticatedError("The access token is invalid");

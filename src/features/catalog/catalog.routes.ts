@@ -1,6 +1,7 @@
 /** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../core/errors.ts";
+import { clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -141,7 +142,7 @@ export function catalogRoutes() {
       await c.get("services").audit.record({
         actor: { id: actor.id, username: actor.username },
         action: "catalog.reload",
-        ip: c.get("clientIp"),
+        ip: clientIpOf(c),
         details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
       });
       return c.json(report, 200);

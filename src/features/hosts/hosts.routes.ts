@@ -1,5 +1,6 @@
 /** /api/v1/hosts (admin) and /api/v1/nodes (any signed-in user; never secrets). */
 import { createRoute, z } from "@hono/zod-openapi";
+import { clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -125,9 +126,7 @@ export function hostsRoutes() {
       c.json({ items: (await c.get("services").hosts.list()).map(toPublicHost) }, 200),
     )
     .openapi(create, async (c) => {
-      const host = await c
-        .get("services")
-        .hosts.create(c.req.valid("json"), c.get("user"), c.get("clientIp"));
+      const host = await c.get("services").hosts.create(c.req.valid("json"), c.get("user"), clientIpOf(c));
       return c.json({ host: toPublicHost(host) }, 201);
     })
     .openapi(get, async (c) => {
@@ -137,11 +136,11 @@ export function hostsRoutes() {
     .openapi(update, async (c) => {
       const host = await c
         .get("services")
-        .hosts.update(c.req.valid("param").host_id, c.req.valid("json"), c.get("user"), c.get("clientIp"));
+        .hosts.update(c.req.valid("param").host_id, c.req.valid("json"), c.get("user"), clientIpOf(c));
       return c.json({ host: toPublicHost(host) }, 200);
     })
     .openapi(remove, async (c) => {
-      await c.get("services").hosts.remove(c.req.valid("param").host_id, c.get("user"), c.get("clientIp"));
+      await c.get("services").hosts.remove(c.req.valid("param").host_id, c.get("user"), clientIpOf(c));
       return c.body(null, 204);
     })
     .openapi(test, async (c) => {
@@ -152,7 +151,7 @@ export function hostsRoutes() {
         actor: c.get("user"),
         action: "host.test",
         target: { type: "host", id },
-        ip: c.get("clientIp"),
+        ip: clientIpOf(c),
         details: { ok: result.ok },
       });
       return c.json(result, 200);
@@ -164,7 +163,7 @@ export function hostsRoutes() {
         actor: c.get("user"),
         action: "host.sync",
         target: { type: "host", id },
-        ip: c.get("clientIp"),
+        ip: clientIpOf(c),
         details: { nodes: result.nodes, online: result.online },
       });
       return c.json(result, 200);

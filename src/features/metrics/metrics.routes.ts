@@ -61,6 +61,17 @@ export function metricsRoutes() {
   });
 }
 
+/** Route paths are a fixed set: each is turned into its template once. */
+const templates = new Map<string, string>();
+function templateOf(route: string): string {
+  let t = templates.get(route);
+  if (t === undefined) {
+    t = routeTemplate(route);
+    templates.set(route, t);
+  }
+  return t;
+}
+
 /** Counts every request by method, route template ({param} form) and status, and times it. */
 export const countRequests = createMiddleware<HttpEnv<MetricsRouteServices>>(async (c, next) => {
   const started = performance.now();
@@ -70,7 +81,7 @@ export const countRequests = createMiddleware<HttpEnv<MetricsRouteServices>>(asy
     const route = matchedRoutePath(c);
     c.get("services")?.metrics.observeHttp(
       c.req.method,
-      route ? routeTemplate(route) : "unmatched",
+      route ? templateOf(route) : "unmatched",
       c.res.status,
       (performance.now() - started) / 1000,
     );
