@@ -8,10 +8,11 @@ import "./instrument.ts";
 import pkg from "../package.json" with { type: "json" };
 import { startProximity } from "./boot/server.ts";
 import { ConfigError, loadConfig } from "./core/config.ts";
+import { configureLogging, defaultLogFormat, log } from "./core/log.ts";
 import { flushObservability } from "./observability/shutdown.ts";
 
 if (process.argv.includes("--version") || process.argv.includes("-v")) {
-  console.log(`proximity ${process.env.APP_VERSION || pkg.version}`);
+  process.stdout.write(`proximity ${process.env.APP_VERSION || pkg.version}\n`);
   process.exit(0);
 }
 
@@ -21,19 +22,21 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      // Before the logger knows its level and format: one plain line on stderr, as for any CLI mistake.
+      process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
     throw err;
   }
+  configureLogging({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? defaultLogFormat() });
   const running = await startProximity(config);
   let exiting = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;
     exiting = true;
-    console.log(`${signal} received, shutting down`);
+    log.info(`${signal} received, shutting down`);
     const force = setTimeout(() => {
-      console.error("Shutdown took longer than 15 s; exiting anyway");
+      log.error("Shutdown took longer than 15 s; exiting anyway");
       process.exit(1);
     }, 15_000);
     force.unref();
@@ -49,6 +52,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`Proximity failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  log.error(`Proximity failed to start: ${err instanceof Error ? err.message : String(err)}`, { err });
   process.exit(1);
 });

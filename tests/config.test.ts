@@ -14,6 +14,17 @@ describe("config", () => {
     expect(c.version).toBe("0.1.0");
   });
 
+  test("LOG_LEVEL and LOG_FORMAT: info, and the format left to the terminal unless set", () => {
+    expect(loadConfig({}).LOG_LEVEL).toBe("info");
+    expect(loadConfig({}).LOG_FORMAT).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: "" }).LOG_FORMAT).toBeUndefined();
+    expect(loadConfig({ LOG_LEVEL: "debug", LOG_FORMAT: "pretty" })).toMatchObject({
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "pretty",
+    });
+    expect(loadConfig({ LOG_FORMAT: "json" }).LOG_FORMAT).toBe("json");
+  });
+
   test("DATABASE_URL picks the driver", () => {
     expect(loadConfig({ DATABASE_URL: "memory://" }).database).toEqual({ kind: "pglite", dataDir: null });
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db" }).database).toEqual({
@@ -41,6 +52,8 @@ describe("config", () => {
     [{ PROXMOX_VERIFY_TLS: "perhaps" }, /^Invalid configuration: PROXMOX_VERIFY_TLS must be one of/],
     [{ CORS_ORIGINS: "*" }, /^Invalid configuration: CORS_ORIGINS must list explicit origins/],
     [{ SENTRY_DSN: "not a dsn" }, /^Invalid configuration: SENTRY_DSN must be a Sentry DSN/],
+    [{ LOG_LEVEL: "verbose" }, /^Invalid configuration: LOG_LEVEL must be debug, info, warn or error/],
+    [{ LOG_FORMAT: "xml" }, /^Invalid configuration: LOG_FORMAT must be json or pretty \(got "xml"\)$/],
     [
       { SENTRY_TRACES_SAMPLE_RATE: "2" },
       /^Invalid configuration: SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1/,

@@ -5,10 +5,12 @@
  */
 import { count, eq } from "drizzle-orm";
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
+import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
 import { proxmoxHosts } from "../db/schema.ts";
 import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
-import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
+import type { RunningSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
 const SYSTEM = { id: null, username: "system" };
@@ -27,8 +29,12 @@ export async function wantsDemoMode(config: Config, db: Db): Promise<boolean> {
   return (real?.n ?? 0) === 0;
 }
 
-/** Starts the built-in simulated cluster of demo mode. */
-export function startDemoCluster(): Promise<RunningSimulator> {
+/**
+ * Starts the built-in simulated cluster of demo mode. Loaded only then: a server with a real host never
+ * evaluates the simulator.
+ */
+export async function startDemoCluster(): Promise<RunningSimulator> {
+  const { startSimulator } = await import("../simulator/index.ts");
   return startSimulator({ nodes: 3, speed: 1 });
 }
 
@@ -37,7 +43,6 @@ export async function bootstrapHosts(
   config: Config,
   services: Services,
   simulator: RunningSimulator | undefined,
-  log: (line: string) => void,
 ): Promise<void> {
   const hosts = await services.hosts.list();
   if (config.PROXMOX_URL && !hosts.some((h) => h.apiUrl === config.PROXMOX_URL)) {
@@ -55,13 +60,13 @@ export async function bootstrapHosts(
         username: config.PROXMOX_SSH_USERNAME,
         ...(config.PROXMOX_SSH_PASSWORD ? { password: config.PROXMOX_SSH_PASSWORD } : {}),
         ...(config.PROXMOX_SSH_PRIVATE_KEY_FILE
-          ? { private_key: await Bun.file(config.PROXMOX_SSH_PRIVATE_KEY_FILE).text() }
+          ? { private_key: await runtime.readTextFile(config.PROXMOX_SSH_PRIVATE_KEY_FILE) }
           : {}),
       },
       is_default: true,
     };
     await services.hosts.create(input, SYSTEM, "local");
-    log(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
+    log.info(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
   }
   if (!simulator) return;
   const sim = simulator;
@@ -82,9 +87,9 @@ export async function bootstrapHosts(
   } else {
     await services.hosts.create(input, SYSTEM, "local", { isSimulator: true });
   }
-  log("=".repeat(78));
-  log("DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated");
-  log(`cluster (3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server.`);
-  log("Set PROXMOX_URL (or add a host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.");
-  log("=".repeat(78));
+  log.warn(
+    "DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated cluster " +
+      `(3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server. Set PROXMOX_URL (or add a ` +
+      "host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.",
+  );
 }

@@ -4,6 +4,8 @@
  */
 
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
+import { runtime } from "../core/runtime/index.ts";
 import { deriveKeys, loadOrCreateSecret } from "../crypto/keys.ts";
 import { connectDatabase, type Database } from "../db/connect.ts";
 import { migrate } from "../db/migrate.ts";
@@ -23,30 +25,28 @@ export interface RunningProximity {
 export interface StartOptions {
   /** Use an already open database (tests share one per process). */
   database?: Database;
-  log?: (line: string) => void;
 }
 
 /** Node stats go stale quickly and containers change outside Proximity: sync and reconcile every minute. */
 const SYNC_INTERVAL_MS = 60_000;
 
-function startPeriodicSync(services: Services, log: (line: string) => void): ReturnType<typeof setInterval> {
+function startPeriodicSync(services: Services): ReturnType<typeof setInterval> {
   const run = () =>
     services.hosts
       .syncAll()
       .then(() => services.apps.reconcile())
-      .catch((err) => log(`Host sync failed: ${err instanceof Error ? err.message : err}`));
+      .catch((err) => log.warn("Host sync failed", { err }));
   void run();
   return setInterval(run, SYNC_INTERVAL_MS);
 }
 
 export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
-  const log = options.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const database = options.database ?? (await connectDatabase(config.database));
   let simulator: RunningSimulator | undefined;
   try {
     const { applied } = await migrate(database.db);
-    if (applied.length) log(`Applied migrations: ${applied.join(", ")}`);
+    if (applied.length) log.info(`Applied migrations: ${applied.join(", ")}`);
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
     // Proxmox REST calls and pct exec become breadcrumbs and counters of the request or job that made them.
     const observers = hostsObservers((hostId) => services.hosts.get(hostId));
@@ -54,23 +54,23 @@ export async function startProximity(config: Config, options: StartOptions = {})
     simulator = (await wantsDemoMode(config, database.db)) ? await startDemoCluster() : undefined;
     const services: Services = buildServices(config, database, keys, {
       hosts: { observers },
-      jobs: { leaseMs: config.JOB_LEASE_SECONDS * 1000, log },
+      jobs: { leaseMs: config.JOB_LEASE_SECONDS * 1000 },
       runsWorker: true,
       demoMode: simulator !== undefined,
     });
     if (isObservabilityEnabled()) observers.register(await services.hosts.list());
     const report = await services.catalog.load();
-    log(
+    log.info(
       `Catalog: ${report.loaded} apps${report.skipped.length ? ` (${report.skipped.length} invalid file(s) skipped)` : ""}`,
     );
-    await bootstrapHosts(config, services, simulator, log);
+    await bootstrapHosts(config, services, simulator);
     // Listen for other instances' events before anything can be published.
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
-    const syncTimer = startPeriodicSync(services, log);
+    const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
-    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+    const server = await runtime.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
     const url = `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${server.port}`;
     const where =
       database.raw.kind === "pglite"
@@ -78,8 +78,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
           ? `embedded PostgreSQL (PGlite) in ${config.database.dataDir}`
           : "in-memory PGlite"
         : "PostgreSQL";
-    log(
-      `Proximity ${config.version} listening on ${url} (${where}; ready in ${Math.round(performance.now() - started)} ms)`,
+    log.info(
+      `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
     let stopping: Promise<void> | undefined;
     return {

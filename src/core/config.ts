@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import pkg from "../../package.json" with { type: "json" };
+import { LOG_FORMATS, LOG_LEVELS } from "./log.ts";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -132,11 +133,15 @@ const schema = z.object({
     emptyToUndefined,
     z.string().min(16, "must be at least 16 characters").optional(),
   ),
+  /** Lines below this level are not written (docs/operations.md). */
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
-    z
-      .enum(["debug", "info", "warn", "error"], { error: "must be debug, info, warn or error" })
-      .default("info"),
+    z.enum(LOG_LEVELS, { error: "must be debug, info, warn or error" }).default("info"),
+  ),
+  /** json: one JSON object per line; pretty: readable lines. Unset: pretty on a terminal, json otherwise. */
+  LOG_FORMAT: z.preprocess(
+    emptyToUndefined,
+    z.enum(LOG_FORMATS, { error: "must be json or pretty" }).optional(),
   ),
   /** How long a job's lease lasts without a heartbeat: after a crash, its job resumes this much later. */
   JOB_LEASE_SECONDS: z.preprocess(

@@ -1,4 +1,9 @@
-/** argon2id through Bun.password. The memory cost is configurable (PASSWORD_HASH_MEMORY_KIB). */
+/**
+ * argon2id through the runtime adapter (Bun.password under Bun, hash-wasm under Deno; each verifies the
+ * other's hashes). The memory cost is configurable (PASSWORD_HASH_MEMORY_KIB).
+ */
+import { runtime } from "../core/runtime/index.ts";
+
 export class PasswordHasher {
   /** A real hash of a random string, verified against when a username does not exist so timing matches. */
   private dummy: Promise<string> | undefined;
@@ -6,11 +11,11 @@ export class PasswordHasher {
   constructor(private readonly memoryCost: number) {}
 
   hash(password: string): Promise<string> {
-    return Bun.password.hash(password, { algorithm: "argon2id", memoryCost: this.memoryCost, timeCost: 2 });
+    return runtime.hashPassword(password, { memoryCost: this.memoryCost, timeCost: 2 });
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return Bun.password.verify(password, hash).catch(() => false);
+    return runtime.verifyPassword(password, hash);
   }
 
   /** Verifies against a throw-away hash; always false. */

@@ -3,7 +3,7 @@
  * advisory lock, so two instances starting together on one database serialise: the second waits, then
  * sees the migrations already applied. DDL is transactional in PostgreSQL, so a failure leaves nothing half-done.
  */
-
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "./connect.ts";
 import { migrations as embedded, type Migration } from "./migrations.ts";
@@ -32,7 +32,7 @@ export async function migrate(db: Db, migrations: Migration[] = embedded): Promi
     const done = new Map(rowsOf<{ tag: string; hash: string }>(rows).map((r) => [r.tag, r.hash]));
     const applied: string[] = [];
     for (const m of migrations) {
-      const hash = new Bun.CryptoHasher("sha256").update(m.sql).digest("hex");
+      const hash = createHash("sha256").update(m.sql).digest("hex");
       const seen = done.get(m.tag);
       if (seen !== undefined) {
         if (seen !== hash)

@@ -1,11 +1,9 @@
 /**
  * PGlite looks for its WASM and data files next to its own module, which inside a `bun build --compile`
- * binary is the virtual /$bunfs root (ENOENT). Importing them as files makes Bun embed them in the binary
- * and gives us a path that works both under `bun run` and in the compiled binary.
+ * binary is the virtual /$bunfs root (ENOENT). The runtime adapter hands them over instead: embedded in the
+ * binary under Bun, read from node_modules under Deno.
  */
-import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
-import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
-import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
+import { runtime } from "../core/runtime/index.ts";
 
 export interface PgliteAssets {
   pgliteWasmModule: WebAssembly.Module;
@@ -17,11 +15,12 @@ let cached: Promise<PgliteAssets> | undefined;
 
 export function loadPgliteAssets(): Promise<PgliteAssets> {
   cached ??= (async () => {
+    const files = await runtime.pgliteFiles();
     const [pglite, initdb] = await Promise.all([
-      WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-      WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
+      WebAssembly.compile(files.pgliteWasm),
+      WebAssembly.compile(files.initdbWasm),
     ]);
-    return { pgliteWasmModule: pglite, initdbWasmModule: initdb, fsBundle: Bun.file(pgliteDataPath) };
+    return { pgliteWasmModule: pglite, initdbWasmModule: initdb, fsBundle: files.fsBundle };
   })();
   return cached;
 }

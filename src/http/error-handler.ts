@@ -6,6 +6,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, type ErrorCode } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import { routeOf } from "./access-log.ts";
 import type { AnyHttpEnv } from "./context.ts";
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
@@ -36,7 +38,11 @@ export function handleError<E extends AnyHttpEnv>(err: unknown, c: Context<E>): 
   const requestId = c.get("requestId") ?? "unknown";
   if (appError.status >= 500) {
     const cause = appError.code === "INTERNAL" && appError.cause !== undefined ? appError.cause : appError;
-    console.error(`[${requestId}] ${c.req.method} ${c.req.path} failed:`, cause);
+    log.error(`${c.req.method} ${routeOf(c)} failed: ${appError.code}`, {
+      request_id: requestId,
+      user_id: c.get("user")?.id ?? null,
+      err: cause,
+    });
   }
   for (const [name, value] of Object.entries(appError.headers)) c.header(name, value);
   return c.json(appError.toBody(requestId), appError.status);

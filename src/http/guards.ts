@@ -27,7 +27,10 @@ export async function requireAdmin<S extends Guarded>(c: Context<HttpEnv<S>>, ne
 /**
  * Spread into createRoute(): the guard, its OpenAPI security, and (for admin routes) an `x-proximity-role`
  * marker so the generated document — and the shared security test harness — know who may call what.
+ * publicRoute declares the absence of security explicitly (`security: []`), so a route that forgot its
+ * guard shows up as undeclared rather than passing for public.
  */
+export const publicRoute = { security: [] as { bearer: string[] }[] };
 export const authed = { security: [{ bearer: [] as string[] }], middleware: [requireAuth] };
 export const adminOnly = {
   security: [{ bearer: [] as string[] }],

@@ -1,22 +1,15 @@
 /** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ValidationError } from "../core/errors.ts";
+import { ERROR_STATUS, type ErrorCode, type ErrorStatus, ValidationError } from "../core/errors.ts";
 import type { HttpEnv } from "./context.ts";
 
+const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+
+/** The error body of every failure; its codes are those of ERROR_STATUS in core/errors.ts. */
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum([
-        "VALIDATION_FAILED",
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "NOT_FOUND",
-        "CONFLICT",
-        "RATE_LIMITED",
-        "PROXMOX_ERROR",
-        "PROXMOX_UNAVAILABLE",
-        "INTERNAL",
-      ]),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       request_id: z.string(),
       details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
@@ -24,7 +17,8 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-const ERROR_DESCRIPTIONS = {
+/** One description per status a code maps to (a new code with a new status fails to compile here). */
+const ERROR_DESCRIPTIONS: Record<Exclude<ErrorStatus, 500>, string> = {
   401: "Missing, invalid or expired credentials",
   403: "Authenticated but not allowed (admin only)",
   404: "Not found (or not yours)",
@@ -33,7 +27,7 @@ const ERROR_DESCRIPTIONS = {
   429: "Too many attempts; see retry-after",
   502: "Proxmox answered with an error",
   503: "Proxmox unreachable",
-} as const;
+};
 
 type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
 

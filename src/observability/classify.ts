@@ -5,9 +5,9 @@
  */
 import { HTTPException } from "hono/http-exception";
 import { AppServiceError } from "../core/errors.ts";
+import { isSensitiveKey } from "../core/scrub.ts";
 import { ProxmoxError } from "../proxmox/errors.ts";
 import { parseUpid } from "../proxmox/upid.ts";
-import { isSensitiveKey } from "./scrub.ts";
 
 export type ErrorType = "proxmox" | "app_service" | "http_exception" | "unhandled";
 

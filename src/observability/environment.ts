@@ -3,6 +3,7 @@
  * read here: `bun build --compile` inlines it, so a binary built in CI would carry the builder's value.
  */
 import { hostname as osHostname } from "node:os";
+import { runtime } from "../core/runtime/index.ts";
 
 export type SentryEnvironment = "development" | "production" | (string & {});
 
@@ -42,9 +43,9 @@ export function detectEnvironment(facts: EnvironmentFacts): SentryEnvironment {
   return "production";
 }
 
-/** `bun test` sets NODE_ENV=test at run time (read through Bun.env, which the compiler leaves alone). */
-export function runningUnderBunTest(env: Record<string, string | undefined> = Bun.env): boolean {
-  return env.NODE_ENV === "test" || /\.(test|spec)\.[cm]?[jt]sx?$/.test(Bun.main);
+/** `bun test` sets NODE_ENV=test at run time (read through runtime.env(), which the compiler leaves alone). */
+export function runningUnderBunTest(env: Record<string, string | undefined> = runtime.env()): boolean {
+  return env.NODE_ENV === "test" || /\.(test|spec)\.[cm]?[jt]sx?$/.test(runtime.mainModule());
 }
 
 export function currentEnvironmentFacts(

@@ -1,7 +1,7 @@
 /** The last filter before anything is sent: applied to every error event and every transaction. */
 import type { Event } from "@sentry/bun";
+import { scrubDeep, scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "../core/scrub.ts";
 import { routeTemplate } from "./route-name.ts";
-import { scrubDeep, scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "./scrub.ts";
 
 /** Contexts we build ourselves from known-safe fields; everything else is scrubbed deeply. */
 const TRUSTED_CONTEXTS = new Set([

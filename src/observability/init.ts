@@ -4,17 +4,26 @@
  */
 import * as Sentry from "@sentry/bun";
 import { type Config, loadConfig } from "../core/config.ts";
+import { runtime } from "../core/runtime/index.ts";
 import { currentEnvironmentFacts, type EnvironmentFacts } from "./environment.ts";
 import { buildSentryOptions, type ObservabilitySettings, resolveSettings } from "./options.ts";
 import { state } from "./state.ts";
 
 export function initObservability(
   config: Config,
-  facts: EnvironmentFacts = currentEnvironmentFacts(Bun.env, config.PUBLIC_URL),
+  facts: EnvironmentFacts = currentEnvironmentFacts(runtime.env(), config.PUBLIC_URL),
 ): ObservabilitySettings {
   const settings = resolveSettings(config, facts);
   state.settings = settings;
   if (!settings.enabled || state.enabled) return settings;
+  if (runtime.name !== "bun") {
+    // @sentry/bun instruments Bun.serve and Bun's fetch; it cannot start elsewhere. Say so rather than
+    // leave an operator believing errors are reported.
+    console.warn(
+      `Sentry is off: SENTRY_DSN is set, but error monitoring (@sentry/bun) runs only under Bun, not ${runtime.name} (docs/runtime.md)`,
+    );
+    return settings;
+  }
   Sentry.init(buildSentryOptions(settings));
   state.enabled = Sentry.getClient() !== undefined;
   state.defaultIsolationScope = Sentry.getIsolationScope();
@@ -30,7 +39,7 @@ export function initObservability(
 }
 
 /** From the process environment; an invalid config is left for index.ts to report (exit 2). */
-export function initObservabilityFromEnv(env: Record<string, string | undefined> = Bun.env): void {
+export function initObservabilityFromEnv(env: Record<string, string | undefined> = runtime.env()): void {
   let config: Config;
   try {
     config = loadConfig(env);

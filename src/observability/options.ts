@@ -4,9 +4,9 @@
  */
 import type { Breadcrumb, BunOptions, ErrorEvent, Event } from "@sentry/bun";
 import type { Config } from "../core/config.ts";
+import { FILTERED, scrubUrl } from "../core/scrub.ts";
 import { detectEnvironment, type EnvironmentFacts } from "./environment.ts";
 import { scrubEvent } from "./event-scrub.ts";
-import { FILTERED, scrubUrl } from "./scrub.ts";
 
 /** Paths that are never traced (probes and scrapes would drown real transactions). */
 export const UNTRACED_PATHS = new Set(["/health", "/ready", "/metrics"]);

@@ -3,6 +3,8 @@
  * `/api2/json` envelope, PVE's error shapes, timeouts and the retry policy. Typed endpoint methods live
  * in client.ts; nothing here knows about containers.
  */
+
+import { runtime } from "../core/runtime/index.ts";
 import { encodeParams, type Params } from "./encoding.ts";
 import { isTransientPveMessage, ProxmoxError, type ProxmoxErrorKind } from "./errors.ts";
 import { type Fetcher, FingerprintPinner, insecureFetcher, PinMismatchError } from "./tls.ts";
@@ -102,7 +104,7 @@ export class PveHttp {
         }
         if (attempt >= this.maxAttempts || !shouldRetry(err, spec.method, opts.idempotent === true))
           throw err;
-        await Bun.sleep(this.backoff(attempt));
+        await runtime.sleep(this.backoff(attempt));
       }
     }
   }
@@ -135,7 +137,7 @@ export class PveHttp {
       const query = spec.method === "GET" || spec.method === "DELETE";
       const encoded = encodeParams(spec.params ?? {}).toString();
       let url = `${this.base}${spec.path}`;
-      const init: BunFetchRequestInit = { method: spec.method, headers, redirect: "manual" };
+      const init: RequestInit = { method: spec.method, headers, redirect: "manual" };
       if (query) {
         // PVE answers 501 to any body on GET/DELETE, so their parameters always go in the query.
         if (encoded) url += `?${encoded}`;
@@ -265,8 +267,13 @@ export class PveHttp {
         cause: err,
       });
     }
-    if (err instanceof PinMismatchError || isTlsCode(code)) {
-      return this.fail("tls", spec, 0, e.message ?? String(code), { errno: code, cause: err, notSent: true });
+    const certificateProblem = certificateMessage(err);
+    if (err instanceof PinMismatchError || isTlsCode(code) || certificateProblem) {
+      return this.fail("tls", spec, 0, certificateProblem ?? e.message ?? String(code), {
+        errno: code,
+        cause: err,
+        notSent: true,
+      });
     }
     return this.fail("unreachable", spec, 0, e?.message ?? String(err), {
       errno: code,
@@ -325,6 +332,17 @@ function isTlsCode(code: string | undefined): boolean {
     code !== undefined &&
     /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME|PIN_MISMATCH|HANDSHAKE/i.test(code)
   );
+}
+
+/**
+ * Deno's fetch reports a refused certificate without an error code: "fetch failed", caused by "… invalid
+ * peer certificate: …". The first message in the cause chain that names a certificate, if any.
+ */
+function certificateMessage(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (/certificate/i.test(e.message)) return e.message;
+  }
+  return undefined;
 }
 
 /** PVE 500s that are certain to repeat: retrying them only delays the answer. */

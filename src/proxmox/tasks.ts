@@ -2,6 +2,7 @@
  * Waiting for PVE tasks. Every UPID is asynchronous: the HTTP call returns as soon as the worker forks,
  * and success is only known once `status` is "stopped" with exitstatus "OK" or "WARNINGS: n".
  */
+import { runtime } from "../core/runtime/index.ts";
 import type { ProxmoxClient } from "./client.ts";
 import { ProxmoxError } from "./errors.ts";
 import type { TaskStatus, Upid } from "./types.ts";
@@ -72,7 +73,7 @@ export async function waitForTask(
         upid,
       });
     }
-    await Bun.sleep(Math.min(pollMs, left));
+    await runtime.sleep(Math.min(pollMs, left));
     pollMs = Math.min(maxPollMs, pollMs * 1.5);
   }
 }

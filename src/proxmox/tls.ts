@@ -13,12 +13,17 @@
  * - if the leaf is signed by a CA we were not given (PVE's default pve-root-ca does not send its root),
  *   the chain cannot be verified, so requests go with `rejectUnauthorized: false` and rely on the probe,
  *   which is repeated every PROBE_TTL_MS and after any connection failure.
+ *
+ * Under Deno the runtime adapter sends these requests through node:https and checks the pin on the
+ * certificate of every connection a response arrives on (src/core/runtime/deno.ts, docs/runtime.md).
  */
+import { Buffer } from "node:buffer";
 import tls from "node:tls";
+import { type Fetcher, runtime } from "../core/runtime/index.ts";
+
+export type { Fetcher };
 
 const PROBE_TTL_MS = 5 * 60_000;
-
-export type Fetcher = (url: string, init: BunFetchRequestInit) => Promise<Response>;
 
 export class PinMismatchError extends Error {
   readonly code = "ERR_PROXMOX_PIN_MISMATCH";
@@ -45,7 +50,7 @@ interface ProbeResult {
 
 /** For verifyTls=false: one session whose connections accept any certificate (PVE's self-signed default). */
 export function insecureFetcher(): Fetcher {
-  return new Bun.FetchSession({ tls: { rejectUnauthorized: false } }).fetch;
+  return runtime.tlsFetcher({});
 }
 
 export class FingerprintPinner {
@@ -68,17 +73,13 @@ export class FingerprintPinner {
   async fetcher(timeoutMs: number): Promise<Fetcher> {
     const probe = await this.probe(timeoutMs);
     if (this.session?.pem === probe.leafPem) return this.session.fetch;
-    const check = (_host: string, cert: { fingerprint256?: string }) =>
-      cert.fingerprint256?.toUpperCase() === this.expected
+    const check = (fingerprint256: string | undefined) =>
+      fingerprint256 === this.expected
         ? undefined
-        : new PinMismatchError(this.expected, cert.fingerprint256 ?? "unknown");
-    const session = new Bun.FetchSession({
-      tls: probe.selfSigned
-        ? { ca: probe.leafPem, checkServerIdentity: check }
-        : { rejectUnauthorized: false, checkServerIdentity: check },
-    });
-    this.session = { pem: probe.leafPem, fetch: session.fetch };
-    return session.fetch;
+        : new PinMismatchError(this.expected, fingerprint256 ?? "unknown");
+    const fetch = runtime.tlsFetcher(probe.selfSigned ? { ca: probe.leafPem, check } : { check });
+    this.session = { pem: probe.leafPem, fetch };
+    return fetch;
   }
 
   /** Forget the verdict (after a connection failure the server may have changed). */
@@ -132,8 +133,9 @@ export class FingerprintPinner {
   }
 }
 
-function toPem(der: Buffer): string {
-  const b64 = der
+/** `der` is a Buffer under Bun and a plain Uint8Array under Deno. */
+function toPem(der: Uint8Array): string {
+  const b64 = Buffer.from(der)
     .toString("base64")
     .match(/.{1,64}/g)!
     .join("\n");

@@ -5,6 +5,8 @@
  * database clock, so instances with skewed clocks agree. Same code on PGlite and PostgreSQL.
  */
 import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { type Logger, log } from "../core/log.ts";
+import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
 import { rowsOf } from "../db/rows.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
@@ -22,7 +24,6 @@ export interface QueueOptions {
   wrap?: <T>(job: Job, fn: () => Promise<T>) => Promise<T>;
   /** Reports a job that failed for good (Sentry capture). */
   onFailed?: (job: Job, error: unknown) => void;
-  log?: (line: string) => void;
 }
 
 interface Checkpoint {
@@ -41,6 +42,20 @@ export function isTransient(err: unknown): boolean {
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** Lines about one job carry its id, kind and app. */
+function jobLogger(job: Job): Logger {
+  return log.child({
+    job_id: job.id,
+    kind: job.kind,
+    ...(job.appId ? { app_id: job.appId } : {}),
+    ...(job.userId ? { user_id: job.userId } : {}),
+  });
+}
+
+function elapsedMs(since: number): number {
+  return Math.round(performance.now() - since);
 }
 
 class LeaseLostError extends Error {
@@ -174,7 +189,7 @@ export class JobQueue {
     const all = [...this.running.values()].map((r) => r.done);
     const timedOut = await Promise.race([
       Promise.all(all).then(() => false),
-      Bun.sleep(graceMs).then(() => true),
+      runtime.sleep(graceMs).then(() => true),
     ]);
     if (timedOut) {
       for (const r of this.running.values()) r.controller.abort(new Error("worker stopping"));
@@ -241,7 +256,7 @@ export class JobQueue {
     }
     this.ticking = this.tick().then(
       () => {},
-      (err) => this.options.log?.(`job queue poll failed: ${errorMessage(err)}`),
+      (err) => log.error("Job queue poll failed", { worker: this.workerId, err }),
     );
     void this.ticking.finally(() => {
       this.ticking = undefined;
@@ -258,7 +273,7 @@ export class JobQueue {
       await wrap(job, () => this.execute(job, controller));
     };
     const done = run()
-      .catch((err) => this.options.log?.(`job ${job.id} crashed the worker loop: ${errorMessage(err)}`))
+      .catch((err) => jobLogger(job).error("Job crashed the worker loop", { err }))
       .finally(() => {
         this.running.delete(job.id);
         this.wake();
@@ -269,6 +284,8 @@ export class JobQueue {
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const definition = this.definitions.get(job.kind);
     if (!definition) return;
+    const jlog = jobLogger(job);
+    const started = performance.now();
     const parsed = definition.type.payload.safeParse(job.payload);
     if (!parsed.success) {
       // A corrupt row (edited by hand, or written by an incompatible version): retrying cannot help.
@@ -276,6 +293,7 @@ export class JobQueue {
       const reason = `The job's payload is invalid (${problems.join("; ")}); it was not run`;
       this.options.onFailed?.(job, new Error(reason));
       await this.finish(job, "failed", reason, (job.checkpoint ?? {}) as Checkpoint);
+      jlog.error("Job failed: invalid payload", { error: reason });
       return;
     }
     const steps = definition.type.steps;
@@ -321,6 +339,8 @@ export class JobQueue {
         // Step names are checked at compile time; this guards a definition built around the types.
         if (index < 0) throw new Error(`Job ${job.kind} has no step "${name}"`);
         const progress = { step: name, step_index: index + 1, total_steps: steps.length };
+        jlog.info("Job step started", progress);
+        const stepStarted = performance.now();
         await persist({ progress });
         await this.events.publish({
           type: "job.progress",
@@ -332,6 +352,7 @@ export class JobQueue {
         const value = await fn();
         checkpoint.steps![name] = { done: true, value: value ?? null };
         await persist();
+        jlog.debug("Job step finished", { step: name, duration_ms: elapsedMs(stepStarted) });
         return value;
       },
       save: async (patch) => {
@@ -339,6 +360,9 @@ export class JobQueue {
         await persist();
       },
       log: async (message, level = "info") => {
+        // The job's own log (shown to users) is mirrored: info lines at debug, since the step lines above
+        // already say where a job is; warnings and errors at their level.
+        jlog[level === "info" ? "debug" : level](message, { step: currentStep });
         await this.events.publish({ type: "job.log", job_id: job.id, app_id: job.appId, level, message });
       },
     };
@@ -350,13 +374,22 @@ export class JobQueue {
       kind: job.kind,
       status: "running",
     });
+    const resumed = Object.keys(checkpoint.steps).length > 0 || checkpoint.compensating === true;
+    jlog.info("Job started", { attempt: job.attempts, max_attempts: job.maxAttempts, resumed });
     try {
       if (checkpoint.compensating) throw new Error(checkpoint.failure ?? "compensation interrupted");
       await definition.run(ctx);
       await this.finish(job, "succeeded", null, checkpoint);
+      jlog.info("Job succeeded", { duration_ms: elapsedMs(started) });
     } catch (err) {
-      if (controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) return;
+      if (controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) {
+        jlog.warn("Job lease lost: another worker resumes it", { step: currentStep });
+        return;
+      }
       if (controller.signal.aborted && !this.started) {
+        jlog.info("Job released: the worker is stopping and the job resumes after its last step", {
+          step: currentStep,
+        });
         // Stopping: release the lease so the job resumes right away elsewhere; not an attempt lost.
         await this.requeue(job, { delayMs: 0, refundAttempt: true });
         return;
@@ -365,6 +398,12 @@ export class JobQueue {
       if (!checkpoint.compensating && isTransient(err) && job.attempts < job.maxAttempts) {
         const delay = this.retryBaseMs * 2 ** (job.attempts - 1) * (0.5 + Math.random());
         await this.requeue(job, { delayMs: delay, error: message, checkpoint });
+        jlog.warn("Job failed with a transient error and will be retried", {
+          step: currentStep,
+          attempt: job.attempts,
+          retry_in_ms: Math.round(delay),
+          error: message,
+        });
         await ctx.log(`Transient failure, retrying in ${Math.round(delay / 1000)} s: ${message}`, "warn");
         await this.events.publish({
           type: "job.status",
@@ -379,6 +418,7 @@ export class JobQueue {
         checkpoint.compensating = true;
         checkpoint.failure ??= message;
         await persist();
+        jlog.warn("Job failed: compensating", { step: currentStep, error: message });
         try {
           await definition.compensate(ctx, err);
           checkpoint.compensated = true;
@@ -393,6 +433,13 @@ export class JobQueue {
       }
       this.options.onFailed?.(job, err);
       await this.finish(job, "failed", checkpoint.failure ?? message, checkpoint);
+      jlog.error("Job failed", {
+        step: currentStep,
+        duration_ms: elapsedMs(started),
+        compensated: checkpoint.compensated === true,
+        error: checkpoint.failure ?? message,
+        err,
+      });
     } finally {
       clearInterval(heartbeat);
     }

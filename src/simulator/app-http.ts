@@ -5,7 +5,7 @@
  * real socket. Reconciled against the cluster state on a short interval, so it follows up/down/stop/delete
  * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead.
  */
-import type { Server } from "bun";
+import { createServer, type Server } from "node:http";
 import type { Cluster } from "./cluster.ts";
 import type { FaultRegistry } from "./faults.ts";
 
@@ -20,7 +20,7 @@ export function publishedTcpPort(mapping: string): number | undefined {
 }
 
 export class AppListeners {
-  private readonly servers = new Map<string, Server<undefined>>();
+  private readonly servers = new Map<string, Server>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -58,37 +58,38 @@ export class AppListeners {
     const want = this.desired();
     for (const [key, server] of this.servers) {
       if (!want.has(key)) {
-        server.stop(true);
+        close(server);
         this.servers.delete(key);
       }
     }
     for (const [key, { ip, port, service }] of want) {
       if (this.servers.has(key)) continue;
-      try {
-        const server = Bun.serve({
-          hostname: ip,
-          port,
-          fetch: () => {
-            const fault = this.faults.takeForApp();
-            const status = fault?.action === "http_500" ? 500 : 200;
-            return new Response(
-              status === 200 ? `ok from ${service}\n` : `${fault?.message ?? "unhealthy"}\n`,
-              {
-                status,
-              },
-            );
-          },
-        });
-        this.servers.set(key, server);
-      } catch {
+      // node:http rather than Bun.serve so that demo mode also runs under Deno (docs/runtime.md).
+      const server = createServer((_req, res) => {
+        const fault = this.faults.takeForApp();
+        const status = fault?.action === "http_500" ? 500 : 200;
+        res.writeHead(status, { "content-type": "text/plain" });
+        res.end(status === 200 ? `ok from ${service}\n` : `${fault?.message ?? "unhealthy"}\n`);
+      });
+      server.once("error", () => {
         // Port in use on that address (a stale listener being torn down): the next sync retries.
-      }
+        if (this.servers.get(key) === server) this.servers.delete(key);
+        close(server);
+      });
+      server.listen(port, ip);
+      this.servers.set(key, server);
     }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    for (const server of this.servers.values()) server.stop(true);
+    for (const server of this.servers.values()) close(server);
     this.servers.clear();
   }
+}
+
+/** Stop listening and drop open keep-alive connections (Proximity's health checks). */
+function close(server: Server): void {
+  server.close();
+  server.closeAllConnections();
 }

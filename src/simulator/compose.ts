@@ -5,6 +5,7 @@
  * service's state across pull / up -d / ps / logs / stop / start / restart / down.
  * Progress messages go to stderr, as the real CLI writes them there.
  */
+import { createHash } from "node:crypto";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { ComposeProject, ComposeService, GuestState } from "./guest.ts";
 
@@ -458,7 +459,7 @@ function psEntry(project: ComposeProject, s: ComposeService): Record<string, unk
     CreatedAt: "2025-07-01 12:00:00 +0000 UTC",
     ExitCode: 0,
     Health: "",
-    ID: Bun.hash(name).toString(16).padStart(12, "0").slice(0, 12),
+    ID: createHash("sha256").update(name).digest("hex").slice(0, 12),
     Image: s.image,
     Labels: `com.docker.compose.project=${project.name},com.docker.compose.service=${s.name}`,
     LocalVolumes: "0",

@@ -11,7 +11,7 @@ export interface ProximityProcess {
 export async function spawnProximity(
   env: Record<string, string>,
   command: string[] = ["bun", "src/index.ts"],
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
 ): Promise<ProximityProcess> {
   const base = { ...process.env };
   delete base.DATABASE_URL;

@@ -7,6 +7,7 @@ import type { Event } from "@sentry/bun";
 import { HTTPException } from "hono/http-exception";
 import { loadConfig } from "../../src/core/config.ts";
 import { AppServiceError, NotFoundError } from "../../src/core/errors.ts";
+import { scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "../../src/core/scrub.ts";
 import { classifyError, hostInfoFromUrl, registerProxmoxHost } from "../../src/observability/classify.ts";
 import { detectEnvironment, runningUnderBunTest } from "../../src/observability/environment.ts";
 import { scrubEvent } from "../../src/observability/event-scrub.ts";
@@ -19,7 +20,6 @@ import {
   TRANSPORT_BUFFER_SIZE,
 } from "../../src/observability/options.ts";
 import { routeTemplate } from "../../src/observability/route-name.ts";
-import { scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "../../src/observability/scrub.ts";
 import { ProxmoxError } from "../../src/proxmox/errors.ts";
 
 const prodFacts = { hostname: "pve-app-01", publicUrl: "https://apps.example.com", underTest: false };

@@ -1,6 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
+import { runtime } from "../../core/runtime/index.ts";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
@@ -47,6 +48,7 @@ const list = createRoute({
   ...user,
   method: "get",
   path: "/apps",
+  operationId: "listApps",
   summary: "Your apps (an admin sees all)",
   request: { query: AppListQuery },
   responses: { 200: jsonResponse(listSchema(AppSchema, "AppList"), "Apps"), ...errorResponses(401, 422) },
@@ -56,6 +58,7 @@ const deploy = createRoute({
   ...user,
   method: "post",
   path: "/apps/deploy",
+  operationId: "deployApp",
   summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
   request: { body: jsonBody(DeployBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422) },
@@ -65,6 +68,7 @@ const discover = createRoute({
   ...admin,
   method: "get",
   path: "/apps/discover",
+  operationId: "discoverContainers",
   summary: "Containers on a host that Proximity does not manage yet",
   request: { query: z.object({ host_id: z.string().uuid() }) },
   responses: {
@@ -89,6 +93,7 @@ const adopt = createRoute({
   ...admin,
   method: "post",
   path: "/apps/adopt",
+  operationId: "adoptContainer",
   summary: "Manage an existing container as an app",
   request: { body: jsonBody(AdoptBody) },
   responses: {
@@ -101,6 +106,7 @@ const reconcileRoute = createRoute({
   ...admin,
   method: "post",
   path: "/apps/reconcile",
+  operationId: "reconcileApps",
   summary: "Compare Proxmox with the database now: marks missing/unknown apps, never deletes",
   responses: {
     200: jsonResponse(
@@ -127,6 +133,7 @@ const get = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}",
+  operationId: "getApp",
   summary: "An app",
   request: { params: AppParams },
   responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app"), ...errorResponses(401, 404, 422) },
@@ -136,6 +143,7 @@ const patch = createRoute({
   ...user,
   method: "patch",
   path: "/apps/{app_id}",
+  operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
   request: { params: AppParams, body: jsonBody(PatchAppBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring"), ...errorResponses(401, 404, 409, 422) },
@@ -145,6 +153,7 @@ const actions = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/actions",
+  operationId: "runAppAction",
   summary: "Start, stop or restart",
   request: { params: AppParams, body: jsonBody(ActionBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422) },
@@ -154,6 +163,7 @@ const update = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/update",
+  operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
   request: { params: AppParams },
   responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422) },
@@ -163,6 +173,7 @@ const clone = createRoute({
   ...user,
   method: "post",
   path: "/apps/{app_id}/clone",
+  operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
   request: { params: AppParams, body: jsonBody(CloneBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422) },
@@ -172,6 +183,7 @@ const remove = createRoute({
   ...user,
   method: "delete",
   path: "/apps/{app_id}",
+  operationId: "deleteApp",
   summary: "Delete the app and its container (adopted apps: keep_container decides)",
   request: {
     params: AppParams,
@@ -187,6 +199,7 @@ const logs = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/logs",
+  operationId: "getAppLogs",
   summary: "The app's deployment and operation log",
   request: { params: AppParams, query: PaginationQuery },
   responses: {
@@ -211,6 +224,7 @@ const containerLogs = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/container-logs",
+  operationId: "getAppContainerLogs",
   summary: "The last lines of `docker compose logs`",
   request: {
     params: AppParams,
@@ -226,6 +240,7 @@ const stats = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/stats",
+  operationId: "getAppStats",
   summary: "CPU, memory, disk and network from Proxmox",
   request: { params: AppParams },
   responses: {
@@ -257,6 +272,7 @@ const credentials = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/credentials",
+  operationId: "getAppCredentials",
   summary: "Root password and environment including secrets (owner or admin; audited)",
   request: { params: AppParams },
   responses: {
@@ -272,6 +288,7 @@ const events = createRoute({
   ...user,
   method: "get",
   path: "/apps/{app_id}/events",
+  operationId: "streamAppEvents",
   summary: "Server-sent events: status changes, job progress and log lines of this app",
   request: { params: AppParams },
   responses: {
@@ -432,7 +449,7 @@ export function appsRoutes() {
               new Promise<void>((r) => {
                 wake = r;
               }),
-              Bun.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
+              runtime.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
             ]);
             wake = undefined;
           }

@@ -3,6 +3,8 @@
  * answers its expected status. Addressed by IP; `host` replaces the Host header for apps that only answer
  * names they trust.
  */
+import { runtime } from "../../core/runtime/index.ts";
+
 export interface HealthRequest {
   path: string;
   expect: number;
@@ -40,7 +42,7 @@ export async function waitHealthy(
       }
     }
     last = answers.join("; ");
-    await Bun.sleep(options.intervalMs);
+    await runtime.sleep(options.intervalMs);
   }
   return { ok: false, last };
 }

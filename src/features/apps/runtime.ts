@@ -5,6 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import { AppServiceError } from "../../core/errors.ts";
+import { runtime } from "../../core/runtime/index.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -191,7 +192,7 @@ export class AppRun<S extends string = string> {
       const eth0 = ifaces?.find((i) => i.name === "eth0");
       const ip = eth0?.inet?.split("/")[0];
       if (ip) return ip;
-      await Bun.sleep(this.deps.timing.pollMs);
+      await runtime.sleep(this.deps.timing.pollMs);
     }
     throw new AppServiceError(
       `CT ${this.vmid} got no IPv4 address within ${Math.round(this.deps.timing.ipTimeoutMs / 1000)} s: check the bridge and DHCP on ${this.node}`,

@@ -41,6 +41,7 @@ const AuditQuery = PaginationQuery.extend({
 const list = createRoute({
   method: "get",
   path: "/audit",
+  operationId: "listAuditEvents",
   tags: ["audit"],
   summary: "Search the audit trail (newest first)",
   ...adminOnly,

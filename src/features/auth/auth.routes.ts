@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { HttpEnv } from "../../http/context.ts";
-import { authed } from "../../http/guards.ts";
+import { authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import {
   EmailSchema,
@@ -61,6 +61,8 @@ const ChangePasswordBody = z
 const register = createRoute({
   method: "post",
   path: "/auth/register",
+  operationId: "register",
+  ...publicRoute,
   tags: ["auth"],
   summary: "Create an account (the first account becomes administrator)",
   request: { body: jsonBody(RegisterBody) },
@@ -73,6 +75,8 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/auth/login",
+  operationId: "login",
+  ...publicRoute,
   tags: ["auth"],
   summary: "Exchange username and password for tokens",
   request: { body: jsonBody(LoginBody) },
@@ -82,6 +86,8 @@ const login = createRoute({
 const refresh = createRoute({
   method: "post",
   path: "/auth/refresh",
+  operationId: "refreshTokens",
+  ...publicRoute,
   tags: ["auth"],
   summary: "Rotate a refresh token for a new token pair",
   request: { body: jsonBody(RefreshBody) },
@@ -91,6 +97,7 @@ const refresh = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/auth/logout",
+  operationId: "logout",
   tags: ["auth"],
   summary: "End the session of a refresh token",
   ...authed,
@@ -101,6 +108,7 @@ const logout = createRoute({
 const me = createRoute({
   method: "get",
   path: "/auth/me",
+  operationId: "getCurrentUser",
   tags: ["auth"],
   summary: "The signed-in user",
   ...authed,
@@ -110,6 +118,7 @@ const me = createRoute({
 const changePassword = createRoute({
   method: "post",
   path: "/auth/change-password",
+  operationId: "changePassword",
   tags: ["auth"],
   summary: "Change your password; every other session ends",
   ...authed,

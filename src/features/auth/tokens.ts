@@ -2,6 +2,7 @@
  * Access tokens: HS256 JWTs (jose) with iss/aud checked and 30 s clock tolerance. Refresh tokens: opaque
  * random strings, only their SHA-256 is stored.
  */
+import { createHash } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { UnauthenticatedError } from "../../core/errors.ts";
 
@@ -55,5 +56,5 @@ export function newRefreshToken(): string {
 }
 
 export function hashToken(token: string): string {
-  return new Bun.CryptoHasher("sha256").update(token).digest("hex");
+  return createHash("sha256").update(token).digest("hex");
 }

@@ -7,6 +7,7 @@
  */
 
 import { and, eq, lt } from "drizzle-orm";
+import { log } from "../../core/log.ts";
 import type { Db } from "../../db/connect.ts";
 import { backupSchedules } from "../../db/schema.ts";
 import { errorMessage, type JobQueue } from "../../queue/queue.ts";
@@ -18,7 +19,6 @@ import { failOrphanedBackups } from "./sagas.ts";
 export interface SchedulerOptions {
   /** How often to look for due slots (default 30 s). */
   intervalMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface TickResult {
@@ -47,7 +47,7 @@ export class BackupScheduler {
     const run = () => {
       if (this.running) return;
       this.running = this.tick()
-        .catch((err) => this.options.log?.(`backup scheduler: ${errorMessage(err)}`))
+        .catch((err) => log.error("Backup scheduler tick failed", { err }))
         .finally(() => {
           this.running = undefined;
         });
@@ -70,7 +70,7 @@ export class BackupScheduler {
       try {
         slot = latestSlot(s.cron, s.timezone, s.lastSlotAt, now);
       } catch (err) {
-        this.options.log?.(`backup schedule of app ${s.appId} is unusable: ${errorMessage(err)}`);
+        log.warn("Backup schedule is unusable", { app_id: s.appId, error: errorMessage(err) });
         continue;
       }
       if (!slot) continue;

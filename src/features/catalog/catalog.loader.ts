@@ -12,6 +12,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
+import { log as processLog } from "../../core/log.ts";
 import { type CatalogEntry, parseCatalogFile } from "./catalog.schemas.ts";
 import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
 
@@ -37,6 +38,9 @@ export interface LoadResult {
 
 const CATALOG_EXTENSIONS = new Set([".yaml", ".yml"]);
 
+/** Where skipped files are reported unless the caller collects them: a warning in the process log. */
+export const warnInLog: CatalogLog = (line) => processLog.warn(line);
+
 function loadTexts(
   files: Iterable<[file: string, text: string]>,
   source: CatalogSource,
@@ -61,7 +65,7 @@ function loadTexts(
 
 /** Validate the embedded built-in files (synchronous: they are already in memory). */
 export function loadBuiltinCatalog(
-  log: CatalogLog = console.warn,
+  log: CatalogLog = warnInLog,
   files: Readonly<Record<string, string>> = BUILTIN_CATALOG_FILES,
 ): LoadResult {
   return loadTexts(Object.entries(files), "builtin", log);
@@ -72,7 +76,7 @@ export function loadBuiltinCatalog(
  * unreadable file is logged and skipped. Files are read in name order; subdirectories and other extensions
  * are ignored. The reported `file` is the path as found on disk.
  */
-export async function loadOperatorCatalog(dir: string, log: CatalogLog = console.warn): Promise<LoadResult> {
+export async function loadOperatorCatalog(dir: string, log: CatalogLog = warnInLog): Promise<LoadResult> {
   let names: string[];
   try {
     const dirents = await readdir(dir, { withFileTypes: true });

@@ -70,6 +70,7 @@ export const listCatalogRoute = createRoute({
   ...user,
   method: "get",
   path: "/catalog",
+  operationId: "listCatalogApps",
   summary: "List and search catalog apps",
   request: { query: CatalogListQuery },
   responses: {
@@ -82,6 +83,7 @@ export const listCatalogCategoriesRoute = createRoute({
   ...user,
   method: "get",
   path: "/catalog/categories",
+  operationId: "listCatalogCategories",
   summary: "Categories that have apps, with counts",
   responses: {
     200: jsonResponse(CatalogCategoryListSchema, "Categories"),
@@ -93,6 +95,7 @@ export const getCatalogEntryRoute = createRoute({
   ...user,
   method: "get",
   path: "/catalog/{catalog_id}",
+  operationId: "getCatalogApp",
   summary: "Get one catalog app",
   request: { params: CatalogIdParams },
   responses: {
@@ -105,6 +108,7 @@ export const reloadCatalogRoute = createRoute({
   ...admin,
   method: "post",
   path: "/catalog/reload",
+  operationId: "reloadCatalog",
   summary: "Reload the built-in catalog and $DATA_DIR/catalog",
   responses: {
     200: jsonResponse(CatalogLoadReportSchema, "What was loaded and skipped"),

@@ -10,6 +10,7 @@ import {
   loadBuiltinCatalog,
   loadOperatorCatalog,
   type SkippedFile,
+  warnInLog,
 } from "./catalog.loader.ts";
 import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
 
@@ -38,7 +39,7 @@ export interface CatalogQuery {
 export interface CatalogServiceOptions {
   /** `$DATA_DIR/catalog`; optional. */
   operatorDir?: string | undefined;
-  /** Where skip/override lines go; default console.warn. */
+  /** Where skip/override lines go; default a warning in the process log. */
   log?: CatalogLog | undefined;
   /** Replace the embedded built-in files (tests). */
   builtinFiles?: Readonly<Record<string, string>> | undefined;
@@ -62,7 +63,7 @@ export class CatalogService {
 
   constructor(opts: CatalogServiceOptions = {}) {
     this.operatorDir = opts.operatorDir;
-    this.log = opts.log ?? console.warn;
+    this.log = opts.log ?? warnInLog;
     this.builtinFiles = opts.builtinFiles;
   }
 

@@ -26,6 +26,7 @@ const list = createRoute({
   ...admin,
   method: "get",
   path: "/hosts",
+  operationId: "listHosts",
   summary: "List Proxmox hosts",
   responses: {
     200: jsonResponse(z.object({ items: z.array(HostSchema) }), "Hosts"),
@@ -37,6 +38,7 @@ const create = createRoute({
   ...admin,
   method: "post",
   path: "/hosts",
+  operationId: "createHost",
   summary: "Register a Proxmox host (secrets are encrypted at rest and never returned)",
   request: { body: jsonBody(CreateHostBody) },
   responses: {
@@ -49,6 +51,7 @@ const get = createRoute({
   ...admin,
   method: "get",
   path: "/hosts/{host_id}",
+  operationId: "getHost",
   summary: "Get a host",
   request: { params: HostParams },
   responses: {
@@ -61,6 +64,7 @@ const update = createRoute({
   ...admin,
   method: "patch",
   path: "/hosts/{host_id}",
+  operationId: "updateHost",
   summary: "Change a host; omitted secrets are kept, null clears an optional one",
   request: { params: HostParams, body: jsonBody(UpdateHostBody) },
   responses: {
@@ -73,6 +77,7 @@ const remove = createRoute({
   ...admin,
   method: "delete",
   path: "/hosts/{host_id}",
+  operationId: "deleteHost",
   summary: "Remove a host (refused while apps live on it)",
   request: { params: HostParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 409, 422) },
@@ -82,6 +87,7 @@ const test = createRoute({
   ...admin,
   method: "post",
   path: "/hosts/{host_id}/test",
+  operationId: "testHost",
   summary: "Try the connection: version and node count, or why it fails",
   request: { params: HostParams },
   responses: {
@@ -94,6 +100,7 @@ const sync = createRoute({
   ...admin,
   method: "post",
   path: "/hosts/{host_id}/sync",
+  operationId: "syncHost",
   summary: "Refresh the host's nodes and their live stats now",
   request: { params: HostParams },
   responses: {
@@ -107,6 +114,7 @@ const nodes = createRoute({
   tags: ["hosts"],
   method: "get",
   path: "/nodes",
+  operationId: "listNodes",
   summary: "Nodes of every host with their free resources (as of the last sync)",
   responses: { 200: jsonResponse(z.object({ items: z.array(NodeSchema) }), "Nodes"), ...errorResponses(401) },
 });

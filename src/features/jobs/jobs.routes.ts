@@ -35,6 +35,7 @@ const list = createRoute({
   tags: ["jobs"],
   method: "get",
   path: "/jobs",
+  operationId: "listJobs",
   summary: "Jobs, newest first",
   request: {
     query: PaginationQuery.extend({
@@ -51,6 +52,7 @@ const get = createRoute({
   tags: ["jobs"],
   method: "get",
   path: "/jobs/{job_id}",
+  operationId: "getJob",
   summary: "A job with its progress",
   request: { params: z.object({ job_id: UuidParam("job_id") }) },
   responses: { 200: jsonResponse(JobSchema, "The job"), ...errorResponses(401, 404, 422) },

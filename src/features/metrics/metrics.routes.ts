@@ -39,6 +39,7 @@ export const requireMetricsAccess = createMiddleware<HttpEnv<MetricsRouteService
 const metrics = createRoute({
   method: "get",
   path: "/metrics",
+  operationId: "getMetrics",
   tags: ["system"],
   summary: "Prometheus metrics (admin bearer token, or METRICS_TOKEN)",
   security: [{ bearer: [] as string[] }],

@@ -13,6 +13,7 @@ export interface SettingsRouteServices {
 const get = createRoute({
   method: "get",
   path: "/settings",
+  operationId: "getSettings",
   tags: ["settings"],
   summary: "Instance settings",
   ...authed,
@@ -22,6 +23,7 @@ const get = createRoute({
 const put = createRoute({
   method: "put",
   path: "/settings",
+  operationId: "updateSettings",
   tags: ["settings"],
   summary: "Change settings (sections given replace stored values field by field)",
   ...adminOnly,

@@ -25,7 +25,8 @@ export const SettingsSchema = z
           .default("vmbr0"),
         vlan: z.number().int().min(1).max(4094).nullable().default(null),
         dns_servers: z
-          .array(z.union([z.ipv4(), z.ipv6()]))
+          // Formats spelled out: the generator would describe both members as `format: ip`.
+          .array(z.union([z.ipv4().openapi({ format: "ipv4" }), z.ipv6().openapi({ format: "ipv6" })]))
           .max(3)
           .default([]),
         search_domain: z

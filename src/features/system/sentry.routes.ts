@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
+import { runtime } from "../../core/runtime/index.ts";
 import { adminOnly } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
 import { setOperation } from "../../observability/capture.ts";
@@ -37,6 +38,7 @@ const status = createRoute({
   ...adminOnly,
   method: "get",
   path: "/api/v1/system/sentry",
+  operationId: "getSentryStatus",
   tags: ["system"],
   summary: "Sentry configuration (enabled, environment, release, sample rates, DSN host)",
   responses: { 200: jsonResponse(SentryStatusSchema, "Sentry settings"), ...errorResponses(401, 403) },
@@ -46,6 +48,7 @@ const testError = createRoute({
   ...adminOnly,
   method: "post",
   path: "/api/v1/system/sentry-test",
+  operationId: "raiseSentryTestError",
   tags: ["system"],
   summary: "Raise a tagged test error (answers 500) to check that Sentry receives events",
   responses: { ...errorResponses(401, 403) },
@@ -57,7 +60,7 @@ export function sentryRoutes() {
       const { config } = c.get("services");
       const s =
         observabilitySettings() ??
-        resolveSettings(config, currentEnvironmentFacts(Bun.env, config.PUBLIC_URL));
+        resolveSettings(config, currentEnvironmentFacts(runtime.env(), config.PUBLIC_URL));
       return c.json(
         {
           enabled: isObservabilityEnabled(),

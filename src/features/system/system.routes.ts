@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
 import type { Database } from "../../db/connect.ts";
 import { migrationsApplied } from "../../db/migrate.ts";
-import { authed } from "../../http/guards.ts";
+import { authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
 
 /** The services these routes reach through `c.get("services")`. */
@@ -37,6 +37,8 @@ const InfoSchema = z
 const health = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
+  ...publicRoute,
   tags: ["system"],
   summary: "Liveness: the process answers (no database access)",
   responses: { 200: jsonResponse(HealthSchema, "Alive") },
@@ -45,6 +47,8 @@ const health = createRoute({
 const ready = createRoute({
   method: "get",
   path: "/ready",
+  operationId: "getReadiness",
+  ...publicRoute,
   tags: ["system"],
   summary: "Readiness: database reachable, migrations applied, job worker alive",
   responses: { 200: jsonResponse(ReadySchema, "Ready"), 503: jsonResponse(ReadySchema, "Not ready") },
@@ -53,6 +57,7 @@ const ready = createRoute({
 const info = createRoute({
   method: "get",
   path: "/api/v1/system/info",
+  operationId: "getSystemInfo",
   tags: ["system"],
   summary: "Version and runtime facts",
   ...authed,

@@ -48,6 +48,7 @@ const list = createRoute({
   ...admin,
   method: "get",
   path: "/users",
+  operationId: "listUsers",
   summary: "List users",
   request: { query: PaginationQuery },
   responses: {
@@ -60,6 +61,7 @@ const create = createRoute({
   ...admin,
   method: "post",
   path: "/users",
+  operationId: "createUser",
   summary: "Create a user",
   request: { body: jsonBody(CreateUserBody) },
   responses: {
@@ -72,6 +74,7 @@ const get = createRoute({
   ...admin,
   method: "get",
   path: "/users/{user_id}",
+  operationId: "getUser",
   summary: "Get a user",
   request: { params: UserParams },
   responses: {
@@ -84,6 +87,7 @@ const update = createRoute({
   ...admin,
   method: "patch",
   path: "/users/{user_id}",
+  operationId: "updateUser",
   summary: "Change a user's role, state, email or password",
   request: { params: UserParams, body: jsonBody(UpdateUserBody) },
   responses: {
@@ -96,6 +100,7 @@ const remove = createRoute({
   ...admin,
   method: "delete",
   path: "/users/{user_id}",
+  operationId: "deleteUser",
   summary: "Delete a user",
   request: { params: UserParams },
   responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 409, 422) },

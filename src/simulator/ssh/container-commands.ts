@@ -5,6 +5,7 @@
  * on Alpine, `systemctl`/`service` on Debian), and `docker` (`--version`, `info`, `compose ...`).
  * Programs that do not exist in that container exit 127.
  */
+import { createHash } from "node:crypto";
 import type { Container } from "../cluster.ts";
 import { dockerCompose, type ExecResult } from "../compose.ts";
 import type { GuestState } from "../guest.ts";
@@ -543,7 +544,9 @@ async function chpasswd(x: GuestExec): Promise<ExecResult> {
     const user = sep < 0 ? line : line.slice(0, sep);
     if (sep < 0) return fail(`chpasswd: line ${i + 1}: missing new password`, 1);
     if (user !== "root") return fail(`chpasswd: line ${i + 1}: user '${user}' does not exist`, 1);
-    const hash = new Bun.CryptoHasher("sha256").update(line.slice(sep + 1)).digest("hex");
+    const hash = createHash("sha256")
+      .update(line.slice(sep + 1))
+      .digest("hex");
     x.ct.guest.files.set("/etc/shadow", {
       data: new TextEncoder().encode(`root:$6$sim$${hash}:20000:0:99999:7:::\n`),
       mode: 0o640,

@@ -1,7 +1,8 @@
 /**
  * What must never leave the process: credentials in headers, cookies, query strings, or anywhere else in an
- * event. Two layers: keys that look sensitive are removed, and values that look like credentials (JWTs,
- * bearer tokens, PVE API tokens and tickets) are replaced wherever they appear.
+ * event or a log line. Two layers: keys that look sensitive are removed, and values that look like
+ * credentials (JWTs, bearer tokens, PVE API tokens and tickets) are replaced wherever they appear. The Sentry
+ * layer (observability/event-scrub.ts) and the logger (core/log.ts) both apply these rules.
  */
 
 /** Header names removed outright (besides anything matching SENSITIVE_KEY). */

@@ -1,0 +1,44 @@
+/** The runtime adapter on Bun: `bun run`, `bun test` and the compiled binary. */
+import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
+import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
+import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
+import type { Runtime, TlsPolicy } from "./types.ts";
+
+function tlsOptions(policy: TlsPolicy) {
+  // Bun calls checkServerIdentity on every new connection once the chain verifies (so with `ca`), not when
+  // verification is off: there the caller's probe is what checks the pin (src/proxmox/tls.ts).
+  const verify = policy.check;
+  const check = verify
+    ? (_host: string, cert: { fingerprint256?: string }) => verify(cert.fingerprint256?.toUpperCase())
+    : undefined;
+  return policy.ca
+    ? { ca: policy.ca, ...(check ? { checkServerIdentity: check } : {}) }
+    : { rejectUnauthorized: false, ...(check ? { checkServerIdentity: check } : {}) };
+}
+
+export const bunRuntime: Runtime = {
+  name: "bun",
+  label: `Bun ${Bun.version}`,
+  env: () => Bun.env,
+  mainModule: () => Bun.main,
+  sleep: (ms) => Bun.sleep(ms),
+  readTextFile: (path) => Bun.file(path).text(),
+  async serve({ port, hostname, fetch }) {
+    // Bun passes the server as the second argument: it has requestIP().
+    const server = Bun.serve({ port, hostname, fetch });
+    return { port: server.port ?? port, stop: () => server.stop() };
+  },
+  hashPassword: (password, { memoryCost, timeCost }) =>
+    Bun.password.hash(password, { algorithm: "argon2id", memoryCost, timeCost }),
+  verifyPassword: (password, hash) => Bun.password.verify(password, hash).catch(() => false),
+  tlsFetcher: (policy) => new Bun.FetchSession({ tls: tlsOptions(policy) }).fetch,
+  async pgliteFiles() {
+    // Imported as files, Bun embeds them in `bun build --compile` binaries (PGlite's own lookup next to its
+    // module would hit the binary's virtual root).
+    const [pgliteWasm, initdbWasm] = await Promise.all([
+      Bun.file(pgliteWasmPath).arrayBuffer(),
+      Bun.file(initdbWasmPath).arrayBuffer(),
+    ]);
+    return { pgliteWasm, initdbWasm, fsBundle: Bun.file(pgliteDataPath) };
+  },
+};

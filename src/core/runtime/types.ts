@@ -1,0 +1,71 @@
+/**
+ * What Proximity needs from the JavaScript runtime beyond web standards. Everything else in src/ uses
+ * fetch, Request/Response, crypto.subtle, streams and node: modules that Bun and Deno both implement;
+ * `bun run lint` refuses the `Bun` and `Deno` globals outside this folder (docs/runtime.md).
+ */
+
+/** A fetch bound to a TLS policy; the same contract as the global fetch. */
+export type Fetcher = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface TlsPolicy {
+  /** Trust exactly this certificate (PEM): the pinned leaf when it is self-signed. Without it, any chain. */
+  ca?: string;
+  /**
+   * Called with the SHA-256 fingerprint ("AA:BB:…") of each connection's certificate; an error refuses the
+   * connection. Without it, and without `ca`, any certificate is accepted (a host with verify_tls=false).
+   */
+  check?: (fingerprint256: string | undefined) => Error | undefined;
+}
+
+/** The address of a request's peer, as Hono's handlers see it through `c.env` (src/http/client-ip.ts). */
+export interface ServerEnv {
+  requestIP(req: Request): { address: string } | null;
+}
+
+export interface ServeOptions {
+  port: number;
+  hostname: string;
+  fetch(req: Request, env: ServerEnv): Response | Promise<Response>;
+}
+
+export interface RunningServer {
+  /** The port actually bound (the configured one, or the one picked for port 0). */
+  port: number;
+  /** Stops accepting connections and waits for requests in flight. */
+  stop(): Promise<void>;
+}
+
+export interface Argon2idCost {
+  /** KiB. */
+  memoryCost: number;
+  /** Iterations. */
+  timeCost: number;
+}
+
+/** The embedded PostgreSQL's WebAssembly and file-system image, as bytes. */
+export interface PgliteFiles {
+  pgliteWasm: ArrayBuffer;
+  initdbWasm: ArrayBuffer;
+  fsBundle: Blob;
+}
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  /** "Bun 1.4.5", "Deno 2.9.6": for the start-up line. */
+  readonly label: string;
+  /** The process environment, read at call time (never inlined by a bundler). */
+  env(): Record<string, string | undefined>;
+  /** The entry module's path or URL (tells whether this is a `bun test` run). */
+  mainModule(): string;
+  sleep(ms: number): Promise<void>;
+  readTextFile(path: string): Promise<string>;
+  serve(options: ServeOptions): Promise<RunningServer>;
+  /** argon2id in the PHC string form ($argon2id$v=19$m=…,t=…,p=…$salt$hash): each runtime verifies the other's. */
+  hashPassword(password: string, cost: Argon2idCost): Promise<string>;
+  /** False for a wrong password and for a string that is not an argon2 hash. */
+  verifyPassword(password: string, hash: string): Promise<boolean>;
+  /** A fetch with the given certificate policy (PVE hosts use self-signed certificates). */
+  tlsFetcher(policy: TlsPolicy): Fetcher;
+  /** PGlite's assets, embedded in the compiled binary under Bun, read from node_modules under Deno. */
+  pgliteFiles(): Promise<PgliteFiles>;
+}
