@@ -1,9 +1,9 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
+import { eventStream } from "../../http/sse.ts";
 import {
   createRouter,
   errorResponses,
@@ -389,48 +389,28 @@ export function appsRoutes() {
     .openapi(events, async (c) => {
       const services = c.get("services");
       const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
-      return streamSSE(c, async (stream) => {
-        const queue: ProximityEvent[] = [];
-        let wake: (() => void) | undefined;
-        const unsubscribe = services.events.subscribe((e) => {
-          if (e.app_id !== app.id) return;
-          queue.push(e);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          unsubscribe();
-          wake?.();
-        });
-        // The current state first, so a client that connects late knows where things stand.
-        await stream.writeSSE({
-          event: "app.status",
-          data: JSON.stringify({
-            type: "app.status",
-            app_id: app.id,
-            status: app.status,
-            reason: app.statusReason,
-          }),
-        });
-        try {
-          while (!stream.aborted) {
-            const next = queue.shift();
-            if (next) {
-              await stream.writeSSE({ event: next.type, data: JSON.stringify(next) });
-              if (next.type === "app.status" && next.status === "deleted") break;
-              continue;
-            }
-            // Wait for an event, or send a comment every 15 s so proxies keep the connection open.
-            await Promise.race([
-              new Promise<void>((r) => {
-                wake = r;
-              }),
-              Bun.sleep(15_000).then(() => stream.write(": keep-alive\n\n")),
-            ]);
-            wake = undefined;
-          }
-        } finally {
-          unsubscribe();
-        }
-      });
+      return eventStream<ProximityEvent>(
+        c,
+        async (stream, pump) => {
+          const unsubscribe = services.events.subscribe((e) => {
+            if (e.app_id === app.id) pump.push(e);
+          });
+          // The current state first, so a client that connects late knows where things stand.
+          await stream.writeSSE({
+            event: "app.status",
+            data: JSON.stringify({
+              type: "app.status",
+              app_id: app.id,
+              status: app.status,
+              reason: app.statusReason,
+            }),
+          });
+          return unsubscribe;
+        },
+        async (stream, next) => {
+          await stream.writeSSE({ event: next.type, data: JSON.stringify(next) });
+          return next.type === "app.status" && next.status === "deleted" ? "end" : undefined;
+        },
+      );
     });
 }

@@ -275,6 +275,18 @@ export class AppsService {
     return this.operate(req, id, action, `${action}_app`);
   }
 
+  /**
+   * Retry of a deploy that failed: the app kept its row (hostname, resources, environment) but has no
+   * container, so the deploy saga runs again from the start.
+   */
+  async redeploy(req: Requester, id: string) {
+    const app = await this.get(req.user, id);
+    if (app.vmid !== null || !app.catalogId || app.status !== "error") {
+      throw new ConflictError("Only a failed deploy that left no container can be retried; delete the app instead");
+    }
+    return this.operate(req, id, "redeploy", "deploy_app");
+  }
+
   update(req: Requester, id: string) {
     return this.operate(req, id, "update", "update_app");
   }
@@ -428,6 +440,22 @@ export class AppsService {
         netout: p.netout ?? null,
       })),
     };
+  }
+
+  /** CPU (fraction of the container's cores), memory and network rates over the last hour or day. */
+  async usageHistory(user: AuthUser, id: string, timeframe: "hour" | "day") {
+    const app = await this.get(user, id);
+    if (app.node === null || app.vmid === null)
+      throw new ConflictError(`The app is ${app.status} and has no container`);
+    const client = await this.deps.hosts.client(app.hostId);
+    const rrd = await client.lxcRrddata(app.node, app.vmid, timeframe);
+    return rrd.map((p) => ({
+      time: p.time,
+      cpu: p.cpu ?? null,
+      mem: p.mem ?? null,
+      netin: p.netin ?? null,
+      netout: p.netout ?? null,
+    }));
   }
 
   async credentials(req: Requester, id: string) {
