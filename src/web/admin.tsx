@@ -2,7 +2,9 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { ForbiddenError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
+import { z } from "@hono/zod-openapi";
 import { CreateHostBody } from "../features/hosts/hosts.schemas.ts";
+import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import { SettingsUpdateSchema } from "../features/settings/settings.schemas.ts";
 import { zodDetails } from "../http/openapi.ts";
 import type { WebEnv } from "./context.ts";
@@ -355,11 +357,11 @@ export function adminRoutes() {
 
   r.post("/users", async (c) => {
     const f = await form(c);
-    await c.get("services").users.create(
-      { username: (f.username ?? "").trim().toLowerCase(), password: f.password ?? "", role: f.role === "admin" ? "admin" : "user" },
-      actor(c),
-      c.get("clientIp"),
-    );
+    const input = z
+      .object({ username: UsernameSchema, password: PasswordSchema })
+      .safeParse({ username: (f.username ?? "").trim(), password: f.password ?? "" });
+    if (!input.success) return problem(c, new ValidationError("The user is invalid", zodDetails(input.error)));
+    await c.get("services").users.create({ ...input.data, role: f.role === "admin" ? "admin" : "user" }, actor(c), c.get("clientIp"));
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
@@ -570,7 +572,7 @@ export function adminRoutes() {
             </label>
             <label>
               New password
-              <input type="password" name="new_password" required minlength={12} autocomplete="new-password" />
+              <input type="password" name="new_password" required minlength={10} autocomplete="new-password" />
             </label>
             <button type="submit">Change password</button>
           </form>
@@ -592,6 +594,8 @@ export function adminRoutes() {
   r.post("/account/password", async (c) => {
     const v = signedIn(c);
     const f = await form(c);
+    const next = PasswordSchema.safeParse(f.new_password ?? "");
+    if (!next.success) return problem(c, new ValidationError("The new password is invalid", zodDetails(next.error, "new_password")));
     await c
       .get("services")
       .auth.changePassword(v, f.current_password ?? "", f.new_password ?? "", c.get("sessionToken"), {

@@ -7,7 +7,9 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
 import type { Application } from "../db/schema.ts";
+import { z } from "@hono/zod-openapi";
 import { DeployBody, HostnameSchema } from "../features/apps/apps.schemas.ts";
+import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import type { CatalogEntry } from "../features/catalog/catalog.schemas.ts";
 import { toAppError } from "../http/error-handler.ts";
 import { zodDetails } from "../http/openapi.ts";
@@ -16,7 +18,6 @@ import type { ProximityEvent } from "../queue/events.ts";
 import { adminRoutes } from "./admin.tsx";
 import { assetByUrl, assetResponse, textAsset } from "./assets.ts";
 import type { WebEnv } from "./context.ts";
-import { iconFor } from "./icons/icons.ts";
 import {
   BackupList,
   BackupsSection,
@@ -188,8 +189,7 @@ export function webRoutes() {
   // Embedded files and icons: no session needed.
   web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.svg}", (c) => {
     const [id, hash] = c.req.param("file").split(".") as [string, string];
-    const name = id === "proximity" ? "Proximity" : c.get("services").catalog.get(id)?.name;
-    const icon = iconFor(id, name);
+    const icon = c.get("services").catalog.icon(id);
     if (icon.hash !== hash) throw new NotFoundError("Icon");
     return assetResponse(textAsset("image/svg+xml", icon.svg, icon.hash), c.req.raw);
   });
@@ -219,7 +219,9 @@ export function webRoutes() {
     if ((await userCount(c)) > 0) return c.redirect("/login", 303);
     const username = (f.username ?? "").trim().toLowerCase();
     try {
-      await services.users.register({ username, password: f.password ?? "" }, c.get("clientIp"));
+      const input = z.object({ username: UsernameSchema, password: PasswordSchema }).safeParse({ username, password: f.password ?? "" });
+      if (!input.success) throw new ValidationError("invalid", zodDetails(input.error));
+      await services.users.register(input.data, c.get("clientIp"));
     } catch (err) {
       if (err instanceof ValidationError || (err instanceof AppError && err.code === "CONFLICT")) {
         const errors = err instanceof ValidationError ? fieldErrors(err) : { username: err.message };

@@ -2,8 +2,8 @@
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import { raw } from "hono/html";
 import type { AuthUser } from "../http/context.ts";
+import { iconPath } from "../features/catalog/catalog.service.ts";
 import { assetUrl } from "./assets.ts";
-import { iconPath } from "./icons/icons.ts";
 
 export interface PageContext {
   viewer: AuthUser | undefined;
@@ -35,7 +35,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
           <meta name="csrf-token" content={csrf} />
           <meta name="htmx-config" content='{"includeIndicatorCSS":false,"defaultTimeout":30000}' />
           <title>{`${title} · Proximity`}</title>
-          <link rel="icon" href={iconPath("proximity", "Proximity")} />
+          <link rel="icon" href={iconPath("proximity")} />
           <link rel="stylesheet" href={assetUrl("pico.css")} />
           <link rel="stylesheet" href={assetUrl("app.css")} />
           <script src={assetUrl("htmx.js")} defer />
@@ -51,7 +51,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
               <ul>
                 <li>
                   <a class="brand" href="/">
-                    <img src={iconPath("proximity", "Proximity")} alt="" width="28" height="28" />
+                    <img src={iconPath("proximity")} alt="" width="28" height="28" />
                     Proximity
                   </a>
                 </li>
@@ -135,7 +135,7 @@ export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id })
 export const AppIcon: FC<{ id: string; name: string; large?: boolean }> = ({ id, name, large }) => (
   <img
     class={large ? "icon large" : "icon"}
-    src={iconPath(id, name)}
+    src={iconPath(id)}
     alt=""
     width={large ? 64 : 40}
     height={large ? 64 : 40}

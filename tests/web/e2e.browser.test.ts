@@ -12,7 +12,7 @@ import { clearFaults, simFault } from "../helpers/sim.ts";
 import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "./world.ts";
 
 // A browser, the simulator and the app share two cores with other work.
-setDefaultTimeout(120_000);
+setDefaultTimeout(300_000);
 
 let w: WebWorld;
 let page: Page;
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function check(name: string) {
   expect(await seriousViolations(page)).toEqual([]);
-  await screenshots(w, page, name);
+  await screenshots(page, name);
 }
 
 async function appRows() {

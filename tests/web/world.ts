@@ -109,20 +109,14 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
-/** Light, dark and phone-width screenshots of the current URL into test-artifacts/. */
-export async function screenshots(w: WebWorld, page: Page, name: string): Promise<void> {
+/** Light, dark and phone-width screenshots of the current page into test-artifacts/. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1440, height: 900 };
   await page.screenshot({ path: `${ARTIFACTS}/${name}-light.png`, fullPage: true });
-  const cookies = await page.context().cookies();
-  for (const variant of [
-    { suffix: "dark", width: 1440, dark: true },
-    { suffix: "375", width: 375, dark: false },
-  ]) {
-    const { context, page: p } = await w.newPage({ width: variant.width, dark: variant.dark, height: 800 });
-    await context.addCookies(cookies);
-    await p.goto(page.url());
-    await p.waitForLoadState("load");
-    await p.waitForTimeout(300);
-    await p.screenshot({ path: `${ARTIFACTS}/${name}-${variant.suffix}.png`, fullPage: true });
-    await context.close();
-  }
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: `${ARTIFACTS}/${name}-dark.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.screenshot({ path: `${ARTIFACTS}/${name}-375.png`, fullPage: true });
+  await page.setViewportSize(size);
 }

@@ -9,7 +9,8 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
-import { CATALOG_ID_PATTERN, CATEGORY_IDS, catalogEntrySchema } from "./catalog.schemas.ts";
+import { CATALOG_ID_PATTERN, CATEGORY_IDS, type CatalogEntry, catalogEntrySchema } from "./catalog.schemas.ts";
+import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
 export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
@@ -103,13 +104,21 @@ export const reloadCatalogRoute = createRoute({
   },
 });
 
+/** An entry as the API returns it: `icon` points at the icon this server ships (no other origin). */
+function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: string): CatalogEntry {
+  return { ...entry, icon: new URL(catalog.iconPath(entry.id), publicUrl).toString() };
+}
+
 /** The CatalogService from the request's services (see the wiring note at the top). */
 export function catalogRoutes() {
   return createRouter()
     .openapi(listCatalogRoute, (c) => {
       const { q, category, page, per_page } = c.req.valid("query");
-      const all = c.get("services").catalog.list({ q, category });
-      const items = all.slice((page - 1) * per_page, page * per_page);
+      const { catalog, config } = c.get("services");
+      const all = catalog.list({ q, category });
+      const items = all
+        .slice((page - 1) * per_page, page * per_page)
+        .map((e) => publicEntry(e, catalog, config.PUBLIC_URL));
       return c.json({ items, total: all.length, page, per_page }, 200);
     })
     .openapi(listCatalogCategoriesRoute, (c) => {
@@ -118,9 +127,10 @@ export function catalogRoutes() {
     })
     .openapi(getCatalogEntryRoute, (c) => {
       const { catalog_id } = c.req.valid("param");
-      const entry = c.get("services").catalog.get(catalog_id);
+      const { catalog, config } = c.get("services");
+      const entry = catalog.get(catalog_id);
       if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
-      return c.json(entry, 200);
+      return c.json(publicEntry(entry, catalog, config.PUBLIC_URL), 200);
     })
     .openapi(reloadCatalogRoute, async (c) => {
       const report = await c.get("services").catalog.load();

@@ -42,14 +42,14 @@ export const SetupPage: FC<{ page: PageContext; errors: Record<string, string>; 
             name="password"
             autocomplete="new-password"
             required
-            minlength={12}
+            minlength={10}
             aria-invalid={errors.password ? "true" : undefined}
             aria-describedby={errors.password ? "password-error" : "password-help"}
           />
           {errors.password ? (
             <FieldError id="password-error" errors={errors} name="password" />
           ) : (
-            <small id="password-help">At least 12 characters.</small>
+            <small id="password-help">At least 10 characters.</small>
           )}
         </label>
         <button type="submit">Create the administrator</button>

@@ -25,7 +25,7 @@ export const CatalogResults: FC<{
         </a>
       </Empty>
     ) : (
-      <div class="grid-cards">
+      <div class="grid-cards catalog-grid">
         {entries.map((e) => (
           <article>
             <div class="card-head">

@@ -36,36 +36,35 @@ function tileColour(id: string): string {
   return `hsl(${h % 360} 55% 38%)`;
 }
 
-function initials(id: string, name: string | undefined): string {
-  const words = (name ?? id).split(/[\s\-_.]+/).filter(Boolean);
+function initials(id: string): string {
+  const words = id.split(/[\s\-_.]+/).filter(Boolean);
   const letters = words.length > 1 ? words[0]![0]! + words[1]![0]! : (words[0] ?? "?").slice(0, 2);
   return letters.toUpperCase();
 }
 
-function render(id: string, name: string | undefined): string {
+function render(id: string): string {
   const brand = BRANDS[id];
   if (brand) {
     const glyph = luminance(brand.hex) > 0.45 ? "#000" : "#fff";
     return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" role="img"><title>${escapeXml(brand.title)}</title><rect width="32" height="32" rx="7" fill="#${brand.hex}"/><path transform="translate(6 6) scale(0.8333)" fill="${glyph}" d="${brand.path}"/></svg>`;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" role="img"><title>${escapeXml(name ?? id)}</title><rect width="32" height="32" rx="7" fill="${tileColour(id)}"/><text x="16" y="21.5" text-anchor="middle" font-family="system-ui,sans-serif" font-size="14" font-weight="700" fill="#fff">${escapeXml(initials(id, name))}</text></svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" role="img"><title>${escapeXml(id)}</title><rect width="32" height="32" rx="7" fill="${tileColour(id)}"/><text x="16" y="21.5" text-anchor="middle" font-family="system-ui,sans-serif" font-size="14" font-weight="700" fill="#fff">${escapeXml(initials(id))}</text></svg>`;
 }
 
-/** The icon of a catalog id (any id: unknown ones get a letter tile). */
-export function iconFor(id: string, name?: string): Icon {
-  const key = `${id}\n${name ?? ""}`;
-  let icon = cache.get(key);
+/** The icon of a catalog id (any id: unknown ones get a letter tile made from the id). */
+export function iconFor(id: string): Icon {
+  let icon = cache.get(id);
   if (!icon) {
-    const svg = render(id, name);
+    const svg = render(id);
     icon = { svg, hash: hashOf(svg) };
-    cache.set(key, icon);
+    if (cache.size < 10_000) cache.set(id, icon);
   }
   return icon;
 }
 
 /** The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.svg */
-export function iconPath(id: string, name?: string): string {
-  return `/assets/icons/${id}.${iconFor(id, name).hash}.svg`;
+export function iconPath(id: string): string {
+  return `/assets/icons/${id}.${iconFor(id).hash}.svg`;
 }
 
 export function hasBrandMark(id: string): boolean {
