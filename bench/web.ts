@@ -35,7 +35,10 @@ try {
   const transfers: { url: string; bytes: number }[] = [];
   page.on("requestfinished", async (req) => {
     const sizes = await req.sizes().catch(() => undefined);
-    transfers.push({ url: req.url(), bytes: (sizes?.responseBodySize ?? 0) + (sizes?.responseHeadersSize ?? 0) });
+    transfers.push({
+      url: req.url(),
+      bytes: (sizes?.responseBodySize ?? 0) + (sizes?.responseHeadersSize ?? 0),
+    });
   });
   // A first visit: nothing cached.
   await page.context().clearCookies({ name: "never-set" });

@@ -109,7 +109,15 @@ export function createApp(services: Services): App {
     },
     servers: [{ url: config.PUBLIC_URL }],
   });
-  app.get("/api/v1/docs", (c) => apiDocsPage(c, app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "Proximity API", version: config.version } })));
+  app.get("/api/v1/docs", (c) =>
+    apiDocsPage(
+      c,
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: { title: "Proximity API", version: config.version },
+      }),
+    ),
+  );
   // The web interface: pages, fragments and assets (after the API, whose paths it never claims).
   app.route("/", webRoutes());
 

@@ -1,11 +1,12 @@
 /** Administrator pages (hosts and nodes, users, settings, audit log) and everyone's account page. */
-import { Hono } from "hono";
-import type { Context } from "hono";
-import { ForbiddenError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
+
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { ForbiddenError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
 import { CreateHostBody } from "../features/hosts/hosts.schemas.ts";
-import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import { SettingsUpdateSchema } from "../features/settings/settings.schemas.ts";
+import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import { zodDetails } from "../http/openapi.ts";
 import type { WebEnv } from "./context.ts";
 import { clearSessionCookie } from "./session.ts";
@@ -48,12 +49,25 @@ function ok(c: C, message: string, status = 200) {
 function problem(c: C, err: ValidationError) {
   const details = (err.details ?? []).map((d) => `${d.field}: ${d.message}`).join("; ");
   return c.html(
-    <ToastPartial message={details ? `${err.message} — ${details}` : err.message} requestId={c.get("requestId")} />,
+    <ToastPartial
+      message={details ? `${err.message} — ${details}` : err.message}
+      requestId={c.get("requestId")}
+    />,
     422,
   );
 }
 
-const Meter = ({ label, total, used, reserved }: { label: string; total: number | null; used: number | null; reserved?: number }) => {
+const Meter = ({
+  label,
+  total,
+  used,
+  reserved,
+}: {
+  label: string;
+  total: number | null;
+  used: number | null;
+  reserved?: number;
+}) => {
   if (!total) return <p class="muted">{label}: unknown</p>;
   const u = Math.min(100, ((used ?? 0) / total) * 100);
   const r = Math.min(100 - u, ((reserved ?? 0) / total) * 100);
@@ -63,11 +77,17 @@ const Meter = ({ label, total, used, reserved }: { label: string; total: number 
       <div class="bar-label">
         <span>{label}</span>
         <span>
-          {bytes(used)} used{reserved !== undefined ? `, ${bytes(reserved)} reserved by Proximity` : ""}, {bytes(free)} free of{" "}
-          {bytes(total)}
+          {bytes(used)} used{reserved !== undefined ? `, ${bytes(reserved)} reserved by Proximity` : ""},{" "}
+          {bytes(free)} free of {bytes(total)}
         </span>
       </div>
-      <svg class="meter" viewBox="0 0 100 4" preserveAspectRatio="none" role="img" aria-label={`${label}: ${Math.round(u)}% used`}>
+      <svg
+        class="meter"
+        viewBox="0 0 100 4"
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`${label}: ${Math.round(u)}% used`}
+      >
         <rect class="free" width="100" height="4" />
         <rect class="used" width={u.toFixed(2)} height="4" />
         {r > 0 ? <rect class="reserved" x={u.toFixed(2)} width={r.toFixed(2)} height="4" /> : null}
@@ -90,20 +110,32 @@ export function adminRoutes() {
     ]);
     const reserved = new Map<string, number>();
     for (const a of apps.items) {
-      if (a.node) reserved.set(`${a.hostId}/${a.node}`, (reserved.get(`${a.hostId}/${a.node}`) ?? 0) + a.resources.memory_mb * 1024 ** 2);
+      if (a.node)
+        reserved.set(
+          `${a.hostId}/${a.node}`,
+          (reserved.get(`${a.hostId}/${a.node}`) ?? 0) + a.resources.memory_mb * 1024 ** 2,
+        );
     }
     return c.html(
       <Layout title="Hosts" page={page(c, "/hosts")}>
         <h1>Proxmox hosts</h1>
         {hosts.length === 0 ? (
           <Empty title="No Proxmox host yet">
-            <p>Add your Proxmox VE cluster below: Proximity needs an API token (or a user and password) and SSH.</p>
+            <p>
+              Add your Proxmox VE cluster below: Proximity needs an API token (or a user and password) and
+              SSH.
+            </p>
           </Empty>
         ) : (
           hosts.map((h) => (
             <article id={`host-${h.id}`}>
               <header>
-                <strong>{h.name}</strong> <span class={`badge ${h.status === "online" ? "running" : h.status === "error" ? "error" : "unknown"}`}>{h.status}</span>
+                <strong>{h.name}</strong>{" "}
+                <span
+                  class={`badge ${h.status === "online" ? "running" : h.status === "error" ? "error" : "unknown"}`}
+                >
+                  {h.status}
+                </span>
                 {h.isSimulator ? <span class="muted"> (simulated demo cluster)</span> : null}
               </header>
               <dl class="facts">
@@ -121,7 +153,12 @@ export function adminRoutes() {
                 ) : null}
               </dl>
               <div class="actions-row">
-                <button type="button" class="secondary" hx-post={`/hosts/${h.id}/test`} hx-target={`#test-${h.id}`}>
+                <button
+                  type="button"
+                  class="secondary"
+                  hx-post={`/hosts/${h.id}/test`}
+                  hx-target={`#test-${h.id}`}
+                >
                   Test connection
                 </button>
                 <button type="button" class="secondary" hx-post={`/hosts/${h.id}/sync`} hx-swap="none">
@@ -137,18 +174,32 @@ export function adminRoutes() {
                   return (
                     <section>
                       <h4>
-                        {n.name} <span class={`badge ${n.status === "online" ? "running" : "error"}`}>{n.status}</span>
+                        {n.name}{" "}
+                        <span class={`badge ${n.status === "online" ? "running" : "error"}`}>{n.status}</span>
                       </h4>
                       <div class="bars">
                         <Meter
                           label="Memory"
                           total={n.memory_total}
-                          used={n.memory_total !== null && n.memory_free !== null ? n.memory_total - n.memory_free : null}
+                          used={
+                            n.memory_total !== null && n.memory_free !== null
+                              ? n.memory_total - n.memory_free
+                              : null
+                          }
                           reserved={reserved.get(`${h.id}/${n.name}`) ?? 0}
                         />
-                        {disk ? <Meter label={`Disk (${disk.storage})`} total={disk.total} used={disk.total !== null && disk.avail !== null ? disk.total - disk.avail : null} /> : null}
+                        {disk ? (
+                          <Meter
+                            label={`Disk (${disk.storage})`}
+                            total={disk.total}
+                            used={disk.total !== null && disk.avail !== null ? disk.total - disk.avail : null}
+                          />
+                        ) : null}
                         <p class="legend">
-                          CPU: {n.cpu_usage === null ? "unknown" : `${Math.round(n.cpu_usage * 100)}% of ${n.cores ?? "?"} cores`}
+                          CPU:{" "}
+                          {n.cpu_usage === null
+                            ? "unknown"
+                            : `${Math.round(n.cpu_usage * 100)}% of ${n.cores ?? "?"} cores`}
                           <i class="used" />
                           used
                           <i class="reserved" />
@@ -162,9 +213,7 @@ export function adminRoutes() {
           ))
         )}
         <details open={hosts.length === 0}>
-          <summary role="button" class="secondary">
-            Add a host
-          </summary>
+          <summary class="secondary">Add a host</summary>
           <form hx-post="/hosts" hx-swap="none">
             <Csrf token={c.get("csrfToken")} />
             <div class="grid">
@@ -250,9 +299,13 @@ export function adminRoutes() {
         ...(opt("ssh_password") ? { password: opt("ssh_password") } : {}),
       },
     });
-    if (!parsed.success) return problem(c, new ValidationError("The host is invalid", zodDetails(parsed.error)));
+    if (!parsed.success)
+      return problem(c, new ValidationError("The host is invalid", zodDetails(parsed.error)));
     const host = await c.get("services").hosts.create(parsed.data, actor(c), c.get("clientIp"));
-    await c.get("services").hosts.sync(host.id).catch(() => undefined);
+    await c
+      .get("services")
+      .hosts.sync(host.id)
+      .catch(() => undefined);
     c.header("HX-Redirect", "/hosts");
     return c.body(null, 204);
   });
@@ -262,9 +315,10 @@ export function adminRoutes() {
     const result = await c.get("services").hosts.test(c.req.param("id"));
     return c.html(
       result.ok ? (
-        <p class="badge running" role="status">
-          Connected: Proxmox VE {result.version}, {result.node_count} node(s), answered in {Math.round(result.duration_ms)} ms.
-        </p>
+        <output class="badge running">
+          Connected: Proxmox VE {result.version}, {result.node_count} node(s), answered in{" "}
+          {Math.round(result.duration_ms)} ms.
+        </output>
       ) : (
         <p class="reason" role="alert">
           Connection failed: {result.reason}
@@ -294,7 +348,9 @@ export function adminRoutes() {
                 <th scope="col">User</th>
                 <th scope="col">Role</th>
                 <th scope="col">State</th>
-                <th scope="col" class="hide-sm">Last sign-in</th>
+                <th scope="col" class="hide-sm">
+                  Last sign-in
+                </th>
                 <th scope="col">
                   <span class="muted">Actions</span>
                 </th>
@@ -305,20 +361,44 @@ export function adminRoutes() {
                 <tr id={`user-${u.username}`}>
                   <td>{u.username}</td>
                   <td>{u.role}</td>
-                  <td>{u.disabled ? <span class="badge error">disabled</span> : <span class="badge running">active</span>}</td>
+                  <td>
+                    {u.disabled ? (
+                      <span class="badge error">disabled</span>
+                    ) : (
+                      <span class="badge running">active</span>
+                    )}
+                  </td>
                   <td class="hide-sm">{when(u.lastLoginAt)}</td>
                   <td class="actions">
                     {u.id === me.id ? (
                       <span class="muted">you</span>
                     ) : (
                       <>
-                        <button type="button" class="secondary small" hx-post={`/users/${u.id}/disabled`} hx-vals={JSON.stringify({ disabled: String(!u.disabled) })} hx-swap="none">
+                        <button
+                          type="button"
+                          class="secondary small"
+                          hx-post={`/users/${u.id}/disabled`}
+                          hx-vals={JSON.stringify({ disabled: String(!u.disabled) })}
+                          hx-swap="none"
+                        >
                           {u.disabled ? "Enable" : "Disable"}
                         </button>
-                        <button type="button" class="secondary small" hx-post={`/users/${u.id}/role`} hx-vals={JSON.stringify({ role: u.role === "admin" ? "user" : "admin" })} hx-swap="none">
+                        <button
+                          type="button"
+                          class="secondary small"
+                          hx-post={`/users/${u.id}/role`}
+                          hx-vals={JSON.stringify({ role: u.role === "admin" ? "user" : "admin" })}
+                          hx-swap="none"
+                        >
                           {u.role === "admin" ? "Make user" : "Make admin"}
                         </button>
-                        <button type="button" class="secondary small" hx-post={`/users/${u.id}/delete`} hx-swap="none" hx-confirm={`Delete ${u.username}?`}>
+                        <button
+                          type="button"
+                          class="secondary small"
+                          hx-post={`/users/${u.id}/delete`}
+                          hx-swap="none"
+                          hx-confirm={`Delete ${u.username}?`}
+                        >
                           Delete
                         </button>
                       </>
@@ -360,22 +440,38 @@ export function adminRoutes() {
     const input = z
       .object({ username: UsernameSchema, password: PasswordSchema })
       .safeParse({ username: (f.username ?? "").trim(), password: f.password ?? "" });
-    if (!input.success) return problem(c, new ValidationError("The user is invalid", zodDetails(input.error)));
-    await c.get("services").users.create({ ...input.data, role: f.role === "admin" ? "admin" : "user" }, actor(c), c.get("clientIp"));
+    if (!input.success)
+      return problem(c, new ValidationError("The user is invalid", zodDetails(input.error)));
+    await c
+      .get("services")
+      .users.create(
+        { ...input.data, role: f.role === "admin" ? "admin" : "user" },
+        actor(c),
+        c.get("clientIp"),
+      );
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
 
   r.post("/users/:id/disabled", async (c) => {
     const f = await form(c);
-    await c.get("services").users.update(c.req.param("id"), { disabled: f.disabled === "true" }, actor(c), c.get("clientIp"));
+    await c
+      .get("services")
+      .users.update(c.req.param("id"), { disabled: f.disabled === "true" }, actor(c), c.get("clientIp"));
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
 
   r.post("/users/:id/role", async (c) => {
     const f = await form(c);
-    await c.get("services").users.update(c.req.param("id"), { role: f.role === "admin" ? "admin" : "user" }, actor(c), c.get("clientIp"));
+    await c
+      .get("services")
+      .users.update(
+        c.req.param("id"),
+        { role: f.role === "admin" ? "admin" : "user" },
+        actor(c),
+        c.get("clientIp"),
+      );
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
@@ -456,7 +552,8 @@ export function adminRoutes() {
       network: { ...current.network, bridge: f.bridge },
       storage: { ...current.storage, rootfs: f.rootfs, backups: f.backups },
     });
-    if (!parsed.success) return problem(c, new ValidationError("The settings are invalid", zodDetails(parsed.error)));
+    if (!parsed.success)
+      return problem(c, new ValidationError("The settings are invalid", zodDetails(parsed.error)));
     await services.settings.update(parsed.data, actor(c), c.get("clientIp"));
     return ok(c, "Settings saved.");
   });
@@ -522,8 +619,12 @@ export function adminRoutes() {
                   <th scope="col">Actor</th>
                   <th scope="col">Action</th>
                   <th scope="col">Outcome</th>
-                  <th scope="col" class="hide-sm">Target</th>
-                  <th scope="col" class="hide-sm">From</th>
+                  <th scope="col" class="hide-sm">
+                    Target
+                  </th>
+                  <th scope="col" class="hide-sm">
+                    From
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -533,7 +634,9 @@ export function adminRoutes() {
                     <td>{e.actorUsername ?? "–"}</td>
                     <td>{e.action}</td>
                     <td>{e.outcome === "failure" ? <span class="badge error">failure</span> : "ok"}</td>
-                    <td class="hide-sm">{e.targetType ? `${e.targetType} ${e.targetId?.slice(0, 8) ?? ""}` : "–"}</td>
+                    <td class="hide-sm">
+                      {e.targetType ? `${e.targetType} ${e.targetId?.slice(0, 8) ?? ""}` : "–"}
+                    </td>
                     <td class="hide-sm">{e.ip ?? "–"}</td>
                   </tr>
                 ))}
@@ -572,14 +675,22 @@ export function adminRoutes() {
             </label>
             <label>
               New password
-              <input type="password" name="new_password" required minlength={10} autocomplete="new-password" />
+              <input
+                type="password"
+                name="new_password"
+                required
+                minlength={10}
+                autocomplete="new-password"
+              />
             </label>
             <button type="submit">Change password</button>
           </form>
         </article>
         <article>
           <h2>Sign out everywhere</h2>
-          <p class="muted">Ends every session of your account, in every browser and API client, including this one.</p>
+          <p class="muted">
+            Ends every session of your account, in every browser and API client, including this one.
+          </p>
           <form method="post" action="/account/sign-out-everywhere" data-confirm="Sign out of every session?">
             <Csrf token={c.get("csrfToken")} />
             <button type="submit" class="contrast">
@@ -595,7 +706,11 @@ export function adminRoutes() {
     const v = signedIn(c);
     const f = await form(c);
     const next = PasswordSchema.safeParse(f.new_password ?? "");
-    if (!next.success) return problem(c, new ValidationError("The new password is invalid", zodDetails(next.error, "new_password")));
+    if (!next.success)
+      return problem(
+        c,
+        new ValidationError("The new password is invalid", zodDetails(next.error, "new_password")),
+      );
     await c
       .get("services")
       .auth.changePassword(v, f.current_password ?? "", f.new_password ?? "", c.get("sessionToken"), {
@@ -605,7 +720,8 @@ export function adminRoutes() {
       .catch((err) => {
         if (err instanceof ValidationError) {
           throw new ValidationError(
-            (err.details ?? []).map((d) => `${d.field.replace(/_/g, " ")} ${d.message}`).join("; ") || err.message,
+            (err.details ?? []).map((d) => `${d.field.replace(/_/g, " ")} ${d.message}`).join("; ") ||
+              err.message,
           );
         }
         throw err;

@@ -41,9 +41,9 @@ export function apiDocsPage(c: Context, doc: { paths?: object }) {
           <main class="container">
             <h1>Proximity API</h1>
             <p>
-              Every route below is under this server. Authenticate with <code>POST /api/v1/auth/login</code> and send{" "}
-              <code>Authorization: Bearer &lt;access_token&gt;</code>. The full OpenAPI 3.1 document (schemas,
-              examples) is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+              Every route below is under this server. Authenticate with <code>POST /api/v1/auth/login</code>{" "}
+              and send <code>Authorization: Bearer &lt;access_token&gt;</code>. The full OpenAPI 3.1 document
+              (schemas, examples) is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
             </p>
             {[...byTag].map(([tag, ops]) => (
               <section>
@@ -61,7 +61,9 @@ export function apiDocsPage(c: Context, doc: { paths?: object }) {
                           </td>
                           <td>
                             {op.summary}
-                            {op["x-proximity-role"] === "admin" ? <small class="muted"> (admin)</small> : null}
+                            {op["x-proximity-role"] === "admin" ? (
+                              <small class="muted"> (admin)</small>
+                            ) : null}
                             {op.security?.length ? null : <small class="muted"> (no token)</small>}
                           </td>
                         </tr>

@@ -3,14 +3,15 @@
  * createApp. htmx requests get fragments; state changes need the session cookie, our origin and the CSRF
  * token (session.ts). Errors become a toast with the message and request id (htmx) or an error page.
  */
-import { Hono } from "hono";
+
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { Hono } from "hono";
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
 import type { Application } from "../db/schema.ts";
-import { z } from "@hono/zod-openapi";
 import { DeployBody, HostnameSchema } from "../features/apps/apps.schemas.ts";
-import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import type { CatalogEntry } from "../features/catalog/catalog.schemas.ts";
+import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import { toAppError } from "../http/error-handler.ts";
 import { zodDetails } from "../http/openapi.ts";
 import { eventStream } from "../http/sse.ts";
@@ -27,7 +28,15 @@ import {
   LogsSection,
   ManageSection,
 } from "./pages/app-sections.tsx";
-import { AppCard, AppHeader, AppPage, Dashboard, type LogLine, ProgressPanel } from "./pages/apps.tsx";
+import {
+  AppCard,
+  AppDetails,
+  AppHeader,
+  AppPage,
+  Dashboard,
+  type LogLine,
+  ProgressPanel,
+} from "./pages/apps.tsx";
 import { LoginPage, SetupPage } from "./pages/auth.tsx";
 import { CatalogPage, CatalogResults, EntryPage, InstallForm, type InstallValues } from "./pages/catalog.tsx";
 import { clearSessionCookie, setSessionCookie, webSession } from "./session.ts";
@@ -119,7 +128,7 @@ function errorPage(c: C, err: AppError): Response | Promise<Response> {
         <h1>{err.status === 404 ? "Not found" : "Something went wrong"}</h1>
         <p class="reason">{err.message}</p>
         <p class="muted">Request id: {requestId}</p>
-        <a href="/" role="button" class="secondary">
+        <a href="/" class="button-link secondary">
           Back to the start page
         </a>
       </article>
@@ -131,7 +140,10 @@ function errorPage(c: C, err: AppError): Response | Promise<Response> {
 // ------------------------------------------------------------------------------------------------------
 // Helpers over the services
 
-async function progressOf(c: C, app: Application): Promise<{ job: Awaited<ReturnType<typeof lastJob>>; lines: LogLine[] }> {
+async function progressOf(
+  c: C,
+  app: Application,
+): Promise<{ job: Awaited<ReturnType<typeof lastJob>>; lines: LogLine[] }> {
   const job = await lastJob(c, app.id);
   const lines: LogLine[] = [];
   if (job) {
@@ -152,14 +164,19 @@ async function lastJob(c: C, appId: string) {
   return items[0];
 }
 
-function installDefaults(entry: CatalogEntry, defaults: { cores: number; memory_mb: number; disk_gb: number }): InstallValues {
+function installDefaults(
+  entry: CatalogEntry,
+  defaults: { cores: number; memory_mb: number; disk_gb: number },
+): InstallValues {
   return {
     hostname: entry.id,
     node: "",
     cores: String(Math.max(defaults.cores, entry.min.cores)),
     memory_mb: String(Math.max(defaults.memory_mb, entry.min.memory_mb)),
     disk_gb: String(Math.max(defaults.disk_gb, entry.min.disk_gb)),
-    env: Object.fromEntries(entry.env.filter((e) => !e.secret && e.default !== undefined).map((e) => [e.name, e.default!])),
+    env: Object.fromEntries(
+      entry.env.filter((e) => !e.secret && e.default !== undefined).map((e) => [e.name, e.default!]),
+    ),
   };
 }
 
@@ -219,7 +236,9 @@ export function webRoutes() {
     if ((await userCount(c)) > 0) return c.redirect("/login", 303);
     const username = (f.username ?? "").trim().toLowerCase();
     try {
-      const input = z.object({ username: UsernameSchema, password: PasswordSchema }).safeParse({ username, password: f.password ?? "" });
+      const input = z
+        .object({ username: UsernameSchema, password: PasswordSchema })
+        .safeParse({ username, password: f.password ?? "" });
       if (!input.success) throw new ValidationError("invalid", zodDetails(input.error));
       await services.users.register(input.data, c.get("clientIp"));
     } catch (err) {
@@ -250,7 +269,8 @@ export function webRoutes() {
       return c.redirect(next, 303);
     } catch (err) {
       const e = toAppError(err);
-      if (e.code !== "UNAUTHENTICATED" && e.code !== "RATE_LIMITED" && e.code !== "VALIDATION_FAILED") throw err;
+      if (e.code !== "UNAUTHENTICATED" && e.code !== "RATE_LIMITED" && e.code !== "VALIDATION_FAILED")
+        throw err;
       return c.html(
         <LoginPage page={page(c)} error={e.message} username={f.username} next={f.next} />,
         e.status as 401,
@@ -276,10 +296,19 @@ export function webRoutes() {
     const entries = catalog.list({ q, category });
     const total = catalog.size;
     if (isHtmx(c)) {
-      return c.html(<CatalogResults entries={entries} total={total} q={q} category={category} categories={categories} />);
+      return c.html(
+        <CatalogResults entries={entries} total={total} q={q} category={category} categories={categories} />,
+      );
     }
     return c.html(
-      <CatalogPage page={page(c, "/catalog")} entries={entries} total={total} categories={categories} q={q} category={category} />,
+      <CatalogPage
+        page={page(c, "/catalog")}
+        entries={entries}
+        total={total}
+        categories={categories}
+        q={q}
+        category={category}
+      />,
     );
   });
 
@@ -328,7 +357,8 @@ export function webRoutes() {
       return c.html(<InstallForm {...props} />, 422);
     };
     const parsed = DeployBody.safeParse(input);
-    if (!parsed.success) return problem(fieldErrors(new ValidationError("invalid", zodDetails(parsed.error))));
+    if (!parsed.success)
+      return problem(fieldErrors(new ValidationError("invalid", zodDetails(parsed.error))));
     try {
       const { app } = await services.apps.deploy(req, parsed.data);
       return redirect(c, `/apps/${app.id}`);
@@ -344,7 +374,15 @@ export function webRoutes() {
   // Live check of a hostname while typing (the same rule the API applies).
   web.get("/catalog/:id/hostname", (c) => {
     const r = HostnameSchema.safeParse(c.req.query("hostname") ?? "");
-    return c.html(r.success ? <small id="hostname-help">Looks good.</small> : <small id="hostname-error" class="field-error">{r.error.issues[0]?.message}</small>);
+    return c.html(
+      r.success ? (
+        <small id="hostname-help">Looks good.</small>
+      ) : (
+        <small id="hostname-error" class="field-error">
+          {r.error.issues[0]?.message}
+        </small>
+      ),
+    );
   });
 
   // --- My apps ----------------------------------------------------------------------------------------
@@ -415,6 +453,7 @@ export function webRoutes() {
     const v = viewer(c);
     const services = c.get("services");
     const app = await services.apps.get(v, c.req.param("id"));
+    const owner = v.role === "admin" ? (await services.users.findById(app.ownerId))?.username : undefined;
     const deleted = `<hx-partial hx-target="#app-actions" hx-swap="innerHTML"><p class="reason">This app was deleted. <a href="/apps">Back to my apps</a></p></hx-partial>`;
     /** Everything that changes with the app's state; the charts too once it settled (they reload). */
     const snapshot = async (settled = false) => {
@@ -432,6 +471,9 @@ export function webRoutes() {
             </hx-partial>
             <hx-partial hx-target="#backup-list" hx-swap="innerHTML">
               <BackupList app={current} backups={backups.items} />
+            </hx-partial>
+            <hx-partial hx-target="#app-details" hx-swap="outerHTML">
+              <AppDetails app={current} owner={owner} />
             </hx-partial>
             {settled ? (
               <hx-partial hx-target="#charts" hx-swap="outerHTML">
@@ -479,10 +521,16 @@ export function webRoutes() {
     const f = await form(c);
     const action = f.action;
     if (action !== "start" && action !== "stop" && action !== "restart") {
-      throw new ValidationError("Unknown action", [{ field: "action", message: "must be start, stop or restart" }]);
+      throw new ValidationError("Unknown action", [
+        { field: "action", message: "must be start, stop or restart" },
+      ]);
     }
     const { app } = await c.get("services").apps.action(requester(c), c.req.param("id"), action);
-    return toast(c, `${action[0]!.toUpperCase()}${action.slice(1).replace(/p$/, "pp")}ing ${app.hostname}…`, 202);
+    return toast(
+      c,
+      `${action[0]!.toUpperCase()}${action.slice(1).replace(/p$/, "pp")}ing ${app.hostname}…`,
+      202,
+    );
   });
 
   web.post("/apps/:id/retry", async (c) => {
@@ -497,14 +545,18 @@ export function webRoutes() {
 
   web.post("/apps/:id/clone", async (c) => {
     const f = await form(c);
-    const { app } = await c.get("services").apps.clone(requester(c), c.req.param("id"), (f.hostname ?? "").trim());
+    const { app } = await c
+      .get("services")
+      .apps.clone(requester(c), c.req.param("id"), (f.hostname ?? "").trim());
     return redirect(c, `/apps/${app.id}`);
   });
 
   web.patch("/apps/:id/resources", async (c) => {
     const f = await form(c);
     const resources = Object.fromEntries(
-      (["cores", "memory_mb", "disk_gb"] as const).map((k) => [k, toInt(f[k])] as const).filter(([, v]) => v !== undefined),
+      (["cores", "memory_mb", "disk_gb"] as const)
+        .map((k) => [k, toInt(f[k])] as const)
+        .filter(([, v]) => v !== undefined),
     );
     const { app } = await c.get("services").apps.reconfigure(requester(c), c.req.param("id"), { resources });
     return toast(c, `Resizing ${app.hostname}…`, 202);
@@ -517,7 +569,9 @@ export function webRoutes() {
         .filter(([k]) => k.startsWith("env."))
         .map(([k, v]) => [k.slice(4), v]),
     );
-    const { app } = await c.get("services").apps.reconfigure(requester(c), c.req.param("id"), { environment });
+    const { app } = await c
+      .get("services")
+      .apps.reconfigure(requester(c), c.req.param("id"), { environment });
     return toast(c, `Applying the new environment to ${app.hostname}…`, 202);
   });
 
@@ -533,7 +587,7 @@ export function webRoutes() {
   web.get("/apps/:id/log", async (c) => {
     const { items } = await c.get("services").apps.logs(viewer(c), c.req.param("id"), 1, 100);
     return c.html(
-      <div class="live-log" tabindex={0} aria-label="Operation log">
+      <div class="live-log" role="log" tabindex={0} aria-label="Operation log">
         {items.length ? (
           items.map((l) => (
             <p class={l.level}>
@@ -551,7 +605,7 @@ export function webRoutes() {
   web.get("/apps/:id/container-log", async (c) => {
     const logs = await c.get("services").apps.containerLogs(viewer(c), c.req.param("id"), 200);
     return c.html(
-      <pre class="container-log" tabindex={0} aria-label="Container log">
+      <pre class="container-log" role="log" tabindex={0} aria-label="Container log">
         {logs || "The containers have not logged anything yet."}
       </pre>,
     );
@@ -570,8 +624,20 @@ export function webRoutes() {
     const kbs = (v: number) => `${(v / 1024).toFixed(v < 10240 ? 1 : 0)} KiB/s`;
     return c.html(
       <div class="charts">
-        <Chart series={{ label: `CPU (${timeframe})`, unit: pct, points: series.map((p) => ({ time: p.time, a: p.cpu })) }} />
-        <Chart series={{ label: `Memory (${timeframe})`, unit: mib, points: series.map((p) => ({ time: p.time, a: p.mem })) }} />
+        <Chart
+          series={{
+            label: `CPU (${timeframe})`,
+            unit: pct,
+            points: series.map((p) => ({ time: p.time, a: p.cpu })),
+          }}
+        />
+        <Chart
+          series={{
+            label: `Memory (${timeframe})`,
+            unit: mib,
+            points: series.map((p) => ({ time: p.time, a: p.mem })),
+          }}
+        />
         <Chart
           series={{
             label: `Network (${timeframe})`,
@@ -601,7 +667,9 @@ export function webRoutes() {
   };
 
   web.post("/apps/:id/backups", async (c) => {
-    await c.get("services").backups.create(requester(c), c.req.param("id"), { mode: "snapshot", compress: "zstd" });
+    await c
+      .get("services")
+      .backups.create(requester(c), c.req.param("id"), { mode: "snapshot", compress: "zstd" });
     return backupListPartial(c, c.req.param("id"), "Backup started…");
   });
 

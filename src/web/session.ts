@@ -51,7 +51,13 @@ export function setSessionCookie(c: Context<WebEnv>, token: string): void {
 }
 
 export function clearSessionCookie(c: Context<WebEnv>): void {
-  setCookie(c, SESSION_COOKIE, "", { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: 0 });
+  setCookie(c, SESSION_COOKIE, "", {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: secure(c),
+    path: "/",
+    maxAge: 0,
+  });
   c.set("sessionToken", undefined);
   c.set("viewer", undefined);
 }
@@ -142,7 +148,8 @@ export const webSession = createMiddleware<WebEnv>(async (c, next) => {
       const rotated = await services.auth.refresh(token, client(c)).catch(() => undefined);
       if (rotated) {
         recentRotations.set(token, { token: rotated.refresh_token, at: Date.now() });
-        for (const [k, v] of recentRotations) if (Date.now() - v.at > ROTATION_GRACE_MS) recentRotations.delete(k);
+        for (const [k, v] of recentRotations)
+          if (Date.now() - v.at > ROTATION_GRACE_MS) recentRotations.delete(k);
         setSessionCookie(c, rotated.refresh_token);
         c.set("viewer", session.user);
       } else clearSessionCookie(c);

@@ -1,8 +1,9 @@
 /** The page shell and the small components every page uses. */
-import type { Child, FC, PropsWithChildren } from "hono/jsx";
+
 import { raw } from "hono/html";
-import type { AuthUser } from "../http/context.ts";
+import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import { iconPath } from "../features/catalog/catalog.service.ts";
+import type { AuthUser } from "../http/context.ts";
 import { assetUrl } from "./assets.ts";
 
 export interface PageContext {
@@ -22,7 +23,11 @@ const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: "/audit", label: "Audit log", admin: true },
 ];
 
-export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>> = ({ title, page, children }) => {
+export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>> = ({
+  title,
+  page,
+  children,
+}) => {
   const { viewer, csrf, theme, active } = page;
   return (
     <>
@@ -132,14 +137,14 @@ export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id })
   </span>
 );
 
-export const AppIcon: FC<{ id: string; name: string; large?: boolean }> = ({ id, name, large }) => (
+/** Decorative (the name is always next to it). */
+export const AppIcon: FC<{ id: string; large?: boolean }> = ({ id, large }) => (
   <img
     class={large ? "icon large" : "icon"}
     src={iconPath(id)}
     alt=""
     width={large ? 64 : 40}
     height={large ? 64 : 40}
-    loading="lazy"
   />
 );
 
@@ -160,7 +165,9 @@ export const Toast: FC<{ message: string; requestId?: string | undefined; ok?: b
 );
 
 /** A toast delivered by an htmx response, wherever the request was aimed. */
-export const ToastPartial: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = (props) => (
+export const ToastPartial: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = (
+  props,
+) => (
   <hx-partial hx-target="#toasts" hx-swap="beforeend">
     <Toast {...props} />
   </hx-partial>
@@ -177,7 +184,12 @@ export const FieldError: FC<{ id: string; errors: Record<string, string>; name: 
   id,
   errors,
   name,
-}) => (errors[name] ? <small id={id} class="field-error">{errors[name]}</small> : null);
+}) =>
+  errors[name] ? (
+    <small id={id} class="field-error">
+      {errors[name]}
+    </small>
+  ) : null;
 
 export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "–";
@@ -194,7 +206,7 @@ export function bytes(n: number | null | undefined): string {
 export function when(d: Date | string | null | undefined): string {
   if (!d) return "–";
   const date = typeof d === "string" ? new Date(d) : d;
-  return date.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  return `${date.toISOString().replace("T", " ").slice(0, 16)} UTC`;
 }
 
 /** Renders JSX to a string (for SSE messages). */

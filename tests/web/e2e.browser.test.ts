@@ -70,7 +70,9 @@ describe("first run to a deleted app", () => {
     expect(await page.locator(".count").textContent()).toBe(`${total} apps`);
     expect(await page.locator(".grid-cards article").count()).toBe(total);
     // Icons are served by us, never from another origin.
-    const srcs = await page.locator(".grid-cards img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+    const srcs = await page
+      .locator(".grid-cards img")
+      .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
     expect(srcs.every((s) => s.startsWith(`${w.url}/assets/icons/`))).toBe(true);
     await check("catalog");
     await page.getByLabel("Search").pressSequentially("uptime", { delay: 30 });
@@ -151,7 +153,9 @@ describe("first run to a deleted app", () => {
   test("backup now: the backup appears and completes", async () => {
     await page.goto(`/apps/${appId}`);
     await page.getByRole("button", { name: "Back up now" }).click();
-    await page.locator("#backup-list tr[data-backup] .badge", { hasText: "completed" }).waitFor({ timeout: LIVE });
+    await page
+      .locator("#backup-list tr[data-backup] .badge", { hasText: "completed" })
+      .waitFor({ timeout: LIVE });
     expect(await page.locator("#backup-list tr[data-backup]").count()).toBe(1);
   });
 
@@ -173,14 +177,21 @@ describe("first run to a deleted app", () => {
 
 describe("a failing install", () => {
   test("shows the failing step's reason, that the container was removed, and Retry finishes it", async () => {
-    await simFault(w.sim, { method: "POST", path: "/nodes/{node}/lxc/{vmid}/status/start", action: "task_fail", message: "startup for container failed" });
+    await simFault(w.sim, {
+      method: "POST",
+      path: "/nodes/{node}/lxc/{vmid}/status/start",
+      action: "task_fail",
+      message: "startup for container failed",
+    });
     try {
       await page.goto("/catalog/vaultwarden");
       await page.getByLabel("Hostname").fill("vault");
       await page.getByRole("button", { name: "Install Vaultwarden" }).click();
       await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
       await page.locator("#failure-reason").waitFor({ timeout: LIVE });
-      expect(await page.locator("#failure-reason").textContent()).toMatch(/step "start".*startup for container failed/);
+      expect(await page.locator("#failure-reason").textContent()).toMatch(
+        /step "start".*startup for container failed/,
+      );
       expect(await page.getByText("The container this install created was removed").isVisible()).toBe(true);
       await check("failed-install");
     } finally {
@@ -193,7 +204,11 @@ describe("a failing install", () => {
 
 describe("a second user", () => {
   test("sees only their own apps and no admin page", async () => {
-    await w.t.services.users.create({ username: "bob", password: PASSWORD, role: "user" }, { id: null, username: "test" }, "127.0.0.1");
+    await w.t.services.users.create(
+      { username: "bob", password: PASSWORD, role: "user" },
+      { id: null, username: "test" },
+      "127.0.0.1",
+    );
     const { context, page: bob } = await w.newPage({ width: 375, height: 800 });
     await bob.goto("/login");
     await bob.getByLabel("Username").fill("bob");
@@ -228,7 +243,9 @@ describe("a second user", () => {
     // Audit filter by action.
     await page.goto("/audit?action=app.deploy");
     expect(await page.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
-    expect(new Set(await page.locator("tbody tr td:nth-child(3)").allTextContents())).toEqual(new Set(["app.deploy"]));
+    expect(new Set(await page.locator("tbody tr td:nth-child(3)").allTextContents())).toEqual(
+      new Set(["app.deploy"]),
+    );
   }, 400_000);
 });
 
@@ -241,4 +258,3 @@ describe("theme", () => {
     expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
   });
 });
-

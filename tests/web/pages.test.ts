@@ -26,7 +26,12 @@ class Tab {
 
   async request(
     path: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; token?: boolean } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      headers?: Record<string, string>;
+      token?: boolean;
+    } = {},
   ): Promise<Response> {
     const method = init.method ?? (init.form ? "POST" : "GET");
     const headers = new Headers(init.headers);
@@ -107,7 +112,10 @@ describe("CSRF", () => {
   test("without the token, or from another origin, a state change is refused and nothing changes", async () => {
     const tab = new Tab(t);
     await tab.request("/setup");
-    const noToken = await tab.request("/setup", { form: { username: "admin", password: PASSWORD }, token: false });
+    const noToken = await tab.request("/setup", {
+      form: { username: "admin", password: PASSWORD },
+      token: false,
+    });
     expect(noToken.status).toBe(403);
     const foreign = await tab.request("/setup", {
       form: { username: "admin", password: PASSWORD },
@@ -189,13 +197,19 @@ describe("sessions", () => {
 
   test("a disabled user loses access on the next request", async () => {
     const admin = await adminTab();
-    await t.services.users.create({ username: "bob", password: PASSWORD, role: "user" }, { id: null, username: "t" }, "x");
+    await t.services.users.create(
+      { username: "bob", password: PASSWORD, role: "user" },
+      { id: null, username: "t" },
+      "x",
+    );
     const bob = new Tab(t);
     await bob.signIn("bob");
     expect((await bob.request("/apps")).status).toBe(200);
     const [row] = await t.services.database.db.select().from(users).where(eq(users.username, "bob"));
     await admin.request("/users");
-    expect((await admin.request(`/users/${row!.id}/disabled`, { form: { disabled: "true" } })).status).toBe(204);
+    expect((await admin.request(`/users/${row!.id}/disabled`, { form: { disabled: "true" } })).status).toBe(
+      204,
+    );
     expect((await bob.request("/apps")).status).toBe(303);
   });
 
@@ -220,10 +234,15 @@ describe("sessions", () => {
 
   test("a user gets 403 on admin pages and 404 on someone else's app", async () => {
     await adminTab();
-    await t.services.users.create({ username: "bob", password: PASSWORD, role: "user" }, { id: null, username: "t" }, "x");
+    await t.services.users.create(
+      { username: "bob", password: PASSWORD, role: "user" },
+      { id: null, username: "t" },
+      "x",
+    );
     const bob = new Tab(t);
     await bob.signIn("bob");
-    for (const p of ["/hosts", "/users", "/settings", "/audit"]) expect((await bob.request(p)).status).toBe(403);
+    for (const p of ["/hosts", "/users", "/settings", "/audit"])
+      expect((await bob.request(p)).status).toBe(403);
     const html = await (await bob.request("/apps")).text();
     expect(html).not.toContain('href="/hosts"');
     expect(html).toContain("No apps yet");
@@ -238,7 +257,9 @@ describe("fragments and assets", () => {
     const full = await (await tab.request("/catalog")).text();
     expect(full).toStartWith("<!doctype html>");
     expect(full).toContain(`${t.services.catalog.size} apps`);
-    const res = await tab.request("/catalog?q=git&category=development", { headers: { "hx-request": "true" } });
+    const res = await tab.request("/catalog?q=git&category=development", {
+      headers: { "hx-request": "true" },
+    });
     const frag = await res.text();
     expect(frag).toStartWith('<div id="catalog-results">');
     expect(frag).not.toContain("<html");
@@ -274,7 +295,10 @@ describe("fragments and assets", () => {
       return tab;
     })();
     void admin;
-    const login = await t.request("/api/v1/auth/login", { method: "POST", json: { username: "admin", password: PASSWORD } });
+    const login = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { username: "admin", password: PASSWORD },
+    });
     const token = ((await login.json()) as { access_token: string }).access_token;
     const entry = (await (await t.request("/api/v1/catalog/gitea", { token })).json()) as { icon: string };
     expect(entry.icon).toMatch(new RegExp(`^${ORIGIN}/assets/icons/gitea\\.[0-9a-f]{10}\\.svg$`));
@@ -283,7 +307,9 @@ describe("fragments and assets", () => {
     const text = await svg.text();
     expect(text).toContain("<title>Gitea</title>");
     expect(text).toContain("<path");
-    const list = (await (await t.request("/api/v1/catalog?per_page=100", { token })).json()) as { items: { icon: string }[] };
+    const list = (await (await t.request("/api/v1/catalog?per_page=100", { token })).json()) as {
+      items: { icon: string }[];
+    };
     expect(list.items.every((e) => e.icon.startsWith(`${ORIGIN}/assets/icons/`))).toBe(true);
     // An id without a brand mark (e.g. an operator's own app) gets a letter tile.
     const tile = t.services.catalog.iconPath("my-own-app");

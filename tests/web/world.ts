@@ -21,7 +21,11 @@ export interface WebWorld {
   browser: Browser;
   /** Registers the simulator as the default Proxmox host (what an admin does on the Hosts page). */
   addSimHost(): Promise<string>;
-  newPage(opts?: { width?: number; height?: number; dark?: boolean }): Promise<{ context: BrowserContext; page: Page }>;
+  newPage(opts?: {
+    width?: number;
+    height?: number;
+    dark?: boolean;
+  }): Promise<{ context: BrowserContext; page: Page }>;
   stop(): Promise<void>;
 }
 

@@ -3,7 +3,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { eventStream } from "../../http/sse.ts";
 import {
   createRouter,
   errorResponses,
@@ -13,6 +12,7 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
+import { eventStream } from "../../http/sse.ts";
 import type { ProximityEvent } from "../../queue/events.ts";
 import { toPublicJob } from "../jobs/jobs.routes.ts";
 import {

@@ -282,7 +282,9 @@ export class AppsService {
   async redeploy(req: Requester, id: string) {
     const app = await this.get(req.user, id);
     if (app.vmid !== null || !app.catalogId || app.status !== "error") {
-      throw new ConflictError("Only a failed deploy that left no container can be retried; delete the app instead");
+      throw new ConflictError(
+        "Only a failed deploy that left no container can be retried; delete the app instead",
+      );
     }
     return this.operate(req, id, "redeploy", "deploy_app");
   }

@@ -9,7 +9,12 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
-import { CATALOG_ID_PATTERN, CATEGORY_IDS, type CatalogEntry, catalogEntrySchema } from "./catalog.schemas.ts";
+import {
+  CATALOG_ID_PATTERN,
+  CATEGORY_IDS,
+  type CatalogEntry,
+  catalogEntrySchema,
+} from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */

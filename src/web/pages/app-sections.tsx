@@ -8,7 +8,11 @@ export const ManageSection: FC<{ app: Application; csrf: string }> = ({ app, csr
     <h2>Manage</h2>
     <details>
       <summary>Resources</summary>
-      <form hx-patch={`/apps/${app.id}/resources`} hx-swap="none" hx-confirm="Apply the new resources? The app restarts if needed.">
+      <form
+        hx-patch={`/apps/${app.id}/resources`}
+        hx-swap="none"
+        hx-confirm="Apply the new resources? The app restarts if needed."
+      >
         <Csrf token={csrf} />
         <fieldset class="grid">
           <label>
@@ -17,11 +21,22 @@ export const ManageSection: FC<{ app: Application; csrf: string }> = ({ app, csr
           </label>
           <label>
             Memory (MiB)
-            <input type="number" name="memory_mb" min={128} step={128} value={String(app.resources.memory_mb)} />
+            <input
+              type="number"
+              name="memory_mb"
+              min={128}
+              step={128}
+              value={String(app.resources.memory_mb)}
+            />
           </label>
           <label>
             Disk (GiB, can only grow)
-            <input type="number" name="disk_gb" min={app.resources.disk_gb} value={String(app.resources.disk_gb)} />
+            <input
+              type="number"
+              name="disk_gb"
+              min={app.resources.disk_gb}
+              value={String(app.resources.disk_gb)}
+            />
           </label>
         </fieldset>
         <button type="submit" class="secondary">
@@ -32,7 +47,11 @@ export const ManageSection: FC<{ app: Application; csrf: string }> = ({ app, csr
     {Object.keys(app.environment).length ? (
       <details>
         <summary>Environment</summary>
-        <form hx-patch={`/apps/${app.id}/environment`} hx-swap="none" hx-confirm="Apply the new environment? The app's containers are recreated.">
+        <form
+          hx-patch={`/apps/${app.id}/environment`}
+          hx-swap="none"
+          hx-confirm="Apply the new environment? The app's containers are recreated."
+        >
           <Csrf token={csrf} />
           {Object.entries(app.environment).map(([k, v]) => (
             <label>
@@ -100,7 +119,12 @@ export const LogsSection: FC<{ app: Application }> = ({ app }) => (
       <button type="button" class="secondary" hx-get={`/apps/${app.id}/log`} hx-target="#log-output">
         Operation log
       </button>
-      <button type="button" class="secondary" hx-get={`/apps/${app.id}/container-log`} hx-target="#log-output">
+      <button
+        type="button"
+        class="secondary"
+        hx-get={`/apps/${app.id}/container-log`}
+        hx-target="#log-output"
+      >
         Container log
       </button>
       <button type="button" class="secondary" hx-get={`/apps/${app.id}/credentials`} hx-target="#log-output">
@@ -142,7 +166,7 @@ export interface Series {
 export const Chart: FC<{ series: Series }> = ({ series }) => {
   const W = 320;
   const H = 120;
-  const pad = { l: 44, r: 6, t: 8, b: 18 };
+  const pad = { l: 58, r: 6, t: 8, b: 18 };
   const pts = series.points;
   const values = pts.flatMap((p) => [p.a, p.b ?? null]).filter((v): v is number => v !== null);
   const max = Math.max(1e-9, ...values);
@@ -167,7 +191,12 @@ export const Chart: FC<{ series: Series }> = ({ series }) => {
   const last = pts.at(-1);
   return (
     <figure>
-      <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${series.label}, peak ${series.unit(max)}`}>
+      <svg
+        class="chart"
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`${series.label}, peak ${series.unit(max)}`}
+      >
         <line class="axis" x1={pad.l} y1={H - pad.b} x2={W - pad.r} y2={H - pad.b} />
         <line class="axis" x1={pad.l} y1={pad.t} x2={pad.l} y2={H - pad.b} />
         <text x={pad.l - 4} y={pad.t + 8} text-anchor="end">
@@ -208,11 +237,21 @@ export const ChartsSection: FC<{ app: Application }> = ({ app }) => (
       <p class="muted">Charts appear once the app has a container.</p>
     ) : (
       <>
-        <div class="actions-row" role="group" aria-label="Time frame">
-          <button type="button" class="secondary small" hx-get={`/apps/${app.id}/charts?timeframe=hour`} hx-target="#chart-area">
+        <div class="actions-row">
+          <button
+            type="button"
+            class="secondary small"
+            hx-get={`/apps/${app.id}/charts?timeframe=hour`}
+            hx-target="#chart-area"
+          >
             Last hour
           </button>
-          <button type="button" class="secondary small" hx-get={`/apps/${app.id}/charts?timeframe=day`} hx-target="#chart-area">
+          <button
+            type="button"
+            class="secondary small"
+            hx-get={`/apps/${app.id}/charts?timeframe=day`}
+            hx-target="#chart-area"
+          >
             Last day
           </button>
         </div>
@@ -271,7 +310,12 @@ export const BackupsSection: FC<{
           </label>
         </fieldset>
         <label>
-          <input type="checkbox" name="enabled" value="true" role="switch" checked={schedule?.enabled ?? true} />
+          <input
+            type="checkbox"
+            name="enabled"
+            value="true"
+            checked={schedule?.enabled ?? true}
+          />
           Enabled
         </label>
         <button type="submit" class="secondary">
@@ -306,7 +350,9 @@ export const BackupList: FC<{ app: Application; backups: Backup[] }> = ({ app, b
             <tr data-backup={b.id}>
               <td>{when(b.backupTime ?? b.createdAt)}</td>
               <td>
-                <span class={`badge ${b.status === "completed" ? "running" : b.status === "creating" ? "busy" : "error"}`}>
+                <span
+                  class={`badge ${b.status === "completed" ? "running" : b.status === "creating" ? "busy" : "error"}`}
+                >
                   {b.status}
                 </span>
               </td>

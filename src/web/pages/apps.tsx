@@ -60,7 +60,7 @@ export const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small
   app.url && app.status === "running" ? (
     <a
       href={app.url}
-      class={small ? "open-link small" : "open-link"}
+      class={small ? "button-link small" : "button-link"}
       target="_blank"
       rel="noopener noreferrer"
       aria-label={`Open ${app.hostname}`}
@@ -73,7 +73,7 @@ export const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small
 export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ app, owner }) => (
   <article id={`app-${app.id}`} data-hostname={app.hostname}>
     <div class="card-head">
-      <AppIcon id={app.catalogId ?? app.hostname} name={app.name} />
+      <AppIcon id={app.catalogId ?? app.hostname} />
       <div>
         <h3>
           <a href={`/apps/${app.id}`}>{app.hostname}</a>
@@ -120,7 +120,7 @@ export const Dashboard: FC<{
     {apps.length === 0 ? (
       <Empty title="No apps yet">
         <p>Pick an app from the catalog and install it: it will appear here with its status and address.</p>
-        <a href="/catalog" role="button">
+        <a href="/catalog" class="button-link">
           Browse the catalog
         </a>
       </Empty>
@@ -209,7 +209,7 @@ export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: 
           </>
         ) : null}
         <h3>Log</h3>
-        <div class="live-log" id="log-lines" aria-live="off" tabindex={0} aria-label="Job log">
+        <div class="live-log" id="log-lines" role="log" aria-live="off" tabindex={0} aria-label="Job log">
           <LogLines lines={lines} />
         </div>
       </article>
@@ -220,12 +220,13 @@ export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: 
 export const AppHeader: FC<{ app: Application }> = ({ app }) => (
   <div id="app-header">
     <div class="card-head">
-      <AppIcon id={app.catalogId ?? app.hostname} name={app.name} large />
+      <AppIcon id={app.catalogId ?? app.hostname} large />
       <hgroup>
         <h1>{app.hostname}</h1>
         <p>
           {app.name}
-          {app.catalogVersion ? ` ${app.catalogVersion}` : ""} · <StatusBadge status={app.status} id="app-status" />
+          {app.catalogVersion ? ` ${app.catalogVersion}` : ""} ·{" "}
+          <StatusBadge status={app.status} id="app-status" />
         </p>
       </hgroup>
     </div>
@@ -236,6 +237,32 @@ export const AppHeader: FC<{ app: Application }> = ({ app }) => (
       {STABLE.has(app.status) ? null : <span class="muted">{statusLabel(app.status)}…</span>}
     </div>
   </div>
+);
+
+export const AppDetails: FC<{ app: Application; owner: string | undefined }> = ({ app, owner }) => (
+  <section id="app-details">
+    <h2>Details</h2>
+    <dl class="facts">
+      <dt>Node</dt>
+      <dd>{app.node ?? "–"}</dd>
+      <dt>Container</dt>
+      <dd>{app.vmid ?? "–"}</dd>
+      <dt>Address</dt>
+      <dd>{app.url ?? app.ip ?? "–"}</dd>
+      <dt>Resources</dt>
+      <dd>
+        {app.resources.cores} cores, {app.resources.memory_mb} MiB memory, {app.resources.disk_gb} GiB disk
+      </dd>
+      {owner ? (
+        <>
+          <dt>Owner</dt>
+          <dd>{owner}</dd>
+        </>
+      ) : null}
+      <dt>Created</dt>
+      <dd>{when(app.createdAt)}</dd>
+    </dl>
+  </section>
 );
 
 export interface BackupView {
@@ -267,29 +294,7 @@ export const AppPage: FC<{
     <div hx-sse:connect={`/apps/${app.id}/live`} hx-swap="none" id="live" />
     <AppHeader app={app} />
     <ProgressPanel app={app} job={job} lines={lines} />
-    <section>
-      <h2>Details</h2>
-      <dl class="facts">
-        <dt>Node</dt>
-        <dd>{app.node ?? "–"}</dd>
-        <dt>Container</dt>
-        <dd>{app.vmid ?? "–"}</dd>
-        <dt>Address</dt>
-        <dd>{app.url ?? app.ip ?? "–"}</dd>
-        <dt>Resources</dt>
-        <dd>
-          {app.resources.cores} cores, {app.resources.memory_mb} MiB memory, {app.resources.disk_gb} GiB disk
-        </dd>
-        {owner ? (
-          <>
-            <dt>Owner</dt>
-            <dd>{owner}</dd>
-          </>
-        ) : null}
-        <dt>Created</dt>
-        <dd>{when(app.createdAt)}</dd>
-      </dl>
-    </section>
+    <AppDetails app={app} owner={owner} />
     {children}
     <Csrf token={page.csrf} />
   </Layout>

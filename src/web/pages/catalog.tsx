@@ -1,7 +1,7 @@
 /** The catalog grid (search as you type, category filter) and an app's detail page with its install form. */
 import type { FC } from "hono/jsx";
-import type { CatalogCategory } from "../../features/catalog/catalog.service.ts";
 import type { CatalogEntry } from "../../features/catalog/catalog.schemas.ts";
+import type { CatalogCategory } from "../../features/catalog/catalog.service.ts";
 import { AppIcon, Csrf, Empty, FieldError, Layout, type PageContext } from "../ui.tsx";
 
 export const CatalogResults: FC<{
@@ -20,7 +20,7 @@ export const CatalogResults: FC<{
     {entries.length === 0 ? (
       <Empty title="No app matches">
         <p>Try fewer words, another category, or clear the search.</p>
-        <a href="/catalog" role="button" class="secondary">
+        <a href="/catalog" class="button-link secondary">
           Show all apps
         </a>
       </Empty>
@@ -29,7 +29,7 @@ export const CatalogResults: FC<{
         {entries.map((e) => (
           <article>
             <div class="card-head">
-              <AppIcon id={e.id} name={e.name} />
+              <AppIcon id={e.id} />
               <h3>
                 <a href={`/catalog/${e.id}`}>{e.name}</a>
               </h3>
@@ -62,7 +62,6 @@ export const CatalogPage: FC<{
       <h1>App catalog</h1>
       <form
         class="toolbar"
-        role="search"
         method="get"
         action="/catalog"
         hx-get="/catalog"
@@ -142,7 +141,9 @@ export const InstallForm: FC<{
         </p>
       ) : null}
       {hostMissing ? (
-        <p class="reason">No Proxmox host is configured yet; an administrator must add one on the Hosts page.</p>
+        <p class="reason">
+          No Proxmox host is configured yet; an administrator must add one on the Hosts page.
+        </p>
       ) : null}
       <label>
         Hostname
@@ -287,7 +288,7 @@ export const EntryPage: FC<{
     <div class="grid">
       <section>
         <div class="card-head">
-          <AppIcon id={entry.id} name={entry.name} large />
+          <AppIcon id={entry.id} large />
           <hgroup>
             <h1>{entry.name}</h1>
             <p>Version {entry.version}</p>

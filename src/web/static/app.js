@@ -47,6 +47,7 @@
         (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
       const next = current === "dark" ? "light" : "dark";
       root.setAttribute("data-theme", next);
+      // biome-ignore lint/suspicious/noDocumentCookie: a UI preference the server reads to render the theme (no flash); cookieStore is not in every browser.
       document.cookie = `proximity_theme=${next}; path=/; max-age=31536000; samesite=lax`;
       toggle.setAttribute("aria-pressed", String(next === "dark"));
     }
@@ -70,7 +71,10 @@
       const until = el.getAttribute("data-until") ? Date.parse(el.getAttribute("data-until")) : Date.now();
       if (Number.isNaN(since)) continue;
       const s = Math.max(0, Math.round((until - since) / 1000));
-      el.textContent = s >= 3600 ? `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}` : `${pad(Math.floor(s / 60))}:${pad(s % 60)}`;
+      el.textContent =
+        s >= 3600
+          ? `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`
+          : `${pad(Math.floor(s / 60))}:${pad(s % 60)}`;
     }
   }
   setInterval(tick, 1000);
