@@ -19,7 +19,7 @@ import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
 import { usersRoutes } from "../features/users/users.routes.ts";
 import { clientIp } from "../http/client-ip.ts";
-import type { AppEnv } from "../http/context.ts";
+import type { HttpEnv } from "../http/context.ts";
 import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
 import { instrumentApp } from "../observability/middleware.ts";
@@ -27,6 +27,8 @@ import { apiDocsPage } from "../web/api-docs.tsx";
 import { webRoutes } from "../web/routes.tsx";
 import type { Services } from "./container.ts";
 
+/** The whole app: every router's services are a subset of the container. */
+export type AppEnv = HttpEnv<Services>;
 export type App = OpenAPIHono<AppEnv>;
 
 export function createApp(services: Services): App {

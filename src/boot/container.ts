@@ -15,6 +15,7 @@ import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { AuditService } from "../features/audit/audit.service.ts";
 import { AuthService } from "../features/auth/auth.service.ts";
 import { BackupsService } from "../features/backups/backups.service.ts";
+import { deleteAppBackups } from "../features/backups/index.ts";
 import { backupJobs } from "../features/backups/sagas.ts";
 import { BackupScheduler } from "../features/backups/scheduler.ts";
 import { CatalogService } from "../features/catalog/catalog.service.ts";
@@ -111,6 +112,7 @@ export function buildServices(
     audit,
     sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
     timing: { ...DEFAULT_TIMING, ...options.timing },
+    deleteBackups: deleteAppBackups,
   };
   for (const definition of appJobs(appDeps)) jobs.register(definition);
   const apps = new AppsService(appDeps, jobs);

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, type ErrorCode } from "../core/errors.ts";
-import type { AppEnv } from "./context.ts";
+import type { AnyHttpEnv } from "./context.ts";
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
   400: "VALIDATION_FAILED",
@@ -31,7 +31,7 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "Internal server error", { cause: err });
 }
 
-export function handleError(err: unknown, c: Context<AppEnv>): Response {
+export function handleError<E extends AnyHttpEnv>(err: unknown, c: Context<E>): Response {
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
   if (appError.status >= 500) {

@@ -1,10 +1,13 @@
 /** Route guards: requireAuth (any active user) and requireAdmin. Listed in each route's `middleware`. */
-import { createMiddleware } from "hono/factory";
+import type { Context, Next } from "hono";
 import { ForbiddenError, UnauthenticatedError } from "../core/errors.ts";
 import { setRequestUser } from "../observability/capture.ts";
-import type { AppEnv } from "./context.ts";
+import type { Authenticator, HttpEnv } from "./context.ts";
 
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+/** Any router whose services include an Authenticator can use the guards. */
+type Guarded = { auth: Authenticator };
+
+export async function requireAuth<S extends Guarded>(c: Context<HttpEnv<S>>, next: Next): Promise<void> {
   const header = c.req.header("authorization");
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new UnauthenticatedError("A bearer access token is required");
@@ -12,14 +15,14 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("user", user);
   setRequestUser(user, c.get("clientIp"));
   await next();
-});
+}
 
-export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+export async function requireAdmin<S extends Guarded>(c: Context<HttpEnv<S>>, next: Next): Promise<void> {
   await requireAuth(c, async () => {
     if (c.get("user").role !== "admin") throw new ForbiddenError("This action requires an administrator");
     await next();
   });
-});
+}
 
 /**
  * Spread into createRoute(): the guard, its OpenAPI security, and (for admin routes) an `x-proximity-role`

@@ -1,7 +1,7 @@
 /** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { ValidationError } from "../core/errors.ts";
-import type { AppEnv } from "./context.ts";
+import type { HttpEnv } from "./context.ts";
 
 export const ErrorSchema = z
   .object({
@@ -71,9 +71,12 @@ export function zodDetails(error: z.ZodError, prefix?: string) {
   }));
 }
 
-/** A router whose request validation failures become VALIDATION_FAILED with per-field details. */
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+/**
+ * A router whose request validation failures become VALIDATION_FAILED with per-field details. `S` names
+ * the services its handlers reach through `c.get("services")`.
+ */
+export function createRouter<S extends object = object>() {
+  return new OpenAPIHono<HttpEnv<S>>({
     defaultHook: (result) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;

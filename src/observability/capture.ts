@@ -3,7 +3,7 @@
  * job is working on (the guide's `set_tag("operation", …)`).
  */
 import * as Sentry from "@sentry/bun";
-import type { AuthUser } from "../http/context.ts";
+import type { AuthUser } from "../core/identity.ts";
 import { classifyError, type OperationHints } from "./classify.ts";
 import { state } from "./state.ts";
 

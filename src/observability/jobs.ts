@@ -4,7 +4,7 @@
  * operation/app_id/catalog_id, and the same performance context on errors.
  */
 import * as Sentry from "@sentry/bun";
-import type { AuthUser } from "../http/context.ts";
+import type { AuthUser } from "../core/identity.ts";
 import { breadcrumb } from "./breadcrumbs.ts";
 import { captureError, setOperation, setRequestUser } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";

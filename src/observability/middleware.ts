@@ -9,12 +9,17 @@
  */
 import * as Sentry from "@sentry/bun";
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
-import type { AppEnv, AuthUser } from "../http/context.ts";
+import type { AuthUser } from "../core/identity.ts";
 import { userAction } from "./breadcrumbs.ts";
 import { captureError, setRequestUser } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";
 import { transactionName } from "./route-name.ts";
 import { state } from "./state.ts";
+
+/** What this layer reads from the request context (set by the request-id middleware and the auth guard). */
+interface ObservedEnv {
+  Variables: { user?: AuthUser; requestId?: string; clientIp?: string };
+}
 
 export interface InstrumentDeps {
   /** "pglite" or "postgresql": the database context (never the URL). */
@@ -55,7 +60,7 @@ function userActionOf(method: string, path: string, status: number): string | un
   return undefined;
 }
 
-async function observeRequest(c: Context<AppEnv>, next: Next): Promise<void> {
+async function observeRequest(c: Context<ObservedEnv>, next: Next): Promise<void> {
   const scope = Sentry.getIsolationScope();
   beginUnitOfWork(scope);
   scope.setTag("authenticated", "false");
@@ -75,9 +80,9 @@ async function observeRequest(c: Context<AppEnv>, next: Next): Promise<void> {
         root.setAttribute(SEGMENT_NAME_SOURCE, "route");
       }
     }
-    const user = c.get("user") as AuthUser | undefined;
+    const user = c.get("user");
     if (user) setRequestUser(user, c.get("clientIp"));
-    const requestId = c.get("requestId") as string | undefined;
+    const requestId = c.get("requestId");
     if (requestId) scope.setTag("request_id", requestId);
     Sentry.addBreadcrumb({
       type: "http",
@@ -95,7 +100,7 @@ async function observeRequest(c: Context<AppEnv>, next: Next): Promise<void> {
   }
 }
 
-const requestLayer: MiddlewareHandler<AppEnv> = (c, next) => {
+const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
   // Under Bun.serve the integration already isolated this request; nesting another scope here would make
   // the middleware-captured error lose the user (research §2). Only app.request() needs one.
   if (Sentry.getIsolationScope() === state.defaultIsolationScope) {
@@ -105,7 +110,8 @@ const requestLayer: MiddlewareHandler<AppEnv> = (c, next) => {
 };
 
 /** Registers the layer on `app`; call before any other middleware. Does nothing without SENTRY_DSN. */
-export function instrumentApp(app: Hono<AppEnv>, deps: InstrumentDeps): void {
+// biome-ignore lint/suspicious/noExplicitAny: any router's environment; this layer reads only ObservedEnv's keys.
+export function instrumentApp(app: Hono<any>, deps: InstrumentDeps): void {
   if (!state.enabled) return;
   Sentry.getGlobalScope().setContext("database", { scheme: deps.databaseScheme });
   app.use(requestLayer);
@@ -113,6 +119,6 @@ export function instrumentApp(app: Hono<AppEnv>, deps: InstrumentDeps): void {
   app.use(
     Sentry.honoMiddleware(app as unknown as Parameters<typeof Sentry.honoMiddleware>[0], {
       shouldHandleError: () => false,
-    }) as unknown as MiddlewareHandler<AppEnv>,
+    }) as unknown as MiddlewareHandler,
   );
 }

@@ -8,46 +8,8 @@ import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/connect.ts";
 import { rowsOf } from "../db/migrate.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
+import type { EnqueueOptions, JobContext, JobImplementation, JobType } from "./define.ts";
 import type { EventBus } from "./events.ts";
-
-export interface JobContext {
-  readonly job: Job;
-  /** Aborted when the lease is lost or the worker stops: stop at the next step. */
-  readonly signal: AbortSignal;
-  /** The step running now (or the last one started): compensation names it in its reason. */
-  readonly currentStep: string | undefined;
-  /** Free-form data persisted with the job (e.g. the VMID recorded before creating a container). */
-  readonly data: Record<string, unknown>;
-  /**
-   * Runs a named step once: when a previous attempt completed it, its stored result is returned without
-   * running it again. Publishes progress and checkpoints after the step.
-   */
-  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  /** Persists `data` changes now (before a side effect that compensation must know about). */
-  save(patch: Record<string, unknown>): Promise<void>;
-  log(message: string, level?: "info" | "warn" | "error"): Promise<void>;
-}
-
-export interface JobDefinition {
-  kind: string;
-  /** Step names in order, for progress {step_index, total_steps}. */
-  steps: readonly string[];
-  run(ctx: JobContext): Promise<void>;
-  /** Undo what the job did after a permanent failure. Runs at most once to completion (checkpointed). */
-  compensate?(ctx: JobContext, error: unknown): Promise<void>;
-  /** Attempts including the first (default 5); transient errors are retried with backoff until then. */
-  maxAttempts?: number;
-}
-
-export interface EnqueueInput {
-  kind: string;
-  appId?: string | null;
-  userId?: string | null;
-  payload?: Record<string, unknown>;
-  dedupeKey?: string;
-  runAfter?: Date;
-  maxAttempts?: number;
-}
 
 export interface QueueOptions {
   workerId?: string;
@@ -86,7 +48,7 @@ class LeaseLostError extends Error {
 }
 
 export class JobQueue {
-  private readonly definitions = new Map<string, JobDefinition>();
+  private readonly definitions = new Map<string, JobImplementation>();
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly workerId: string;
   private readonly concurrency: number;
@@ -111,22 +73,31 @@ export class JobQueue {
     this.retryBaseMs = options.retryBaseMs ?? 2_000;
   }
 
-  register(definition: JobDefinition): void {
-    this.definitions.set(definition.kind, definition);
+  register(implementation: JobImplementation): void {
+    this.definitions.set(implementation.type.kind, implementation);
   }
 
-  /** Inserts a queued job (inside the caller's transaction when given one). A duplicate dedupeKey returns null. */
-  async enqueue(input: EnqueueInput, db: Db = this.db): Promise<Job | null> {
+  /**
+   * Inserts a queued job of `type` (inside the caller's transaction when given one). A duplicate dedupeKey
+   * returns null. The payload is checked against the type's schema here too: a bad one is a programming
+   * error and never reaches the table.
+   */
+  async enqueue<P, S extends string>(
+    type: JobType<P, S>,
+    input: EnqueueOptions<P>,
+    db: Db = this.db,
+  ): Promise<Job | null> {
+    const payload = type.payload.parse(input.payload) as Record<string, unknown>;
     const rows = await db
       .insert(jobs)
       .values({
-        kind: input.kind,
+        kind: type.kind,
         appId: input.appId ?? null,
         userId: input.userId ?? null,
-        payload: input.payload ?? {},
+        payload,
         dedupeKey: input.dedupeKey ?? null,
         runAfter: input.runAfter ?? sql`now()`,
-        maxAttempts: input.maxAttempts ?? this.definitions.get(input.kind)?.maxAttempts ?? 5,
+        maxAttempts: input.maxAttempts ?? type.maxAttempts ?? 5,
       })
       .onConflictDoNothing()
       .returning();
@@ -298,6 +269,16 @@ export class JobQueue {
   private async execute(job: Job, controller: AbortController): Promise<void> {
     const definition = this.definitions.get(job.kind);
     if (!definition) return;
+    const parsed = definition.type.payload.safeParse(job.payload);
+    if (!parsed.success) {
+      // A corrupt row (edited by hand, or written by an incompatible version): retrying cannot help.
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`);
+      const reason = `The job's payload is invalid (${problems.join("; ")}); it was not run`;
+      this.options.onFailed?.(job, new Error(reason));
+      await this.finish(job, "failed", reason, (job.checkpoint ?? {}) as Checkpoint);
+      return;
+    }
+    const steps = definition.type.steps;
     const checkpoint = (job.checkpoint ?? {}) as Checkpoint;
     checkpoint.steps ??= {};
     checkpoint.data ??= {};
@@ -325,6 +306,7 @@ export class JobQueue {
     let currentStep: string | undefined = job.progress?.step;
     const ctx: JobContext = {
       job,
+      payload: parsed.data,
       get currentStep() {
         return currentStep;
       },
@@ -335,8 +317,10 @@ export class JobQueue {
         if (done) return done.value as T;
         if (controller.signal.aborted) throw controller.signal.reason ?? new LeaseLostError("aborted");
         currentStep = name;
-        const index = Math.max(0, definition.steps.indexOf(name));
-        const progress = { step: name, step_index: index + 1, total_steps: definition.steps.length };
+        const index = steps.indexOf(name);
+        // Step names are checked at compile time; this guards a definition built around the types.
+        if (index < 0) throw new Error(`Job ${job.kind} has no step "${name}"`);
+        const progress = { step: name, step_index: index + 1, total_steps: steps.length };
         await persist({ progress });
         await this.events.publish({
           type: "job.progress",
@@ -374,32 +358,13 @@ export class JobQueue {
       if (controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) return;
       if (controller.signal.aborted && !this.started) {
         // Stopping: release the lease so the job resumes right away elsewhere; not an attempt lost.
-        await this.db
-          .update(jobs)
-          .set({
-            status: "queued",
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            attempts: sql`greatest(${jobs.attempts} - 1, 0)`,
-          })
-          .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+        await this.requeue(job, { delayMs: 0, refundAttempt: true });
         return;
       }
       const message = errorMessage(err);
       if (!checkpoint.compensating && isTransient(err) && job.attempts < job.maxAttempts) {
         const delay = this.retryBaseMs * 2 ** (job.attempts - 1) * (0.5 + Math.random());
-        await this.db
-          .update(jobs)
-          .set({
-            status: "queued",
-            error: message,
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            runAfter: sql`now() + (${Math.round(delay)} * interval '1 millisecond')`,
-            checkpoint: checkpoint as Record<string, unknown>,
-            updatedAt: new Date(),
-          })
-          .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+        await this.requeue(job, { delayMs: delay, error: message, checkpoint });
         await ctx.log(`Transient failure, retrying in ${Math.round(delay / 1000)} s: ${message}`, "warn");
         await this.events.publish({
           type: "job.status",
@@ -421,16 +386,7 @@ export class JobQueue {
           await ctx.log(`Compensation failed: ${errorMessage(compErr)}`, "error");
           if (isTransient(compErr) && job.attempts < job.maxAttempts) {
             // Try the compensation again later rather than leaving things half undone.
-            await this.db
-              .update(jobs)
-              .set({
-                status: "queued",
-                leaseOwner: null,
-                leaseExpiresAt: null,
-                runAfter: sql`now() + (${this.retryBaseMs} * interval '1 millisecond')`,
-                checkpoint: checkpoint as Record<string, unknown>,
-              })
-              .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
+            await this.requeue(job, { delayMs: this.retryBaseMs, checkpoint });
             return;
           }
         }
@@ -440,6 +396,29 @@ export class JobQueue {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /**
+   * The one way a claimed job goes back to the queue (retry, compensation retry, or release on stop): only
+   * while this worker still holds its lease. A release on stop refunds the attempt.
+   */
+  private async requeue(
+    job: Job,
+    opts: { delayMs: number; error?: string; checkpoint?: Checkpoint; refundAttempt?: boolean },
+  ): Promise<void> {
+    await this.db
+      .update(jobs)
+      .set({
+        status: "queued",
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        runAfter: sql`now() + (${Math.round(opts.delayMs)} * interval '1 millisecond')`,
+        ...(opts.error !== undefined ? { error: opts.error } : {}),
+        ...(opts.checkpoint ? { checkpoint: opts.checkpoint as Record<string, unknown> } : {}),
+        ...(opts.refundAttempt ? { attempts: sql`greatest(${jobs.attempts} - 1, 0)` } : {}),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.leaseOwner, this.workerId)));
   }
 
   private async finish(

@@ -8,13 +8,13 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Server as SshServer } from "ssh2";
-import { generateEd25519KeyPair } from "../crypto/ssh-keys.ts";
 import { AppListeners } from "./app-http.ts";
 import { Authenticator } from "./auth.ts";
 import { Rng, SimClock } from "./clock.ts";
 import { Cluster } from "./cluster.ts";
 import type { Sim } from "./context.ts";
 import { FaultRegistry } from "./faults.ts";
+import { generateHostKey } from "./host-keys.ts";
 import { createRequestHandler } from "./http.ts";
 import { startNodeSsh } from "./ssh/server.ts";
 import { type SimState, snapshotState } from "./state.ts";
@@ -118,7 +118,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   });
   const apiPort = (http.address() as AddressInfo).port;
 
-  const hostKey = generateEd25519KeyPair().private;
+  const hostKey = generateHostKey().private;
   const sshServers: SshServer[] = [];
   let sshPort = opts.sshPort ?? 0;
   try {

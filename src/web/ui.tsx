@@ -2,8 +2,8 @@
 
 import { raw } from "hono/html";
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import type { AuthUser } from "../core/identity.ts";
 import { iconPath } from "../features/catalog/catalog.service.ts";
-import type { AuthUser } from "../http/context.ts";
 import { assetUrl } from "./assets.ts";
 
 export interface PageContext {

@@ -4,12 +4,15 @@
  * PostgreSQL the second instance has its own connection pool (as a second process would); on PGlite both
  * share the embedded database.
  */
+
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
 import { rowsOf } from "../../src/db/migrate.ts";
 import { applications, backupSchedules, backups, jobs, proxmoxHosts, users } from "../../src/db/schema.ts";
+import { BackupAppJob } from "../../src/features/backups/job-types.ts";
 import { BackupScheduler, slotKey } from "../../src/features/backups/scheduler.ts";
+import { implementJob } from "../../src/queue/define.ts";
 import { createEventBus } from "../../src/queue/events.ts";
 import { JobQueue } from "../../src/queue/queue.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../helpers/db.ts";
@@ -82,14 +85,15 @@ describe("two instances, one database", () => {
         leaseMs: 2_000,
         concurrency: 4,
       });
-      queue.register({
-        kind: "backup_app",
-        steps: ["run"],
-        run: async (ctx) => {
-          ran.push(String(ctx.job.payload.slot) + String(ctx.job.payload.app_id));
-          await Bun.sleep(5);
-        },
-      });
+      // The real job type, with a handler that only records what it was given.
+      queue.register(
+        implementJob(BackupAppJob, {
+          run: async (ctx) => {
+            ran.push(String(ctx.payload.slot) + ctx.payload.app_id);
+            await Bun.sleep(5);
+          },
+        }),
+      );
       let now = new Date(T0);
       const scheduler = new BackupScheduler(database.db, queue, () => now);
       return {

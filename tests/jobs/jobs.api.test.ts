@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { DeployAppJob, RestartAppJob } from "../../src/features/apps/sagas/job-types.ts";
 import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
 
 let t: TestApp;
@@ -15,8 +16,9 @@ beforeEach(async () => {
 
 describe("jobs API", () => {
   test("a user sees their own jobs; another user's job is 404; an admin sees all", async () => {
-    const mine = await t.services.jobs.enqueue({ kind: "deploy_app", userId: alice.id });
-    const theirs = await t.services.jobs.enqueue({ kind: "deploy_app", userId: bob.id });
+    const payload = { app_id: crypto.randomUUID() };
+    const mine = await t.services.jobs.enqueue(DeployAppJob, { userId: alice.id, payload });
+    const theirs = await t.services.jobs.enqueue(DeployAppJob, { userId: bob.id, payload });
     const get = (id: string, s: Session) => t.request(`/api/v1/jobs/${id}`, { token: s.token });
 
     const res = await get(mine!.id, alice);
@@ -49,7 +51,11 @@ describe("jobs API", () => {
   test("jobs on an app the user owns are visible even when an admin started them", async () => {
     const appId = crypto.randomUUID();
     t.services.ownedAppIds = async (userId) => (userId === alice.id ? [appId] : []);
-    const job = await t.services.jobs.enqueue({ kind: "restart_app", userId: admin.id, appId });
+    const job = await t.services.jobs.enqueue(RestartAppJob, {
+      userId: admin.id,
+      appId,
+      payload: { app_id: appId },
+    });
     expect((await t.request(`/api/v1/jobs/${job!.id}`, { token: alice.token })).status).toBe(200);
     expect((await t.request(`/api/v1/jobs/${job!.id}`, { token: bob.token })).status).toBe(404);
     const list = (await (await t.request("/api/v1/jobs", { token: alice.token })).json()) as {

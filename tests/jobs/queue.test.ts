@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
 import { jobs } from "../../src/db/schema.ts";
+import { defineJob, implementJob, type JobContext, type JobType } from "../../src/queue/define.ts";
 import { createEventBus, type EventBus, type ProximityEvent } from "../../src/queue/events.ts";
-import { type JobDefinition, JobQueue } from "../../src/queue/queue.ts";
+import { JobQueue } from "../../src/queue/queue.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../helpers/db.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
@@ -37,18 +39,48 @@ async function until(cond: () => Promise<boolean> | boolean, ms = 10_000) {
 
 const fast = { pollMs: 20, retryBaseMs: 10, leaseMs: 1_000 };
 
+/** A test job: any payload, the given steps. */
+interface TestJob {
+  kind: string;
+  steps: readonly string[];
+  maxAttempts?: number;
+  run(ctx: JobContext<Record<string, unknown>>): Promise<void>;
+  compensate?(ctx: JobContext<Record<string, unknown>>, error: unknown): Promise<void>;
+}
+const types = new Map<string, JobType<Record<string, unknown>>>();
+function typeOf(def: TestJob): JobType<Record<string, unknown>> {
+  const type = defineJob({
+    kind: def.kind,
+    payload: z.record(z.string(), z.unknown()),
+    steps: def.steps,
+    ...(def.maxAttempts ? { maxAttempts: def.maxAttempts } : {}),
+  });
+  types.set(def.kind, type);
+  return type;
+}
+function register(queue: JobQueue, def: TestJob): void {
+  queue.register(implementJob(typeOf(def), def));
+}
+function enqueue(
+  queue: JobQueue,
+  kind: string,
+  opts: { payload?: Record<string, unknown>; dedupeKey?: string } = {},
+) {
+  return queue.enqueue(types.get(kind)!, { ...opts, payload: opts.payload ?? {} });
+}
+
 describe("job queue", () => {
   test("runs the steps in order, reports progress and succeeds", async () => {
     const queue = new JobQueue(database.db, bus, fast);
     const ran: string[] = [];
-    queue.register({
+    register(queue, {
       kind: "demo",
       steps: ["one", "two", "three"],
       run: async (ctx) => {
         for (const s of ["one", "two", "three"]) await ctx.step(s, async () => ran.push(s));
       },
     });
-    const job = await queue.enqueue({ kind: "demo", payload: { x: 1 } });
+    const job = await enqueue(queue, "demo", { payload: { x: 1 } });
     await queue.tick();
     await queue.idle();
     const done = await queue.get(job!.id);
@@ -75,7 +107,7 @@ describe("job queue", () => {
     const queue = new JobQueue(database.db, bus, fast);
     let firstRuns = 0;
     let secondTries = 0;
-    queue.register({
+    register(queue, {
       kind: "flaky",
       steps: ["first", "second"],
       run: async (ctx) => {
@@ -85,7 +117,7 @@ describe("job queue", () => {
         });
       },
     });
-    const job = await queue.enqueue({ kind: "flaky" });
+    const job = await enqueue(queue, "flaky");
     queue.start();
     await until(async () => (await queue.get(job!.id))!.status === "succeeded");
     await queue.stop();
@@ -97,7 +129,7 @@ describe("job queue", () => {
   test("a permanent error runs the compensation once and fails with the reason", async () => {
     const queue = new JobQueue(database.db, bus, fast);
     const undone: string[] = [];
-    queue.register({
+    register(queue, {
       kind: "doomed",
       steps: ["create", "break"],
       run: async (ctx) => {
@@ -110,7 +142,7 @@ describe("job queue", () => {
         undone.push(`destroy ${ctx.data.created}`);
       },
     });
-    const job = await queue.enqueue({ kind: "doomed" });
+    const job = await enqueue(queue, "doomed");
     await queue.tick();
     await queue.idle();
     expect(undone).toEqual(["destroy 101"]);
@@ -121,7 +153,7 @@ describe("job queue", () => {
 
   test("transient errors stop being retried after maxAttempts", async () => {
     const queue = new JobQueue(database.db, bus, fast);
-    queue.register({
+    register(queue, {
       kind: "always-flaky",
       steps: ["s"],
       maxAttempts: 3,
@@ -131,7 +163,7 @@ describe("job queue", () => {
         });
       },
     });
-    const job = await queue.enqueue({ kind: "always-flaky" });
+    const job = await enqueue(queue, "always-flaky");
     queue.start();
     await until(async () => (await queue.get(job!.id))!.status === "failed");
     await queue.stop();
@@ -141,14 +173,14 @@ describe("job queue", () => {
   test("a job whose worker died is reclaimed after its lease and resumes after its last checkpoint", async () => {
     const queue = new JobQueue(database.db, bus, fast);
     const ran: string[] = [];
-    queue.register({
+    register(queue, {
       kind: "resumable",
       steps: ["a", "b", "c"],
       run: async (ctx) => {
         for (const s of ["a", "b", "c"]) await ctx.step(s, async () => ran.push(s));
       },
     });
-    const job = await queue.enqueue({ kind: "resumable" });
+    const job = await enqueue(queue, "resumable");
     // What a crashed worker leaves behind: running, someone else's lease (expired), step "a" checkpointed.
     await database.db
       .update(jobs)
@@ -168,8 +200,8 @@ describe("job queue", () => {
 
   test("a job with a live lease elsewhere is not taken", async () => {
     const queue = new JobQueue(database.db, bus, fast);
-    queue.register({ kind: "held", steps: ["s"], run: async () => {} });
-    const job = await queue.enqueue({ kind: "held" });
+    register(queue, { kind: "held", steps: ["s"], run: async () => {} });
+    const job = await enqueue(queue, "held");
     await database.db
       .update(jobs)
       .set({ status: "running", leaseOwner: "other", leaseExpiresAt: sql`now() + interval '1 minute'` })
@@ -179,9 +211,9 @@ describe("job queue", () => {
 
   test("the dedupe key makes an enqueue happen once", async () => {
     const queue = new JobQueue(database.db, bus, fast);
-    queue.register({ kind: "scheduled", steps: ["s"], run: async () => {} });
-    const a = await queue.enqueue({ kind: "scheduled", dedupeKey: "backup:app1:2026-11-28T03:00" });
-    const b = await queue.enqueue({ kind: "scheduled", dedupeKey: "backup:app1:2026-11-28T03:00" });
+    register(queue, { kind: "scheduled", steps: ["s"], run: async () => {} });
+    const a = await enqueue(queue, "scheduled", { dedupeKey: "backup:app1:2026-11-28T03:00" });
+    const b = await enqueue(queue, "scheduled", { dedupeKey: "backup:app1:2026-11-28T03:00" });
     expect(a).not.toBeNull();
     expect(b).toBeNull();
   });
@@ -190,7 +222,7 @@ describe("job queue", () => {
     const queue = new JobQueue(database.db, bus, { ...fast, concurrency: 2 });
     let now = 0;
     let peak = 0;
-    queue.register({
+    register(queue, {
       kind: "slow",
       steps: ["s"],
       run: async (ctx) => {
@@ -201,7 +233,7 @@ describe("job queue", () => {
         });
       },
     });
-    for (let i = 0; i < 6; i++) await queue.enqueue({ kind: "slow" });
+    for (let i = 0; i < 6; i++) await enqueue(queue, "slow");
     queue.start();
     await until(async () => (await queue.list({ status: "succeeded", page: 1, perPage: 10 })).total === 6);
     await queue.stop();
@@ -218,7 +250,7 @@ describe("job queue", () => {
       other = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema[0]!.s });
     }
     const runs = new Map<string, number>();
-    const def: JobDefinition = {
+    const def: TestJob = {
       kind: "count",
       steps: ["s"],
       run: async (ctx) => {
@@ -230,9 +262,9 @@ describe("job queue", () => {
     };
     const a = new JobQueue(database.db, bus, { ...fast, workerId: "a", concurrency: 3 });
     const b = new JobQueue(other.db, createEventBus(other), { ...fast, workerId: "b", concurrency: 3 });
-    a.register(def);
-    b.register(def);
-    for (let i = 0; i < 40; i++) await a.enqueue({ kind: "count" });
+    register(a, def);
+    register(b, def);
+    for (let i = 0; i < 40; i++) await enqueue(a, "count");
     a.start();
     b.start();
     try {
@@ -254,7 +286,7 @@ describe("job queue", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    queue.register({
+    register(queue, {
       kind: "long",
       steps: ["wait", "after"],
       run: async (ctx) => {
@@ -267,11 +299,86 @@ describe("job queue", () => {
         await ctx.step("after", async () => {});
       },
     });
-    const job = await queue.enqueue({ kind: "long" });
+    const job = await enqueue(queue, "long");
     await queue.tick();
     await until(async () => (await queue.get(job!.id))!.status === "running");
     await queue.stop(50);
     release();
     expect(await queue.get(job!.id)).toMatchObject({ status: "queued", leaseOwner: null, attempts: 0 });
+  });
+});
+
+describe("typed job definitions", () => {
+  const Greet = defineJob({
+    kind: "greet",
+    payload: z.object({ name: z.string().min(1) }),
+    steps: ["hello", "bye"],
+  });
+
+  test("a row whose payload does not match its type fails once with the reason and is not retried", async () => {
+    const queue = new JobQueue(database.db, bus, fast);
+    let ran = false;
+    queue.register(
+      implementJob(Greet, {
+        run: async (ctx) => {
+          await ctx.step("hello", async () => {
+            ran = true;
+          });
+        },
+      }),
+    );
+    // Written around the types (by hand, or by an incompatible version): no name.
+    const [row] = await database.db
+      .insert(jobs)
+      .values({ kind: "greet", payload: { nom: "x" }, maxAttempts: 5 })
+      .returning();
+    await queue.tick();
+    await queue.idle();
+    const done = await queue.get(row!.id);
+    expect(ran).toBe(false);
+    expect(done).toMatchObject({ status: "failed", attempts: 1, leaseOwner: null });
+    expect(done!.error).toContain("payload is invalid");
+    expect(done!.error).toContain("name");
+    await queue.tick();
+    expect((await queue.get(row!.id))!.attempts).toBe(1);
+  });
+
+  test("the payload is checked when enqueued, and the handler gets it typed", async () => {
+    const queue = new JobQueue(database.db, bus, fast);
+    const seen: string[] = [];
+    queue.register(
+      implementJob(Greet, {
+        run: async (ctx) => {
+          await ctx.step("hello", async () => seen.push(ctx.payload.name));
+          await ctx.step("bye", async () => seen.push("bye"));
+        },
+      }),
+    );
+    await expect(queue.enqueue(Greet, { payload: { name: "" } })).rejects.toThrow();
+    expect((await queue.list({ page: 1, perPage: 10 })).total).toBe(0);
+    const job = await queue.enqueue(Greet, { payload: { name: "ada" } });
+    await queue.tick();
+    await queue.idle();
+    expect(seen).toEqual(["ada", "bye"]);
+    expect((await queue.get(job!.id))!.progress).toEqual({ step: "bye", step_index: 2, total_steps: 2 });
+  });
+
+  test("unknown steps and wrong payloads do not compile", () => {
+    // These lines are checked by `bun run typecheck`: each @ts-expect-error must stay an error.
+    const check = (queue: JobQueue) => {
+      implementJob(Greet, {
+        run: async (ctx) => {
+          // @ts-expect-error "nework" is not a step of greet
+          await ctx.step("nework", async () => {});
+          // @ts-expect-error greet's payload has no `age`
+          ctx.payload.age;
+        },
+      });
+      // @ts-expect-error `name` must be a string
+      void queue.enqueue(Greet, { payload: { name: 42 } });
+      // @ts-expect-error a kind is enqueued through its type, not a string
+      void queue.enqueue("greet", { payload: { name: "x" } });
+    };
+    expect(typeof check).toBe("function");
   });
 });

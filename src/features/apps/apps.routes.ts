@@ -1,7 +1,6 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../http/context.ts";
+import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -13,8 +12,10 @@ import {
   UuidParam,
 } from "../../http/openapi.ts";
 import { eventStream } from "../../http/sse.ts";
-import type { ProximityEvent } from "../../queue/events.ts";
-import { toPublicJob } from "../jobs/jobs.routes.ts";
+import type { EventBus, ProximityEvent } from "../../queue/events.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { HostsService } from "../hosts/hosts.service.ts";
+import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {
   ActionBody,
   AdoptBody,
@@ -25,15 +26,20 @@ import {
   DeployBody,
   PatchAppBody,
 } from "./apps.schemas.ts";
+import type { AppsService } from "./apps.service.ts";
 import { toPublicApp } from "./apps.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface AppsRouteServices {
+  apps: AppsService;
+  hosts: HostsService;
+  audit: AuditService;
+  events: EventBus;
+}
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
 const user = { ...authed, tags: ["apps"] };
 const admin = { ...adminOnly, tags: ["apps"] };
-
-function requester(c: Context<AppEnv>) {
-  return { user: c.get("user"), ip: c.get("clientIp") };
-}
 
 const list = createRoute({
   ...user,
@@ -278,7 +284,7 @@ const job = (r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof
 });
 
 export function appsRoutes() {
-  return createRouter()
+  return createRouter<AppsRouteServices>()
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
       const { items, total } = await c
@@ -287,7 +293,7 @@ export function appsRoutes() {
       return c.json({ items: items.map(toPublicApp), total, page: q.page, per_page: q.per_page }, 200);
     })
     .openapi(deploy, async (c) =>
-      c.json(job(await c.get("services").apps.deploy(requester(c), c.req.valid("json"))), 202),
+      c.json(job(await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))), 202),
     )
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
@@ -295,7 +301,7 @@ export function appsRoutes() {
       return c.json({ items: await c.get("services").apps.discover(host_id) }, 200);
     })
     .openapi(adopt, async (c) => {
-      const app = await c.get("services").apps.adopt(requester(c), c.req.valid("json"));
+      const app = await c.get("services").apps.adopt(actorOf(c), c.req.valid("json"));
       return c.json({ app: toPublicApp(app) }, 201);
     })
     .openapi(reconcileRoute, async (c) => {
@@ -317,7 +323,7 @@ export function appsRoutes() {
         job(
           await c
             .get("services")
-            .apps.reconfigure(requester(c), c.req.valid("param").app_id, c.req.valid("json")),
+            .apps.reconfigure(actorOf(c), c.req.valid("param").app_id, c.req.valid("json")),
         ),
         202,
       ),
@@ -327,27 +333,27 @@ export function appsRoutes() {
         job(
           await c
             .get("services")
-            .apps.action(requester(c), c.req.valid("param").app_id, c.req.valid("json").action),
+            .apps.action(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").action),
         ),
         202,
       ),
     )
     .openapi(update, async (c) =>
-      c.json(job(await c.get("services").apps.update(requester(c), c.req.valid("param").app_id)), 202),
+      c.json(job(await c.get("services").apps.update(actorOf(c), c.req.valid("param").app_id)), 202),
     )
     .openapi(clone, async (c) =>
       c.json(
         job(
           await c
             .get("services")
-            .apps.clone(requester(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
+            .apps.clone(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
         ),
         202,
       ),
     )
     .openapi(remove, async (c) => {
       const q = c.req.valid("query");
-      const result = await c.get("services").apps.remove(requester(c), c.req.valid("param").app_id, {
+      const result = await c.get("services").apps.remove(actorOf(c), c.req.valid("param").app_id, {
         ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
         ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
       });
@@ -384,11 +390,12 @@ export function appsRoutes() {
       c.json(await c.get("services").apps.stats(c.get("user"), c.req.valid("param").app_id), 200),
     )
     .openapi(credentials, async (c) =>
-      c.json(await c.get("services").apps.credentials(requester(c), c.req.valid("param").app_id), 200),
+      c.json(await c.get("services").apps.credentials(actorOf(c), c.req.valid("param").app_id), 200),
     )
     .openapi(events, async (c) => {
       const services = c.get("services");
       const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
+      // eventStream lifts Bun's 10 s idle timeout for this request and writes a keep-alive every 5 s.
       return eventStream<ProximityEvent>(
         c,
         async (stream, pump) => {

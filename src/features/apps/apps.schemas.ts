@@ -1,7 +1,7 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
 import { APP_STATUSES } from "../../db/schema.ts";
-import { JobSchema } from "../jobs/jobs.routes.ts";
+import { JobSchema } from "../jobs/jobs.schemas.ts";
 
 export const HostnameSchema = z
   .string()

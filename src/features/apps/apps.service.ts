@@ -5,6 +5,7 @@
 
 import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
@@ -16,14 +17,22 @@ import {
   type Job,
   users,
 } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
+import type { JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment } from "../catalog/compose.ts";
+import { resolveEnvironment } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
 import { compose } from "./provision.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
+import {
+  ACTION_JOBS,
+  CloneAppJob,
+  DeleteAppJob,
+  DeployAppJob,
+  ReconfigureAppJob,
+  UpdateAppJob,
+} from "./sagas/job-types.ts";
 import { beginOperation, type Operation } from "./status.ts";
 
 export function toPublicApp(a: Application) {
@@ -47,11 +56,6 @@ export function toPublicApp(a: Application) {
     adopted: a.adopted,
     created_at: a.createdAt.toISOString(),
   };
-}
-
-export interface Requester {
-  user: AuthUser;
-  ip: string;
 }
 
 export class AppsService {
@@ -162,21 +166,22 @@ export class AppsService {
     return r;
   }
 
-  private async enqueue(
+  private async enqueue<P extends { app_id: string }, S extends string>(
     db: Db,
-    kind: string,
+    type: JobType<P, S>,
     app: Application,
     user: AuthUser,
-    payload: Record<string, unknown> = {},
+    payload: Omit<P, "app_id">,
   ) {
     const job = await this.jobs.enqueue(
-      { kind, appId: app.id, userId: user.id, payload: { app_id: app.id, ...payload } },
+      type,
+      { appId: app.id, userId: user.id, payload: { ...payload, app_id: app.id } as P },
       db,
     );
     return job!;
   }
 
-  async deploy(req: Requester, input: DeployInput): Promise<{ app: Application; job: Job }> {
+  async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
     const settings = await this.deps.settings.get();
     const resources = this.resources(entry, input.resources, settings.resources);
@@ -220,7 +225,7 @@ export class AppsService {
           .returning();
         const job = await this.enqueue(
           db,
-          "deploy_app",
+          DeployAppJob,
           app!,
           req.user,
           input.node ? { node: input.node } : {},
@@ -245,18 +250,18 @@ export class AppsService {
   }
 
   /** A guarded transition plus its job, atomically: either both happen or neither. */
-  private async operate(
-    req: Requester,
+  private async operate<P extends { app_id: string }, S extends string>(
+    req: UserActor,
     id: string,
     operation: Operation,
-    kind: string,
-    payload: Record<string, unknown> = {},
+    type: JobType<P, S>,
+    payload: Omit<P, "app_id">,
     auditDetails: Record<string, unknown> = {},
   ): Promise<{ app: Application; job: Job }> {
     return this.db.transaction(async (tx) => {
       const db = tx as unknown as Db;
       const app = await beginOperation(db, id, operation, this.scope(req.user));
-      const job = await this.enqueue(db, kind, app, req.user, payload);
+      const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
         {
           actor: req.user,
@@ -271,30 +276,30 @@ export class AppsService {
     });
   }
 
-  action(req: Requester, id: string, action: "start" | "stop" | "restart") {
-    return this.operate(req, id, action, `${action}_app`);
+  action(req: UserActor, id: string, action: "start" | "stop" | "restart") {
+    return this.operate(req, id, action, ACTION_JOBS[action], {});
   }
 
   /**
    * Retry of a deploy that failed: the app kept its row (hostname, resources, environment) but has no
    * container, so the deploy saga runs again from the start.
    */
-  async redeploy(req: Requester, id: string) {
+  async redeploy(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     if (app.vmid !== null || !app.catalogId || app.status !== "error") {
       throw new ConflictError(
         "Only a failed deploy that left no container can be retried; delete the app instead",
       );
     }
-    return this.operate(req, id, "redeploy", "deploy_app");
+    return this.operate(req, id, "redeploy", DeployAppJob, {});
   }
 
-  update(req: Requester, id: string) {
-    return this.operate(req, id, "update", "update_app");
+  update(req: UserActor, id: string) {
+    return this.operate(req, id, "update", UpdateAppJob, {});
   }
 
   async reconfigure(
-    req: Requester,
+    req: UserActor,
     id: string,
     patch: { resources?: Partial<AppResources>; environment?: Record<string, string> },
   ) {
@@ -318,13 +323,13 @@ export class AppsService {
         throw new ConflictError(`The app is ${app.status}; start it to change its environment`);
     }
     if (details.length) throw new ValidationError("The change is invalid", details);
-    return this.operate(req, id, "reconfigure", "reconfigure_app", patch, {
+    return this.operate(req, id, "reconfigure", ReconfigureAppJob, patch, {
       resources: patch.resources ?? null,
       environment_keys: Object.keys(patch.environment ?? {}),
     });
   }
 
-  async clone(req: Requester, id: string, hostname: string) {
+  async clone(req: UserActor, id: string, hostname: string) {
     const source = await this.get(req.user, id);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     try {
@@ -347,7 +352,7 @@ export class AppsService {
             rootPasswordEnc: await encryptSecret(this.deps.keys, randomPassword()),
           })
           .returning();
-        const job = await this.enqueue(db, "clone_app", locked, req.user, { target_app_id: target!.id });
+        const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });
         await this.deps.audit.record(
           {
             actor: req.user,
@@ -367,7 +372,7 @@ export class AppsService {
     }
   }
 
-  async remove(req: Requester, id: string, opts: { keepContainer?: boolean; keepBackups?: boolean }) {
+  async remove(req: UserActor, id: string, opts: { keepContainer?: boolean; keepBackups?: boolean }) {
     const app = await this.get(req.user, id);
     if (app.adopted && opts.keepContainer === undefined) {
       throw new ValidationError("This app was adopted: say whether to keep its container", [
@@ -381,7 +386,7 @@ export class AppsService {
       req,
       id,
       "delete",
-      "delete_app",
+      DeleteAppJob,
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
       { keep_container: opts.keepContainer === true, keep_backups: opts.keepBackups !== false },
     );
@@ -460,7 +465,7 @@ export class AppsService {
     }));
   }
 
-  async credentials(req: Requester, id: string) {
+  async credentials(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     const secrets = app.secretEnvEnc
       ? (JSON.parse(await decryptSecret(this.deps.keys, app.secretEnvEnc)) as Record<string, string>)
@@ -499,7 +504,7 @@ export class AppsService {
   }
 
   async adopt(
-    req: Requester,
+    req: UserActor,
     input: {
       host_id: string;
       node: string;

@@ -17,8 +17,8 @@ import {
   type Upid,
   waitForTask,
 } from "../../proxmox/index.ts";
+import type { JobContext } from "../../queue/define.ts";
 import type { EventBus } from "../../queue/events.ts";
-import type { JobContext } from "../../queue/queue.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
@@ -58,24 +58,33 @@ export interface AppDeps {
   audit: AuditService;
   sshPublicKey: string;
   timing: AppTiming;
+  /** Deletes every backup of the app (delete with keep_backups=false); the backups feature provides it. */
+  deleteBackups: (run: AppRun) => Promise<number>;
 }
 
-/** The job-side view of one app: everything a saga step needs, bound to the job for logging. */
-export class AppRun {
+/**
+ * The job-side view of one app: everything a saga step needs, bound to the job for logging. `S` is the
+ * job type's step names, so `run.step("nework", …)` does not compile.
+ */
+export class AppRun<S extends string = string> {
   constructor(
     readonly deps: AppDeps,
-    readonly ctx: JobContext,
+    readonly ctx: JobContext<unknown, S>,
     public app: Application,
     readonly client: ProxmoxClient,
     readonly ssh: PctExecutor,
   ) {}
 
-  static async load(deps: AppDeps, ctx: JobContext, appId: string): Promise<AppRun> {
+  static async load<S extends string>(
+    deps: AppDeps,
+    ctx: JobContext<unknown, S>,
+    appId: string,
+  ): Promise<AppRun<S>> {
     const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
     if (!app)
       throw new AppServiceError("The app no longer exists", { app_id: appId, operation: ctx.job.kind });
     const host = await deps.hosts.get(app.hostId);
-    return new AppRun(deps, ctx, app, await deps.hosts.client(host), await deps.hosts.executor(host));
+    return new AppRun<S>(deps, ctx, app, await deps.hosts.client(host), await deps.hosts.executor(host));
   }
 
   async reload(): Promise<Application> {
@@ -102,7 +111,7 @@ export class AppRun {
   }
 
   /** A checkpointed, logged saga step. */
-  step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  step<T>(name: S, fn: () => Promise<T>): Promise<T> {
     return this.ctx.step(name, async () => {
       jobStep(this.ctx.job.kind, name, { app_id: this.app.id, vmid: this.app.vmid ?? undefined });
       await this.log(`${name}…`, "info", name);

@@ -8,6 +8,12 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
+import type { AuditService } from "./audit.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface AuditRouteServices {
+  audit: AuditService;
+}
 
 const AuditEntrySchema = z
   .object({
@@ -46,7 +52,7 @@ const list = createRoute({
 });
 
 export function auditRoutes() {
-  return createRouter().openapi(list, async (c) => {
+  return createRouter<AuditRouteServices>().openapi(list, async (c) => {
     const q = c.req.valid("query");
     const { items, total } = await c.get("services").audit.list({
       actor: q.actor,

@@ -1,11 +1,19 @@
 /** /api/v1/auth: register, login, refresh, logout, me, change-password. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../../http/context.ts";
+import type { HttpEnv } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "../users/users.schemas.ts";
+import type { UsersService } from "../users/users.service.ts";
 import { toPublicUser } from "../users/users.service.ts";
+import type { AuthService } from "./auth.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface AuthRouteServices {
+  auth: AuthService;
+  users: UsersService;
+}
 
 const RegisterBody = z
   .object({ username: UsernameSchema, password: PasswordSchema, email: EmailSchema })
@@ -104,12 +112,12 @@ const changePassword = createRoute({
   responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422) },
 });
 
-function client(c: Context<AppEnv>) {
+function client(c: Context<HttpEnv<AuthRouteServices>>) {
   return { ip: c.get("clientIp"), userAgent: c.req.header("user-agent") };
 }
 
 export function authRoutes() {
-  return createRouter()
+  return createRouter<AuthRouteServices>()
     .openapi(register, async (c) => {
       const body = c.req.valid("json");
       const user = await c.get("services").users.register(body, c.get("clientIp"));

@@ -4,11 +4,11 @@
  */
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser } from "../../core/identity.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { refreshTokens, type User, users } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
 import { FailureLimiter } from "./rate-limit.ts";

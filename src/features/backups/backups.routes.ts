@@ -3,8 +3,7 @@
  * (`/backups`: a user's own, an admin's all, including backups kept after their app was deleted).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../http/context.ts";
+import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -14,8 +13,8 @@ import {
   listSchema,
   UuidParam,
 } from "../../http/openapi.ts";
-import { toPublicApp } from "../apps/apps.service.ts";
-import { toPublicJob } from "../jobs/jobs.routes.ts";
+import { toPublicApp } from "../apps/index.ts";
+import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {
   BackupJobResponse,
   BackupListQuery,
@@ -27,16 +26,18 @@ import {
   toPublicBackup,
   toPublicSchedule,
 } from "./backups.schemas.ts";
+import type { BackupsService } from "./backups.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface BackupsRouteServices {
+  backups: BackupsService;
+}
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
 const AppBackupParams = z.object({ app_id: UuidParam("app_id"), backup_id: UuidParam("backup_id") });
 const BackupParams = z.object({ backup_id: UuidParam("backup_id") });
 const user = { ...authed, tags: ["backups"] };
 const BackupList = listSchema(BackupSchema, "BackupList");
-
-function requester(c: Context<AppEnv>) {
-  return { user: c.get("user"), ip: c.get("clientIp") };
-}
 
 const listAll = createRoute({
   ...user,
@@ -141,7 +142,7 @@ const putSchedule = createRoute({
 });
 
 export function backupsRoutes() {
-  return createRouter()
+  return createRouter<BackupsRouteServices>()
     .openapi(listAll, async (c) => {
       const q = c.req.valid("query");
       const { items, total } = await c.get("services").backups.list(c.get("user"), {
@@ -156,7 +157,7 @@ export function backupsRoutes() {
       return c.json({ backup: toPublicBackup(backup) }, 200);
     })
     .openapi(deleteAny, async (c) => {
-      await c.get("services").backups.remove(requester(c), null, c.req.valid("param").backup_id);
+      await c.get("services").backups.remove(actorOf(c), null, c.req.valid("param").backup_id);
       return c.body(null, 204);
     })
     .openapi(list, async (c) => {
@@ -172,7 +173,7 @@ export function backupsRoutes() {
     .openapi(create, async (c) => {
       // No body means the defaults (validation is skipped then, so apply them here).
       const input = CreateBackupBody.parse(c.req.valid("json") ?? {});
-      const r = await c.get("services").backups.create(requester(c), c.req.valid("param").app_id, input);
+      const r = await c.get("services").backups.create(actorOf(c), c.req.valid("param").app_id, input);
       return c.json({ backup: toPublicBackup(r.backup), job: toPublicJob(r.job) }, 202);
     })
     .openapi(get, async (c) => {
@@ -182,12 +183,12 @@ export function backupsRoutes() {
     })
     .openapi(remove, async (c) => {
       const p = c.req.valid("param");
-      await c.get("services").backups.remove(requester(c), p.app_id, p.backup_id);
+      await c.get("services").backups.remove(actorOf(c), p.app_id, p.backup_id);
       return c.body(null, 204);
     })
     .openapi(restore, async (c) => {
       const p = c.req.valid("param");
-      const r = await c.get("services").backups.restore(requester(c), p.app_id, p.backup_id);
+      const r = await c.get("services").backups.restore(actorOf(c), p.app_id, p.backup_id);
       return c.json({ app: toPublicApp(r.app), job: toPublicJob(r.job) }, 202);
     })
     .openapi(getSchedule, async (c) => {
@@ -197,7 +198,7 @@ export function backupsRoutes() {
     })
     .openapi(putSchedule, async (c) => {
       const { backups } = c.get("services");
-      const s = await backups.putSchedule(requester(c), c.req.valid("param").app_id, c.req.valid("json"));
+      const s = await backups.putSchedule(actorOf(c), c.req.valid("param").app_id, c.req.valid("json"));
       return c.json({ schedule: toPublicSchedule(s, backups.nextRun(s)) }, 200);
     });
 }

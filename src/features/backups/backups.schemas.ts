@@ -8,7 +8,7 @@ import {
   type BackupSchedule,
 } from "../../db/schema.ts";
 import { AppSchema } from "../apps/apps.schemas.ts";
-import { JobSchema } from "../jobs/jobs.routes.ts";
+import { JobSchema } from "../jobs/jobs.schemas.ts";
 
 const StorageId = z
   .string()

@@ -7,6 +7,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import type { AuthUser, UserActor } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
 import {
   type Application,
@@ -16,13 +17,11 @@ import {
   backups,
   type Job,
 } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
 import type { JobQueue } from "../../queue/queue.ts";
-import type { AppsService, Requester } from "../apps/apps.service.ts";
-import type { AppDeps } from "../apps/runtime.ts";
-import { beginOperation } from "../apps/status.ts";
+import { type AppDeps, type AppsService, beginOperation } from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
+import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
 import { backupRowFor } from "./rows.ts";
 import { deleteBackupVolume } from "./volumes.ts";
 
@@ -91,7 +90,7 @@ export class BackupsService {
   }
 
   async create(
-    req: Requester,
+    req: UserActor,
     appId: string,
     input: z.infer<typeof CreateBackupBody>,
   ): Promise<{ backup: Backup; job: Job }> {
@@ -112,12 +111,8 @@ export class BackupsService {
         })
         .returning();
       const job = await this.jobs.enqueue(
-        {
-          kind: "backup_app",
-          appId,
-          userId: req.user.id,
-          payload: { app_id: appId, backup_id: row!.id },
-        },
+        BackupAppJob,
+        { appId, userId: req.user.id, payload: { app_id: appId, backup_id: row!.id } },
         db,
       );
       const [backup] = await db
@@ -140,7 +135,7 @@ export class BackupsService {
   }
 
   /** Removes the volume on Proxmox, then the row. A volume already gone is fine. */
-  async remove(req: Requester, appId: string | null, backupId: string): Promise<void> {
+  async remove(req: UserActor, appId: string | null, backupId: string): Promise<void> {
     const row = await this.get(req.user, appId, backupId);
     if (row.status === "creating") throw new ConflictError("The backup is still being created");
     if (row.appId) {
@@ -172,7 +167,7 @@ export class BackupsService {
     });
   }
 
-  async restore(req: Requester, appId: string, backupId: string): Promise<{ app: Application; job: Job }> {
+  async restore(req: UserActor, appId: string, backupId: string): Promise<{ app: Application; job: Job }> {
     const backup = await this.get(req.user, appId, backupId);
     if (backup.status !== "completed" || !backup.volid) {
       throw new ConflictError(`The backup is ${backup.status}; only a completed backup can be restored`);
@@ -187,7 +182,8 @@ export class BackupsService {
         );
       }
       const job = await this.jobs.enqueue(
-        { kind: "restore_app", appId, userId: req.user.id, payload: { app_id: appId, backup_id: backupId } },
+        RestoreAppJob,
+        { appId, userId: req.user.id, payload: { app_id: appId, backup_id: backupId } },
         db,
       );
       await this.deps.audit.record(
@@ -218,7 +214,7 @@ export class BackupsService {
     return row;
   }
 
-  async putSchedule(req: Requester, appId: string, input: ScheduleInput): Promise<BackupSchedule> {
+  async putSchedule(req: UserActor, appId: string, input: ScheduleInput): Promise<BackupSchedule> {
     await this.app(req.user, appId);
     const problem = cronProblem(input.cron, input.timezone);
     if (problem) {

@@ -1,7 +1,7 @@
 /** Deleting an app with keep_backups=false: every backup volume of the app, then its rows. */
 import { eq } from "drizzle-orm";
 import { backups } from "../../db/schema.ts";
-import type { AppRun } from "../apps/runtime.ts";
+import type { AppRun } from "../apps/index.ts";
 import { deleteBackupVolume } from "./volumes.ts";
 
 export async function deleteAppBackups(run: AppRun): Promise<number> {

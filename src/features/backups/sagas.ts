@@ -23,15 +23,16 @@ import {
   jobs,
 } from "../../db/schema.ts";
 import { ProxmoxError, parseUpid, type Upid, waitForTask } from "../../proxmox/index.ts";
-import { errorMessage, type JobContext, type JobDefinition } from "../../queue/queue.ts";
-import { type AppDeps, AppRun } from "../apps/runtime.ts";
-import { beginOperation, settle } from "../apps/status.ts";
+import { type ContextOf, implementJob, type JobImplementation } from "../../queue/define.ts";
+import { errorMessage } from "../../queue/queue.ts";
+import { type AppDeps, AppRun, beginOperation, settle } from "../apps/index.ts";
+import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
 import { keepsEverything, selectBackupsToPrune } from "./retention.ts";
 import { backupRowFor } from "./rows.ts";
 import { backupNotes, deleteBackupVolume, findBackupVolume } from "./volumes.ts";
 
-export const BACKUP_STEPS = ["begin", "vzdump", "wait", "record", "finish", "prune"] as const;
-export const RESTORE_STEPS = ["inspect", "stop", "restore", "start", "network", "health", "finish"] as const;
+type BackupContext = ContextOf<typeof BackupAppJob>;
+type RestoreContext = ContextOf<typeof RestoreAppJob>;
 
 async function loadBackup(db: Db, id: string): Promise<Backup> {
   const [row] = await db.select().from(backups).where(eq(backups.id, id));
@@ -65,7 +66,7 @@ async function logTaskTail(run: AppRun, err: unknown, step?: string): Promise<vo
  * `backing_up` and the row inserted in one transaction. An app that is busy or not running/stopped is
  * skipped with a log line. Idempotent: a resumed job finds the row it already inserted.
  */
-async function beginScheduled(deps: AppDeps, ctx: JobContext, appId: string): Promise<string | null> {
+async function beginScheduled(deps: AppDeps, ctx: BackupContext, appId: string): Promise<string | null> {
   const [mine] = await deps.db.select({ id: backups.id }).from(backups).where(eq(backups.jobId, ctx.job.id));
   if (mine) return mine.id;
   try {
@@ -91,7 +92,7 @@ async function beginScheduled(deps: AppDeps, ctx: JobContext, appId: string): Pr
           actor: { id: null, username: null },
           action: "backup.create",
           target: { type: "backup", id: row!.id },
-          details: { app_id: appId, trigger: "scheduled", slot: ctx.job.payload.slot ?? null, storage },
+          details: { app_id: appId, trigger: "scheduled", slot: ctx.payload.slot ?? null, storage },
         },
         db,
       );
@@ -119,9 +120,9 @@ async function beginScheduled(deps: AppDeps, ctx: JobContext, appId: string): Pr
   }
 }
 
-async function backup(deps: AppDeps, ctx: JobContext): Promise<void> {
-  const appId = String(ctx.job.payload.app_id);
-  let backupId = typeof ctx.job.payload.backup_id === "string" ? ctx.job.payload.backup_id : null;
+async function backup(deps: AppDeps, ctx: BackupContext): Promise<void> {
+  const appId = ctx.payload.app_id;
+  let backupId = ctx.payload.backup_id ?? null;
   if (!backupId) {
     backupId = await ctx.step("begin", () => beginScheduled(deps, ctx, appId));
     if (!backupId) return;
@@ -276,11 +277,10 @@ export async function prune(run: AppRun, appId: string): Promise<string[]> {
   return pruned;
 }
 
-async function compensateBackup(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
-  const backupId =
-    typeof ctx.job.payload.backup_id === "string" ? ctx.job.payload.backup_id : ctx.data.backup_id;
+async function compensateBackup(deps: AppDeps, ctx: BackupContext, error: unknown): Promise<void> {
+  const backupId = ctx.payload.backup_id ?? ctx.data.backup_id;
   if (typeof backupId !== "string") return;
-  const appId = String(ctx.job.payload.app_id);
+  const appId = ctx.payload.app_id;
   const reason = `Backup failed: ${errorMessage(error)}`.slice(0, 1000);
   await deps.db
     .update(backups)
@@ -308,9 +308,9 @@ export function rootfsStorage(rootfs: string | undefined): string | undefined {
   return colon > 0 ? volume!.slice(0, colon) : undefined;
 }
 
-async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
-  const appId = String(ctx.job.payload.app_id);
-  const row = await loadBackup(deps.db, String(ctx.job.payload.backup_id));
+async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void> {
+  const appId = ctx.payload.app_id;
+  const row = await loadBackup(deps.db, ctx.payload.backup_id);
   const run = await AppRun.load(deps, ctx, appId);
   if (!row.volid) throw new AppServiceError("The backup has no volume", run.errorContext("inspect"));
   const volid = row.volid;
@@ -364,14 +364,11 @@ async function restore(deps: AppDeps, ctx: JobContext): Promise<void> {
   });
 }
 
-async function compensateRestore(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
-  const appId = String(ctx.job.payload.app_id);
+async function compensateRestore(deps: AppDeps, ctx: RestoreContext, error: unknown): Promise<void> {
+  const appId = ctx.payload.app_id;
   const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
   if (!app) return;
-  const [row] = await deps.db
-    .select()
-    .from(backups)
-    .where(eq(backups.id, String(ctx.job.payload.backup_id)));
+  const [row] = await deps.db.select().from(backups).where(eq(backups.id, ctx.payload.backup_id));
   const step = ctx.job.progress?.step;
   const reason =
     `Restore from ${row?.volid ?? "backup"} failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`.slice(
@@ -384,22 +381,16 @@ async function compensateRestore(deps: AppDeps, ctx: JobContext, error: unknown)
   await settle(deps.db, deps.events, appId, "error", reason);
 }
 
-export function backupJobs(deps: AppDeps): JobDefinition[] {
+export function backupJobs(deps: AppDeps): JobImplementation[] {
   return [
-    {
-      kind: "backup_app",
-      steps: BACKUP_STEPS,
-      maxAttempts: 5,
+    implementJob(BackupAppJob, {
       run: (ctx) => backup(deps, ctx),
       compensate: (ctx, err) => compensateBackup(deps, ctx, err),
-    },
-    {
-      kind: "restore_app",
-      steps: RESTORE_STEPS,
-      maxAttempts: 5,
+    }),
+    implementJob(RestoreAppJob, {
       run: (ctx) => restore(deps, ctx),
       compensate: (ctx, err) => compensateRestore(deps, ctx, err),
-    },
+    }),
   ];
 }
 

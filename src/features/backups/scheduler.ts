@@ -5,12 +5,14 @@
  * once. Slots missed while no instance ran are not replayed one by one: the latest one fires.
  * Each tick also fails backups left `creating` by a job that ended without recording them.
  */
+
 import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/connect.ts";
 import { backupSchedules } from "../../db/schema.ts";
 import { errorMessage, type JobQueue } from "../../queue/queue.ts";
 import type { Clock } from "./backups.service.ts";
 import { latestSlot } from "./cron.ts";
+import { BackupAppJob } from "./job-types.ts";
 import { failOrphanedBackups } from "./sagas.ts";
 
 export interface SchedulerOptions {
@@ -72,8 +74,7 @@ export class BackupScheduler {
         continue;
       }
       if (!slot) continue;
-      const job = await this.jobs.enqueue({
-        kind: "backup_app",
+      const job = await this.jobs.enqueue(BackupAppJob, {
         appId: s.appId,
         payload: { app_id: s.appId, scheduled: true, slot: slot.toISOString() },
         dedupeKey: slotKey(s.appId, slot),

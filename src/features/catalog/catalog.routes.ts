@@ -1,5 +1,6 @@
 /** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../../core/config.ts";
 import { NotFoundError } from "../../core/errors.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
@@ -9,6 +10,7 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
+import type { AuditService } from "../audit/audit.service.ts";
 import {
   CATALOG_ID_PATTERN,
   CATEGORY_IDS,
@@ -18,6 +20,15 @@ import {
 import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
+
+/** The services these routes reach through `c.get("services")`. */
+export interface CatalogRouteServices {
+  catalog: CatalogService;
+  audit: AuditService;
+  /** PUBLIC_URL: entries' `icon` is an absolute URL on this server. */
+  config: Pick<Config, "PUBLIC_URL">;
+}
+
 export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
 
 export const CatalogListSchema = listSchema(CatalogEntrySchema, "CatalogList");
@@ -116,7 +127,7 @@ function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: st
 
 /** The CatalogService from the request's services (see the wiring note at the top). */
 export function catalogRoutes() {
-  return createRouter()
+  return createRouter<CatalogRouteServices>()
     .openapi(listCatalogRoute, (c) => {
       const { q, category, page, per_page } = c.req.valid("query");
       const { catalog, config } = c.get("services");

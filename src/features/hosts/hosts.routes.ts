@@ -2,8 +2,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
+import type { AuditService } from "../audit/audit.service.ts";
 import { CreateHostBody, HostSchema, HostTestSchema, NodeSchema, UpdateHostBody } from "./hosts.schemas.ts";
+import type { HostsService } from "./hosts.service.ts";
 import { toPublicHost } from "./hosts.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface HostsRouteServices {
+  hosts: HostsService;
+  audit: AuditService;
+}
 
 const HostParams = z.object({ host_id: UuidParam("host_id") });
 const admin = { ...adminOnly, tags: ["hosts"] };
@@ -98,7 +106,7 @@ const nodes = createRoute({
 });
 
 export function hostsRoutes() {
-  return createRouter()
+  return createRouter<HostsRouteServices>()
     .openapi(list, async (c) =>
       c.json({ items: (await c.get("services").hosts.list()).map(toPublicHost) }, 200),
     )

@@ -1,9 +1,8 @@
 /** /api/v1/jobs: a user sees their own jobs (and jobs on their apps); an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Services } from "../../boot/container.ts";
 import { NotFoundError } from "../../core/errors.ts";
+import type { AuthUser } from "../../core/identity.ts";
 import { JOB_STATUSES, type Job } from "../../db/schema.ts";
-import type { AuthUser } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -13,41 +12,19 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
+import type { JobQueue } from "../../queue/queue.ts";
 
-export const JobSchema = z
-  .object({
-    id: z.string().uuid(),
-    kind: z.string().openapi({ example: "deploy_app" }),
-    status: z.enum(JOB_STATUSES),
-    progress: z
-      .object({ step: z.string(), step_index: z.number().int(), total_steps: z.number().int() })
-      .nullable(),
-    error: z.string().nullable(),
-    app_id: z.string().uuid().nullable(),
-    attempts: z.number().int(),
-    created_at: z.string().datetime(),
-    started_at: z.string().datetime().nullable(),
-    finished_at: z.string().datetime().nullable(),
-  })
-  .openapi("Job");
+import { JobSchema, toPublicJob } from "./jobs.schemas.ts";
 
-export function toPublicJob(j: Job): z.infer<typeof JobSchema> {
-  return {
-    id: j.id,
-    kind: j.kind,
-    status: j.status,
-    progress: j.progress ?? null,
-    error: j.error,
-    app_id: j.appId,
-    attempts: j.attempts,
-    created_at: j.createdAt.toISOString(),
-    started_at: j.startedAt ? j.startedAt.toISOString() : null,
-    finished_at: j.finishedAt ? j.finishedAt.toISOString() : null,
-  };
+/** What the /jobs routes use: the queue, and which apps a user owns. */
+export interface JobsRouteServices {
+  jobs: JobQueue;
+  /** Ids of the apps a user owns (a user sees the jobs on their apps). */
+  ownedAppIds: (userId: string) => Promise<string[]>;
 }
 
 /** Whether the user may see this job: admins always; others when they started it or own its app. */
-export async function canSeeJob(services: Services, user: AuthUser, job: Job): Promise<boolean> {
+export async function canSeeJob(services: JobsRouteServices, user: AuthUser, job: Job): Promise<boolean> {
   if (user.role === "admin" || job.userId === user.id) return true;
   if (!job.appId) return false;
   return (await services.ownedAppIds(user.id)).includes(job.appId);
@@ -80,7 +57,7 @@ const get = createRoute({
 });
 
 export function jobsRoutes() {
-  return createRouter()
+  return createRouter<JobsRouteServices>()
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
       const user = c.get("user");

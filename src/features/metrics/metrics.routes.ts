@@ -5,12 +5,20 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../../http/context.ts";
+import type { Config } from "../../core/config.ts";
+import type { Authenticator, HttpEnv } from "../../http/context.ts";
 import { requireAdmin } from "../../http/guards.ts";
 import { createRouter, errorResponses } from "../../http/openapi.ts";
 import { matchedRoutePath } from "../../observability/middleware.ts";
 import { routeTemplate } from "../../observability/route-name.ts";
-import { CONTENT_TYPE } from "./metrics.ts";
+import { CONTENT_TYPE, type Metrics } from "./metrics.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface MetricsRouteServices {
+  config: Config;
+  metrics: Metrics;
+  auth: Authenticator;
+}
 
 function sameSecret(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
@@ -21,7 +29,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** METRICS_TOKEN as a bearer token, else the usual admin check (401 anonymous, 403 non-admin). */
-export const requireMetricsAccess = createMiddleware<AppEnv>(async (c, next) => {
+export const requireMetricsAccess = createMiddleware<HttpEnv<MetricsRouteServices>>(async (c, next) => {
   const token = c.get("services").config.METRICS_TOKEN;
   const presented = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (token && presented && sameSecret(presented, token)) return next();
@@ -46,14 +54,14 @@ const metrics = createRoute({
 });
 
 export function metricsRoutes() {
-  return createRouter().openapi(metrics, async (c) => {
+  return createRouter<MetricsRouteServices>().openapi(metrics, async (c) => {
     const body = await c.get("services").metrics.render();
     return c.text(body, 200, { "content-type": CONTENT_TYPE });
   });
 }
 
 /** Counts every request by method, route template ({param} form) and status, and times it. */
-export const countRequests = createMiddleware<AppEnv>(async (c, next) => {
+export const countRequests = createMiddleware<HttpEnv<MetricsRouteServices>>(async (c, next) => {
   const started = performance.now();
   try {
     await next();

@@ -3,6 +3,12 @@ import { createRoute } from "@hono/zod-openapi";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import { SettingsSchema, SettingsUpdateSchema } from "./settings.schemas.ts";
+import type { SettingsService } from "./settings.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface SettingsRouteServices {
+  settings: SettingsService;
+}
 
 const get = createRoute({
   method: "get",
@@ -24,7 +30,7 @@ const put = createRoute({
 });
 
 export function settingsRoutes() {
-  return createRouter()
+  return createRouter<SettingsRouteServices>()
     .openapi(get, async (c) => c.json(await c.get("services").settings.get(), 200))
     .openapi(put, async (c) => {
       const next = await c

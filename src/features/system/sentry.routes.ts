@@ -3,6 +3,7 @@
  * test error so an operator can see one arrive in Sentry.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../../core/config.ts";
 import { adminOnly } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
 import { setOperation } from "../../observability/capture.ts";
@@ -51,7 +52,7 @@ const testError = createRoute({
 });
 
 export function sentryRoutes() {
-  return createRouter()
+  return createRouter<{ config: Config }>()
     .openapi(status, (c) => {
       const { config } = c.get("services");
       const s =

@@ -1,8 +1,20 @@
 /** Liveness, readiness and instance information. /health and /ready are outside /api/v1 and need no token. */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../../core/config.ts";
+import type { Database } from "../../db/connect.ts";
 import { migrationsApplied } from "../../db/migrate.ts";
 import { authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface SystemRouteServices {
+  config: Config;
+  database: Database;
+  /** The job worker of this instance, when it runs one: /ready reports whether it is alive. */
+  worker: { alive(): boolean } | undefined;
+  /** True when the built-in simulated cluster is in use. */
+  demoMode: boolean;
+}
 
 const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
 const ReadySchema = z
@@ -50,7 +62,7 @@ const info = createRoute({
 const startedAt = Date.now();
 
 export function systemRoutes() {
-  return createRouter()
+  return createRouter<SystemRouteServices>()
     .openapi(health, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(ready, async (c) => {
       const { database, worker } = c.get("services");

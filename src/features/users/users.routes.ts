@@ -11,7 +11,13 @@ import {
   UuidParam,
 } from "../../http/openapi.ts";
 import { EmailSchema, PasswordSchema, UsernameSchema, UserSchema } from "./users.schemas.ts";
+import type { UsersService } from "./users.service.ts";
 import { toPublicUser } from "./users.service.ts";
+
+/** The services these routes reach through `c.get("services")`. */
+export interface UsersRouteServices {
+  users: UsersService;
+}
 
 const CreateUserBody = z
   .object({
@@ -97,7 +103,7 @@ const remove = createRoute({
 });
 
 export function usersRoutes() {
-  return createRouter()
+  return createRouter<UsersRouteServices>()
     .openapi(list, async (c) => {
       const { page, per_page } = c.req.valid("query");
       const { items, total } = await c.get("services").users.list(page, per_page);

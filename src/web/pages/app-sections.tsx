@@ -310,12 +310,7 @@ export const BackupsSection: FC<{
           </label>
         </fieldset>
         <label>
-          <input
-            type="checkbox"
-            name="enabled"
-            value="true"
-            checked={schedule?.enabled ?? true}
-          />
+          <input type="checkbox" name="enabled" value="true" checked={schedule?.enabled ?? true} />
           Enabled
         </label>
         <button type="submit" class="secondary">

@@ -8,29 +8,20 @@ import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../../crypto/secrets.ts";
 import { applications } from "../../../db/schema.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
-import { errorMessage, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
+import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
+import { errorMessage } from "../../../queue/queue.ts";
 import { reserveVmid } from "../placement.ts";
 import { compose } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
 import { containerIsOurs, ownerMarker } from "./deploy.ts";
+import { CloneAppJob } from "./job-types.ts";
 
-export const CLONE_STEPS = [
-  "reserve",
-  "snapshot",
-  "clone",
-  "cleanup_snapshot",
-  "start",
-  "network",
-  "secrets",
-  "up",
-  "health",
-  "finish",
-];
+type CloneContext = ContextOf<typeof CloneAppJob>;
 
-async function clone(deps: AppDeps, ctx: JobContext): Promise<void> {
-  const source = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
-  const target = await AppRun.load(deps, ctx, String(ctx.job.payload.target_app_id));
+async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
+  const source = await AppRun.load(deps, ctx, ctx.payload.app_id);
+  const target = await AppRun.load(deps, ctx, ctx.payload.target_app_id);
   // PVE snapshot names are `pve-configid`: a letter, then letters, digits and underscores.
   const snapname = `proximity_clone_${ctx.job.id.slice(0, 8)}`;
   const wasRunning = source.app.previousStatus === "running";
@@ -99,7 +90,7 @@ async function clone(deps: AppDeps, ctx: JobContext): Promise<void> {
   });
 }
 
-async function removeSnapshot(source: AppRun, ctx: JobContext): Promise<void> {
+async function removeSnapshot(source: AppRun<string>, ctx: CloneContext): Promise<void> {
   if (!ctx.data.snapshot) return;
   try {
     await source.waitTask(
@@ -110,8 +101,8 @@ async function removeSnapshot(source: AppRun, ctx: JobContext): Promise<void> {
   }
 }
 
-async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
-  const source = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+async function compensate(deps: AppDeps, ctx: CloneContext, error: unknown): Promise<void> {
+  const source = await AppRun.load(deps, ctx, ctx.payload.app_id);
   const reason = `Clone failed: ${errorMessage(error)}`;
   await removeSnapshot(source, ctx).catch((err) =>
     source.log(`Could not remove the clone snapshot: ${errorMessage(err)}`, "warn"),
@@ -119,7 +110,7 @@ async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promi
   const [targetRow] = await deps.db
     .select()
     .from(applications)
-    .where(eq(applications.id, String(ctx.job.payload.target_app_id)));
+    .where(eq(applications.id, ctx.payload.target_app_id));
   if (targetRow) {
     const target = await AppRun.load(deps, ctx, targetRow.id);
     if (ctx.data.createRequested && target.app.node && target.app.vmid !== null) {
@@ -139,11 +130,9 @@ async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promi
   });
 }
 
-export function cloneJob(deps: AppDeps): JobDefinition {
-  return {
-    kind: "clone_app",
-    steps: CLONE_STEPS,
+export function cloneJob(deps: AppDeps): JobImplementation {
+  return implementJob(CloneAppJob, {
     run: (ctx) => clone(deps, ctx),
     compensate: (ctx, e) => compensate(deps, ctx, e),
-  };
+  });
 }

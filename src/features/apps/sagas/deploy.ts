@@ -8,27 +8,18 @@
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
-import type { JobContext, JobDefinition } from "../../../queue/queue.ts";
+import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { renderEnvFile } from "../../catalog/compose.ts";
+import { renderEnvFile } from "../../catalog/index.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import { compose, dockerInstallCommands, files, parseComposePs } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
+import { DEPLOY_STEPS, DeployAppJob } from "./job-types.ts";
 
-export const DEPLOY_STEPS = [
-  "place",
-  "template",
-  "create",
-  "start",
-  "network",
-  "install_docker",
-  "write_files",
-  "pull",
-  "up",
-  "health",
-  "finish",
-] as const;
+export { DEPLOY_STEPS };
+
+type DeployContext = ContextOf<typeof DeployAppJob>;
 
 const OS = {
   "alpine-3.22": { prefix: "alpine-3.22-", ostype: "alpine" as const },
@@ -70,15 +61,15 @@ export async function ensureTemplate(run: AppRun, node: string, os: keyof typeof
   return `${storage}:vztmpl/${template}`;
 }
 
-async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
-  const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
+  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
   const entry = run.catalogEntry();
   const settings = await deps.settings.get();
 
   await run.step("place", async () => {
     if (!run.app.node) {
       const capacity = await liveCapacity(run.client, settings.storage.rootfs);
-      const preferred = typeof ctx.job.payload.node === "string" ? ctx.job.payload.node : undefined;
+      const preferred = ctx.payload.node;
       await reserveNode(deps.db, run.app.id, run.app.hostId, run.app.resources, capacity, preferred);
     }
     if (run.app.vmid === null) await reserveVmid(deps.db, run.client, run.app.id, run.app.hostId);
@@ -193,8 +184,8 @@ async function deploy(deps: AppDeps, ctx: JobContext): Promise<void> {
   });
 }
 
-async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promise<void> {
-  const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+async function compensate(deps: AppDeps, ctx: DeployContext, error: unknown): Promise<void> {
+  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
   const step = ctx.currentStep;
   const reason = `Deploy failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`;
   await run.log(reason, "error", step);
@@ -213,12 +204,9 @@ async function compensate(deps: AppDeps, ctx: JobContext, error: unknown): Promi
   });
 }
 
-export function deployJob(deps: AppDeps): JobDefinition {
-  return {
-    kind: "deploy_app",
-    steps: DEPLOY_STEPS,
-    maxAttempts: 5,
+export function deployJob(deps: AppDeps): JobImplementation {
+  return implementJob(DeployAppJob, {
     run: (ctx) => deploy(deps, ctx),
     compensate: (ctx, err) => compensate(deps, ctx, err),
-  };
+  });
 }

@@ -1,10 +1,10 @@
 /** Every job kind of the apps module, registered with the queue at start. */
-import type { JobDefinition } from "../../../queue/queue.ts";
+import type { JobImplementation } from "../../../queue/define.ts";
 import type { AppDeps } from "../runtime.ts";
 import { cloneJob } from "./clone.ts";
 import { deployJob } from "./deploy.ts";
 import { lifecycleJobs } from "./lifecycle.ts";
 
-export function appJobs(deps: AppDeps): JobDefinition[] {
+export function appJobs(deps: AppDeps): JobImplementation[] {
   return [deployJob(deps), cloneJob(deps), ...lifecycleJobs(deps)];
 }

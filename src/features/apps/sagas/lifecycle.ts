@@ -3,48 +3,54 @@
  * operation aims at when it worked, `error` with the reason when it did not (the queue runs `compensate`).
  */
 import { eq } from "drizzle-orm";
-import { type AppResources, type AppStatus, applications } from "../../../db/schema.ts";
+import { type AppStatus, applications } from "../../../db/schema.ts";
 import { ProxmoxError } from "../../../proxmox/index.ts";
-import { errorMessage, type JobContext, type JobDefinition } from "../../../queue/queue.ts";
-import { deleteAppBackups } from "../../backups/purge.ts";
-import { renderEnvFile, resolveEnvironment } from "../../catalog/compose.ts";
+import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
+import { errorMessage } from "../../../queue/queue.ts";
+import { renderEnvFile, resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
+import {
+  DeleteAppJob,
+  ReconfigureAppJob,
+  RestartAppJob,
+  StartAppJob,
+  StopAppJob,
+  UpdateAppJob,
+} from "./job-types.ts";
 
 /** On permanent failure: the app goes to `error` with the reason; the container is left as it is. */
-function failInto(deps: AppDeps, verb: string) {
-  return async (ctx: JobContext, error: unknown) => {
-    const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
+function failInto<P extends { app_id: string }, S extends string>(deps: AppDeps, verb: string) {
+  return async (ctx: ContextOf<JobType<P, S>>, error: unknown) => {
+    const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
     const reason = `${verb} failed: ${errorMessage(error)}`;
     await run.log(reason, "error");
     await settle(deps.db, deps.events, run.app.id, "error", reason.slice(0, 1000));
   };
 }
 
-function simple(
+/** A saga that runs `body` on the app and settles it in the state `body` returns. */
+function simple<P extends { app_id: string }, S extends string>(
   deps: AppDeps,
-  kind: string,
+  type: JobType<P, S>,
   verb: string,
-  steps: string[],
-  body: (run: AppRun) => Promise<AppStatus>,
-): JobDefinition {
-  return {
-    kind,
-    steps,
+  body: (run: AppRun<S>, payload: P) => Promise<AppStatus>,
+): JobImplementation {
+  return implementJob(type, {
     run: async (ctx) => {
-      const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
-      const next = await body(run);
+      const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
+      const next = await body(run, ctx.payload);
       await settle(deps.db, deps.events, run.app.id, next, null, { previousStatus: null });
       await run.log(`${verb} done: the app is ${next}`);
     },
-    compensate: failInto(deps, verb),
-  };
+    compensate: failInto<P, S>(deps, verb),
+  });
 }
 
-export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
+export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
   return [
-    simple(deps, "start_app", "Start", ["start", "network", "health"], async (run) => {
+    simple(deps, StartAppJob, "Start", async (run) => {
       await run.step("start", async () => {
         const status = await run.client.lxcStatus(run.node, run.vmid);
         if (status.status !== "running") await run.waitTask(await run.client.startLxc(run.node, run.vmid));
@@ -53,7 +59,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       await run.step("health", () => run.checkHealth());
       return "running";
     }),
-    simple(deps, "stop_app", "Stop", ["shutdown"], async (run) => {
+    simple(deps, StopAppJob, "Stop", async (run) => {
       await run.step("shutdown", async () => {
         const status = await run.client.lxcStatus(run.node, run.vmid);
         if (status.status === "running") {
@@ -65,7 +71,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       });
       return "stopped";
     }),
-    simple(deps, "restart_app", "Restart", ["reboot", "network", "health"], async (run) => {
+    simple(deps, RestartAppJob, "Restart", async (run) => {
       await run.step("reboot", async () => {
         const status = await run.client.lxcStatus(run.node, run.vmid);
         const upid =
@@ -78,7 +84,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       await run.step("health", () => run.checkHealth());
       return "running";
     }),
-    simple(deps, "update_app", "Update", ["write_files", "pull", "up", "health"], async (run) => {
+    simple(deps, UpdateAppJob, "Update", async (run) => {
       const entry = run.catalogEntry();
       await run.step("write_files", async () => {
         // The current catalog version of the compose file; the app's own values (and secrets) are kept.
@@ -93,11 +99,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       await run.update({ catalogVersion: entry.version });
       return "running";
     }),
-    simple(deps, "reconfigure_app", "Reconfigure", ["resources", "environment", "health"], async (run) => {
-      const payload = run.ctx.job.payload as {
-        resources?: Partial<AppResources>;
-        environment?: Record<string, string>;
-      };
+    simple(deps, ReconfigureAppJob, "Reconfigure", async (run, payload) => {
       const previous = (run.app.previousStatus ?? "running") as AppStatus;
       await run.step("resources", async () => {
         const r = payload.resources;
@@ -125,12 +127,10 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
       if (previous === "running") await run.step("health", () => run.checkHealth());
       return previous;
     }),
-    {
-      kind: "delete_app",
-      steps: ["destroy", "backups", "forget"],
+    implementJob(DeleteAppJob, {
       run: async (ctx) => {
-        const run = await AppRun.load(deps, ctx, String(ctx.job.payload.app_id));
-        const keep = ctx.job.payload.keep_container === true;
+        const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
+        const keep = ctx.payload.keep_container;
         await run.step("destroy", async () => {
           if (keep || run.app.vmid === null || run.app.node === null) return;
           await run.destroyContainer().catch((err) => {
@@ -140,7 +140,7 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
           });
         });
         // keep_backups (default true): the rows stay, app_id set null by the FK, with the app's hostname.
-        if (ctx.job.payload.keep_backups === false) await run.step("backups", () => deleteAppBackups(run));
+        if (!ctx.payload.keep_backups) await run.step("backups", () => run.deps.deleteBackups(run));
         await run.step("forget", async () => {
           await deps.db.delete(applications).where(eq(applications.id, run.app.id));
           await deps.events.publish({
@@ -152,6 +152,6 @@ export function lifecycleJobs(deps: AppDeps): JobDefinition[] {
         });
       },
       compensate: failInto(deps, "Delete"),
-    },
+    }),
   ];
 }

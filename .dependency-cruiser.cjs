@@ -1,0 +1,92 @@
+/**
+ * The layer rules of docs/architecture.md, checked by `bun run lint` (dependency-cruiser).
+ * Layers, lowest first: core ← db, crypto, proxmox, observability ← queue ← http ← features ← web ← boot.
+ * Type-only imports count: a type cycle is still a knot a maintainer has to untie.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "No import cycles, type-only imports included.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "core-is-the-bottom",
+      severity: "error",
+      comment: "core holds config, errors and identity types; it imports no other layer.",
+      from: { path: "^src/core/" },
+      to: { path: "^src/(?!core/)" },
+    },
+    {
+      name: "infra-stays-below-queue-http-features",
+      severity: "error",
+      comment: "db, crypto, proxmox and observability are infrastructure: they never reach up.",
+      from: { path: "^src/(db|crypto|proxmox|observability)/" },
+      to: { path: "^src/(queue|http|features|web|boot|simulator)/" },
+    },
+    {
+      name: "queue-below-features",
+      severity: "error",
+      comment: "The job queue engine knows no feature, route or boot code.",
+      from: { path: "^src/queue/" },
+      to: { path: "^src/(http|features|web|boot|simulator)/" },
+    },
+    {
+      name: "http-below-features",
+      severity: "error",
+      comment: "http holds the context type, guards and OpenAPI helpers that features build on.",
+      from: { path: "^src/http/" },
+      to: { path: "^src/(features|web|boot|simulator)/" },
+    },
+    {
+      name: "features-below-web-and-boot",
+      severity: "error",
+      from: { path: "^src/features/" },
+      to: { path: "^src/(web|boot|simulator)/" },
+    },
+    {
+      name: "web-below-boot",
+      severity: "error",
+      from: { path: "^src/web/" },
+      to: { path: "^src/(boot|simulator)/" },
+    },
+    {
+      name: "feature-public-surface",
+      severity: "error",
+      comment:
+        "A feature uses another feature only through its index.ts, *.service.ts or *.schemas.ts, never its internals.",
+      from: { path: "^src/features/([^/]+)/" },
+      to: {
+        path: "^src/features/(?!$1/)[^/]+/",
+        pathNot: "^src/features/[^/]+/(index|[^/]+[.]service|[^/]+[.]schemas)[.]ts$",
+      },
+    },
+    {
+      name: "simulator-is-isolated",
+      severity: "error",
+      comment:
+        "The simulator plays Proxmox VE: it imports nothing from the product, and only boot/tests start it.",
+      from: { path: "^src/simulator/" },
+      to: { path: "^src/(?!simulator/)" },
+    },
+    {
+      name: "only-boot-starts-the-simulator",
+      severity: "error",
+      from: { path: "^src/(?!simulator/|boot/)" },
+      to: { path: "^src/simulator/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    includeOnly: "^src/",
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * The app job types: kind, payload schema and steps of every saga on an app. The service enqueues with
+ * these; the sagas implement them (deploy.ts, lifecycle.ts, clone.ts).
+ */
+import { z } from "zod";
+import { defineJob } from "../../../queue/define.ts";
+
+const OnApp = z.object({ app_id: z.string().uuid() });
+
+export const DEPLOY_STEPS = [
+  "place",
+  "template",
+  "create",
+  "start",
+  "network",
+  "install_docker",
+  "write_files",
+  "pull",
+  "up",
+  "health",
+  "finish",
+] as const;
+
+export const CLONE_STEPS = [
+  "reserve",
+  "snapshot",
+  "clone",
+  "cleanup_snapshot",
+  "start",
+  "network",
+  "secrets",
+  "up",
+  "health",
+  "finish",
+] as const;
+
+export const DeployAppJob = defineJob({
+  kind: "deploy_app",
+  payload: OnApp.extend({ node: z.string().optional() }),
+  steps: DEPLOY_STEPS,
+  maxAttempts: 5,
+});
+
+export const StartAppJob = defineJob({
+  kind: "start_app",
+  payload: OnApp,
+  steps: ["start", "network", "health"],
+});
+export const StopAppJob = defineJob({ kind: "stop_app", payload: OnApp, steps: ["shutdown"] });
+export const RestartAppJob = defineJob({
+  kind: "restart_app",
+  payload: OnApp,
+  steps: ["reboot", "network", "health"],
+});
+export const UpdateAppJob = defineJob({
+  kind: "update_app",
+  payload: OnApp,
+  steps: ["write_files", "pull", "up", "health"],
+});
+export const ReconfigureAppJob = defineJob({
+  kind: "reconfigure_app",
+  payload: OnApp.extend({
+    resources: z
+      .object({
+        cores: z.number().int().optional(),
+        memory_mb: z.number().int().optional(),
+        disk_gb: z.number().int().optional(),
+      })
+      .optional(),
+    environment: z.record(z.string(), z.string()).optional(),
+  }),
+  steps: ["resources", "environment", "health"],
+});
+export const DeleteAppJob = defineJob({
+  kind: "delete_app",
+  payload: OnApp.extend({ keep_container: z.boolean(), keep_backups: z.boolean() }),
+  steps: ["destroy", "backups", "forget"],
+});
+export const CloneAppJob = defineJob({
+  kind: "clone_app",
+  payload: OnApp.extend({ target_app_id: z.string().uuid() }),
+  steps: CLONE_STEPS,
+});
+
+/** start/stop/restart, by the action's name. */
+export const ACTION_JOBS = { start: StartAppJob, stop: StopAppJob, restart: RestartAppJob } as const;
