@@ -3,7 +3,7 @@
  * the app on the shared test database with fast job timing, Bun.serve on an ephemeral port (PUBLIC_URL is
  * that address, as an operator would set it), and Debian's chromium driven by playwright-core.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { App } from "../../src/boot/app.ts";
@@ -30,6 +30,11 @@ export interface WebWorld {
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium)`,
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
