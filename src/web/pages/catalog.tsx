@@ -66,6 +66,7 @@ export const CatalogPage: FC<{
         action="/catalog"
         hx-get="/catalog"
         hx-trigger="input delay:200ms, change"
+        hx-sync="this:replace"
         hx-target="#catalog-results"
         hx-swap="outerHTML"
         hx-replace-url="true"
