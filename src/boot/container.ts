@@ -27,33 +27,30 @@ import { captureError, runJob } from "../observability/index.ts";
 import { createEventBus, type EventBus } from "../queue/events.ts";
 import { JobQueue, type QueueOptions } from "../queue/queue.ts";
 
-export interface WorkerHandle {
-  alive(): boolean;
-}
-
+/** Built whole by buildServices and never changed afterwards (every field is readonly). */
 export interface Services {
-  config: Config;
-  database: Database;
-  keys: Keys;
-  audit: AuditService;
-  settings: SettingsService;
-  users: UsersService;
-  auth: AuthService;
-  hosts: HostsService;
-  catalog: CatalogService;
-  events: EventBus;
-  jobs: JobQueue;
-  apps: AppsService;
-  backups: BackupsService;
+  readonly config: Config;
+  readonly database: Database;
+  readonly keys: Keys;
+  readonly audit: AuditService;
+  readonly settings: SettingsService;
+  readonly users: UsersService;
+  readonly auth: AuthService;
+  readonly hosts: HostsService;
+  readonly catalog: CatalogService;
+  readonly events: EventBus;
+  readonly jobs: JobQueue;
+  readonly apps: AppsService;
+  readonly backups: BackupsService;
   /** Enqueues scheduled backups; started and stopped with the worker. */
-  backupScheduler: BackupScheduler;
-  metrics: Metrics;
+  readonly backupScheduler: BackupScheduler;
+  readonly metrics: Metrics;
   /** Ids of the apps a user owns (authorisation of jobs and events). */
-  ownedAppIds: (userId: string) => Promise<string[]>;
-  /** The job worker, once started; /ready reports it. */
-  worker: WorkerHandle | undefined;
+  readonly ownedAppIds: (userId: string) => Promise<string[]>;
+  /** The job worker when this instance runs one (started by boot/server.ts); /ready reports it. */
+  readonly worker: JobQueue | undefined;
   /** True when the built-in simulated cluster is in use. */
-  demoMode: boolean;
+  readonly demoMode: boolean;
 }
 
 export interface BuildOptions {
@@ -61,6 +58,12 @@ export interface BuildOptions {
   jobs?: QueueOptions;
   /** Timeouts and poll intervals of app jobs (tests against a fast simulator shorten them). */
   timing?: Partial<AppTiming>;
+  /** This instance runs the job worker and the backup scheduler (the server does; most tests do not). */
+  runsWorker?: boolean;
+  /** The built-in simulated cluster is in use (decided before the services are built: boot/demo.ts). */
+  demoMode?: boolean;
+  /** "Now" for backup schedules (tests pass a clock they move). */
+  clock?: () => Date;
 }
 
 export function buildServices(
@@ -117,9 +120,8 @@ export function buildServices(
   for (const definition of appJobs(appDeps)) jobs.register(definition);
   const apps = new AppsService(appDeps, jobs);
   for (const definition of backupJobs(appDeps)) jobs.register(definition);
-  const backups = new BackupsService(appDeps, jobs, apps);
-  const backupScheduler = new BackupScheduler(db, jobs, () => backups.clock());
-  hosts.setAppCounter((hostId) => apps.countOnHost(hostId));
+  const backups = new BackupsService(appDeps, jobs, apps, options.clock);
+  const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
   return {
     config,
     database,
@@ -137,7 +139,7 @@ export function buildServices(
     backupScheduler,
     metrics,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
-    worker: undefined,
-    demoMode: false,
+    worker: options.runsWorker ? jobs : undefined,
+    demoMode: options.demoMode ?? false,
   };
 }

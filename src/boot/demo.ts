@@ -3,18 +3,42 @@
  * mode the built-in simulated cluster (started in-process and re-registered with fresh credentials on every
  * start, since its ports and secrets change).
  */
+import { count, eq } from "drizzle-orm";
 import type { Config } from "../core/config.ts";
+import type { Db } from "../db/connect.ts";
+import { proxmoxHosts } from "../db/schema.ts";
 import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
 import { type RunningSimulator, startSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
 const SYSTEM = { id: null, username: "system" };
 
+/**
+ * Demo mode, decided before the services are built: the simulator is forced on, or (auto) no real host is
+ * configured — none in PROXMOX_URL and none stored.
+ */
+export async function wantsDemoMode(config: Config, db: Db): Promise<boolean> {
+  if (config.PROXIMITY_SIMULATOR === "on") return true;
+  if (config.PROXIMITY_SIMULATOR === "off" || config.PROXMOX_URL) return false;
+  const [real] = await db
+    .select({ n: count() })
+    .from(proxmoxHosts)
+    .where(eq(proxmoxHosts.isSimulator, false));
+  return (real?.n ?? 0) === 0;
+}
+
+/** Starts the built-in simulated cluster of demo mode. */
+export function startDemoCluster(): Promise<RunningSimulator> {
+  return startSimulator({ nodes: 3, speed: 1 });
+}
+
+/** Registers the PROXMOX_* host when it is not stored yet, and the demo cluster when one is running. */
 export async function bootstrapHosts(
   config: Config,
   services: Services,
+  simulator: RunningSimulator | undefined,
   log: (line: string) => void,
-): Promise<{ simulator?: RunningSimulator }> {
+): Promise<void> {
   const hosts = await services.hosts.list();
   if (config.PROXMOX_URL && !hosts.some((h) => h.apiUrl === config.PROXMOX_URL)) {
     const input: CreateHostInput = {
@@ -39,13 +63,9 @@ export async function bootstrapHosts(
     await services.hosts.create(input, SYSTEM, "local");
     log(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
   }
+  if (!simulator) return;
+  const sim = simulator;
   const real = (await services.hosts.list()).filter((h) => !h.isSimulator);
-  const wanted =
-    config.PROXIMITY_SIMULATOR === "on" ||
-    (config.PROXIMITY_SIMULATOR === "auto" && real.length === 0 && !config.PROXMOX_URL);
-  if (!wanted) return {};
-
-  const sim = await startSimulator({ nodes: 3, speed: 1 });
   const input: CreateHostInput = {
     name: "Simulated cluster (demo)",
     api_url: sim.apiUrl,
@@ -62,11 +82,9 @@ export async function bootstrapHosts(
   } else {
     await services.hosts.create(input, SYSTEM, "local", { isSimulator: true });
   }
-  services.demoMode = true;
   log("=".repeat(78));
   log("DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated");
   log(`cluster (3 nodes, PVE API at ${sim.apiUrl}). Nothing here touches a real server.`);
   log("Set PROXMOX_URL (or add a host with POST /api/v1/hosts) and PROXIMITY_SIMULATOR=off for real use.");
   log("=".repeat(78));
-  return { simulator: sim };
 }

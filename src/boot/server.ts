@@ -9,9 +9,10 @@ import { connectDatabase, type Database } from "../db/connect.ts";
 import { migrate } from "../db/migrate.ts";
 import { hostsObservers } from "../observability/proxmox.ts";
 import { isObservabilityEnabled } from "../observability/state.ts";
+import type { RunningSimulator } from "../simulator/index.ts";
 import { createApp } from "./app.ts";
 import { buildServices, type Services } from "./container.ts";
-import { bootstrapHosts } from "./demo.ts";
+import { bootstrapHosts, startDemoCluster, wantsDemoMode } from "./demo.ts";
 
 export interface RunningProximity {
   url: string;
@@ -42,27 +43,31 @@ export async function startProximity(config: Config, options: StartOptions = {})
   const log = options.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const database = options.database ?? (await connectDatabase(config.database));
+  let simulator: RunningSimulator | undefined;
   try {
     const { applied } = await migrate(database.db);
     if (applied.length) log(`Applied migrations: ${applied.join(", ")}`);
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
     // Proxmox REST calls and pct exec become breadcrumbs and counters of the request or job that made them.
     const observers = hostsObservers((hostId) => services.hosts.get(hostId));
+    // Everything the container depends on is decided first: it is built whole and never changed after.
+    simulator = (await wantsDemoMode(config, database.db)) ? await startDemoCluster() : undefined;
     const services: Services = buildServices(config, database, keys, {
       hosts: { observers },
       jobs: { leaseMs: config.JOB_LEASE_SECONDS * 1000, log },
+      runsWorker: true,
+      demoMode: simulator !== undefined,
     });
     if (isObservabilityEnabled()) observers.register(await services.hosts.list());
     const report = await services.catalog.load();
     log(
       `Catalog: ${report.loaded} apps${report.skipped.length ? ` (${report.skipped.length} invalid file(s) skipped)` : ""}`,
     );
-    const { simulator } = await bootstrapHosts(config, services, log);
+    await bootstrapHosts(config, services, simulator, log);
     // Listen for other instances' events before anything can be published.
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
-    services.worker = services.jobs;
     const syncTimer = startPeriodicSync(services, log);
     const app = createApp(services);
     const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
@@ -95,6 +100,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
+    await simulator?.stop().catch(() => {});
     if (!options.database) await database.close().catch(() => {});
     throw err;
   }

@@ -16,13 +16,15 @@ setDefaultTimeout(60_000);
 
 const METRICS_TOKEN = "metrics-scraper-token-0123456789";
 let w: SimWorld;
+/** The backup scheduler's "now" while a test moves simulated time (undefined: real time). */
+let simulatedNow: number | undefined;
 let bob: Session;
 let eve: Session;
 let appId: string; // bob's app, running
 let vmid: number;
 
 beforeAll(async () => {
-  w = await startWorld({}, { METRICS_TOKEN });
+  w = await startWorld({}, { METRICS_TOKEN }, { clock: () => new Date(simulatedNow ?? Date.now()) });
   bob = await createUser(w.t, w.admin, "bob");
   eve = await createUser(w.t, w.admin, "eve");
   const d = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" }, bob.token);
@@ -338,7 +340,7 @@ describe("schedules and retention", () => {
     const t0 = Math.ceil(realNow / 86_400_000) * 86_400_000 + 86_400_000; // a UTC midnight ahead
     const setClock = async (at: number) => {
       await simClock(at);
-      w.t.services.backups.clock = () => new Date(at);
+      simulatedNow = at;
     };
     await setClock(t0 - 60_000);
     const put = await call(`/api/v1/apps/${appId}/backup-schedule`, {
@@ -378,7 +380,7 @@ describe("schedules and retention", () => {
     const keys = jobRows.map((j) => j.dedupeKey).filter(Boolean);
     expect(keys.length).toBe(hours.length);
     expect(new Set(keys).size).toBe(hours.length);
-    w.t.services.backups.clock = () => new Date();
+    simulatedNow = undefined;
     await simClock(Date.now());
   });
 });

@@ -2,7 +2,9 @@
  * Proximity over a real simulated cluster: starts the PVE simulator (REST + SSH over sockets), builds the
  * app with fast job timing, registers the simulator as a host the way an admin would, and starts the worker.
  */
+
 import { eq } from "drizzle-orm";
+import type { BuildOptions } from "../../src/boot/container.ts";
 import { type Application, applications } from "../../src/db/schema.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, type Session, setupAdmin, type TestApp } from "./harness.ts";
@@ -26,11 +28,13 @@ export const FAST_TIMING = {
 export async function startWorld(
   options: SimulatorOptions = {},
   env: Record<string, string> = {},
+  build: Pick<BuildOptions, "clock"> = {},
 ): Promise<SimWorld> {
   const sim = await startSimulator({ nodes: 3, speed: 500, authFailDelayMs: 0, ...options });
   const t = await createTestApp(env, {
     timing: FAST_TIMING,
     jobs: { pollMs: 20, retryBaseMs: 20, leaseMs: 2_000, concurrency: 8 },
+    ...build,
   });
   const admin = await setupAdmin(t);
   const res = await t.request("/api/v1/hosts", {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { deriveKeys } from "../../src/crypto/keys.ts";
 import { decryptSecret } from "../../src/crypto/secrets.ts";
-import { proxmoxHosts } from "../../src/db/schema.ts";
+import { applications, proxmoxHosts } from "../../src/db/schema.ts";
 import { HostsService } from "../../src/features/hosts/hosts.service.ts";
 import {
   createTestApp,
@@ -148,11 +148,31 @@ describe("hosts: validation and rules", () => {
 
   test("deleting a host with apps is refused; without apps it is removed and audited", async () => {
     const host = await createHost();
-    t.services.hosts.setAppCounter(async (id) => (id === host.id ? 2 : 0));
+    // Two apps on the host, as rows (their containers do not matter to the check).
+    const db = t.services.database.db;
+    const resources = { cores: 1, memory_mb: 512, disk_gb: 4 };
+    const placed = await db
+      .insert(applications)
+      .values(
+        ["one", "two"].map((name) => ({
+          ownerId: admin.id,
+          hostId: host.id,
+          name,
+          hostname: `app-${name}`,
+          status: "stopped" as const,
+          resources,
+        })),
+      )
+      .returning({ id: applications.id });
     const refused = await t.request(`/api/v1/hosts/${host.id}`, { method: "DELETE", token: admin.token });
     expect(refused.status).toBe(409);
     expect((await errorOf(refused)).message).toContain("2 app(s)");
-    t.services.hosts.setAppCounter(async () => 0);
+    await db.delete(applications).where(
+      inArray(
+        applications.id,
+        placed.map((p) => p.id),
+      ),
+    );
     expect(
       (await t.request(`/api/v1/hosts/${host.id}`, { method: "DELETE", token: admin.token })).status,
     ).toBe(204);

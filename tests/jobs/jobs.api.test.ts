@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { applications, proxmoxHosts } from "../../src/db/schema.ts";
 import { DeployAppJob, RestartAppJob } from "../../src/features/apps/sagas/job-types.ts";
 import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../helpers/harness.ts";
 
@@ -49,8 +50,24 @@ describe("jobs API", () => {
   });
 
   test("jobs on an app the user owns are visible even when an admin started them", async () => {
-    const appId = crypto.randomUUID();
-    t.services.ownedAppIds = async (userId) => (userId === alice.id ? [appId] : []);
+    // A real app of alice's (on a host row; its container does not matter here).
+    const db = t.services.database.db;
+    const [host] = await db
+      .insert(proxmoxHosts)
+      .values({ name: "h", apiUrl: "https://127.0.0.1:8006", authKind: "token" })
+      .returning();
+    const [app] = await db
+      .insert(applications)
+      .values({
+        ownerId: alice.id,
+        hostId: host!.id,
+        name: "Gitea",
+        hostname: "alice-git",
+        status: "running",
+        resources: { cores: 1, memory_mb: 512, disk_gb: 4 },
+      })
+      .returning();
+    const appId = app!.id;
     const job = await t.services.jobs.enqueue(RestartAppJob, {
       userId: admin.id,
       appId,

@@ -125,14 +125,6 @@ export class AppsService {
     return reconcile(this.deps);
   }
 
-  async countOnHost(hostId: string): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(applications)
-      .where(eq(applications.hostId, hostId));
-    return row?.n ?? 0;
-  }
-
   private entry(catalogId: string): CatalogEntry {
     const entry = this.deps.catalog.get(catalogId);
     if (!entry) {

@@ -28,13 +28,12 @@ import { deleteBackupVolume } from "./volumes.ts";
 export type Clock = () => Date;
 
 export class BackupsService {
-  /** The scheduler's and the schedule API's notion of now (tests drive it). */
-  clock: Clock = () => new Date();
-
   constructor(
     private readonly deps: AppDeps,
     private readonly jobs: JobQueue,
     private readonly apps: AppsService,
+    /** The scheduler's and the schedule API's notion of now (tests pass a clock they move). */
+    readonly clock: Clock = () => new Date(),
   ) {}
 
   private get db(): Db {

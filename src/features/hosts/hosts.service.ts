@@ -4,13 +4,14 @@
  * here, only to build a client, and never returned.
  */
 
-import { and, asc, eq, notInArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, notInArray, sql } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import {
+  applications,
   type NodeStorageStats,
   type ProxmoxHost,
   type ProxmoxNode,
@@ -46,8 +47,6 @@ export interface HostsServiceOptions {
   observers?: HostsObservers;
   /** Per REST call (default 30 s). */
   timeoutMs?: number;
-  /** How many apps still live on a host; deleting a host with apps is refused. Set by the apps module. */
-  countApps?: (hostId: string) => Promise<number>;
 }
 
 export interface SyncResult {
@@ -180,20 +179,20 @@ export function explainFailure(err: unknown, apiUrl: string): { reason: string; 
 
 export class HostsService {
   private readonly connections = new Map<string, Connection>();
-  private countApps: (hostId: string) => Promise<number>;
-
   constructor(
     private readonly db: Db,
     private readonly keys: Keys,
     private readonly audit: AuditService,
     private readonly options: HostsServiceOptions = {},
-  ) {
-    this.countApps = options.countApps ?? (async () => 0);
-  }
+  ) {}
 
-  /** The apps module tells us how many apps live on a host (to refuse deleting it). */
-  setAppCounter(count: (hostId: string) => Promise<number>): void {
-    this.countApps = count;
+  /** How many apps still live on a host (deleting a host with apps is refused with that number). */
+  private async countApps(hostId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(applications)
+      .where(eq(applications.hostId, hostId));
+    return row?.n ?? 0;
   }
 
   async list(): Promise<ProxmoxHost[]> {
