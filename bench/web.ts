@@ -6,7 +6,7 @@
  *     JSON endpoint returning the same data;
  *  3. "Install" click → first progress step on screen ≤ 300 ms.
  *
- *   bun bench/web.ts [--seconds 3]
+ *   bun bench/web.ts [--seconds 3] [--screenshot docs/screenshot-catalog.png]
  */
 import { parseArgs } from "node:util";
 import { applications } from "../src/db/schema.ts";
@@ -15,7 +15,7 @@ import { startWebWorld } from "../tests/web/world.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { seconds: { type: "string", default: "3" } },
+  options: { seconds: { type: "string", default: "3" }, screenshot: { type: "string" } },
 });
 const seconds = Number(values.seconds);
 
@@ -47,6 +47,7 @@ try {
   await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
   await page.goto("/catalog", { waitUntil: "load" });
   await page.waitForTimeout(500);
+  if (values.screenshot) await page.screenshot({ path: values.screenshot });
   const total = transfers.reduce((n, t) => n + t.bytes, 0);
   const foreign = transfers.filter((t) => !t.url.startsWith(w.url));
   results.push({
