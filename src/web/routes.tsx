@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
 import type { Application } from "../db/schema.ts";
-import { DeployBody, HostnameSchema } from "../features/apps/apps.schemas.ts";
+import { DeployBody } from "../features/apps/apps.schemas.ts";
 import type { CatalogEntry } from "../features/catalog/catalog.schemas.ts";
 import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import { toAppError } from "../http/error-handler.ts";
@@ -371,20 +371,6 @@ export function webRoutes() {
     }
   });
 
-  // Live check of a hostname while typing (the same rule the API applies).
-  web.get("/catalog/:id/hostname", (c) => {
-    const r = HostnameSchema.safeParse(c.req.query("hostname") ?? "");
-    return c.html(
-      r.success ? (
-        <small id="hostname-help">Looks good.</small>
-      ) : (
-        <small id="hostname-error" class="field-error">
-          {r.error.issues[0]?.message}
-        </small>
-      ),
-    );
-  });
-
   // --- My apps ----------------------------------------------------------------------------------------
   web.get("/apps", async (c) => {
     const v = viewer(c);
@@ -402,27 +388,37 @@ export function webRoutes() {
   web.get("/apps/live", (c) => {
     const v = viewer(c);
     const services = c.get("services");
+    // Cards this viewer may see; a deletion is only announced for those (others' app ids stay unknown).
+    const visible = new Set<string>();
     return eventStream<ProximityEvent>(
       c,
-      async (_stream, pump) =>
-        services.events.subscribe((e) => {
+      async (_stream, pump) => {
+        const { items } = await services.apps.list(v, { page: 1, perPage: 100 });
+        for (const a of items) visible.add(a.id);
+        return services.events.subscribe((e) => {
           if (e.type === "app.status") pump.push(e);
-        }),
+        });
+      },
       async (stream, e) => {
-        if (!e.app_id) return undefined;
+        if (e.type !== "app.status" || !e.app_id) return undefined;
+        if (e.status === "deleted") {
+          if (visible.delete(e.app_id)) {
+            await stream.writeSSE({
+              data: `<hx-partial hx-target="#app-${e.app_id}" hx-swap="delete"></hx-partial>`,
+            });
+          }
+          return undefined;
+        }
         const app = await services.apps.get(v, e.app_id).catch(() => undefined);
-        let owner: string | undefined;
-        if (app && v.role === "admin") owner = (await services.users.findById(app.ownerId))?.username;
-        const html = app
-          ? await render(
-              <hx-partial hx-target={`#app-${app.id}`} hx-swap="outerHTML">
-                <AppCard app={app} owner={owner} />
-              </hx-partial>,
-            )
-          : e.type === "app.status" && e.status === "deleted"
-            ? `<hx-partial hx-target="#app-${e.app_id}" hx-swap="delete"></hx-partial>`
-            : undefined;
-        if (html) await stream.writeSSE({ data: html });
+        if (!app) return undefined;
+        visible.add(app.id);
+        const owner = v.role === "admin" ? (await services.users.findById(app.ownerId))?.username : undefined;
+        const html = await render(
+          <hx-partial hx-target={`#app-${app.id}`} hx-swap="outerHTML">
+            <AppCard app={app} owner={owner} />
+          </hx-partial>,
+        );
+        await stream.writeSSE({ data: html });
         return undefined;
       },
     );
