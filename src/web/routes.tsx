@@ -7,6 +7,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { compress } from "hono/compress";
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
 import type { Application } from "../db/schema.ts";
 import { DeployBody } from "../features/apps/apps.schemas.ts";
@@ -218,6 +219,12 @@ export function webRoutes() {
 
   // Only the pages' paths: the JSON API (bearer tokens, no cookies) and /metrics are left alone.
   web.use("*", (c, next) => (WEB_PATHS.test(c.req.path) ? webSession(c, next) : next()));
+  // Pages and fragments are compressed (assets are already); event streams are not, so each message
+  // reaches the browser when it is written.
+  const gzip = compress({ encoding: "gzip" });
+  web.use("*", (c, next) =>
+    WEB_PATHS.test(c.req.path) && !c.req.path.endsWith("/live") ? gzip(c, next) : next(),
+  );
 
   // --- First run, sign in, sign out -------------------------------------------------------------------
   web.get("/", async (c) => {
@@ -375,12 +382,11 @@ export function webRoutes() {
   web.get("/apps", async (c) => {
     const v = viewer(c);
     const services = c.get("services");
-    const { items, total } = await services.apps.list(v, { page: 1, perPage: 100 });
-    let owners: Map<string, string> | undefined;
-    if (v.role === "admin") {
-      const users = await services.users.list(1, 100);
-      owners = new Map(users.items.map((u) => [u.id, u.username]));
-    }
+    const [{ items, total }, users] = await Promise.all([
+      services.apps.list(v, { page: 1, perPage: 100 }),
+      v.role === "admin" ? services.users.list(1, 100) : undefined,
+    ]);
+    const owners = users ? new Map(users.items.map((u) => [u.id, u.username])) : undefined;
     return c.html(<Dashboard page={page(c, "/apps")} apps={items} owners={owners} total={total} />);
   });
 
@@ -505,6 +511,20 @@ export function webRoutes() {
         if (e.type === "app.status" && e.status === "deleted") {
           await stream.writeSSE({ data: deleted });
           return "end";
+        }
+        if (e.type === "job.progress") {
+          // The frequent case during a deploy: only the progress panel changes.
+          const current = await services.apps.get(v, app.id).catch(() => undefined);
+          if (!current) return undefined;
+          const { job, lines } = await progressOf(c, current);
+          await stream.writeSSE({
+            data: await render(
+              <hx-partial hx-target="#progress" hx-swap="outerHTML">
+                <ProgressPanel app={current} job={job} lines={lines} />
+              </hx-partial>,
+            ),
+          });
+          return undefined;
         }
         const settled = e.type === "app.status" && ["running", "stopped", "error"].includes(e.status);
         await stream.writeSSE({ data: await snapshot(settled) });
