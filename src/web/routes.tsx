@@ -382,11 +382,9 @@ export function webRoutes() {
   web.get("/apps", async (c) => {
     const v = viewer(c);
     const services = c.get("services");
-    const [{ items, total }, users] = await Promise.all([
-      services.apps.list(v, { page: 1, perPage: 100 }),
-      v.role === "admin" ? services.users.list(1, 100) : undefined,
-    ]);
-    const owners = users ? new Map(users.items.map((u) => [u.id, u.username])) : undefined;
+    const { items, total } = await services.apps.list(v, { page: 1, perPage: 100 });
+    const owners =
+      v.role === "admin" ? await services.users.usernames(items.map((a) => a.ownerId)) : undefined;
     return c.html(<Dashboard page={page(c, "/apps")} apps={items} owners={owners} total={total} />);
   });
 
