@@ -512,9 +512,11 @@ export function webRoutes() {
         }
         if (e.type === "job.progress") {
           // The frequent case during a deploy: only the progress panel changes.
+          // The app may be deleted under our feet (a delete's own progress): its status event follows.
           const current = await services.apps.get(v, app.id).catch(() => undefined);
-          if (!current) return undefined;
-          const { job, lines } = await progressOf(c, current);
+          const progress = current ? await progressOf(c, current).catch(() => undefined) : undefined;
+          if (!current || !progress) return undefined;
+          const { job, lines } = progress;
           await stream.writeSSE({
             data: await render(
               <hx-partial hx-target="#progress" hx-swap="outerHTML">
