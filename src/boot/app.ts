@@ -3,7 +3,6 @@
  * same app over PGlite or PostgreSQL and call it in-process or through Bun.serve.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
@@ -26,6 +25,8 @@ import type { HttpEnv } from "../http/context.ts";
 import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
 import { instrumentApp } from "../observability/middleware.ts";
+import { apiDocsPage } from "../web/api-docs.tsx";
+import { webRoutes } from "../web/routes.tsx";
 import type { Services } from "./container.ts";
 
 /** The whole app: every router's services are a subset of the container. */
@@ -120,16 +121,24 @@ export function createApp(services: Services): App {
   );
   app.use(
     secureHeaders({
-      // The API reference page loads its script from a CDN; everything else is JSON.
+      // Nothing on any page comes from another origin, and nothing runs inline: the web UI's scripts and
+      // styles are files under /assets, its icons are generated SVGs, and the API reference is rendered on
+      // the server (src/web/api-docs.tsx).
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
-        styleSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net", "https://fonts.googleapis.com"],
-        fontSrc: ["'self'", "https://fonts.gstatic.com", "https://cdn.jsdelivr.net"],
-        imgSrc: ["'self'", "data:", "https:"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        fontSrc: ["'self'"],
         connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
       },
+      // Browsers send `Origin: null` on form posts under no-referrer; same-origin keeps the real Origin for
+      // our own forms (the CSRF check needs it) and still sends nothing to other sites.
+      referrerPolicy: "same-origin",
       strictTransportSecurity: config.PUBLIC_URL.startsWith("https:")
         ? "max-age=31536000; includeSubDomains"
         : false,
@@ -149,7 +158,10 @@ export function createApp(services: Services): App {
 
   mountRoutes(app);
   app.doc31("/api/v1/openapi.json", documentHeader(config));
-  app.get("/api/v1/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Proximity API" }));
+  // The API reference, rendered on the server from the same document (no script from anywhere).
+  app.get("/api/v1/docs", (c) => apiDocsPage(c, app.getOpenAPI31Document(documentHeader(config))));
+  // The web interface: pages, fragments and assets (after the API, whose paths it never claims).
+  app.route("/", webRoutes());
 
   app.notFound((c) => handleError(new NotFoundError(`Route ${c.req.method} ${c.req.path}`), c));
   app.onError(handleError);

@@ -31,10 +31,11 @@ export interface RequestVariables {
   trustProxy: boolean;
 }
 
-export function clientIpOf<S>(c: Context<HttpEnv<S>>): string {
-  let ip = c.get("clientIp");
+// biome-ignore lint/suspicious/noExplicitAny: any router's or page's context; only RequestVariables' keys are used.
+export function clientIpOf(c: Context<any>): string {
+  let ip = c.get("clientIp") as string | undefined;
   if (ip === undefined) {
-    ip = clientIp(c, c.get("trustProxy"));
+    ip = clientIp(c, c.get("trustProxy") === true);
     c.set("clientIp", ip);
   }
   return ip;

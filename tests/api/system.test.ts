@@ -121,7 +121,13 @@ describe("HTTP conventions", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
-    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    // same-origin: our own form posts keep their Origin (CSRF check); other sites get no referrer.
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    // Nothing may load from another origin or run inline.
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toMatch(/https:|unsafe-inline|unsafe-eval/);
   });
 
   test("CORS allows listed origins with credentials and nothing else", async () => {

@@ -12,6 +12,7 @@ export async function spawnProximity(
   env: Record<string, string>,
   command: string[] = ["bun", "src/index.ts"],
   timeoutMs = 180_000,
+  cwd?: string,
 ): Promise<ProximityProcess> {
   const base = { ...process.env };
   delete base.DATABASE_URL;
@@ -24,6 +25,7 @@ export async function spawnProximity(
       PROXIMITY_SIMULATOR: "off",
       ...env,
     },
+    ...(cwd ? { cwd } : {}),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -4,6 +4,11 @@ import { join } from "node:path";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
+import picoCss from "@picocss/pico/css/pico.min.css" with { type: "file" };
+import sseJs from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
+import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import appCss from "../../web/static/app.css" with { type: "file" };
+import appJs from "../../web/static/app.js" with { type: "file" };
 import type { Runtime, TlsPolicy } from "./types.ts";
 
 function tlsOptions(policy: TlsPolicy) {
@@ -52,6 +57,13 @@ export const bunRuntime: Runtime = {
     Bun.password.hash(password, { algorithm: "argon2id", memoryCost, timeCost }),
   verifyPassword: (password, hash) => Bun.password.verify(password, hash).catch(() => false),
   tlsFetcher: (policy) => new Bun.FetchSession({ tls: tlsOptions(policy) }).fetch,
+  webAssetPaths: () => ({
+    "pico.css": picoCss,
+    "app.css": appCss,
+    "htmx.js": htmxJs,
+    "sse.js": sseJs,
+    "app.js": appJs,
+  }),
   async pgliteFiles() {
     // Imported as files, Bun embeds them in `bun build --compile` binaries (PGlite's own lookup next to its
     // module would hit the binary's virtual root).

@@ -166,6 +166,13 @@ export const denoRuntime: Runtime = {
     }),
   verifyPassword: (password, hash) => argon2Verify({ password, hash }).catch(() => false),
   tlsFetcher: nodeHttpsFetcher,
+  webAssetPaths: () => ({
+    "pico.css": packageFile("@picocss/pico/css/pico.min.css").pathname,
+    "app.css": new URL("../../web/static/app.css", import.meta.url).pathname,
+    "htmx.js": packageFile("htmx.org/dist/htmx.min.js").pathname,
+    "sse.js": packageFile("htmx.org/dist/ext/hx-sse.min.js").pathname,
+    "app.js": new URL("../../web/static/app.js", import.meta.url).pathname,
+  }),
   async pgliteFiles(): Promise<PgliteFiles> {
     const [pgliteWasm, initdbWasm, data] = await Promise.all([
       Deno.readFile(packageFile("@electric-sql/pglite/pglite.wasm")),

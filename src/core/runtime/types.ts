@@ -77,4 +77,9 @@ export interface Runtime {
   tlsFetcher(policy: TlsPolicy): Fetcher;
   /** PGlite's assets, embedded in the compiled binary under Bun, read from node_modules under Deno. */
   pgliteFiles(): Promise<PgliteFiles>;
+  /** Paths of the web interface's static files (embedded in the compiled binary under Bun). */
+  webAssetPaths(): Record<WebAssetName, string>;
 }
+
+/** The web interface's static files (src/web/assets.ts serves them). */
+export type WebAssetName = "pico.css" | "app.css" | "htmx.js" | "sse.js" | "app.js";

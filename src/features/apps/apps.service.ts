@@ -266,6 +266,20 @@ export class AppsService {
     return this.operate(req, id, action, ACTION_JOBS[action], {});
   }
 
+  /**
+   * Retry of a deploy that failed: the app kept its row (hostname, resources, environment) but has no
+   * container, so the deploy saga runs again from the start.
+   */
+  async redeploy(req: UserActor, id: string) {
+    const app = await this.get(req.user, id);
+    if (app.vmid !== null || !app.catalogId || app.status !== "error") {
+      throw new ConflictError(
+        "Only a failed deploy that left no container can be retried; delete the app instead",
+      );
+    }
+    return this.operate(req, id, "redeploy", DeployAppJob, {});
+  }
+
   /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
   async update(req: UserActor, id: string) {
     const app = await this.get(req.user, id);

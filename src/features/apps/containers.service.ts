@@ -166,4 +166,20 @@ export class AppContainersService {
       throw err;
     }
   }
+
+  /** CPU (fraction of the container's cores), memory and network rates over the last hour or day. */
+  async usageHistory(user: AuthUser, id: string, timeframe: "hour" | "day") {
+    const app = await this.get(user, id);
+    if (app.node === null || app.vmid === null)
+      throw new ConflictError(`The app is ${app.status} and has no container`);
+    const client = await this.deps.hosts.client(app.hostId);
+    const rrd = await client.lxcRrddata(app.node, app.vmid, timeframe);
+    return rrd.map((p) => ({
+      time: p.time,
+      cpu: p.cpu ?? null,
+      mem: p.mem ?? null,
+      netin: p.netin ?? null,
+      netout: p.netout ?? null,
+    }));
+  }
 }

@@ -20,6 +20,8 @@ export const OPERATIONS = {
   clone: { from: ["running", "stopped"], via: "cloning" },
   backup: { from: ["running", "stopped"], via: "backing_up" },
   restore: { from: ["running", "stopped", "error"], via: "restoring" },
+  /** A deploy that failed (its container was removed) tried again with the same settings. */
+  redeploy: { from: ["error"], via: "deploying" },
   delete: { from: ["running", "stopped", "error", "missing", "unknown"], via: "deleting" },
 } as const satisfies Record<string, { from: readonly AppStatus[]; via: AppStatus }>;
 

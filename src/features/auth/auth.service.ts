@@ -35,6 +35,10 @@ export interface ClientInfo {
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
+/** How long a session lasts without use, and how long an access token (or a web session's token) is good. */
+export const SESSION_TTL_SECONDS = REFRESH_TOKEN_TTL_SECONDS;
+export const ACCESS_TTL_SECONDS = ACCESS_TOKEN_TTL_SECONDS;
+
 export class AuthService {
   readonly limiter: FailureLimiter;
   /** Accounts whose password is being verified right now (one check per account at a time). */
@@ -296,6 +300,42 @@ export class AuthService {
         tx,
       );
     });
+  }
+
+  /**
+   * The browser session behind a refresh token (the web UI keeps it in an httpOnly cookie): its user, when
+   * the token is current, unexpired and the user active — checked on every request, so logout, a password
+   * change elsewhere and disabling the account end the session at once. A token that was already rotated
+   * is handled like the API handles its re-use: the whole family is revoked.
+   */
+  async resolveSession(
+    token: string,
+    client: ClientInfo,
+  ): Promise<{ user: AuthUser; issuedAt: Date; familyId: string } | undefined> {
+    const [row] = await this.db
+      .select({
+        createdAt: refreshTokens.createdAt,
+        expiresAt: refreshTokens.expiresAt,
+        revokedAt: refreshTokens.revokedAt,
+        revokedReason: refreshTokens.revokedReason,
+        familyId: refreshTokens.familyId,
+        user: users,
+      })
+      .from(refreshTokens)
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .where(eq(refreshTokens.tokenHash, hashToken(token)));
+    if (!row) return undefined;
+    if (row.revokedAt) {
+      if (row.revokedReason === "rotated") await this.refresh(token, client).catch(() => {});
+      return undefined;
+    }
+    if (row.expiresAt.getTime() <= Date.now() || row.user.disabled) return undefined;
+    const u = row.user;
+    return {
+      user: { id: u.id, username: u.username, email: u.email, role: u.role },
+      issuedAt: row.createdAt,
+      familyId: row.familyId,
+    };
   }
 
   /**

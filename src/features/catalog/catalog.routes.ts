@@ -1,5 +1,6 @@
 /** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../../core/config.ts";
 import { NotFoundError } from "../../core/errors.ts";
 import { clientIpOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
@@ -11,7 +12,12 @@ import {
   PaginationQuery,
 } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { CATALOG_ID_PATTERN, CATEGORY_IDS, catalogEntrySchema } from "./catalog.schemas.ts";
+import {
+  CATALOG_ID_PATTERN,
+  CATEGORY_IDS,
+  type CatalogEntry,
+  catalogEntrySchema,
+} from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
@@ -20,6 +26,8 @@ import type { CatalogService } from "./catalog.service.ts";
 export interface CatalogRouteServices {
   catalog: CatalogService;
   audit: AuditService;
+  /** PUBLIC_URL: entries' `icon` is an absolute URL on this server. */
+  config: Pick<Config, "PUBLIC_URL">;
 }
 
 export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
@@ -117,13 +125,21 @@ export const reloadCatalogRoute = createRoute({
   },
 });
 
+/** An entry as the API returns it: `icon` points at the icon this server ships (no other origin). */
+function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: string): CatalogEntry {
+  return { ...entry, icon: new URL(catalog.iconPath(entry.id), publicUrl).toString() };
+}
+
 /** The CatalogService from the request's services (see the wiring note at the top). */
 export function catalogRoutes() {
   return createRouter<CatalogRouteServices>()
     .openapi(listCatalogRoute, (c) => {
       const { q, category, page, per_page } = c.req.valid("query");
-      const all = c.get("services").catalog.list({ q, category });
-      const items = all.slice((page - 1) * per_page, page * per_page);
+      const { catalog, config } = c.get("services");
+      const all = catalog.list({ q, category });
+      const items = all
+        .slice((page - 1) * per_page, page * per_page)
+        .map((e) => publicEntry(e, catalog, config.PUBLIC_URL));
       return c.json({ items, total: all.length, page, per_page }, 200);
     })
     .openapi(listCatalogCategoriesRoute, (c) => {
@@ -132,9 +148,10 @@ export function catalogRoutes() {
     })
     .openapi(getCatalogEntryRoute, (c) => {
       const { catalog_id } = c.req.valid("param");
-      const entry = c.get("services").catalog.get(catalog_id);
+      const { catalog, config } = c.get("services");
+      const entry = catalog.get(catalog_id);
       if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
-      return c.json(entry, 200);
+      return c.json(publicEntry(entry, catalog, config.PUBLIC_URL), 200);
     })
     .openapi(reloadCatalogRoute, async (c) => {
       const report = await c.get("services").catalog.load();

@@ -13,6 +13,10 @@ import {
   warnInLog,
 } from "./catalog.loader.ts";
 import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
+import { type Icon, iconFor, iconPath } from "./icons/icons.ts";
+
+/** Icons are pure functions of the id; the web pages use them without a service instance. */
+export { iconPath };
 
 export interface LoadReport {
   /** Entries in the catalog after this load. */
@@ -117,6 +121,19 @@ export class CatalogService {
   /** Where an entry came from (built-in or the operator's directory). */
   source(id: string): CatalogSource | undefined {
     return this.current().byId.get(id)?.source;
+  }
+
+  /**
+   * An app's icon as SVG (its brand mark, or a letter tile for any other id), generated in memory; the
+   * web UI serves it and the API's `icon` field points at it.
+   */
+  icon(id: string): Icon {
+    return iconFor(id);
+  }
+
+  /** `/assets/icons/<id>.<content hash>.svg` */
+  iconPath(id: string): string {
+    return iconPath(id);
   }
 
   get size(): number {

@@ -4,7 +4,7 @@
  * transaction holding an advisory lock, so concurrent requests on PostgreSQL cannot race past them.
  */
 
-import { and, count, eq, ne, sql } from "drizzle-orm";
+import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
 import {
   ConflictError,
   ForbiddenError,
@@ -170,6 +170,16 @@ export class UsersService {
     const u = await this.findById(id);
     if (!u) throw new NotFoundError("User");
     return u;
+  }
+
+  /** Usernames of the given users, in one query (owners shown beside apps). */
+  async usernames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: users.id, username: users.username })
+      .from(users)
+      .where(inArray(users.id, [...new Set(ids)]));
+    return new Map(rows.map((r) => [r.id, r.username]));
   }
 
   async list(page: number, perPage: number): Promise<{ items: User[]; total: number }> {

@@ -1,0 +1,152 @@
+/**
+ * Web interface budgets, measured in one run on the simulator:
+ *  1. catalog page weight (HTML + every asset and icon, as transferred) ≤ 100 KB, and no request to
+ *     another origin;
+ *  2. server render throughput of the catalog page (all apps) and the dashboard (100 apps) ≥ 50 % of the
+ *     JSON endpoint returning the same data;
+ *  3. "Install" click → first progress step on screen ≤ 300 ms.
+ *
+ *   bun bench/web.ts [--seconds 3] [--screenshot docs/screenshot-catalog.png]
+ */
+import { parseArgs } from "node:util";
+import { applications } from "../src/db/schema.ts";
+import { PASSWORD } from "../tests/helpers/harness.ts";
+import { startWebWorld } from "../tests/web/world.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { seconds: { type: "string", default: "3" }, screenshot: { type: "string" } },
+});
+const seconds = Number(values.seconds);
+
+const w = await startWebWorld();
+const results: { name: string; value: string; budget: string; ok: boolean }[] = [];
+try {
+  const hostId = await w.addSimHost();
+  await w.t.services.users.register({ username: "admin", password: PASSWORD }, "127.0.0.1");
+
+  // --- 1. page weight, in the browser -----------------------------------------------------------------
+  const { page } = await w.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/apps$/);
+  const transfers: { url: string; bytes: number }[] = [];
+  page.on("requestfinished", async (req) => {
+    const sizes = await req.sizes().catch(() => undefined);
+    transfers.push({
+      url: req.url(),
+      bytes: (sizes?.responseBodySize ?? 0) + (sizes?.responseHeadersSize ?? 0),
+    });
+  });
+  // A first visit: nothing cached.
+  await page.context().clearCookies({ name: "never-set" });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await page.goto("/catalog", { waitUntil: "load" });
+  await page.waitForTimeout(500);
+  if (values.screenshot) await page.screenshot({ path: values.screenshot });
+  const total = transfers.reduce((n, t) => n + t.bytes, 0);
+  const foreign = transfers.filter((t) => !t.url.startsWith(w.url));
+  results.push({
+    name: `catalog page weight (${transfers.length} requests, ${w.t.services.catalog.size} apps)`,
+    value: `${(total / 1024).toFixed(1)} KB`,
+    budget: "≤ 100 KB",
+    ok: total <= 100 * 1024,
+  });
+  results.push({
+    name: "requests to another origin",
+    value: String(foreign.length),
+    budget: "0",
+    ok: foreign.length === 0,
+  });
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: false });
+
+  // --- 2. render throughput vs JSON ----------------------------------------------------------------------
+  const [admin] = await w.t.services.users.list(1, 1).then((r) => r.items);
+  const rows = Array.from({ length: 100 }, (_, i) => ({
+    ownerId: admin!.id,
+    hostId,
+    catalogId: "gitea",
+    catalogVersion: "1",
+    name: "Gitea",
+    hostname: `bench-${i}`,
+    status: "running" as const,
+    node: "pve1",
+    vmid: 1000 + i,
+    ip: `10.0.0.${i + 1}`,
+    url: `http://10.0.0.${i + 1}:3000`,
+    resources: { cores: 1, memory_mb: 1024, disk_gb: 8 },
+    environment: { ROOT_URL: "" },
+  }));
+  await w.t.services.database.db.insert(applications).values(rows);
+  const login = await w.t.request("/api/v1/auth/login", {
+    method: "POST",
+    json: { username: "admin", password: PASSWORD },
+  });
+  const token = ((await login.json()) as { access_token: string }).access_token;
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+
+  async function throughput(path: string, headers: Record<string, string>): Promise<number> {
+    const run = async (ms: number) => {
+      let n = 0;
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        const res = await w.t.app.request(`${w.url}${path}`, { headers });
+        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+        await res.arrayBuffer();
+        n++;
+      }
+      return n / (ms / 1000);
+    };
+    await run(300); // warm-up
+    return run(seconds * 1000);
+  }
+  const pairs = [
+    ["catalog page (all apps)", "/catalog", "/api/v1/catalog?per_page=100"],
+    ["dashboard (100 apps)", "/apps", "/api/v1/apps?per_page=100"],
+  ] as const;
+  for (const [name, htmlPath, jsonPath] of pairs) {
+    // Interleave to share the machine's mood fairly; each side measured twice.
+    const json1 = await throughput(jsonPath, { authorization: `Bearer ${token}` });
+    const html1 = await throughput(htmlPath, { cookie });
+    const json2 = await throughput(jsonPath, { authorization: `Bearer ${token}` });
+    const html2 = await throughput(htmlPath, { cookie });
+    const ratio = (html1 + html2) / (json1 + json2);
+    results.push({
+      name: `${name}: HTML ${((html1 + html2) / 2).toFixed(0)} req/s vs JSON ${((json1 + json2) / 2).toFixed(0)} req/s`,
+      value: `${(ratio * 100).toFixed(0)} %`,
+      budget: "≥ 50 %",
+      ok: ratio >= 0.5,
+    });
+  }
+  await w.t.services.database.db.delete(applications);
+
+  // --- 3. Install click → first progress step on screen -----------------------------------------------
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto("/catalog/it-tools");
+    await page.getByLabel("Hostname").fill(`tools-${i}`);
+    const t0 = performance.now();
+    await page.getByRole("button", { name: /^Install/ }).click();
+    await page.locator("#progress-step", { hasText: /Step \d+ of \d+/ }).waitFor({ timeout: 30_000 });
+    samples.push(performance.now() - t0);
+    await page.locator('#app-status[data-status="running"]').waitFor({ timeout: 120_000 });
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)]!;
+  results.push({
+    name: `Install click → first progress step (median of ${samples.map((s) => Math.round(s)).join(", ")} ms)`,
+    value: `${Math.round(median)} ms`,
+    budget: "≤ 300 ms",
+    ok: median <= 300,
+  });
+} finally {
+  await w.stop();
+}
+
+console.log("\nWeb interface budgets");
+for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"}  ${r.name}: ${r.value} (budget ${r.budget})`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,301 @@
+/** My apps (the dashboard), an app's page, and the live progress panel of its current job. */
+import type { Child, FC } from "hono/jsx";
+import type { Application, Job } from "../../db/schema.ts";
+import { AppIcon, Csrf, Empty, Layout, type PageContext, StatusBadge, statusLabel, when } from "../ui.tsx";
+
+export interface LogLine {
+  level: string;
+  message: string;
+}
+
+const KIND_LABELS: Record<string, string> = {
+  deploy_app: "Install",
+  start_app: "Start",
+  stop_app: "Stop",
+  restart_app: "Restart",
+  update_app: "Update",
+  reconfigure_app: "Reconfiguration",
+  clone_app: "Clone",
+  delete_app: "Deletion",
+  backup_app: "Backup",
+  restore_app: "Restore",
+};
+
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind] ?? kind.replace(/_/g, " ");
+}
+
+const STABLE = new Set(["running", "stopped", "error", "missing", "unknown"]);
+
+/** Start/stop/restart, as the app's state allows. */
+export const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small }) => {
+  const can = {
+    start: app.status === "stopped" || app.status === "error",
+    stop: app.status === "running" || app.status === "error",
+    restart: app.status === "running" || app.status === "error",
+  };
+  if (app.status === "error" && app.vmid === null) return null;
+  const cls = small ? "small" : "";
+  return (
+    <>
+      {(["start", "stop", "restart"] as const)
+        .filter((a) => can[a])
+        .map((action) => (
+          <button
+            type="button"
+            class={`${action === "start" ? "" : "secondary "}${cls}`}
+            hx-post={`/apps/${app.id}/action`}
+            hx-vals={JSON.stringify({ action })}
+            hx-swap="none"
+            aria-label={`${action[0]!.toUpperCase()}${action.slice(1)} ${app.hostname}`}
+          >
+            {action[0]!.toUpperCase() + action.slice(1)}
+          </button>
+        ))}
+    </>
+  );
+};
+
+export const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
+  app.url && app.status === "running" ? (
+    <a
+      href={app.url}
+      class={small ? "button-link small" : "button-link"}
+      target="_blank"
+      rel="noopener noreferrer"
+      aria-label={`Open ${app.hostname}`}
+      data-open-link
+    >
+      Open
+    </a>
+  ) : null;
+
+export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ app, owner }) => (
+  <article id={`app-${app.id}`} data-hostname={app.hostname}>
+    <div class="card-head">
+      <AppIcon id={app.catalogId ?? app.hostname} />
+      <div>
+        <h3>
+          <a href={`/apps/${app.id}`}>{app.hostname}</a>
+        </h3>
+        <small class="muted">{app.name}</small>
+      </div>
+    </div>
+    <p>
+      <StatusBadge status={app.status} />{" "}
+      {app.statusReason && app.status === "error" ? <small class="reason">{app.statusReason}</small> : null}
+    </p>
+    <dl class="facts">
+      <dt>Node</dt>
+      <dd>{app.node ?? "–"}</dd>
+      <dt>Address</dt>
+      <dd>{app.ip ?? "–"}</dd>
+      {owner ? (
+        <>
+          <dt>Owner</dt>
+          <dd>{owner}</dd>
+        </>
+      ) : null}
+    </dl>
+    <div class="actions-row">
+      <OpenLink app={app} small />
+      <QuickActions app={app} small />
+    </div>
+  </article>
+);
+
+export const Dashboard: FC<{
+  page: PageContext;
+  apps: Application[];
+  owners: Map<string, string> | undefined;
+  total: number;
+}> = ({ page, apps, owners, total }) => (
+  <Layout title="My apps" page={page}>
+    <h1>{owners ? "All apps" : "My apps"}</h1>
+    <p class="count">
+      {total} app{total === 1 ? "" : "s"}
+      {owners ? " (you are an administrator: every user's apps are listed with their owner)" : ""}
+    </p>
+    <div hx-sse:connect="/apps/live" hx-swap="none" />
+    {apps.length === 0 ? (
+      <Empty title="No apps yet">
+        <p>Pick an app from the catalog and install it: it will appear here with its status and address.</p>
+        <a href="/catalog" class="button-link">
+          Browse the catalog
+        </a>
+      </Empty>
+    ) : (
+      <div class="grid-cards" id="app-list">
+        {apps.map((a) => (
+          <AppCard app={a} owner={owners?.get(a.ownerId)} />
+        ))}
+      </div>
+    )}
+  </Layout>
+);
+
+export const LogLines: FC<{ lines: LogLine[] }> = ({ lines }) => (
+  <>
+    {lines.map((l) => (
+      <p class={l.level}>{l.message}</p>
+    ))}
+  </>
+);
+
+/** The current (or last) job of the app: progress, log, elapsed time; on failure the reason and Retry. */
+export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: LogLine[] }> = ({
+  app,
+  job,
+  lines,
+}) => {
+  if (!job) return <section id="progress" />;
+  const active = job.status === "queued" || job.status === "running";
+  const failed = job.status === "failed" || (!active && app.status === "error" && job.kind === "deploy_app");
+  const label = kindLabel(job.kind);
+  const since = (job.startedAt ?? job.createdAt).toISOString();
+  const until = active ? undefined : (job.finishedAt ?? job.updatedAt).toISOString();
+  const n = job.progress?.step_index ?? 0;
+  const total = job.progress?.total_steps ?? 0;
+  const canRetry = failed && job.kind === "deploy_app" && app.status === "error" && app.vmid === null;
+  if (!active && !failed && job.status === "succeeded" && STABLE.has(app.status)) {
+    return (
+      <section id="progress" data-job-status={job.status}>
+        <details>
+          <summary>
+            {label} finished {when(job.finishedAt)} (took <span data-since={since} data-until={until} />)
+          </summary>
+          <div class="live-log" id="log-lines">
+            <LogLines lines={lines} />
+          </div>
+        </details>
+      </section>
+    );
+  }
+  return (
+    <section id="progress" data-job-status={job.status} aria-labelledby="progress-title">
+      <article>
+        <header>
+          <h2 id="progress-title">
+            {active ? `${label} in progress` : failed ? `${label} failed` : `${label} ${job.status}`}
+          </h2>
+        </header>
+        {active ? (
+          <>
+            <progress value={n} max={total || 1} aria-label={`${label} progress`} />
+            <p class="steps" id="progress-step">
+              {job.progress
+                ? `Step ${n} of ${total}: ${job.progress.step.replace(/_/g, " ")}`
+                : "Waiting for a worker…"}{" "}
+              · elapsed <span data-since={since} />
+            </p>
+          </>
+        ) : null}
+        {failed ? (
+          <>
+            <p class="reason" id="failure-reason" role="alert">
+              {app.statusReason ?? job.error ?? "The job failed."}
+            </p>
+            {job.kind === "deploy_app" && app.vmid === null ? (
+              <p>The container this install created was removed; nothing is left behind on Proxmox.</p>
+            ) : null}
+            {canRetry ? (
+              <div class="actions-row">
+                <button type="button" hx-post={`/apps/${app.id}/retry`} hx-swap="none" id="retry">
+                  Retry
+                </button>
+                <span class="muted">or delete the app below.</span>
+              </div>
+            ) : null}
+          </>
+        ) : null}
+        <h3>Log</h3>
+        <div class="live-log" id="log-lines" role="log" aria-live="off" tabindex={0} aria-label="Job log">
+          <LogLines lines={lines} />
+        </div>
+      </article>
+    </section>
+  );
+};
+
+export const AppHeader: FC<{ app: Application }> = ({ app }) => (
+  <div id="app-header">
+    <div class="card-head">
+      <AppIcon id={app.catalogId ?? app.hostname} large />
+      <hgroup>
+        <h1>{app.hostname}</h1>
+        <p>
+          {app.name}
+          {app.catalogVersion ? ` ${app.catalogVersion}` : ""} ·{" "}
+          <StatusBadge status={app.status} id="app-status" />
+        </p>
+      </hgroup>
+    </div>
+    {app.statusReason && app.status !== "error" ? <p class="muted">{app.statusReason}</p> : null}
+    <div class="actions-row" id="app-actions">
+      <OpenLink app={app} />
+      <QuickActions app={app} />
+      {STABLE.has(app.status) ? null : <span class="muted">{statusLabel(app.status)}…</span>}
+    </div>
+  </div>
+);
+
+export const AppDetails: FC<{ app: Application; owner: string | undefined }> = ({ app, owner }) => (
+  <section id="app-details">
+    <h2>Details</h2>
+    <dl class="facts">
+      <dt>Node</dt>
+      <dd>{app.node ?? "–"}</dd>
+      <dt>Container</dt>
+      <dd>{app.vmid ?? "–"}</dd>
+      <dt>Address</dt>
+      <dd>{app.url ?? app.ip ?? "–"}</dd>
+      <dt>Resources</dt>
+      <dd>
+        {app.resources.cores} cores, {app.resources.memory_mb} MiB memory, {app.resources.disk_gb} GiB disk
+      </dd>
+      {owner ? (
+        <>
+          <dt>Owner</dt>
+          <dd>{owner}</dd>
+        </>
+      ) : null}
+      <dt>Created</dt>
+      <dd>{when(app.createdAt)}</dd>
+    </dl>
+  </section>
+);
+
+export interface BackupView {
+  id: string;
+  status: string;
+  kind: string;
+  size: number | null;
+  createdAt: Date;
+  note: string | null;
+}
+
+export const AppPage: FC<{
+  page: PageContext;
+  app: Application;
+  job: Job | undefined;
+  lines: LogLine[];
+  owner: string | undefined;
+  children?: Child;
+}> = ({ page, app, job, lines, owner, children }) => (
+  <Layout title={app.hostname} page={page}>
+    <nav aria-label="Breadcrumb">
+      <ul>
+        <li>
+          <a href="/apps">My apps</a>
+        </li>
+        <li>{app.hostname}</li>
+      </ul>
+    </nav>
+    <div hx-sse:connect={`/apps/${app.id}/live`} hx-swap="none" id="live" />
+    <AppHeader app={app} />
+    <ProgressPanel app={app} job={job} lines={lines} />
+    <AppDetails app={app} owner={owner} />
+    {children}
+    <Csrf token={page.csrf} />
+  </Layout>
+);

@@ -1,0 +1,163 @@
+/**
+ * Browser sessions and CSRF protection for the web pages.
+ *
+ * Session: an httpOnly cookie holds the refresh token of a login (the same token family the API hands out).
+ * Every request resolves it against the database, so logout, "sign out everywhere", a password change and
+ * a disabled account take effect at once. After 15 minutes (the API's access-token lifetime) the token is
+ * rotated; re-use of a rotated token revokes the family, exactly as on the API. Concurrent requests that
+ * carry the same about-to-rotate token (a page and its live stream) share one rotation for a few seconds,
+ * instead of tripping the re-use alarm.
+ *
+ * CSRF: every POST/PUT/PATCH/DELETE must (1) come from our origin — the Origin (or Referer) header equals
+ * PUBLIC_URL's origin or the origin the request was addressed to — and (2) carry a token, as form field
+ * `_csrf` or header x-csrf-token, equal to an HMAC of a random per-browser cookie under a server key. A
+ * foreign site can neither read the cookie nor compute the token.
+ */
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { ForbiddenError } from "../core/errors.ts";
+import { ACCESS_TTL_SECONDS, SESSION_TTL_SECONDS } from "../features/auth/auth.service.ts";
+import { clientIpOf } from "../http/context.ts";
+import type { WebEnv } from "./context.ts";
+
+export const SESSION_COOKIE = "proximity_session";
+export const CSRF_COOKIE = "proximity_csrf";
+export const THEME_COOKIE = "proximity_theme";
+
+const ROTATE_AFTER_MS = ACCESS_TTL_SECONDS * 1000;
+const ROTATION_GRACE_MS = 10_000;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Tokens rotated in the last few seconds: old token → new token. */
+const recentRotations = new Map<string, { token: string; at: number }>();
+
+function secure(c: Context<WebEnv>): boolean {
+  return c.get("services").config.PUBLIC_URL.startsWith("https:");
+}
+
+function client(c: Context<WebEnv>) {
+  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
+}
+
+export function setSessionCookie(c: Context<WebEnv>, token: string): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: secure(c),
+    path: "/",
+    maxAge: SESSION_TTL_SECONDS,
+  });
+  c.set("sessionToken", token);
+}
+
+export function clearSessionCookie(c: Context<WebEnv>): void {
+  setCookie(c, SESSION_COOKIE, "", {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: secure(c),
+    path: "/",
+    maxAge: 0,
+  });
+  c.set("sessionToken", undefined);
+  c.set("viewer", undefined);
+}
+
+async function hmac(key: Uint8Array<ArrayBuffer>, text: string): Promise<string> {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const sig = await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(`proximity/csrf/v1\n${text}`));
+  return Buffer.from(sig).toString("base64url");
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** The origin the browser addressed (Host, or X-Forwarded-Host/Proto behind a trusted proxy). */
+function requestOrigin(c: Context<WebEnv>): string {
+  const url = new URL(c.req.url);
+  if (c.get("services").config.TRUST_PROXY) {
+    const host = c.req.header("x-forwarded-host")?.split(",")[0]?.trim();
+    const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim();
+    if (host) return `${proto ?? url.protocol.replace(":", "")}://${host}`;
+  }
+  const host = c.req.header("host");
+  return host ? `${url.protocol}//${host}` : url.origin;
+}
+
+function sameOrigin(c: Context<WebEnv>): boolean {
+  let origin = c.req.header("origin");
+  if (!origin || origin === "null") {
+    const referer = c.req.header("referer");
+    if (!referer || !URL.canParse(referer)) return false;
+    origin = new URL(referer).origin;
+  }
+  const allowed = [new URL(c.get("services").config.PUBLIC_URL).origin, requestOrigin(c)];
+  return allowed.includes(origin);
+}
+
+async function presentedToken(c: Context<WebEnv>): Promise<string | undefined> {
+  const header = c.req.header("x-csrf-token");
+  if (header) return header;
+  const type = c.req.header("content-type") ?? "";
+  if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+    const body = await c.req.parseBody();
+    const field = body._csrf;
+    return typeof field === "string" ? field : undefined;
+  }
+  return undefined;
+}
+
+/** Resolves the session cookie and the CSRF cookie; refuses state changes without origin and token. */
+export const webSession = createMiddleware<WebEnv>(async (c, next) => {
+  const services = c.get("services");
+  // CSRF cookie first: even the login and first-run forms are protected.
+  let csrfSeed = getCookie(c, CSRF_COOKIE);
+  if (!csrfSeed || !/^[A-Za-z0-9_-]{32,64}$/.test(csrfSeed)) {
+    csrfSeed = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    setCookie(c, CSRF_COOKIE, csrfSeed, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/" });
+  }
+  const csrfToken = await hmac(services.keys.jwt, csrfSeed);
+  c.set("csrfToken", csrfToken);
+  const theme = getCookie(c, THEME_COOKIE);
+  c.set("theme", theme === "light" || theme === "dark" ? theme : undefined);
+
+  if (!SAFE_METHODS.has(c.req.method)) {
+    if (!sameOrigin(c)) throw new ForbiddenError("Cross-origin request refused");
+    const presented = await presentedToken(c);
+    if (!presented || !timingSafeEqual(presented, csrfToken)) {
+      throw new ForbiddenError("The form has expired or lacks its security token; reload the page and retry");
+    }
+  }
+
+  c.set("viewer", undefined);
+  c.set("sessionToken", undefined);
+  let token = getCookie(c, SESSION_COOKIE);
+  const recent = token ? recentRotations.get(token) : undefined;
+  if (token && recent && Date.now() - recent.at < ROTATION_GRACE_MS) {
+    token = recent.token;
+    setSessionCookie(c, token);
+  }
+  if (token) {
+    const session = await services.auth.resolveSession(token, client(c));
+    if (!session) {
+      clearSessionCookie(c);
+    } else if (Date.now() - session.issuedAt.getTime() > ROTATE_AFTER_MS) {
+      const rotated = await services.auth.refresh(token, client(c)).catch(() => undefined);
+      if (rotated) {
+        recentRotations.set(token, { token: rotated.refresh_token, at: Date.now() });
+        for (const [k, v] of recentRotations)
+          if (Date.now() - v.at > ROTATION_GRACE_MS) recentRotations.delete(k);
+        setSessionCookie(c, rotated.refresh_token);
+        c.set("viewer", session.user);
+      } else clearSessionCookie(c);
+    } else {
+      c.set("sessionToken", token);
+      c.set("viewer", session.user);
+    }
+  }
+  await next();
+});

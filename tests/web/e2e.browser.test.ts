@@ -1,0 +1,260 @@
+/**
+ * The web interface in a real browser (Debian's chromium via playwright-core) against the simulated
+ * cluster: first run, catalog search, install with a changed field, live progress to Running, Open link,
+ * stop/start, backup, delete; a failing install with its reason and Retry; a second user's view. Every page
+ * is checked with axe (no serious or critical violation) and photographed light, dark and at 375 px.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { applications } from "../../src/db/schema.ts";
+import { PASSWORD } from "../helpers/harness.ts";
+import { clearFaults, simFault } from "../helpers/sim.ts";
+import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "./world.ts";
+
+// A browser, the simulator and the app share two cores with other work.
+setDefaultTimeout(300_000);
+
+let w: WebWorld;
+let page: Page;
+const LIVE = 60_000;
+
+beforeAll(async () => {
+  w = await startWebWorld();
+  ({ page } = await w.newPage());
+});
+afterAll(async () => {
+  await w?.stop();
+});
+
+async function check(name: string) {
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshots(page, name);
+}
+
+async function appRows() {
+  return w.t.services.database.db.select().from(applications);
+}
+
+describe("first run to a deleted app", () => {
+  let appId = "";
+
+  test("with no account, / leads to creating the administrator, who is signed in", async () => {
+    await page.goto("/");
+    expect(new URL(page.url()).pathname).toBe("/setup");
+    await expect(page.getByRole("heading", { name: "Welcome to Proximity" }).isVisible()).resolves.toBe(true);
+    await check("setup");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create the administrator" }).click();
+    await page.waitForURL(/\/hosts$/);
+    // No host yet: the page says what to do next.
+    expect(await page.getByText("No Proxmox host yet").isVisible()).toBe(true);
+    const cookie = (await page.context().cookies()).find((c) => c.name === "proximity_session");
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe("Lax");
+  });
+
+  test("hosts page shows each node with memory and disk bars once a host is added", async () => {
+    await w.addSimHost();
+    await page.goto("/hosts");
+    expect(await page.locator("h4", { hasText: "pve1" }).count()).toBe(1);
+    expect(await page.getByRole("img", { name: /Memory: \d+% used/ }).count()).toBeGreaterThanOrEqual(3);
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await page.getByText(/Connected: Proxmox VE/).waitFor();
+    await check("hosts");
+  });
+
+  test("catalog: all apps with a count; search as you type narrows it", async () => {
+    await page.goto("/catalog");
+    const total = w.t.services.catalog.size;
+    expect(await page.locator(".count").textContent()).toBe(`${total} apps`);
+    expect(await page.locator(".grid-cards article").count()).toBe(total);
+    // Icons are served by us, never from another origin.
+    const srcs = await page
+      .locator(".grid-cards img")
+      .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+    expect(srcs.every((s) => s.startsWith(`${w.url}/assets/icons/`))).toBe(true);
+    await check("catalog");
+    await page.getByLabel("Search").pressSequentially("uptime", { delay: 30 });
+    await page.locator(".count", { hasText: `1 of ${total} apps` }).waitFor();
+    expect(await page.locator(".grid-cards article h3").allTextContents()).toEqual(["Uptime Kuma"]);
+    // Category filter.
+    await page.getByLabel("Search").fill("");
+    await page.getByLabel("Category").selectOption("monitoring");
+    await page.locator(".count", { hasText: "in this category" }).waitFor();
+    const monitoring = w.t.services.catalog.list({ category: "monitoring" }).length;
+    expect(await page.locator(".grid-cards article").count()).toBe(monitoring);
+  });
+
+  test("install form: a bad hostname is explained beside the field and nothing is deployed", async () => {
+    await page.goto("/catalog/uptime-kuma");
+    expect(await page.getByRole("heading", { name: "Uptime Kuma" }).isVisible()).toBe(true);
+    await check("install");
+    await page.getByLabel("Hostname").fill("Not_A_Label");
+    await page.getByRole("button", { name: "Install Uptime Kuma" }).click();
+    await page.locator("#hostname-error").waitFor();
+    expect(await page.locator("#hostname-error").textContent()).toContain("DNS label");
+    expect(await page.getByLabel("Hostname").getAttribute("aria-invalid")).toBe("true");
+    expect(await appRows()).toHaveLength(0);
+    // Below the entry's minimum memory: the API's reason, beside the memory field.
+    await page.getByLabel("Hostname").fill("status");
+    await page.getByLabel("Memory (MiB)").fill("256");
+    await page.getByRole("button", { name: "Install Uptime Kuma" }).click();
+    await page.locator("#memory_mb-error").waitFor();
+    expect(await page.locator("#memory_mb-error").textContent()).toContain("at least 512");
+    expect(await appRows()).toHaveLength(0);
+  });
+
+  test("install with a changed field shows live progress until Running, with an Open link", async () => {
+    await page.getByLabel("Memory (MiB)").fill("1024");
+    await page.getByLabel("TZ").fill("Europe/Berlin");
+    await page.getByRole("button", { name: "Install Uptime Kuma" }).click();
+    await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
+    appId = page.url().split("/").pop()!;
+    // The progress panel: a bar, "Step n of N", elapsed time and log lines arriving.
+    await page.locator("#progress-step", { hasText: /Step \d+ of 11/ }).waitFor({ timeout: LIVE });
+    await page.locator("#log-lines p").first().waitFor({ timeout: LIVE });
+    await page.locator('#app-status[data-status="running"]').waitFor({ timeout: LIVE });
+    const [row] = await appRows();
+    expect(row!.resources.memory_mb).toBe(1024);
+    expect(row!.environment.TZ).toBe("Europe/Berlin");
+    const open = page.getByRole("link", { name: "Open status" });
+    expect(await open.getAttribute("href")).toBe(row!.url!);
+    expect(row!.url).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+:3001$/);
+    await check("app");
+  });
+
+  test("stop and start update the badge live", async () => {
+    await page.getByRole("button", { name: "Stop status" }).click();
+    await page.locator('#app-status[data-status="stopped"]').waitFor({ timeout: LIVE });
+    expect(await page.getByRole("link", { name: "Open status" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Start status" }).click();
+    await page.locator('#app-status[data-status="running"]').waitFor({ timeout: LIVE });
+  });
+
+  test("charts of CPU, memory and network are drawn as inline SVG", async () => {
+    await page.locator("#chart-area svg.chart").first().waitFor({ timeout: LIVE });
+    expect(await page.locator("#chart-area svg.chart").count()).toBe(3);
+    await page.getByRole("button", { name: "Last day" }).click();
+    await page.getByText("CPU (day)").waitFor();
+  });
+
+  test("dashboard lists the app with its badge, node, address and Open link", async () => {
+    await page.goto("/apps");
+    const card = page.locator(`#app-${appId}`);
+    expect(await card.locator(".badge").textContent()).toBe("running");
+    expect(await card.getByRole("link", { name: "Open status" }).getAttribute("href")).toMatch(/:3001$/);
+    await check("dashboard");
+    // Quick action from the dashboard, badge updates live.
+    await card.getByRole("button", { name: "Restart status" }).click();
+    await page.locator(`#app-${appId} .badge[data-status="running"]`).waitFor({ timeout: LIVE });
+  });
+
+  test("backup now: the backup appears and completes", async () => {
+    await page.goto(`/apps/${appId}`);
+    await page.getByRole("button", { name: "Back up now" }).click();
+    await page
+      .locator("#backup-list tr[data-backup] .badge", { hasText: "completed" })
+      .waitFor({ timeout: LIVE });
+    expect(await page.locator("#backup-list tr[data-backup]").count()).toBe(1);
+  });
+
+  test("credentials are revealed on demand", async () => {
+    await page.getByRole("button", { name: "Reveal credentials" }).click();
+    await page.locator("#credentials").waitFor();
+    expect(await page.locator("#credentials").textContent()).toContain("root password");
+  });
+
+  test("delete (confirmed) removes the app and its container", async () => {
+    await page.getByText("Update, clone or delete").click();
+    await page.getByRole("button", { name: "Delete app" }).click();
+    await page.getByText("This app was deleted").waitFor({ timeout: LIVE });
+    expect(await appRows()).toHaveLength(0);
+    const state = w.sim.state() as unknown as { containers: unknown[] };
+    expect(state.containers).toHaveLength(0);
+  });
+});
+
+describe("a failing install", () => {
+  test("shows the failing step's reason, that the container was removed, and Retry finishes it", async () => {
+    await simFault(w.sim, {
+      method: "POST",
+      path: "/nodes/{node}/lxc/{vmid}/status/start",
+      action: "task_fail",
+      message: "startup for container failed",
+    });
+    try {
+      await page.goto("/catalog/vaultwarden");
+      await page.getByLabel("Hostname").fill("vault");
+      await page.getByRole("button", { name: "Install Vaultwarden" }).click();
+      await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
+      await page.locator("#failure-reason").waitFor({ timeout: LIVE });
+      expect(await page.locator("#failure-reason").textContent()).toMatch(
+        /step "start".*startup for container failed/,
+      );
+      expect(await page.getByText("The container this install created was removed").isVisible()).toBe(true);
+      await check("failed-install");
+    } finally {
+      await clearFaults(w.sim);
+    }
+    await page.getByRole("button", { name: "Retry" }).click();
+    await page.locator('#app-status[data-status="running"]').waitFor({ timeout: LIVE });
+  });
+});
+
+describe("a second user", () => {
+  test("sees only their own apps and no admin page", async () => {
+    await w.t.services.users.create(
+      { username: "bob", password: PASSWORD, role: "user" },
+      { id: null, username: "test" },
+      "127.0.0.1",
+    );
+    const { context, page: bob } = await w.newPage({ width: 375, height: 800 });
+    await bob.goto("/login");
+    await bob.getByLabel("Username").fill("bob");
+    await bob.getByLabel("Password").fill(PASSWORD);
+    await bob.getByRole("button", { name: "Sign in" }).click();
+    await bob.waitForURL(/\/apps$/);
+    expect(await bob.getByText("No apps yet").isVisible()).toBe(true);
+    expect(await bob.locator("article[id^=app-]").count()).toBe(0);
+    expect(await bob.getByRole("link", { name: "Hosts" }).count()).toBe(0);
+    expect(await bob.getByRole("link", { name: "Users" }).count()).toBe(0);
+    for (const path of ["/hosts", "/users", "/settings", "/audit"]) {
+      const res = await bob.goto(path);
+      expect(res?.status()).toBe(403);
+    }
+    // The admin's app is not there for Bob, not even by its URL.
+    const [adminApp] = await appRows();
+    expect((await bob.goto(`/apps/${adminApp!.id}`))?.status()).toBe(404);
+    await context.close();
+  });
+
+  test("admin pages: users, settings, audit log, account", async () => {
+    for (const [path, heading] of [
+      ["/users", "Users"],
+      ["/settings", "Settings"],
+      ["/audit", "Audit log"],
+      ["/account", "Your account"],
+    ] as const) {
+      await page.goto(path);
+      expect(await page.getByRole("heading", { name: heading, level: 1 }).isVisible()).toBe(true);
+      await check(path.slice(1));
+    }
+    // Audit filter by action.
+    await page.goto("/audit?action=app.deploy");
+    expect(await page.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
+    expect(new Set(await page.locator("tbody tr td:nth-child(3)").allTextContents())).toEqual(
+      new Set(["app.deploy"]),
+    );
+  }, 400_000);
+});
+
+describe("theme", () => {
+  test("the dark mode toggle persists across pages", async () => {
+    await page.goto("/catalog");
+    await page.getByRole("button", { name: "Dark mode" }).click();
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    await page.goto("/apps");
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * The web interface over a simulated cluster, served on a real socket for a real browser: the simulator,
+ * the app on the shared test database with fast job timing, Bun.serve on an ephemeral port (PUBLIC_URL is
+ * that address, as an operator would set it), and Debian's chromium driven by playwright-core.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import AxeBuilder from "@axe-core/playwright";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { App } from "../../src/boot/app.ts";
+import { type RunningSimulator, startSimulator } from "../../src/simulator/index.ts";
+import { createTestApp, type TestApp } from "../helpers/harness.ts";
+import { FAST_TIMING } from "../helpers/sim.ts";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const ARTIFACTS = "test-artifacts";
+
+export interface WebWorld {
+  sim: RunningSimulator;
+  t: TestApp;
+  url: string;
+  browser: Browser;
+  /** Registers the simulator as the default Proxmox host (what an admin does on the Hosts page). */
+  addSimHost(): Promise<string>;
+  newPage(opts?: {
+    width?: number;
+    height?: number;
+    dark?: boolean;
+  }): Promise<{ context: BrowserContext; page: Page }>;
+  stop(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium)`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+export async function startWebWorld(): Promise<WebWorld> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const sim = await startSimulator({ nodes: 3, speed: 500, authFailDelayMs: 0 });
+  let app: App | undefined;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req, srv) => app!.fetch(req, srv),
+  });
+  const url = `http://127.0.0.1:${server.port}`;
+  const t = await createTestApp(
+    { PUBLIC_URL: url },
+    { timing: FAST_TIMING, jobs: { pollMs: 20, retryBaseMs: 20, leaseMs: 2_000, concurrency: 8 } },
+  );
+  app = t.app;
+  t.services.jobs.start();
+  const browser = await launchBrowser();
+  return {
+    sim,
+    t,
+    url,
+    browser,
+    addSimHost: async () => {
+      const host = await t.services.hosts.create(
+        {
+          name: "sim",
+          api_url: sim.apiUrl,
+          token_id: sim.tokenId,
+          token_secret: sim.tokenSecret,
+          verify_tls: true,
+          ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
+          ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
+          is_default: true,
+        },
+        { id: null, username: "test" },
+        "127.0.0.1",
+      );
+      await t.services.hosts.sync(host.id);
+      return host.id;
+    },
+    newPage: async (opts = {}) => {
+      const context = await browser.newContext({
+        baseURL: url,
+        viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 },
+        colorScheme: opts.dark ? "dark" : "light",
+      });
+      const page = await context.newPage();
+      page.on("dialog", (d) => void d.accept());
+      return { context, page };
+    },
+    stop: async () => {
+      await browser.close().catch(() => {});
+      await t.services.jobs.stop(1_000);
+      t.services.hosts.close();
+      server.stop(true);
+      await sim.stop();
+    },
+  };
+}
+
+/** axe-core on the current page: the serious and critical violations (there must be none). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+/** Light, dark and phone-width screenshots of the current page into test-artifacts/. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1440, height: 900 };
+  await page.screenshot({ path: `${ARTIFACTS}/${name}-light.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: `${ARTIFACTS}/${name}-dark.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.screenshot({ path: `${ARTIFACTS}/${name}-375.png`, fullPage: true });
+  await page.setViewportSize(size);
+}
