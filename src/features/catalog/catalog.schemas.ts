@@ -15,7 +15,8 @@
  *   `/var/run/docker.sock` (the LXC's own Docker, for Docker managers such as Portainer);
  * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`;
  * - hardening (docs/security.md): `privileged` in any spelling ("true", yes, 1 …) counts as true; no
- *   `cap_add`, `devices`, `security_opt`, `device_cgroup_rules` or `cgroup_parent`; top-level volumes use
+ *   `devices`, `security_opt`, `device_cgroup_rules` or `cgroup_parent`, and `cap_add` only NET_ADMIN, NET_RAW or
+ *   SYS_PTRACE; top-level volumes use
  *   the default driver without `driver_opts` (a local volume with `o: bind` is a bind mount in disguise);
  *   no variables in `privileged`, `pid`, `ipc`, `userns_mode`, `cgroup`, `network_mode` or volume sources
  *   and types; and the rules above still hold after every variable is replaced by each of a set of
@@ -209,7 +210,13 @@ export interface ComposeDocument {
 const ALLOWED_TOP_LEVEL = new Set(["services", "volumes", "networks", "name"]);
 const FORBIDDEN_HOST_MODES = ["pid", "ipc", "userns_mode", "cgroup"] as const;
 /** Service keys that widen what a container may do to the LXC it runs in. */
-const FORBIDDEN_SERVICE_KEYS = ["cap_add", "devices", "security_opt", "device_cgroup_rules", "cgroup_parent"];
+const FORBIDDEN_SERVICE_KEYS = ["devices", "security_opt", "device_cgroup_rules", "cgroup_parent"];
+/**
+ * The only capabilities an entry may add, literally (no variables): network administration for VPNs and
+ * packet tools, and ptrace for monitoring agents. Inside an unprivileged LXC they act in the container's
+ * own user namespace; ALL, SYS_ADMIN, SYS_MODULE and the rest stay refused.
+ */
+const ALLOWED_CAPABILITIES = new Set(["NET_ADMIN", "NET_RAW", "SYS_PTRACE"]);
 /** Keys whose value decides isolation: no variables, so a user's value can never change them. */
 const FIXED_SERVICE_KEYS = ["privileged", ...FORBIDDEN_HOST_MODES, "network_mode"] as const;
 /** What a user could put in any variable, tried against the rules after interpolation. */
@@ -342,6 +349,14 @@ function isolationProblems(svc: Record<string, unknown>, namedVolumes: Set<strin
       out.push(`${mode}: host is not allowed`);
   }
   for (const key of FORBIDDEN_SERVICE_KEYS) if (key in svc) out.push(`${key} is not allowed`);
+  if ("cap_add" in svc) {
+    const caps = Array.isArray(svc.cap_add) ? svc.cap_add : [svc.cap_add];
+    const refused = caps.filter((c) => typeof c !== "string" || !ALLOWED_CAPABILITIES.has(c.toUpperCase()));
+    if (refused.length)
+      out.push(
+        `cap_add may only name ${[...ALLOWED_CAPABILITIES].join(", ")} (got ${refused.map(String).join(", ")})`,
+      );
+  }
   if (Array.isArray(svc.volumes)) {
     for (const item of svc.volumes) {
       const source = typeof item === "string" ? item.split(":")[0] : isRecord(item) ? item.source : undefined;
