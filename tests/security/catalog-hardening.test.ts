@@ -62,7 +62,10 @@ describe("catalog validator hardening", () => {
     ['privileged: "true"', "privileged is not allowed"],
     ["privileged: 'yes'", "privileged is not allowed"],
     ["cap_add: [ALL]", "cap_add may only name NET_ADMIN, NET_RAW, SYS_PTRACE (got ALL)"],
-    ["cap_add: [NET_ADMIN, SYS_ADMIN]", "cap_add may only name NET_ADMIN, NET_RAW, SYS_PTRACE (got SYS_ADMIN)"],
+    [
+      "cap_add: [NET_ADMIN, SYS_ADMIN]",
+      "cap_add may only name NET_ADMIN, NET_RAW, SYS_PTRACE (got SYS_ADMIN)",
+    ],
     ["devices: ['/dev/sda:/dev/sda']", "devices is not allowed"],
     ["security_opt: [apparmor=unconfined]", "security_opt is not allowed"],
     ["pid: ${MODE}", "pid must not use variables"],
