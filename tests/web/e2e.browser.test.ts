@@ -152,6 +152,8 @@ describe("first run to a deleted app", () => {
 
   test("backup now: the backup appears and completes", async () => {
     await page.goto(`/apps/${appId}`);
+    // A person clicks once the page is live: htmx has wired the button (it marks what it powers).
+    await page.locator("#create-backup[data-htmx-powered]").waitFor({ timeout: LIVE });
     await page.getByRole("button", { name: "Back up now" }).click();
     await page
       .locator("#backup-list tr[data-backup] .badge", { hasText: "completed" })
