@@ -260,6 +260,11 @@ export class JobQueue {
             where started_at > now() - interval '1 hour'
             group by user_id
           ) served on served.user_id is not distinct from j.user_id
+          -- Repeated on the locked row itself: under READ COMMITTED, PostgreSQL re-checks only the locked
+          -- table's own conditions against a row another worker just committed, so without these a job that
+          -- worker claimed a moment ago would pass again and run twice.
+          where (j.status = 'queued' and j.run_after <= now())
+            or (j.status = 'running' and j.lease_expires_at < now())
           order by due.turn + coalesce(busy.n, 0), served.at nulls first, j.run_after, j.created_at
           limit ${free}
           for update of j skip locked
