@@ -5,6 +5,7 @@
  * is checked with axe (no serious or critical violation) and photographed light, dark and at 375 px.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { applications } from "../../src/db/schema.ts";
 import { PASSWORD } from "../helpers/harness.ts";
@@ -147,14 +148,45 @@ describe("first run to a deleted app", () => {
     await check("dashboard");
     // Quick action from the dashboard, badge updates live.
     await card.getByRole("button", { name: "Restart status" }).click();
+    // The badge already said running before the click: wait for the restart itself to be over.
+    await appSettled();
     await page.locator(`#app-${appId} .badge[data-status="running"]`).waitFor({ timeout: LIVE });
   });
+
+  /** The app's restart (or any operation) has finished: its job ended and it is running again. */
+  async function appSettled(): Promise<void> {
+    const end = Date.now() + LIVE;
+    while (Date.now() < end) {
+      const [row] = await w.t.services.database.db
+        .select()
+        .from(applications)
+        .where(eq(applications.id, appId));
+      const busy = await w.t.services.jobs.list({ appId, status: "running", page: 1, perPage: 1 });
+      const queued = await w.t.services.jobs.list({ appId, status: "queued", page: 1, perPage: 1 });
+      if (row?.status === "running" && busy.total === 0 && queued.total === 0) return;
+      await Bun.sleep(100);
+    }
+    throw new Error("the app did not settle");
+  }
 
   test("backup now: the backup appears and completes", async () => {
     await page.goto(`/apps/${appId}`);
     // A person clicks once the page is live: htmx has wired the button (it marks what it powers).
     await page.locator("#create-backup[data-htmx-powered]").waitFor({ timeout: LIVE });
-    await page.getByRole("button", { name: "Back up now" }).click();
+    // The live stream's first snapshot may re-render the button just as it is clicked (on PostgreSQL the
+    // events arrive a little later): click until the request goes out, as a person would click again.
+    for (let attempt = 0; ; attempt++) {
+      const posted = page
+        .waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/backups"), {
+          timeout: 3_000,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      await page.getByRole("button", { name: "Back up now" }).click();
+      if ((await posted) || attempt >= 4) break;
+    }
     await page
       .locator("#backup-list tr[data-backup] .badge", { hasText: "completed" })
       .waitFor({ timeout: LIVE });
