@@ -183,7 +183,11 @@ export const Chart: FC<{ series: Series }> = ({ series }) => {
         pen = false;
         continue;
       }
-      d += `${pen ? "L" : "M"}${x(p.time).toFixed(1)},${y(v).toFixed(1)}`;
+      // A segment starts with a zero-length stroke: with round caps a lone sample (a container created a
+      // minute ago) shows as a dot instead of nothing.
+      d += pen
+        ? `L${x(p.time).toFixed(1)},${y(v).toFixed(1)}`
+        : `M${x(p.time).toFixed(1)},${y(v).toFixed(1)}l0,0`;
       pen = true;
     }
     return d;
