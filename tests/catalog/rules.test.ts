@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { lintCatalogFiles, outdatedReport } from "../../src/features/catalog/catalog.lint.ts";
 import { type CatalogEntry, parseCatalogFile } from "../../src/features/catalog/catalog.schemas.ts";
 import { updateRefusal } from "../../src/features/catalog/catalog.service.ts";
+import { BUILTIN_CATALOG_FILES } from "../../src/features/catalog/entries/index.ts";
 
 type Raw = Record<string, unknown> & { env: Record<string, unknown>[]; compose: string };
 
@@ -288,6 +289,20 @@ describe("catalog:lint", () => {
     ]);
     expect(rows[0]!.images).toEqual(["example/demo:2.4.1"]);
     expect(rows[0]!.sidecars).toEqual([]);
+  });
+
+  test("the catalog:outdated script prints one row per built-in entry, its sidecars, and a markdown table", () => {
+    const root = join(import.meta.dir, "../..");
+    const run = (...args: string[]) =>
+      Bun.spawnSync(["bun", "scripts/catalog-outdated.ts", "--today=2026-11-29", ...args], { cwd: root });
+    const text = run().stdout.toString();
+    const ids = Object.keys(BUILTIN_CATALOG_FILES);
+    for (const id of ids) expect(text, id).toMatch(new RegExp(`^${id} +\\S+ +\\d{4}-\\d{2}-\\d{2} `, "m"));
+    expect(text).toMatch(/^ +sidecar +postgres:\S+ +eol \d{4}-\d{2}-\d{2} +https:\/\//m);
+    expect(text).toContain(`${ids.length} entries (2026-11-29): 0 out of support`);
+    const table = run("--markdown").stdout.toString().trim().split("\n");
+    expect(table[0]).toBe("| App | Pin | Sidecars | Verified | End of support | Policy | Source |");
+    expect(table).toHaveLength(ids.length + 2);
   });
 
   test("catalog:outdated names each sidecar with its source and end of support, or null when not recorded", () => {
