@@ -97,7 +97,7 @@ describe("after the install", () => {
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("CONFLICT");
-    expect(body.error.message).toContain("Nextcloud 31.0.7 → 33.0.8 crosses a major version");
+    expect(body.error.message).toContain("Nextcloud 31.0.7 → 33.0.9 crosses a major version");
     expect(body.error.message).toContain("one major version at a time");
     expect((await appByHostname("t-nextcloud")).status).toBe("running");
 

@@ -11,6 +11,7 @@ import {
 } from "../../src/features/catalog/catalog.schemas.ts";
 import { generateSecrets, interpolate, resolveEnvironment } from "../../src/features/catalog/compose.ts";
 import { BUILTIN_CATALOG_FILES } from "../../src/features/catalog/entries/index.ts";
+import { BRANDS } from "../../src/features/catalog/icons/brands.gen.ts";
 
 const APPS_DIR = join(import.meta.dir, "../../src/features/catalog/entries");
 const yamlFiles = readdirSync(APPS_DIR)
@@ -142,5 +143,19 @@ describe("single-service apps interpolate too", () => {
       const env = resolveEnvironment(entry, requiredValues(entry));
       expect(interpolate(entry.compose, env), id).not.toContain("${");
     }
+  });
+});
+
+describe("shipped icons", () => {
+  test("every entry with a simple-icons mark ships it (the generated file is up to date)", () => {
+    const root = join(import.meta.dir, "../..");
+    const check = Bun.spawnSync(["bun", "scripts/gen-icons.ts", "--check"], { cwd: root });
+    expect(check.exitCode, check.stdout.toString()).toBe(0);
+  });
+
+  test("apps whose mark is filed under another name get it, not a letter tile", () => {
+    expect(BRANDS["joplin-server"]?.title).toBe("Joplin");
+    expect(BRANDS["wg-easy"]?.title).toBe("WireGuard");
+    expect(BRANDS["actual-budget"]?.title).toBe("Actual Budget");
   });
 });

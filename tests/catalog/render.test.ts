@@ -8,6 +8,7 @@ import {
   type CatalogEntry,
   parseCatalogFile,
   parseCompose,
+  sidecarImagesOf,
 } from "../../src/features/catalog/catalog.schemas.ts";
 import {
   deployVariables,
@@ -146,6 +147,57 @@ describe("entries that used to break", () => {
     expect(mounts("alertmanager")).toContain("alertmanager-config:/etc/alertmanager");
     expect(mounts("couchdb")).toContain("couchdb-config:/opt/couchdb/etc/local.d");
     expect(mounts("loki")).toContain("loki-config:/etc/loki");
+  });
+
+  test("Seerr (Jellyseerr's successor) runs with an init process and keeps /app/config in a volume", () => {
+    const seerr = parseCompose(entryOf("seerr").compose).services.seerr!;
+    expect(seerr.image).toBe("ghcr.io/seerr-team/seerr:v3.5.0");
+    expect(seerr.init).toBe(true);
+    expect(seerr.volumes).toEqual(["seerr-config:/app/config"]);
+    expect(BUILTIN_CATALOG_FILES.jellyseerr).toBeUndefined();
+  });
+
+  test("Vikunja 2 gets its signing secret under service.secret and the app's URL, and can write its volumes", () => {
+    const env = serviceEnv("vikunja").vikunja!;
+    expect(env.VIKUNJA_SERVICE_SECRET).toMatch(/^\S{16,}$/);
+    expect(env.VIKUNJA_SERVICE_JWTSECRET).toBeUndefined();
+    expect(env.VIKUNJA_SERVICE_PUBLICURL).toBe("http://10.0.0.5:3456/");
+    expect(
+      serviceEnv("vikunja", { PUBLIC_URL: "https://todo.example.com/" }).vikunja!.VIKUNJA_SERVICE_PUBLICURL,
+    ).toBe("https://todo.example.com/");
+    // Neither /db nor /app/vikunja/files exists in the image, so Docker creates the volumes owned by root.
+    expect(parseCompose(entryOf("vikunja").compose).services.vikunja!.user).toBe("0:0");
+  });
+
+  test("Immich 3 runs its release compose: Valkey, the VectorChord database image and its shared memory", () => {
+    const services = parseCompose(entryOf("immich").compose).services;
+    expect(services["immich-server"]!.image).toBe(
+      `ghcr.io/immich-app/immich-server:v${entryOf("immich").version}`,
+    );
+    expect(services["immich-machine-learning"]!.image).toBe(
+      `ghcr.io/immich-app/immich-machine-learning:v${entryOf("immich").version}`,
+    );
+    expect(String(services.redis!.image)).toStartWith("valkey/valkey:9.");
+    expect(services.db!.image).toBe("ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0");
+    expect(services.db!.shm_size).toBe("128mb");
+  });
+
+  test("Karakeep uses its own browser image and a Meilisearch that upgrades its index in place", () => {
+    const services = parseCompose(entryOf("karakeep").compose).services;
+    expect(String(services.chrome!.image)).toStartWith("ghcr.io/karakeep-app/karakeep-chrome:");
+    // The image's entrypoint owns the debugging port; passing it again breaks the forwarding.
+    expect((services.chrome!.command as string[]).some((a) => a.startsWith("--remote-debugging"))).toBe(
+      false,
+    );
+    expect(serviceEnv("karakeep").meilisearch!.MEILI_EXPERIMENTAL_DUMPLESS_UPGRADE).toBe("true");
+  });
+
+  test("every sidecar image records where its tag was checked", () => {
+    for (const id of ids) {
+      const entry = entryOf(id);
+      const recorded = (entry.pin.sidecars ?? []).map((s) => s.image).sort();
+      expect(recorded, id).toEqual([...new Set(sidecarImagesOf(entry))].sort());
+    }
   });
 
   test("Meilisearch's version-bound data: any version change is refused (dump first)", () => {

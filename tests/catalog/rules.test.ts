@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { lintCatalogFiles, outdatedReport } from "../../src/features/catalog/catalog.lint.ts";
 import { type CatalogEntry, parseCatalogFile } from "../../src/features/catalog/catalog.schemas.ts";
 import { updateRefusal } from "../../src/features/catalog/catalog.service.ts";
+import { BUILTIN_CATALOG_FILES } from "../../src/features/catalog/entries/index.ts";
 
 type Raw = Record<string, unknown> & { env: Record<string, unknown>[]; compose: string };
 
@@ -42,6 +43,17 @@ function good(): Raw {
     update_policy: "same-major",
     upgrade: "Back up first.",
   };
+}
+
+/** The demo compose file with a database beside the app: an image that does not carry the entry's version. */
+function withDatabase(compose: string): string {
+  return `${compose}  db:
+    image: postgres:17.11-alpine
+    volumes:
+      - db-data:/var/lib/postgresql/data
+volumes:
+  db-data:
+`;
 }
 
 function issuesOf(raw: Raw): string[] {
@@ -155,6 +167,27 @@ describe("each rule refuses a bad entry", () => {
       'must pin a version, not "latest"',
     ],
     [
+      "a sidecar pin for an image the compose file does not use",
+      (e) => {
+        e.pin = {
+          ...(e.pin as object),
+          sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg" }],
+        };
+      },
+      "pin.sidecars.0.image: postgres:17.11-alpine is not an image of the compose file (example/demo:2.4.1)",
+    ],
+    [
+      "a sidecar already out of support when verified",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.pin = {
+          ...(e.pin as object),
+          sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2026-11-01" }],
+        };
+      },
+      "pin.sidecars.0.eol: postgres:17.11-alpine was already out of support when verified",
+    ],
+    [
       "a default that breaks its own pattern",
       (e) => {
         e.env[1] = {
@@ -187,6 +220,29 @@ describe("catalog:lint", () => {
     expect(late.findings.map((f) => f.level)).toEqual(["error", "warning"]);
     expect(late.findings[0]!.message).toContain("out of upstream support since 2027-06-30");
     expect(late.findings[1]!.message).toContain("last checked 214 days ago");
+  });
+
+  test("a sidecar without a recorded pin is a warning; one past its end of support is an error", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose);
+    const unrecorded = lintCatalogFiles([file(raw)], "2026-12-01");
+    expect(unrecorded.findings).toEqual([
+      {
+        file: "demo.yaml",
+        level: "warning",
+        message:
+          "pin.sidecars: postgres:17.11-alpine does not carry version 2.4.1; record where its tag was checked",
+      },
+    ]);
+    raw.pin = {
+      ...(raw.pin as object),
+      sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2029-11-08" }],
+    };
+    expect(lintCatalogFiles([file(raw)], "2026-12-01").findings).toEqual([]);
+    const late = lintCatalogFiles([file(raw)], "2029-11-09");
+    expect(late.findings.filter((f) => f.level === "error").map((f) => f.message)).toContain(
+      "pin.sidecars: postgres:17.11-alpine is out of upstream support since 2029-11-08: update it (https://example.com/pg)",
+    );
   });
 
   test("a file that breaks a rule is an error naming the rule", () => {
@@ -232,6 +288,39 @@ describe("catalog:lint", () => {
       ["demo", 0, "2027-06-30"],
     ]);
     expect(rows[0]!.images).toEqual(["example/demo:2.4.1"]);
+    expect(rows[0]!.sidecars).toEqual([]);
+  });
+
+  test("the catalog:outdated script prints one row per built-in entry, its sidecars, and a markdown table", () => {
+    const root = join(import.meta.dir, "../..");
+    const run = (...args: string[]) =>
+      Bun.spawnSync(["bun", "scripts/catalog-outdated.ts", "--today=2026-11-29", ...args], { cwd: root });
+    const text = run().stdout.toString();
+    const ids = Object.keys(BUILTIN_CATALOG_FILES);
+    for (const id of ids) expect(text, id).toMatch(new RegExp(`^${id} +\\S+ +\\d{4}-\\d{2}-\\d{2} `, "m"));
+    expect(text).toMatch(/^ +sidecar +postgres:\S+ +eol \d{4}-\d{2}-\d{2} +https:\/\//m);
+    expect(text).toContain(`${ids.length} entries (2026-11-29): 0 out of support`);
+    const table = run("--markdown").stdout.toString().trim().split("\n");
+    expect(table[0]).toBe("| App | Pin | Sidecars | Verified | End of support | Policy | Source |");
+    expect(table).toHaveLength(ids.length + 2);
+  });
+
+  test("catalog:outdated names each sidecar with its source and end of support, or null when not recorded", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose).replace(
+      "services:\n",
+      "services:\n  cache:\n    image: redis:8.10.2-alpine\n",
+    );
+    raw.pin = {
+      ...(raw.pin as object),
+      sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2029-11-08" }],
+    };
+    const [row] = outdatedReport([entryOf(raw)], "2026-11-29");
+    expect(row!.images).toEqual(["redis:8.10.2-alpine", "example/demo:2.4.1", "postgres:17.11-alpine"]);
+    expect(row!.sidecars).toEqual([
+      { image: "redis:8.10.2-alpine", source: null, eol: null, note: null },
+      { image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2029-11-08", note: null },
+    ]);
   });
 });
 

@@ -23,7 +23,7 @@ describe("search and categories (built-ins)", () => {
   });
 
   test("q matches the name case-insensitively", () => {
-    expect(catalog.list({ q: "JellyFin" }).map((e) => e.id)).toEqual(["jellyfin", "jellyseerr"]); // Jellyseerr serves Jellyfin
+    expect(catalog.list({ q: "JellyFin" }).map((e) => e.id)).toEqual(["jellyfin", "seerr"]); // Seerr serves Jellyfin
     expect(catalog.list({ q: "GITEA" }).map((e) => e.id)).toEqual(["forgejo", "gitea"]); // Forgejo mentions Gitea
   });
 

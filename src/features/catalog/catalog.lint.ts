@@ -3,7 +3,7 @@
  * at load time too): pins whose upstream support has ended, pins nobody has checked for a long time, and the
  * facts `catalog:outdated` prints so a maintainer can refresh every pin in one sitting.
  */
-import { type CatalogEntry, parseCatalogFile, parseCompose } from "./catalog.schemas.ts";
+import { type CatalogEntry, composeImages, parseCatalogFile, sidecarImagesOf } from "./catalog.schemas.ts";
 
 /** A pin not checked against its source for this long is reported (a warning, not an error). */
 export const STALE_AFTER_DAYS = 120;
@@ -46,6 +46,25 @@ export function lintCatalogFiles(files: Iterable<[file: string, text: string]>, 
         message: `pin.eol: ${entry.name} ${entry.version} is out of upstream support since ${entry.pin.eol}: update the pin (${entry.pin.source})`,
       });
     }
+    for (const sidecar of entry.pin.sidecars ?? []) {
+      if (sidecar.eol !== undefined && sidecar.eol < today) {
+        findings.push({
+          file,
+          level: "error",
+          message: `pin.sidecars: ${sidecar.image} is out of upstream support since ${sidecar.eol}: update it (${sidecar.source})`,
+        });
+      }
+    }
+    const recorded = new Set((entry.pin.sidecars ?? []).map((s) => s.image));
+    for (const image of sidecarImagesOf(entry)) {
+      if (!recorded.has(image)) {
+        findings.push({
+          file,
+          level: "warning",
+          message: `pin.sidecars: ${image} does not carry version ${entry.version}; record where its tag was checked`,
+        });
+      }
+    }
     const age = daysBetween(entry.pin.verified, today);
     if (age > STALE_AFTER_DAYS) {
       findings.push({
@@ -58,10 +77,19 @@ export function lintCatalogFiles(files: Iterable<[file: string, text: string]>, 
   return { entries, findings };
 }
 
+export interface OutdatedSidecar {
+  image: string;
+  source: string | null;
+  eol: string | null;
+  note: string | null;
+}
+
 export interface OutdatedRow {
   id: string;
   version: string;
   images: string[];
+  /** The images that do not carry `version`, with where their tags were checked (null: not recorded). */
+  sidecars: OutdatedSidecar[];
   verified: string;
   age_days: number;
   eol: string | null;
@@ -77,7 +105,11 @@ export function outdatedReport(entries: CatalogEntry[], today: string): Outdated
     .map((e) => ({
       id: e.id,
       version: e.version,
-      images: Object.values(parseCompose(e.compose).services).map((s) => String(s.image)),
+      images: composeImages(e.compose),
+      sidecars: sidecarImagesOf(e).map((image) => {
+        const pin = e.pin.sidecars?.find((s) => s.image === image);
+        return { image, source: pin?.source ?? null, eol: pin?.eol ?? null, note: pin?.note ?? null };
+      }),
       verified: e.pin.verified,
       age_days: daysBetween(e.pin.verified, today),
       eol: e.pin.eol ?? null,

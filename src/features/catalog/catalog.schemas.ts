@@ -120,6 +120,23 @@ export const catalogHealthcheckSchema = z.strictObject({
   later: healthRequestSchema,
 });
 
+/**
+ * A supporting image of a multi-service entry (a database, cache or browser beside the app) and where its tag was
+ * checked: sidecars follow their own release line, not the app's `version`.
+ */
+export const catalogSidecarPinSchema = z.strictObject({
+  /** The image reference exactly as the compose file names it. */
+  image: z.string().min(1).max(200),
+  /** The upstream release page (or tag list) the sidecar's tag was taken from. */
+  source: httpUrl,
+  /** The upstream support/lifecycle policy, when one is published. */
+  support: httpUrl.optional(),
+  /** When the sidecar's release line stops getting fixes, when upstream says so. */
+  eol: isoDate.optional(),
+  /** Why this line (e.g. the version the app's own compose file uses). */
+  note: z.string().min(1).max(300).optional(),
+});
+
 export const catalogPinSchema = z.strictObject({
   /** The day the pins were last checked against `source`. */
   verified: isoDate,
@@ -131,6 +148,8 @@ export const catalogPinSchema = z.strictObject({
   eol: isoDate.optional(),
   /** What the maintainer who verified the pin wants the next one to know (e.g. a newer major not adopted yet). */
   note: z.string().min(1).max(300).optional(),
+  /** The supporting images (databases, caches …), verified the same day as the app. */
+  sidecars: z.array(catalogSidecarPinSchema).max(8).optional(),
 });
 
 export const catalogPortSchema = z.strictObject({
@@ -535,20 +554,36 @@ function mayBeUnset(e: EntryShape["env"][number]): boolean {
 }
 
 /** The tags of every service image, for the `version` check. */
-function imageTags(compose: string): string[] {
+/** The image reference of every service, in compose order (empty when the compose file does not parse). */
+export function composeImages(compose: string): string[] {
   try {
     const doc = parseCompose(compose);
     return Object.values(doc.services)
       .map((svc) => (typeof svc.image === "string" ? svc.image : ""))
-      .map((image) => {
-        const last = image.slice(image.lastIndexOf("/") + 1).split("@")[0] ?? "";
-        const colon = last.indexOf(":");
-        return colon === -1 ? "" : last.slice(colon + 1);
-      })
       .filter(Boolean);
   } catch {
     return []; // reported by checkCompose
   }
+}
+
+/** The tag of an image reference ("" when it has none). */
+export function imageTag(image: string): string {
+  const last = image.slice(image.lastIndexOf("/") + 1).split("@")[0] ?? "";
+  const colon = last.indexOf(":");
+  return colon === -1 ? "" : last.slice(colon + 1);
+}
+
+function imageTags(compose: string): string[] {
+  return composeImages(compose).map(imageTag).filter(Boolean);
+}
+
+/**
+ * The images of an entry that do not carry its `version` (databases, caches, browsers beside the app): the ones
+ * `pin.sidecars` should record.
+ */
+export function sidecarImagesOf(entry: Pick<CatalogEntry, "compose" | "version">): string[] {
+  const version = entry.version.replace(/^v/, "");
+  return [...new Set(composeImages(entry.compose))].filter((image) => !imageTag(image).includes(version));
 }
 
 function checkEntry(entry: EntryShape, issues: Issue[]): void {
@@ -582,6 +617,26 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
       message: "the pinned release was already out of support when verified",
     });
   }
+  const images = composeImages(entry.compose);
+  const sidecarImages = new Set<string>();
+  (entry.pin.sidecars ?? []).forEach((sidecar, i) => {
+    if (sidecarImages.has(sidecar.image)) {
+      issues.push({ path: ["pin", "sidecars", i, "image"], message: `${sidecar.image} is listed twice` });
+    }
+    sidecarImages.add(sidecar.image);
+    if (images.length > 0 && !images.includes(sidecar.image)) {
+      issues.push({
+        path: ["pin", "sidecars", i, "image"],
+        message: `${sidecar.image} is not an image of the compose file (${images.join(", ")})`,
+      });
+    }
+    if (sidecar.eol !== undefined && sidecar.eol < entry.pin.verified) {
+      issues.push({
+        path: ["pin", "sidecars", i, "eol"],
+        message: `${sidecar.image} was already out of support when verified`,
+      });
+    }
+  });
   if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === entry.healthcheck.port)) {
     issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
   }

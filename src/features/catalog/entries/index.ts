@@ -30,7 +30,6 @@ import immich from "./immich.yaml" with { type: "text" };
 import influxdb from "./influxdb.yaml" with { type: "text" };
 import itTools from "./it-tools.yaml" with { type: "text" };
 import jellyfin from "./jellyfin.yaml" with { type: "text" };
-import jellyseerr from "./jellyseerr.yaml" with { type: "text" };
 import joplinServer from "./joplin-server.yaml" with { type: "text" };
 import karakeep from "./karakeep.yaml" with { type: "text" };
 import kavita from "./kavita.yaml" with { type: "text" };
@@ -57,6 +56,7 @@ import prometheus from "./prometheus.yaml" with { type: "text" };
 import prowlarr from "./prowlarr.yaml" with { type: "text" };
 import qbittorrent from "./qbittorrent.yaml" with { type: "text" };
 import radarr from "./radarr.yaml" with { type: "text" };
+import seerr from "./seerr.yaml" with { type: "text" };
 import sonarr from "./sonarr.yaml" with { type: "text" };
 import stirlingPdf from "./stirling-pdf.yaml" with { type: "text" };
 import syncthing from "./syncthing.yaml" with { type: "text" };
@@ -96,7 +96,6 @@ export const BUILTIN_CATALOG_FILES: Readonly<Record<string, string>> = {
   influxdb: influxdb,
   "it-tools": itTools,
   jellyfin: jellyfin,
-  jellyseerr: jellyseerr,
   "joplin-server": joplinServer,
   karakeep: karakeep,
   kavita: kavita,
@@ -123,6 +122,7 @@ export const BUILTIN_CATALOG_FILES: Readonly<Record<string, string>> = {
   prowlarr: prowlarr,
   qbittorrent: qbittorrent,
   radarr: radarr,
+  seerr: seerr,
   sonarr: sonarr,
   "stirling-pdf": stirlingPdf,
   syncthing: syncthing,
