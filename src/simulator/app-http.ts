@@ -4,10 +4,16 @@
  * (loopback addresses 127.100.x.y) answers every path with 200. Proximity's health checks therefore cross a
  * real socket. Reconciled against the cluster state on a short interval, so it follows up/down/stop/delete
  * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead.
+ *
+ * Application containers created from an OCI image (guest.oci) have no Docker: their app is the init
+ * process, so it answers on the container's own address at the port the image's app listens on (which
+ * may come from the container's `env`), as long as the `entrypoint` still starts the image's program.
  */
 import { createServer, type Server } from "node:http";
-import type { Cluster } from "./cluster.ts";
+import type { Cluster, Container } from "./cluster.ts";
 import type { FaultRegistry } from "./faults.ts";
+import { parseEnvList } from "./oci.ts";
+import { findImage } from "./oci-registry.ts";
 
 /** "8080:80", "127.0.0.1:8080:80/tcp", "53:53/udp" → host port of a TCP mapping, or undefined. */
 export function publishedTcpPort(mapping: string): number | undefined {
@@ -37,6 +43,8 @@ export class AppListeners {
   private desired(): Map<string, { ip: string; port: number; service: string }> {
     const want = new Map<string, { ip: string; port: number; service: string }>();
     for (const ct of this.cluster.containers.values()) {
+      const oci = ociApp(ct);
+      if (oci) want.set(`${oci.ip}:${oci.port}`, oci);
       if (ct.status !== "running" || !ct.guest.dockerRunning) continue;
       const lease = [...ct.leases.values()][0];
       const ip = lease?.split("/")[0];
@@ -86,6 +94,19 @@ export class AppListeners {
     for (const server of this.servers.values()) close(server);
     this.servers.clear();
   }
+}
+
+/** The listener of a running OCI application container, if its app runs and has an address. */
+function ociApp(ct: Container): { ip: string; port: number; service: string } | undefined {
+  if (ct.status !== "running" || !ct.guest.oci) return undefined;
+  const image = findImage(ct.guest.oci.repository);
+  const ip = [...ct.leases.values()][0]?.split("/")[0];
+  if (!image || !ip?.startsWith("127.")) return undefined;
+  const program = String(ct.config.entrypoint ?? "/sbin/init").split(" ")[0];
+  if (program !== image.config.entrypoint[0]) return undefined;
+  const fromEnv = image.app.portEnv ? Number(parseEnvList(ct.config.env).get(image.app.portEnv)) : Number.NaN;
+  const port = Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv < 65536 ? fromEnv : image.app.port;
+  return { ip, port, service: image.app.name };
 }
 
 /** Stop listening and drop open keep-alive connections (Proximity's health checks). */

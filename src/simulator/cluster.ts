@@ -25,6 +25,8 @@ export interface Volume {
   protected?: boolean;
   /** Backups: the container as it was (config + guest), so restore can bring it back. */
   backup?: { config: LxcConfig; guest: GuestState };
+  /** An OCI archive pulled by oci-registry-pull: which image it holds. */
+  oci?: { repository: string; tag: string };
 }
 
 export type StorageLayout = "lvm" | "zfs" | "btrfs" | "dir";
@@ -93,6 +95,8 @@ export interface Container {
   haManaged?: boolean;
   /** DHCP lease per interface, once obtained after start. */
   leases: Map<string, string>;
+  /** PUT config changes that wait for the next start (PVE 9: `entrypoint`, `env` while running). */
+  pending?: LxcConfig;
   snapshots: Snapshot[];
   guest: GuestState;
 }

@@ -61,6 +61,8 @@ export interface GuestState {
   /** Keyed by the compose file path. */
   projects: Map<string, ComposeProject>;
   commands: CommandRecord[];
+  /** Created from an OCI image: the application runs as the container's init (entrypoint). */
+  oci?: { repository: string; tag: string };
 }
 
 const BASE_DIRS = ["/", "/bin", "/dev", "/etc", "/home", "/opt", "/proc", "/root", "/run", "/srv", "/sys"];
@@ -114,5 +116,6 @@ export function copyGuestState(g: GuestState): GuestState {
     dockerRunning: false,
     projects,
     commands: [],
+    ...(g.oci ? { oci: { ...g.oci } } : {}),
   };
 }

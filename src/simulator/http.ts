@@ -127,7 +127,7 @@ async function handle(
     }
   }
 
-  const match = matchRoute(method, path);
+  const match = matchRoute(method, path, sim.pve.release);
   const key = match ? match.endpoint.key : `${method} ${path}`;
   let authid = "";
   if (!NO_AUTH.has(key)) {

@@ -20,9 +20,13 @@ import {
   rootfsSize,
   rootfsVolid,
 } from "./lxc-config.ts";
+import { applyOciImage, checkHostManagedStart, ociImageOf } from "./oci.ts";
 import type { Params } from "./params.ts";
 import type { TaskContext, TaskRecord } from "./tasks.ts";
 import { distroOf, findAppliance } from "./templates.ts";
+
+/** Keys PVE 9 keeps pending while the CT runs (not hot-pluggable); they apply at the next start. */
+const PENDING_WHILE_RUNNING = ["entrypoint", "env"];
 
 const isRoot = (authid: string) => authid === "root@pam";
 
@@ -35,6 +39,8 @@ const PLAIN_KEYS = [
   "cpulimit",
   "cpuunits",
   "debug",
+  "entrypoint",
+  "env",
   "hookscript",
   "hostname",
   "memory",
@@ -68,6 +74,13 @@ function checkFeaturePerms(call: Call, features: string | undefined, unprivilege
       403,
       "Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)",
     );
+  }
+}
+
+/** check_ct_modify_config_perm: `entrypoint` and `env` are options (VM.Config.Options). */
+function checkOptionPerms(call: Call, vmid: number): void {
+  if (call.p.entrypoint !== undefined || call.p.env !== undefined) {
+    requirePriv(call, `/vms/${vmid}`, ["VM.Config.Options"]);
   }
 }
 
@@ -214,6 +227,7 @@ export function createLxc(call: Call, nodeName: string): string {
     if (bridge) requirePriv(call, `/sdn/zones/localnetwork/${bridge}`, ["SDN.Use"]);
   }
   checkFeaturePerms(call, str(p, "features"), unprivileged);
+  checkOptionPerms(call, vmid);
 
   const ct = existing ?? cluster.register(nodeName, vmid, "create");
   ct.config.lock = "create";
@@ -269,6 +283,8 @@ async function createWorker(
   if (restore && !backup) throw new Error(`unable to read backup archive '${ostemplate}'`);
   if (restore) ctx.log(`recovering backed-up configuration from '${ostemplate}'`);
 
+  // archive_is_oci_format is not consulted for restores.
+  const image = restore ? undefined : ociImageOf(source.volume);
   const size = plan.size ?? (backup ? rootfsSize(backup.config) : 4 * GIB);
   await ctx.work(rng.between(200, 400));
   // restore + force allocates the new disks before the old ones go (LXC.pm create_vm): both must fit.
@@ -292,6 +308,7 @@ async function createWorker(
     ctx.log(`restoring '${ostemplate}' now..`);
   } else {
     const file = ostemplate.slice(ostemplate.indexOf("/") + 1);
+    if (image) ctx.log("Detected OCI archive");
     ctx.log(`extracting archive '/var/lib/vz/template/cache/${file}'`);
     ctx.log(
       `Total bytes read: ${source.volume.size * 4} (${Math.round((source.volume.size * 4) / 2 ** 20)}MiB, 180MiB/s)`,
@@ -309,7 +326,9 @@ async function createWorker(
       for (const k of netKeys(config)) config[k] = regenerateMac(call.sim, String(config[k]));
   } else {
     const file = ostemplate.slice(ostemplate.indexOf("/") + 1);
-    const ostype = findAppliance(file, sim.pve.major)?.ostype ?? /^(\w+)-/.exec(file)?.[1] ?? "unmanaged";
+    const ostype = image
+      ? "unmanaged"
+      : (findAppliance(file, sim.pve.major)?.ostype ?? /^(\w+)-/.exec(file)?.[1] ?? "unmanaged");
     config = { arch: "amd64", hostname: `CT${ct.vmid}`, memory: 512, swap: 512, ostype };
     ctx.log(`Detected container architecture: amd64`);
   }
@@ -326,7 +345,10 @@ async function createWorker(
   opts.set("size", formatSize(size));
   config.rootfs = printProps(new Map([["volume", vol.volid], ...opts]), "volume");
   const hostname = String(config.hostname);
-  if (!restore) {
+  const guest = restore && backup ? copyGuestState(backup.guest) : newGuestState(hostname, distro);
+  if (image) applyOciImage(ctx, config, guest, source.volume, image);
+  // An application container has no OS setup (ostype unmanaged): no SSH host keys.
+  if (!restore && !image) {
     ctx.log("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...");
     ctx.log(
       `done: SHA256:${Buffer.from(rng.hex(32), "hex").toString("base64").replace(/=+$/, "")} root@${hostname}`,
@@ -334,7 +356,7 @@ async function createWorker(
   }
   await ctx.work(rng.between(100, 300));
   ct.config = config;
-  ct.guest = restore && backup ? copyGuestState(backup.guest) : newGuestState(hostname, distro);
+  ct.guest = guest;
   ct.snapshots = [];
 }
 
@@ -347,6 +369,10 @@ function regenerateMac(sim: Sim, net: string): string {
 /** Brings a container up: running, a pid, Docker started if enabled, DHCP lease a little later. */
 function bootUp(sim: Sim, ct: Container): void {
   const { cluster, rng, clock } = sim;
+  if (ct.pending) {
+    Object.assign(ct.config, ct.pending);
+    ct.pending = undefined;
+  }
   ct.status = "running";
   ct.startedAt = clock.now();
   ct.pid = rng.int(10_000, 4_000_000);
@@ -391,6 +417,7 @@ export function spawnStart(call: Call, ct: Container, skiplock = false): TaskRec
       if (!skiplock && ct.config.lock) throw new Error(`CT is locked (${ct.config.lock})`);
       if (ct.config.template) throw new Error("you can't start a CT if it's a template");
       if (ct.status === "running") throw new Error(`CT ${ct.vmid} already running`);
+      checkHostManagedStart({ ...ct.config, ...ct.pending });
       await ctx.work(sim.rng.between(1000, 2000));
       if (sim.cluster.containers.get(ct.vmid) !== ct) {
         throw new Error(`Configuration file 'nodes/${ct.node}/lxc/${ct.vmid}.conf' does not exist`);
@@ -519,6 +546,14 @@ export async function updateConfig(call: Call, node: string, vmid: number): Prom
     const unprivileged =
       p.unprivileged !== undefined ? bool(p, "unprivileged") : ct.config.unprivileged === 1;
     checkFeaturePerms(call, str(p, "features"), unprivileged);
+    checkOptionPerms(call, vmid);
+    if (ct.status === "running") {
+      for (const k of PENDING_WHILE_RUNNING) {
+        if (changes[k] === undefined) continue;
+        ct.pending = { ...ct.pending, [k]: String(changes[k]) };
+        delete changes[k];
+      }
+    }
     applyKeys(sim, ct.config, changes);
     if (changes.rootfs !== undefined) ct.config.rootfs = String(changes.rootfs);
     for (const k of deletes) delete ct.config[k];

@@ -1,7 +1,9 @@
 /**
- * The PVE 8.4 endpoint table, taken from `pve-api-subset.json` (facts-only subset of the official
+ * The PVE endpoint table, taken from `pve-api-subset.json` (facts-only subset of the official
  * API schema; see its `_source` key for provenance). The simulator serves exactly these endpoints,
- * so the schema is also the router: each path template becomes a regex.
+ * so the schema is also the router: each path template becomes a regex. What 9.1 added carries
+ * `_since: "9.1"` and is hidden when the simulator plays an older release (8.4): such a route then
+ * answers 501 "Method … not implemented" and such a parameter "property is not defined in schema".
  */
 import subset from "./pve-api-subset.json" with { type: "json" };
 
@@ -18,6 +20,8 @@ export interface PropSchema {
   default?: unknown;
   items?: PropSchema;
   default_key?: number;
+  /** Not PVE's: the release that added this property (absent = 8.4 has it). */
+  _since?: string;
 }
 
 export interface EndpointSchema {
@@ -28,6 +32,8 @@ export interface EndpointSchema {
   returns: unknown;
   /** The privilege check PVE runs before the handler (RPCEnvironment check_api2_permissions). */
   permissions?: { check: unknown[] };
+  /** Not PVE's: the release that added this endpoint. */
+  _since?: string;
 }
 
 export interface CompiledEndpoint {
@@ -59,16 +65,65 @@ function compile(key: string, schema: EndpointSchema): CompiledEndpoint {
   return { key, method, template, regex: new RegExp(`^${pattern}$`), pathParams, schema };
 }
 
-export const compiledEndpoints: CompiledEndpoint[] = Object.entries(endpoints).map(([k, s]) => compile(k, s));
+/** "9.2" ≥ "9.1": numeric per dotted part. */
+export function releaseAtLeast(release: string, since: string): boolean {
+  const a = release.split(".").map(Number);
+  const b = since.split(".").map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+function propForRelease(prop: PropSchema, release: string): PropSchema | undefined {
+  if (prop._since && !releaseAtLeast(release, prop._since)) return undefined;
+  if (!prop.format || typeof prop.format === "string") return prop;
+  const format: Record<string, PropSchema> = {};
+  for (const [k, sub] of Object.entries(prop.format)) {
+    const kept = propForRelease(sub, release);
+    if (kept) format[k] = kept;
+  }
+  return { ...prop, format };
+}
+
+/** The endpoint as `release` declares it, or undefined when that release does not have it. */
+export function schemaForRelease(schema: EndpointSchema, release: string): EndpointSchema | undefined {
+  if (schema._since && !releaseAtLeast(release, schema._since)) return undefined;
+  const properties: Record<string, PropSchema> = {};
+  for (const [k, prop] of Object.entries(schema.parameters.properties ?? {})) {
+    const kept = propForRelease(prop, release);
+    if (kept) properties[k] = kept;
+  }
+  return { ...schema, parameters: { ...schema.parameters, properties } };
+}
+
+const compiledByRelease = new Map<string, CompiledEndpoint[]>();
+
+/** The routes of one release (cached). */
+export function compiledEndpointsFor(release: string): CompiledEndpoint[] {
+  let list = compiledByRelease.get(release);
+  if (!list) {
+    list = Object.entries(endpoints).flatMap(([k, s]) => {
+      const schema = schemaForRelease(s, release);
+      return schema ? [compile(k, schema)] : [];
+    });
+    compiledByRelease.set(release, list);
+  }
+  return list;
+}
 
 export interface RouteMatch {
   endpoint: CompiledEndpoint;
   pathValues: Record<string, string>;
 }
 
-/** Finds the endpoint for a method and a path below /api2/json (already percent-decoded per segment). */
-export function matchRoute(method: string, path: string): RouteMatch | undefined {
-  for (const endpoint of compiledEndpoints) {
+/**
+ * Finds the endpoint for a method and a path below /api2/json (already percent-decoded per segment), as
+ * the PVE release `release` declares it.
+ */
+export function matchRoute(method: string, path: string, release: string): RouteMatch | undefined {
+  for (const endpoint of compiledEndpointsFor(release)) {
     if (endpoint.method !== method) continue;
     const m = endpoint.regex.exec(path);
     if (!m) continue;

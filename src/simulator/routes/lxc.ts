@@ -151,7 +151,8 @@ export const lxcRoutes: RouteTable = {
       if (!snap) fail(`snapshot '${snapname}' does not exist`);
       return configForOutput(snap.config);
     }
-    return configForOutput(ct.config);
+    // Without `current`, PVE shows pending values (keys that wait for the next start).
+    return configForOutput(c.p.current === true ? ct.config : { ...ct.config, ...ct.pending });
   },
   "PUT /nodes/{node}/lxc/{vmid}/config": (c) => updateConfig(c, node(c), vmid(c)),
   "PUT /nodes/{node}/lxc/{vmid}/resize": (c) => resizeLxc(c, node(c), vmid(c)),

@@ -1,6 +1,7 @@
 /** Storage, appliance templates and vzdump under /nodes/{node}. */
 import { vzdump } from "../backup.ts";
 import { type Call, str } from "../context.ts";
+import { ociRegistryPull, queryOciRepoTags } from "../oci.ts";
 import {
   aplinfo,
   deleteVolume,
@@ -26,4 +27,6 @@ export const storageRoutes: RouteTable = {
   },
   "POST /nodes/{node}/aplinfo": (c) => downloadTemplate(c, node(c)),
   "POST /nodes/{node}/vzdump": (c) => vzdump(c, node(c)),
+  "POST /nodes/{node}/storage/{storage}/oci-registry-pull": (c) => ociRegistryPull(c, node(c)),
+  "GET /nodes/{node}/query-oci-repo-tags": (c) => queryOciRepoTags(c, node(c)),
 };
