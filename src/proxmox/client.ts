@@ -6,6 +6,7 @@
 import { buildPath, type Params } from "./encoding.ts";
 import { ProxmoxError } from "./errors.ts";
 import { type CallSpec, type Envelope, PveHttp } from "./http.ts";
+import { assertOciReference, assertOciRepository } from "./oci.ts";
 import {
   assertNode,
   assertVmid,
@@ -207,6 +208,40 @@ export class ProxmoxClient {
       "/nodes/{node}/aplinfo",
       { node: assertNode(node) },
       { storage, template },
+      opts,
+    );
+  }
+
+  /**
+   * PVE 9.1+: pulls an OCI image (`reference` with a tag, no digest) onto a file-based storage with
+   * vztmpl content: an `ociregistrypull` task. The archive's volid is `ociArchiveVolid(storage, …)`.
+   * Needs Datastore.AllocateTemplate on the storage and Sys.AccessNetwork on the node.
+   */
+  ociRegistryPull(
+    node: string,
+    storage: string,
+    params: { reference: string; filename?: string },
+    opts?: CallOptions,
+  ): Promise<Upid> {
+    if (params.filename !== undefined && (params.filename.length < 1 || params.filename.length > 255)) {
+      throw new TypeError("filename must be 1 to 255 characters");
+    }
+    return this.upid(
+      "POST",
+      "/nodes/{node}/storage/{storage}/oci-registry-pull",
+      { node: assertNode(node), storage },
+      { reference: assertOciReference(params.reference), filename: params.filename },
+      opts,
+    );
+  }
+
+  /** PVE 9.1+: the tags of an OCI repository (`reference` without a tag). Needs Sys.AccessNetwork. */
+  queryOciRepoTags(node: string, reference: string, opts?: CallOptions): Promise<string[]> {
+    return this.data(
+      "GET",
+      "/nodes/{node}/query-oci-repo-tags",
+      { node: assertNode(node) },
+      { reference: assertOciRepository(reference) },
       opts,
     );
   }

@@ -73,6 +73,7 @@ export function formatNet(net: LxcNetConfig): string {
     ["ip6", net.ip6],
     ["gw6", net.gw6],
     ["firewall", net.firewall],
+    ["host-managed", net.hostManaged],
     ["tag", net.tag],
     ["mtu", net.mtu],
     ["rate", net.rate],
@@ -80,6 +81,44 @@ export function formatNet(net: LxcNetConfig): string {
     ["trunks", net.trunks?.map((t) => String(Math.trunc(t))).join(";")],
     ["type", net.type],
   ]);
+}
+
+/** PVE's `env` value rule: `\w+=` then no control characters except 0x09–0x0F. */
+const ENV_KEY = /^\w+$/;
+const ENV_VALUE_BAD = /[\x00-\x08\x10-\x1f\x7f]/;
+
+/** `env` (PVE 9.1+): `KEY=value` items joined by NUL. Order is kept; an empty map is refused. */
+export function formatEnv(env: Record<string, string>): string {
+  const entries = Object.entries(env);
+  if (entries.length === 0)
+    throw new TypeError("env needs at least one variable (remove it with delete: ['env'])");
+  return entries
+    .map(([k, v]) => {
+      if (!ENV_KEY.test(k)) throw new TypeError(`invalid environment variable name ${JSON.stringify(k)}`);
+      if (ENV_VALUE_BAD.test(v))
+        throw new TypeError(`environment variable ${k} contains a control character`);
+      return `${k}=${v}`;
+    })
+    .join("\0");
+}
+
+/** The config's `env` back into a map (later duplicates win, as in a process environment). */
+export function parseEnv(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  for (const item of text.split("\0")) {
+    const i = item.indexOf("=");
+    if (i > 0) out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+/** `entrypoint` (PVE 9.1+): a command line without control characters other than 0x09–0x0F. */
+export function assertEntrypoint(entrypoint: string): string {
+  if (entrypoint.length === 0 || ENV_VALUE_BAD.test(entrypoint)) {
+    throw new TypeError("entrypoint must be a non-empty command line without control characters");
+  }
+  return entrypoint;
 }
 
 export function formatFeatures(f: LxcFeatures): string {

@@ -1,4 +1,5 @@
 export { ProxmoxClient } from "./client.ts";
+export { assertEntrypoint, formatEnv, parseEnv } from "./encoding.ts";
 export {
   isMissing,
   isProxmoxError,
@@ -8,6 +9,7 @@ export {
 } from "./errors.ts";
 export { TICKET_RENEW_AFTER_MS } from "./http.ts";
 export { clusterNodeResolver } from "./node-resolver.ts";
+export { assertOciReference, assertOciRepository, ociArchiveVolid } from "./oci.ts";
 export { buildPctExecCommand, commandLabel, shQuote } from "./pct-command.ts";
 export {
   type HostKeyStore,

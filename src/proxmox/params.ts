@@ -3,6 +3,8 @@
  * request body spread by mistake) cannot smuggle a parameter to PVE.
  */
 import {
+  assertEntrypoint,
+  formatEnv,
   formatFeatures,
   formatMountPoint,
   formatNet,
@@ -64,6 +66,8 @@ function commonConfig(c: LxcCommonConfig): Params {
     cmode: c.cmode,
     protection: c.protection,
     template: c.template,
+    entrypoint: c.entrypoint === undefined ? undefined : assertEntrypoint(c.entrypoint),
+    env: c.env === undefined ? undefined : formatEnv(c.env),
   };
 }
 

@@ -77,6 +77,8 @@ export interface LxcNetConfig {
   gw6?: string;
   hwaddr?: string;
   firewall?: boolean;
+  /** PVE 9.1+: the host configures the address (OCI application containers have no network stack). */
+  hostManaged?: boolean;
   tag?: number;
   mtu?: number;
   rate?: number;
@@ -149,6 +151,13 @@ export interface LxcCommonConfig {
   cmode?: "shell" | "console" | "tty";
   protection?: boolean;
   template?: boolean;
+  /** PVE 9.1+: the init command. A create from an OCI image overwrites it with the image's. */
+  entrypoint?: string;
+  /**
+   * PVE 9.1+: the container's runtime environment; replaces the whole list. A create from an OCI image
+   * overwrites it with the image's, so set overrides afterwards (read, merge, write).
+   */
+  env?: Record<string, string>;
 }
 
 export interface CreateLxcParams extends LxcCommonConfig {
@@ -486,6 +495,9 @@ export interface LxcConfig {
   description?: string;
   onboot?: number | boolean;
   lock?: string;
+  /** PVE 9.1+: NUL-separated `KEY=value` list (parseEnv reads it). */
+  env?: string;
+  entrypoint?: string;
   [key: string]: unknown;
 }
 

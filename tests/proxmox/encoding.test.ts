@@ -2,11 +2,14 @@ import { describe, expect, test } from "bun:test";
 import {
   buildPath,
   encodeParams,
+  formatEnv,
   formatFeatures,
   formatNet,
   formatPruneBackups,
   formatRootfs,
+  parseEnv,
 } from "../../src/proxmox/encoding.ts";
+import { assertOciReference, assertOciRepository, ociArchiveVolid } from "../../src/proxmox/oci.ts";
 import { createLxcParams, updateLxcConfigParams, vzdumpParams } from "../../src/proxmox/params.ts";
 import { normalizeFingerprint } from "../../src/proxmox/tls.ts";
 import type { CreateLxcParams } from "../../src/proxmox/types.ts";
@@ -148,6 +151,62 @@ describe("typed params → PVE names", () => {
         "prune-backups": "keep-last=2",
       },
     );
+  });
+});
+
+describe("OCI (PVE 9.1+): env, entrypoint, host-managed, references, archive names", () => {
+  const base: CreateLxcParams = { vmid: 300, ostemplate: "local:vztmpl/server_1.37.2.tar" };
+  test("env is KEY=value joined by NUL, in order; parseEnv reads it back", () => {
+    const env = { TZ: "Europe/Paris", EMPTY: "", EQ: "a=b", TAB: "x\ty" };
+    const text = formatEnv(env);
+    expect(text).toBe("TZ=Europe/Paris\0EMPTY=\0EQ=a=b\0TAB=x\ty");
+    expect(parseEnv(text)).toEqual(env);
+    expect(parseEnv("A=1\0A=2")).toEqual({ A: "2" });
+    expect(encodeParams({ env: formatEnv({ A: "1", B: "2" }) }).toString()).toBe("env=A%3D1%00B%3D2");
+  });
+
+  test("env and entrypoint refuse what PVE's patterns refuse", () => {
+    expect(() => formatEnv({})).toThrow(/at least one/);
+    expect(() => formatEnv({ "BAD-NAME": "x" })).toThrow(/name/);
+    expect(() => formatEnv({ A: "nul\0inside" })).toThrow(/control character/);
+    expect(() => formatEnv({ A: "esc\x1b" })).toThrow(/control character/);
+    expect(() => createLxcParams({ ...base, entrypoint: "" })).toThrow(/entrypoint/);
+    expect(() => updateLxcConfigParams({ entrypoint: "/bin/sh\x7f" })).toThrow(/entrypoint/);
+  });
+
+  test("create and update map entrypoint, env and host-managed explicitly", () => {
+    expect(
+      createLxcParams({
+        ...base,
+        entrypoint: "/start.sh",
+        env: { ROCKET_PORT: "8080" },
+        net: { 0: { name: "eth0", bridge: "vmbr0", ip: "dhcp", hostManaged: true } },
+      }),
+    ).toMatchObject({
+      entrypoint: "/start.sh",
+      env: "ROCKET_PORT=8080",
+      net0: "name=eth0,bridge=vmbr0,ip=dhcp,host-managed=1",
+    });
+    expect(updateLxcConfigParams({ env: { A: "1" } })).toMatchObject({ env: "A=1" });
+    expect(updateLxcConfigParams({ memory: 1 })).not.toHaveProperty("env", expect.anything());
+  });
+
+  test("references need a tag and no digest; archive names follow PVE's normalisation", () => {
+    expect(assertOciReference("docker.io/library/nginx:1.27-alpine")).toBe(
+      "docker.io/library/nginx:1.27-alpine",
+    );
+    expect(assertOciReference("registry.example.com:5000/team/app:v1")).toBeTruthy();
+    expect(() => assertOciReference("nginx")).toThrow(/tag is required/);
+    expect(() => assertOciReference(`nginx@sha256:${"a".repeat(64)}`)).toThrow(/digests/);
+    expect(() => assertOciReference("Nginx:1")).toThrow();
+    expect(assertOciRepository("louislam/uptime-kuma")).toBe("louislam/uptime-kuma");
+    expect(() => assertOciRepository("louislam/uptime-kuma:2")).toThrow();
+    expect(ociArchiveVolid("local", "docker.io/library/nginx:1.27-alpine")).toBe(
+      "local:vztmpl/nginx_1.27-alpine.tar",
+    );
+    expect(ociArchiveVolid("local", "nginx:1", "web")).toBe("local:vztmpl/web.tar");
+    expect(ociArchiveVolid("local", "nginx:1", "web.tar")).toBe("local:vztmpl/web.tar.tar");
+    expect(ociArchiveVolid("nfs", "x:1", "dir/my app")).toBe("nfs:vztmpl/my_app.tar");
   });
 });
 
