@@ -65,6 +65,8 @@ describe("preflight", () => {
     expect(named(r, "node pve2: rootfs storage").detail).toBe("local (dir)");
     expect(named(r, "node pve2: lxc-pve").detail).toBe("lxc-pve 6.0.5-2");
     expect(named(r, "node pve1: ssh and pct").ok).toBe(true);
+    expect(named(r, "oci_containers")).toMatchObject({ severity: "ok", fix: null });
+    expect(named(r, "oci_containers").detail).toContain("can run single-service apps as OCI containers");
   });
 
   test("8.4 passes with warnings: end of life, and lxc-pve older than 6.0.5-2", async () => {
@@ -77,6 +79,40 @@ describe("preflight", () => {
       severity: "warning",
       fix: "On pve1: apt update && apt full-upgrade",
     });
+    expect(named(r, "oci_containers")).toMatchObject({
+      ok: true,
+      severity: "warning",
+      fix: "Upgrade the cluster to Proxmox VE 9.1 or later",
+    });
+    expect(named(r, "oci_containers").detail).toContain("apps use the Docker runtime");
+  });
+
+  test("a token with the documented role but without Sys.AccessNetwork: OCI warns with the fix, the host passes", async () => {
+    const role = [
+      ...["VM.Allocate", "VM.Audit", "VM.Backup", "VM.Clone", "VM.Config.CPU", "VM.Config.Disk"],
+      ...["VM.Config.Memory", "VM.Config.Network", "VM.Config.Options", "VM.PowerMgmt", "VM.Snapshot"],
+      ...[
+        "VM.Snapshot.Rollback",
+        "Datastore.Allocate",
+        "Datastore.AllocateSpace",
+        "Datastore.AllocateTemplate",
+      ],
+      ...["Datastore.Audit", "Sys.Audit", "SDN.Use"],
+    ];
+    const { id } = await hostFor({ tokenAcl: { "/": role } });
+    const r = await run(id);
+    expect(r.ok).toBe(true);
+    expect(named(r, "privileges").severity).toBe("ok");
+    const oci = named(r, "oci_containers");
+    expect(oci).toMatchObject({ ok: true, severity: "warning" });
+    expect(oci.detail).toBe(
+      "The token lacks /nodes/pve1: Sys.AccessNetwork; /nodes/pve2: Sys.AccessNetwork, so it cannot pull OCI images; apps use the Docker runtime",
+    );
+    expect(oci.fix).toBe(
+      `pveum role add ProximityOCI --privs "Sys.AccessNetwork Datastore.AllocateTemplate" && pveum acl modify / --tokens 'root@pam!proximity' --roles ProximityOCI`,
+    );
+    const { id: granted } = await hostFor({ tokenAcl: { "/": [...role, "Sys.AccessNetwork"] } });
+    expect(named(await run(granted), "oci_containers").severity).toBe("ok");
   });
 
   test("a token missing privileges: the check lists them with the pveum commands, and deploys are refused", async () => {

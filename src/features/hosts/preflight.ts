@@ -129,6 +129,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
 
   // Per node: reachable, storages, bridge, package versions, templates, SSH + pct.
   const usedStorages = new Set<string>();
+  const templateStorages = new Set<string>();
   for (const n of nodes) {
     if (n.status !== "online") {
       checks.push(
@@ -159,6 +160,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
       try {
         const s = pickStorage(storages, role, settings.storage[role], n.node);
         usedStorages.add(s.storage);
+        if (role === "templates") templateStorages.add(s.storage);
         checks.push(check(`node ${n.node}: ${role} storage`, "ok", `${s.storage} (${s.type})`));
       } catch (err) {
         checks.push(
@@ -290,5 +292,61 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
   } else {
     checks.push(check("privileges", "ok", "Ticket login: the user's own privileges apply"));
   }
+  checks.push(await ociCheck(input, version.version, online, [...templateStorages]));
   return checks;
+}
+
+/** The privileges an OCI image pull needs (PVE's oci-registry-pull), beyond the Docker runtime's. */
+export const OCI_PRIVILEGES = ["Sys.AccessNetwork", "Datastore.AllocateTemplate"] as const;
+
+/**
+ * "OCI containers": can apps run as native application containers (PVE ≥ 9.1, a technology preview)?
+ * Never an error: the Docker runtime works without it, so the host stays usable either way.
+ */
+async function ociCheck(
+  input: PreflightInput,
+  version: string,
+  nodes: string[],
+  templateStorages: string[],
+): Promise<PreflightCheck> {
+  const name = "oci_containers";
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  if (major < 9 || (major === 9 && minor < 1)) {
+    return check(
+      name,
+      "warning",
+      `Proxmox VE ${version} cannot create containers from OCI images (9.1 or later); apps use the Docker runtime`,
+      "Upgrade the cluster to Proxmox VE 9.1 or later",
+    );
+  }
+  if (templateStorages.length === 0) {
+    return check(
+      name,
+      "warning",
+      "No storage holds templates, so OCI images have nowhere to be pulled to; apps use the Docker runtime",
+      "Enable the content type 'Container template' on a directory storage (Datacenter → Storage → Edit → Content)",
+    );
+  }
+  const ready = `Proxmox VE ${version} can run single-service apps as OCI containers (technology preview)`;
+  if (input.authKind !== "token" || !input.tokenId) {
+    return check(name, "ok", `${ready}; ticket login: the user's own privileges apply`);
+  }
+  const wanted: [string, string][] = [
+    ...nodes.map((n): [string, string] => [`/nodes/${n}`, "Sys.AccessNetwork"]),
+    ...templateStorages.map((s): [string, string] => [`/storage/${s}`, "Datastore.AllocateTemplate"]),
+  ];
+  const missing: string[] = [];
+  for (const [path, priv] of wanted) {
+    const have = await input.client
+      .permissions({ path, userid: input.tokenId })
+      .catch(() => ({}) as Record<string, Record<string, number>>);
+    if (!(priv in (have[path] ?? {}))) missing.push(`${path}: ${priv}`);
+  }
+  if (missing.length === 0) return check(name, "ok", `${ready}; the token may pull images`);
+  return check(
+    name,
+    "warning",
+    `The token lacks ${missing.join("; ")}, so it cannot pull OCI images; apps use the Docker runtime`,
+    `pveum role add ProximityOCI --privs "${OCI_PRIVILEGES.join(" ")}" && pveum acl modify / --tokens '${input.tokenId}' --roles ProximityOCI`,
+  );
 }
