@@ -85,7 +85,14 @@ export function formatNet(net: LxcNetConfig): string {
 
 /** PVE's `env` value rule: `\w+=` then no control characters except 0x09–0x0F. */
 const ENV_KEY = /^\w+$/;
-const ENV_VALUE_BAD = /[\x00-\x08\x10-\x1f\x7f]/;
+/** A character PVE's `env`/`entrypoint` patterns refuse: 0x00–0x08, 0x10–0x1F or 0x7F. */
+function hasRefusedControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x08 || (c >= 0x10 && c <= 0x1f) || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /** `env` (PVE 9.1+): `KEY=value` items joined by NUL. Order is kept; an empty map is refused. */
 export function formatEnv(env: Record<string, string>): string {
@@ -95,8 +102,7 @@ export function formatEnv(env: Record<string, string>): string {
   return entries
     .map(([k, v]) => {
       if (!ENV_KEY.test(k)) throw new TypeError(`invalid environment variable name ${JSON.stringify(k)}`);
-      if (ENV_VALUE_BAD.test(v))
-        throw new TypeError(`environment variable ${k} contains a control character`);
+      if (hasRefusedControl(v)) throw new TypeError(`environment variable ${k} contains a control character`);
       return `${k}=${v}`;
     })
     .join("\0");
@@ -115,7 +121,7 @@ export function parseEnv(text: string | undefined): Record<string, string> {
 
 /** `entrypoint` (PVE 9.1+): a command line without control characters other than 0x09–0x0F. */
 export function assertEntrypoint(entrypoint: string): string {
-  if (entrypoint.length === 0 || ENV_VALUE_BAD.test(entrypoint)) {
+  if (entrypoint.length === 0 || hasRefusedControl(entrypoint)) {
     throw new TypeError("entrypoint must be a non-empty command line without control characters");
   }
   return entrypoint;

@@ -30,6 +30,10 @@ export interface SimContainerState {
   docker: { installed: boolean; enabled: boolean; running: boolean };
   compose: { file: string; project: string; services: { name: string; image: string; state: string }[] }[];
   commands: CommandRecord[];
+  /** Created from an OCI image (PVE 9.1+): which one; null for system containers. */
+  oci: { repository: string; tag: string } | null;
+  /** Config changes waiting for the next start (`entrypoint`, `env` set while running). */
+  pending: Record<string, string | number>;
 }
 
 export interface SimState {
@@ -117,6 +121,8 @@ export function snapshotState(sim: Sim): SimState {
             services: [...p.services.values()].map((s) => ({ name: s.name, image: s.image, state: s.state })),
           })),
           commands: ct.guest.commands.map((c) => ({ ...c, argv: [...c.argv] })),
+          oci: ct.guest.oci ? { ...ct.guest.oci } : null,
+          pending: { ...ct.pending },
         };
       }),
     volumes: [...cluster.nodes.values()].flatMap((n) =>

@@ -147,6 +147,7 @@ describe("creating and running an OCI container", () => {
     const ct = (await api.simState()).containers.find((c) => c.vmid === 300)!;
     expect(ct.dirs).toContain("/data");
     expect(ct.docker.installed).toBe(false);
+    expect(ct.oci).toEqual({ repository: "docker.io/vaultwarden/server", tag: "1.37.2" });
   });
 
   test("after start the app answers on the CT's address; env changes wait for the restart", async () => {
@@ -164,6 +165,9 @@ describe("creating and running an OCI container", () => {
       (await api.get<Record<string, string>>("/nodes/pve1/lxc/300/config", { current: 1 })).env,
     ).toContain("ROCKET_PORT=80\0");
     expect(await httpStatus(`http://${ip}:80/alive`)).toBe(200);
+    expect((await api.simState()).containers.find((c) => c.vmid === 300)?.pending.env).toContain(
+      "ROCKET_PORT=8080",
+    );
 
     await api.waitTask(await api.post<string>("/nodes/pve1/lxc/300/status/reboot"));
     await api.until(async () => (await httpStatus(`http://${ip}:8080/alive`)) === 200);
