@@ -227,6 +227,30 @@ describe("permissions and releases", () => {
     }
   });
 
+  test("env and entrypoint need VM.Config.Options; without it the config hides env", async () => {
+    const noOptions = await boot({
+      tokenAcl: { "/": PRIVILEGES_9, "/vms": PRIVILEGES_9.filter((p) => p !== "VM.Config.Options") },
+    });
+    try {
+      const r = new Api(noOptions);
+      await r.waitTask(
+        await r.post<string>("/nodes/pve1/storage/local/oci-registry-pull", { reference: VW }),
+      );
+      const create = { vmid: 310, ostemplate: "local:vztmpl/server_1.37.2.tar", rootfs: "local-lvm:1" };
+      const refused = await r.request("POST", "/nodes/pve1/lxc", { ...create, env: "A=1" });
+      expect(refused.status).toBe(403);
+      expect(refused.statusText).toBe("Permission check failed (/vms/310, VM.Config.Options)");
+      expect((await r.waitTask(await r.post<string>("/nodes/pve1/lxc", create))).exitstatus).toBe("OK");
+      const config = await r.get<Record<string, string>>("/nodes/pve1/lxc/310/config");
+      expect(config.entrypoint).toBe("/start.sh");
+      expect(config).not.toHaveProperty("env");
+      const put = await r.request("PUT", "/nodes/pve1/lxc/310/config", { env: "ROCKET_PORT=81" });
+      expect(put.status).toBe(403);
+    } finally {
+      await noOptions.stop();
+    }
+  });
+
   test("PVE 8.4 has no OCI support: the route is not implemented and env is not in the schema", async () => {
     const old = await boot({ pve: "8.4" });
     try {

@@ -1,7 +1,7 @@
 /** /nodes/{node}/lxc/*. */
 
 import { hasPriv } from "../acl.ts";
-import type { Container } from "../cluster.ts";
+import type { Container, LxcConfig } from "../cluster.ts";
 import { type Call, num, str } from "../context.ts";
 import { fail } from "../errors.ts";
 import {
@@ -146,13 +146,21 @@ export const lxcRoutes: RouteTable = {
   "GET /nodes/{node}/lxc/{vmid}/config": (c) => {
     const ct = c.sim.cluster.container(node(c), vmid(c));
     const snapname = str(c.p, "snapshot");
+    let config: LxcConfig;
     if (snapname) {
       const snap = ct.snapshots.find((s) => s.name === snapname);
       if (!snap) fail(`snapshot '${snapname}' does not exist`);
-      return configForOutput(snap.config);
+      config = snap.config;
+    } else {
+      // Without `current`, PVE shows pending values (keys that wait for the next start).
+      config = c.p.current === true ? ct.config : { ...ct.config, ...ct.pending };
     }
-    // Without `current`, PVE shows pending values (keys that wait for the next start).
-    return configForOutput(c.p.current === true ? ct.config : { ...ct.config, ...ct.pending });
+    // The environment may hold secrets: only callers who may change options see it (PVE 9).
+    if (config.env !== undefined && !hasPriv(c, `/vms/${ct.vmid}`, ["VM.Config.Options"])) {
+      const { env: _env, ...rest } = config;
+      config = rest;
+    }
+    return configForOutput(config);
   },
   "PUT /nodes/{node}/lxc/{vmid}/config": (c) => updateConfig(c, node(c), vmid(c)),
   "PUT /nodes/{node}/lxc/{vmid}/resize": (c) => resizeLxc(c, node(c), vmid(c)),
