@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:http";
 import type { Cluster, Container } from "./cluster.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { parseEnvList } from "./oci.ts";
-import { findImage } from "./oci-registry.ts";
+import { findImage, imageProgram } from "./oci-registry.ts";
 
 /** "8080:80", "127.0.0.1:8080:80/tcp", "53:53/udp" → host port of a TCP mapping, or undefined. */
 export function publishedTcpPort(mapping: string): number | undefined {
@@ -103,7 +103,7 @@ function ociApp(ct: Container): { ip: string; port: number; service: string } | 
   const ip = [...ct.leases.values()][0]?.split("/")[0];
   if (!image || !ip?.startsWith("127.")) return undefined;
   const program = String(ct.config.entrypoint ?? "/sbin/init").split(" ")[0];
-  if (program !== image.config.entrypoint[0]) return undefined;
+  if (program !== imageProgram(image.config)) return undefined;
   const fromEnv = image.app.portEnv ? Number(parseEnvList(ct.config.env).get(image.app.portEnv)) : Number.NaN;
   const port = Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv < 65536 ? fromEnv : image.app.port;
   return { ip, port, service: image.app.name };

@@ -126,6 +126,11 @@ export function ociArchiveName(filenameOrReference: string): string {
   return `${last.replace(/[^A-Za-z0-9_.-]/g, "_")}.tar`;
 }
 
+/** The program the container's init runs: the first word of Entrypoint + Cmd. */
+export function imageProgram(config: OciImageConfig): string | undefined {
+  return [...config.entrypoint, ...config.cmd][0];
+}
+
 /** Entrypoint + Cmd as one command line, the way the CT config holds it. */
 export function entrypointLine(config: OciImageConfig): string {
   return [...config.entrypoint, ...config.cmd]

@@ -14,6 +14,7 @@ import { netKeys, parseProps, printProps } from "./lxc-config.ts";
 import {
   entrypointLine,
   findImage,
+  imageProgram,
   type OciImage,
   ociArchiveName,
   resolveReference,
@@ -104,7 +105,8 @@ export function applyOciImage(
   image: OciImage,
 ): void {
   const line = entrypointLine(image.config);
-  if (image.config.entrypoint[0] !== "/sbin/init") {
+  const program = imageProgram(image.config);
+  if (program !== undefined && program !== "/sbin/init") {
     config.entrypoint = line;
     config.cmode = "console";
     for (const key of netKeys(config)) {
