@@ -18,7 +18,13 @@ import {
   type Job,
 } from "../../db/schema.ts";
 import type { JobQueue } from "../../queue/queue.ts";
-import { type AppDeps, type AppsService, assertWithinQuota, beginOperation } from "../apps/index.ts";
+import {
+  type AppDeps,
+  type AppsService,
+  assertWithinQuota,
+  beginOperation,
+  taskWait,
+} from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
 import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
@@ -146,10 +152,7 @@ export class BackupsService {
     let outcome = "no_volume";
     if (row.volid && row.hostId) {
       const client = await this.deps.hosts.client(row.hostId);
-      outcome = await deleteBackupVolume(client, row, {
-        timeoutMs: this.deps.timing.taskTimeoutMs,
-        pollMs: Math.min(500, this.deps.timing.pollMs),
-      });
+      outcome = await deleteBackupVolume(client, row, taskWait(this.deps.timing, "volume"));
     }
     await this.db.transaction(async (db) => {
       await db.delete(backups).where(eq(backups.id, row.id));
