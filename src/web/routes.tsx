@@ -9,11 +9,12 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { compress } from "hono/compress";
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
+import type { ClientActor, UserActor } from "../core/identity.ts";
 import type { Application } from "../db/schema.ts";
 import { DeployBody } from "../features/apps/apps.schemas.ts";
 import type { CatalogEntry } from "../features/catalog/catalog.schemas.ts";
 import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
-import { clientIpOf } from "../http/context.ts";
+import { clientIpOf, clientOf } from "../http/context.ts";
 import { toAppError } from "../http/error-handler.ts";
 import { zodDetails } from "../http/openapi.ts";
 import { pumpStream } from "../http/sse-pump.ts";
@@ -71,12 +72,12 @@ function viewer(c: C) {
   return v;
 }
 
-function requester(c: C) {
+function requester(c: C): UserActor {
   return { user: viewer(c), ip: clientIpOf(c) };
 }
 
-function client(c: C) {
-  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
+function client(c: C): ClientActor {
+  return clientOf(c);
 }
 
 async function form(c: C): Promise<Record<string, string>> {
@@ -248,7 +249,7 @@ export function webRoutes() {
         .object({ username: UsernameSchema, password: PasswordSchema })
         .safeParse({ username, password: f.password ?? "" });
       if (!input.success) throw new ValidationError("invalid", zodDetails(input.error));
-      await services.users.register(input.data, clientIpOf(c));
+      await services.users.register(input.data, clientOf(c));
     } catch (err) {
       if (err instanceof ValidationError || (err instanceof AppError && err.code === "CONFLICT")) {
         const errors = err instanceof ValidationError ? fieldErrors(err) : { username: err.message };
@@ -289,7 +290,7 @@ export function webRoutes() {
   web.post("/logout", async (c) => {
     const token = c.get("sessionToken");
     const v = c.get("viewer");
-    if (token && v) await c.get("services").auth.logout(token, v, client(c));
+    if (token && v) await c.get("services").auth.logout(token, { user: v, ip: clientIpOf(c) });
     clearSessionCookie(c);
     return redirect(c, "/login");
   });

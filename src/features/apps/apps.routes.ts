@@ -1,7 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
-import { type Authenticator, actorOf, clientIpOf } from "../../http/context.ts";
+import { type Authenticator, actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -332,9 +332,8 @@ export function appsRoutes() {
     .openapi(reconcileRoute, async (c) => {
       const report = await c.get("services").apps.reconcile();
       await c.get("services").audit.record({
-        actor: c.get("user"),
+        actor: actorOf(c),
         action: "app.reconcile",
-        ip: clientIpOf(c),
         details: { checked: report.checked, changes: report.changes.length },
       });
       return c.json(report, 200);

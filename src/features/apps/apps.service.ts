@@ -217,10 +217,9 @@ export class AppsService {
         );
         await this.deps.audit.record(
           {
-            actor: req.user,
+            actor: req,
             action: "app.deploy",
             target: { type: "app", id: app!.id },
-            ip: req.ip,
             details: { catalog_id: entry.id, hostname: input.hostname, host_id: host.id },
           },
           db,
@@ -250,10 +249,9 @@ export class AppsService {
       const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: `app.${operation}`,
           target: { type: "app", id },
-          ip: req.ip,
           details: auditDetails,
         },
         db,
@@ -376,10 +374,9 @@ export class AppsService {
         const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });
         await this.deps.audit.record(
           {
-            actor: req.user,
+            actor: req,
             action: "app.clone",
             target: { type: "app", id },
-            ip: req.ip,
             details: { clone_id: target!.id, hostname },
           },
           db,
@@ -435,10 +432,9 @@ export class AppsService {
       ? (JSON.parse(await decryptSecret(this.deps.keys, app.secretEnvEnc)) as Record<string, string>)
       : {};
     await this.deps.audit.record({
-      actor: req.user,
+      actor: req,
       action: "app.credentials",
       target: { type: "app", id },
-      ip: req.ip,
     });
     return {
       root_password: app.rootPasswordEnc ? await decryptSecret(this.deps.keys, app.rootPasswordEnc) : null,

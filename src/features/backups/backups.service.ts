@@ -128,10 +128,9 @@ export class BackupsService {
         .returning();
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup.create",
           target: { type: "backup", id: row!.id },
-          ip: req.ip,
           details: { app_id: appId, mode: input.mode, compress: input.compress, storage },
         },
         db,
@@ -158,10 +157,9 @@ export class BackupsService {
       await db.delete(backups).where(eq(backups.id, row.id));
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup.delete",
           target: { type: "backup", id: row.id },
-          ip: req.ip,
           details: { app_id: row.appId, volid: row.volid, volume: outcome },
         },
         db,
@@ -191,10 +189,9 @@ export class BackupsService {
       );
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup.restore",
           target: { type: "app", id: appId },
-          ip: req.ip,
           details: { backup_id: backupId, volid: backup.volid },
         },
         db,
@@ -257,10 +254,9 @@ export class BackupsService {
         .returning();
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup_schedule.update",
           target: { type: "app", id: appId },
-          ip: req.ip,
           details: { ...input },
         },
         db,

@@ -7,6 +7,7 @@
 
 import { asc, count, eq, sql } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import type { Actor } from "../../core/identity.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import { encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -20,7 +21,6 @@ import {
 } from "../../db/schema.ts";
 import type { PctExecutor, ProxmoxClient } from "../../proxmox/index.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import type { Actor } from "../users/users.service.ts";
 import { HostConnections, type HostsObservers } from "./connections.ts";
 import {
   type CreateHostInput,
@@ -91,7 +91,6 @@ export class HostsService {
   async create(
     input: CreateHostInput,
     actor: Actor,
-    ip: string,
     extra: { isSimulator?: boolean } = {},
   ): Promise<ProxmoxHost> {
     const enc = (v: string | undefined) => (v === undefined ? null : encryptSecret(this.keys, v));
@@ -126,7 +125,6 @@ export class HostsService {
             actor,
             action: "host.create",
             target: { type: "host", id: row!.id },
-            ip,
             details: { name: input.name },
           },
           db,
@@ -139,7 +137,7 @@ export class HostsService {
     }
   }
 
-  async update(id: string, patch: UpdateHostInput, actor: Actor, ip: string): Promise<ProxmoxHost> {
+  async update(id: string, patch: UpdateHostInput, actor: Actor): Promise<ProxmoxHost> {
     const current = await this.get(id);
     const enc = async (v: string | null | undefined, keep: string | null) =>
       v === undefined ? keep : v === null ? null : encryptSecret(this.keys, v);
@@ -193,7 +191,6 @@ export class HostsService {
             actor,
             action: "host.update",
             target: { type: "host", id },
-            ip,
             details: { fields: Object.keys(patch).filter((k) => !/secret|password|key/.test(k)) },
           },
           db,
@@ -207,7 +204,7 @@ export class HostsService {
     }
   }
 
-  async remove(id: string, actor: Actor, ip: string): Promise<void> {
+  async remove(id: string, actor: Actor): Promise<void> {
     const host = await this.get(id);
     const apps = await this.countApps(id);
     if (apps > 0) {
@@ -216,7 +213,7 @@ export class HostsService {
     await this.db.transaction(async (db) => {
       await db.delete(proxmoxHosts).where(eq(proxmoxHosts.id, id));
       await this.audit.record(
-        { actor, action: "host.delete", target: { type: "host", id }, ip, details: { name: host.name } },
+        { actor, action: "host.delete", target: { type: "host", id }, details: { name: host.name } },
         db,
       );
     });

@@ -6,6 +6,7 @@
  */
 import { and, eq, inArray, ne } from "drizzle-orm";
 import { AppError, AppServiceError } from "../../../core/errors.ts";
+import { SYSTEM_ACTOR } from "../../../core/identity.ts";
 import type { Db } from "../../../db/connect.ts";
 import {
   type AppStatus,
@@ -88,7 +89,7 @@ async function beginScheduled(deps: AppDeps, ctx: BackupContext, appId: string):
         .returning({ id: backups.id });
       await deps.audit.record(
         {
-          actor: { id: null, username: null },
+          actor: SYSTEM_ACTOR,
           action: "backup.create",
           target: { type: "backup", id: row!.id },
           details: { app_id: appId, trigger: "scheduled", slot: ctx.payload.slot ?? null, storage },
@@ -259,7 +260,7 @@ export async function prune(run: AppRun, appId: string): Promise<string[]> {
       await deleteBackupVolume(client, victim, taskWait(run.deps.timing, "volume", run.ctx.signal));
       await db.delete(backups).where(eq(backups.id, id));
       await run.deps.audit.record({
-        actor: { id: null, username: null },
+        actor: SYSTEM_ACTOR,
         action: "backup.prune",
         target: { type: "backup", id },
         details: {
