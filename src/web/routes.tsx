@@ -17,7 +17,7 @@ import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.
 import { clientIpOf, clientOf } from "../http/context.ts";
 import { toAppError } from "../http/error-handler.ts";
 import { zodDetails } from "../http/openapi.ts";
-import { pumpStream } from "../http/sse-pump.ts";
+import { eventStream } from "../http/sse.ts";
 import type { ProximityEvent } from "../queue/events.ts";
 import { adminRoutes } from "./admin.tsx";
 import { assetByUrl, assetResponse, textAsset } from "./assets.ts";
@@ -396,16 +396,17 @@ export function webRoutes() {
     const services = c.get("services");
     // Cards this viewer may see; a deletion is only announced for those (others' app ids stay unknown).
     const visible = new Set<string>();
-    return pumpStream<ProximityEvent>(
-      c,
-      async (_stream, pump) => {
+    return eventStream<ProximityEvent>(c, {
+      keepAliveMs: services.config.SSE_KEEPALIVE_SECONDS * 1000,
+      subscribe: (push) =>
+        services.events.subscribe((e) => {
+          if (e.type === "app.status") push(e);
+        }),
+      initial: async () => {
         const { items } = await services.apps.list(v, { page: 1, perPage: 100 });
         for (const a of items) visible.add(a.id);
-        return services.events.subscribe((e) => {
-          if (e.type === "app.status") pump.push(e);
-        });
       },
-      async (stream, e) => {
+      write: async (stream, e) => {
         if (e.type !== "app.status" || !e.app_id) return undefined;
         if (e.status === "deleted") {
           if (visible.delete(e.app_id)) {
@@ -427,7 +428,7 @@ export function webRoutes() {
         await stream.writeSSE({ data: html });
         return undefined;
       },
-    );
+    });
   });
 
   web.get("/apps/:id", async (c) => {
@@ -489,16 +490,14 @@ export function webRoutes() {
         throw err;
       }
     };
-    return pumpStream<ProximityEvent>(
-      c,
-      async (stream, pump) => {
-        const unsubscribe = services.events.subscribe((e) => {
-          if (e.app_id === app.id) pump.push(e);
-        });
-        await stream.writeSSE({ data: await snapshot() });
-        return unsubscribe;
-      },
-      async (stream, e) => {
+    return eventStream<ProximityEvent>(c, {
+      keepAliveMs: services.config.SSE_KEEPALIVE_SECONDS * 1000,
+      subscribe: (push) =>
+        services.events.subscribe((e) => {
+          if (e.app_id === app.id) push(e);
+        }),
+      initial: async (stream) => stream.writeSSE({ data: await snapshot() }),
+      write: async (stream, e) => {
         if (e.type === "job.log") {
           const line = await render(
             <hx-partial hx-target="#log-lines" hx-swap="beforeend">
@@ -532,7 +531,7 @@ export function webRoutes() {
         await stream.writeSSE({ data: await snapshot(settled) });
         return undefined;
       },
-    );
+    });
   });
 
   web.post("/apps/:id/action", async (c) => {

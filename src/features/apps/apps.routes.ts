@@ -421,11 +421,15 @@ export function appsRoutes() {
       const { config } = services;
       const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
       const credential = c.get("credential");
-      return eventStream(c, {
+      return eventStream<ProximityEvent>(c, {
         keepAliveMs: config.SSE_KEEPALIVE_SECONDS * 1000,
+        subscribe: (push) =>
+          services.events.subscribe((e) => {
+            if (e.app_id === app.id) push(e);
+          }),
         // The current state first, so a client that connects late knows where things stand.
-        initial: [
-          {
+        initial: (stream) =>
+          stream.writeSSE({
             event: "app.status",
             data: JSON.stringify({
               type: "app.status",
@@ -433,13 +437,11 @@ export function appsRoutes() {
               status: app.status,
               reason: app.statusReason,
             }),
-          },
-        ],
-        subscribe: (push) =>
-          services.events.subscribe((e: ProximityEvent) => {
-            if (e.app_id === app.id) push({ event: e.type, data: JSON.stringify(e) });
           }),
-        isLast: (m) => m.event === "app.status" && JSON.parse(m.data).status === "deleted",
+        write: async (stream, e) => {
+          await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
+          return e.type === "app.status" && e.status === "deleted" ? "end" : undefined;
+        },
         // Still the same active user, session not ended, token not expired, and the app still theirs.
         recheck: async () => {
           const user = await services.auth.authenticate(credential.token);
