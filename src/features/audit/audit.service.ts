@@ -3,9 +3,10 @@
  * details; passwords and tokens never go in (the record() signature has no place for them, and
  * scrubDetails drops any key that looks secret as a second line of defence).
  */
-import { and, count, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { desc, eq, gte, lte, type SQL } from "drizzle-orm";
 import { type Actor, principalOf } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
+import { selectPage } from "../../db/paging.ts";
 import { type AuditEntry, auditLog } from "../../db/schema.ts";
 
 export interface AuditRecord {
@@ -133,17 +134,6 @@ export class AuditService {
     if (q.target) filters.push(eq(auditLog.targetId, q.target));
     if (q.from) filters.push(gte(auditLog.at, q.from));
     if (q.to) filters.push(lte(auditLog.at, q.to));
-    const where = filters.length ? and(...filters) : undefined;
-    const [items, [totalRow]] = await Promise.all([
-      this.db
-        .select()
-        .from(auditLog)
-        .where(where)
-        .orderBy(desc(auditLog.at), desc(auditLog.id))
-        .limit(q.perPage)
-        .offset((q.page - 1) * q.perPage),
-      this.db.select({ n: count() }).from(auditLog).where(where),
-    ]);
-    return { items, total: totalRow?.n ?? 0 };
+    return selectPage(this.db, auditLog, filters, [desc(auditLog.at), desc(auditLog.id)], q);
   }
 }

@@ -5,10 +5,11 @@
  */
 
 import type { z } from "@hono/zod-openapi";
-import { and, count, desc, eq, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
+import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type Backup,
@@ -63,18 +64,7 @@ export class BackupsService {
       where.push(eq(backups.ownerId, user.id));
     }
     if (q.status) where.push(eq(backups.status, q.status));
-    const cond = where.length ? and(...where) : undefined;
-    const [items, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(backups)
-        .where(cond)
-        .orderBy(desc(backups.createdAt), desc(backups.id))
-        .limit(q.perPage)
-        .offset((q.page - 1) * q.perPage),
-      this.db.select({ n: count() }).from(backups).where(cond),
-    ]);
-    return { items, total: total?.n ?? 0 };
+    return selectPage(this.db, backups, where, [desc(backups.createdAt), desc(backups.id)], q);
   }
 
   /** One backup: of the given app (`appId`), or any the user may see (`appId` null: GET/DELETE /backups/{id}). */

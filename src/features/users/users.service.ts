@@ -17,6 +17,7 @@ import { FailureLimiter } from "../../core/rate-limit.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors.ts";
+import { selectPage } from "../../db/paging.ts";
 import { refreshTokens, type User, users } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
@@ -176,16 +177,7 @@ export class UsersService {
   }
 
   async list(page: number, perPage: number): Promise<{ items: User[]; total: number }> {
-    const [items, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(users)
-        .orderBy(users.createdAt, users.username)
-        .limit(perPage)
-        .offset((page - 1) * perPage),
-      this.db.select({ n: count() }).from(users),
-    ]);
-    return { items, total: total?.n ?? 0 };
+    return selectPage(this.db, users, [], [users.createdAt, users.username], { page, perPage });
   }
 
   async update(
