@@ -47,8 +47,3 @@ export function principalOf(actor: Actor): Principal {
   if (actor.user) return { id: actor.user.id, username: actor.user.username };
   return actor.claimed ?? { id: null, username: null };
 }
-
-/** The same client acting as the given user (a login that just succeeded). */
-export function asUser(client: ClientActor, user: AuthUser): UserActor {
-  return { ...client, user, claimed: undefined };
-}
