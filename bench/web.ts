@@ -23,7 +23,10 @@ const w = await startWebWorld();
 const results: { name: string; value: string; budget: string; ok: boolean }[] = [];
 try {
   const hostId = await w.addSimHost();
-  await w.t.services.users.register({ username: "admin", password: PASSWORD }, "127.0.0.1");
+  await w.t.services.users.register(
+    { username: "admin", password: PASSWORD },
+    { user: null, ip: "127.0.0.1" },
+  );
 
   // --- 1. page weight, in the browser -----------------------------------------------------------------
   const { page } = await w.newPage();

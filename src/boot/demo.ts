@@ -5,6 +5,7 @@
  */
 import { count, eq } from "drizzle-orm";
 import type { Config } from "../core/config.ts";
+import type { Actor } from "../core/identity.ts";
 import { log } from "../core/log.ts";
 import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
@@ -13,7 +14,8 @@ import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
 import type { RunningSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
-const SYSTEM = { id: null, username: "system" };
+/** Start-up work, as the audit trail names it (from the machine itself). */
+const BOOTSTRAP: Actor = { user: null, ip: "local", claimed: { id: null, username: "system" } };
 
 /**
  * Demo mode, decided before the services are built: the simulator is forced on, or (auto) no real host is
@@ -65,7 +67,7 @@ export async function bootstrapHosts(
       },
       is_default: true,
     };
-    await services.hosts.create(input, SYSTEM, "local");
+    await services.hosts.create(input, BOOTSTRAP);
     log.info(`Registered the Proxmox host from PROXMOX_URL (${new URL(config.PROXMOX_URL).host})`);
   }
   if (!simulator) return;
@@ -83,9 +85,9 @@ export async function bootstrapHosts(
   const existing = (await services.hosts.list()).find((h) => h.isSimulator);
   if (existing) {
     const { name: _name, ...rest } = input;
-    await services.hosts.update(existing.id, rest, SYSTEM, "local");
+    await services.hosts.update(existing.id, rest, BOOTSTRAP);
   } else {
-    await services.hosts.create(input, SYSTEM, "local", { isSimulator: true });
+    await services.hosts.create(input, BOOTSTRAP, { isSimulator: true });
   }
   log.warn(
     "DEMO MODE: no Proxmox host is configured, so Proximity runs against its built-in simulated cluster " +

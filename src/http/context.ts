@@ -4,7 +4,7 @@
  * this layer never has to know the whole container.
  */
 import type { Context } from "hono";
-import type { AuthUser, UserActor } from "../core/identity.ts";
+import type { AuthUser, ClientActor, UserActor } from "../core/identity.ts";
 import { clientIp } from "./client-ip.ts";
 
 /** What the auth guard needs: a bearer token turned into an active user (AuthService implements it). */
@@ -51,4 +51,10 @@ export type AnyHttpEnv = HttpEnv<object>;
 /** The signed-in user and address of a guarded request, as services take it. */
 export function actorOf<S extends object>(c: Context<HttpEnv<S>>): UserActor {
   return { user: c.get("user"), ip: clientIpOf(c) };
+}
+
+/** A request before sign-in (login, refresh, registration): its address and user agent, no user. */
+// biome-ignore lint/suspicious/noExplicitAny: any router's or page's context; only RequestVariables' keys are used.
+export function clientOf(c: Context<any>): ClientActor {
+  return { user: null, ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
 }

@@ -1,29 +1,44 @@
 /**
- * Server-sent event streams that stay open and stay authorised (docs/security.md: "Event streams"):
+ * Server-sent event streams, for the API (`GET /apps/{id}/events`) and the web interface's live pages
+ * alike: one keep-alive and idle policy, one delivery loop (docs/security.md: "Event streams").
  *
- * - one keep-alive timer per stream: a comment goes out when nothing else was written for `keepAliveMs`,
- *   and Bun's idle timeout for this request is raised above that interval, so an idle stream is not cut;
- * - `recheck` runs every `recheckMs` and at `expiresAt` (the access token's expiry): when it throws (user
- *   disabled, session ended, token expired, app gone or no longer visible) the stream gets a final
- *   `event: end` naming the reason and closes;
- * - every timer is cleared when the client goes away or the stream ends.
+ * - Keep-alive: a comment goes out whenever nothing else was written for `keepAliveMs`, which keeps
+ *   proxies from closing a stream that is silent for minutes (an app's often is).
+ * - Idle: Bun.serve closes a request idle for its `idleTimeout` (10 s by default); each stream raises that
+ *   limit for its own request only, to twice the keep-alive interval plus a margin, so a healthy stream is
+ *   never cut and a stalled one still is.
+ * - Delivery: `subscribe` runs first (nothing published while the initial state is written is lost), then
+ *   `initial` writes the current state, then every pushed item goes through `write` in order; `write`
+ *   returning "end" closes the stream.
+ * - Re-authorisation (optional): `recheck` runs every `recheckMs` and at `expiresAt` (the access token's
+ *   expiry); when it throws (user disabled, session ended, token expired, app gone or no longer visible)
+ *   the stream gets a final `event: end` naming the reason and closes.
+ * - Every timer and the subscription end when the client goes away or the stream ends.
  */
 import type { Context } from "hono";
+import type { SSEMessage } from "hono/streaming";
 import { streamSSE } from "hono/streaming";
 
-export interface SseMessage {
-  event: string;
-  data: string;
+/** The default keep-alive interval (SSE_KEEPALIVE_SECONDS' default): below common proxy timeouts. */
+export const KEEP_ALIVE_MS = 15_000;
+
+/** Bun's per-request idle limit is at most 255 s. */
+const MAX_IDLE_SECONDS = 255;
+
+/** What a stream's callbacks write with. */
+export interface SseWriter {
+  writeSSE(message: SSEMessage): Promise<void>;
 }
 
-export interface EventStreamOptions {
-  keepAliveMs: number;
-  /** Messages sent first (the current state, for clients that connect late). */
-  initial?: SseMessage[];
-  /** Starts delivery; returns the unsubscribe function. */
-  subscribe(push: (message: SseMessage) => void): () => void;
-  /** A message after which the stream ends (e.g. the app was deleted). */
-  isLast?(message: SseMessage): boolean;
+export interface EventStreamOptions<T> {
+  /** Default KEEP_ALIVE_MS; the API and the web pages pass SSE_KEEPALIVE_SECONDS. */
+  keepAliveMs?: number;
+  /** Starts delivery (`push` queues an item for `write`); returns the unsubscribe function. */
+  subscribe(push: (item: T) => void): () => void;
+  /** Writes the current state first, for clients that connect late. */
+  initial?(stream: SseWriter): Promise<void>;
+  /** Writes one pushed item; "end" closes the stream after it. */
+  write(stream: SseWriter, item: T): Promise<"end" | undefined>;
   /** Throws when the client may no longer see the stream. */
   recheck?: () => Promise<void>;
   recheckMs?: number;
@@ -35,19 +50,20 @@ interface BunServerLike {
   timeout?(request: Request, seconds: number): void;
 }
 
-/** Bun's per-request idle limit is at most 255 s. */
-const MAX_IDLE_SECONDS = 255;
+/** The idle limit a stream with this keep-alive interval asks for (seconds). */
+export function idleSecondsFor(keepAliveMs: number): number {
+  return Math.min(MAX_IDLE_SECONDS, Math.ceil((keepAliveMs * 2) / 1000) + 5);
+}
 
-export function eventStream(c: Context, options: EventStreamOptions): Response {
-  // Raise Bun's idle timeout (10 s by default) for this request only, well above the keep-alive interval.
-  const idle = Math.min(MAX_IDLE_SECONDS, Math.ceil((options.keepAliveMs * 2) / 1000) + 5);
+export function eventStream<T>(c: Context, options: EventStreamOptions<T>): Response {
+  const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   try {
-    (c.env as BunServerLike | undefined)?.timeout?.(c.req.raw, idle);
+    (c.env as BunServerLike | undefined)?.timeout?.(c.req.raw, idleSecondsFor(keepAliveMs));
   } catch {
-    // Not served by Bun (in-process requests in tests): nothing to raise.
+    // Not served by Bun.serve (in-process app.request()): there is no idle timeout to raise.
   }
   return streamSSE(c, async (stream) => {
-    const queue: SseMessage[] = [];
+    const queue: T[] = [];
     let wake: (() => void) | undefined;
     let ended: string | undefined;
     let lastWrite = Date.now();
@@ -56,12 +72,14 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
       wake?.();
       wake = undefined;
     };
-    const write = async (message: SseMessage) => {
-      lastWrite = Date.now();
-      await stream.writeSSE(message);
+    const writer: SseWriter = {
+      async writeSSE(message) {
+        lastWrite = Date.now();
+        await stream.writeSSE(message);
+      },
     };
-    const unsubscribe = options.subscribe((message) => {
-      queue.push(message);
+    const unsubscribe = options.subscribe((item) => {
+      queue.push(item);
       nudge();
     });
     const stop = () => {
@@ -74,12 +92,11 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
     timers.push(
       setInterval(
         () => {
-          if (stream.aborted || ended !== undefined || Date.now() - lastWrite < options.keepAliveMs - 50)
-            return;
+          if (stream.aborted || ended !== undefined || Date.now() - lastWrite < keepAliveMs - 50) return;
           lastWrite = Date.now();
           void stream.write(": keep-alive\n\n").catch(() => {});
         },
-        Math.max(100, Math.floor(options.keepAliveMs / 2)),
+        Math.max(100, Math.floor(keepAliveMs / 2)),
       ),
     );
     if (options.recheck) {
@@ -97,16 +114,14 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
     }
 
     try {
-      for (const message of options.initial ?? []) await write(message);
+      await options.initial?.(writer);
       while (!stream.aborted) {
         if (ended !== undefined) {
-          await write({ event: "end", data: JSON.stringify({ reason: ended }) });
+          await writer.writeSSE({ event: "end", data: JSON.stringify({ reason: ended }) });
           break;
         }
-        const next = queue.shift();
-        if (next) {
-          await write(next);
-          if (options.isLast?.(next)) break;
+        if (queue.length > 0) {
+          if ((await options.write(writer, queue.shift()!)) === "end") break;
           continue;
         }
         await new Promise<void>((resolve) => {

@@ -319,15 +319,19 @@ export interface TicketResult {
   NeedTFA?: number;
 }
 
-export interface NodeListEntry {
-  node: string;
-  status: "online" | "offline" | "unknown";
+/** CPU (fraction of `maxcpu` cores), memory and root disk in bytes, as PVE reports them for nodes and guests. */
+export interface ResourceUsage {
   cpu?: number;
   maxcpu?: number;
   mem?: number;
   maxmem?: number;
   disk?: number;
   maxdisk?: number;
+}
+
+export interface NodeListEntry extends ResourceUsage {
+  node: string;
+  status: "online" | "offline" | "unknown";
   uptime?: number;
   level?: string;
   id?: string;
@@ -362,7 +366,7 @@ export interface ClusterStatusEntry {
   version?: number;
 }
 
-export interface ClusterResource {
+export interface ClusterResource extends ResourceUsage {
   id: string;
   /** PVE 9 adds `network` (the localnetwork zone moved there from `sdn`); unknown types are ignored. */
   type: "node" | "storage" | "pool" | "qemu" | "lxc" | "openvz" | "sdn" | "network" | (string & {});
@@ -377,12 +381,6 @@ export interface ClusterResource {
   tags?: string;
   lock?: string;
   template?: boolean | number;
-  cpu?: number;
-  maxcpu?: number;
-  mem?: number;
-  maxmem?: number;
-  disk?: number;
-  maxdisk?: number;
   uptime?: number;
   netin?: number;
   netout?: number;
@@ -510,14 +508,8 @@ export interface LxcInterface {
   "ip-addresses"?: { "ip-address"?: string; "ip-address-type"?: string; prefix?: number }[];
 }
 
-export interface RrdPoint {
+export interface RrdPoint extends ResourceUsage {
   time: number;
-  cpu?: number;
-  maxcpu?: number;
-  mem?: number;
-  maxmem?: number;
-  disk?: number;
-  maxdisk?: number;
   netin?: number;
   netout?: number;
   diskread?: number;

@@ -4,10 +4,11 @@
  * reclaimed when its lease expires and resumes after its last completed step. Lease times come from the
  * database clock, so instances with skewed clocks agree. Same code on PGlite and PostgreSQL.
  */
-import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type Logger, log } from "../core/log.ts";
 import { runtime } from "../core/runtime/index.ts";
 import type { Db } from "../db/connect.ts";
+import { selectPage } from "../db/paging.ts";
 import { rowsOf } from "../db/rows.ts";
 import { type Job, type JobStatus, jobs } from "../db/schema.ts";
 import type { EnqueueOptions, JobContext, JobImplementation, JobType } from "./define.ts";
@@ -168,18 +169,7 @@ export class JobQueue {
     if (filter.status) where.push(eq(jobs.status, filter.status));
     if (filter.kind) where.push(eq(jobs.kind, filter.kind));
     if (filter.appId) where.push(eq(jobs.appId, filter.appId));
-    const cond = where.length ? and(...where) : undefined;
-    const [items, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(jobs)
-        .where(cond)
-        .orderBy(desc(jobs.createdAt), desc(jobs.id))
-        .limit(filter.perPage)
-        .offset((filter.page - 1) * filter.perPage),
-      this.db.select({ n: count() }).from(jobs).where(cond),
-    ]);
-    return { items, total: total?.n ?? 0 };
+    return selectPage(this.db, jobs, where, [desc(jobs.createdAt), desc(jobs.id)], filter);
   }
 
   start(): void {

@@ -4,6 +4,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { ForbiddenError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
+import type { UserActor } from "../core/identity.ts";
 import { CreateHostBody } from "../features/hosts/hosts.schemas.ts";
 import { SettingsUpdateSchema } from "../features/settings/settings.schemas.ts";
 import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
@@ -31,9 +32,8 @@ function admin(c: C) {
   return v;
 }
 
-function actor(c: C) {
-  const v = admin(c);
-  return { id: v.id, username: v.username };
+function actor(c: C): UserActor {
+  return { user: admin(c), ip: clientIpOf(c) };
 }
 
 async function form(c: C): Promise<Record<string, string>> {
@@ -302,7 +302,7 @@ export function adminRoutes() {
     });
     if (!parsed.success)
       return problem(c, new ValidationError("The host is invalid", zodDetails(parsed.error)));
-    const host = await c.get("services").hosts.create(parsed.data, actor(c), clientIpOf(c));
+    const host = await c.get("services").hosts.create(parsed.data, actor(c));
     await c
       .get("services")
       .hosts.sync(host.id)
@@ -445,16 +445,14 @@ export function adminRoutes() {
       return problem(c, new ValidationError("The user is invalid", zodDetails(input.error)));
     await c
       .get("services")
-      .users.create({ ...input.data, role: f.role === "admin" ? "admin" : "user" }, actor(c), clientIpOf(c));
+      .users.create({ ...input.data, role: f.role === "admin" ? "admin" : "user" }, actor(c));
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
 
   r.post("/users/:id/disabled", async (c) => {
     const f = await form(c);
-    await c
-      .get("services")
-      .users.update(c.req.param("id"), { disabled: f.disabled === "true" }, actor(c), clientIpOf(c));
+    await c.get("services").users.update(c.req.param("id"), { disabled: f.disabled === "true" }, actor(c));
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
@@ -463,18 +461,13 @@ export function adminRoutes() {
     const f = await form(c);
     await c
       .get("services")
-      .users.update(
-        c.req.param("id"),
-        { role: f.role === "admin" ? "admin" : "user" },
-        actor(c),
-        clientIpOf(c),
-      );
+      .users.update(c.req.param("id"), { role: f.role === "admin" ? "admin" : "user" }, actor(c));
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
 
   r.post("/users/:id/delete", async (c) => {
-    await c.get("services").users.remove(c.req.param("id"), actor(c), clientIpOf(c));
+    await c.get("services").users.remove(c.req.param("id"), actor(c));
     c.header("HX-Redirect", "/users");
     return c.body(null, 204);
   });
@@ -551,7 +544,7 @@ export function adminRoutes() {
     });
     if (!parsed.success)
       return problem(c, new ValidationError("The settings are invalid", zodDetails(parsed.error)));
-    await services.settings.update(parsed.data, actor(c), clientIpOf(c));
+    await services.settings.update(parsed.data, actor(c));
     return ok(c, "Settings saved.");
   });
 
@@ -710,10 +703,12 @@ export function adminRoutes() {
       );
     await c
       .get("services")
-      .auth.changePassword(v, f.current_password ?? "", f.new_password ?? "", c.get("sessionToken"), {
-        ip: clientIpOf(c),
-        userAgent: c.req.header("user-agent"),
-      })
+      .auth.changePassword(
+        { user: v, ip: clientIpOf(c) },
+        f.current_password ?? "",
+        f.new_password ?? "",
+        c.get("sessionToken"),
+      )
       .catch((err) => {
         if (err instanceof ValidationError) {
           throw new ValidationError(
@@ -731,10 +726,9 @@ export function adminRoutes() {
     const services = c.get("services");
     await services.users.revokeAllSessions(services.database.db, v.id, "logout_all");
     await services.audit.record({
-      actor: { id: v.id, username: v.username },
+      actor: { user: v, ip: clientIpOf(c) },
       action: "auth.logout_all",
       target: { type: "user", id: v.id },
-      ip: clientIpOf(c),
     });
     clearSessionCookie(c);
     return c.redirect("/login", 303);

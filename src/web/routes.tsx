@@ -9,14 +9,15 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { compress } from "hono/compress";
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "../core/errors.ts";
+import type { ClientActor, UserActor } from "../core/identity.ts";
 import type { Application } from "../db/schema.ts";
 import { DeployBody } from "../features/apps/apps.schemas.ts";
 import type { CatalogEntry } from "../features/catalog/catalog.schemas.ts";
 import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
-import { clientIpOf } from "../http/context.ts";
+import { clientIpOf, clientOf } from "../http/context.ts";
 import { toAppError } from "../http/error-handler.ts";
 import { zodDetails } from "../http/openapi.ts";
-import { pumpStream } from "../http/sse-pump.ts";
+import { eventStream } from "../http/sse.ts";
 import type { ProximityEvent } from "../queue/events.ts";
 import { adminRoutes } from "./admin.tsx";
 import { assetByUrl, assetResponse, textAsset } from "./assets.ts";
@@ -71,12 +72,12 @@ function viewer(c: C) {
   return v;
 }
 
-function requester(c: C) {
+function requester(c: C): UserActor {
   return { user: viewer(c), ip: clientIpOf(c) };
 }
 
-function client(c: C) {
-  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
+function client(c: C): ClientActor {
+  return clientOf(c);
 }
 
 async function form(c: C): Promise<Record<string, string>> {
@@ -248,7 +249,7 @@ export function webRoutes() {
         .object({ username: UsernameSchema, password: PasswordSchema })
         .safeParse({ username, password: f.password ?? "" });
       if (!input.success) throw new ValidationError("invalid", zodDetails(input.error));
-      await services.users.register(input.data, clientIpOf(c));
+      await services.users.register(input.data, clientOf(c));
     } catch (err) {
       if (err instanceof ValidationError || (err instanceof AppError && err.code === "CONFLICT")) {
         const errors = err instanceof ValidationError ? fieldErrors(err) : { username: err.message };
@@ -289,7 +290,7 @@ export function webRoutes() {
   web.post("/logout", async (c) => {
     const token = c.get("sessionToken");
     const v = c.get("viewer");
-    if (token && v) await c.get("services").auth.logout(token, v, client(c));
+    if (token && v) await c.get("services").auth.logout(token, { user: v, ip: clientIpOf(c) });
     clearSessionCookie(c);
     return redirect(c, "/login");
   });
@@ -395,16 +396,17 @@ export function webRoutes() {
     const services = c.get("services");
     // Cards this viewer may see; a deletion is only announced for those (others' app ids stay unknown).
     const visible = new Set<string>();
-    return pumpStream<ProximityEvent>(
-      c,
-      async (_stream, pump) => {
+    return eventStream<ProximityEvent>(c, {
+      keepAliveMs: services.config.SSE_KEEPALIVE_SECONDS * 1000,
+      subscribe: (push) =>
+        services.events.subscribe((e) => {
+          if (e.type === "app.status") push(e);
+        }),
+      initial: async () => {
         const { items } = await services.apps.list(v, { page: 1, perPage: 100 });
         for (const a of items) visible.add(a.id);
-        return services.events.subscribe((e) => {
-          if (e.type === "app.status") pump.push(e);
-        });
       },
-      async (stream, e) => {
+      write: async (stream, e) => {
         if (e.type !== "app.status" || !e.app_id) return undefined;
         if (e.status === "deleted") {
           if (visible.delete(e.app_id)) {
@@ -426,7 +428,7 @@ export function webRoutes() {
         await stream.writeSSE({ data: html });
         return undefined;
       },
-    );
+    });
   });
 
   web.get("/apps/:id", async (c) => {
@@ -488,16 +490,14 @@ export function webRoutes() {
         throw err;
       }
     };
-    return pumpStream<ProximityEvent>(
-      c,
-      async (stream, pump) => {
-        const unsubscribe = services.events.subscribe((e) => {
-          if (e.app_id === app.id) pump.push(e);
-        });
-        await stream.writeSSE({ data: await snapshot() });
-        return unsubscribe;
-      },
-      async (stream, e) => {
+    return eventStream<ProximityEvent>(c, {
+      keepAliveMs: services.config.SSE_KEEPALIVE_SECONDS * 1000,
+      subscribe: (push) =>
+        services.events.subscribe((e) => {
+          if (e.app_id === app.id) push(e);
+        }),
+      initial: async (stream) => stream.writeSSE({ data: await snapshot() }),
+      write: async (stream, e) => {
         if (e.type === "job.log") {
           const line = await render(
             <hx-partial hx-target="#log-lines" hx-swap="beforeend">
@@ -531,7 +531,7 @@ export function webRoutes() {
         await stream.writeSSE({ data: await snapshot(settled) });
         return undefined;
       },
-    );
+    });
   });
 
   web.post("/apps/:id/action", async (c) => {

@@ -17,8 +17,9 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { ForbiddenError } from "../core/errors.ts";
+import type { ClientActor } from "../core/identity.ts";
 import { ACCESS_TTL_SECONDS, SESSION_TTL_SECONDS } from "../features/auth/auth.service.ts";
-import { clientIpOf } from "../http/context.ts";
+import { clientOf } from "../http/context.ts";
 import type { WebEnv } from "./context.ts";
 
 export const SESSION_COOKIE = "proximity_session";
@@ -36,8 +37,8 @@ function secure(c: Context<WebEnv>): boolean {
   return c.get("services").config.PUBLIC_URL.startsWith("https:");
 }
 
-function client(c: Context<WebEnv>) {
-  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
+function client(c: Context<WebEnv>): ClientActor {
+  return clientOf(c);
 }
 
 export function setSessionCookie(c: Context<WebEnv>, token: string): void {

@@ -155,8 +155,7 @@ describe("users: first-user-admin is race-free", () => {
     // Registration policy is stored before any user exists.
     await fresh.services.settings.update(
       { registration: "open" },
-      { id: crypto.randomUUID(), username: "setup" },
-      "127.0.0.1",
+      { user: null, ip: "127.0.0.1", claimed: { id: crypto.randomUUID(), username: "setup" } },
     );
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>

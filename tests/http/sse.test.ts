@@ -4,25 +4,28 @@
  */
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { Hono } from "hono";
-import { type EventPump, KEEP_ALIVE_MS, pumpStream } from "../../src/http/sse-pump.ts";
+import { eventStream } from "../../src/http/sse.ts";
+
+/** The web pages' and the API's keep-alive comes from SSE_KEEPALIVE_SECONDS; a short one here. */
+const KEEP_ALIVE_MS = 5_000;
 
 setDefaultTimeout(90_000);
 
 test("a silent stream survives 30 s and then delivers an event", async () => {
-  let pump: EventPump<string> | undefined;
+  let push: ((item: string) => void) | undefined;
   const app = new Hono().get("/events", (c) =>
-    pumpStream<string>(
-      c,
-      async (stream, p) => {
-        pump = p;
-        await stream.writeSSE({ event: "hello", data: "start" });
+    eventStream<string>(c, {
+      keepAliveMs: KEEP_ALIVE_MS,
+      subscribe: (p) => {
+        push = p;
         return () => {};
       },
-      async (stream, item) => {
+      initial: (stream) => stream.writeSSE({ event: "hello", data: "start" }),
+      write: async (stream, item) => {
         await stream.writeSSE({ event: "news", data: item });
         return item === "bye" ? "end" : undefined;
       },
-    ),
+    }),
   );
   // Bun.serve's defaults, as in production (idleTimeout 10 s).
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch });
@@ -45,8 +48,8 @@ test("a silent stream survives 30 s and then delivers an event", async () => {
     expect(text).toContain("event: hello");
     const keepAlives = text.split(": keep-alive").length - 1;
     expect(keepAlives).toBeGreaterThanOrEqual(Math.floor(30_000 / KEEP_ALIVE_MS) - 2);
-    pump!.push("after the silence");
-    pump!.push("bye");
+    push!("after the silence");
+    push!("bye");
     await reading;
     expect(text).toContain("data: after the silence");
   } finally {

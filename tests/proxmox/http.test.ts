@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { ProxmoxClient } from "../../src/proxmox/client.ts";
-import { ProxmoxError } from "../../src/proxmox/errors.ts";
 import { TICKET_RENEW_AFTER_MS } from "../../src/proxmox/http.ts";
 import type { ProxmoxCallInfo, ProxmoxClientOptions } from "../../src/proxmox/types.ts";
+import { caught } from "./helpers/caught.ts";
 import { FAKE_UPID, json, type Recorded, type Responder, startRecorder } from "./helpers/recorder.ts";
 
 const SECRET = "0b6f1c2e-3d4a-4e5f-8a9b-0c1d2e3f4a5b";
@@ -29,16 +29,6 @@ async function setup(respond?: Responder, options: Partial<ProxmoxClientOptions>
     ...options,
   });
   return { rec, client, calls };
-}
-
-async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProxmoxError);
-    return err as ProxmoxError;
-  }
-  throw new Error("expected a ProxmoxError");
 }
 
 const ticketAuth = { kind: "ticket", username: "root@pam", password: PASSWORD } as const;

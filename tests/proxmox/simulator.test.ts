@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ProxmoxClient } from "../../src/proxmox/client.ts";
-import { ProxmoxError } from "../../src/proxmox/errors.ts";
 import { MemoryHostKeyStore, PctExecutor } from "../../src/proxmox/ssh.ts";
 import { waitForTask } from "../../src/proxmox/tasks.ts";
 import type { ProxmoxCallInfo } from "../../src/proxmox/types.ts";
 import { startSimulator } from "../../src/simulator/index.ts";
+import { caught } from "./helpers/caught.ts";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 let sim: Sim;
@@ -38,16 +38,6 @@ const ticketClient = (password = sim.password) =>
     auth: { kind: "ticket", username: sim.username, password },
     retryBaseMs: 1,
   });
-
-async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProxmoxError);
-    return err as ProxmoxError;
-  }
-  throw new Error("expected a ProxmoxError");
-}
 
 async function fault(body: Record<string, unknown>) {
   const res = await fetch(`${sim.apiUrl}/_sim/faults`, {

@@ -4,13 +4,13 @@
  * pooling, drops and timeouts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ProxmoxError } from "../../src/proxmox/errors.ts";
 import {
   MemoryHostKeyStore,
   type PctExecInfo,
   PctExecutor,
   type PctExecutorOptions,
 } from "../../src/proxmox/ssh.ts";
+import { caught } from "./helpers/caught.ts";
 import { parseStrictPctExec, startFakeNode } from "./helpers/fake-node-ssh.ts";
 
 const PASSWORD = "node-root-pw";
@@ -42,16 +42,6 @@ function executor(overrides: Partial<PctExecutorOptions> = {}) {
   });
   executors.push(ex);
   return { ex, events, hostKeys };
-}
-
-async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProxmoxError);
-    return err as ProxmoxError;
-  }
-  throw new Error("expected a ProxmoxError");
 }
 
 describe("strict parser used by the fake node", () => {

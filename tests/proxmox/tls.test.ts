@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { X509Certificate } from "node:crypto";
 import { ProxmoxClient } from "../../src/proxmox/client.ts";
-import { ProxmoxError } from "../../src/proxmox/errors.ts";
 import type { ProxmoxClientOptions } from "../../src/proxmox/types.ts";
+import { caught } from "./helpers/caught.ts";
 
 const dir = `${import.meta.dir}/fixtures`;
 const CERTS = {
@@ -49,16 +49,6 @@ function client(apiUrl: string, options: Partial<ProxmoxClientOptions> = {}) {
     timeoutMs: 3_000,
     ...options,
   });
-}
-
-async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProxmoxError);
-    return err as ProxmoxError;
-  }
-  throw new Error("expected a ProxmoxError");
 }
 
 describe("TLS", () => {

@@ -240,8 +240,7 @@ describe("a second user", () => {
   test("sees only their own apps and no admin page", async () => {
     await w.t.services.users.create(
       { username: "bob", password: PASSWORD, role: "user" },
-      { id: null, username: "test" },
-      "127.0.0.1",
+      { user: null, ip: "127.0.0.1", claimed: { id: null, username: "test" } },
     );
     const { context, page: bob } = await w.newPage({ width: 375, height: 800 });
     await bob.goto("/login");

@@ -199,8 +199,7 @@ describe("sessions", () => {
     const admin = await adminTab();
     await t.services.users.create(
       { username: "bob", password: PASSWORD, role: "user" },
-      { id: null, username: "t" },
-      "x",
+      { user: null, ip: "x", claimed: { id: null, username: "t" } },
     );
     const bob = new Tab(t);
     await bob.signIn("bob");
@@ -236,8 +235,7 @@ describe("sessions", () => {
     await adminTab();
     await t.services.users.create(
       { username: "bob", password: PASSWORD, role: "user" },
-      { id: null, username: "t" },
-      "x",
+      { user: null, ip: "x", claimed: { id: null, username: "t" } },
     );
     const bob = new Tab(t);
     await bob.signIn("bob");

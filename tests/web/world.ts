@@ -84,8 +84,7 @@ export async function startWebWorld(): Promise<WebWorld> {
           ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
           is_default: true,
         },
-        { id: null, username: "test" },
-        "127.0.0.1",
+        { user: null, ip: "127.0.0.1", claimed: { id: null, username: "test" } },
       );
       await t.services.hosts.sync(host.id);
       return host.id;

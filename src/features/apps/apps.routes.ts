@@ -1,7 +1,7 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
-import { type Authenticator, actorOf, clientIpOf } from "../../http/context.ts";
+import { type Authenticator, actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -332,9 +332,8 @@ export function appsRoutes() {
     .openapi(reconcileRoute, async (c) => {
       const report = await c.get("services").apps.reconcile();
       await c.get("services").audit.record({
-        actor: c.get("user"),
+        actor: actorOf(c),
         action: "app.reconcile",
-        ip: clientIpOf(c),
         details: { checked: report.checked, changes: report.changes.length },
       });
       return c.json(report, 200);
@@ -422,11 +421,15 @@ export function appsRoutes() {
       const { config } = services;
       const app = await services.apps.get(c.get("user"), c.req.valid("param").app_id);
       const credential = c.get("credential");
-      return eventStream(c, {
+      return eventStream<ProximityEvent>(c, {
         keepAliveMs: config.SSE_KEEPALIVE_SECONDS * 1000,
+        subscribe: (push) =>
+          services.events.subscribe((e) => {
+            if (e.app_id === app.id) push(e);
+          }),
         // The current state first, so a client that connects late knows where things stand.
-        initial: [
-          {
+        initial: (stream) =>
+          stream.writeSSE({
             event: "app.status",
             data: JSON.stringify({
               type: "app.status",
@@ -434,13 +437,11 @@ export function appsRoutes() {
               status: app.status,
               reason: app.statusReason,
             }),
-          },
-        ],
-        subscribe: (push) =>
-          services.events.subscribe((e: ProximityEvent) => {
-            if (e.app_id === app.id) push({ event: e.type, data: JSON.stringify(e) });
           }),
-        isLast: (m) => m.event === "app.status" && JSON.parse(m.data).status === "deleted",
+        write: async (stream, e) => {
+          await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
+          return e.type === "app.status" && e.status === "deleted" ? "end" : undefined;
+        },
         // Still the same active user, session not ended, token not expired, and the app still theirs.
         recheck: async () => {
           const user = await services.auth.authenticate(credential.token);

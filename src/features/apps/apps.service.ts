@@ -3,12 +3,13 @@
  * all), and turning each request into a guarded state change plus a durable job in one transaction.
  */
 
-import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
+import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type AppResources,
@@ -82,19 +83,14 @@ export class AppsService {
         )!,
       );
     }
-    const cond = where.length ? and(...where) : undefined;
     // Ordered as the applications_created_idx / applications_owner_created_idx indexes are: no sort.
-    const [items, total] = await Promise.all([
-      this.db
-        .select()
-        .from(applications)
-        .where(cond)
-        .orderBy(desc(applications.createdAt), asc(applications.hostname))
-        .limit(q.perPage)
-        .offset((q.page - 1) * q.perPage),
-      this.db.select({ n: count() }).from(applications).where(cond),
-    ]);
-    return { items, total: total[0]?.n ?? 0 };
+    return selectPage(
+      this.db,
+      applications,
+      where,
+      [desc(applications.createdAt), asc(applications.hostname)],
+      q,
+    );
   }
 
   async ownedAppIds(userId: string): Promise<string[]> {
@@ -217,10 +213,9 @@ export class AppsService {
         );
         await this.deps.audit.record(
           {
-            actor: req.user,
+            actor: req,
             action: "app.deploy",
             target: { type: "app", id: app!.id },
-            ip: req.ip,
             details: { catalog_id: entry.id, hostname: input.hostname, host_id: host.id },
           },
           db,
@@ -250,10 +245,9 @@ export class AppsService {
       const job = await this.enqueue(db, type, app, req.user, payload);
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: `app.${operation}`,
           target: { type: "app", id },
-          ip: req.ip,
           details: auditDetails,
         },
         db,
@@ -376,10 +370,9 @@ export class AppsService {
         const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });
         await this.deps.audit.record(
           {
-            actor: req.user,
+            actor: req,
             action: "app.clone",
             target: { type: "app", id },
-            ip: req.ip,
             details: { clone_id: target!.id, hostname },
           },
           db,
@@ -416,17 +409,10 @@ export class AppsService {
 
   async logs(user: AuthUser, id: string, page: number, perPage: number) {
     await this.get(user, id);
-    const [items, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(deploymentLogs)
-        .where(eq(deploymentLogs.appId, id))
-        .orderBy(asc(deploymentLogs.id))
-        .limit(perPage)
-        .offset((page - 1) * perPage),
-      this.db.select({ n: count() }).from(deploymentLogs).where(eq(deploymentLogs.appId, id)),
-    ]);
-    return { items, total: total?.n ?? 0 };
+    return selectPage(this.db, deploymentLogs, [eq(deploymentLogs.appId, id)], [asc(deploymentLogs.id)], {
+      page,
+      perPage,
+    });
   }
 
   async credentials(req: UserActor, id: string) {
@@ -435,10 +421,9 @@ export class AppsService {
       ? (JSON.parse(await decryptSecret(this.deps.keys, app.secretEnvEnc)) as Record<string, string>)
       : {};
     await this.deps.audit.record({
-      actor: req.user,
+      actor: req,
       action: "app.credentials",
       target: { type: "app", id },
-      ip: req.ip,
     });
     return {
       root_password: app.rootPasswordEnc ? await decryptSecret(this.deps.keys, app.rootPasswordEnc) : null,

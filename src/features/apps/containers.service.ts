@@ -150,10 +150,9 @@ export class AppContainersService {
           .returning();
         await this.deps.audit.record(
           {
-            actor: req.user,
+            actor: req,
             action: "app.adopt",
             target: { type: "app", id: app!.id },
-            ip: req.ip,
             details: { vmid: input.vmid, node: input.node, owner_id: ownerId },
           },
           db,

@@ -30,27 +30,7 @@ import type { SettingsService } from "../settings/settings.service.ts";
 import { appUrl } from "./app-url.ts";
 import { waitHealthy } from "./health.ts";
 import { type Argv, compose, files } from "./provision.ts";
-
-export interface AppTiming {
-  /** Overall limit for one PVE task (create, start, clone …). */
-  taskTimeoutMs: number;
-  /** How long a started container may take to get an IPv4 address. */
-  ipTimeoutMs: number;
-  /** How long the app may take to answer its health check. */
-  healthTimeoutMs: number;
-  /** Poll interval for addresses and health checks. */
-  pollMs: number;
-  /** Per SSH command (package installs and image pulls are slow). */
-  commandTimeoutMs: number;
-}
-
-export const DEFAULT_TIMING: AppTiming = {
-  taskTimeoutMs: 10 * 60_000,
-  ipTimeoutMs: 2 * 60_000,
-  healthTimeoutMs: 5 * 60_000,
-  pollMs: 1_000,
-  commandTimeoutMs: 15 * 60_000,
-};
+import { type AppTiming, type TaskKind, taskWait } from "./timing.ts";
 
 export interface AppDeps {
   db: Db;
@@ -156,12 +136,10 @@ export class AppRun<S extends string = string> {
     return entry;
   }
 
-  async waitTask(upid: Upid | null, node = this.node): Promise<void> {
+  /** Waits for a PVE task with the shared policy (timing.ts); a null UPID (nothing started) returns. */
+  async waitTask(upid: Upid | null, node = this.node, kind: TaskKind = "container"): Promise<void> {
     if (!upid) return;
-    await waitForTask(this.client, node, upid, {
-      timeoutMs: this.deps.timing.taskTimeoutMs,
-      signal: this.ctx.signal,
-    });
+    await waitForTask(this.client, node, upid, taskWait(this.deps.timing, kind, this.ctx.signal));
   }
 
   /**

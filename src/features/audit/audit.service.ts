@@ -3,20 +3,17 @@
  * details; passwords and tokens never go in (the record() signature has no place for them, and
  * scrubDetails drops any key that looks secret as a second line of defence).
  */
-import { and, count, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { type Actor, principalOf } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
+import { selectPage } from "../../db/paging.ts";
 import { type AuditEntry, auditLog } from "../../db/schema.ts";
 
-export interface AuditActor {
-  id: string | null;
-  username: string | null;
-}
-
 export interface AuditRecord {
-  actor: AuditActor;
+  /** Who, and from which address (the row's actor columns and ip). */
+  actor: Actor;
   action: string;
   target?: { type: string; id: string };
-  ip?: string | null;
   outcome?: "success" | "failure";
   details?: Record<string, unknown>;
 }
@@ -66,7 +63,12 @@ export class AuditService {
   async recordRepeated(entry: AuditRecord): Promise<void> {
     const at = this.now();
     for (const [k, b] of this.bursts) if (at - b.lastAt > BURST_WINDOW_MS) this.bursts.delete(k);
-    const key = JSON.stringify([entry.action, entry.outcome ?? "success", entry.details?.reason, entry.ip]);
+    const key = JSON.stringify([
+      entry.action,
+      entry.outcome ?? "success",
+      entry.details?.reason,
+      entry.actor.ip,
+    ]);
     const open = this.bursts.get(key);
     if (!open) {
       const row = this.db
@@ -112,13 +114,14 @@ export class AuditService {
   }
 
   private values(entry: AuditRecord): typeof auditLog.$inferInsert {
+    const who = principalOf(entry.actor);
     return {
-      actorId: entry.actor.id,
-      actorUsername: entry.actor.username,
+      actorId: who.id,
+      actorUsername: who.username,
       action: entry.action,
       targetType: entry.target?.type ?? null,
       targetId: entry.target?.id ?? null,
-      ip: entry.ip ?? null,
+      ip: entry.actor.ip,
       outcome: entry.outcome ?? "success",
       details: scrubDetails(entry.details),
     };
@@ -131,17 +134,6 @@ export class AuditService {
     if (q.target) filters.push(eq(auditLog.targetId, q.target));
     if (q.from) filters.push(gte(auditLog.at, q.from));
     if (q.to) filters.push(lte(auditLog.at, q.to));
-    const where = filters.length ? and(...filters) : undefined;
-    const [items, [totalRow]] = await Promise.all([
-      this.db
-        .select()
-        .from(auditLog)
-        .where(where)
-        .orderBy(desc(auditLog.at), desc(auditLog.id))
-        .limit(q.perPage)
-        .offset((q.page - 1) * q.perPage),
-      this.db.select({ n: count() }).from(auditLog).where(where),
-    ]);
-    return { items, total: totalRow?.n ?? 0 };
+    return selectPage(this.db, auditLog, filters, [desc(auditLog.at), desc(auditLog.id)], q);
   }
 }

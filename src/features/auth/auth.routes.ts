@@ -1,7 +1,6 @@
 /** /api/v1/auth: register, login, refresh, logout, me, change-password. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { clientIpOf, type HttpEnv } from "../../http/context.ts";
+import { actorOf, clientOf } from "../../http/context.ts";
 import { authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import {
@@ -126,29 +125,25 @@ const changePassword = createRoute({
   responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422, 429, 503) },
 });
 
-function client(c: Context<HttpEnv<AuthRouteServices>>) {
-  return { ip: clientIpOf(c), userAgent: c.req.header("user-agent") };
-}
-
 export function authRoutes() {
   return createRouter<AuthRouteServices>()
     .openapi(register, async (c) => {
       const body = c.req.valid("json");
-      const user = await c.get("services").users.register(body, clientIpOf(c));
+      const user = await c.get("services").users.register(body, clientOf(c));
       return c.json({ user: toPublicUser(user) }, 201);
     })
     .openapi(login, async (c) => {
       const { username, password } = c.req.valid("json");
-      const { user, ...tokens } = await c.get("services").auth.login(username, password, client(c));
+      const { user, ...tokens } = await c.get("services").auth.login(username, password, clientOf(c));
       return c.json({ ...tokens, user: toPublicUser(user) }, 200);
     })
     .openapi(refresh, async (c) => {
       const { refresh_token } = c.req.valid("json");
-      const { user, ...tokens } = await c.get("services").auth.refresh(refresh_token, client(c));
+      const { user, ...tokens } = await c.get("services").auth.refresh(refresh_token, clientOf(c));
       return c.json({ ...tokens, user: toPublicUser(user) }, 200);
     })
     .openapi(logout, async (c) => {
-      await c.get("services").auth.logout(c.req.valid("json").refresh_token, c.get("user"), client(c));
+      await c.get("services").auth.logout(c.req.valid("json").refresh_token, actorOf(c));
       return c.body(null, 204);
     })
     .openapi(me, async (c) => {
@@ -161,13 +156,7 @@ export function authRoutes() {
       const body = c.req.valid("json");
       await c
         .get("services")
-        .auth.changePassword(
-          c.get("user"),
-          body.current_password,
-          body.new_password,
-          body.refresh_token,
-          client(c),
-        );
+        .auth.changePassword(actorOf(c), body.current_password, body.new_password, body.refresh_token);
       return c.body(null, 204);
     });
 }

@@ -4,7 +4,7 @@
  */
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
-import type { AuthUser } from "../../core/identity.ts";
+import type { Actor, AuthUser, ClientActor, UserActor } from "../../core/identity.ts";
 import { type Attempt, FailureLimiter, InFlight } from "../../core/rate-limit.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
@@ -26,11 +26,6 @@ export interface TokenPair {
   refresh_token: string;
   token_type: "bearer";
   expires_in: number;
-}
-
-export interface ClientInfo {
-  ip: string;
-  userAgent?: string | undefined;
 }
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
@@ -76,7 +71,7 @@ export class AuthService {
     );
   }
 
-  async login(username: string, password: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
+  async login(username: string, password: string, client: ClientActor): Promise<TokenPair & { user: User }> {
     const name = username.toLowerCase();
     const keys = [`user:${name}`, `ip:${client.ip}`];
     // Check and count with no await in between: the attempt is counted before the hash is verified, so
@@ -84,9 +79,8 @@ export class AuthService {
     const attempt = this.admit(keys, `login:${name}`);
     if ("wait" in attempt) {
       await this.audit.recordRepeated({
-        actor: { id: null, username: name },
+        actor: { ...client, claimed: { id: null, username: name } },
         action: "auth.login",
-        ip: client.ip,
         outcome: "failure",
         details: { reason: "rate_limited" },
       });
@@ -107,10 +101,9 @@ export class AuthService {
     }
     if (!user || !ok || user.disabled) {
       await this.audit.record({
-        actor: { id: user?.id ?? null, username: name },
+        actor: { ...client, claimed: { id: user?.id ?? null, username: name } },
         action: "auth.login",
         target: user ? { type: "user", id: user.id } : undefined,
-        ip: client.ip,
         outcome: "failure",
         details: { reason: !user ? "unknown_user" : !ok ? "bad_password" : "disabled" },
       });
@@ -122,10 +115,9 @@ export class AuthService {
     const { id: _id, ...tokens } = await this.issue(this.db, user, crypto.randomUUID(), client);
     await this.db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
     await this.audit.record({
-      actor: { id: user.id, username: user.username },
+      actor: { ...client, claimed: { id: user.id, username: user.username } },
       action: "auth.login",
       target: { type: "user", id: user.id },
-      ip: client.ip,
     });
     return { ...tokens, user };
   }
@@ -144,7 +136,7 @@ export class AuthService {
     return { counted: this.limiter.attempt(keys) };
   }
 
-  async refresh(token: string, client: ClientInfo): Promise<TokenPair & { user: User }> {
+  async refresh(token: string, client: ClientActor): Promise<TokenPair & { user: User }> {
     const hash = hashToken(token);
     const result = await this.db.transaction(async (db) => {
       const [row] = await db
@@ -177,9 +169,8 @@ export class AuthService {
     if ("error" in result) {
       // Unknown tokens are what anonymous clients can send at will: one row per burst, not per request.
       await this.audit[result.error === "unknown" ? "recordRepeated" : "record"]({
-        actor: { id: result.row?.userId ?? null, username: null },
+        actor: { ...client, claimed: { id: result.row?.userId ?? null, username: null } },
         action: "auth.refresh",
-        ip: client.ip,
         outcome: "failure",
         details: { reason: result.error, ...(result.row ? { family: result.row.familyId } : {}) },
       });
@@ -192,7 +183,8 @@ export class AuthService {
   }
 
   /** Ends the session family of the given refresh token. Unknown tokens are ignored (logout is idempotent). */
-  async logout(token: string, user: AuthUser, client: ClientInfo): Promise<void> {
+  async logout(token: string, actor: UserActor): Promise<void> {
+    const { user } = actor;
     const [row] = await this.db
       .select()
       .from(refreshTokens)
@@ -204,10 +196,9 @@ export class AuthService {
         .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
     }
     await this.audit.record({
-      actor: { id: user.id, username: user.username },
+      actor,
       action: "auth.logout",
       target: { type: "user", id: user.id },
-      ip: client.ip,
     });
   }
 
@@ -216,23 +207,22 @@ export class AuthService {
    * refresh token it presents, if any) stays valid.
    */
   async changePassword(
-    user: AuthUser,
+    actor: UserActor,
     current: string,
     next: string,
     keepRefreshToken: string | undefined,
-    client: ClientInfo,
   ): Promise<void> {
+    const { user } = actor;
     const row = await this.users.findById(user.id);
     if (!row) throw new UnauthenticatedError();
     // The same limits as sign-in: a stolen access token must not become an unlimited password oracle.
-    const keys = [`user:${row.username}`, `ip:${client.ip}`];
+    const keys = [`user:${row.username}`, `ip:${actor.ip}`];
     const attempt = this.admit(keys, `login:${row.username}`);
     if ("wait" in attempt) {
       await this.audit.recordRepeated({
-        actor: { id: user.id, username: user.username },
+        actor,
         action: "auth.change_password",
         target: { type: "user", id: user.id },
-        ip: client.ip,
         outcome: "failure",
         details: { reason: "rate_limited" },
       });
@@ -249,10 +239,9 @@ export class AuthService {
     }
     if (!ok) {
       await this.audit.record({
-        actor: { id: user.id, username: user.username },
+        actor,
         action: "auth.change_password",
         target: { type: "user", id: user.id },
-        ip: client.ip,
         outcome: "failure",
         details: { reason: "bad_current_password" },
       });
@@ -292,10 +281,9 @@ export class AuthService {
         );
       await this.audit.record(
         {
-          actor: { id: user.id, username: user.username },
+          actor,
           action: "auth.change_password",
           target: { type: "user", id: user.id },
-          ip: client.ip,
         },
         tx,
       );
@@ -310,7 +298,7 @@ export class AuthService {
    */
   async resolveSession(
     token: string,
-    client: ClientInfo,
+    client: ClientActor,
   ): Promise<{ user: AuthUser; issuedAt: Date; familyId: string } | undefined> {
     const [row] = await this.db
       .select({
@@ -375,7 +363,7 @@ export class AuthService {
     db: Db,
     user: User,
     familyId: string,
-    client: ClientInfo,
+    client: Actor,
   ): Promise<TokenPair & { id: string }> {
     const refresh = newRefreshToken();
     const [row] = await db

@@ -5,10 +5,11 @@
  */
 
 import type { z } from "@hono/zod-openapi";
-import { and, count, desc, eq, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
+import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type Backup,
@@ -18,7 +19,13 @@ import {
   type Job,
 } from "../../db/schema.ts";
 import type { JobQueue } from "../../queue/queue.ts";
-import { type AppDeps, type AppsService, assertWithinQuota, beginOperation } from "../apps/index.ts";
+import {
+  type AppDeps,
+  type AppsService,
+  assertWithinQuota,
+  beginOperation,
+  taskWait,
+} from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
 import { cronProblem, nextSlot } from "./cron.ts";
 import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
@@ -57,18 +64,7 @@ export class BackupsService {
       where.push(eq(backups.ownerId, user.id));
     }
     if (q.status) where.push(eq(backups.status, q.status));
-    const cond = where.length ? and(...where) : undefined;
-    const [items, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(backups)
-        .where(cond)
-        .orderBy(desc(backups.createdAt), desc(backups.id))
-        .limit(q.perPage)
-        .offset((q.page - 1) * q.perPage),
-      this.db.select({ n: count() }).from(backups).where(cond),
-    ]);
-    return { items, total: total?.n ?? 0 };
+    return selectPage(this.db, backups, where, [desc(backups.createdAt), desc(backups.id)], q);
   }
 
   /** One backup: of the given app (`appId`), or any the user may see (`appId` null: GET/DELETE /backups/{id}). */
@@ -122,10 +118,9 @@ export class BackupsService {
         .returning();
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup.create",
           target: { type: "backup", id: row!.id },
-          ip: req.ip,
           details: { app_id: appId, mode: input.mode, compress: input.compress, storage },
         },
         db,
@@ -146,19 +141,15 @@ export class BackupsService {
     let outcome = "no_volume";
     if (row.volid && row.hostId) {
       const client = await this.deps.hosts.client(row.hostId);
-      outcome = await deleteBackupVolume(client, row, {
-        timeoutMs: this.deps.timing.taskTimeoutMs,
-        pollMs: Math.min(500, this.deps.timing.pollMs),
-      });
+      outcome = await deleteBackupVolume(client, row, taskWait(this.deps.timing, "volume"));
     }
     await this.db.transaction(async (db) => {
       await db.delete(backups).where(eq(backups.id, row.id));
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup.delete",
           target: { type: "backup", id: row.id },
-          ip: req.ip,
           details: { app_id: row.appId, volid: row.volid, volume: outcome },
         },
         db,
@@ -188,10 +179,9 @@ export class BackupsService {
       );
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup.restore",
           target: { type: "app", id: appId },
-          ip: req.ip,
           details: { backup_id: backupId, volid: backup.volid },
         },
         db,
@@ -254,10 +244,9 @@ export class BackupsService {
         .returning();
       await this.deps.audit.record(
         {
-          actor: req.user,
+          actor: req,
           action: "backup_schedule.update",
           target: { type: "app", id: appId },
-          ip: req.ip,
           details: { ...input },
         },
         db,

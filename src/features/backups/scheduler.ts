@@ -14,7 +14,7 @@ import { errorMessage, type JobQueue } from "../../queue/queue.ts";
 import type { Clock } from "./backups.service.ts";
 import { latestSlot } from "./cron.ts";
 import { BackupAppJob } from "./job-types.ts";
-import { failOrphanedBackups } from "./sagas.ts";
+import { failOrphanedBackups } from "./sagas/index.ts";
 
 export interface SchedulerOptions {
   /** How often to look for due slots (default 30 s). */

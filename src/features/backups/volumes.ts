@@ -5,6 +5,7 @@ import {
   ProxmoxError,
   parseUpid,
   type StorageVolume,
+  type WaitForTaskOptions,
   waitForTask,
 } from "../../proxmox/index.ts";
 
@@ -49,18 +50,13 @@ const GONE = /does not exist|no such (volume|file)|not found/i;
 export async function deleteBackupVolume(
   client: ProxmoxClient,
   backup: Pick<Backup, "node" | "storage" | "volid">,
-  wait: { timeoutMs: number; pollMs: number; signal?: AbortSignal },
+  wait: WaitForTaskOptions,
 ): Promise<"deleted" | "already_gone" | "no_volume"> {
   if (!backup.volid) return "no_volume";
   try {
     const upid = await client.deleteVolume(backup.node, backup.storage, backup.volid);
     if (upid) {
-      const status = await waitForTask(client, backup.node, upid, {
-        timeoutMs: wait.timeoutMs,
-        pollMs: wait.pollMs,
-        maxPollMs: Math.max(wait.pollMs, 1_000),
-        ...(wait.signal ? { signal: wait.signal } : {}),
-      });
+      const status = await waitForTask(client, backup.node, upid, wait);
       // PVE (and the simulator) end an imgdel of a missing volume with a warning, not an error.
       if (status.exitstatus?.startsWith("WARNINGS")) return "already_gone";
     }

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
 import { NotFoundError } from "../../core/errors.ts";
-import { clientIpOf } from "../../http/context.ts";
+import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
@@ -155,11 +155,9 @@ export function catalogRoutes() {
     })
     .openapi(reloadCatalogRoute, async (c) => {
       const report = await c.get("services").catalog.load();
-      const actor = c.get("user");
       await c.get("services").audit.record({
-        actor: { id: actor.id, username: actor.username },
+        actor: actorOf(c),
         action: "catalog.reload",
-        ip: clientIpOf(c),
         details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
       });
       return c.json(report, 200);

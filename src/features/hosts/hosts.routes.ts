@@ -1,6 +1,6 @@
 /** /api/v1/hosts (admin) and /api/v1/nodes (any signed-in user; never secrets). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { clientIpOf } from "../../http/context.ts";
+import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -126,7 +126,7 @@ export function hostsRoutes() {
       c.json({ items: (await c.get("services").hosts.list()).map(toPublicHost) }, 200),
     )
     .openapi(create, async (c) => {
-      const host = await c.get("services").hosts.create(c.req.valid("json"), c.get("user"), clientIpOf(c));
+      const host = await c.get("services").hosts.create(c.req.valid("json"), actorOf(c));
       return c.json({ host: toPublicHost(host) }, 201);
     })
     .openapi(get, async (c) => {
@@ -136,11 +136,11 @@ export function hostsRoutes() {
     .openapi(update, async (c) => {
       const host = await c
         .get("services")
-        .hosts.update(c.req.valid("param").host_id, c.req.valid("json"), c.get("user"), clientIpOf(c));
+        .hosts.update(c.req.valid("param").host_id, c.req.valid("json"), actorOf(c));
       return c.json({ host: toPublicHost(host) }, 200);
     })
     .openapi(remove, async (c) => {
-      await c.get("services").hosts.remove(c.req.valid("param").host_id, c.get("user"), clientIpOf(c));
+      await c.get("services").hosts.remove(c.req.valid("param").host_id, actorOf(c));
       return c.body(null, 204);
     })
     .openapi(test, async (c) => {
@@ -148,10 +148,9 @@ export function hostsRoutes() {
       const result = await c.get("services").hosts.test(id);
       // The test records the host's status: audited like the other host changes.
       await c.get("services").audit.record({
-        actor: c.get("user"),
+        actor: actorOf(c),
         action: "host.test",
         target: { type: "host", id },
-        ip: clientIpOf(c),
         details: { ok: result.ok },
       });
       return c.json(result, 200);
@@ -160,10 +159,9 @@ export function hostsRoutes() {
       const id = c.req.valid("param").host_id;
       const result = await c.get("services").hosts.sync(id);
       await c.get("services").audit.record({
-        actor: c.get("user"),
+        actor: actorOf(c),
         action: "host.sync",
         target: { type: "host", id },
-        ip: clientIpOf(c),
         details: { nodes: result.nodes, online: result.online },
       });
       return c.json(result, 200);

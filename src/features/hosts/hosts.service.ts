@@ -1,35 +1,27 @@
 /**
- * Proxmox hosts: registration with encrypted secrets, connection tests that explain failures, node sync,
- * and the per-host REST client and SSH executor the rest of Proximity uses. Secrets are decrypted only
- * here, only to build a client, and never returned.
+ * Proxmox hosts: registration with encrypted secrets (create, update, delete, reads of hosts and their
+ * nodes). The service is also the one door other features use to reach a host: `client`/`executor` come
+ * from the connection pool (connections.ts, with the SSH host-key store in host-keys.ts), `test`/`sync`
+ * from sync.ts, whose failures diagnosis.ts explains.
  */
 
-import { and, asc, count, eq, notInArray, sql } from "drizzle-orm";
+import { asc, count, eq, sql } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import type { Actor } from "../../core/identity.ts";
 import type { Keys } from "../../crypto/keys.ts";
-import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
+import { encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import {
   applications,
-  type NodeStorageStats,
   type ProxmoxHost,
   type ProxmoxNode,
   proxmoxHosts,
   proxmoxNodes,
-  sshHostKeys,
 } from "../../db/schema.ts";
-import {
-  clusterNodeResolver,
-  type HostKeyStore,
-  type PctExecInfo,
-  PctExecutor,
-  type ProxmoxCallInfo,
-  ProxmoxClient,
-  ProxmoxError,
-} from "../../proxmox/index.ts";
+import type { PctExecutor, ProxmoxClient } from "../../proxmox/index.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import type { Actor } from "../users/users.service.ts";
+import { HostConnections, type HostsObservers } from "./connections.ts";
 import {
   type CreateHostInput,
   type HostTestResult,
@@ -37,12 +29,11 @@ import {
   toPublicNode,
   type UpdateHostInput,
 } from "./hosts.schemas.ts";
-import { type PreflightCheck, type PreflightSettings, runPreflight } from "./preflight.ts";
+import type { PreflightSettings } from "./preflight.ts";
+import { HostSync, type SyncResult } from "./sync.ts";
 
-export interface HostsObservers {
-  onCall?: (info: ProxmoxCallInfo & { hostId: string }) => void;
-  onExec?: (info: PctExecInfo & { hostId: string }) => void;
-}
+export type { HostsObservers } from "./connections.ts";
+export type { SyncResult } from "./sync.ts";
 
 export interface HostsServiceOptions {
   observers?: HostsObservers;
@@ -52,101 +43,22 @@ export interface HostsServiceOptions {
   preflightSettings?: () => Promise<PreflightSettings>;
 }
 
-export interface SyncResult {
-  nodes: number;
-  online: number;
-}
-
-interface Connection {
-  updatedAt: number;
-  client: ProxmoxClient;
-  /** Built on first use: a host without SSH credentials can still be tested and synced. */
-  executor: () => Promise<PctExecutor>;
-  close(): void;
-}
-
-/** SSH host keys pinned per host and node address, in the database (trust on first use). */
-class DbHostKeyStore implements HostKeyStore {
-  constructor(
-    private readonly db: Db,
-    private readonly hostId: string,
-  ) {}
-
-  async get(address: string): Promise<string | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(sshHostKeys)
-      .where(and(eq(sshHostKeys.hostId, this.hostId), eq(sshHostKeys.address, address)));
-    return row?.fingerprint;
-  }
-
-  async set(address: string, fingerprint: string): Promise<void> {
-    await this.db
-      .insert(sshHostKeys)
-      .values({ hostId: this.hostId, address, fingerprint })
-      .onConflictDoNothing();
-  }
-}
-
-/** A failure explained in words an admin can act on. */
-export function explainFailure(err: unknown, apiUrl: string): { reason: string; kind: string } {
-  const target = URL.canParse(apiUrl) ? new URL(apiUrl).host : apiUrl;
-  if (!(err instanceof ProxmoxError)) {
-    return { reason: err instanceof Error ? err.message : String(err), kind: "unknown" };
-  }
-  const errno = err.errno ?? "";
-  switch (err.kind) {
-    case "unreachable":
-      if (errno === "ENOTFOUND" || errno === "EAI_AGAIN" || /getaddrinfo|DNS/i.test(err.pveMessage)) {
-        return { reason: `DNS lookup failed: ${target} does not resolve`, kind: "dns" };
-      }
-      if (errno === "ECONNREFUSED" || /refused/i.test(err.pveMessage)) {
-        return {
-          reason: `Connection refused by ${target}: is pveproxy running on that port?`,
-          kind: "refused",
-        };
-      }
-      return { reason: `${target} is unreachable: ${err.pveMessage}`, kind: "unreachable" };
-    case "tls":
-      return /pin|fingerprint/i.test(err.pveMessage)
-        ? {
-            reason: `TLS certificate of ${target} does not match the pinned fingerprint`,
-            kind: "tls_mismatch",
-          }
-        : {
-            reason: `TLS certificate of ${target} was rejected (${err.pveMessage}); pin its SHA-256 fingerprint for a self-signed certificate`,
-            kind: "tls",
-          };
-    case "auth":
-      // A 403 is a missing privilege, with PVE's own text naming the path and privilege.
-      if (err.pveStatus === 403) {
-        return {
-          reason: `The token or user lacks a privilege: ${err.pveMessage} (grant it with pveum acl modify; see the host's preflight test)`,
-          kind: "permission",
-        };
-      }
-      return {
-        reason: `Proxmox refused the credentials (HTTP ${err.pveStatus || 401}): check the token id and secret, or username and password`,
-        kind: "auth",
-      };
-    case "timeout":
-      return { reason: `${target} did not answer in time`, kind: "timeout" };
-    default:
-      return { reason: `Proxmox answered ${err.pveStatus}: ${err.pveMessage}`, kind: err.kind };
-  }
-}
-
 export class HostsService {
-  private readonly connections = new Map<string, Connection>();
-  /** The last preflight per host (in memory): a failed check stops deploys until the next test. */
-  private readonly preflights = new Map<string, PreflightCheck[]>();
+  private readonly connections: HostConnections;
+  private readonly probe: HostSync;
 
   constructor(
     private readonly db: Db,
     private readonly keys: Keys,
     private readonly audit: AuditService,
-    private readonly options: HostsServiceOptions = {},
-  ) {}
+    options: HostsServiceOptions = {},
+  ) {
+    this.connections = new HostConnections(db, keys, {
+      observers: options.observers,
+      timeoutMs: options.timeoutMs,
+    });
+    this.probe = new HostSync(db, this.connections, options.preflightSettings);
+  }
 
   /** How many apps still live on a host (deleting a host with apps is refused with that number). */
   private async countApps(hostId: string): Promise<number> {
@@ -179,7 +91,6 @@ export class HostsService {
   async create(
     input: CreateHostInput,
     actor: Actor,
-    ip: string,
     extra: { isSimulator?: boolean } = {},
   ): Promise<ProxmoxHost> {
     const enc = (v: string | undefined) => (v === undefined ? null : encryptSecret(this.keys, v));
@@ -214,7 +125,6 @@ export class HostsService {
             actor,
             action: "host.create",
             target: { type: "host", id: row!.id },
-            ip,
             details: { name: input.name },
           },
           db,
@@ -227,7 +137,7 @@ export class HostsService {
     }
   }
 
-  async update(id: string, patch: UpdateHostInput, actor: Actor, ip: string): Promise<ProxmoxHost> {
+  async update(id: string, patch: UpdateHostInput, actor: Actor): Promise<ProxmoxHost> {
     const current = await this.get(id);
     const enc = async (v: string | null | undefined, keep: string | null) =>
       v === undefined ? keep : v === null ? null : encryptSecret(this.keys, v);
@@ -281,13 +191,11 @@ export class HostsService {
             actor,
             action: "host.update",
             target: { type: "host", id },
-            ip,
             details: { fields: Object.keys(patch).filter((k) => !/secret|password|key/.test(k)) },
           },
           db,
         );
-        // Close, not just forget: pooled SSH connections of the old credentials would stay open.
-        this.closeConnection(id);
+        this.connections.close(id);
         return row!;
       });
     } catch (err) {
@@ -296,7 +204,7 @@ export class HostsService {
     }
   }
 
-  async remove(id: string, actor: Actor, ip: string): Promise<void> {
+  async remove(id: string, actor: Actor): Promise<void> {
     const host = await this.get(id);
     const apps = await this.countApps(id);
     if (apps > 0) {
@@ -305,201 +213,40 @@ export class HostsService {
     await this.db.transaction(async (db) => {
       await db.delete(proxmoxHosts).where(eq(proxmoxHosts.id, id));
       await this.audit.record(
-        { actor, action: "host.delete", target: { type: "host", id }, ip, details: { name: host.name } },
+        { actor, action: "host.delete", target: { type: "host", id }, details: { name: host.name } },
         db,
       );
     });
-    this.closeConnection(id);
+    this.connections.close(id);
   }
 
   /** A REST client for the host, built from its decrypted credentials (cached until the row changes). */
   async client(hostOrId: string | ProxmoxHost): Promise<ProxmoxClient> {
-    return (await this.connection(hostOrId)).client;
+    return (await this.connections.of(await this.resolve(hostOrId))).client;
   }
 
   /** The SSH `pct exec` executor for the host. */
   async executor(hostOrId: string | ProxmoxHost): Promise<PctExecutor> {
-    return (await this.connection(hostOrId)).executor();
+    return (await this.connections.of(await this.resolve(hostOrId))).executor();
   }
 
-  private async connection(hostOrId: string | ProxmoxHost): Promise<Connection> {
-    const host = typeof hostOrId === "string" ? await this.get(hostOrId) : hostOrId;
-    const cached = this.connections.get(host.id);
-    if (cached && cached.updatedAt === host.updatedAt.getTime()) return cached;
-    if (cached) cached.close();
-    const dec = (v: string | null) => (v === null ? undefined : decryptSecret(this.keys, v));
-    const { onCall, onExec } = this.options.observers ?? {};
-    const client = new ProxmoxClient({
-      apiUrl: host.apiUrl,
-      auth:
-        host.authKind === "token"
-          ? {
-              kind: "token",
-              tokenId: host.tokenId ?? "",
-              tokenSecret: (await dec(host.tokenSecretEnc)) ?? "",
-            }
-          : { kind: "ticket", username: host.username ?? "", password: (await dec(host.passwordEnc)) ?? "" },
-      verifyTls: host.verifyTls,
-      ...(host.fingerprint ? { fingerprint: host.fingerprint } : {}),
-      hostLabel: host.name,
-      ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
-      ...(onCall ? { onCall: (info: ProxmoxCallInfo) => onCall({ ...info, hostId: host.id }) } : {}),
-    });
-    let executor: Promise<PctExecutor> | undefined;
-    const conn: Connection = {
-      updatedAt: host.updatedAt.getTime(),
-      client,
-      executor: () => {
-        executor ??= (async () => {
-          const sshPassword = await dec(host.sshPasswordEnc);
-          const sshKey = await dec(host.sshPrivateKeyEnc);
-          return new PctExecutor({
-            host: host.sshHost ?? new URL(host.apiUrl).hostname,
-            port: host.sshPort,
-            username: host.sshUsername,
-            ...(sshPassword !== undefined ? { password: sshPassword } : {}),
-            ...(sshKey !== undefined ? { privateKey: sshKey } : {}),
-            resolveNode: clusterNodeResolver(client, host.sshHost ? { configuredAddress: host.sshHost } : {}),
-            hostKeys: new DbHostKeyStore(this.db, host.id),
-            hostLabel: host.name,
-            ...(onExec ? { onExec: (info: PctExecInfo) => onExec({ ...info, hostId: host.id }) } : {}),
-          });
-        })();
-        executor.catch(() => {
-          executor = undefined;
-        });
-        return executor;
-      },
-      close: () => {
-        void executor?.then((e) => e.close()).catch(() => {});
-      },
-    };
-    this.connections.set(host.id, conn);
-    return conn;
+  private async resolve(hostOrId: string | ProxmoxHost): Promise<ProxmoxHost> {
+    return typeof hostOrId === "string" ? this.get(hostOrId) : hostOrId;
   }
 
-  private closeConnection(id: string): void {
-    this.connections.get(id)?.close();
-    this.connections.delete(id);
-  }
-
-  /** Tries the API: version and node count, or the reason it failed. */
+  /** Tries the API and runs the preflight checks: version and node count, or the reason it failed. */
   async test(id: string): Promise<HostTestResult> {
-    const host = await this.get(id);
-    const started = performance.now();
-    try {
-      const conn = await this.connection(host);
-      const client = conn.client;
-      const [version, nodes] = await Promise.all([client.version(), client.listNodes()]);
-      const checks = this.options.preflightSettings
-        ? await runPreflight({
-            client,
-            executor: conn.executor,
-            authKind: host.authKind,
-            tokenId: host.tokenId,
-            sshUsername: host.sshUsername,
-            settings: await this.options.preflightSettings(),
-          })
-        : [];
-      this.preflights.set(host.id, checks);
-      const failed = checks.find((c) => !c.ok);
-      return {
-        ok: !failed,
-        version: version.version,
-        node_count: nodes.length,
-        ...(failed ? { reason: `${failed.name}: ${failed.detail}`, kind: "preflight" } : {}),
-        checks,
-        duration_ms: Math.round(performance.now() - started),
-      };
-    } catch (err) {
-      return {
-        ok: false,
-        ...explainFailure(err, host.apiUrl),
-        duration_ms: Math.round(performance.now() - started),
-      };
-    }
+    return this.probe.test(await this.get(id));
   }
 
-  /**
-   * Why deploys to this host are refused: the first failed check of its last preflight (POST …/test),
-   * with its fix. Null when it passed or never ran.
-   */
+  /** Why deploys to this host are refused (its last preflight's first failed check), or null. */
   preflightBlocker(hostId: string): string | null {
-    const failed = this.preflights.get(hostId)?.find((c) => !c.ok);
-    if (!failed) return null;
-    return `The host's preflight check "${failed.name}" failed: ${failed.detail}${failed.fix ? `. Fix: ${failed.fix}` : ""}. Run the host test again once fixed.`;
+    return this.probe.preflightBlocker(hostId);
   }
 
   /** Refreshes the host's nodes with live stats; on failure the host is marked `error` with the reason. */
   async sync(id: string): Promise<SyncResult> {
-    const host = await this.get(id);
-    try {
-      const client = await this.client(host);
-      const [version, nodes, cluster] = await Promise.all([
-        client.version(),
-        client.listNodes(),
-        client.clusterStatus().catch(() => []),
-      ]);
-      const ips = new Map(cluster.filter((e) => e.type === "node").map((e) => [e.name, e.ip ?? null]));
-      const rows = await Promise.all(
-        nodes.map(async (n) => {
-          const storage: Record<string, NodeStorageStats> = {};
-          if (n.status === "online") {
-            for (const s of await client.listStorage(n.node).catch(() => [])) {
-              storage[s.storage] = {
-                type: s.type,
-                content: s.content,
-                total: s.total ?? 0,
-                used: s.used ?? 0,
-                avail: s.avail ?? 0,
-                active: s.active === undefined ? true : Boolean(s.active),
-              };
-            }
-          }
-          return {
-            hostId: host.id,
-            name: n.node,
-            status: n.status,
-            ip: ips.get(n.node) ?? null,
-            cpu: n.cpu ?? null,
-            maxCpu: n.maxcpu ?? null,
-            mem: n.mem ?? null,
-            maxMem: n.maxmem ?? null,
-            uptime: n.uptime ?? null,
-            storage,
-            syncedAt: new Date(),
-          };
-        }),
-      );
-      await this.db.transaction(async (tx) => {
-        for (const row of rows) {
-          await tx
-            .insert(proxmoxNodes)
-            .values(row)
-            .onConflictDoUpdate({ target: [proxmoxNodes.hostId, proxmoxNodes.name], set: row });
-        }
-        const names = rows.map((r) => r.name);
-        await tx
-          .delete(proxmoxNodes)
-          .where(
-            names.length
-              ? and(eq(proxmoxNodes.hostId, host.id), notInArray(proxmoxNodes.name, names))
-              : eq(proxmoxNodes.hostId, host.id),
-          );
-        await tx
-          .update(proxmoxHosts)
-          .set({ status: "online", lastError: null, pveVersion: version.version, lastSyncedAt: new Date() })
-          .where(eq(proxmoxHosts.id, host.id));
-      });
-      return { nodes: rows.length, online: rows.filter((r) => r.status === "online").length };
-    } catch (err) {
-      const { reason } = explainFailure(err, host.apiUrl);
-      await this.db
-        .update(proxmoxHosts)
-        .set({ status: "error", lastError: reason.slice(0, 500) })
-        .where(eq(proxmoxHosts.id, host.id));
-      throw err;
-    }
+    return this.probe.sync(await this.get(id));
   }
 
   /** Syncs every host; failures are recorded on the host and do not stop the others. */
@@ -526,6 +273,6 @@ export class HostsService {
 
   /** Closes every SSH connection (shutdown). */
   close(): void {
-    for (const id of [...this.connections.keys()]) this.closeConnection(id);
+    this.connections.closeAll();
   }
 }

@@ -1,6 +1,6 @@
 /** /api/v1/settings: any user reads (deploy forms need the defaults); administrators write. */
 import { createRoute } from "@hono/zod-openapi";
-import { clientIpOf } from "../../http/context.ts";
+import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
 import { SettingsSchema, SettingsUpdateSchema } from "./settings.schemas.ts";
@@ -36,7 +36,7 @@ export function settingsRoutes() {
   return createRouter<SettingsRouteServices>()
     .openapi(get, async (c) => c.json(await c.get("services").settings.get(), 200))
     .openapi(put, async (c) => {
-      const next = await c.get("services").settings.update(c.req.valid("json"), c.get("user"), clientIpOf(c));
+      const next = await c.get("services").settings.update(c.req.valid("json"), actorOf(c));
       return c.json(next, 200);
     });
 }

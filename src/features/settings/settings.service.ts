@@ -1,5 +1,6 @@
 /** Reads and writes the one settings document; unknown or invalid stored values fall back to defaults. */
 import { eq } from "drizzle-orm";
+import { type Actor, principalOf } from "../../core/identity.ts";
 import type { Db } from "../../db/connect.ts";
 import { settings } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -20,11 +21,7 @@ export class SettingsService {
     return parsed.success ? parsed.data : DEFAULT_SETTINGS;
   }
 
-  async update(
-    patch: SettingsUpdate,
-    actor: { id: string; username: string },
-    ip: string,
-  ): Promise<Settings> {
+  async update(patch: SettingsUpdate, actor: Actor): Promise<Settings> {
     return this.db.transaction(async (db) => {
       const current = await this.get(db);
       const next = SettingsSchema.parse({
@@ -36,17 +33,16 @@ export class SettingsService {
       });
       await db
         .insert(settings)
-        .values({ key: KEY, value: next, updatedBy: actor.id })
+        .values({ key: KEY, value: next, updatedBy: principalOf(actor).id })
         .onConflictDoUpdate({
           target: settings.key,
-          set: { value: next, updatedBy: actor.id, updatedAt: new Date() },
+          set: { value: next, updatedBy: principalOf(actor).id, updatedAt: new Date() },
         });
       await this.audit.record(
         {
           actor,
           action: "settings.update",
           target: { type: "settings", id: KEY },
-          ip,
           details: { changed: Object.keys(patch) },
         },
         db,

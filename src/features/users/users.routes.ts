@@ -1,6 +1,6 @@
 /** /api/v1/users: administrator user management. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { clientIpOf } from "../../http/context.ts";
+import { actorOf } from "../../http/context.ts";
 import { adminOnly } from "../../http/guards.ts";
 import {
   createRouter,
@@ -115,7 +115,7 @@ export function usersRoutes() {
       return c.json({ items: items.map(toPublicUser), total, page, per_page }, 200);
     })
     .openapi(create, async (c) => {
-      const user = await c.get("services").users.create(c.req.valid("json"), c.get("user"), clientIpOf(c));
+      const user = await c.get("services").users.create(c.req.valid("json"), actorOf(c));
       return c.json({ user: toPublicUser(user) }, 201);
     })
     .openapi(get, async (c) => {
@@ -125,11 +125,11 @@ export function usersRoutes() {
     .openapi(update, async (c) => {
       const user = await c
         .get("services")
-        .users.update(c.req.valid("param").user_id, c.req.valid("json"), c.get("user"), clientIpOf(c));
+        .users.update(c.req.valid("param").user_id, c.req.valid("json"), actorOf(c));
       return c.json({ user: toPublicUser(user) }, 200);
     })
     .openapi(remove, async (c) => {
-      await c.get("services").users.remove(c.req.valid("param").user_id, c.get("user"), clientIpOf(c));
+      await c.get("services").users.remove(c.req.valid("param").user_id, actorOf(c));
       return c.body(null, 204);
     });
 }

@@ -12,21 +12,18 @@ import {
   RateLimitedError,
   ValidationError,
 } from "../../core/errors.ts";
+import type { Actor, ClientActor } from "../../core/identity.ts";
 import { FailureLimiter } from "../../core/rate-limit.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors.ts";
+import { selectPage } from "../../db/paging.ts";
 import { refreshTokens, type User, users } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 
 /** Serialises user-table invariants (first admin, last admin). */
 const USERS_LOCK_KEY = "7340010423195650049";
-
-export interface Actor {
-  id: string | null;
-  username: string | null;
-}
 
 export function assertPasswordAllowed(username: string, password: string): void {
   if (password.toLowerCase() === username.toLowerCase()) {
@@ -54,15 +51,15 @@ export class UsersService {
    */
   async register(
     input: { username: string; password: string; email?: string | null },
-    ip: string,
+    client: ClientActor,
   ): Promise<User> {
+    const { ip } = client;
     // Every attempt counts (not only failures): registration is open to anonymous clients.
     const wait = this.registrations.retryAfter([`ip:${ip}`]);
     if (wait > 0) {
       await this.audit.recordRepeated({
-        actor: { id: null, username: null },
+        actor: client,
         action: "auth.register",
-        ip,
         outcome: "failure",
         details: { reason: "rate_limited" },
       });
@@ -80,10 +77,9 @@ export class UsersService {
       const created = await this.insert(db, { ...input, passwordHash, role: first ? "admin" : "user" });
       await this.audit.record(
         {
-          actor: { id: created.id, username: created.username },
+          actor: { ...client, claimed: { id: created.id, username: created.username } },
           action: "auth.register",
           target: { type: "user", id: created.id },
-          ip,
           details: { role: created.role },
         },
         db,
@@ -106,7 +102,6 @@ export class UsersService {
   async create(
     input: { username: string; password: string; email?: string | null; role: "admin" | "user" },
     actor: Actor,
-    ip: string,
   ): Promise<User> {
     assertPasswordAllowed(input.username, input.password);
     const passwordHash = await this.hasher.hash(input.password);
@@ -117,7 +112,6 @@ export class UsersService {
           actor,
           action: "user.create",
           target: { type: "user", id: created.id },
-          ip,
           details: { role: created.role },
         },
         db,
@@ -183,23 +177,13 @@ export class UsersService {
   }
 
   async list(page: number, perPage: number): Promise<{ items: User[]; total: number }> {
-    const [items, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(users)
-        .orderBy(users.createdAt, users.username)
-        .limit(perPage)
-        .offset((page - 1) * perPage),
-      this.db.select({ n: count() }).from(users),
-    ]);
-    return { items, total: total?.n ?? 0 };
+    return selectPage(this.db, users, [], [users.createdAt, users.username], { page, perPage });
   }
 
   async update(
     id: string,
     patch: { role?: "admin" | "user"; disabled?: boolean; email?: string | null; password?: string },
     actor: Actor,
-    ip: string,
   ): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
     return this.db.transaction(async (db) => {
@@ -229,7 +213,6 @@ export class UsersService {
           actor,
           action: "user.update",
           target: { type: "user", id },
-          ip,
           details: {
             fields: Object.keys(patch).filter((k) => k !== "password"),
             password_reset: passwordHash !== undefined,
@@ -243,7 +226,7 @@ export class UsersService {
     });
   }
 
-  async remove(id: string, actor: Actor, ip: string): Promise<void> {
+  async remove(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
@@ -265,7 +248,6 @@ export class UsersService {
           actor,
           action: "user.delete",
           target: { type: "user", id },
-          ip,
           details: { username: current.username },
         },
         db,

@@ -1,66 +1,32 @@
 /**
- * The backup and restore sagas.
- *
- * backup_app: (scheduled only: begin) → vzdump → wait → record → finish → prune. The backup row is
+ * The backup saga: (scheduled only: begin) → vzdump → wait → record → finish → prune. The backup row is
  * `creating` until `record` stores the exact volume; any permanent failure marks it `failed` with the reason
- * and puts the app back in the state it was in (a failed backup does not break the app).
- *
- * restore_app: inspect → stop → restore (POST /nodes/{node}/lxc restore=1 force=1 ostemplate=<volid>
- * storage=<the CT's rootfs storage>) → start (if it was running) → network → health → finish. On a
- * permanent failure the app ends in `error` with the reason and the task log in its log; the backup itself
- * is never touched, so it stays `completed` for another attempt.
+ * and puts the app back in the state it was in (a failed backup does not break the app). Also: retention
+ * (`prune`) and the sweep of rows whose job ended without an archive (`failOrphanedBackups`).
  */
 import { and, eq, inArray, ne } from "drizzle-orm";
-import { AppError, AppServiceError } from "../../core/errors.ts";
-import type { Db } from "../../db/connect.ts";
+import { AppError, AppServiceError } from "../../../core/errors.ts";
+import { SYSTEM_ACTOR } from "../../../core/identity.ts";
+import type { Db } from "../../../db/connect.ts";
 import {
   type AppStatus,
   applications,
-  type Backup,
   backupSchedules,
   backups,
   deploymentLogs,
   jobs,
-} from "../../db/schema.ts";
-import {
-  isMissing,
-  ProxmoxError,
-  parseUpid,
-  rootfsSizeBytes,
-  type Upid,
-  waitForTask,
-} from "../../proxmox/index.ts";
-import { type ContextOf, implementJob, type JobImplementation } from "../../queue/define.ts";
-import { errorMessage } from "../../queue/queue.ts";
-import { type AppDeps, AppRun, beginOperation, settle } from "../apps/index.ts";
-import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
-import { keepsEverything, selectBackupsToPrune } from "./retention.ts";
-import { backupRowFor } from "./rows.ts";
-import { backupNotes, deleteBackupVolume, findBackupVolume } from "./volumes.ts";
+} from "../../../db/schema.ts";
+import { ProxmoxError, parseUpid, type Upid } from "../../../proxmox/index.ts";
+import type { ContextOf } from "../../../queue/define.ts";
+import { errorMessage } from "../../../queue/queue.ts";
+import { type AppDeps, AppRun, beginOperation, settle, taskWait } from "../../apps/index.ts";
+import type { BackupAppJob } from "../job-types.ts";
+import { keepsEverything, selectBackupsToPrune } from "../retention.ts";
+import { backupRowFor } from "../rows.ts";
+import { backupNotes, deleteBackupVolume, findBackupVolume } from "../volumes.ts";
+import { loadBackup, logTaskTail } from "./shared.ts";
 
-type BackupContext = ContextOf<typeof BackupAppJob>;
-type RestoreContext = ContextOf<typeof RestoreAppJob>;
-
-async function loadBackup(db: Db, id: string): Promise<Backup> {
-  const [row] = await db.select().from(backups).where(eq(backups.id, id));
-  if (!row) throw new AppServiceError("The backup record no longer exists", { operation: "backup" });
-  return row;
-}
-
-/** Task waits with the configured poll interval (a fast simulator finishes tasks in milliseconds). */
-function waitOptions(run: AppRun) {
-  const pollMs = Math.min(500, run.deps.timing.pollMs);
-  return {
-    timeoutMs: run.deps.timing.taskTimeoutMs,
-    pollMs,
-    maxPollMs: Math.max(pollMs, Math.min(2_000, run.deps.timing.pollMs * 5)),
-    signal: run.ctx.signal,
-  };
-}
-
-async function waitTask(run: AppRun, upid: Upid | null, node = run.node): Promise<void> {
-  if (upid) await waitForTask(run.client, node, upid, waitOptions(run));
-}
+export type BackupContext = ContextOf<typeof BackupAppJob>;
 
 const LOCKWAIT_MIN = 180;
 
@@ -74,7 +40,7 @@ async function waitForBackup(run: AppRun, upid: Upid, node: string): Promise<voi
   let told = false;
   for (;;) {
     try {
-      await waitTask(run, upid, node);
+      await run.waitTask(upid, node, "backup");
       return;
     } catch (err) {
       if (!(err instanceof ProxmoxError) || err.kind !== "timeout" || err.upid !== upid) throw err;
@@ -94,12 +60,6 @@ async function waitForBackup(run: AppRun, upid: Upid, node: string): Promise<voi
       }
     }
   }
-}
-
-/** Log lines of a failed PVE task, so the user sees what vzdump or the restore said. */
-async function logTaskTail(run: AppRun, err: unknown, step?: string): Promise<void> {
-  if (!(err instanceof ProxmoxError) || !err.taskLog?.length) return;
-  for (const line of err.taskLog.slice(-10)) await run.log(`  ${line}`, "error", step);
 }
 
 /**
@@ -129,7 +89,7 @@ async function beginScheduled(deps: AppDeps, ctx: BackupContext, appId: string):
         .returning({ id: backups.id });
       await deps.audit.record(
         {
-          actor: { id: null, username: null },
+          actor: SYSTEM_ACTOR,
           action: "backup.create",
           target: { type: "backup", id: row!.id },
           details: { app_id: appId, trigger: "scheduled", slot: ctx.payload.slot ?? null, storage },
@@ -160,7 +120,7 @@ async function beginScheduled(deps: AppDeps, ctx: BackupContext, appId: string):
   }
 }
 
-async function backup(deps: AppDeps, ctx: BackupContext): Promise<void> {
+export async function backup(deps: AppDeps, ctx: BackupContext): Promise<void> {
   const appId = ctx.payload.app_id;
   let backupId = ctx.payload.backup_id ?? null;
   if (!backupId) {
@@ -297,10 +257,10 @@ export async function prune(run: AppRun, appId: string): Promise<string[]> {
     try {
       const client =
         victim.hostId === run.app.hostId ? run.client : await run.deps.hosts.client(victim.hostId!);
-      await deleteBackupVolume(client, victim, waitOptions(run));
+      await deleteBackupVolume(client, victim, taskWait(run.deps.timing, "volume", run.ctx.signal));
       await db.delete(backups).where(eq(backups.id, id));
       await run.deps.audit.record({
-        actor: { id: null, username: null },
+        actor: SYSTEM_ACTOR,
         action: "backup.prune",
         target: { type: "backup", id },
         details: {
@@ -319,7 +279,7 @@ export async function prune(run: AppRun, appId: string): Promise<string[]> {
   return pruned;
 }
 
-async function compensateBackup(deps: AppDeps, ctx: BackupContext, error: unknown): Promise<void> {
+export async function compensateBackup(deps: AppDeps, ctx: BackupContext, error: unknown): Promise<void> {
   const backupId = ctx.payload.backup_id ?? ctx.data.backup_id;
   if (typeof backupId !== "string") return;
   const appId = ctx.payload.app_id;
@@ -339,123 +299,6 @@ async function compensateBackup(deps: AppDeps, ctx: BackupContext, error: unknow
       previousStatus: null,
     });
   }
-}
-
-// ---------------------------------------------------------------------------------------------- restore
-
-/** The storage of the CT's root disk ("local-lvm:vm-101-disk-0,size=8G" → "local-lvm"). */
-export function rootfsStorage(rootfs: string | undefined): string | undefined {
-  const volume = rootfs?.split(",")[0];
-  const colon = volume?.indexOf(":") ?? -1;
-  return colon > 0 ? volume!.slice(0, colon) : undefined;
-}
-
-async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void> {
-  const appId = ctx.payload.app_id;
-  const row = await loadBackup(deps.db, ctx.payload.backup_id);
-  const run = await AppRun.load(deps, ctx, appId);
-  if (!row.volid) throw new AppServiceError("The backup has no volume", run.errorContext("inspect"));
-  const volid = row.volid;
-
-  const facts = await run.step("inspect", async () => {
-    const status = await run.client.lxcStatus(run.node, run.vmid).catch((err) => {
-      if (isMissing(err)) return null;
-      throw err;
-    });
-    const config = status ? await run.client.lxcConfig(run.node, run.vmid) : null;
-    const storage = rootfsStorage(config?.rootfs) ?? (await deps.settings.get()).storage.rootfs;
-    const wasRunning = status ? status.status === "running" : run.app.previousStatus === "running";
-    // PVE creates the restored disk before it removes the old one: both must fit at once. Checked
-    // before anything is stopped, so a restore that cannot work leaves the app as it is.
-    const size = rootfsSizeBytes(config?.rootfs);
-    if (config && size !== undefined) {
-      const [target] = await run.client.listStorage(run.node, { storage });
-      const avail = target?.avail;
-      if (avail !== undefined && avail < size) {
-        const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
-        throw new AppServiceError(
-          `Restoring needs ${gib(size)} free on ${storage} (node ${run.node}) while the current disk still exists (PVE creates the new disk first); only ${gib(avail)} is free. Free space on ${storage} or delete the app and restore into a new one.`,
-          run.errorContext("inspect"),
-        );
-      }
-    }
-    await run.log(
-      `Restoring CT ${run.vmid} from ${volid} onto ${storage}${wasRunning ? " (it will be started again)" : ""}`,
-      "info",
-      "inspect",
-    );
-    return { wasRunning, storage };
-  });
-
-  await run.step("stop", async () => {
-    // A hard stop: the container's disks are about to be replaced anyway. An HA-managed CT stops only
-    // after its `hastop` task ended, so wait for the state itself.
-    const status = await run.client.lxcStatus(run.node, run.vmid).catch(() => null);
-    if (status?.status === "running") {
-      await waitTask(run, await run.client.stopLxc(run.node, run.vmid));
-      await run.waitForState("stopped");
-    }
-  });
-
-  await run.step("restore", async () => {
-    const upid = await run.client.createLxc(run.node, {
-      vmid: run.vmid,
-      ostemplate: volid,
-      restore: true,
-      force: true,
-      storage: facts.storage,
-    });
-    await waitTask(run, upid);
-  });
-
-  if (facts.wasRunning) {
-    await run.step("start", () => run.startContainer());
-    await run.step("network", () => run.refreshAddress());
-    await run.step("health", () => run.checkHealth(" after the restore"));
-  }
-
-  await run.step("finish", async () => {
-    const next: AppStatus = facts.wasRunning ? "running" : "stopped";
-    await settle(deps.db, deps.events, appId, next, null, { previousStatus: null });
-    await run.log(`Restored from ${volid}: the app is ${next}`, "info", "finish");
-  });
-}
-
-async function compensateRestore(deps: AppDeps, ctx: RestoreContext, error: unknown): Promise<void> {
-  const appId = ctx.payload.app_id;
-  const [app] = await deps.db.select().from(applications).where(eq(applications.id, appId));
-  if (!app) return;
-  const [row] = await deps.db.select().from(backups).where(eq(backups.id, ctx.payload.backup_id));
-  const step = ctx.currentStep ?? ctx.job.progress?.step;
-  const reason =
-    `Restore from ${row?.volid ?? "backup"} failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`.slice(
-      0,
-      1000,
-    );
-  const run = await AppRun.load(deps, ctx, appId);
-  await run.log(reason, "error", step);
-  await logTaskTail(run, error, step);
-  if (step === "inspect") {
-    // Refused before anything was touched (e.g. not enough space): the app is as it was.
-    await settle(deps.db, deps.events, appId, (app.previousStatus ?? "running") as AppStatus, reason, {
-      previousStatus: null,
-    });
-    return;
-  }
-  await settle(deps.db, deps.events, appId, "error", reason);
-}
-
-export function backupJobs(deps: AppDeps): JobImplementation[] {
-  return [
-    implementJob(BackupAppJob, {
-      run: (ctx) => backup(deps, ctx),
-      compensate: (ctx, err) => compensateBackup(deps, ctx, err),
-    }),
-    implementJob(RestoreAppJob, {
-      run: (ctx) => restore(deps, ctx),
-      compensate: (ctx, err) => compensateRestore(deps, ctx, err),
-    }),
-  ];
 }
 
 /** Backups still `creating` whose job has ended (or vanished): never leave one wedged. */
