@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ProxmoxClient } from "../../src/proxmox/client.ts";
 import { parseEnv } from "../../src/proxmox/encoding.ts";
-import { ProxmoxError } from "../../src/proxmox/errors.ts";
 import { ociArchiveVolid } from "../../src/proxmox/oci.ts";
 import { waitForTask } from "../../src/proxmox/tasks.ts";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.ts";
+import { caught } from "./helpers/caught.ts";
 
 let sim: RunningSimulator;
 let old: RunningSimulator;
@@ -25,16 +25,6 @@ const clientFor = (s: RunningSimulator) =>
     auth: { kind: "token", tokenId: s.tokenId, tokenSecret: s.tokenSecret },
     retryBaseMs: 1,
   });
-
-async function caught(p: Promise<unknown>): Promise<ProxmoxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProxmoxError);
-    return err as ProxmoxError;
-  }
-  throw new Error("expected a ProxmoxError");
-}
 
 describe("OCI through the client", () => {
   test("pull → the volid ociArchiveVolid predicts; tags; a failed pull is a task_failed error", async () => {
