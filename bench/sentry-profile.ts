@@ -4,9 +4,10 @@
  * fake ingest; the profile (markdown, self-time table first) is written to the directory given.
  *
  *   bun bench/sentry-profile.ts [off|production|development] [seconds=10] [path=/api/v1/auth/me] [out-dir=/tmp]
+ *   BENCH_DATABASE_URL: the database (default memory://, in-memory PGlite); LOG_LEVEL=warn.
  */
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
-import { spawnProximity } from "../tests/helpers/process.ts";
+import { spawnQuiet } from "./lib/spawn-quiet.ts";
 import { ensureWrk, wrk } from "./lib/wrk.ts";
 
 const setting = process.argv[2] ?? "production";
@@ -24,9 +25,9 @@ const sentryEnv: Record<string, string> =
         SENTRY_DSN: ingest.dsn,
         SENTRY_ENVIRONMENT: setting === "development" ? "development" : "production",
       };
-const proc = await spawnProximity(
+const proc = await spawnQuiet(
   {
-    DATABASE_URL: "memory://",
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? "memory://",
     PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
     NODE_ENV: "production",
     DATA_DIR: `/tmp/proximity-profile-${setting}`,
