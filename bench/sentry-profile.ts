@@ -5,7 +5,9 @@
  *
  *   bun bench/sentry-profile.ts [off|production|development] [seconds=10] [path=/api/v1/auth/me] [out-dir=/tmp]
  *   BENCH_DATABASE_URL: the database (default memory://, in-memory PGlite); LOG_LEVEL=warn.
+ *   BENCH_SEED_APPS=N (PostgreSQL only): N apps inserted with SQL before the load (for /api/v1/apps).
  */
+import postgres from "postgres";
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
 import { spawnQuiet } from "./lib/spawn-quiet.ts";
 import { ensureWrk, wrk } from "./lib/wrk.ts";
@@ -53,8 +55,25 @@ try {
     await post("/api/v1/auth/login", { username: "bench", password: PASSWORD })
   ).json()) as {
     access_token: string;
+    user: { id: string };
   };
   const headers = { authorization: `Bearer ${login.access_token}` };
+  const seedApps = Number(process.env.BENCH_SEED_APPS ?? 0);
+  if (seedApps > 0 && process.env.BENCH_DATABASE_URL) {
+    const sql = postgres(process.env.BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
+    const [host] = await sql`
+      insert into proxmox_hosts (name, api_url, auth_kind) values ('bench', 'https://127.0.0.1:1', 'token')
+      returning id`;
+    await sql`
+      insert into applications (owner_id, host_id, node, vmid, catalog_id, catalog_version, name, hostname,
+                                status, resources, environment, created_at)
+      select ${login.user.id}, ${host!.id}, 'pve', 1000 + i, 'nginx', '1.0.0', 'app ' || i, 'app-' || i,
+             (array['unknown','error'])[1 + i % 2], '{"cores":1,"memory_mb":512,"disk_gb":4}'::jsonb,
+             '{}'::jsonb, now() - i * interval '1 second'
+      from generate_series(1, ${seedApps}::int) as i`;
+    await sql`analyze applications`;
+    await sql.end();
+  }
   await wrk(`${proc.url}${path}`, { headers, seconds: 2, connections: 16 }); // warm-up
   const r = await wrk(`${proc.url}${path}`, { headers, seconds, connections: 16 });
   console.log(
