@@ -11,7 +11,8 @@
  *   created (dropped first) next to it.
  */
 import postgres from "postgres";
-import { type ProximityProcess, spawnProximity } from "../tests/helpers/process.ts";
+import type { ProximityProcess } from "../tests/helpers/process.ts";
+import { spawnQuiet } from "./lib/spawn-quiet.ts";
 import { ensureWrk, type WrkResult, wrk } from "./lib/wrk.ts";
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -117,7 +118,7 @@ const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
 let proximity: ProximityProcess | undefined;
 const servers: Server[] = [];
 try {
-  proximity = await spawnProximity({
+  proximity = await spawnQuiet({
     DATABASE_URL: dbUrl,
     DATA_DIR: "/tmp/proximity-bench-http",
     PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",

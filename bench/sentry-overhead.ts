@@ -2,19 +2,72 @@
  * Per-request overhead of the Sentry layer: three Proximity processes in the same run — Sentry off, production
  * settings (traces 10 %, debug off) and development settings (traces 100 %, debug on) — both reporting to a
  * local fake ingest. The same authenticated request mix is driven at each from this process, in interleaved
- * rounds, and the medians are printed as ratios to "off".
+ * rounds, and the medians are printed as ratios to "off": the wall time per request seen by the client, and
+ * the CPU time the server process itself used per request (from /proc; far less sensitive to other load on
+ * a shared machine than the wall time).
+ *
+ * The ingest runs in a child process (bench/lib/ingest-process.ts) unless `--ingest-in-process` is given:
+ * in this process it parsed every envelope on the CPU that drives the load, which charged the Sentry
+ * variants for the bench's own work (development sends one transaction per request).
  *
  *   bun bench/sentry-overhead.ts [requests-per-round=2000] [rounds=5] [concurrency=16]
  */
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
 import { type ProximityProcess, spawnProximity } from "../tests/helpers/process.ts";
 
-const perRound = Number(process.argv[2] ?? 2000);
-const rounds = Number(process.argv[3] ?? 5);
-const concurrency = Number(process.argv[4] ?? 16);
+const inProcess = process.argv.includes("--ingest-in-process");
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const perRound = Number(args[0] ?? 2000);
+const rounds = Number(args[1] ?? 5);
+const concurrency = Number(args[2] ?? 16);
 const PASSWORD = "bench-password-123";
 
-const ingest = startFakeSentry();
+interface Ingest {
+  dsn: string;
+  counts(): Promise<{ events: number; transactions: number }>;
+  stop(): Promise<void>;
+}
+
+async function startIngest(): Promise<Ingest> {
+  if (inProcess) {
+    const fake = startFakeSentry();
+    return {
+      dsn: fake.dsn,
+      counts: async () => ({ events: fake.events().length, transactions: fake.transactions().length }),
+      stop: () => fake.stop(),
+    };
+  }
+  const child = Bun.spawn(["bun", "bench/lib/ingest-process.ts"], { stdin: "pipe", stdout: "pipe" });
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const nextLine = async (): Promise<string> => {
+    while (!buffered.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("ingest process ended");
+      buffered += value;
+    }
+    const i = buffered.indexOf("\n");
+    const line = buffered.slice(0, i);
+    buffered = buffered.slice(i + 1);
+    return line;
+  };
+  const dsn = (await nextLine()).replace(/^dsn /, "");
+  return {
+    dsn,
+    counts: async () => {
+      child.stdin.write("counts\n");
+      child.stdin.flush();
+      const [, events, transactions] = (await nextLine()).split(" ");
+      return { events: Number(events), transactions: Number(transactions) };
+    },
+    stop: async () => {
+      child.stdin.end();
+      await child.exited;
+    },
+  };
+}
+
+const ingest = await startIngest();
 const common = {
   DATABASE_URL: "memory://",
   PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
@@ -66,8 +119,19 @@ function requestFor(t: Target, i: number): Promise<Response> {
   }
 }
 
-async function round(t: Target): Promise<number> {
+/** CPU time (user + system) the process has used so far, in µs (Linux /proc; 10 ms ticks). */
+async function cpuMicros(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of the line (utime, stime) are 11 and 12 after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
+}
+const TICKS_PER_SECOND = 100;
+
+/** One round: wall µs per request (seen by the client) and the server's own CPU µs per request. */
+async function round(t: Target): Promise<{ wall: number; cpu: number }> {
   let next = 0;
+  const cpuBefore = await cpuMicros(t.proc.proc.pid);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -78,7 +142,9 @@ async function round(t: Target): Promise<number> {
       }
     }),
   );
-  return ((performance.now() - started) * 1000) / perRound; // µs per request
+  const wall = ((performance.now() - started) * 1000) / perRound;
+  const cpu = ((await cpuMicros(t.proc.proc.pid)) - cpuBefore) / perRound;
+  return { wall, cpu };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -87,21 +153,31 @@ const targets: Target[] = [];
 for (const v of variants) targets.push(await prepare(v.name, v.env));
 try {
   for (const t of targets) await round(t); // warm-up (JIT, DB caches)
-  const results = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const wall = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const t of targets) results.get(t.name)!.push(await round(t));
+    for (const t of targets) {
+      const one = await round(t);
+      wall.get(t.name)!.push(one.wall);
+      cpu.get(t.name)!.push(one.cpu);
+    }
   }
-  const off = median(results.get("off")!);
+  const offWall = median(wall.get("off")!);
+  const offCpu = median(cpu.get("off")!);
   console.log(
     `\nSentry overhead per request (${perRound} requests × ${rounds} rounds, concurrency ${concurrency})`,
   );
-  console.log("settings       median µs/req   ratio to off");
+  console.log("settings       median µs/req   ratio to off   server CPU µs/req   ratio to off");
   for (const t of targets) {
-    const m = median(results.get(t.name)!);
-    console.log(`${t.name.padEnd(14)} ${m.toFixed(1).padStart(13)}   ${(m / off).toFixed(2).padStart(12)}`);
+    const w = median(wall.get(t.name)!);
+    const c = median(cpu.get(t.name)!);
+    console.log(
+      `${t.name.padEnd(14)} ${w.toFixed(1).padStart(13)}   ${(w / offWall).toFixed(2).padStart(12)}   ${c.toFixed(1).padStart(17)}   ${(c / offCpu).toFixed(2).padStart(12)}`,
+    );
   }
+  const counts = await ingest.counts();
   console.log(
-    `(fake ingest received ${ingest.events().length} events, ${ingest.transactions().length} transactions)`,
+    `(fake ingest ${inProcess ? "in this process" : "in a child process"} received ${counts.events} events, ${counts.transactions} transactions)`,
   );
 } finally {
   for (const t of targets) await t.proc.stop();

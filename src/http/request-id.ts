@@ -4,10 +4,11 @@ import type { AnyHttpEnv } from "./context.ts";
 
 const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export const requestId = createMiddleware<AnyHttpEnv>(async (c, next) => {
+// Not async: no extra frame per request.
+export const requestId = createMiddleware<AnyHttpEnv>((c, next) => {
   const incoming = c.req.header("x-request-id");
   const id = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID();
   c.set("requestId", id);
   c.header("x-request-id", id);
-  await next();
+  return next();
 });

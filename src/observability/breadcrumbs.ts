@@ -1,8 +1,15 @@
 /**
  * Breadcrumb helpers for features (they never import the SDK). Each is a no-op without SENTRY_DSN. Crumbs go
  * to the current isolation scope, so they must be called in the request's (or job's) own async context.
+ *
+ * Our own crumbs go straight onto the isolation scope (`scope.addBreadcrumb`, which stamps the time and caps
+ * the list at SENTRY_MAX_BREADCRUMBS) rather than through `Sentry.addBreadcrumb`: that path runs the
+ * `beforeBreadcrumb` filter inside a console sandbox (the console methods swapped out and back) for every
+ * crumb, and the filter only ever changes console, fetch and http crumbs — never ours (categories db.query,
+ * http.request, proxmox.*, ssh, user.action, system, job). Events are still scrubbed in beforeSend.
  */
 
+import type { Breadcrumb } from "@sentry/bun";
 import { currentStats } from "./perf.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
@@ -18,7 +25,7 @@ export function breadcrumb(
   type = "default",
 ): void {
   if (!state.enabled) return;
-  Sentry.addBreadcrumb({ category, message, level, type, ...(data ? { data: compact(data) } : {}) });
+  pushCrumb(category, message, data, level, type);
 }
 
 /** Same, but only inside a request or a job (keeps start-up noise out of the process-wide scope). */
@@ -30,7 +37,20 @@ export function unitBreadcrumb(
   type = "default",
 ): void {
   if (!state.enabled || !currentStats()) return;
-  Sentry.addBreadcrumb({ category, message, level, type, ...(data ? { data: compact(data) } : {}) });
+  pushCrumb(category, message, data, level, type);
+}
+
+/** Adds one of our crumbs to the current isolation scope (see the header for why not Sentry.addBreadcrumb). */
+export function pushCrumb(
+  category: string,
+  message: string,
+  data: CrumbData | undefined,
+  level: CrumbLevel,
+  type: string,
+): void {
+  const crumb: Breadcrumb = { category, message, level, type };
+  if (data) crumb.data = compact(data);
+  Sentry.getIsolationScope().addBreadcrumb(crumb, state.settings?.maxBreadcrumbs);
 }
 
 /** login, logout, register, settings change, deploy … */
@@ -50,6 +70,9 @@ export function jobStep(kind: string, step: string, data?: CrumbData, level: Cru
 
 function compact(data: CrumbData): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
-  for (const [k, v] of Object.entries(data)) if (v !== undefined) out[k] = v;
+  for (const k in data) {
+    const v = data[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }

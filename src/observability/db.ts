@@ -6,32 +6,37 @@
  */
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
-import { unitBreadcrumb } from "./breadcrumbs.ts";
-import { countDb, currentStats } from "./perf.ts";
+import { type CrumbData, pushCrumb } from "./breadcrumbs.ts";
+import { currentStats } from "./perf.ts";
 import { state } from "./state.ts";
 
 const MAX_STATEMENT = 300;
+/** Statement texts already normalised: Drizzle sends the same few hundred strings over and over. */
+const STATEMENT_CACHE_MAX = 1000;
+const statementCache = new Map<string, string>();
 
 function statementText(query: string): string {
+  const cached = statementCache.get(query);
+  if (cached !== undefined) return cached;
   const s = query.replace(/\s+/g, " ").trim();
-  return s.length > MAX_STATEMENT ? `${s.slice(0, MAX_STATEMENT)}…` : s;
+  const text = s.length > MAX_STATEMENT ? `${s.slice(0, MAX_STATEMENT)}…` : s;
+  if (query.length <= 4096) {
+    if (statementCache.size >= STATEMENT_CACHE_MAX) statementCache.clear();
+    statementCache.set(query, text);
+  }
+  return text;
 }
 
 /** One finished query: counters plus a `db.query` breadcrumb (statement only, never parameters). */
 export function recordQuery(query: string, durationMs: number, rows?: number, errorCode?: string): void {
-  if (!currentStats()) return;
-  countDb(durationMs);
-  unitBreadcrumb(
-    "db.query",
-    statementText(query),
-    {
-      duration_ms: Math.round(durationMs * 10) / 10,
-      ...(rows !== undefined ? { rows } : {}),
-      ...(errorCode !== undefined ? { code: errorCode } : {}),
-    },
-    errorCode !== undefined ? "error" : "info",
-    "query",
-  );
+  const stats = currentStats();
+  if (!stats) return;
+  stats.db_calls++;
+  stats.db_ms += durationMs;
+  const data: CrumbData = { duration_ms: Math.round(durationMs * 10) / 10 };
+  if (rows !== undefined) data.rows = rows;
+  if (errorCode !== undefined) data.code = errorCode;
+  pushCrumb("db.query", statementText(query), data, errorCode !== undefined ? "error" : "info", "query");
 }
 
 function codeOf(err: unknown): string {

@@ -6,13 +6,16 @@
  * - one HTTP breadcrumb per request and user-action crumbs for auth and settings calls;
  * - capture of 5xx/unhandled errors (4xx never) with error_type and status_code; a deliberate 503 BUSY
  *   (load shedding, docs/security.md) is not a fault and is not captured.
- * Then Sentry's own Hono middleware (route names, middleware spans, the normalized request).
+ *
+ * Sentry's own Hono middleware is not used: it wraps every middleware in a Proxy that starts a span, sampled
+ * or not, and names the route and sets the normalized request a second time (Bun.serve's integration and
+ * this layer already do both) — about a third of the layer's per-request cost (docs/performance.md).
  */
 
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
 import type { AuthUser } from "../core/identity.ts";
-import { userAction } from "./breadcrumbs.ts";
+import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
 import { captureError, setRequestUser } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";
 import { transactionName } from "./route-name.ts";
@@ -31,6 +34,8 @@ export interface InstrumentDeps {
 
 /** @sentry/conventions SENTRY_SEGMENT_NAME_SOURCE (the transaction_info.source of a static transaction). */
 const SEGMENT_NAME_SOURCE = "sentry.segment.name.source";
+/** @sentry/conventions HTTP_ROUTE. */
+const HTTP_ROUTE = "http.route";
 
 interface MatchedRoute {
   path: string;
@@ -63,38 +68,58 @@ function userActionOf(method: string, path: string, status: number): string | un
   return undefined;
 }
 
+/** Transaction names by method and route path: a handful of routes, named once each. */
+const nameCache = new Map<string, string>();
+
+function cachedTransactionName(method: string, route: string): string {
+  const key = `${method} ${route}`;
+  let name = nameCache.get(key);
+  if (name === undefined) {
+    name = transactionName(method, route);
+    if (nameCache.size < 5000) nameCache.set(key, name);
+  }
+  return name;
+}
+
 async function observeRequest(c: Context<ObservedEnv>, next: Next): Promise<void> {
   const scope = Sentry.getIsolationScope();
   beginUnitOfWork(scope);
   scope.setTag("authenticated", "false");
+  // Named before the handlers run (the router has matched already), so events captured during the request
+  // carry the route template as their transaction.
+  const route = matchedRoutePath(c);
+  const name = route ? cachedTransactionName(c.req.method, route) : undefined;
+  if (name) {
+    scope.setTransactionName(name);
+    const span = Sentry.getActiveSpan();
+    if (span) {
+      const root = Sentry.getRootSpan(span);
+      root.updateName(name);
+      // updateName marks the name "custom"; it is still the route template, so say so.
+      root.setAttribute(SEGMENT_NAME_SOURCE, "route");
+      root.setAttribute(HTTP_ROUTE, name.slice(name.indexOf(" ") + 1));
+    }
+  }
   try {
     await next();
   } finally {
     const status = c.res.status;
-    const route = matchedRoutePath(c);
-    const name = route ? transactionName(c.req.method, route) : undefined;
-    if (name) {
-      scope.setTransactionName(name);
-      const span = Sentry.getActiveSpan();
-      if (span) {
-        const root = Sentry.getRootSpan(span);
-        root.updateName(name);
-        // updateName marks the name "custom"; it is still the route template, so say so.
-        root.setAttribute(SEGMENT_NAME_SOURCE, "route");
-      }
-    }
     const user = c.get("user");
     if (user) setRequestUser(user, c.get("clientIp"));
     const requestId = c.get("requestId");
     if (requestId) scope.setTag("request_id", requestId);
-    Sentry.addBreadcrumb({
-      type: "http",
-      category: "http.request",
-      level: status >= 500 ? "error" : status >= 400 ? "warning" : "info",
-      message: `${c.req.method} ${c.req.path} → ${status}`,
-      data: { method: c.req.method, path: c.req.path, status_code: status, ...(name ? { route: name } : {}) },
-    });
-    const action = userActionOf(c.req.method, c.req.path, status);
+    const method = c.req.method;
+    const path = c.req.path;
+    const data: CrumbData = { method, path, status_code: status };
+    if (name) data.route = name;
+    pushCrumb(
+      "http.request",
+      `${method} ${path} → ${status}`,
+      data,
+      status >= 500 ? "error" : status >= 400 ? "warning" : "info",
+      "http",
+    );
+    const action = userActionOf(method, path, status);
     if (action) userAction(action, { status_code: status }, status >= 400 ? "warning" : "info");
     // 4xx are the client's mistakes: never captured. 5xx and unhandled errors always are.
     if (c.error && status >= 500 && !(isAppError(c.error) && c.error.code === "BUSY")) {
@@ -107,7 +132,17 @@ const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
   // Under Bun.serve the integration already isolated this request; nesting another scope here would make
   // the middleware-captured error lose the user. Only app.request() needs one.
   if (Sentry.getIsolationScope() === state.defaultIsolationScope) {
-    return Sentry.withIsolationScope(() => observeRequest(c, next));
+    return Sentry.withIsolationScope((scope) => {
+      const req = c.req.raw;
+      scope.setSDKProcessingMetadata({
+        normalizedRequest: {
+          method: req.method,
+          url: req.url,
+          headers: Sentry.winterCGHeadersToDict(req.headers),
+        },
+      });
+      return observeRequest(c, next);
+    });
   }
   return observeRequest(c, next);
 };
@@ -118,10 +153,4 @@ export function instrumentApp(app: Hono<any>, deps: InstrumentDeps): void {
   if (!state.enabled) return;
   Sentry.getGlobalScope().setContext("database", { scheme: deps.databaseScheme });
   app.use(requestLayer);
-  // Route names, middleware spans and the normalized request; we capture errors ourselves (above).
-  app.use(
-    Sentry.honoMiddleware(app as unknown as Parameters<typeof Sentry.honoMiddleware>[0], {
-      shouldHandleError: () => false,
-    }) as unknown as MiddlewareHandler,
-  );
 }

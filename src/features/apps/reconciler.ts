@@ -12,6 +12,16 @@ import { settle } from "./status.ts";
 
 const RECONCILED: AppStatus[] = ["running", "stopped", "missing", "unknown"];
 
+/** The columns reconcile reads: every app of a host is loaded, so not its resources or environment. */
+type ReconciledApp = Pick<Application, "id" | "hostname" | "status" | "vmid" | "node">;
+const RECONCILED_COLUMNS = {
+  id: applications.id,
+  hostname: applications.hostname,
+  status: applications.status,
+  vmid: applications.vmid,
+  node: applications.node,
+};
+
 export interface ReconcileChange {
   app_id: string;
   hostname: string;
@@ -29,7 +39,7 @@ export interface ReconcileReport {
 export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { hosts: 0, checked: 0, changes: [] };
   const change = async (
-    app: Application,
+    app: ReconciledApp,
     to: AppStatus,
     reason: string,
     extra: Partial<Application> = {},
@@ -53,7 +63,7 @@ export async function reconcile(deps: AppDeps): Promise<ReconcileReport> {
   };
   for (const host of await deps.hosts.list()) {
     const apps = await deps.db
-      .select()
+      .select(RECONCILED_COLUMNS)
       .from(applications)
       .where(
         and(

@@ -1,0 +1,185 @@
+/**
+ * Scale of the work: the same operations timed with 1,000 apps (10,000 deployment-log rows) and with
+ * 100,000 apps (1,000,000 rows), on one PostgreSQL, through Proximity's HTTP API. Goal: each within 2× of
+ * its 1,000-app time. Then EXPLAIN (ANALYZE) of the hot queries at 100,000.
+ *
+ *   bun bench/scale.ts [requests-per-operation=20]
+ *   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): a database proximity_bench_scale is
+ *   created (dropped first) next to it.
+ *
+ * Apps are seeded with SQL on a host that does not answer, with statuses the reconcile leaves alone
+ * (unknown, error): reconcile then reads every app of the host and rewrites none, so what is timed is the
+ * read, not 100,000 status changes.
+ */
+import postgres from "postgres";
+import type { ProximityProcess } from "../tests/helpers/process.ts";
+import { spawnQuiet } from "./lib/spawn-quiet.ts";
+
+const perOp = Number(process.argv[2] ?? 20);
+const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const DB_NAME = "proximity_bench_scale";
+const dbUrl = baseUrl.replace(/\/[^/]*$/, `/${DB_NAME}`);
+const PASSWORD = "bench-password-123";
+const LOGS_PER_APP = 10;
+
+async function recreateDatabase(): Promise<void> {
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
+  await admin.unsafe(`create database ${DB_NAME}`);
+  await admin.end();
+}
+
+async function seed(sql: postgres.Sql, ownerId: string, hostId: string, upTo: number): Promise<void> {
+  const [{ n }] = (await sql`select count(*)::int as n from applications`) as unknown as [{ n: number }];
+  if (n >= upTo) return;
+  await sql`
+    insert into applications (owner_id, host_id, node, vmid, catalog_id, catalog_version, name, hostname,
+                              status, resources, environment, created_at)
+    select ${ownerId}, ${hostId}, 'pve', 1000 + i, 'nginx', '1.0.0', 'app ' || i, 'app-' || i,
+           (array['unknown','error'])[1 + i % 2], '{"cores":1,"memory_mb":512,"disk_gb":4}'::jsonb,
+           '{}'::jsonb, now() - i * interval '1 second'
+    from generate_series(${n + 1}::int, ${upTo}::int) as i`;
+  await sql`
+    insert into deployment_logs (app_id, level, step, message)
+    select a.id, 'info', 'install', 'step ' || s || ' of the deployment of ' || a.hostname
+    from applications a cross join generate_series(1, ${LOGS_PER_APP}::int) as s
+    where a.vmid > ${1000 + n}`;
+  // As autovacuum would leave them, and with the write-out done before anything is timed (otherwise the
+  // first 100,000-app timings share the disk with the checkpoint of 1,000,000 new rows).
+  await sql`vacuum (analyze) applications`;
+  await sql`vacuum (analyze) deployment_logs`;
+  await sql`checkpoint`;
+}
+
+interface Op {
+  name: string;
+  method?: string;
+  path: (appId: string) => string;
+  times?: number;
+}
+
+const OPS: Op[] = [
+  { name: "list: GET /api/v1/apps?per_page=50", path: () => "/api/v1/apps?per_page=50" },
+  { name: "list, page 20", path: () => "/api/v1/apps?per_page=50&page=20" },
+  { name: "filter: ?status=error", path: () => "/api/v1/apps?per_page=50&status=error" },
+  { name: "search: ?q=app-77", path: () => "/api/v1/apps?per_page=50&q=app-77" },
+  { name: "one app", path: (id) => `/api/v1/apps/${id}` },
+  { name: "deployment log page of one app", path: (id) => `/api/v1/apps/${id}/logs` },
+  { name: "dashboard counts: GET /metrics", path: () => "/metrics" },
+  {
+    name: "reconcile: POST /api/v1/apps/reconcile",
+    method: "POST",
+    path: () => "/api/v1/apps/reconcile",
+    times: 5,
+  },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timeOps(proc: ProximityProcess, token: string, appId: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const op of OPS) {
+    const n = op.times ?? perOp;
+    const once = async () => {
+      const started = performance.now();
+      const res = await fetch(`${proc.url}${op.path(appId)}`, {
+        method: op.method ?? "GET",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`${op.name}: ${res.status}`);
+      return performance.now() - started;
+    };
+    await once(); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) times.push(await once());
+    out.set(op.name, median(times));
+  }
+  return out;
+}
+
+/** The queries behind the operations, as the services send them (parameters inlined). */
+function hotQueries(hostId: string, appId: string): { what: string; sql: string }[] {
+  return [
+    {
+      what: "app list page (admin)",
+      sql: "select * from applications order by created_at desc, hostname asc limit 50 offset 0",
+    },
+    { what: "app list total (admin)", sql: "select count(*) from applications" },
+    {
+      what: "status filter page",
+      sql: "select * from applications where status = 'error' order by created_at desc, hostname asc limit 50",
+    },
+    { what: "status filter total", sql: "select count(*) from applications where status = 'error'" },
+    {
+      what: "deployment log page",
+      sql: `select * from deployment_logs where app_id = '${appId}' order by id asc limit 200`,
+    },
+    {
+      what: "dashboard / /metrics: apps by status",
+      sql: "select status, count(*)::int as n from applications group by status order by status",
+    },
+    {
+      what: "reconcile: apps of a host",
+      sql: `select * from applications where host_id = '${hostId}' and status in ('running','stopped','missing','unknown') and vmid is not null`,
+    },
+  ];
+}
+
+await recreateDatabase();
+const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+let proximity: ProximityProcess | undefined;
+try {
+  proximity = await spawnQuiet({
+    DATABASE_URL: dbUrl,
+    DATA_DIR: "/tmp/proximity-bench-scale",
+    PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
+    NODE_ENV: "production",
+    SENTRY_DSN: "",
+  });
+  const post = (path: string, body: unknown) =>
+    fetch(`${proximity!.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  await post("/api/v1/auth/register", { username: "bench", password: PASSWORD });
+  const login = (await (
+    await post("/api/v1/auth/login", { username: "bench", password: PASSWORD })
+  ).json()) as { access_token: string; user: { id: string } };
+  const [host] = await sql`
+    insert into proxmox_hosts (name, api_url, auth_kind) values ('bench', 'https://127.0.0.1:1', 'token')
+    returning id`;
+  await seed(sql, login.user.id, host!.id, 1_000);
+  const [one] = await sql`select id from applications where vmid = 1500`;
+  const small = await timeOps(proximity, login.access_token, one!.id);
+  let started = performance.now();
+  await seed(sql, login.user.id, host!.id, 100_000);
+  console.log(
+    `seeded 100,000 apps and ${100_000 * LOGS_PER_APP} log rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  started = performance.now();
+  const large = await timeOps(proximity, login.access_token, one!.id);
+  console.log(`timed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  console.log(`\nmedian of ${perOp} sequential requests (reconcile: 5), ms\n`);
+  console.log("| operation | 1,000 apps | 100,000 apps | ratio | goal ≤ 2× |\n|---|---|---|---|---|");
+  for (const op of OPS) {
+    const a = small.get(op.name)!;
+    const b = large.get(op.name)!;
+    console.log(
+      `| ${op.name} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(b / a).toFixed(2)} | ${b / a <= 2 ? "met" : "NOT met"} |`,
+    );
+  }
+
+  console.log("\nEXPLAIN (ANALYZE) at 100,000 apps / 1,000,000 log rows:\n");
+  for (const q of hotQueries(host!.id, one!.id)) {
+    const rows = (await sql.unsafe(`explain (analyze, costs off, timing on) ${q.sql}`)) as unknown as {
+      "QUERY PLAN": string;
+    }[];
+    console.log(`-- ${q.what}\n${rows.map((r) => r["QUERY PLAN"]).join("\n")}\n`);
+  }
+} finally {
+  await proximity?.stop();
+  await sql.end();
+}
