@@ -4,10 +4,10 @@
  * icons, and that the JSON API ignores the cookie.
  */
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { eq } from "drizzle-orm";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import { refreshTokens, users } from "../../src/db/schema.ts";
 import { startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../helpers/harness.ts";

@@ -90,7 +90,8 @@ export class CatalogService {
     }
     this.index = this.buildIndex(byId);
     const icons = new Map<string, Icon>();
-    for (const [id, loaded] of byId) if (loaded.icon) icons.set(id, iconFromFile(loaded.icon.ext, loaded.icon.body));
+    for (const [id, loaded] of byId)
+      if (loaded.icon) icons.set(id, iconFromFile(loaded.icon.ext, loaded.icon.body));
     useCustomIcons(icons);
     return { loaded: byId.size, skipped: [...builtin.skipped, ...operator.skipped], overridden };
   }

@@ -60,6 +60,12 @@ export const HostTestPanel: FC<{ result: HostTestResult }> = ({ result }) => {
       </p>
     );
   }
+  // Problems first, then warnings (each with its fix, in sight); then what is fine.
+  const problems = [
+    ...checks.filter((c) => c.severity === "error"),
+    ...checks.filter((c) => c.severity === "warning"),
+  ];
+  const passed = checks.filter((c) => c.severity === "ok");
   const failed = checks.filter((c) => c.severity === "error").length;
   const warnings = checks.filter((c) => c.severity === "warning").length;
   const connected = `Connected: Proxmox VE ${result.version}, ${plural(result.node_count ?? 0, "node")}, answered in ${Math.round(result.duration_ms)} ms.`;
@@ -80,20 +86,26 @@ export const HostTestPanel: FC<{ result: HostTestResult }> = ({ result }) => {
               : ""}
         </p>
       )}
-      {checks.length > 0 ? (
+      {problems.length > 0 ? (
         <ul class="checks">
-          {/* Problems first, then warnings, then what is fine. */}
-          {[...checks]
-            .sort((a, b) => rank(a) - rank(b))
-            .map((check) => (
+          {problems.map((check) => (
+            <CheckItem check={check} />
+          ))}
+        </ul>
+      ) : null}
+      {passed.length > 0 ? (
+        // What is fine stays one click away: a healthy cluster does not push the nodes off the screen.
+        <details>
+          <summary>
+            {problems.length > 0 ? "Show the other" : "Show the"} {plural(passed.length, "check")} that passed
+          </summary>
+          <ul class="checks">
+            {passed.map((check) => (
               <CheckItem check={check} />
             ))}
-        </ul>
+          </ul>
+        </details>
       ) : null}
     </section>
   );
 };
-
-function rank(c: Check): number {
-  return c.severity === "error" ? 0 : c.severity === "warning" ? 1 : 2;
-}

@@ -81,6 +81,15 @@
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:after:swap", tick);
 
+  // On a phone the page links scroll sideways: bring the current page's link into view.
+  document.addEventListener("DOMContentLoaded", () => {
+    const row = document.querySelector("body > header .nav-links");
+    const current = row?.querySelector('[aria-current="page"]');
+    if (!row || !current || row.scrollWidth <= row.clientWidth) return;
+    const offset = current.getBoundingClientRect().left - row.getBoundingClientRect().left;
+    row.scrollLeft += offset - 16;
+  });
+
   // Keep a live log scrolled to its end while new lines arrive.
   const observer = new MutationObserver((records) => {
     for (const r of records) {
