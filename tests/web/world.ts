@@ -112,7 +112,12 @@ export async function startWebWorld(): Promise<WebWorld> {
 
 /** Lets style transitions (a theme switch fades colours) finish before a check or a screenshot. */
 export async function settled(page: Page): Promise<void> {
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
+  await page.evaluate(async () => {
+    // Two frames for the new colour scheme to apply, a style flush, then every running transition.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    void document.documentElement.offsetHeight;
+    await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
+  });
 }
 
 /**
@@ -132,12 +137,14 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     );
   }
   await page.emulateMedia({ colorScheme: "light" });
+  await settled(page);
   return out;
 }
 
 /** Light, dark and phone-width screenshots of the current page into test-artifacts/. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1440, height: 900 };
+  await settled(page);
   await page.screenshot({ path: `${ARTIFACTS}/${name}-light.png`, fullPage: true });
   await page.emulateMedia({ colorScheme: "dark" });
   await settled(page);
