@@ -144,13 +144,14 @@ export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id })
 );
 
 /** Decorative (the name is always next to it). */
-export const AppIcon: FC<{ id: string; large?: boolean }> = ({ id, large }) => (
+export const AppIcon: FC<{ id: string; large?: boolean; lazy?: boolean }> = ({ id, large, lazy }) => (
   <img
     class={large ? "icon large" : "icon"}
     src={iconPath(id)}
     alt=""
     width={large ? 64 : 40}
     height={large ? 64 : 40}
+    loading={lazy ? "lazy" : undefined}
   />
 );
 

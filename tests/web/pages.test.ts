@@ -285,6 +285,10 @@ describe("fragments and assets", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
       expect(res.headers.get("content-encoding")).toBe("gzip");
+      // Not documents: nosniff and a CSP that allows nothing, without the page-only headers.
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get("x-frame-options")).toBeNull();
       const again = await t.app.request(url, { headers: { "if-none-match": res.headers.get("etag")! } });
       expect(again.status).toBe(304);
     }
