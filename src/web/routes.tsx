@@ -420,8 +420,13 @@ export function webRoutes() {
     const v = viewer(c);
     const services = c.get("services");
     const { items, total } = await services.apps.list(v, { page: 1, perPage: 100 });
+    // Admins see owners; the viewer's own name is known, so only other owners are looked up (a homelab
+    // with one administrator owns every app: no extra query).
+    const others = [...new Set(items.map((a) => a.ownerId).filter((id) => id !== v.id))];
     const owners =
-      v.role === "admin" ? await services.users.usernames(items.map((a) => a.ownerId)) : undefined;
+      v.role === "admin"
+        ? new Map([...(others.length ? await services.users.usernames(others) : []), [v.id, v.username]])
+        : undefined;
     return c.html(<Dashboard page={page(c, "/apps")} apps={items} owners={owners} total={total} />);
   });
 
