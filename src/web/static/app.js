@@ -91,9 +91,11 @@
     if (r.left < box.left) row.scrollLeft -= box.left - r.left + 8;
     else if (r.right > box.right) row.scrollLeft += r.right - box.right + 8;
   }
-  document.addEventListener("DOMContentLoaded", () => {
+  const currentIntoSight = () =>
     intoSight(document.querySelector('body > header .nav-links [aria-current="page"]'));
-  });
+  document.addEventListener("DOMContentLoaded", currentIntoSight);
+  // A window narrowed to phone width (or a phone turned upright) after the page loaded.
+  window.addEventListener("resize", currentIntoSight);
   document.addEventListener("focusin", (evt) => {
     if (evt.target instanceof Element && evt.target.closest(".nav-links")) intoSight(evt.target);
   });
