@@ -314,7 +314,16 @@ export function adminRoutes() {
 
   r.post("/hosts/:id/test", async (c) => {
     admin(c);
-    const result = await c.get("services").hosts.test(c.req.param("id"));
+    const id = c.req.param("id");
+    const result = await c.get("services").hosts.test(id);
+    // Audited as the API's test is (it records the host's status).
+    await c.get("services").audit.record({
+      actor: actor(c),
+      action: "host.test",
+      target: { type: "host", id },
+      ip: clientIpOf(c),
+      details: { ok: result.ok },
+    });
     return c.html(<HostTestPanel result={result} />);
   });
 

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { refreshTokens, users } from "../../src/db/schema.ts";
+import { auditLog, refreshTokens, users } from "../../src/db/schema.ts";
 import { startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../helpers/harness.ts";
 
@@ -479,6 +479,13 @@ describe("pages for browsers", () => {
       expect(html).toMatch(/<code>pveum role add Proximity --privs (&quot;|")[^<]*<\/code>/);
       const items = html.match(/<li[^>]*data-check=/g) ?? [];
       expect(items.length).toBeGreaterThanOrEqual(8);
+      // Audited as the API's test is.
+      const audited = await t.services.database.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.action, "host.test"));
+      expect(audited).toHaveLength(1);
+      expect(audited[0]!.details).toEqual({ ok: false });
     } finally {
       t.services.hosts.close();
       await sim.stop();
