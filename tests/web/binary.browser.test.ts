@@ -53,6 +53,20 @@ test("first run, styled catalog with icons and live search, from the binary", as
   const maxWidth = await page.locator("main.container").evaluate((el) => getComputedStyle(el).maxWidth);
   expect(maxWidth).toMatch(/px$/);
   expect(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx)).toBe("object");
+  // Icons past the first screenful load as they scroll into sight: scroll to the end, then every icon
+  // must have decoded.
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(
+      [...document.querySelectorAll<HTMLImageElement>(".grid-cards img")].map((i) =>
+        i.decode().catch(() => {}),
+      ),
+    );
+    window.scrollTo(0, 0);
+  });
   const widths = await page
     .locator(".grid-cards img")
     .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
