@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { PASSWORD } from "../helpers/harness.ts";
 import { type ProximityProcess, spawnProximity } from "../helpers/process.ts";
-import { launchBrowser, seriousViolations } from "./world.ts";
+import { launchBrowser, loadLazyImages, seriousViolations } from "./world.ts";
 
 setDefaultTimeout(300_000);
 
@@ -55,18 +55,7 @@ test("first run, styled catalog with icons and live search, from the binary", as
   expect(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx)).toBe("object");
   // Icons past the first screenful load as they scroll into sight: scroll to the end, then every icon
   // must have decoded.
-  await page.evaluate(async () => {
-    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
-      window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await Promise.all(
-      [...document.querySelectorAll<HTMLImageElement>(".grid-cards img")].map((i) =>
-        i.decode().catch(() => {}),
-      ),
-    );
-    window.scrollTo(0, 0);
-  });
+  await loadLazyImages(page);
   const widths = await page
     .locator(".grid-cards img")
     .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));

@@ -85,6 +85,8 @@ describe("first run to a deleted app", () => {
       .locator(".grid-cards img")
       .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
     expect(srcs.every((s) => s.startsWith(`${w.url}/assets/icons/`))).toBe(true);
+    // The first screenful of icons comes with the page, the rest as the grid scrolls into sight.
+    expect(await page.locator('.grid-cards img[loading="lazy"]').count()).toBe(total - 12);
     await check("catalog");
     await page.getByLabel("Search").pressSequentially("uptime", { delay: 30 });
     await page.locator(".count", { hasText: `1 of ${total} apps` }).waitFor();

@@ -141,9 +141,23 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return out;
 }
 
+/** Scrolls through the page so lazily loaded images (catalog icons past the first screenful) load. */
+export async function loadLazyImages(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await Promise.all([...document.images].map((i) => i.decode().catch(() => {})));
+    window.scrollTo(0, 0);
+  });
+}
+
 /** Light, dark and phone-width screenshots of the current page into test-artifacts/. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1440, height: 900 };
+  // A full-page picture shows what a person sees after scrolling: every icon loaded.
+  await loadLazyImages(page);
   await settled(page);
   await page.screenshot({ path: `${ARTIFACTS}/${name}-light.png`, fullPage: true });
   await page.emulateMedia({ colorScheme: "dark" });
