@@ -52,12 +52,30 @@ try {
   await page.waitForTimeout(500);
   if (values.screenshot) await page.screenshot({ path: values.screenshot });
   const total = transfers.reduce((n, t) => n + t.bytes, 0);
+  const loaded = transfers.length;
+  // Icons below the first screenful load as they scroll into sight: scroll to the end, then count again.
+  for (let y = 0; y < 40; y++) {
+    const more = await page.evaluate(() => {
+      window.scrollBy(0, window.innerHeight);
+      return window.scrollY + window.innerHeight < document.documentElement.scrollHeight;
+    });
+    await page.waitForTimeout(150);
+    if (!more) break;
+  }
+  await page.waitForTimeout(500);
+  const scrolled = transfers.reduce((n, t) => n + t.bytes, 0);
   const foreign = transfers.filter((t) => !t.url.startsWith(w.url));
   results.push({
-    name: `catalog page weight (${transfers.length} requests, ${w.t.services.catalog.size} apps)`,
+    name: `catalog page weight on load (${loaded} requests, ${w.t.services.catalog.size} apps)`,
     value: `${(total / 1024).toFixed(1)} KB`,
     budget: "≤ 100 KB",
     ok: total <= 100 * 1024,
+  });
+  results.push({
+    name: `catalog page weight once scrolled to the end, every icon loaded (${transfers.length} requests)`,
+    value: `${(scrolled / 1024).toFixed(1)} KB`,
+    budget: "information",
+    ok: true,
   });
   results.push({
     name: "requests to another origin",
@@ -128,28 +146,63 @@ try {
   await w.t.services.database.db.delete(applications);
 
   // --- 3. Install click → first progress step on screen -----------------------------------------------
+  // Timed in the page, on the browser's clock: from the click event to the first frame that shows "Step n
+  // of N" (the install answers with a redirect to the app page, so the two ends are in different
+  // documents; sessionStorage carries the click time across). The time the test driver sees (Playwright's
+  // click, with its actionability checks, and its polling) is printed too, for comparison.
+  await page.context().addInitScript(() => {
+    document.addEventListener(
+      "click",
+      (e) => {
+        const t = e.target instanceof Element ? e.target.closest("button[type=submit]") : null;
+        if (t) sessionStorage.setItem("bench-click", String(performance.timeOrigin + e.timeStamp));
+      },
+      true,
+    );
+    const w = window as unknown as { benchStepAt?: number };
+    const look = () => {
+      const el = document.getElementById("progress-step");
+      if (el && /Step \d+ of \d+/.test(el.textContent ?? ""))
+        w.benchStepAt = performance.timeOrigin + performance.now();
+      else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
   const samples: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  const driver: number[] = [];
+  for (let i = 0; i < 5; i++) {
     await page.goto("/catalog/it-tools");
     await page.getByLabel("Hostname").fill(`tools-${i}`);
     const t0 = performance.now();
     await page.getByRole("button", { name: /^Install/ }).click();
-    await page.locator("#progress-step", { hasText: /Step \d+ of \d+/ }).waitFor({ timeout: 30_000 });
-    samples.push(performance.now() - t0);
+    await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
+    await page.waitForFunction(() => (window as unknown as { benchStepAt?: number }).benchStepAt, null, {
+      timeout: 30_000,
+    });
+    driver.push(performance.now() - t0);
+    const [clickAt, stepAt] = await page.evaluate(() => [
+      Number(sessionStorage.getItem("bench-click")),
+      (window as unknown as { benchStepAt: number }).benchStepAt,
+    ]);
+    samples.push(stepAt - clickAt);
     await page.locator('#app-status[data-status="running"]').waitFor({ timeout: 120_000 });
   }
-  samples.sort((a, b) => a - b);
-  const median = samples[Math.floor(samples.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   results.push({
-    name: `Install click → first progress step (median of ${samples.map((s) => Math.round(s)).join(", ")} ms)`,
-    value: `${Math.round(median)} ms`,
+    name: `Install click → first progress step on screen, in the page (${samples.map((s) => Math.round(s)).join(", ")} ms; as the test driver sees it: median ${Math.round(median(driver))} ms)`,
+    value: `${Math.round(median(samples))} ms`,
     budget: "≤ 300 ms",
-    ok: median <= 300,
+    ok: median(samples) <= 300,
   });
 } finally {
   await w.stop();
 }
 
-console.log("\nWeb interface budgets");
+const { loadavg } = await import("node:os");
+console.log(
+  `\nWeb interface budgets (load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ")})`,
+);
 for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"}  ${r.name}: ${r.value} (budget ${r.budget})`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);

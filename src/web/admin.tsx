@@ -11,6 +11,7 @@ import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.
 import { clientIpOf } from "../http/context.ts";
 import { zodDetails } from "../http/openapi.ts";
 import type { WebEnv } from "./context.ts";
+import { HostTestPanel } from "./pages/preflight.tsx";
 import { clearSessionCookie } from "./session.ts";
 import { bytes, Csrf, Empty, Layout, type PageContext, ToastPartial, when } from "./ui.tsx";
 
@@ -313,19 +314,17 @@ export function adminRoutes() {
 
   r.post("/hosts/:id/test", async (c) => {
     admin(c);
-    const result = await c.get("services").hosts.test(c.req.param("id"));
-    return c.html(
-      result.ok ? (
-        <output class="badge running">
-          Connected: Proxmox VE {result.version}, {result.node_count} node(s), answered in{" "}
-          {Math.round(result.duration_ms)} ms.
-        </output>
-      ) : (
-        <p class="reason" role="alert">
-          Connection failed: {result.reason}
-        </p>
-      ),
-    );
+    const id = c.req.param("id");
+    const result = await c.get("services").hosts.test(id);
+    // Audited as the API's test is (it records the host's status).
+    await c.get("services").audit.record({
+      actor: actor(c),
+      action: "host.test",
+      target: { type: "host", id },
+      ip: clientIpOf(c),
+      details: { ok: result.ok },
+    });
+    return c.html(<HostTestPanel result={result} />);
   });
 
   r.post("/hosts/:id/sync", async (c) => {

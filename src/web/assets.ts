@@ -84,7 +84,13 @@ export function assetResponse(
   return new Response((gzip ? asset.gzip : asset.body) as Uint8Array<ArrayBuffer>, { headers });
 }
 
-export function textAsset(type: string, text: string, hash: string) {
-  const body = new TextEncoder().encode(text);
-  return { type, body, gzip: new Uint8Array(gzipSync(body)), etag: `"${hash}"` };
+/** An in-memory file (an icon) as an asset; its gzip is computed once per body. */
+const gzipped = new WeakMap<Uint8Array, Uint8Array>();
+export function binaryAsset(type: string, body: Uint8Array, hash: string) {
+  let gzip = gzipped.get(body);
+  if (!gzip) {
+    gzip = new Uint8Array(gzipSync(body));
+    gzipped.set(body, gzip);
+  }
+  return { type, body, gzip, etag: `"${hash}"` };
 }

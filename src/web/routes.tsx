@@ -20,7 +20,7 @@ import { zodDetails } from "../http/openapi.ts";
 import { eventStream } from "../http/sse.ts";
 import type { ProximityEvent } from "../queue/events.ts";
 import { adminRoutes } from "./admin.tsx";
-import { assetByUrl, assetResponse, textAsset } from "./assets.ts";
+import { assetByUrl, assetResponse, binaryAsset } from "./assets.ts";
 import type { WebEnv } from "./context.ts";
 import {
   BackupList,
@@ -51,6 +51,18 @@ const WEB_PATHS = /^\/(|setup|login|logout|catalog|apps|hosts|users|settings|aud
 
 function page(c: C, active?: string): PageContext {
   return { viewer: c.get("viewer"), csrf: c.get("csrfToken"), theme: c.get("theme"), active };
+}
+
+/**
+ * A browser asking for a page (GET/HEAD, accepts HTML) at a path that is not the API's: an unknown path
+ * gets the HTML "page not found" in the layout instead of the API's JSON error.
+ */
+function wantsPage(c: C): boolean {
+  return (
+    (c.req.method === "GET" || c.req.method === "HEAD") &&
+    !c.req.path.startsWith("/api/") &&
+    (c.req.header("accept") ?? "").includes("text/html")
+  );
 }
 
 function isHtmx(c: C): boolean {
@@ -140,6 +152,30 @@ function errorPage(c: C, err: AppError): Response | Promise<Response> {
   );
 }
 
+function notFoundPage(c: C): Response | Promise<Response> {
+  const signedIn = c.get("viewer") !== undefined;
+  return c.html(
+    <Layout title="Page not found" page={page(c)}>
+      <article>
+        <h1>Page not found</h1>
+        <p>
+          There is no page at <code>{c.req.path}</code>. The link may be old, or the address mistyped.
+        </p>
+        <p class="muted">Request id: {c.get("requestId")}</p>
+        <div class="actions-row">
+          <a href={signedIn ? "/apps" : "/"} class="button-link">
+            {signedIn ? "Go to my apps" : "Go to the start page"}
+          </a>
+          <a href="/catalog" class="button-link secondary">
+            Browse the catalog
+          </a>
+        </div>
+      </article>
+    </Layout>,
+    404,
+  );
+}
+
 // ------------------------------------------------------------------------------------------------------
 // Helpers over the services
 
@@ -207,11 +243,11 @@ export function webRoutes() {
   web.onError((err, c) => errorPage(c, toAppError(err)));
 
   // Embedded files and icons: no session needed.
-  web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.svg}", (c) => {
-    const [id, hash] = c.req.param("file").split(".") as [string, string];
+  web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.(?:svg|png)}", (c) => {
+    const [id, hash, ext] = c.req.param("file").split(".") as [string, string, string];
     const icon = c.get("services").catalog.icon(id);
-    if (icon.hash !== hash) throw new NotFoundError("Icon");
-    return assetResponse(textAsset("image/svg+xml", icon.svg, icon.hash), c.req.raw);
+    if (icon.hash !== hash || icon.ext !== ext) throw new NotFoundError("Icon");
+    return assetResponse(binaryAsset(icon.type, icon.body, icon.hash), c.req.raw);
   });
   web.get("/assets/:file", (c) => {
     const asset = assetByUrl(c.req.path);
@@ -220,12 +256,12 @@ export function webRoutes() {
   });
 
   // Only the pages' paths: the JSON API (bearer tokens, no cookies) and /metrics are left alone.
-  web.use("*", (c, next) => (WEB_PATHS.test(c.req.path) ? webSession(c, next) : next()));
+  web.use("*", (c, next) => (WEB_PATHS.test(c.req.path) || wantsPage(c) ? webSession(c, next) : next()));
   // Pages and fragments are compressed (assets are already); event streams are not, so each message
   // reaches the browser when it is written.
   const gzip = compress({ encoding: "gzip" });
   web.use("*", (c, next) =>
-    WEB_PATHS.test(c.req.path) && !c.req.path.endsWith("/live") ? gzip(c, next) : next(),
+    (WEB_PATHS.test(c.req.path) || wantsPage(c)) && !c.req.path.endsWith("/live") ? gzip(c, next) : next(),
   );
 
   // --- First run, sign in, sign out -------------------------------------------------------------------
@@ -385,8 +421,13 @@ export function webRoutes() {
     const v = viewer(c);
     const services = c.get("services");
     const { items, total } = await services.apps.list(v, { page: 1, perPage: 100 });
+    // Admins see owners; the viewer's own name is known, so only other owners are looked up (a homelab
+    // with one administrator owns every app: no extra query).
+    const others = [...new Set(items.map((a) => a.ownerId).filter((id) => id !== v.id))];
     const owners =
-      v.role === "admin" ? await services.users.usernames(items.map((a) => a.ownerId)) : undefined;
+      v.role === "admin"
+        ? new Map([...(others.length ? await services.users.usernames(others) : []), [v.id, v.username]])
+        : undefined;
     return c.html(<Dashboard page={page(c, "/apps")} apps={items} owners={owners} total={total} />);
   });
 
@@ -728,6 +769,10 @@ export function webRoutes() {
   });
 
   web.route("/", adminRoutes());
+
+  // Last: a browser's request for a page that does not exist. Anything else (the API, curl, a POST)
+  // falls through to the JSON 404.
+  web.get("*", (c, next) => (wantsPage(c) ? notFoundPage(c) : next()));
 
   return web;
 }

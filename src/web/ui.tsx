@@ -61,23 +61,29 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
                   </a>
                 </li>
               </ul>
-              <ul>
-                {viewer
-                  ? NAV.filter((n) => !n.admin || viewer.role === "admin").map((n) => (
-                      <li>
-                        <a href={n.href} aria-current={active === n.href ? "page" : undefined}>
-                          {n.label}
-                        </a>
-                      </li>
-                    ))
-                  : null}
-                {viewer ? (
+              {viewer ? (
+                // On a phone this row scrolls sideways instead of wrapping (see app.css); Tab reaches
+                // every link and the browser scrolls it into view.
+                <ul class="nav-links">
+                  {NAV.filter((n) => !n.admin || viewer.role === "admin").map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={active === n.href ? "page" : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
                   <li>
-                    <a href="/account" aria-current={active === "/account" ? "page" : undefined}>
+                    <a
+                      href="/account"
+                      aria-current={active === "/account" ? "page" : undefined}
+                      title="Your account"
+                    >
                       {viewer.username}
                     </a>
                   </li>
-                ) : null}
+                </ul>
+              ) : null}
+              <ul class="nav-tools">
                 <li>
                   <button
                     type="button"
@@ -138,13 +144,14 @@ export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id })
 );
 
 /** Decorative (the name is always next to it). */
-export const AppIcon: FC<{ id: string; large?: boolean }> = ({ id, large }) => (
+export const AppIcon: FC<{ id: string; large?: boolean; lazy?: boolean }> = ({ id, large, lazy }) => (
   <img
     class={large ? "icon large" : "icon"}
     src={iconPath(id)}
     alt=""
     width={large ? 64 : 40}
     height={large ? 64 : 40}
+    loading={lazy ? "lazy" : undefined}
   />
 );
 

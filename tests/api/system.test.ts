@@ -128,6 +128,15 @@ describe("HTTP conventions", () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self';");
     expect(csp).not.toMatch(/https:|unsafe-inline|unsafe-eval/);
+    // Pico's select chevrons are data: SVG images: data: is allowed for images and nowhere else.
+    const directives = new Map(
+      csp.split(";").map((d) => {
+        const [name = "", ...values] = d.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    expect(directives.get("img-src")).toEqual(["'self'", "data:"]);
+    for (const [name, values] of directives) if (name !== "img-src") expect(values).not.toContain("data:");
   });
 
   test("CORS allows listed origins with credentials and nothing else", async () => {

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { PASSWORD } from "../helpers/harness.ts";
 import { type ProximityProcess, spawnProximity } from "../helpers/process.ts";
-import { launchBrowser, seriousViolations } from "./world.ts";
+import { launchBrowser, loadLazyImages, seriousViolations } from "./world.ts";
 
 setDefaultTimeout(300_000);
 
@@ -53,6 +53,9 @@ test("first run, styled catalog with icons and live search, from the binary", as
   const maxWidth = await page.locator("main.container").evaluate((el) => getComputedStyle(el).maxWidth);
   expect(maxWidth).toMatch(/px$/);
   expect(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx)).toBe("object");
+  // Icons past the first screenful load as they scroll into sight: scroll to the end, then every icon
+  // must have decoded.
+  await loadLazyImages(page);
   const widths = await page
     .locator(".grid-cards img")
     .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));

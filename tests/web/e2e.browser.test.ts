@@ -5,6 +5,7 @@
  * is checked with axe (no serious or critical violation) and photographed light, dark and at 375 px.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import AxeBuilder from "@axe-core/playwright";
 import { eq } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { applications } from "../../src/db/schema.ts";
@@ -62,6 +63,15 @@ describe("first run to a deleted app", () => {
     expect(await page.getByRole("img", { name: /Memory: \d+% used/ }).count()).toBeGreaterThanOrEqual(3);
     await page.getByRole("button", { name: "Test connection" }).click();
     await page.getByText(/Connected: Proxmox VE/).waitFor();
+    // The preflight, check by check, in words: a healthy simulated cluster is ready.
+    expect(await page.locator(".preflight").getByText("Ready", { exact: true }).isVisible()).toBe(true);
+    const checks = page.locator(".checks li");
+    expect(await checks.count()).toBeGreaterThanOrEqual(3 * 8);
+    // All passed: they are one click away, so the nodes stay in sight.
+    const ssh = checks.filter({ hasText: "Node pve3: SSH login and pct" });
+    expect(await ssh.isVisible()).toBe(false);
+    await page.getByText(/Show the \d+ checks that passed/).click();
+    expect(await ssh.isVisible()).toBe(true);
     await check("hosts");
   });
 
@@ -75,6 +85,8 @@ describe("first run to a deleted app", () => {
       .locator(".grid-cards img")
       .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
     expect(srcs.every((s) => s.startsWith(`${w.url}/assets/icons/`))).toBe(true);
+    // The first screenful of icons comes with the page, the rest as the grid scrolls into sight.
+    expect(await page.locator('.grid-cards img[loading="lazy"]').count()).toBe(total - 12);
     await check("catalog");
     await page.getByLabel("Search").pressSequentially("uptime", { delay: 30 });
     await page.locator(".count", { hasText: `1 of ${total} apps` }).waitFor();
@@ -282,6 +294,67 @@ describe("a second user", () => {
   }, 400_000);
 });
 
+describe("an unknown address", () => {
+  test("shows the page-not-found page in the layout, with a way back", async () => {
+    const res = await page.goto("/no-such-page");
+    expect(res?.status()).toBe(404);
+    expect(await page.getByRole("heading", { name: "Page not found", level: 1 }).isVisible()).toBe(true);
+    expect(await page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
+    await check("not-found");
+    await page.getByRole("link", { name: "Go to my apps" }).click();
+    await page.waitForURL(/\/apps$/);
+  });
+});
+
+describe("phone width", () => {
+  test("the top navigation is two rows: the page links scroll sideways and Tab reaches each of them", async () => {
+    const { context, page: phone } = await w.newPage({ width: 375, height: 800 });
+    try {
+      await phone.goto("/login");
+      await phone.getByLabel("Username").fill("admin");
+      await phone.getByLabel("Password").fill(PASSWORD);
+      await phone.getByRole("button", { name: "Sign in" }).click();
+      await phone.waitForURL(/\/apps$/);
+      // Rows of items: their vertical centres, those within 16 px of each other counted as one row.
+      const rowsOf = (selector: string) =>
+        phone.locator(selector).evaluateAll((els) => {
+          const centres = els
+            .map((e) => e.getBoundingClientRect())
+            .map((r) => r.top + r.height / 2)
+            .sort((a, b) => a - b);
+          return centres.filter((c, i) => i === 0 || c - centres[i - 1]! > 16);
+        });
+      // Every page link on one row, the brand and the buttons on another: two rows in all.
+      expect(await rowsOf("body > header .nav-links li")).toHaveLength(1);
+      const all = await rowsOf("body > header nav li");
+      expect(all.length).toBeLessThanOrEqual(2);
+      const header = await phone.locator("body > header").boundingBox();
+      expect(header!.height).toBeLessThan(140);
+      // Nothing sticks out of the phone's width.
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      // Keyboard: Tab from the top reaches the last link, which is then scrolled into sight.
+      const audit = phone.getByRole("link", { name: "Audit log" });
+      let reached = false;
+      for (let i = 0; i < 15 && !reached; i++) {
+        await phone.keyboard.press("Tab");
+        reached = await audit.evaluate((el) => el === document.activeElement);
+      }
+      expect(reached).toBe(true);
+      const box = await audit.boundingBox();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+      await phone.keyboard.press("Enter");
+      await phone.waitForURL(/\/audit/);
+      // On the audit page, its link (the current page) is in sight without scrolling by hand.
+      const current = await phone.locator('body > header .nav-links [aria-current="page"]').boundingBox();
+      expect(current!.x + current!.width).toBeLessThanOrEqual(375);
+      await phone.screenshot({ path: "test-artifacts/nav-375.png" });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("theme", () => {
   test("the dark mode toggle persists across pages", async () => {
     await page.goto("/catalog");
@@ -289,5 +362,28 @@ describe("theme", () => {
     expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
     await page.goto("/apps");
     expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    // Chosen with the toggle (not the system setting): the dashboard's Open link still reads clearly.
+    const open = page.getByRole("link", { name: /^Open / }).first();
+    await open.waitFor();
+    const contrast = await open.evaluate((el) => {
+      const rgb = (c: string) => (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+      const lum = ([r = 0, g = 0, b = 0]: number[]) => {
+        const ch = (v: number) => {
+          const x = v / 255;
+          return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b);
+      };
+      const s = getComputedStyle(el);
+      const [a, b] = [lum(rgb(s.color)), lum(rgb(s.backgroundColor))].sort((x, y) => y - x) as [
+        number,
+        number,
+      ];
+      return (a + 0.05) / (b + 0.05);
+    });
+    expect(contrast).toBeGreaterThanOrEqual(4.5);
+    const axe = await new AxeBuilder({ page }).withRules(["color-contrast"]).analyze();
+    expect(axe.violations.map((v) => v.nodes.map((n) => n.target.join(" ")))).toEqual([]);
+    await page.screenshot({ path: "test-artifacts/dashboard-toggled-dark.png", fullPage: true });
   });
 });

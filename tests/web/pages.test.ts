@@ -4,8 +4,12 @@
  * icons, and that the JSON API ignores the cookie.
  */
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { refreshTokens, users } from "../../src/db/schema.ts";
+import { auditLog, refreshTokens, users } from "../../src/db/schema.ts";
+import { startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../helpers/harness.ts";
 
 // Password hashing and a fresh database per test on a shared two-core machine.
@@ -279,6 +283,10 @@ describe("fragments and assets", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
       expect(res.headers.get("content-encoding")).toBe("gzip");
+      // Not documents: nosniff and a CSP that allows nothing, without the page-only headers.
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get("x-frame-options")).toBeNull();
       const again = await t.app.request(url, { headers: { "if-none-match": res.headers.get("etag")! } });
       expect(again.status).toBe(304);
     }
@@ -314,5 +322,171 @@ describe("fragments and assets", () => {
     const res = await t.app.request(tile);
     expect(await res.text()).toContain(">MO</text>");
     expect((await t.app.request("/assets/icons/gitea.0000000000.svg")).status).toBe(404);
+  });
+
+  test("an operator entry's icon file beside its YAML is served as its icon, in pages and the API", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "proximity-icons-"));
+    try {
+      const dir = join(dataDir, "catalog");
+      await mkdir(dir);
+      const kuma = await Bun.file("src/features/catalog/entries/uptime-kuma.yaml").text();
+      const svg =
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><title>Our own mark</title><rect width="8" height="8" fill="#123456"/></svg>';
+      await writeFile(join(dir, "our-status.svg"), svg);
+      await writeFile(
+        join(dir, "our-status.yaml"),
+        kuma
+          .replace(/^id: .*$/m, "id: our-status")
+          .replace(/^name: .*$/m, "name: Our Status")
+          .replace(/^icon: .*$/m, "icon: our-status.svg"),
+      );
+      // A PNG icon too, and an entry naming a file that is not there (it keeps a letter tile).
+      const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+      await writeFile(join(dir, "our-png.png"), png);
+      for (const [id, icon] of [
+        ["our-png", "our-png.png"],
+        ["our-missing", "nothing-here.svg"],
+      ])
+        await writeFile(
+          join(dir, `${id}.yaml`),
+          kuma
+            .replace(/^id: .*$/m, `id: ${id}`)
+            .replace(/^name: .*$/m, `name: ${id}`)
+            .replace(/^icon: .*$/m, `icon: ${icon}`),
+        );
+      t = await createTestApp({ PUBLIC_URL: ORIGIN, DATA_DIR: dataDir });
+      expect(t.services.catalog.get("our-status")?.name).toBe("Our Status");
+
+      const path = t.services.catalog.iconPath("our-status");
+      expect(path).toMatch(/^\/assets\/icons\/our-status\.[0-9a-f]{10}\.svg$/);
+      const res = await t.app.request(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("image/svg+xml");
+      expect(res.headers.get("cache-control")).toContain("immutable");
+      expect(await res.text()).toBe(svg);
+
+      const pngPath = t.services.catalog.iconPath("our-png");
+      expect(pngPath).toMatch(/^\/assets\/icons\/our-png\.[0-9a-f]{10}\.png$/);
+      const pngRes = await t.app.request(pngPath);
+      expect(pngRes.headers.get("content-type")).toBe("image/png");
+      expect(new Uint8Array(await pngRes.arrayBuffer())).toEqual(png);
+
+      const missing = await t.app.request(t.services.catalog.iconPath("our-missing"));
+      expect(await missing.text()).toContain(">OM</text>");
+
+      // The catalog page shows it, and the API's icon field points at it.
+      const tab = new Tab(t);
+      await tab.request("/setup");
+      await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+      const html = await (await tab.request("/catalog")).text();
+      expect(html).toContain(`src="${path}"`);
+      const login = await t.request("/api/v1/auth/login", {
+        method: "POST",
+        json: { username: "admin", password: PASSWORD },
+      });
+      const token = ((await login.json()) as { access_token: string }).access_token;
+      const entry = (await (await t.request("/api/v1/catalog/our-status", { token })).json()) as {
+        icon: string;
+      };
+      expect(entry.icon).toBe(`${ORIGIN}${path}`);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("pages for browsers", () => {
+  const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+  test("an unknown page is an HTML 404 in the layout; the API and non-browser clients get JSON", async () => {
+    const tab = new Tab(t);
+    await tab.request("/setup");
+    await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+    const res = await tab.request("/nope", { headers: { accept: BROWSER, "x-request-id": "req-404-page" } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain("<h1>Page not found</h1>");
+    expect(html).toContain("/nope");
+    expect(html).toContain("req-404-page");
+    // The layout, signed in: the navigation is there.
+    expect(html).toContain('href="/apps"');
+    expect(html).toContain('href="/account"');
+    // Signed out, too.
+    const anon = await t.app.request("/deeper/nope", { headers: { accept: BROWSER } });
+    expect(anon.status).toBe(404);
+    expect(await anon.text()).toContain("<h1>Page not found</h1>");
+
+    const api = await t.app.request("/api/v1/nope", { headers: { accept: BROWSER } });
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    for (const accept of [undefined, "application/json", "*/*"]) {
+      const res = await t.app.request("/nope", { headers: accept ? { accept } : {} });
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toContain("application/json");
+    }
+    // Not a page: a POST to an unknown path stays JSON.
+    const post = await t.app.request("/nope", { method: "POST", headers: { accept: BROWSER } });
+    expect(post.headers.get("content-type")).toContain("application/json");
+  });
+
+  test("hosts page: Test shows every preflight check in plain words, with the command that fixes it", async () => {
+    const sim = await startSimulator({
+      nodes: 2,
+      speed: 500,
+      authFailDelayMs: 0,
+      tokenAcl: { "/": ["Sys.Audit"], "/vms": ["VM.Audit", "VM.Allocate"], "/storage": ["Datastore.Audit"] },
+    });
+    try {
+      const tab = new Tab(t);
+      await tab.request("/setup");
+      await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+      const host = await t.services.hosts.create(
+        {
+          name: "sim",
+          api_url: sim.apiUrl,
+          token_id: sim.tokenId,
+          token_secret: sim.tokenSecret,
+          verify_tls: true,
+          ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
+          ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
+          is_default: true,
+        },
+        { id: null, username: "test" },
+        "127.0.0.1",
+      );
+      const page = await (await tab.request("/hosts")).text();
+      expect(page).toContain(`hx-post="/hosts/${host.id}/test"`);
+      const res = await tab.request(`/hosts/${host.id}/test`, {
+        method: "POST",
+        headers: { "hx-request": "true", "x-csrf-token": tab.csrf },
+      });
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      // The verdict first: deploys are refused until the failed check is fixed.
+      expect(html).toMatch(/Not ready: 1 check failed/);
+      expect(html).toContain("Deploys to this host are refused");
+      // Every check, named in words rather than by its id, with its finding.
+      expect(html).toContain("Proxmox VE version");
+      expect(html).toContain("Proxmox VE 9.2");
+      expect(html.replace(/<[^>]+>/g, " ")).not.toContain("pve_version");
+      expect(html).toContain("Node pve1: storage for container disks");
+      expect(html).toContain("Node pve2: SSH login and pct");
+      // The failed one says so, and shows the fix as a command to copy.
+      expect(html).toMatch(/<li[^>]*data-severity="error"[^>]*>[\s\S]*Privileges of the API token/);
+      expect(html).toMatch(/<code>pveum role add Proximity --privs (&quot;|")[^<]*<\/code>/);
+      const items = html.match(/<li[^>]*data-check=/g) ?? [];
+      expect(items.length).toBeGreaterThanOrEqual(8);
+      // Audited as the API's test is.
+      const audited = await t.services.database.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.action, "host.test"));
+      expect(audited).toHaveLength(1);
+      expect(audited[0]!.details).toEqual({ ok: false });
+    } finally {
+      t.services.hosts.close();
+      await sim.stop();
+    }
   });
 });

@@ -109,21 +109,61 @@ export async function startWebWorld(): Promise<WebWorld> {
   };
 }
 
-/** axe-core on the current page: the serious and critical violations (there must be none). */
+/** Lets style transitions (a theme switch fades colours) finish before a check or a screenshot. */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    // Two frames for the new colour scheme to apply, a style flush, then every running transition.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    void document.documentElement.offsetHeight;
+    await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
+  });
+}
+
+/**
+ * axe-core on the current page, in the light and the dark theme (as the system setting): the serious and
+ * critical violations (there must be none), each prefixed with its theme.
+ */
 export async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  const out: string[] = [];
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await settled(page);
+    const result = await new AxeBuilder({ page }).analyze();
+    out.push(
+      ...result.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${scheme}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+    );
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await settled(page);
+  return out;
+}
+
+/** Scrolls through the page so lazily loaded images (catalog icons past the first screenful) load. */
+export async function loadLazyImages(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await Promise.all([...document.images].map((i) => i.decode().catch(() => {})));
+    window.scrollTo(0, 0);
+  });
 }
 
 /** Light, dark and phone-width screenshots of the current page into test-artifacts/. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1440, height: 900 };
+  // A full-page picture shows what a person sees after scrolling: every icon loaded.
+  await loadLazyImages(page);
+  await settled(page);
   await page.screenshot({ path: `${ARTIFACTS}/${name}-light.png`, fullPage: true });
   await page.emulateMedia({ colorScheme: "dark" });
+  await settled(page);
   await page.screenshot({ path: `${ARTIFACTS}/${name}-dark.png`, fullPage: true });
   await page.emulateMedia({ colorScheme: "light" });
+  await settled(page);
   await page.setViewportSize({ width: 375, height: 800 });
   await page.screenshot({ path: `${ARTIFACTS}/${name}-375.png`, fullPage: true });
   await page.setViewportSize(size);

@@ -7,13 +7,14 @@
  * The operator may add or replace apps with `*.yaml` / `*.yml` files in an optional directory
  * (`$DATA_DIR/catalog`). They are validated exactly like the built-ins. An operator file whose id equals a
  * built-in id replaces that built-in (so an operator can pin another image tag or change defaults without
- * rebuilding); the override is logged. An invalid file — built-in or operator — is skipped with one log line
+ * rebuilding); the override is logged. An operator entry's `icon` may name an .svg or .png file beside its
+ * YAML, which becomes the app's icon. An invalid file — built-in or operator — is skipped with one log line
  * naming the file and its first validation issue; it never stops the others from loading.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { log as processLog } from "../../core/log.ts";
-import { type CatalogEntry, parseCatalogFile } from "./catalog.schemas.ts";
+import { type CatalogEntry, ICON_FILE_PATTERN, parseCatalogFile } from "./catalog.schemas.ts";
 import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
 
 export type CatalogLog = (message: string) => void;
@@ -24,6 +25,8 @@ export interface LoadedEntry {
   entry: CatalogEntry;
   source: CatalogSource;
   file: string;
+  /** The icon file an operator entry names beside its YAML, read and checked. */
+  icon?: { ext: "svg" | "png"; body: Uint8Array };
 }
 
 export interface SkippedFile {
@@ -116,5 +119,45 @@ export async function loadOperatorCatalog(dir: string, log: CatalogLog = warnInL
     seen.add(loaded.entry.id);
     entries.push(loaded);
   }
+  for (const loaded of entries) {
+    const icon = await readIconFile(dir, loaded, log);
+    if (icon) loaded.icon = icon;
+  }
   return { entries, skipped: [...skipped, ...result.skipped] };
+}
+
+/** Icons are small: a larger file is refused (the entry keeps a generated icon). */
+export const MAX_ICON_BYTES = 256 * 1024;
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * The icon file an operator entry names (`icon: my-app.svg`), from beside its YAML. A missing, oversized
+ * or malformed file is logged and the entry keeps its generated icon: a bad icon never hides an app.
+ */
+async function readIconFile(
+  dir: string,
+  loaded: LoadedEntry,
+  log: CatalogLog,
+): Promise<LoadedEntry["icon"] | undefined> {
+  const name = loaded.entry.icon;
+  if (!ICON_FILE_PATTERN.test(name)) return undefined; // an http(s) URL: not a file of ours
+  const ext = extname(name).slice(1).toLowerCase() as "svg" | "png";
+  const path = join(dir, name);
+  const refuse = (why: string) => {
+    log(`catalog: operator file ${loaded.file}: icon ${path} ${why}; using a generated icon`);
+    return undefined;
+  };
+  let body: Uint8Array;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return refuse("is not a file");
+    if (info.size > MAX_ICON_BYTES) return refuse(`is larger than ${MAX_ICON_BYTES / 1024} KiB`);
+    body = new Uint8Array(await readFile(path));
+  } catch (err) {
+    return refuse(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (ext === "png" && !PNG_MAGIC.every((b, i) => body[i] === b)) return refuse("is not a PNG image");
+  if (ext === "svg" && !/<svg[\s>]/.test(new TextDecoder().decode(body.subarray(0, 4096))))
+    return refuse("is not an SVG image");
+  return { ext, body };
 }

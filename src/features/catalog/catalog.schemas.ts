@@ -97,6 +97,14 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const ALLOWED_HOST_PATHS = ["/var/run/docker.sock"] as const;
 
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });
+/** An icon file beside an operator's YAML: a plain file name (no directory), .svg or .png. */
+export const ICON_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(svg|png)$/i;
+const iconRef = z
+  .string()
+  .refine(
+    (v) => ICON_FILE_PATTERN.test(v) || httpUrl.safeParse(v).success,
+    "must be an http(s) URL, or the name of an .svg or .png file beside the YAML",
+  );
 const isoDate = z.iso.date({ message: "must be a date (YYYY-MM-DD)" });
 
 export const healthRequestSchema = z.strictObject({
@@ -186,7 +194,11 @@ export const catalogEntryObjectSchema = z.strictObject({
   description: z.string().min(1).max(1000),
   category: z.enum(CATEGORY_IDS),
   tags: z.array(z.string().regex(SLUG, "must be a lower-case slug")).max(20).default([]),
-  icon: httpUrl,
+  /**
+   * The built-ins' upstream icon URL (Proximity serves its own copy), or — in an operator's file — the name
+   * of an SVG or PNG file beside the YAML, served as the app's icon.
+   */
+  icon: iconRef,
   website: httpUrl,
   os_template: z.enum(OS_TEMPLATES),
   min: z.strictObject({

@@ -13,7 +13,7 @@ import {
   warnInLog,
 } from "./catalog.loader.ts";
 import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
-import { type Icon, iconFor, iconPath } from "./icons/icons.ts";
+import { type Icon, iconFor, iconFromFile, iconPath, useCustomIcons } from "./icons/icons.ts";
 
 /** Icons are pure functions of the id; the web pages use them without a service instance. */
 export { iconPath };
@@ -89,6 +89,10 @@ export class CatalogService {
       byId.set(loaded.entry.id, loaded);
     }
     this.index = this.buildIndex(byId);
+    const icons = new Map<string, Icon>();
+    for (const [id, loaded] of byId)
+      if (loaded.icon) icons.set(id, iconFromFile(loaded.icon.ext, loaded.icon.body));
+    useCustomIcons(icons);
     return { loaded: byId.size, skipped: [...builtin.skipped, ...operator.skipped], overridden };
   }
 
@@ -124,8 +128,8 @@ export class CatalogService {
   }
 
   /**
-   * An app's icon as SVG (its brand mark, or a letter tile for any other id), generated in memory; the
-   * web UI serves it and the API's `icon` field points at it.
+   * An app's icon: the operator's file named by their entry, else its brand mark or a letter tile for any
+   * other id (SVG generated in memory); the web UI serves it and the API's `icon` field points at it.
    */
   icon(id: string): Icon {
     return iconFor(id);

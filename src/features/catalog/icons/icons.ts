@@ -7,11 +7,32 @@ import { createHash } from "node:crypto";
 import { BRANDS } from "./brands.gen.ts";
 
 export interface Icon {
-  svg: string;
+  /** image/svg+xml or image/png */
+  type: string;
+  ext: "svg" | "png";
+  body: Uint8Array;
   hash: string;
 }
 
 const cache = new Map<string, Icon>();
+
+/**
+ * Icons an operator shipped beside their catalog files, by catalog id. The catalog service replaces the
+ * whole set on every (re)load; pages reach icons by id only, so this is the one place that knows them.
+ */
+let custom = new Map<string, Icon>();
+
+const TYPES = { svg: "image/svg+xml", png: "image/png" } as const;
+
+/** An icon from a file's bytes (the operator's own). */
+export function iconFromFile(ext: "svg" | "png", body: Uint8Array): Icon {
+  return { type: TYPES[ext], ext, body, hash: hashOf(body) };
+}
+
+/** The operator's icons, replacing the previous set (called by the catalog service on each load). */
+export function useCustomIcons(icons: ReadonlyMap<string, Icon>): void {
+  custom = new Map(icons);
+}
 
 function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -26,7 +47,7 @@ function luminance(hex: string): number {
   return 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
 }
 
-function hashOf(text: string): string {
+function hashOf(text: string | Uint8Array): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 
@@ -52,20 +73,26 @@ function render(id: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" role="img"><title>${escapeXml(id)}</title><rect width="32" height="32" rx="7" fill="${tileColour(id)}"/><text x="16" y="21.5" text-anchor="middle" font-family="system-ui,sans-serif" font-size="14" font-weight="700" fill="#fff">${escapeXml(initials(id))}</text></svg>`;
 }
 
-/** The icon of a catalog id (any id: unknown ones get a letter tile made from the id). */
+/**
+ * The icon of a catalog id: the operator's file when their entry names one, else the brand mark, else a
+ * letter tile made from the id (any id).
+ */
 export function iconFor(id: string): Icon {
+  const own = custom.get(id);
+  if (own) return own;
   let icon = cache.get(id);
   if (!icon) {
     const svg = render(id);
-    icon = { svg, hash: hashOf(svg) };
+    icon = { type: TYPES.svg, ext: "svg", body: new TextEncoder().encode(svg), hash: hashOf(svg) };
     if (cache.size < 10_000) cache.set(id, icon);
   }
   return icon;
 }
 
-/** The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.svg */
+/** The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.<svg|png> */
 export function iconPath(id: string): string {
-  return `/assets/icons/${id}.${iconFor(id).hash}.svg`;
+  const icon = iconFor(id);
+  return `/assets/icons/${id}.${icon.hash}.${icon.ext}`;
 }
 
 export function hasBrandMark(id: string): boolean {
