@@ -321,7 +321,6 @@ export function adminRoutes() {
       actor: actor(c),
       action: "host.test",
       target: { type: "host", id },
-      ip: clientIpOf(c),
       details: { ok: result.ok },
     });
     return c.html(<HostTestPanel result={result} />);
@@ -329,9 +328,9 @@ export function adminRoutes() {
 
   r.post("/hosts/:id/sync", async (c) => {
     admin(c);
-    const result = await c.get("services").hosts.sync(c.req.param("id"));
+    await c.get("services").hosts.sync(c.req.param("id"));
     c.header("HX-Redirect", "/hosts");
-    return ok(c, `Synced ${JSON.stringify(result).length ? "" : ""}the host.`);
+    return ok(c, "Synced the host.");
   });
 
   // --- Users ---------------------------------------------------------------------------------------------

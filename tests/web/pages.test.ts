@@ -452,8 +452,7 @@ describe("pages for browsers", () => {
           ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
           is_default: true,
         },
-        { id: null, username: "test" },
-        "127.0.0.1",
+        { user: null, ip: "127.0.0.1", claimed: { id: null, username: "test" } },
       );
       const page = await (await tab.request("/hosts")).text();
       expect(page).toContain(`hx-post="/hosts/${host.id}/test"`);
