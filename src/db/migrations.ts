@@ -8,6 +8,7 @@ import m0001 from "../../drizzle/0001_hosts.sql" with { type: "text" };
 import m0002 from "../../drizzle/0002_apps.sql" with { type: "text" };
 import m0003 from "../../drizzle/0003_backups.sql" with { type: "text" };
 import m0004 from "../../drizzle/0004_scale_indexes.sql" with { type: "text" };
+import m0005 from "../../drizzle/0005_app_runtime.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 
 export interface Migration {
@@ -21,6 +22,7 @@ export const migrations: Migration[] = [
   { tag: "0002_apps", sql: m0002 },
   { tag: "0003_backups", sql: m0003 },
   { tag: "0004_scale_indexes", sql: m0004 },
+  { tag: "0005_app_runtime", sql: m0005 },
 ];
 
 export const journalTags: string[] = journal.entries.map((e) => e.tag);

@@ -227,6 +227,10 @@ export const sshHostKeys = pgTable(
 export type ProxmoxHost = typeof proxmoxHosts.$inferSelect;
 export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
 
+/** How an app runs: Docker Compose inside an LXC container, or the image itself as a PVE OCI container. */
+export const APP_RUNTIMES = ["docker", "oci"] as const;
+export type AppRuntime = (typeof APP_RUNTIMES)[number];
+
 export const APP_STATUSES = [
   "deploying",
   "running",
@@ -284,6 +288,8 @@ export const applications = pgTable(
     secretEnvEnc: text("secret_env_enc"),
     rootPasswordEnc: text("root_password_enc"),
     adopted: boolean("adopted").notNull().default(false),
+    /** How the app runs: `docker` (Docker Compose in an LXC) or `oci` (a PVE 9.1+ application container). */
+    runtime: text("runtime", { enum: APP_RUNTIMES }).notNull().default("docker"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,6 +1,6 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
-import { APP_STATUSES, type Application } from "../../db/schema.ts";
+import { APP_RUNTIMES, APP_STATUSES, type Application } from "../../db/schema.ts";
 import { JobSchema } from "../jobs/jobs.schemas.ts";
 
 export const HostnameSchema = z
@@ -38,6 +38,10 @@ export const DeployBody = z
     resources: ResourcesSchema.partial().strict().optional(),
     host_id: z.string().uuid().optional(),
     node: NodeName.optional(),
+    runtime: z.enum(APP_RUNTIMES).optional().openapi({
+      description:
+        "docker (Docker Compose in an LXC) or oci (the image as a PVE 9.1+ application container); must be one of the entry's runtimes. Default: docker, or oci when the entry offers only oci",
+    }),
   })
   .strict()
   .openapi("DeployRequest");
@@ -93,6 +97,7 @@ export const AppSchema = z
       .record(z.string(), z.string())
       .openapi({ description: "Non-secret values; secrets via /credentials" }),
     adopted: z.boolean(),
+    runtime: z.enum(APP_RUNTIMES),
     created_at: z.string().datetime(),
   })
   .openapi("App");
@@ -126,6 +131,7 @@ export function toPublicApp(a: Application) {
     resources: a.resources,
     environment: a.environment,
     adopted: a.adopted,
+    runtime: a.runtime,
     created_at: a.createdAt.toISOString(),
   };
 }

@@ -13,6 +13,7 @@ import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type AppResources,
+  type AppRuntime,
   applications,
   deploymentLogs,
   type Job,
@@ -30,10 +31,26 @@ import {
   CloneAppJob,
   DeleteAppJob,
   DeployAppJob,
+  DeployOciAppJob,
   ReconfigureAppJob,
   UpdateAppJob,
 } from "./sagas/job-types.ts";
 import { beginOperation, type Operation } from "./status.ts";
+
+/**
+ * The runtime of a new app: the one asked for, if the entry offers it. Without one, `docker` unless the
+ * entry offers only `oci`. The intended default (issue #15) is `oci` when the entry offers it, the host
+ * runs PVE ≥ 9.1 and its last preflight found `oci_containers` ok; it becomes the default once the OCI
+ * runtime supports the whole app lifecycle (today an oci app can only be deployed and deleted).
+ */
+export function chooseRuntime(entry: CatalogEntry, asked: AppRuntime | undefined): AppRuntime {
+  if (asked && !entry.runtimes.includes(asked)) {
+    throw new ValidationError("This app cannot use that runtime", [
+      { field: "runtime", message: `${entry.name} runs with ${entry.runtimes.join(" or ")}, not ${asked}` },
+    ]);
+  }
+  return asked ?? (entry.runtimes.includes("docker") ? "docker" : "oci");
+}
 
 /**
  * Hostnames are one namespace for the whole instance (docs/security.md: they name containers on one LAN).
@@ -159,6 +176,7 @@ export class AppsService {
     const settings = await this.deps.settings.get();
     const resources = this.resources(entry, input.resources, settings.resources);
     const env = resolveEnvironment(entry, input.environment ?? {});
+    const runtime = chooseRuntime(entry, input.runtime);
     const host = input.host_id
       ? await this.deps.hosts.get(input.host_id).catch(() => {
           throw new ValidationError("Unknown host", [{ field: "host_id", message: "no such Proxmox host" }]);
@@ -179,7 +197,9 @@ export class AppsService {
       }
     }
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
-    const rootPasswordEnc = await encryptSecret(this.deps.keys, randomPassword());
+    // An OCI application container has no login: it gets no root password (credentials show none).
+    const rootPasswordEnc =
+      runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword());
     try {
       return await this.db.transaction(async (db) => {
         await assertWithinQuota(db, settings.quotas, req.user, {
@@ -202,11 +222,12 @@ export class AppsService {
             environment,
             secretEnvEnc,
             rootPasswordEnc,
+            runtime,
           })
           .returning();
         const job = await this.enqueue(
           db,
-          DeployAppJob,
+          runtime === "oci" ? DeployOciAppJob : DeployAppJob,
           app!,
           req.user,
           input.node ? { node: input.node } : {},
@@ -216,7 +237,7 @@ export class AppsService {
             actor: req,
             action: "app.deploy",
             target: { type: "app", id: app!.id },
-            details: { catalog_id: entry.id, hostname: input.hostname, host_id: host.id },
+            details: { catalog_id: entry.id, hostname: input.hostname, host_id: host.id, runtime },
           },
           db,
         );
@@ -271,7 +292,7 @@ export class AppsService {
         "Only a failed deploy that left no container can be retried; delete the app instead",
       );
     }
-    return this.operate(req, id, "redeploy", DeployAppJob, {});
+    return this.operate(req, id, "redeploy", app.runtime === "oci" ? DeployOciAppJob : DeployAppJob, {});
   }
 
   /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */

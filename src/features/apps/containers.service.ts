@@ -36,6 +36,11 @@ export class AppContainersService {
     if (app.status !== "running" || app.node === null || app.vmid === null) {
       throw new ConflictError(`The app is ${app.status}; container logs are only available while it runs`);
     }
+    if (app.runtime !== "docker") {
+      throw new ConflictError(
+        `Container logs are not available yet for apps with the ${app.runtime} runtime (they run no Docker)`,
+      );
+    }
     const ssh = await this.deps.hosts.executor(app.hostId);
     const result = await ssh.pctExec(app.node, app.vmid, [...compose.logs(tail)], { timeoutMs: 30_000 });
     if (result.exitCode !== 0) {

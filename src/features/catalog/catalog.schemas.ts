@@ -35,7 +35,10 @@
  * - the memory minimum leaves room for the Docker daemon that runs next to the app (at least 256 MB);
  * - `version` is the tag (or the start of the tag) of one of the images, and `pin` records when it was last
  *   checked against `pin.source` (the upstream release page), with the support policy and end date if known;
- * - `update_policy` says which updates are safe; `upgrade` says what a maintainer or user must know.
+ * - `update_policy` says which updates are safe; `upgrade` says what a maintainer or user must know;
+ * - `runtimes` lists how the app may run (default `[docker]`). `oci` — the image itself as a PVE 9.1+
+ *   application container — needs a single service without a digest, with only `image`, `restart`,
+ *   `environment`, `ports` and `volumes`, and named volumes (each becomes a mount point).
  */
 
 // z from @hono/zod-openapi (zod 4 plus `.openapi()`): the extension must be in place before these schemas are built.
@@ -48,6 +51,10 @@ import {
   type VariableUse,
   variableUses,
 } from "./interpolation.ts";
+
+/** How a catalog app may run (the same names as an app row's `runtime`). */
+export const CATALOG_RUNTIMES = ["docker", "oci"] as const;
+export type CatalogRuntime = (typeof CATALOG_RUNTIMES)[number];
 
 export const CATEGORY_NAMES = {
   development: "Development",
@@ -218,6 +225,11 @@ export const catalogEntryObjectSchema = z.strictObject({
   update_policy: z.enum(UPDATE_POLICIES),
   /** What changes between versions and what a user must do; shown when an update is refused. */
   upgrade: z.string().min(1).max(2000),
+  /**
+   * How the app may run: `docker` (Docker Compose inside an LXC container) and/or `oci` (its one image as a
+   * PVE 9.1+ application container). The first listed is not a preference: see docs/catalog.md.
+   */
+  runtimes: z.array(z.enum(CATALOG_RUNTIMES)).min(1).max(2).default(["docker"]),
 });
 
 type EntryShape = z.output<typeof catalogEntryObjectSchema>;
@@ -692,7 +704,91 @@ function checkEntry(entry: EntryShape, issues: Issue[]): void {
   });
   if (new Set(entry.tags).size !== entry.tags.length)
     issues.push({ path: ["tags"], message: "duplicate tags" });
+  if (new Set(entry.runtimes).size !== entry.runtimes.length)
+    issues.push({ path: ["runtimes"], message: "duplicate runtimes" });
   checkCompose(entry, issues);
+  if (entry.runtimes.includes("oci")) {
+    for (const message of ociProblems(entry.compose)) issues.push({ path: ["runtimes"], message });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The OCI runtime: the entry's one service, run by PVE from its image
+
+/** What the OCI runtime takes from an entry's compose service. */
+export interface OciService {
+  /** The compose service's name. */
+  name: string;
+  /** The image as the compose file names it (a tag, no digest). */
+  image: string;
+  /** `environment` as written (values may hold `${VAR}`), in order. */
+  environment: [string, string][];
+  /** Named volumes: the volume's name and the path it is mounted at in the container. */
+  volumes: { name: string; path: string }[];
+}
+
+const OCI_SERVICE_KEYS = new Set(["image", "restart", "environment", "ports", "volumes"]);
+
+function serviceEnvironment(value: unknown): [string, string][] | string {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) {
+    const out: [string, string][] = [];
+    for (const item of value) {
+      if (typeof item !== "string" || !item.includes("=")) return "environment items must be KEY=value";
+      const i = item.indexOf("=");
+      out.push([item.slice(0, i), item.slice(i + 1)]);
+    }
+    return out;
+  }
+  if (!isRecord(value)) return "environment must be a mapping or a list";
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean")
+      return `environment ${k} must be a scalar`;
+    out.push([k, String(v)]);
+  }
+  return out;
+}
+
+/** The entry's service for the OCI runtime, or the reasons it cannot run as one. */
+export function ociService(compose: string): OciService | string[] {
+  let doc: ComposeDocument;
+  try {
+    doc = parseCompose(compose);
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  const services = Object.entries(doc.services);
+  if (services.length !== 1) {
+    return [`oci needs exactly one compose service (found ${services.length}); use docker for this app`];
+  }
+  const [name, svc] = services[0]!;
+  const problems: string[] = [];
+  for (const key of Object.keys(svc)) {
+    if (!OCI_SERVICE_KEYS.has(key)) problems.push(`oci cannot run service ${name}'s "${key}"`);
+  }
+  const image = typeof svc.image === "string" ? svc.image : "";
+  if (image.includes("@")) problems.push(`oci needs a tagged image; PVE refuses a digest (${image})`);
+  const environment = serviceEnvironment(svc.environment);
+  if (typeof environment === "string") problems.push(`service ${name}: ${environment}`);
+  const volumes: { name: string; path: string }[] = [];
+  for (const item of Array.isArray(svc.volumes) ? svc.volumes : []) {
+    const parts = typeof item === "string" ? item.split(":") : [];
+    const [source, path] = parts;
+    if (parts.length < 2 || !source || !path || source.startsWith(".") || source.startsWith("/")) {
+      problems.push(`oci mounts only named volumes (${JSON.stringify(item)})`);
+      continue;
+    }
+    volumes.push({ name: source, path });
+  }
+  if (volumes.length > 8) problems.push("oci mounts at most 8 volumes");
+  if (problems.length > 0 || typeof environment === "string") return problems;
+  return { name, image, environment, volumes };
+}
+
+function ociProblems(compose: string): string[] {
+  const result = ociService(compose);
+  return Array.isArray(result) ? result : [];
 }
 
 /** The full schema: shape + cross-field rules. Parse with `.safeParse(raw)`. */

@@ -13,6 +13,7 @@ import {
   type DeployVariable,
   ENV_NAME_PATTERN,
   type Generator,
+  ociService,
   parseCompose,
 } from "./catalog.schemas.ts";
 import { mapStrings, substitute } from "./interpolation.ts";
@@ -160,6 +161,31 @@ export function renderAppEnv(
   const declared = new Set(entry.env.map((e) => e.name));
   const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
   return renderEnvFile({ ...resolveEnvironment(entry, kept, {}), ...deployVariables(entry, facts) });
+}
+
+/**
+ * The container environment of an app run by the OCI runtime: its one service's `environment`, with the
+ * app's values (stored values kept as in `.env`, new defaults applied) and the per-deploy ones substituted,
+ * as compose would. Secrets stay in the returned map only: it is written to PVE's `env` and never logged.
+ */
+export function renderOciEnvironment(
+  entry: CatalogEntry,
+  stored: Readonly<Record<string, string>>,
+  facts: DeployFacts,
+): Record<string, string> {
+  const service = ociService(entry.compose);
+  if (Array.isArray(service))
+    throw new Error(`${entry.id} cannot run as an OCI container: ${service.join("; ")}`);
+  const declared = new Set(entry.env.map((e) => e.name));
+  const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
+  const values: Record<string, string> = {
+    ...resolveEnvironment(entry, kept, {}),
+    ...deployVariables(entry, facts),
+  };
+  const lookup = (name: string) => (Object.hasOwn(values, name) ? values[name] : undefined);
+  const out: Record<string, string> = {};
+  for (const [key, template] of service.environment) out[key] = substitute(template, lookup);
+  return out;
 }
 
 /** Quote one value so that docker compose's `.env` parser reads it back literally. */

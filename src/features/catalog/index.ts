@@ -1,3 +1,10 @@
 /** The catalog feature's public surface: the service, and turning an entry plus a user's values into files. */
 export { CatalogService, updateRefusal } from "./catalog.service.ts";
-export { deployVariables, entryUrl, renderAppEnv, renderEnvFile, resolveEnvironment } from "./compose.ts";
+export {
+  deployVariables,
+  entryUrl,
+  renderAppEnv,
+  renderEnvFile,
+  renderOciEnvironment,
+  resolveEnvironment,
+} from "./compose.ts";

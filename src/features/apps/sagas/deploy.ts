@@ -7,7 +7,14 @@
 
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
-import { isMissing, ProxmoxError, pickAppliance, pickStored, storageFor } from "../../../proxmox/index.ts";
+import {
+  type CreateLxcParams,
+  isMissing,
+  ProxmoxError,
+  pickAppliance,
+  pickStored,
+  storageFor,
+} from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
@@ -79,6 +86,53 @@ export async function ensureTemplate(
   return { volid: `${storage}:vztmpl/${offered.template}`, distro: offered.distro };
 }
 
+/** The place step of both deploys: a node with room for the app (the preferred one if given) and a VMID. */
+export async function placeApp(
+  run: AppRun,
+  settings: Awaited<ReturnType<AppDeps["settings"]["get"]>>,
+  preferred: string | undefined,
+): Promise<void> {
+  if (!run.app.node) {
+    const capacity = await liveCapacity(run.client, storageSetting(settings, "rootfs"), (node, reason) =>
+      run.log(`Node ${node} skipped: ${reason}`, "warn", "place"),
+    );
+    await reserveNode(run.deps.db, run.app.id, run.app.hostId, run.app.resources, capacity, preferred);
+  }
+  if (run.app.vmid === null) await reserveVmid(run.deps.db, run.client, run.app.id, run.app.hostId);
+  await run.reload();
+  await run.log(`Placed on ${run.app.node} as CT ${run.app.vmid}`, "info", "place");
+}
+
+/**
+ * The create step of both deploys: creates the container from `params()` (called per attempt, with the
+ * current VMID), recording first that compensation must look for it. A container of this app that already
+ * exists (an attempt that died before its checkpoint) is kept; a VMID someone else took meanwhile is replaced.
+ */
+export async function createContainer(
+  run: AppRun,
+  ctx: { save(patch: Record<string, unknown>): Promise<void> },
+  params: () => CreateLxcParams,
+): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    // Recorded before the call: from here on, compensation looks for the container.
+    await ctx.save({ createRequested: true });
+    try {
+      await run.waitTask(await run.client.createLxc(run.node, params()));
+      return;
+    } catch (err) {
+      if (!(err instanceof ProxmoxError && /already exists/.test(err.pveMessage))) throw err;
+      // Our own create from an attempt that died before it was checkpointed: carry on with it.
+      if (await containerIsOurs(run, run.node, run.vmid)) return;
+      // Someone else took the id between reservation and create: take another.
+      await run.log(`CT ${run.vmid} was taken meanwhile; choosing another VMID`, "warn", "create");
+      await run.update({ vmid: null });
+      await reserveVmid(run.deps.db, run.client, run.app.id, run.app.hostId);
+      await run.reload();
+    }
+  }
+  throw new AppServiceError("Could not find a free VMID after 5 attempts", run.errorContext("create"));
+}
+
 /** A job checkpointed by an older version stored only the volid. */
 function templateFromCheckpoint(stepped: unknown): { volid: string; distro: Distro } {
   if (typeof stepped !== "string") return stepped as { volid: string; distro: Distro };
@@ -95,18 +149,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   const entry = run.catalogEntry();
   const settings = await deps.settings.get();
 
-  await run.step("place", async () => {
-    if (!run.app.node) {
-      const capacity = await liveCapacity(run.client, storageSetting(settings, "rootfs"), (node, reason) =>
-        run.log(`Node ${node} skipped: ${reason}`, "warn", "place"),
-      );
-      const preferred = ctx.payload.node;
-      await reserveNode(deps.db, run.app.id, run.app.hostId, run.app.resources, capacity, preferred);
-    }
-    if (run.app.vmid === null) await reserveVmid(deps.db, run.client, run.app.id, run.app.hostId);
-    await run.reload();
-    await run.log(`Placed on ${run.app.node} as CT ${run.app.vmid}`, "info", "place");
-  });
+  await run.step("place", () => placeApp(run, settings, ctx.payload.node));
   await run.reload();
 
   const stepped: unknown = await run.step("template", () => ensureTemplate(run, run.node, entry.os_template));
@@ -124,59 +167,39 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
       "rootfs",
       storageSetting(settings, "rootfs"),
     );
-    for (let attempt = 0; attempt < 5; attempt++) {
-      // Recorded before the call: from here on, compensation looks for the container.
-      await ctx.save({ createRequested: true });
-      try {
-        const upid = await run.client.createLxc(run.node, {
-          vmid: run.vmid,
-          hostname: run.app.hostname,
-          ostemplate,
-          ostype: TEMPLATE_WISHES[entry.os_template].ostype,
-          rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
-          cores: run.app.resources.cores,
-          memory: run.app.resources.memory_mb,
-          swap: settings.resources.swap_mb,
-          net: {
-            0: {
-              name: "eth0",
-              bridge: settings.network.bridge,
-              ip: "dhcp",
-              ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
-            },
-          },
-          ...(settings.network.dns_servers.length
-            ? { nameserver: settings.network.dns_servers.join(" ") }
-            : {}),
-          ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
-          // Explicit: PVE 9 defaults to unprivileged, 8.4 to privileged (which a token may not create on 9).
-          unprivileged: true,
-          // nesting is required for Docker (AppArmor 4 userns on PVE 9) and systemd 257 in Debian 13.
-          // keyctl can only be set by root@pam with a ticket; API tokens are refused it by PVE.
-          features: {
-            nesting: true,
-            ...(host.authKind === "ticket" && host.username === "root@pam" ? { keyctl: true } : {}),
-          },
-          tags: ["proximity"],
-          description: ownerMarker(run.app.id),
-          sshPublicKeys: deps.sshPublicKey,
-          ...(password ? { password } : {}),
-          onboot: true,
-        });
-        await run.waitTask(upid);
-        return;
-      } catch (err) {
-        if (!(err instanceof ProxmoxError && /already exists/.test(err.pveMessage))) throw err;
-        // Our own create from an attempt that died before it was checkpointed: carry on with it.
-        if (await containerIsOurs(run, run.node, run.vmid)) return;
-        // Someone else took the id between reservation and create: take another.
-        await run.log(`CT ${run.vmid} was taken meanwhile; choosing another VMID`, "warn", "create");
-        await run.update({ vmid: null });
-        await reserveVmid(deps.db, run.client, run.app.id, run.app.hostId);
-        await run.reload();
-      }
-    }
-    throw new AppServiceError("Could not find a free VMID after 5 attempts", run.errorContext("create"));
+    await createContainer(run, ctx, () => ({
+      vmid: run.vmid,
+      hostname: run.app.hostname,
+      ostemplate,
+      ostype: TEMPLATE_WISHES[entry.os_template].ostype,
+      rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
+      cores: run.app.resources.cores,
+      memory: run.app.resources.memory_mb,
+      swap: settings.resources.swap_mb,
+      net: {
+        0: {
+          name: "eth0",
+          bridge: settings.network.bridge,
+          ip: "dhcp",
+          ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
+        },
+      },
+      ...(settings.network.dns_servers.length ? { nameserver: settings.network.dns_servers.join(" ") } : {}),
+      ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
+      // Explicit: PVE 9 defaults to unprivileged, 8.4 to privileged (which a token may not create on 9).
+      unprivileged: true,
+      // nesting is required for Docker (AppArmor 4 userns on PVE 9) and systemd 257 in Debian 13.
+      // keyctl can only be set by root@pam with a ticket; API tokens are refused it by PVE.
+      features: {
+        nesting: true,
+        ...(host.authKind === "ticket" && host.username === "root@pam" ? { keyctl: true } : {}),
+      },
+      tags: ["proximity"],
+      description: ownerMarker(run.app.id),
+      sshPublicKeys: deps.sshPublicKey,
+      ...(password ? { password } : {}),
+      onboot: true,
+    }));
   });
 
   await run.step("start", () => run.startContainer());

@@ -3,8 +3,9 @@ import type { JobImplementation } from "../../../queue/define.ts";
 import type { AppDeps } from "../runtime.ts";
 import { cloneJob } from "./clone.ts";
 import { deployJob } from "./deploy.ts";
+import { deployOciJob } from "./deploy-oci.ts";
 import { lifecycleJobs } from "./lifecycle.ts";
 
 export function appJobs(deps: AppDeps): JobImplementation[] {
-  return [deployJob(deps), cloneJob(deps), ...lifecycleJobs(deps)];
+  return [deployJob(deps), deployOciJob(deps), cloneJob(deps), ...lifecycleJobs(deps)];
 }

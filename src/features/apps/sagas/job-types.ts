@@ -21,6 +21,23 @@ export const DEPLOY_STEPS = [
   "finish",
 ] as const;
 
+/**
+ * The OCI runtime's deploy: the image is pulled as a template, the container created from it with the data
+ * volumes as mount points and the app's environment written before the first start; once the address is
+ * known, values that depend on it are written again (with a restart) before the health check.
+ */
+export const OCI_DEPLOY_STEPS = [
+  "place",
+  "pull",
+  "create",
+  "environment",
+  "start",
+  "network",
+  "address_env",
+  "health",
+  "finish",
+] as const;
+
 export const CLONE_STEPS = [
   "reserve",
   "snapshot",
@@ -38,6 +55,13 @@ export const DeployAppJob = defineJob({
   kind: "deploy_app",
   payload: OnApp.extend({ node: z.string().optional() }),
   steps: DEPLOY_STEPS,
+  maxAttempts: 5,
+});
+
+export const DeployOciAppJob = defineJob({
+  kind: "deploy_oci_app",
+  payload: OnApp.extend({ node: z.string().optional() }),
+  steps: OCI_DEPLOY_STEPS,
   maxAttempts: 5,
 });
 

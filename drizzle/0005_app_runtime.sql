@@ -1,0 +1,1 @@
+ALTER TABLE "applications" ADD COLUMN "runtime" text DEFAULT 'docker' NOT NULL;

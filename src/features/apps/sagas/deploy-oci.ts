@@ -1,0 +1,282 @@
+/**
+ * The deploy saga of the OCI runtime (PVE 9.1+): place → pull → create → environment → start → network →
+ * address_env → health → finish. The entry's one image is pulled as a template archive, the container is
+ * created from it with a mount point per data volume, and the app's environment is merged into the one PVE
+ * took from the image before the first start (so first-boot values such as an initial admin password are
+ * the app's own). Values that depend on the address are provisional until the address is known; if they
+ * change, they are written again and the container restarted before the health check.
+ *
+ * A permanent failure removes the container this job created and the template it pulled (unless another
+ * app uses that image), and leaves the app in `error` with a reason naming the step.
+ */
+
+import { and, eq, ne } from "drizzle-orm";
+import { AppServiceError } from "../../../core/errors.ts";
+import { applications } from "../../../db/schema.ts";
+import {
+  type LxcMountPoint,
+  ociArchiveVolid,
+  ProxmoxError,
+  parseEnv,
+  storageFor,
+} from "../../../proxmox/index.ts";
+import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
+import { errorMessage } from "../../../queue/queue.ts";
+import { type CatalogEntry, ociService } from "../../catalog/catalog.schemas.ts";
+import { renderOciEnvironment } from "../../catalog/index.ts";
+import { storageSetting } from "../../settings/settings.schemas.ts";
+import { appUrl } from "../app-url.ts";
+import { type AppDeps, AppRun } from "../runtime.ts";
+import { settle } from "../status.ts";
+import { containerIsOurs, createContainer, ownerMarker, placeApp } from "./deploy.ts";
+import { DeployOciAppJob } from "./job-types.ts";
+
+type OciDeployContext = ContextOf<typeof DeployOciAppJob>;
+
+/** What the pull step leaves for later steps and for compensation. */
+interface PulledTemplate {
+  volid: string;
+  /** This job pulled it (it was not on the storage before): compensation may remove it. */
+  pulled: boolean;
+}
+
+/**
+ * The image of an entry as a pull reference with its registry: skopeo on a PVE node may have no default
+ * registry for short names, so `vaultwarden/server:1.37.2` becomes `docker.io/vaultwarden/server:1.37.2`
+ * and `nginx:1.27` becomes `docker.io/library/nginx:1.27`.
+ */
+export function ociReference(image: string): string {
+  const first = image.split("/")[0]!;
+  const hasRegistry =
+    image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (hasRegistry) return image;
+  return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
+}
+
+/**
+ * The archive's file name: the whole reference, so two repositories with the same last component and tag
+ * (vaultwarden/server and gotify/server) never share a template. PVE appends `.tar`.
+ */
+export function ociFilename(reference: string): string {
+  return reference.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
+function ociImageOf(entry: CatalogEntry, run: AppRun) {
+  const service = ociService(entry.compose);
+  if (Array.isArray(service)) {
+    throw new AppServiceError(
+      `${entry.name} cannot run as an OCI container: ${service.join("; ")}`,
+      run.errorContext(),
+    );
+  }
+  const reference = ociReference(service.image);
+  return { service, reference, filename: ociFilename(reference) };
+}
+
+/** The app's environment for PVE's `env`: the image's list with the entry's values merged over it. */
+async function mergedEnv(run: AppRun, entry: CatalogEntry, address: string, current: string | undefined) {
+  const ours = renderOciEnvironment(entry, await run.environment(), {
+    address,
+    hostname: run.app.hostname,
+  });
+  return { env: { ...parseEnv(current), ...ours }, count: Object.keys(ours).length };
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
+  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
+  const entry = run.catalogEntry();
+  const settings = await deps.settings.get();
+  const image = ociImageOf(entry, run);
+
+  await run.step("place", () => placeApp(run, settings, ctx.payload.node));
+  await run.reload();
+
+  const template: PulledTemplate = await run.step("pull", async () => {
+    const storage = await storageFor(
+      run.client,
+      run.node,
+      "templates",
+      storageSetting(settings, "templates"),
+    );
+    const volid = ociArchiveVolid(storage, image.reference, image.filename);
+    const present = await run.client.storageContent(run.node, storage, "vztmpl");
+    if (present.some((v) => v.volid === volid)) {
+      await run.log(`Image ${image.reference} is already on ${storage} (${volid})`, "info", "pull");
+      return { volid, pulled: false };
+    }
+    await run.log(`Pulling ${image.reference} to ${storage}`, "info", "pull");
+    // Recorded before the call: compensation removes what a pull of this job may have stored.
+    await ctx.save({ template: volid, pulled: true });
+    try {
+      const upid = await run.client.ociRegistryPull(run.node, storage, {
+        reference: image.reference,
+        filename: image.filename,
+      });
+      await run.waitTask(upid);
+    } catch (err) {
+      // Another deploy of the same image stored it meanwhile: use it, and leave it to that app.
+      if (err instanceof ProxmoxError && /refusing to override existing file/.test(err.pveMessage)) {
+        await ctx.save({ pulled: false });
+        return { volid, pulled: false };
+      }
+      throw new AppServiceError(
+        `Pulling ${image.reference} failed: ${errorMessage(err)}`,
+        run.errorContext("pull"),
+      );
+    }
+    return { volid, pulled: true };
+  });
+
+  await run.step("create", async () => {
+    const rootfsStorage = await storageFor(
+      run.client,
+      run.node,
+      "rootfs",
+      storageSetting(settings, "rootfs"),
+    );
+    // Each data volume gets its own mount point, sized at the entry's minimum disk.
+    const mp: Record<number, LxcMountPoint> = {};
+    image.service.volumes.forEach((v, i) => {
+      mp[i] = { storage: rootfsStorage, sizeGb: entry.min.disk_gb, mp: v.path, backup: true };
+    });
+    await createContainer(run, ctx, () => ({
+      vmid: run.vmid,
+      hostname: run.app.hostname,
+      ostemplate: template.volid,
+      rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
+      ...(image.service.volumes.length ? { mp } : {}),
+      cores: run.app.resources.cores,
+      memory: run.app.resources.memory_mb,
+      swap: settings.resources.swap_mb,
+      net: {
+        0: {
+          name: "eth0",
+          bridge: settings.network.bridge,
+          ip: "dhcp",
+          // An application container has no network stack of its own: the host runs DHCP for it.
+          hostManaged: true,
+          ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
+        },
+      },
+      ...(settings.network.dns_servers.length ? { nameserver: settings.network.dns_servers.join(" ") } : {}),
+      ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
+      unprivileged: true,
+      tags: ["proximity"],
+      description: ownerMarker(run.app.id),
+      onboot: true,
+    }));
+  });
+
+  await run.step("environment", async () => {
+    // PVE wrote the image's Env into `env`; it replaces the whole list, so read, merge and write it back.
+    // The hostname stands in for the address until the container has one (address_env corrects it).
+    const config = await run.client.lxcConfig(run.node, run.vmid);
+    const { env, count } = await mergedEnv(run, entry, run.app.hostname, config.env);
+    if (count === 0) {
+      await run.log("The app sets no environment of its own; the image's is kept", "info", "environment");
+      return;
+    }
+    await run.client.updateLxcConfig(run.node, run.vmid, { env });
+    await run.log(`Set ${count} environment variable(s) of ${entry.name}`, "info", "environment");
+  });
+
+  await run.step("start", () => run.startContainer());
+
+  await run.step("network", async () => {
+    const address = await run.waitForAddress();
+    await run.update({ ip: address });
+    return address;
+  });
+  await run.reload();
+
+  await run.step("address_env", async () => {
+    const ip = run.app.ip!;
+    const config = await run.client.lxcConfig(run.node, run.vmid);
+    const current = parseEnv(config.env);
+    const { env, count } = await mergedEnv(run, entry, ip, config.env);
+    if (count === 0 || sameEnv(env, current)) return;
+    await run.log("Values that depend on the address changed: writing them and restarting", "info");
+    await run.client.updateLxcConfig(run.node, run.vmid, { env });
+    // `env` of a running container waits in `pending` until the next start.
+    await run.stopContainer();
+    await run.startContainer();
+    await run.update({ ip: await run.waitForAddress() });
+  });
+  await run.reload();
+
+  await run.step("health", () => run.checkHealth("", "first_boot"));
+
+  await run.step("finish", async () => {
+    const ip = run.app.ip!;
+    const url = appUrl(entry, ip);
+    await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
+    await run.log(`${entry.name} is running at ${url} (OCI container)`, "info", "finish");
+  });
+}
+
+/** Whether another app on the same node runs (or is being deployed from) the same image. */
+async function templateInUse(run: AppRun, node: string, reference: string): Promise<boolean> {
+  const others = await run.deps.db
+    .select({ catalogId: applications.catalogId })
+    .from(applications)
+    .where(
+      and(
+        eq(applications.hostId, run.app.hostId),
+        eq(applications.node, node),
+        eq(applications.runtime, "oci"),
+        ne(applications.id, run.app.id),
+      ),
+    );
+  return others.some((o) => {
+    const entry = o.catalogId ? run.deps.catalog.get(o.catalogId) : undefined;
+    const service = entry ? ociService(entry.compose) : [];
+    return !Array.isArray(service) && ociReference(service.image) === reference;
+  });
+}
+
+async function compensate(deps: AppDeps, ctx: OciDeployContext, error: unknown): Promise<void> {
+  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
+  const step = ctx.currentStep;
+  const reason = `Deploy failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`;
+  await run.log(reason, "error", step);
+  const node = run.app.node;
+  if (ctx.data.createRequested && node && run.app.vmid !== null) {
+    if (await containerIsOurs(run, node, run.app.vmid)) {
+      await run.log(`Removing CT ${run.app.vmid} created by this deploy`, "warn", "compensate");
+      await run.destroyContainer();
+    }
+  }
+  const volid = typeof ctx.data.template === "string" ? ctx.data.template : undefined;
+  if (node && volid && ctx.data.pulled === true) {
+    const entry = run.app.catalogId ? deps.catalog.get(run.app.catalogId) : undefined;
+    const service = entry ? ociService(entry.compose) : [];
+    const reference = Array.isArray(service) ? undefined : ociReference(service.image);
+    if (reference && !(await templateInUse(run, node, reference))) {
+      const storage = volid.slice(0, volid.indexOf(":"));
+      const stored = await run.client.storageContent(node, storage, "vztmpl");
+      if (stored.some((v) => v.volid === volid)) {
+        await run.log(`Removing the template ${volid} pulled by this deploy`, "warn", "compensate");
+        await run.waitTask(await run.client.deleteVolume(node, storage, volid), node, "volume");
+      }
+    }
+  }
+  // The reservation ends with the deploying state; the row stays so the user sees what happened.
+  await settle(deps.db, deps.events, run.app.id, "error", reason.slice(0, 1000), {
+    vmid: null,
+    node: null,
+    ip: null,
+    url: null,
+  });
+}
+
+export function deployOciJob(deps: AppDeps): JobImplementation {
+  return implementJob(DeployOciAppJob, {
+    run: (ctx) => deployOci(deps, ctx),
+    compensate: (ctx, err) => compensate(deps, ctx, err),
+  });
+}

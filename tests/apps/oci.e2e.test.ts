@@ -1,0 +1,234 @@
+/**
+ * The OCI runtime (PVE 9.1+) against the simulated cluster: a single-service catalog app deployed as an
+ * application container from its image, failures compensated (no container, no pulled template, the app in
+ * error naming the step), and the operations the runtime does not support yet refused with a 409.
+ */
+
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OCI_DEPLOY_STEPS } from "../../src/features/apps/sagas/job-types.ts";
+import {
+  clearFaults,
+  dbContainers,
+  deploy,
+  type SimWorld,
+  settled,
+  simContainers,
+  simFault,
+  startWorld,
+} from "../helpers/sim.ts";
+
+setDefaultTimeout(60_000);
+
+const VW_TEMPLATE = "local:vztmpl/docker.io_vaultwarden_server_1.37.2.tar";
+const GOTIFY_TEMPLATE = "local:vztmpl/docker.io_gotify_server_2.9.1.tar";
+
+let w: SimWorld;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "proximity-oci-"));
+  // An operator's entry that only runs as an OCI container, pinned to a tag the registry does not have.
+  const gotify = readFileSync(join(import.meta.dir, "../../src/features/catalog/entries/gotify.yaml"), "utf8");
+  mkdirSync(join(dataDir, "catalog"));
+  writeFileSync(
+    join(dataDir, "catalog", "gotify-next.yaml"),
+    gotify
+      .replace("id: gotify", "id: gotify-next")
+      .replace('version: "2.9.1"', 'version: "9.9.9"')
+      .replace("gotify/server:2.9.1", "gotify/server:9.9.9")
+      .replace("runtimes: [docker, oci]", "runtimes: [oci]"),
+  );
+  w = await startWorld({}, { DATA_DIR: dataDir });
+});
+afterAll(async () => {
+  await w.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
+  w.t.request(path, { token: w.admin.token, ...init });
+
+type SimCt = {
+  vmid: number;
+  hostname: string;
+  config: Record<string, string | number>;
+  oci: { repository: string; tag: string } | null;
+};
+const simState = () =>
+  w.sim.state() as unknown as { containers: SimCt[]; volumes: { volid: string; node: string }[] };
+const templates = () =>
+  simState()
+    .volumes.map((v) => v.volid)
+    .filter((v) => v.includes(":vztmpl/docker.io_"));
+
+let vaultId = "";
+
+describe("deploy with the oci runtime", () => {
+  test("vaultwarden runs as an application container from its image, and answers its health check", async () => {
+    const started = await deploy(w, { catalog_id: "vaultwarden", hostname: "vault-oci", runtime: "oci" });
+    expect(started.status).toBe(202);
+    expect(started.app).toMatchObject({ status: "deploying", runtime: "oci" });
+    vaultId = started.app.id;
+    const app = await settled(w, vaultId);
+    expect(app?.statusReason ?? null).toBeNull();
+    expect(app!.status).toBe("running");
+    expect(app!.runtime).toBe("oci");
+
+    // The app itself answers on its address (no Docker in between).
+    const health = await fetch(`${app!.url}/alive`, { signal: AbortSignal.timeout(5_000) });
+    expect(health.status).toBe(200);
+
+    const ct = simState().containers.find((c) => c.vmid === app!.vmid)!;
+    expect(ct.oci).toEqual({ repository: "docker.io/vaultwarden/server", tag: "1.37.2" });
+    expect(String(ct.config.net0)).toContain("host-managed=1");
+    expect(String(ct.config.mp0)).toContain("mp=/data");
+    // The image's env is kept; the catalog's values are merged in, with the real address in DOMAIN.
+    const env = Object.fromEntries(
+      String(ct.config.env)
+        .split("\0")
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
+    expect(env.ROCKET_PORT).toBe("80");
+    expect(env.DOMAIN).toBe(app!.url!);
+    expect(env.SIGNUPS_ALLOWED).toBe("true");
+    const creds = (await (await api(`/api/v1/apps/${vaultId}/credentials`)).json()) as {
+      root_password: string | null;
+      environment: Record<string, string>;
+    };
+    expect(env.ADMIN_TOKEN).toBe(creds.environment.ADMIN_TOKEN!);
+    expect(creds.root_password).toBeNull();
+    expect(templates()).toContain(VW_TEMPLATE);
+    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+
+    // The log tells every step, and never the secret.
+    const logs = (await (await api(`/api/v1/apps/${vaultId}/logs?per_page=100`)).json()) as {
+      items: { step: string | null; message: string }[];
+    };
+    expect([...new Set(logs.items.map((l) => l.step).filter(Boolean))]).toEqual([...OCI_DEPLOY_STEPS]);
+    expect(JSON.stringify(logs)).not.toContain(creds.environment.ADMIN_TOKEN!);
+  });
+
+  test("the API shows the runtime", async () => {
+    const one = (await (await api(`/api/v1/apps/${vaultId}`)).json()) as { app: { runtime: string } };
+    expect(one.app.runtime).toBe("oci");
+    const list = (await (await api("/api/v1/apps?q=vault-oci")).json()) as { items: { runtime: string }[] };
+    expect(list.items.map((a) => a.runtime)).toEqual(["oci"]);
+  });
+
+  test("a runtime the entry does not offer is refused, and nothing is created", async () => {
+    const before = simContainers(w.sim);
+    const res = await api("/api/v1/apps/deploy", {
+      method: "POST",
+      json: { catalog_id: "gitea", hostname: "git-oci", runtime: "oci" },
+    });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { details: { field: string; message: string }[] } };
+    expect(body.error.details[0]).toMatchObject({ field: "runtime" });
+    expect(body.error.details[0]!.message).toContain("docker");
+    const bad = await api("/api/v1/apps/deploy", {
+      method: "POST",
+      json: { catalog_id: "it-tools", hostname: "tools-x", runtime: "podman" },
+    });
+    expect(bad.status).toBe(422);
+    const rows = (await (await api("/api/v1/apps?q=git-oci")).json()) as { total: number };
+    expect(rows.total).toBe(0);
+    expect(simContainers(w.sim)).toEqual(before);
+  });
+
+  test("without a runtime, an entry that offers docker gets docker", async () => {
+    const started = await deploy(w, { catalog_id: "it-tools", hostname: "tools-docker" });
+    expect(started.status).toBe(202);
+    expect(started.app.runtime).toBe("docker");
+    const app = await settled(w, started.app.id);
+    expect(app!.status).toBe("running");
+  });
+});
+
+describe("failures are compensated", () => {
+  test("an unknown tag fails the pull: no container, no template, the app in error naming the step", async () => {
+    const before = simContainers(w.sim);
+    // The operator's entry offers only oci, so that is its default.
+    const started = await deploy(w, { catalog_id: "gotify-next", hostname: "gotify-next" });
+    expect(started.status).toBe(202);
+    expect(started.app.runtime).toBe("oci");
+    const app = await settled(w, started.app.id);
+    expect(app!.status).toBe("error");
+    expect(app!.statusReason).toContain('at step "pull"');
+    expect(app!.statusReason).toContain("docker.io/gotify/server:9.9.9");
+    expect(app).toMatchObject({ vmid: null, node: null, ip: null });
+    expect(simContainers(w.sim)).toEqual(before);
+    expect(templates().filter((v) => v.includes("9.9.9"))).toEqual([]);
+  });
+
+  test("a create that fails after the pull removes the pulled template and leaves no container", async () => {
+    const before = simContainers(w.sim);
+    await simFault(w.sim, {
+      method: "POST",
+      path: "/nodes/{node}/lxc",
+      action: "task_fail",
+      message: "unable to create CT - disk quota exceeded",
+      times: 1,
+    });
+    try {
+      const started = await deploy(w, { catalog_id: "gotify", hostname: "gotify-oci", runtime: "oci" });
+      const app = await settled(w, started.app.id);
+      expect(app!.status).toBe("error");
+      expect(app!.statusReason).toContain('at step "create"');
+      expect(app!.statusReason).toContain("disk quota exceeded");
+      expect(app!.vmid).toBeNull();
+      expect(simContainers(w.sim)).toEqual(before);
+      expect(templates()).not.toContain(GOTIFY_TEMPLATE);
+      // Another app's template is left alone.
+      expect(templates()).toContain(VW_TEMPLATE);
+
+      // Once the cause is gone, the image is pulled again and the app deploys.
+      await clearFaults(w.sim);
+      const next = await deploy(w, { catalog_id: "gotify", hostname: "gotify-oci2", runtime: "oci" });
+      const again = await settled(w, next.app.id);
+      expect(again?.statusReason ?? null).toBeNull();
+      expect(again!.status).toBe("running");
+      expect(templates()).toContain(GOTIFY_TEMPLATE);
+      const health = await fetch(`${again!.url}/health`, { signal: AbortSignal.timeout(5_000) });
+      expect(health.status).toBe(200);
+    } finally {
+      await clearFaults(w.sim);
+    }
+  });
+});
+
+describe("operations the oci runtime does not support yet", () => {
+  test("start/stop/restart, update, reconfigure, clone, backup and container logs get a 409 and change nothing", async () => {
+    const before = (await (await api(`/api/v1/apps/${vaultId}`)).json()) as { app: { status: string } };
+    expect(before.app.status).toBe("running");
+    const attempts: [string, string, unknown?][] = [
+      ["POST", `/api/v1/apps/${vaultId}/actions`, { action: "stop" }],
+      ["POST", `/api/v1/apps/${vaultId}/actions`, { action: "restart" }],
+      ["POST", `/api/v1/apps/${vaultId}/update`],
+      ["PATCH", `/api/v1/apps/${vaultId}`, { resources: { memory_mb: 512 } }],
+      ["POST", `/api/v1/apps/${vaultId}/clone`, { hostname: "vault-copy" }],
+      ["POST", `/api/v1/apps/${vaultId}/backups`, {}],
+      ["GET", `/api/v1/apps/${vaultId}/container-logs`],
+    ];
+    for (const [method, path, json] of attempts) {
+      const res = await api(path, { method, ...(json === undefined ? {} : { json }) });
+      const body = (await res.json()) as { error: { message: string } };
+      expect({ path, method, status: res.status }).toEqual({ path, method, status: 409 });
+      expect(body.error.message).toContain("oci runtime");
+    }
+    const after = (await (await api(`/api/v1/apps/${vaultId}`)).json()) as { app: { status: string } };
+    expect(after.app.status).toBe("running");
+    const jobs = (await (await api(`/api/v1/jobs?app_id=${vaultId}`)).json()) as { total: number };
+    expect(jobs.total).toBe(1);
+  });
+
+  test("delete removes the container", async () => {
+    const res = await api(`/api/v1/apps/${vaultId}`, { method: "DELETE" });
+    expect(res.status).toBe(202);
+    expect(await settled(w, vaultId)).toBeUndefined();
+    expect(simState().containers.find((c) => c.hostname === "vault-oci")).toBeUndefined();
+    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+  });
+});
