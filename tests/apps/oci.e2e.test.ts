@@ -31,7 +31,10 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "proximity-oci-"));
   // An operator's entry that only runs as an OCI container, pinned to a tag the registry does not have.
-  const gotify = readFileSync(join(import.meta.dir, "../../src/features/catalog/entries/gotify.yaml"), "utf8");
+  const gotify = readFileSync(
+    join(import.meta.dir, "../../src/features/catalog/entries/gotify.yaml"),
+    "utf8",
+  );
   mkdirSync(join(dataDir, "catalog"));
   writeFileSync(
     join(dataDir, "catalog", "gotify-next.yaml"),

@@ -198,8 +198,7 @@ export class AppsService {
     }
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
     // An OCI application container has no login: it gets no root password (credentials show none).
-    const rootPasswordEnc =
-      runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword());
+    const rootPasswordEnc = runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword());
     try {
       return await this.db.transaction(async (db) => {
         await assertWithinQuota(db, settings.quotas, req.user, {
