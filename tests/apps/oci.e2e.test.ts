@@ -235,3 +235,32 @@ describe("operations the oci runtime does not support yet", () => {
     expect(simContainers(w.sim)).toEqual(await dbContainers(w));
   });
 });
+
+describe("a host that cannot run OCI containers", () => {
+  test("after its preflight, an oci deploy gets a 409 with the reason and the fix, and nothing is created", async () => {
+    const old = await startWorld({ pve: "8.4" });
+    try {
+      const tested = await old.t.request(`/api/v1/hosts/${old.hostId}/test`, {
+        method: "POST",
+        token: old.admin.token,
+      });
+      expect(tested.status).toBe(200);
+      const res = await old.t.request("/api/v1/apps/deploy", {
+        method: "POST",
+        token: old.admin.token,
+        json: { catalog_id: "vaultwarden", hostname: "vault-old", runtime: "oci" },
+      });
+      expect(res.status).toBe(409);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toContain("cannot run apps with the oci runtime");
+      expect(body.error.message).toContain("9.1");
+      const apps = (await (await old.t.request("/api/v1/apps", { token: old.admin.token })).json()) as {
+        total: number;
+      };
+      expect(apps.total).toBe(0);
+      expect(simContainers(old.sim)).toEqual([]);
+    } finally {
+      await old.stop();
+    }
+  });
+});

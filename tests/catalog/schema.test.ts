@@ -287,3 +287,76 @@ describe("imageTagProblem", () => {
     else expect(got).toContain(problem);
   });
 });
+
+describe("runtimes", () => {
+  /** The example reduced to one service with a named volume: what the oci runtime can run. */
+  function single(): Entry {
+    const e = valid();
+    e.ports = [{ name: "http", container: 8080, protocol: "tcp", primary: true }];
+    e.env = [
+      { name: "DB_PASSWORD", description: "db password", secret: true, generate: "password" },
+      { name: "GREETING", description: "greeting", default: "hi" },
+    ];
+    e.compose = `services:
+  app:
+    image: ghcr.io/example/app:1.2.3
+    restart: unless-stopped
+    environment:
+      PASSWORD: \${DB_PASSWORD}
+      GREETING: \${GREETING:-hello}
+    ports:
+      - "8080:8080"
+    volumes:
+      - app-data:/data
+volumes:
+  app-data:
+`;
+    e.runtimes = ["docker", "oci"];
+    return e;
+  }
+
+  test("default to docker only", () => {
+    const result = check(valid());
+    if (!result.ok) throw new Error(result.issues.join("; "));
+    expect(result.entry.runtimes).toEqual(["docker"]);
+  });
+
+  test("a single-service entry may offer oci", () => {
+    const result = check(single());
+    if (!result.ok) throw new Error(result.issues.join("; "));
+    expect(result.entry.runtimes).toEqual(["docker", "oci"]);
+  });
+
+  test.each([
+    ["two services", (e: Entry) => (e.compose = COMPOSE), "oci needs exactly one compose service (found 2)"],
+    [
+      "a bind mount",
+      (e: Entry) => (e.compose = (e.compose as string).replace("app-data:/data", "./data:/data")),
+      "oci mounts only named volumes",
+    ],
+    [
+      "a key the oci runtime cannot carry",
+      (e: Entry) =>
+        (e.compose = (e.compose as string).replace("restart: unless-stopped", "command: [serve]")),
+      `oci cannot run service app's "command"`,
+    ],
+    [
+      "a digest",
+      (e: Entry) =>
+        (e.compose = (e.compose as string).replace(
+          "ghcr.io/example/app:1.2.3",
+          `ghcr.io/example/app:1.2.3@sha256:${"a".repeat(64)}`,
+        )),
+      "PVE refuses a digest",
+    ],
+    ["a runtime listed twice", (e: Entry) => (e.runtimes = ["oci", "oci"]), "duplicate runtimes"],
+    ["an unknown runtime", (e: Entry) => (e.runtimes = ["podman"]), "runtimes.0"],
+    ["no runtime", (e: Entry) => (e.runtimes = []), "runtimes"],
+  ])("oci refuses %s", (_name, mutate, expected) => {
+    const entry = single();
+    mutate(entry);
+    const result = check(entry);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.join("\n")).toContain(expected);
+  });
+});

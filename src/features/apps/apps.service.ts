@@ -187,6 +187,14 @@ export class AppsService {
     // The host's last preflight (POST /hosts/{id}/test) found something that makes deploys fail: say what.
     const blocker = this.deps.hosts.preflightBlocker(host.id);
     if (blocker) throw new ConflictError(blocker);
+    // The OCI runtime needs PVE ≥ 9.1 and two more privileges: refuse it up front when the last preflight
+    // said the host cannot (without a preflight, PVE's own refusal ends the deploy at its pull step).
+    const oci = runtime === "oci" ? this.deps.hosts.preflightCheck(host.id, "oci_containers") : undefined;
+    if (oci && oci.severity !== "ok") {
+      throw new ConflictError(
+        `${host.name} cannot run apps with the oci runtime: ${oci.detail}${oci.fix ? `. Fix: ${oci.fix}` : ""}. Deploy with runtime docker, or run the host test again once fixed.`,
+      );
+    }
     if (input.node) {
       // Asked for a node: refuse a name the cluster does not have now, rather than fail later in the job.
       const nodes = (await (await this.deps.hosts.client(host)).listNodes()).map((n) => n.node);

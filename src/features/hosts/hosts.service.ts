@@ -29,7 +29,7 @@ import {
   toPublicNode,
   type UpdateHostInput,
 } from "./hosts.schemas.ts";
-import type { PreflightSettings } from "./preflight.ts";
+import type { PreflightCheck, PreflightSettings } from "./preflight.ts";
 import { HostSync, type SyncResult } from "./sync.ts";
 
 export type { HostsObservers } from "./connections.ts";
@@ -237,6 +237,11 @@ export class HostsService {
   /** Tries the API and runs the preflight checks: version and node count, or the reason it failed. */
   async test(id: string): Promise<HostTestResult> {
     return this.probe.test(await this.get(id));
+  }
+
+  /** One check of the host's last preflight (e.g. `oci_containers`), or undefined when none ran. */
+  preflightCheck(hostId: string, name: string): PreflightCheck | undefined {
+    return this.probe.preflightCheck(hostId, name);
   }
 
   /** Why deploys to this host are refused (its last preflight's first failed check), or null. */

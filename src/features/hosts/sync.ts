@@ -67,6 +67,11 @@ export class HostSync {
    * Why deploys to this host are refused: the first failed check of its last preflight (POST …/test),
    * with its fix. Null when it passed or never ran.
    */
+  /** One check of the host's last preflight, or undefined when the preflight never ran (since start). */
+  preflightCheck(hostId: string, name: string): PreflightCheck | undefined {
+    return this.preflights.get(hostId)?.find((c) => c.name === name);
+  }
+
   preflightBlocker(hostId: string): string | null {
     const failed = this.preflights.get(hostId)?.find((c) => !c.ok);
     if (!failed) return null;
