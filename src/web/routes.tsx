@@ -210,6 +210,7 @@ function installDefaults(
   return {
     hostname: entry.id,
     node: "",
+    runtime: "",
     cores: String(Math.max(defaults.cores, entry.min.cores)),
     memory_mb: String(Math.max(defaults.memory_mb, entry.min.memory_mb)),
     disk_gb: String(Math.max(defaults.disk_gb, entry.min.disk_gb)),
@@ -375,6 +376,7 @@ export function webRoutes() {
     const values: InstallValues = {
       hostname: (f.hostname ?? "").trim(),
       node: f.node ?? "",
+      runtime: f.runtime ?? "",
       cores: f.cores ?? "",
       memory_mb: f.memory_mb ?? "",
       disk_gb: f.disk_gb ?? "",
@@ -396,6 +398,7 @@ export function webRoutes() {
       ...(Object.keys(environment).length ? { environment } : {}),
       ...(Object.keys(resources).length ? { resources } : {}),
       ...(values.node ? { node: values.node } : {}),
+      ...(values.runtime ? { runtime: values.runtime } : {}),
     };
     const problem = async (errors: Record<string, string>) => {
       const props = await installForm(c, entry, values, errors);

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OCI_DEPLOY_STEPS } from "../../src/features/apps/sagas/job-types.ts";
+import { PASSWORD } from "../helpers/harness.ts";
 import {
   clearFaults,
   dbContainers,
@@ -25,6 +26,7 @@ setDefaultTimeout(60_000);
 const VW_TEMPLATE = "local:vztmpl/docker.io_vaultwarden_server_1.37.2.tar";
 const GOTIFY_TEMPLATE = "local:vztmpl/docker.io_gotify_server_2.9.1.tar";
 
+const ORIGIN = "https://proximity.example.com";
 let w: SimWorld;
 let dataDir: string;
 
@@ -44,7 +46,7 @@ beforeAll(async () => {
       .replace("gotify/server:2.9.1", "gotify/server:9.9.9")
       .replace("runtimes: [docker, oci]", "runtimes: [oci]"),
   );
-  w = await startWorld({}, { DATA_DIR: dataDir });
+  w = await startWorld({}, { DATA_DIR: dataDir, PUBLIC_URL: ORIGIN });
 });
 afterAll(async () => {
   await w.stop();
@@ -233,6 +235,51 @@ describe("operations the oci runtime does not support yet", () => {
     expect(await settled(w, vaultId)).toBeUndefined();
     expect(simState().containers.find((c) => c.hostname === "vault-oci")).toBeUndefined();
     expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+  });
+});
+
+describe("the web interface", () => {
+  /** A browser tab's cookies and CSRF token, enough to sign in and submit the install form. */
+  const jar = new Map<string, string>();
+  let csrf = "";
+  async function page(path: string, form?: Record<string, string>): Promise<Response> {
+    const headers = new Headers({ origin: ORIGIN });
+    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    let body: string | undefined;
+    if (form) {
+      body = new URLSearchParams({ ...form, _csrf: csrf }).toString();
+      headers.set("content-type", "application/x-www-form-urlencoded");
+    }
+    const res = await w.t.app.request(`${ORIGIN}${path}`, { method: form ? "POST" : "GET", headers, body });
+    for (const c of res.headers.getSetCookie()) {
+      const [k, v] = c.split(";")[0]!.split("=") as [string, string];
+      jar.set(k, v);
+    }
+    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
+      csrf = (await res.clone().text()).match(/name="csrf-token" content="([^"]+)"/)?.[1] ?? csrf;
+    }
+    return res;
+  }
+
+  test("the install form offers the runtime, and the app page shows it", async () => {
+    await page("/login");
+    expect((await page("/login", { username: "admin", password: PASSWORD })).status).toBe(303);
+    const form = await (await page("/catalog/gotify")).text();
+    expect(form).toContain('name="runtime"');
+    expect(form).toContain('value="oci"');
+    // An entry that offers only docker has no choice to make.
+    expect(await (await page("/catalog/gitea")).text()).not.toContain('name="runtime"');
+
+    const installed = await page("/catalog/gotify/install", { hostname: "gotify-web", runtime: "oci" });
+    expect(installed.status).toBe(303);
+    const location = installed.headers.get("location")!;
+    const app = await settled(w, location.split("/").at(-1)!);
+    expect(app).toMatchObject({ status: "running", runtime: "oci" });
+    expect(await (await page(location)).text()).toContain("OCI container (the image run by Proxmox VE)");
+
+    const refused = await page("/catalog/gitea/install", { hostname: "gitea-web", runtime: "oci" });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("Gitea runs with docker, not oci");
   });
 });
 

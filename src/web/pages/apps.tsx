@@ -10,6 +10,7 @@ export interface LogLine {
 
 const KIND_LABELS: Record<string, string> = {
   deploy_app: "Install",
+  deploy_oci_app: "Install",
   start_app: "Start",
   stop_app: "Stop",
   restart_app: "Restart",
@@ -26,6 +27,9 @@ export function kindLabel(kind: string): string {
 }
 
 const STABLE = new Set(["running", "stopped", "error", "missing", "unknown"]);
+
+/** An install job, whichever runtime it deploys. */
+const isInstall = (kind: string) => kind === "deploy_app" || kind === "deploy_oci_app";
 
 /** Start/stop/restart, as the app's state allows. */
 export const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small }) => {
@@ -150,13 +154,13 @@ export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: 
 }) => {
   if (!job) return <section id="progress" />;
   const active = job.status === "queued" || job.status === "running";
-  const failed = job.status === "failed" || (!active && app.status === "error" && job.kind === "deploy_app");
+  const failed = job.status === "failed" || (!active && app.status === "error" && isInstall(job.kind));
   const label = kindLabel(job.kind);
   const since = (job.startedAt ?? job.createdAt).toISOString();
   const until = active ? undefined : (job.finishedAt ?? job.updatedAt).toISOString();
   const n = job.progress?.step_index ?? 0;
   const total = job.progress?.total_steps ?? 0;
-  const canRetry = failed && job.kind === "deploy_app" && app.status === "error" && app.vmid === null;
+  const canRetry = failed && isInstall(job.kind) && app.status === "error" && app.vmid === null;
   if (!active && !failed && job.status === "succeeded" && STABLE.has(app.status)) {
     return (
       <section id="progress" data-job-status={job.status}>
@@ -195,7 +199,7 @@ export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: 
             <p class="reason" id="failure-reason" role="alert">
               {app.statusReason ?? job.error ?? "The job failed."}
             </p>
-            {job.kind === "deploy_app" && app.vmid === null ? (
+            {isInstall(job.kind) && app.vmid === null ? (
               <p>The container this install created was removed; nothing is left behind on Proxmox.</p>
             ) : null}
             {canRetry ? (
@@ -247,6 +251,10 @@ export const AppDetails: FC<{ app: Application; owner: string | undefined }> = (
       <dd>{app.node ?? "–"}</dd>
       <dt>Container</dt>
       <dd>{app.vmid ?? "–"}</dd>
+      <dt>Runtime</dt>
+      <dd id="app-runtime">
+        {app.runtime === "oci" ? "OCI container (the image run by Proxmox VE)" : "Docker in an LXC container"}
+      </dd>
       <dt>Address</dt>
       <dd>{app.url ?? app.ip ?? "–"}</dd>
       <dt>Resources</dt>

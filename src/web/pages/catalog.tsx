@@ -102,6 +102,8 @@ export const CatalogPage: FC<{
 export interface InstallValues {
   hostname: string;
   node: string;
+  /** "" = the default runtime. */
+  runtime: string;
   cores: string;
   memory_mb: string;
   disk_gb: string;
@@ -145,6 +147,11 @@ export const InstallForm: FC<{
           {errors.form}
         </p>
       ) : null}
+      {errors.runtime && entry.runtimes.length < 2 ? (
+        <p class="reason" role="alert">
+          {errors.runtime}
+        </p>
+      ) : null}
       {hostMissing ? (
         <p class="reason">
           No Proxmox host is configured yet; an administrator must add one on the Hosts page.
@@ -181,6 +188,31 @@ export const InstallForm: FC<{
         </select>
         <FieldError id="node-error" errors={errors} name="node" />
       </label>
+      {entry.runtimes.length > 1 ? (
+        <label>
+          Runtime
+          <select
+            name="runtime"
+            aria-invalid={invalid("runtime")}
+            aria-describedby={describedBy("runtime", "runtime-help")}
+          >
+            <option value="">Docker (default)</option>
+            {entry.runtimes.includes("oci") ? (
+              <option value="oci" selected={values.runtime === "oci"}>
+                OCI container (Proxmox VE 9.1+, technology preview)
+              </option>
+            ) : null}
+          </select>
+          {errors.runtime ? (
+            <FieldError id="runtime-error" errors={errors} name="runtime" />
+          ) : (
+            <small id="runtime-help">
+              An OCI container runs the image itself, without Docker; for now it can only be installed and
+              deleted.
+            </small>
+          )}
+        </label>
+      ) : null}
       <fieldset class="grid">
         <label>
           CPU cores
