@@ -121,6 +121,10 @@ describe("deploy with the oci runtime", () => {
     expect(one.app.runtime).toBe("oci");
     const list = (await (await api("/api/v1/apps?q=vault-oci")).json()) as { items: { runtime: string }[] };
     expect(list.items.map((a) => a.runtime)).toEqual(["oci"]);
+    const entry = (await (await api("/api/v1/catalog/vaultwarden")).json()) as { runtimes: string[] };
+    expect(entry.runtimes).toEqual(["docker", "oci"]);
+    const gitea = (await (await api("/api/v1/catalog/gitea")).json()) as { runtimes: string[] };
+    expect(gitea.runtimes).toEqual(["docker"]);
   });
 
   test("a runtime the entry does not offer is refused, and nothing is created", async () => {

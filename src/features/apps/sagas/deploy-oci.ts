@@ -105,6 +105,7 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
     );
     const volid = ociArchiveVolid(storage, image.reference, image.filename);
     const present = await run.client.storageContent(run.node, storage, "vztmpl");
+    // Also after an attempt whose pull finished before it failed: `pulled` in the job data stays as saved.
     if (present.some((v) => v.volid === volid)) {
       await run.log(`Image ${image.reference} is already on ${storage} (${volid})`, "info", "pull");
       return { volid, pulled: false };
@@ -124,6 +125,8 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
         await ctx.save({ pulled: false });
         return { volid, pulled: false };
       }
+      // Transient (node unreachable, a dropped connection): the queue runs the step again.
+      if (err instanceof ProxmoxError && err.retryable) throw err;
       throw new AppServiceError(
         `Pulling ${image.reference} failed: ${errorMessage(err)}`,
         run.errorContext("pull"),
