@@ -41,7 +41,7 @@ import { beginOperation, type Operation } from "./status.ts";
  * The runtime of a new app: the one asked for, if the entry offers it. Without one, `docker` unless the
  * entry offers only `oci`. The intended default (issue #15) is `oci` when the entry offers it, the host
  * runs PVE ≥ 9.1 and its last preflight found `oci_containers` ok; it becomes the default once the OCI
- * runtime supports the whole app lifecycle (today an oci app can only be deployed and deleted).
+ * runtime supports the whole app lifecycle (today an oci app cannot be updated, reconfigured or backed up).
  */
 export function chooseRuntime(entry: CatalogEntry, asked: AppRuntime | undefined): AppRuntime {
   if (asked && !entry.runtimes.includes(asked)) {

@@ -16,6 +16,7 @@ import {
   type PctExecutor,
   type ProxmoxClient,
   ProxmoxError,
+  parseEnv,
   type Upid,
   waitForTask,
 } from "../../proxmox/index.ts";
@@ -24,7 +25,7 @@ import type { EventBus } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
-import { renderAppEnv } from "../catalog/index.ts";
+import { renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 import { appUrl } from "./app-url.ts";
@@ -215,11 +216,43 @@ export class AppRun<S extends string = string> {
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
     await this.update({ ip, url: appUrl(entry, ip) ?? this.app.url });
     if (entry && previous && previous !== ip) {
+      if (this.app.runtime === "oci") {
+        // An application container reads its environment at start: write it, then start it again.
+        await this.log(`The address changed from ${previous} to ${ip}: rewriting env and restarting`, "warn");
+        if (await this.writeOciEnv(entry, ip)) {
+          await this.stopContainer();
+          await this.startContainer();
+          const again = await this.waitForAddress();
+          await this.update({ ip: again, url: appUrl(entry, again) ?? this.app.url });
+          return again;
+        }
+        return ip;
+      }
       await this.log(`The address changed from ${previous} to ${ip}: rewriting .env`, "warn");
       await this.writeEnvFile(entry);
       await this.exec(compose.up);
     }
     return ip;
+  }
+
+  /**
+   * OCI runtime: merges the app's environment (with `address` for the per-deploy values) over the `env` in
+   * the container's config and writes it back when it differs (PVE's `env` replaces the whole list). Returns
+   * whether it wrote; on a running container the change waits for the next start. Values are never logged.
+   */
+  async writeOciEnv(entry: CatalogEntry, address: string): Promise<boolean> {
+    const config = await this.client.lxcConfig(this.node, this.vmid);
+    const current = parseEnv(config.env);
+    const ours = renderOciEnvironment(entry, await this.environment(), {
+      address,
+      hostname: this.app.hostname,
+    });
+    const env = { ...current, ...ours };
+    const keys = Object.keys(env);
+    const same = keys.length === Object.keys(current).length && keys.every((k) => current[k] === env[k]);
+    if (Object.keys(ours).length === 0 || same) return false;
+    await this.client.updateLxcConfig(this.node, this.vmid, { env });
+    return true;
   }
 
   /** The app's `.env`: its values plus the per-deploy ones (address, hostname, URL). Needs the address. */

@@ -207,8 +207,7 @@ export const InstallForm: FC<{
             <FieldError id="runtime-error" errors={errors} name="runtime" />
           ) : (
             <small id="runtime-help">
-              An OCI container runs the image itself, without Docker; for now it can only be installed and
-              deleted.
+              An OCI container runs the image itself, without Docker; it cannot be updated or backed up yet.
             </small>
           )}
         </label>

@@ -13,17 +13,10 @@
 import { and, eq, ne } from "drizzle-orm";
 import { AppServiceError } from "../../../core/errors.ts";
 import { applications } from "../../../db/schema.ts";
-import {
-  type LxcMountPoint,
-  ociArchiveVolid,
-  ProxmoxError,
-  parseEnv,
-  storageFor,
-} from "../../../proxmox/index.ts";
+import { type LxcMountPoint, ociArchiveVolid, ProxmoxError, storageFor } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { type CatalogEntry, ociService } from "../../catalog/catalog.schemas.ts";
-import { renderOciEnvironment } from "../../catalog/index.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
 import { appUrl } from "../app-url.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -71,20 +64,6 @@ function ociImageOf(entry: CatalogEntry, run: AppRun) {
   }
   const reference = ociReference(service.image);
   return { service, reference, filename: ociFilename(reference) };
-}
-
-/** The app's environment for PVE's `env`: the image's list with the entry's values merged over it. */
-async function mergedEnv(run: AppRun, entry: CatalogEntry, address: string, current: string | undefined) {
-  const ours = renderOciEnvironment(entry, await run.environment(), {
-    address,
-    hostname: run.app.hostname,
-  });
-  return { env: { ...parseEnv(current), ...ours }, count: Object.keys(ours).length };
-}
-
-function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
@@ -176,16 +155,16 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
   });
 
   await run.step("environment", async () => {
-    // PVE wrote the image's Env into `env`; it replaces the whole list, so read, merge and write it back.
+    // PVE wrote the image's Env into `env`; the app's values are merged over it before the first start.
     // The hostname stands in for the address until the container has one (address_env corrects it).
-    const config = await run.client.lxcConfig(run.node, run.vmid);
-    const { env, count } = await mergedEnv(run, entry, run.app.hostname, config.env);
-    if (count === 0) {
-      await run.log("The app sets no environment of its own; the image's is kept", "info", "environment");
-      return;
-    }
-    await run.client.updateLxcConfig(run.node, run.vmid, { env });
-    await run.log(`Set ${count} environment variable(s) of ${entry.name}`, "info", "environment");
+    const wrote = await run.writeOciEnv(entry, run.app.hostname);
+    await run.log(
+      wrote
+        ? `Set the environment of ${entry.name} (merged over the image's)`
+        : "The app sets no environment of its own; the image's is kept",
+      "info",
+      "environment",
+    );
   });
 
   await run.step("start", () => run.startContainer());
@@ -198,13 +177,8 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
   await run.reload();
 
   await run.step("address_env", async () => {
-    const ip = run.app.ip!;
-    const config = await run.client.lxcConfig(run.node, run.vmid);
-    const current = parseEnv(config.env);
-    const { env, count } = await mergedEnv(run, entry, ip, config.env);
-    if (count === 0 || sameEnv(env, current)) return;
-    await run.log("Values that depend on the address changed: writing them and restarting", "info");
-    await run.client.updateLxcConfig(run.node, run.vmid, { env });
+    if (!(await run.writeOciEnv(entry, run.app.ip!))) return;
+    await run.log("Values that depend on the address changed: restarting with them", "info");
     // `env` of a running container waits in `pending` until the next start.
     await run.stopContainer();
     await run.startContainer();
