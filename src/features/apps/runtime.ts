@@ -241,7 +241,9 @@ export class AppRun<S extends string = string> {
    * whether it wrote; on a running container the change waits for the next start. Values are never logged.
    */
   async writeOciEnv(entry: CatalogEntry, address: string): Promise<boolean> {
-    const config = await this.client.lxcConfig(this.node, this.vmid);
+    // The applied values, not a pending change: a job resumed after writing but before restarting must
+    // still restart.
+    const config = await this.client.lxcConfig(this.node, this.vmid, { current: true });
     const current = parseEnv(config.env);
     const ours = renderOciEnvironment(entry, await this.environment(), {
       address,
