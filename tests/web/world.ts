@@ -115,7 +115,14 @@ export async function settled(page: Page): Promise<void> {
     // Two frames for the new colour scheme to apply, a style flush, then every running transition.
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     void document.documentElement.offsetHeight;
-    await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
+    // Only finite ones (a busy spinner runs forever), and never longer than 5 s: page.evaluate has no timeout.
+    const finite = document
+      .getAnimations()
+      .filter((a) => a.effect?.getComputedTiming().iterations !== Number.POSITIVE_INFINITY);
+    await Promise.race([
+      Promise.all(finite.map((a) => a.finished.catch(() => {}))),
+      new Promise((r) => setTimeout(r, 5_000)),
+    ]);
   });
 }
 
@@ -143,11 +150,17 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 /** Scrolls through the page so lazily loaded images (catalog icons past the first screenful) load. */
 export async function loadLazyImages(page: Page): Promise<void> {
   await page.evaluate(async () => {
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
       window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 50));
+      await pause(50);
     }
-    await Promise.all([...document.images].map((i) => i.decode().catch(() => {})));
+    // On a busy machine the browser may not have started a lazy image it scrolled past in 50 ms, and
+    // decode() of an image that never starts loading never settles (page.evaluate has no timeout): ask for
+    // the stragglers now, and bound the wait. A broken icon then fails the caller's assertions, not the clock.
+    for (const img of document.images) if (!img.complete) img.loading = "eager";
+    const decoded = Promise.all([...document.images].map((i) => i.decode().catch(() => {})));
+    await Promise.race([decoded, pause(15_000)]);
     window.scrollTo(0, 0);
   });
 }
