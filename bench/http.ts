@@ -12,6 +12,7 @@
  */
 import postgres from "postgres";
 import type { ProximityProcess } from "../tests/helpers/process.ts";
+import { signUpBenchUser } from "./lib/bench-user.ts";
 import { spawnQuiet } from "./lib/spawn-quiet.ts";
 import { ensureWrk, type WrkResult, wrk } from "./lib/wrk.ts";
 
@@ -20,7 +21,6 @@ const rounds = Number(process.argv[3] ?? 2);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const DB_NAME = "proximity_bench_http";
 const dbUrl = baseUrl.replace(/\/[^/]*$/, `/${DB_NAME}`);
-const PASSWORD = "bench-password-123";
 
 ensureWrk();
 
@@ -126,27 +126,15 @@ try {
     LOG_LEVEL: "warn",
     SENTRY_DSN: "",
   });
-  const post = (path: string, body: unknown) =>
-    fetch(`${proximity!.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  await post("/api/v1/auth/register", { username: "bench", password: PASSWORD });
-  const login = (await (
-    await post("/api/v1/auth/login", { username: "bench", password: PASSWORD })
-  ).json()) as {
-    access_token: string;
-    user: { id: string };
-  };
-  const auth = { authorization: `Bearer ${login.access_token}` };
+  const login = await signUpBenchUser(proximity!.url);
+  const auth = { authorization: `Bearer ${login.token}` };
   const [host] = await sql`
     insert into proxmox_hosts (name, api_url, auth_kind) values ('bench', 'https://127.0.0.1:1', 'token')
     returning id`;
-  await seedApps(sql, login.user.id, host!.id, 1_000);
+  await seedApps(sql, login.userId, host!.id, 1_000);
 
   const bare = await spawnCeiling("bare");
-  const pg = await spawnCeiling("pg", { BENCH_USER_ID: login.user.id });
+  const pg = await spawnCeiling("pg", { BENCH_USER_ID: login.userId });
   servers.push(bare, pg);
 
   console.log(
@@ -169,7 +157,7 @@ try {
   );
   const list = { url: `${proximity.url}/api/v1/apps?per_page=50`, headers: auth };
   results.push(await pair("GET /api/v1/apps 50 of 1,000", 0.8, list, { url: `${pg.url}/apps?per_page=50` }));
-  await seedApps(sql, login.user.id, host!.id, 100_000);
+  await seedApps(sql, login.userId, host!.id, 100_000);
   results.push(
     await pair("GET /api/v1/apps 50 of 100,000", 0.8, list, { url: `${pg.url}/apps?per_page=50` }),
   );

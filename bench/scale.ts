@@ -13,13 +13,13 @@
  */
 import postgres from "postgres";
 import type { ProximityProcess } from "../tests/helpers/process.ts";
+import { signUpBenchUser } from "./lib/bench-user.ts";
 import { spawnQuiet } from "./lib/spawn-quiet.ts";
 
 const perOp = Number(process.argv[2] ?? 20);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const DB_NAME = "proximity_bench_scale";
 const dbUrl = baseUrl.replace(/\/[^/]*$/, `/${DB_NAME}`);
-const PASSWORD = "bench-password-123";
 const LOGS_PER_APP = 10;
 
 async function recreateDatabase(): Promise<void> {
@@ -137,29 +137,20 @@ try {
     NODE_ENV: "production",
     SENTRY_DSN: "",
   });
-  const post = (path: string, body: unknown) =>
-    fetch(`${proximity!.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  await post("/api/v1/auth/register", { username: "bench", password: PASSWORD });
-  const login = (await (
-    await post("/api/v1/auth/login", { username: "bench", password: PASSWORD })
-  ).json()) as { access_token: string; user: { id: string } };
+  const login = await signUpBenchUser(proximity!.url);
   const [host] = await sql`
     insert into proxmox_hosts (name, api_url, auth_kind) values ('bench', 'https://127.0.0.1:1', 'token')
     returning id`;
-  await seed(sql, login.user.id, host!.id, 1_000);
+  await seed(sql, login.userId, host!.id, 1_000);
   const [one] = await sql`select id from applications where vmid = 1500`;
-  const small = await timeOps(proximity, login.access_token, one!.id);
+  const small = await timeOps(proximity, login.token, one!.id);
   let started = performance.now();
-  await seed(sql, login.user.id, host!.id, 100_000);
+  await seed(sql, login.userId, host!.id, 100_000);
   console.log(
     `seeded 100,000 apps and ${100_000 * LOGS_PER_APP} log rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   started = performance.now();
-  const large = await timeOps(proximity, login.access_token, one!.id);
+  const large = await timeOps(proximity, login.token, one!.id);
   console.log(`timed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   console.log(`\nmedian of ${perOp} sequential requests (reconcile: 5), ms\n`);

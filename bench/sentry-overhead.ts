@@ -14,13 +14,13 @@
  */
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
 import { type ProximityProcess, spawnProximity } from "../tests/helpers/process.ts";
+import { signUpBenchUser } from "./lib/bench-user.ts";
 
 const inProcess = process.argv.includes("--ingest-in-process");
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const perRound = Number(args[0] ?? 2000);
 const rounds = Number(args[1] ?? 5);
 const concurrency = Number(args[2] ?? 16);
-const PASSWORD = "bench-password-123";
 
 interface Ingest {
   dsn: string;
@@ -88,20 +88,8 @@ interface Target {
 
 async function prepare(name: string, env: Record<string, string>): Promise<Target> {
   const proc = await spawnProximity({ ...common, DATA_DIR: `/tmp/proximity-bench-${name}`, ...env });
-  const post = (path: string, body: unknown) =>
-    fetch(`${proc.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  await post("/api/v1/auth/register", { username: "bench", password: PASSWORD });
-  const login = (await (
-    await post("/api/v1/auth/login", { username: "bench", password: PASSWORD })
-  ).json()) as {
-    access_token: string;
-    user: { id: string };
-  };
-  return { name, proc, token: login.access_token, userId: login.user.id };
+  const login = await signUpBenchUser(proc.url);
+  return { name, proc, token: login.token, userId: login.userId };
 }
 
 /** The mix: an authenticated read with a DB lookup, a parameterised route, a 404 and a liveness probe. */

@@ -9,6 +9,7 @@
  */
 import postgres from "postgres";
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
+import { signUpBenchUser } from "./lib/bench-user.ts";
 import { spawnQuiet } from "./lib/spawn-quiet.ts";
 import { ensureWrk, wrk } from "./lib/wrk.ts";
 
@@ -16,7 +17,6 @@ const setting = process.argv[2] ?? "production";
 const seconds = Number(process.argv[3] ?? 10);
 const path = process.argv[4] ?? "/api/v1/auth/me";
 const outDir = process.argv[5] ?? "/tmp";
-const PASSWORD = "bench-password-123";
 
 ensureWrk();
 const ingest = startFakeSentry();
@@ -44,20 +44,8 @@ const proc = await spawnQuiet(
   ],
 );
 try {
-  const post = (p: string, body: unknown) =>
-    fetch(`${proc.url}${p}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  await post("/api/v1/auth/register", { username: "bench", password: PASSWORD });
-  const login = (await (
-    await post("/api/v1/auth/login", { username: "bench", password: PASSWORD })
-  ).json()) as {
-    access_token: string;
-    user: { id: string };
-  };
-  const headers = { authorization: `Bearer ${login.access_token}` };
+  const login = await signUpBenchUser(proc.url);
+  const headers = { authorization: `Bearer ${login.token}` };
   const seedApps = Number(process.env.BENCH_SEED_APPS ?? 0);
   if (seedApps > 0 && process.env.BENCH_DATABASE_URL) {
     const sql = postgres(process.env.BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
@@ -67,7 +55,7 @@ try {
     await sql`
       insert into applications (owner_id, host_id, node, vmid, catalog_id, catalog_version, name, hostname,
                                 status, resources, environment, created_at)
-      select ${login.user.id}, ${host!.id}, 'pve', 1000 + i, 'nginx', '1.0.0', 'app ' || i, 'app-' || i,
+      select ${login.userId}, ${host!.id}, 'pve', 1000 + i, 'nginx', '1.0.0', 'app ' || i, 'app-' || i,
              (array['unknown','error'])[1 + i % 2], '{"cores":1,"memory_mb":512,"disk_gb":4}'::jsonb,
              '{}'::jsonb, now() - i * interval '1 second'
       from generate_series(1, ${seedApps}::int) as i`;
