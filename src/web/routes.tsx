@@ -682,6 +682,8 @@ export function webRoutes() {
     const series = await c
       .get("services")
       .appContainers.usageHistory(viewer(c), c.req.param("id"), timeframe);
+    if (series.length === 0)
+      return c.html(<p class="muted">No usage recorded: the container is new or was just removed.</p>);
     const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
     const mib = (v: number) => `${(v / 1024 ** 2).toFixed(0)} MiB`;
     const kbs = (v: number) => `${(v / 1024).toFixed(v < 10240 ? 1 : 0)} KiB/s`;

@@ -232,6 +232,22 @@ describe("operating a running app", () => {
   });
 });
 
+describe("usage charts", () => {
+  test("a container removed outside Proximity has no usage history instead of a Proxmox error", async () => {
+    const started = await deploy(w, { catalog_id: "it-tools", hostname: "charts-gone" });
+    const app = (await settled(w, started.app.id))!;
+    expect(app.status).toBe("running");
+    const admin = { id: w.admin.id, username: w.admin.username, email: null, role: "admin" as const };
+    expect((await w.t.services.appContainers.usageHistory(admin, app.id, "hour")).length).toBeGreaterThan(0);
+    // The row still names the container (as during a failed install's clean-up) when PVE no longer has it.
+    const client = await w.t.services.hosts.client(w.hostId);
+    const { waitForTask } = await import("../../src/proxmox/index.ts");
+    await waitForTask(client, app.node!, await client.stopLxc(app.node!, app.vmid!));
+    await waitForTask(client, app.node!, await client.deleteLxc(app.node!, app.vmid!));
+    expect(await w.t.services.appContainers.usageHistory(admin, app.id, "hour")).toEqual([]);
+  });
+});
+
 describe("discover and adopt", () => {
   test("a container made outside Proximity is discovered, adopted with an owner, and deleting asks about the container", async () => {
     const client = await w.t.services.hosts.client(w.hostId);

@@ -8,6 +8,7 @@ import { AppError, ConflictError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { type Application, applications, users } from "../../db/schema.ts";
+import { isMissing } from "../../proxmox/index.ts";
 import { appUrl } from "./app-url.ts";
 import type { AppsService } from "./apps.service.ts";
 import { compose } from "./provision.ts";
@@ -177,7 +178,12 @@ export class AppContainersService {
     if (app.node === null || app.vmid === null)
       throw new ConflictError(`The app is ${app.status} and has no container`);
     const client = await this.deps.hosts.client(app.hostId);
-    const rrd = await client.lxcRrddata(app.node, app.vmid, timeframe);
+    // A container removed a moment ago (a failed install's compensation, a delete in progress) has no history
+    // left; the page asked while the row still named it. That is "no data", not an error to show.
+    const rrd = await client.lxcRrddata(app.node, app.vmid, timeframe).catch((err: unknown) => {
+      if (isMissing(err)) return [];
+      throw err;
+    });
     return rrd.map((p) => ({
       time: p.time,
       cpu: p.cpu ?? null,
