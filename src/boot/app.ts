@@ -26,7 +26,7 @@ import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
 import { instrumentApp } from "../observability/middleware.ts";
 import { apiDocsPage } from "../web/api-docs.tsx";
-import { webRoutes } from "../web/routes.tsx";
+import { browserNotFound, webRoutes } from "../web/routes.tsx";
 import type { Services } from "./container.ts";
 
 /** The whole app: every router's services are a subset of the container. */
@@ -186,7 +186,9 @@ export function createApp(services: Services): App {
   // The web interface: pages, fragments and assets (after the API, whose paths it never claims).
   app.route("/", webRoutes());
 
-  app.notFound((c) => handleError(new NotFoundError(`Route ${c.req.method} ${c.req.path}`), c));
+  app.notFound(
+    (c) => browserNotFound(c) ?? handleError(new NotFoundError(`Route ${c.req.method} ${c.req.path}`), c),
+  );
   app.onError(handleError);
   return app;
 }

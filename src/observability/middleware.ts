@@ -42,16 +42,12 @@ interface MatchedRoute {
   method: string;
 }
 
-/**
- * The path of the route handler that answered (not of a middleware: those are registered as ALL). The web
- * interface's catch-all `GET *` (its HTML 404 for browsers; it passes everything else on to notFound) matches
- * every GET, so it never names a request: a path that only it matches is unmatched.
- */
+/** The path of the route handler that answered (not of a middleware: those are registered as ALL). */
 export function matchedRoutePath(c: Context): string | undefined {
   const routes = (c.req as unknown as { matchedRoutes?: MatchedRoute[] }).matchedRoutes ?? [];
   for (let i = routes.length - 1; i >= 0; i--) {
     const r = routes[i]!;
-    if (r.method !== "ALL" && r.path !== "/*" && r.path !== "*") return r.path;
+    if (r.method !== "ALL") return r.path;
   }
   return undefined;
 }

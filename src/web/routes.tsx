@@ -152,6 +152,17 @@ function errorPage(c: C, err: AppError): Response | Promise<Response> {
   );
 }
 
+/**
+ * The app's 404 for a browser asking for a page that does not exist: the page in the layout. The web
+ * middleware (session, compression) has already run for the path, as it runs for every path before notFound.
+ * undefined for anything else (the API, curl, a POST), which gets the JSON 404.
+ */
+export function browserNotFound(c: Context): Response | Promise<Response> | undefined {
+  // The app-level context: the web middleware set this interface's variables on it.
+  const web = c as unknown as C;
+  return wantsPage(web) ? notFoundPage(web) : undefined;
+}
+
 function notFoundPage(c: C): Response | Promise<Response> {
   const signedIn = c.get("viewer") !== undefined;
   return c.html(
@@ -774,10 +785,6 @@ export function webRoutes() {
   });
 
   web.route("/", adminRoutes());
-
-  // Last: a browser's request for a page that does not exist. Anything else (the API, curl, a POST)
-  // falls through to the JSON 404.
-  web.get("*", (c, next) => (wantsPage(c) ? notFoundPage(c) : next()));
 
   return web;
 }
