@@ -400,6 +400,31 @@ export class ProxmoxClient {
     );
   }
 
+  /**
+   * Hands a mount point volume to another container on the same node (move_volume with `target-vmid`): PVE
+   * renames it to the target's `vm-<id>-disk-N` and moves the config key. The source must be stopped, the
+   * target key free, and no snapshot of the source may use the volume.
+   */
+  reassignVolume(
+    node: string,
+    vmid: number,
+    volume: `mp${number}`,
+    target: { vmid: number; volume?: `mp${number}` },
+    opts?: CallOptions,
+  ): Promise<Upid> {
+    return this.upid(
+      "POST",
+      "/nodes/{node}/lxc/{vmid}/move_volume",
+      this.ct(node, vmid),
+      {
+        volume,
+        "target-vmid": assertVmid(target.vmid, "target-vmid"),
+        "target-volume": target.volume ?? volume,
+      },
+      opts,
+    );
+  }
+
   /** Grows a volume: `size` is "+2G" (relative) or "10G" (absolute); PVE refuses to shrink. */
   resizeLxc(
     node: string,

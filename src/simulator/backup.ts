@@ -11,6 +11,7 @@ import { bool, type Call, num, type Sim, startTask, str } from "./context.ts";
 import { fail, InjectedFailure } from "./errors.ts";
 import { copyGuestState } from "./guest.ts";
 import { rootfsSize } from "./lxc-config.ts";
+import { backUpMounts } from "./mountpoints.ts";
 
 const EXT: Record<string, string> = {
   "0": "tar",
@@ -151,6 +152,7 @@ export function vzdump(call: Call, node: string): string {
       try {
         ctx.log(`INFO: CT Name: ${ct.config.hostname ?? `CT${ct.vmid}`}`);
         ctx.log("INFO: including mount point rootfs ('/') in backup");
+        const mounts = backUpMounts(cluster, ct, ctx.log);
         ctx.log(`INFO: backup mode: ${mode}`);
         const file = `vzdump-lxc-${ct.vmid}-${backupStamp(began)}.${EXT[compress]}`;
         ctx.log(`INFO: creating vzdump archive '/var/lib/vz/dump/${file}'`);
@@ -183,6 +185,7 @@ export function vzdump(call: Call, node: string): string {
           ...(notes ? { notes } : {}),
           ...(bool(p, "protected") ? { protected: true } : {}),
           backup: { config, guest: copyGuestState(ct.guest) },
+          mounts,
         });
         ctx.log(`INFO: archive file size: ${Math.max(1, Math.round(size / MIB))}MB`);
         if (notes) ctx.log("INFO: adding notes to backup");

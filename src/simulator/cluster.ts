@@ -27,6 +27,10 @@ export interface Volume {
   backup?: { config: LxcConfig; guest: GuestState };
   /** An OCI archive pulled by oci-registry-pull: which image it holds. */
   oci?: { repository: string; tag: string };
+  /** A mount point volume: the files an application wrote on it (path relative to the mount → content). */
+  files?: Record<string, string>;
+  /** A backup: the mount points it includes, with their data (mountpoints.ts). */
+  mounts?: Record<string, { size: number; files: Record<string, string> }>;
 }
 
 export type StorageLayout = "lvm" | "zfs" | "btrfs" | "dir";

@@ -20,7 +20,14 @@ import {
   rootfsSize,
   rootfsVolid,
 } from "./lxc-config.ts";
-import { applyOciImage, checkHostManagedStart, ociImageOf } from "./oci.ts";
+import {
+  allocMounts,
+  cloneMounts,
+  type MountPlan,
+  planCreateMounts,
+  planRestoreMounts,
+} from "./mountpoints.ts";
+import { applyOciImage, checkHostManagedStart, ociImageOf, writeAppData } from "./oci.ts";
 import type { Params } from "./params.ts";
 import type { TaskContext, TaskRecord } from "./tasks.ts";
 import { distroOf, findAppliance } from "./templates.ts";
@@ -213,6 +220,7 @@ export function createLxc(call: Call, nodeName: string): string {
   }
   const plan = planRootfs(call, node, p);
   requirePriv(call, `/storage/${plan.storage.id}`, ["Datastore.AllocateSpace"]);
+  const mounts = restore ? [] : planCreateMounts(call, node, p);
   if (colon >= 0) {
     requirePriv(
       call,
@@ -248,7 +256,17 @@ export function createLxc(call: Call, nodeName: string): string {
     String(vmid),
     async (ctx) => {
       try {
-        await createWorker(call, ctx, ct, plan, restore, ostemplate, existing !== undefined, unprivileged);
+        await createWorker(
+          call,
+          ctx,
+          ct,
+          plan,
+          mounts,
+          restore,
+          ostemplate,
+          existing !== undefined,
+          unprivileged,
+        );
       } catch (e) {
         if (e instanceof InjectedFailure) throw e;
         throw new Error(`unable to ${verb} CT ${vmid} - ${(e as Error).message}`);
@@ -270,6 +288,7 @@ async function createWorker(
   ctx: TaskContext,
   ct: Container,
   plan: RootfsPlan,
+  createMounts: MountPlan[],
   restore: boolean,
   ostemplate: string,
   overwriting: boolean,
@@ -296,6 +315,10 @@ async function createWorker(
       )
     : [];
   const vol = cluster.allocDisk(plan.storage, ct.vmid, size);
+  // Mount point volumes are allocated with the root disk, before the old ones go (restore + force).
+  const mountPlans =
+    restore && backup ? planRestoreMounts(backup.config, source.volume.mounts, plan.storage) : createMounts;
+  const mountValues = allocMounts(cluster, ct.vmid, mountPlans, ctx.log);
   for (const { s, name } of oldVolumes) {
     s.volumes.delete(name);
     ctx.log(`  Logical volume "${name}" successfully removed.`);
@@ -344,6 +367,7 @@ async function createWorker(
   const opts = new Map(plan.options);
   opts.set("size", formatSize(size));
   config.rootfs = printProps(new Map([["volume", vol.volid], ...opts]), "volume");
+  Object.assign(config, mountValues);
   const hostname = String(config.hostname);
   const guest = restore && backup ? copyGuestState(backup.guest) : newGuestState(hostname, distro);
   if (image) applyOciImage(ctx, config, guest, source.volume, image);
@@ -379,6 +403,7 @@ function bootUp(sim: Sim, ct: Container): void {
   ct.bootSeq++;
   ct.leases.clear();
   ct.guest.dockerRunning = ct.guest.dockerInstalled && ct.guest.dockerEnabled;
+  writeAppData(cluster, ct, clock.now());
   const boot = ct.bootSeq;
   for (const key of netKeys(ct.config)) {
     const props = parseProps(String(ct.config[key]), "name");
@@ -556,7 +581,16 @@ export async function updateConfig(call: Call, node: string, vmid: number): Prom
     }
     applyKeys(sim, ct.config, changes);
     if (changes.rootfs !== undefined) ct.config.rootfs = String(changes.rootfs);
-    for (const k of deletes) delete ct.config[k];
+    for (const k of deletes) {
+      // A detached volume mount point stays with the container as an unused volume (add_unused_volume).
+      const volid = /^mp\d+$/.test(k) ? parseProps(String(ct.config[k] ?? "")).get("volume") : undefined;
+      if (volid?.includes(":")) {
+        let n = 0;
+        while (ct.config[`unused${n}`] !== undefined) n++;
+        ct.config[`unused${n}`] = volid;
+      }
+      delete ct.config[k];
+    }
   } finally {
     release();
   }
@@ -654,6 +688,8 @@ export function cloneLxc(call: Call, node: string, vmid: number): string {
       const rootProps = parseProps(String(base.rootfs));
       rootProps.set("volume", vol.volid);
       config.rootfs = printProps(rootProps, "volume");
+      // The volumes' data as it is now: the simulator keeps no per-snapshot copy of a mount point.
+      Object.assign(config, cloneMounts(cluster, src, base, storage, newid, ctx.log));
       for (const k of netKeys(config)) config[k] = regenerateMac(sim, String(config[k]));
       if (p.hostname !== undefined) config.hostname = String(p.hostname);
       if (p.description !== undefined) config.description = String(p.description);

@@ -6,11 +6,12 @@
  * create parameters, console mode, host-managed networking, directories for the image's volumes).
  * Images come from the built-in registry (oci-registry.ts); the routes do not exist when playing 8.4.
  */
-import type { LxcConfig, Volume } from "./cluster.ts";
+import type { Cluster, Container, LxcConfig, Volume } from "./cluster.ts";
 import { type Call, startTask, str } from "./context.ts";
 import { fail } from "./errors.ts";
 import type { GuestState } from "./guest.ts";
 import { netKeys, parseProps, printProps } from "./lxc-config.ts";
+import { mountKeys, mountVolume } from "./mountpoints.ts";
 import {
   entrypointLine,
   findImage,
@@ -127,6 +128,36 @@ export function applyOciImage(
     }
   }
   guest.oci = { ...volume.oci! };
+}
+
+/**
+ * What the application does with its data when it starts: the first start creates it (`app-data`, naming
+ * the image and the container that created it), every start records which version opened it last
+ * (`opened-by`). The data lives on the mount point at the image's declared volume path when there is one,
+ * else in the container's root filesystem (and goes with it).
+ */
+export function writeAppData(cluster: Cluster, ct: Container, now: number): void {
+  if (!ct.guest.oci) return;
+  const image = findImage(ct.guest.oci.repository);
+  // An entrypoint changed away from the image's program does not run the application.
+  if (!image || String(ct.config.entrypoint ?? "").split(" ")[0] !== imageProgram(image.config)) return;
+  const ref = `${ct.guest.oci.repository}:${ct.guest.oci.tag}`;
+  const created = `created by ${ref} in CT ${ct.vmid} at ${now}`;
+  for (const dir of image.config.volumes) {
+    const key = mountKeys(ct.config).find((k) => parseProps(String(ct.config[k])).get("mp") === dir);
+    const volume = key ? mountVolume(cluster, ct, key) : undefined;
+    if (volume) {
+      volume.files ??= {};
+      volume.files["app-data"] ??= created;
+      volume.files["opened-by"] = ref;
+      continue;
+    }
+    const text = new TextEncoder();
+    if (!ct.guest.files.has(`${dir}/app-data`)) {
+      ct.guest.files.set(`${dir}/app-data`, { data: text.encode(created), mode: 0o644 });
+    }
+    ct.guest.files.set(`${dir}/opened-by`, { data: text.encode(ref), mode: 0o644 });
+  }
 }
 
 /** Start-time rule of host-managed interfaces: SLAAC cannot be done by the host. */

@@ -56,6 +56,8 @@ export interface SimState {
     vmid?: number;
     notes?: string;
     protected?: boolean;
+    /** A mount point volume: what the application wrote on it. */
+    files?: Record<string, string>;
   }[];
   tasks: {
     upid: string;
@@ -138,6 +140,7 @@ export function snapshotState(sim: Sim): SimState {
           ...(v.vmid !== undefined ? { vmid: v.vmid } : {}),
           ...(v.notes ? { notes: v.notes } : {}),
           ...(v.protected ? { protected: true } : {}),
+          ...(v.files ? { files: { ...v.files } } : {}),
         })),
       ),
     ),

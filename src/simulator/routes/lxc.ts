@@ -15,6 +15,7 @@ import {
   updateConfig,
 } from "../lxc.ts";
 import { configForOutput, lxcStatus, netKeys, parseProps, rootfsSize } from "../lxc-config.ts";
+import { moveVolume } from "../mountpoints.ts";
 import { createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot } from "../snapshots.ts";
 import type { RouteTable } from "./types.ts";
 
@@ -165,6 +166,7 @@ export const lxcRoutes: RouteTable = {
   "PUT /nodes/{node}/lxc/{vmid}/config": (c) => updateConfig(c, node(c), vmid(c)),
   "PUT /nodes/{node}/lxc/{vmid}/resize": (c) => resizeLxc(c, node(c), vmid(c)),
   "POST /nodes/{node}/lxc/{vmid}/clone": (c) => cloneLxc(c, node(c), vmid(c)),
+  "POST /nodes/{node}/lxc/{vmid}/move_volume": (c) => moveVolume(c, node(c), vmid(c)),
   "POST /nodes/{node}/lxc/{vmid}/migrate": (c) => migrateLxc(c, node(c), vmid(c)),
   "GET /nodes/{node}/lxc/{vmid}/interfaces": interfaces,
   "GET /nodes/{node}/lxc/{vmid}/rrddata": rrddata,
