@@ -290,6 +290,13 @@ export const applications = pgTable(
     adopted: boolean("adopted").notNull().default(false),
     /** How the app runs: `docker` (Docker Compose in an LXC) or `oci` (a PVE 9.1+ application container). */
     runtime: text("runtime", { enum: APP_RUNTIMES }).notNull().default("docker"),
+    /** oci: the image reference the container was created from (what an update replaces). */
+    ociImage: text("oci_image"),
+    /**
+     * oci: the template archive Proximity pulled for this app (null when it was on the storage already). It
+     * is removed with the app, or when an update replaces it, unless another app runs the same image.
+     */
+    ociTemplate: text("oci_template"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -355,6 +362,10 @@ export const backups = pgTable(
       .default("manual"),
     /** The exact volume the vzdump task created (found by its notes, vmid and time), once completed. */
     volid: text("volid"),
+    /** What the app ran when backed up: a restore brings that version back, and the app row says so. */
+    catalogVersion: text("catalog_version"),
+    /** oci: the image the container was created from. */
+    ociImage: text("oci_image"),
     size: bigintNumber("size"),
     /** The archive's time as PVE reports it (ctime). */
     backupTime: timestamp("backup_time", { withTimezone: true }),

@@ -1,7 +1,7 @@
 /**
  * The apps "inside" simulated containers answer HTTP for real: for every running compose service with a
  * published TCP port, in a running container with a DHCP lease, a listener on <lease ip>:<host port>
- * (loopback addresses 127.100.x.y) answers every path with 200. Proximity's health checks therefore cross a
+ * (loopback addresses 127.B.x.y, see cluster.ts) answers every path with 200. Proximity's health checks therefore cross a
  * real socket. Reconciled against the cluster state on a short interval, so it follows up/down/stop/delete
  * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead.
  *
@@ -40,11 +40,13 @@ export class AppListeners {
   }
 
   /** Addresses that should answer now. */
-  private desired(): Map<string, { ip: string; port: number; service: string }> {
-    const want = new Map<string, { ip: string; port: number; service: string }>();
+  private desired(): Map<string, { ip: string; port: number; service: string; vmid: number }> {
+    const want = new Map<string, { ip: string; port: number; service: string; vmid: number }>();
     for (const ct of this.cluster.containers.values()) {
       const oci = ociApp(ct);
-      if (oci) want.set(`${oci.ip}:${oci.port}`, oci);
+      // Keyed with the container: another container that gets the same address (an OCI update reuses the
+      // MAC) gets a listener of its own.
+      if (oci) want.set(`${oci.ip}:${oci.port}:${oci.vmid}`, oci);
       if (ct.status !== "running" || !ct.guest.dockerRunning) continue;
       const lease = [...ct.leases.values()][0];
       const ip = lease?.split("/")[0];
@@ -54,7 +56,7 @@ export class AppListeners {
           if (svc.state !== "running") continue;
           for (const mapping of svc.ports) {
             const port = publishedTcpPort(mapping);
-            if (port) want.set(`${ip}:${port}`, { ip, port, service: svc.name });
+            if (port) want.set(`${ip}:${port}:${ct.vmid}`, { ip, port, service: svc.name, vmid: ct.vmid });
           }
         }
       }
@@ -70,11 +72,16 @@ export class AppListeners {
         this.servers.delete(key);
       }
     }
-    for (const [key, { ip, port, service }] of want) {
+    for (const [key, { ip, port, service, vmid }] of want) {
       if (this.servers.has(key)) continue;
       // node:http rather than Bun.serve so that demo mode also runs under Deno (docs/runtime.md).
-      const server = createServer((_req, res) => {
-        const fault = this.faults.takeForApp();
+      const server = createServer((req, res) => {
+        // Between two reconciliations the container may have stopped: a stopped app does not answer.
+        if (!this.desired().has(key)) {
+          req.socket.destroy();
+          return;
+        }
+        const fault = this.faults.takeForApp(vmid);
         const status = fault?.action === "http_500" ? 500 : 200;
         res.writeHead(status, { "content-type": "text/plain" });
         res.end(status === 200 ? `ok from ${service}\n` : `${fault?.message ?? "unhealthy"}\n`);
@@ -97,7 +104,7 @@ export class AppListeners {
 }
 
 /** The listener of a running OCI application container, if its app runs and has an address. */
-function ociApp(ct: Container): { ip: string; port: number; service: string } | undefined {
+function ociApp(ct: Container): { ip: string; port: number; service: string; vmid: number } | undefined {
   if (ct.status !== "running" || !ct.guest.oci) return undefined;
   const image = findImage(ct.guest.oci.repository);
   const ip = [...ct.leases.values()][0]?.split("/")[0];
@@ -106,7 +113,7 @@ function ociApp(ct: Container): { ip: string; port: number; service: string } | 
   if (program !== imageProgram(image.config)) return undefined;
   const fromEnv = image.app.portEnv ? Number(parseEnvList(ct.config.env).get(image.app.portEnv)) : Number.NaN;
   const port = Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv < 65536 ? fromEnv : image.app.port;
-  return { ip, port, service: image.app.name };
+  return { ip, port, service: image.app.name, vmid: ct.vmid };
 }
 
 /** Stop listening and drop open keep-alive connections (Proximity's health checks). */

@@ -148,8 +148,10 @@ function installerStorages(name: string, layout: StorageLayout): Storage[] {
 }
 
 /**
- * 127.100.0.0/16 is the simulated bridge network (loopback, so an app "inside" a container can really answer
- * HTTP on its address on this machine); the "DHCP server" hands out .0.100 upwards.
+ * A 127.B.0.0/16 is the simulated bridge network (loopback, so an app "inside" a container can really answer
+ * HTTP on its address on this machine). B (100–254) and the first lease's third octet are drawn per cluster,
+ * not from the seeded generator: two simulators on one machine (test files run side by side) must not hand
+ * out the same addresses, or one's health checks would reach the other's apps.
  */
 const DHCP_PREFIX = 16;
 
@@ -162,6 +164,10 @@ export class Cluster {
   /** MAC → leased IPv4, so a container keeps its address across restarts like a real DHCP server. */
   private readonly leasesByMac = new Map<string, string>();
   private nextLease = 100;
+  private readonly network = {
+    b: 100 + (crypto.getRandomValues(new Uint8Array(1))[0]! % 155),
+    c: crypto.getRandomValues(new Uint8Array(1))[0]! % 200,
+  };
 
   constructor(opts: ClusterOptions) {
     this.clock = opts.clock ?? new SimClock(1);
@@ -308,7 +314,7 @@ export class Cluster {
     let ip = this.leasesByMac.get(mac);
     if (!ip) {
       const n = this.nextLease++;
-      ip = `127.100.${Math.floor(n / 256)}.${n % 256}`;
+      ip = `127.${this.network.b}.${this.network.c + Math.floor(n / 256)}.${n % 256}`;
       this.leasesByMac.set(mac, ip);
     }
     return `${ip}/${DHCP_PREFIX}`;

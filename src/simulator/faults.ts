@@ -11,6 +11,8 @@
  * - ssh_drop: the SSH channel closes without an exit status.
  * - lose_container: the addressed container disappears before the call is handled (as if deleted
  *   out of band); with path "*" it disappears immediately when the fault is posted.
+ * - For path "app:http" (the apps' own HTTP answers), http_500 makes the app answer 500; with `vmid`,
+ *   only the app in that container.
  * - http_595 / http_596: pveproxy could not reach the node the call names (AnyEvent::HTTP's pseudo
  *   statuses, reason = `message`, empty body). With `node`, only calls naming that node.
  */
@@ -34,7 +36,7 @@ export const faultInputSchema = z.object({
   message: z.string().optional(),
   delay_ms: z.number().int().min(0).optional(),
   times: z.number().int().min(1).optional(),
-  /** For lose_container with path "*": which container. */
+  /** For lose_container with path "*", and for "app:http": which container. */
   vmid: z.number().int().optional(),
   /** Only API calls whose {node} is this node. */
   node: z.string().optional(),
@@ -80,9 +82,12 @@ export class FaultRegistry {
     );
   }
 
-  /** The first fault for the apps' own HTTP answers (path "app:http"), consuming one use. */
-  takeForApp(): Fault | undefined {
-    return this.take((f) => f.path === "app:http")[0];
+  /**
+   * The first fault for the apps' own HTTP answers (path "app:http"; with `vmid`, only the app in that
+   * container), consuming one use.
+   */
+  takeForApp(vmid: number): Fault | undefined {
+    return this.take((f) => f.path === "app:http" && (f.vmid === undefined || f.vmid === vmid))[0];
   }
 
   /** Takes the matching faults for an SSH command; `argv` is the in-container argv. */

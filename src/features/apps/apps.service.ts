@@ -21,8 +21,10 @@ import {
 import type { JobType } from "../../queue/define.ts";
 import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import { ociService } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import type { DeployInput } from "./apps.schemas.ts";
+import { ociReference } from "./oci-image.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
@@ -34,6 +36,7 @@ import {
   DeployOciAppJob,
   ReconfigureAppJob,
   UpdateAppJob,
+  UpdateOciAppJob,
 } from "./sagas/job-types.ts";
 import { beginOperation, type Operation } from "./status.ts";
 
@@ -308,6 +311,21 @@ export class AppsService {
     const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
     if (refusal) throw new ConflictError(`Update refused: ${refusal}`);
+    if (app.runtime === "oci") {
+      // An OCI update builds a new container from the new image: with the same image it would change nothing.
+      const service = entry ? ociService(entry.compose) : undefined;
+      if (
+        app.ociImage &&
+        service &&
+        !Array.isArray(service) &&
+        ociReference(service.image) === app.ociImage
+      ) {
+        throw new ConflictError(
+          `${app.hostname} already runs ${app.ociImage}, the catalog's current image; there is nothing to update to`,
+        );
+      }
+      return this.operate(req, id, "update", UpdateOciAppJob, {});
+    }
     return this.operate(req, id, "update", UpdateAppJob, {});
   }
 

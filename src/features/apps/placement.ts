@@ -140,28 +140,41 @@ export async function reserveVmid(
   appId: string,
   hostId: string,
 ): Promise<number> {
-  return db.transaction(async (tx) => {
-    const t = tx;
+  return db.transaction(async (t) => {
     await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`vmid:${hostId}`}, 0))`);
-    const taken = new Set(
-      rowsOf<{ vmid: number }>(
-        await t.execute(
-          sql`select vmid from applications where host_id = ${hostId} and vmid is not null and id <> ${appId}`,
-        ),
-      ).map((r) => r.vmid),
-    );
-    let candidate = await client.nextId();
-    for (let i = 0; i < 1000; i++, candidate++) {
-      if (taken.has(candidate)) continue;
-      // PVE answers 400 when the id is in use (by a VM, CT, or a pending create on another node).
-      const free = await client.nextId(candidate).then(
-        () => true,
-        () => false,
-      );
-      if (!free) continue;
-      await t.update(applications).set({ vmid: candidate }).where(eq(applications.id, appId));
-      return candidate;
-    }
-    throw new AppServiceError("No free VMID found", { app_id: appId, step: "place" });
+    const candidate = await freeVmid(t, client, hostId, appId);
+    await t.update(applications).set({ vmid: candidate }).where(eq(applications.id, appId));
+    return candidate;
   });
+}
+
+/**
+ * A VMID that PVE says is free and no other app of the host holds (a reservation whose container is not
+ * created yet is invisible to PVE). Without the advisory lock of reserveVmid the caller must be ready for a
+ * create that finds the id taken ("already exists") and try again.
+ */
+export async function freeVmid(
+  db: Pick<Db, "execute">,
+  client: ProxmoxClient,
+  hostId: string,
+  appId: string,
+): Promise<number> {
+  const taken = new Set(
+    rowsOf<{ vmid: number }>(
+      await db.execute(
+        sql`select vmid from applications where host_id = ${hostId} and vmid is not null and id <> ${appId}`,
+      ),
+    ).map((r) => r.vmid),
+  );
+  let candidate = await client.nextId();
+  for (let i = 0; i < 1000; i++, candidate++) {
+    if (taken.has(candidate)) continue;
+    // PVE answers 400 when the id is in use (by a VM, CT, or a pending create on another node).
+    const free = await client.nextId(candidate).then(
+      () => true,
+      () => false,
+    );
+    if (free) return candidate;
+  }
+  throw new AppServiceError("No free VMID found", { app_id: appId, step: "place" });
 }

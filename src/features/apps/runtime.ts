@@ -186,11 +186,11 @@ export class AppRun<S extends string = string> {
   }
 
   /** Polls the container's interfaces until eth0 has an IPv4 address. */
-  async waitForAddress(): Promise<string> {
+  async waitForAddress(vmid = this.vmid): Promise<string> {
     const deadline = Date.now() + this.deps.timing.ipTimeoutMs;
     while (Date.now() < deadline) {
       this.ctx.signal.throwIfAborted();
-      const ifaces = await this.client.lxcInterfaces(this.node, this.vmid).catch((err) => {
+      const ifaces = await this.client.lxcInterfaces(this.node, vmid).catch((err) => {
         if (err instanceof ProxmoxError && err.retryable) return null;
         throw err;
       });
@@ -200,7 +200,7 @@ export class AppRun<S extends string = string> {
       await runtime.sleep(this.deps.timing.pollMs);
     }
     throw new AppServiceError(
-      `CT ${this.vmid} got no IPv4 address within ${Math.round(this.deps.timing.ipTimeoutMs / 1000)} s: check the bridge and DHCP on ${this.node}`,
+      `CT ${vmid} got no IPv4 address within ${Math.round(this.deps.timing.ipTimeoutMs / 1000)} s: check the bridge and DHCP on ${this.node}`,
       this.errorContext("network"),
     );
   }
@@ -240,10 +240,10 @@ export class AppRun<S extends string = string> {
    * the container's config and writes it back when it differs (PVE's `env` replaces the whole list). Returns
    * whether it wrote; on a running container the change waits for the next start. Values are never logged.
    */
-  async writeOciEnv(entry: CatalogEntry, address: string): Promise<boolean> {
+  async writeOciEnv(entry: CatalogEntry, address: string, vmid = this.vmid): Promise<boolean> {
     // The applied values, not a pending change: a job resumed after writing but before restarting must
     // still restart.
-    const config = await this.client.lxcConfig(this.node, this.vmid, { current: true });
+    const config = await this.client.lxcConfig(this.node, vmid, { current: true });
     const current = parseEnv(config.env);
     const ours = renderOciEnvironment(entry, await this.environment(), {
       address,
@@ -253,7 +253,7 @@ export class AppRun<S extends string = string> {
     const keys = Object.keys(env);
     const same = keys.length === Object.keys(current).length && keys.every((k) => current[k] === env[k]);
     if (Object.keys(ours).length === 0 || same) return false;
-    await this.client.updateLxcConfig(this.node, this.vmid, { env });
+    await this.client.updateLxcConfig(this.node, vmid, { env });
     return true;
   }
 
@@ -277,13 +277,13 @@ export class AppRun<S extends string = string> {
    * have none, and pass. A deploy waits for the first-boot answer; every later operation accepts the
    * set-up answer or the first-boot one (the user may not have finished the app's setup yet).
    */
-  async checkHealth(after = "", phase: "first_boot" | "later" = "later"): Promise<void> {
+  async checkHealth(after = "", phase: "first_boot" | "later" = "later", ip = this.app.ip): Promise<void> {
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
-    if (!entry || !this.app.ip) return;
+    if (!entry || !ip) return;
     const { port, host, first_boot, later } = entry.healthcheck;
     const requests = phase === "first_boot" ? [first_boot] : [later, first_boot];
     const result = await waitHealthy(
-      this.app.ip,
+      ip,
       { port, host, requests },
       {
         timeoutMs: this.deps.timing.healthTimeoutMs,
@@ -308,11 +308,11 @@ export class AppRun<S extends string = string> {
   }
 
   /** Stops the container if it runs (a container that is already stopped or gone is fine). */
-  async stopContainer(): Promise<void> {
-    const status = await this.client.lxcStatus(this.node, this.vmid).catch(() => null);
+  async stopContainer(vmid = this.vmid): Promise<void> {
+    const status = await this.client.lxcStatus(this.node, vmid).catch(() => null);
     if (status?.status !== "running") return;
-    await this.waitTask(await this.client.stopLxc(this.node, this.vmid));
-    await this.waitForState("stopped");
+    await this.waitTask(await this.client.stopLxc(this.node, vmid));
+    await this.waitForState("stopped", this.node, vmid);
   }
 
   /**

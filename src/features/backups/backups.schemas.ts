@@ -33,6 +33,9 @@ export const BackupSchema = z
       .nullable()
       .openapi({ description: "null once the app was deleted (keep_backups)" }),
     app_hostname: z.string(),
+    app_version: z.string().nullable().openapi({
+      description: "The catalog version the app ran when it was backed up; a restore brings it back",
+    }),
     status: z.enum(BACKUP_STATUSES),
     trigger: z.enum(["manual", "scheduled"]),
     mode: z.enum(BACKUP_MODES),
@@ -55,6 +58,7 @@ export function toPublicBackup(b: Backup): z.infer<typeof BackupSchema> {
     id: b.id,
     app_id: b.appId,
     app_hostname: b.appHostname,
+    app_version: b.catalogVersion,
     status: b.status,
     trigger: b.trigger,
     mode: b.mode,

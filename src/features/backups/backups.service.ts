@@ -167,7 +167,9 @@ export class BackupsService {
       await assertWithinQuota(db, quotas, req.user, { jobs: 1 });
       const scope = req.user.role === "admin" ? {} : { ownerId: req.user.id };
       const app = await beginOperation(db, appId, "restore", scope);
-      if (app.node !== backup.node || app.vmid !== backup.vmid) {
+      // The same app, so the same data; its container may be another one now (an oci update builds a new
+      // one), and the restore goes over the current one. The archive is on the backup's node.
+      if (app.node !== backup.node || app.vmid === null) {
         throw new ConflictError(
           `The backup is of CT ${backup.vmid} on ${backup.node}; the app is now CT ${app.vmid} on ${app.node}`,
         );

@@ -12,5 +12,7 @@ export function backupRowFor(app: Application) {
     hostId: app.hostId,
     node: app.node,
     vmid: app.vmid,
+    catalogVersion: app.catalogVersion,
+    ociImage: app.ociImage,
   };
 }

@@ -15,6 +15,7 @@ const KIND_LABELS: Record<string, string> = {
   stop_app: "Stop",
   restart_app: "Restart",
   update_app: "Update",
+  update_oci_app: "Update",
   reconfigure_app: "Reconfiguration",
   clone_app: "Clone",
   delete_app: "Deletion",

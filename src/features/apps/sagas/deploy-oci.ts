@@ -13,12 +13,19 @@
 import { and, eq, ne } from "drizzle-orm";
 import { AppServiceError } from "../../../core/errors.ts";
 import { applications } from "../../../db/schema.ts";
-import { type LxcMountPoint, ociArchiveVolid, ProxmoxError, storageFor } from "../../../proxmox/index.ts";
+import {
+  type CreateLxcParams,
+  type LxcMountPoint,
+  ociArchiveVolid,
+  ProxmoxError,
+  storageFor,
+} from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { type CatalogEntry, ociService } from "../../catalog/catalog.schemas.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
 import { appUrl } from "../app-url.ts";
+import { ociFilename, ociReference } from "../oci-image.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
 import { containerIsOurs, createContainer, ownerMarker, placeApp } from "./deploy.ts";
@@ -33,28 +40,7 @@ interface PulledTemplate {
   pulled: boolean;
 }
 
-/**
- * The image of an entry as a pull reference with its registry: skopeo on a PVE node may have no default
- * registry for short names, so `vaultwarden/server:1.37.2` becomes `docker.io/vaultwarden/server:1.37.2`
- * and `nginx:1.27` becomes `docker.io/library/nginx:1.27`.
- */
-export function ociReference(image: string): string {
-  const first = image.split("/")[0]!;
-  const hasRegistry =
-    image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  if (hasRegistry) return image;
-  return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
-}
-
-/**
- * The archive's file name: the whole reference, so two repositories with the same last component and tag
- * (vaultwarden/server and gotify/server) never share a template. PVE appends `.tar`.
- */
-export function ociFilename(reference: string): string {
-  return reference.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-
-function ociImageOf(entry: CatalogEntry, run: AppRun) {
+export function ociImageOf(entry: CatalogEntry, run: AppRun) {
   const service = ociService(entry.compose);
   if (Array.isArray(service)) {
     throw new AppServiceError(
@@ -66,6 +52,93 @@ function ociImageOf(entry: CatalogEntry, run: AppRun) {
   return { service, reference, filename: ociFilename(reference) };
 }
 
+/**
+ * What an application container of this app is created with, by the deploy and by an update (which passes
+ * the old container's MAC address, so the DHCP server hands the new one the app's address).
+ */
+export function ociContainerParams(
+  run: AppRun,
+  settings: Awaited<ReturnType<AppDeps["settings"]["get"]>>,
+  ct: {
+    vmid: number;
+    ostemplate: string;
+    rootfs: CreateLxcParams["rootfs"];
+    hwaddr?: string;
+    description?: string;
+  },
+): CreateLxcParams {
+  return {
+    vmid: ct.vmid,
+    hostname: run.app.hostname,
+    ostemplate: ct.ostemplate,
+    rootfs: ct.rootfs,
+    cores: run.app.resources.cores,
+    memory: run.app.resources.memory_mb,
+    swap: settings.resources.swap_mb,
+    net: {
+      0: {
+        name: "eth0",
+        bridge: settings.network.bridge,
+        ip: "dhcp",
+        // An application container has no network stack of its own: the host runs DHCP for it.
+        hostManaged: true,
+        ...(ct.hwaddr ? { hwaddr: ct.hwaddr } : {}),
+        ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
+      },
+    },
+    ...(settings.network.dns_servers.length ? { nameserver: settings.network.dns_servers.join(" ") } : {}),
+    ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
+    unprivileged: true,
+    tags: ["proximity"],
+    description: ct.description ?? ownerMarker(run.app.id),
+    onboot: true,
+  };
+}
+
+/**
+ * The pull step of the deploy and of an update: the image as a template archive on the node's template
+ * storage, unless it is there already. Records `template` and `pulled` in the job data before the pull,
+ * so compensation can remove an archive this job stored (and only such an archive).
+ */
+export async function pullImage(
+  run: AppRun,
+  ctx: { save(patch: Record<string, unknown>): Promise<void> },
+  settings: Awaited<ReturnType<AppDeps["settings"]["get"]>>,
+  image: { reference: string; filename: string },
+): Promise<PulledTemplate> {
+  const storage = await storageFor(run.client, run.node, "templates", storageSetting(settings, "templates"));
+  const volid = ociArchiveVolid(storage, image.reference, image.filename);
+  const present = await run.client.storageContent(run.node, storage, "vztmpl");
+  // Also after an attempt whose pull finished before it failed: `pulled` in the job data stays as saved.
+  if (present.some((v) => v.volid === volid)) {
+    await run.log(`Image ${image.reference} is already on ${storage} (${volid})`, "info", "pull");
+    return { volid, pulled: false };
+  }
+  await run.log(`Pulling ${image.reference} to ${storage}`, "info", "pull");
+  // Recorded before the call: compensation removes what a pull of this job may have stored.
+  await ctx.save({ template: volid, pulled: true });
+  try {
+    const upid = await run.client.ociRegistryPull(run.node, storage, {
+      reference: image.reference,
+      filename: image.filename,
+    });
+    await run.waitTask(upid);
+  } catch (err) {
+    // Another deploy of the same image stored it meanwhile: use it, and leave it to that app.
+    if (err instanceof ProxmoxError && /refusing to override existing file/.test(err.pveMessage)) {
+      await ctx.save({ pulled: false });
+      return { volid, pulled: false };
+    }
+    // Transient (node unreachable, a dropped connection): the queue runs the step again.
+    if (err instanceof ProxmoxError && err.retryable) throw err;
+    throw new AppServiceError(
+      `Pulling ${image.reference} failed: ${errorMessage(err)}`,
+      run.errorContext("pull"),
+    );
+  }
+  return { volid, pulled: true };
+}
+
 async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
   const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
   const entry = run.catalogEntry();
@@ -75,44 +148,7 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
   await run.step("place", () => placeApp(run, settings, ctx.payload.node));
   await run.reload();
 
-  const template: PulledTemplate = await run.step("pull", async () => {
-    const storage = await storageFor(
-      run.client,
-      run.node,
-      "templates",
-      storageSetting(settings, "templates"),
-    );
-    const volid = ociArchiveVolid(storage, image.reference, image.filename);
-    const present = await run.client.storageContent(run.node, storage, "vztmpl");
-    // Also after an attempt whose pull finished before it failed: `pulled` in the job data stays as saved.
-    if (present.some((v) => v.volid === volid)) {
-      await run.log(`Image ${image.reference} is already on ${storage} (${volid})`, "info", "pull");
-      return { volid, pulled: false };
-    }
-    await run.log(`Pulling ${image.reference} to ${storage}`, "info", "pull");
-    // Recorded before the call: compensation removes what a pull of this job may have stored.
-    await ctx.save({ template: volid, pulled: true });
-    try {
-      const upid = await run.client.ociRegistryPull(run.node, storage, {
-        reference: image.reference,
-        filename: image.filename,
-      });
-      await run.waitTask(upid);
-    } catch (err) {
-      // Another deploy of the same image stored it meanwhile: use it, and leave it to that app.
-      if (err instanceof ProxmoxError && /refusing to override existing file/.test(err.pveMessage)) {
-        await ctx.save({ pulled: false });
-        return { volid, pulled: false };
-      }
-      // Transient (node unreachable, a dropped connection): the queue runs the step again.
-      if (err instanceof ProxmoxError && err.retryable) throw err;
-      throw new AppServiceError(
-        `Pulling ${image.reference} failed: ${errorMessage(err)}`,
-        run.errorContext("pull"),
-      );
-    }
-    return { volid, pulled: true };
-  });
+  const template: PulledTemplate = await run.step("pull", () => pullImage(run, ctx, settings, image));
 
   await run.step("create", async () => {
     const rootfsStorage = await storageFor(
@@ -127,31 +163,14 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
       mp[i] = { storage: rootfsStorage, sizeGb: entry.min.disk_gb, mp: v.path, backup: true };
     });
     await createContainer(run, ctx, () => ({
-      vmid: run.vmid,
-      hostname: run.app.hostname,
-      ostemplate: template.volid,
-      rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
+      ...ociContainerParams(run, settings, {
+        vmid: run.vmid,
+        ostemplate: template.volid,
+        rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
+      }),
       ...(image.service.volumes.length ? { mp } : {}),
-      cores: run.app.resources.cores,
-      memory: run.app.resources.memory_mb,
-      swap: settings.resources.swap_mb,
-      net: {
-        0: {
-          name: "eth0",
-          bridge: settings.network.bridge,
-          ip: "dhcp",
-          // An application container has no network stack of its own: the host runs DHCP for it.
-          hostManaged: true,
-          ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
-        },
-      },
-      ...(settings.network.dns_servers.length ? { nameserver: settings.network.dns_servers.join(" ") } : {}),
-      ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
-      unprivileged: true,
-      tags: ["proximity"],
-      description: ownerMarker(run.app.id),
-      onboot: true,
     }));
+    await run.update({ ociImage: image.reference, ociTemplate: template.pulled ? template.volid : null });
   });
 
   await run.step("environment", async () => {
@@ -196,10 +215,15 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
   });
 }
 
-/** Whether another app on the same node runs (or is being deployed from) the same image. */
-async function templateInUse(run: AppRun, node: string, reference: string): Promise<boolean> {
+/**
+ * Whether another app on the same node runs (or is being deployed from) the image of this archive. An app
+ * whose container is not created yet has no `ociImage`: its entry's image stands in for it.
+ */
+async function templateInUse(run: AppRun, node: string, volid: string): Promise<boolean> {
+  const storage = volid.slice(0, volid.indexOf(":"));
+  const archiveOf = (reference: string) => ociArchiveVolid(storage, reference, ociFilename(reference));
   const others = await run.deps.db
-    .select({ catalogId: applications.catalogId })
+    .select({ catalogId: applications.catalogId, ociImage: applications.ociImage })
     .from(applications)
     .where(
       and(
@@ -210,10 +234,29 @@ async function templateInUse(run: AppRun, node: string, reference: string): Prom
       ),
     );
   return others.some((o) => {
+    if (o.ociImage) return archiveOf(o.ociImage) === volid;
     const entry = o.catalogId ? run.deps.catalog.get(o.catalogId) : undefined;
     const service = entry ? ociService(entry.compose) : [];
-    return !Array.isArray(service) && ociReference(service.image) === reference;
+    return !Array.isArray(service) && archiveOf(ociReference(service.image)) === volid;
   });
+}
+
+/**
+ * Removes a template archive Proximity pulled, unless another app on the node runs that image (a later
+ * deploy of it would need to pull it again, which is all the archive saves). A missing archive is fine.
+ */
+export async function removeTemplateUnlessUsed(
+  run: AppRun,
+  node: string,
+  volid: string,
+  why: string,
+): Promise<void> {
+  if (await templateInUse(run, node, volid)) return;
+  const storage = volid.slice(0, volid.indexOf(":"));
+  const stored = await run.client.storageContent(node, storage, "vztmpl");
+  if (!stored.some((v) => v.volid === volid)) return;
+  await run.log(`Removing the template ${volid} ${why}`);
+  await run.waitTask(await run.client.deleteVolume(node, storage, volid), node, "volume");
 }
 
 async function compensate(deps: AppDeps, ctx: OciDeployContext, error: unknown): Promise<void> {
@@ -230,17 +273,7 @@ async function compensate(deps: AppDeps, ctx: OciDeployContext, error: unknown):
   }
   const volid = typeof ctx.data.template === "string" ? ctx.data.template : undefined;
   if (node && volid && ctx.data.pulled === true) {
-    const entry = run.app.catalogId ? deps.catalog.get(run.app.catalogId) : undefined;
-    const service = entry ? ociService(entry.compose) : [];
-    const reference = Array.isArray(service) ? undefined : ociReference(service.image);
-    if (reference && !(await templateInUse(run, node, reference))) {
-      const storage = volid.slice(0, volid.indexOf(":"));
-      const stored = await run.client.storageContent(node, storage, "vztmpl");
-      if (stored.some((v) => v.volid === volid)) {
-        await run.log(`Removing the template ${volid} pulled by this deploy`, "warn", "compensate");
-        await run.waitTask(await run.client.deleteVolume(node, storage, volid), node, "volume");
-      }
-    }
+    await removeTemplateUnlessUsed(run, node, volid, "pulled by this deploy");
   }
   // The reservation ends with the deploying state; the row stays so the user sees what happened.
   await settle(deps.db, deps.events, run.app.id, "error", reason.slice(0, 1000), {
@@ -248,6 +281,8 @@ async function compensate(deps: AppDeps, ctx: OciDeployContext, error: unknown):
     node: null,
     ip: null,
     url: null,
+    ociImage: null,
+    ociTemplate: null,
   });
 }
 

@@ -5,7 +5,8 @@ import { cloneJob } from "./clone.ts";
 import { deployJob } from "./deploy.ts";
 import { deployOciJob } from "./deploy-oci.ts";
 import { lifecycleJobs } from "./lifecycle.ts";
+import { updateOciJob } from "./update-oci.ts";
 
 export function appJobs(deps: AppDeps): JobImplementation[] {
-  return [deployJob(deps), deployOciJob(deps), cloneJob(deps), ...lifecycleJobs(deps)];
+  return [deployJob(deps), deployOciJob(deps), cloneJob(deps), updateOciJob(deps), ...lifecycleJobs(deps)];
 }

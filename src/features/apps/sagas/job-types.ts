@@ -81,6 +81,29 @@ export const UpdateAppJob = defineJob({
   payload: OnApp,
   steps: ["write_files", "pull", "up", "health"],
 });
+/**
+ * The OCI runtime's update: a new container from the new image, the data mount points moved to it, the old
+ * container kept (stopped) until the new one is healthy (update-oci.ts).
+ */
+export const OCI_UPDATE_STEPS = [
+  "prepare",
+  "pull",
+  "create",
+  "environment",
+  "stop_old",
+  "move_data",
+  "start",
+  "network",
+  "health",
+  "switch",
+] as const;
+
+export const UpdateOciAppJob = defineJob({
+  kind: "update_oci_app",
+  payload: OnApp,
+  steps: OCI_UPDATE_STEPS,
+});
+
 export const ReconfigureAppJob = defineJob({
   kind: "reconfigure_app",
   payload: OnApp.extend({

@@ -12,6 +12,7 @@ import { resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
+import { removeTemplateUnlessUsed } from "./deploy-oci.ts";
 import {
   DeleteAppJob,
   ReconfigureAppJob,
@@ -144,6 +145,10 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
             if (isMissing(err)) return;
             throw err;
           });
+          // oci: the image archive Proximity pulled for this app, unless another app runs that image.
+          if (run.app.ociTemplate) {
+            await removeTemplateUnlessUsed(run, run.node, run.app.ociTemplate, "pulled for this app");
+          }
         });
         // keep_backups (default true): the rows stay, app_id set null by the FK, with the app's hostname.
         if (!ctx.payload.keep_backups) await run.step("backups", () => run.deps.deleteBackups(run));

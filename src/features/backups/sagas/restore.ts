@@ -89,7 +89,12 @@ export async function restore(deps: AppDeps, ctx: RestoreContext): Promise<void>
 
   await run.step("finish", async () => {
     const next: AppStatus = facts.wasRunning ? "running" : "stopped";
-    await settle(deps.db, deps.events, appId, next, null, { previousStatus: null });
+    // The container is now the version that was backed up (an older one if the app was updated since).
+    await settle(deps.db, deps.events, appId, next, null, {
+      previousStatus: null,
+      ...(row.catalogVersion ? { catalogVersion: row.catalogVersion } : {}),
+      ...(row.ociImage ? { ociImage: row.ociImage } : {}),
+    });
     await run.log(`Restored from ${volid}: the app is ${next}`, "info", "finish");
   });
 }
