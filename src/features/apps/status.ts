@@ -28,13 +28,15 @@ export const OPERATIONS = {
 export type Operation = keyof typeof OPERATIONS;
 
 /**
- * What an app with the `oci` runtime can do so far: start, stop, restart, be deployed again after a failed
- * deploy, and be deleted. Every other operation is refused with a 409 that says so, before anything changes.
+ * What an app with the `oci` runtime can do so far: start, stop, restart, change its resources and
+ * environment, be deployed again after a failed deploy, and be deleted. Every other operation is refused
+ * with a 409 that says so, before anything changes.
  */
 export const OCI_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   "start",
   "stop",
   "restart",
+  "reconfigure",
   "redeploy",
   "delete",
 ]);
@@ -72,7 +74,7 @@ export async function beginOperation(
   if (!current) throw new NotFoundError("App");
   if (current.runtime !== "docker" && !OCI_OPERATIONS.has(operation)) {
     throw new ConflictError(
-      `Apps with the ${current.runtime} runtime cannot ${operation} yet (start, stop, restart, delete and redeploy after a failed deploy are supported); nothing was changed`,
+      `Apps with the ${current.runtime} runtime cannot ${operation} yet (${[...OCI_OPERATIONS].join(", ")} are supported); nothing was changed`,
     );
   }
   throw new ConflictError(`The app is ${current.status.replace("_", " ")}; it cannot ${operation} now`);
