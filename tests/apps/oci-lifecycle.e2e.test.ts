@@ -297,7 +297,7 @@ describe("the default runtime follows the host's last preflight", () => {
     await tab.signIn();
     const form = await (await tab.page("/catalog/gotify")).text();
     expect(preselected(form)).toBe("oci");
-    expect(form).toContain("technology preview) (default)");
+    expect(form).toContain("technology preview (default)");
     // An entry that offers only docker is not affected.
     const gitea = await deploy(w, { catalog_id: "gitea", hostname: "gitea-a" });
     expect(gitea.app.runtime).toBe("docker");

@@ -205,7 +205,7 @@ export const InstallForm: FC<{
             ) : null}
             {entry.runtimes.includes("oci") ? (
               <option value="oci" selected={(values.runtime || defaultRuntime) === "oci"}>
-                OCI container (Proxmox VE 9.1+, technology preview)
+                OCI container, a Proxmox VE 9.1+ technology preview
                 {defaultRuntime === "oci" ? " (default)" : ""}
               </option>
             ) : null}
