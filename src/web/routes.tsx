@@ -12,6 +12,7 @@ import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from "
 import type { ClientActor, UserActor } from "../core/identity.ts";
 import type { Application } from "../db/schema.ts";
 import { DeployBody } from "../features/apps/apps.schemas.ts";
+import { ociLogsUnavailable } from "../features/apps/containers.service.ts";
 import type { CatalogEntry } from "../features/catalog/catalog.schemas.ts";
 import { PasswordSchema, UsernameSchema } from "../features/users/users.schemas.ts";
 import { clientIpOf, clientOf } from "../http/context.ts";
@@ -239,7 +240,9 @@ async function installForm(c: C, entry: CatalogEntry, values: InstallValues, err
         .filter((n) => n.host_id === host.id)
         .map((n) => ({ name: n.name, memoryFree: n.memory_free, online: n.status === "online" }))
     : [];
-  return { entry, values, errors, nodes, csrf: c.get("csrfToken"), hostMissing: !host };
+  // Preselected in the form: what a deploy without a runtime gets on this host (its last preflight).
+  const defaultRuntime = host ? services.apps.runtimeFor(entry, host.id) : "docker";
+  return { entry, values, errors, nodes, csrf: c.get("csrfToken"), hostMissing: !host, defaultRuntime };
 }
 
 function toInt(v: string | undefined): number | undefined {
@@ -675,6 +678,15 @@ export function webRoutes() {
   });
 
   web.get("/apps/:id/container-log", async (c) => {
+    const app = await c.get("services").apps.get(viewer(c), c.req.param("id"));
+    // PVE shows an oci app's output only in its console: say where, instead of an error toast.
+    if (app.runtime === "oci" && app.node !== null && app.vmid !== null) {
+      return c.html(
+        <p class="muted" id="container-log-unavailable">
+          {ociLogsUnavailable(app.node, app.vmid)}.
+        </p>,
+      );
+    }
     const logs = await c.get("services").appContainers.containerLogs(viewer(c), c.req.param("id"), 200);
     return c.html(
       <pre class="container-log" role="log" tabindex={0} aria-label="Container log">

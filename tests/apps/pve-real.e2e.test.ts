@@ -149,7 +149,12 @@ describe("PVE 9.2, ZFS on pve1", () => {
       (await (await api("/api/v1/apps")).json()) as { items: { id: string; node: string; status: string }[] }
     ).items.find((a) => a.node !== "pve1" && a.status === "running");
     if (!other) {
-      const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma3", node: "pve2" });
+      const started = await deploy(w, {
+        catalog_id: "uptime-kuma",
+        hostname: "kuma3",
+        node: "pve2",
+        runtime: "docker",
+      });
       expect((await settled(w, started.app.id, 60_000))!.status).toBe("running");
     }
     const target = (
@@ -173,7 +178,12 @@ describe("PVE 9.2, ZFS on pve1", () => {
       json: { ssh: { username: "deploy", password: "deploy-pw" } },
     });
     expect(res.status).toBeLessThan(300);
-    const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma4", node: "pve1" });
+    const started = await deploy(w, {
+      catalog_id: "uptime-kuma",
+      hostname: "kuma4",
+      node: "pve1",
+      runtime: "docker",
+    });
     const app = (await settled(w, started.app.id, 60_000))!;
     expect(app.statusReason ?? null).toBeNull();
     expect(app.status).toBe("running");

@@ -103,6 +103,10 @@ describe("first run to a deleted app", () => {
     await page.goto("/catalog/uptime-kuma");
     expect(await page.getByRole("heading", { name: "Uptime Kuma" }).isVisible()).toBe(true);
     await check("install");
+    // The host's preflight found it ready for OCI containers, so the form preselects that runtime: this
+    // walk-through (backups included) is the Docker one.
+    expect(await page.getByLabel("Runtime").inputValue()).toBe("oci");
+    await page.getByLabel("Runtime").selectOption("docker");
     await page.getByLabel("Hostname").fill("Not_A_Label");
     await page.getByRole("button", { name: "Install Uptime Kuma" }).click();
     await page.locator("#hostname-error").waitFor();
@@ -232,6 +236,7 @@ describe("a failing install", () => {
     try {
       await page.goto("/catalog/vaultwarden");
       await page.getByLabel("Hostname").fill("vault");
+      await page.getByLabel("Runtime").selectOption("docker");
       await page.getByRole("button", { name: "Install Vaultwarden" }).click();
       await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
       await page.locator("#failure-reason").waitFor({ timeout: LIVE });

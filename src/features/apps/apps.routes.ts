@@ -232,6 +232,8 @@ const containerLogs = createRoute({
   path: "/apps/{app_id}/container-logs",
   operationId: "getAppContainerLogs",
   summary: "The last lines of `docker compose logs`",
+  description:
+    "Docker apps only. For an app with the oci runtime the answer is a 409 that says where its output can be seen: Proxmox VE has no API for an application container's output, only its interactive console.",
   request: {
     params: AppParams,
     query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }),

@@ -41,18 +41,24 @@ import {
 import { beginOperation, type Operation } from "./status.ts";
 
 /**
- * The runtime of a new app: the one asked for, if the entry offers it. Without one, `docker` unless the
- * entry offers only `oci`. The intended default (issue #15) is `oci` when the entry offers it, the host
- * runs PVE ≥ 9.1 and its last preflight found `oci_containers` ok; it becomes the default once the OCI
- * runtime supports the whole app lifecycle (today an oci app cannot be updated, reconfigured or backed up).
+ * The runtime of a new app: the one asked for, if the entry offers it. Without one, the entry's only
+ * runtime; for an entry that offers both, `oci` when the host can run it (`ociReady`: its last preflight
+ * found `oci_containers` ok, i.e. PVE ≥ 9.1, a template storage and the privileges to pull), else `docker`.
+ * No preflight since start counts as not ready: `docker` works everywhere.
  */
-export function chooseRuntime(entry: CatalogEntry, asked: AppRuntime | undefined): AppRuntime {
+export function chooseRuntime(
+  entry: CatalogEntry,
+  asked: AppRuntime | undefined,
+  ociReady: boolean,
+): AppRuntime {
   if (asked && !entry.runtimes.includes(asked)) {
     throw new ValidationError("This app cannot use that runtime", [
       { field: "runtime", message: `${entry.name} runs with ${entry.runtimes.join(" or ")}, not ${asked}` },
     ]);
   }
-  return asked ?? (entry.runtimes.includes("docker") ? "docker" : "oci");
+  if (asked) return asked;
+  if (!entry.runtimes.includes("docker")) return "oci";
+  return ociReady && entry.runtimes.includes("oci") ? "oci" : "docker";
 }
 
 /**
@@ -174,12 +180,19 @@ export class AppsService {
     return job!;
   }
 
+  /** The runtime a deploy of `entry` to the host gets (the install form preselects it). */
+  runtimeFor(entry: CatalogEntry, hostId: string, asked?: AppRuntime): AppRuntime {
+    const oci = this.deps.hosts.preflightCheck(hostId, "oci_containers");
+    return chooseRuntime(entry, asked, oci?.severity === "ok");
+  }
+
   async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
     const settings = await this.deps.settings.get();
     const resources = this.resources(entry, input.resources, settings.resources);
     const env = resolveEnvironment(entry, input.environment ?? {});
-    const runtime = chooseRuntime(entry, input.runtime);
+    // A runtime the entry does not offer is a 422 whatever the host.
+    chooseRuntime(entry, input.runtime, false);
     const host = input.host_id
       ? await this.deps.hosts.get(input.host_id).catch(() => {
           throw new ValidationError("Unknown host", [{ field: "host_id", message: "no such Proxmox host" }]);
@@ -187,6 +200,7 @@ export class AppsService {
       : await this.deps.hosts.defaultHost();
     if (!host)
       throw new ConflictError("No Proxmox host is configured yet; an administrator must add one first");
+    const runtime = this.runtimeFor(entry, host.id, input.runtime);
     // The host's last preflight (POST /hosts/{id}/test) found something that makes deploys fail: say what.
     const blocker = this.deps.hosts.preflightBlocker(host.id);
     if (blocker) throw new ConflictError(blocker);

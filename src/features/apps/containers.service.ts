@@ -14,6 +14,24 @@ import type { AppsService } from "./apps.service.ts";
 import { compose } from "./provision.ts";
 import type { AppDeps } from "./runtime.ts";
 
+/**
+ * Why an oci app has no container logs here. Its program writes to the container's console (PVE sets
+ * `cmode: console` for an image with its own entrypoint), and PVE offers that console only interactively:
+ * the console in its web interface (termproxy/vncproxy) or `pct console`, both `lxc-console -t 0`, live, from
+ * the moment one attaches, and one viewer at a time. No API call returns past output. LXC could keep it (an
+ * in-memory ring buffer, `lxc.console.buffer.size`, off by default, or `lxc.console.logfile`), but PVE's
+ * config accepts no buffer key at all and the log file only as a raw key root writes into the config file
+ * by hand, without a size limit; neither is something Proximity should change behind the operator's back.
+ */
+export function ociLogsUnavailable(node: string, vmid: number): string {
+  return (
+    "Container logs are not available for apps with the oci runtime: Proxmox VE has no API that returns an " +
+    "application container's output. The app writes to the container's console, which PVE shows only live " +
+    `and interactively: open CT ${vmid} on node ${node} → Console in the Proxmox VE web interface, or run ` +
+    `\`pct console ${vmid}\` on ${node} (it shows output from the moment you attach, not earlier lines)`
+  );
+}
+
 export class AppContainersService {
   constructor(
     private readonly deps: AppDeps,
@@ -34,13 +52,11 @@ export class AppContainersService {
 
   async containerLogs(user: AuthUser, id: string, tail: number): Promise<string> {
     const app = await this.get(user, id);
+    // Never available for an oci app, whatever its state: say so first, and where its output can be seen.
+    if (app.runtime === "oci" && app.node !== null && app.vmid !== null)
+      throw new ConflictError(ociLogsUnavailable(app.node, app.vmid));
     if (app.status !== "running" || app.node === null || app.vmid === null) {
       throw new ConflictError(`The app is ${app.status}; container logs are only available while it runs`);
-    }
-    if (app.runtime !== "docker") {
-      throw new ConflictError(
-        `Container logs are not available yet for apps with the ${app.runtime} runtime (they run no Docker)`,
-      );
     }
     const ssh = await this.deps.hosts.executor(app.hostId);
     const result = await ssh.pctExec(app.node, app.vmid, [...compose.logs(tail)], { timeoutMs: 30_000 });

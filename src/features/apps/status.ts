@@ -36,6 +36,7 @@ export const OCI_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   "stop",
   "restart",
   "update",
+  "reconfigure",
   "backup",
   "restore",
   "redeploy",

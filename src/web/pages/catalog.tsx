@@ -102,7 +102,7 @@ export const CatalogPage: FC<{
 export interface InstallValues {
   hostname: string;
   node: string;
-  /** "" = the default runtime. */
+  /** "" = the default runtime (the form preselects it, see `defaultRuntime`). */
   runtime: string;
   cores: string;
   memory_mb: string;
@@ -127,7 +127,9 @@ export const InstallForm: FC<{
   nodes: NodeChoice[];
   csrf: string;
   hostMissing: boolean;
-}> = ({ entry, values, errors, nodes, csrf, hostMissing }) => {
+  /** The runtime a deploy without one gets on the default host (AppsService.runtimeFor). */
+  defaultRuntime: "docker" | "oci";
+}> = ({ entry, values, errors, nodes, csrf, hostMissing, defaultRuntime }) => {
   const invalid = (name: string) => (errors[name] ? "true" : undefined);
   const describedBy = (name: string, help?: string) => (errors[name] ? `${name}-error` : help);
   return (
@@ -196,10 +198,15 @@ export const InstallForm: FC<{
             aria-invalid={invalid("runtime")}
             aria-describedby={describedBy("runtime", "runtime-help")}
           >
-            <option value="">Docker (default)</option>
+            {entry.runtimes.includes("docker") ? (
+              <option value="docker" selected={(values.runtime || defaultRuntime) === "docker"}>
+                Docker in an LXC container{defaultRuntime === "docker" ? " (default)" : ""}
+              </option>
+            ) : null}
             {entry.runtimes.includes("oci") ? (
-              <option value="oci" selected={values.runtime === "oci"}>
-                OCI container (Proxmox VE 9.1+, technology preview)
+              <option value="oci" selected={(values.runtime || defaultRuntime) === "oci"}>
+                OCI container, a Proxmox VE 9.1+ technology preview
+                {defaultRuntime === "oci" ? " (default)" : ""}
               </option>
             ) : null}
           </select>

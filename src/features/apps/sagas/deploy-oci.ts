@@ -157,18 +157,23 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
       "rootfs",
       storageSetting(settings, "rootfs"),
     );
-    // Each data volume gets its own mount point, sized at the entry's minimum disk.
+    // Each data volume gets its own mount point. The app's data lives there, so the first one has the
+    // app's disk size (the one a resize grows) and the others and the rootfs (the image) the entry's
+    // minimum. Without a data volume, the rootfs holds everything and has the app's disk size.
+    const volumes = image.service.volumes;
     const mp: Record<number, LxcMountPoint> = {};
-    image.service.volumes.forEach((v, i) => {
-      mp[i] = { storage: rootfsStorage, sizeGb: entry.min.disk_gb, mp: v.path, backup: true };
+    volumes.forEach((v, i) => {
+      const sizeGb = i === 0 ? run.app.resources.disk_gb : entry.min.disk_gb;
+      mp[i] = { storage: rootfsStorage, sizeGb, mp: v.path, backup: true };
     });
+    const rootfsGb = volumes.length ? entry.min.disk_gb : run.app.resources.disk_gb;
     await createContainer(run, ctx, () => ({
       ...ociContainerParams(run, settings, {
         vmid: run.vmid,
         ostemplate: template.volid,
-        rootfs: { storage: rootfsStorage, sizeGb: run.app.resources.disk_gb },
+        rootfs: { storage: rootfsStorage, sizeGb: rootfsGb },
       }),
-      ...(image.service.volumes.length ? { mp } : {}),
+      ...(volumes.length ? { mp } : {}),
     }));
     await run.update({ ociImage: image.reference, ociTemplate: template.pulled ? template.volid : null });
   });

@@ -59,16 +59,7 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       return "running";
     }),
     simple(deps, StopAppJob, "Stop", async (run) => {
-      await run.step("shutdown", async () => {
-        const status = await run.client.lxcStatus(run.node, run.vmid);
-        if (status.status === "running") {
-          // A clean shutdown first; PVE stops it hard after the timeout.
-          await run.waitTask(
-            await run.client.shutdownLxc(run.node, run.vmid, { timeout: 60, forceStop: true }),
-          );
-          await run.waitForState("stopped");
-        }
-      });
+      await run.step("shutdown", () => shutdown(run));
       return "stopped";
     }),
     simple(deps, RestartAppJob, "Restart", async (run) => {
@@ -110,11 +101,15 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           });
         }
         if (r.disk_gb !== undefined && r.disk_gb > run.app.resources.disk_gb) {
+          const config = await run.client.lxcConfig(run.node, run.vmid);
+          // An oci app keeps its data on its mount points (one per data volume, the first sized from
+          // disk_gb at deploy): that is the disk that grows. Without one, the rootfs holds everything.
+          const disk = run.app.runtime === "oci" && typeof config.mp0 === "string" ? "mp0" : "rootfs";
           // PVE refuses a resize to the current size ("disk is already at specified size"): a retried step,
           // or a disk grown outside Proximity, must compare with the live size first.
-          const live = rootfsSizeBytes((await run.client.lxcConfig(run.node, run.vmid)).rootfs);
+          const live = rootfsSizeBytes(disk === "mp0" ? (config.mp0 as string) : config.rootfs);
           if (live === undefined || live < r.disk_gb * 1024 ** 3) {
-            await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, "rootfs", `${r.disk_gb}G`));
+            await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, disk, `${r.disk_gb}G`));
           }
         }
         await run.update({ resources: { ...run.app.resources, ...r } });
@@ -128,6 +123,10 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
           {},
         );
         await run.update(await splitEnvironment(run.deps.keys, entry, env));
+        if (run.app.runtime === "oci") {
+          await reconfigureOciEnv(run, previous);
+          return;
+        }
         await run.writeEnvFile(entry);
         await run.exec(compose.up);
       });
@@ -165,6 +164,35 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       compensate: failInto(deps, "Delete"),
     }),
   ];
+}
+
+/** Shuts the container down if it runs: a clean shutdown first, which PVE turns into a stop after 60 s. */
+async function shutdown(run: AppRun): Promise<void> {
+  const status = await run.client.lxcStatus(run.node, run.vmid);
+  if (status.status !== "running") return;
+  await run.waitTask(await run.client.shutdownLxc(run.node, run.vmid, { timeout: 60, forceStop: true }));
+  await run.waitForState("stopped");
+}
+
+/**
+ * OCI runtime: the app's environment is PVE's `env`, which an application container reads when it starts
+ * (a change to a running one waits in `pending`). Write it, then stop and start the container so the app
+ * runs with it. Safe to run again: `writeOciEnv` compares with the applied values, so a step that failed
+ * before the restart writes and restarts again. Values go to PVE in the request body, never into the log.
+ */
+async function reconfigureOciEnv(run: AppRun, previous: AppStatus): Promise<void> {
+  const entry = run.catalogEntry();
+  const wrote = await run.writeOciEnv(entry, run.app.ip ?? run.app.hostname);
+  if (previous !== "running") {
+    await run.log(wrote ? "Environment written; it applies at the next start" : "Environment unchanged");
+    return;
+  }
+  if (wrote) {
+    await run.log("Environment written; restarting the container so the app reads it");
+    await shutdown(run);
+  }
+  await run.startContainer();
+  await run.refreshAddress();
 }
 
 /** Secret values a job carries sealed in its payload (see AppsService.jobPayload). */
