@@ -1,8 +1,8 @@
 /**
  * The OCI runtime (PVE 9.1+) against the simulated cluster: a single-service catalog app deployed as an
  * application container from its image, failures compensated (no container, no pulled template, the app in
- * error naming the step), and the operations the runtime does not support yet refused with a 409
- * (resources, environment, logs and the default runtime: oci-lifecycle.e2e.test.ts).
+ * error naming the step), start/stop/restart, clone and delete (resources, environment, logs and the default
+ * runtime: oci-lifecycle.e2e.test.ts; update, rollback, backup and restore: oci-update.e2e.test.ts).
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -261,28 +261,35 @@ describe("start, stop and restart", () => {
   });
 });
 
-describe("operations the oci runtime does not support yet", () => {
-  test("update, clone, backup and container logs get a 409 and change nothing", async () => {
-    const before = (await (await api(`/api/v1/apps/${vaultId}`)).json()) as { app: { status: string } };
-    expect(before.app.status).toBe("running");
-    const jobsBefore = ((await (await api(`/api/v1/jobs?app_id=${vaultId}`)).json()) as { total: number })
-      .total;
-    const attempts: [string, string, unknown?][] = [
-      ["POST", `/api/v1/apps/${vaultId}/update`],
-      ["POST", `/api/v1/apps/${vaultId}/clone`, { hostname: "vault-copy" }],
-      ["POST", `/api/v1/apps/${vaultId}/backups`, {}],
-      ["GET", `/api/v1/apps/${vaultId}/container-logs`],
-    ];
-    for (const [method, path, json] of attempts) {
-      const res = await api(path, { method, ...(json === undefined ? {} : { json }) });
-      const body = (await res.json()) as { error: { message: string } };
-      expect({ path, method, status: res.status }).toEqual({ path, method, status: 409 });
-      expect(body.error.message).toContain("oci runtime");
-    }
-    const after = (await (await api(`/api/v1/apps/${vaultId}`)).json()) as { app: { status: string } };
-    expect(after.app.status).toBe("running");
-    const jobs = (await (await api(`/api/v1/jobs?app_id=${vaultId}`)).json()) as { total: number };
-    expect(jobs.total).toBe(jobsBefore);
+describe("clone and delete", () => {
+  test("clone copies the container and its data volume; the copy runs at its own address", async () => {
+    const r = await api(`/api/v1/apps/${vaultId}/clone`, {
+      method: "POST",
+      json: { hostname: "vault-copy" },
+    });
+    expect(r.status).toBe(202);
+    const copyId = ((await r.json()) as { app: { id: string } }).app.id;
+    const copy = await settled(w, copyId);
+    const source = await settled(w, vaultId);
+    expect(copy).toMatchObject({ status: "running", runtime: "oci", rootPasswordEnc: null });
+    expect(source?.status).toBe("running");
+    expect(copy?.ip).not.toBe(source?.ip);
+    const cts = simState().containers;
+    const sourceCt = cts.find((c) => c.vmid === source!.vmid)!;
+    const copyCt = cts.find((c) => c.vmid === copy!.vmid)!;
+    expect(copyCt.oci).toEqual(sourceCt.oci);
+    // Its own data volume, holding what the source had written.
+    const volOf = (ct: SimCt) => String(ct.config.mp0).split(",")[0]!;
+    expect(volOf(copyCt)).toStartWith(`local-lvm:vm-${copy!.vmid}-disk-`);
+    const data = (volid: string) =>
+      (
+        w.sim.state() as unknown as { volumes: { volid: string; files?: Record<string, string> }[] }
+      ).volumes.find((v) => v.volid === volid)?.files?.["app-data"];
+    expect(data(volOf(copyCt))).toBe(data(volOf(sourceCt)));
+    expect((await fetch(`http://${copy!.ip}:80/alive`)).status).toBe(200);
+    const del = await api(`/api/v1/apps/${copyId}?keep_backups=false`, { method: "DELETE" });
+    expect(del.status).toBe(202);
+    expect(await settled(w, copyId)).toBeUndefined();
   });
 
   test("delete removes the container", async () => {

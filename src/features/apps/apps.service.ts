@@ -424,7 +424,11 @@ export class AppsService {
             resources: source.resources,
             environment: source.environment,
             secretEnvEnc: source.secretEnvEnc,
-            rootPasswordEnc: await encryptSecret(this.deps.keys, randomPassword()),
+            // An application container has no login (see deploy).
+            rootPasswordEnc:
+              source.runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword()),
+            runtime: source.runtime,
+            ociImage: source.ociImage,
           })
           .returning();
         const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });

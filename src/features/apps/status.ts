@@ -28,22 +28,6 @@ export const OPERATIONS = {
 export type Operation = keyof typeof OPERATIONS;
 
 /**
- * What an app with the `oci` runtime can do so far. Every other operation is refused with a 409 that says
- * so, before anything changes.
- */
-export const OCI_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
-  "start",
-  "stop",
-  "restart",
-  "update",
-  "reconfigure",
-  "backup",
-  "restore",
-  "redeploy",
-  "delete",
-]);
-
-/**
  * Moves the app into the operation's transitional state, or explains why not (404 when the app does not
  * exist or is not visible through `scope`, 409 with the current state when the operation is not allowed).
  */
@@ -55,7 +39,6 @@ export async function beginOperation(
 ): Promise<Application> {
   const { from, via } = OPERATIONS[operation];
   const visible = scope.ownerId ? eq(applications.ownerId, scope.ownerId) : undefined;
-  const runtimeAllows = OCI_OPERATIONS.has(operation) ? undefined : eq(applications.runtime, "docker");
   const [row] = await db
     .update(applications)
     .set({
@@ -66,19 +49,14 @@ export async function beginOperation(
       stateChangedAt: new Date(),
       updatedAt: new Date(),
     })
-    .where(and(eq(applications.id, appId), inArray(applications.status, [...from]), visible, runtimeAllows))
+    .where(and(eq(applications.id, appId), inArray(applications.status, [...from]), visible))
     .returning();
   if (row) return row;
   const [current] = await db
-    .select({ status: applications.status, runtime: applications.runtime })
+    .select({ status: applications.status })
     .from(applications)
     .where(and(eq(applications.id, appId), visible));
   if (!current) throw new NotFoundError("App");
-  if (current.runtime !== "docker" && !OCI_OPERATIONS.has(operation)) {
-    throw new ConflictError(
-      `Apps with the ${current.runtime} runtime cannot ${operation} yet (${[...OCI_OPERATIONS].join(", ")} are supported); nothing was changed`,
-    );
-  }
   throw new ConflictError(`The app is ${current.status.replace("_", " ")}; it cannot ${operation} now`);
 }
 

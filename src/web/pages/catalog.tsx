@@ -214,7 +214,8 @@ export const InstallForm: FC<{
             <FieldError id="runtime-error" errors={errors} name="runtime" />
           ) : (
             <small id="runtime-help">
-              An OCI container runs the image itself, without Docker; it cannot be updated or backed up yet.
+              An OCI container runs the image itself, without Docker; an update builds a new container and
+              moves the data to it.
             </small>
           )}
         </label>

@@ -2,7 +2,8 @@
  * Clone: a full copy of an app's container under a new hostname and VMID. A running source is cloned from a
  * snapshot (consistent, no downtime); the snapshot is always removed afterwards, success or not. The copy
  * gets its own root password; app secrets (e.g. database passwords) stay, because the copied data volumes
- * were initialised with them.
+ * were initialised with them. An oci app's clone copies its data mount points too (a full clone copies every
+ * volume); it has no login, and its environment is rewritten for its own address before the health check.
  */
 import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../../crypto/secrets.ts";
@@ -64,7 +65,7 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
   await target.step("cleanup_snapshot", () => removeSnapshot(source, ctx));
 
   await target.step("start", () => target.startContainer());
-  const ip = await target.step("network", async () => {
+  let ip = await target.step("network", async () => {
     const address = await target.waitForAddress();
     await target.update({ ip: address });
     return address;
@@ -75,10 +76,20 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
     await target.exec(["chpasswd"], `root:${await decryptSecret(deps.keys, target.app.rootPasswordEnc)}\n`);
   });
   const entry = target.catalogEntry();
-  await target.step("up", async () => {
+  ip = await target.step("up", async () => {
+    if (target.app.runtime === "oci") {
+      // The copied `env` names the source's address and hostname: write the clone's, and restart.
+      if (!(await target.writeOciEnv(entry, ip))) return ip;
+      await target.stopContainer();
+      await target.startContainer();
+      const address = await target.waitForAddress();
+      await target.update({ ip: address });
+      return address;
+    }
     // The clone has its own address and hostname: `.env` still names the source's.
     await target.writeEnvFile(entry);
     await target.exec(compose.up);
+    return ip;
   });
   await target.step("health", () => target.checkHealth());
   await target.step("finish", async () => {
