@@ -307,6 +307,14 @@ export class AppRun<S extends string = string> {
     return { ...this.app.environment, ...secrets };
   }
 
+  /** Shuts the container down if it runs: a clean shutdown first, which PVE turns into a stop after 60 s. */
+  async shutdownContainer(vmid = this.vmid): Promise<void> {
+    const status = await this.client.lxcStatus(this.node, vmid);
+    if (status.status !== "running") return;
+    await this.waitTask(await this.client.shutdownLxc(this.node, vmid, { timeout: 60, forceStop: true }));
+    await this.waitForState("stopped", this.node, vmid);
+  }
+
   /** Stops the container if it runs (a container that is already stopped or gone is fine). */
   async stopContainer(vmid = this.vmid): Promise<void> {
     const status = await this.client.lxcStatus(this.node, vmid).catch(() => null);

@@ -59,7 +59,7 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       return "running";
     }),
     simple(deps, StopAppJob, "Stop", async (run) => {
-      await run.step("shutdown", () => shutdown(run));
+      await run.step("shutdown", () => run.shutdownContainer());
       return "stopped";
     }),
     simple(deps, RestartAppJob, "Restart", async (run) => {
@@ -166,14 +166,6 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
   ];
 }
 
-/** Shuts the container down if it runs: a clean shutdown first, which PVE turns into a stop after 60 s. */
-async function shutdown(run: AppRun): Promise<void> {
-  const status = await run.client.lxcStatus(run.node, run.vmid);
-  if (status.status !== "running") return;
-  await run.waitTask(await run.client.shutdownLxc(run.node, run.vmid, { timeout: 60, forceStop: true }));
-  await run.waitForState("stopped");
-}
-
 /**
  * OCI runtime: the app's environment is PVE's `env`, which an application container reads when it starts
  * (a change to a running one waits in `pending`). Write it, then stop and start the container so the app
@@ -189,7 +181,7 @@ async function reconfigureOciEnv(run: AppRun, previous: AppStatus): Promise<void
   }
   if (wrote) {
     await run.log("Environment written; restarting the container so the app reads it");
-    await shutdown(run);
+    await run.shutdownContainer();
   }
   await run.startContainer();
   await run.refreshAddress();

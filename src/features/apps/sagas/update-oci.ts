@@ -164,7 +164,8 @@ async function updateOci(deps: AppDeps, ctx: UpdateContext): Promise<void> {
 
   await run.step("stop_old", async () => {
     await run.log(`Stopping CT ${old.vmid} (it is kept until CT ${newVmid} is healthy)`, "info", "stop_old");
-    await run.stopContainer(old.vmid);
+    // A clean shutdown: the app closes its database before its volume moves.
+    await run.shutdownContainer(old.vmid);
   });
 
   await run.step("move_data", async () => {
