@@ -242,7 +242,7 @@ describe("lifecycle", () => {
       const ifs = await api.get<Iface[]>("/nodes/pve1/lxc/200/interfaces");
       return ifs.find((i) => i.name === "eth0" && i.inet);
     });
-    expect(eth0.inet).toMatch(/^127\.100\.\d+\.\d+\/16$/);
+    expect(eth0.inet).toMatch(/^127\.\d+\.\d+\.\d+\/16$/);
     expect(eth0["ip-addresses"][0]!["ip-address"]).toBe(eth0.inet!.split("/")[0]!);
     const config = await api.get<{ net0: string }>("/nodes/pve1/lxc/200/config");
     expect(config.net0.toLowerCase()).toContain(eth0.hwaddr);
