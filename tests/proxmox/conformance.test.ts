@@ -199,6 +199,8 @@ const CASES: Case[] = [
   ],
   ["resizeLxc", (c) => c.resizeLxc(N, 100, "rootfs", "+2G", { digest: "abc" })],
   ["resizeLxc", (c) => c.resizeLxc(N, 100, "mp0", "10G")],
+  ["reassignVolume", (c) => c.reassignVolume(N, 100, "mp0", { vmid: 101 })],
+  ["reassignVolume", (c) => c.reassignVolume(N, 100, "mp1", { vmid: 101, volume: "mp0" })],
   ["listSnapshots", (c) => c.listSnapshots(N, 100)],
   ["createSnapshot", (c) => c.createSnapshot(N, 100, "before_update", "pre-update snapshot")],
   ["deleteSnapshot", (c) => c.deleteSnapshot(N, 100, "before_update", { force: true })],
@@ -292,7 +294,7 @@ describe("conformance with pve-api-subset.json", () => {
     expect(failures).toEqual([]);
     const all = ENDPOINTS.map((e) => `${e.method} ${e.template}`);
     expect(all.filter((e) => !reached.has(e))).toEqual([]);
-    expect(all.length).toBe(42);
+    expect(all.length).toBe(43);
   });
 
   test("the validator itself rejects what PVE rejects", () => {
