@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Container, LxcConfig } from "./cluster.ts";
 import { GIB, MIB } from "./cluster.ts";
+import { guestMemory } from "./memory.ts";
 
 /** GuestHelpers.pm get_unique_tags: lower-cased, de-duplicated, sorted, joined by ';'. */
 export function normaliseTags(tags: string): string {
@@ -95,7 +96,7 @@ export function configDigest(config: LxcConfig): string {
   return createHash("sha1").update(text).digest("hex");
 }
 
-/** Simulated resource usage of a running container. */
+/** Simulated resource usage of a running container (memory: memory.ts). */
 function usage(ct: Container) {
   const maxmem = Number(ct.config.memory ?? 512) * MIB;
   const running = ct.status === "running";
@@ -105,9 +106,7 @@ function usage(ct: Container) {
   );
   const fileBytes = [...ct.guest.files.values()].reduce((n, f) => n + f.data.length, 0);
   return {
-    mem: running
-      ? Math.min(maxmem, 48 * MIB + services * 64 * MIB + (ct.guest.dockerRunning ? 40 * MIB : 0))
-      : 0,
+    mem: running ? Math.min(maxmem, guestMemory(ct.guest)) : 0,
     disk: running
       ? 420 * MIB + fileBytes + (ct.guest.dockerInstalled ? 180 * MIB : 0) + services * 90 * MIB
       : 0,
