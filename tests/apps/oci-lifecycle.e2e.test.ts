@@ -297,7 +297,8 @@ describe("the default runtime follows the host's last preflight", () => {
     await tab.signIn();
     const form = await (await tab.page("/catalog/gotify")).text();
     expect(preselected(form)).toBe("oci");
-    expect(form).toContain("technology preview (default)");
+    expect(form).toContain("OCI container (default)");
+    expect(form).toContain("alpine-3.22 container with Docker, or the image as an OCI container");
     // An entry that offers only docker is not affected.
     const gitea = await deploy(w, { catalog_id: "gitea", hostname: "gitea-a" });
     expect(gitea.app.runtime).toBe("docker");

@@ -73,7 +73,7 @@ export const ManageSection: FC<{ app: Application; csrf: string }> = ({ app, csr
           class="secondary"
           hx-post={`/apps/${app.id}/update`}
           hx-swap="none"
-          hx-confirm={`Update ${app.hostname} to the catalog's current version? It restarts. To be able to go back, take a backup first (Backups, below).`}
+          hx-confirm={`Update ${app.hostname} to the catalog's current version? It restarts. To be able to go back, take a backup first (Back up now, under Backups).`}
         >
           Update
         </button>

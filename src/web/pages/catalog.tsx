@@ -200,13 +200,12 @@ export const InstallForm: FC<{
           >
             {entry.runtimes.includes("docker") ? (
               <option value="docker" selected={(values.runtime || defaultRuntime) === "docker"}>
-                Docker in an LXC container{defaultRuntime === "docker" ? " (default)" : ""}
+                Docker in LXC{defaultRuntime === "docker" ? " (default)" : ""}
               </option>
             ) : null}
             {entry.runtimes.includes("oci") ? (
               <option value="oci" selected={(values.runtime || defaultRuntime) === "oci"}>
-                OCI container, a Proxmox VE 9.1+ technology preview
-                {defaultRuntime === "oci" ? " (default)" : ""}
+                OCI container{defaultRuntime === "oci" ? " (default)" : ""}
               </option>
             ) : null}
           </select>
@@ -214,8 +213,8 @@ export const InstallForm: FC<{
             <FieldError id="runtime-error" errors={errors} name="runtime" />
           ) : (
             <small id="runtime-help">
-              An OCI container runs the image itself, without Docker; an update builds a new container and
-              moves the data to it.
+              An OCI container (Proxmox VE 9.1+, a technology preview) runs the image itself, without Docker;
+              an update builds a new container and moves the data to it.
             </small>
           )}
         </label>
@@ -354,7 +353,11 @@ export const EntryPage: FC<{
           <dt>Ports</dt>
           <dd>{entry.ports.map((p) => `${p.container}/${p.protocol} (${p.name})`).join(", ")}</dd>
           <dt>System</dt>
-          <dd>{entry.os_template} container with Docker</dd>
+          <dd>
+            {entry.runtimes.includes("docker") ? `${entry.os_template} container with Docker` : ""}
+            {entry.runtimes.length > 1 ? ", or " : ""}
+            {entry.runtimes.includes("oci") ? "the image as an OCI container (Proxmox VE 9.1+)" : ""}
+          </dd>
         </dl>
       </section>
       <section>
