@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { applications, deploymentLogs } from "../../src/db/schema.ts";
+import { applications, deploymentLogs, jobs } from "../../src/db/schema.ts";
 import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../helpers/sim.ts";
 
 setDefaultTimeout(90_000);
@@ -246,10 +246,49 @@ describe("restore and delete", () => {
     const data = volume(mp0Of(vmid))!;
     expect(data.files?.["app-data"]).toBe(firstData["app-data"]);
     expect(await answers(`http://${app!.ip}:80/alive`)).toBe(200);
-    // And it can be updated again from there.
-    const again = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
-    expect(again.status).toBe(202);
-    expect((await settled(w, appId))?.catalogVersion).toBe("1.37.2");
+  });
+
+  test("an update interrupted while its data moves (worker stopped) resumes where it was and completes", async () => {
+    const old = (await row(appId)).vmid!;
+    const before = volume(mp0Of(old))!.files!["app-data"];
+    // The move answers late: the worker is stopped while it waits for it.
+    await simFault(w.sim, {
+      method: "POST",
+      path: "/nodes/{node}/lxc/{vmid}/move_volume",
+      action: "delay",
+      delay_ms: 1500,
+      times: 1,
+    });
+    const r = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
+    expect(r.status).toBe(202);
+    const jobId = ((await r.json()) as { job: { id: string } }).job.id;
+    const step = async () =>
+      (await w.t.services.database.db.select().from(jobs).where(eq(jobs.id, jobId)))[0]?.progress?.step;
+    for (let i = 0; i < 500 && (await step()) !== "move_data"; i++) await Bun.sleep(10);
+    expect(await step()).toBe("move_data");
+    await w.t.services.jobs.stop(100);
+    await Bun.sleep(2000);
+    w.t.services.jobs.start();
+    const app = await settled(w, appId);
+    expect(app?.status).toBe("running");
+    expect(app?.catalogVersion).toBe("1.37.2");
+    expect(app?.vmid).not.toBe(old);
+    // One container for the app, holding the same data; the old one gone.
+    expect(ct(old)).toBeUndefined();
+    expect(
+      state()
+        .containers.filter((c) => c.hostname === "vault-up")
+        .map((c) => c.vmid),
+    ).toEqual([app!.vmid]);
+    expect(volume(mp0Of(app!.vmid))?.files?.["app-data"]).toBe(before);
+    const job = (await w.t.services.database.db.select().from(jobs).where(eq(jobs.id, jobId)))[0]!;
+    expect(job.status).toBe("succeeded");
+    // It did stop and resume: the move step started twice, the steps before it once.
+    const lines = (
+      await w.t.services.database.db.select().from(deploymentLogs).where(eq(deploymentLogs.jobId, jobId))
+    ).map((l) => l.message);
+    expect(lines.filter((l) => l === "move_data…").length).toBe(2);
+    expect(lines.filter((l) => l === "create…").length).toBe(1);
   });
 
   test("delete removes the container, its data volume and the archive pulled for it", async () => {
