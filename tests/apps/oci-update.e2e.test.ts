@@ -54,6 +54,7 @@ const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =
 type SimCt = {
   vmid: number;
   node: string;
+  hostname: string;
   status: string;
   ip: string | null;
   config: Record<string, string | number>;
@@ -279,7 +280,7 @@ describe("restore and delete", () => {
       state()
         .containers.filter((c) => c.hostname === "vault-up")
         .map((c) => c.vmid),
-    ).toEqual([app!.vmid]);
+    ).toEqual([app!.vmid!]);
     expect(volume(mp0Of(app!.vmid))?.files?.["app-data"]).toBe(before);
     const job = (await w.t.services.database.db.select().from(jobs).where(eq(jobs.id, jobId)))[0]!;
     expect(job.status).toBe("succeeded");
