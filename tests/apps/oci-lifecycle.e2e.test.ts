@@ -7,12 +7,11 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { PASSWORD } from "../helpers/harness.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../helpers/sim.ts";
+import { ORIGIN, Tab } from "../helpers/web-tab.ts";
 
 setDefaultTimeout(90_000);
 
-const ORIGIN = "https://proximity.example.com";
 const GiB = 1024 ** 3;
 
 type SimCt = {
@@ -64,37 +63,6 @@ async function simAcl(w: SimWorld, acl: Record<string, string[]> | null): Promis
     body: JSON.stringify({ acl }),
   });
   if (!res.ok) throw new Error(`/_sim/acl: ${res.status} ${await res.text()}`);
-}
-
-/** A browser tab on the web interface: cookies and the CSRF token, signed in as the admin. */
-function webTab(w: SimWorld) {
-  const jar = new Map<string, string>();
-  let csrf = "";
-  async function page(path: string, form?: Record<string, string>): Promise<Response> {
-    const headers = new Headers({ origin: ORIGIN });
-    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
-    let body: string | undefined;
-    if (form) {
-      body = new URLSearchParams({ ...form, _csrf: csrf }).toString();
-      headers.set("content-type", "application/x-www-form-urlencoded");
-    }
-    const res = await w.t.app.request(`${ORIGIN}${path}`, { method: form ? "POST" : "GET", headers, body });
-    for (const c of res.headers.getSetCookie()) {
-      const [k, v] = c.split(";")[0]!.split("=") as [string, string];
-      jar.set(k, v);
-    }
-    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
-      csrf = (await res.clone().text()).match(/name="csrf-token" content="([^"]+)"/)?.[1] ?? csrf;
-    }
-    return res;
-  }
-  return {
-    page,
-    signIn: async () => {
-      await page("/login");
-      expect((await page("/login", { username: "admin", password: PASSWORD })).status).toBe(303);
-    },
-  };
 }
 
 /** The runtime the install form preselects (the option marked selected). */
@@ -240,9 +208,9 @@ describe("PVE 9.2: an oci app's resources, environment and logs", () => {
     expect(error.message).toContain(`pct console ${app.vmid}`);
 
     // The app page's "Container log" shows the same explanation in place, not an error.
-    const tab = webTab(w);
-    await tab.signIn();
-    const fragment = await tab.page(`/apps/${appId}/container-log`);
+    const tab = new Tab(w.t);
+    await tab.signIn("admin");
+    const fragment = await tab.request(`/apps/${appId}/container-log`);
     expect(fragment.status).toBe(200);
     const html = await fragment.text();
     expect(html).toContain('id="container-log-unavailable"');
@@ -278,9 +246,9 @@ describe("the default runtime follows the host's last preflight", () => {
   test("no preflight yet: docker", async () => {
     const app = await deployed({ catalog_id: "it-tools", hostname: "tools-a" });
     expect(app.runtime).toBe("docker");
-    const tab = webTab(w);
-    await tab.signIn();
-    expect(preselected(await (await tab.page("/catalog/gotify")).text())).toBe("docker");
+    const tab = new Tab(w.t);
+    await tab.signIn("admin");
+    expect(preselected(await (await tab.request("/catalog/gotify")).text())).toBe("docker");
   });
 
   test("preflight ok: oci, in the API and preselected in the install form; an explicit docker wins", async () => {
@@ -293,9 +261,9 @@ describe("the default runtime follows the host's last preflight", () => {
     const docker = await deployed({ catalog_id: "it-tools", hostname: "tools-c", runtime: "docker" });
     expect(docker.runtime).toBe("docker");
 
-    const tab = webTab(w);
-    await tab.signIn();
-    const form = await (await tab.page("/catalog/gotify")).text();
+    const tab = new Tab(w.t);
+    await tab.signIn("admin");
+    const form = await (await tab.request("/catalog/gotify")).text();
     expect(preselected(form)).toBe("oci");
     expect(form).toContain("OCI container (default)");
     expect(form).toContain("alpine-3.22 container with Docker, or the image as an OCI container");
@@ -319,9 +287,9 @@ describe("the default runtime follows the host's last preflight", () => {
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
         "Sys.AccessNetwork",
       );
-      const tab = webTab(w);
-      await tab.signIn();
-      expect(preselected(await (await tab.page("/catalog/gotify")).text())).toBe("docker");
+      const tab = new Tab(w.t);
+      await tab.signIn("admin");
+      expect(preselected(await (await tab.request("/catalog/gotify")).text())).toBe("docker");
     } finally {
       await simAcl(w, null);
     }

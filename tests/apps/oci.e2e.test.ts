@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OCI_DEPLOY_STEPS } from "../../src/features/apps/sagas/job-types.ts";
-import { PASSWORD } from "../helpers/harness.ts";
 import {
   clearFaults,
   dbContainers,
@@ -21,13 +20,13 @@ import {
   simFault,
   startWorld,
 } from "../helpers/sim.ts";
+import { ORIGIN, Tab } from "../helpers/web-tab.ts";
 
 setDefaultTimeout(60_000);
 
 const VW_TEMPLATE = "local:vztmpl/docker.io_vaultwarden_server_1.37.2.tar";
 const GOTIFY_TEMPLATE = "local:vztmpl/docker.io_gotify_server_2.9.1.tar";
 
-const ORIGIN = "https://proximity.example.com";
 let w: SimWorld;
 let dataDir: string;
 
@@ -302,45 +301,29 @@ describe("clone and delete", () => {
 });
 
 describe("the web interface", () => {
-  /** A browser tab's cookies and CSRF token, enough to sign in and submit the install form. */
-  const jar = new Map<string, string>();
-  let csrf = "";
-  async function page(path: string, form?: Record<string, string>): Promise<Response> {
-    const headers = new Headers({ origin: ORIGIN });
-    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
-    let body: string | undefined;
-    if (form) {
-      body = new URLSearchParams({ ...form, _csrf: csrf }).toString();
-      headers.set("content-type", "application/x-www-form-urlencoded");
-    }
-    const res = await w.t.app.request(`${ORIGIN}${path}`, { method: form ? "POST" : "GET", headers, body });
-    for (const c of res.headers.getSetCookie()) {
-      const [k, v] = c.split(";")[0]!.split("=") as [string, string];
-      jar.set(k, v);
-    }
-    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
-      csrf = (await res.clone().text()).match(/name="csrf-token" content="([^"]+)"/)?.[1] ?? csrf;
-    }
-    return res;
-  }
-
   test("the install form offers the runtime, and the app page shows it", async () => {
-    await page("/login");
-    expect((await page("/login", { username: "admin", password: PASSWORD })).status).toBe(303);
-    const form = await (await page("/catalog/gotify")).text();
+    const tab = new Tab(w.t);
+    await tab.signIn("admin");
+    const form = await (await tab.request("/catalog/gotify")).text();
     expect(form).toContain('name="runtime"');
     expect(form).toContain('value="oci"');
     // An entry that offers only docker has no choice to make.
-    expect(await (await page("/catalog/gitea")).text()).not.toContain('name="runtime"');
+    expect(await (await tab.request("/catalog/gitea")).text()).not.toContain('name="runtime"');
 
-    const installed = await page("/catalog/gotify/install", { hostname: "gotify-web", runtime: "oci" });
+    const installed = await tab.request("/catalog/gotify/install", {
+      form: { hostname: "gotify-web", runtime: "oci" },
+    });
     expect(installed.status).toBe(303);
     const location = installed.headers.get("location")!;
     const app = await settled(w, location.split("/").at(-1)!);
     expect(app).toMatchObject({ status: "running", runtime: "oci" });
-    expect(await (await page(location)).text()).toContain("OCI container (the image run by Proxmox VE)");
+    expect(await (await tab.request(location)).text()).toContain(
+      "OCI container (the image run by Proxmox VE)",
+    );
 
-    const refused = await page("/catalog/gitea/install", { hostname: "gitea-web", runtime: "oci" });
+    const refused = await tab.request("/catalog/gitea/install", {
+      form: { hostname: "gitea-web", runtime: "oci" },
+    });
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain("Gitea runs with docker, not oci");
   });

@@ -11,65 +11,12 @@ import { eq } from "drizzle-orm";
 import { auditLog, refreshTokens, users } from "../../src/db/schema.ts";
 import { startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../helpers/harness.ts";
+import { ORIGIN, Tab } from "../helpers/web-tab.ts";
 
 // Password hashing and a fresh database per test on a shared two-core machine.
 setDefaultTimeout(120_000);
 
-const ORIGIN = "https://proximity.example.com";
 let t: TestApp;
-
-/** A cookie jar and the page's CSRF token, like a browser tab. */
-class Tab {
-  jar = new Map<string, string>();
-  csrf = "";
-  constructor(private readonly t: TestApp) {}
-
-  cookieHeader() {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-
-  async request(
-    path: string,
-    init: {
-      method?: string;
-      form?: Record<string, string>;
-      headers?: Record<string, string>;
-      token?: boolean;
-    } = {},
-  ): Promise<Response> {
-    const method = init.method ?? (init.form ? "POST" : "GET");
-    const headers = new Headers(init.headers);
-    if (this.jar.size) headers.set("cookie", this.cookieHeader());
-    if (method !== "GET" && !headers.has("origin")) headers.set("origin", ORIGIN);
-    let body: string | undefined;
-    if (init.form) {
-      const form = new URLSearchParams(init.form);
-      if (init.token !== false) form.set("_csrf", this.csrf);
-      body = form.toString();
-      headers.set("content-type", "application/x-www-form-urlencoded");
-    }
-    const res = await this.t.app.request(`${ORIGIN}${path}`, { method, headers, body });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const [k, v] = pair!.split("=") as [string, string];
-      if (/Max-Age=0/.test(c)) this.jar.delete(k);
-      else this.jar.set(k, v);
-    }
-    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
-      const text = await res.clone().text();
-      const token = text.match(/name="csrf-token" content="([^"]+)"/)?.[1];
-      if (token) this.csrf = token;
-    }
-    return res;
-  }
-
-  async signIn(username: string, password = PASSWORD) {
-    await this.request("/login");
-    const res = await this.request("/login", { form: { username, password } });
-    expect(res.status).toBe(303);
-    return res;
-  }
-}
 
 beforeEach(async () => {
   t = await createTestApp({ PUBLIC_URL: ORIGIN });
