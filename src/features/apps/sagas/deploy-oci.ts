@@ -28,7 +28,7 @@ import { appUrl } from "../app-url.ts";
 import { ociFilename, ociReference } from "../oci-image.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
-import { containerIsOurs, createContainer, ownerMarker, placeApp } from "./deploy.ts";
+import { abandonDeploy, createContainer, ownerMarker, placeApp } from "./deploy.ts";
 import { DeployOciAppJob } from "./job-types.ts";
 
 type OciDeployContext = ContextOf<typeof DeployOciAppJob>;
@@ -266,29 +266,18 @@ export async function removeTemplateUnlessUsed(
 
 async function compensate(deps: AppDeps, ctx: OciDeployContext, error: unknown): Promise<void> {
   const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
-  const step = ctx.currentStep;
-  const reason = `Deploy failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`;
-  await run.log(reason, "error", step);
-  const node = run.app.node;
-  if (ctx.data.createRequested && node && run.app.vmid !== null) {
-    if (await containerIsOurs(run, node, run.app.vmid)) {
-      await run.log(`Removing CT ${run.app.vmid} created by this deploy`, "warn", "compensate");
-      await run.destroyContainer();
-    }
-  }
   const volid = typeof ctx.data.template === "string" ? ctx.data.template : undefined;
-  if (node && volid && ctx.data.pulled === true) {
-    await removeTemplateUnlessUsed(run, node, volid, "pulled by this deploy");
-  }
-  // The reservation ends with the deploying state; the row stays so the user sees what happened.
-  await settle(deps.db, deps.events, run.app.id, "error", reason.slice(0, 1000), {
-    vmid: null,
-    node: null,
-    ip: null,
-    url: null,
-    ociImage: null,
-    ociTemplate: null,
-  });
+  await abandonDeploy(
+    run,
+    ctx,
+    error,
+    async (node) => {
+      if (volid && ctx.data.pulled === true) {
+        await removeTemplateUnlessUsed(run, node, volid, "pulled by this deploy");
+      }
+    },
+    { ociImage: null, ociTemplate: null },
+  );
 }
 
 export function deployOciJob(deps: AppDeps): JobImplementation {

@@ -7,6 +7,7 @@
 
 import { AppServiceError } from "../../../core/errors.ts";
 import { decryptSecret } from "../../../crypto/secrets.ts";
+import type { applications } from "../../../db/schema.ts";
 import {
   type CreateLxcParams,
   isMissing,
@@ -258,24 +259,40 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   });
 }
 
-async function compensate(deps: AppDeps, ctx: DeployContext, error: unknown): Promise<void> {
-  const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
+/**
+ * The compensation of both deploys: removes the container this job created (when it is ours), then what
+ * the runtime's own `cleanUp` removes on the node, and leaves the app in `error` with a reason naming the
+ * step. The row stays, so the user sees what happened; the reservation ends with the deploying state.
+ */
+export async function abandonDeploy(
+  run: AppRun,
+  ctx: { currentStep: string | undefined; data: Record<string, unknown> },
+  error: unknown,
+  cleanUp?: (node: string) => Promise<void>,
+  clear: Partial<typeof applications.$inferInsert> = {},
+): Promise<void> {
   const step = ctx.currentStep;
   const reason = `Deploy failed${step ? ` at step "${step}"` : ""}: ${errorMessage(error)}`;
   await run.log(reason, "error", step);
-  if (ctx.data.createRequested && run.app.node && run.app.vmid !== null) {
-    if (await containerIsOurs(run, run.app.node, run.app.vmid)) {
+  const node = run.app.node;
+  if (ctx.data.createRequested && node && run.app.vmid !== null) {
+    if (await containerIsOurs(run, node, run.app.vmid)) {
       await run.log(`Removing CT ${run.app.vmid} created by this deploy`, "warn", "compensate");
       await run.destroyContainer();
     }
   }
-  // The reservation ends with the deploying state; the row stays so the user sees what happened.
-  await settle(deps.db, deps.events, run.app.id, "error", reason.slice(0, 1000), {
+  if (node && cleanUp) await cleanUp(node);
+  await settle(run.deps.db, run.deps.events, run.app.id, "error", reason.slice(0, 1000), {
     vmid: null,
     node: null,
     ip: null,
     url: null,
+    ...clear,
   });
+}
+
+async function compensate(deps: AppDeps, ctx: DeployContext, error: unknown): Promise<void> {
+  await abandonDeploy(await AppRun.load(deps, ctx, ctx.payload.app_id), ctx, error);
 }
 
 export function deployJob(deps: AppDeps): JobImplementation {
