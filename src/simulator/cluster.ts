@@ -262,9 +262,7 @@ export class Cluster {
   /** Allocates a container disk (`vm-<vmid>-disk-<n>`) on an lvmthin/dir storage, checking space. */
   allocDisk(storage: Storage, vmid: number, sizeBytes: number): Volume {
     const free = storage.total - this.storageUsed(storage);
-    let n = 0;
-    while (storage.volumes.has(this.diskName(storage, vmid, n))) n++;
-    const name = this.diskName(storage, vmid, n);
+    const name = this.freeDiskName(storage, vmid);
     if (sizeBytes > free) {
       const extents = (b: number) => Math.ceil(b / (4 * MIB));
       // lvcreate's own wording when the volume group/thin pool cannot hold the volume.
@@ -284,6 +282,13 @@ export class Cluster {
     };
     storage.volumes.set(name, vol);
     return vol;
+  }
+
+  /** The container's next unused `vm-<vmid>-disk-N` name on the storage (as the storage plugin picks it). */
+  freeDiskName(storage: Storage, vmid: number): string {
+    let n = 0;
+    while (storage.volumes.has(this.diskName(storage, vmid, n))) n++;
+    return this.diskName(storage, vmid, n);
   }
 
   private diskName(storage: Storage, vmid: number, n: number): string {

@@ -244,9 +244,7 @@ export function moveVolume(call: Call, nodeName: string, vmid: number): string {
 /** Storage rename_volume: the volume gets the target's next free `vm-<id>-disk-N` name. */
 function renameVolume(cluster: Cluster, storage: Storage, name: string, vmid: number): Volume {
   const volume = storage.volumes.get(name)!;
-  const probe = cluster.allocDisk(storage, vmid, 0);
-  const newName = probe.volid.slice(probe.volid.indexOf(":") + 1);
-  storage.volumes.delete(newName);
+  const newName = cluster.freeDiskName(storage, vmid);
   storage.volumes.delete(name);
   const moved: Volume = { ...volume, volid: `${storage.id}:${newName}`, vmid };
   storage.volumes.set(newName, moved);
