@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { applications, deploymentLogs, jobs } from "../../src/db/schema.ts";
+import { httpStatus } from "../helpers/http-status.ts";
 import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../helpers/sim.ts";
 
 setDefaultTimeout(90_000);
@@ -75,16 +76,6 @@ const logOf = async (id: string) =>
   (await w.t.services.database.db.select().from(deploymentLogs).where(eq(deploymentLogs.appId, id))).map(
     (l) => l.message,
   );
-
-async function answers(url: string): Promise<number | string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await res.text();
-    return res.status;
-  } catch (e) {
-    return (e as Error).name;
-  }
-}
 
 let appId = "";
 let firstVmid = 0;
@@ -163,7 +154,7 @@ describe("update to 1.37.2", () => {
     expect(data?.files?.["app-data"]).toBe(firstData["app-data"]);
     // The archive pulled for the failed version is removed; the running version's stays.
     expect(templates()).toEqual([OLD_TEMPLATE]);
-    expect(await answers(`http://${firstIp}:80/alive`)).toBe(200);
+    expect(await httpStatus(`http://${firstIp}:80/alive`)).toBe(200);
     const log = await logOf(appId);
     expect(log.some((l) => l.startsWith(`Moved mp0 back to CT ${firstVmid}`))).toBe(true);
   });
@@ -216,7 +207,7 @@ describe("update to 1.37.2", () => {
     expect(env).toContain("ROCKET_PORT=80");
     // Only the new version's archive is left.
     expect(templates()).toEqual([NEW_TEMPLATE]);
-    expect(await answers(`http://${firstIp}:80/alive`)).toBe(200);
+    expect(await httpStatus(`http://${firstIp}:80/alive`)).toBe(200);
   });
 
   test("updating again to the image it runs is refused, and nothing is queued", async () => {
@@ -246,7 +237,7 @@ describe("restore and delete", () => {
     expect(ct(vmid)?.oci?.tag).toBe("1.37.1");
     const data = volume(mp0Of(vmid))!;
     expect(data.files?.["app-data"]).toBe(firstData["app-data"]);
-    expect(await answers(`http://${app!.ip}:80/alive`)).toBe(200);
+    expect(await httpStatus(`http://${app!.ip}:80/alive`)).toBe(200);
   });
 
   test("an update interrupted while its data moves (worker stopped) resumes where it was and completes", async () => {

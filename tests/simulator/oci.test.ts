@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PRIVILEGES_9 } from "../../src/simulator/acl.ts";
 import type { RunningSimulator } from "../../src/simulator/index.ts";
+import { httpStatus } from "../helpers/http-status.ts";
 import { Api, boot } from "./helpers.ts";
 
 const VW = "docker.io/vaultwarden/server:1.37.2";
@@ -22,16 +23,6 @@ async function pull(node: string, params: Record<string, string>) {
 
 const ipOf = async (vmid: number) =>
   api.until(async () => (await api.simState()).containers.find((c) => c.vmid === vmid)?.ip ?? null);
-
-async function httpStatus(url: string): Promise<number | string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await res.text();
-    return res.status;
-  } catch (e) {
-    return (e as Error).name;
-  }
-}
 
 describe("oci-registry-pull", () => {
   test("a tagged reference is pulled by an ociregistrypull task into <storage>:vztmpl/<name>.tar", async () => {
