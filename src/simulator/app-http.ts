@@ -77,7 +77,7 @@ export class AppListeners {
       // node:http rather than Bun.serve so that demo mode also runs under Deno (docs/runtime.md).
       const server = createServer((req, res) => {
         // Between two reconciliations the container may have stopped: a stopped app does not answer.
-        if (!this.desired().has(key)) {
+        if (this.cluster.containers.get(vmid)?.status !== "running") {
           req.socket.destroy();
           return;
         }

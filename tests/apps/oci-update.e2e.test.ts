@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { applications, deploymentLogs, jobs } from "../../src/db/schema.ts";
+import { applications, backups, deploymentLogs, jobs } from "../../src/db/schema.ts";
 import { httpStatus } from "../helpers/http-status.ts";
 import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../helpers/sim.ts";
 
@@ -221,6 +221,27 @@ describe("update to 1.37.2", () => {
 });
 
 describe("restore and delete", () => {
+  test("a backup on another node than the app's is refused with the reason, and nothing changes", async () => {
+    const [backup] = await w.t.services.database.db.select().from(backups).where(eq(backups.appId, appId));
+    const before = await row(appId);
+    await w.t.services.database.db.update(backups).set({ node: "pve9" }).where(eq(backups.id, backup!.id));
+    try {
+      const r = await api(`/api/v1/apps/${appId}/backups/${backup!.id}/restore`, { method: "POST" });
+      expect(r.status).toBe(409);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toBe(
+        `The backup is on pve9; the app is now on ${before.node}. Only a backup on the app's node can be restored`,
+      );
+      const after = await row(appId);
+      expect(after.status).toBe("running");
+      expect(after.vmid).toBe(before.vmid);
+    } finally {
+      await w.t.services.database.db
+        .update(backups)
+        .set({ node: backup!.node })
+        .where(eq(backups.id, backup!.id));
+    }
+  });
+
   test("restoring the backup from before the update brings 1.37.1 and its data back", async () => {
     const list = (await (await api(`/api/v1/apps/${appId}/backups`)).json()) as {
       items: { id: string; app_version: string }[];

@@ -169,9 +169,14 @@ export class BackupsService {
       const app = await beginOperation(db, appId, "restore", scope);
       // The same app, so the same data; its container may be another one now (an oci update builds a new
       // one), and the restore goes over the current one. The archive is on the backup's node.
-      if (app.node !== backup.node || app.vmid === null) {
+      if (app.vmid === null || app.node === null) {
         throw new ConflictError(
-          `The backup is of CT ${backup.vmid} on ${backup.node}; the app is now CT ${app.vmid} on ${app.node}`,
+          "The app has no container now (its deploy failed): retry the deploy first, then restore over it",
+        );
+      }
+      if (app.node !== backup.node) {
+        throw new ConflictError(
+          `The backup is on ${backup.node}; the app is now on ${app.node}. Only a backup on the app's node can be restored`,
         );
       }
       const job = await this.jobs.enqueue(

@@ -16,7 +16,7 @@
  * back. A failure after the switch (removing the old container) leaves the app running on the new version.
  */
 import { AppServiceError } from "../../../core/errors.ts";
-import { isMissing, rootfsSizeBytes, storageFor } from "../../../proxmox/index.ts";
+import { isMissing, ProxmoxError, rootfsSizeBytes, storageFor } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
@@ -148,7 +148,7 @@ async function updateOci(deps: AppDeps, ctx: UpdateContext): Promise<void> {
         await run.log(`Created CT ${vmid} from ${template.volid}`, "info", "create");
         return vmid;
       } catch (err) {
-        if (!/already exists/.test(errorMessage(err))) throw err;
+        if (!(err instanceof ProxmoxError && /already exists/.test(err.pveMessage))) throw err;
         if (await containerIsOurs(run, run.node, vmid)) return vmid;
         await run.log(`CT ${vmid} was taken meanwhile; choosing another VMID`, "warn", "create");
         await ctx.save({ newVmid: null });
