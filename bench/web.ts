@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { applications } from "../src/db/schema.ts";
 import { PASSWORD } from "../tests/helpers/harness.ts";
-import { startWebWorld } from "../tests/web/world.ts";
+import { startWebWorld } from "../tests/helpers/web-world.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),

@@ -1,0 +1,104 @@
+/**
+ * Production settings in a real process: traces sampled at 10 %, only error/fatal events sent (a warning is
+ * dropped by beforeSend and shows up as such in the client report), errors in unsampled traces still carry
+ * the trace and performance contexts, and breadcrumbs are capped at SENTRY_MAX_BREADCRUMBS.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { type FakeSentry, type SentryEvent, startFakeSentry } from "../../helpers/fake-sentry.ts";
+import { type Fixture, pool, startFixture } from "./fixture.ts";
+
+// Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
+// preload's setDefaultTimeout only reaches the first file).
+setDefaultTimeout(60_000);
+
+let ingest: FakeSentry;
+let f: Fixture;
+
+beforeAll(async () => {
+  ingest = startFakeSentry();
+  f = await startFixture(ingest, {
+    // Auto-detection is unit-tested; here the process must be production whatever the CI host is called.
+    SENTRY_ENVIRONMENT: "production",
+    NODE_ENV: "production",
+    PUBLIC_URL: "https://proximity.example.com",
+    SENTRY_MAX_BREADCRUMBS: "10",
+  });
+});
+
+afterAll(async () => {
+  if (f?.proc.proc.exitCode === null) await f.stop();
+  await ingest?.stop();
+});
+
+test("production: 10 % of transactions sampled, errors 100 %", async () => {
+  const N = 300;
+  const statuses = await pool(
+    Array.from({ length: N }, (_, i) => i),
+    25,
+    async (i) => (await f.call(`/api/v1/__obs/http-exception?n=${i}`)).status,
+  );
+  expect(statuses.every((s) => s === 500)).toBe(true);
+  await ingest.waitFor((s) => s.events().length >= N, 15_000, `${N} events`);
+  expect(ingest.events().filter((e) => e.tags.error_type === "http_exception")).toHaveLength(N);
+  await Bun.sleep(300);
+  const sampled = ingest
+    .transactions()
+    .filter((t) => t.transaction === "GET /api/v1/__obs/http-exception").length;
+  // Binomial(300, 0.1): mean 30, sd ≈ 5.2; 8..60 is beyond 4 sd either way.
+  expect(sampled).toBeGreaterThanOrEqual(8);
+  expect(sampled).toBeLessThanOrEqual(60);
+  for (const e of ingest.events()) expect(e.environment).toBe("production");
+}, 30_000);
+
+test("errors in unsampled traces still carry trace and performance contexts", () => {
+  const unsampled = ingest.envelopes.filter(
+    (env) =>
+      env.items.some((i) => i.header.type === "event") &&
+      (env.header.trace as { sampled?: string } | undefined)?.sampled === "false",
+  );
+  expect(unsampled.length).toBeGreaterThan(100);
+  for (const env of unsampled) {
+    const e = env.items.find((i) => i.header.type === "event")!.payload as SentryEvent;
+    expect(e.contexts.trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(e.contexts.performance).toMatchObject({ db_calls: 0, proxmox_calls: 0 });
+    expect(e.contexts.performance.elapsed_ms).toBeGreaterThanOrEqual(0);
+    expect(e.contexts.application.debug).toBe(false);
+  }
+});
+
+test("production level filter: the warning is dropped, the error message is sent", async () => {
+  expect((await f.call("/api/v1/__obs/warning")).status).toBe(200);
+  await ingest.waitFor(
+    (s) => s.events().some((e) => e.message === "fixture error message"),
+    10_000,
+    "error msg",
+  );
+  await Bun.sleep(200);
+  expect(ingest.events().some((e) => e.message === "fixture warning message")).toBe(false);
+});
+
+test("breadcrumbs are capped at SENTRY_MAX_BREADCRUMBS (newest kept), DB crumb of the request included", async () => {
+  expect((await f.call("/api/v1/__obs/crumbs/40")).status).toBe(500);
+  await ingest.waitFor(
+    (s) => s.events().some((e) => e.exception?.values?.[0]?.value === "after 40 crumbs"),
+    10_000,
+    "crumbs event",
+  );
+  const e = ingest.events().find((e) => e.exception?.values?.[0]?.value === "after 40 crumbs")!;
+  const list = e.breadcrumbs as { category: string; message: string }[];
+  expect(list).toHaveLength(10);
+  expect(list.map((b) => b.category).slice(-2)).toEqual(["db.query", "http.request"]);
+  // The oldest were dropped: the fixture crumbs left are the last ones, ending with "crumb 39".
+  const fixture = list.filter((b) => b.category === "fixture").map((b) => Number(b.message.split(" ")[1]));
+  expect(fixture.at(-1)).toBe(39);
+  expect(fixture).toEqual(Array.from({ length: fixture.length }, (_, i) => 40 - fixture.length + i));
+});
+
+test("client report on shutdown: dropped warning (before_send) and unsampled transactions (sample_rate)", async () => {
+  expect(await f.stop()).toBe(0);
+  const reasons = ingest
+    .clientReports()
+    .flatMap((r) => r.discarded_events as { reason: string; category: string; quantity: number }[]);
+  expect(reasons.some((d) => d.reason === "before_send" && d.category === "error")).toBe(true);
+  expect(reasons.some((d) => d.reason === "sample_rate" && d.category === "transaction")).toBe(true);
+});

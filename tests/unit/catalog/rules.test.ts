@@ -1,0 +1,357 @@
+/**
+ * The catalog rules that keep an installed app working for its whole life: each one refuses a bad entry (at
+ * load, so an operator file that breaks one is skipped), `catalog:lint` fails on them and on a pin whose
+ * support has ended, and the update policy refuses unsafe version moves.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { lintCatalogFiles, outdatedReport } from "../../../src/features/catalog/catalog.lint.ts";
+import { type CatalogEntry, parseCatalogFile } from "../../../src/features/catalog/catalog.schemas.ts";
+import { updateRefusal } from "../../../src/features/catalog/catalog.service.ts";
+import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
+
+type Raw = Record<string, unknown> & { env: Record<string, unknown>[]; compose: string };
+
+function good(): Raw {
+  return {
+    id: "demo",
+    name: "Demo",
+    version: "2.4.1",
+    description: "Demo app.",
+    category: "tools",
+    icon: "https://example.com/i.svg",
+    website: "https://example.com",
+    os_template: "alpine-3.22",
+    min: { cores: 1, memory_mb: 256, disk_gb: 1 },
+    ports: [{ name: "http", container: 8080, primary: true }],
+    env: [
+      { name: "PUBLIC_URL", description: "Public URL (unset = the app's own URL)." },
+      { name: "TZ", description: "Time zone.", default: "Etc/UTC" },
+    ],
+    compose: `services:
+  app:
+    image: example/demo:2.4.1
+    environment:
+      PUBLIC_URL: \${PUBLIC_URL:-\${APP_URL}}
+      TRUSTED: "\${APP_ADDRESS} \${APP_HOSTNAME}"
+      TZ: \${TZ}
+    ports: ["8080:8080"]
+`,
+    healthcheck: { port: 8080, first_boot: { path: "/setup" }, later: { path: "/login" } },
+    pin: { verified: "2026-11-29", source: "https://example.com/releases", eol: "2027-06-30" },
+    update_policy: "same-major",
+    upgrade: "Back up first.",
+  };
+}
+
+/** The demo compose file with a database beside the app: an image that does not carry the entry's version. */
+function withDatabase(compose: string): string {
+  return `${compose}  db:
+    image: postgres:17.11-alpine
+    volumes:
+      - db-data:/var/lib/postgresql/data
+volumes:
+  db-data:
+`;
+}
+
+function issuesOf(raw: Raw): string[] {
+  const r = parseCatalogFile(stringify(raw), String(raw.id));
+  return r.ok ? [] : r.issues;
+}
+
+function entryOf(raw: Raw): CatalogEntry {
+  const r = parseCatalogFile(stringify(raw), String(raw.id));
+  if (!r.ok) throw new Error(r.issues.join("; "));
+  return r.entry;
+}
+
+describe("a well-formed entry passes every rule", () => {
+  test("optional value with a fallback, per-deploy values, two health requests, pin and policy", () => {
+    expect(issuesOf(good())).toEqual([]);
+  });
+});
+
+describe("each rule refuses a bad entry", () => {
+  const cases: [string, (e: Raw) => void, string][] = [
+    [
+      "an optional value without default used bare",
+      (e) => {
+        e.compose = e.compose.replace("${PUBLIC_URL:-${APP_URL}}", "${PUBLIC_URL}");
+      },
+      "${PUBLIC_URL} is optional without a default, so it can be unset",
+    ],
+    [
+      "an optional value with an empty fallback",
+      (e) => {
+        e.compose = e.compose.replace("${PUBLIC_URL:-${APP_URL}}", "${PUBLIC_URL:-}");
+      },
+      "${PUBLIC_URL} is optional without a default",
+    ],
+    [
+      'an empty default (default: "")',
+      (e) => {
+        e.env[1]!.default = "";
+      },
+      "env.1.default: an empty default would reach the container set-but-empty",
+    ],
+    [
+      "declaring a per-deploy value",
+      (e) => {
+        e.env.push({ name: "APP_URL", description: "x", default: "y" });
+      },
+      "APP_URL is provided by Proximity and cannot be declared",
+    ],
+    [
+      "memory below what the Docker daemon needs",
+      (e) => {
+        e.min = { cores: 1, memory_mb: 128, disk_gb: 1 };
+      },
+      "min.memory_mb: must be at least 256",
+    ],
+    [
+      "a health check without the later request",
+      (e) => {
+        e.healthcheck = { port: 8080, first_boot: { path: "/" } };
+      },
+      "healthcheck.later",
+    ],
+    [
+      "no pin record",
+      (e) => {
+        delete e.pin;
+      },
+      "pin:",
+    ],
+    [
+      "a pin without a source",
+      (e) => {
+        e.pin = { verified: "2026-11-29" };
+      },
+      "pin.source",
+    ],
+    [
+      "a verified date that is not a date",
+      (e) => {
+        e.pin = { verified: "last week", source: "https://example.com" };
+      },
+      "pin.verified: must be a date",
+    ],
+    [
+      "an unknown update policy",
+      (e) => {
+        e.update_policy = "yolo";
+      },
+      "update_policy",
+    ],
+    [
+      "no upgrade notes",
+      (e) => {
+        delete e.upgrade;
+      },
+      "upgrade",
+    ],
+    [
+      "a version that is not the pinned tag",
+      (e) => {
+        e.version = "2.5.0";
+      },
+      'version: "2.5.0" is not the tag of any image',
+    ],
+    [
+      "an image on latest",
+      (e) => {
+        e.compose = e.compose.replace("example/demo:2.4.1", "example/demo:latest");
+      },
+      'must pin a version, not "latest"',
+    ],
+    [
+      "a sidecar pin for an image the compose file does not use",
+      (e) => {
+        e.pin = {
+          ...(e.pin as object),
+          sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg" }],
+        };
+      },
+      "pin.sidecars.0.image: postgres:17.11-alpine is not an image of the compose file (example/demo:2.4.1)",
+    ],
+    [
+      "a sidecar already out of support when verified",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.pin = {
+          ...(e.pin as object),
+          sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2026-11-01" }],
+        };
+      },
+      "pin.sidecars.0.eol: postgres:17.11-alpine was already out of support when verified",
+    ],
+    [
+      "a default that breaks its own pattern",
+      (e) => {
+        e.env[1] = {
+          ...e.env[1]!,
+          pattern: "[A-Z][a-z]+/[A-Za-z_]+",
+          pattern_message: "an IANA zone",
+          default: "utc",
+        };
+      },
+      "env.1.default: does not match the pattern",
+    ],
+  ];
+  for (const [name, mutate, expected] of cases) {
+    test(name, () => {
+      const raw = good();
+      mutate(raw);
+      const issues = issuesOf(raw);
+      expect(issues.join("\n")).toContain(expected);
+    });
+  }
+});
+
+describe("catalog:lint", () => {
+  const file = (raw: Raw): [string, string] => [`${raw.id}.yaml`, stringify(raw)];
+
+  test("a pin whose end of support has passed is an error; an old verification is a warning", () => {
+    const ok = lintCatalogFiles([file(good())], "2026-12-01");
+    expect(ok.findings).toEqual([]);
+    const late = lintCatalogFiles([file(good())], "2027-07-01");
+    expect(late.findings.map((f) => f.level)).toEqual(["error", "warning"]);
+    expect(late.findings[0]!.message).toContain("out of upstream support since 2027-06-30");
+    expect(late.findings[1]!.message).toContain("last checked 214 days ago");
+  });
+
+  test("a sidecar without a recorded pin is a warning; one past its end of support is an error", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose);
+    const unrecorded = lintCatalogFiles([file(raw)], "2026-12-01");
+    expect(unrecorded.findings).toEqual([
+      {
+        file: "demo.yaml",
+        level: "warning",
+        message:
+          "pin.sidecars: postgres:17.11-alpine does not carry version 2.4.1; record where its tag was checked",
+      },
+    ]);
+    raw.pin = {
+      ...(raw.pin as object),
+      sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2029-11-08" }],
+    };
+    expect(lintCatalogFiles([file(raw)], "2026-12-01").findings).toEqual([]);
+    const late = lintCatalogFiles([file(raw)], "2029-11-09");
+    expect(late.findings.filter((f) => f.level === "error").map((f) => f.message)).toContain(
+      "pin.sidecars: postgres:17.11-alpine is out of upstream support since 2029-11-08: update it (https://example.com/pg)",
+    );
+  });
+
+  test("a file that breaks a rule is an error naming the rule", () => {
+    const raw = good();
+    raw.min = { cores: 1, memory_mb: 128, disk_gb: 1 };
+    const report = lintCatalogFiles([file(raw)], "2026-11-29");
+    expect(report.entries).toEqual([]);
+    expect(report.findings).toEqual([
+      {
+        file: "demo.yaml",
+        level: "error",
+        message: "min.memory_mb: must be at least 256 (the Docker daemon runs next to the app)",
+      },
+    ]);
+  });
+
+  test("the script passes on the built-in catalog and fails (exit 1) on a bad operator directory", async () => {
+    const root = join(import.meta.dir, "../../..");
+    const builtin = Bun.spawnSync(["bun", "scripts/catalog-lint.ts", "--today=2026-11-29"], { cwd: root });
+    expect(builtin.exitCode, builtin.stdout.toString()).toBe(0);
+    expect(builtin.stdout.toString()).toMatch(/catalog:lint: \d+ files, \d+ valid, 0 errors/);
+
+    const dir = join(import.meta.dir, `../../.tmp-lint-${process.pid}`);
+    const raw = good();
+    raw.compose = raw.compose.replace("${PUBLIC_URL:-${APP_URL}}", "${PUBLIC_URL}");
+    await Bun.write(join(dir, "demo.yaml"), stringify(raw));
+    try {
+      const bad = Bun.spawnSync(["bun", "scripts/catalog-lint.ts", dir], { cwd: root });
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stdout.toString()).toContain("${PUBLIC_URL} is optional without a default");
+    } finally {
+      await Bun.$`rm -rf ${dir}`.quiet();
+    }
+  });
+
+  test("catalog:outdated lists the stalest pins first, with their images", () => {
+    const older = good();
+    older.id = "older";
+    older.pin = { verified: "2025-07-01", source: "https://example.com/older" };
+    const rows = outdatedReport([entryOf(good()), entryOf(older)], "2026-11-29");
+    expect(rows.map((r) => [r.id, r.age_days, r.eol])).toEqual([
+      ["older", 516, null],
+      ["demo", 0, "2027-06-30"],
+    ]);
+    expect(rows[0]!.images).toEqual(["example/demo:2.4.1"]);
+    expect(rows[0]!.sidecars).toEqual([]);
+  });
+
+  test("the catalog:outdated script prints one row per built-in entry, its sidecars, and a markdown table", () => {
+    const root = join(import.meta.dir, "../../..");
+    const run = (...args: string[]) =>
+      Bun.spawnSync(["bun", "scripts/catalog-outdated.ts", "--today=2026-11-29", ...args], { cwd: root });
+    const text = run().stdout.toString();
+    const ids = Object.keys(BUILTIN_CATALOG_FILES);
+    for (const id of ids) expect(text, id).toMatch(new RegExp(`^${id} +\\S+ +\\d{4}-\\d{2}-\\d{2} `, "m"));
+    expect(text).toMatch(/^ +sidecar +postgres:\S+ +eol \d{4}-\d{2}-\d{2} +https:\/\//m);
+    expect(text).toContain(`${ids.length} entries (2026-11-29): 0 out of support`);
+    const table = run("--markdown").stdout.toString().trim().split("\n");
+    expect(table[0]).toBe("| App | Pin | Sidecars | Verified | End of support | Policy | Source |");
+    expect(table).toHaveLength(ids.length + 2);
+  });
+
+  test("catalog:outdated names each sidecar with its source and end of support, or null when not recorded", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose).replace(
+      "services:\n",
+      "services:\n  cache:\n    image: redis:8.10.2-alpine\n",
+    );
+    raw.pin = {
+      ...(raw.pin as object),
+      sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2029-11-08" }],
+    };
+    const [row] = outdatedReport([entryOf(raw)], "2026-11-29");
+    expect(row!.images).toEqual(["redis:8.10.2-alpine", "example/demo:2.4.1", "postgres:17.11-alpine"]);
+    expect(row!.sidecars).toEqual([
+      { image: "redis:8.10.2-alpine", source: null, eol: null, note: null },
+      { image: "postgres:17.11-alpine", source: "https://example.com/pg", eol: "2029-11-08", note: null },
+    ]);
+  });
+});
+
+describe("update policy", () => {
+  const at = (policy: string, version = "2.4.1") => {
+    const raw = good();
+    raw.update_policy = policy;
+    raw.version = version;
+    raw.compose = raw.compose.replace("example/demo:2.4.1", `example/demo:${version}`);
+    return entryOf(raw);
+  };
+
+  test("the same version is always fine (the update re-applies the compose file)", () => {
+    for (const policy of ["any", "same-major", "dump-first", "never"]) {
+      expect(updateRefusal(at(policy), "2.4.1")).toBeUndefined();
+    }
+  });
+
+  test("same-major: a minor step goes ahead, a major step is refused with the upgrade notes", () => {
+    expect(updateRefusal(at("same-major", "2.9.0"), "2.4.1")).toBeUndefined();
+    const reason = updateRefusal(at("same-major", "3.0.0"), "2.4.1");
+    expect(reason).toBe(
+      "Demo 2.4.1 → 3.0.0 crosses a major version, which Demo does not migrate in place. Back up first.",
+    );
+  });
+
+  test("dump-first and never refuse any version change; any allows it", () => {
+    expect(updateRefusal(at("dump-first", "2.4.2"), "2.4.1")).toContain(
+      "cannot open data written by another version",
+    );
+    expect(updateRefusal(at("never", "2.4.2"), "2.4.1")).toContain("cannot be updated in place");
+    expect(updateRefusal(at("any", "9.0.0"), "2.4.1")).toBeUndefined();
+  });
+});
