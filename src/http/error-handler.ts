@@ -33,18 +33,26 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "Internal server error", { cause: err });
 }
 
+/**
+ * Writes a server error (5xx) to the log with the request id and the user, for the API's error handler and
+ * the web interface's alike. 4xx are the client's business and are not logged.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the API's and the web pages' contexts; only requestId and user are read.
+export function logServerError(c: Context<any>, appError: AppError, userId?: string | null): void {
+  // BUSY is load shedding (docs/security.md), answered on purpose: logging each one would flood the log.
+  if (appError.status < 500 || appError.code === "BUSY") return;
+  const cause = appError.code === "INTERNAL" && appError.cause !== undefined ? appError.cause : appError;
+  log.error(`${c.req.method} ${routeOf(c)} failed: ${appError.code}`, {
+    request_id: c.get("requestId") ?? "unknown",
+    user_id: userId ?? c.get("user")?.id ?? null,
+    err: cause,
+  });
+}
+
 export function handleError<E extends AnyHttpEnv>(err: unknown, c: Context<E>): Response {
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
-  // BUSY is load shedding (docs/security.md), answered on purpose: logging each one would flood the log.
-  if (appError.status >= 500 && appError.code !== "BUSY") {
-    const cause = appError.code === "INTERNAL" && appError.cause !== undefined ? appError.cause : appError;
-    log.error(`${c.req.method} ${routeOf(c)} failed: ${appError.code}`, {
-      request_id: requestId,
-      user_id: c.get("user")?.id ?? null,
-      err: cause,
-    });
-  }
+  logServerError(c, appError);
   for (const [name, value] of Object.entries(appError.headers)) c.header(name, value);
   return c.json(appError.toBody(requestId), appError.status);
 }

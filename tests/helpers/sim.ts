@@ -6,6 +6,7 @@
 import { eq } from "drizzle-orm";
 import type { BuildOptions } from "../../src/boot/container.ts";
 import { type Application, applications } from "../../src/db/schema.ts";
+import { isStable } from "../../src/features/apps/index.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, type Session, setupAdmin, type TestApp } from "./harness.ts";
 
@@ -86,8 +87,6 @@ export async function clearFaults(sim: RunningSimulator): Promise<void> {
   });
 }
 
-const STABLE = new Set(["running", "stopped", "error", "missing", "unknown"]);
-
 /** Waits until the app leaves its transitional state (or disappears, for delete). */
 export async function settled(
   w: SimWorld,
@@ -100,13 +99,13 @@ export async function settled(
       .select()
       .from(applications)
       .where(eq(applications.id, appId));
-    if (!app || STABLE.has(app.status)) {
+    if (!app || isStable(app.status)) {
       await w.t.services.jobs.idle();
       const [final] = await w.t.services.database.db
         .select()
         .from(applications)
         .where(eq(applications.id, appId));
-      if (!final || STABLE.has(final.status)) return final;
+      if (!final || isStable(final.status)) return final;
     }
     if (Date.now() > end) throw new Error(`app ${appId} still ${app?.status} after ${timeoutMs} ms`);
     await Bun.sleep(20);

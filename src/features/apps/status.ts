@@ -9,7 +9,30 @@ import type { Db } from "../../db/connect.ts";
 import { type Application, type AppStatus, applications } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
 
+/** States an app rests in: no operation is running on it. */
 export const STABLE: readonly AppStatus[] = ["running", "stopped", "error", "missing", "unknown"];
+/** States an operation holds the app in (an operation's `via`, and a first deploy's `deploying`). */
+export const BUSY: readonly AppStatus[] = [
+  "deploying",
+  "starting",
+  "stopping",
+  "restarting",
+  "updating",
+  "reconfiguring",
+  "cloning",
+  "backing_up",
+  "restoring",
+  "deleting",
+];
+const STABLE_SET = new Set<string>(STABLE);
+const BUSY_SET = new Set<string>(BUSY);
+/** The app rests: no operation holds it. */
+export const isStable = (status: string): boolean => STABLE_SET.has(status);
+/** An operation holds the app (its buttons wait until it is over). */
+export const isBusy = (status: string): boolean => BUSY_SET.has(status);
+/** Whether `operation` may start from `status` (what the guarded UPDATE of beginOperation would allow). */
+export const canRun = (operation: Operation, status: string): boolean =>
+  (OPERATIONS[operation].from as readonly string[]).includes(status);
 
 export const OPERATIONS = {
   start: { from: ["stopped", "error"], via: "starting" },

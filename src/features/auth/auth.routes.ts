@@ -3,14 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf, clientOf } from "../../http/context.ts";
 import { authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
-import {
-  EmailSchema,
-  PasswordSchema,
-  toPublicUser,
-  UsernameSchema,
-  UserSchema,
-} from "../users/users.schemas.ts";
+import { toPublicUser, UserSchema } from "../users/users.schemas.ts";
 import type { UsersService } from "../users/users.service.ts";
+import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody } from "./auth.schemas.ts";
 import type { AuthService } from "./auth.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
@@ -18,16 +13,6 @@ export interface AuthRouteServices {
   auth: AuthService;
   users: UsersService;
 }
-
-const RegisterBody = z
-  .object({ username: UsernameSchema, password: PasswordSchema, email: EmailSchema })
-  .strict()
-  .openapi("RegisterRequest");
-
-const LoginBody = z
-  .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) })
-  .strict()
-  .openapi("LoginRequest");
 
 const TokenResponse = z
   .object({
@@ -38,24 +23,6 @@ const TokenResponse = z
     user: UserSchema,
   })
   .openapi("TokenResponse");
-
-const RefreshBody = z
-  .object({ refresh_token: z.string().min(1).max(512) })
-  .strict()
-  .openapi("RefreshRequest");
-
-const ChangePasswordBody = z
-  .object({
-    current_password: z.string().min(1).max(1024),
-    new_password: PasswordSchema,
-    refresh_token: z
-      .string()
-      .max(512)
-      .optional()
-      .openapi({ description: "Your current refresh token: this session stays signed in, all others end" }),
-  })
-  .strict()
-  .openapi("ChangePasswordRequest");
 
 const register = createRoute({
   method: "post",

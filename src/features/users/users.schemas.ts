@@ -10,10 +10,25 @@ export const UsernameSchema = z
   .transform((v) => v.toLowerCase())
   .openapi({ example: "alice", description: "3–32 of [a-z0-9_.-]; case-insensitive" });
 
+/**
+ * Why a password of the right length is still too easy to guess, or undefined: only spaces, one piece
+ * repeated ("hellohello", ten spaces), or fewer than five different characters.
+ */
+export function weakPassword(password: string): string | undefined {
+  if (password.trim() === "") return "must not be only spaces";
+  if (/^(.+)\1+$/su.test(password)) return "must not be one word or character repeated";
+  if (new Set(password).size < 5) return "must use at least 5 different characters";
+  return undefined;
+}
+
 export const PasswordSchema = z
   .string()
   .min(10, "must be at least 10 characters")
   .max(1024, "must be at most 1024 characters")
+  .superRefine((v, ctx) => {
+    const weak = v.length >= 10 ? weakPassword(v) : undefined;
+    if (weak) ctx.addIssue({ code: "custom", message: weak });
+  })
   .openapi({ example: "correct-horse-battery", format: "password" });
 
 export const EmailSchema = z.email("must be an email address").max(254).nullable().optional();

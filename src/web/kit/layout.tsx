@@ -1,10 +1,9 @@
-/** The page shell and the small components every page uses. */
-
+/** The page shell: head, the top navigation (by role), the theme toggle, sign-out, and the toast area. */
 import { raw } from "hono/html";
-import type { Child, FC, PropsWithChildren } from "hono/jsx";
-import type { AuthUser } from "../core/identity.ts";
-import { iconPath } from "../features/catalog/catalog.service.ts";
-import { assetUrl } from "./assets.ts";
+import type { FC, PropsWithChildren } from "hono/jsx";
+import type { AuthUser } from "../../core/identity.ts";
+import { assetUrl } from "../assets.ts";
+import { LOGO_URL } from "./logo.ts";
 
 export interface PageContext {
   viewer: AuthUser | undefined;
@@ -14,14 +13,23 @@ export interface PageContext {
   active?: string;
 }
 
-const NAV: { href: string; label: string; admin?: boolean }[] = [
-  { href: "/catalog", label: "Catalog" },
+/**
+ * The top navigation. An area that adds a page for everyone or for administrators adds its link here
+ * (docs/architecture.md, "How to add a web page").
+ */
+export const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: "/apps", label: "My apps" },
+  { href: "/catalog", label: "Catalog" },
   { href: "/hosts", label: "Hosts", admin: true },
   { href: "/users", label: "Users", admin: true },
   { href: "/settings", label: "Settings", admin: true },
   { href: "/audit", label: "Audit log", admin: true },
 ];
+
+/** What the theme button offers: the other theme (the script corrects it for the system setting). */
+function themeLabel(theme: PageContext["theme"]): string {
+  return theme === "dark" ? "Light mode" : "Dark mode";
+}
 
 export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>> = ({
   title,
@@ -40,7 +48,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
           <meta name="csrf-token" content={csrf} />
           <meta name="htmx-config" content='{"includeIndicatorCSS":false,"defaultTimeout":30000}' />
           <title>{`${title} · Proximity`}</title>
-          <link rel="icon" href={iconPath("proximity")} />
+          <link rel="icon" href={LOGO_URL} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl("pico.css")} />
           <link rel="stylesheet" href={assetUrl("app.css")} />
           <script src={assetUrl("htmx.js")} defer />
@@ -56,14 +64,14 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
               <ul>
                 <li>
                   <a class="brand" href="/">
-                    <img src={iconPath("proximity")} alt="" width="28" height="28" />
+                    <img src={LOGO_URL} alt="" width="28" height="28" />
                     Proximity
                   </a>
                 </li>
               </ul>
               {viewer ? (
-                // On a phone this row scrolls sideways instead of wrapping (see app.css); Tab reaches
-                // every link and the browser scrolls it into view.
+                // On a phone this row scrolls sideways instead of wrapping (see app.css): a fade at the
+                // cut edge says there is more, and Tab reaches every link (the script scrolls it into view).
                 <ul class="nav-links">
                   {NAV.filter((n) => !n.admin || viewer.role === "admin").map((n) => (
                     <li>
@@ -92,7 +100,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
                     aria-pressed={theme === "dark" ? "true" : "false"}
                     title="Switch between light and dark"
                   >
-                    Dark mode
+                    {themeLabel(theme)}
                   </button>
                 </li>
                 {viewer ? (
@@ -117,106 +125,3 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
     </>
   );
 };
-
-export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
-
-const BUSY = new Set([
-  "deploying",
-  "starting",
-  "stopping",
-  "restarting",
-  "updating",
-  "reconfiguring",
-  "cloning",
-  "backing_up",
-  "restoring",
-  "deleting",
-]);
-
-export function statusLabel(status: string): string {
-  return status.replace(/_/g, " ");
-}
-
-export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id }) => (
-  <span id={id} class={`badge ${BUSY.has(status) ? "busy" : status}`} data-status={status}>
-    {statusLabel(status)}
-  </span>
-);
-
-/** Decorative (the name is always next to it). */
-export const AppIcon: FC<{ id: string; large?: boolean; lazy?: boolean }> = ({ id, large, lazy }) => (
-  <img
-    class={large ? "icon large" : "icon"}
-    src={iconPath(id)}
-    alt=""
-    width={large ? 64 : 40}
-    height={large ? 64 : 40}
-    loading={lazy ? "lazy" : undefined}
-  />
-);
-
-export const Toast: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = ({
-  message,
-  requestId,
-  ok,
-}) => (
-  <div class={ok ? "toast" : "toast error"} role={ok ? "status" : "alert"}>
-    <span>
-      {message}
-      {requestId ? <small>Request id: {requestId}</small> : null}
-    </span>
-    <button type="button" class="toast-close" aria-label="Dismiss">
-      ×
-    </button>
-  </div>
-);
-
-/** A toast delivered by an htmx response, wherever the request was aimed. */
-export const ToastPartial: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = (
-  props,
-) => (
-  <hx-partial hx-target="#toasts" hx-swap="beforeend">
-    <Toast {...props} />
-  </hx-partial>
-);
-
-export const Empty: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
-  <article class="empty">
-    <h3>{title}</h3>
-    {children}
-  </article>
-);
-
-export const FieldError: FC<{ id: string; errors: Record<string, string>; name: string }> = ({
-  id,
-  errors,
-  name,
-}) =>
-  errors[name] ? (
-    <small id={id} class="field-error">
-      {errors[name]}
-    </small>
-  ) : null;
-
-export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return "–";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
-export function when(d: Date | string | null | undefined): string {
-  if (!d) return "–";
-  const date = typeof d === "string" ? new Date(d) : d;
-  return `${date.toISOString().replace("T", " ").slice(0, 16)} UTC`;
-}
-
-/** Renders JSX to a string (for SSE messages). */
-export async function render(node: Child): Promise<string> {
-  return String(await (node as { toString(): string | Promise<string> }).toString());
-}

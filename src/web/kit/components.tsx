@@ -1,0 +1,84 @@
+/** The small components every page uses: CSRF field, status badge, icon, toasts, empty state, field error. */
+
+import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import { isBusy } from "../../features/apps/index.ts";
+import { iconPath } from "../../features/catalog/catalog.service.ts";
+
+export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
+
+export function statusLabel(status: string): string {
+  return status.replace(/_/g, " ");
+}
+
+export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id }) => (
+  <span id={id} class={`badge ${isBusy(status) ? "busy" : status}`} data-status={status}>
+    {statusLabel(status)}
+  </span>
+);
+
+/** Decorative (the name is always next to it). */
+export const AppIcon: FC<{ id: string; large?: boolean; lazy?: boolean }> = ({ id, large, lazy }) => (
+  <img
+    class={large ? "icon large" : "icon"}
+    src={iconPath(id)}
+    alt=""
+    width={large ? 64 : 40}
+    height={large ? 64 : 40}
+    loading={lazy ? "lazy" : undefined}
+  />
+);
+
+export const Toast: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = ({
+  message,
+  requestId,
+  ok,
+}) => (
+  <div class={ok ? "toast" : "toast error"} role={ok ? "status" : "alert"}>
+    <span>
+      {message}
+      {requestId ? <small>Request id: {requestId}</small> : null}
+    </span>
+    <button type="button" class="toast-close" aria-label="Dismiss">
+      ×
+    </button>
+  </div>
+);
+
+/** A toast delivered by an htmx response, wherever the request was aimed. */
+export const ToastPartial: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = (
+  props,
+) => (
+  <hx-partial hx-target="#toasts" hx-swap="beforeend">
+    <Toast {...props} />
+  </hx-partial>
+);
+
+export const Empty: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
+  <article class="empty">
+    <h3>{title}</h3>
+    {children}
+  </article>
+);
+
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "–";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export function when(d: Date | string | null | undefined): string {
+  if (!d) return "–";
+  const date = typeof d === "string" ? new Date(d) : d;
+  return `${date.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+}
+
+/** Renders JSX to a string (for SSE messages). */
+export async function render(node: Child): Promise<string> {
+  return String(await (node as { toString(): string | Promise<string> }).toString());
+}

@@ -1,0 +1,97 @@
+/**
+ * Forms: errors beside their fields, from the API's own validation. A service (or a schema) throws an
+ * AppError whose `details` name each field (`{field: "resources.memory_mb", message}`); a form's inputs
+ * carry those same names, so the details land beside their inputs without any translation. An error
+ * without details (a conflict, a refusal) is shown at the top of the form (`form`).
+ */
+import type { z } from "@hono/zod-openapi";
+import type { FC } from "hono/jsx";
+import { AppError, ValidationError } from "../../core/errors.ts";
+import { zodDetails } from "../../http/openapi.ts";
+import type { WebContext } from "./request.tsx";
+
+/** Messages by input name; `form` is the form's own (top) message. */
+export type FieldErrors = Record<string, string>;
+
+/** Codes that are about what was submitted, and so belong on the form rather than in a toast. */
+const FORM_CODES = new Set(["VALIDATION_FAILED", "CONFLICT"]);
+
+/** The field errors an error carries, or undefined when it is not about the submitted input. */
+export function fieldErrorsOf(err: unknown): FieldErrors | undefined {
+  if (!(err instanceof AppError) || !FORM_CODES.has(err.code)) return undefined;
+  const out: FieldErrors = {};
+  for (const d of err.details ?? []) out[d.field] ??= d.message;
+  if (Object.keys(out).length === 0 || err.code === "CONFLICT") out.form ??= err.message;
+  return out;
+}
+
+/** Parses `input` with the API's schema; a failure is the API's ValidationError, details and all. */
+export function parsed<T extends z.ZodType>(schema: T, input: unknown, message: string): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(message, zodDetails(result.error));
+  return result.data;
+}
+
+/**
+ * A whole number typed into a form, for a schema that expects a number: "" is left out (undefined), and
+ * text that is not a number is kept as it is, so the schema names the field ("must be a whole number").
+ */
+export function formNumber(value: string | undefined): number | string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : value;
+}
+
+/**
+ * Runs a form's action; when it fails on the input, answers with the form again (its values kept, each
+ * error beside its field) and the error's status. Anything else goes to the error handler (a toast).
+ */
+export async function submitForm(
+  c: WebContext,
+  action: () => Promise<Response>,
+  again: (errors: FieldErrors) => unknown,
+): Promise<Response> {
+  try {
+    return await action();
+  } catch (err) {
+    const errors = fieldErrorsOf(err);
+    if (!errors) throw err;
+    return c.html(String(await again(errors)), (err as AppError).status as 422);
+  }
+}
+
+/** The id of a field's message (input names may hold dots: "resources.cores"). */
+export function messageId(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9_-]/g, "-")}-error`;
+}
+
+/** aria attributes of an input: invalid when its field has an error, described by the error or the help. */
+export function fieldAria(errors: FieldErrors, name: string, helpId?: string) {
+  return {
+    "aria-invalid": errors[name] ? ("true" as const) : undefined,
+    "aria-describedby": errors[name] ? messageId(name) : helpId,
+  };
+}
+
+/** The error beside a field, or its help text when there is none. */
+export const FieldMessage: FC<{ errors: FieldErrors; name: string; help?: string; helpId?: string }> = ({
+  errors,
+  name,
+  help,
+  helpId,
+}) =>
+  errors[name] ? (
+    <small id={messageId(name)} class="field-error">
+      {errors[name]}
+    </small>
+  ) : help ? (
+    <small id={helpId}>{help}</small>
+  ) : null;
+
+/** The form's own message (an error no field owns), at its top. */
+export const FormMessage: FC<{ errors: FieldErrors }> = ({ errors }) =>
+  errors.form ? (
+    <p class="reason" role="alert" data-form-error>
+      {errors.form}
+    </p>
+  ) : null;
