@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import { LOG_FORMATS, LOG_LEVELS } from "./log.ts";
+import "./messages.ts";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());

@@ -1,7 +1,7 @@
 /** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { ERROR_STATUS, type ErrorCode, type ErrorStatus, ValidationError } from "../core/errors.ts";
-import "./messages.ts";
+import "../core/messages.ts";
 import type { HttpEnv } from "./context.ts";
 
 const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];

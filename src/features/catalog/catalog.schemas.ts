@@ -43,6 +43,7 @@
 
 // z from @hono/zod-openapi (zod 4 plus `.openapi()`): the extension must be in place before these schemas are built.
 import { z } from "@hono/zod-openapi";
+import "../../core/messages.ts";
 import { parse as parseYaml } from "yaml";
 import {
   InterpolationError,
@@ -73,6 +74,8 @@ export const CATEGORY_IDS = Object.keys(CATEGORY_NAMES) as [CategoryId, ...Categ
 
 export const OS_TEMPLATES = ["alpine-3.22", "debian-12", "debian-13"] as const;
 export const GENERATORS = ["password", "hex32", "uuid", "base64_32"] as const;
+/** What kind of value a setting takes: the install form shows a toggle, a number or a URL field, and the value is checked (compose.ts envTypeProblem). */
+export const ENV_TYPES = ["text", "boolean", "number", "url", "email"] as const;
 export type Generator = (typeof GENERATORS)[number];
 
 /** Values Proximity provides to every compose project, known once the container has its address. */
@@ -181,6 +184,7 @@ export const catalogEnvSchema = z.strictObject({
   required: z.boolean().default(false),
   secret: z.boolean().default(false),
   generate: z.enum(GENERATORS).optional(),
+  type: z.enum(ENV_TYPES).default("text"),
   /**
    * A value the app would reject at run time (and stop on) is refused at deploy time instead: the whole value
    * must match this regular expression, else `pattern_message` is the error the user sees.

@@ -9,6 +9,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import {
   type CatalogEntry,
+  type CatalogEnv,
   compilePattern,
   type DeployVariable,
   ENV_NAME_PATTERN,
@@ -58,6 +59,24 @@ export function envValueProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Why a value does not fit the setting's type (`true`/`false`, a number, an http(s) URL, an e-mail address). */
+export function envTypeProblem(type: CatalogEnv["type"], value: string): string | undefined {
+  switch (type) {
+    case "boolean":
+      return value === "true" || value === "false" ? undefined : "must be true or false";
+    case "number":
+      return /^-?\d+(\.\d+)?$/.test(value) ? undefined : "must be a number";
+    case "url":
+      return /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value)
+        ? undefined
+        : "must be a URL starting with http:// or https://";
+    case "email":
+      return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) ? undefined : "must be an e-mail address";
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Validate the user's environment against the catalog entry and merge it:
  * declared defaults < generated values < user values, in declaration order. An empty user value means "not
@@ -98,9 +117,13 @@ export function resolveEnvironment(
     const user = userEnv[e.name];
     let value: string | undefined = typeof user === "string" && user !== "" ? user : undefined;
     if (value === undefined && e.generate) value = generated[e.name];
-    if (value === undefined) value = e.default;
+    // A required setting someone emptied on purpose is refused, not silently given its default back.
+    if (value === undefined && !(e.required && user === "")) value = e.default;
+    const typeProblem = value !== undefined && value !== "" ? envTypeProblem(e.type, value) : undefined;
     if (e.required && (value === undefined || value === "")) {
-      details.push({ field: `environment.${e.name}`, message: `required: ${e.description}` });
+      details.push({ field: `environment.${e.name}`, message: `is required: ${e.description}` });
+    } else if (typeProblem) {
+      details.push({ field: `environment.${e.name}`, message: typeProblem });
     } else if (value !== undefined && e.pattern !== undefined && e.pattern_message !== undefined) {
       if (!compilePattern(e.pattern)?.test(value))
         details.push({ field: `environment.${e.name}`, message: e.pattern_message });

@@ -6,7 +6,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { FC } from "hono/jsx";
-import { AppError, ValidationError } from "../../core/errors.ts";
+import { AppError, type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import { zodDetails } from "../../http/openapi.ts";
 import type { WebContext } from "./request.tsx";
 
@@ -95,3 +95,27 @@ export const FormMessage: FC<{ errors: FieldErrors }> = ({ errors }) =>
       {errors.form}
     </p>
   ) : null;
+
+/** A new password typed twice: the detail for the second field when they differ. */
+export function confirmation(f: Record<string, string>, name: string): ErrorDetail[] {
+  const given = f[`${name}_confirm`];
+  return given !== undefined && given !== f[name]
+    ? [{ field: `${name}_confirm`, message: "does not match the password above" }]
+    : [];
+}
+
+/**
+ * Like `parsed`, with more details found by the form itself (a confirmation that differs): every problem
+ * is reported at once.
+ */
+export function parsedWith<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  message: string,
+  more: ErrorDetail[],
+): z.infer<T> {
+  const result = schema.safeParse(input);
+  const details = [...(result.success ? [] : zodDetails(result.error)), ...more];
+  if (details.length) throw new ValidationError(message, details);
+  return result.data;
+}

@@ -24,7 +24,9 @@ export {
   fieldErrorsOf,
   formNumber,
   messageId,
+  confirmation,
   parsed,
+  parsedWith,
   submitForm,
 } from "./forms.tsx";
 export { AdminOnlyError, adminOnly, GUARDS, signedIn, type WebAccess } from "./guards.ts";

@@ -137,7 +137,7 @@ describe("resolveEnvironment", () => {
   test("a missing or empty required value is rejected", () => {
     for (const user of [{}, { ADMIN_EMAIL: "" }]) {
       const { details } = validationDetails(() => resolveEnvironment(entry(), user));
-      expect(details).toEqual([{ field: "environment.ADMIN_EMAIL", message: "required: Admin e-mail" }]);
+      expect(details).toEqual([{ field: "environment.ADMIN_EMAIL", message: "is required: Admin e-mail" }]);
     }
   });
 

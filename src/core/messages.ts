@@ -4,7 +4,7 @@
  * message always wins; this only replaces zod's generic ones. Installed once, for every schema in the
  * process (the API's details and the web forms show the same text).
  */
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 
 type Issue = Parameters<NonNullable<Parameters<typeof z.config>[0]["customError"]>>[0];
 
