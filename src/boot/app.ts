@@ -26,7 +26,8 @@ import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
 import { instrumentApp } from "../observability/middleware.ts";
 import { apiDocsPage } from "../web/api-docs.tsx";
-import { browserNotFound, webRoutes } from "../web/routes.tsx";
+import { webRoutes } from "../web/app.tsx";
+import { browserNotFound } from "../web/kit/index.ts";
 import type { Services } from "./container.ts";
 
 /** The whole app: every router's services are a subset of the container. */
@@ -167,6 +168,11 @@ export function createApp(services: Services): App {
       ? assetHeaders(c, next)
       : documentHeaders(c, next),
   );
+  // API answers are per caller, and some carry tokens or credentials: no cache keeps them.
+  app.use("/api/*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control")) c.header("Cache-Control", "no-store");
+  });
   app.use(
     "/api/*",
     cors({

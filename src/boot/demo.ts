@@ -14,6 +14,10 @@ import type { CreateHostInput } from "../features/hosts/hosts.schemas.ts";
 import type { RunningSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
+/** The demo host's name: within the host-name rule (hosts.schemas.ts), so the Hosts page can edit it. */
+export const DEMO_HOST_NAME = "Simulated demo cluster";
+const OLD_DEMO_HOST_NAME = "Simulated cluster (demo)";
+
 /** Start-up work, as the audit trail names it (from the machine itself). */
 const BOOTSTRAP: Actor = { user: null, ip: "local", claimed: { id: null, username: "system" } };
 
@@ -74,7 +78,7 @@ export async function bootstrapHosts(
   const sim = simulator;
   const real = (await services.hosts.list()).filter((h) => !h.isSimulator);
   const input: CreateHostInput = {
-    name: "Simulated cluster (demo)",
+    name: DEMO_HOST_NAME,
     api_url: sim.apiUrl,
     token_id: sim.tokenId,
     token_secret: sim.tokenSecret,
@@ -85,7 +89,12 @@ export async function bootstrapHosts(
   const existing = (await services.hosts.list()).find((h) => h.isSimulator);
   if (existing) {
     const { name: _name, ...rest } = input;
-    await services.hosts.update(existing.id, rest, BOOTSTRAP);
+    // The name an admin gave it is kept; the old default (parentheses the host-name rule refuses) is not.
+    await services.hosts.update(
+      existing.id,
+      existing.name === OLD_DEMO_HOST_NAME ? { ...rest, name: DEMO_HOST_NAME } : rest,
+      BOOTSTRAP,
+    );
   } else {
     await services.hosts.create(input, BOOTSTRAP, { isSimulator: true });
   }

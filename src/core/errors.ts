@@ -94,8 +94,9 @@ export class NotFoundError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string) {
-    super("CONFLICT", message);
+  /** `details` name the field the conflict is about (a taken hostname), so a form can show it there. */
+  constructor(message: string, details?: ErrorDetail[]) {
+    super("CONFLICT", message, details ? { details } : {});
   }
 }
 

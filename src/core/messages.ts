@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 
-type Issue = Parameters<NonNullable<Parameters<typeof z.config>[0]["customError"]>>[0];
+type Issue = Parameters<NonNullable<NonNullable<Parameters<typeof z.config>[0]>["customError"]>>[0];
 
 function count(n: number | bigint, one: string): string {
   return `${n} ${one}${Number(n) === 1 ? "" : "s"}`;

@@ -35,8 +35,9 @@ export interface EventStreamOptions<T> {
   keepAliveMs?: number;
   /** Starts delivery (`push` queues an item for `write`); returns the unsubscribe function. */
   subscribe(push: (item: T) => void): () => void;
-  /** Writes the current state first, for clients that connect late. */
-  initial?(stream: SseWriter): Promise<void>;
+  /** Writes the current state first, for clients that connect late; "end" closes the stream after it. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most callbacks just write (void); one ends at once.
+  initial?(stream: SseWriter): Promise<void | "end">;
   /** Writes one pushed item; "end" closes the stream after it. */
   write(stream: SseWriter, item: T): Promise<"end" | undefined>;
   /** Throws when the client may no longer see the stream. */
@@ -44,6 +45,8 @@ export interface EventStreamOptions<T> {
   recheckMs?: number;
   /** Epoch ms at which to recheck as well (the credential's expiry). */
   expiresAt?: number;
+  /** Runs once when the stream ends, whatever ended it (per-user stream counts). */
+  onClose?: () => void;
 }
 
 interface BunServerLike {
@@ -82,10 +85,15 @@ export function eventStream<T>(c: Context, options: EventStreamOptions<T>): Resp
       queue.push(item);
       nudge();
     });
+    let closed = false;
     const stop = () => {
       unsubscribe();
       for (const t of timers) clearInterval(t);
       nudge();
+      if (!closed) {
+        closed = true;
+        options.onClose?.();
+      }
     };
     stream.onAbort(stop);
 
@@ -114,8 +122,8 @@ export function eventStream<T>(c: Context, options: EventStreamOptions<T>): Resp
     }
 
     try {
-      await options.initial?.(writer);
-      while (!stream.aborted) {
+      const first = await options.initial?.(writer);
+      while (!stream.aborted && first !== "end") {
         if (ended !== undefined) {
           await writer.writeSSE({ event: "end", data: JSON.stringify({ reason: ended }) });
           break;

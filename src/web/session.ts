@@ -12,6 +12,11 @@
  * PUBLIC_URL's origin or the origin the request was addressed to — and (2) carry a token, as form field
  * `_csrf` or header x-csrf-token, equal to an HMAC of a random per-browser cookie under a server key. A
  * foreign site can neither read the cookie nor compute the token.
+ *
+ * HTTPS: a request is secure when PUBLIC_URL is https or, behind a trusted proxy (TRUST_PROXY), when the
+ * proxy says so (X-Forwarded-Proto: https). Then the cookies are `Secure` and carry the `__Host-` prefix
+ * (the browser refuses them from http and from any other host or path), and the origin the request was
+ * addressed to is https.
  */
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
@@ -21,10 +26,13 @@ import type { ClientActor } from "../core/identity.ts";
 import { ACCESS_TTL_SECONDS, SESSION_TTL_SECONDS } from "../features/auth/auth.service.ts";
 import { clientOf } from "../http/context.ts";
 import type { WebEnv } from "./context.ts";
+import { addressedHost } from "./host-check.ts";
 
 export const SESSION_COOKIE = "proximity_session";
 export const CSRF_COOKIE = "proximity_csrf";
 export const THEME_COOKIE = "proximity_theme";
+/** Over HTTPS the cookies carry the `__Host-` prefix. */
+const SECURE_PREFIX = "__Host-";
 
 const ROTATE_AFTER_MS = ACCESS_TTL_SECONDS * 1000;
 const ROTATION_GRACE_MS = 10_000;
@@ -33,8 +41,22 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Tokens rotated in the last few seconds: old token → new token. */
 const recentRotations = new Map<string, { token: string; at: number }>();
 
+/** The scheme the browser used: the socket's, or X-Forwarded-Proto behind a trusted proxy. */
+function requestScheme(c: Context<WebEnv>): "http" | "https" {
+  if (c.get("services").config.TRUST_PROXY) {
+    const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+    if (proto === "https" || proto === "http") return proto;
+  }
+  return new URL(c.req.url).protocol === "https:" ? "https" : "http";
+}
+
 function secure(c: Context<WebEnv>): boolean {
-  return c.get("services").config.PUBLIC_URL.startsWith("https:");
+  return c.get("services").config.PUBLIC_URL.startsWith("https:") || requestScheme(c) === "https";
+}
+
+/** A cookie's name on this request: `__Host-` prefixed when secure. */
+export function cookieName(c: Context<WebEnv>, base: string): string {
+  return secure(c) ? `${SECURE_PREFIX}${base}` : base;
 }
 
 function client(c: Context<WebEnv>): ClientActor {
@@ -42,7 +64,7 @@ function client(c: Context<WebEnv>): ClientActor {
 }
 
 export function setSessionCookie(c: Context<WebEnv>, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, {
+  setCookie(c, cookieName(c, SESSION_COOKIE), token, {
     httpOnly: true,
     sameSite: "Lax",
     secure: secure(c),
@@ -53,7 +75,7 @@ export function setSessionCookie(c: Context<WebEnv>, token: string): void {
 }
 
 export function clearSessionCookie(c: Context<WebEnv>): void {
-  setCookie(c, SESSION_COOKIE, "", {
+  setCookie(c, cookieName(c, SESSION_COOKIE), "", {
     httpOnly: true,
     sameSite: "Lax",
     secure: secure(c),
@@ -79,14 +101,8 @@ function timingSafeEqual(a: string, b: string): boolean {
 
 /** The origin the browser addressed (Host, or X-Forwarded-Host/Proto behind a trusted proxy). */
 function requestOrigin(c: Context<WebEnv>): string {
-  const url = new URL(c.req.url);
-  if (c.get("services").config.TRUST_PROXY) {
-    const host = c.req.header("x-forwarded-host")?.split(",")[0]?.trim();
-    const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim();
-    if (host) return `${proto ?? url.protocol.replace(":", "")}://${host}`;
-  }
-  const host = c.req.header("host");
-  return host ? `${url.protocol}//${host}` : url.origin;
+  const host = addressedHost(c) ?? new URL(c.req.url).host;
+  return `${requestScheme(c)}://${host}`;
 }
 
 function sameOrigin(c: Context<WebEnv>): boolean {
@@ -116,10 +132,15 @@ async function presentedToken(c: Context<WebEnv>): Promise<string | undefined> {
 export const webSession = createMiddleware<WebEnv>(async (c, next) => {
   const services = c.get("services");
   // CSRF cookie first: even the login and first-run forms are protected.
-  let csrfSeed = getCookie(c, CSRF_COOKIE);
+  let csrfSeed = getCookie(c, cookieName(c, CSRF_COOKIE));
   if (!csrfSeed || !/^[A-Za-z0-9_-]{32,64}$/.test(csrfSeed)) {
     csrfSeed = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-    setCookie(c, CSRF_COOKIE, csrfSeed, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/" });
+    setCookie(c, cookieName(c, CSRF_COOKIE), csrfSeed, {
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: secure(c),
+      path: "/",
+    });
   }
   const csrfToken = await hmac(services.keys.jwt, csrfSeed);
   c.set("csrfToken", csrfToken);
@@ -136,7 +157,7 @@ export const webSession = createMiddleware<WebEnv>(async (c, next) => {
 
   c.set("viewer", undefined);
   c.set("sessionToken", undefined);
-  let token = getCookie(c, SESSION_COOKIE);
+  let token = getCookie(c, cookieName(c, SESSION_COOKIE));
   const recent = token ? recentRotations.get(token) : undefined;
   if (token && recent && Date.now() - recent.at < ROTATION_GRACE_MS) {
     token = recent.token;

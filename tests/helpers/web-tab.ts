@@ -3,6 +3,7 @@
  * app.request() (the app's PUBLIC_URL must be ORIGIN, so the origin check passes).
  */
 import { expect } from "bun:test";
+import { setupCode } from "../../src/web/auth/setup-code.ts";
 import { PASSWORD, type TestApp } from "./harness.ts";
 
 export const ORIGIN = "https://proximity.example.com";
@@ -34,6 +35,8 @@ export class Tab {
     if (init.form) {
       const form = new URLSearchParams(init.form);
       if (init.token !== false) form.set("_csrf", this.csrf);
+      // In-process requests have no client address, so first run asks for the code from the log.
+      if (path === "/setup" && !form.has("setup_code")) form.set("setup_code", setupCode());
       body = form.toString();
       headers.set("content-type", "application/x-www-form-urlencoded");
     }

@@ -3,7 +3,7 @@
  * all), and turning each request into a guarded state change plus a durable job in one transaction.
  */
 
-import { and, asc, desc, eq, ilike, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
@@ -23,8 +23,10 @@ import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { ociService } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
-import type { DeployInput } from "./apps.schemas.ts";
+import { storageSetting } from "../settings/settings.schemas.ts";
+import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { ociReference } from "./oci-image.ts";
+import { liveCapacity, type NodeCapacity, placementProblems } from "./placement.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
@@ -65,8 +67,13 @@ export function chooseRuntime(
  * Hostnames are one namespace for the whole instance (docs/security.md: they name containers on one LAN).
  * A taken name gets the same answer whoever holds it: not whose it is, nor that it is "another app".
  */
+/** A UUID no app has: placement checks for a new app exclude nothing. */
+const NO_APP = "00000000-0000-0000-0000-000000000000";
+
 function hostnameTaken(hostname: string): ConflictError {
-  return new ConflictError(`The hostname "${hostname}" is not available; choose another`);
+  return new ConflictError(`The hostname "${hostname}" is not available; choose another`, [
+    { field: "hostname", message: `"${hostname}" is not available; choose another` },
+  ]);
 }
 
 export class AppsService {
@@ -119,6 +126,16 @@ export class AppsService {
     );
   }
 
+  /** Hostnames by app id (the audit log names its targets); ids of deleted apps are absent. */
+  async hostnames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: applications.id, hostname: applications.hostname })
+      .from(applications)
+      .where(inArray(applications.id, [...new Set(ids)]));
+    return new Map(rows.map((r) => [r.id, r.hostname]));
+  }
+
   async ownedAppIds(userId: string): Promise<string[]> {
     const rows = await this.db
       .select({ id: applications.id })
@@ -154,13 +171,16 @@ export class AppsService {
     };
     const details = (
       [
-        ["cores", entry.min.cores],
-        ["memory_mb", entry.min.memory_mb],
-        ["disk_gb", entry.min.disk_gb],
+        ["cores", entry.min.cores, entry.min.cores === 1 ? " core" : " cores"],
+        ["memory_mb", entry.min.memory_mb, " MiB"],
+        ["disk_gb", entry.min.disk_gb, " GiB"],
       ] as const
     )
       .filter(([k, min]) => r[k] < min)
-      .map(([k, min]) => ({ field: `resources.${k}`, message: `${entry.name} needs at least ${min}` }));
+      .map(([k, min, unit]) => ({
+        field: `resources.${k}`,
+        message: `${entry.name} needs at least ${min}${unit}`,
+      }));
     if (details.length) throw new ValidationError("Resources below the app's minimum", details);
     return r;
   }
@@ -184,6 +204,27 @@ export class AppsService {
   runtimeFor(entry: CatalogEntry, hostId: string, asked?: AppRuntime): AppRuntime {
     const oci = this.deps.hosts.preflightCheck(hostId, "oci_containers");
     return chooseRuntime(entry, asked, oci?.severity === "ok");
+  }
+
+  /**
+   * The host's nodes as Proxmox reports them now, for checks made before a request is accepted; undefined
+   * when they cannot be read (the job's own steps then meet and report the problem).
+   */
+  private async capacityOf(hostId: string): Promise<NodeCapacity[] | undefined> {
+    try {
+      const settings = await this.deps.settings.get();
+      return await liveCapacity(await this.deps.hosts.client(hostId), storageSetting(settings, "rootfs"));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Refuses (422, beside the field to change) a deploy no node has room for now. */
+  private async assertPlaceable(hostId: string, need: AppResources, node?: string, appId?: string) {
+    const capacity = await this.capacityOf(hostId);
+    if (!capacity) return;
+    const problems = await placementProblems(this.db, hostId, appId ?? NO_APP, need, capacity, node);
+    if (problems) throw new ValidationError("No node has room for this app now", problems);
   }
 
   async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
@@ -221,6 +262,7 @@ export class AppsService {
         ]);
       }
     }
+    await this.assertPlaceable(host.id, resources, input.node);
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
     // An OCI application container has no login: it gets no root password (credentials show none).
     const rootPasswordEnc = runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword());
@@ -309,14 +351,44 @@ export class AppsService {
    * Retry of a deploy that failed: the app kept its row (hostname, resources, environment) but has no
    * container, so the deploy saga runs again from the start.
    */
-  async redeploy(req: UserActor, id: string) {
+  async redeploy(
+    req: UserActor,
+    id: string,
+    edits: { resources?: Partial<AppResources>; node?: string } = {},
+  ) {
     const app = await this.get(req.user, id);
     if (app.vmid !== null || !app.catalogId || app.status !== "error") {
       throw new ConflictError(
         "Only a failed deploy that left no container can be retried; delete the app instead",
       );
     }
-    return this.operate(req, id, "redeploy", app.runtime === "oci" ? DeployOciAppJob : DeployAppJob, {});
+    // "Edit and retry": other resources (checked against the entry's minimum) or another node.
+    const resources = this.resources(
+      this.entry(app.catalogId),
+      { ...app.resources, ...edits.resources },
+      app.resources,
+    );
+    if (edits.node) {
+      const nodes = (await this.deps.hosts.nodesOf(app.hostId)).map((n) => n.name);
+      if (!nodes.includes(edits.node))
+        throw new ValidationError("Unknown node", [
+          { field: "node", message: `the host has no node "${edits.node}" (it has ${nodes.join(", ")})` },
+        ]);
+    }
+    await this.assertPlaceable(app.hostId, resources, edits.node, app.id);
+    if (edits.resources) {
+      await this.db
+        .update(applications)
+        .set({ resources, updatedAt: new Date() })
+        .where(and(eq(applications.id, id), eq(applications.status, "error")));
+    }
+    return this.operate(
+      req,
+      id,
+      "redeploy",
+      app.runtime === "oci" ? DeployOciAppJob : DeployAppJob,
+      edits.node ? { node: edits.node } : {},
+    );
   }
 
   /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
@@ -359,6 +431,7 @@ export class AppsService {
           message: `can only grow (now ${app.resources.disk_gb} GiB)`,
         });
       }
+      details.push(...(await this.nodeRoomProblems(app, patch.resources)));
     }
     if (patch.environment) {
       if (!app.catalogId)
@@ -382,6 +455,31 @@ export class AppsService {
   }
 
   /**
+   * A resize the app's node cannot take, refused before anything changes (Proxmox would refuse it in the
+   * job and leave the app in error): more cores than the node has CPUs, more memory than it has free.
+   */
+  private async nodeRoomProblems(app: Application, wanted: Partial<AppResources>) {
+    if (app.node === null || (wanted.cores === undefined && wanted.memory_mb === undefined)) return [];
+    const details: { field: string; message: string }[] = [];
+    if (wanted.cores !== undefined && wanted.cores > app.resources.cores) {
+      const node = (await this.deps.hosts.nodesOf(app.hostId)).find((n) => n.name === app.node);
+      if (node?.maxCpu && wanted.cores > node.maxCpu)
+        details.push({ field: "resources.cores", message: `node ${app.node} has ${node.maxCpu} CPUs` });
+    }
+    const growth = (wanted.memory_mb ?? app.resources.memory_mb) - app.resources.memory_mb;
+    if (growth > 0) {
+      const room = (await this.capacityOf(app.hostId))?.find((c) => c.node === app.node);
+      const free = room ? Math.floor(room.freeMemory / (1024 * 1024)) : undefined;
+      if (free !== undefined && growth > free)
+        details.push({
+          field: "resources.memory_mb",
+          message: `node ${app.node} has ${Math.max(0, free)} MiB free: at most ${app.resources.memory_mb + Math.max(0, free)} MiB`,
+        });
+    }
+    return details;
+  }
+
+  /**
    * The reconfigure job's payload: secret values travel only as AES-GCM ciphertext under `secrets`, which
    * the queue removes from the row when the job ends (src/queue/queue.ts).
    */
@@ -400,6 +498,12 @@ export class AppsService {
 
   async clone(req: UserActor, id: string, hostname: string) {
     const source = await this.get(req.user, id);
+    // The install's rule, whichever door the request came through.
+    const name = HostnameSchema.safeParse(hostname);
+    if (!name.success)
+      throw new ValidationError("The clone's hostname is invalid", [
+        { field: "hostname", message: name.error.issues[0]?.message ?? "must be a DNS label" },
+      ]);
     if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     const { quotas } = await this.deps.settings.get();
     try {

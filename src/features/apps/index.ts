@@ -7,5 +7,15 @@ export { toPublicApp } from "./apps.schemas.ts";
 export type { AppsService } from "./apps.service.ts";
 export { assertWithinQuota } from "./quotas.ts";
 export { type AppDeps, AppRun } from "./runtime.ts";
-export { BUSY, beginOperation, canRun, isBusy, isStable, type Operation, STABLE, settle } from "./status.ts";
+export {
+  BUSY,
+  beginOperation,
+  canRun,
+  isBusy,
+  isStable,
+  OPERATIONS,
+  type Operation,
+  STABLE,
+  settle,
+} from "./status.ts";
 export { type AppTiming, DEFAULT_TIMING, type TaskKind, taskWait } from "./timing.ts";

@@ -77,6 +77,80 @@ export async function liveCapacity(
   return measured.filter((c): c is NodeCapacity => c !== undefined);
 }
 
+/** Apps of the host holding a node's resources that a capacity snapshot may not list yet. */
+async function reservations(db: Pick<Db, "select">, hostId: string, appId: string) {
+  return db
+    .select({ node: applications.node, vmid: applications.vmid, resources: applications.resources })
+    .from(applications)
+    .where(
+      and(
+        eq(applications.hostId, hostId),
+        // Not only deploys in flight: an app that finished after our capacity snapshot was taken is
+        // missing from it too. Apps whose container is known to be gone hold nothing.
+        notInArray(applications.status, ["error", "missing"]),
+        isNotNull(applications.node),
+        ne(applications.id, appId),
+      ),
+    );
+}
+
+/** Each node's room after the reservations the snapshot does not show, most free memory first. */
+function roomPerNode(capacity: NodeCapacity[], reserved: Awaited<ReturnType<typeof reservations>>) {
+  return capacity
+    .map((c) => {
+      // Apps whose container the snapshot does not list (not created yet, or created after it was taken).
+      const mine = reserved.filter((r) => r.node === c.node && (r.vmid === null || !c.vmids.has(r.vmid)));
+      return {
+        node: c.node,
+        memory: c.freeMemory - mine.reduce((s, r) => s + r.resources.memory_mb * MIB, 0),
+        disk: c.freeDisk - mine.reduce((s, r) => s + r.resources.disk_gb * GIB, 0),
+      };
+    })
+    .sort((a, b) => b.memory - a.memory);
+}
+
+function noRoom(need: AppResources, preferred: string | undefined): string {
+  return preferred
+    ? `Node ${preferred} does not have ${need.memory_mb} MiB of memory and ${need.disk_gb} GiB of disk free`
+    : `No online node has ${need.memory_mb} MiB of memory and ${need.disk_gb} GiB of disk free (after deployments in progress)`;
+}
+
+/**
+ * Before a deploy is accepted: whether a node has room for it now (the check the place step makes again,
+ * under its lock). Undefined when one has; otherwise what does not fit, as validation details naming the
+ * field to change, with the most any node offers.
+ */
+export async function placementProblems(
+  db: Db,
+  hostId: string,
+  appId: string,
+  need: AppResources,
+  capacity: NodeCapacity[],
+  preferred?: string,
+): Promise<{ field: string; message: string }[] | undefined> {
+  const room = roomPerNode(capacity, await reservations(db, hostId, appId)).filter(
+    (c) => !preferred || c.node === preferred,
+  );
+  if (room.some((c) => c.memory >= need.memory_mb * MIB && c.disk >= need.disk_gb * GIB)) return undefined;
+  const where = preferred ? `node ${preferred}` : "any online node";
+  const mostMemory = Math.max(0, ...room.map((c) => Math.floor(c.memory / MIB)));
+  const mostDisk = Math.max(0, ...room.map((c) => Math.floor(c.disk / GIB)));
+  const details = [];
+  if (!room.some((c) => c.memory >= need.memory_mb * MIB))
+    details.push({
+      field: "resources.memory_mb",
+      message: `does not fit: ${where} has at most ${mostMemory} MiB free`,
+    });
+  if (!room.some((c) => c.disk >= need.disk_gb * GIB))
+    details.push({
+      field: "resources.disk_gb",
+      message: `does not fit: ${where} has at most ${mostDisk} GiB free`,
+    });
+  if (details.length === 0)
+    details.push({ field: preferred ? "node" : "resources.memory_mb", message: noRoom(need, preferred) });
+  return details;
+}
+
 /** Picks the node with the most free memory that fits, after reservations, and records it. */
 export async function reserveNode(
   db: Db,
@@ -89,38 +163,13 @@ export async function reserveNode(
   return db.transaction(async (tx) => {
     const t = tx;
     await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`place:${hostId}`}, 0))`);
-    const reserved = await t
-      .select({ node: applications.node, vmid: applications.vmid, resources: applications.resources })
-      .from(applications)
-      .where(
-        and(
-          eq(applications.hostId, hostId),
-          // Not only deploys in flight: an app that finished after our capacity snapshot was taken is
-          // missing from it too. Apps whose container is known to be gone hold nothing.
-          notInArray(applications.status, ["error", "missing"]),
-          isNotNull(applications.node),
-          ne(applications.id, appId),
-        ),
-      );
-    const fits = capacity
-      .map((c) => {
-        // Apps whose container the snapshot does not list (not created yet, or created after it was taken).
-        const mine = reserved.filter((r) => r.node === c.node && (r.vmid === null || !c.vmids.has(r.vmid)));
-        return {
-          node: c.node,
-          memory: c.freeMemory - mine.reduce((s, r) => s + r.resources.memory_mb * MIB, 0),
-          disk: c.freeDisk - mine.reduce((s, r) => s + r.resources.disk_gb * GIB, 0),
-        };
-      })
+    const fits = roomPerNode(capacity, await reservations(t, hostId, appId))
       .filter((c) => c.memory >= need.memory_mb * MIB && c.disk >= need.disk_gb * GIB)
-      .filter((c) => !preferred || c.node === preferred)
-      .sort((a, b) => b.memory - a.memory);
+      .filter((c) => !preferred || c.node === preferred);
     const chosen = fits[0];
     if (!chosen) {
       throw new AppServiceError(
-        preferred
-          ? `Node ${preferred} does not have ${need.memory_mb} MiB of memory and ${need.disk_gb} GiB of disk free`
-          : `No online node has ${need.memory_mb} MiB of memory and ${need.disk_gb} GiB of disk free (after deployments in progress)`,
+        noRoom(need, preferred),
         { app_id: appId, step: "place" },
         { code: "CONFLICT" },
       );

@@ -80,7 +80,29 @@ export async function beginOperation(
     .from(applications)
     .where(and(eq(applications.id, appId), visible));
   if (!current) throw new NotFoundError("App");
-  throw new ConflictError(`The app is ${current.status.replace("_", " ")}; it cannot ${operation} now`);
+  throw new ConflictError(refusal(operation, current.status));
+}
+
+/** What each operation is called in a sentence. */
+const DOING: Record<Operation, string> = {
+  start: "starting it",
+  stop: "stopping it",
+  restart: "restarting it",
+  update: "updating it",
+  reconfigure: "changing its resources or settings",
+  clone: "cloning it",
+  backup: "backing it up",
+  restore: "restoring a backup",
+  redeploy: "installing it again",
+  delete: "deleting it",
+};
+
+/** Why `operation` cannot start now, in words: the state the app is in and those it would need. */
+export function refusal(operation: Operation, status: string): string {
+  const state = (s: string) => (s === "error" ? "in error" : s.replace(/_/g, " "));
+  const from = OPERATIONS[operation].from.map(state);
+  const needed = from.length > 1 ? `${from.slice(0, -1).join(", ")} or ${from.at(-1)}` : from[0];
+  return `The app is ${state(status)}; ${DOING[operation]} is possible when it is ${needed}`;
 }
 
 /** Puts the app into a (stable) state, with the reason a user can act on, and announces it. */

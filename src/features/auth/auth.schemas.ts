@@ -32,4 +32,3 @@ export const ChangePasswordBody = z
   })
   .strict()
   .openapi("ChangePasswordRequest");
-

@@ -327,6 +327,34 @@ export class AuthService {
   }
 
   /**
+   * Whether a browser session is still alive, without touching it (for a long-lived page stream): the
+   * token's family has a live token (the page's other requests may have rotated it meanwhile) and its user
+   * is active. The user comes back as stored now (a demotion shows at once). Never rotates or revokes.
+   */
+  async sessionUser(token: string): Promise<AuthUser | undefined> {
+    const [row] = await this.db
+      .select({ familyId: refreshTokens.familyId, revokedReason: refreshTokens.revokedReason })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, hashToken(token)));
+    if (!row || (row.revokedReason !== null && row.revokedReason !== "rotated")) return undefined;
+    const [live] = await this.db
+      .select({ user: users })
+      .from(refreshTokens)
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .where(
+        and(
+          eq(refreshTokens.familyId, row.familyId),
+          isNull(refreshTokens.revokedAt),
+          sql`${refreshTokens.expiresAt} > now()`,
+        ),
+      )
+      .limit(1);
+    if (!live || live.user.disabled) return undefined;
+    const u = live.user;
+    return { id: u.id, username: u.username, email: u.email, role: u.role };
+  }
+
+  /**
    * Verifies a bearer token and loads the user: disabled or deleted users, and tokens whose session has
    * ended (logout, password change or reset, refresh-token reuse), are rejected immediately. Every request
    * reads the row (no cache), so this holds on every instance at the user's next request.

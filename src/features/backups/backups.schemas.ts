@@ -92,7 +92,7 @@ export const ScheduleBody = z
   .object({
     cron: z
       .string()
-      .min(9)
+      .min(9, "must be 5 fields: minute hour day-of-month month day-of-week, e.g. 0 3 * * *")
       .max(100)
       .openapi({ example: "0 3 * * *", description: "5-field cron expression" }),
     timezone: z.string().max(64).default("UTC").openapi({ example: "Europe/Berlin" }),

@@ -27,7 +27,7 @@ import {
   taskWait,
 } from "../apps/index.ts";
 import type { CreateBackupBody, ScheduleInput } from "./backups.schemas.ts";
-import { cronProblem, nextSlot } from "./cron.ts";
+import { nextSlot, scheduleProblem } from "./cron.ts";
 import { BackupAppJob, RestoreAppJob } from "./job-types.ts";
 import { backupRowFor } from "./rows.ts";
 import { deleteBackupVolume } from "./volumes.ts";
@@ -213,12 +213,8 @@ export class BackupsService {
 
   async putSchedule(req: UserActor, appId: string, input: ScheduleInput): Promise<BackupSchedule> {
     await this.app(req.user, appId);
-    const problem = cronProblem(input.cron, input.timezone);
-    if (problem) {
-      throw new ValidationError("The schedule is invalid", [
-        { field: /time zone/.test(problem) ? "timezone" : "cron", message: problem },
-      ]);
-    }
+    const problem = scheduleProblem(input.cron, input.timezone);
+    if (problem) throw new ValidationError("The schedule is invalid", [problem]);
     const now = this.clock();
     const values = {
       cron: input.cron,

@@ -21,6 +21,17 @@ function cron(expression: string, timezone: string): Cron {
 }
 
 /** Null when valid, else why not. */
+/** The problem with a schedule as a validation detail: the field it is about and the message. */
+export function scheduleProblem(
+  expression: string,
+  timezone: string,
+): { field: "cron" | "timezone"; message: string } | null {
+  if (!isTimeZone(timezone))
+    return { field: "timezone", message: `"${timezone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)` };
+  const problem = cronProblem(expression, timezone);
+  return problem ? { field: "cron", message: problem } : null;
+}
+
 export function cronProblem(expression: string, timezone: string): string | null {
   if (!isTimeZone(timezone)) return `"${timezone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)`;
   let job: Cron;

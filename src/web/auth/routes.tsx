@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { AppError } from "../../core/errors.ts";
 import { LoginBody, RegisterBody } from "../../features/auth/auth.schemas.ts";
 import { clientIpOf, clientOf } from "../../http/context.ts";
-import { clearSessionCookie, setSessionCookie } from "../session.ts";
 import type { WebEnv } from "../context.ts";
 import {
   confirmation,
@@ -17,6 +16,7 @@ import {
   submitForm,
   type WebContext,
 } from "../kit/index.ts";
+import { clearSessionCookie, setSessionCookie } from "../session.ts";
 import { safeNext } from "./next.ts";
 import { LoginPage, SetupPage } from "./pages.tsx";
 import { needsSetupCode, setupCode, setupCodeMatches } from "./setup-code.ts";

@@ -1,8 +1,19 @@
 /** The catalog grid (search as you type, category filter) and an app's detail page with its install form. */
 import type { FC } from "hono/jsx";
-import type { CatalogEntry } from "../../features/catalog/catalog.schemas.ts";
+import type { CatalogEntry, CatalogEnv } from "../../features/catalog/catalog.schemas.ts";
 import type { CatalogCategory } from "../../features/catalog/catalog.service.ts";
-import { AppIcon, Csrf, Empty, FieldError, Layout, type PageContext } from "../ui.tsx";
+import {
+  AppIcon,
+  Csrf,
+  Empty,
+  type FieldErrors,
+  FieldMessage,
+  FormMessage,
+  fieldAria,
+  Layout,
+  type PageContext,
+  Switch,
+} from "../kit/index.ts";
 
 /** Icons in the catalog grid fetched with the page (four rows at 1440 px); the others lazily. */
 const EAGER_ICONS = 12;
@@ -102,7 +113,7 @@ export const CatalogPage: FC<{
 export interface InstallValues {
   hostname: string;
   node: string;
-  /** "" = the default runtime (the form preselects it, see `defaultRuntime`). */
+  /** "" = the default runtime (the form preselects it, see `runtime`). */
   runtime: string;
   cores: string;
   memory_mb: string;
@@ -116,22 +127,82 @@ export interface NodeChoice {
   online: boolean;
 }
 
+/** The runtime a deploy without one gets on the default host, and why (shown under the choice). */
+export interface RuntimeChoice {
+  preselected: "docker" | "oci";
+  why: string;
+}
+
 function gib(bytes: number | null): string {
   return bytes === null ? "unknown" : `${(bytes / 1024 ** 3).toFixed(1)} GiB free`;
 }
 
+/** One catalog setting as the input its type calls for: a switch, a number, a URL, an e-mail, or text. */
+const SettingInput: FC<{ env: CatalogEnv; value: string; errors: FieldErrors }> = ({
+  env: e,
+  value,
+  errors,
+}) => {
+  const name = `environment.${e.name}`;
+  const helpId = `${name}-help`.replace(/[^A-Za-z0-9_-]/g, "-");
+  const help = `${e.description}${e.secret ? " Kept encrypted; shown only when you reveal the app's credentials." : ""}`;
+  const aria = fieldAria(errors, name, helpId);
+  if (e.type === "boolean") {
+    return (
+      <div class="setting">
+        <Switch
+          name={name}
+          checked={value === "true"}
+          describedBy={aria["aria-describedby"]}
+          invalid={errors[name] !== undefined}
+        >
+          {e.name}
+        </Switch>
+        <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
+      </div>
+    );
+  }
+  const generated = e.generate !== undefined;
+  const type = e.secret
+    ? "password"
+    : e.type === "number"
+      ? "number"
+      : e.type === "url"
+        ? "url"
+        : e.type === "email"
+          ? "email"
+          : "text";
+  return (
+    <label>
+      {e.name}
+      {e.required ? <span aria-hidden="true"> *</span> : null}
+      {e.required ? <span class="muted"> (required)</span> : null}
+      <input
+        name={name}
+        type={type}
+        value={e.secret ? "" : value}
+        required={e.required}
+        autocomplete={e.secret ? "new-password" : "off"}
+        placeholder={
+          generated ? "Generated automatically if left empty" : e.type === "url" ? "https://…" : undefined
+        }
+        {...aria}
+      />
+      <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
+    </label>
+  );
+};
+
 export const InstallForm: FC<{
   entry: CatalogEntry;
   values: InstallValues;
-  errors: Record<string, string>;
+  errors: FieldErrors;
   nodes: NodeChoice[];
   csrf: string;
   hostMissing: boolean;
-  /** The runtime a deploy without one gets on the default host (AppsService.runtimeFor). */
-  defaultRuntime: "docker" | "oci";
-}> = ({ entry, values, errors, nodes, csrf, hostMissing, defaultRuntime }) => {
-  const invalid = (name: string) => (errors[name] ? "true" : undefined);
-  const describedBy = (name: string, help?: string) => (errors[name] ? `${name}-error` : help);
+  runtime: RuntimeChoice;
+}> = ({ entry, values, errors, nodes, csrf, hostMissing, runtime }) => {
+  const chosen = values.runtime || runtime.preselected;
   return (
     <form
       id="install-form"
@@ -144,11 +215,7 @@ export const InstallForm: FC<{
       novalidate
     >
       <Csrf token={csrf} />
-      {errors.form ? (
-        <p class="reason" role="alert">
-          {errors.form}
-        </p>
-      ) : null}
+      <FormMessage errors={errors} />
       {errors.runtime && entry.runtimes.length < 2 ? (
         <p class="reason" role="alert">
           {errors.runtime}
@@ -167,20 +234,18 @@ export const InstallForm: FC<{
           required
           autocomplete="off"
           spellcheck={false}
-          aria-invalid={invalid("hostname")}
-          aria-describedby={describedBy("hostname", "hostname-help")}
+          {...fieldAria(errors, "hostname", "hostname-help")}
         />
-        {errors.hostname ? (
-          <FieldError id="hostname-error" errors={errors} name="hostname" />
-        ) : (
-          <small id="hostname-help">
-            The container's name on Proxmox: lower-case letters, digits and inner hyphens.
-          </small>
-        )}
+        <FieldMessage
+          errors={errors}
+          name="hostname"
+          helpId="hostname-help"
+          help="The container's name on Proxmox: lower-case letters, digits and inner hyphens, at most 63."
+        />
       </label>
       <label>
         Node
-        <select name="node" aria-invalid={invalid("node")} aria-describedby={describedBy("node")}>
+        <select name="node" {...fieldAria(errors, "node")}>
           <option value="">Automatic (the node with the most free memory)</option>
           {nodes.map((n) => (
             <option value={n.name} selected={values.node === n.name} disabled={!n.online}>
@@ -188,35 +253,29 @@ export const InstallForm: FC<{
             </option>
           ))}
         </select>
-        <FieldError id="node-error" errors={errors} name="node" />
+        <FieldMessage errors={errors} name="node" />
       </label>
       {entry.runtimes.length > 1 ? (
         <label>
           Runtime
-          <select
-            name="runtime"
-            aria-invalid={invalid("runtime")}
-            aria-describedby={describedBy("runtime", "runtime-help")}
-          >
+          <select name="runtime" {...fieldAria(errors, "runtime", "runtime-help")}>
             {entry.runtimes.includes("docker") ? (
-              <option value="docker" selected={(values.runtime || defaultRuntime) === "docker"}>
-                Docker in LXC{defaultRuntime === "docker" ? " (default)" : ""}
+              <option value="docker" selected={chosen === "docker"}>
+                Docker in LXC{runtime.preselected === "docker" ? " (default)" : ""}
               </option>
             ) : null}
             {entry.runtimes.includes("oci") ? (
-              <option value="oci" selected={(values.runtime || defaultRuntime) === "oci"}>
-                OCI container{defaultRuntime === "oci" ? " (default)" : ""}
+              <option value="oci" selected={chosen === "oci"}>
+                OCI container{runtime.preselected === "oci" ? " (default)" : ""}
               </option>
             ) : null}
           </select>
-          {errors.runtime ? (
-            <FieldError id="runtime-error" errors={errors} name="runtime" />
-          ) : (
-            <small id="runtime-help">
-              An OCI container (Proxmox VE 9.1+, a technology preview) runs the image itself, without Docker;
-              an update builds a new container and moves the data to it.
-            </small>
-          )}
+          <FieldMessage
+            errors={errors}
+            name="runtime"
+            helpId="runtime-help"
+            help={`${runtime.why} An OCI container (Proxmox VE 9.1+, a technology preview) runs the image itself, without Docker; Docker in LXC works on every version and keeps the app's logs.`}
+          />
         </label>
       ) : null}
       <fieldset class="grid">
@@ -224,87 +283,59 @@ export const InstallForm: FC<{
           CPU cores
           <input
             type="number"
-            name="cores"
+            name="resources.cores"
             min={entry.min.cores}
             max={128}
             value={values.cores}
-            aria-invalid={invalid("cores")}
-            aria-describedby={describedBy("cores", "cores-help")}
+            {...fieldAria(errors, "resources.cores", "cores-help")}
           />
-          {errors.cores ? (
-            <FieldError id="cores-error" errors={errors} name="cores" />
-          ) : (
-            <small id="cores-help">At least {entry.min.cores}</small>
-          )}
+          <FieldMessage
+            errors={errors}
+            name="resources.cores"
+            helpId="cores-help"
+            help={`At least ${entry.min.cores}`}
+          />
         </label>
         <label>
           Memory (MiB)
           <input
             type="number"
-            name="memory_mb"
+            name="resources.memory_mb"
             min={entry.min.memory_mb}
             step={128}
             value={values.memory_mb}
-            aria-invalid={invalid("memory_mb")}
-            aria-describedby={describedBy("memory_mb", "memory-help")}
+            {...fieldAria(errors, "resources.memory_mb", "memory-help")}
           />
-          {errors.memory_mb ? (
-            <FieldError id="memory_mb-error" errors={errors} name="memory_mb" />
-          ) : (
-            <small id="memory-help">At least {entry.min.memory_mb} MiB</small>
-          )}
+          <FieldMessage
+            errors={errors}
+            name="resources.memory_mb"
+            helpId="memory-help"
+            help={`At least ${entry.min.memory_mb} MiB`}
+          />
         </label>
         <label>
           Disk (GiB)
           <input
             type="number"
-            name="disk_gb"
+            name="resources.disk_gb"
             min={entry.min.disk_gb}
             value={values.disk_gb}
-            aria-invalid={invalid("disk_gb")}
-            aria-describedby={describedBy("disk_gb", "disk-help")}
+            {...fieldAria(errors, "resources.disk_gb", "disk-help")}
           />
-          {errors.disk_gb ? (
-            <FieldError id="disk_gb-error" errors={errors} name="disk_gb" />
-          ) : (
-            <small id="disk-help">At least {entry.min.disk_gb} GiB</small>
-          )}
+          <FieldMessage
+            errors={errors}
+            name="resources.disk_gb"
+            helpId="disk-help"
+            help={`At least ${entry.min.disk_gb} GiB`}
+          />
         </label>
       </fieldset>
       {entry.env.length ? (
         <fieldset>
           <legend>Settings</legend>
-          {entry.env.map((e) => {
-            const name = `env.${e.name}`;
-            const generated = e.generate !== undefined;
-            return (
-              <label>
-                {e.name}
-                {e.required ? <span aria-hidden="true"> *</span> : null}
-                {e.required ? <span class="muted"> (required)</span> : null}
-                <input
-                  name={name}
-                  type={e.secret ? "password" : "text"}
-                  value={e.secret ? "" : (values.env[e.name] ?? e.default ?? "")}
-                  required={e.required}
-                  autocomplete={e.secret ? "new-password" : "off"}
-                  placeholder={generated ? "Generated automatically if left empty" : undefined}
-                  aria-invalid={invalid(name)}
-                  aria-describedby={`${name}-help`}
-                />
-                {errors[name] ? (
-                  <small id={`${name}-help`} class="field-error">
-                    {errors[name]}
-                  </small>
-                ) : (
-                  <small id={`${name}-help`}>
-                    {e.description}
-                    {e.secret ? " Kept encrypted; shown only when you reveal the app's credentials." : ""}
-                  </small>
-                )}
-              </label>
-            );
-          })}
+          {entry.env.map((e) => (
+            <SettingInput env={e} value={values.env[e.name] ?? e.default ?? ""} errors={errors} />
+          ))}
         </fieldset>
       ) : null}
       <button type="submit" disabled={hostMissing}>

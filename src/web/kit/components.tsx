@@ -82,3 +82,26 @@ export function when(d: Date | string | null | undefined): string {
 export async function render(node: Child): Promise<string> {
   return String(await (node as { toString(): string | Promise<string> }).toString());
 }
+
+/**
+ * A yes/no setting drawn as a toggle (Pico styles `role="switch"`). A hidden "false" goes first, so an
+ * unchecked switch still sends its field (the checkbox's "true" replaces it when checked).
+ */
+export const Switch: FC<
+  PropsWithChildren<{ name: string; checked: boolean; describedBy?: string | undefined; invalid?: boolean }>
+> = ({ name, checked, describedBy, invalid, children }) => (
+  <label>
+    <input type="hidden" name={name} value="false" />
+    <input
+      type="checkbox"
+      // biome-ignore lint/a11y/useAriaPropsForRole: a native checkbox, whose own checked state is the switch's.
+      role="switch"
+      name={name}
+      value="true"
+      checked={checked}
+      aria-describedby={describedBy}
+      aria-invalid={invalid ? "true" : undefined}
+    />
+    {children}
+  </label>
+);

@@ -21,7 +21,7 @@ export function fieldErrorsOf(err: unknown): FieldErrors | undefined {
   if (!(err instanceof AppError) || !FORM_CODES.has(err.code)) return undefined;
   const out: FieldErrors = {};
   for (const d of err.details ?? []) out[d.field] ??= d.message;
-  if (Object.keys(out).length === 0 || err.code === "CONFLICT") out.form ??= err.message;
+  if (Object.keys(out).length === 0) out.form = err.message;
   return out;
 }
 
@@ -117,5 +117,5 @@ export function parsedWith<T extends z.ZodType>(
   const result = schema.safeParse(input);
   const details = [...(result.success ? [] : zodDetails(result.error)), ...more];
   if (details.length) throw new ValidationError(message, details);
-  return result.data;
+  return result.data as z.infer<T>;
 }

@@ -10,6 +10,7 @@ export {
   Empty,
   render,
   StatusBadge,
+  Switch,
   statusLabel,
   Toast,
   ToastPartial,
@@ -17,6 +18,7 @@ export {
 } from "./components.tsx";
 export { browserNotFound, errorPage, wantsPage } from "./errors.tsx";
 export {
+  confirmation,
   type FieldErrors,
   FieldMessage,
   FormMessage,
@@ -24,7 +26,6 @@ export {
   fieldErrorsOf,
   formNumber,
   messageId,
-  confirmation,
   parsed,
   parsedWith,
   submitForm,

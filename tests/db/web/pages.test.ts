@@ -39,7 +39,7 @@ describe("first run", () => {
     expect(html).toMatch(/<input type="hidden" name="_csrf" value="[\w-]{43}"/);
     const done = await tab.request("/setup", { form: { username: "Admin", password: PASSWORD } });
     expect(done.status).toBe(303);
-    const cookie = done.headers.getSetCookie().find((c) => c.startsWith("proximity_session="))!;
+    const cookie = done.headers.getSetCookie().find((c) => c.startsWith("__Host-proximity_session="))!;
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Lax");
     expect(cookie).toContain("Secure"); // PUBLIC_URL is https
@@ -121,10 +121,10 @@ describe("sessions", () => {
 
   test("logout ends the session at once", async () => {
     const tab = await adminTab();
-    const cookie = tab.jar.get("proximity_session")!;
+    const cookie = tab.jar.get("__Host-proximity_session")!;
     await tab.request("/apps");
     expect((await tab.request("/logout", { form: {} })).status).toBe(303);
-    tab.jar.set("proximity_session", cookie); // a copy kept by someone
+    tab.jar.set("__Host-proximity_session", cookie); // a copy kept by someone
     const res = await tab.request("/apps");
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/login?next=%2Fapps");
@@ -158,18 +158,18 @@ describe("sessions", () => {
     const [row] = await t.services.database.db.select().from(users).where(eq(users.username, "bob"));
     await admin.request("/users");
     expect((await admin.request(`/users/${row!.id}/disabled`, { form: { disabled: "true" } })).status).toBe(
-      204,
+      303,
     );
     expect((await bob.request("/apps")).status).toBe(303);
   });
 
   test("after 15 minutes the token rotates; the new cookie works", async () => {
     const tab = await adminTab();
-    const before = tab.jar.get("proximity_session")!;
+    const before = tab.jar.get("__Host-proximity_session")!;
     await t.services.database.db.update(refreshTokens).set({ createdAt: new Date(Date.now() - 16 * 60_000) });
     const res = await tab.request("/apps");
     expect(res.status).toBe(200);
-    const after = tab.jar.get("proximity_session")!;
+    const after = tab.jar.get("__Host-proximity_session")!;
     expect(after).not.toBe(before);
     expect((await tab.request("/apps")).status).toBe(200);
     const rows = await t.services.database.db.select().from(refreshTokens);

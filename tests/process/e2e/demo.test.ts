@@ -40,7 +40,7 @@ describe("demo mode", () => {
         items: { name: string; is_simulator: boolean; is_default: boolean }[];
       };
       expect(hosts.items).toEqual([
-        expect.objectContaining({ name: "Simulated cluster (demo)", is_simulator: true, is_default: true }),
+        expect.objectContaining({ name: "Simulated demo cluster", is_simulator: true, is_default: true }),
       ]);
       // The first sync runs at start; the simulated nodes show up for users.
       let nodes: { items: { name: string }[] } = { items: [] };

@@ -135,7 +135,7 @@ describe("Proximity under Deno 2", () => {
       const token = await login(demo, "admin");
       const hosts = await call(demo, "/api/v1/hosts", { token });
       const host = (hosts.body.items as { id: string; name: string }[])[0];
-      expect(host?.name).toBe("Simulated cluster (demo)");
+      expect(host?.name).toBe("Simulated demo cluster");
       // The first sync at start reads the simulated nodes over the PVE API, from this Deno process.
       let names: string[] = [];
       for (let i = 0; i < 200 && names.length < 3; i++) {

@@ -5,9 +5,9 @@
 import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../../crypto/secrets.ts";
 import { type AppStatus, applications } from "../../../db/schema.ts";
-import { isMissing, rootfsSizeBytes } from "../../../proxmox/index.ts";
+import { isMissing, ProxmoxError, rootfsSizeBytes } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
-import { errorMessage } from "../../../queue/queue.ts";
+import { errorMessage, isTransient } from "../../../queue/queue.ts";
 import { resolveEnvironment } from "../../catalog/index.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
@@ -32,12 +32,32 @@ function failInto<P extends { app_id: string }, S extends string>(deps: AppDeps,
   };
 }
 
+/**
+ * Proxmox refused a change before applying any of it (a config PVE will not take): the app is as it was,
+ * so it goes back to the state it was in, with the refusal as its reason, instead of `error`.
+ */
+class RefusedChange extends Error {}
+
+/** On failure: a refused change returns the app to its previous state; anything else is failInto. */
+function refusedOrFailed<P extends { app_id: string }, S extends string>(deps: AppDeps, verb: string) {
+  const failed = failInto<P, S>(deps, verb);
+  return async (ctx: ContextOf<JobType<P, S>>, error: unknown) => {
+    if (!(error instanceof RefusedChange)) return failed(ctx, error);
+    const run = await AppRun.load(deps, ctx, ctx.payload.app_id);
+    const previous = (run.app.previousStatus ?? "running") as AppStatus;
+    const reason = `${verb} refused by Proxmox, nothing changed: ${error.message}`;
+    await run.log(reason, "error");
+    await settle(deps.db, deps.events, run.app.id, previous, reason.slice(0, 1000), { previousStatus: null });
+  };
+}
+
 /** A saga that runs `body` on the app and settles it in the state `body` returns. */
 function simple<P extends { app_id: string }, S extends string>(
   deps: AppDeps,
   type: JobType<P, S>,
   verb: string,
   body: (run: AppRun<S>, payload: P) => Promise<AppStatus>,
+  compensate: (ctx: ContextOf<JobType<P, S>>, error: unknown) => Promise<void> = failInto<P, S>(deps, verb),
 ): JobImplementation {
   return implementJob(type, {
     run: async (ctx) => {
@@ -46,7 +66,7 @@ function simple<P extends { app_id: string }, S extends string>(
       await settle(deps.db, deps.events, run.app.id, next, null, { previousStatus: null });
       await run.log(`${verb} done: the app is ${next}`);
     },
-    compensate: failInto<P, S>(deps, verb),
+    compensate,
   });
 }
 
@@ -89,50 +109,68 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       await run.update({ catalogVersion: entry.version });
       return "running";
     }),
-    simple(deps, ReconfigureAppJob, "Reconfigure", async (run, payload) => {
-      const previous = (run.app.previousStatus ?? "running") as AppStatus;
-      await run.step("resources", async () => {
-        const r = payload.resources;
-        if (!r) return;
-        if (r.cores !== undefined || r.memory_mb !== undefined) {
-          await run.client.updateLxcConfig(run.node, run.vmid, {
-            ...(r.cores !== undefined ? { cores: r.cores } : {}),
-            ...(r.memory_mb !== undefined ? { memory: r.memory_mb } : {}),
-          });
-        }
-        if (r.disk_gb !== undefined && r.disk_gb > run.app.resources.disk_gb) {
-          const config = await run.client.lxcConfig(run.node, run.vmid);
-          // An oci app keeps its data on its mount points (one per data volume, the first sized from
-          // disk_gb at deploy): that is the disk that grows. Without one, the rootfs holds everything.
-          const disk = run.app.runtime === "oci" && typeof config.mp0 === "string" ? "mp0" : "rootfs";
-          // PVE refuses a resize to the current size ("disk is already at specified size"): a retried step,
-          // or a disk grown outside Proximity, must compare with the live size first.
-          const live = rootfsSizeBytes(disk === "mp0" ? (config.mp0 as string) : config.rootfs);
-          if (live === undefined || live < r.disk_gb * 1024 ** 3) {
-            await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, disk, `${r.disk_gb}G`));
+    simple(
+      deps,
+      ReconfigureAppJob,
+      "Reconfigure",
+      async (run, payload) => {
+        const previous = (run.app.previousStatus ?? "running") as AppStatus;
+        await run.step("resources", async () => {
+          const r = payload.resources;
+          if (!r) return;
+          if (r.cores !== undefined || r.memory_mb !== undefined) {
+            await run.client
+              .updateLxcConfig(run.node, run.vmid, {
+                ...(r.cores !== undefined ? { cores: r.cores } : {}),
+                ...(r.memory_mb !== undefined ? { memory: r.memory_mb } : {}),
+              })
+              .catch((err: unknown) => {
+                // A parameter PVE refuses (400): the config was not written. Busy or unreachable stays retryable.
+                if (
+                  err instanceof ProxmoxError &&
+                  !isTransient(err) &&
+                  err.kind === "http" &&
+                  err.pveStatus < 500
+                )
+                  throw new RefusedChange(err.pveMessage || err.message);
+                throw err;
+              });
           }
-        }
-        await run.update({ resources: { ...run.app.resources, ...r } });
-      });
-      await run.step("environment", async () => {
-        if (!payload.environment) return;
-        const entry = run.catalogEntry();
-        const env = resolveEnvironment(
-          entry,
-          { ...(await run.environment()), ...payload.environment, ...(await unseal(run, payload.secrets)) },
-          {},
-        );
-        await run.update(await splitEnvironment(run.deps.keys, entry, env));
-        if (run.app.runtime === "oci") {
-          await reconfigureOciEnv(run, previous);
-          return;
-        }
-        await run.writeEnvFile(entry);
-        await run.exec(compose.up);
-      });
-      if (previous === "running") await run.step("health", () => run.checkHealth());
-      return previous;
-    }),
+          if (r.disk_gb !== undefined && r.disk_gb > run.app.resources.disk_gb) {
+            const config = await run.client.lxcConfig(run.node, run.vmid);
+            // An oci app keeps its data on its mount points (one per data volume, the first sized from
+            // disk_gb at deploy): that is the disk that grows. Without one, the rootfs holds everything.
+            const disk = run.app.runtime === "oci" && typeof config.mp0 === "string" ? "mp0" : "rootfs";
+            // PVE refuses a resize to the current size ("disk is already at specified size"): a retried step,
+            // or a disk grown outside Proximity, must compare with the live size first.
+            const live = rootfsSizeBytes(disk === "mp0" ? (config.mp0 as string) : config.rootfs);
+            if (live === undefined || live < r.disk_gb * 1024 ** 3) {
+              await run.waitTask(await run.client.resizeLxc(run.node, run.vmid, disk, `${r.disk_gb}G`));
+            }
+          }
+          await run.update({ resources: { ...run.app.resources, ...r } });
+        });
+        await run.step("environment", async () => {
+          if (!payload.environment) return;
+          const entry = run.catalogEntry();
+          const env = resolveEnvironment(
+            entry,
+            { ...(await run.environment()), ...payload.environment, ...(await unseal(run, payload.secrets)) },
+            {},
+          );
+          await run.update(await splitEnvironment(run.deps.keys, entry, env));
+          if (run.app.runtime === "oci") {
+            await reconfigureOciEnv(run, previous);
+            return;
+          }
+          await run.writeEnvFile(entry);
+          await run.exec(compose.up);
+        });
+        if (previous === "running") await run.step("health", () => run.checkHealth());
+        return previous;
+      },
+      refusedOrFailed(deps, "Reconfigure"),
+    ),
     implementJob(DeleteAppJob, {
       run: async (ctx) => {
         const run = await AppRun.load(deps, ctx, ctx.payload.app_id);

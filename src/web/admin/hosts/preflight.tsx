@@ -4,7 +4,7 @@
  * command or setting that fixes it.
  */
 import type { FC } from "hono/jsx";
-import type { HostTestResult } from "../../features/hosts/hosts.schemas.ts";
+import type { HostTestResult } from "../../../features/hosts/hosts.schemas.ts";
 
 type Check = NonNullable<HostTestResult["checks"]>[number];
 

@@ -1,7 +1,22 @@
 /** My apps (the dashboard), an app's page, and the live progress panel of its current job. */
 import type { Child, FC } from "hono/jsx";
 import type { Application, Job } from "../../db/schema.ts";
-import { AppIcon, Csrf, Empty, Layout, type PageContext, StatusBadge, statusLabel, when } from "../ui.tsx";
+import { isStable } from "../../features/apps/index.ts";
+import {
+  AppIcon,
+  Csrf,
+  Empty,
+  type FieldErrors,
+  FieldMessage,
+  FormMessage,
+  fieldAria,
+  Layout,
+  type PageContext,
+  StatusBadge,
+  statusLabel,
+  Toast,
+  when,
+} from "../kit/index.ts";
 
 export interface LogLine {
   level: string;
@@ -26,8 +41,6 @@ const KIND_LABELS: Record<string, string> = {
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? kind.replace(/_/g, " ");
 }
-
-const STABLE = new Set(["running", "stopped", "error", "missing", "unknown"]);
 
 /** An install job, whichever runtime it deploys. */
 const isInstall = (kind: string) => kind === "deploy_app" || kind === "deploy_oci_app";
@@ -75,52 +88,85 @@ export const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small
     </a>
   ) : null;
 
-export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ app, owner }) => (
-  <article id={`app-${app.id}`} data-hostname={app.hostname}>
-    <div class="card-head">
-      <AppIcon id={app.catalogId ?? app.hostname} />
-      <div>
-        <h3>
-          <a href={`/apps/${app.id}`}>{app.hostname}</a>
-        </h3>
-        <small class="muted">{app.name}</small>
+/** Memory as people read it: 512 MiB, 2 GiB. */
+function memory(mb: number): string {
+  return mb >= 1024 && mb % 1024 === 0
+    ? `${mb / 1024} GiB`
+    : mb >= 1024
+      ? `${(mb / 1024).toFixed(1)} GiB`
+      : `${mb} MiB`;
+}
+
+/**
+ * One app as a launcher tile: the whole tile opens the app (its address, in a new tab) while it runs, and
+ * its page otherwise; a status dot, the name cut with "…", what it is given at a glance, Manage and the
+ * quick actions.
+ */
+export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ app, owner }) => {
+  const open = app.url && app.status === "running" ? app.url : undefined;
+  return (
+    <article id={`app-${app.id}`} data-hostname={app.hostname} class="tile">
+      <div class="card-head">
+        <AppIcon id={app.catalogId ?? app.hostname} />
+        <div class="tile-title">
+          <h3>
+            <a
+              class="tile-link"
+              href={open ?? `/apps/${app.id}`}
+              {...(open
+                ? {
+                    target: "_blank",
+                    rel: "noopener noreferrer",
+                    "aria-label": `Open ${app.hostname}`,
+                    "data-open-link": true,
+                  }
+                : {})}
+              title={app.hostname}
+            >
+              {app.hostname}
+            </a>
+          </h3>
+          <small class="muted">{app.name}</small>
+        </div>
       </div>
-    </div>
-    <p>
-      <StatusBadge status={app.status} />{" "}
-      {app.statusReason && app.status === "error" ? <small class="reason">{app.statusReason}</small> : null}
-    </p>
-    <dl class="facts">
-      <dt>Node</dt>
-      <dd>{app.node ?? "–"}</dd>
-      <dt>Address</dt>
-      <dd>{app.ip ?? "–"}</dd>
-      {owner ? (
-        <>
-          <dt>Owner</dt>
-          <dd>{owner}</dd>
-        </>
-      ) : null}
-    </dl>
-    <div class="actions-row">
-      <OpenLink app={app} small />
-      <QuickActions app={app} small />
-    </div>
-  </article>
-);
+      <p class="tile-status">
+        <StatusBadge status={app.status} />{" "}
+        {app.statusReason && app.status === "error" ? <small class="reason">{app.statusReason}</small> : null}
+      </p>
+      <p class="tile-meta">
+        {app.resources.cores} {app.resources.cores === 1 ? "core" : "cores"} ·{" "}
+        {memory(app.resources.memory_mb)} · {app.resources.disk_gb} GiB{app.node ? ` · ${app.node}` : ""}
+        {owner ? ` · ${owner}` : ""}
+      </p>
+      <div class="actions-row">
+        <a href={`/apps/${app.id}`} class="button-link secondary small" aria-label={`Manage ${app.hostname}`}>
+          Manage
+        </a>
+        <QuickActions app={app} small />
+      </div>
+    </article>
+  );
+};
 
 export const Dashboard: FC<{
   page: PageContext;
   apps: Application[];
   owners: Map<string, string> | undefined;
   total: number;
-}> = ({ page, apps, owners, total }) => (
+  /** A toast to show on arrival (after a delete). */
+  notice?: string | undefined;
+}> = ({ page, apps, owners, total, notice }) => (
   <Layout title="My apps" page={page}>
     <h1>{owners ? "All apps" : "My apps"}</h1>
     <p class="count">
       {total} app{total === 1 ? "" : "s"}
       {owners ? " (you are an administrator: every user's apps are listed with their owner)" : ""}
     </p>
+    {notice ? (
+      <div id="notice">
+        <Toast message={notice} ok />
+      </div>
+    ) : null}
     <div hx-sse:connect="/apps/live" hx-swap="none" />
     {apps.length === 0 ? (
       <Empty title="No apps yet">
@@ -130,7 +176,7 @@ export const Dashboard: FC<{
         </a>
       </Empty>
     ) : (
-      <div class="grid-cards" id="app-list">
+      <div class="grid-cards tiles" id="app-list">
         {apps.map((a) => (
           <AppCard app={a} owner={owners?.get(a.ownerId)} />
         ))}
@@ -148,11 +194,12 @@ export const LogLines: FC<{ lines: LogLine[] }> = ({ lines }) => (
 );
 
 /** The current (or last) job of the app: progress, log, elapsed time; on failure the reason and Retry. */
-export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: LogLine[] }> = ({
-  app,
-  job,
-  lines,
-}) => {
+export const ProgressPanel: FC<{
+  app: Application;
+  job: Job | undefined;
+  lines: LogLine[];
+  csrf: string;
+}> = ({ app, job, lines, csrf }) => {
   if (!job) return <section id="progress" />;
   const active = job.status === "queued" || job.status === "running";
   const failed = job.status === "failed" || (!active && app.status === "error" && isInstall(job.kind));
@@ -162,7 +209,7 @@ export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: 
   const n = job.progress?.step_index ?? 0;
   const total = job.progress?.total_steps ?? 0;
   const canRetry = failed && isInstall(job.kind) && app.status === "error" && app.vmid === null;
-  if (!active && !failed && job.status === "succeeded" && STABLE.has(app.status)) {
+  if (!active && !failed && job.status === "succeeded" && isStable(app.status)) {
     return (
       <section id="progress" data-job-status={job.status}>
         <details>
@@ -203,14 +250,7 @@ export const ProgressPanel: FC<{ app: Application; job: Job | undefined; lines: 
             {isInstall(job.kind) && app.vmid === null ? (
               <p>The container this install created was removed; nothing is left behind on Proxmox.</p>
             ) : null}
-            {canRetry ? (
-              <div class="actions-row">
-                <button type="button" hx-post={`/apps/${app.id}/retry`} hx-swap="none" id="retry">
-                  Retry
-                </button>
-                <span class="muted">or delete the app below.</span>
-              </div>
-            ) : null}
+            {canRetry ? <RetryForm app={app} csrf={csrf} errors={{}} /> : null}
           </>
         ) : null}
         <h3>Log</h3>
@@ -239,7 +279,7 @@ export const AppHeader: FC<{ app: Application }> = ({ app }) => (
     <div class="actions-row" id="app-actions">
       <OpenLink app={app} />
       <QuickActions app={app} />
-      {STABLE.has(app.status) ? null : <span class="muted">{statusLabel(app.status)}…</span>}
+      {isStable(app.status) ? null : <span class="muted">{statusLabel(app.status)}…</span>}
     </div>
   </div>
 );
@@ -302,9 +342,54 @@ export const AppPage: FC<{
     </nav>
     <div hx-sse:connect={`/apps/${app.id}/live`} hx-swap="none" id="live" />
     <AppHeader app={app} />
-    <ProgressPanel app={app} job={job} lines={lines} />
+    <ProgressPanel app={app} job={job} lines={lines} csrf={page.csrf} />
     <AppDetails app={app} owner={owner} />
     {children}
     <Csrf token={page.csrf} />
   </Layout>
 );
+
+/**
+ * A failed install that left nothing behind, tried again: with the same settings, or with other resources
+ * or another node (the reason often says what did not fit).
+ */
+export const RetryForm: FC<{
+  app: Application;
+  csrf: string;
+  errors: FieldErrors;
+  values?: Record<string, string>;
+}> = ({ app, csrf, errors, values = {} }) => {
+  const v = (k: "cores" | "memory_mb" | "disk_gb") => values[`resources.${k}`] ?? String(app.resources[k]);
+  const num = (name: string, label: string, value: string, step?: number) => (
+    <label>
+      {label}
+      <input type="number" name={name} min={1} step={step} value={value} {...fieldAria(errors, name)} />
+      <FieldMessage errors={errors} name={name} />
+    </label>
+  );
+  return (
+    <form id="retry-form" hx-post={`/apps/${app.id}/retry`} hx-target="this" hx-swap="outerHTML" novalidate>
+      <Csrf token={csrf} />
+      <FormMessage errors={errors} />
+      <details open={Object.keys(errors).length > 0}>
+        <summary>Edit before retrying</summary>
+        <fieldset class="grid">
+          {num("resources.cores", "CPU cores", v("cores"))}
+          {num("resources.memory_mb", "Memory (MiB)", v("memory_mb"), 128)}
+          {num("resources.disk_gb", "Disk (GiB)", v("disk_gb"))}
+        </fieldset>
+        <label>
+          Node (empty: automatic)
+          <input name="node" value={values.node ?? ""} spellcheck={false} {...fieldAria(errors, "node")} />
+          <FieldMessage errors={errors} name="node" />
+        </label>
+      </details>
+      <div class="actions-row">
+        <button type="submit" id="retry">
+          Retry
+        </button>
+        <span class="muted">or delete the app below.</span>
+      </div>
+    </form>
+  );
+};

@@ -1,0 +1,155 @@
+/** /hosts (administrators): list with nodes, add, edit, test, sync, remove. */
+import { Hono } from "hono";
+import { CreateHostBody, UpdateHostBody } from "../../../features/hosts/hosts.schemas.ts";
+import type { WebEnv } from "../../context.ts";
+import {
+  actor,
+  formNumber,
+  page,
+  parsed,
+  readForm,
+  redirect,
+  submitForm,
+  ToastPartial,
+  viewer,
+  type WebContext,
+} from "../../kit/index.ts";
+import { HostCard, HostForm, HostsPage } from "./pages.tsx";
+import { HostTestPanel } from "./preflight.tsx";
+
+/** Memory reserved by Proximity's apps per `hostId/node` (the meters' second colour). */
+async function reservedMemory(c: WebContext): Promise<Map<string, number>> {
+  const apps = await c.get("services").apps.list(viewer(c), { page: 1, perPage: 100 });
+  const reserved = new Map<string, number>();
+  for (const a of apps.items) {
+    if (!a.node) continue;
+    const key = `${a.hostId}/${a.node}`;
+    reserved.set(key, (reserved.get(key) ?? 0) + a.resources.memory_mb * 1024 ** 2);
+  }
+  return reserved;
+}
+
+/** The form's text as the API's body: blank fields are left out (on edit: kept as stored). */
+function hostBody(f: Record<string, string>) {
+  const opt = (k: string) => (f[k]?.trim() ? f[k]!.trim() : undefined);
+  const pick = (keys: string[]) => Object.fromEntries(keys.flatMap((k) => (opt(k) ? [[k, opt(k)]] : [])));
+  const ssh = {
+    ...(opt("ssh.host") ? { host: opt("ssh.host") } : {}),
+    ...(opt("ssh.port") ? { port: formNumber(opt("ssh.port")) } : {}),
+    ...(opt("ssh.username") ? { username: opt("ssh.username") } : {}),
+    ...(opt("ssh.password") ? { password: opt("ssh.password") } : {}),
+  };
+  return {
+    ...pick(["name", "api_url", "token_id", "token_secret", "username", "password", "fingerprint"]),
+    ssh,
+  };
+}
+
+export function hostsRoutes() {
+  const r = new Hono<WebEnv>();
+
+  r.get("/", async (c) => {
+    const services = c.get("services");
+    const [hosts, nodes, reserved] = await Promise.all([
+      services.hosts.list(),
+      services.hosts.listNodes(),
+      reservedMemory(c),
+    ]);
+    return c.html(<HostsPage page={page(c, "/hosts")} hosts={hosts} nodes={nodes} reserved={reserved} />);
+  });
+
+  r.post("/", async (c) => {
+    const f = await readForm(c);
+    const services = c.get("services");
+    return submitForm(
+      c,
+      async () => {
+        const input = parsed(CreateHostBody, hostBody(f), "The host cannot be added");
+        const host = await services.hosts.create(input, actor(c));
+        // Nodes right away when it answers; when it does not, its card says why.
+        await services.hosts.sync(host.id).catch(() => undefined);
+        return redirect(c, `/hosts#host-${host.id}`);
+      },
+      (errors) => <HostForm values={f} errors={errors} csrf={c.get("csrfToken")} />,
+    );
+  });
+
+  r.post("/:id", async (c) => {
+    const services = c.get("services");
+    const host = await services.hosts.get(c.req.param("id"));
+    const f = await readForm(c);
+    return submitForm(
+      c,
+      async () => {
+        const body = hostBody(f);
+        const { ssh, ...rest } = body;
+        const input = parsed(
+          UpdateHostBody,
+          { ...rest, ...(Object.keys(ssh).length ? { ssh } : {}) },
+          "The host cannot be changed",
+        );
+        await services.hosts.update(host.id, input, actor(c));
+        await services.hosts.sync(host.id).catch(() => undefined);
+        return redirect(c, `/hosts#host-${host.id}`);
+      },
+      (errors) => <HostForm host={host} values={f} errors={errors} csrf={c.get("csrfToken")} />,
+    );
+  });
+
+  r.post("/:id/test", async (c) => {
+    const id = c.req.param("id");
+    const result = await c.get("services").hosts.test(id);
+    // Audited as the API's test is (it records the host's status).
+    await c.get("services").audit.record({
+      actor: actor(c),
+      action: "host.test",
+      target: { type: "host", id },
+      details: { ok: result.ok },
+    });
+    return c.html(<HostTestPanel result={result} />);
+  });
+
+  r.post("/:id/sync", async (c) => {
+    const services = c.get("services");
+    const id = c.req.param("id");
+    await services.hosts.get(id);
+    const result = await services.hosts.sync(id).then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    await services.audit.record({
+      actor: actor(c),
+      action: "host.sync",
+      target: { type: "host", id },
+      ...(result ? { outcome: "failure" as const, details: { reason: result } } : {}),
+    });
+    const [host, nodes, reserved] = await Promise.all([
+      services.hosts.get(id),
+      services.hosts.listNodes(),
+      reservedMemory(c),
+    ]);
+    const message = result
+      ? `Sync failed: ${result}`
+      : `Synced ${host.name}: ${nodes.filter((n) => n.host_id === id).length} nodes.`;
+    return c.html(
+      <>
+        <HostCard
+          host={host}
+          nodes={nodes.filter((n) => n.host_id === id)}
+          reserved={reserved}
+          csrf={c.get("csrfToken")}
+        />
+        <ToastPartial message={message} ok={!result} />
+      </>,
+    );
+  });
+
+  r.post("/:id/delete", async (c) => {
+    const services = c.get("services");
+    const host = await services.hosts.get(c.req.param("id"));
+    await services.hosts.remove(host.id, actor(c));
+    return redirect(c, "/hosts");
+  });
+
+  return r;
+}

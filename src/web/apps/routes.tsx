@@ -1,0 +1,250 @@
+/** My apps and an app's page: actions, resize, settings, clone, update, delete, logs, credentials, charts. */
+import { Hono } from "hono";
+import type { Application } from "../../db/schema.ts";
+import { ActionBody, CloneBody, DeployBody, PatchAppBody } from "../../features/apps/apps.schemas.ts";
+import { updateRefusal } from "../../features/catalog/index.ts";
+import { BackupsSection } from "../backups/pages.tsx";
+import type { WebEnv } from "../context.ts";
+import {
+  actor,
+  formNumber,
+  page,
+  parsed,
+  readForm,
+  redirect,
+  submitForm,
+  ToastPartial,
+  toast,
+  viewer,
+  type WebContext,
+} from "../kit/index.ts";
+import { liveRoutes } from "./live.tsx";
+import { ownerOf, ownersOf } from "./owners.ts";
+import { AppPage, Dashboard, RetryForm } from "./pages.tsx";
+import { progressOf } from "./progress.ts";
+import {
+  ChartsSection,
+  CloneForm,
+  Credentials,
+  EnvironmentForm,
+  LogsSection,
+  ManageSection,
+  OperationLog,
+  ResizeForm,
+  type UpdateOffer,
+  UsageCharts,
+} from "./sections.tsx";
+
+/** What "Edit and retry" may change: the deploy's own resources and node rules. */
+const RetryEdits = DeployBody.pick({ resources: true, node: true });
+
+const VERBS = { start: "Starting", stop: "Stopping", restart: "Restarting" } as const;
+
+/** Whether the catalog offers this app another version, and whether it may be taken in place. */
+function updateOffer(c: WebContext, app: Application): UpdateOffer {
+  const entry = app.catalogId ? c.get("services").catalog.get(app.catalogId) : undefined;
+  if (!entry || entry.version === app.catalogVersion) return {};
+  const refusal = updateRefusal(entry, app.catalogVersion);
+  return { to: entry.version, ...(refusal ? { refusal } : {}) };
+}
+
+/** The app the route names, if the viewer may see it (another user's app is 404). */
+function appOf(c: WebContext): Promise<Application> {
+  return c.get("services").apps.get(viewer(c), c.req.param("id") ?? "");
+}
+
+export function appsRoutes() {
+  const r = new Hono<WebEnv>();
+  // First: /apps/live is not an app id.
+  r.route("/", liveRoutes());
+
+  r.get("/", async (c) => {
+    const v = viewer(c);
+    const services = c.get("services");
+    const { items, total } = await services.apps.list(v, { page: 1, perPage: 100 });
+    // After a delete: the app page sent us here; say what is happening to it.
+    const deleting = c.req.query("deleting");
+    const gone = deleting ? items.find((a) => a.id === deleting) : undefined;
+    const notice = deleting
+      ? gone
+        ? `Deleting ${gone.hostname}: it leaves this list once its container is gone.`
+        : "The app was deleted."
+      : undefined;
+    return c.html(
+      <Dashboard
+        page={page(c, "/apps")}
+        apps={items}
+        owners={await ownersOf(services, v, items)}
+        total={total}
+        notice={notice}
+      />,
+    );
+  });
+
+  r.get("/:id", async (c) => {
+    const v = viewer(c);
+    const services = c.get("services");
+    const app = await appOf(c);
+    const [{ job, lines }, backups, schedule, owner] = await Promise.all([
+      progressOf(services, v, app),
+      services.backups.list(v, { appId: app.id, page: 1, perPage: 50 }),
+      services.backups.getSchedule(v, app.id).catch(() => undefined),
+      ownerOf(services, v, app),
+    ]);
+    const csrf = c.get("csrfToken");
+    return c.html(
+      <AppPage page={page(c, "/apps")} app={app} job={job} lines={lines} owner={owner}>
+        <ChartsSection app={app} />
+        <BackupsSection app={app} backups={backups.items} schedule={schedule} csrf={csrf} errors={{}} />
+        <LogsSection app={app} />
+        <ManageSection app={app} csrf={csrf} update={updateOffer(c, app)} />
+      </AppPage>,
+    );
+  });
+
+  r.post("/:id/action", async (c) => {
+    const f = await readForm(c);
+    const { action } = parsed(ActionBody, { action: f.action }, "Unknown action");
+    const { app } = await c.get("services").apps.action(actor(c), c.req.param("id"), action);
+    return toast(c, `${VERBS[action]} ${app.hostname}…`, 202);
+  });
+
+  r.post("/:id/retry", async (c) => {
+    const app = await appOf(c);
+    const f = await readForm(c);
+    return submitForm(
+      c,
+      async () => {
+        const resources = Object.fromEntries(
+          (["cores", "memory_mb", "disk_gb"] as const)
+            .map((k) => [k, formNumber(f[`resources.${k}`])] as const)
+            .filter(([, v]) => v !== undefined),
+        );
+        const node = (f.node ?? "").trim();
+        const edits = parsed(
+          RetryEdits,
+          { ...(Object.keys(resources).length ? { resources } : {}), ...(node ? { node } : {}) },
+          "The install cannot be retried",
+        );
+        await c.get("services").apps.redeploy(actor(c), app.id, edits);
+        return c.html(
+          <>
+            <p class="muted">Installing {app.hostname} again…</p>
+            <ToastPartial message={`Installing ${app.hostname} again…`} ok />
+          </>,
+          202,
+        );
+      },
+      (errors) => <RetryForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
+    );
+  });
+
+  r.post("/:id/update", async (c) => {
+    const { app } = await c.get("services").apps.update(actor(c), c.req.param("id"));
+    return toast(c, `Updating ${app.hostname}…`, 202);
+  });
+
+  r.post("/:id/clone", async (c) => {
+    const source = await appOf(c);
+    const f = await readForm(c);
+    const hostname = (f.hostname ?? "").trim();
+    return submitForm(
+      c,
+      async () => {
+        const input = parsed(CloneBody, { hostname }, "The clone cannot be made");
+        const { app } = await c.get("services").apps.clone(actor(c), source.id, input.hostname);
+        return redirect(c, `/apps/${app.id}`);
+      },
+      (errors) => <CloneForm app={source} csrf={c.get("csrfToken")} errors={errors} hostname={hostname} />,
+    );
+  });
+
+  r.patch("/:id/resources", async (c) => {
+    const app = await appOf(c);
+    const f = await readForm(c);
+    return submitForm(
+      c,
+      async () => {
+        const resources = Object.fromEntries(
+          (["cores", "memory_mb", "disk_gb"] as const)
+            .map((k) => [k, formNumber(f[`resources.${k}`])] as const)
+            .filter(([, v]) => v !== undefined),
+        );
+        const input = parsed(PatchAppBody, { resources }, "The new resources are invalid");
+        const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
+        return c.html(
+          <>
+            <ResizeForm app={changed} csrf={c.get("csrfToken")} errors={{}} />
+            <ToastPartial message={`Resizing ${app.hostname}…`} ok />
+          </>,
+          202,
+        );
+      },
+      (errors) => <ResizeForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
+    );
+  });
+
+  r.patch("/:id/environment", async (c) => {
+    const app = await appOf(c);
+    const f = await readForm(c);
+    return submitForm(
+      c,
+      async () => {
+        const environment = Object.fromEntries(
+          Object.entries(f)
+            .filter(([k]) => k.startsWith("environment."))
+            .map(([k, v]) => [k.slice("environment.".length), v]),
+        );
+        const input = parsed(PatchAppBody, { environment }, "The new settings are invalid");
+        const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
+        return c.html(
+          <>
+            <EnvironmentForm app={changed} csrf={c.get("csrfToken")} errors={{}} />
+            <ToastPartial message={`Applying the new settings to ${app.hostname}…`} ok />
+          </>,
+          202,
+        );
+      },
+      (errors) => <EnvironmentForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
+    );
+  });
+
+  r.post("/:id/delete", async (c) => {
+    const f = await readForm(c);
+    const { app } = await c.get("services").apps.remove(actor(c), c.req.param("id"), {
+      keepBackups: f.keep_backups === "true",
+      ...(f.keep_container !== undefined ? { keepContainer: f.keep_container === "true" } : {}),
+    });
+    // The page of an app being deleted has nothing left to offer: My apps shows it going.
+    return redirect(c, `/apps?deleting=${app.id}`);
+  });
+
+  r.get("/:id/log", async (c) => {
+    const { items } = await c.get("services").apps.logs(viewer(c), c.req.param("id"), 1, 100);
+    return c.html(<OperationLog items={items} />);
+  });
+
+  r.get("/:id/container-log", async (c) => {
+    const logs = await c.get("services").appContainers.containerLogs(viewer(c), c.req.param("id"), 200);
+    return c.html(
+      <pre class="container-log" role="log" tabindex={0} aria-label="Container log">
+        {logs || "The containers have not logged anything yet."}
+      </pre>,
+    );
+  });
+
+  r.get("/:id/credentials", async (c) => {
+    const creds = await c.get("services").apps.credentials(actor(c), c.req.param("id"));
+    return c.html(<Credentials root={creds.root_password} env={creds.environment} />);
+  });
+
+  r.get("/:id/charts", async (c) => {
+    const timeframe = c.req.query("timeframe") === "day" ? "day" : "hour";
+    const series = await c
+      .get("services")
+      .appContainers.usageHistory(viewer(c), c.req.param("id"), timeframe);
+    return c.html(<UsageCharts timeframe={timeframe} series={series} />);
+  });
+
+  return r;
+}
