@@ -21,9 +21,11 @@ import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
 import { usersRoutes } from "../features/users/users.routes.ts";
 import { accessLog } from "../http/access-log.ts";
+import { drainBody } from "../http/drain.ts";
 import type { HttpEnv } from "../http/context.ts";
 import { handleError } from "../http/error-handler.ts";
 import { requestId } from "../http/request-id.ts";
+import { rejectUnsafeText } from "../http/safe-text.ts";
 import { instrumentApp } from "../observability/middleware.ts";
 import { apiDocsPage } from "../web/api-docs.tsx";
 import { webRoutes } from "../web/app.tsx";
@@ -117,9 +119,16 @@ export function createApp(services: Services): App {
   app.use(
     bodyLimit({
       maxSize: config.MAX_BODY_BYTES,
-      onError: (c) => handleError(new PayloadTooLargeError(config.MAX_BODY_BYTES), c),
+      onError: async (c) => {
+        // The client reads our answer only once it has sent its body (http/drain.ts).
+        await drainBody(c.req.raw);
+        c.header("Connection", "close");
+        return handleError(new PayloadTooLargeError(config.MAX_BODY_BYTES), c);
+      },
     }),
   );
+  // NUL and unpaired surrogates: a 422 naming the field, never a database error (http/safe-text.ts).
+  app.use(rejectUnsafeText);
   const documentHeaders = secureHeaders({
     // Nothing on any page comes from another origin, and nothing runs inline: the web UI's scripts and
     // styles are files under /assets, its icons are generated SVGs, and the API reference is rendered on

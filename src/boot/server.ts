@@ -3,6 +3,7 @@
  * index.ts so tests can run a real server in-process.
  */
 
+import { DRAIN_BYTES } from "../http/drain.ts";
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
 import { runtime } from "../core/runtime/index.ts";
@@ -41,9 +42,12 @@ function startPeriodicSync(services: Services): ReturnType<typeof setInterval> {
   return setInterval(run, SYNC_INTERVAL_MS);
 }
 
-/** Bun.serve's hard body cap: the app's limit plus room, so the app's own 413 is what clients see. */
+/**
+ * Bun.serve's hard body cap: the app's limit plus what its 413 drains (http/drain.ts), so a client sending
+ * a body up to that size reads the app's 413; beyond it Bun cuts the connection.
+ */
 export function serverBodyCap(config: Config): number {
-  return config.MAX_BODY_BYTES + 1024 * 1024;
+  return config.MAX_BODY_BYTES + DRAIN_BYTES;
 }
 
 export async function startProximity(config: Config, options: StartOptions = {}): Promise<RunningProximity> {
