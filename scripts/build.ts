@@ -8,9 +8,15 @@ rmSync("dist", { recursive: true, force: true });
 const started = performance.now();
 const result = await Bun.build({
   entrypoints: ["src/index.ts"],
-  // The binary must not pick up a bunfig.toml (whose preload points at source files) or package.json from
-  // whatever directory it is started in.
-  compile: { outfile: "dist/proximity", autoloadBunfig: false, autoloadPackageJson: false },
+  // The binary must not pick up a bunfig.toml (whose preload points at source files), package.json or a .env
+  // from whatever directory it is started in: its configuration is the process environment only (README,
+  // "Configuration"), so a stray .env in a home directory cannot change where it points.
+  compile: {
+    outfile: "dist/proximity",
+    autoloadBunfig: false,
+    autoloadPackageJson: false,
+    autoloadDotenv: false,
+  },
   minify: { syntax: true, whitespace: true, identifiers: false },
   sourcemap: "inline",
 });

@@ -9,8 +9,10 @@ import { type ErrorDetail, ValidationError } from "../core/errors.ts";
 
 const MESSAGE = "must not contain NUL characters or unpaired surrogates";
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function badText(s: string): boolean {
-  return s.includes("\0") || !s.isWellFormed();
+  return s.includes("\0") || LONE_SURROGATE.test(s);
 }
 
 /** The fields (dotted paths) of a parsed body whose keys or strings are bad. */

@@ -3,7 +3,7 @@
  * from the executable's embedded files (not from the working directory), in demo mode with no other setup.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -19,6 +19,9 @@ let proc: ProximityProcess | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
+  // A .env in the working directory is not read by the binary (its configuration is the environment): this
+  // one would stop it at start ("Invalid configuration: LOG_LEVEL …") if it were.
+  writeFileSync(join(elsewhere, ".env"), "LOG_LEVEL=not-a-level\nPROXIMITY_SIMULATOR=maybe\n");
   proc = await spawnProximity(
     { DATA_DIR: join(elsewhere, "data"), PROXIMITY_SIMULATOR: "on", DATABASE_URL: "memory://" },
     [await proximityBinary()],
