@@ -3,13 +3,13 @@
  * index.ts so tests can run a real server in-process.
  */
 
-import { DRAIN_BYTES } from "../http/drain.ts";
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
 import { runtime } from "../core/runtime/index.ts";
 import { deriveKeys, loadOrCreateSecret } from "../crypto/keys.ts";
 import { connectDatabase, type Database } from "../db/connect.ts";
 import { migrate } from "../db/migrate.ts";
+import { DRAIN_BYTES } from "../http/drain.ts";
 import { hostsObservers } from "../observability/proxmox.ts";
 import { isObservabilityEnabled } from "../observability/state.ts";
 import type { RunningSimulator } from "../simulator/index.ts";

@@ -48,7 +48,8 @@ export async function rejectUnsafeText(c: Context, next: Next): Promise<void> {
   if (q !== -1 && url.includes("%", q)) {
     for (const pair of url.slice(q + 1).split("&")) {
       const [k = "", v = ""] = pair.split("=");
-      if (!decodes(k) || !decodes(v)) details.push({ field: `query.${decodes(k) ? decodeURIComponent(k) : "?"}`, message: MESSAGE });
+      if (!decodes(k) || !decodes(v))
+        details.push({ field: `query.${decodes(k) ? decodeURIComponent(k) : "?"}`, message: MESSAGE });
     }
   }
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
@@ -57,7 +58,10 @@ export async function rejectUnsafeText(c: Context, next: Next): Promise<void> {
       // Malformed JSON is the route's to report ("Malformed JSON in request body").
       const body = await c.req.json().catch(() => undefined);
       badFields(body, "", details);
-    } else if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+    } else if (
+      type.startsWith("application/x-www-form-urlencoded") ||
+      type.startsWith("multipart/form-data")
+    ) {
       const body = await c.req.parseBody().catch(() => undefined);
       badFields(body, "", details);
     }

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { users } from "../../../src/db/schema.ts";
-import { webRouteTable, webRoutes } from "../../../src/web/app.tsx";
+import { webRoutes, webRouteTable } from "../../../src/web/app.tsx";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
 import { Tab } from "../../helpers/web-tab.ts";
 
