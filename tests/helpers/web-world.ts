@@ -147,6 +147,14 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return out;
 }
 
+/** axe's findings of the given rules (any impact), e.g. heading-order, which is only "moderate". */
+export async function moderateViolations(page: Page, rules: string[]): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withRules(rules).analyze();
+  return result.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+  );
+}
+
 /** Scrolls through the page so lazily loaded images (catalog icons past the first screenful) load. */
 export async function loadLazyImages(page: Page): Promise<void> {
   await page.evaluate(async () => {

@@ -226,6 +226,8 @@ export const catalogEntryObjectSchema = z.strictObject({
   compose: z.string().min(1).max(65536),
   healthcheck: catalogHealthcheckSchema,
   pin: catalogPinSchema,
+  /** The day the entry joined the catalog (the web's "Recently added"); entries of the first catalog have none. */
+  added: isoDate.optional(),
   update_policy: z.enum(UPDATE_POLICIES),
   /** What changes between versions and what a user must do; shown when an update is refused. */
   upgrade: z.string().min(1).max(2000),

@@ -14,6 +14,7 @@ import {
 } from "./catalog.loader.ts";
 import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
 import { type Icon, iconFor, iconFromFile, iconPath, useCustomIcons } from "./icons/icons.ts";
+import { rankEntries } from "./search.ts";
 
 /** Icons are pure functions of the id; the web pages use them without a service instance. */
 export { iconPath };
@@ -54,16 +55,11 @@ interface Index {
   sorted: CatalogEntry[];
 }
 
-function searchText(e: CatalogEntry): string {
-  return [e.id, e.name, e.description, ...e.tags].join("\n").toLowerCase();
-}
-
 export class CatalogService {
   private readonly operatorDir: string | undefined;
   private readonly log: CatalogLog;
   private readonly builtinFiles: Readonly<Record<string, string>> | undefined;
   private index: Index | undefined;
-  private readonly haystacks = new WeakMap<CatalogEntry, string>();
 
   constructor(opts: CatalogServiceOptions = {}) {
     this.operatorDir = opts.operatorDir;
@@ -96,17 +92,15 @@ export class CatalogService {
     return { loaded: byId.size, skipped: [...builtin.skipped, ...operator.skipped], overridden };
   }
 
-  /** Entries sorted by name (case-insensitive), filtered by `q` and `category`. */
+  /**
+   * Entries filtered by `category`; with `q`, those matching every word, best match first (search.ts:
+   * the name before the tags before the description, one typo forgiven); without, sorted by name.
+   */
   list(query: CatalogQuery = {}): CatalogEntry[] {
     const { sorted } = this.current();
     const category = query.category?.trim().toLowerCase();
-    const words = (query.q ?? "").toLowerCase().split(/\s+/).filter(Boolean);
-    return sorted.filter((e) => {
-      if (category && e.category !== category) return false;
-      if (words.length === 0) return true;
-      const haystack = this.haystacks.get(e) ?? searchText(e);
-      return words.every((w) => haystack.includes(w));
-    });
+    const inCategory = category ? sorted.filter((e) => e.category === category) : sorted;
+    return rankEntries(inCategory, query.q ?? "");
   }
 
   /** Categories that have at least one entry, in a fixed order, with their display name and count. */
@@ -150,7 +144,6 @@ export class CatalogService {
       .sort(
         (a, b) => a.name.localeCompare(b.name, "en", { sensitivity: "base" }) || a.id.localeCompare(b.id),
       );
-    for (const e of sorted) this.haystacks.set(e, searchText(e));
     return { byId, sorted };
   }
 

@@ -24,8 +24,12 @@ export const CatalogResults: FC<{
   q: string;
   category: string;
   categories: CatalogCategory[];
-}> = ({ entries, total, q, category, categories }) => (
+  /** Shown above the whole catalog when nothing is filtered. */
+  featured?: CatalogEntry[];
+  recent?: CatalogEntry[];
+}> = ({ entries, total, q, category, categories, featured = [], recent = [] }) => (
   <div id="catalog-results">
+    {q || category ? null : <Highlights featured={featured} recent={recent} categories={categories} />}
     <p class="count" role="status">
       {entries.length === total
         ? `${total} apps`
@@ -39,22 +43,63 @@ export const CatalogResults: FC<{
         </a>
       </Empty>
     ) : (
-      <div class="grid-cards catalog-grid">
+      <div class="grid-cards catalog-grid" id="catalog-grid">
         {entries.map((e, i) => (
-          <article>
-            <div class="card-head">
-              {/* The first screenful loads at once; the rest as they scroll into sight. */}
-              <AppIcon id={e.id} lazy={i >= EAGER_ICONS} />
-              <h3>
-                <a href={`/catalog/${e.id}`}>{e.name}</a>
-              </h3>
-            </div>
-            <p>{firstSentence(e.description)}</p>
-            <span class="tag">{categories.find((c) => c.id === e.category)?.name ?? e.category}</span>
-          </article>
+          <EntryCard entry={e} categories={categories} lazy={i >= EAGER_ICONS} />
         ))}
       </div>
     )}
+  </div>
+);
+
+/** One catalog entry as a card; the whole card is its link (the name's link covers it, app.css). */
+const EntryCard: FC<{
+  entry: CatalogEntry;
+  categories: CatalogCategory[];
+  lazy?: boolean;
+  heading?: "h3" | "h4";
+}> = ({ entry: e, categories, lazy }) => (
+  <article class="entry-card">
+    <div class="card-head">
+      {/* The first screenful loads at once; the rest as they scroll into sight. */}
+      <AppIcon id={e.id} lazy={lazy} />
+      <h3>
+        <a href={`/catalog/${e.id}`}>{e.name}</a>
+      </h3>
+    </div>
+    <p>{firstSentence(e.description)}</p>
+    <span class="tag">{categories.find((c) => c.id === e.category)?.name ?? e.category}</span>
+  </article>
+);
+
+/** Featured and recently added entries, above the whole catalog (only when nothing is filtered). */
+export const Highlights: FC<{
+  featured: CatalogEntry[];
+  recent: CatalogEntry[];
+  categories: CatalogCategory[];
+}> = ({ featured, recent, categories }) => (
+  <div id="highlights">
+    {featured.length ? (
+      <section aria-labelledby="featured-title">
+        <h2 id="featured-title">Featured</h2>
+        <div class="grid-cards catalog-grid highlight">
+          {featured.map((e) => (
+            <EntryCard entry={e} categories={categories} />
+          ))}
+        </div>
+      </section>
+    ) : null}
+    {recent.length ? (
+      <section aria-labelledby="recent-title">
+        <h2 id="recent-title">Recently added</h2>
+        <div class="grid-cards catalog-grid highlight">
+          {recent.map((e) => (
+            <EntryCard entry={e} categories={categories} />
+          ))}
+        </div>
+      </section>
+    ) : null}
+    <h2>All apps</h2>
   </div>
 );
 
@@ -71,7 +116,9 @@ export const CatalogPage: FC<{
   categories: CatalogCategory[];
   q: string;
   category: string;
-}> = ({ page, entries, total, categories, q, category }) => {
+  featured: CatalogEntry[];
+  recent: CatalogEntry[];
+}> = ({ page, entries, total, categories, q, category, featured, recent }) => {
   return (
     <Layout title="Catalog" page={page}>
       <h1>App catalog</h1>
@@ -105,7 +152,15 @@ export const CatalogPage: FC<{
           <button type="submit">Search</button>
         </noscript>
       </form>
-      <CatalogResults entries={entries} total={total} q={q} category={category} categories={categories} />
+      <CatalogResults
+        entries={entries}
+        total={total}
+        q={q}
+        category={category}
+        categories={categories}
+        featured={featured}
+        recent={recent}
+      />
     </Layout>
   );
 };

@@ -25,6 +25,9 @@ import {
   type RuntimeChoice,
 } from "./pages.tsx";
 
+/** Apps most households start with: shown first on the catalog page. */
+const FEATURED = ["nextcloud", "immich", "vaultwarden", "home-assistant", "jellyfin", "uptime-kuma"];
+
 function entryOf(c: WebContext): CatalogEntry {
   const entry = c.get("services").catalog.get(c.req.param("id") ?? "");
   if (!entry) throw new NotFoundError(`Catalog app '${c.req.param("id")}'`);
@@ -113,9 +116,23 @@ export function catalogRoutes() {
     const category = categories.some((x) => x.id === c.req.query("category")) ? c.req.query("category")! : "";
     const entries = catalog.list({ q, category });
     const total = catalog.size;
+    const featured = FEATURED.flatMap((id) => catalog.get(id) ?? []);
+    const recent = catalog
+      .list({})
+      .filter((e) => e.added)
+      .sort((a, b) => b.added!.localeCompare(a.added!))
+      .slice(0, 6);
     if (isHtmx(c)) {
       return c.html(
-        <CatalogResults entries={entries} total={total} q={q} category={category} categories={categories} />,
+        <CatalogResults
+          entries={entries}
+          total={total}
+          q={q}
+          category={category}
+          categories={categories}
+          featured={featured}
+          recent={recent}
+        />,
       );
     }
     return c.html(
@@ -126,6 +143,8 @@ export function catalogRoutes() {
         categories={categories}
         q={q}
         category={category}
+        featured={featured}
+        recent={recent}
       />,
     );
   });

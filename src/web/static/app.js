@@ -49,8 +49,33 @@
       root.setAttribute("data-theme", next);
       // biome-ignore lint/suspicious/noDocumentCookie: a UI preference the server reads to render the theme (no flash); cookieStore is not in every browser.
       document.cookie = `proximity_theme=${next}; path=/; max-age=31536000; samesite=lax`;
-      toggle.setAttribute("aria-pressed", String(next === "dark"));
+      themeLabel();
     }
+  });
+
+  // The theme button offers the other theme: "Light mode" while dark (chosen, or the system's), else "Dark mode".
+  function themeLabel() {
+    const toggle = document.getElementById("theme-toggle");
+    if (!toggle) return;
+    const chosen = document.documentElement.getAttribute("data-theme");
+    const dark = chosen ? chosen === "dark" : window.matchMedia("(prefers-color-scheme: dark)").matches;
+    toggle.textContent = dark ? "Light mode" : "Dark mode";
+    toggle.setAttribute("aria-pressed", String(dark));
+  }
+  document.addEventListener("DOMContentLoaded", themeLabel);
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", themeLabel);
+
+  // A confirmation toast goes by itself after a while (errors stay until dismissed): it must not sit over
+  // a form's button on a phone.
+  const fade = new MutationObserver((records) => {
+    for (const r of records)
+      for (const node of r.addedNodes)
+        if (node instanceof Element && node.matches(".toast:not(.error)"))
+          setTimeout(() => node.remove(), 6000);
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    const box = document.getElementById("toasts");
+    if (box) fade.observe(box, { childList: true });
   });
 
   // Plain (non-htmx) forms that destroy something ask first.
@@ -91,8 +116,24 @@
     if (r.left < box.left) row.scrollLeft -= box.left - r.left + 8;
     else if (r.right > box.right) row.scrollLeft += r.right - box.right + 8;
   }
-  const currentIntoSight = () =>
+  const currentIntoSight = () => {
     intoSight(document.querySelector('body > header .nav-links [aria-current="page"]'));
+    edges();
+  };
+  // A fade at each edge with more links beyond it (app.css), so a cut-off row says it scrolls.
+  function edges() {
+    const row = document.querySelector("body > header .nav-links");
+    if (!row) return;
+    row.classList.toggle("more-left", row.scrollLeft > 2);
+    row.classList.toggle("more-right", row.scrollLeft + row.clientWidth < row.scrollWidth - 2);
+  }
+  document.addEventListener(
+    "scroll",
+    (evt) => {
+      if (evt.target instanceof Element && evt.target.matches(".nav-links")) edges();
+    },
+    true,
+  );
   document.addEventListener("DOMContentLoaded", currentIntoSight);
   // A window narrowed to phone width (or a phone turned upright) after the page loaded.
   window.addEventListener("resize", currentIntoSight);

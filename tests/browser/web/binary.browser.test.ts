@@ -46,7 +46,8 @@ test("first run, styled catalog with icons and live search, from the binary", as
   });
   await page.goto("/");
   await page.getByLabel("Username").fill("admin");
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create the administrator" }).click();
   // Demo mode: the simulated cluster is the host, so the administrator lands in the catalog.
   await page.waitForURL(/\/catalog$/);
@@ -64,7 +65,7 @@ test("first run, styled catalog with icons and live search, from the binary", as
   expect(widths.every((w) => w > 0)).toBe(true);
   await page.getByLabel("Search").pressSequentially("vault", { delay: 30 });
   await page.locator(".count", { hasText: /^1 of \d+ apps/ }).waitFor();
-  expect(await page.locator(".grid-cards article h3").allTextContents()).toEqual(["Vaultwarden"]);
+  expect(await page.locator("#catalog-grid article h3").allTextContents()).toEqual(["Vaultwarden"]);
   expect(await seriousViolations(page)).toEqual([]);
   expect(failed).toEqual([]);
 });

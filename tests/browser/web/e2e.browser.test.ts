@@ -11,7 +11,13 @@ import type { Page } from "playwright-core";
 import { applications } from "../../../src/db/schema.ts";
 import { PASSWORD } from "../../helpers/harness.ts";
 import { clearFaults, simFault } from "../../helpers/sim.ts";
-import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "../../helpers/web-world.ts";
+import {
+  moderateViolations,
+  screenshots,
+  seriousViolations,
+  startWebWorld,
+  type WebWorld,
+} from "../../helpers/web-world.ts";
 
 // A browser, the simulator and the app share two cores with other work.
 setDefaultTimeout(300_000);
@@ -45,8 +51,11 @@ describe("first run to a deleted app", () => {
     expect(new URL(page.url()).pathname).toBe("/setup");
     await expect(page.getByRole("heading", { name: "Welcome to Proximity" }).isVisible()).resolves.toBe(true);
     await check("setup");
+    // From this machine (loopback) no setup code is asked; the password is typed twice.
+    expect(await page.getByLabel("Setup code").count()).toBe(0);
     await page.getByLabel("Username").fill("admin");
-    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByLabel("Repeat the password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create the administrator" }).click();
     await page.waitForURL(/\/hosts$/);
     // No host yet: the page says what to do next.
@@ -61,6 +70,7 @@ describe("first run to a deleted app", () => {
     await page.goto("/hosts");
     expect(await page.locator("h4", { hasText: "pve1" }).count()).toBe(1);
     expect(await page.getByRole("img", { name: /Memory: \d+% used/ }).count()).toBeGreaterThanOrEqual(3);
+    expect(await moderateViolations(page, ["heading-order"])).toEqual([]);
     await page.getByRole("button", { name: "Test connection" }).click();
     await page.getByText(/Connected: Proxmox VE/).waitFor();
     // The preflight, check by check, in words: a healthy simulated cluster is ready.
@@ -79,24 +89,34 @@ describe("first run to a deleted app", () => {
     await page.goto("/catalog");
     const total = w.t.services.catalog.size;
     expect(await page.locator(".count").textContent()).toBe(`${total} apps`);
-    expect(await page.locator(".grid-cards article").count()).toBe(total);
+    expect(await page.locator("#catalog-grid article").count()).toBe(total);
+    // Featured and recently added first; every card is a link as a whole.
+    expect(await page.getByRole("heading", { name: "Featured", level: 2 }).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Recently added", level: 2 }).isVisible()).toBe(true);
+    await page
+      .locator("#highlights article", { hasText: "Vaultwarden" })
+      .click({ position: { x: 20, y: 90 } });
+    await page.waitForURL(/\/catalog\/vaultwarden$/);
+    await page.goBack();
     // Icons are served by us, never from another origin.
     const srcs = await page
       .locator(".grid-cards img")
       .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
     expect(srcs.every((s) => s.startsWith(`${w.url}/assets/icons/`))).toBe(true);
     // The first screenful of icons comes with the page, the rest as the grid scrolls into sight.
-    expect(await page.locator('.grid-cards img[loading="lazy"]').count()).toBe(total - 12);
+    expect(await page.locator('#catalog-grid img[loading="lazy"]').count()).toBe(total - 12);
+    expect(await moderateViolations(page, ["heading-order"])).toEqual([]);
     await check("catalog");
-    await page.getByLabel("Search").pressSequentially("uptime", { delay: 30 });
+    // Typo-tolerant, best match first.
+    await page.getByLabel("Search").pressSequentially("uptme", { delay: 30 });
     await page.locator(".count", { hasText: `1 of ${total} apps` }).waitFor();
-    expect(await page.locator(".grid-cards article h3").allTextContents()).toEqual(["Uptime Kuma"]);
+    expect(await page.locator("#catalog-grid article h3").allTextContents()).toEqual(["Uptime Kuma"]);
     // Category filter.
     await page.getByLabel("Search").fill("");
     await page.getByLabel("Category").selectOption("monitoring");
     await page.locator(".count", { hasText: "in this category" }).waitFor();
     const monitoring = w.t.services.catalog.list({ category: "monitoring" }).length;
-    expect(await page.locator(".grid-cards article").count()).toBe(monitoring);
+    expect(await page.locator("#catalog-grid article").count()).toBe(monitoring);
   });
 
   test("install form: a bad hostname is explained beside the field and nothing is deployed", async () => {
@@ -117,8 +137,8 @@ describe("first run to a deleted app", () => {
     await page.getByLabel("Hostname").fill("status");
     await page.getByLabel("Memory (MiB)").fill("256");
     await page.getByRole("button", { name: "Install Uptime Kuma" }).click();
-    await page.locator("#memory_mb-error").waitFor();
-    expect(await page.locator("#memory_mb-error").textContent()).toContain("at least 512");
+    await page.locator("#resources-memory_mb-error").waitFor();
+    expect(await page.locator("#resources-memory_mb-error").textContent()).toContain("at least 512 MiB");
     expect(await appRows()).toHaveLength(0);
   });
 
@@ -162,6 +182,7 @@ describe("first run to a deleted app", () => {
     expect(await card.locator(".badge").textContent()).toBe("running");
     expect(await card.getByRole("link", { name: "Open status" }).getAttribute("href")).toMatch(/:3001$/);
     await check("dashboard");
+    expect(await moderateViolations(page, ["heading-order"])).toEqual([]);
     // Quick action from the dashboard, badge updates live.
     await card.getByRole("button", { name: "Restart status" }).click();
     // The badge already said running before the click: wait for the restart itself to be over.
@@ -215,10 +236,12 @@ describe("first run to a deleted app", () => {
     expect(await page.locator("#credentials").textContent()).toContain("root password");
   });
 
-  test("delete (confirmed) removes the app and its container", async () => {
+  test("delete (confirmed) goes to My apps, which says so, and removes the app and its container", async () => {
     await page.getByText("Update, clone or delete").click();
     await page.getByRole("button", { name: "Delete app" }).click();
-    await page.getByText("This app was deleted").waitFor({ timeout: LIVE });
+    await page.waitForURL(/\/apps\?deleting=/);
+    await page.getByText(/Deleting status|The app was deleted/).waitFor();
+    await page.locator(`#app-${appId}`).waitFor({ state: "detached", timeout: LIVE });
     expect(await appRows()).toHaveLength(0);
     const state = w.sim.state() as unknown as { containers: unknown[] };
     expect(state.containers).toHaveLength(0);
@@ -273,6 +296,13 @@ describe("a second user", () => {
       const res = await bob.goto(path);
       expect(res?.status()).toBe(403);
     }
+    // Said in words, with the way back.
+    expect(await bob.getByRole("heading", { name: "This page is for administrators" }).isVisible()).toBe(
+      true,
+    );
+    await bob.screenshot({ path: "test-artifacts/admin-only-375.png", fullPage: true });
+    await bob.getByRole("link", { name: "Go to my apps" }).click();
+    await bob.waitForURL(/\/apps$/);
     // The admin's app is not there for Bob, not even by its URL.
     const [adminApp] = await appRows();
     expect((await bob.goto(`/apps/${adminApp!.id}`))?.status()).toBe(404);
@@ -329,6 +359,8 @@ describe("phone width", () => {
             .sort((a, b) => a - b);
           return centres.filter((c, i) => i === 0 || c - centres[i - 1]! > 16);
         });
+      // The row is cut at the phone's width, and says so with a fade at its edge.
+      expect(await phone.locator("body > header .nav-links.more-right").count()).toBe(1);
       // Every page link on one row, the brand and the buttons on another: two rows in all.
       expect(await rowsOf("body > header .nav-links li")).toHaveLength(1);
       const all = await rowsOf("body > header nav li");
@@ -365,6 +397,8 @@ describe("theme", () => {
     await page.goto("/catalog");
     await page.getByRole("button", { name: "Dark mode" }).click();
     expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    // The button now offers the way back.
+    expect(await page.locator("#theme-toggle").textContent()).toBe("Light mode");
     await page.goto("/apps");
     expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
     // Chosen with the toggle (not the system setting): the dashboard's Open link still reads clearly.
