@@ -46,7 +46,7 @@ test("first run, styled catalog with icons and live search, from the binary", as
   });
   await page.goto("/");
   await page.getByLabel("Username").fill("admin");
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.locator('input[name="password"]').fill(PASSWORD);
   await page.getByLabel("Repeat the password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create the administrator" }).click();
   // Demo mode: the simulated cluster is the host, so the administrator lands in the catalog.

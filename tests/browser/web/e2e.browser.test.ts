@@ -54,7 +54,7 @@ describe("first run to a deleted app", () => {
     // From this machine (loopback) no setup code is asked; the password is typed twice.
     expect(await page.getByLabel("Setup code").count()).toBe(0);
     await page.getByLabel("Username").fill("admin");
-    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.locator('input[name="password"]').fill(PASSWORD);
     await page.getByLabel("Repeat the password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create the administrator" }).click();
     await page.waitForURL(/\/hosts$/);
