@@ -13,7 +13,7 @@ import type { ProximityEvent } from "../../queue/events.ts";
 import { BackupList } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import { render, viewer, type WebContext } from "../kit/index.ts";
-import { ownerOf } from "./owners.ts";
+import { ownerOf, ownersOf } from "./owners.ts";
 import { AppCard, AppDetails, AppHeader, ProgressPanel } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
 import { ChartsSection } from "./sections.tsx";
@@ -72,9 +72,21 @@ export function liveRoutes() {
         services.events.subscribe((e) => {
           if (e.type === "app.status") push(e);
         }),
-      initial: async () => {
+      // On every (re)connect the whole list, so nothing missed while the stream was not open lingers (an
+      // app deleted between the page's render and the stream's start).
+      initial: async (stream) => {
         const { items } = await services.apps.list(v, { page: 1, perPage: 100 });
         for (const a of items) visible.add(a.id);
+        const owners = await ownersOf(services, v, items);
+        await stream.writeSSE({
+          data: await render(
+            <hx-partial hx-target="#app-list" hx-swap="innerHTML">
+              {items.map((a) => (
+                <AppCard app={a} owner={owners?.get(a.ownerId)} />
+              ))}
+            </hx-partial>,
+          ),
+        });
       },
       write: async (stream, e) => {
         if (e.type !== "app.status" || !e.app_id) return undefined;
@@ -88,10 +100,15 @@ export function liveRoutes() {
         }
         const app = await services.apps.get(v, e.app_id).catch(() => undefined);
         if (!app) return undefined;
+        // A new app (installed in another tab, or a clone) joins the list; a known one is replaced.
+        const known = visible.has(app.id);
         visible.add(app.id);
         const owner = await ownerOf(services, v, app);
         const html = await render(
-          <hx-partial hx-target={`#app-${app.id}`} hx-swap="outerHTML">
+          <hx-partial
+            hx-target={known ? `#app-${app.id}` : "#app-list"}
+            hx-swap={known ? "outerHTML" : "afterbegin"}
+          >
             <AppCard app={app} owner={owner} />
           </hx-partial>,
         );

@@ -109,7 +109,7 @@ export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ 
       <div class="card-head">
         <AppIcon id={app.catalogId ?? app.hostname} />
         <div class="tile-title">
-          <h3>
+          <h2>
             <a
               class="tile-link"
               href={open ?? `/apps/${app.id}`}
@@ -125,7 +125,7 @@ export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ 
             >
               {app.hostname}
             </a>
-          </h3>
+          </h2>
           <small class="muted">{app.name}</small>
         </div>
       </div>
@@ -175,13 +175,13 @@ export const Dashboard: FC<{
           Browse the catalog
         </a>
       </Empty>
-    ) : (
-      <div class="grid-cards tiles" id="app-list">
-        {apps.map((a) => (
-          <AppCard app={a} owner={owners?.get(a.ownerId)} />
-        ))}
-      </div>
-    )}
+    ) : null}
+    {/* Always there: the live stream fills it, also with the first app installed in another tab. */}
+    <div class="grid-cards tiles" id="app-list">
+      {apps.map((a) => (
+        <AppCard app={a} owner={owners?.get(a.ownerId)} />
+      ))}
+    </div>
   </Layout>
 );
 

@@ -30,6 +30,7 @@ export const CatalogResults: FC<{
 }> = ({ entries, total, q, category, categories, featured = [], recent = [] }) => (
   <div id="catalog-results">
     {q || category ? null : <Highlights featured={featured} recent={recent} categories={categories} />}
+    <h2 class="results-title">{q || category ? "Matching apps" : "All apps"}</h2>
     <p class="count" role="status">
       {entries.length === total
         ? `${total} apps`
@@ -99,7 +100,6 @@ export const Highlights: FC<{
         </div>
       </section>
     ) : null}
-    <h2>All apps</h2>
   </div>
 );
 

@@ -55,7 +55,7 @@ export const ToastPartial: FC<{ message: string; requestId?: string | undefined;
 
 export const Empty: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
   <article class="empty">
-    <h3>{title}</h3>
+    <h2>{title}</h2>
     {children}
   </article>
 );
