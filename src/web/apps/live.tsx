@@ -10,13 +10,14 @@ import type { AuthUser } from "../../core/identity.ts";
 import { isStable } from "../../features/apps/index.ts";
 import { eventStream } from "../../http/sse.ts";
 import type { ProximityEvent } from "../../queue/events.ts";
-import { BackupList } from "../backups/pages.tsx";
+import { BackupList, BackupNow, backupReason } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import { render, viewer, type WebContext } from "../kit/index.ts";
 import { ownerOf, ownersOf } from "./owners.ts";
 import { AppCard, AppDetails, AppHeader, ProgressPanel } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
-import { ChartsSection } from "./sections.tsx";
+import { ChartsSection, LogActions, ManageSection } from "./sections.tsx";
+import { updateOffer } from "./update-offer.ts";
 
 /** Open pages per user: a few tabs each, not an unbounded number of database subscriptions. */
 export const MAX_STREAMS_PER_USER = 8;
@@ -159,13 +160,29 @@ export function liveRoutes() {
           <hx-partial hx-target="#backup-list" hx-swap="innerHTML">
             <BackupList app={current} backups={backups.items} />
           </hx-partial>
+          <hx-partial hx-target="#backup-actions" hx-swap="innerHTML">
+            <BackupNow app={current} reason={backupReason(current)} />
+          </hx-partial>
+          <hx-partial hx-target="#log-actions" hx-swap="outerHTML">
+            <LogActions app={current} />
+          </hx-partial>
           <hx-partial hx-target="#app-details" hx-swap="outerHTML">
             <AppDetails app={current} owner={owner} />
           </hx-partial>
           {settled ? (
-            <hx-partial hx-target="#charts" hx-swap="outerHTML">
-              <ChartsSection app={current} />
-            </hx-partial>
+            <>
+              <hx-partial hx-target="#charts" hx-swap="outerHTML">
+                <ChartsSection app={current} />
+              </hx-partial>
+              {/* What can run changed with the state (forms are not replaced mid-typing otherwise). */}
+              <hx-partial hx-target="#manage" hx-swap="outerHTML">
+                <ManageSection
+                  app={current}
+                  csrf={c.get("csrfToken")}
+                  update={updateOffer(services, current)}
+                />
+              </hx-partial>
+            </>
           ) : null}
         </>,
       );

@@ -2,7 +2,6 @@
 import { Hono } from "hono";
 import type { Application } from "../../db/schema.ts";
 import { ActionBody, CloneBody, DeployBody, PatchAppBody } from "../../features/apps/apps.schemas.ts";
-import { updateRefusal } from "../../features/catalog/index.ts";
 import { BackupsSection } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import {
@@ -31,22 +30,14 @@ import {
   ManageSection,
   OperationLog,
   ResizeForm,
-  type UpdateOffer,
   UsageCharts,
 } from "./sections.tsx";
+import { updateOffer } from "./update-offer.ts";
 
 /** What "Edit and retry" may change: the deploy's own resources and node rules. */
 const RetryEdits = DeployBody.pick({ resources: true, node: true });
 
 const VERBS = { start: "Starting", stop: "Stopping", restart: "Restarting" } as const;
-
-/** Whether the catalog offers this app another version, and whether it may be taken in place. */
-function updateOffer(c: WebContext, app: Application): UpdateOffer {
-  const entry = app.catalogId ? c.get("services").catalog.get(app.catalogId) : undefined;
-  if (!entry || entry.version === app.catalogVersion) return {};
-  const refusal = updateRefusal(entry, app.catalogVersion);
-  return { to: entry.version, ...(refusal ? { refusal } : {}) };
-}
 
 /** The app the route names, if the viewer may see it (another user's app is 404). */
 function appOf(c: WebContext): Promise<Application> {
@@ -97,7 +88,7 @@ export function appsRoutes() {
         <ChartsSection app={app} />
         <BackupsSection app={app} backups={backups.items} schedule={schedule} csrf={csrf} errors={{}} />
         <LogsSection app={app} />
-        <ManageSection app={app} csrf={csrf} update={updateOffer(c, app)} />
+        <ManageSection app={app} csrf={csrf} update={updateOffer(services, app)} />
       </AppPage>,
     );
   });

@@ -261,29 +261,34 @@ export const ManageSection: FC<{ app: Application; csrf: string; update: UpdateO
   );
 };
 
+/** The log buttons, as the app's state allows (re-rendered by the live stream when it changes). */
+export const LogActions: FC<{ app: Application }> = ({ app }) => (
+  <div class="actions-row" id="log-actions">
+    <button type="button" class="secondary" hx-get={`/apps/${app.id}/log`} hx-target="#log-output">
+      Operation log
+    </button>
+    {app.runtime === "oci" ? null : (
+      <button
+        type="button"
+        class="secondary"
+        hx-get={`/apps/${app.id}/container-log`}
+        hx-target="#log-output"
+        disabled={app.status !== "running"}
+        title={app.status === "running" ? undefined : "Available while the app runs"}
+      >
+        Container log
+      </button>
+    )}
+    <button type="button" class="secondary" hx-get={`/apps/${app.id}/credentials`} hx-target="#log-output">
+      Reveal credentials
+    </button>
+  </div>
+);
+
 export const LogsSection: FC<{ app: Application }> = ({ app }) => (
   <section id="logs">
     <h2>Logs</h2>
-    <div class="actions-row">
-      <button type="button" class="secondary" hx-get={`/apps/${app.id}/log`} hx-target="#log-output">
-        Operation log
-      </button>
-      {app.runtime === "oci" ? null : (
-        <button
-          type="button"
-          class="secondary"
-          hx-get={`/apps/${app.id}/container-log`}
-          hx-target="#log-output"
-          disabled={app.status !== "running"}
-          title={app.status === "running" ? undefined : "Available while the app runs"}
-        >
-          Container log
-        </button>
-      )}
-      <button type="button" class="secondary" hx-get={`/apps/${app.id}/credentials`} hx-target="#log-output">
-        Reveal credentials
-      </button>
-    </div>
+    <LogActions app={app} />
     {app.runtime === "oci" && app.node !== null && app.vmid !== null ? (
       <p class="muted" id="container-log-unavailable">
         {ociLogsUnavailable(app.node, app.vmid)}.

@@ -104,9 +104,7 @@ export const BackupsSection: FC<{
   csrf: string;
   errors: FieldErrors;
 }> = ({ app, backups, schedule, csrf, errors }) => {
-  const reason = canRun("backup", app.status)
-    ? undefined
-    : `A backup can be taken when the app is running or stopped; it is ${statusLabel(app.status)} now.`;
+  const reason = backupReason(app);
   return (
     <section id="backups">
       <h2>Backups</h2>
@@ -123,6 +121,13 @@ export const BackupsSection: FC<{
     </section>
   );
 };
+
+/** Why "Back up now" cannot run in the app's state, or undefined. */
+export function backupReason(app: Application): string | undefined {
+  return canRun("backup", app.status)
+    ? undefined
+    : `A backup can be taken when the app is running or stopped; it is ${statusLabel(app.status)} now.`;
+}
 
 /** "Back up now", or why not now (it is re-rendered with the list as the app's state changes). */
 export const BackupNow: FC<{ app: Application; reason: string | undefined }> = ({ app, reason }) => (

@@ -26,7 +26,7 @@ import {
 } from "./pages.tsx";
 
 /** Apps most households start with: shown first on the catalog page. */
-const FEATURED = ["nextcloud", "immich", "vaultwarden", "home-assistant", "jellyfin", "uptime-kuma"];
+const FEATURED = ["nextcloud", "immich", "vaultwarden", "home-assistant"];
 
 function entryOf(c: WebContext): CatalogEntry {
   const entry = c.get("services").catalog.get(c.req.param("id") ?? "");
@@ -121,7 +121,7 @@ export function catalogRoutes() {
       .list({})
       .filter((e) => e.added)
       .sort((a, b) => b.added!.localeCompare(a.added!))
-      .slice(0, 6);
+      .slice(0, 4);
     if (isHtmx(c)) {
       return c.html(
         <CatalogResults
