@@ -132,19 +132,19 @@ export async function placementProblems(
     (c) => !preferred || c.node === preferred,
   );
   if (room.some((c) => c.memory >= need.memory_mb * MIB && c.disk >= need.disk_gb * GIB)) return undefined;
-  const where = preferred ? `node ${preferred}` : "any online node";
+  const where = preferred ? `node ${preferred} has` : "the most any online node has free is";
   const mostMemory = Math.max(0, ...room.map((c) => Math.floor(c.memory / MIB)));
   const mostDisk = Math.max(0, ...room.map((c) => Math.floor(c.disk / GIB)));
   const details = [];
   if (!room.some((c) => c.memory >= need.memory_mb * MIB))
     details.push({
       field: "resources.memory_mb",
-      message: `does not fit: ${where} has at most ${mostMemory} MiB free`,
+      message: `does not fit: ${where} ${mostMemory} MiB${preferred ? " free" : ""}`,
     });
   if (!room.some((c) => c.disk >= need.disk_gb * GIB))
     details.push({
       field: "resources.disk_gb",
-      message: `does not fit: ${where} has at most ${mostDisk} GiB free`,
+      message: `does not fit: ${where} ${mostDisk} GiB${preferred ? " free" : ""}`,
     });
   if (details.length === 0)
     details.push({ field: preferred ? "node" : "resources.memory_mb", message: noRoom(need, preferred) });

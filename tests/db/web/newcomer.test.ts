@@ -126,7 +126,7 @@ describe("3. an install that cannot be placed", () => {
     });
     expect(res.status).toBe(422);
     expect(fieldMessage(await res.text(), "resources.memory_mb")).toMatch(
-      /does not fit: any online node has at most \d+ MiB free/,
+      /does not fit: the most any online node has free is \d+ MiB/,
     );
     const rows = await w.t.services.database.db
       .select()
