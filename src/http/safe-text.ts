@@ -21,7 +21,7 @@ function badFields(value: unknown, path: string, out: ErrorDetail[], depth = 0):
   if (typeof value === "string") {
     if (badText(value)) out.push({ field: path || "body", message: MESSAGE });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => badFields(v, path ? `${path}.${i}` : String(i), out, depth + 1));
+    for (const [i, v] of value.entries()) badFields(v, path ? `${path}.${i}` : String(i), out, depth + 1);
   } else if (value !== null && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
       const field = path ? `${path}.${k}` : k;

@@ -8,7 +8,8 @@ beforeAll(async () => {
   await catalog.load();
 });
 
-const ids = (q: string, category?: string) => catalog.list({ q, ...(category ? { category } : {}) }).map((e) => e.id);
+const ids = (q: string, category?: string) =>
+  catalog.list({ q, ...(category ? { category } : {}) }).map((e) => e.id);
 
 describe("catalog search", () => {
   test.each([
