@@ -6,24 +6,13 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Db } from "../../db/connect.ts";
-import { type Application, type AppStatus, applications } from "../../db/schema.ts";
+import { APP_STATUSES, type Application, type AppStatus, applications } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
 
 /** States an app rests in: no operation is running on it. */
 export const STABLE: readonly AppStatus[] = ["running", "stopped", "error", "missing", "unknown"];
 /** States an operation holds the app in (an operation's `via`, and a first deploy's `deploying`). */
-export const BUSY: readonly AppStatus[] = [
-  "deploying",
-  "starting",
-  "stopping",
-  "restarting",
-  "updating",
-  "reconfiguring",
-  "cloning",
-  "backing_up",
-  "restoring",
-  "deleting",
-];
+export const BUSY: readonly AppStatus[] = APP_STATUSES.filter((s) => !STABLE.includes(s));
 const STABLE_SET = new Set<string>(STABLE);
 const BUSY_SET = new Set<string>(BUSY);
 /** The app rests: no operation holds it. */

@@ -8,8 +8,8 @@ import {
   page,
   parsedWith,
   readForm,
+  savedForm,
   submitForm,
-  ToastPartial,
   viewer,
 } from "../kit/index.ts";
 import { clearSessionCookie } from "../session.ts";
@@ -38,12 +38,7 @@ export function accountRoutes() {
         await c
           .get("services")
           .auth.changePassword(actor(c), input.current_password, input.new_password, c.get("sessionToken"));
-        return c.html(
-          <>
-            {again({})}
-            <ToastPartial message="Password changed; your other sessions have ended." ok />
-          </>,
-        );
+        return savedForm(c, again({}), "Password changed; your other sessions have ended.");
       },
       again,
     );

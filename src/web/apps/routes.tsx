@@ -6,11 +6,12 @@ import { BackupsSection } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import {
   actor,
-  formNumber,
+  formResources,
   page,
   parsed,
   readForm,
   redirect,
+  savedForm,
   submitForm,
   ToastPartial,
   toast,
@@ -106,11 +107,7 @@ export function appsRoutes() {
     return submitForm(
       c,
       async () => {
-        const resources = Object.fromEntries(
-          (["cores", "memory_mb", "disk_gb"] as const)
-            .map((k) => [k, formNumber(f[`resources.${k}`])] as const)
-            .filter(([, v]) => v !== undefined),
-        );
+        const resources = formResources(f);
         const node = (f.node ?? "").trim();
         const edits = parsed(
           RetryEdits,
@@ -156,20 +153,10 @@ export function appsRoutes() {
     return submitForm(
       c,
       async () => {
-        const resources = Object.fromEntries(
-          (["cores", "memory_mb", "disk_gb"] as const)
-            .map((k) => [k, formNumber(f[`resources.${k}`])] as const)
-            .filter(([, v]) => v !== undefined),
-        );
-        const input = parsed(PatchAppBody, { resources }, "The new resources are invalid");
+        const input = parsed(PatchAppBody, { resources: formResources(f) }, "The new resources are invalid");
         const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
-        return c.html(
-          <>
-            <ResizeForm app={changed} csrf={c.get("csrfToken")} errors={{}} />
-            <ToastPartial message={`Resizing ${app.hostname}…`} ok />
-          </>,
-          202,
-        );
+        const form = <ResizeForm app={changed} csrf={c.get("csrfToken")} errors={{}} />;
+        return savedForm(c, form, `Resizing ${app.hostname}…`, 202);
       },
       (errors) => <ResizeForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
     );
@@ -188,13 +175,8 @@ export function appsRoutes() {
         );
         const input = parsed(PatchAppBody, { environment }, "The new settings are invalid");
         const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
-        return c.html(
-          <>
-            <EnvironmentForm app={changed} csrf={c.get("csrfToken")} errors={{}} />
-            <ToastPartial message={`Applying the new settings to ${app.hostname}…`} ok />
-          </>,
-          202,
-        );
+        const form = <EnvironmentForm app={changed} csrf={c.get("csrfToken")} errors={{}} />;
+        return savedForm(c, form, `Applying the new settings to ${app.hostname}…`, 202);
       },
       (errors) => <EnvironmentForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
     );

@@ -7,6 +7,7 @@ import {
   formNumber,
   parsed,
   readForm,
+  savedForm,
   submitForm,
   ToastPartial,
   toast,
@@ -83,12 +84,8 @@ export function backupsRoutes() {
           "The schedule is invalid",
         );
         const schedule = await services.backups.putSchedule(actor(c), app.id, input);
-        return c.html(
-          <>
-            <ScheduleForm app={app} schedule={schedule} csrf={csrf} errors={{}} />
-            <ToastPartial message="Backup schedule saved." ok />
-          </>,
-        );
+        const form = <ScheduleForm app={app} schedule={schedule} csrf={csrf} errors={{}} />;
+        return savedForm(c, form, "Backup schedule saved.");
       },
       (errors) => <ScheduleForm app={app} schedule={undefined} csrf={csrf} errors={errors} values={f} />,
     );

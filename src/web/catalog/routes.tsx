@@ -7,7 +7,7 @@ import type { WebEnv } from "../context.ts";
 import {
   actor,
   type FieldErrors,
-  formNumber,
+  formResources,
   isHtmx,
   page,
   parsed,
@@ -88,11 +88,11 @@ async function installForm(c: WebContext, entry: CatalogEntry, values: InstallVa
 
 /** The form's fields as the deploy request (the API's own body: the same schema validates both). */
 function deployInput(entry: CatalogEntry, values: InstallValues) {
-  const resources = Object.fromEntries(
-    (["cores", "memory_mb", "disk_gb"] as const)
-      .map((k) => [k, formNumber(values[k])] as const)
-      .filter(([, v]) => v !== undefined),
-  );
+  const resources = formResources({
+    "resources.cores": values.cores,
+    "resources.memory_mb": values.memory_mb,
+    "resources.disk_gb": values.disk_gb,
+  });
   const environment = Object.fromEntries(Object.entries(values.env).filter(([, v]) => v !== ""));
   // A required setting emptied on purpose goes to the service, which refuses it beside its field.
   for (const e of entry.env) if (e.required && values.env[e.name] === "") environment[e.name] = "";
@@ -122,31 +122,10 @@ export function catalogRoutes() {
       .filter((e) => e.added)
       .sort((a, b) => b.added!.localeCompare(a.added!))
       .slice(0, 4);
-    if (isHtmx(c)) {
-      return c.html(
-        <CatalogResults
-          entries={entries}
-          total={total}
-          q={q}
-          category={category}
-          categories={categories}
-          featured={featured}
-          recent={recent}
-        />,
-      );
-    }
-    return c.html(
-      <CatalogPage
-        page={page(c, "/catalog")}
-        entries={entries}
-        total={total}
-        categories={categories}
-        q={q}
-        category={category}
-        featured={featured}
-        recent={recent}
-      />,
-    );
+    const results = { entries, total, q, category, categories, featured, recent };
+    // Search as you type swaps the results only.
+    if (isHtmx(c)) return c.html(<CatalogResults {...results} />);
+    return c.html(<CatalogPage page={page(c, "/catalog")} {...results} />);
   });
 
   r.get("/:id", async (c) => {

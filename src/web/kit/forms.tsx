@@ -8,6 +8,7 @@ import type { z } from "@hono/zod-openapi";
 import type { FC } from "hono/jsx";
 import { AppError, type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import { zodDetails } from "../../http/openapi.ts";
+import { ToastPartial } from "./components.tsx";
 import type { WebContext } from "./request.tsx";
 
 /** Messages by input name; `form` is the form's own (top) message. */
@@ -118,4 +119,29 @@ export function parsedWith<T extends z.ZodType>(
   const details = [...(result.success ? [] : zodDetails(result.error)), ...more];
   if (details.length) throw new ValidationError(message, details);
   return result.data as z.infer<T>;
+}
+
+/** A form saved: the form again (fresh) and a confirmation toast. */
+export function savedForm(
+  c: WebContext,
+  form: unknown,
+  message: string,
+  status: 200 | 202 = 200,
+): Response | Promise<Response> {
+  return c.html(
+    <>
+      {form}
+      <ToastPartial message={message} ok />
+    </>,
+    status,
+  );
+}
+
+/** The resources typed into a form (`resources.cores` …), as the API's partial resources. */
+export function formResources(f: Record<string, string>) {
+  return Object.fromEntries(
+    (["cores", "memory_mb", "disk_gb"] as const)
+      .map((k) => [k, formNumber(f[`resources.${k}`])] as const)
+      .filter(([, v]) => v !== undefined),
+  );
 }

@@ -25,9 +25,11 @@ export {
   fieldAria,
   fieldErrorsOf,
   formNumber,
+  formResources,
   messageId,
   parsed,
   parsedWith,
+  savedForm,
   submitForm,
 } from "./forms.tsx";
 export { AdminOnlyError, adminOnly, GUARDS, signedIn, type WebAccess } from "./guards.ts";

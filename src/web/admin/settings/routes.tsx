@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { SettingsUpdateSchema } from "../../../features/settings/settings.schemas.ts";
 import type { WebEnv } from "../../context.ts";
-import { actor, formNumber, page, parsed, readForm, submitForm, ToastPartial } from "../../kit/index.ts";
+import { actor, formNumber, page, parsed, readForm, savedForm, submitForm } from "../../kit/index.ts";
 import { SettingsForm, SettingsPage } from "./pages.tsx";
 
 /** A quota field: empty is "no limit" (null). */
@@ -51,11 +51,10 @@ export function settingsRoutes() {
           "The settings are invalid",
         );
         const saved = await services.settings.update(input, actor(c));
-        return c.html(
-          <>
-            <SettingsForm settings={saved} csrf={c.get("csrfToken")} errors={{}} />
-            <ToastPartial message="Settings saved." ok />
-          </>,
+        return savedForm(
+          c,
+          <SettingsForm settings={saved} csrf={c.get("csrfToken")} errors={{}} />,
+          "Settings saved.",
         );
       },
       (errors) => <SettingsForm settings={current} csrf={c.get("csrfToken")} errors={errors} values={f} />,
