@@ -213,10 +213,9 @@ describe("first run to a deleted app", () => {
     // The live stream's first snapshot may re-render the button just as it is clicked (on PostgreSQL the
     // events arrive a little later): click until the request goes out, as a person would click again.
     for (let attempt = 0; ; attempt++) {
+      // The request going out is what counts (its answer may take a while on a loaded machine).
       const posted = page
-        .waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/backups"), {
-          timeout: 3_000,
-        })
+        .waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/backups"), { timeout: 3_000 })
         .then(
           () => true,
           () => false,

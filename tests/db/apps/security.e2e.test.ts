@@ -105,11 +105,12 @@ describe("injection: user input never reaches a shell", () => {
 
   test("env values with quotes, $(), backticks and ; arrive literally in .env through stdin, never on a command line", async () => {
     const values = Object.fromEntries(nasty.map((v, i) => [i, v]));
-    // gitea's ROOT_URL is a free-form variable.
+    // gitea's ROOT_URL is a URL setting: one that parses, with every hostile piece in its path.
+    const rootUrl = `http://x/${nasty.join(" ")}`;
     const d = await deploy(w, {
       catalog_id: "gitea",
       hostname: "inject",
-      environment: { ROOT_URL: nasty.join(" ") },
+      environment: { ROOT_URL: rootUrl },
     });
     const app = (await settled(w, d.app.id))!;
     expect(app.status).toBe("running");
@@ -123,7 +124,7 @@ describe("injection: user input never reaches a shell", () => {
     const ct = state.containers.find((c) => c.vmid === app.vmid)!;
     const env = ct.files["/opt/proximity/.env"]!.content;
     // The value is in the file, quoted for compose's .env parser (its round trip is tested in tests/catalog)…
-    expect(env).toContain(`ROOT_URL=${quoteEnvValue(nasty.join(" "))}\n`);
+    expect(env).toContain(`ROOT_URL=${quoteEnvValue(rootUrl)}\n`);
     // …and in no command line the node's shell received.
     for (const v of Object.values(values)) {
       for (const c of ct.commands) expect(c.command).not.toContain(v);

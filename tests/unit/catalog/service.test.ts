@@ -22,9 +22,9 @@ describe("search and categories (built-ins)", () => {
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" })));
   });
 
-  test("q matches the name case-insensitively", () => {
+  test("q matches the name case-insensitively, the name's match first", () => {
     expect(catalog.list({ q: "JellyFin" }).map((e) => e.id)).toEqual(["jellyfin", "seerr"]); // Seerr serves Jellyfin
-    expect(catalog.list({ q: "GITEA" }).map((e) => e.id)).toEqual(["forgejo", "gitea"]); // Forgejo mentions Gitea
+    expect(catalog.list({ q: "GITEA" }).map((e) => e.id)).toEqual(["gitea", "forgejo"]); // Forgejo mentions Gitea
   });
 
   test("q matches the description", () => {
