@@ -9,6 +9,7 @@ import { applications, auditLog, users } from "../../../src/db/schema.ts";
 import { MAX_STREAMS_PER_USER } from "../../../src/web/apps/live.tsx";
 import { safeNext } from "../../../src/web/auth/next.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
+import { captureLogs } from "../../helpers/logs.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(120_000);
@@ -248,5 +249,28 @@ describe("first run from another machine", () => {
       expect(await res.text()).toContain("is not the code in Proximity");
     }
     expect(await t.services.database.db.select().from(users)).toHaveLength(0);
+  });
+});
+
+describe("a page that fails", () => {
+  test("answers 500 with the request id and writes the error to the log, as the API does", async () => {
+    const { t, admin } = await world();
+    const catalog = t.services.catalog;
+    const list = catalog.list.bind(catalog);
+    catalog.list = () => {
+      throw new Error("the catalog broke");
+    };
+    const logs = captureLogs("error");
+    try {
+      const res = await admin.request("/catalog", { headers: { "x-request-id": "req-web-500" } });
+      expect(res.status).toBe(500);
+      expect(await res.text()).toContain("req-web-500");
+      const entry = logs.entries().find((e) => e.request_id === "req-web-500");
+      expect(entry?.msg).toBe("GET /catalog failed: INTERNAL");
+      expect(JSON.stringify(entry)).toContain("the catalog broke");
+    } finally {
+      logs.restore();
+      catalog.list = list;
+    }
   });
 });
