@@ -23,10 +23,9 @@ import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { ociService } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
-import { storageSetting } from "../settings/settings.schemas.ts";
 import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
+import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
 import { ociReference } from "./oci-image.ts";
-import { liveCapacity, type NodeCapacity, placementProblems } from "./placement.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
 import { type AppDeps, randomPassword, splitEnvironment } from "./runtime.ts";
@@ -67,9 +66,6 @@ export function chooseRuntime(
  * Hostnames are one namespace for the whole instance (docs/security.md: they name containers on one LAN).
  * A taken name gets the same answer whoever holds it: not whose it is, nor that it is "another app".
  */
-/** A UUID no app has: placement checks for a new app exclude nothing. */
-const NO_APP = "00000000-0000-0000-0000-000000000000";
-
 function hostnameTaken(hostname: string): ConflictError {
   return new ConflictError(`The hostname "${hostname}" is not available; choose another`, [
     { field: "hostname", message: `"${hostname}" is not available; choose another` },
@@ -206,27 +202,6 @@ export class AppsService {
     return chooseRuntime(entry, asked, oci?.severity === "ok");
   }
 
-  /**
-   * The host's nodes as Proxmox reports them now, for checks made before a request is accepted; undefined
-   * when they cannot be read (the job's own steps then meet and report the problem).
-   */
-  private async capacityOf(hostId: string): Promise<NodeCapacity[] | undefined> {
-    try {
-      const settings = await this.deps.settings.get();
-      return await liveCapacity(await this.deps.hosts.client(hostId), storageSetting(settings, "rootfs"));
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Refuses (422, beside the field to change) a deploy no node has room for now. */
-  private async assertPlaceable(hostId: string, need: AppResources, node?: string, appId?: string) {
-    const capacity = await this.capacityOf(hostId);
-    if (!capacity) return;
-    const problems = await placementProblems(this.db, hostId, appId ?? NO_APP, need, capacity, node);
-    if (problems) throw new ValidationError("No node has room for this app now", problems);
-  }
-
   async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
     const settings = await this.deps.settings.get();
@@ -262,7 +237,7 @@ export class AppsService {
         ]);
       }
     }
-    await this.assertPlaceable(host.id, resources, input.node);
+    await assertPlaceable(this.deps, host.id, resources, input.node);
     const { environment, secretEnvEnc } = await splitEnvironment(this.deps.keys, entry, env);
     // An OCI application container has no login: it gets no root password (credentials show none).
     const rootPasswordEnc = runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword());
@@ -375,7 +350,7 @@ export class AppsService {
           { field: "node", message: `the host has no node "${edits.node}" (it has ${nodes.join(", ")})` },
         ]);
     }
-    await this.assertPlaceable(app.hostId, resources, edits.node, app.id);
+    await assertPlaceable(this.deps, app.hostId, resources, edits.node, app.id);
     if (edits.resources) {
       await this.db
         .update(applications)
@@ -431,7 +406,7 @@ export class AppsService {
           message: `can only grow (now ${app.resources.disk_gb} GiB)`,
         });
       }
-      details.push(...(await this.nodeRoomProblems(app, patch.resources)));
+      details.push(...(await nodeRoomProblems(this.deps, app, patch.resources)));
     }
     if (patch.environment) {
       if (!app.catalogId)
@@ -452,31 +427,6 @@ export class AppsService {
       { resources: patch.resources ?? null, environment_keys: Object.keys(patch.environment ?? {}) },
       { jobs: 1, memory_mb: grow("memory_mb"), disk_gb: grow("disk_gb") },
     );
-  }
-
-  /**
-   * A resize the app's node cannot take, refused before anything changes (Proxmox would refuse it in the
-   * job and leave the app in error): more cores than the node has CPUs, more memory than it has free.
-   */
-  private async nodeRoomProblems(app: Application, wanted: Partial<AppResources>) {
-    if (app.node === null || (wanted.cores === undefined && wanted.memory_mb === undefined)) return [];
-    const details: { field: string; message: string }[] = [];
-    if (wanted.cores !== undefined && wanted.cores > app.resources.cores) {
-      const node = (await this.deps.hosts.nodesOf(app.hostId)).find((n) => n.name === app.node);
-      if (node?.maxCpu && wanted.cores > node.maxCpu)
-        details.push({ field: "resources.cores", message: `node ${app.node} has ${node.maxCpu} CPUs` });
-    }
-    const growth = (wanted.memory_mb ?? app.resources.memory_mb) - app.resources.memory_mb;
-    if (growth > 0) {
-      const room = (await this.capacityOf(app.hostId))?.find((c) => c.node === app.node);
-      const free = room ? Math.floor(room.freeMemory / (1024 * 1024)) : undefined;
-      if (free !== undefined && growth > free)
-        details.push({
-          field: "resources.memory_mb",
-          message: `node ${app.node} has ${Math.max(0, free)} MiB free: at most ${app.resources.memory_mb + Math.max(0, free)} MiB`,
-        });
-    }
-    return details;
   }
 
   /**

@@ -13,10 +13,12 @@ import type { ProximityEvent } from "../../queue/events.ts";
 import { BackupList, BackupNow, backupReason } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import { render, viewer, type WebContext } from "../kit/index.ts";
+import { ChartsSection } from "./charts.tsx";
+import { ManageSection } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
 import { AppCard, AppDetails, AppHeader, ProgressPanel } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
-import { ChartsSection, LogActions, ManageSection } from "./sections.tsx";
+import { LogActions } from "./sections.tsx";
 import { updateOffer } from "./update-offer.ts";
 
 /** Open pages per user: a few tabs each, not an unbounded number of database subscriptions. */

@@ -18,21 +18,13 @@ import {
   viewer,
   type WebContext,
 } from "../kit/index.ts";
+import { ChartsSection, UsageCharts } from "./charts.tsx";
 import { liveRoutes } from "./live.tsx";
+import { CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
 import { AppPage, Dashboard, RetryForm } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
-import {
-  ChartsSection,
-  CloneForm,
-  Credentials,
-  EnvironmentForm,
-  LogsSection,
-  ManageSection,
-  OperationLog,
-  ResizeForm,
-  UsageCharts,
-} from "./sections.tsx";
+import { Credentials, LogsSection, OperationLog } from "./sections.tsx";
 import { updateOffer } from "./update-offer.ts";
 
 /** What "Edit and retry" may change: the deploy's own resources and node rules. */

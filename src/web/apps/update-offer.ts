@@ -2,7 +2,7 @@
 import type { Application } from "../../db/schema.ts";
 import { updateRefusal } from "../../features/catalog/index.ts";
 import type { WebServices } from "../context.ts";
-import type { UpdateOffer } from "./sections.tsx";
+import type { UpdateOffer } from "./manage.tsx";
 
 export function updateOffer(services: Pick<WebServices, "catalog">, app: Application): UpdateOffer {
   const entry = app.catalogId ? services.catalog.get(app.catalogId) : undefined;

@@ -16,14 +16,8 @@ import {
   submitForm,
   type WebContext,
 } from "../kit/index.ts";
-import {
-  CatalogPage,
-  CatalogResults,
-  EntryPage,
-  InstallForm,
-  type InstallValues,
-  type RuntimeChoice,
-} from "./pages.tsx";
+import { InstallForm, type InstallValues, type RuntimeChoice } from "./install-form.tsx";
+import { CatalogPage, CatalogResults, EntryPage } from "./pages.tsx";
 
 /** Apps most households start with: shown first on the catalog page. */
 const FEATURED = ["nextcloud", "immich", "vaultwarden", "home-assistant"];

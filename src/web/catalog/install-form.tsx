@@ -1,0 +1,243 @@
+/**
+ * The install form generated from a catalog entry: hostname, node with its free memory, runtime with why it
+ * is preselected, resources with the entry's minimums, and the entry's settings as the input their type
+ * calls for. Its inputs carry the deploy request's field names, so the API's details land beside them.
+ */
+import type { FC } from "hono/jsx";
+import type { CatalogEntry, CatalogEnv } from "../../features/catalog/catalog.schemas.ts";
+import { Csrf, type FieldErrors, FieldMessage, FormMessage, fieldAria, Switch } from "../kit/index.ts";
+
+export interface InstallValues {
+  hostname: string;
+  node: string;
+  /** "" = the default runtime (the form preselects it, see `runtime`). */
+  runtime: string;
+  cores: string;
+  memory_mb: string;
+  disk_gb: string;
+  env: Record<string, string>;
+}
+
+export interface NodeChoice {
+  name: string;
+  memoryFree: number | null;
+  online: boolean;
+}
+
+/** The runtime a deploy without one gets on the default host, and why (shown under the choice). */
+export interface RuntimeChoice {
+  preselected: "docker" | "oci";
+  why: string;
+}
+
+function gib(bytes: number | null): string {
+  return bytes === null ? "unknown" : `${(bytes / 1024 ** 3).toFixed(1)} GiB free`;
+}
+
+/** One catalog setting as the input its type calls for: a switch, a number, a URL, an e-mail, or text. */
+const SettingInput: FC<{ env: CatalogEnv; value: string; errors: FieldErrors }> = ({
+  env: e,
+  value,
+  errors,
+}) => {
+  const name = `environment.${e.name}`;
+  const helpId = `${name}-help`.replace(/[^A-Za-z0-9_-]/g, "-");
+  const help = `${e.description}${e.secret ? " Kept encrypted; shown only when you reveal the app's credentials." : ""}`;
+  const aria = fieldAria(errors, name, helpId);
+  if (e.type === "boolean") {
+    return (
+      <div class="setting">
+        <Switch
+          name={name}
+          checked={value === "true"}
+          describedBy={aria["aria-describedby"]}
+          invalid={errors[name] !== undefined}
+        >
+          {e.name}
+        </Switch>
+        <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
+      </div>
+    );
+  }
+  const generated = e.generate !== undefined;
+  const type = e.secret
+    ? "password"
+    : e.type === "number"
+      ? "number"
+      : e.type === "url"
+        ? "url"
+        : e.type === "email"
+          ? "email"
+          : "text";
+  return (
+    <label>
+      {e.name}
+      {e.required ? <span aria-hidden="true"> *</span> : null}
+      {e.required ? <span class="muted"> (required)</span> : null}
+      <input
+        name={name}
+        type={type}
+        value={e.secret ? "" : value}
+        required={e.required}
+        autocomplete={e.secret ? "new-password" : "off"}
+        placeholder={
+          generated ? "Generated automatically if left empty" : e.type === "url" ? "https://…" : undefined
+        }
+        {...aria}
+      />
+      <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
+    </label>
+  );
+};
+
+export const InstallForm: FC<{
+  entry: CatalogEntry;
+  values: InstallValues;
+  errors: FieldErrors;
+  nodes: NodeChoice[];
+  csrf: string;
+  hostMissing: boolean;
+  runtime: RuntimeChoice;
+}> = ({ entry, values, errors, nodes, csrf, hostMissing, runtime }) => {
+  const chosen = values.runtime || runtime.preselected;
+  return (
+    <form
+      id="install-form"
+      method="post"
+      action={`/catalog/${entry.id}/install`}
+      hx-post={`/catalog/${entry.id}/install`}
+      hx-target="this"
+      hx-swap="outerHTML"
+      hx-disable="find button"
+      novalidate
+    >
+      <Csrf token={csrf} />
+      <FormMessage errors={errors} />
+      {errors.runtime && entry.runtimes.length < 2 ? (
+        <p class="reason" role="alert">
+          {errors.runtime}
+        </p>
+      ) : null}
+      {hostMissing ? (
+        <p class="reason">
+          No Proxmox host is configured yet; an administrator must add one on the Hosts page.
+        </p>
+      ) : null}
+      <label>
+        Hostname
+        <input
+          name="hostname"
+          value={values.hostname}
+          required
+          autocomplete="off"
+          spellcheck={false}
+          {...fieldAria(errors, "hostname", "hostname-help")}
+        />
+        <FieldMessage
+          errors={errors}
+          name="hostname"
+          helpId="hostname-help"
+          help="The container's name on Proxmox: lower-case letters, digits and inner hyphens, at most 63."
+        />
+      </label>
+      <label>
+        Node
+        <select name="node" {...fieldAria(errors, "node")}>
+          <option value="">Automatic (the node with the most free memory)</option>
+          {nodes.map((n) => (
+            <option value={n.name} selected={values.node === n.name} disabled={!n.online}>
+              {`${n.name} — ${n.online ? gib(n.memoryFree) : "offline"}`}
+            </option>
+          ))}
+        </select>
+        <FieldMessage errors={errors} name="node" />
+      </label>
+      {entry.runtimes.length > 1 ? (
+        <label>
+          Runtime
+          <select name="runtime" {...fieldAria(errors, "runtime", "runtime-help")}>
+            {entry.runtimes.includes("docker") ? (
+              <option value="docker" selected={chosen === "docker"}>
+                Docker in LXC{runtime.preselected === "docker" ? " (default)" : ""}
+              </option>
+            ) : null}
+            {entry.runtimes.includes("oci") ? (
+              <option value="oci" selected={chosen === "oci"}>
+                OCI container{runtime.preselected === "oci" ? " (default)" : ""}
+              </option>
+            ) : null}
+          </select>
+          <FieldMessage
+            errors={errors}
+            name="runtime"
+            helpId="runtime-help"
+            help={`${runtime.why} An OCI container (Proxmox VE 9.1+, a technology preview) runs the image itself, without Docker; Docker in LXC works on every version and keeps the app's logs.`}
+          />
+        </label>
+      ) : null}
+      <fieldset class="grid">
+        <label>
+          CPU cores
+          <input
+            type="number"
+            name="resources.cores"
+            min={entry.min.cores}
+            max={128}
+            value={values.cores}
+            {...fieldAria(errors, "resources.cores", "cores-help")}
+          />
+          <FieldMessage
+            errors={errors}
+            name="resources.cores"
+            helpId="cores-help"
+            help={`At least ${entry.min.cores}`}
+          />
+        </label>
+        <label>
+          Memory (MiB)
+          <input
+            type="number"
+            name="resources.memory_mb"
+            min={entry.min.memory_mb}
+            step={128}
+            value={values.memory_mb}
+            {...fieldAria(errors, "resources.memory_mb", "memory-help")}
+          />
+          <FieldMessage
+            errors={errors}
+            name="resources.memory_mb"
+            helpId="memory-help"
+            help={`At least ${entry.min.memory_mb} MiB`}
+          />
+        </label>
+        <label>
+          Disk (GiB)
+          <input
+            type="number"
+            name="resources.disk_gb"
+            min={entry.min.disk_gb}
+            value={values.disk_gb}
+            {...fieldAria(errors, "resources.disk_gb", "disk-help")}
+          />
+          <FieldMessage
+            errors={errors}
+            name="resources.disk_gb"
+            helpId="disk-help"
+            help={`At least ${entry.min.disk_gb} GiB`}
+          />
+        </label>
+      </fieldset>
+      {entry.env.length ? (
+        <fieldset>
+          <legend>Settings</legend>
+          {entry.env.map((e) => (
+            <SettingInput env={e} value={values.env[e.name] ?? e.default ?? ""} errors={errors} />
+          ))}
+        </fieldset>
+      ) : null}
+      <button type="submit" disabled={hostMissing}>
+        Install {entry.name}
+      </button>
+    </form>
+  );
+};
