@@ -2,13 +2,21 @@
 import type { FC } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
 import { canRun, OPERATIONS, type Operation } from "../../features/apps/index.ts";
-import { Csrf, type FieldErrors, FieldMessage, FormMessage, fieldAria, statusLabel } from "../kit/index.ts";
+import {
+  Csrf,
+  type FieldErrors,
+  FieldMessage,
+  FormMessage,
+  fieldAria,
+  inState,
+  statusLabel,
+} from "../kit/index.ts";
 
 /** Why an operation cannot run in the app's current state, or undefined when it can. */
 function blocked(app: Application, operation: Operation, what: string): string | undefined {
   if (canRun(operation, app.status)) return undefined;
   const allowed = OPERATIONS[operation].from.map(statusLabel).join(" or ");
-  return `${what} is possible when the app is ${allowed}; it is ${statusLabel(app.status)} now.`;
+  return `${what} is possible when the app is ${allowed}; it is ${inState(app.status)} now.`;
 }
 
 /** Whether the catalog has another version for this app, and whether it may be taken in place. */
@@ -94,7 +102,7 @@ export const EnvironmentForm: FC<{
   const reason =
     app.status === "running"
       ? undefined
-      : `Settings can change while the app runs; it is ${statusLabel(app.status)} now.`;
+      : `Settings can change while the app runs; it is ${inState(app.status)} now.`;
   return (
     <form
       id="environment-form"

@@ -9,6 +9,7 @@ import {
   FieldMessage,
   FormMessage,
   fieldAria,
+  inState,
   Switch,
   statusLabel,
   when,
@@ -126,7 +127,7 @@ export const BackupsSection: FC<{
 export function backupReason(app: Application): string | undefined {
   return canRun("backup", app.status)
     ? undefined
-    : `A backup can be taken when the app is running or stopped; it is ${statusLabel(app.status)} now.`;
+    : `A backup can be taken when the app is running or stopped; it is ${inState(app.status)} now.`;
 }
 
 /** "Back up now", or why not now (it is re-rendered with the list as the app's state changes). */

@@ -10,6 +10,11 @@ export function statusLabel(status: string): string {
   return status.replace(/_/g, " ");
 }
 
+/** A state in a sentence: "it is in error now", "it is backing up now". */
+export function inState(status: string): string {
+  return status === "error" ? "in error" : statusLabel(status);
+}
+
 export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id }) => (
   <span id={id} class={`badge ${isBusy(status) ? "busy" : status}`} data-status={status}>
     {statusLabel(status)}

@@ -8,6 +8,7 @@ export {
   bytes,
   Csrf,
   Empty,
+  inState,
   render,
   StatusBadge,
   Switch,

@@ -6,6 +6,8 @@ import { Empty, Layout, type PageContext, when } from "../../kit/index.ts";
 /** What the page knows of each target: a name and, while it exists, where it lives. */
 export interface TargetNames {
   apps: Map<string, string>;
+  /** Names of apps gone since, from the rows that recorded one (a deploy's hostname). */
+  remembered?: Map<string, string>;
   users: Map<string, string>;
   hosts: Map<string, string>;
 }
@@ -24,7 +26,7 @@ const Target: FC<{ entry: AuditEntry; names: TargetNames }> = ({ entry: e, names
     return name ? (
       <a href={`/apps/${e.targetId}`}>app {name}</a>
     ) : (
-      <>app {remembered ?? e.targetId.slice(0, 8)} (deleted)</>
+      <>app {remembered ?? names.remembered?.get(e.targetId) ?? e.targetId.slice(0, 8)} (deleted)</>
     );
   }
   if (e.targetType === "user") {

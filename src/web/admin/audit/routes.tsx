@@ -43,7 +43,13 @@ export function auditRoutes() {
       services.users.usernames(ids("user")),
       services.hosts.list(),
     ]);
-    const names = { apps, users, hosts: new Map(hosts.map((h) => [h.id, h.name])) };
+    const remembered = new Map<string, string>();
+    for (const e of items) {
+      const hostname = (e.details as Record<string, unknown> | null)?.hostname;
+      if (e.targetType === "app" && e.targetId && typeof hostname === "string")
+        remembered.set(e.targetId, hostname);
+    }
+    const names = { apps, users, remembered, hosts: new Map(hosts.map((h) => [h.id, h.name])) };
     const pages = Math.max(1, Math.ceil(total / PER_PAGE));
     return c.html(
       <AuditPage
