@@ -8,6 +8,8 @@ import type { Config } from "../core/config.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
+import { AccessService } from "../features/access/access.service.ts";
+import { ProxyDriver } from "../features/access/proxy.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
 import { appJobs } from "../features/apps/sagas/index.ts";
@@ -49,6 +51,8 @@ export interface Services {
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
   readonly metrics: Metrics;
+  /** HTTPS names through the managed proxy (features/access); follows app changes while the worker runs. */
+  readonly access: AccessService;
   /** Ids of the apps a user owns (authorisation of jobs and events). */
   readonly ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker when this instance runs one (started by boot/server.ts); /ready reports it. */
@@ -68,6 +72,8 @@ export interface BuildOptions {
   demoMode?: boolean;
   /** "Now" for backup schedules (tests pass a clock they move). */
   clock?: () => Date;
+  /** PEM files the proxy's ACME client trusts for the directory's TLS (tests against Pebble). */
+  acmeTrustedRoots?: string[];
 }
 
 export function buildServices(
@@ -141,6 +147,15 @@ export function buildServices(
   for (const definition of backupJobs(appDeps)) jobs.register(definition);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const access = new AccessService({
+    db,
+    apps,
+    catalog,
+    audit,
+    events,
+    driver: new ProxyDriver(hosts, appDeps.timing.commandTimeoutMs),
+    ...(options.acmeTrustedRoots ? { acmeTrustedRoots: options.acmeTrustedRoots } : {}),
+  });
   return {
     config,
     database,
@@ -158,6 +173,7 @@ export function buildServices(
     backups,
     backupScheduler,
     metrics,
+    access,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,
     demoMode: options.demoMode ?? false,

@@ -229,6 +229,10 @@ export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
 
 /** How an app runs: Docker Compose inside an LXC container, or the image itself as a PVE OCI container. */
 export const APP_RUNTIMES = ["docker", "oci"] as const;
+/** Who may pass the managed proxy to an exposed app (features/access). */
+export const APP_GATES = ["none", "proximity"] as const;
+/** System apps Proximity deploys for itself. */
+export const SYSTEM_ROLES = ["proxy"] as const;
 export type AppRuntime = (typeof APP_RUNTIMES)[number];
 
 export const APP_STATUSES = [
@@ -297,6 +301,15 @@ export const applications = pgTable(
      * is removed with the app, or when an update replaces it, unless another app runs the same image.
      */
     ociTemplate: text("oci_template"),
+    /**
+     * The app's HTTPS name through the managed proxy (features/access), `https://<hostname>.<domain>`, or
+     * null when it is not exposed. Set and cleared with the exposure; rewritten when the domain changes.
+     */
+    httpsUrl: text("https_url"),
+    /** Who may pass the proxy: anyone (`none`) or a signed-in Proximity user who may see the app. */
+    gate: text("gate", { enum: APP_GATES }).notNull().default("none"),
+    /** A system app Proximity manages itself (`proxy`: the reverse proxy of features/access), else null. */
+    systemRole: text("system_role", { enum: SYSTEM_ROLES }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

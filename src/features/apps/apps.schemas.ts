@@ -1,6 +1,6 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
-import { APP_RUNTIMES, APP_STATUSES, type Application } from "../../db/schema.ts";
+import { APP_GATES, APP_RUNTIMES, APP_STATUSES, type Application, SYSTEM_ROLES } from "../../db/schema.ts";
 import { JobSchema } from "../jobs/jobs.schemas.ts";
 
 export const HostnameSchema = z
@@ -98,6 +98,15 @@ export const AppSchema = z
       .openapi({ description: "Non-secret values; secrets via /credentials" }),
     adopted: z.boolean(),
     runtime: z.enum(APP_RUNTIMES),
+    https_url: z.string().nullable().openapi({
+      description:
+        "https://<hostname>.<domain> while the app is exposed through the managed proxy, else null",
+    }),
+    gate: z.enum(APP_GATES),
+    system_role: z
+      .enum(SYSTEM_ROLES)
+      .nullable()
+      .openapi({ description: "proxy: the reverse proxy Proximity manages (Settings → Access)" }),
     created_at: z.string().datetime(),
   })
   .openapi("App");
@@ -132,6 +141,9 @@ export function toPublicApp(a: Application) {
     environment: a.environment,
     adopted: a.adopted,
     runtime: a.runtime,
+    https_url: a.httpsUrl,
+    gate: a.gate,
+    system_role: a.systemRole,
     created_at: a.createdAt.toISOString(),
   };
 }

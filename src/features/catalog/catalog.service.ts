@@ -134,13 +134,16 @@ export class CatalogService {
     return iconPath(id);
   }
 
+  /** How many apps the catalog offers (system entries are not counted). */
   get size(): number {
-    return this.current().byId.size;
+    return this.current().sorted.length;
   }
 
   private buildIndex(byId: Map<string, LoadedEntry>): Index {
+    // System entries (the managed proxy) are Proximity's own: never listed or counted as the catalog's.
     const sorted = [...byId.values()]
       .map((l) => l.entry)
+      .filter((e) => !e.system)
       .sort(
         (a, b) => a.name.localeCompare(b.name, "en", { sensitivity: "base" }) || a.id.localeCompare(b.id),
       );
