@@ -228,7 +228,14 @@ export type ProxmoxHost = typeof proxmoxHosts.$inferSelect;
 export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
 
 /** How an app runs: Docker Compose inside an LXC container, or the image itself as a PVE OCI container. */
-export const APP_RUNTIMES = ["docker", "oci"] as const;
+/**
+ * How an app runs: `docker` (Docker Compose in an LXC), `oci` (a PVE 9.1+ application container), or `lxc`
+ * (an adopted container Proximity did not build: whatever runs inside is left as it is).
+ */
+export const APP_RUNTIMES = ["docker", "oci", "lxc"] as const;
+/** The runtimes a catalog deploy can choose (lxc is only ever adopted). */
+export const DEPLOY_RUNTIMES = ["docker", "oci"] as const;
+export type DeployRuntime = (typeof DEPLOY_RUNTIMES)[number];
 export type AppRuntime = (typeof APP_RUNTIMES)[number];
 
 export const APP_STATUSES = [
@@ -297,6 +304,12 @@ export const applications = pgTable(
      * is removed with the app, or when an update replaces it, unless another app runs the same image.
      */
     ociTemplate: text("oci_template"),
+    /** lxc: the TCP port the app serves (its Open link and health check); null when it serves none. */
+    port: integer("port"),
+    /** lxc: `https` when the app serves TLS on `port` (the helper script's address says so). */
+    portScheme: text("port_scheme", { enum: ["http", "https"] }),
+    /** lxc: the community helper script that made the container (`ct/<slug>.sh`), when it was one. */
+    scriptSlug: text("script_slug"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

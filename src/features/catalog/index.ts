@@ -1,5 +1,5 @@
 /** The catalog feature's public surface: the service, and turning an entry plus a user's values into files. */
-export { CatalogService, updateRefusal } from "./catalog.service.ts";
+export { CatalogService, iconPath, updateRefusal } from "./catalog.service.ts";
 export {
   deployVariables,
   entryUrl,
@@ -8,3 +8,4 @@ export {
   renderOciEnvironment,
   resolveEnvironment,
 } from "./compose.ts";
+export { brandIdLike } from "./icons/icons.ts";
