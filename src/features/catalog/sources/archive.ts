@@ -64,6 +64,11 @@ function addressProblem(address: string): string | undefined {
     if (a.startsWith("fd00:ec2::")) return "a cloud metadata address";
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
     if (mapped) return addressProblem(mapped[1]!);
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
+    if (hex) {
+      const [hi, lo] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
+      return addressProblem(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+    }
   }
   return undefined;
 }

@@ -396,11 +396,16 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   for (const f of app.fields) fields.set(f.name, f);
   const used = new Map<string, StoreField>();
   const renamed = (n: string) => (DEPLOY_SET.has(n) ? `STORE_${n}` : n);
+  /** A setting used as `${X:-fallback}` takes the literal fallback as its default when it has none. */
+  const withFallback = (f: StoreField, use: VarUse): StoreField =>
+    f.default === undefined && f.generate === undefined && (use.op === ":-" || use.op === "-") && use.rest && !/[$\r\n\0]/.test(use.rest)
+      ? { ...f, default: use.rest }
+      : f;
   const rewrite = (use: VarUse): string => {
     const field = fields.get(use.name);
     if (field) {
       const n = renamed(field.name);
-      used.set(n, { ...field, name: n });
+      used.set(n, withFallback({ ...(used.get(n) ?? field), name: n }, use));
       return reference(n, use.op, use.rest);
     }
     const mapping = app.vars(use.name);
@@ -415,7 +420,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
           return "";
         case "field": {
           const n = renamed(mapping.field.name);
-          used.set(n, { ...mapping.field, name: n });
+          used.set(n, withFallback({ ...(used.get(n) ?? mapping.field), name: n }, use));
           return reference(n, use.op, use.rest);
         }
       }
