@@ -43,7 +43,8 @@ function header(e: TarEntry, size: number): Uint8Array {
 export function tar(entries: TarEntry[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const e of entries) {
-    const body = typeof e.body === "string" ? new TextEncoder().encode(e.body) : (e.body ?? new Uint8Array(0));
+    const body =
+      typeof e.body === "string" ? new TextEncoder().encode(e.body) : (e.body ?? new Uint8Array(0));
     parts.push(header(e, e.size ?? body.length));
     parts.push(body);
     const pad = (512 - (body.length % 512)) % 512;
@@ -71,7 +72,8 @@ export async function tarGzOfDir(dir: string, top: string): Promise<Uint8Array> 
     for (const d of await readdir(path, { withFileTypes: true })) {
       const full = join(path, d.name);
       if (d.isDirectory()) await walk(full);
-      else entries.push({ path: `${top}/${relative(dir, full)}`, body: new Uint8Array(await readFile(full)) });
+      else
+        entries.push({ path: `${top}/${relative(dir, full)}`, body: new Uint8Array(await readFile(full)) });
     }
   };
   await walk(dir);

@@ -73,7 +73,10 @@ describe("Runtipi", () => {
 
   test("refusals name their reason", async () => {
     const { byId } = await load("runtipi");
-    expect(byId.get("armonly")).toMatchObject({ status: "refused", reasons: ["does not run on amd64 (only arm64)"] });
+    expect(byId.get("armonly")).toMatchObject({
+      status: "refused",
+      reasons: ["does not run on amd64 (only arm64)"],
+    });
     expect(byId.get("rootly")!.reasons.join(" ")).toContain("bind-mounts the host path /");
     expect(byId.get("seeded")!.reasons.join(" ")).toContain("starts with files the store ships");
     expect(byId.get("seeded")!.entry).toBeUndefined();
@@ -122,7 +125,8 @@ describe("Umbrel", () => {
     expect(env.get("APP_PHOTO_FRAME_SECRET")).toMatchObject({ secret: true, generate: "hex32" });
     expect(entry.compose).toContain('FRAME_API_PORT: "3001"');
     expect(entry.compose).toContain("shared-downloads:/downloads");
-    for (const word of ["APP_DATA_DIR", "UMBREL_ROOT", "DEVICE_DOMAIN_NAME"]) expect(entry.compose).not.toContain(word);
+    for (const word of ["APP_DATA_DIR", "UMBREL_ROOT", "DEVICE_DOMAIN_NAME"])
+      expect(entry.compose).not.toContain(word);
     // APP_HOST given as an exported IP finds the service that has that address.
     const notes = byId.get("notes-app")!;
     expect(notes.status).toBe("imported");
@@ -173,16 +177,25 @@ describe("archives", () => {
       "unpacks to more than",
     );
     const many = await gzip(tar(Array.from({ length: 50 }, (_, i) => ({ path: `top/f${i}`, body: "x" }))));
-    await expect(readTarGz(streamOf(many), { ...DEFAULT_LIMITS, entries: 10 })).rejects.toThrow("more than 10 entries");
-    await expect(readTarGz(streamOf(big), { ...DEFAULT_LIMITS, downloadBytes: 1024 })).rejects.toThrow("larger than");
-    await expect(readTarGz(streamOf(new TextEncoder().encode("not gzip at all")))).rejects.toThrow(SourceError);
+    await expect(readTarGz(streamOf(many), { ...DEFAULT_LIMITS, entries: 10 })).rejects.toThrow(
+      "more than 10 entries",
+    );
+    await expect(readTarGz(streamOf(big), { ...DEFAULT_LIMITS, downloadBytes: 1024 })).rejects.toThrow(
+      "larger than",
+    );
+    await expect(readTarGz(streamOf(new TextEncoder().encode("not gzip at all")))).rejects.toThrow(
+      SourceError,
+    );
   });
 
   test("YAML alias bombs, deep nesting and huge strings are refused", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 9 }, (_, i) => {
-      const prev = i === 0 ? "a" : `b${i - 1}`;
-      return `b${i}: &b${i} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`;
-    })].join("\n");
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      ...Array.from({ length: 9 }, (_, i) => {
+        const prev = i === 0 ? "a" : `b${i - 1}`;
+        return `b${i}: &b${i} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`;
+      }),
+    ].join("\n");
     expect(() => parseStoreYaml(bomb, "compose")).toThrow();
     expect(() => parseStoreYaml(`${"[".repeat(100)}${"]".repeat(100)}`, "compose")).toThrow("nested deeper");
     expect(() => parseStoreYaml(`a: "${"x".repeat(70_000)}"`, "compose")).toThrow("string longer");
@@ -194,11 +207,20 @@ describe("archives", () => {
         { path: "top/apps/broken/config.json", body: "{ not json" },
         {
           path: "top/apps/fine/config.json",
-          body: JSON.stringify({ name: "Fine", version: "1.0.0", categories: [], description: "ok", supported_architectures: ["amd64"] }),
+          body: JSON.stringify({
+            name: "Fine",
+            version: "1.0.0",
+            categories: [],
+            description: "ok",
+            supported_architectures: ["amd64"],
+          }),
         },
         {
           path: "top/apps/fine/docker-compose.json",
-          body: JSON.stringify({ schemaVersion: 2, services: [{ name: "fine", image: "example/fine:1.0.0", isMain: true, internalPort: 80 }] }),
+          body: JSON.stringify({
+            schemaVersion: 2,
+            services: [{ name: "fine", image: "example/fine:1.0.0", isMain: true, internalPort: 80 }],
+          }),
         },
       ]),
     );
@@ -217,15 +239,21 @@ describe("URLs", () => {
     expect(archiveUrl("https://github.com/runtipi/runtipi-appstore").href).toBe(
       "https://codeload.github.com/runtipi/runtipi-appstore/tar.gz/HEAD",
     );
-    expect(archiveUrl("https://github.com/o/r/tree/dev").href).toBe("https://codeload.github.com/o/r/tar.gz/refs/heads/dev");
-    expect(archiveUrl("https://codeberg.org/o/store.git").href).toBe("https://codeberg.org/o/store/archive/main.tar.gz");
+    expect(archiveUrl("https://github.com/o/r/tree/dev").href).toBe(
+      "https://codeload.github.com/o/r/tar.gz/refs/heads/dev",
+    );
+    expect(archiveUrl("https://codeberg.org/o/store.git").href).toBe(
+      "https://codeberg.org/o/store/archive/main.tar.gz",
+    );
     expect(archiveUrl("https://git.example.org/o/r/src/branch/next").href).toBe(
       "https://git.example.org/o/r/archive/next.tar.gz",
     );
     expect(archiveUrl("https://gitlab.com/group/sub/store").href).toBe(
       "https://gitlab.com/group/sub/store/-/archive/HEAD/store-HEAD.tar.gz",
     );
-    expect(archiveUrl("https://example.org/dl/store.tar.gz").href).toBe("https://example.org/dl/store.tar.gz");
+    expect(archiveUrl("https://example.org/dl/store.tar.gz").href).toBe(
+      "https://example.org/dl/store.tar.gz",
+    );
     expect(() => archiveUrl("ftp://example.org/x.tar.gz")).toThrow("http(s)");
   });
 

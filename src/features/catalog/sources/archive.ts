@@ -38,7 +38,8 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
 
 const MAX_KEPT_FILE = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
-const KEPT = /(^|\/)(config\.json|docker-compose\.(json|ya?ml)|umbrel-app\.ya?ml|exports\.sh|description\.md|logo\.png|icon\.png)$/i;
+const KEPT =
+  /(^|\/)(config\.json|docker-compose\.(json|ya?ml)|umbrel-app\.ya?ml|exports\.sh|description\.md|logo\.png|icon\.png)$/i;
 
 export class SourceError extends Error {}
 
@@ -117,7 +118,9 @@ export function archiveUrl(input: string): URL {
   const origin = `${url.protocol}//${url.host}`;
   if (host === "github.com" || host === "www.github.com") {
     const branch = rest[0] === "tree" && rest.length > 1 ? rest.slice(1).join("/") : "HEAD";
-    return new URL(`https://codeload.github.com/${owner}/${repo}/tar.gz/${branch === "HEAD" ? "HEAD" : `refs/heads/${branch}`}`);
+    return new URL(
+      `https://codeload.github.com/${owner}/${repo}/tar.gz/${branch === "HEAD" ? "HEAD" : `refs/heads/${branch}`}`,
+    );
   }
   if (host === "gitlab.com" || host.startsWith("gitlab.")) {
     // GitLab groups nest: the project path ends before "/-/".
@@ -127,7 +130,8 @@ export function archiveUrl(input: string): URL {
     const branch = dash !== -1 && parts[dash + 1] === "tree" ? parts.slice(dash + 2).join("/") : "HEAD";
     return new URL(`${origin}/${project}/-/archive/${branch}/${name}-${branch.replaceAll("/", "-")}.tar.gz`);
   }
-  const branch = rest[0] === "src" && rest[1] === "branch" && rest.length > 2 ? rest.slice(2).join("/") : "main";
+  const branch =
+    rest[0] === "src" && rest[1] === "branch" && rest.length > 2 ? rest.slice(2).join("/") : "main";
   return new URL(`${origin}/${owner}/${repo}/archive/${branch}.tar.gz`);
 }
 
@@ -161,9 +165,11 @@ function cString(block: Uint8Array, offset: number, length: number): string {
 
 /** A path inside the archive, normalised; throws on an absolute path or `..`. */
 function safePath(raw: string): string {
-  if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw)) throw new SourceError(`the archive holds an absolute path (${raw.slice(0, 100)})`);
+  if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw))
+    throw new SourceError(`the archive holds an absolute path (${raw.slice(0, 100)})`);
   const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) throw new SourceError(`the archive holds a path out of its directory (${raw.slice(0, 100)})`);
+  if (parts.includes(".."))
+    throw new SourceError(`the archive holds a path out of its directory (${raw.slice(0, 100)})`);
   return parts.join("/");
 }
 
@@ -185,7 +191,9 @@ async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits
       }
       c.unpacked += r.value.length;
       if (c.unpacked > limits.unpackedBytes)
-        throw new SourceError(`the archive unpacks to more than ${Math.round(limits.unpackedBytes / 1048576)} MiB`);
+        throw new SourceError(
+          `the archive unpacks to more than ${Math.round(limits.unpackedBytes / 1048576)} MiB`,
+        );
       const next = new Uint8Array(buf.length + r.value.length);
       next.set(buf);
       next.set(r.value, buf.length);
@@ -214,12 +222,14 @@ async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits
     while (await need(512)) {
       const header = take(512);
       if (header.every((b) => b === 0)) break;
-      if (++c.entries > limits.entries) throw new SourceError(`the archive has more than ${limits.entries} entries`);
+      if (++c.entries > limits.entries)
+        throw new SourceError(`the archive has more than ${limits.entries} entries`);
       const size = parseOctal(header, 124, 12);
       const type = String.fromCharCode(header[156] || 0x30);
       const padded = Math.ceil(size / 512) * 512;
       const prefix = cString(header, 345, 155);
-      let name = longName ?? paxPath ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
+      let name =
+        longName ?? paxPath ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
       if (type === "L" || type === "x" || type === "g") {
         if (size > 64 * 1024) throw new SourceError("the archive has an oversized extended header");
         if (!(await need(padded))) throw new SourceError("the archive is truncated");
@@ -236,7 +246,9 @@ async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits
       name = safePath(name);
       if ((type === "0" || type === "\0" || type === "7") && isKept(name) && size <= MAX_KEPT_FILE) {
         if (c.kept + size > limits.keptBytes)
-          throw new SourceError(`the archive's manifests exceed ${Math.round(limits.keptBytes / 1048576)} MiB`);
+          throw new SourceError(
+            `the archive's manifests exceed ${Math.round(limits.keptBytes / 1048576)} MiB`,
+          );
         if (!(await need(padded))) throw new SourceError("the archive is truncated");
         c.files.set(name, take(padded).slice(0, size));
         c.kept += size;
@@ -267,7 +279,8 @@ function bounded(stream: ReadableStream<Uint8Array>, max: number, what: string):
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         total += chunk.length;
-        if (total > max) controller.error(new SourceError(`${what} is larger than ${Math.round(max / 1048576)} MiB`));
+        if (total > max)
+          controller.error(new SourceError(`${what} is larger than ${Math.round(max / 1048576)} MiB`));
         else controller.enqueue(chunk);
       },
     }),
@@ -282,7 +295,9 @@ export async function readTarGz(
   const input = bounded(stream, limits.downloadBytes, "the archive");
   let tar: ReadableStream<Uint8Array>;
   try {
-    tar = input.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+    tar = input.pipeThrough(
+      new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+    );
   } catch {
     throw new SourceError("the archive is not gzip-compressed");
   }
@@ -302,7 +317,11 @@ export async function fetchArchive(url: URL, limits: ArchiveLimits = DEFAULT_LIM
     await checkUrl(current);
     let res: Response;
     try {
-      res = await fetch(current, { redirect: "manual", signal, headers: { accept: "application/gzip, */*" } });
+      res = await fetch(current, {
+        redirect: "manual",
+        signal,
+        headers: { accept: "application/gzip, */*" },
+      });
     } catch (err) {
       const why = signal.aborted ? `timed out after ${limits.timeoutMs / 1000} s` : (err as Error).message;
       throw new SourceError(`cannot download ${current.host}: ${why}`);
@@ -332,7 +351,10 @@ export async function fetchArchive(url: URL, limits: ArchiveLimits = DEFAULT_LIM
 }
 
 /** The importers' files of a local directory; links that lead out of it are not followed. */
-export async function readDirectory(dir: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<StoreFiles> {
+export async function readDirectory(
+  dir: string,
+  limits: ArchiveLimits = DEFAULT_LIMITS,
+): Promise<StoreFiles> {
   let root: string;
   try {
     root = await realpath(dir);
@@ -346,7 +368,8 @@ export async function readDirectory(dir: string, limits: ArchiveLimits = DEFAULT
   const walk = async (path: string, depth: number): Promise<void> => {
     if (depth > 8) return;
     for (const d of await readdir(path, { withFileTypes: true })) {
-      if (++entries > limits.entries) throw new SourceError(`the directory has more than ${limits.entries} entries`);
+      if (++entries > limits.entries)
+        throw new SourceError(`the directory has more than ${limits.entries} entries`);
       if (d.name === ".git" || d.name === "node_modules") continue;
       const full = join(path, d.name);
       if (d.isDirectory()) await walk(full, depth + 1);

@@ -26,9 +26,20 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
         return { kind: "literal", value: appId };
       case "PUID":
       case "PGID":
-        return { kind: "field", field: { name, description: `${name === "PUID" ? "User" : "Group"} id the app runs as`, default: "1000", type: "number" } };
+        return {
+          kind: "field",
+          field: {
+            name,
+            description: `${name === "PUID" ? "User" : "Group"} id the app runs as`,
+            default: "1000",
+            type: "number",
+          },
+        };
       case "TZ":
-        return { kind: "field", field: { name: "TZ", description: "Time zone (tz database name)", default: "Etc/UTC" } };
+        return {
+          kind: "field",
+          field: { name: "TZ", description: "Time zone (tz database name)", default: "Etc/UTC" },
+        };
       default:
         // CasaOS shows every variable of the compose file as a setting of the install.
         return { kind: "field", field: { name, description: `${name} (a setting of the CasaOS app)` } };
@@ -40,24 +51,29 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
 function targetOf(svc: Record<string, unknown>, hostPort: number): number | undefined {
   for (const p of Array.isArray(svc.ports) ? svc.ports : []) {
     if (isRecord(p)) {
-      if (Number(str(p.published)) === hostPort && (str(p.protocol) ?? "tcp") === "tcp") return Number(str(p.target));
+      if (Number(str(p.published)) === hostPort && (str(p.protocol) ?? "tcp") === "tcp")
+        return Number(str(p.target));
       continue;
     }
     const text = str(p);
     if (!text || text.endsWith("/udp")) continue;
     const parts = text.replace(/\/tcp$/, "").split(":");
-    if (parts.length >= 2 && Number(parts[parts.length - 2]) === hostPort) return Number(parts[parts.length - 1]);
+    if (parts.length >= 2 && Number(parts[parts.length - 2]) === hostPort)
+      return Number(parts[parts.length - 1]);
   }
   return undefined;
 }
 
-export function readCasaos(files: StoreFiles): (StoreApp | { appId: string; name: string; refusal: string })[] {
+export function readCasaos(
+  files: StoreFiles,
+): (StoreApp | { appId: string; name: string; refusal: string })[] {
   const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
   for (const dirName of appDirs(files, "Apps", "docker-compose.yml")) {
     const dir = `Apps/${dirName}`;
     try {
       const doc = parseStoreYaml(textOf(files, `${dir}/docker-compose.yml`) ?? "", "docker-compose.yml");
-      if (!isRecord(doc) || !isRecord(doc.services)) throw new DocumentError("docker-compose.yml has no services");
+      if (!isRecord(doc) || !isRecord(doc.services))
+        throw new DocumentError("docker-compose.yml has no services");
       const x = isRecord(doc["x-casaos"]) ? doc["x-casaos"] : {};
       const appId = str(doc.name) ?? dirName.toLowerCase();
       const name = english(x.title) ?? dirName;
@@ -71,12 +87,15 @@ export function readCasaos(files: StoreFiles): (StoreApp | { appId: string; name
       const refusals: string[] = [];
       const portMap = Number(str(x.port_map));
       let mainPort: number | undefined;
-      if (!mainSvc) refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
-      else if (!Number.isInteger(portMap) || portMap <= 0) refusals.push("has no web interface (x-casaos port_map is empty)");
+      if (!mainSvc)
+        refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
+      else if (!Number.isInteger(portMap) || portMap <= 0)
+        refusals.push("has no web interface (x-casaos port_map is empty)");
       else mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
       if (mainSvc && mainPort === undefined && refusals.length === 0)
         refusals.push(`the main service does not publish port_map ${portMap}`);
-      if (str(x.scheme) === "https") refusals.push("its web interface answers HTTPS only (Proximity checks and links http)");
+      if (str(x.scheme) === "https")
+        refusals.push("its web interface answers HTTPS only (Proximity checks and links http)");
       const index = str(x.index);
       const version = str(x.version);
       out.push({
@@ -96,7 +115,10 @@ export function readCasaos(files: StoreFiles): (StoreApp | { appId: string; name
         path: index?.startsWith("/") ? index : "/",
         fields: [],
         vars: vars(appId),
-        dataRoot: new RegExp(`^/DATA/AppData/(\\$\\{?AppID\\}?|${appId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})(?=/|$)`, "i"),
+        dataRoot: new RegExp(
+          `^/DATA/AppData/(\\$\\{?AppID\\}?|${appId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})(?=/|$)`,
+          "i",
+        ),
         sharedRoot: /^\/DATA(?=\/|$)/,
         notes: [],
         refusals,

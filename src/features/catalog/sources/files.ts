@@ -32,7 +32,10 @@ export const MAX_ICON_BYTES = 256 * 1024;
  * The first of `candidates` that is a real PNG of at most 256 KiB. A store's SVG is not taken: an SVG may
  * carry script, and icons are served from Proximity's own origin.
  */
-export function iconIn(files: StoreFiles, candidates: string[]): { ext: "png"; body: Uint8Array } | undefined {
+export function iconIn(
+  files: StoreFiles,
+  candidates: string[],
+): { ext: "png"; body: Uint8Array } | undefined {
   for (const path of candidates) {
     const body = files.get(path);
     if (!body || body.length > MAX_ICON_BYTES) continue;

@@ -16,7 +16,10 @@ export function detectFormat(files: StoreFiles): StoreFormat | undefined {
   return undefined;
 }
 
-const READERS: Record<StoreFormat, (files: StoreFiles) => (StoreApp | { appId: string; name: string; refusal: string })[]> = {
+const READERS: Record<
+  StoreFormat,
+  (files: StoreFiles) => (StoreApp | { appId: string; name: string; refusal: string })[]
+> = {
   runtipi: readRuntipi,
   casaos: readCasaos,
   umbrel: readUmbrel,
@@ -37,7 +40,12 @@ export function importStore(files: StoreFiles, source: string, format: StoreForm
   for (const app of READERS[format](files)) {
     let result: ImportedEntry;
     if ("refusal" in app) {
-      result = { id: `${source}/${slugOf(app.appId)}`, name: app.name.slice(0, 80), status: "refused", reasons: [app.refusal] };
+      result = {
+        id: `${source}/${slugOf(app.appId)}`,
+        name: app.name.slice(0, 80),
+        status: "refused",
+        reasons: [app.refusal],
+      };
     } else {
       try {
         result = translate(app, source);
@@ -51,7 +59,12 @@ export function importStore(files: StoreFiles, source: string, format: StoreForm
       }
     }
     if (ids.has(result.id)) {
-      result = { id: result.id, name: result.name, status: "refused", reasons: [`another app of the store has the id ${result.id}`] };
+      result = {
+        id: result.id,
+        name: result.name,
+        status: "refused",
+        reasons: [`another app of the store has the id ${result.id}`],
+      };
     } else ids.add(result.id);
     entries.push(result);
   }

@@ -41,7 +41,8 @@ function fieldOf(raw: Record<string, unknown>, notes: string[]): StoreField | un
   if (def !== undefined && def !== null && def !== "") field.default = String(def);
   if (type === "random") {
     const encoding = str(raw.encoding);
-    const generate: Generator = encoding === "hex" ? "hex32" : encoding === "base64" ? "base64_32" : "password";
+    const generate: Generator =
+      encoding === "hex" ? "hex32" : encoding === "base64" ? "base64_32" : "password";
     return { name, description: field.description, secret: true, generate };
   }
   if (type === "password") {
@@ -54,7 +55,9 @@ function fieldOf(raw: Record<string, unknown>, notes: string[]): StoreField | un
       notes.push(`${name} is generated (the store's default password is public)`);
     }
   }
-  const options = Array.isArray(raw.options) ? raw.options.map((o) => (isRecord(o) ? str(o.value) : undefined)) : [];
+  const options = Array.isArray(raw.options)
+    ? raw.options.map((o) => (isRecord(o) ? str(o.value) : undefined))
+    : [];
   if (options.length > 0 && options.every((o): o is string => o !== undefined)) {
     field.pattern = options.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
     field.pattern_message = `must be one of ${options.join(", ")}`;
@@ -84,7 +87,14 @@ const HEALTH_KEYS: Record<string, string> = {
   startPeriod: "start_period",
   startInterval: "start_interval",
 };
-const DYNAMIC_ONLY = new Set(["name", "isMain", "internalPort", "addPorts", "extraLabels", "addToMainNetwork"]);
+const DYNAMIC_ONLY = new Set([
+  "name",
+  "isMain",
+  "internalPort",
+  "addPorts",
+  "extraLabels",
+  "addToMainNetwork",
+]);
 
 /** One service of the dynamic compose (schemaVersion 2) in compose's own keys. */
 function dynamicService(raw: Record<string, unknown>): Record<string, unknown> {
@@ -93,12 +103,16 @@ function dynamicService(raw: Record<string, unknown>): Record<string, unknown> {
     if (DYNAMIC_ONLY.has(key)) continue;
     if (key === "environment" && Array.isArray(value)) {
       svc.environment = Object.fromEntries(
-        value.filter(isRecord).map((e) => [String(e.key ?? ""), e.value === undefined ? "" : String(e.value)]),
+        value
+          .filter(isRecord)
+          .map((e) => [String(e.key ?? ""), e.value === undefined ? "" : String(e.value)]),
       );
     } else if (key === "volumes" && Array.isArray(value)) {
       svc.volumes = value
         .filter(isRecord)
-        .map((v) => `${str(v.hostPath) ?? ""}:${str(v.containerPath) ?? ""}${v.readOnly === true ? ":ro" : ""}`);
+        .map(
+          (v) => `${str(v.hostPath) ?? ""}:${str(v.containerPath) ?? ""}${v.readOnly === true ? ":ro" : ""}`,
+        );
     } else if (key === "healthCheck" && isRecord(value)) {
       svc.healthcheck = Object.fromEntries(Object.entries(value).map(([k, v]) => [HEALTH_KEYS[k] ?? k, v]));
     } else {
@@ -198,7 +212,10 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
       case "TIPI_GID":
         return { kind: "literal", value: "1000" };
       case "TZ":
-        return { kind: "field", field: { name: "TZ", description: "Time zone (tz database name)", default: "Etc/UTC" } };
+        return {
+          kind: "field",
+          field: { name: "TZ", description: "Time zone (tz database name)", default: "Etc/UTC" },
+        };
       case "APP_DATA_DIR":
         return { kind: "refuse", reason: "uses ${APP_DATA_DIR} outside a volume" };
       case "ROOT_FOLDER_HOST":
@@ -210,7 +227,9 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
 }
 
 /** Every app of a Runtipi store, read into the common shape (or the reason it cannot be read). */
-export function readRuntipi(files: StoreFiles): (StoreApp | { appId: string; name: string; refusal: string })[] {
+export function readRuntipi(
+  files: StoreFiles,
+): (StoreApp | { appId: string; name: string; refusal: string })[] {
   const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
   for (const appId of appDirs(files, "apps", "config.json")) {
     const dir = `apps/${appId}`;

@@ -29,8 +29,8 @@ import {
   type Generator,
   ociService,
 } from "../catalog.schemas.ts";
-import { isRecord, str } from "./yaml.ts";
 import { literal, reference, rewriteVars, type VarUse } from "./vars.ts";
+import { isRecord, str } from "./yaml.ts";
 
 export const STORE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
 export type StoreFormat = (typeof STORE_FORMATS)[number];
@@ -141,7 +141,8 @@ const CLOCK_FILES = new Set(["/etc/localtime", "/etc/timezone"]);
 const FILE_LIKE =
   /\.(json|ya?ml|toml|ini|conf|cfg|config|env|db|sqlite3?|txt|xml|js|mjs|cjs|ts|py|sh|php|lua|pem|key|crt|properties|htpasswd|lock)$/i;
 
-export const DATABASE_IMAGE = /(^|\/)(postgres|postgis|mariadb|mysql|mongo|redis|valkey|elasticsearch|opensearch|clickhouse|influxdb|timescaledb|pgvecto|couchdb|meilisearch|typesense)[^/]*(:|$)/i;
+export const DATABASE_IMAGE =
+  /(^|\/)(postgres|postgis|mariadb|mysql|mongo|redis|valkey|elasticsearch|opensearch|clickhouse|influxdb|timescaledb|pgvecto|couchdb|meilisearch|typesense)[^/]*(:|$)/i;
 
 const CATEGORY_WORDS: [RegExp, CategoryId][] = [
   [/media|music|photo|video|book|gaming|game|stream|entertain|download/i, "media"],
@@ -241,7 +242,8 @@ function publishedPorts(svc: Record<string, unknown>, notes: Set<string>, name: 
       const target = Number(str(item.target));
       const protocol = str(item.protocol) === "udp" ? "udp" : "tcp";
       if (Number.isInteger(target) && target > 0 && target < 65536) out.push({ port: target, protocol });
-      else notes.add(`service ${name}: port ${JSON.stringify(item)} is not published (no single target port)`);
+      else
+        notes.add(`service ${name}: port ${JSON.stringify(item)} is not published (no single target port)`);
       continue;
     }
     const text = str(item);
@@ -284,7 +286,8 @@ function environmentMap(value: unknown): Record<string, string> | string {
 function mapStrings(value: unknown, fn: (s: string) => string): unknown {
   if (typeof value === "string") return fn(value);
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
   return value;
 }
 
@@ -315,7 +318,11 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     reasons: [...new Set(reasons)],
   });
   if (app.refusals.length > 0) return refused(app.refusals);
-  if (app.architectures && app.architectures.length > 0 && !app.architectures.includes(CLUSTER_ARCHITECTURE)) {
+  if (
+    app.architectures &&
+    app.architectures.length > 0 &&
+    !app.architectures.includes(CLUSTER_ARCHITECTURE)
+  ) {
     return refused([`does not run on ${CLUSTER_ARCHITECTURE} (only ${app.architectures.join(", ")})`]);
   }
   if (!app.services[app.main]) return refused([`the main service "${app.main}" is not in the compose file`]);
@@ -378,7 +385,9 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
           volumes.add(src); // a named volume of the store's compose file
           kept.push(`${src}:${mount.target}${ro}`);
         } else {
-          reasons.push(`service ${svcName}: bind-mounts the host path ${src}, which has no place in an app's container`);
+          reasons.push(
+            `service ${svcName}: bind-mounts the host path ${src}, which has no place in an app's container`,
+          );
         }
       }
       svc.volumes = kept;
@@ -398,7 +407,11 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const renamed = (n: string) => (DEPLOY_SET.has(n) ? `STORE_${n}` : n);
   /** A setting used as `${X:-fallback}` takes the literal fallback as its default when it has none. */
   const withFallback = (f: StoreField, use: VarUse): StoreField =>
-    f.default === undefined && f.generate === undefined && (use.op === ":-" || use.op === "-") && use.rest && !/[$\r\n\0]/.test(use.rest)
+    f.default === undefined &&
+    f.generate === undefined &&
+    (use.op === ":-" || use.op === "-") &&
+    use.rest &&
+    !/[$\r\n\0]/.test(use.rest)
       ? { ...f, default: use.rest }
       : f;
   const rewrite = (use: VarUse): string => {
@@ -493,7 +506,12 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     const key = `${p.port}/${p.protocol}`;
     if (seen.has(key)) return false;
     seen.add(key);
-    ports.push({ name: primary ? "http" : `${p.protocol}-${p.port}`, container: p.port, protocol: p.protocol, primary });
+    ports.push({
+      name: primary ? "http" : `${p.protocol}-${p.port}`,
+      container: p.port,
+      protocol: p.protocol,
+      primary,
+    });
     return true;
   };
   addPort({ port: app.mainPort, protocol: "tcp" }, true);
@@ -527,10 +545,17 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
 
   // 4. The entry itself, validated like a built-in.
   const images = Object.values(services).map((s) => (typeof s.image === "string" ? s.image : ""));
-  const mainImage = typeof services[app.main]?.image === "string" ? (services[app.main]!.image as string) : "";
-  const mainTag = mainImage.split("@")[0]!.slice(mainImage.split("@")[0]!.lastIndexOf("/") + 1).split(":")[1] ?? "";
+  const mainImage =
+    typeof services[app.main]?.image === "string" ? (services[app.main]!.image as string) : "";
+  const mainTag =
+    mainImage
+      .split("@")[0]!
+      .slice(mainImage.split("@")[0]!.lastIndexOf("/") + 1)
+      .split(":")[1] ?? "";
   const wanted = app.version.replace(/^v/, "");
-  const tagged = images.some((i) => (i.split("@")[0]!.split("/").pop() ?? "").split(":")[1]?.includes(wanted));
+  const tagged = images.some((i) =>
+    (i.split("@")[0]!.split("/").pop() ?? "").split(":")[1]?.includes(wanted),
+  );
   const version = (tagged && wanted ? app.version : mainTag || app.version).slice(0, 60);
   const sidecars = images.filter((i) => DATABASE_IMAGE.test(i)).length;
   const serviceCount = Object.keys(services).length;
@@ -538,7 +563,8 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     app.memoryMb ?? 0,
     512 + 256 * Math.max(0, serviceCount - 1 - sidecars) + 512 * sidecars,
   );
-  const website = [app.website].find((w) => w && /^https?:\/\/[^\s]+$/.test(w) && URL.canParse(w)) ?? HOME[app.format];
+  const website =
+    [app.website].find((w) => w && /^https?:\/\/[^\s]+$/.test(w) && URL.canParse(w)) ?? HOME[app.format];
   const description = plainText(app.description || app.tagline || name) || name;
   const raw = {
     id: slug,
@@ -560,7 +586,9 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       secret: f.secret ?? false,
       ...(f.generate ? { generate: f.generate } : {}),
       type: f.type ?? "text",
-      ...(f.pattern ? { pattern: f.pattern, pattern_message: f.pattern_message ?? `must match ${f.pattern}` } : {}),
+      ...(f.pattern
+        ? { pattern: f.pattern, pattern_message: f.pattern_message ?? `must match ${f.pattern}` }
+        : {}),
     })),
     compose: composeText,
     healthcheck: {
@@ -571,7 +599,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     pin: { verified: today(), source: website },
     update_policy: "any",
     upgrade: `Imported from the ${app.format} store "${source}"; its maintainers choose the versions. Read the app's release notes and take a backup before updating.`,
-    runtimes: ociService(composeText) instanceof Array ? ["docker"] : ["docker", "oci"],
+    runtimes: Array.isArray(ociService(composeText)) ? ["docker"] : ["docker", "oci"],
   };
   const parsed = catalogEntrySchema.safeParse(raw);
   if (!parsed.success) return refused(parsed.error.issues.map(formatIssue));

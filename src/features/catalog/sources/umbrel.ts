@@ -26,7 +26,9 @@ export interface Exports {
 export function readExports(text: string | undefined): Exports {
   const out: Exports = { literal: new Map(), computed: new Map() };
   for (const line of (text ?? "").split("\n")) {
-    const m = /^\s*export\s+([A-Z_][A-Z0-9_]*)=(?:"([^"$`\\]*)"|'([^']*)'|([^\s"'$`\\;]*))\s*(?:#.*)?$/.exec(line);
+    const m = /^\s*export\s+([A-Z_][A-Z0-9_]*)=(?:"([^"$`\\]*)"|'([^']*)'|([^\s"'$`\\;]*))\s*(?:#.*)?$/.exec(
+      line,
+    );
     if (m) out.literal.set(m[1]!, m[2] ?? m[3] ?? m[4] ?? "");
     else {
       const c = /^\s*export\s+([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
@@ -46,12 +48,22 @@ function vars(exports: Exports): (name: string) => VarMapping | undefined {
       case "APP_PASSWORD":
         return {
           kind: "field",
-          field: { name: "APP_PASSWORD", description: "The app's password (generated at install)", secret: true, generate: "password" },
+          field: {
+            name: "APP_PASSWORD",
+            description: "The app's password (generated at install)",
+            secret: true,
+            generate: "password",
+          },
         };
       case "APP_SEED":
         return {
           kind: "field",
-          field: { name: "APP_SEED", description: "A secret seed the app derives keys from (generated at install)", secret: true, generate: "hex32" },
+          field: {
+            name: "APP_SEED",
+            description: "A secret seed the app derives keys from (generated at install)",
+            secret: true,
+            generate: "hex32",
+          },
         };
       case "APP_DATA_DIR":
         return { kind: "refuse", reason: "uses ${APP_DATA_DIR} outside a volume" };
@@ -62,17 +74,31 @@ function vars(exports: Exports): (name: string) => VarMapping | undefined {
     if (own !== undefined && !/_IP$/.test(name)) return { kind: "literal", value: own };
     const computed = exports.computed.get(name);
     if (computed === "secret")
-      return { kind: "field", field: { name, description: `${name} (a secret generated at install)`, secret: true, generate: "hex32" } };
+      return {
+        kind: "field",
+        field: {
+          name,
+          description: `${name} (a secret generated at install)`,
+          secret: true,
+          generate: "hex32",
+        },
+      };
     if (computed && /_LOCAL_URLS?$/.test(name)) return { kind: "deploy", name: "APP_URL" };
     if (computed && /_LOCAL_IPS?$/.test(name)) return { kind: "deploy", name: "APP_ADDRESS" };
-    if (/^TOR_|_HIDDEN_SERVICE$/.test(name)) return { kind: "refuse", reason: `uses \${${name}}: needs Umbrel's Tor service` };
-    if (/^APP_[A-Z0-9_]+_(IP|PORT|DIR|USER|PASS|NETWORK|HOST|PATH)$/.test(name) || /^APP_(BITCOIN|LIGHTNING|ELECTRS|CORE_LIGHTNING)/.test(name))
+    if (/^TOR_|_HIDDEN_SERVICE$/.test(name))
+      return { kind: "refuse", reason: `uses \${${name}}: needs Umbrel's Tor service` };
+    if (
+      /^APP_[A-Z0-9_]+_(IP|PORT|DIR|USER|PASS|NETWORK|HOST|PATH)$/.test(name) ||
+      /^APP_(BITCOIN|LIGHTNING|ELECTRS|CORE_LIGHTNING)/.test(name)
+    )
       return { kind: "refuse", reason: `uses \${${name}}, a value another Umbrel app provides` };
     return undefined;
   };
 }
 
-export function readUmbrel(files: StoreFiles): (StoreApp | { appId: string; name: string; refusal: string })[] {
+export function readUmbrel(
+  files: StoreFiles,
+): (StoreApp | { appId: string; name: string; refusal: string })[] {
   const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
   for (const appId of appDirs(files, "", "umbrel-app.yml")) {
     try {
@@ -85,11 +111,13 @@ export function readUmbrel(files: StoreFiles): (StoreApp | { appId: string; name
         continue;
       }
       const doc = parseStoreYaml(compose, "docker-compose.yml");
-      if (!isRecord(doc) || !isRecord(doc.services)) throw new DocumentError("docker-compose.yml has no services");
+      if (!isRecord(doc) || !isRecord(doc.services))
+        throw new DocumentError("docker-compose.yml has no services");
       const exports = readExports(textOf(files, `${appId}/exports.sh`));
       const refusals: string[] = [];
       const deps = (Array.isArray(manifest.dependencies) ? manifest.dependencies : []).map(String);
-      if (deps.length > 0) refusals.push(`needs the Umbrel app${deps.length > 1 ? "s" : ""} ${deps.join(", ")}`);
+      if (deps.length > 0)
+        refusals.push(`needs the Umbrel app${deps.length > 1 ? "s" : ""} ${deps.join(", ")}`);
       if (manifest.disabled === true) refusals.push("the store marks it disabled");
       const services: Record<string, Record<string, unknown>> = {};
       let main: string | undefined;
@@ -113,7 +141,8 @@ export function readUmbrel(files: StoreFiles): (StoreApp | { appId: string; name
           for (const [svcName, svc] of Object.entries(services)) {
             const nets = isRecord(svc.networks) ? svc.networks : {};
             for (const net of Object.values(nets)) {
-              if (isRecord(net) && String(net.ipv4_address ?? "").replace(/[{}$]/g, "") === ipVar[1]) main = svcName;
+              if (isRecord(net) && String(net.ipv4_address ?? "").replace(/[{}$]/g, "") === ipVar[1])
+                main = svcName;
             }
           }
         }

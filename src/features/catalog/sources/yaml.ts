@@ -19,7 +19,8 @@ function checkShape(value: unknown): void {
     if (++nodes > MAX_NODES) throw new DocumentError(`has more than ${MAX_NODES} values`);
     if (depth > MAX_DEPTH) throw new DocumentError(`is nested deeper than ${MAX_DEPTH} levels`);
     if (typeof v === "string") {
-      if (v.length > MAX_STRING) throw new DocumentError(`holds a string longer than ${MAX_STRING} characters`);
+      if (v.length > MAX_STRING)
+        throw new DocumentError(`holds a string longer than ${MAX_STRING} characters`);
     } else if (Array.isArray(v)) {
       for (const item of v) walk(item, depth + 1);
     } else if (v !== null && typeof v === "object") {
