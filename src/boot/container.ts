@@ -12,7 +12,6 @@ import type { Database } from "../db/connect.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
 import type { Notice } from "../features/apps/notices.ts";
-import { appJobs } from "../features/apps/sagas/index.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/timing.ts";
 import { UpdatesService } from "../features/apps/updates.service.ts";
@@ -20,10 +19,10 @@ import { AuditService } from "../features/audit/audit.service.ts";
 import { AuthService } from "../features/auth/auth.service.ts";
 import { BackupsService } from "../features/backups/backups.service.ts";
 import { deleteAppBackups } from "../features/backups/index.ts";
-import { backupJobs } from "../features/backups/sagas/index.ts";
 import { BackupScheduler } from "../features/backups/scheduler.ts";
 import { CatalogService } from "../features/catalog/catalog.service.ts";
 import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
+import { JobsService } from "../features/jobs/jobs.service.ts";
 import { Metrics } from "../features/metrics/metrics.ts";
 import { storageSetting } from "../features/settings/settings.schemas.ts";
 import { SettingsService } from "../features/settings/settings.service.ts";
@@ -31,6 +30,7 @@ import { UsersService } from "../features/users/users.service.ts";
 import { captureError, runJob } from "../observability/index.ts";
 import { createEventBus, type EventBus } from "../queue/events.ts";
 import { JobQueue, type QueueOptions } from "../queue/queue.ts";
+import { jobImplementations, registerJobs } from "./jobs.ts";
 
 /** Built whole by buildServices and never changed afterwards (every field is readonly). */
 export interface Services {
@@ -45,6 +45,8 @@ export interface Services {
   readonly catalog: CatalogService;
   readonly events: EventBus;
   readonly jobs: JobQueue;
+  /** Jobs as people see them (the /jobs routes, the web's progress panel). */
+  readonly jobRecords: JobsService;
   readonly apps: AppsService;
   /** Live container reads (stats, container logs) and discover/adopt. */
   readonly appContainers: AppContainersService;
@@ -143,10 +145,10 @@ export function buildServices(
       log.info("Notice", { event: notice.event, app_id: notice.app_id, host_id: notice.host_id });
     },
   };
-  for (const definition of appJobs(appDeps)) jobs.register(definition);
+  // Start-up stops here, naming the kind, when a job type that can be enqueued has no implementation.
+  registerJobs(jobs.registry, jobImplementations(appDeps));
   const apps = new AppsService(appDeps, jobs);
   const appContainers = new AppContainersService(appDeps, apps);
-  for (const definition of backupJobs(appDeps)) jobs.register(definition);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
   const updates = new UpdatesService({
@@ -170,6 +172,7 @@ export function buildServices(
     catalog,
     events,
     jobs,
+    jobRecords: new JobsService(db),
     apps,
     appContainers,
     backups,
