@@ -18,8 +18,8 @@ import {
   deploymentLogs,
   type Job,
 } from "../../db/schema.ts";
-import type { JobType } from "../../queue/define.ts";
-import { JOB_SECRETS_KEY, type JobQueue } from "../../queue/queue.ts";
+import { JOB_SECRETS_KEY, type JobType } from "../../queue/define.ts";
+import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { ociService } from "../catalog/catalog.schemas.ts";
 import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
@@ -392,7 +392,13 @@ export class AppsService {
       }
       return this.operate(req, id, "update", UpdateOciAppJob, {});
     }
-    return this.operate(req, id, "update", UpdateAppJob, {});
+    // A Docker update rewrites the compose file from the catalog: with the same version it would change nothing.
+    if (entry && app.catalogVersion === entry.version) {
+      throw new ConflictError(
+        `${app.hostname} already runs ${entry.name} ${entry.version}, the catalog's current version; there is nothing to update to`,
+      );
+    }
+    return this.operate(req, id, "update", UpdateAppJob, { trigger: "manual" as const });
   }
 
   async reconfigure(
@@ -436,7 +442,7 @@ export class AppsService {
 
   /**
    * The reconfigure job's payload: secret values travel only as AES-GCM ciphertext under `secrets`, which
-   * the queue removes from the row when the job ends (src/queue/queue.ts).
+   * the queue removes from the row when the job ends (src/queue/store.ts).
    */
   private async jobPayload(
     catalogId: string | null,
