@@ -3,7 +3,8 @@
  * published TCP port, in a running container with a DHCP lease, a listener on <lease ip>:<host port>
  * (loopback addresses 127.B.x.y, see cluster.ts) answers every path with 200. Proximity's health checks therefore cross a
  * real socket. Reconciled against the cluster state on a short interval, so it follows up/down/stop/delete
- * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead.
+ * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead,
+ * and so does a release the simulator models as broken (`unhealthyImage`).
  *
  * Application containers created from an OCI image (guest.oci) have no Docker: their app is the init
  * process, so it answers on the container's own address at the port the image's app listens on (which
@@ -82,9 +83,14 @@ export class AppListeners {
           return;
         }
         const fault = this.faults.takeForApp(vmid);
-        const status = fault?.action === "http_500" ? 500 : 200;
+        const broken = unhealthyImage(this.cluster.containers.get(vmid), service);
+        const status = fault?.action === "http_500" || broken ? 500 : 200;
         res.writeHead(status, { "content-type": "text/plain" });
-        res.end(status === 200 ? `ok from ${service}\n` : `${fault?.message ?? "unhealthy"}\n`);
+        res.end(
+          status === 200
+            ? `ok from ${service}\n`
+            : `${fault?.message ?? (broken ? `${broken} fails to start its app` : "unhealthy")}\n`,
+        );
       });
       server.once("error", () => {
         // Port in use on that address (a stale listener being torn down): the next sync retries.
@@ -101,6 +107,23 @@ export class AppListeners {
     for (const server of this.servers.values()) close(server);
     this.servers.clear();
   }
+}
+
+/**
+ * The simulator's model of a release that is broken: an image whose tag ends in `-unhealthy` (for example
+ * `vaultwarden/server:1.38.0-unhealthy`) pulls and starts like any other, but its app answers every
+ * request with 500, so a health check after an update to it fails and the rollback path runs end to end.
+ * Returns the image when the service answering runs such a release.
+ */
+export function unhealthyImage(ct: Container | undefined, service: string): string | undefined {
+  if (!ct) return undefined;
+  const images = ct.guest.oci
+    ? [`${ct.guest.oci.repository}:${ct.guest.oci.tag}`]
+    : [...ct.guest.projects.values()].flatMap((p) => {
+        const svc = p.services.get(service);
+        return svc ? [svc.image] : [];
+      });
+  return images.find((image) => /:[^/:]*-unhealthy$/.test(image));
 }
 
 /** The listener of a running OCI application container, if its app runs and has an address. */

@@ -1,7 +1,9 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
-import { APP_RUNTIMES, APP_STATUSES, type Application } from "../../db/schema.ts";
+import { APP_HEALTHS, APP_RUNTIMES, APP_STATUSES, type Application, UPDATE_MODES } from "../../db/schema.ts";
+import { UPDATE_POLICIES } from "../catalog/catalog.schemas.ts";
 import { JobSchema } from "../jobs/jobs.schemas.ts";
+import { type CatalogLookup, updateInfo } from "./update-info.ts";
 
 export const HostnameSchema = z
   .string()
@@ -76,6 +78,33 @@ export const AdoptBody = z
   .strict()
   .openapi("AdoptRequest");
 
+export const UpdatePolicySchema = z
+  .object({
+    mode: z.enum(UPDATE_MODES).openapi({
+      description:
+        "off: no update notices; notify: update.available once per version; auto: updated in the window when the entry's update_policy allows it",
+    }),
+    window: z.string().nullable().openapi({
+      description: "A cron expression (UTC, five fields): each slot opens a one-hour maintenance window",
+      example: "0 3 * * *",
+    }),
+  })
+  .openapi("UpdatePolicy");
+
+const UpdateInfoSchema = z
+  .object({
+    available: z.boolean(),
+    current: z.string().nullable(),
+    latest: z.string().nullable(),
+    policy: UpdatePolicySchema.extend({ catalog: z.enum(UPDATE_POLICIES).nullable() }),
+    notes: z
+      .string()
+      .nullable()
+      .openapi({ description: "The entry's upgrade notes, when there is an update" }),
+    unsafe_reason: z.string().optional(),
+  })
+  .openapi("UpdateInfo");
+
 export const AppSchema = z
   .object({
     id: z.string().uuid(),
@@ -98,6 +127,14 @@ export const AppSchema = z
       .openapi({ description: "Non-secret values; secrets via /credentials" }),
     adopted: z.boolean(),
     runtime: z.enum(APP_RUNTIMES),
+    update: UpdateInfoSchema,
+    health: z.object({
+      state: z.enum(APP_HEALTHS).openapi({
+        description: "degraded after the health check failed several times in a row; it blocks nothing",
+      }),
+      reason: z.string().nullable(),
+      checked_at: z.string().datetime().nullable(),
+    }),
     created_at: z.string().datetime(),
   })
   .openapi("App");
@@ -112,7 +149,7 @@ export const AppListQuery = z.object({
 });
 
 /** The public shape of an app (AppSchema): never secrets. */
-export function toPublicApp(a: Application) {
+export function toPublicApp(a: Application, catalog: CatalogLookup) {
   return {
     id: a.id,
     name: a.name,
@@ -132,6 +169,12 @@ export function toPublicApp(a: Application) {
     environment: a.environment,
     adopted: a.adopted,
     runtime: a.runtime,
+    update: updateInfo(a, catalog),
+    health: {
+      state: a.health,
+      reason: a.healthReason,
+      checked_at: a.healthCheckedAt?.toISOString() ?? null,
+    },
     created_at: a.createdAt.toISOString(),
   };
 }

@@ -386,7 +386,13 @@ export class AppsService {
       }
       return this.operate(req, id, "update", UpdateOciAppJob, {});
     }
-    return this.operate(req, id, "update", UpdateAppJob, {});
+    // A Docker update rewrites the compose file from the catalog: with the same version it would change nothing.
+    if (entry && app.catalogVersion === entry.version) {
+      throw new ConflictError(
+        `${app.hostname} already runs ${entry.name} ${entry.version}, the catalog's current version; there is nothing to update to`,
+      );
+    }
+    return this.operate(req, id, "update", UpdateAppJob, { trigger: "manual" as const });
   }
 
   async reconfigure(

@@ -30,6 +30,7 @@ import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 import { appUrl } from "./app-url.ts";
 import { waitHealthy } from "./health.ts";
+import type { Notify } from "./notices.ts";
 import { type Argv, compose, files } from "./provision.ts";
 import { type AppTiming, type TaskKind, taskWait } from "./timing.ts";
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   audit: AuditService;
   sshPublicKey: string;
   timing: AppTiming;
+  /** Sends an event to the channels that want it (the notifications feature provides it). */
+  notify: Notify;
   /** Deletes every backup of the app (delete with keep_backups=false); the backups feature provides it. */
   deleteBackups: (run: AppRun) => Promise<number>;
 }
