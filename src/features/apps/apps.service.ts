@@ -21,8 +21,7 @@ import {
 import { JOB_SECRETS_KEY, type JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { ociService } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
+import { ociService, resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
 import { ociReference } from "./oci-image.ts";
