@@ -10,6 +10,7 @@ import type { Config } from "../core/config.ts";
 import { NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
 import { accessRoutes } from "../features/access/access.routes.ts";
 import { appsRoutes } from "../features/apps/apps.routes.ts";
+import { updatesRoutes } from "../features/apps/updates.routes.ts";
 import { auditRoutes } from "../features/audit/audit.routes.ts";
 import { authRoutes } from "../features/auth/auth.routes.ts";
 import { backupsRoutes } from "../features/backups/backups.routes.ts";
@@ -69,6 +70,7 @@ function mountRoutes(app: App): void {
     .route("/", jobsRoutes())
     .route("/", catalogRoutes())
     .route("/", appsRoutes())
+    .route("/", updatesRoutes())
     .route("/", backupsRoutes())
     .route("/", accessRoutes());
   app.route("/api/v1", api);

@@ -80,6 +80,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     services.jobs.start();
     services.backupScheduler.start();
     services.access.start();
+    services.updates.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
@@ -113,6 +114,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
           await services.access.stop();
+          await services.updates.stop();
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();

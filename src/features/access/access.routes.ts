@@ -9,11 +9,13 @@ import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed, publicRoute } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
 import { AppSchema, toPublicApp } from "../apps/apps.schemas.ts";
+import type { CatalogService } from "../catalog/catalog.service.ts";
 import { AccessUpdateBody, AccessView, ExposureBody } from "./access.schemas.ts";
 import type { AccessService } from "./access.service.ts";
 
 export interface AccessRouteServices {
   access: AccessService;
+  catalog: CatalogService;
 }
 
 const get = createRoute({
@@ -88,6 +90,6 @@ export function accessRoutes() {
       const app = await c
         .get("services")
         .access.expose(actorOf(c), c.req.valid("param").app_id, c.req.valid("json"));
-      return c.json({ app: toPublicApp(app) }, 200);
+      return c.json({ app: toPublicApp(app, c.get("services").catalog) }, 200);
     });
 }
