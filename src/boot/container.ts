@@ -5,22 +5,24 @@
 
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
-import { appJobs } from "../features/apps/sagas/index.ts";
+import type { Notice } from "../features/apps/notices.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/timing.ts";
+import { UpdatesService } from "../features/apps/updates.service.ts";
 import { AuditService } from "../features/audit/audit.service.ts";
 import { AuthService } from "../features/auth/auth.service.ts";
 import { BackupsService } from "../features/backups/backups.service.ts";
 import { deleteAppBackups } from "../features/backups/index.ts";
-import { backupJobs } from "../features/backups/sagas/index.ts";
 import { BackupScheduler } from "../features/backups/scheduler.ts";
 import { CatalogService } from "../features/catalog/catalog.service.ts";
 import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
+import { JobsService } from "../features/jobs/jobs.service.ts";
 import { Metrics } from "../features/metrics/metrics.ts";
 import { storageSetting } from "../features/settings/settings.schemas.ts";
 import { SettingsService } from "../features/settings/settings.service.ts";
@@ -28,6 +30,7 @@ import { UsersService } from "../features/users/users.service.ts";
 import { captureError, runJob } from "../observability/index.ts";
 import { createEventBus, type EventBus } from "../queue/events.ts";
 import { JobQueue, type QueueOptions } from "../queue/queue.ts";
+import { jobImplementations, registerJobs } from "./jobs.ts";
 
 /** Built whole by buildServices and never changed afterwards (every field is readonly). */
 export interface Services {
@@ -42,10 +45,14 @@ export interface Services {
   readonly catalog: CatalogService;
   readonly events: EventBus;
   readonly jobs: JobQueue;
+  /** Jobs as people see them (the /jobs routes, the web's progress panel). */
+  readonly jobRecords: JobsService;
   readonly apps: AppsService;
   /** Live container reads (stats, container logs) and discover/adopt. */
   readonly appContainers: AppContainersService;
   readonly backups: BackupsService;
+  /** Update policies and history; its tick sends update.available and starts automatic updates. */
+  readonly updates: UpdatesService;
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
   readonly metrics: Metrics;
@@ -134,13 +141,25 @@ export function buildServices(
     sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     deleteBackups: deleteAppBackups,
+    notify: async (notice: Notice) => {
+      log.info("Notice", { event: notice.event, app_id: notice.app_id, host_id: notice.host_id });
+    },
   };
-  for (const definition of appJobs(appDeps)) jobs.register(definition);
+  // Start-up stops here, naming the kind, when a job type that can be enqueued has no implementation.
+  registerJobs(jobs.registry, jobImplementations(appDeps));
   const apps = new AppsService(appDeps, jobs);
   const appContainers = new AppContainersService(appDeps, apps);
-  for (const definition of backupJobs(appDeps)) jobs.register(definition);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const updates = new UpdatesService({
+    db,
+    jobs,
+    apps,
+    catalog,
+    audit,
+    notify: appDeps.notify,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     config,
     database,
@@ -153,10 +172,12 @@ export function buildServices(
     catalog,
     events,
     jobs,
+    jobRecords: new JobsService(db),
     apps,
     appContainers,
     backups,
     backupScheduler,
+    updates,
     metrics,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,

@@ -81,6 +81,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
+    services.updates.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
@@ -113,6 +114,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await server.stop();
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
+          await services.updates.stop();
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();

@@ -20,6 +20,9 @@ export interface JobType<P = unknown, S extends string = string> {
   readonly maxAttempts?: number;
 }
 
+/** Marks what defineJob returns, so the job types a module exports can be found (jobTypesIn). */
+const JOB_TYPE = Symbol("proximity.jobType");
+
 export function defineJob<Schema extends z.ZodType, const S extends string>(spec: {
   kind: string;
   payload: Schema;
@@ -27,7 +30,15 @@ export function defineJob<Schema extends z.ZodType, const S extends string>(spec
   maxAttempts?: number;
 }): JobType<z.output<Schema>, S> {
   // A zod schema parses to its output type; zod's generic parameters just cannot say so to the compiler.
-  return spec as unknown as JobType<z.output<Schema>, S>;
+  return Object.freeze({ ...spec, [JOB_TYPE]: true }) as unknown as JobType<z.output<Schema>, S>;
+}
+
+/** The job types among a module's exports (`import * as types from ".../job-types.ts"`). */
+export function jobTypesIn(module: Record<string, unknown>): JobType<unknown, string>[] {
+  return Object.values(module).filter(
+    (value): value is JobType<unknown, string> =>
+      typeof value === "object" && value !== null && JOB_TYPE in value,
+  );
 }
 
 /** The context a handler of `T` gets: its payload type and its step names. */
@@ -74,6 +85,12 @@ export function implementJob<P, S extends string>(
   // so widening the handlers' context to the registry's common shape loses nothing.
   return { type, ...handlers } as unknown as JobImplementation;
 }
+
+/**
+ * Payload key for ciphertext a job needs only while it runs (secret values, sealed by the caller). The row
+ * loses it when the job ends, so finished jobs keep no secrets, not even encrypted ones.
+ */
+export const JOB_SECRETS_KEY = "secrets";
 
 /** What enqueueing a job takes besides its type. */
 export interface EnqueueOptions<P> {

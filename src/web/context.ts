@@ -13,11 +13,11 @@ import type { AuthService } from "../features/auth/auth.service.ts";
 import type { BackupsService } from "../features/backups/backups.service.ts";
 import type { CatalogService } from "../features/catalog/catalog.service.ts";
 import type { HostsService } from "../features/hosts/hosts.service.ts";
+import type { JobsService } from "../features/jobs/jobs.service.ts";
 import type { SettingsService } from "../features/settings/settings.service.ts";
 import type { UsersService } from "../features/users/users.service.ts";
 import type { HttpEnv } from "../http/context.ts";
 import type { EventBus } from "../queue/events.ts";
-import type { JobQueue } from "../queue/queue.ts";
 
 export interface WebServices {
   config: Config;
@@ -32,7 +32,7 @@ export interface WebServices {
   apps: AppsService;
   appContainers: AppContainersService;
   backups: BackupsService;
-  jobs: JobQueue;
+  jobRecords: JobsService;
   events: EventBus;
   /** True when the built-in simulated cluster is in use (first run then skips "add a host"). */
   demoMode: boolean;

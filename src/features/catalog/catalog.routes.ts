@@ -16,7 +16,7 @@ import {
   CATALOG_ID_PATTERN,
   CATEGORY_IDS,
   type CatalogEntry,
-  catalogEntrySchema,
+  catalogEntryObjectSchema,
 } from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
@@ -30,7 +30,7 @@ export interface CatalogRouteServices {
   config: Pick<Config, "PUBLIC_URL">;
 }
 
-export const CatalogEntrySchema = catalogEntrySchema.openapi("CatalogEntry");
+export const CatalogEntrySchema = catalogEntryObjectSchema.openapi("CatalogEntry");
 
 export const CatalogListSchema = listSchema(CatalogEntrySchema, "CatalogList");
 

@@ -12,13 +12,12 @@ import {
   PaginationQuery,
   UuidParam,
 } from "../../http/openapi.ts";
-import type { JobQueue } from "../../queue/queue.ts";
-
 import { JobSchema, toPublicJob } from "./jobs.schemas.ts";
+import type { JobsService } from "./jobs.service.ts";
 
-/** What the /jobs routes use: the queue, and which apps a user owns. */
+/** What the /jobs routes use: the jobs as people see them, and which apps a user owns. */
 export interface JobsRouteServices {
-  jobs: JobQueue;
+  jobRecords: JobsService;
   /** Ids of the apps a user owns (a user sees the jobs on their apps). */
   ownedAppIds: (userId: string) => Promise<string[]>;
 }
@@ -66,7 +65,7 @@ export function jobsRoutes() {
       const services = c.get("services");
       const scope =
         user.role === "admin" ? {} : { userId: user.id, appIds: await services.ownedAppIds(user.id) };
-      const { items, total } = await services.jobs.list({
+      const { items, total } = await services.jobRecords.list({
         ...scope,
         ...(q.status ? { status: q.status } : {}),
         ...(q.kind ? { kind: q.kind } : {}),
@@ -78,7 +77,7 @@ export function jobsRoutes() {
     })
     .openapi(get, async (c) => {
       const services = c.get("services");
-      const job = await services.jobs.get(c.req.valid("param").job_id);
+      const job = await services.jobRecords.get(c.req.valid("param").job_id);
       if (!job || !(await canSeeJob(services, c.get("user"), job))) throw new NotFoundError("Job");
       return c.json(toPublicJob(job), 200);
     });

@@ -30,6 +30,8 @@ export class SettingsService {
         storage: { ...current.storage, ...patch.storage },
         registration: patch.registration ?? current.registration,
         quotas: { ...current.quotas, ...patch.quotas },
+        updates: { ...current.updates, ...patch.updates },
+        health: { ...current.health, ...patch.health },
       });
       await db
         .insert(settings)

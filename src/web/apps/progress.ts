@@ -4,13 +4,16 @@ import type { Application, Job } from "../../db/schema.ts";
 import type { WebServices } from "../context.ts";
 import type { LogLine } from "./pages.tsx";
 
-export async function lastJob(services: Pick<WebServices, "jobs">, appId: string): Promise<Job | undefined> {
-  const { items } = await services.jobs.list({ appId, page: 1, perPage: 1 });
+export async function lastJob(
+  services: Pick<WebServices, "jobRecords">,
+  appId: string,
+): Promise<Job | undefined> {
+  const { items } = await services.jobRecords.list({ appId, page: 1, perPage: 1 });
   return items[0];
 }
 
 export async function progressOf(
-  services: Pick<WebServices, "jobs" | "apps">,
+  services: Pick<WebServices, "jobRecords" | "apps">,
   viewer: AuthUser,
   app: Application,
 ): Promise<{ job: Job | undefined; lines: LogLine[] }> {

@@ -198,8 +198,8 @@ describe("first run to a deleted app", () => {
         .select()
         .from(applications)
         .where(eq(applications.id, appId));
-      const busy = await w.t.services.jobs.list({ appId, status: "running", page: 1, perPage: 1 });
-      const queued = await w.t.services.jobs.list({ appId, status: "queued", page: 1, perPage: 1 });
+      const busy = await w.t.services.jobRecords.list({ appId, status: "running", page: 1, perPage: 1 });
+      const queued = await w.t.services.jobRecords.list({ appId, status: "queued", page: 1, perPage: 1 });
       if (row?.status === "running" && busy.total === 0 && queued.total === 0) return;
       await Bun.sleep(100);
     }

@@ -48,7 +48,7 @@ const call = async (path: string, init: { method?: string; json?: unknown; token
 async function waitJob(id: string, timeoutMs = 20_000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const job = await w.t.services.jobs.get(id);
+    const job = await w.t.services.jobRecords.get(id);
     if (job && ["succeeded", "failed", "cancelled"].includes(job.status)) return job;
     if (Date.now() > end) throw new Error(`job ${id} still ${job?.status}`);
     await Bun.sleep(10);

@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { connectDatabase, type Database } from "../../../src/db/connect.ts";
 import { jobs } from "../../../src/db/schema.ts";
+import { JobsService } from "../../../src/features/jobs/jobs.service.ts";
 import { defineJob, implementJob, type JobContext, type JobType } from "../../../src/queue/define.ts";
 import { createEventBus, type EventBus, type ProximityEvent } from "../../../src/queue/events.ts";
 import { JobQueue } from "../../../src/queue/queue.ts";
@@ -36,6 +37,9 @@ async function until(cond: () => Promise<boolean> | boolean, ms = 10_000) {
     await Bun.sleep(10);
   }
 }
+
+/** A page of jobs as the /jobs routes list them. */
+const listJobs = (filter: Parameters<JobsService["list"]>[0]) => new JobsService(database.db).list(filter);
 
 const fast = { pollMs: 20, retryBaseMs: 10, leaseMs: 1_000 };
 
@@ -235,7 +239,7 @@ describe("job queue", () => {
     });
     for (let i = 0; i < 6; i++) await enqueue(queue, "slow");
     queue.start();
-    await until(async () => (await queue.list({ status: "succeeded", page: 1, perPage: 10 })).total === 6);
+    await until(async () => (await listJobs({ status: "succeeded", page: 1, perPage: 10 })).total === 6);
     await queue.stop();
     expect(peak).toBe(2);
   });
@@ -269,7 +273,7 @@ describe("job queue", () => {
     b.start();
     try {
       await until(
-        async () => (await a.list({ status: "succeeded", page: 1, perPage: 1 })).total === 40,
+        async () => (await listJobs({ status: "succeeded", page: 1, perPage: 1 })).total === 40,
         30_000,
       );
     } finally {
@@ -411,7 +415,7 @@ describe("typed job definitions", () => {
       }),
     );
     await expect(queue.enqueue(Greet, { payload: { name: "" } })).rejects.toThrow();
-    expect((await queue.list({ page: 1, perPage: 10 })).total).toBe(0);
+    expect((await listJobs({ page: 1, perPage: 10 })).total).toBe(0);
     const job = await queue.enqueue(Greet, { payload: { name: "ada" } });
     await queue.tick();
     await queue.idle();

@@ -1,0 +1,131 @@
+/**
+ * CasaOS's app store (https://github.com/IceWhaleTech/CasaOS-AppStore): `Apps/<Name>/docker-compose.yml`,
+ * a plain compose file with an `x-casaos` block at the top (`main` service, `port_map` = the host port of
+ * its web interface, `index` path, `scheme`, `architectures`, localized `title` / `tagline` /
+ * `description`, of which `en_US` is taken) and one per service (labels of envs, ports and volumes).
+ *
+ * CasaOS's conventions: `/DATA/AppData/$AppID/…` is the app's data (volumes), other folders under `/DATA`
+ * are its shared storage (Media, Downloads: a volume of the app's own), `$PUID` / `$PGID` / `$TZ` are filled
+ * by CasaOS at install (here settings with defaults), `$AppID` is the app's name.
+ */
+import { appDirs, iconIn, type StoreFiles, textOf } from "./files.ts";
+import type { StoreApp, VarMapping } from "./translate.ts";
+import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
+
+/** The English text of a localized CasaOS value (`{en_US: …, zh_CN: …}` or a plain string). */
+export function english(value: unknown): string | undefined {
+  if (typeof value === "string") return value.trim() || undefined;
+  if (!isRecord(value)) return undefined;
+  return str(value.en_US) ?? str(value.en_GB) ?? str(Object.values(value).find((v) => typeof v === "string"));
+}
+
+function vars(appId: string): (name: string) => VarMapping | undefined {
+  return (name) => {
+    switch (name) {
+      case "AppID":
+        return { kind: "literal", value: appId };
+      case "PUID":
+      case "PGID":
+        return {
+          kind: "field",
+          field: {
+            name,
+            description: `${name === "PUID" ? "User" : "Group"} id the app runs as`,
+            default: "1000",
+            type: "number",
+          },
+        };
+      case "TZ":
+        return {
+          kind: "field",
+          field: { name: "TZ", description: "Time zone (tz database name)", default: "Etc/UTC" },
+        };
+      default:
+        // CasaOS shows every variable of the compose file as a setting of the install.
+        return { kind: "field", field: { name, description: `${name} (a setting of the CasaOS app)` } };
+    }
+  };
+}
+
+/** The container port behind a published host port of a service. */
+function targetOf(svc: Record<string, unknown>, hostPort: number): number | undefined {
+  for (const p of Array.isArray(svc.ports) ? svc.ports : []) {
+    if (isRecord(p)) {
+      if (Number(str(p.published)) === hostPort && (str(p.protocol) ?? "tcp") === "tcp")
+        return Number(str(p.target));
+      continue;
+    }
+    const text = str(p);
+    if (!text || text.endsWith("/udp")) continue;
+    const parts = text.replace(/\/tcp$/, "").split(":");
+    if (parts.length >= 2 && Number(parts[parts.length - 2]) === hostPort)
+      return Number(parts[parts.length - 1]);
+  }
+  return undefined;
+}
+
+export function readCasaos(
+  files: StoreFiles,
+): (StoreApp | { appId: string; name: string; refusal: string })[] {
+  const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
+  for (const dirName of appDirs(files, "Apps", "docker-compose.yml")) {
+    const dir = `Apps/${dirName}`;
+    try {
+      const doc = parseStoreYaml(textOf(files, `${dir}/docker-compose.yml`) ?? "", "docker-compose.yml");
+      if (!isRecord(doc) || !isRecord(doc.services))
+        throw new DocumentError("docker-compose.yml has no services");
+      const x = isRecord(doc["x-casaos"]) ? doc["x-casaos"] : {};
+      const appId = str(doc.name) ?? dirName.toLowerCase();
+      const name = english(x.title) ?? dirName;
+      const services: Record<string, Record<string, unknown>> = {};
+      for (const [svcName, svc] of Object.entries(doc.services)) {
+        if (!isRecord(svc)) throw new DocumentError(`service ${svcName} is not a mapping`);
+        services[svcName] = { ...svc };
+      }
+      const main = str(x.main) ?? Object.keys(services)[0]!;
+      const mainSvc = services[main];
+      const refusals: string[] = [];
+      const portMap = Number(str(x.port_map));
+      let mainPort: number | undefined;
+      if (!mainSvc)
+        refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
+      else if (!Number.isInteger(portMap) || portMap <= 0)
+        refusals.push("has no web interface (x-casaos port_map is empty)");
+      else mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
+      if (mainSvc && mainPort === undefined && refusals.length === 0)
+        refusals.push(`the main service does not publish port_map ${portMap}`);
+      if (str(x.scheme) === "https")
+        refusals.push("its web interface answers HTTPS only (Proximity checks and links http)");
+      const index = str(x.index);
+      const version = str(x.version);
+      out.push({
+        format: "casaos",
+        appId,
+        name,
+        version: version && version !== "0.0.1" ? version : "",
+        description: english(x.description) ?? english(x.tagline) ?? "",
+        tagline: english(x.tagline),
+        categories: [str(x.category) ?? ""].filter(Boolean),
+        website: str(x.website) ?? str(x.project_url) ?? str(x.repo),
+        icon: iconIn(files, [`${dir}/icon.png`]),
+        architectures: Array.isArray(x.architectures) ? x.architectures.map(String) : undefined,
+        services,
+        main,
+        mainPort: mainPort ?? 0,
+        path: index?.startsWith("/") ? index : "/",
+        fields: [],
+        vars: vars(appId),
+        dataRoot: new RegExp(
+          `^/DATA/AppData/(\\$\\{?AppID\\}?|${appId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})(?=/|$)`,
+          "i",
+        ),
+        sharedRoot: /^\/DATA(?=\/|$)/,
+        notes: [],
+        refusals,
+      });
+    } catch (err) {
+      out.push({ appId: dirName.toLowerCase(), name: dirName, refusal: (err as Error).message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * The files of one store, as read from an archive or a directory: relative paths → bytes. Only the files an
+ * importer reads carry their bytes; every other regular file is listed with an empty body, so an importer
+ * can tell what the store ships (files it copies into an app's data directory).
+ */
+export type StoreFiles = ReadonlyMap<string, Uint8Array>;
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+export function textOf(files: StoreFiles, path: string): string | undefined {
+  const body = files.get(path);
+  return body === undefined ? undefined : decoder.decode(body);
+}
+
+/** The names of the directories directly under `dir` ("" for the top) that hold `file`. */
+export function appDirs(files: StoreFiles, dir: string, file: string): string[] {
+  const prefix = dir ? `${dir}/` : "";
+  const out = new Set<string>();
+  for (const path of files.keys()) {
+    if (!path.startsWith(prefix)) continue;
+    const rest = path.slice(prefix.length).split("/");
+    if (rest.length === 2 && rest[1] === file && rest[0]) out.add(rest[0]);
+  }
+  return [...out].sort();
+}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Icons are small: a larger file is ignored (the entry keeps a generated tile). */
+export const MAX_ICON_BYTES = 256 * 1024;
+
+/**
+ * The first of `candidates` that is a real PNG of at most 256 KiB. A store's SVG is not taken: an SVG may
+ * carry script, and icons are served from Proximity's own origin.
+ */
+export function iconIn(
+  files: StoreFiles,
+  candidates: string[],
+): { ext: "png"; body: Uint8Array } | undefined {
+  for (const path of candidates) {
+    const body = files.get(path);
+    if (!body || body.length > MAX_ICON_BYTES) continue;
+    if (PNG_MAGIC.every((b, i) => body[i] === b)) return { ext: "png", body };
+  }
+  return undefined;
+}
+
+/** A file the store ships under `dir` (copied into the app's data directory by the store), if any. */
+export function shippedUnder(files: StoreFiles, dir: string): string | undefined {
+  const prefix = `${dir.replace(/\/+$/, "")}/`;
+  if (prefix === "/") return undefined;
+  for (const path of files.keys()) {
+    // Placeholders that only keep an empty directory in git are no content.
+    if (/(^|\/)\.(gitkeep|keep|gitignore)$/.test(path)) continue;
+    if (path.startsWith(prefix) || path === dir) return path;
+  }
+  return undefined;
+}

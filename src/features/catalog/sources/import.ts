@@ -1,0 +1,72 @@
+/**
+ * A store's files → the report of every app in it: imported (with the entry) or refused (with reasons).
+ * The format is detected from the layout unless the source names it.
+ */
+import { readCasaos } from "./casaos.ts";
+import { appDirs, type StoreFiles } from "./files.ts";
+import { readRuntipi } from "./runtipi.ts";
+import { type ImportedEntry, type StoreApp, type StoreFormat, slugOf, translate } from "./translate.ts";
+import { readUmbrel } from "./umbrel.ts";
+
+/** The store format of a file tree, or undefined when it is none of the three. */
+export function detectFormat(files: StoreFiles): StoreFormat | undefined {
+  if (appDirs(files, "apps", "config.json").length > 0) return "runtipi";
+  if (appDirs(files, "Apps", "docker-compose.yml").length > 0) return "casaos";
+  if (appDirs(files, "", "umbrel-app.yml").length > 0) return "umbrel";
+  return undefined;
+}
+
+const READERS: Record<
+  StoreFormat,
+  (files: StoreFiles) => (StoreApp | { appId: string; name: string; refusal: string })[]
+> = {
+  runtipi: readRuntipi,
+  casaos: readCasaos,
+  umbrel: readUmbrel,
+};
+
+export interface StoreImport {
+  format: StoreFormat;
+  entries: ImportedEntry[];
+}
+
+/**
+ * Translate every app of a store. One app's failure (even an exception in a reader) is that app's refusal;
+ * it never stops the others.
+ */
+export function importStore(files: StoreFiles, source: string, format: StoreFormat): StoreImport {
+  const entries: ImportedEntry[] = [];
+  const ids = new Set<string>();
+  for (const app of READERS[format](files)) {
+    let result: ImportedEntry;
+    if ("refusal" in app) {
+      result = {
+        id: `${source}/${slugOf(app.appId)}`,
+        name: app.name.slice(0, 80),
+        status: "refused",
+        reasons: [app.refusal],
+      };
+    } else {
+      try {
+        result = translate(app, source);
+      } catch (err) {
+        result = {
+          id: `${source}/${slugOf(app.appId)}`,
+          name: app.name.slice(0, 80),
+          status: "refused",
+          reasons: [`cannot be translated: ${(err as Error).message.split("\n")[0]}`],
+        };
+      }
+    }
+    if (ids.has(result.id)) {
+      result = {
+        id: result.id,
+        name: result.name,
+        status: "refused",
+        reasons: [`another app of the store has the id ${result.id}`],
+      };
+    } else ids.add(result.id);
+    entries.push(result);
+  }
+  return { format, entries };
+}

@@ -1,0 +1,284 @@
+/**
+ * Runtipi's app store (https://github.com/runtipi/runtipi-appstore): `apps/<id>/config.json` (name, version,
+ * `form_fields` the user fills in, `supported_architectures`, `available`) and the app's compose file in one
+ * of three shapes, the first found wins:
+ *
+ * 1. `docker-compose.json`, the dynamic compose (schemaVersion 2): a list of services in Runtipi's own
+ *    camelCase keys, `isMain` + `internalPort` marking the web interface, `addPorts` for other ports;
+ * 2. `docker-compose.yml` with `x-runtipi` on its services (`is_main`, `internal_port`): the same in YAML;
+ * 3. a plain `docker-compose.yml` (the older static format): the main service is the one publishing
+ *    `${APP_PORT}`, the traefik labels and `tipi_main_network` are Runtipi's and dropped.
+ *
+ * Runtipi's variables: `${APP_DATA_DIR}` (the app's data: volumes), `${APP_DOMAIN}` / `${LOCAL_DOMAIN}`
+ * (→ APP_HOSTNAME), `${APP_PROTOCOL}` (http), `${APP_PORT}`, `${TZ}` (a setting, default Etc/UTC),
+ * `${ROOT_FOLDER_HOST}/media` (shared media: the app's own volume).
+ */
+import type { Generator } from "../catalog.schemas.ts";
+import { appDirs, iconIn, type StoreFiles, shippedUnder, textOf } from "./files.ts";
+import type { StoreApp, StoreField, VarMapping } from "./translate.ts";
+import { DocumentError, isRecord, parseStoreJson, parseStoreYaml, str } from "./yaml.ts";
+
+const FIELD_TYPES: Record<string, StoreField["type"]> = {
+  boolean: "boolean",
+  number: "number",
+  url: "url",
+  email: "email",
+};
+
+function fieldOf(raw: Record<string, unknown>, notes: string[]): StoreField | undefined {
+  const name = str(raw.env_variable);
+  if (!name || !/^[A-Z_][A-Z0-9_]*$/.test(name)) return undefined;
+  const type = str(raw.type) ?? "text";
+  const label = str(raw.label) ?? name;
+  const hint = str(raw.hint);
+  const field: StoreField = {
+    name,
+    description: hint ? `${label}: ${hint}` : label,
+    type: FIELD_TYPES[type] ?? "text",
+    required: raw.required === true,
+  };
+  const def = raw.default;
+  if (def !== undefined && def !== null && def !== "") field.default = String(def);
+  if (type === "random") {
+    const encoding = str(raw.encoding);
+    const generate: Generator =
+      encoding === "hex" ? "hex32" : encoding === "base64" ? "base64_32" : "password";
+    return { name, description: field.description, secret: true, generate };
+  }
+  if (type === "password") {
+    field.secret = true;
+    if (field.default !== undefined) {
+      // A secret with a published default is a known password: generate one instead.
+      delete field.default;
+      field.generate = "password";
+      field.required = false;
+      notes.push(`${name} is generated (the store's default password is public)`);
+    }
+  }
+  const options = Array.isArray(raw.options)
+    ? raw.options.map((o) => (isRecord(o) ? str(o.value) : undefined))
+    : [];
+  if (options.length > 0 && options.every((o): o is string => o !== undefined)) {
+    field.pattern = options.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    field.pattern_message = `must be one of ${options.join(", ")}`;
+  } else if (str(raw.regex)) {
+    field.pattern = str(raw.regex);
+    field.pattern_message = str(raw.pattern_error) ?? `must match ${str(raw.regex)}`;
+  }
+  return field;
+}
+
+const SNAKE: Record<string, string> = {
+  dependsOn: "depends_on",
+  healthCheck: "healthcheck",
+  securityOpt: "security_opt",
+  capAdd: "cap_add",
+  capDrop: "cap_drop",
+  networkMode: "network_mode",
+  stdinOpen: "stdin_open",
+  shmSize: "shm_size",
+  workingDir: "working_dir",
+  stopGracePeriod: "stop_grace_period",
+  stopSignal: "stop_signal",
+  extraHosts: "extra_hosts",
+  readOnly: "read_only",
+};
+const HEALTH_KEYS: Record<string, string> = {
+  startPeriod: "start_period",
+  startInterval: "start_interval",
+};
+const DYNAMIC_ONLY = new Set([
+  "name",
+  "isMain",
+  "internalPort",
+  "addPorts",
+  "extraLabels",
+  "addToMainNetwork",
+]);
+
+/** One service of the dynamic compose (schemaVersion 2) in compose's own keys. */
+function dynamicService(raw: Record<string, unknown>): Record<string, unknown> {
+  const svc: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (DYNAMIC_ONLY.has(key)) continue;
+    if (key === "environment" && Array.isArray(value)) {
+      svc.environment = Object.fromEntries(
+        value
+          .filter(isRecord)
+          .map((e) => [String(e.key ?? ""), e.value === undefined ? "" : String(e.value)]),
+      );
+    } else if (key === "volumes" && Array.isArray(value)) {
+      svc.volumes = value
+        .filter(isRecord)
+        .map(
+          (v) => `${str(v.hostPath) ?? ""}:${str(v.containerPath) ?? ""}${v.readOnly === true ? ":ro" : ""}`,
+        );
+    } else if (key === "healthCheck" && isRecord(value)) {
+      svc.healthcheck = Object.fromEntries(Object.entries(value).map(([k, v]) => [HEALTH_KEYS[k] ?? k, v]));
+    } else {
+      svc[SNAKE[key] ?? key] = value;
+    }
+  }
+  const ports: string[] = [];
+  for (const p of Array.isArray(raw.addPorts) ? raw.addPorts.filter(isRecord) : []) {
+    const port = Number(p.containerPort);
+    if (!Number.isInteger(port)) continue;
+    if (p.udp === true) ports.push(`${port}:${port}/udp`);
+    if (p.udp !== true || p.tcp === true) ports.push(`${port}:${port}`);
+  }
+  if (ports.length > 0) svc.ports = ports;
+  return svc;
+}
+
+interface Compose {
+  services: Record<string, Record<string, unknown>>;
+  main: string;
+  mainPort: number;
+}
+
+function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose | string {
+  const json = textOf(files, `${dir}/docker-compose.json`);
+  if (json !== undefined) {
+    const doc = parseStoreJson(json, "docker-compose.json");
+    if (!isRecord(doc) || !Array.isArray(doc.services)) return "docker-compose.json has no services";
+    const services: Record<string, Record<string, unknown>> = {};
+    let main: string | undefined;
+    let mainPort: number | undefined;
+    for (const raw of doc.services.filter(isRecord)) {
+      const name = str(raw.name);
+      if (!name) return "docker-compose.json has a service without a name";
+      services[name] = dynamicService(raw);
+      if (raw.isMain === true) {
+        main = name;
+        mainPort = Number(raw.internalPort);
+      }
+    }
+    if (!main) return "docker-compose.json marks no service isMain";
+    if (!Number.isInteger(mainPort)) return `the main service ${main} has no internalPort (no web interface)`;
+    return { services, main, mainPort: mainPort! };
+  }
+  const yml = textOf(files, `${dir}/docker-compose.yml`) ?? textOf(files, `${dir}/docker-compose.yaml`);
+  if (yml === undefined) return "has no docker-compose.json or docker-compose.yml";
+  const doc = parseStoreYaml(yml, "docker-compose.yml");
+  if (!isRecord(doc) || !isRecord(doc.services)) return "docker-compose.yml has no services";
+  const services: Record<string, Record<string, unknown>> = {};
+  let main: string | undefined;
+  let mainPort: number | undefined;
+  for (const [name, raw] of Object.entries(doc.services)) {
+    if (!isRecord(raw)) return `service ${name} is not a mapping`;
+    const x = raw["x-runtipi"];
+    if (isRecord(x) && x.is_main === true) {
+      main = name;
+      mainPort = Number(x.internal_port);
+    }
+    services[name] = { ...raw };
+  }
+  if (!main) {
+    // The static format: the main service publishes Runtipi's ${APP_PORT}.
+    for (const [name, svc] of Object.entries(services)) {
+      for (const p of Array.isArray(svc.ports) ? svc.ports : []) {
+        const m = typeof p === "string" ? /^\$\{?APP_PORT\}?:(\d+)/.exec(p) : null;
+        if (m && !main) {
+          main = name;
+          mainPort = Number(m[1]);
+        }
+      }
+    }
+    if (main) notes.push("read from the static docker-compose.yml (the main service publishes ${APP_PORT})");
+  }
+  if (!main || !Number.isInteger(mainPort)) return "names no main service with a web port";
+  return { services, main, mainPort: mainPort! };
+}
+
+function vars(appId: string): (name: string) => VarMapping | undefined {
+  return (name) => {
+    switch (name) {
+      case "APP_DOMAIN":
+      case "LOCAL_DOMAIN":
+      case "APP_LOCAL_DOMAIN":
+        return { kind: "deploy", name: "APP_HOSTNAME" };
+      case "APP_HOST":
+      case "INTERNAL_IP":
+        return { kind: "deploy", name: "APP_ADDRESS" };
+      case "APP_PORT":
+        return { kind: "deploy", name: "APP_PORT" };
+      case "APP_PROTOCOL":
+        return { kind: "literal", value: "http" };
+      case "APP_EXPOSED":
+        return { kind: "literal", value: "false" };
+      case "APP_ID":
+        return { kind: "literal", value: appId };
+      case "TIPI_UID":
+      case "TIPI_GID":
+        return { kind: "literal", value: "1000" };
+      case "TZ":
+        return {
+          kind: "field",
+          field: { name: "TZ", description: "Time zone (tz database name)", default: "Etc/UTC" },
+        };
+      case "APP_DATA_DIR":
+        return { kind: "refuse", reason: "uses ${APP_DATA_DIR} outside a volume" };
+      case "ROOT_FOLDER_HOST":
+        return { kind: "refuse", reason: "uses ${ROOT_FOLDER_HOST} (Runtipi's own install folder)" };
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** Every app of a Runtipi store, read into the common shape (or the reason it cannot be read). */
+export function readRuntipi(
+  files: StoreFiles,
+): (StoreApp | { appId: string; name: string; refusal: string })[] {
+  const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
+  for (const appId of appDirs(files, "apps", "config.json")) {
+    const dir = `apps/${appId}`;
+    const notes: string[] = [];
+    try {
+      const config = parseStoreJson(textOf(files, `${dir}/config.json`) ?? "", "config.json");
+      if (!isRecord(config)) throw new DocumentError("config.json is not an object");
+      const name = str(config.name) ?? appId;
+      const refusals: string[] = [];
+      if (config.available === false) refusals.push("the store marks it unavailable");
+      if (config.deprecated === true) refusals.push("the store marks it deprecated");
+      const compose = readCompose(files, dir, notes);
+      if (typeof compose === "string") {
+        out.push({ appId, name, refusal: compose });
+        continue;
+      }
+      const fields = (Array.isArray(config.form_fields) ? config.form_fields : [])
+        .filter(isRecord)
+        .map((f) => fieldOf(f, notes))
+        .filter((f): f is StoreField => f !== undefined);
+      const arch = Array.isArray(config.supported_architectures)
+        ? config.supported_architectures.map((a) => String(a))
+        : undefined;
+      out.push({
+        format: "runtipi",
+        appId,
+        name,
+        version: str(config.version) ?? "",
+        description: str(config.description) ?? str(config.short_desc) ?? "",
+        tagline: str(config.short_desc),
+        categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
+        website: str(config.website) ?? str(config.source),
+        icon: iconIn(files, [`${dir}/metadata/logo.png`]),
+        architectures: arch && arch.length > 0 ? arch : undefined,
+        services: compose.services,
+        main: compose.main,
+        mainPort: compose.mainPort,
+        path: str(config.url_suffix),
+        fields,
+        vars: vars(appId),
+        dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
+        sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
+        shipped: (rest) => shippedUnder(files, `${dir}/${rest}`),
+        notes,
+        refusals,
+      });
+    } catch (err) {
+      out.push({ appId, name: appId, refusal: (err as Error).message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * YAML and JSON from a store archive are untrusted: a document is parsed only when it is small, aliases are
+ * capped (no "billion laughs"), and the result is walked once to refuse deep nesting and huge strings before
+ * any importer looks at it.
+ */
+import { parse as parseYaml } from "yaml";
+
+/** A manifest or compose file larger than this is refused unread. */
+export const MAX_DOCUMENT_BYTES = 256 * 1024;
+const MAX_DEPTH = 32;
+const MAX_STRING = 64 * 1024;
+const MAX_NODES = 20_000;
+
+export class DocumentError extends Error {}
+
+function checkShape(value: unknown): void {
+  let nodes = 0;
+  const walk = (v: unknown, depth: number): void => {
+    if (++nodes > MAX_NODES) throw new DocumentError(`has more than ${MAX_NODES} values`);
+    if (depth > MAX_DEPTH) throw new DocumentError(`is nested deeper than ${MAX_DEPTH} levels`);
+    if (typeof v === "string") {
+      if (v.length > MAX_STRING)
+        throw new DocumentError(`holds a string longer than ${MAX_STRING} characters`);
+    } else if (Array.isArray(v)) {
+      for (const item of v) walk(item, depth + 1);
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.length > 1024) throw new DocumentError("has a key longer than 1024 characters");
+        walk(item, depth + 1);
+      }
+    }
+  };
+  walk(value, 0);
+}
+
+/** Parse YAML from a store; throws DocumentError with a one-line reason. */
+export function parseStoreYaml(text: string, what: string): unknown {
+  if (text.length > MAX_DOCUMENT_BYTES) throw new DocumentError(`${what} is larger than 256 KiB`);
+  let doc: unknown;
+  try {
+    // maxAliasCount bounds alias expansion; merge keys (<<) are what compose files use them for.
+    doc = parseYaml(text, { maxAliasCount: 100, merge: true, uniqueKeys: false });
+  } catch (err) {
+    throw new DocumentError(`${what} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  try {
+    checkShape(doc);
+  } catch (err) {
+    throw new DocumentError(`${what} ${(err as Error).message}`);
+  }
+  return doc;
+}
+
+/** Parse JSON from a store, with the same limits. */
+export function parseStoreJson(text: string, what: string): unknown {
+  if (text.length > MAX_DOCUMENT_BYTES) throw new DocumentError(`${what} is larger than 256 KiB`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new DocumentError(`${what} is not valid JSON: ${(err as Error).message.split("\n")[0]}`);
+  }
+  try {
+    checkShape(doc);
+  } catch (err) {
+    throw new DocumentError(`${what} ${(err as Error).message}`);
+  }
+  return doc;
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** A value as a trimmed string, or undefined when it is not a non-empty scalar. */
+export function str(v: unknown): string | undefined {
+  if (typeof v === "string") return v.trim() || undefined;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return undefined;
+}

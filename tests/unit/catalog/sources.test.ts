@@ -1,0 +1,275 @@
+/**
+ * Third-party stores: each format's fixture store (tests/fixtures/stores/<format>) is read and translated;
+ * every app is imported with the mappings a user relies on, or refused with the reason; hostile archives and
+ * URLs are refused without touching anything.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import {
+  archiveUrl,
+  checkUrl,
+  DEFAULT_LIMITS,
+  readDirectory,
+  readTarGz,
+  SourceError,
+} from "../../../src/features/catalog/sources/archive.ts";
+import { detectFormat, importStore } from "../../../src/features/catalog/sources/import.ts";
+import { rewriteVars } from "../../../src/features/catalog/sources/vars.ts";
+import { parseStoreYaml } from "../../../src/features/catalog/sources/yaml.ts";
+import { gzip, streamOf, tar, tarGzOfDir } from "../../helpers/tar.ts";
+
+const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
+
+async function load(format: "runtipi" | "casaos" | "umbrel") {
+  const files = await readDirectory(join(FIXTURES, format));
+  expect(detectFormat(files)).toBe(format);
+  const result = importStore(files, format, format);
+  const byId = new Map(result.entries.map((e) => [e.id.split("/")[1]!, e]));
+  return { result, byId };
+}
+
+describe("Runtipi", () => {
+  test("the dynamic compose: settings, generated secrets, volumes, ports and store variables are mapped", async () => {
+    const { byId } = await load("runtipi");
+    const notepad = byId.get("notepad")!;
+    expect(notepad.status).toBe("imported");
+    const entry = notepad.entry!;
+    expect(entry.id).toBe("runtipi/notepad");
+    expect(entry.version).toBe("2.4.1");
+    expect(entry.description).toBe("A tiny shared notepad. alert(1)");
+    const env = new Map(entry.env.map((e) => [e.name, e]));
+    expect(env.get("NOTEPAD_PASSWORD")).toMatchObject({ secret: true, required: true });
+    expect(env.get("NOTEPAD_SECRET")).toMatchObject({ secret: true, generate: "hex32" });
+    expect(env.get("NOTEPAD_SIGNUPS")).toMatchObject({ type: "boolean", default: "false" });
+    expect(env.get("NOTEPAD_THEME")).toMatchObject({ pattern: "light|dark", default: "light" });
+    expect(env.get("TZ")?.default).toBe("Etc/UTC");
+    // An optional setting without a default is left out of the compose file rather than set empty.
+    expect(env.has("NOTEPAD_SMTP")).toBe(false);
+    expect(entry.compose).not.toContain("SMTP_HOST");
+    expect(entry.compose).toContain("PUBLIC_URL: http://${APP_HOSTNAME}");
+    for (const word of ["APP_DATA_DIR", "APP_DOMAIN", "APP_PROTOCOL", "/etc/localtime", "tipi_main_network"])
+      expect(entry.compose).not.toContain(word);
+    expect(entry.compose).toContain("- data:/data");
+    expect(entry.compose).toContain("- data-db:/var/lib/postgresql/data");
+    expect(entry.ports).toEqual([
+      { name: "http", container: 3000, protocol: "tcp", primary: true },
+      { name: "udp-5353", container: 5353, protocol: "udp", primary: false },
+    ]);
+    // A database beside the app raises the memory minimum.
+    expect(entry.min.memory_mb).toBeGreaterThanOrEqual(1024);
+    expect(notepad.icon?.ext).toBe("png");
+    expect(notepad.reasons.join(" ")).toContain("/etc/localtime is not mounted");
+  });
+
+  test("x-runtipi YAML and the static format are read; one service qualifies for oci", async () => {
+    const { byId } = await load("runtipi");
+    expect(byId.get("kvstore")!.entry?.runtimes).toEqual(["docker", "oci"]);
+    const wiki = byId.get("legacy-wiki")!;
+    expect(wiki.status).toBe("imported");
+    expect(wiki.entry!.ports[0]).toMatchObject({ container: 4000, primary: true });
+    expect(wiki.entry!.compose).not.toContain("traefik");
+    expect(wiki.entry!.compose).toContain("shared-data-books:/books");
+  });
+
+  test("refusals name their reason", async () => {
+    const { byId } = await load("runtipi");
+    expect(byId.get("armonly")).toMatchObject({
+      status: "refused",
+      reasons: ["does not run on amd64 (only arm64)"],
+    });
+    expect(byId.get("rootly")!.reasons.join(" ")).toContain("bind-mounts the host path /");
+    expect(byId.get("seeded")!.reasons.join(" ")).toContain("starts with files the store ships");
+    expect(byId.get("seeded")!.entry).toBeUndefined();
+  });
+});
+
+describe("CasaOS", () => {
+  test("x-casaos: English texts, port_map, $AppID data paths, shared media and PUID/PGID/TZ", async () => {
+    const { byId } = await load("casaos");
+    const paste = byId.get("pastebin")!;
+    expect(paste.status).toBe("imported");
+    const entry = paste.entry!;
+    expect(entry.name).toBe("Pastebin");
+    expect(entry.description).toBe("Share text snippets on your network.");
+    expect(entry.ports).toEqual([{ name: "http", container: 7000, protocol: "tcp", primary: true }]);
+    expect(entry.compose).toContain("7000:7000");
+    expect(entry.compose).toContain("- pastes:/pastes");
+    expect(entry.compose).not.toContain("/DATA");
+    expect(entry.compose).not.toContain("AppID");
+    const env = new Map(entry.env.map((e) => [e.name, e.default]));
+    expect(env.get("PUID")).toBe("1000");
+    expect(env.get("PASTE_TITLE")).toBe("My pastes");
+    const media = byId.get("mediabox")!;
+    expect(media.entry!.compose).toContain("shared-media:/media");
+    expect(media.entry!.ports.map((p) => `${p.container}/${p.protocol}`)).toEqual(["8096/tcp", "1900/udp"]);
+  });
+
+  test("devices and a missing web interface are refused", async () => {
+    const { byId } = await load("casaos");
+    expect(byId.get("gpubox")!.reasons).toEqual(["compose: service gpubox: devices is not allowed"]);
+    expect(byId.get("headless")!.reasons[0]).toContain("no web interface");
+  });
+});
+
+describe("Umbrel", () => {
+  test("app_proxy names the service and port and is not deployed; secrets are generated per install", async () => {
+    const { byId } = await load("umbrel");
+    const frame = byId.get("photo-frame")!;
+    expect(frame.status).toBe("imported");
+    const entry = frame.entry!;
+    expect(entry.compose).not.toContain("app_proxy");
+    expect(entry.compose).toContain("3000:3000");
+    expect(entry.healthcheck.first_boot.path).toBe("/slideshow");
+    const env = new Map(entry.env.map((e) => [e.name, e]));
+    expect(env.get("APP_PASSWORD")).toMatchObject({ secret: true, generate: "password" });
+    expect(env.get("APP_PHOTO_FRAME_SECRET")).toMatchObject({ secret: true, generate: "hex32" });
+    expect(entry.compose).toContain('FRAME_API_PORT: "3001"');
+    expect(entry.compose).toContain("shared-downloads:/downloads");
+    for (const word of ["APP_DATA_DIR", "UMBREL_ROOT", "DEVICE_DOMAIN_NAME"])
+      expect(entry.compose).not.toContain(word);
+    // APP_HOST given as an exported IP finds the service that has that address.
+    const notes = byId.get("notes-app")!;
+    expect(notes.status).toBe("imported");
+    expect(notes.entry!.compose).not.toContain("ipv4_address");
+    expect(notes.entry!.compose).toMatch(/web:[\s\S]*80:80/);
+  });
+
+  test("a dependency on another Umbrel app and a single-file mount are refused with the reason", async () => {
+    const { byId } = await load("umbrel");
+    expect(byId.get("lightning-tips")!.reasons).toContain("needs the Umbrel app lightning");
+    expect(byId.get("config-file")!.reasons[0]).toContain("mounts the single file");
+  });
+});
+
+describe("archives", () => {
+  test("a forge archive (one top directory) reads like the directory", async () => {
+    const bytes = await tarGzOfDir(join(FIXTURES, "umbrel"), "umbrel-fixture-main");
+    const files = await readTarGz(streamOf(bytes));
+    expect(detectFormat(files)).toBe("umbrel");
+    expect(files.has("photo-frame/umbrel-app.yml")).toBe(true);
+  });
+
+  test.each([
+    ["../escape/config.json", "out of its directory"],
+    ["/etc/config.json", "absolute path"],
+    ["top/a/../../config.json", "out of its directory"],
+  ])("a path like %s refuses the archive", async (path, why) => {
+    const bytes = await gzip(tar([{ path, body: "{}" }]));
+    await expect(readTarGz(streamOf(bytes))).rejects.toThrow(why);
+  });
+
+  test("links are never kept or followed", async () => {
+    const bytes = await gzip(
+      tar([
+        { path: "top/apps/x/config.json", type: "2", link: "/etc/passwd" },
+        { path: "top/apps/y/config.json", type: "1", link: "../../etc/passwd" },
+        { path: "top/README.md", body: "hi" },
+      ]),
+    );
+    const files = await readTarGz(streamOf(bytes));
+    expect([...files.keys()]).toEqual(["README.md"]);
+  });
+
+  test("the unpacked size, entry count and download size are bounded", async () => {
+    const big = await gzip(tar([{ path: "top/blob.bin", body: new Uint8Array(4 * 1024 * 1024) }]));
+    expect(big.length).toBeLessThan(64 * 1024); // a small download that unpacks large
+    await expect(readTarGz(streamOf(big), { ...DEFAULT_LIMITS, unpackedBytes: 1024 * 1024 })).rejects.toThrow(
+      "unpacks to more than",
+    );
+    const many = await gzip(tar(Array.from({ length: 50 }, (_, i) => ({ path: `top/f${i}`, body: "x" }))));
+    await expect(readTarGz(streamOf(many), { ...DEFAULT_LIMITS, entries: 10 })).rejects.toThrow(
+      "more than 10 entries",
+    );
+    await expect(readTarGz(streamOf(big), { ...DEFAULT_LIMITS, downloadBytes: 1024 })).rejects.toThrow(
+      "larger than",
+    );
+    await expect(readTarGz(streamOf(new TextEncoder().encode("not gzip at all")))).rejects.toThrow(
+      SourceError,
+    );
+  });
+
+  test("YAML alias bombs, deep nesting and huge strings are refused", () => {
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      ...Array.from({ length: 9 }, (_, i) => {
+        const prev = i === 0 ? "a" : `b${i - 1}`;
+        return `b${i}: &b${i} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`;
+      }),
+    ].join("\n");
+    expect(() => parseStoreYaml(bomb, "compose")).toThrow();
+    expect(() => parseStoreYaml(`${"[".repeat(100)}${"]".repeat(100)}`, "compose")).toThrow("nested deeper");
+    expect(() => parseStoreYaml(`a: "${"x".repeat(70_000)}"`, "compose")).toThrow("string longer");
+  });
+
+  test("one unreadable app is refused, the others still import", async () => {
+    const bytes = await gzip(
+      tar([
+        { path: "top/apps/broken/config.json", body: "{ not json" },
+        {
+          path: "top/apps/fine/config.json",
+          body: JSON.stringify({
+            name: "Fine",
+            version: "1.0.0",
+            categories: [],
+            description: "ok",
+            supported_architectures: ["amd64"],
+          }),
+        },
+        {
+          path: "top/apps/fine/docker-compose.json",
+          body: JSON.stringify({
+            schemaVersion: 2,
+            services: [{ name: "fine", image: "example/fine:1.0.0", isMain: true, internalPort: 80 }],
+          }),
+        },
+      ]),
+    );
+    const files = await readTarGz(streamOf(bytes));
+    const { entries } = importStore(files, "s", "runtipi");
+    expect(entries.map((e) => [e.id, e.status])).toEqual([
+      ["s/broken", "refused"],
+      ["s/fine", "imported"],
+    ]);
+    expect(entries[0]!.reasons[0]).toContain("config.json is not valid JSON");
+  });
+});
+
+describe("URLs", () => {
+  test("forge repository URLs become archive URLs", () => {
+    expect(archiveUrl("https://github.com/runtipi/runtipi-appstore").href).toBe(
+      "https://codeload.github.com/runtipi/runtipi-appstore/tar.gz/HEAD",
+    );
+    expect(archiveUrl("https://github.com/o/r/tree/dev").href).toBe(
+      "https://codeload.github.com/o/r/tar.gz/refs/heads/dev",
+    );
+    expect(archiveUrl("https://codeberg.org/o/store.git").href).toBe(
+      "https://codeberg.org/o/store/archive/main.tar.gz",
+    );
+    expect(archiveUrl("https://git.example.org/o/r/src/branch/next").href).toBe(
+      "https://git.example.org/o/r/archive/next.tar.gz",
+    );
+    expect(archiveUrl("https://gitlab.com/group/sub/store").href).toBe(
+      "https://gitlab.com/group/sub/store/-/archive/HEAD/store-HEAD.tar.gz",
+    );
+    expect(archiveUrl("https://example.org/dl/store.tar.gz").href).toBe(
+      "https://example.org/dl/store.tar.gz",
+    );
+    expect(() => archiveUrl("ftp://example.org/x.tar.gz")).toThrow("http(s)");
+  });
+
+  test.each([
+    "http://169.254.169.254/latest/meta-data",
+    "http://[fe80::1]/x.tar.gz",
+    "http://metadata.google.internal/x",
+    "http://[::ffff:169.254.169.254]/x",
+  ])("%s is refused", async (url) => {
+    await expect(checkUrl(new URL(url))).rejects.toThrow(SourceError);
+  });
+});
+
+test("rewriting variables keeps references, $$ and operators", () => {
+  const out = rewriteVars("a=$$HOME ${APP_DOMAIN} ${X:-${Y}} $Z", (u) =>
+    u.name === "APP_DOMAIN" ? "${APP_HOSTNAME}" : `\${${u.name.toLowerCase()}${u.op}${u.rest}}`,
+  );
+  expect(out).toBe("a=$$HOME ${APP_HOSTNAME} ${x:-${y}} ${z}");
+});
