@@ -79,6 +79,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
+    // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
+    await services.sources.startSchedule();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
@@ -111,6 +113,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await server.stop();
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
+          await services.sources.stopSchedule();
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();

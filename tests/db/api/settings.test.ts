@@ -30,6 +30,7 @@ describe("settings", () => {
         disk_gb_per_user: 256,
         admins_exempt: true,
       },
+      catalog: { community_installs: "admins", source_refresh_hours: 24 },
     });
   });
 
