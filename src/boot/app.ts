@@ -9,6 +9,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Config } from "../core/config.ts";
 import { NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
 import { appsRoutes } from "../features/apps/apps.routes.ts";
+import { updatesRoutes } from "../features/apps/updates.routes.ts";
 import { auditRoutes } from "../features/audit/audit.routes.ts";
 import { authRoutes } from "../features/auth/auth.routes.ts";
 import { backupsRoutes } from "../features/backups/backups.routes.ts";
@@ -67,6 +68,7 @@ function mountRoutes(app: App): void {
     .route("/", sourcesRoutes())
     .route("/", catalogRoutes())
     .route("/", appsRoutes())
+    .route("/", updatesRoutes())
     .route("/", backupsRoutes());
   app.route("/api/v1", api);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -5,13 +5,16 @@
 
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
+import type { Notice } from "../features/apps/notices.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/timing.ts";
+import { UpdatesService } from "../features/apps/updates.service.ts";
 import { AuditService } from "../features/audit/audit.service.ts";
 import { AuthService } from "../features/auth/auth.service.ts";
 import { BackupsService } from "../features/backups/backups.service.ts";
@@ -51,6 +54,8 @@ export interface Services {
   /** Live container reads (stats, container logs) and discover/adopt. */
   readonly appContainers: AppContainersService;
   readonly backups: BackupsService;
+  /** Update policies and history; its tick sends update.available and starts automatic updates. */
+  readonly updates: UpdatesService;
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
   readonly metrics: Metrics;
@@ -139,6 +144,9 @@ export function buildServices(
     sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     deleteBackups: deleteAppBackups,
+    notify: async (notice: Notice) => {
+      log.info("Notice", { event: notice.event, app_id: notice.app_id, host_id: notice.host_id });
+    },
   };
   // Start-up stops here, naming the kind, when a job type that can be enqueued has no implementation.
   registerJobs(jobs.registry, jobImplementations(appDeps));
@@ -146,6 +154,15 @@ export function buildServices(
   const appContainers = new AppContainersService(appDeps, apps);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const updates = new UpdatesService({
+    db,
+    jobs,
+    apps,
+    catalog,
+    audit,
+    notify: appDeps.notify,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     config,
     database,
@@ -164,6 +181,7 @@ export function buildServices(
     appContainers,
     backups,
     backupScheduler,
+    updates,
     metrics,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,

@@ -81,6 +81,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     services.backupScheduler.start();
     // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
     await services.sources.startSchedule();
+    services.updates.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
@@ -114,6 +115,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
           await services.sources.stopSchedule();
+          await services.updates.stop();
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();

@@ -228,7 +228,14 @@ export type ProxmoxHost = typeof proxmoxHosts.$inferSelect;
 export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
 
 /** How an app runs: Docker Compose inside an LXC container, or the image itself as a PVE OCI container. */
-export const APP_RUNTIMES = ["docker", "oci"] as const;
+/**
+ * How an app runs: `docker` (Docker Compose in an LXC), `oci` (a PVE 9.1+ application container), or `lxc`
+ * (an adopted container Proximity did not build: whatever runs inside is left as it is).
+ */
+export const APP_RUNTIMES = ["docker", "oci", "lxc"] as const;
+/** The runtimes a catalog deploy can choose (lxc is only ever adopted). */
+export const DEPLOY_RUNTIMES = ["docker", "oci"] as const;
+export type DeployRuntime = (typeof DEPLOY_RUNTIMES)[number];
 export type AppRuntime = (typeof APP_RUNTIMES)[number];
 
 export const APP_STATUSES = [
@@ -255,6 +262,11 @@ export interface AppResources {
   memory_mb: number;
   disk_gb: number;
 }
+
+export const UPDATE_MODES = ["off", "notify", "auto"] as const;
+export type UpdateMode = (typeof UPDATE_MODES)[number];
+export const APP_HEALTHS = ["unknown", "healthy", "degraded"] as const;
+export type AppHealth = (typeof APP_HEALTHS)[number];
 
 /** Deployed applications: one LXC container each. */
 export const applications = pgTable(
@@ -297,6 +309,25 @@ export const applications = pgTable(
      * is removed with the app, or when an update replaces it, unless another app runs the same image.
      */
     ociTemplate: text("oci_template"),
+    /** lxc: the TCP port the app serves (its Open link and health check); null when it serves none. */
+    port: integer("port"),
+    /** lxc: `https` when the app serves TLS on `port` (the helper script's address says so). */
+    portScheme: text("port_scheme", { enum: ["http", "https"] }),
+    /** lxc: the community helper script that made the container (`ct/<slug>.sh`), when it was one. */
+    scriptSlug: text("script_slug"),
+    /** off: never offered by itself; notify: `update.available` once per version; auto: updated in the window. */
+    updateMode: text("update_mode", { enum: UPDATE_MODES }).notNull().default("notify"),
+    /** The maintenance window of automatic updates: a cron expression (UTC) whose slots start one. */
+    updateWindow: text("update_window"),
+    /** The newest version `update.available` was sent for (once per version, not once per look). */
+    updateNotifiedVersion: text("update_notified_version"),
+    /** Window slots up to this instant were considered for an automatic update. */
+    updateSlotAt: timestamp("update_slot_at", { withTimezone: true }),
+    /** Health watching: `degraded` after N failed checks in a row; never blocks an operation. */
+    health: text("health", { enum: APP_HEALTHS }).notNull().default("unknown"),
+    healthFailures: integer("health_failures").notNull().default(0),
+    healthReason: text("health_reason"),
+    healthCheckedAt: timestamp("health_checked_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -460,3 +491,111 @@ export const catalogSourceEntries = pgTable(
 );
 
 export type CatalogSourceRow = typeof catalogSources.$inferSelect;
+export const UPDATE_RESULTS = ["running", "succeeded", "rolled_back", "failed"] as const;
+export type UpdateResult = (typeof UPDATE_RESULTS)[number];
+
+/** The update history of each app: one row per update job (manual or automatic). */
+export const appUpdates = pgTable(
+  "app_updates",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id").notNull(),
+    trigger: text("trigger", { enum: ["manual", "auto"] }).notNull(),
+    fromVersion: text("from_version"),
+    toVersion: text("to_version"),
+    result: text("result", { enum: UPDATE_RESULTS }).notNull().default("running"),
+    /** The step that failed, and why (failed or rolled back). */
+    step: text("step"),
+    reason: text("reason"),
+    /** The PVE snapshot taken before the update (null when none was taken). */
+    snapshot: text("snapshot"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("app_updates_app_idx").on(t.appId, t.startedAt),
+    uniqueIndex("app_updates_job_idx").on(t.jobId),
+  ],
+);
+export type AppUpdate = typeof appUpdates.$inferSelect;
+
+export const NOTIFICATION_KINDS = ["webhook", "ntfy", "gotify", "email"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Where events go: made by administrators; the secret (HMAC key, token, password) is encrypted. */
+export const notificationChannels = pgTable(
+  "notification_channels",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    /** The kind's non-secret settings (URL, topic, SMTP host, addresses, …). */
+    config: jsonb("config").$type<Record<string, unknown>>().notNull(),
+    secretEnc: text("secret_enc"),
+    /** The events sent to this channel for every app (administrators' view). */
+    events: jsonb("events").$type<string[]>().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("notification_channels_name_idx").on(sql`lower(${t.name})`)],
+);
+export type NotificationChannel = typeof notificationChannels.$inferSelect;
+
+/** A user's subscription to a channel for events of their own apps. */
+export const notificationSubscriptions = pgTable(
+  "notification_subscriptions",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: "cascade" }),
+    events: jsonb("events").$type<string[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("notification_subscriptions_idx").on(t.userId, t.channelId)],
+);
+
+/**
+ * Open conditions (an app down, a host unreachable, a storage low): one row per outage, so a flood of
+ * failed checks sends one event when it opens and one when it closes.
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** e.g. `app.down:<app id>`, `host.unreachable:<host id>`, `host.storage_low:<host>/<node>/<storage>`. */
+    key: text("key").notNull(),
+    event: text("event").notNull(),
+    appId: uuid("app_id").references(() => applications.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id").references(() => proxmoxHosts.id, { onDelete: "cascade" }),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("alerts_open_key_idx").on(t.key).where(sql`${t.closedAt} is null`)],
+);
+
+/** Named leases: one instance of a multi-instance deployment does a periodic chore (health watching). */
+export const leases = pgTable("leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
+/** The registry's digest for a moving tag (opt-in check), cached so a registry is asked rarely. */
+export const registryDigests = pgTable("registry_digests", {
+  image: text("image").primaryKey(),
+  digest: text("digest"),
+  error: text("error"),
+  checkedAt: timestamp("checked_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -3,7 +3,11 @@
  * published TCP port, in a running container with a DHCP lease, a listener on <lease ip>:<host port>
  * (loopback addresses 127.B.x.y, see cluster.ts) answers every path with 200. Proximity's health checks therefore cross a
  * real socket. Reconciled against the cluster state on a short interval, so it follows up/down/stop/delete
- * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead.
+ * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead,
+ * and so does a release the simulator models as broken (`unhealthyImage`).
+ *
+ * A service a community helper script installed (guest.helperApp) answers on the container's address and
+ * the script's port while it is up.
  *
  * Application containers created from an OCI image (guest.oci) have no Docker: their app is the init
  * process, so it answers on the container's own address at the port the image's app listens on (which
@@ -47,6 +51,8 @@ export class AppListeners {
       // Keyed with the container: another container that gets the same address (an OCI update reuses the
       // MAC) gets a listener of its own.
       if (oci) want.set(`${oci.ip}:${oci.port}:${oci.vmid}`, oci);
+      const helper = helperApp(ct);
+      if (helper) want.set(`${helper.ip}:${helper.port}:${helper.vmid}`, helper);
       if (ct.status !== "running" || !ct.guest.dockerRunning) continue;
       const lease = [...ct.leases.values()][0];
       const ip = lease?.split("/")[0];
@@ -82,9 +88,14 @@ export class AppListeners {
           return;
         }
         const fault = this.faults.takeForApp(vmid);
-        const status = fault?.action === "http_500" ? 500 : 200;
+        const broken = unhealthyImage(this.cluster.containers.get(vmid), service);
+        const status = fault?.action === "http_500" || broken ? 500 : 200;
         res.writeHead(status, { "content-type": "text/plain" });
-        res.end(status === 200 ? `ok from ${service}\n` : `${fault?.message ?? "unhealthy"}\n`);
+        res.end(
+          status === 200
+            ? `ok from ${service}\n`
+            : `${fault?.message ?? (broken ? `${broken} fails to start its app` : "unhealthy")}\n`,
+        );
       });
       server.once("error", () => {
         // Port in use on that address (a stale listener being torn down): the next sync retries.
@@ -103,6 +114,23 @@ export class AppListeners {
   }
 }
 
+/**
+ * The simulator's model of a release that is broken: an image whose tag ends in `-unhealthy` (for example
+ * `vaultwarden/server:1.38.0-unhealthy`) pulls and starts like any other, but its app answers every
+ * request with 500, so a health check after an update to it fails and the rollback path runs end to end.
+ * Returns the image when the service answering runs such a release.
+ */
+export function unhealthyImage(ct: Container | undefined, service: string): string | undefined {
+  if (!ct) return undefined;
+  const images = ct.guest.oci
+    ? [`${ct.guest.oci.repository}:${ct.guest.oci.tag}`]
+    : [...ct.guest.projects.values()].flatMap((p) => {
+        const svc = p.services.get(service);
+        return svc ? [svc.image] : [];
+      });
+  return images.find((image) => /:[^/:]*-unhealthy$/.test(image));
+}
+
 /** The listener of a running OCI application container, if its app runs and has an address. */
 function ociApp(ct: Container): { ip: string; port: number; service: string; vmid: number } | undefined {
   if (ct.status !== "running" || !ct.guest.oci) return undefined;
@@ -114,6 +142,15 @@ function ociApp(ct: Container): { ip: string; port: number; service: string; vmi
   const fromEnv = image.app.portEnv ? Number(parseEnvList(ct.config.env).get(image.app.portEnv)) : Number.NaN;
   const port = Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv < 65536 ? fromEnv : image.app.port;
   return { ip, port, service: image.app.name, vmid: ct.vmid };
+}
+
+/** The service a community helper script installed, while the container runs and the service is up. */
+function helperApp(ct: Container): { ip: string; port: number; service: string; vmid: number } | undefined {
+  const app = ct.guest.helperApp;
+  if (ct.status !== "running" || !app?.serving) return undefined;
+  const ip = [...ct.leases.values()][0]?.split("/")[0];
+  if (!ip?.startsWith("127.")) return undefined;
+  return { ip, port: app.port, service: app.slug, vmid: ct.vmid };
 }
 
 /** Stop listening and drop open keep-alive connections (Proximity's health checks). */

@@ -25,17 +25,20 @@ import {
   AppSchema,
   CloneBody,
   DeployBody,
+  DiscoveredSchema,
   PatchAppBody,
   toPublicApp,
 } from "./apps.schemas.ts";
 import type { AppsService } from "./apps.service.ts";
 import type { AppContainersService } from "./containers.service.ts";
+import type { CatalogLookup } from "./update-info.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface AppsRouteServices {
   apps: AppsService;
   appContainers: AppContainersService;
   hosts: HostsService;
+  catalog: CatalogLookup;
   audit: AuditService;
   events: EventBus;
   /** The event stream re-checks the viewer's token and session while it stays open. */
@@ -72,22 +75,10 @@ const discover = createRoute({
   method: "get",
   path: "/apps/discover",
   operationId: "discoverContainers",
-  summary: "Containers on a host that Proximity does not manage yet",
+  summary: "Containers on a host that Proximity does not manage yet, each with a suggestion of what it runs",
   request: { query: z.object({ host_id: z.string().uuid() }) },
   responses: {
-    200: jsonResponse(
-      z.object({
-        items: z.array(
-          z.object({
-            node: z.string(),
-            vmid: z.number().int(),
-            name: z.string().nullable(),
-            status: z.string(),
-          }),
-        ),
-      }),
-      "Unmanaged containers",
-    ),
+    200: jsonResponse(z.object({ items: z.array(DiscoveredSchema) }), "Unmanaged containers"),
     ...errorResponses(401, 403, 404, 422, 502, 503),
   },
 });
@@ -305,8 +296,11 @@ const events = createRoute({
   },
 });
 
-const job = (r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof toPublicJob>[0] }) => ({
-  app: toPublicApp(r.app),
+const job = (
+  catalog: CatalogLookup,
+  r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof toPublicJob>[0] },
+) => ({
+  app: toPublicApp(r.app, catalog),
   job: toPublicJob(r.job),
 });
 
@@ -317,10 +311,21 @@ export function appsRoutes() {
       const { items, total } = await c
         .get("services")
         .apps.list(c.get("user"), { ...q, perPage: q.per_page });
-      return c.json({ items: items.map(toPublicApp), total, page: q.page, per_page: q.per_page }, 200);
+      return c.json(
+        {
+          items: items.map((a) => toPublicApp(a, c.get("services").catalog)),
+          total,
+          page: q.page,
+          per_page: q.per_page,
+        },
+        200,
+      );
     })
     .openapi(deploy, async (c) =>
-      c.json(job(await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))), 202),
+      c.json(
+        job(c.get("services").catalog, await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))),
+        202,
+      ),
     )
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
@@ -329,7 +334,7 @@ export function appsRoutes() {
     })
     .openapi(adopt, async (c) => {
       const app = await c.get("services").appContainers.adopt(actorOf(c), c.req.valid("json"));
-      return c.json({ app: toPublicApp(app) }, 201);
+      return c.json({ app: toPublicApp(app, c.get("services").catalog) }, 201);
     })
     .openapi(reconcileRoute, async (c) => {
       const report = await c.get("services").apps.reconcile();
@@ -342,11 +347,12 @@ export function appsRoutes() {
     })
     .openapi(get, async (c) => {
       const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
-      return c.json({ app: toPublicApp(app) }, 200);
+      return c.json({ app: toPublicApp(app, c.get("services").catalog) }, 200);
     })
     .openapi(patch, async (c) =>
       c.json(
         job(
+          c.get("services").catalog,
           await c
             .get("services")
             .apps.reconfigure(actorOf(c), c.req.valid("param").app_id, c.req.valid("json")),
@@ -357,6 +363,7 @@ export function appsRoutes() {
     .openapi(actions, async (c) =>
       c.json(
         job(
+          c.get("services").catalog,
           await c
             .get("services")
             .apps.action(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").action),
@@ -365,11 +372,18 @@ export function appsRoutes() {
       ),
     )
     .openapi(update, async (c) =>
-      c.json(job(await c.get("services").apps.update(actorOf(c), c.req.valid("param").app_id)), 202),
+      c.json(
+        job(
+          c.get("services").catalog,
+          await c.get("services").apps.update(actorOf(c), c.req.valid("param").app_id),
+        ),
+        202,
+      ),
     )
     .openapi(clone, async (c) =>
       c.json(
         job(
+          c.get("services").catalog,
           await c
             .get("services")
             .apps.clone(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
@@ -383,7 +397,7 @@ export function appsRoutes() {
         ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
         ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
       });
-      return c.json(job(result), 202);
+      return c.json(job(c.get("services").catalog, result), 202);
     })
     .openapi(logs, async (c) => {
       const q = c.req.valid("query");

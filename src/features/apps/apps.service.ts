@@ -13,16 +13,15 @@ import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type AppResources,
-  type AppRuntime,
   applications,
+  type DeployRuntime,
   deploymentLogs,
   type Job,
 } from "../../db/schema.ts";
 import { JOB_SECRETS_KEY, type JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { ociService } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
+import { ociService, resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
 import { ociReference } from "./oci-image.ts";
@@ -49,9 +48,9 @@ import { beginOperation, type Operation } from "./status.ts";
  */
 export function chooseRuntime(
   entry: CatalogEntry,
-  asked: AppRuntime | undefined,
+  asked: DeployRuntime | undefined,
   ociReady: boolean,
-): AppRuntime {
+): DeployRuntime {
   if (asked && !entry.runtimes.includes(asked)) {
     throw new ValidationError("This app cannot use that runtime", [
       { field: "runtime", message: `${entry.name} runs with ${entry.runtimes.join(" or ")}, not ${asked}` },
@@ -197,7 +196,7 @@ export class AppsService {
   }
 
   /** The runtime a deploy of `entry` to the host gets (the install form preselects it). */
-  runtimeFor(entry: CatalogEntry, hostId: string, asked?: AppRuntime): AppRuntime {
+  runtimeFor(entry: CatalogEntry, hostId: string, asked?: DeployRuntime): DeployRuntime {
     const oci = this.deps.hosts.preflightCheck(hostId, "oci_containers");
     return chooseRuntime(entry, asked, oci?.severity === "ok");
   }
@@ -380,6 +379,11 @@ export class AppsService {
   /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
   async update(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
+    if (app.runtime === "lxc") {
+      throw new ConflictError(
+        `${app.hostname} is an adopted container: Proximity does not update what it did not install`,
+      );
+    }
     const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
     if (refusal) throw new ConflictError(`Update refused: ${refusal}`);
@@ -398,7 +402,13 @@ export class AppsService {
       }
       return this.operate(req, id, "update", UpdateOciAppJob, {});
     }
-    return this.operate(req, id, "update", UpdateAppJob, {});
+    // A Docker update rewrites the compose file from the catalog: with the same version it would change nothing.
+    if (entry && app.catalogVersion === entry.version) {
+      throw new ConflictError(
+        `${app.hostname} already runs ${entry.name} ${entry.version}, the catalog's current version; there is nothing to update to`,
+      );
+    }
+    return this.operate(req, id, "update", UpdateAppJob, { trigger: "manual" as const });
   }
 
   async reconfigure(
@@ -465,7 +475,8 @@ export class AppsService {
       throw new ValidationError("The clone's hostname is invalid", [
         { field: "hostname", message: name.error.issues[0]?.message ?? "must be a DNS label" },
       ]);
-    if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
+    if (!source.catalogId && source.runtime !== "lxc")
+      throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     const { quotas } = await this.deps.settings.get();
     try {
       return await this.db.transaction(async (db) => {
@@ -490,10 +501,14 @@ export class AppsService {
             environment: source.environment,
             secretEnvEnc: source.secretEnvEnc,
             // An application container has no login (see deploy).
+            // An adopted container's root password is its owner's, which Proximity never knew: the clone keeps it.
             rootPasswordEnc:
-              source.runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword()),
+              source.runtime !== "docker" ? null : await encryptSecret(this.deps.keys, randomPassword()),
             runtime: source.runtime,
             ociImage: source.ociImage,
+            port: source.port,
+            portScheme: source.portScheme,
+            scriptSlug: source.scriptSlug,
           })
           .returning();
         const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });

@@ -5,6 +5,14 @@
 
 export { toPublicApp } from "./apps.schemas.ts";
 export type { AppsService } from "./apps.service.ts";
+export {
+  GUARD_STEPS,
+  type GuardedUpdateSpec,
+  type GuardStep,
+  guardedUpdateJob,
+  SNAPSHOT_PREFIX,
+} from "./guarded-update.ts";
+export { NOTICE_EVENTS, type Notice, type NoticeEvent, type Notify } from "./notices.ts";
 export { assertWithinQuota } from "./quotas.ts";
 export { type AppDeps, AppRun } from "./runtime.ts";
 export {
@@ -19,3 +27,4 @@ export {
   settle,
 } from "./status.ts";
 export { type AppTiming, DEFAULT_TIMING, type TaskKind, taskWait } from "./timing.ts";
+export { type CatalogLookup, type UpdateInfo, updateInfo } from "./update-info.ts";

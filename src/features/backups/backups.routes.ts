@@ -13,7 +13,7 @@ import {
   listSchema,
   UuidParam,
 } from "../../http/openapi.ts";
-import { toPublicApp } from "../apps/index.ts";
+import { type CatalogLookup, toPublicApp } from "../apps/index.ts";
 import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {
   BackupJobResponse,
@@ -31,6 +31,7 @@ import type { BackupsService } from "./backups.service.ts";
 /** The services these routes reach through `c.get("services")`. */
 export interface BackupsRouteServices {
   backups: BackupsService;
+  catalog: CatalogLookup;
 }
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
@@ -205,7 +206,7 @@ export function backupsRoutes() {
     .openapi(restore, async (c) => {
       const p = c.req.valid("param");
       const r = await c.get("services").backups.restore(actorOf(c), p.app_id, p.backup_id);
-      return c.json({ app: toPublicApp(r.app), job: toPublicJob(r.job) }, 202);
+      return c.json({ app: toPublicApp(r.app, c.get("services").catalog), job: toPublicJob(r.job) }, 202);
     })
     .openapi(getSchedule, async (c) => {
       const { backups } = c.get("services");

@@ -14,8 +14,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { log as processLog } from "../../core/log.ts";
-import { type CatalogEntry, ICON_FILE_PATTERN, parseCatalogFile } from "./catalog.schemas.ts";
+import { type CatalogEntry, ICON_FILE_PATTERN } from "./catalog.schemas.ts";
 import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
+import { parseCatalogFile } from "./entry-rules.ts";
 
 export type CatalogLog = (message: string) => void;
 

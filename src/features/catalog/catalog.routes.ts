@@ -12,7 +12,7 @@ import {
   PaginationQuery,
 } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { CATEGORY_IDS, type CatalogEntry, catalogEntrySchema } from "./catalog.schemas.ts";
+import { CATEGORY_IDS, type CatalogEntry, catalogEntryObjectSchema } from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
@@ -25,19 +25,17 @@ export interface CatalogRouteServices {
   config: Pick<Config, "PUBLIC_URL">;
 }
 
-export const CatalogEntrySchema = catalogEntrySchema
-  .and(
-    z.object({
-      trust: z.enum(["verified", "community"]).openapi({
-        description:
-          "verified: built-in or the operator's own; community: imported from a third-party store, not checked by Proximity",
-      }),
-      source: z
-        .string()
-        .nullable()
-        .openapi({ description: "The store a community entry was imported from (null when verified)" }),
+export const CatalogEntrySchema = catalogEntryObjectSchema
+  .extend({
+    trust: z.enum(["verified", "community"]).openapi({
+      description:
+        "verified: built-in or the operator's own; community: imported from a third-party store, not checked by Proximity",
     }),
-  )
+    source: z
+      .string()
+      .nullable()
+      .openapi({ description: "The store a community entry was imported from (null when verified)" }),
+  })
   .openapi("CatalogEntry");
 
 /** A built-in id (`gitea`) or a store entry's namespaced id (`runtipi/vaultwarden`, written %2F in a path). */

@@ -18,6 +18,9 @@ export const DEFAULT_QUOTAS = {
   admins_exempt: true,
 };
 
+const DEFAULT_UPDATES = { snapshots_keep: 1, registry_digest_check: false };
+const DEFAULT_HEALTH = { interval_seconds: 60, failures: 3, storage_low_percent: 90 };
+
 const quota = (max: number) => z.number().int().min(0).max(max).nullable();
 
 export const SettingsSchema = z
@@ -89,6 +92,31 @@ export const SettingsSchema = z
       })
       .strict()
       .default({ community_installs: "admins", source_refresh_hours: 24 }),
+    updates: z
+      .object({
+        /** Snapshots Proximity took before updates that stay after a successful one (per app). */
+        snapshots_keep: z.number().int().min(0).max(10).default(1),
+        /** Ask the image's registry whether a tag that does not change in the catalog (`latest`) moved. */
+        registry_digest_check: z.boolean().default(false),
+      })
+      .strict()
+      .default(DEFAULT_UPDATES)
+      .openapi({
+        description:
+          "Snapshots kept after a successful update, and the opt-in registry digest check for moving tags.",
+      }),
+    health: z
+      .object({
+        /** Seconds between two checks of one app (jittered by ±20 %). */
+        interval_seconds: z.number().int().min(10).max(86_400).default(60),
+        /** Failed checks in a row before the app is marked degraded and `app.down` is sent. */
+        failures: z.number().int().min(1).max(100).default(3),
+        /** A storage fuller than this raises `host.storage_low`. */
+        storage_low_percent: z.number().int().min(50).max(100).default(90),
+      })
+      .strict()
+      .default(DEFAULT_HEALTH)
+      .openapi({ description: "How running apps and hosts are watched (health.ts in features/apps)." }),
   })
   .strict()
   .openapi("Settings");
@@ -104,6 +132,8 @@ export const SettingsUpdateSchema = z
     registration: z.enum(["open", "closed"]).optional(),
     quotas: SettingsSchema.shape.quotas.unwrap().partial().optional(),
     catalog: SettingsSchema.shape.catalog.unwrap().partial().optional(),
+    updates: SettingsSchema.shape.updates.unwrap().partial().optional(),
+    health: SettingsSchema.shape.health.unwrap().partial().optional(),
   })
   .strict()
   .openapi("SettingsUpdate");

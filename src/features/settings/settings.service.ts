@@ -31,6 +31,8 @@ export class SettingsService {
         registration: patch.registration ?? current.registration,
         quotas: { ...current.quotas, ...patch.quotas },
         catalog: { ...current.catalog, ...patch.catalog },
+        updates: { ...current.updates, ...patch.updates },
+        health: { ...current.health, ...patch.health },
       });
       await db
         .insert(settings)

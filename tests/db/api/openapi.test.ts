@@ -78,6 +78,8 @@ const STABLE_IDS: Record<string, string> = {
   "DELETE /api/v1/apps/{app_id}": "deleteApp",
   "POST /api/v1/apps/{app_id}/actions": "runAppAction",
   "POST /api/v1/apps/{app_id}/update": "updateApp",
+  "GET /api/v1/apps/{app_id}/updates": "listAppUpdates",
+  "PUT /api/v1/apps/{app_id}/update-policy": "setAppUpdatePolicy",
   "POST /api/v1/apps/{app_id}/clone": "cloneApp",
   "GET /api/v1/apps/{app_id}/logs": "getAppLogs",
   "GET /api/v1/apps/{app_id}/container-logs": "getAppContainerLogs",

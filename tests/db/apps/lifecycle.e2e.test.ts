@@ -169,9 +169,12 @@ describe("operating a running app", () => {
     await settled(w, id);
   });
 
-  test("update pulls and re-ups; the app stays running", async () => {
+  test("update with the catalog's version installed is refused: nothing to update, the app stays running", async () => {
     const res = await api(`/api/v1/apps/${id}/update`, { method: "POST" });
-    expect(res.status).toBe(202);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      "nothing to update",
+    );
     expect((await settled(w, id))!.status).toBe("running");
   });
 

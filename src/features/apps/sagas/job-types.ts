@@ -76,10 +76,17 @@ export const RestartAppJob = defineJob({
   payload: OnApp,
   steps: ["reboot", "network", "health"],
 });
+/** Who asked for an update: a person (POST /update) or the update policy's window. */
+export const UPDATE_TRIGGERS = ["manual", "auto"] as const;
+
+/**
+ * The Docker update, guarded by a snapshot (guarded-update.ts): snapshot, the new compose file, pull, up,
+ * health, then older snapshots pruned. A failure after the snapshot rolls the container back to it.
+ */
 export const UpdateAppJob = defineJob({
   kind: "update_app",
-  payload: OnApp,
-  steps: ["write_files", "pull", "up", "health"],
+  payload: OnApp.extend({ trigger: z.enum(UPDATE_TRIGGERS).optional() }),
+  steps: ["snapshot", "write_files", "pull", "up", "health", "prune"],
 });
 /**
  * The OCI runtime's update: a new container from the new image, the data mount points moved to it, the old

@@ -9,6 +9,7 @@ import { isMissing, ProxmoxError, rootfsSizeBytes } from "../../../proxmox/index
 import { type ContextOf, implementJob, type JobImplementation, type JobType } from "../../../queue/define.ts";
 import { errorMessage, isTransient } from "../../../queue/queue.ts";
 import { resolveEnvironment } from "../../catalog/index.ts";
+import { guardedUpdateJob } from "../guarded-update.ts";
 import { compose, files } from "../provision.ts";
 import { type AppDeps, AppRun, splitEnvironment } from "../runtime.ts";
 import { settle } from "../status.ts";
@@ -96,18 +97,19 @@ export function lifecycleJobs(deps: AppDeps): JobImplementation[] {
       await run.step("health", () => run.checkHealth());
       return "running";
     }),
-    simple(deps, UpdateAppJob, "Update", async (run) => {
-      const entry = run.catalogEntry();
-      await run.step("write_files", async () => {
-        // The current catalog version of the compose file; the app's own values (and secrets) are kept.
-        await run.exec(files.writeCompose, entry.compose);
-        await run.writeEnvFile(entry);
-      });
-      await run.step("pull", () => run.exec(compose.pull));
-      await run.step("up", () => run.exec(compose.up));
-      await run.step("health", () => run.checkHealth());
-      await run.update({ catalogVersion: entry.version });
-      return "running";
+    guardedUpdateJob(deps, UpdateAppJob, {
+      target: (run) => run.catalogEntry().version,
+      update: async (run) => {
+        const entry = run.catalogEntry();
+        await run.step("write_files", async () => {
+          // The current catalog version of the compose file; the app's own values (and secrets) are kept.
+          await run.exec(files.writeCompose, entry.compose);
+          await run.writeEnvFile(entry);
+        });
+        await run.step("pull", () => run.exec(compose.pull));
+        await run.step("up", () => run.exec(compose.up));
+      },
+      succeeded: (run, to) => run.update({ catalogVersion: to }),
     }),
     simple(
       deps,

@@ -106,3 +106,10 @@ export function iconIdOf(fileId: string): string {
 export function hasBrandMark(id: string): boolean {
   return id in BRANDS;
 }
+
+const BRAND_BY_SQUEEZED = new Map(Object.keys(BRANDS).map((id) => [id.replace(/-/g, ""), id]));
+
+/** The brand mark's id for a name written without hyphens ("uptimekuma" → "uptime-kuma"), if there is one. */
+export function brandIdLike(key: string): string | undefined {
+  return key in BRANDS ? key : BRAND_BY_SQUEEZED.get(key.replace(/-/g, ""));
+}

@@ -1,0 +1,196 @@
+/**
+ * Update policies, the update history, and the update watcher's tick: `update.available` once per new
+ * version for apps whose policy is `notify` or `auto`, and an automatic update when an `auto` app's window
+ * is open and the entry's `update_policy` calls the move safe. The update itself is the guarded update
+ * (guarded-update.ts): snapshot, update, health, rollback on failure.
+ */
+import { and, desc, eq, isNotNull, ne, sql } from "drizzle-orm";
+import { ConflictError, ValidationError } from "../../core/errors.ts";
+import { type AuthUser, SYSTEM_ACTOR, type UserActor } from "../../core/identity.ts";
+import { log } from "../../core/log.ts";
+import type { Db } from "../../db/connect.ts";
+import { type Application, applications, appUpdates, type UpdateMode } from "../../db/schema.ts";
+import { errorMessage, type JobQueue } from "../../queue/queue.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { AppsService } from "./apps.service.ts";
+import type { Notify } from "./notices.ts";
+import { UpdateAppJob } from "./sagas/job-types.ts";
+import { beginOperation } from "./status.ts";
+import { type CatalogLookup, updateInfo } from "./update-info.ts";
+import { openWindow, windowProblem } from "./update-window.ts";
+
+export interface UpdatesDeps {
+  db: Db;
+  jobs: JobQueue;
+  apps: AppsService;
+  catalog: CatalogLookup;
+  audit: AuditService;
+  notify: Notify;
+  clock?: () => Date;
+}
+
+export interface UpdateTick {
+  /** Apps `update.available` was sent for. */
+  notified: string[];
+  /** Apps an automatic update was enqueued for. */
+  started: { app_id: string; job_id: string }[];
+}
+
+export class UpdatesService {
+  private readonly clock: () => Date;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly deps: UpdatesDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async history(user: AuthUser, appId: string) {
+    await this.deps.apps.get(user, appId);
+    return this.deps.db
+      .select()
+      .from(appUpdates)
+      .where(eq(appUpdates.appId, appId))
+      .orderBy(desc(appUpdates.startedAt))
+      .limit(100);
+  }
+
+  async setPolicy(
+    req: UserActor,
+    appId: string,
+    input: { mode: UpdateMode; window?: string | null | undefined },
+  ) {
+    const app = await this.deps.apps.get(req.user, appId);
+    const window = input.window === undefined ? app.updateWindow : input.window;
+    const problem = window === null ? null : windowProblem(window);
+    if (problem)
+      throw new ValidationError("The update policy is invalid", [{ field: "window", message: problem }]);
+    if (input.mode === "auto" && !window) {
+      throw new ValidationError("The update policy is invalid", [
+        { field: "window", message: "automatic updates need a maintenance window (a cron expression, UTC)" },
+      ]);
+    }
+    return this.deps.db.transaction(async (db) => {
+      const [row] = await db
+        .update(applications)
+        .set({ updateMode: input.mode, updateWindow: window, updatedAt: new Date() })
+        .where(eq(applications.id, app.id))
+        .returning();
+      await this.deps.audit.record(
+        {
+          actor: req,
+          action: "app.update_policy",
+          target: { type: "app", id: app.id },
+          details: { mode: input.mode, window },
+        },
+        db,
+      );
+      return row!;
+    });
+  }
+
+  start(intervalMs = 30_000): void {
+    if (this.timer) return;
+    const run = () => {
+      if (this.running) return;
+      this.running = this.tick()
+        .catch((err) => log.error("Update watcher tick failed", { err }))
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    run();
+    this.timer = setInterval(run, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /**
+   * One look at every app with a policy other than `off`. Several instances may tick: the notice is
+   * claimed with a guarded UPDATE (only the instance that moves `update_notified_version` sends it), and an
+   * automatic update's job carries the dedupe key `update:<app>:<slot>`, unique in the jobs table.
+   */
+  async tick(now: Date = this.clock()): Promise<UpdateTick> {
+    const result: UpdateTick = { notified: [], started: [] };
+    const apps = await this.deps.db
+      .select()
+      .from(applications)
+      .where(and(ne(applications.updateMode, "off"), isNotNull(applications.catalogVersion)));
+    for (const app of apps) {
+      const info = updateInfo(app, this.deps.catalog);
+      if (!info.available || !info.latest) continue;
+      if (app.updateNotifiedVersion !== info.latest && (await this.claimNotice(app, info.latest))) {
+        result.notified.push(app.id);
+        await this.deps.notify({
+          event: "update.available",
+          app_id: app.id,
+          details: {
+            from: info.current,
+            to: info.latest,
+            notes: info.notes,
+            ...(info.unsafe_reason ? { unsafe_reason: info.unsafe_reason } : {}),
+          },
+        });
+      }
+      if (app.updateMode !== "auto" || !app.updateWindow || info.unsafe_reason) continue;
+      if (app.status !== "running") continue;
+      const slot = openWindow(app.updateWindow, app.updateSlotAt, now);
+      if (!slot) continue;
+      const job = await this.autoUpdate(app, slot).catch((err: unknown) => {
+        // Busy (another operation holds the app): the window stays open, the next tick tries again.
+        if (err instanceof ConflictError) return undefined;
+        log.warn("Automatic update not started", { app_id: app.id, error: errorMessage(err) });
+        return undefined;
+      });
+      if (job) result.started.push({ app_id: app.id, job_id: job.id });
+    }
+    return result;
+  }
+
+  private async claimNotice(app: Application, version: string): Promise<boolean> {
+    const rows = await this.deps.db
+      .update(applications)
+      .set({ updateNotifiedVersion: version })
+      .where(
+        and(
+          eq(applications.id, app.id),
+          sql`${applications.updateNotifiedVersion} is distinct from ${version}`,
+        ),
+      )
+      .returning({ id: applications.id });
+    return rows.length > 0;
+  }
+
+  private autoUpdate(app: Application, slot: Date) {
+    return this.deps.db.transaction(async (db) => {
+      const started = await beginOperation(db, app.id, "update");
+      const job = await this.deps.jobs.enqueue(
+        UpdateAppJob,
+        {
+          appId: app.id,
+          userId: null,
+          payload: { app_id: app.id, trigger: "auto" },
+          dedupeKey: `update:${app.id}:${slot.toISOString()}`,
+        },
+        db,
+      );
+      // Another instance took this slot already: undo our begin (the transaction) and leave it to that one.
+      if (!job) throw new ConflictError("This window's update is enqueued already");
+      await db.update(applications).set({ updateSlotAt: slot }).where(eq(applications.id, app.id));
+      await this.deps.audit.record(
+        {
+          actor: SYSTEM_ACTOR,
+          action: "app.update",
+          target: { type: "app", id: started.id },
+          details: { trigger: "auto", window: app.updateWindow, slot: slot.toISOString() },
+        },
+        db,
+      );
+      return job;
+    });
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Docker updates guarded by a PVE snapshot, against the simulated cluster: the operator's catalog moves an
+ * entry ahead, the app shows the update with its notes, the update snapshots the container and succeeds;
+ * an update to a release whose health check fails rolls back to the old version with its data; old
+ * snapshots are pruned; an automatic update runs in its window and not outside it; bad policies are refused.
+ */
+
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+
+setDefaultTimeout(90_000);
+
+let w: SimWorld;
+let dataDir: string;
+let appId: string;
+const builtin = readFileSync(
+  join(import.meta.dir, "../../../src/features/catalog/entries/vaultwarden.yaml"),
+  "utf8",
+);
+
+const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
+  w.t.request(path, { token: w.admin.token, ...init });
+
+/** The operator's catalog moves vaultwarden to `version` (an override of the built-in entry). */
+async function pinVaultwarden(version: string) {
+  writeFileSync(
+    join(dataDir, "catalog", "vaultwarden.yaml"),
+    builtin.replace('version: "1.37.2"', `version: "${version}"`).replace(":1.37.2", `:${version}`),
+  );
+  expect((await api("/api/v1/catalog/reload", { method: "POST" })).status).toBe(200);
+}
+
+type SimCt = { vmid: number; snapshots: string[]; files: Record<string, { content: string }> };
+function simCt(vmid: number): SimCt {
+  const state = w.sim.state() as unknown as { containers: SimCt[] };
+  return state.containers.find((c) => c.vmid === vmid)!;
+}
+
+interface PublicApp {
+  status: string;
+  status_reason: string | null;
+  catalog_version: string | null;
+  vmid: number;
+  node: string;
+  url: string;
+  update: { available: boolean; current: string | null; latest: string | null; notes: string | null };
+}
+async function getApp(): Promise<PublicApp> {
+  return ((await (await api(`/api/v1/apps/${appId}`)).json()) as { app: PublicApp }).app;
+}
+
+interface UpdateRow {
+  trigger: string;
+  from: string | null;
+  to: string | null;
+  result: string;
+  step: string | null;
+  reason: string | null;
+  snapshot: string | null;
+  finished_at: string | null;
+}
+async function history(): Promise<UpdateRow[]> {
+  return ((await (await api(`/api/v1/apps/${appId}/updates`)).json()) as { items: UpdateRow[] }).items;
+}
+
+async function updateAndSettle() {
+  const res = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
+  expect(res.status).toBe(202);
+  await settled(w, appId, 60_000);
+  return getApp();
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "proximity-guarded-update-"));
+  mkdirSync(join(dataDir, "catalog"));
+  w = await startWorld({}, { DATA_DIR: dataDir });
+  const started = await deploy(w, { catalog_id: "vaultwarden", hostname: "vault", runtime: "docker" });
+  expect(started.status).toBe(202);
+  appId = started.app.id;
+  expect((await settled(w, appId, 60_000))?.status).toBe("running");
+});
+afterAll(async () => {
+  await w.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("update availability", () => {
+  test("with the catalog's version installed there is no update, and an update is refused", async () => {
+    const app = await getApp();
+    expect(app.update).toMatchObject({ available: false, current: "1.37.2", latest: "1.37.2", notes: null });
+    const res = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      "nothing to update to",
+    );
+  });
+
+  test("an operator entry with a newer version shows the update with the entry's notes", async () => {
+    await pinVaultwarden("1.38.0");
+    const app = await getApp();
+    expect(app.update).toMatchObject({ available: true, current: "1.37.2", latest: "1.38.0" });
+    expect(app.update.notes).toContain("Vaultwarden");
+  });
+});
+
+describe("guarded update", () => {
+  test("a healthy update snapshots the container first, then runs the new version", async () => {
+    const exec = await w.t.services.hosts.executor(w.hostId);
+    const before = await getApp();
+    await exec.pctExec(before.node, before.vmid, ["tee", "/opt/proximity/marker"], {
+      stdin: "written by 1.37.2\n",
+    });
+    const app = await updateAndSettle();
+    expect(app.status).toBe("running");
+    expect(app.catalog_version).toBe("1.38.0");
+    expect(app.update.available).toBe(false);
+    const ct = simCt(app.vmid);
+    expect(ct.files["/opt/proximity/compose.yaml"]!.content).toContain("vaultwarden/server:1.38.0");
+    const [row] = await history();
+    expect(row).toMatchObject({ trigger: "manual", from: "1.37.2", to: "1.38.0", result: "succeeded" });
+    expect(row!.snapshot).toMatch(/^proximity_upd_\d{14}$/);
+    expect(ct.snapshots).toContain(row!.snapshot!);
+  });
+
+  test("an update whose new version fails its health check rolls back to the old version and its data", async () => {
+    await pinVaultwarden("1.39.0-unhealthy");
+    const before = await getApp();
+    const app = await updateAndSettle();
+    expect(app.status).toBe("running");
+    expect(app.catalog_version).toBe("1.38.0");
+    expect(app.status_reason).toContain("rolled back to 1.38.0");
+    const ct = simCt(before.vmid);
+    expect(ct.files["/opt/proximity/compose.yaml"]!.content).toContain("vaultwarden/server:1.38.0");
+    expect(ct.files["/opt/proximity/compose.yaml"]!.content).not.toContain("unhealthy");
+    expect(ct.files["/opt/proximity/marker"]!.content).toBe("written by 1.37.2\n");
+    const [row] = await history();
+    expect(row).toMatchObject({
+      from: "1.38.0",
+      to: "1.39.0-unhealthy",
+      result: "rolled_back",
+      step: "health",
+    });
+    expect(row!.reason).toContain("did not become healthy");
+    // The app answers again, as the old version.
+    const res = await fetch(app.url);
+    expect(res.status).toBe(200);
+    // Still offered (the catalog is ahead), so a person can try again once the release is fixed.
+    expect(app.update).toMatchObject({ available: true, latest: "1.39.0-unhealthy" });
+  });
+
+  test("after the next successful update only the newest snapshot Proximity took is kept", async () => {
+    await pinVaultwarden("1.39.1");
+    const app = await updateAndSettle();
+    expect(app.catalog_version).toBe("1.39.1");
+    const [row] = await history();
+    const ours = simCt(app.vmid).snapshots.filter((s) => s.startsWith("proximity_upd_"));
+    expect(ours).toEqual([row!.snapshot!]);
+  });
+});
+
+describe("automatic updates", () => {
+  test("a bad window, or auto without a window, is refused naming the field", async () => {
+    for (const body of [
+      { mode: "auto", window: "every night" },
+      { mode: "auto", window: null },
+      { mode: "sometimes" },
+    ]) {
+      const res = await api(`/api/v1/apps/${appId}/update-policy`, { method: "PUT", json: body });
+      expect(res.status).toBe(422);
+      const err = (await res.json()) as { error: { details: { field: string }[] } };
+      expect(err.error.details.map((d) => d.field)).toContain(body.mode === "sometimes" ? "mode" : "window");
+    }
+    expect((await getApp()).update).toMatchObject({ policy: { mode: "notify", window: null } });
+  });
+
+  test("an automatic update runs in its window, and not outside it", async () => {
+    const res = await api(`/api/v1/apps/${appId}/update-policy`, {
+      method: "PUT",
+      json: { mode: "auto", window: "0 3 * * *" },
+    });
+    expect(res.status).toBe(200);
+    await pinVaultwarden("1.39.2");
+    const day = new Date();
+    const at = (h: number, m: number) =>
+      new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, m));
+    const outside = await w.t.services.updates.tick(at(5, 0));
+    expect(outside.started).toEqual([]);
+    const inside = await w.t.services.updates.tick(at(3, 10));
+    expect(inside.started.map((s) => s.app_id)).toEqual([appId]);
+    // The same window does not start a second update.
+    expect((await w.t.services.updates.tick(at(3, 20))).started).toEqual([]);
+    await settled(w, appId, 60_000);
+    const app = await getApp();
+    expect(app.catalog_version).toBe("1.39.2");
+    const [row] = await history();
+    expect(row).toMatchObject({ trigger: "auto", from: "1.39.1", to: "1.39.2", result: "succeeded" });
+  });
+});
