@@ -24,6 +24,7 @@ import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { ociService, resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
+import { scriptUpdateRefusal } from "./helper-scripts/update.ts";
 import { ociReference } from "./oci-image.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
@@ -37,8 +38,9 @@ import {
   ReconfigureAppJob,
   UpdateAppJob,
   UpdateOciAppJob,
+  UpdateScriptAppJob,
 } from "./sagas/job-types.ts";
-import { beginOperation, type Operation } from "./status.ts";
+import { beginOperation, type Operation, refusal as stateRefusal } from "./status.ts";
 
 /**
  * The runtime of a new app: the one asked for, if the entry offers it. Without one, the entry's only
@@ -380,9 +382,15 @@ export class AppsService {
   async update(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     if (app.runtime === "lxc") {
-      throw new ConflictError(
-        `${app.hostname} is an adopted container: Proximity does not update what it did not install`,
+      // Its own /usr/bin/update (a community helper script's), when it has one and can reach the internet.
+      if (app.status !== "running") throw new ConflictError(stateRefusal("update", app.status));
+      const why = await scriptUpdateRefusal(
+        app,
+        await this.deps.hosts.client(app.hostId),
+        await this.deps.hosts.executor(app.hostId),
       );
+      if (why) throw new ConflictError(`Update refused: ${why}`);
+      return this.operate(req, id, "update", UpdateScriptAppJob, { trigger: "manual" as const });
     }
     const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
