@@ -83,7 +83,7 @@ function connectPostgres(url: string, options: ConnectOptions): Database {
       ...(options.searchPath ? { connection: { search_path: options.searchPath } } : {}),
     }),
   );
-  const db = drizzlePostgres({ client: sql, schema }) as unknown as Db;
+  const db: Db = drizzlePostgres({ client: sql, schema });
   return {
     db,
     raw: { kind: "postgres", sql },
@@ -146,7 +146,7 @@ async function connectPglite(
     ]).finally(() => clearTimeout(timer));
     if (dataDir) restrictToOwner(dataDir);
     instrumentPglite(client);
-    const db = drizzlePglite({ client, schema }) as unknown as Db;
+    const db: Db = drizzlePglite({ client, schema });
     let closed = false;
     return {
       db,
