@@ -43,7 +43,7 @@ const EnvironmentInput = z
 
 export const DeployBody = z
   .object({
-    catalog_id: z.string().min(1).max(64),
+    catalog_id: z.string().min(1).max(80),
     hostname: HostnameSchema,
     environment: EnvironmentInput.optional(),
     resources: ResourcesSchema.partial().strict().optional(),
@@ -81,7 +81,7 @@ export const AdoptBody = z
     node: NodeName,
     vmid: z.number().int().min(100).max(999999999),
     owner_id: z.string().uuid().optional().openapi({ description: "defaults to the adopting admin" }),
-    catalog_id: z.string().min(1).max(64).optional().openapi({
+    catalog_id: z.string().min(1).max(80).optional().openapi({
       description:
         "a catalog entry the container runs as Proximity deploys it (docker); without one the app is an lxc app",
     }),

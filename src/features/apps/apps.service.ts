@@ -4,7 +4,7 @@
  */
 
 import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
-import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -24,6 +24,7 @@ import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { ociService, resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
+import { scriptUpdateRefusal } from "./helper-scripts/update.ts";
 import { ociReference } from "./oci-image.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
@@ -37,8 +38,9 @@ import {
   ReconfigureAppJob,
   UpdateAppJob,
   UpdateOciAppJob,
+  UpdateScriptAppJob,
 } from "./sagas/job-types.ts";
-import { beginOperation, type Operation } from "./status.ts";
+import { beginOperation, type Operation, refusal as stateRefusal } from "./status.ts";
 
 /**
  * The runtime of a new app: the one asked for, if the entry offers it. Without one, the entry's only
@@ -217,6 +219,17 @@ export class AppsService {
       ]);
     }
     const settings = await this.deps.settings.get();
+    // A community entry (from a third-party store) was not checked by Proximity: the admin decides who may
+    // install one (settings.catalog.community_installs).
+    if (
+      this.deps.catalog.trust(entry.id) === "community" &&
+      settings.catalog.community_installs === "admins" &&
+      req.user.role !== "admin"
+    ) {
+      throw new ForbiddenError(
+        `${entry.name} comes from the third-party store ${this.deps.catalog.storeOf(entry.id)}, which only administrators may install from`,
+      );
+    }
     const resources = this.resources(entry, input.resources, settings.resources);
     const env = resolveEnvironment(entry, input.environment ?? {});
     // A runtime the entry does not offer is a 422 whatever the host.
@@ -383,9 +396,15 @@ export class AppsService {
   async update(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
     if (app.runtime === "lxc") {
-      throw new ConflictError(
-        `${app.hostname} is an adopted container: Proximity does not update what it did not install`,
+      // Its own /usr/bin/update (a community helper script's), when it has one and can reach the internet.
+      if (app.status !== "running") throw new ConflictError(stateRefusal("update", app.status));
+      const why = await scriptUpdateRefusal(
+        app,
+        await this.deps.hosts.client(app.hostId),
+        await this.deps.hosts.executor(app.hostId),
       );
+      if (why) throw new ConflictError(`Update refused: ${why}`);
+      return this.operate(req, id, "update", UpdateScriptAppJob, { trigger: "manual" as const });
     }
     const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;

@@ -86,17 +86,13 @@ describe("POST /api/v1/catalog/reload", () => {
     expect(asUser.status).toBe(403);
     const res = await t.request("/api/v1/catalog/reload", { method: "POST", token: admin.token });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      loaded: Object.keys(BUILTIN_CATALOG_FILES).length,
-      skipped: [],
-      overridden: [],
-    });
+    expect(await res.json()).toEqual({ loaded: total, skipped: [], overridden: [] });
     const audit = await t.request("/api/v1/audit?action=catalog.reload", { token: admin.token });
     expect(((await audit.json()) as { total: number }).total).toBe(1);
   });
 });
 
-test("the OpenAPI document names CatalogEntry and the four routes", async () => {
+test("the OpenAPI document names CatalogEntry, the four routes and the sources'", async () => {
   const doc = (await (await t.request("/api/v1/openapi.json")).json()) as {
     paths: Record<string, unknown>;
     components: { schemas: Record<string, unknown> };
@@ -109,6 +105,10 @@ test("the OpenAPI document names CatalogEntry and the four routes", async () => 
     "/api/v1/catalog",
     "/api/v1/catalog/categories",
     "/api/v1/catalog/reload",
+    "/api/v1/catalog/sources",
+    "/api/v1/catalog/sources/{source_id}",
+    "/api/v1/catalog/sources/{source_id}/refresh",
+    "/api/v1/catalog/sources/{source_id}/report",
     "/api/v1/catalog/{catalog_id}",
   ]);
   expect(doc.components.schemas.CatalogEntry).toBeDefined();
