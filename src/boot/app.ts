@@ -14,6 +14,7 @@ import { auditRoutes } from "../features/audit/audit.routes.ts";
 import { authRoutes } from "../features/auth/auth.routes.ts";
 import { backupsRoutes } from "../features/backups/backups.routes.ts";
 import { catalogRoutes } from "../features/catalog/catalog.routes.ts";
+import { sourcesRoutes } from "../features/catalog/sources/sources.routes.ts";
 import { hostsRoutes } from "../features/hosts/hosts.routes.ts";
 import { jobsRoutes } from "../features/jobs/jobs.routes.ts";
 import { countRequests, metricsRoutes } from "../features/metrics/metrics.routes.ts";
@@ -69,6 +70,8 @@ function mountRoutes(app: App): void {
     .route("/", auditRoutes())
     .route("/", hostsRoutes())
     .route("/", jobsRoutes())
+    // Before the catalog's /catalog/{catalog_id}, which "sources" would otherwise match.
+    .route("/", sourcesRoutes())
     .route("/", catalogRoutes())
     .route("/", appsRoutes())
     .route("/", updatesRoutes())

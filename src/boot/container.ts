@@ -19,6 +19,7 @@ import { BackupsService } from "../features/backups/backups.service.ts";
 import { deleteAppBackups } from "../features/backups/index.ts";
 import { BackupScheduler } from "../features/backups/scheduler.ts";
 import { CatalogService } from "../features/catalog/catalog.service.ts";
+import { SourcesService } from "../features/catalog/sources/sources.service.ts";
 import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
 import { JobsService } from "../features/jobs/jobs.service.ts";
 import { Metrics } from "../features/metrics/metrics.ts";
@@ -45,6 +46,8 @@ export interface Services {
   readonly auth: AuthService;
   readonly hosts: HostsService;
   readonly catalog: CatalogService;
+  /** Third-party stores the catalog imports (their entries are put into `catalog`). */
+  readonly sources: SourcesService;
   readonly events: EventBus;
   readonly jobs: JobQueue;
   /** Jobs as people see them (the /jobs routes, the web's progress panel). */
@@ -175,6 +178,7 @@ export function buildServices(
     auth,
     hosts,
     catalog,
+    sources: new SourcesService(db, catalog, audit, settings),
     events,
     jobs,
     jobRecords: new JobsService(db),

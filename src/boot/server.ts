@@ -79,6 +79,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
+    // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
+    await services.sources.startSchedule();
     services.updates.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
@@ -112,6 +114,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await server.stop();
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
+          await services.sources.stopSchedule();
           await services.updates.stop();
           await services.jobs.stop();
           services.hosts.close();

@@ -228,7 +228,14 @@ export type ProxmoxHost = typeof proxmoxHosts.$inferSelect;
 export type ProxmoxNode = typeof proxmoxNodes.$inferSelect;
 
 /** How an app runs: Docker Compose inside an LXC container, or the image itself as a PVE OCI container. */
-export const APP_RUNTIMES = ["docker", "oci"] as const;
+/**
+ * How an app runs: `docker` (Docker Compose in an LXC), `oci` (a PVE 9.1+ application container), or `lxc`
+ * (an adopted container Proximity did not build: whatever runs inside is left as it is).
+ */
+export const APP_RUNTIMES = ["docker", "oci", "lxc"] as const;
+/** The runtimes a catalog deploy can choose (lxc is only ever adopted). */
+export const DEPLOY_RUNTIMES = ["docker", "oci"] as const;
+export type DeployRuntime = (typeof DEPLOY_RUNTIMES)[number];
 export type AppRuntime = (typeof APP_RUNTIMES)[number];
 
 export const APP_STATUSES = [
@@ -302,6 +309,12 @@ export const applications = pgTable(
      * is removed with the app, or when an update replaces it, unless another app runs the same image.
      */
     ociTemplate: text("oci_template"),
+    /** lxc: the TCP port the app serves (its Open link and health check); null when it serves none. */
+    port: integer("port"),
+    /** lxc: `https` when the app serves TLS on `port` (the helper script's address says so). */
+    portScheme: text("port_scheme", { enum: ["http", "https"] }),
+    /** lxc: the community helper script that made the container (`ct/<slug>.sh`), when it was one. */
+    scriptSlug: text("script_slug"),
     /** off: never offered by itself; notify: `update.available` once per version; auto: updated in the window. */
     updateMode: text("update_mode", { enum: UPDATE_MODES }).notNull().default("notify"),
     /** The maintenance window of automatic updates: a cron expression (UTC) whose slots start one. */
@@ -426,6 +439,58 @@ export const backupSchedules = pgTable("backup_schedules", {
 export type Backup = typeof backups.$inferSelect;
 export type BackupSchedule = typeof backupSchedules.$inferSelect;
 
+export const CATALOG_SOURCE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
+export const CATALOG_SOURCE_STATUSES = ["importing", "ready", "failed"] as const;
+
+/** A third-party app store the catalog imports (docs/catalog.md "Third-party stores"). */
+export const catalogSources = pgTable(
+  "catalog_sources",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The namespace of its entries' ids (`<name>/<app>`) and the entries' `source`. */
+    name: text("name").notNull(),
+    /** An http(s) URL (archive or forge repository) or an absolute directory path. */
+    url: text("url").notNull(),
+    /** What the admin asked for: a format, or auto (detected at each import). */
+    requestedFormat: text("requested_format", { enum: ["auto", ...CATALOG_SOURCE_FORMATS] })
+      .notNull()
+      .default("auto"),
+    /** The format of the last import (detected or given); null before the first. */
+    format: text("format", { enum: CATALOG_SOURCE_FORMATS }),
+    status: text("status", { enum: CATALOG_SOURCE_STATUSES }).notNull().default("importing"),
+    /** Why the last import failed (the entries of the one before stay). */
+    error: text("error"),
+    imported: integer("imported").notNull().default(0),
+    refused: integer("refused").notNull().default(0),
+    fetchedAt: timestamp("fetched_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("catalog_sources_name_idx").on(t.name)],
+);
+
+/** One app of a source's last import: the translated entry, or the reasons it was refused. */
+export const catalogSourceEntries = pgTable(
+  "catalog_source_entries",
+  {
+    sourceId: uuid("source_id")
+      .notNull()
+      .references(() => catalogSources.id, { onDelete: "cascade" }),
+    /** `<source name>/<app>`, at most 80 characters. */
+    catalogId: text("catalog_id").notNull(),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["imported", "refused"] }).notNull(),
+    /** Refusal reasons, or for an imported entry what was changed on the way. */
+    reasons: jsonb("reasons").$type<string[]>().notNull().default([]),
+    /** The validated catalog entry (null when refused). */
+    entry: jsonb("entry"),
+    /** The store's PNG logo, base64 (at most 256 KiB before encoding). */
+    iconPng: text("icon_png"),
+  },
+  (t) => [uniqueIndex("catalog_source_entries_pk_idx").on(t.sourceId, t.catalogId)],
+);
+
+export type CatalogSourceRow = typeof catalogSources.$inferSelect;
 export const UPDATE_RESULTS = ["running", "succeeded", "rolled_back", "failed"] as const;
 export type UpdateResult = (typeof UPDATE_RESULTS)[number];
 

@@ -61,6 +61,24 @@ export interface PctExecOptions {
   /** Data for the command (file contents for `tee`): never part of the command line. */
   stdin?: string | Uint8Array;
   timeoutMs?: number;
+  /** Each line of stdout and stderr as it arrives (a long command's progress); the result still has all. */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
+}
+
+/** Splits chunks into lines for `onLine`; the last partial line waits for the next chunk or the end. */
+class LineSplitter {
+  private rest = "";
+  private readonly decoder = new TextDecoder();
+  constructor(private readonly emit: (line: string) => void) {}
+  push(chunk: Buffer): void {
+    const lines = (this.rest + this.decoder.decode(chunk, { stream: true })).split("\n");
+    this.rest = lines.pop() ?? "";
+    for (const line of lines) this.emit(line.replace(/\r$/, ""));
+  }
+  end(): void {
+    if (this.rest) this.emit(this.rest);
+    this.rest = "";
+  }
 }
 
 export interface PctExecResult {
@@ -303,13 +321,24 @@ export class PctExecutor {
         const stderr = new Collector(maxBytes);
         let exitCode: number | null = null;
         let signal: string | undefined;
-        stream.on("data", (chunk: Buffer) => stdout.push(chunk));
-        stream.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+        const onLine = opts.onLine;
+        const outLines = onLine ? new LineSplitter((l) => onLine(l, "stdout")) : undefined;
+        const errLines = onLine ? new LineSplitter((l) => onLine(l, "stderr")) : undefined;
+        stream.on("data", (chunk: Buffer) => {
+          stdout.push(chunk);
+          outLines?.push(chunk);
+        });
+        stream.stderr.on("data", (chunk: Buffer) => {
+          stderr.push(chunk);
+          errLines?.push(chunk);
+        });
         stream.on("exit", (code: number | null, sig?: string) => {
           exitCode = code;
           signal = sig;
         });
         stream.on("close", () => {
+          outLines?.end();
+          errLines?.end();
           if (exitCode === null && signal === undefined) {
             // Closed without an exit status: the server or the network went away mid-command.
             return finish(() =>

@@ -6,6 +6,9 @@
  * without hooks in the command code. A fault with path "app:http" makes the apps answer its status instead,
  * and so does a release the simulator models as broken (`unhealthyImage`).
  *
+ * A service a community helper script installed (guest.helperApp) answers on the container's address and
+ * the script's port while it is up.
+ *
  * Application containers created from an OCI image (guest.oci) have no Docker: their app is the init
  * process, so it answers on the container's own address at the port the image's app listens on (which
  * may come from the container's `env`), as long as the `entrypoint` still starts the image's program.
@@ -48,6 +51,8 @@ export class AppListeners {
       // Keyed with the container: another container that gets the same address (an OCI update reuses the
       // MAC) gets a listener of its own.
       if (oci) want.set(`${oci.ip}:${oci.port}:${oci.vmid}`, oci);
+      const helper = helperApp(ct);
+      if (helper) want.set(`${helper.ip}:${helper.port}:${helper.vmid}`, helper);
       if (ct.status !== "running" || !ct.guest.dockerRunning) continue;
       const lease = [...ct.leases.values()][0];
       const ip = lease?.split("/")[0];
@@ -137,6 +142,15 @@ function ociApp(ct: Container): { ip: string; port: number; service: string; vmi
   const fromEnv = image.app.portEnv ? Number(parseEnvList(ct.config.env).get(image.app.portEnv)) : Number.NaN;
   const port = Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv < 65536 ? fromEnv : image.app.port;
   return { ip, port, service: image.app.name, vmid: ct.vmid };
+}
+
+/** The service a community helper script installed, while the container runs and the service is up. */
+function helperApp(ct: Container): { ip: string; port: number; service: string; vmid: number } | undefined {
+  const app = ct.guest.helperApp;
+  if (ct.status !== "running" || !app?.serving) return undefined;
+  const ip = [...ct.leases.values()][0]?.split("/")[0];
+  if (!ip?.startsWith("127.")) return undefined;
+  return { ip, port: app.port, service: app.slug, vmid: ct.vmid };
 }
 
 /** Stop listening and drop open keep-alive connections (Proximity's health checks). */

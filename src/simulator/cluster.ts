@@ -158,6 +158,14 @@ const DHCP_PREFIX = 16;
 export class Cluster {
   readonly nodes = new Map<string, SimNode>();
   readonly containers = new Map<number, Container>();
+  /**
+   * Virtual machines, only as far as they take VMIDs and appear in /cluster/resources (the simulator has no
+   * QEMU API): added with POST /_sim/vms.
+   */
+  readonly vms = new Map<
+    number,
+    { vmid: number; node: string; name: string; status: "running" | "stopped" }
+  >();
   readonly clock: SimClock;
   readonly rng: Rng;
   readonly name = "proximity-sim";
@@ -226,10 +234,17 @@ export class Cluster {
   assertVmidFree(vmid: number): void {
     const ct = this.containers.get(vmid);
     if (ct) fail(`CT ${vmid} already exists on node '${ct.node}'`);
+    const vm = this.vms.get(vmid);
+    if (vm) fail(`VM ${vmid} already exists on node '${vm.node}'`);
+  }
+
+  /** The id is taken by a container or a VM. */
+  vmidUsed(vmid: number): boolean {
+    return this.containers.has(vmid) || this.vms.has(vmid);
   }
 
   nextId(): number {
-    for (let id = 100; id < 1_000_000; id++) if (!this.containers.has(id)) return id;
+    for (let id = 100; id < 1_000_000; id++) if (!this.vmidUsed(id)) return id;
     fail("unable to get any free VMID in range [100, 1000000]");
   }
 

@@ -63,6 +63,22 @@ export interface GuestState {
   commands: CommandRecord[];
   /** Created from an OCI image: the application runs as the container's init (entrypoint). */
   oci?: { repository: string; tag: string };
+  /** An app a Proxmox VE community helper script installed (its service, and /usr/bin/update). */
+  helperApp?: HelperApp;
+}
+
+/**
+ * What a community helper script's install leaves behind, as the simulator plays it: a service on `port`
+ * that answers while the container runs, a version, and `/usr/bin/update`, whose next run does `nextUpdate`:
+ * `succeed` (a new version, the service back up), `fail` (exits 1 halfway, the service left stopped) or
+ * `break` (exits 0 but the service no longer answers: what a health check must catch).
+ */
+export interface HelperApp {
+  slug: string;
+  port: number;
+  version: number;
+  serving: boolean;
+  nextUpdate: "succeed" | "fail" | "break";
 }
 
 const BASE_DIRS = ["/", "/bin", "/dev", "/etc", "/home", "/opt", "/proc", "/root", "/run", "/srv", "/sys"];
@@ -117,5 +133,6 @@ export function copyGuestState(g: GuestState): GuestState {
     projects,
     commands: [],
     ...(g.oci ? { oci: { ...g.oci } } : {}),
+    ...(g.helperApp ? { helperApp: { ...g.helperApp } } : {}),
   };
 }

@@ -25,6 +25,7 @@ import {
   AppSchema,
   CloneBody,
   DeployBody,
+  DiscoveredSchema,
   PatchAppBody,
   toPublicApp,
 } from "./apps.schemas.ts";
@@ -74,22 +75,10 @@ const discover = createRoute({
   method: "get",
   path: "/apps/discover",
   operationId: "discoverContainers",
-  summary: "Containers on a host that Proximity does not manage yet",
+  summary: "Containers on a host that Proximity does not manage yet, each with a suggestion of what it runs",
   request: { query: z.object({ host_id: z.string().uuid() }) },
   responses: {
-    200: jsonResponse(
-      z.object({
-        items: z.array(
-          z.object({
-            node: z.string(),
-            vmid: z.number().int(),
-            name: z.string().nullable(),
-            status: z.string(),
-          }),
-        ),
-      }),
-      "Unmanaged containers",
-    ),
+    200: jsonResponse(z.object({ items: z.array(DiscoveredSchema) }), "Unmanaged containers"),
     ...errorResponses(401, 403, 404, 422, 502, 503),
   },
 });

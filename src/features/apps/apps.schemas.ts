@@ -1,6 +1,13 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
-import { APP_HEALTHS, APP_RUNTIMES, APP_STATUSES, type Application, UPDATE_MODES } from "../../db/schema.ts";
+import {
+  APP_HEALTHS,
+  APP_RUNTIMES,
+  APP_STATUSES,
+  type Application,
+  DEPLOY_RUNTIMES,
+  UPDATE_MODES,
+} from "../../db/schema.ts";
 import { UPDATE_POLICIES } from "../catalog/catalog.schemas.ts";
 import { JobSchema } from "../jobs/jobs.schemas.ts";
 import { type CatalogLookup, updateInfo } from "./update-info.ts";
@@ -34,13 +41,13 @@ const EnvironmentInput = z
 
 export const DeployBody = z
   .object({
-    catalog_id: z.string().min(1).max(64),
+    catalog_id: z.string().min(1).max(80),
     hostname: HostnameSchema,
     environment: EnvironmentInput.optional(),
     resources: ResourcesSchema.partial().strict().optional(),
     host_id: z.string().uuid().optional(),
     node: NodeName.optional(),
-    runtime: z.enum(APP_RUNTIMES).optional().openapi({
+    runtime: z.enum(DEPLOY_RUNTIMES).optional().openapi({
       description:
         "docker (Docker Compose in an LXC) or oci (the image as a PVE 9.1+ application container); must be one of the entry's runtimes. Default: docker, or oci when the entry offers only oci",
     }),
@@ -72,12 +79,51 @@ export const AdoptBody = z
     node: NodeName,
     vmid: z.number().int().min(100).max(999999999),
     owner_id: z.string().uuid().optional().openapi({ description: "defaults to the adopting admin" }),
-    catalog_id: z.string().min(1).max(64).optional(),
-    name: z.string().min(1).max(100).optional(),
+    catalog_id: z.string().min(1).max(80).optional().openapi({
+      description:
+        "a catalog entry the container runs as Proximity deploys it (docker); without one the app is an lxc app",
+    }),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: "default: the suggestion's name" }),
+    port: z.number().int().min(1).max(65535).nullable().optional().openapi({
+      description:
+        "the TCP port the app serves (Open link, health check); default: the suggestion's; null for none",
+    }),
   })
   .strict()
   .openapi("AdoptRequest");
 
+export const SuggestionSchema = z
+  .object({
+    name: z.string(),
+    slug: z.string().nullable().openapi({ description: "the community helper script (ct/<slug>.sh)" }),
+    source: z.enum(["community-scripts", "unknown"]),
+    port: z.number().int().nullable(),
+    scheme: z.enum(["http", "https"]),
+    website: z.string().nullable(),
+    icon: z.string(),
+    category: z.string().nullable(),
+  })
+  .openapi("Suggestion");
+
+export const DiscoveredSchema = z
+  .object({
+    node: z.string(),
+    vmid: z.number().int(),
+    name: z.string().nullable(),
+    status: z.string(),
+    tags: z.array(z.string()),
+    lock: z.string().nullable(),
+    adoptable: z.boolean(),
+    reason: z.string().nullable().openapi({ description: "why it cannot be adopted now" }),
+    suggestion: SuggestionSchema,
+  })
+  .openapi("DiscoveredContainer");
 export const UpdatePolicySchema = z
   .object({
     mode: z.enum(UPDATE_MODES).openapi({
@@ -127,6 +173,11 @@ export const AppSchema = z
       .openapi({ description: "Non-secret values; secrets via /credentials" }),
     adopted: z.boolean(),
     runtime: z.enum(APP_RUNTIMES),
+    port: z.number().int().nullable().openapi({ description: "lxc: the port the app serves" }),
+    script_slug: z
+      .string()
+      .nullable()
+      .openapi({ description: "lxc: the community helper script that made the container" }),
     update: UpdateInfoSchema,
     health: z.object({
       state: z.enum(APP_HEALTHS).openapi({
@@ -169,6 +220,8 @@ export function toPublicApp(a: Application, catalog: CatalogLookup) {
     environment: a.environment,
     adopted: a.adopted,
     runtime: a.runtime,
+    port: a.port,
+    script_slug: a.scriptSlug,
     update: updateInfo(a, catalog),
     health: {
       state: a.health,

@@ -4,7 +4,7 @@
  */
 
 import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
-import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -13,18 +13,18 @@ import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type AppResources,
-  type AppRuntime,
   applications,
+  type DeployRuntime,
   deploymentLogs,
   type Job,
 } from "../../db/schema.ts";
 import { JOB_SECRETS_KEY, type JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { ociService } from "../catalog/catalog.schemas.ts";
-import { resolveEnvironment, updateRefusal } from "../catalog/index.ts";
+import { ociService, resolveEnvironment, updateRefusal } from "../catalog/index.ts";
 import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
+import { scriptUpdateRefusal } from "./helper-scripts/update.ts";
 import { ociReference } from "./oci-image.ts";
 import { assertWithinQuota, type QuotaClaim } from "./quotas.ts";
 import { type ReconcileReport, reconcile } from "./reconciler.ts";
@@ -38,8 +38,9 @@ import {
   ReconfigureAppJob,
   UpdateAppJob,
   UpdateOciAppJob,
+  UpdateScriptAppJob,
 } from "./sagas/job-types.ts";
-import { beginOperation, type Operation } from "./status.ts";
+import { beginOperation, type Operation, refusal as stateRefusal } from "./status.ts";
 
 /**
  * The runtime of a new app: the one asked for, if the entry offers it. Without one, the entry's only
@@ -49,9 +50,9 @@ import { beginOperation, type Operation } from "./status.ts";
  */
 export function chooseRuntime(
   entry: CatalogEntry,
-  asked: AppRuntime | undefined,
+  asked: DeployRuntime | undefined,
   ociReady: boolean,
-): AppRuntime {
+): DeployRuntime {
   if (asked && !entry.runtimes.includes(asked)) {
     throw new ValidationError("This app cannot use that runtime", [
       { field: "runtime", message: `${entry.name} runs with ${entry.runtimes.join(" or ")}, not ${asked}` },
@@ -197,7 +198,7 @@ export class AppsService {
   }
 
   /** The runtime a deploy of `entry` to the host gets (the install form preselects it). */
-  runtimeFor(entry: CatalogEntry, hostId: string, asked?: AppRuntime): AppRuntime {
+  runtimeFor(entry: CatalogEntry, hostId: string, asked?: DeployRuntime): DeployRuntime {
     const oci = this.deps.hosts.preflightCheck(hostId, "oci_containers");
     return chooseRuntime(entry, asked, oci?.severity === "ok");
   }
@@ -205,6 +206,17 @@ export class AppsService {
   async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
     const settings = await this.deps.settings.get();
+    // A community entry (from a third-party store) was not checked by Proximity: the admin decides who may
+    // install one (settings.catalog.community_installs).
+    if (
+      this.deps.catalog.trust(entry.id) === "community" &&
+      settings.catalog.community_installs === "admins" &&
+      req.user.role !== "admin"
+    ) {
+      throw new ForbiddenError(
+        `${entry.name} comes from the third-party store ${this.deps.catalog.storeOf(entry.id)}, which only administrators may install from`,
+      );
+    }
     const resources = this.resources(entry, input.resources, settings.resources);
     const env = resolveEnvironment(entry, input.environment ?? {});
     // A runtime the entry does not offer is a 422 whatever the host.
@@ -369,6 +381,17 @@ export class AppsService {
   /** Refused (409, nothing queued) when the catalog's current version is not a safe step for this app. */
   async update(req: UserActor, id: string) {
     const app = await this.get(req.user, id);
+    if (app.runtime === "lxc") {
+      // Its own /usr/bin/update (a community helper script's), when it has one and can reach the internet.
+      if (app.status !== "running") throw new ConflictError(stateRefusal("update", app.status));
+      const why = await scriptUpdateRefusal(
+        app,
+        await this.deps.hosts.client(app.hostId),
+        await this.deps.hosts.executor(app.hostId),
+      );
+      if (why) throw new ConflictError(`Update refused: ${why}`);
+      return this.operate(req, id, "update", UpdateScriptAppJob, { trigger: "manual" as const });
+    }
     const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     const refusal = entry ? updateRefusal(entry, app.catalogVersion) : undefined;
     if (refusal) throw new ConflictError(`Update refused: ${refusal}`);
@@ -460,7 +483,8 @@ export class AppsService {
       throw new ValidationError("The clone's hostname is invalid", [
         { field: "hostname", message: name.error.issues[0]?.message ?? "must be a DNS label" },
       ]);
-    if (!source.catalogId) throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
+    if (!source.catalogId && source.runtime !== "lxc")
+      throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
     const { quotas } = await this.deps.settings.get();
     try {
       return await this.db.transaction(async (db) => {
@@ -485,10 +509,14 @@ export class AppsService {
             environment: source.environment,
             secretEnvEnc: source.secretEnvEnc,
             // An application container has no login (see deploy).
+            // An adopted container's root password is its owner's, which Proximity never knew: the clone keeps it.
             rootPasswordEnc:
-              source.runtime === "oci" ? null : await encryptSecret(this.deps.keys, randomPassword()),
+              source.runtime !== "docker" ? null : await encryptSecret(this.deps.keys, randomPassword()),
             runtime: source.runtime,
             ociImage: source.ociImage,
+            port: source.port,
+            portScheme: source.portScheme,
+            scriptSlug: source.scriptSlug,
           })
           .returning();
         const job = await this.enqueue(db, CloneAppJob, locked, req.user, { target_app_id: target!.id });

@@ -3,13 +3,11 @@
  * output) and the containers Proximity does not manage yet (discover, adopt). Authorisation is the apps
  * service's: a user only reaches their own apps.
  */
-import { eq } from "drizzle-orm";
-import { AppError, ConflictError, ValidationError } from "../../core/errors.ts";
+import { AppError, ConflictError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
-import { isUniqueViolation } from "../../db/errors.ts";
-import { type Application, applications, users } from "../../db/schema.ts";
+import type { Application } from "../../db/schema.ts";
 import { isMissing } from "../../proxmox/index.ts";
-import { appUrl } from "./app-url.ts";
+import { type AdoptInput, adopt, discover } from "./adoption.ts";
 import type { AppsService } from "./apps.service.ts";
 import { compose } from "./provision.ts";
 import type { AppDeps } from "./runtime.ts";
@@ -32,6 +30,13 @@ export function ociLogsUnavailable(node: string, vmid: number): string {
   );
 }
 
+/**
+ * An adopted container runs whatever its maker installed, logging wherever that writes (the journal, files):
+ * Proximity has no one place to read it from, so it does not guess.
+ */
+export const LXC_LOGS_UNAVAILABLE =
+  "Container logs are only available for apps Proximity installed: an adopted container's app logs wherever it was set up to (often `journalctl` inside the container: `pct enter <vmid>` on its node)";
+
 export class AppContainersService {
   constructor(
     private readonly deps: AppDeps,
@@ -46,15 +51,12 @@ export class AppContainersService {
     return this.apps.get(user, id);
   }
 
-  private entry(catalogId: string) {
-    return this.apps.entry(catalogId);
-  }
-
   async containerLogs(user: AuthUser, id: string, tail: number): Promise<string> {
     const app = await this.get(user, id);
     // Never available for an oci app, whatever its state: say so first, and where its output can be seen.
     if (app.runtime === "oci" && app.node !== null && app.vmid !== null)
       throw new ConflictError(ociLogsUnavailable(app.node, app.vmid));
+    if (app.runtime === "lxc") throw new ConflictError(LXC_LOGS_UNAVAILABLE);
     if (app.status !== "running" || app.node === null || app.vmid === null) {
       throw new ConflictError(`The app is ${app.status}; container logs are only available while it runs`);
     }
@@ -95,97 +97,14 @@ export class AppContainersService {
     };
   }
 
-  /** Containers on a host's nodes that no app row knows about. */
-  async discover(hostId: string) {
-    const client = await this.deps.hosts.client(hostId);
-    const known = new Set(
-      (
-        await this.db
-          .select({ vmid: applications.vmid })
-          .from(applications)
-          .where(eq(applications.hostId, hostId))
-      ).map((r) => r.vmid),
-    );
-    const out: { node: string; vmid: number; name: string | null; status: string }[] = [];
-    for (const n of (await client.listNodes()).filter((x) => x.status === "online")) {
-      for (const ct of await client.listLxc(n.node)) {
-        if (!known.has(Number(ct.vmid)))
-          out.push({ node: n.node, vmid: Number(ct.vmid), name: ct.name ?? null, status: ct.status });
-      }
-    }
-    return out.sort((a, b) => a.vmid - b.vmid);
+  /** Containers on a host's nodes that no app row knows about, each with a suggestion (adoption.ts). */
+  discover(hostId: string) {
+    return discover(this.deps, hostId);
   }
 
-  async adopt(
-    req: UserActor,
-    input: {
-      host_id: string;
-      node: string;
-      vmid: number;
-      owner_id?: string;
-      catalog_id?: string;
-      name?: string;
-    },
-  ): Promise<Application> {
-    const host = await this.deps.hosts.get(input.host_id);
-    const client = await this.deps.hosts.client(host);
-    const entry = input.catalog_id ? this.entry(input.catalog_id) : undefined;
-    const status = await client.lxcStatus(input.node, input.vmid).catch(() => {
-      throw new ValidationError("No such container", [
-        { field: "vmid", message: `CT ${input.vmid} does not exist on ${input.node}` },
-      ]);
-    });
-    const config = await client.lxcConfig(input.node, input.vmid);
-    const ifaces =
-      status.status === "running"
-        ? await client.lxcInterfaces(input.node, input.vmid).catch(() => null)
-        : null;
-    const ip = ifaces?.find((i) => i.name === "eth0")?.inet?.split("/")[0] ?? null;
-    const ownerId = input.owner_id ?? req.user.id;
-    const [owner] = await this.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
-    if (!owner) {
-      throw new ValidationError("Unknown owner", [{ field: "owner_id", message: "no such user" }]);
-    }
-    try {
-      return await this.db.transaction(async (db) => {
-        const [app] = await db
-          .insert(applications)
-          .values({
-            ownerId,
-            hostId: host.id,
-            node: input.node,
-            vmid: input.vmid,
-            catalogId: entry?.id ?? null,
-            catalogVersion: entry?.version ?? null,
-            name: input.name ?? entry?.name ?? (config.hostname as string | undefined) ?? `CT ${input.vmid}`,
-            hostname: (config.hostname as string | undefined) ?? `ct${input.vmid}`,
-            status: status.status === "running" ? "running" : "stopped",
-            ip,
-            url: appUrl(entry, ip),
-            resources: {
-              cores: Number(config.cores ?? 1),
-              memory_mb: Number(config.memory ?? 512),
-              disk_gb: Math.max(1, Math.round((status.maxdisk ?? 0) / 1024 ** 3)),
-            },
-            adopted: true,
-          })
-          .returning();
-        await this.deps.audit.record(
-          {
-            actor: req,
-            action: "app.adopt",
-            target: { type: "app", id: app!.id },
-            details: { vmid: input.vmid, node: input.node, owner_id: ownerId },
-          },
-          db,
-        );
-        return app!;
-      });
-    } catch (err) {
-      if (isUniqueViolation(err))
-        throw new ConflictError(`CT ${input.vmid} or its hostname is already managed by Proximity`);
-      throw err;
-    }
+  /** Records a container as an app; the container itself is only read (adoption.ts). */
+  adopt(req: UserActor, input: AdoptInput): Promise<Application> {
+    return adopt(this.deps, req, input);
   }
 
   /** CPU (fraction of the container's cores), memory and network rates over the last hour or day. */

@@ -3,6 +3,7 @@
  * answers its expected status. Addressed by IP; `host` replaces the Host header for apps that only answer
  * names they trust.
  */
+import { connect } from "node:net";
 import { runtime } from "../../core/runtime/index.ts";
 
 export interface HealthRequest {
@@ -42,6 +43,54 @@ export async function waitHealthy(
       }
     }
     last = answers.join("; ");
+    await runtime.sleep(options.intervalMs);
+  }
+  return { ok: false, last };
+}
+
+/** One TCP connection to ip:port, closed at once: whether something listens. */
+function tcpOpen(ip: string, port: number, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port });
+    const done = (problem: string | null) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(timeoutMs, () => done("timed out"));
+    socket.once("connect", () => done(null));
+    socket.once("error", (err) => done(err.message));
+  });
+}
+
+/**
+ * An adopted container's app answers on its port: over http any answer below 500 (a login page, a redirect,
+ * 401 all mean the app is up); over https a TCP connection (the app's certificate is its own business).
+ */
+export async function waitAnswering(
+  ip: string,
+  port: number,
+  scheme: "http" | "https",
+  options: { timeoutMs: number; intervalMs: number; signal?: AbortSignal },
+): Promise<{ ok: true } | { ok: false; last: string }> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    options.signal?.throwIfAborted();
+    if (scheme === "https") {
+      const problem = await tcpOpen(ip, port, 5_000);
+      if (problem === null) return { ok: true };
+      last = `${ip}:${port}: ${problem}`;
+    } else {
+      const url = `http://${ip}:${port}/`;
+      try {
+        const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
+        await res.body?.cancel();
+        if (res.status < 500) return { ok: true };
+        last = `${url}: HTTP ${res.status}`;
+      } catch (err) {
+        last = `${url}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
     await runtime.sleep(options.intervalMs);
   }
   return { ok: false, last };

@@ -28,8 +28,8 @@ import type { CatalogService } from "../catalog/catalog.service.ts";
 import { renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
-import { appUrl } from "./app-url.ts";
-import { waitHealthy } from "./health.ts";
+import { appUrl, lxcUrl } from "./app-url.ts";
+import { waitAnswering, waitHealthy } from "./health.ts";
 import type { Notify } from "./notices.ts";
 import { type Argv, compose, files } from "./provision.ts";
 import { type AppTiming, type TaskKind, taskWait } from "./timing.ts";
@@ -213,11 +213,13 @@ export class AppRun<S extends string = string> {
    * address changed (a new DHCP lease, a restore on another network), the app's `.env` carries the old one:
    * it is rewritten and the project brought up again so the app answers under its new address.
    */
-  async refreshAddress(): Promise<string> {
+  async refreshAddress(): Promise<string | null> {
     const previous = this.app.ip;
+    // An adopted container may have no network at all: then there is no address to wait for.
+    if (this.app.runtime === "lxc" && !(await this.hasNetwork())) return null;
     const ip = await this.waitForAddress();
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
-    await this.update({ ip, url: appUrl(entry, ip) ?? this.app.url });
+    await this.update({ ip, url: this.urlAt(ip) });
     if (entry && previous && previous !== ip) {
       if (this.app.runtime === "oci") {
         // An application container reads its environment at start: write it, then start it again.
@@ -236,6 +238,19 @@ export class AppRun<S extends string = string> {
       await this.exec(compose.up);
     }
     return ip;
+  }
+
+  /** Whether the container has a network interface (net0, net1, …) in its config. */
+  async hasNetwork(): Promise<boolean> {
+    const config = await this.client.lxcConfig(this.node, this.vmid);
+    return Object.keys(config).some((k) => /^net\d+$/.test(k));
+  }
+
+  /** The app's URL at an address: the catalog entry's, or an lxc app's port; else the one it had. */
+  urlAt(ip: string): string | null {
+    if (this.app.runtime === "lxc") return lxcUrl(this.app.portScheme, ip, this.app.port);
+    const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
+    return appUrl(entry, ip) ?? this.app.url;
   }
 
   /**
@@ -281,6 +296,7 @@ export class AppRun<S extends string = string> {
    * set-up answer or the first-boot one (the user may not have finished the app's setup yet).
    */
   async checkHealth(after = "", phase: "first_boot" | "later" = "later", ip = this.app.ip): Promise<void> {
+    if (this.app.runtime === "lxc") return this.checkPort(after, ip);
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
     if (!entry || !ip) return;
     const { port, host, first_boot, later } = entry.healthcheck;
@@ -297,6 +313,26 @@ export class AppRun<S extends string = string> {
     if (!result.ok) {
       throw new AppServiceError(
         `${entry.name} did not become healthy${after} within ${Math.round(this.deps.timing.healthTimeoutMs / 1000)} s (${result.last})`,
+        this.errorContext("health"),
+      );
+    }
+  }
+
+  /**
+   * An lxc app's health: its port answers (any HTTP answer below 500 over http; a TCP connection over
+   * https, whose certificate is usually the app's own). Without a port there is nothing to ask: it passes.
+   */
+  async checkPort(after = "", ip = this.app.ip): Promise<void> {
+    const port = this.app.port;
+    if (port === null || !ip) return;
+    const result = await waitAnswering(ip, port, this.app.portScheme ?? "http", {
+      timeoutMs: this.deps.timing.healthTimeoutMs,
+      intervalMs: this.deps.timing.pollMs,
+      signal: this.ctx.signal,
+    });
+    if (!result.ok) {
+      throw new AppServiceError(
+        `${this.app.name} did not answer on port ${port}${after} within ${Math.round(this.deps.timing.healthTimeoutMs / 1000)} s (${result.last})`,
         this.errorContext("health"),
       );
     }

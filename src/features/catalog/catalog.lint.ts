@@ -3,7 +3,9 @@
  * at load time too): pins whose upstream support has ended, pins nobody has checked for a long time, and the
  * facts `catalog:outdated` prints so a maintainer can refresh every pin in one sitting.
  */
-import { type CatalogEntry, composeImages, parseCatalogFile, sidecarImagesOf } from "./catalog.schemas.ts";
+import type { CatalogEntry } from "./catalog.schemas.ts";
+import { composeImages, sidecarImagesOf } from "./compose-policy.ts";
+import { parseCatalogFile } from "./entry-rules.ts";
 
 /** A pin not checked against its source for this long is reported (a warning, not an error). */
 export const STALE_AFTER_DAYS = 120;

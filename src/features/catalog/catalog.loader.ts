@@ -14,17 +14,21 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { log as processLog } from "../../core/log.ts";
-import { type CatalogEntry, ICON_FILE_PATTERN, parseCatalogFile } from "./catalog.schemas.ts";
+import { type CatalogEntry, ICON_FILE_PATTERN } from "./catalog.schemas.ts";
 import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
+import { parseCatalogFile } from "./entry-rules.ts";
 
 export type CatalogLog = (message: string) => void;
 
-export type CatalogSource = "builtin" | "operator";
+/** Where an entry comes from: shipped, the operator's directory, or a third-party store (sources/). */
+export type CatalogSource = "builtin" | "operator" | "store";
 
 export interface LoadedEntry {
   entry: CatalogEntry;
   source: CatalogSource;
   file: string;
+  /** For a store's entry: the source's name (its ids' namespace). */
+  store?: string;
   /** The icon file an operator entry names beside its YAML, read and checked. */
   icon?: { ext: "svg" | "png"; body: Uint8Array };
 }

@@ -10,14 +10,14 @@ import { type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import {
   type CatalogEntry,
   type CatalogEnv,
-  compilePattern,
   type DeployVariable,
   ENV_NAME_PATTERN,
   type Generator,
-  ociService,
-  parseCompose,
 } from "./catalog.schemas.ts";
+import { parseCompose } from "./compose-policy.ts";
+import { compilePattern } from "./entry-rules.ts";
 import { mapStrings, substitute } from "./interpolation.ts";
+import { ociService } from "./oci-service.ts";
 
 /** Longest accepted environment value, in characters. */
 export const MAX_ENV_VALUE_LENGTH = 4096;

@@ -1,5 +1,9 @@
-/** The catalog feature's public surface: the service, and turning an entry plus a user's values into files. */
-export { CatalogService, updateRefusal } from "./catalog.service.ts";
+/**
+ * The catalog feature's public surface: the service, turning an entry plus a user's values into files, and
+ * the entry's rules as other features and tools use them: parsing a catalog file (entry-rules.ts), the compose
+ * security policy (compose-policy.ts) and what the OCI runtime runs of an entry (oci-service.ts); icons by id.
+ */
+export { CatalogService, iconPath, updateRefusal } from "./catalog.service.ts";
 export {
   deployVariables,
   entryUrl,
@@ -8,3 +12,7 @@ export {
   renderOciEnvironment,
   resolveEnvironment,
 } from "./compose.ts";
+export { composeProblems, parseCompose } from "./compose-policy.ts";
+export { parseCatalogFile } from "./entry-rules.ts";
+export { brandIdLike } from "./icons/icons.ts";
+export { type OciService, ociService } from "./oci-service.ts";

@@ -54,7 +54,7 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
       const vmid = num(p, "vmid");
       if (vmid === undefined) return sim.cluster.nextId();
       // Says "VM" even when a CT owns the id (Cluster.pm).
-      if (sim.cluster.containers.has(vmid)) paramFail({ vmid: `VM ${vmid} already exists` });
+      if (sim.cluster.vmidUsed(vmid)) paramFail({ vmid: `VM ${vmid} already exists` });
       return vmid;
     },
 
@@ -152,6 +152,28 @@ export function clusterRoutes(fingerprint: () => string | undefined): RouteTable
           if (ct.config.tags) entry.tags = ct.config.tags;
           if (ct.config.lock) entry.lock = ct.config.lock;
           out.push(entry);
+        }
+        for (const vm of sim.cluster.vms.values()) {
+          out.push({
+            id: `qemu/${vm.vmid}`,
+            type: "qemu",
+            vmid: vm.vmid,
+            node: vm.node,
+            name: vm.name,
+            status: sim.cluster.node(vm.node).online ? vm.status : "unknown",
+            template: 0,
+            maxcpu: 2,
+            maxmem: 4 * 1024 ** 3,
+            maxdisk: 32 * 1024 ** 3,
+            cpu: 0,
+            mem: 0,
+            disk: 0,
+            uptime: 0,
+            netin: 0,
+            netout: 0,
+            diskread: 0,
+            diskwrite: 0,
+          });
         }
       }
       return out;

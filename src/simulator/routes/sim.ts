@@ -23,6 +23,59 @@ const nodeSchema = z.object({
 });
 const haSchema = z.object({ vmid: z.number().int(), managed: z.boolean() });
 const vzdumpLockSchema = z.object({ node: z.string(), seconds: z.number().positive() });
+const vmSchema = z.object({
+  vmid: z.number().int().min(100),
+  node: z.string(),
+  name: z.string().min(1),
+  status: z.enum(["running", "stopped"]).optional(),
+});
+const UPDATE_OUTCOMES = ["succeed", "fail", "break"] as const;
+const containerSchema = z.object({
+  /** Made a template (what `pct template` does; its disk becomes a base volume). */
+  template: z.boolean().optional(),
+  /** A config lock someone else holds (backup, migrate, snapshot, …); null removes it. */
+  lock: z.string().min(1).nullable().optional(),
+  /** What a community helper script's install leaves inside: its service on `port` and /usr/bin/update. */
+  helper_app: z
+    .object({ slug: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), port: z.number().int().min(1).max(65535) })
+    .optional(),
+  /** What the next run of /usr/bin/update does. */
+  next_update: z.enum(UPDATE_OUTCOMES).optional(),
+});
+
+/**
+ * The line install.func writes into /usr/bin/update (no shebang, so it is run with `bash /usr/bin/update`):
+ * fetch the app's `ct/<slug>.sh` again and run it, which inside a container runs its update_script.
+ */
+export function helperUpdateLine(slug: string): string {
+  return `set -a; [ -f /etc/profile.d/90-http-proxy.sh ] && . /etc/profile.d/90-http-proxy.sh; set +a; bash -c "$(curl -fsSL https://raw.githubusercontent.com/community-scripts/ProxmoxVE/main/ct/${slug}.sh)"\n`;
+}
+
+/** POST /_sim/containers/{vmid}: things done to a container outside the API (see containerSchema). */
+function changeContainer(sim: Sim, vmid: number, input: z.infer<typeof containerSchema>): string | undefined {
+  const ct = sim.cluster.containers.get(vmid);
+  if (!ct) return `no CT ${vmid}`;
+  if (input.template !== undefined) {
+    if (input.template) ct.config.template = 1;
+    else delete ct.config.template;
+  }
+  if (input.lock === null) delete ct.config.lock;
+  else if (input.lock) ct.config.lock = input.lock;
+  if (input.helper_app) {
+    const { slug, port } = input.helper_app;
+    const g = ct.guest;
+    g.packages.add("bash");
+    g.packages.add("curl");
+    g.files.set("/usr/bin/update", { data: new TextEncoder().encode(helperUpdateLine(slug)), mode: 0o755 });
+    g.files.set(`/opt/${slug}_version.txt`, { data: new TextEncoder().encode("1.0.0\n"), mode: 0o644 });
+    g.helperApp = { slug, port, version: 1, serving: true, nextUpdate: "succeed" };
+  }
+  if (input.next_update) {
+    if (!ct.guest.helperApp) return `CT ${vmid} has no helper-script app`;
+    ct.guest.helperApp.nextUpdate = input.next_update;
+  }
+  return undefined;
+}
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {};
@@ -98,7 +151,24 @@ export function handleSimRoute(sim: Sim, method: string, path: string, body: Buf
       const upid = holdVzdumpLock(sim, parsed.data.node, parsed.data.seconds);
       return send(res, 200, "OK", { data: { upid } });
     }
+    case "POST /_sim/vms": {
+      const parsed = vmSchema.safeParse(json);
+      if (!parsed.success) return bad(parsed.error.message);
+      const { vmid, node, name, status } = parsed.data;
+      if (!sim.cluster.nodes.has(node)) return bad(`no node ${node}`);
+      if (sim.cluster.vmidUsed(vmid)) return bad(`VMID ${vmid} is taken`);
+      sim.cluster.vms.set(vmid, { vmid, node, name, status: status ?? "running" });
+      return send(res, 200, "OK", { data: null });
+    }
     default: {
+      const ctRoute = /^POST \/_sim\/containers\/(\d+)$/.exec(route);
+      if (ctRoute) {
+        const parsed = containerSchema.safeParse(json);
+        if (!parsed.success) return bad(parsed.error.message);
+        const problem = changeContainer(sim, Number(ctRoute[1]), parsed.data);
+        if (problem) return bad(problem);
+        return send(res, 200, "OK", { data: null });
+      }
       const nodeRoute = /^POST \/_sim\/nodes\/([a-z0-9-]+)$/.exec(route);
       if (nodeRoute) {
         const node = sim.cluster.nodes.get(nodeRoute[1]!);

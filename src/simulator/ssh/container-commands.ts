@@ -144,7 +144,7 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
     }
     case "sh":
     case "bash":
-      return shellC(x, args);
+      return args[0] !== undefined && !args[0].startsWith("-") ? scriptFile(x, args[0]) : shellC(x, args);
     case "tee":
       return tee(x, args);
     case "chpasswd":
@@ -252,6 +252,56 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
       return docker(x, args);
   }
   return fail(`sh: ${program}: not found`, 127);
+}
+
+/**
+ * `bash <file>`: the one script the simulator runs is a community helper script's `/usr/bin/update` (its
+ * one line fetches `ct/<slug>.sh`, whose update_script updates the app in place). Any other file is refused.
+ */
+async function scriptFile(x: GuestExec, path: string): Promise<ExecResult> {
+  const file = x.ct.guest.files.get(abs(path));
+  if (!file) return fail(`bash: ${path}: No such file or directory`, 127);
+  const text = new TextDecoder().decode(file.data);
+  const slug = /ProxmoxVE\/main\/ct\/([a-z0-9._-]+)\.sh/.exec(text)?.[1];
+  const app = x.ct.guest.helperApp;
+  if (!slug || !app || app.slug !== slug)
+    return fail(`bash: ${path}: the simulator only runs a helper script's /usr/bin/update`, 2);
+  return helperUpdate(x, app);
+}
+
+/**
+ * A helper script's update_script, as its output reads (msg_info/msg_ok lines): stop the service, fetch
+ * the release, update, start. The outcome is the app's `nextUpdate` (set with POST /_sim/containers/{vmid}).
+ */
+async function helperUpdate(x: GuestExec, app: NonNullable<GuestState["helperApp"]>): Promise<ExecResult> {
+  const next = app.version + 1;
+  const lines = [
+    `  ✔️   Container storage and resources are fine`,
+    `  ℹ️   Checking for a new release of ${app.slug}`,
+    `  ✔️   Found v${next}.0.0 (installed: v${app.version}.0.0)`,
+    `  ⏳  Stopping Service`,
+  ];
+  app.serving = false;
+  await x.wait?.(2000);
+  lines.push(`  ✔️   Stopped Service`, `  ⏳  Updating ${app.slug} to v${next}.0.0`);
+  await x.wait?.(4000);
+  if (app.nextUpdate === "fail") {
+    return {
+      code: 1,
+      stdout: `${lines.join("\n")}\n`,
+      stderr: `  ✖️   in line 42: exit code 1: while executing command npm install --omit dev\n`,
+    };
+  }
+  app.version = next;
+  x.ct.guest.files.set(`/opt/${app.slug}_version.txt`, {
+    data: new TextEncoder().encode(`${next}.0.0\n`),
+    mode: 0o644,
+  });
+  lines.push(`  ✔️   Updated ${app.slug} to v${next}.0.0`, `  ⏳  Starting Service`);
+  // `break`: the script ends well, but the new version does not come up (a health check must notice).
+  app.serving = app.nextUpdate !== "break";
+  lines.push(`  ✔️   Started Service`, `  ✔️   Updated successfully!`);
+  return ok(`${lines.join("\n")}\n`);
 }
 
 /** `sh -c 'a && b; c'`: runs a command list over the vocabulary (no expansion, no pipes). */

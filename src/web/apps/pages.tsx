@@ -284,6 +284,12 @@ export const AppHeader: FC<{ app: Application }> = ({ app }) => (
   </div>
 );
 
+const RUNTIME_LABEL: Record<Application["runtime"], string> = {
+  docker: "Docker in an LXC container",
+  oci: "OCI container (the image run by Proxmox VE)",
+  lxc: "LXC container (adopted: what runs inside is left as it is)",
+};
+
 export const AppDetails: FC<{ app: Application; owner: string | undefined }> = ({ app, owner }) => (
   <section id="app-details">
     <h2>Details</h2>
@@ -293,9 +299,17 @@ export const AppDetails: FC<{ app: Application; owner: string | undefined }> = (
       <dt>Container</dt>
       <dd>{app.vmid ?? "–"}</dd>
       <dt>Runtime</dt>
-      <dd id="app-runtime">
-        {app.runtime === "oci" ? "OCI container (the image run by Proxmox VE)" : "Docker in an LXC container"}
-      </dd>
+      <dd id="app-runtime">{RUNTIME_LABEL[app.runtime]}</dd>
+      {app.scriptSlug ? (
+        <>
+          <dt>Made by</dt>
+          <dd>
+            <a href={`https://community-scripts.org/scripts/${app.scriptSlug}`} rel="noopener noreferrer">
+              the community helper script “{app.scriptSlug}”
+            </a>
+          </dd>
+        </>
+      ) : null}
       <dt>Address</dt>
       <dd>{app.url ?? app.ip ?? "–"}</dd>
       <dt>Resources</dt>

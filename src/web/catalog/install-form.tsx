@@ -104,8 +104,8 @@ export const InstallForm: FC<{
     <form
       id="install-form"
       method="post"
-      action={`/catalog/${entry.id}/install`}
-      hx-post={`/catalog/${entry.id}/install`}
+      action={`/catalog/${encodeURIComponent(entry.id)}/install`}
+      hx-post={`/catalog/${encodeURIComponent(entry.id)}/install`}
       hx-target="this"
       hx-swap="outerHTML"
       hx-disable="find button"

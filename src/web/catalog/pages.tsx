@@ -55,7 +55,7 @@ const EntryCard: FC<{
       {/* The first screenful loads at once; the rest as they scroll into sight. */}
       <AppIcon id={e.id} lazy={lazy} />
       <h3>
-        <a href={`/catalog/${e.id}`}>{e.name}</a>
+        <a href={`/catalog/${encodeURIComponent(e.id)}`}>{e.name}</a>
       </h3>
     </div>
     <p>{firstSentence(e.description)}</p>

@@ -1,16 +1,14 @@
 /** The built-in catalog: every file validates, the embedded index is complete, and the stacks interpolate. */
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import {
-  CATEGORY_IDS,
-  type CatalogEntry,
-  parseCatalogFile,
-  parseCompose,
-} from "../../../src/features/catalog/catalog.schemas.ts";
+import { catalogIndexSource } from "../../../scripts/gen-catalog-index.ts";
+import { CATEGORY_IDS, type CatalogEntry } from "../../../src/features/catalog/catalog.schemas.ts";
 import { generateSecrets, interpolate, resolveEnvironment } from "../../../src/features/catalog/compose.ts";
+import { parseCompose } from "../../../src/features/catalog/compose-policy.ts";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
+import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 import { BRANDS } from "../../../src/features/catalog/icons/brands.gen.ts";
 
 const APPS_DIR = join(import.meta.dir, "../../../src/features/catalog/entries");
@@ -143,6 +141,14 @@ describe("single-service apps interpolate too", () => {
       const env = resolveEnvironment(entry, requiredValues(entry));
       expect(interpolate(entry.compose, env), id).not.toContain("${");
     }
+  });
+});
+
+describe("embedded entries", () => {
+  test("entries/index.ts is what scripts/gen-catalog-index.ts generates (no file left out or left over)", () => {
+    const root = join(import.meta.dir, "../../..");
+    const current = readFileSync(join(root, "src/features/catalog/entries/index.ts"), "utf8");
+    expect(current, "run bun scripts/gen-catalog-index.ts").toBe(catalogIndexSource());
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
 import { ValidationError } from "../../../src/core/errors.ts";
-import { type CatalogEntry, parseCatalogFile } from "../../../src/features/catalog/catalog.schemas.ts";
+import type { CatalogEntry } from "../../../src/features/catalog/catalog.schemas.ts";
 import {
   generateSecrets,
   generateValue,
@@ -11,6 +11,7 @@ import {
   renderEnvFile,
   resolveEnvironment,
 } from "../../../src/features/catalog/compose.ts";
+import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 import {
   InterpolationError,
   referencedVariables,

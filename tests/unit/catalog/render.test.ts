@@ -4,19 +4,16 @@
  */
 import { describe, expect, test } from "bun:test";
 import { parse as parseYaml } from "yaml";
-import {
-  type CatalogEntry,
-  parseCatalogFile,
-  parseCompose,
-  sidecarImagesOf,
-} from "../../../src/features/catalog/catalog.schemas.ts";
+import type { CatalogEntry } from "../../../src/features/catalog/catalog.schemas.ts";
 import {
   deployVariables,
   interpolate,
   renderAppEnv,
   resolveEnvironment,
 } from "../../../src/features/catalog/compose.ts";
+import { parseCompose, sidecarImagesOf } from "../../../src/features/catalog/compose-policy.ts";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
+import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 
 const FACTS = { address: "10.0.0.5", hostname: "app1" };
 const REQUIRED: Record<string, Record<string, string>> = { pgadmin: { ADMIN_EMAIL: "admin@example.org" } };

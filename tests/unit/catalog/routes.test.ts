@@ -91,7 +91,7 @@ describe("POST /api/v1/catalog/reload", () => {
   });
 });
 
-test("the OpenAPI document names CatalogEntry and the four routes", async () => {
+test("the OpenAPI document names CatalogEntry, the four routes and the sources'", async () => {
   const doc = (await (await t.request("/api/v1/openapi.json")).json()) as {
     paths: Record<string, unknown>;
     components: { schemas: Record<string, unknown> };
@@ -104,6 +104,10 @@ test("the OpenAPI document names CatalogEntry and the four routes", async () => 
     "/api/v1/catalog",
     "/api/v1/catalog/categories",
     "/api/v1/catalog/reload",
+    "/api/v1/catalog/sources",
+    "/api/v1/catalog/sources/{source_id}",
+    "/api/v1/catalog/sources/{source_id}/refresh",
+    "/api/v1/catalog/sources/{source_id}/report",
     "/api/v1/catalog/{catalog_id}",
   ]);
   expect(doc.components.schemas.CatalogEntry).toBeDefined();

@@ -7,9 +7,10 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { lintCatalogFiles, outdatedReport } from "../../../src/features/catalog/catalog.lint.ts";
-import { type CatalogEntry, parseCatalogFile } from "../../../src/features/catalog/catalog.schemas.ts";
+import type { CatalogEntry } from "../../../src/features/catalog/catalog.schemas.ts";
 import { updateRefusal } from "../../../src/features/catalog/catalog.service.ts";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
+import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 
 type Raw = Record<string, unknown> & { env: Record<string, unknown>[]; compose: string };
 

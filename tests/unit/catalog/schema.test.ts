@@ -1,7 +1,8 @@
 /** The catalog schema rejects entries that could not be deployed safely — with a readable first issue. */
 import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
-import { imageTagProblem, parseCatalogFile } from "../../../src/features/catalog/catalog.schemas.ts";
+import { imageTagProblem } from "../../../src/features/catalog/compose-policy.ts";
+import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 
 type Entry = Record<string, unknown> & {
   ports: Record<string, unknown>[];

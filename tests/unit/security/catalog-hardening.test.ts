@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
-import { parseCatalogFile } from "../../../src/features/catalog/catalog.schemas.ts";
+import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 
 /**
  * A valid entry; `service` lines go into the `app` service, `volumes` replace its volume list, `top` is the

@@ -11,7 +11,6 @@ import { applications } from "../../../db/schema.ts";
 import { isMissing } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { appUrl } from "../app-url.ts";
 import { reserveVmid } from "../placement.ts";
 import { compose } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
@@ -75,8 +74,10 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
     // The new root password travels on stdin, never on a command line.
     await target.exec(["chpasswd"], `root:${await decryptSecret(deps.keys, target.app.rootPasswordEnc)}\n`);
   });
-  const entry = target.catalogEntry();
+  // An lxc clone runs what the source ran, as it was: nothing to write for its new address.
+  const entry = target.app.runtime === "lxc" ? undefined : target.catalogEntry();
   ip = await target.step("up", async () => {
+    if (!entry) return ip;
     if (target.app.runtime === "oci") {
       // The copied `env` names the source's address and hostname: write the clone's, and restart.
       if (!(await target.writeOciEnv(entry, ip))) return ip;
@@ -93,9 +94,7 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
   });
   await target.step("health", () => target.checkHealth());
   await target.step("finish", async () => {
-    await settle(deps.db, deps.events, target.app.id, "running", null, {
-      url: appUrl(entry, ip),
-    });
+    await settle(deps.db, deps.events, target.app.id, "running", null, { url: target.urlAt(ip) });
     await settle(deps.db, deps.events, source.app.id, source.app.previousStatus ?? "running", null, {
       previousStatus: null,
     });

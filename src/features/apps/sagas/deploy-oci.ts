@@ -22,7 +22,8 @@ import {
 } from "../../../proxmox/index.ts";
 import { type ContextOf, implementJob, type JobImplementation } from "../../../queue/define.ts";
 import { errorMessage } from "../../../queue/queue.ts";
-import { type CatalogEntry, ociService } from "../../catalog/catalog.schemas.ts";
+import type { CatalogEntry } from "../../catalog/catalog.schemas.ts";
+import { ociService } from "../../catalog/index.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
 import { appUrl } from "../app-url.ts";
 import { ociFilename, ociReference } from "../oci-image.ts";

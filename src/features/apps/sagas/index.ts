@@ -6,7 +6,15 @@ import { deployJob } from "./deploy.ts";
 import { deployOciJob } from "./deploy-oci.ts";
 import { lifecycleJobs } from "./lifecycle.ts";
 import { updateOciJob } from "./update-oci.ts";
+import { updateScriptJob } from "./update-script.ts";
 
 export function appJobs(deps: AppDeps): JobImplementation[] {
-  return [deployJob(deps), deployOciJob(deps), cloneJob(deps), updateOciJob(deps), ...lifecycleJobs(deps)];
+  return [
+    deployJob(deps),
+    deployOciJob(deps),
+    cloneJob(deps),
+    updateOciJob(deps),
+    updateScriptJob(deps),
+    ...lifecycleJobs(deps),
+  ];
 }

@@ -89,6 +89,15 @@ export const UpdateAppJob = defineJob({
   steps: ["snapshot", "write_files", "pull", "up", "health", "prune"],
 });
 /**
+ * An adopted helper-script container's update: its own `/usr/bin/update` run in the container, guarded by
+ * a snapshot like the Docker update (update-script.ts on guarded-update.ts).
+ */
+export const UpdateScriptAppJob = defineJob({
+  kind: "update_script_app",
+  payload: OnApp.extend({ trigger: z.enum(UPDATE_TRIGGERS).optional() }),
+  steps: ["snapshot", "update_script", "health", "prune"],
+});
+/**
  * The OCI runtime's update: a new container from the new image, the data mount points moved to it, the old
  * container kept (stopped) until the new one is healthy (update-oci.ts).
  */

@@ -89,12 +89,27 @@ export function iconFor(id: string): Icon {
   return icon;
 }
 
-/** The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.<svg|png> */
+/**
+ * The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.<svg|png>. A store
+ * entry's id (`runtipi/notepad`) is written `runtipi--notepad` (ids never hold `--` themselves).
+ */
 export function iconPath(id: string): string {
   const icon = iconFor(id);
-  return `/assets/icons/${id}.${icon.hash}.${icon.ext}`;
+  return `/assets/icons/${id.replace("/", "--")}.${icon.hash}.${icon.ext}`;
+}
+
+/** The catalog id of an icon file name written by iconPath. */
+export function iconIdOf(fileId: string): string {
+  return fileId.replace("--", "/");
 }
 
 export function hasBrandMark(id: string): boolean {
   return id in BRANDS;
+}
+
+const BRAND_BY_SQUEEZED = new Map(Object.keys(BRANDS).map((id) => [id.replace(/-/g, ""), id]));
+
+/** The brand mark's id for a name written without hyphens ("uptimekuma" → "uptime-kuma"), if there is one. */
+export function brandIdLike(key: string): string | undefined {
+  return key in BRANDS ? key : BRAND_BY_SQUEEZED.get(key.replace(/-/g, ""));
 }

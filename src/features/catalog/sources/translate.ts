@@ -22,13 +22,12 @@ import {
   type CatalogEntry,
   type CatalogEnv,
   type CategoryId,
-  catalogEntrySchema,
   DEPLOY_VARIABLES,
   type DeployVariable,
-  formatIssue,
   type Generator,
-  ociService,
 } from "../catalog.schemas.ts";
+import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
+import { ociService } from "../oci-service.ts";
 import { literal, reference, rewriteVars, type VarUse } from "./vars.ts";
 import { isRecord, str } from "./yaml.ts";
 

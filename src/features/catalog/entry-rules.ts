@@ -1,0 +1,172 @@
+/**
+ * The rules across an entry's fields, and parsing a catalog file with them. An entry that passes can actually
+ * be deployed and keeps working for its whole life (docs/catalog.md):
+ *
+ * - exactly one port is `primary`, and it is TCP (the app URL is http://<ip>:<primary port>);
+ * - port names and (port, protocol) pairs are unique; the health check uses one of the TCP ports;
+ * - env names are unique; `generate` excludes `default` and `required`; a `secret` never has a `default`;
+ *   `default: ""` is refused (leave the default out instead); no env takes a name Proximity provides
+ *   (`APP_ADDRESS`, `APP_HOSTNAME`, `APP_URL`, `APP_PORT`, written to `.env` once the container has its
+ *   address, and again whenever it changes);
+ * - `version` is the tag (or the start of the tag) of one of the images, and `pin` records when it was last
+ *   checked against `pin.source` (the upstream release page), with the support policy and end date if known;
+ * - the compose document follows the policy of compose-policy.ts, and an entry listing the `oci` runtime can
+ *   run as one (oci-service.ts).
+ *
+ * The shape itself (fields, limits, the health check's two requests, the memory minimum that leaves room for
+ * the Docker daemon, `update_policy`, `upgrade`, `runtimes`) is catalog.schemas.ts.
+ */
+import { parse as parseYaml } from "yaml";
+import {
+  type CatalogEntry,
+  catalogEntryObjectSchema,
+  type EntryIssue,
+  isDeployVariable,
+} from "./catalog.schemas.ts";
+import { composeImages, composeProblems, imageTags } from "./compose-policy.ts";
+import { ociProblems } from "./oci-service.ts";
+
+/** An env `pattern` as an anchored RegExp (undefined when it does not compile). */
+export function compilePattern(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:${pattern})$`, "u");
+  } catch {
+    return undefined;
+  }
+}
+
+function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
+  const primaries = entry.ports.filter((p) => p.primary);
+  if (primaries.length !== 1) {
+    issues.push({ path: ["ports"], message: `exactly one port must be primary (found ${primaries.length})` });
+  } else if (primaries[0]!.protocol !== "tcp") {
+    issues.push({ path: ["ports"], message: "the primary port must be TCP" });
+  }
+  const portNames = new Set<string>();
+  const portKeys = new Set<string>();
+  entry.ports.forEach((p, i) => {
+    if (portNames.has(p.name))
+      issues.push({ path: ["ports", i, "name"], message: `duplicate port name ${p.name}` });
+    const key = `${p.container}/${p.protocol}`;
+    if (portKeys.has(key)) issues.push({ path: ["ports", i], message: `duplicate port ${key}` });
+    portNames.add(p.name);
+    portKeys.add(key);
+  });
+  const version = entry.version.replace(/^v/, "");
+  const tags = imageTags(entry.compose);
+  if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
+    issues.push({
+      path: ["version"],
+      message: `"${entry.version}" is not the tag of any image (${tags.join(", ")}): say which release is pinned`,
+    });
+  }
+  if (entry.pin.eol !== undefined && entry.pin.eol < entry.pin.verified) {
+    issues.push({
+      path: ["pin", "eol"],
+      message: "the pinned release was already out of support when verified",
+    });
+  }
+  const images = composeImages(entry.compose);
+  const sidecarImages = new Set<string>();
+  (entry.pin.sidecars ?? []).forEach((sidecar, i) => {
+    if (sidecarImages.has(sidecar.image)) {
+      issues.push({ path: ["pin", "sidecars", i, "image"], message: `${sidecar.image} is listed twice` });
+    }
+    sidecarImages.add(sidecar.image);
+    if (images.length > 0 && !images.includes(sidecar.image)) {
+      issues.push({
+        path: ["pin", "sidecars", i, "image"],
+        message: `${sidecar.image} is not an image of the compose file (${images.join(", ")})`,
+      });
+    }
+    if (sidecar.eol !== undefined && sidecar.eol < entry.pin.verified) {
+      issues.push({
+        path: ["pin", "sidecars", i, "eol"],
+        message: `${sidecar.image} was already out of support when verified`,
+      });
+    }
+  });
+  if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === entry.healthcheck.port)) {
+    issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
+  }
+  const envNames = new Set<string>();
+  entry.env.forEach((e, i) => {
+    if (envNames.has(e.name)) issues.push({ path: ["env", i, "name"], message: `duplicate env ${e.name}` });
+    envNames.add(e.name);
+    if (isDeployVariable(e.name)) {
+      issues.push({
+        path: ["env", i, "name"],
+        message: `${e.name} is provided by Proximity and cannot be declared`,
+      });
+    }
+    if (e.default === "") {
+      issues.push({
+        path: ["env", i, "default"],
+        message: "an empty default would reach the container set-but-empty: leave the default out",
+      });
+    }
+    if (e.generate && e.default !== undefined) {
+      issues.push({ path: ["env", i], message: "a generated value cannot have a default" });
+    }
+    if (e.generate && e.required) {
+      issues.push({ path: ["env", i], message: "a generated value cannot be required" });
+    }
+    if (e.secret && e.default !== undefined) {
+      issues.push({ path: ["env", i], message: "a secret cannot have a default" });
+    }
+    if ((e.pattern === undefined) !== (e.pattern_message === undefined)) {
+      issues.push({ path: ["env", i], message: "pattern and pattern_message go together" });
+    }
+    if (e.pattern !== undefined) {
+      const re = compilePattern(e.pattern);
+      if (!re) issues.push({ path: ["env", i, "pattern"], message: "is not a valid regular expression" });
+      else if (e.default !== undefined && !re.test(e.default))
+        issues.push({ path: ["env", i, "default"], message: "does not match the pattern" });
+    }
+    if (e.default !== undefined && /[\0\r\n]/.test(e.default)) {
+      issues.push({ path: ["env", i, "default"], message: "must be a single line" });
+    }
+  });
+  if (new Set(entry.tags).size !== entry.tags.length)
+    issues.push({ path: ["tags"], message: "duplicate tags" });
+  if (new Set(entry.runtimes).size !== entry.runtimes.length)
+    issues.push({ path: ["runtimes"], message: "duplicate runtimes" });
+  issues.push(...composeProblems(entry));
+  if (entry.runtimes.includes("oci")) {
+    for (const message of ociProblems(entry.compose)) issues.push({ path: ["runtimes"], message });
+  }
+}
+
+/** The full schema: shape + cross-field rules. Parse with `.safeParse(raw)`. */
+export const catalogEntrySchema = catalogEntryObjectSchema.superRefine((entry, ctx) => {
+  const issues: EntryIssue[] = [];
+  checkEntry(entry, issues);
+  for (const issue of issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+});
+
+/** `path: message` for a zod issue, e.g. `ports: exactly one port must be primary (found 2)`. */
+export function formatIssue(issue: { path: PropertyKey[]; message: string }): string {
+  const path = issue.path.map(String).join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+export type ParseResult = { ok: true; entry: CatalogEntry } | { ok: false; issues: string[] };
+
+/**
+ * Validate one catalog file: YAML text → entry. `fileId` is the file name without its extension; the entry's
+ * `id` must equal it (so `GET /catalog/{id}` and the file on disk never disagree).
+ */
+export function parseCatalogFile(text: string, fileId: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { uniqueKeys: true });
+  } catch (err) {
+    return { ok: false, issues: [`not valid YAML: ${(err as Error).message.split("\n")[0]}`] };
+  }
+  const result = catalogEntrySchema.safeParse(raw);
+  if (!result.success) return { ok: false, issues: result.error.issues.map(formatIssue) };
+  if (result.data.id !== fileId) {
+    return { ok: false, issues: [`id: "${result.data.id}" does not match the file name "${fileId}"`] };
+  }
+  return { ok: true, entry: result.data };
+}
