@@ -307,7 +307,13 @@ describe("bad input", () => {
       {
         name: "m",
         kind: "email",
-        config: { host: "smtp.example.org", security: "none", username: "u", from: "a@example.org", to: ["x@example.org"] },
+        config: {
+          host: "smtp.example.org",
+          security: "none",
+          username: "u",
+          from: "a@example.org",
+          to: ["x@example.org"],
+        },
         secret: "p",
         events: ["test"],
       },
