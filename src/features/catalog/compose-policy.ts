@@ -378,7 +378,7 @@ export function composeImages(compose: string): string[] {
 }
 
 /** The tag of an image reference ("" when it has none). */
-export function imageTag(image: string): string {
+function imageTag(image: string): string {
   const last = image.slice(image.lastIndexOf("/") + 1).split("@")[0] ?? "";
   const colon = last.indexOf(":");
   return colon === -1 ? "" : last.slice(colon + 1);
