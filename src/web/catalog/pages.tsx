@@ -75,8 +75,7 @@ export const CatalogResults: FC<{
         <p class="show-more">
           <a
             href={`/catalog?${more}`}
-            role="button"
-            class="secondary"
+            class="button-link secondary"
             hx-get={`/catalog?${more}`}
             hx-target="#catalog-results"
             hx-swap="outerHTML"

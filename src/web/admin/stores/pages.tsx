@@ -149,7 +149,7 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
                   >
                     Refresh
                   </button>
-                  <a role="button" class="secondary small" href={`/stores/${s.id}`}>
+                  <a class="button-link secondary small" href={`/stores/${s.id}`}>
                     Report
                   </a>
                   <button
