@@ -56,6 +56,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
   const database = options.database ?? (await connectDatabase(config.database));
   let simulator: RunningSimulator | undefined;
   try {
+    if (database.created === "image")
+      log.info("New embedded database unpacked from the image shipped with this release (no initdb)");
     const { applied } = await migrate(database.db);
     if (applied.length) log.info(`Applied migrations: ${applied.join(", ")}`);
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
@@ -126,8 +128,16 @@ export async function startProximity(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
-    await simulator?.stop().catch(() => {});
-    if (!options.database) await database.close().catch(() => {});
+    // Start-up failed: undo what was started, and throw the start-up error (the one that matters); a failure
+    // while undoing is only worth a line beside it.
+    await simulator
+      ?.stop()
+      .catch((e) => log.warn("Stopping the simulator after a failed start failed", { err: e }));
+    if (!options.database) {
+      await database
+        .close()
+        .catch((e) => log.warn("Closing the database after a failed start failed", { err: e }));
+    }
     throw err;
   }
 }

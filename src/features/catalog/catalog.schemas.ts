@@ -13,7 +13,6 @@ import "../../core/messages.ts";
 
 /** How a catalog app may run (the same names as an app row's `runtime`). */
 export const CATALOG_RUNTIMES = ["docker", "oci"] as const;
-export type CatalogRuntime = (typeof CATALOG_RUNTIMES)[number];
 
 export const CATEGORY_NAMES = {
   development: "Development",
@@ -200,8 +199,6 @@ export const catalogEntryObjectSchema = z.strictObject({
 });
 
 export type CatalogEntry = z.output<typeof catalogEntryObjectSchema>;
-export type CatalogEntryInput = z.input<typeof catalogEntryObjectSchema>;
-export type CatalogPort = CatalogEntry["ports"][number];
 export type CatalogEnv = CatalogEntry["env"][number];
 
 /** A problem with an entry, at a path inside it (reported as a zod issue by catalogEntrySchema). */
