@@ -23,7 +23,8 @@ import { CatalogPage, CatalogResults, EntryPage } from "./pages.tsx";
 const FEATURED = ["nextcloud", "immich", "vaultwarden", "home-assistant"];
 
 function entryOf(c: WebContext): CatalogEntry {
-  const entry = c.get("services").catalog.get(c.req.param("id") ?? "");
+  const found = c.get("services").catalog.get(c.req.param("id") ?? "");
+  const entry = found?.system ? undefined : found;
   if (!entry) throw new NotFoundError(`Catalog app '${c.req.param("id")}'`);
   return entry;
 }
