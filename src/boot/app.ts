@@ -8,15 +8,18 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Config } from "../core/config.ts";
 import { NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
+import { accessRoutes } from "../features/access/access.routes.ts";
 import { appsRoutes } from "../features/apps/apps.routes.ts";
 import { updatesRoutes } from "../features/apps/updates.routes.ts";
 import { auditRoutes } from "../features/audit/audit.routes.ts";
 import { authRoutes } from "../features/auth/auth.routes.ts";
 import { backupsRoutes } from "../features/backups/backups.routes.ts";
 import { catalogRoutes } from "../features/catalog/catalog.routes.ts";
+import { sourcesRoutes } from "../features/catalog/sources/sources.routes.ts";
 import { hostsRoutes } from "../features/hosts/hosts.routes.ts";
 import { jobsRoutes } from "../features/jobs/jobs.routes.ts";
 import { countRequests, metricsRoutes } from "../features/metrics/metrics.routes.ts";
+import { notificationsRoutes } from "../features/notifications/notifications.routes.ts";
 import { settingsRoutes } from "../features/settings/settings.routes.ts";
 import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
@@ -42,11 +45,20 @@ const TAGS = [
   { name: "auth", description: "Accounts, sign-in and tokens" },
   { name: "users", description: "User management (administrators)" },
   { name: "settings", description: "Instance settings: network, storage and defaults for new apps" },
+  {
+    name: "access",
+    description: "HTTPS names for apps through the managed reverse proxy: domain, certificates, exposure",
+  },
   { name: "audit", description: "The audit trail of who did what" },
   { name: "hosts", description: "Proxmox hosts and their nodes" },
   { name: "catalog", description: "The app catalog" },
   { name: "apps", description: "Deployed apps: deploy, change, start/stop, clone, delete, logs and events" },
   { name: "backups", description: "Backups, restores and backup schedules of apps" },
+  {
+    name: "notifications",
+    description:
+      "Notification channels (webhook, ntfy, Gotify, email) and subscriptions to your apps' events",
+  },
   { name: "jobs", description: "Background jobs (deploys, backups …) and their progress" },
   { name: "system", description: "Health, readiness, instance facts, metrics and error monitoring" },
 ];
@@ -63,10 +75,14 @@ function mountRoutes(app: App): void {
     .route("/", auditRoutes())
     .route("/", hostsRoutes())
     .route("/", jobsRoutes())
+    // Before the catalog's /catalog/{catalog_id}, which "sources" would otherwise match.
+    .route("/", sourcesRoutes())
     .route("/", catalogRoutes())
     .route("/", appsRoutes())
     .route("/", updatesRoutes())
-    .route("/", backupsRoutes());
+    .route("/", notificationsRoutes())
+    .route("/", backupsRoutes())
+    .route("/", accessRoutes());
   app.route("/api/v1", api);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -5,13 +5,13 @@
 
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
-import { log } from "../core/log.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
+import { AccessService } from "../features/access/access.service.ts";
+import { ProxyDriver } from "../features/access/proxy.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
-import type { Notice } from "../features/apps/notices.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/timing.ts";
 import { UpdatesService } from "../features/apps/updates.service.ts";
@@ -21,9 +21,14 @@ import { BackupsService } from "../features/backups/backups.service.ts";
 import { deleteAppBackups } from "../features/backups/index.ts";
 import { BackupScheduler } from "../features/backups/scheduler.ts";
 import { CatalogService } from "../features/catalog/catalog.service.ts";
+import { SourcesService } from "../features/catalog/sources/sources.service.ts";
 import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
 import { JobsService } from "../features/jobs/jobs.service.ts";
 import { Metrics } from "../features/metrics/metrics.ts";
+import {
+  type NotificationsDeps,
+  NotificationsService,
+} from "../features/notifications/notifications.service.ts";
 import { storageSetting } from "../features/settings/settings.schemas.ts";
 import { SettingsService } from "../features/settings/settings.service.ts";
 import { UsersService } from "../features/users/users.service.ts";
@@ -43,6 +48,8 @@ export interface Services {
   readonly auth: AuthService;
   readonly hosts: HostsService;
   readonly catalog: CatalogService;
+  /** Third-party stores the catalog imports (their entries are put into `catalog`). */
+  readonly sources: SourcesService;
   readonly events: EventBus;
   readonly jobs: JobQueue;
   /** Jobs as people see them (the /jobs routes, the web's progress panel). */
@@ -51,11 +58,15 @@ export interface Services {
   /** Live container reads (stats, container logs) and discover/adopt. */
   readonly appContainers: AppContainersService;
   readonly backups: BackupsService;
+  /** Notification channels, subscriptions, and dispatch of events to them. */
+  readonly notifications: NotificationsService;
   /** Update policies and history; its tick sends update.available and starts automatic updates. */
   readonly updates: UpdatesService;
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
   readonly metrics: Metrics;
+  /** HTTPS names through the managed proxy (features/access); follows app changes while the worker runs. */
+  readonly access: AccessService;
   /** Ids of the apps a user owns (authorisation of jobs and events). */
   readonly ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker when this instance runs one (started by boot/server.ts); /ready reports it. */
@@ -73,8 +84,12 @@ export interface BuildOptions {
   runsWorker?: boolean;
   /** The built-in simulated cluster is in use (decided before the services are built: boot/demo.ts). */
   demoMode?: boolean;
+  /** Sender options of notification channels (tests trust their SMTP server's CA). */
+  notifications?: Pick<NotificationsDeps, "send">;
   /** "Now" for backup schedules (tests pass a clock they move). */
   clock?: () => Date;
+  /** PEM files the proxy's ACME client trusts for the directory's TLS (tests against Pebble). */
+  acmeTrustedRoots?: string[];
 }
 
 export function buildServices(
@@ -130,6 +145,7 @@ export function buildServices(
     },
     ...options.jobs,
   });
+  const notifications = new NotificationsService({ db, keys, jobs, audit, ...options.notifications });
   const appDeps = {
     db,
     keys,
@@ -141,16 +157,23 @@ export function buildServices(
     sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     deleteBackups: deleteAppBackups,
-    notify: async (notice: Notice) => {
-      log.info("Notice", { event: notice.event, app_id: notice.app_id, host_id: notice.host_id });
-    },
+    notify: notifications.notify,
   };
   // Start-up stops here, naming the kind, when a job type that can be enqueued has no implementation.
-  registerJobs(jobs.registry, jobImplementations(appDeps));
+  registerJobs(jobs.registry, jobImplementations(appDeps, notifications));
   const apps = new AppsService(appDeps, jobs);
   const appContainers = new AppContainersService(appDeps, apps);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const access = new AccessService({
+    db,
+    apps,
+    catalog,
+    audit,
+    events,
+    driver: new ProxyDriver(hosts, appDeps.timing.commandTimeoutMs),
+    ...(options.acmeTrustedRoots ? { acmeTrustedRoots: options.acmeTrustedRoots } : {}),
+  });
   const updates = new UpdatesService({
     db,
     jobs,
@@ -170,6 +193,7 @@ export function buildServices(
     auth,
     hosts,
     catalog,
+    sources: new SourcesService(db, catalog, audit, settings),
     events,
     jobs,
     jobRecords: new JobsService(db),
@@ -178,7 +202,9 @@ export function buildServices(
     backups,
     backupScheduler,
     updates,
+    notifications,
     metrics,
+    access,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,
     demoMode: options.demoMode ?? false,

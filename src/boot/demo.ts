@@ -15,7 +15,7 @@ import type { RunningSimulator } from "../simulator/index.ts";
 import type { Services } from "./container.ts";
 
 /** The demo host's name: within the host-name rule (hosts.schemas.ts), so the Hosts page can edit it. */
-export const DEMO_HOST_NAME = "Simulated demo cluster";
+const DEMO_HOST_NAME = "Simulated demo cluster";
 const OLD_DEMO_HOST_NAME = "Simulated cluster (demo)";
 
 /** Start-up work, as the audit trail names it (from the machine itself). */

@@ -56,6 +56,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
   const database = options.database ?? (await connectDatabase(config.database));
   let simulator: RunningSimulator | undefined;
   try {
+    if (database.created === "image")
+      log.info("New embedded database unpacked from the image shipped with this release (no initdb)");
     const { applied } = await migrate(database.db);
     if (applied.length) log.info(`Applied migrations: ${applied.join(", ")}`);
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));
@@ -79,6 +81,9 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
+    services.access.start();
+    // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
+    await services.sources.startSchedule();
     services.updates.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
@@ -112,6 +117,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await server.stop();
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
+          await services.access.stop();
+          await services.sources.stopSchedule();
           await services.updates.stop();
           await services.jobs.stop();
           services.hosts.close();
@@ -123,8 +130,16 @@ export async function startProximity(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
-    await simulator?.stop().catch(() => {});
-    if (!options.database) await database.close().catch(() => {});
+    // Start-up failed: undo what was started, and throw the start-up error (the one that matters); a failure
+    // while undoing is only worth a line beside it.
+    await simulator
+      ?.stop()
+      .catch((e) => log.warn("Stopping the simulator after a failed start failed", { err: e }));
+    if (!options.database) {
+      await database
+        .close()
+        .catch((e) => log.warn("Closing the database after a failed start failed", { err: e }));
+    }
     throw err;
   }
 }

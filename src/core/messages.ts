@@ -20,7 +20,7 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-export function humanMessage(issue: Issue): string | undefined {
+function humanMessage(issue: Issue): string | undefined {
   const i = issue as Issue & Record<string, unknown>;
   switch (issue.code) {
     case "invalid_type": {

@@ -20,7 +20,7 @@ const DENIED_HEADERS = new Set([
 ]);
 
 /** Any key naming a credential: auth, token, secret, password, key (api_key, x-api-key …), plus their kin. */
-export const SENSITIVE_KEY =
+const SENSITIVE_KEY =
   /auth|token|secret|passw|pwd|key|cookie|csrf|xsrf|session|jwt|bearer|credential|ticket|signature|private/i;
 
 /** Values that are credentials whatever key they sit under. */

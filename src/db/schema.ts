@@ -236,6 +236,10 @@ export const APP_RUNTIMES = ["docker", "oci", "lxc"] as const;
 /** The runtimes a catalog deploy can choose (lxc is only ever adopted). */
 export const DEPLOY_RUNTIMES = ["docker", "oci"] as const;
 export type DeployRuntime = (typeof DEPLOY_RUNTIMES)[number];
+/** Who may pass the managed proxy to an exposed app (features/access). */
+export const APP_GATES = ["none", "proximity"] as const;
+/** System apps Proximity deploys for itself. */
+export const SYSTEM_ROLES = ["proxy"] as const;
 export type AppRuntime = (typeof APP_RUNTIMES)[number];
 
 export const APP_STATUSES = [
@@ -328,6 +332,15 @@ export const applications = pgTable(
     healthFailures: integer("health_failures").notNull().default(0),
     healthReason: text("health_reason"),
     healthCheckedAt: timestamp("health_checked_at", { withTimezone: true }),
+    /**
+     * The app's HTTPS name through the managed proxy (features/access), `https://<hostname>.<domain>`, or
+     * null when it is not exposed. Set and cleared with the exposure; rewritten when the domain changes.
+     */
+    httpsUrl: text("https_url"),
+    /** Who may pass the proxy: anyone (`none`) or a signed-in Proximity user who may see the app. */
+    gate: text("gate", { enum: APP_GATES }).notNull().default("none"),
+    /** A system app Proximity manages itself (`proxy`: the reverse proxy of features/access), else null. */
+    systemRole: text("system_role", { enum: SYSTEM_ROLES }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -439,6 +452,58 @@ export const backupSchedules = pgTable("backup_schedules", {
 export type Backup = typeof backups.$inferSelect;
 export type BackupSchedule = typeof backupSchedules.$inferSelect;
 
+export const CATALOG_SOURCE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
+export const CATALOG_SOURCE_STATUSES = ["importing", "ready", "failed"] as const;
+
+/** A third-party app store the catalog imports (docs/catalog.md "Third-party stores"). */
+export const catalogSources = pgTable(
+  "catalog_sources",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The namespace of its entries' ids (`<name>/<app>`) and the entries' `source`. */
+    name: text("name").notNull(),
+    /** An http(s) URL (archive or forge repository) or an absolute directory path. */
+    url: text("url").notNull(),
+    /** What the admin asked for: a format, or auto (detected at each import). */
+    requestedFormat: text("requested_format", { enum: ["auto", ...CATALOG_SOURCE_FORMATS] })
+      .notNull()
+      .default("auto"),
+    /** The format of the last import (detected or given); null before the first. */
+    format: text("format", { enum: CATALOG_SOURCE_FORMATS }),
+    status: text("status", { enum: CATALOG_SOURCE_STATUSES }).notNull().default("importing"),
+    /** Why the last import failed (the entries of the one before stay). */
+    error: text("error"),
+    imported: integer("imported").notNull().default(0),
+    refused: integer("refused").notNull().default(0),
+    fetchedAt: timestamp("fetched_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("catalog_sources_name_idx").on(t.name)],
+);
+
+/** One app of a source's last import: the translated entry, or the reasons it was refused. */
+export const catalogSourceEntries = pgTable(
+  "catalog_source_entries",
+  {
+    sourceId: uuid("source_id")
+      .notNull()
+      .references(() => catalogSources.id, { onDelete: "cascade" }),
+    /** `<source name>/<app>`, at most 80 characters. */
+    catalogId: text("catalog_id").notNull(),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["imported", "refused"] }).notNull(),
+    /** Refusal reasons, or for an imported entry what was changed on the way. */
+    reasons: jsonb("reasons").$type<string[]>().notNull().default([]),
+    /** The validated catalog entry (null when refused). */
+    entry: jsonb("entry"),
+    /** The store's PNG logo, base64 (at most 256 KiB before encoding). */
+    iconPng: text("icon_png"),
+  },
+  (t) => [uniqueIndex("catalog_source_entries_pk_idx").on(t.sourceId, t.catalogId)],
+);
+
+export type CatalogSourceRow = typeof catalogSources.$inferSelect;
 export const UPDATE_RESULTS = ["running", "succeeded", "rolled_back", "failed"] as const;
 export type UpdateResult = (typeof UPDATE_RESULTS)[number];
 

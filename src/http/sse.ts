@@ -54,7 +54,7 @@ interface BunServerLike {
 }
 
 /** The idle limit a stream with this keep-alive interval asks for (seconds). */
-export function idleSecondsFor(keepAliveMs: number): number {
+function idleSecondsFor(keepAliveMs: number): number {
   return Math.min(MAX_IDLE_SECONDS, Math.ceil((keepAliveMs * 2) / 1000) + 5);
 }
 
@@ -102,6 +102,7 @@ export function eventStream<T>(c: Context, options: EventStreamOptions<T>): Resp
         () => {
           if (stream.aborted || ended !== undefined || Date.now() - lastWrite < keepAliveMs - 50) return;
           lastWrite = Date.now();
+          // A write fails only when the client has gone: the stream's abort handler already ends it.
           void stream.write(": keep-alive\n\n").catch(() => {});
         },
         Math.max(100, Math.floor(keepAliveMs / 2)),

@@ -58,7 +58,7 @@ function vmidFromUpid(upid: string | undefined): number | undefined {
 const SKIPPED_ATTRS = new Set(["stack", "message", "cause", "headers", "taskLog"]);
 
 /** The error's own attributes (code, status, kind, pve_status …) for the `exception` context. */
-export function exceptionAttributes(err: unknown): Record<string, unknown> {
+function exceptionAttributes(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: typeof err, value: String(err).slice(0, 200) };
   const out: Record<string, unknown> = { type: err.name };
   for (const key of Object.keys(err)) {

@@ -19,7 +19,7 @@ export interface EnvironmentFacts {
 }
 
 /** localhost, 127.0.0.1 (and ::1), or any name containing "local" or "test". */
-export function isDevelopmentHost(host: string): boolean {
+function isDevelopmentHost(host: string): boolean {
   const h = host
     .trim()
     .toLowerCase()

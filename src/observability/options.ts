@@ -9,7 +9,7 @@ import { detectEnvironment, type EnvironmentFacts } from "./environment.ts";
 import { scrubEvent } from "./event-scrub.ts";
 
 /** Paths that are never traced (probes and scrapes would drown real transactions). */
-export const UNTRACED_PATHS = new Set(["/health", "/ready", "/metrics"]);
+const UNTRACED_PATHS = new Set(["/health", "/ready", "/metrics"]);
 
 /**
  * Enough queued envelopes for a burst of 500 errors plus their transactions. The SDK default (64) dropped

@@ -21,7 +21,7 @@ const statsByScope = new WeakMap<Scope, PerfStats>();
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export function performanceContext(stats: PerfStats): Record<string, number> {
+function performanceContext(stats: PerfStats): Record<string, number> {
   return {
     elapsed_ms: round(performance.now() - stats.startedAt),
     db_calls: stats.db_calls,
@@ -60,14 +60,6 @@ export function beginUnitOfWork(scope: Scope = Sentry.getIsolationScope()): Perf
 export function currentStats(): PerfStats | undefined {
   if (!state.enabled) return undefined;
   return statsByScope.get(Sentry.getIsolationScope());
-}
-
-export function countDb(ms: number): void {
-  const s = currentStats();
-  if (s) {
-    s.db_calls++;
-    s.db_ms += ms;
-  }
 }
 
 export function countProxmox(ms: number): void {

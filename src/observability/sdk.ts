@@ -14,7 +14,3 @@ export async function loadSentrySdk(): Promise<SentrySdk> {
   Sentry ??= await import("@sentry/bun");
   return Sentry;
 }
-
-export function sentrySdkLoaded(): boolean {
-  return Sentry !== undefined;
-}

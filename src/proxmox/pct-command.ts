@@ -15,13 +15,13 @@ const MAX_ARG_LENGTH = 4096;
  * argv elements are tokens (paths, flags, package names), not data: NUL cannot travel through exec,
  * and a newline in a command line is a sign that data leaked into it.
  */
-export function assertArgToken(arg: string, index: number): void {
+function assertArgToken(arg: string, index: number): void {
   if (typeof arg !== "string") throw new TypeError(`argv[${index}] is not a string`);
   if (/[\0\n\r]/.test(arg)) throw new TypeError(`argv[${index}] contains NUL or a line break`);
   if (arg.length > MAX_ARG_LENGTH) throw new TypeError(`argv[${index}] is longer than ${MAX_ARG_LENGTH}`);
 }
 
-export function assertExecVmid(vmid: number): number {
+function assertExecVmid(vmid: number): number {
   if (!Number.isInteger(vmid) || vmid < 100 || vmid > 999_999_999) {
     throw new TypeError("vmid must be an integer in 100..999999999");
   }

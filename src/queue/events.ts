@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
+import { log } from "../core/log.ts";
 import type { Database, Db } from "../db/connect.ts";
 
 export type ProximityEvent =
@@ -127,7 +128,7 @@ class PostgresEventBus implements EventBus {
 
   async close(): Promise<void> {
     const l = await this.listening?.catch(() => undefined);
-    await l?.unlisten().catch(() => {});
+    await l?.unlisten().catch((err: unknown) => log.warn("Event bus: UNLISTEN at close failed", { err }));
     await this.local.close();
   }
 }

@@ -26,7 +26,7 @@ const TYPES: Record<string, string> = {
   svg: "image/svg+xml",
 };
 
-export const IMMUTABLE = "public, max-age=31536000, immutable";
+const IMMUTABLE = "public, max-age=31536000, immutable";
 
 function build(name: string, body: Uint8Array): Asset {
   const hash = createHash("sha256").update(body).digest("hex").slice(0, 10);

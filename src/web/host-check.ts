@@ -11,13 +11,13 @@ import type { WebEnv } from "./context.ts";
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** The host name (no port) of a Host header value; IPv6 literals keep their brackets off. */
-export function hostnameOf(host: string): string {
+function hostnameOf(host: string): string {
   const h = host.trim().toLowerCase();
   if (h.startsWith("[")) return h.slice(1, h.indexOf("]") === -1 ? undefined : h.indexOf("]"));
   return h.replace(/:\d+$/, "").replace(/\.$/, "");
 }
 
-export function isKnownHost(name: string, publicUrl: string): boolean {
+function isKnownHost(name: string, publicUrl: string): boolean {
   if (name === new URL(publicUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase()) return true;
   if (name === "localhost" || name.endsWith(".localhost")) return true;
   return IPV4.test(name) || (name.includes(":") && /^[0-9a-f:.]+$/.test(name));

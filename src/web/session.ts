@@ -28,9 +28,9 @@ import { clientOf } from "../http/context.ts";
 import type { WebEnv } from "./context.ts";
 import { addressedHost } from "./host-check.ts";
 
-export const SESSION_COOKIE = "proximity_session";
-export const CSRF_COOKIE = "proximity_csrf";
-export const THEME_COOKIE = "proximity_theme";
+const SESSION_COOKIE = "proximity_session";
+const CSRF_COOKIE = "proximity_csrf";
+const THEME_COOKIE = "proximity_theme";
 /** Over HTTPS the cookies carry the `__Host-` prefix. */
 const SECURE_PREFIX = "__Host-";
 
@@ -55,7 +55,7 @@ function secure(c: Context<WebEnv>): boolean {
 }
 
 /** A cookie's name on this request: `__Host-` prefixed when secure. */
-export function cookieName(c: Context<WebEnv>, base: string): string {
+function cookieName(c: Context<WebEnv>, base: string): string {
   return secure(c) ? `${SECURE_PREFIX}${base}` : base;
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
-import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -203,9 +203,33 @@ export class AppsService {
     return chooseRuntime(entry, asked, oci?.severity === "ok");
   }
 
-  async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
+  /**
+   * Deploys an app from the catalog. `systemRole` is Proximity's own door (features/access deploys the
+   * managed proxy with it): a system entry is refused to everyone else as if it were not in the catalog.
+   */
+  async deploy(
+    req: UserActor,
+    input: DeployInput,
+    system: { systemRole?: "proxy" } = {},
+  ): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
+    if (entry.system && !system.systemRole) {
+      throw new ValidationError("Unknown catalog app", [
+        { field: "catalog_id", message: `"${input.catalog_id}" is not in the catalog` },
+      ]);
+    }
     const settings = await this.deps.settings.get();
+    // A community entry (from a third-party store) was not checked by Proximity: the admin decides who may
+    // install one (settings.catalog.community_installs).
+    if (
+      this.deps.catalog.trust(entry.id) === "community" &&
+      settings.catalog.community_installs === "admins" &&
+      req.user.role !== "admin"
+    ) {
+      throw new ForbiddenError(
+        `${entry.name} comes from the third-party store ${this.deps.catalog.storeOf(entry.id)}, which only administrators may install from`,
+      );
+    }
     const resources = this.resources(entry, input.resources, settings.resources);
     const env = resolveEnvironment(entry, input.environment ?? {});
     // A runtime the entry does not offer is a 422 whatever the host.
@@ -265,6 +289,7 @@ export class AppsService {
             secretEnvEnc,
             rootPasswordEnc,
             runtime,
+            systemRole: system.systemRole ?? null,
           })
           .returning();
         const job = await this.enqueue(

@@ -36,7 +36,7 @@ export interface AuditQuery {
 }
 
 /** Repeats of one noisy event (same action, reason and address) this close together share one row. */
-export const BURST_WINDOW_MS = 60_000;
+const BURST_WINDOW_MS = 60_000;
 
 interface Burst {
   row: Promise<number | undefined>;

@@ -5,6 +5,7 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { RateLimitedError, UnauthenticatedError, ValidationError } from "../../core/errors.ts";
 import type { Actor, AuthUser, ClientActor, UserActor } from "../../core/identity.ts";
+import { log } from "../../core/log.ts";
 import { type Attempt, FailureLimiter, InFlight } from "../../core/rate-limit.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
@@ -314,7 +315,13 @@ export class AuthService {
       .where(eq(refreshTokens.tokenHash, hashToken(token)));
     if (!row) return undefined;
     if (row.revokedAt) {
-      if (row.revokedReason === "rotated") await this.refresh(token, client).catch(() => {});
+      if (row.revokedReason === "rotated") {
+        // refresh() ends the whole session family and then refuses the token (UnauthenticatedError, audited):
+        // that refusal is the expected outcome here. Anything else means the family may still be alive.
+        await this.refresh(token, client).catch((err: unknown) => {
+          if (!(err instanceof UnauthenticatedError)) log.error("Revoking a re-used session failed", { err });
+        });
+      }
       return undefined;
     }
     if (row.expiresAt.getTime() <= Date.now() || row.user.disabled) return undefined;

@@ -5,9 +5,9 @@
 import { Cron } from "croner";
 
 /** Backups more often than this are refused: vzdump holds a lock on the container while it runs. */
-export const MIN_INTERVAL_MS = 5 * 60_000;
+const MIN_INTERVAL_MS = 5 * 60_000;
 
-export function isTimeZone(tz: string): boolean {
+function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;

@@ -24,7 +24,7 @@ export interface LintReport {
 const DAY_MS = 86_400_000;
 
 /** Whole days from `from` to `to` (ISO dates). */
-export function daysBetween(from: string, to: string): number {
+function daysBetween(from: string, to: string): number {
   return Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS);
 }
 

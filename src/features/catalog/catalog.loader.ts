@@ -17,15 +17,19 @@ import { log as processLog } from "../../core/log.ts";
 import { type CatalogEntry, ICON_FILE_PATTERN } from "./catalog.schemas.ts";
 import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
 import { parseCatalogFile } from "./entry-rules.ts";
+import { shippedYaml, strictYaml, type YamlParser } from "./yaml-parsers.ts";
 
 export type CatalogLog = (message: string) => void;
 
-export type CatalogSource = "builtin" | "operator";
+/** Where an entry comes from: shipped, the operator's directory, or a third-party store (sources/). */
+export type CatalogSource = "builtin" | "operator" | "store";
 
 export interface LoadedEntry {
   entry: CatalogEntry;
   source: CatalogSource;
   file: string;
+  /** For a store's entry: the source's name (its ids' namespace). */
+  store?: string;
   /** The icon file an operator entry names beside its YAML, read and checked. */
   icon?: { ext: "svg" | "png"; body: Uint8Array };
 }
@@ -49,12 +53,13 @@ function loadTexts(
   files: Iterable<[file: string, text: string]>,
   source: CatalogSource,
   log: CatalogLog,
+  parse: YamlParser = strictYaml,
 ): LoadResult {
   const entries: LoadedEntry[] = [];
   const skipped: SkippedFile[] = [];
   for (const [file, text] of files) {
     const id = basename(file, extname(file));
-    const result = parseCatalogFile(text, id);
+    const result = parseCatalogFile(text, id, parse);
     if (result.ok) {
       entries.push({ entry: result.entry, source, file });
     } else {
@@ -72,7 +77,13 @@ export function loadBuiltinCatalog(
   log: CatalogLog = warnInLog,
   files: Readonly<Record<string, string>> = BUILTIN_CATALOG_FILES,
 ): LoadResult {
-  return loadTexts(Object.entries(files), "builtin", log);
+  // Shipped files only: the fast parser (yaml-parsers.ts); an operator's files get the strict one.
+  return loadTexts(
+    Object.entries(files),
+    "builtin",
+    log,
+    files === BUILTIN_CATALOG_FILES ? shippedYaml : strictYaml,
+  );
 }
 
 /**

@@ -12,12 +12,7 @@ import {
   PaginationQuery,
 } from "../../http/openapi.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import {
-  CATALOG_ID_PATTERN,
-  CATEGORY_IDS,
-  type CatalogEntry,
-  catalogEntryObjectSchema,
-} from "./catalog.schemas.ts";
+import { CATEGORY_IDS, type CatalogEntry, catalogEntryObjectSchema } from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
@@ -30,7 +25,22 @@ export interface CatalogRouteServices {
   config: Pick<Config, "PUBLIC_URL">;
 }
 
-export const CatalogEntrySchema = catalogEntryObjectSchema.openapi("CatalogEntry");
+export const CatalogEntrySchema = catalogEntryObjectSchema
+  .extend({
+    trust: z.enum(["verified", "community"]).openapi({
+      description:
+        "verified: built-in or the operator's own; community: imported from a third-party store, not checked by Proximity",
+    }),
+    source: z
+      .string()
+      .nullable()
+      .openapi({ description: "The store a community entry was imported from (null when verified)" }),
+  })
+  .openapi("CatalogEntry");
+
+/** A built-in id (`gitea`) or a store entry's namespaced id (`runtipi/vaultwarden`, written %2F in a path). */
+export const CATALOG_ENTRY_ID_PATTERN =
+  /^(?:[a-z0-9](?:[a-z0-9]|-(?!-)){0,28}[a-z0-9]\/)?[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$/;
 
 export const CatalogListSchema = listSchema(CatalogEntrySchema, "CatalogList");
 
@@ -63,12 +73,16 @@ export const CatalogListQuery = PaginationQuery.extend({
     description: "Words matched (case-insensitively, all of them) in name, description and tags",
   }),
   category: z.enum(CATEGORY_IDS).optional(),
+  source: z.string().max(40).optional().openapi({
+    description: "A store's name (its entries only), or verified (built-in and operator entries only)",
+  }),
 });
 
 export const CatalogIdParams = z.object({
   catalog_id: z
     .string()
-    .regex(CATALOG_ID_PATTERN, "catalog_id is not a valid catalog id")
+    .max(80)
+    .regex(CATALOG_ENTRY_ID_PATTERN, "catalog_id is not a valid catalog id")
     .openapi({ param: { name: "catalog_id", in: "path" }, example: "gitea" }),
 });
 
@@ -125,18 +139,26 @@ export const reloadCatalogRoute = createRoute({
   },
 });
 
-/** An entry as the API returns it: `icon` points at the icon this server ships (no other origin). */
-function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: string): CatalogEntry {
-  return { ...entry, icon: new URL(catalog.iconPath(entry.id), publicUrl).toString() };
+/**
+ * An entry as the API returns it: `icon` points at the icon this server ships (no other origin), `trust` and
+ * `source` say who vouches for it.
+ */
+function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: string) {
+  return {
+    ...entry,
+    icon: new URL(catalog.iconPath(entry.id), publicUrl).toString(),
+    trust: catalog.trust(entry.id),
+    source: catalog.storeOf(entry.id),
+  };
 }
 
 /** The CatalogService from the request's services (see the wiring note at the top). */
 export function catalogRoutes() {
   return createRouter<CatalogRouteServices>()
     .openapi(listCatalogRoute, (c) => {
-      const { q, category, page, per_page } = c.req.valid("query");
+      const { q, category, source, page, per_page } = c.req.valid("query");
       const { catalog, config } = c.get("services");
-      const all = catalog.list({ q, category });
+      const all = catalog.list({ q, category, source });
       const items = all
         .slice((page - 1) * per_page, page * per_page)
         .map((e) => publicEntry(e, catalog, config.PUBLIC_URL));
@@ -149,7 +171,8 @@ export function catalogRoutes() {
     .openapi(getCatalogEntryRoute, (c) => {
       const { catalog_id } = c.req.valid("param");
       const { catalog, config } = c.get("services");
-      const entry = catalog.get(catalog_id);
+      const found = catalog.get(catalog_id);
+      const entry = found?.system ? undefined : found;
       if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
       return c.json(publicEntry(entry, catalog, config.PUBLIC_URL), 200);
     })

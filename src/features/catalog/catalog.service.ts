@@ -13,7 +13,7 @@ import {
   warnInLog,
 } from "./catalog.loader.ts";
 import { CATEGORY_NAMES, type CatalogEntry, type CategoryId } from "./catalog.schemas.ts";
-import { type Icon, iconFor, iconFromFile, iconPath, useCustomIcons } from "./icons/icons.ts";
+import { type Icon, iconFor, iconFromFile, iconIdOf, iconPath, useCustomIcons } from "./icons/icons.ts";
 import { rankEntries } from "./search.ts";
 
 /** Icons are pure functions of the id; the web pages use them without a service instance. */
@@ -39,7 +39,21 @@ export interface CatalogQuery {
   q?: string | undefined;
   /** A category id (case-insensitive). */
   category?: string | undefined;
+  /** A store's name (its entries only), or `verified` (built-in and operator entries only). */
+  source?: string | undefined;
 }
+
+/** An entry imported from a third-party store (sources/sources.service.ts keeps them in the database). */
+export interface StoreEntry {
+  entry: CatalogEntry;
+  /** The source's name. */
+  source: string;
+  /** The store's PNG logo, when it ships one. */
+  iconPng?: Uint8Array | undefined;
+}
+
+/** `verified`: built-in or the operator's own; `community`: imported from a store, not checked by Proximity. */
+export type CatalogTrust = "verified" | "community";
 
 export interface CatalogServiceOptions {
   /** `$DATA_DIR/catalog`; optional. */
@@ -60,6 +74,9 @@ export class CatalogService {
   private readonly log: CatalogLog;
   private readonly builtinFiles: Readonly<Record<string, string>> | undefined;
   private index: Index | undefined;
+  /** Built-in and operator entries of the last load (what store entries are merged into). */
+  private base: Map<string, LoadedEntry> | undefined;
+  private stores: LoadedEntry[] = [];
 
   constructor(opts: CatalogServiceOptions = {}) {
     this.operatorDir = opts.operatorDir;
@@ -84,12 +101,56 @@ export class CatalogService {
       }
       byId.set(loaded.entry.id, loaded);
     }
+    this.base = byId;
+    this.rebuild();
+    return { loaded: this.size, skipped: [...builtin.skipped, ...operator.skipped], overridden };
+  }
+
+  /**
+   * Replace every store entry at once (after a source's import or deletion): readers see the old set or the
+   * new one, never a mix. Store ids are namespaced (`runtipi/vaultwarden`), so they never replace a
+   * built-in.
+   */
+  useStoreEntries(entries: readonly StoreEntry[]): void {
+    this.stores = entries.map((s) => ({
+      entry: s.entry,
+      source: "store",
+      file: s.source,
+      store: s.source,
+      ...(s.iconPng ? { icon: { ext: "png" as const, body: s.iconPng } } : {}),
+    }));
+    this.rebuild();
+  }
+
+  /** Who vouches for an entry: `verified` (built-in, operator) or `community` (a store). */
+  trust(id: string): CatalogTrust {
+    return this.current().byId.get(id)?.source === "store" ? "community" : "verified";
+  }
+
+  /** The name of the store an entry was imported from (null for built-in and operator entries). */
+  storeOf(id: string): string | null {
+    return this.current().byId.get(id)?.store ?? null;
+  }
+
+  /** The names of the stores that have entries in the catalog, sorted. */
+  storeNames(): string[] {
+    return [...new Set(this.stores.map((s) => s.store ?? ""))].filter(Boolean).sort();
+  }
+
+  private rebuild(): void {
+    const byId = new Map(this.base ?? this.builtinById());
+    for (const loaded of this.stores) if (!byId.has(loaded.entry.id)) byId.set(loaded.entry.id, loaded);
     this.index = this.buildIndex(byId);
     const icons = new Map<string, Icon>();
     for (const [id, loaded] of byId)
       if (loaded.icon) icons.set(id, iconFromFile(loaded.icon.ext, loaded.icon.body));
     useCustomIcons(icons);
-    return { loaded: byId.size, skipped: [...builtin.skipped, ...operator.skipped], overridden };
+  }
+
+  private builtinById(): Map<string, LoadedEntry> {
+    const builtin = loadBuiltinCatalog(this.log, this.builtinFiles);
+    this.base = new Map(builtin.entries.map((l) => [l.entry.id, l]));
+    return this.base;
   }
 
   /**
@@ -97,9 +158,13 @@ export class CatalogService {
    * the name before the tags before the description, one typo forgiven); without, sorted by name.
    */
   list(query: CatalogQuery = {}): CatalogEntry[] {
-    const { sorted } = this.current();
+    const { sorted, byId } = this.current();
     const category = query.category?.trim().toLowerCase();
-    const inCategory = category ? sorted.filter((e) => e.category === category) : sorted;
+    let inCategory = category ? sorted.filter((e) => e.category === category) : sorted;
+    const source = query.source?.trim();
+    if (source) {
+      inCategory = inCategory.filter((e) => (byId.get(e.id)?.store ?? "verified") === source);
+    }
     return rankEntries(inCategory, query.q ?? "");
   }
 
@@ -126,7 +191,8 @@ export class CatalogService {
    * other id (SVG generated in memory); the web UI serves it and the API's `icon` field points at it.
    */
   icon(id: string): Icon {
-    return iconFor(id);
+    // The icon URL writes a store id's "/" as "--" (iconPath).
+    return iconFor(id.includes("/") ? id : iconIdOf(id));
   }
 
   /** `/assets/icons/<id>.<content hash>.svg` */
@@ -134,26 +200,30 @@ export class CatalogService {
     return iconPath(id);
   }
 
+  /** How many apps the catalog offers (system entries are not counted). */
   get size(): number {
-    return this.current().byId.size;
+    return this.current().sorted.length;
   }
 
   private buildIndex(byId: Map<string, LoadedEntry>): Index {
+    // By name; the same app from several sources once per source, the verified one first. System entries
+    // (the managed proxy) are Proximity's own: never listed or counted as the catalog's.
     const sorted = [...byId.values()]
-      .map((l) => l.entry)
+      .filter((l) => !l.entry.system)
       .sort(
-        (a, b) => a.name.localeCompare(b.name, "en", { sensitivity: "base" }) || a.id.localeCompare(b.id),
-      );
+        (a, b) =>
+          a.entry.name.localeCompare(b.entry.name, "en", { sensitivity: "base" }) ||
+          Number(a.source === "store") - Number(b.source === "store") ||
+          a.entry.id.localeCompare(b.entry.id),
+      )
+      .map((l) => l.entry);
     return { byId, sorted };
   }
 
   /** Before the first load(), serve the built-ins (they need no I/O) rather than an empty catalog. */
   private current(): Index {
-    if (!this.index) {
-      const builtin = loadBuiltinCatalog(this.log, this.builtinFiles);
-      this.index = this.buildIndex(new Map(builtin.entries.map((l) => [l.entry.id, l])));
-    }
-    return this.index;
+    if (!this.index) this.rebuild();
+    return this.index!;
   }
 }
 

@@ -3,6 +3,7 @@
  * from the host's decrypted credentials. Secrets are decrypted only here, only to build a client, and never
  * returned. A pooled connection is rebuilt when the host row changes (its `updatedAt`).
  */
+import { log } from "../../core/log.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import { decryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -110,7 +111,11 @@ export class HostConnections {
         return executor;
       },
       close: () => {
-        void executor?.then((e) => e.close()).catch(() => {});
+        // A connection that never opened has nothing to close (its failure was its caller's); one that
+        // fails to close is gone either way.
+        void executor
+          ?.then((e) => e.close())
+          .catch((err: unknown) => log.debug("SSH executor close failed", { err }));
       },
     };
   }

@@ -8,6 +8,7 @@
 import { asc, count, eq, sql } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { Actor } from "../../core/identity.ts";
+import { log } from "../../core/log.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import { encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -256,7 +257,15 @@ export class HostsService {
 
   /** Syncs every host; failures are recorded on the host and do not stop the others. */
   async syncAll(): Promise<void> {
-    for (const host of await this.list()) await this.sync(host.id).catch(() => {});
+    for (const host of await this.list()) {
+      await this.sync(host.id).catch((err: unknown) => {
+        // The reason is on the host (status error, last_error) for the interface; the log says it once when
+        // the host goes into error, not every minute while it stays there.
+        const fields = { host_id: host.id, host: host.name, err };
+        if (host.status === "error") log.debug("Host sync failed again", fields);
+        else log.warn("Host sync failed: the host is marked in error", fields);
+      });
+    }
   }
 
   async listNodes(): Promise<PublicNode[]> {

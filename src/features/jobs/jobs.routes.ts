@@ -23,7 +23,7 @@ export interface JobsRouteServices {
 }
 
 /** Whether the user may see this job: admins always; others when they started it or own its app. */
-export async function canSeeJob(services: JobsRouteServices, user: AuthUser, job: Job): Promise<boolean> {
+async function canSeeJob(services: JobsRouteServices, user: AuthUser, job: Job): Promise<boolean> {
   if (user.role === "admin" || job.userId === user.id) return true;
   if (!job.appId) return false;
   return (await services.ownedAppIds(user.id)).includes(job.appId);

@@ -29,7 +29,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** METRICS_TOKEN as a bearer token, else the usual admin check (401 anonymous, 403 non-admin). */
-export const requireMetricsAccess = createMiddleware<HttpEnv<MetricsRouteServices>>(async (c, next) => {
+const requireMetricsAccess = createMiddleware<HttpEnv<MetricsRouteServices>>(async (c, next) => {
   const token = c.get("services").config.METRICS_TOKEN;
   const presented = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (token && presented && sameSecret(presented, token)) return next();

@@ -14,13 +14,13 @@ function escapeHelp(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
-export function formatLabels(labels: Labels): string {
+function formatLabels(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return "";
   return `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
 }
 
-export function formatValue(v: number): string {
+function formatValue(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "+Inf";
   if (v === Number.NEGATIVE_INFINITY) return "-Inf";
@@ -109,7 +109,7 @@ export class Histogram implements Metric {
 }
 
 /** The bucket/sum/count lines of one histogram series (`counts` are cumulative per bucket). */
-export function histogramLines(
+function histogramLines(
   name: string,
   labels: Labels,
   buckets: readonly number[],

@@ -80,6 +80,18 @@ export const SettingsSchema = z
         description:
           "Per-user limits on deployments (null: no limit). Over a limit, deploys answer 422 (apps, memory, disk) or 429 (jobs in flight).",
       }),
+    catalog: z
+      .object({
+        community_installs: z.enum(["admins", "everyone"]).default("admins").openapi({
+          description:
+            "Who may install community entries (imported from a third-party store, not checked by Proximity)",
+        }),
+        source_refresh_hours: z.number().int().min(0).max(8760).default(24).openapi({
+          description: "How often every third-party store is imported again, in hours (0: only on demand)",
+        }),
+      })
+      .strict()
+      .default({ community_installs: "admins", source_refresh_hours: 24 }),
     updates: z
       .object({
         /** Snapshots Proximity took before updates that stay after a successful one (per app). */
@@ -119,6 +131,7 @@ export const SettingsUpdateSchema = z
     storage: SettingsSchema.shape.storage.unwrap().partial().optional(),
     registration: z.enum(["open", "closed"]).optional(),
     quotas: SettingsSchema.shape.quotas.unwrap().partial().optional(),
+    catalog: SettingsSchema.shape.catalog.unwrap().partial().optional(),
     updates: SettingsSchema.shape.updates.unwrap().partial().optional(),
     health: SettingsSchema.shape.health.unwrap().partial().optional(),
   })

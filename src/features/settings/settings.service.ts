@@ -30,6 +30,7 @@ export class SettingsService {
         storage: { ...current.storage, ...patch.storage },
         registration: patch.registration ?? current.registration,
         quotas: { ...current.quotas, ...patch.quotas },
+        catalog: { ...current.catalog, ...patch.catalog },
         updates: { ...current.updates, ...patch.updates },
         health: { ...current.health, ...patch.health },
       });

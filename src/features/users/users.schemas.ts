@@ -14,7 +14,7 @@ export const UsernameSchema = z
  * Why a password of the right length is still too easy to guess, or undefined: only spaces, one piece
  * repeated ("hellohello", ten spaces), or fewer than five different characters.
  */
-export function weakPassword(password: string): string | undefined {
+function weakPassword(password: string): string | undefined {
   if (password.trim() === "") return "must not be only spaces";
   if (/^(.+)\1+$/su.test(password)) return "must not be one word or character repeated";
   if (new Set(password).size < 5) return "must use at least 5 different characters";

@@ -34,7 +34,7 @@ export function assertPasswordAllowed(username: string, password: string): void 
 }
 
 /** Self-registrations per client address: enough for a household, too few to farm accounts or CPU. */
-export const REGISTRATIONS_PER_ADDRESS = { max: 10, windowMs: 60 * 60 * 1000 };
+const REGISTRATIONS_PER_ADDRESS = { max: 10, windowMs: 60 * 60 * 1000 };
 
 export class UsersService {
   private readonly registrations = new FailureLimiter([{ prefix: "ip:", rule: REGISTRATIONS_PER_ADDRESS }]);

@@ -1,7 +1,7 @@
 /** My apps (the dashboard), an app's page, and the live progress panel of its current job. */
 import type { Child, FC } from "hono/jsx";
 import type { Application, Job } from "../../db/schema.ts";
-import { appIconId, isStable } from "../../features/apps/index.ts";
+import { appIconId, canRun, isStable } from "../../features/apps/index.ts";
 import {
   AppIcon,
   Csrf,
@@ -39,7 +39,7 @@ const KIND_LABELS: Record<string, string> = {
   restore_app: "Restore",
 };
 
-export function kindLabel(kind: string): string {
+function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? kind.replace(/_/g, " ");
 }
 
@@ -47,11 +47,11 @@ export function kindLabel(kind: string): string {
 const isInstall = (kind: string) => kind === "deploy_app" || kind === "deploy_oci_app";
 
 /** Start/stop/restart, as the app's state allows. */
-export const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small }) => {
+const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small }) => {
   const can = {
-    start: app.status === "stopped" || app.status === "error",
-    stop: app.status === "running" || app.status === "error",
-    restart: app.status === "running" || app.status === "error",
+    start: canRun("start", app.status),
+    stop: canRun("stop", app.status),
+    restart: canRun("restart", app.status),
   };
   if (app.status === "error" && app.vmid === null) return null;
   const cls = small ? "small" : "";
@@ -75,7 +75,7 @@ export const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, s
   );
 };
 
-export const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
+const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
   app.url && app.status === "running" ? (
     <a
       href={app.url}
@@ -186,7 +186,7 @@ export const Dashboard: FC<{
   </Layout>
 );
 
-export const LogLines: FC<{ lines: LogLine[] }> = ({ lines }) => (
+const LogLines: FC<{ lines: LogLine[] }> = ({ lines }) => (
   <>
     {lines.map((l) => (
       <p class={l.level}>{l.message}</p>
@@ -328,15 +328,6 @@ export const AppDetails: FC<{ app: Application; owner: string | undefined }> = (
     </dl>
   </section>
 );
-
-export interface BackupView {
-  id: string;
-  status: string;
-  kind: string;
-  size: number | null;
-  createdAt: Date;
-  note: string | null;
-}
 
 export const AppPage: FC<{
   page: PageContext;

@@ -4,10 +4,7 @@ import type { Application, Job } from "../../db/schema.ts";
 import type { WebServices } from "../context.ts";
 import type { LogLine } from "./pages.tsx";
 
-export async function lastJob(
-  services: Pick<WebServices, "jobRecords">,
-  appId: string,
-): Promise<Job | undefined> {
+async function lastJob(services: Pick<WebServices, "jobRecords">, appId: string): Promise<Job | undefined> {
   const { items } = await services.jobRecords.list({ appId, page: 1, perPage: 1 });
   return items[0];
 }

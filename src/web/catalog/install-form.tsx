@@ -104,8 +104,8 @@ export const InstallForm: FC<{
     <form
       id="install-form"
       method="post"
-      action={`/catalog/${entry.id}/install`}
-      hx-post={`/catalog/${entry.id}/install`}
+      action={`/catalog/${encodeURIComponent(entry.id)}/install`}
+      hx-post={`/catalog/${encodeURIComponent(entry.id)}/install`}
       hx-target="this"
       hx-swap="outerHTML"
       hx-disable="find button"
@@ -234,6 +234,11 @@ export const InstallForm: FC<{
             <SettingInput env={e} value={values.env[e.name] ?? e.default ?? ""} errors={errors} />
           ))}
         </fieldset>
+      ) : null}
+      {entry.id.includes("/") ? (
+        <p class="muted" id="community-note">
+          A community entry: imported from the store {entry.id.split("/")[0]} and not checked by Proximity.
+        </p>
       ) : null}
       <button type="submit" disabled={hostMissing}>
         Install {entry.name}

@@ -30,6 +30,7 @@ describe("settings", () => {
         disk_gb_per_user: 256,
         admins_exempt: true,
       },
+      catalog: { community_installs: "admins", source_refresh_hours: 24 },
       updates: { snapshots_keep: 1, registry_digest_check: false },
       health: { interval_seconds: 60, failures: 3, storage_low_percent: 90 },
     });

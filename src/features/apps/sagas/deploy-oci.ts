@@ -26,6 +26,7 @@ import type { CatalogEntry } from "../../catalog/catalog.schemas.ts";
 import { ociService } from "../../catalog/index.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
 import { appUrl } from "../app-url.ts";
+import { lxcNetwork } from "../network.ts";
 import { ociFilename, ociReference } from "../oci-image.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
 import { settle } from "../status.ts";
@@ -76,19 +77,7 @@ export function ociContainerParams(
     cores: run.app.resources.cores,
     memory: run.app.resources.memory_mb,
     swap: settings.resources.swap_mb,
-    net: {
-      0: {
-        name: "eth0",
-        bridge: settings.network.bridge,
-        ip: "dhcp",
-        // An application container has no network stack of its own: the host runs DHCP for it.
-        hostManaged: true,
-        ...(ct.hwaddr ? { hwaddr: ct.hwaddr } : {}),
-        ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
-      },
-    },
-    ...(settings.network.dns_servers.length ? { nameserver: settings.network.dns_servers.join(" ") } : {}),
-    ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
+    ...lxcNetwork(settings.network, { hostManaged: true, ...(ct.hwaddr ? { hwaddr: ct.hwaddr } : {}) }),
     unprivileged: true,
     tags: ["proximity"],
     description: ct.description ?? ownerMarker(run.app.id),

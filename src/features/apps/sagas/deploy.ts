@@ -20,6 +20,7 @@ import { type ContextOf, implementJob, type JobImplementation } from "../../../q
 import { errorMessage } from "../../../queue/queue.ts";
 import { storageSetting } from "../../settings/settings.schemas.ts";
 import { appUrl } from "../app-url.ts";
+import { lxcNetwork } from "../network.ts";
 import { liveCapacity, reserveNode, reserveVmid } from "../placement.ts";
 import {
   compose,
@@ -58,7 +59,7 @@ export async function containerIsOurs(run: AppRun, node: string, vmid: number): 
  * already there, else the best the appliance index offers (by package and version, never by name
  * prefix). Returns its volid and the distribution it runs.
  */
-export async function ensureTemplate(
+async function ensureTemplate(
   run: AppRun,
   node: string,
   os: keyof typeof TEMPLATE_WISHES,
@@ -177,16 +178,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
       cores: run.app.resources.cores,
       memory: run.app.resources.memory_mb,
       swap: settings.resources.swap_mb,
-      net: {
-        0: {
-          name: "eth0",
-          bridge: settings.network.bridge,
-          ip: "dhcp",
-          ...(settings.network.vlan ? { tag: settings.network.vlan } : {}),
-        },
-      },
-      ...(settings.network.dns_servers.length ? { nameserver: settings.network.dns_servers.join(" ") } : {}),
-      ...(settings.network.search_domain ? { searchdomain: settings.network.search_domain } : {}),
+      ...lxcNetwork(settings.network),
       // Explicit: PVE 9 defaults to unprivileged, 8.4 to privileged (which a token may not create on 9).
       unprivileged: true,
       // nesting is required for Docker (AppArmor 4 userns on PVE 9) and systemd 257 in Debian 13.

@@ -89,10 +89,18 @@ export function iconFor(id: string): Icon {
   return icon;
 }
 
-/** The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.<svg|png> */
+/**
+ * The path the page and the API use for an app's icon: /assets/icons/<id>.<hash>.<svg|png>. A store
+ * entry's id (`runtipi/notepad`) is written `runtipi--notepad` (ids never hold `--` themselves).
+ */
 export function iconPath(id: string): string {
   const icon = iconFor(id);
-  return `/assets/icons/${id}.${icon.hash}.${icon.ext}`;
+  return `/assets/icons/${id.replace("/", "--")}.${icon.hash}.${icon.ext}`;
+}
+
+/** The catalog id of an icon file name written by iconPath. */
+export function iconIdOf(fileId: string): string {
+  return fileId.replace("--", "/");
 }
 
 export function hasBrandMark(id: string): boolean {

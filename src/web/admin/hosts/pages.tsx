@@ -86,7 +86,7 @@ const NodeCard: FC<{ node: PublicNode; reserved: number }> = ({ node: n, reserve
 /** The values a host form shows (its inputs carry the API's field names). */
 export type HostValues = Record<string, string>;
 
-export function hostValues(h: ProxmoxHost): HostValues {
+function hostValues(h: ProxmoxHost): HostValues {
   return {
     name: h.name,
     api_url: h.apiUrl,

@@ -20,7 +20,7 @@ const NODE_CHECKS: Record<string, string> = {
 };
 
 /** A check's id as a person would say it: "node pve1: rootfs storage" → "Node pve1: storage for …". */
-export function checkTitle(name: string): string {
+function checkTitle(name: string): string {
   if (name === "pve_version") return "Proxmox VE version";
   if (name === "privileges") return "Privileges of the API token or user";
   const node = /^node (\S+): (.+)$/.exec(name);

@@ -1,0 +1,201 @@
+/** /api/v1/catalog/sources (admin): third-party stores whose apps the catalog imports. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { CatalogSourceRow } from "../../../db/schema.ts";
+import { actorOf } from "../../../http/context.ts";
+import { adminOnly } from "../../../http/guards.ts";
+import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../../http/openapi.ts";
+import { SOURCE_NAME_PATTERN, type SourcesService } from "./sources.service.ts";
+
+export interface SourcesRouteServices {
+  sources: SourcesService;
+}
+
+const FORMATS = ["auto", "runtipi", "casaos", "umbrel"] as const;
+
+export const CatalogSourceSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().openapi({
+      example: "runtipi",
+      description: "The namespace of its entries' ids (runtipi/vaultwarden)",
+    }),
+    url: z.string().openapi({ example: "https://github.com/runtipi/runtipi-appstore" }),
+    requested_format: z.enum(FORMATS),
+    format: z
+      .enum(FORMATS)
+      .openapi({ description: "The detected (or given) format of the last import; auto before it" }),
+    status: z.enum(["importing", "ready", "failed"]),
+    error: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the last import failed (its previous entries stay)" }),
+    imported: z.number().int(),
+    refused: z.number().int(),
+    fetched_at: z.string().nullable(),
+  })
+  .openapi("CatalogSource");
+
+const SourceEnvelope = z.object({ source: CatalogSourceSchema });
+
+export const CreateSourceBody = z
+  .object({
+    name: z
+      .string()
+      .regex(SOURCE_NAME_PATTERN, "must be 2–30 characters of a-z, 0-9 and single '-'")
+      .openapi({ example: "runtipi" }),
+    url: z.string().min(1).max(2000).openapi({
+      description:
+        "A .tar.gz URL, a forge repository URL (GitHub, GitLab, Codeberg/Forgejo/Gitea) or an absolute directory path",
+      example: "https://github.com/runtipi/runtipi-appstore",
+    }),
+    format: z.enum(FORMATS).default("auto"),
+  })
+  .strict()
+  .openapi("CreateCatalogSource");
+
+export const UpdateSourceBody = z
+  .object({ url: CreateSourceBody.shape.url.optional(), format: z.enum(FORMATS).optional() })
+  .strict()
+  .openapi("UpdateCatalogSource");
+
+const ReportSchema = z
+  .object({
+    entries: z.array(
+      z.object({
+        id: z.string().openapi({ example: "runtipi/vaultwarden" }),
+        name: z.string(),
+        status: z.enum(["imported", "refused"]),
+        reasons: z
+          .array(z.string())
+          .openapi({ description: "Why it was refused; for an imported entry, what was changed on the way" }),
+      }),
+    ),
+  })
+  .openapi("CatalogSourceReport");
+
+export function toPublicSource(row: CatalogSourceRow): z.infer<typeof CatalogSourceSchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    requested_format: row.requestedFormat,
+    format: row.format ?? row.requestedFormat,
+    status: row.status,
+    error: row.error,
+    imported: row.imported,
+    refused: row.refused,
+    fetched_at: row.fetchedAt?.toISOString() ?? null,
+  };
+}
+
+const Params = z.object({ source_id: UuidParam("source_id") });
+const admin = { ...adminOnly, tags: ["catalog"] };
+
+const list = createRoute({
+  ...admin,
+  method: "get",
+  path: "/catalog/sources",
+  operationId: "listCatalogSources",
+  summary: "Third-party stores the catalog imports",
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(CatalogSourceSchema), total: z.number().int() }), "Sources"),
+    ...errorResponses(401, 403),
+  },
+});
+
+const create = createRoute({
+  ...admin,
+  method: "post",
+  path: "/catalog/sources",
+  operationId: "createCatalogSource",
+  summary: "Add a store; its first import starts at once (status importing)",
+  request: { body: jsonBody(CreateSourceBody) },
+  responses: { 202: jsonResponse(SourceEnvelope, "Added, importing"), ...errorResponses(401, 403, 409, 422) },
+});
+
+const get = createRoute({
+  ...admin,
+  method: "get",
+  path: "/catalog/sources/{source_id}",
+  operationId: "getCatalogSource",
+  summary: "One store and the state of its last import",
+  request: { params: Params },
+  responses: { 200: jsonResponse(SourceEnvelope, "The source"), ...errorResponses(401, 403, 404, 422) },
+});
+
+const update = createRoute({
+  ...admin,
+  method: "patch",
+  path: "/catalog/sources/{source_id}",
+  operationId: "updateCatalogSource",
+  summary: "Change a store's URL or format, and import it again",
+  request: { params: Params, body: jsonBody(UpdateSourceBody) },
+  responses: {
+    202: jsonResponse(SourceEnvelope, "Changed, importing"),
+    ...errorResponses(401, 403, 404, 409, 422),
+  },
+});
+
+const remove = createRoute({
+  ...admin,
+  method: "delete",
+  path: "/catalog/sources/{source_id}",
+  operationId: "deleteCatalogSource",
+  summary: "Remove a store and its entries (apps installed from them keep running)",
+  request: { params: Params },
+  responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 409, 422) },
+});
+
+const refresh = createRoute({
+  ...admin,
+  method: "post",
+  path: "/catalog/sources/{source_id}/refresh",
+  operationId: "refreshCatalogSource",
+  summary: "Import a store again now (its entries are replaced at once when it succeeds)",
+  request: { params: Params },
+  responses: { 202: jsonResponse(SourceEnvelope, "Importing"), ...errorResponses(401, 403, 404, 409, 422) },
+});
+
+const report = createRoute({
+  ...admin,
+  method: "get",
+  path: "/catalog/sources/{source_id}/report",
+  operationId: "getCatalogSourceReport",
+  summary: "Every app of the last import: imported or refused, with the reasons",
+  request: { params: Params },
+  responses: { 200: jsonResponse(ReportSchema, "The report"), ...errorResponses(401, 403, 404, 422) },
+});
+
+export function sourcesRoutes() {
+  return createRouter<SourcesRouteServices>()
+    .openapi(list, async (c) => {
+      const items = (await c.get("services").sources.list()).map(toPublicSource);
+      return c.json({ items, total: items.length }, 200);
+    })
+    .openapi(create, async (c) => {
+      const row = await c.get("services").sources.create(c.req.valid("json"), actorOf(c));
+      return c.json({ source: toPublicSource(row) }, 202);
+    })
+    .openapi(get, async (c) => {
+      const row = await c.get("services").sources.get(c.req.valid("param").source_id);
+      return c.json({ source: toPublicSource(row) }, 200);
+    })
+    .openapi(update, async (c) => {
+      const row = await c
+        .get("services")
+        .sources.update(c.req.valid("param").source_id, c.req.valid("json"), actorOf(c));
+      return c.json({ source: toPublicSource(row) }, 202);
+    })
+    .openapi(remove, async (c) => {
+      await c.get("services").sources.delete(c.req.valid("param").source_id, actorOf(c));
+      return c.body(null, 204);
+    })
+    .openapi(refresh, async (c) => {
+      const row = await c.get("services").sources.refresh(c.req.valid("param").source_id, actorOf(c));
+      return c.json({ source: toPublicSource(row) }, 202);
+    })
+    .openapi(report, async (c) => {
+      const entries = await c.get("services").sources.report(c.req.valid("param").source_id);
+      return c.json({ entries }, 200);
+    });
+}

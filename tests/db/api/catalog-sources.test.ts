@@ -1,0 +1,256 @@
+/**
+ * /api/v1/catalog/sources: an admin adds a third-party store (a local directory or a .tar.gz over HTTP), its
+ * apps appear in the catalog as community entries, the report names every refusal, a refresh replaces the
+ * entries at once, a failed import keeps the previous ones, and only admins manage sources.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import {
+  createTestApp,
+  createUser,
+  errorOf,
+  type Session,
+  setupAdmin,
+  type TestApp,
+} from "../../helpers/harness.ts";
+import { tarGzOfDir } from "../../helpers/tar.ts";
+
+const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
+
+let t: TestApp;
+let admin: Session;
+let server: Server;
+let base: string;
+const served = new Map<string, Uint8Array>();
+
+beforeAll(async () => {
+  served.set("/casaos.tar.gz", await tarGzOfDir(join(FIXTURES, "casaos"), "casaos-store-main"));
+  served.set("/broken.tar.gz", new TextEncoder().encode("this is not an archive"));
+  server = createServer((req, res) => {
+    const body = served.get(req.url ?? "");
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/gzip" }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server.close());
+
+beforeEach(async () => {
+  t = await createTestApp();
+  admin = await setupAdmin(t);
+});
+
+interface Source {
+  id: string;
+  name: string;
+  status: string;
+  format: string;
+  imported: number;
+  refused: number;
+  error: string | null;
+  fetched_at: string | null;
+}
+
+async function addSource(json: Record<string, unknown>): Promise<Source> {
+  const res = await t.request("/api/v1/catalog/sources", { method: "POST", token: admin.token, json });
+  expect(res.status).toBe(202);
+  const { source } = (await res.json()) as { source: Source };
+  expect(source.status).toBe("importing");
+  await t.services.sources.settled(source.id);
+  return getSource(source.id);
+}
+
+async function getSource(id: string): Promise<Source> {
+  const res = await t.request(`/api/v1/catalog/sources/${id}`, { token: admin.token });
+  return ((await res.json()) as { source: Source }).source;
+}
+
+describe("catalog sources", () => {
+  test("a Runtipi directory: its apps join the catalog as community entries, the report explains the rest", async () => {
+    const source = await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    expect(source).toMatchObject({
+      status: "ready",
+      format: "runtipi",
+      imported: 3,
+      refused: 3,
+      error: null,
+    });
+    expect(source.fetched_at).not.toBeNull();
+
+    const report = (await (
+      await t.request(`/api/v1/catalog/sources/${source.id}/report`, { token: admin.token })
+    ).json()) as { entries: { id: string; status: string; reasons: string[] }[] };
+    const byId = new Map(report.entries.map((e) => [e.id, e]));
+    expect(byId.get("tipi/notepad")?.status).toBe("imported");
+    expect(byId.get("tipi/armonly")).toMatchObject({
+      status: "refused",
+      reasons: ["does not run on amd64 (only arm64)"],
+    });
+
+    const list = (await (await t.request("/api/v1/catalog?source=tipi", { token: admin.token })).json()) as {
+      items: { id: string; trust: string; source: string; icon: string }[];
+      total: number;
+    };
+    expect(list.total).toBe(3);
+    expect(list.items.map((e) => e.id).sort()).toEqual(["tipi/kvstore", "tipi/legacy-wiki", "tipi/notepad"]);
+    expect(list.items.every((e) => e.trust === "community" && e.source === "tipi")).toBe(true);
+
+    const one = await t.request(`/api/v1/catalog/${encodeURIComponent("tipi/notepad")}`, {
+      token: admin.token,
+    });
+    expect(one.status).toBe(200);
+    const entry = (await one.json()) as { icon: string; trust: string; env: { name: string }[] };
+    // The store's logo is served by Proximity itself.
+    const icon = await t.app.request(new URL(entry.icon).pathname);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/png");
+
+    const builtin = (await (await t.request("/api/v1/catalog/gitea", { token: admin.token })).json()) as {
+      trust: string;
+      source: string | null;
+    };
+    expect(builtin).toMatchObject({ trust: "verified", source: null });
+    const verified = (await (
+      await t.request("/api/v1/catalog?source=verified&per_page=100", { token: admin.token })
+    ).json()) as {
+      items: { id: string }[];
+    };
+    expect(verified.items.some((e) => e.id.includes("/"))).toBe(false);
+  });
+
+  test("a .tar.gz over HTTP imports; a broken one fails with the reason and keeps the previous entries", async () => {
+    const source = await addSource({ name: "casa", url: `${base}/casaos.tar.gz`, format: "auto" });
+    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 2, refused: 2 });
+    expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
+
+    const patch = await t.request(`/api/v1/catalog/sources/${source.id}`, {
+      method: "PATCH",
+      token: admin.token,
+      json: { url: `${base}/broken.tar.gz` },
+    });
+    expect(patch.status).toBe(202);
+    await t.services.sources.settled(source.id);
+    const failed = await getSource(source.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toContain("archive");
+    expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
+
+    const missing = await t.request(`/api/v1/catalog/sources/${source.id}`, {
+      method: "PATCH",
+      token: admin.token,
+      json: { url: `${base}/nothing.tar.gz` },
+    });
+    expect(missing.status).toBe(202);
+    await t.services.sources.settled(source.id);
+    expect((await getSource(source.id)).error).toContain("HTTP 404");
+  });
+
+  test("a refresh replaces the entries; delete removes them; both are audited", async () => {
+    const source = await addSource({ name: "umb", url: join(FIXTURES, "umbrel"), format: "umbrel" });
+    expect(source).toMatchObject({ status: "ready", imported: 2, refused: 2 });
+    const refresh = await t.request(`/api/v1/catalog/sources/${source.id}/refresh`, {
+      method: "POST",
+      token: admin.token,
+    });
+    expect(refresh.status).toBe(202);
+    await t.services.sources.settled(source.id);
+    expect((await getSource(source.id)).imported).toBe(2);
+    expect(t.services.catalog.get("umb/photo-frame")).toBeDefined();
+
+    const del = await t.request(`/api/v1/catalog/sources/${source.id}`, {
+      method: "DELETE",
+      token: admin.token,
+    });
+    expect(del.status).toBe(204);
+    expect(t.services.catalog.get("umb/photo-frame")).toBeUndefined();
+    expect((await t.request(`/api/v1/catalog/sources/${source.id}`, { token: admin.token })).status).toBe(
+      404,
+    );
+    const audit = (await (
+      await t.request("/api/v1/audit?action=catalog.source.delete", { token: admin.token })
+    ).json()) as {
+      total: number;
+    };
+    expect(audit.total).toBe(1);
+  });
+
+  test("the wrong format for a store is reported", async () => {
+    const source = await addSource({ name: "wrong", url: join(FIXTURES, "casaos"), format: "umbrel" });
+    expect(source).toMatchObject({ status: "ready", imported: 0, refused: 0 });
+    const empty = await addSource({ name: "empty", url: join(FIXTURES, ".."), format: "auto" });
+    expect(empty.status).toBe("failed");
+    expect(empty.error).toContain("not a Runtipi, CasaOS or Umbrel store");
+  });
+
+  test.each([
+    [{ name: "Bad Name", url: "/tmp" }, "name"],
+    [{ name: "sources", url: "/tmp" }, "name"],
+    [{ name: "a--b", url: "/tmp" }, "name"],
+    [{ name: "ok", url: "relative/dir" }, "url"],
+    [{ name: "ok", url: "ftp://example.org/x.tar.gz" }, "url"],
+    [{ name: "ok", url: "/srv/../etc" }, "url"],
+    [{ name: "ok", url: "/tmp", format: "flatpak" }, "format"],
+  ])("%j → 422 naming %s, nothing stored", async (json, field) => {
+    const res = await t.request("/api/v1/catalog/sources", { method: "POST", token: admin.token, json });
+    expect(res.status).toBe(422);
+    expect((await errorOf(res)).details?.map((d) => d.field)).toContain(field);
+    const list = (await (await t.request("/api/v1/catalog/sources", { token: admin.token })).json()) as {
+      total: number;
+    };
+    expect(list.total).toBe(0);
+  });
+
+  test("a second source with the same name is a conflict", async () => {
+    await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    const res = await t.request("/api/v1/catalog/sources", {
+      method: "POST",
+      token: admin.token,
+      json: { name: "tipi", url: join(FIXTURES, "runtipi") },
+    });
+    expect(res.status).toBe(409);
+  });
+
+  test("only admins manage sources; community installs are admins-only unless the setting allows everyone", async () => {
+    await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    const user = await createUser(t, admin, "member");
+    expect((await t.request("/api/v1/catalog/sources", { token: user.token })).status).toBe(403);
+    const deploy = () =>
+      t.request("/api/v1/apps/deploy", {
+        method: "POST",
+        token: user.token,
+        json: { catalog_id: "tipi/kvstore", hostname: "kv" },
+      });
+    const refused = await deploy();
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).message).toContain("only administrators");
+    await t.request("/api/v1/settings", {
+      method: "PUT",
+      token: admin.token,
+      json: { catalog: { community_installs: "everyone" } },
+    });
+    // Allowed now: the deploy goes on to its next check (this test app has no Proxmox host).
+    const allowed = await deploy();
+    expect(allowed.status).not.toBe(403);
+    expect((await errorOf(allowed)).message).not.toContain("only administrators");
+  });
+
+  test("the schedule imports sources older than the refresh setting again", async () => {
+    const source = await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    expect(await t.services.sources.refreshDue(new Date())).toEqual([]);
+    const later = new Date(Date.now() + 25 * 3_600_000);
+    expect(await t.services.sources.refreshDue(later)).toEqual([source.id]);
+    await t.services.sources.settled(source.id);
+    await t.request("/api/v1/settings", {
+      method: "PUT",
+      token: admin.token,
+      json: { catalog: { source_refresh_hours: 0 } },
+    });
+    expect(await t.services.sources.refreshDue(new Date(Date.now() + 1000 * 3_600_000))).toEqual([]);
+  });
+});
