@@ -16,9 +16,12 @@ module.exports = {
       name: "core-is-the-bottom",
       severity: "error",
       comment:
-        "core holds config, errors and identity types; it imports no other layer. (The runtime adapter embeds the web interface's static files by path: data, not code.)",
+        "core holds config, errors and identity types; it imports no other layer. (The runtime adapter embeds the web interface's static files and the embedded database's image by path: data, not code.)",
       from: { path: "^src/core/" },
-      to: { path: "^src/(?!core/)", pathNot: "^src/web/static/[^/]+[.](css|js)$" },
+      to: {
+        path: "^src/(?!core/)",
+        pathNot: "^src/(web/static/[^/]+[.](css|js)|db/image/pgdata[.]tar[.]gz)$",
+      },
     },
     {
       name: "infra-stays-below-queue-http-features",

@@ -1,11 +1,19 @@
 /**
  * `bun run build` → dist/proximity: one self-contained executable (bun build --compile) carrying the code,
- * the SQL migrations, the catalog and PGlite's WASM and data files.
+ * the SQL migrations, the catalog, PGlite's WASM and data files and the embedded database's image (rebuilt
+ * first when it lacks a migration, so a first start of the binary never runs initdb or a migration).
  */
 import { rmSync } from "node:fs";
+import { buildEmbeddedDbImage, imageIsCurrent } from "./db-image.ts";
 
 rmSync("dist", { recursive: true, force: true });
 const started = performance.now();
+if (!imageIsCurrent()) {
+  const image = await buildEmbeddedDbImage();
+  console.log(
+    `Rebuilt the embedded database's image (a migration was missing) in ${Math.round(image.ms)} ms`,
+  );
+}
 const result = await Bun.build({
   entrypoints: ["src/index.ts"],
   // The binary must not pick up a bunfig.toml (whose preload points at source files), package.json or a .env

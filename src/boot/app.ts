@@ -18,6 +18,7 @@ import { sourcesRoutes } from "../features/catalog/sources/sources.routes.ts";
 import { hostsRoutes } from "../features/hosts/hosts.routes.ts";
 import { jobsRoutes } from "../features/jobs/jobs.routes.ts";
 import { countRequests, metricsRoutes } from "../features/metrics/metrics.routes.ts";
+import { notificationsRoutes } from "../features/notifications/notifications.routes.ts";
 import { settingsRoutes } from "../features/settings/settings.routes.ts";
 import { sentryRoutes } from "../features/system/sentry.routes.ts";
 import { systemRoutes } from "../features/system/system.routes.ts";
@@ -48,6 +49,11 @@ const TAGS = [
   { name: "catalog", description: "The app catalog" },
   { name: "apps", description: "Deployed apps: deploy, change, start/stop, clone, delete, logs and events" },
   { name: "backups", description: "Backups, restores and backup schedules of apps" },
+  {
+    name: "notifications",
+    description:
+      "Notification channels (webhook, ntfy, Gotify, email) and subscriptions to your apps' events",
+  },
   { name: "jobs", description: "Background jobs (deploys, backups …) and their progress" },
   { name: "system", description: "Health, readiness, instance facts, metrics and error monitoring" },
 ];
@@ -69,6 +75,7 @@ function mountRoutes(app: App): void {
     .route("/", catalogRoutes())
     .route("/", appsRoutes())
     .route("/", updatesRoutes())
+    .route("/", notificationsRoutes())
     .route("/", backupsRoutes());
   app.route("/api/v1", api);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -5,13 +5,11 @@
 
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
-import { log } from "../core/log.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
-import type { Notice } from "../features/apps/notices.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/timing.ts";
 import { UpdatesService } from "../features/apps/updates.service.ts";
@@ -25,6 +23,10 @@ import { SourcesService } from "../features/catalog/sources/sources.service.ts";
 import { HostsService, type HostsServiceOptions } from "../features/hosts/hosts.service.ts";
 import { JobsService } from "../features/jobs/jobs.service.ts";
 import { Metrics } from "../features/metrics/metrics.ts";
+import {
+  type NotificationsDeps,
+  NotificationsService,
+} from "../features/notifications/notifications.service.ts";
 import { storageSetting } from "../features/settings/settings.schemas.ts";
 import { SettingsService } from "../features/settings/settings.service.ts";
 import { UsersService } from "../features/users/users.service.ts";
@@ -54,6 +56,8 @@ export interface Services {
   /** Live container reads (stats, container logs) and discover/adopt. */
   readonly appContainers: AppContainersService;
   readonly backups: BackupsService;
+  /** Notification channels, subscriptions, and dispatch of events to them. */
+  readonly notifications: NotificationsService;
   /** Update policies and history; its tick sends update.available and starts automatic updates. */
   readonly updates: UpdatesService;
   /** Enqueues scheduled backups; started and stopped with the worker. */
@@ -76,6 +80,8 @@ export interface BuildOptions {
   runsWorker?: boolean;
   /** The built-in simulated cluster is in use (decided before the services are built: boot/demo.ts). */
   demoMode?: boolean;
+  /** Sender options of notification channels (tests trust their SMTP server's CA). */
+  notifications?: Pick<NotificationsDeps, "send">;
   /** "Now" for backup schedules (tests pass a clock they move). */
   clock?: () => Date;
 }
@@ -133,6 +139,7 @@ export function buildServices(
     },
     ...options.jobs,
   });
+  const notifications = new NotificationsService({ db, keys, jobs, audit, ...options.notifications });
   const appDeps = {
     db,
     keys,
@@ -144,12 +151,10 @@ export function buildServices(
     sshPublicKey: loadOrCreateSshKeyPair(config.dataDir).publicKey,
     timing: { ...DEFAULT_TIMING, ...options.timing },
     deleteBackups: deleteAppBackups,
-    notify: async (notice: Notice) => {
-      log.info("Notice", { event: notice.event, app_id: notice.app_id, host_id: notice.host_id });
-    },
+    notify: notifications.notify,
   };
   // Start-up stops here, naming the kind, when a job type that can be enqueued has no implementation.
-  registerJobs(jobs.registry, jobImplementations(appDeps));
+  registerJobs(jobs.registry, jobImplementations(appDeps, notifications));
   const apps = new AppsService(appDeps, jobs);
   const appContainers = new AppContainersService(appDeps, apps);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
@@ -182,6 +187,7 @@ export function buildServices(
     backups,
     backupScheduler,
     updates,
+    notifications,
     metrics,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,

@@ -10,6 +10,9 @@ import { appJobs } from "../features/apps/sagas/index.ts";
 import * as appJobTypes from "../features/apps/sagas/job-types.ts";
 import * as backupJobTypes from "../features/backups/job-types.ts";
 import { backupJobs } from "../features/backups/sagas/index.ts";
+import { notificationJobs } from "../features/notifications/deliver.ts";
+import * as notificationJobTypes from "../features/notifications/job-types.ts";
+import type { NotificationsService } from "../features/notifications/notifications.service.ts";
 import { type JobImplementation, type JobType, jobTypesIn } from "../queue/define.ts";
 import type { JobRegistry } from "../queue/registry.ts";
 
@@ -17,11 +20,12 @@ import type { JobRegistry } from "../queue/registry.ts";
 export const ENQUEUEABLE_JOB_TYPES: readonly JobType<unknown, string>[] = [
   ...jobTypesIn(appJobTypes),
   ...jobTypesIn(backupJobTypes),
+  ...jobTypesIn(notificationJobTypes),
 ];
 
 /** The implementations of every feature's job kinds. */
-export function jobImplementations(deps: AppDeps): JobImplementation[] {
-  return [...appJobs(deps), ...backupJobs(deps)];
+export function jobImplementations(deps: AppDeps, notifications: NotificationsService): JobImplementation[] {
+  return [...appJobs(deps), ...backupJobs(deps), ...notificationJobs(deps.db, () => notifications)];
 }
 
 /**

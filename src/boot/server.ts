@@ -56,6 +56,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
   const database = options.database ?? (await connectDatabase(config.database));
   let simulator: RunningSimulator | undefined;
   try {
+    if (database.created === "image")
+      log.info("New embedded database unpacked from the image shipped with this release (no initdb)");
     const { applied } = await migrate(database.db);
     if (applied.length) log.info(`Applied migrations: ${applied.join(", ")}`);
     const keys = await deriveKeys(loadOrCreateSecret(config.dataDir, config.PROXIMITY_SECRET_KEY));

@@ -20,8 +20,10 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Config } from "../core/config.ts";
+import { log } from "../core/log.ts";
 import { instrumentPglite, instrumentPostgres } from "../observability/db.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
+import { unpackImage } from "./pglite-image.ts";
 import { EMBEDDED_SETTINGS, initInChildProcess, isInitialised } from "./pglite-init.ts";
 import * as schema from "./schema.ts";
 
@@ -35,6 +37,8 @@ export interface Database {
   raw: RawClient;
   /** "pglite" or "postgresql": what the Sentry database context reports; never the URL. */
   scheme: "pglite" | "postgresql";
+  /** A PGlite data directory made by this connection: unpacked from the shipped image, or by initdb. */
+  created?: "image" | "initdb";
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -51,6 +55,11 @@ export interface ConnectOptions {
    * initdb takes is returned when the child exits. Tests that open directories in-process may turn it off.
    */
   initInChild?: boolean;
+  /**
+   * PGlite on disk: the image a new data directory is unpacked from (src/db/pglite-image.ts); default the
+   * one shipped with the code, `null` for initdb.
+   */
+  image?: Uint8Array | null;
 }
 
 export async function connectDatabase(
@@ -58,7 +67,11 @@ export async function connectDatabase(
   options: ConnectOptions = {},
 ): Promise<Database> {
   if (database.kind === "postgres") return connectPostgres(database.url, options);
-  return connectPglite(database.dataDir, options.startupTimeoutMs ?? 120_000, options.initInChild ?? true);
+  return connectPglite(database.dataDir, {
+    startupTimeoutMs: options.startupTimeoutMs ?? 120_000,
+    initInChild: options.initInChild ?? true,
+    image: options.image,
+  });
 }
 
 function connectPostgres(url: string, options: ConnectOptions): Database {
@@ -84,21 +97,46 @@ function connectPostgres(url: string, options: ConnectOptions): Database {
 
 async function connectPglite(
   dataDir: string | null,
-  startupTimeoutMs: number,
-  initInChild: boolean,
+  options: { startupTimeoutMs: number; initInChild: boolean; image: Uint8Array | null | undefined },
 ): Promise<Database> {
+  const { startupTimeoutMs, initInChild } = options;
   const releaseLock = dataDir ? lockDataDir(dataDir) : () => {};
   try {
-    // initdb has a limit of its own: on a busy machine it alone can take most of the start-up limit.
-    if (dataDir && initInChild && !isInitialised(dataDir))
-      await initInChildProcess(dataDir, startupTimeoutMs);
+    const initdb = async (dir: string) => {
+      // initdb has a limit of its own: on a busy machine it alone can take most of the start-up limit.
+      if (initInChild) await initInChildProcess(dir, startupTimeoutMs);
+    };
+    let created: Database["created"];
+    if (dataDir && !isInitialised(dataDir)) {
+      const unpacked =
+        options.image !== null &&
+        (await unpackImage(dataDir, options.image).catch((err) => {
+          log.warn("The embedded database's image could not be unpacked; running initdb instead", { err });
+          return false;
+        }));
+      created = unpacked ? "image" : "initdb";
+      if (!unpacked) await initdb(dataDir);
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const open = async () => {
       const assets = await loadPgliteAssets({ initdb: !dataDir || !isInitialised(dataDir) });
       return PGlite.create(dataDir ?? "memory://", { ...assets, postgresqlconf: EMBEDDED_SETTINGS });
     };
+    const openOrInit = async () => {
+      if (created !== "image" || !dataDir) return open();
+      // An image from another PGlite build may not open: the directory it left goes, initdb makes a new one.
+      return open().catch(async (err) => {
+        log.warn("The embedded database unpacked from the image did not open; running initdb instead", {
+          err,
+        });
+        rmSync(dataDir, { recursive: true, force: true });
+        created = "initdb";
+        await initdb(dataDir);
+        return open();
+      });
+    };
     const client = await Promise.race([
-      open(),
+      openOrInit(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`The embedded database did not start within ${startupTimeoutMs / 1000}s`)),
@@ -114,6 +152,7 @@ async function connectPglite(
       db,
       raw: { kind: "pglite", client },
       scheme: "pglite",
+      ...(created ? { created } : {}),
       ping: async () => {
         await client.query("select 1");
       },

@@ -7,6 +7,7 @@ import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file
 import picoCss from "@picocss/pico/css/pico.min.css" with { type: "file" };
 import sseJs from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import embeddedDbImagePath from "../../db/image/pgdata.tar.gz" with { type: "file" };
 import appCss from "../../web/static/app.css" with { type: "file" };
 import appJs from "../../web/static/app.js" with { type: "file" };
 import type { Runtime, TlsPolicy } from "./types.ts";
@@ -57,6 +58,15 @@ export const bunRuntime: Runtime = {
     Bun.password.hash(password, { algorithm: "argon2id", memoryCost, timeCost }),
   verifyPassword: (password, hash) => Bun.password.verify(password, hash).catch(() => false),
   tlsFetcher: (policy) => new Bun.FetchSession({ tls: tlsOptions(policy) }).fetch,
+  archive: {
+    pack: (entries) => new Bun.Archive(entries, { compress: "gzip", level: 9 }).bytes(),
+    async extract(archive, dir) {
+      await new Bun.Archive(archive).extract(dir);
+    },
+  },
+  parseYaml: (text) => Bun.YAML.parse(text),
+  // Imported as a file, it is embedded in the compiled binary like PGlite's own assets.
+  embeddedDbImage: () => Bun.file(embeddedDbImagePath).bytes(),
   webAssetPaths: () => ({
     "pico.css": picoCss,
     "app.css": appCss,

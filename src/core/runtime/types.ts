@@ -77,6 +77,24 @@ export interface Runtime {
   tlsFetcher(policy: TlsPolicy): Fetcher;
   /** PGlite's assets, embedded in the compiled binary under Bun, read from node_modules under Deno. */
   pgliteFiles(): Promise<PgliteFiles>;
+  /**
+   * gzip-compressed tar archives, where the runtime has them natively (Bun.Archive): the embedded database's
+   * image (src/db/pglite-image.ts). Absent on Deno, where a new data directory is made by initdb instead.
+   */
+  archive?: {
+    /** Packs `entries` (a path ending in "/" with "" is a directory). */
+    pack(entries: Record<string, Uint8Array | "">): Promise<Uint8Array>;
+    /** Writes the archive's entries below `dir` (created if missing). */
+    extract(archive: Uint8Array, dir: string): Promise<void>;
+  };
+  /**
+   * A native YAML parser where the runtime has one (Bun.YAML: ~40× the yaml package on the catalog). It
+   * neither refuses duplicate keys nor a second document, so only files shipped with the code go through it
+   * (src/features/catalog/yaml-parsers.ts).
+   */
+  parseYaml?(text: string): unknown;
+  /** The image of a ready embedded database shipped with this code (src/db/pglite-image.ts). */
+  embeddedDbImage?(): Promise<Uint8Array>;
   /** Paths of the web interface's static files (embedded in the compiled binary under Bun). */
   webAssetPaths(): Record<WebAssetName, string>;
 }

@@ -3,6 +3,7 @@
  * entry ahead, the app shows the update with its notes, the update snapshots the container and succeeds;
  * an update to a release whose health check fails rolls back to the old version with its data; old
  * snapshots are pruned; an automatic update runs in its window and not outside it; bad policies are refused.
+ * A webhook channel receives update.available, update.succeeded and update.rolled_back.
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -16,6 +17,20 @@ setDefaultTimeout(90_000);
 let w: SimWorld;
 let dataDir: string;
 let appId: string;
+/** What the webhook receiver got: each body parsed. */
+const received: { event: string; app?: { id: string }; details: Record<string, unknown> }[] = [];
+let receiver: ReturnType<typeof Bun.serve>;
+
+/** Waits until the receiver got `event` (deliveries are jobs the world's worker runs). */
+async function delivered(event: string, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = received.find((r) => r.event === event);
+    if (hit) return hit;
+    if (Date.now() > end) throw new Error(`no ${event} delivered (got ${received.map((r) => r.event)})`);
+    await Bun.sleep(20);
+  }
+}
 const builtin = readFileSync(
   join(import.meta.dir, "../../../src/features/catalog/entries/vaultwarden.yaml"),
   "utf8",
@@ -77,12 +92,32 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "proximity-guarded-update-"));
   mkdirSync(join(dataDir, "catalog"));
   w = await startWorld({}, { DATA_DIR: dataDir });
+  receiver = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: async (req) => {
+      received.push(JSON.parse(await req.text()));
+      return new Response("ok");
+    },
+  });
+  const channel = await api("/api/v1/notifications/channels", {
+    method: "POST",
+    json: {
+      name: "hooks",
+      kind: "webhook",
+      config: { url: `http://127.0.0.1:${receiver.port}/hook` },
+      secret: "0123456789abcdef0123",
+      events: ["update.available", "update.succeeded", "update.rolled_back", "update.failed"],
+    },
+  });
+  expect(channel.status).toBe(201);
   const started = await deploy(w, { catalog_id: "vaultwarden", hostname: "vault", runtime: "docker" });
   expect(started.status).toBe(202);
   appId = started.app.id;
   expect((await settled(w, appId, 60_000))?.status).toBe("running");
 });
 afterAll(async () => {
+  receiver.stop(true);
   await w.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -103,6 +138,11 @@ describe("update availability", () => {
     const app = await getApp();
     expect(app.update).toMatchObject({ available: true, current: "1.37.2", latest: "1.38.0" });
     expect(app.update.notes).toContain("Vaultwarden");
+    // The update watcher tells the channels once per new version.
+    expect((await w.t.services.updates.tick()).notified).toEqual([appId]);
+    expect((await w.t.services.updates.tick()).notified).toEqual([]);
+    const notice = await delivered("update.available");
+    expect(notice).toMatchObject({ app: { id: appId }, details: { from: "1.37.2", to: "1.38.0" } });
   });
 });
 
@@ -123,6 +163,7 @@ describe("guarded update", () => {
     expect(row).toMatchObject({ trigger: "manual", from: "1.37.2", to: "1.38.0", result: "succeeded" });
     expect(row!.snapshot).toMatch(/^proximity_upd_\d{14}$/);
     expect(ct.snapshots).toContain(row!.snapshot!);
+    expect((await delivered("update.succeeded")).details).toMatchObject({ from: "1.37.2", to: "1.38.0" });
   });
 
   test("an update whose new version fails its health check rolls back to the old version and its data", async () => {
@@ -144,6 +185,11 @@ describe("guarded update", () => {
       step: "health",
     });
     expect(row!.reason).toContain("did not become healthy");
+    expect((await delivered("update.rolled_back")).details).toMatchObject({
+      from: "1.38.0",
+      to: "1.39.0-unhealthy",
+      step: "health",
+    });
     // The app answers again, as the old version.
     const res = await fetch(app.url);
     expect(res.status).toBe(200);

@@ -1,17 +1,20 @@
 /**
  * The embedded database after the memory tuning: directories written by the previous default (PGlite's own
- * settings, initdb in-process) still open with their data; new ones are initialised by a child process.
+ * settings, initdb in-process) still open with their data; new ones are unpacked from the shipped image
+ * (src/db/pglite-image.ts), or initialised by a child process when the image cannot be used.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { connectDatabase } from "../../../src/db/connect.ts";
+import shippedManifest from "../../../src/db/image/manifest.json" with { type: "json" };
 import { migrate } from "../../../src/db/migrate.ts";
 import { migrations } from "../../../src/db/migrations.ts";
 import { loadPgliteAssets } from "../../../src/db/pglite-assets.ts";
+import { type ImageManifest, packImage } from "../../../src/db/pglite-image.ts";
 import { isInitialised } from "../../../src/db/pglite-init.ts";
 import { rowsOf } from "../../../src/db/rows.ts";
 
@@ -49,16 +52,62 @@ describe("embedded database", () => {
     }
   });
 
-  test("a new data directory is initialised by a child process, then opened and migrated", async () => {
+  test("a new data directory is initialised by a child process when the image is not an archive", async () => {
     const dir = join(root, "fresh");
     expect(isInitialised(dir)).toBe(false);
-    const db = await connectDatabase({ kind: "pglite", dataDir: dir });
+    const db = await connectDatabase(
+      { kind: "pglite", dataDir: dir },
+      { image: new TextEncoder().encode("not a tar archive") },
+    );
     try {
+      expect(db.created).toBe("initdb");
       expect(isInitialised(dir)).toBe(true);
-      expect((await migrate(db.db)).applied).toHaveLength(migrations.length);
+      // Three migrations only: this directory becomes the "older image" of the next test.
+      expect((await migrate(db.db, migrations.slice(0, 3))).applied).toHaveLength(3);
       await db.ping();
     } finally {
       await db.close();
+    }
+    expect(existsSync(`${dir}.unpacking`)).toBe(false);
+  });
+
+  test("an image older than the code is unpacked and the newer migrations run on top", async () => {
+    const image = await packImage(join(root, "fresh"));
+    const dir = join(root, "from-old-image");
+    const db = await connectDatabase({ kind: "pglite", dataDir: dir }, { image });
+    try {
+      expect(db.created).toBe("image");
+      expect((await migrate(db.db)).applied).toEqual(migrations.slice(3).map((m) => m.tag));
+    } finally {
+      await db.close();
+    }
+  });
+
+  test("a new data directory is unpacked from the shipped image: no initdb, its migrations already there", async () => {
+    const manifest: ImageManifest = shippedManifest;
+    const dir = join(root, "from-shipped-image");
+    const db = await connectDatabase({ kind: "pglite", dataDir: dir });
+    try {
+      expect(db.created).toBe("image");
+      const recorded = rowsOf<{ tag: string }>(
+        await db.db.execute(sql`select tag from proximity_migrations order by tag`),
+      ).map((r) => r.tag);
+      expect(recorded).toEqual(manifest.migrations);
+      // An image that lags the code gets the rest on top; a current one needs nothing.
+      const { applied } = await migrate(db.db);
+      expect(applied).toEqual(migrations.map((m) => m.tag).filter((t) => !manifest.migrations.includes(t)));
+      const shared = rowsOf<{ shared_buffers: string }>(await db.db.execute(sql`show shared_buffers`));
+      expect(shared[0]!.shared_buffers).toBe("8MB");
+    } finally {
+      await db.close();
+    }
+    // Reopened like any existing directory.
+    const again = await connectDatabase({ kind: "pglite", dataDir: dir });
+    try {
+      expect(again.created).toBeUndefined();
+      expect((await migrate(again.db)).applied).toEqual([]);
+    } finally {
+      await again.close();
     }
   });
 });

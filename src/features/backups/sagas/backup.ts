@@ -293,6 +293,11 @@ export async function compensateBackup(deps: AppDeps, ctx: BackupContext, error:
   const run = await AppRun.load(deps, ctx, appId);
   await run.log(reason, "error", ctx.job.progress?.step);
   await logTaskTail(run, error, ctx.job.progress?.step);
+  await deps.notify({
+    event: "backup.failed",
+    app_id: appId,
+    details: { reason, step: ctx.job.progress?.step ?? null, scheduled: ctx.payload.scheduled ?? false },
+  });
   if (app.status === "backing_up") {
     // vzdump leaves the guest as it found it: the app returns to its state, with the reason on record.
     await settle(deps.db, deps.events, appId, (app.previousStatus ?? "running") as AppStatus, reason, {
