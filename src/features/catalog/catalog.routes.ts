@@ -169,7 +169,8 @@ export function catalogRoutes() {
     .openapi(getCatalogEntryRoute, (c) => {
       const { catalog_id } = c.req.valid("param");
       const { catalog, config } = c.get("services");
-      const entry = catalog.get(catalog_id);
+      const found = catalog.get(catalog_id);
+      const entry = found?.system ? undefined : found;
       if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
       return c.json(publicEntry(entry, catalog, config.PUBLIC_URL), 200);
     })

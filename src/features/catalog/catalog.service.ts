@@ -219,13 +219,16 @@ export class CatalogService {
     return iconPath(id);
   }
 
+  /** How many apps the catalog offers (system entries are not counted). */
   get size(): number {
-    return this.current().byId.size;
+    return this.current().sorted.length;
   }
 
   private buildIndex(byId: Map<string, LoadedEntry>): Index {
-    // By name; the same app from several sources once per source, the verified one first.
+    // By name; the same app from several sources once per source, the verified one first. System entries
+    // (the managed proxy) are Proximity's own: never listed or counted as the catalog's.
     const sorted = [...byId.values()]
+      .filter((l) => !l.entry.system)
       .sort(
         (a, b) =>
           a.entry.name.localeCompare(b.entry.name, "en", { sensitivity: "base" }) ||
