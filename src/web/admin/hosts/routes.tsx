@@ -101,14 +101,7 @@ export function hostsRoutes() {
 
   r.post("/:id/test", async (c) => {
     const id = c.req.param("id");
-    const result = await c.get("services").hosts.test(id);
-    // Audited as the API's test is (it records the host's status).
-    await c.get("services").audit.record({
-      actor: actor(c),
-      action: "host.test",
-      target: { type: "host", id },
-      details: { ok: result.ok },
-    });
+    const result = await c.get("services").hosts.test(id, actor(c));
     return c.html(<HostTestPanel result={result} />);
   });
 
@@ -116,16 +109,11 @@ export function hostsRoutes() {
     const services = c.get("services");
     const id = c.req.param("id");
     await services.hosts.get(id);
-    const result = await services.hosts.sync(id).then(
+    // The service audits both outcomes; a failure's reason is also on the host's card and in the toast.
+    const result = await services.hosts.sync(id, actor(c)).then(
       () => undefined,
       (err: unknown) => (err instanceof Error ? err.message : String(err)),
     );
-    await services.audit.record({
-      actor: actor(c),
-      action: "host.sync",
-      target: { type: "host", id },
-      ...(result ? { outcome: "failure" as const, details: { reason: result } } : {}),
-    });
     const [host, nodes, reserved] = await Promise.all([
       services.hosts.get(id),
       services.hosts.listNodes(),
