@@ -131,7 +131,7 @@ export function buildServices(
       },
     },
   });
-  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
+  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog"), audit });
   const events = createEventBus(database);
   const jobs = new JobQueue(db, events, {
     // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
