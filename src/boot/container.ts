@@ -8,6 +8,8 @@ import type { Config } from "../core/config.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
+import { AccessService } from "../features/access/access.service.ts";
+import { ProxyDriver } from "../features/access/proxy.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
@@ -63,6 +65,8 @@ export interface Services {
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
   readonly metrics: Metrics;
+  /** HTTPS names through the managed proxy (features/access); follows app changes while the worker runs. */
+  readonly access: AccessService;
   /** Ids of the apps a user owns (authorisation of jobs and events). */
   readonly ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker when this instance runs one (started by boot/server.ts); /ready reports it. */
@@ -84,6 +88,8 @@ export interface BuildOptions {
   notifications?: Pick<NotificationsDeps, "send">;
   /** "Now" for backup schedules (tests pass a clock they move). */
   clock?: () => Date;
+  /** PEM files the proxy's ACME client trusts for the directory's TLS (tests against Pebble). */
+  acmeTrustedRoots?: string[];
 }
 
 export function buildServices(
@@ -127,7 +133,7 @@ export function buildServices(
       },
     },
   });
-  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
+  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog"), audit });
   const jobs = new JobQueue(db, events, {
     // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
     // captured once, with the app and operation it concerns.
@@ -160,6 +166,15 @@ export function buildServices(
   const appContainers = new AppContainersService(appDeps, apps);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const access = new AccessService({
+    db,
+    apps,
+    catalog,
+    audit,
+    events,
+    driver: new ProxyDriver(hosts, appDeps.timing.commandTimeoutMs),
+    ...(options.acmeTrustedRoots ? { acmeTrustedRoots: options.acmeTrustedRoots } : {}),
+  });
   const updates = new UpdatesService({
     db,
     jobs,
@@ -190,6 +205,7 @@ export function buildServices(
     updates,
     notifications,
     metrics,
+    access,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,
     demoMode: options.demoMode ?? false,

@@ -37,7 +37,7 @@ export type ProximityEvent =
   | { type: "app.status"; app_id: string; status: string; reason?: string | null }
   /**
    * A user row changed or one of the user's sessions ended (sent by the database's triggers at commit,
-   * drizzle/0010_session_notify.sql); `user_id: null` when events may have been missed (the LISTEN
+   * drizzle/0011_session_notify.sql); `user_id: null` when events may have been missed (the LISTEN
    * connection came back): every cached session goes (features/auth/session-cache.ts).
    */
   | { type: "auth.changed"; user_id: string | null };

@@ -224,6 +224,17 @@ export class AuthService {
     });
   }
 
+  /** Ends every session of the signed-in user (the web's "Sign out everywhere"), audited. */
+  async logoutEverywhere(actor: UserActor): Promise<void> {
+    await this.db.transaction(async (db) => {
+      await this.users.revokeAllSessions(db, actor.user.id, "logout_all");
+      await this.audit.record(
+        { actor, action: "auth.logout_all", target: { type: "user", id: actor.user.id } },
+        db,
+      );
+    });
+  }
+
   /**
    * Changes the password and revokes every other session. The caller's own session (the family of the
    * refresh token it presents, if any) stays valid.

@@ -5,7 +5,7 @@
  * The promise that made that query per request stays: a user disabled, demoted, deleted or given a new
  * password, and a session that ended (logout, password change, refresh-token re-use), lose access at once on
  * every instance. The database announces each such change at commit on the event channel
- * (drizzle/0010_session_notify.sql: `auth.changed` with the user's id), and every instance drops that user's
+ * (drizzle/0011_session_notify.sql: `auth.changed` with the user's id), and every instance drops that user's
  * sessions when it arrives — in-process on PGlite, through LISTEN/NOTIFY on PostgreSQL
  * (tests/db/api/session-cache.test.ts measures the delay across two instances). When the LISTEN connection
  * comes back after a break everything is dropped (events may have been missed meanwhile); a safety limit

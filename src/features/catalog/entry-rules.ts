@@ -36,6 +36,11 @@ export function compilePattern(pattern: string): RegExp | undefined {
 }
 
 function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
+  const declaredEnv = new Set(entry.env.map((e) => e.name));
+  for (const name of Object.keys(entry.exposure?.env ?? {})) {
+    if (!declaredEnv.has(name))
+      issues.push({ path: ["exposure", "env", name], message: `${name} is not a declared env` });
+  }
   const primaries = entry.ports.filter((p) => p.primary);
   if (primaries.length !== 1) {
     issues.push({ path: ["ports"], message: `exactly one port must be primary (found ${primaries.length})` });

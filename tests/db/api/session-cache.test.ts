@@ -1,6 +1,6 @@
 /**
  * Authenticated sessions are cached in each instance (src/features/auth/session-cache.ts) and dropped when the
- * database announces a change (drizzle/0010_session_notify.sql). Two instances over one database — on
+ * database announces a change (drizzle/0011_session_notify.sql). Two instances over one database — on
  * PostgreSQL each with its own connections, so the news crosses through LISTEN/NOTIFY; on PGlite both in this
  * process — and a session that one instance has cached: every way a session can end on the other instance ends
  * it here too, long before the cache's 60 s safety limit, and the delay is printed.
