@@ -141,9 +141,20 @@ export class AppsService {
     return rows.map((r) => r.id);
   }
 
-  /** Compares every host's containers with the database (periodic, and on demand for admins). */
-  reconcile(): Promise<ReconcileReport> {
-    return reconcile(this.deps);
+  /**
+   * Compares every host's containers with the database (periodic, and on demand for admins). A reconcile
+   * someone asked for is audited (`app.reconcile`); the periodic one is not.
+   */
+  async reconcile(actor?: UserActor): Promise<ReconcileReport> {
+    const report = await reconcile(this.deps);
+    if (actor) {
+      await this.deps.audit.record({
+        actor,
+        action: "app.reconcile",
+        details: { checked: report.checked, changes: report.changes.length },
+      });
+    }
+    return report;
   }
 
   entry(catalogId: string): CatalogEntry {
