@@ -106,7 +106,9 @@ export function buildServices(
   const audit = new AuditService(db);
   const settings = new SettingsService(db, audit);
   const users = new UsersService(db, hasher, audit, settings);
-  const auth = new AuthService(db, keys, hasher, users, audit);
+  // Before the services that use it: authenticated sessions are cached until its auth.changed events.
+  const events = createEventBus(database);
+  const auth = new AuthService(db, keys, hasher, users, audit, Date.now, events);
   const metrics = new Metrics(db, { version: config.version });
   // Proxmox calls feed the metrics as well as whatever observers the caller passed (the Sentry layer).
   const given = options.hosts?.observers;
@@ -132,7 +134,6 @@ export function buildServices(
     },
   });
   const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog"), audit });
-  const events = createEventBus(database);
   const jobs = new JobQueue(db, events, {
     // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
     // captured once, with the app and operation it concerns.
