@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { Config } from "../core/config.ts";
 import { NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
+import { accessRoutes } from "../features/access/access.routes.ts";
 import { appsRoutes } from "../features/apps/apps.routes.ts";
 import { updatesRoutes } from "../features/apps/updates.routes.ts";
 import { auditRoutes } from "../features/audit/audit.routes.ts";
@@ -44,6 +45,10 @@ const TAGS = [
   { name: "auth", description: "Accounts, sign-in and tokens" },
   { name: "users", description: "User management (administrators)" },
   { name: "settings", description: "Instance settings: network, storage and defaults for new apps" },
+  {
+    name: "access",
+    description: "HTTPS names for apps through the managed reverse proxy: domain, certificates, exposure",
+  },
   { name: "audit", description: "The audit trail of who did what" },
   { name: "hosts", description: "Proxmox hosts and their nodes" },
   { name: "catalog", description: "The app catalog" },
@@ -76,7 +81,8 @@ function mountRoutes(app: App): void {
     .route("/", appsRoutes())
     .route("/", updatesRoutes())
     .route("/", notificationsRoutes())
-    .route("/", backupsRoutes());
+    .route("/", backupsRoutes())
+    .route("/", accessRoutes());
   app.route("/api/v1", api);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -8,6 +8,8 @@ import type { Config } from "../core/config.ts";
 import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
+import { AccessService } from "../features/access/access.service.ts";
+import { ProxyDriver } from "../features/access/proxy.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
@@ -66,6 +68,8 @@ export interface Services {
   /** Enqueues scheduled backups; started and stopped with the worker. */
   readonly backupScheduler: BackupScheduler;
   readonly metrics: Metrics;
+  /** HTTPS names through the managed proxy (features/access); follows app changes while the worker runs. */
+  readonly access: AccessService;
   /** Ids of the apps a user owns (authorisation of jobs and events). */
   readonly ownedAppIds: (userId: string) => Promise<string[]>;
   /** The job worker when this instance runs one (started by boot/server.ts); /ready reports it. */
@@ -89,6 +93,8 @@ export interface BuildOptions {
   notifications?: Pick<NotificationsDeps, "send">;
   /** "Now" for backup schedules (tests pass a clock they move). */
   clock?: () => Date;
+  /** PEM files the proxy's ACME client trusts for the directory's TLS (tests against Pebble). */
+  acmeTrustedRoots?: string[];
 }
 
 export function buildServices(
@@ -105,7 +111,9 @@ export function buildServices(
   const audit = new AuditService(db);
   const settings = new SettingsService(db, audit);
   const users = new UsersService(db, hasher, audit, settings);
-  const auth = new AuthService(db, keys, hasher, users, audit);
+  // Before the services that use it: authenticated sessions are cached until its auth.changed events.
+  const events = createEventBus(database);
+  const auth = new AuthService(db, keys, hasher, users, audit, Date.now, events);
   const metrics = new Metrics(db, { version: config.version });
   // Proxmox calls feed the metrics as well as whatever observers the caller passed (the Sentry layer).
   const given = options.hosts?.observers;
@@ -130,8 +138,7 @@ export function buildServices(
       },
     },
   });
-  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog") });
-  const events = createEventBus(database);
+  const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog"), audit });
   const jobs = new JobQueue(db, events, {
     // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
     // captured once, with the app and operation it concerns.
@@ -176,6 +183,15 @@ export function buildServices(
     },
     options.watcher,
   );
+  const access = new AccessService({
+    db,
+    apps,
+    catalog,
+    audit,
+    events,
+    driver: new ProxyDriver(hosts, appDeps.timing.commandTimeoutMs),
+    ...(options.acmeTrustedRoots ? { acmeTrustedRoots: options.acmeTrustedRoots } : {}),
+  });
   const updates = new UpdatesService({
     db,
     jobs,
@@ -207,6 +223,7 @@ export function buildServices(
     watcher,
     notifications,
     metrics,
+    access,
     ownedAppIds: (userId) => apps.ownedAppIds(userId),
     worker: options.runsWorker ? jobs : undefined,
     demoMode: options.demoMode ?? false,

@@ -81,6 +81,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.events.ready();
     services.jobs.start();
     services.backupScheduler.start();
+    services.access.start();
     // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
     await services.sources.startSchedule();
     services.updates.start();
@@ -117,6 +118,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await server.stop();
           clearInterval(syncTimer);
           await services.backupScheduler.stop();
+          await services.access.stop();
           await services.sources.stopSchedule();
           await services.updates.stop();
           await services.watcher.stop();

@@ -236,6 +236,10 @@ export const APP_RUNTIMES = ["docker", "oci", "lxc"] as const;
 /** The runtimes a catalog deploy can choose (lxc is only ever adopted). */
 export const DEPLOY_RUNTIMES = ["docker", "oci"] as const;
 export type DeployRuntime = (typeof DEPLOY_RUNTIMES)[number];
+/** Who may pass the managed proxy to an exposed app (features/access). */
+export const APP_GATES = ["none", "proximity"] as const;
+/** System apps Proximity deploys for itself. */
+export const SYSTEM_ROLES = ["proxy"] as const;
 export type AppRuntime = (typeof APP_RUNTIMES)[number];
 
 export const APP_STATUSES = [
@@ -328,6 +332,15 @@ export const applications = pgTable(
     healthFailures: integer("health_failures").notNull().default(0),
     healthReason: text("health_reason"),
     healthCheckedAt: timestamp("health_checked_at", { withTimezone: true }),
+    /**
+     * The app's HTTPS name through the managed proxy (features/access), `https://<hostname>.<domain>`, or
+     * null when it is not exposed. Set and cleared with the exposure; rewritten when the domain changes.
+     */
+    httpsUrl: text("https_url"),
+    /** Who may pass the proxy: anyone (`none`) or a signed-in Proximity user who may see the app. */
+    gate: text("gate", { enum: APP_GATES }).notNull().default("none"),
+    /** A system app Proximity manages itself (`proxy`: the reverse proxy of features/access), else null. */
+    systemRole: text("system_role", { enum: SYSTEM_ROLES }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -14,6 +14,7 @@
  * may come from the container's `env`), as long as the `entrypoint` still starts the image's program.
  */
 import { createServer, type Server } from "node:http";
+import { isCaddyService } from "./caddy.ts";
 import type { Cluster, Container } from "./cluster.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { parseEnvList } from "./oci.ts";
@@ -59,7 +60,8 @@ export class AppListeners {
       if (!ip?.startsWith("127.")) continue;
       for (const project of ct.guest.projects.values()) {
         for (const svc of project.services.values()) {
-          if (svc.state !== "running") continue;
+          // A `caddy:*` service is a real Caddy (caddy.ts), not a stand-in.
+          if (svc.state !== "running" || isCaddyService(svc)) continue;
           for (const mapping of svc.ports) {
             const port = publishedTcpPort(mapping);
             if (port) want.set(`${ip}:${port}:${ct.vmid}`, { ip, port, service: svc.name, vmid: ct.vmid });

@@ -116,10 +116,35 @@ function interpolate(value: string, env: Map<string, string>, warnings: Set<stri
   );
 }
 
+interface ServiceDefinition {
+  image: string;
+  ports: string[];
+  environment: Record<string, string>;
+  volumes: string[];
+}
+
+/** `environment` as a map or a KEY=value list, interpolated. */
+function environmentOf(
+  value: unknown,
+  env: Map<string, string>,
+  warnings: Set<string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const [k, ...v] = String(item).split("=");
+      if (k) out[k] = interpolate(v.join("="), env, warnings);
+    }
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(String(v ?? ""), env, warnings);
+  }
+  return out;
+}
+
 interface LoadedProject {
   name: string;
   file: string;
-  services: Map<string, { image: string; ports: string[] }>;
+  services: Map<string, ServiceDefinition>;
   warnings: string;
 }
 
@@ -162,7 +187,7 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
     return err(`validating ${file}: services must be a mapping`);
   }
   const warnings = new Set<string>();
-  const out = new Map<string, { image: string; ports: string[] }>();
+  const out = new Map<string, ServiceDefinition>();
   for (const [name, def] of Object.entries(services as Record<string, unknown>)) {
     const d = (def ?? {}) as Record<string, unknown>;
     if (typeof d !== "object" || Array.isArray(d))
@@ -176,7 +201,13 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
     const ports = Array.isArray(d.ports) ? d.ports.map((p) => interpolate(String(p), env, warnings)) : [];
     // With host networking nothing is published: the simulated image listens on the container's own address.
     if (d.network_mode === "host" && image) ports.push(...hostNetworkPorts(image));
-    out.set(name, { image: image ?? `${projectNameFor(file)}-${name}`, ports });
+    const volumes = Array.isArray(d.volumes) ? d.volumes.filter((v) => typeof v === "string") : [];
+    out.set(name, {
+      image: image ?? `${projectNameFor(file)}-${name}`,
+      ports,
+      environment: environmentOf(d.environment, env, warnings),
+      volumes: volumes.map((v) => interpolate(v, env, warnings)),
+    });
   }
   const warnText = [...warnings]
     .map(
@@ -423,11 +454,21 @@ function ensureService(project: ComposeProject, name: string, loaded: LoadedProj
   const def = loaded.services.get(name)!;
   let svc = project.services.get(name);
   if (!svc) {
-    svc = { name, image: def.image, state: "created", pulled: false, ports: def.ports };
+    svc = {
+      name,
+      image: def.image,
+      state: "created",
+      pulled: false,
+      ports: def.ports,
+      environment: def.environment,
+      volumes: def.volumes,
+    };
     project.services.set(name, svc);
   } else {
     svc.image = def.image;
     svc.ports = def.ports;
+    svc.environment = def.environment;
+    svc.volumes = def.volumes;
   }
   return svc;
 }

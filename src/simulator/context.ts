@@ -2,7 +2,9 @@
  * The shared state every handler works on, and the per-call context (typed params, caller, node,
  * and any fault that should make this call's task fail).
  */
+
 import type { Authenticator } from "./auth.ts";
+import type { CaddyProcesses } from "./caddy.ts";
 import type { Rng, SimClock } from "./clock.ts";
 import type { Cluster, Container } from "./cluster.ts";
 import { fail } from "./errors.ts";
@@ -31,6 +33,8 @@ export interface Sim {
   tokenAcl?: Map<string, Set<string>>;
   /** Extra SSH logins beside root: non-root users may only run `sudo -n pct …`, if allowed to. */
   sshUsers: Map<string, { password: string; sudo: boolean }>;
+  /** The real Caddy processes of `caddy:*` services (caddy.ts), once the simulator has started them. */
+  caddy?: CaddyProcesses;
 }
 
 export interface Call {

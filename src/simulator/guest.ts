@@ -16,6 +16,9 @@ export interface ComposeService {
   state: ServiceState;
   pulled: boolean;
   ports: string[];
+  /** The service's `environment` (interpolated) and `volumes` (short syntax): the real Caddy reads them. */
+  environment: Record<string, string>;
+  volumes: string[];
 }
 
 export interface ComposeProject {

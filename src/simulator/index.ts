@@ -11,6 +11,7 @@ import type { Server as SshServer } from "ssh2";
 import { parseAcl } from "./acl.ts";
 import { AppListeners } from "./app-http.ts";
 import { Authenticator } from "./auth.ts";
+import { CaddyProcesses } from "./caddy.ts";
 import { Rng, SimClock } from "./clock.ts";
 import { Cluster, type StorageLayout } from "./cluster.ts";
 import type { Sim } from "./context.ts";
@@ -180,6 +181,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   const apps = new AppListeners(cluster, sim.faults);
   apps.start();
+  const caddy = new CaddyProcesses(cluster);
+  sim.caddy = caddy;
+  caddy.start();
 
   let stopped = false;
   return {
@@ -204,6 +208,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       stopped = true;
       clearInterval(rrdTimer);
       apps.stop();
+      caddy.stop();
       await Promise.all([
         new Promise<void>((r) => {
           http.close(() => r());

@@ -15,6 +15,7 @@ import { accountRoutes } from "./account/routes.tsx";
 import { auditRoutes } from "./admin/audit/routes.tsx";
 import { hostsRoutes } from "./admin/hosts/routes.tsx";
 import { settingsRoutes } from "./admin/settings/routes.tsx";
+import { storesRoutes } from "./admin/stores/routes.tsx";
 import { usersRoutes } from "./admin/users/routes.tsx";
 import { appsRoutes } from "./apps/routes.tsx";
 import { assetByUrl, assetResponse, binaryAsset } from "./assets.ts";
@@ -42,6 +43,7 @@ export const WEB_AREAS: readonly WebArea[] = [
   { base: "/account", access: "signed-in", routes: accountRoutes },
   { base: "/hosts", access: "admin", routes: hostsRoutes },
   { base: "/users", access: "admin", routes: usersRoutes },
+  { base: "/stores", access: "admin", routes: storesRoutes },
   { base: "/settings", access: "admin", routes: settingsRoutes },
   { base: "/audit", access: "admin", routes: auditRoutes },
 ];

@@ -12,6 +12,7 @@ import type { AuditService } from "../features/audit/audit.service.ts";
 import type { AuthService } from "../features/auth/auth.service.ts";
 import type { BackupsService } from "../features/backups/backups.service.ts";
 import type { CatalogService } from "../features/catalog/catalog.service.ts";
+import type { SourcesService } from "../features/catalog/sources/sources.service.ts";
 import type { HostsService } from "../features/hosts/hosts.service.ts";
 import type { JobsService } from "../features/jobs/jobs.service.ts";
 import type { SettingsService } from "../features/settings/settings.service.ts";
@@ -29,6 +30,7 @@ export interface WebServices {
   settings: SettingsService;
   hosts: HostsService;
   catalog: CatalogService;
+  sources: SourcesService;
   apps: AppsService;
   appContainers: AppContainersService;
   backups: BackupsService;

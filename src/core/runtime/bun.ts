@@ -64,6 +64,7 @@ export const bunRuntime: Runtime = {
       await new Bun.Archive(archive).extract(dir);
     },
   },
+  parseYaml: (text) => Bun.YAML.parse(text),
   // Imported as a file, it is embedded in the compiled binary like PGlite's own assets.
   embeddedDbImage: () => Bun.file(embeddedDbImagePath).bytes(),
   webAssetPaths: () => ({

@@ -87,6 +87,12 @@ export interface Runtime {
     /** Writes the archive's entries below `dir` (created if missing). */
     extract(archive: Uint8Array, dir: string): Promise<void>;
   };
+  /**
+   * A native YAML parser where the runtime has one (Bun.YAML: ~40× the yaml package on the catalog). It
+   * neither refuses duplicate keys nor a second document, so only files shipped with the code go through it
+   * (src/features/catalog/yaml-parsers.ts).
+   */
+  parseYaml?(text: string): unknown;
   /** The image of a ready embedded database shipped with this code (src/db/pglite-image.ts). */
   embeddedDbImage?(): Promise<Uint8Array>;
   /** Paths of the web interface's static files (embedded in the compiled binary under Bun). */

@@ -14,7 +14,6 @@ import {
 } from "../../http/openapi.ts";
 import { eventStream } from "../../http/sse.ts";
 import type { EventBus, ProximityEvent } from "../../queue/events.ts";
-import type { AuditService } from "../audit/audit.service.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {
@@ -39,7 +38,6 @@ export interface AppsRouteServices {
   appContainers: AppContainersService;
   hosts: HostsService;
   catalog: CatalogLookup;
-  audit: AuditService;
   events: EventBus;
   /** The event stream re-checks the viewer's token and session while it stays open. */
   auth: Authenticator;
@@ -337,13 +335,7 @@ export function appsRoutes() {
       return c.json({ app: toPublicApp(app, c.get("services").catalog) }, 201);
     })
     .openapi(reconcileRoute, async (c) => {
-      const report = await c.get("services").apps.reconcile();
-      await c.get("services").audit.record({
-        actor: actorOf(c),
-        action: "app.reconcile",
-        details: { checked: report.checked, changes: report.changes.length },
-      });
-      return c.json(report, 200);
+      return c.json(await c.get("services").apps.reconcile(actorOf(c)), 200);
     })
     .openapi(get, async (c) => {
       const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
@@ -441,7 +433,7 @@ export function appsRoutes() {
         keepAliveMs: config.SSE_KEEPALIVE_SECONDS * 1000,
         subscribe: (push) =>
           services.events.subscribe((e) => {
-            if (e.app_id === app.id) push(e);
+            if ("app_id" in e && e.app_id === app.id) push(e);
           }),
         // The current state first, so a client that connects late knows where things stand.
         initial: (stream) =>

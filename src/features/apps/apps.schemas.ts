@@ -1,11 +1,13 @@
 /** Request/response schemas of /apps. */
 import { z } from "@hono/zod-openapi";
 import {
+  APP_GATES,
   APP_HEALTHS,
   APP_RUNTIMES,
   APP_STATUSES,
   type Application,
   DEPLOY_RUNTIMES,
+  SYSTEM_ROLES,
   UPDATE_MODES,
 } from "../../db/schema.ts";
 import { UPDATE_POLICIES } from "../catalog/catalog.schemas.ts";
@@ -173,6 +175,15 @@ export const AppSchema = z
       .openapi({ description: "Non-secret values; secrets via /credentials" }),
     adopted: z.boolean(),
     runtime: z.enum(APP_RUNTIMES),
+    https_url: z.string().nullable().openapi({
+      description:
+        "https://<hostname>.<domain> while the app is exposed through the managed proxy, else null",
+    }),
+    gate: z.enum(APP_GATES),
+    system_role: z
+      .enum(SYSTEM_ROLES)
+      .nullable()
+      .openapi({ description: "proxy: the reverse proxy Proximity manages (Settings → Access)" }),
     port: z.number().int().nullable().openapi({ description: "lxc: the port the app serves" }),
     script_slug: z
       .string()
@@ -220,6 +231,9 @@ export function toPublicApp(a: Application, catalog: CatalogLookup) {
     environment: a.environment,
     adopted: a.adopted,
     runtime: a.runtime,
+    https_url: a.httpsUrl,
+    gate: a.gate,
+    system_role: a.systemRole,
     port: a.port,
     script_slug: a.scriptSlug,
     update: updateInfo(a, catalog),

@@ -141,9 +141,20 @@ export class AppsService {
     return rows.map((r) => r.id);
   }
 
-  /** Compares every host's containers with the database (periodic, and on demand for admins). */
-  reconcile(): Promise<ReconcileReport> {
-    return reconcile(this.deps);
+  /**
+   * Compares every host's containers with the database (periodic, and on demand for admins). A reconcile
+   * someone asked for is audited (`app.reconcile`); the periodic one is not.
+   */
+  async reconcile(actor?: UserActor): Promise<ReconcileReport> {
+    const report = await reconcile(this.deps);
+    if (actor) {
+      await this.deps.audit.record({
+        actor,
+        action: "app.reconcile",
+        details: { checked: report.checked, changes: report.changes.length },
+      });
+    }
+    return report;
   }
 
   entry(catalogId: string): CatalogEntry {
@@ -203,8 +214,21 @@ export class AppsService {
     return chooseRuntime(entry, asked, oci?.severity === "ok");
   }
 
-  async deploy(req: UserActor, input: DeployInput): Promise<{ app: Application; job: Job }> {
+  /**
+   * Deploys an app from the catalog. `systemRole` is Proximity's own door (features/access deploys the
+   * managed proxy with it): a system entry is refused to everyone else as if it were not in the catalog.
+   */
+  async deploy(
+    req: UserActor,
+    input: DeployInput,
+    system: { systemRole?: "proxy" } = {},
+  ): Promise<{ app: Application; job: Job }> {
     const entry = this.entry(input.catalog_id);
+    if (entry.system && !system.systemRole) {
+      throw new ValidationError("Unknown catalog app", [
+        { field: "catalog_id", message: `"${input.catalog_id}" is not in the catalog` },
+      ]);
+    }
     const settings = await this.deps.settings.get();
     // A community entry (from a third-party store) was not checked by Proximity: the admin decides who may
     // install one (settings.catalog.community_installs).
@@ -276,6 +300,7 @@ export class AppsService {
             secretEnvEnc,
             rootPasswordEnc,
             runtime,
+            systemRole: system.systemRole ?? null,
           })
           .returning();
         const job = await this.enqueue(

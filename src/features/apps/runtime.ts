@@ -266,6 +266,7 @@ export class AppRun<S extends string = string> {
     const ours = renderOciEnvironment(entry, await this.environment(), {
       address,
       hostname: this.app.hostname,
+      publicUrl: this.app.httpsUrl,
     });
     const env = { ...current, ...ours };
     const keys = Object.keys(env);
@@ -281,6 +282,7 @@ export class AppRun<S extends string = string> {
     return renderAppEnv(entry, await this.environment(), {
       address: this.app.ip,
       hostname: this.app.hostname,
+      publicUrl: this.app.httpsUrl,
     });
   }
 

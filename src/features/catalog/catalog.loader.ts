@@ -17,6 +17,7 @@ import { log as processLog } from "../../core/log.ts";
 import { type CatalogEntry, ICON_FILE_PATTERN } from "./catalog.schemas.ts";
 import { BUILTIN_CATALOG_FILES } from "./entries/index.ts";
 import { parseCatalogFile } from "./entry-rules.ts";
+import { shippedYaml, strictYaml, type YamlParser } from "./yaml-parsers.ts";
 
 export type CatalogLog = (message: string) => void;
 
@@ -52,12 +53,13 @@ function loadTexts(
   files: Iterable<[file: string, text: string]>,
   source: CatalogSource,
   log: CatalogLog,
+  parse: YamlParser = strictYaml,
 ): LoadResult {
   const entries: LoadedEntry[] = [];
   const skipped: SkippedFile[] = [];
   for (const [file, text] of files) {
     const id = basename(file, extname(file));
-    const result = parseCatalogFile(text, id);
+    const result = parseCatalogFile(text, id, parse);
     if (result.ok) {
       entries.push({ entry: result.entry, source, file });
     } else {
@@ -75,7 +77,13 @@ export function loadBuiltinCatalog(
   log: CatalogLog = warnInLog,
   files: Readonly<Record<string, string>> = BUILTIN_CATALOG_FILES,
 ): LoadResult {
-  return loadTexts(Object.entries(files), "builtin", log);
+  // Shipped files only: the fast parser (yaml-parsers.ts); an operator's files get the strict one.
+  return loadTexts(
+    Object.entries(files),
+    "builtin",
+    log,
+    files === BUILTIN_CATALOG_FILES ? shippedYaml : strictYaml,
+  );
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   listSchema,
   PaginationQuery,
 } from "../../http/openapi.ts";
-import type { AuditService } from "../audit/audit.service.ts";
 import { CATEGORY_IDS, type CatalogEntry, catalogEntryObjectSchema } from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
@@ -20,7 +19,6 @@ import type { CatalogService } from "./catalog.service.ts";
 /** The services these routes reach through `c.get("services")`. */
 export interface CatalogRouteServices {
   catalog: CatalogService;
-  audit: AuditService;
   /** PUBLIC_URL: entries' `icon` is an absolute URL on this server. */
   config: Pick<Config, "PUBLIC_URL">;
 }
@@ -171,17 +169,12 @@ export function catalogRoutes() {
     .openapi(getCatalogEntryRoute, (c) => {
       const { catalog_id } = c.req.valid("param");
       const { catalog, config } = c.get("services");
-      const entry = catalog.get(catalog_id);
+      const found = catalog.get(catalog_id);
+      const entry = found?.system ? undefined : found;
       if (!entry) throw new NotFoundError(`Catalog app '${catalog_id}'`);
       return c.json(publicEntry(entry, catalog, config.PUBLIC_URL), 200);
     })
     .openapi(reloadCatalogRoute, async (c) => {
-      const report = await c.get("services").catalog.load();
-      await c.get("services").audit.record({
-        actor: actorOf(c),
-        action: "catalog.reload",
-        details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
-      });
-      return c.json(report, 200);
+      return c.json(await c.get("services").catalog.reload(actorOf(c)), 200);
     });
 }

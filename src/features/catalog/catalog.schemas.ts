@@ -196,6 +196,29 @@ export const catalogEntryObjectSchema = z.strictObject({
    * PVE 9.1+ application container). The first listed is not a preference: see docs/catalog.md.
    */
   runtimes: z.array(z.enum(CATALOG_RUNTIMES)).min(1).max(2).default(["docker"]),
+  /**
+   * What changes when the app is exposed through the managed proxy at its HTTPS name (features/access):
+   * `env` maps a declared variable to the value it takes while exposed, where `{url}` is the HTTPS URL
+   * (`https://<hostname>.<domain>`, no trailing slash) and `{host}` its host name. The stored value is kept
+   * and comes back when the app is unexposed; the app is restarted once each way (docs/access.md).
+   */
+  exposure: z
+    .strictObject({
+      env: z.record(
+        z.string().regex(ENV_NAME_PATTERN, "must match [A-Z_][A-Z0-9_]*"),
+        z
+          .string()
+          .min(1)
+          .max(500)
+          .regex(/^(?:[^{}]|\{url\}|\{host\})*$/, "may use only the placeholders {url} and {host}"),
+      ),
+    })
+    .optional(),
+  /**
+   * A system entry (the managed reverse proxy) is deployed by Proximity itself: it is not listed, searched
+   * or installable through the catalog.
+   */
+  system: z.boolean().default(false),
 });
 
 export type CatalogEntry = z.output<typeof catalogEntryObjectSchema>;

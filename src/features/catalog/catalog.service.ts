@@ -3,6 +3,9 @@
  * No HTTP here; routes call it. A reload builds a fresh index and swaps it in at once, so readers never see a
  * half-loaded catalog.
  */
+
+import type { UserActor } from "../../core/identity.ts";
+import type { AuditService } from "../audit/audit.service.ts";
 import {
   type CatalogLog,
   type CatalogSource,
@@ -62,6 +65,8 @@ export interface CatalogServiceOptions {
   log?: CatalogLog | undefined;
   /** Replace the embedded built-in files (tests). */
   builtinFiles?: Readonly<Record<string, string>> | undefined;
+  /** Records an administrator's reload (`catalog.reload`); the container always gives it. */
+  audit?: AuditService | undefined;
 }
 
 interface Index {
@@ -73,6 +78,7 @@ export class CatalogService {
   private readonly operatorDir: string | undefined;
   private readonly log: CatalogLog;
   private readonly builtinFiles: Readonly<Record<string, string>> | undefined;
+  private readonly audit: AuditService | undefined;
   private index: Index | undefined;
   /** Built-in and operator entries of the last load (what store entries are merged into). */
   private base: Map<string, LoadedEntry> | undefined;
@@ -82,9 +88,22 @@ export class CatalogService {
     this.operatorDir = opts.operatorDir;
     this.log = opts.log ?? warnInLog;
     this.builtinFiles = opts.builtinFiles;
+    this.audit = opts.audit;
   }
 
-  /** (Re)load built-ins and the operator directory. Safe to call at any time (POST /catalog/reload). */
+  /** An administrator's reload (POST /catalog/reload): load, and record it in the audit log. */
+  async reload(actor: UserActor): Promise<LoadReport> {
+    if (!this.audit) throw new Error("CatalogService.reload records an audit row: build it with `audit`");
+    const report = await this.load();
+    await this.audit.record({
+      actor,
+      action: "catalog.reload",
+      details: { loaded: report.loaded, skipped: report.skipped.length, overridden: report.overridden },
+    });
+    return report;
+  }
+
+  /** (Re)load built-ins and the operator directory. Safe to call at any time (start-up, reload). */
   async load(): Promise<LoadReport> {
     const builtin = loadBuiltinCatalog(this.log, this.builtinFiles);
     const operator = this.operatorDir
@@ -200,13 +219,16 @@ export class CatalogService {
     return iconPath(id);
   }
 
+  /** How many apps the catalog offers (system entries are not counted). */
   get size(): number {
-    return this.current().byId.size;
+    return this.current().sorted.length;
   }
 
   private buildIndex(byId: Map<string, LoadedEntry>): Index {
-    // By name; the same app from several sources once per source, the verified one first.
+    // By name; the same app from several sources once per source, the verified one first. System entries
+    // (the managed proxy) are Proximity's own: never listed or counted as the catalog's.
     const sorted = [...byId.values()]
+      .filter((l) => !l.entry.system)
       .sort(
         (a, b) =>
           a.entry.name.localeCompare(b.entry.name, "en", { sensitivity: "base" }) ||

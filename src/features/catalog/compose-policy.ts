@@ -20,7 +20,6 @@
  *   sources and types; and the rules above still hold after every variable is replaced by each of a set of
  *   worst-case values ("host", "true", "/", "../..").
  */
-import { parse as parseYaml } from "yaml";
 import {
   ALLOWED_HOST_PATHS,
   type CatalogEntry,
@@ -35,6 +34,7 @@ import {
   type VariableUse,
   variableUses,
 } from "./interpolation.ts";
+import { strictYaml, type YamlParser } from "./yaml-parsers.ts";
 
 /** A parsed compose document, as far as the catalog cares. */
 export interface ComposeDocument {
@@ -69,11 +69,31 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Parse a compose document; throws an Error with a readable message when it is not YAML or has no services. */
-export function parseCompose(text: string): ComposeDocument {
+/**
+ * Parsed compose documents by text: an entry's rules read its document three or four times (policy, images,
+ * tags, OCI), and the app pages again. The documents are frozen: shared, never changed.
+ */
+const parsedCompose = new Map<string, ComposeDocument>();
+const PARSED_COMPOSE_MAX = 512;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Parse a compose document; throws an Error with a readable message when it is not YAML or has no services.
+ * `parse` is the strict parser unless the text was shipped with the code (yaml-parsers.ts).
+ */
+export function parseCompose(text: string, parse: YamlParser = strictYaml): ComposeDocument {
+  const known = parsedCompose.get(text);
+  if (known) return known;
   let doc: unknown;
   try {
-    doc = parseYaml(text, { uniqueKeys: true });
+    doc = parse(text);
   } catch (err) {
     throw new Error(`compose is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
@@ -84,6 +104,8 @@ export function parseCompose(text: string): ComposeDocument {
   for (const [name, svc] of Object.entries(doc.services)) {
     if (!isRecord(svc)) throw new Error(`compose service ${name} must be a mapping`);
   }
+  if (parsedCompose.size >= PARSED_COMPOSE_MAX) parsedCompose.delete(parsedCompose.keys().next().value!);
+  parsedCompose.set(text, deepFreeze(doc as ComposeDocument));
   return doc as ComposeDocument;
 }
 

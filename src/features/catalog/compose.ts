@@ -147,6 +147,26 @@ export interface DeployFacts {
   address: string;
   /** The container's hostname. */
   hostname: string;
+  /** The app's HTTPS URL through the managed proxy while it is exposed (features/access), else absent. */
+  publicUrl?: string | null | undefined;
+}
+
+/**
+ * The values the entry's `exposure.env` gives its variables while the app is exposed at `publicUrl`
+ * (`{url}` → the URL, `{host}` → its host name); nothing when it is not exposed.
+ */
+export function exposureEnv(
+  entry: CatalogEntry,
+  publicUrl: string | null | undefined,
+): Record<string, string> {
+  if (!publicUrl || !entry.exposure) return {};
+  const host = new URL(publicUrl).host;
+  return Object.fromEntries(
+    Object.entries(entry.exposure.env).map(([k, v]) => [
+      k,
+      v.replaceAll("{url}", publicUrl).replaceAll("{host}", host),
+    ]),
+  );
 }
 
 /**
@@ -183,7 +203,11 @@ export function renderAppEnv(
 ): string {
   const declared = new Set(entry.env.map((e) => e.name));
   const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
-  return renderEnvFile({ ...resolveEnvironment(entry, kept, {}), ...deployVariables(entry, facts) });
+  return renderEnvFile({
+    ...resolveEnvironment(entry, kept, {}),
+    ...exposureEnv(entry, facts.publicUrl),
+    ...deployVariables(entry, facts),
+  });
 }
 
 /**
@@ -203,6 +227,7 @@ export function renderOciEnvironment(
   const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
   const values: Record<string, string> = {
     ...resolveEnvironment(entry, kept, {}),
+    ...exposureEnv(entry, facts.publicUrl),
     ...deployVariables(entry, facts),
   };
   const lookup = (name: string) => (Object.hasOwn(values, name) ? values[name] : undefined);

@@ -16,15 +16,15 @@
  * The shape itself (fields, limits, the health check's two requests, the memory minimum that leaves room for
  * the Docker daemon, `update_policy`, `upgrade`, `runtimes`) is catalog.schemas.ts.
  */
-import { parse as parseYaml } from "yaml";
 import {
   type CatalogEntry,
   catalogEntryObjectSchema,
   type EntryIssue,
   isDeployVariable,
 } from "./catalog.schemas.ts";
-import { composeImages, composeProblems, imageTags } from "./compose-policy.ts";
+import { composeImages, composeProblems, imageTags, parseCompose } from "./compose-policy.ts";
 import { ociProblems } from "./oci-service.ts";
+import { strictYaml, type YamlParser } from "./yaml-parsers.ts";
 
 /** An env `pattern` as an anchored RegExp (undefined when it does not compile). */
 export function compilePattern(pattern: string): RegExp | undefined {
@@ -36,6 +36,11 @@ export function compilePattern(pattern: string): RegExp | undefined {
 }
 
 function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
+  const declaredEnv = new Set(entry.env.map((e) => e.name));
+  for (const name of Object.keys(entry.exposure?.env ?? {})) {
+    if (!declaredEnv.has(name))
+      issues.push({ path: ["exposure", "env", name], message: `${name} is not a declared env` });
+  }
   const primaries = entry.ports.filter((p) => p.primary);
   if (primaries.length !== 1) {
     issues.push({ path: ["ports"], message: `exactly one port must be primary (found ${primaries.length})` });
@@ -154,14 +159,26 @@ export type ParseResult = { ok: true; entry: CatalogEntry } | { ok: false; issue
 
 /**
  * Validate one catalog file: YAML text → entry. `fileId` is the file name without its extension; the entry's
- * `id` must equal it (so `GET /catalog/{id}` and the file on disk never disagree).
+ * `id` must equal it (so `GET /catalog/{id}` and the file on disk never disagree). `parse` is the strict
+ * parser unless the file was shipped with the code (yaml-parsers.ts).
  */
-export function parseCatalogFile(text: string, fileId: string): ParseResult {
+export function parseCatalogFile(text: string, fileId: string, parse: YamlParser = strictYaml): ParseResult {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { uniqueKeys: true });
+    raw = parse(text);
   } catch (err) {
     return { ok: false, issues: [`not valid YAML: ${(err as Error).message.split("\n")[0]}`] };
+  }
+  // The rules read the compose document through parseCompose: a shipped one is parsed here by the same parser.
+  if (parse !== strictYaml && raw !== null && typeof raw === "object" && "compose" in raw) {
+    const compose = (raw as { compose: unknown }).compose;
+    if (typeof compose === "string") {
+      try {
+        parseCompose(compose, parse);
+      } catch {
+        // reported by the rules, with the strict parser's message
+      }
+    }
   }
   const result = catalogEntrySchema.safeParse(raw);
   if (!result.success) return { ok: false, issues: result.error.issues.map(formatIssue) };

@@ -3,7 +3,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
-import type { AuditService } from "../audit/audit.service.ts";
 import {
   CreateHostBody,
   HostSchema,
@@ -17,7 +16,6 @@ import type { HostsService } from "./hosts.service.ts";
 /** The services these routes reach through `c.get("services")`. */
 export interface HostsRouteServices {
   hosts: HostsService;
-  audit: AuditService;
 }
 
 const HostParams = z.object({ host_id: UuidParam("host_id") });
@@ -145,26 +143,11 @@ export function hostsRoutes() {
     })
     .openapi(test, async (c) => {
       const id = c.req.valid("param").host_id;
-      const result = await c.get("services").hosts.test(id);
-      // The test records the host's status: audited like the other host changes.
-      await c.get("services").audit.record({
-        actor: actorOf(c),
-        action: "host.test",
-        target: { type: "host", id },
-        details: { ok: result.ok },
-      });
-      return c.json(result, 200);
+      return c.json(await c.get("services").hosts.test(id, actorOf(c)), 200);
     })
     .openapi(sync, async (c) => {
       const id = c.req.valid("param").host_id;
-      const result = await c.get("services").hosts.sync(id);
-      await c.get("services").audit.record({
-        actor: actorOf(c),
-        action: "host.sync",
-        target: { type: "host", id },
-        details: { nodes: result.nodes, online: result.online },
-      });
-      return c.json(result, 200);
+      return c.json(await c.get("services").hosts.sync(id, actorOf(c)), 200);
     })
     .openapi(nodes, async (c) => c.json({ items: await c.get("services").hosts.listNodes() }, 200));
 }

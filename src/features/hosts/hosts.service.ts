@@ -235,9 +235,19 @@ export class HostsService {
     return typeof hostOrId === "string" ? this.get(hostOrId) : hostOrId;
   }
 
-  /** Tries the API and runs the preflight checks: version and node count, or the reason it failed. */
-  async test(id: string): Promise<HostTestResult> {
-    return this.probe.test(await this.get(id));
+  /**
+   * Tries the API and runs the preflight checks: version and node count, or the reason it failed. Audited
+   * (`host.test`): the test records the host's status like the other host changes.
+   */
+  async test(id: string, actor: Actor): Promise<HostTestResult> {
+    const result = await this.probe.test(await this.get(id));
+    await this.audit.record({
+      actor,
+      action: "host.test",
+      target: { type: "host", id },
+      details: { ok: result.ok },
+    });
+    return result;
   }
 
   /** One check of the host's last preflight (e.g. `oci_containers`), or undefined when none ran. */
@@ -250,9 +260,34 @@ export class HostsService {
     return this.probe.preflightBlocker(hostId);
   }
 
-  /** Refreshes the host's nodes with live stats; on failure the host is marked `error` with the reason. */
-  async sync(id: string): Promise<SyncResult> {
-    return this.probe.sync(await this.get(id));
+  /**
+   * Refreshes the host's nodes with live stats; on failure the host is marked `error` with the reason (and the
+   * error thrown). A sync someone asked for is audited (`host.sync`, its outcome); the periodic one is not.
+   */
+  async sync(id: string, actor?: Actor): Promise<SyncResult> {
+    const host = await this.get(id);
+    if (!actor) return this.probe.sync(host);
+    const target = { type: "host", id };
+    try {
+      const result = await this.probe.sync(host);
+      await this.audit.record({
+        actor,
+        action: "host.sync",
+        target,
+        details: { nodes: result.nodes, online: result.online },
+      });
+      return result;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.audit.record({
+        actor,
+        action: "host.sync",
+        target,
+        outcome: "failure",
+        details: { reason },
+      });
+      throw err;
+    }
   }
 
   /** Syncs every host; failures are recorded on the host and do not stop the others. */

@@ -6,6 +6,8 @@
  * Programs that do not exist in that container exit 127.
  */
 import { createHash } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { rewriteLoad } from "../caddy.ts";
 import type { Container } from "../cluster.ts";
 import { dockerCompose, type ExecResult } from "../compose.ts";
 import type { GuestState } from "../guest.ts";
@@ -20,6 +22,10 @@ export interface GuestExec {
   wait?: (ms: number) => Promise<void>;
   /** lxc-pve on the node: below 6.0.5-2, runc ≥ 1.2.8 (Docker's packages) cannot start containers. */
   nodeLxcPveFixed?: boolean;
+  /** The real unix socket behind a path in this container (a real Caddy's admin socket, caddy.ts). */
+  unixSocket?: (path: string) => string | undefined;
+  /** The container address of the Caddy behind a real socket, for rewriting a loaded configuration. */
+  caddyTarget?: (socket: string) => { ip: string; socket: string } | undefined;
 }
 
 const ok = (stdout = "", stderr = ""): ExecResult => ({ code: 0, stdout, stderr });
@@ -95,6 +101,7 @@ function hasProgram(ct: Container, program: string): boolean {
 export function needsStdin(argv: string[]): boolean {
   const prog = argv[0]?.split("/").pop();
   if (prog === "tee" || prog === "chpasswd") return true;
+  if (prog === "curl") return argv.some((a, i) => a === "@-" && argv[i - 1]?.startsWith("--data"));
   if (prog === "cat")
     return argv
       .slice(1)
@@ -233,7 +240,7 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
     case "apt":
       return aptGet(x, args);
     case "curl":
-      return curl(ct, args);
+      return args.includes("--unix-socket") ? curlUnix(x, args) : curl(ct, args);
     case "docker-compose":
       return g.composeV1
         ? args[0] === "version" || args[0] === "--version"
@@ -491,6 +498,70 @@ function curl(ct: Container, args: string[]): ExecResult {
   if (!ct.guest.dirs.has(parentOf(path))) return fail(`curl: (23) Failure writing output to destination`, 23);
   ct.guest.files.set(path, { data: new TextEncoder().encode(key), mode: 0o644 });
   return ok();
+}
+
+/**
+ * `curl -sS --unix-socket <path> [-X M] [-H h]… [--data-binary @-] [-w fmt] <url>`: a real request over the
+ * real socket behind `path` (a real Caddy's admin API, caddy.ts); a path nothing listens on fails as curl
+ * does (exit 7). A body POSTed to Caddy's `/load` is rewritten for the container's namespace (rewriteLoad).
+ */
+async function curlUnix(x: GuestExec, args: string[]): Promise<ExecResult> {
+  let socketPath: string | undefined;
+  let method: string | undefined;
+  let body: string | undefined;
+  let format = "";
+  let url: string | undefined;
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--unix-socket") socketPath = args[++i];
+    else if (a === "-X" || a === "--request") method = args[++i];
+    else if (a === "-H" || a === "--header") {
+      const h = args[++i] ?? "";
+      // `-H 'Host;'` sends the header empty (what Caddy's admin API wants over a unix socket).
+      const [k, ...v] = h.endsWith(";") && !h.includes(":") ? [h.slice(0, -1), ""] : h.split(":");
+      if (k) headers[k.trim().toLowerCase()] = v.join(":").trim();
+    } else if (a === "--data-binary" || a === "-d" || a === "--data") {
+      const v = args[++i] ?? "";
+      body = v === "@-" ? new TextDecoder().decode(await x.stdin()) : v;
+    } else if (a === "-w" || a === "--write-out") format = args[++i] ?? "";
+    else if (a.startsWith("-")) continue;
+    else url = a;
+  }
+  if (!url) return fail("curl: no URL specified", 2);
+  const real = socketPath ? x.unixSocket?.(socketPath) : undefined;
+  if (!real)
+    return fail(
+      `curl: (7) Failed to connect to ${new URL(url).hostname} port 80 after 0 ms: Couldn't connect to server`,
+      7,
+    );
+  const u = new URL(url);
+  const target = x.caddyTarget?.(real);
+  if (body !== undefined && u.pathname === "/load" && target) body = rewriteLoad(body, target);
+  return new Promise<ExecResult>((resolve) => {
+    const req = httpRequest(
+      {
+        socketPath: real,
+        path: `${u.pathname}${u.search}`,
+        method: method ?? (body === undefined ? "GET" : "POST"),
+        setHost: false,
+        headers: { host: u.host, ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const out = Buffer.concat(chunks).toString();
+          const written = format
+            .replaceAll("%{http_code}", String(res.statusCode ?? 0))
+            .replaceAll("\\n", "\n");
+          resolve(ok(out + written));
+        });
+      },
+    );
+    req.on("error", (e) => resolve(fail(`curl: (7) ${e.message}`, 7)));
+    req.end(body);
+  });
 }
 
 function rcUpdate(ct: Container, args: string[]): ExecResult {

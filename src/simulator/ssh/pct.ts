@@ -127,6 +127,8 @@ async function runOne(input: NodeExecInput, rawArgv: string[]): Promise<NodeExec
         return stdinBytes;
       },
       wait: (ms) => sim.clock.wait(ms),
+      unixSocket: (path) => sim.caddy?.socketFor(ct, path),
+      caddyTarget: (socket) => sim.caddy?.addressOf(socket),
       nodeLxcPveFixed: debVersionCompare(sim.cluster.node(node).packages["lxc-pve"] ?? "0", "6.0.5-2") >= 0,
     },
     inner,

@@ -45,14 +45,7 @@ export function accountRoutes() {
   });
 
   r.post("/sign-out-everywhere", async (c) => {
-    const v = viewer(c);
-    const services = c.get("services");
-    await services.users.revokeAllSessions(services.database.db, v.id, "logout_all");
-    await services.audit.record({
-      actor: actor(c),
-      action: "auth.logout_all",
-      target: { type: "user", id: v.id },
-    });
+    await c.get("services").auth.logoutEverywhere(actor(c));
     clearSessionCookie(c);
     return c.redirect("/login", 303);
   });

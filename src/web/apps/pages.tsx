@@ -1,7 +1,7 @@
 /** My apps (the dashboard), an app's page, and the live progress panel of its current job. */
 import type { Child, FC } from "hono/jsx";
 import type { Application, Job } from "../../db/schema.ts";
-import { canRun, isStable } from "../../features/apps/index.ts";
+import { appIconId, canRun, isStable } from "../../features/apps/index.ts";
 import {
   AppIcon,
   Csrf,
@@ -31,6 +31,7 @@ const KIND_LABELS: Record<string, string> = {
   restart_app: "Restart",
   update_app: "Update",
   update_oci_app: "Update",
+  update_script_app: "Update",
   reconfigure_app: "Reconfiguration",
   clone_app: "Clone",
   delete_app: "Deletion",
@@ -107,7 +108,7 @@ export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ 
   return (
     <article id={`app-${app.id}`} data-hostname={app.hostname} class="tile">
       <div class="card-head">
-        <AppIcon id={app.catalogId ?? app.hostname} />
+        <AppIcon id={appIconId(app)} />
         <div class="tile-title">
           <h2>
             <a
@@ -265,7 +266,7 @@ export const ProgressPanel: FC<{
 export const AppHeader: FC<{ app: Application }> = ({ app }) => (
   <div id="app-header">
     <div class="card-head">
-      <AppIcon id={app.catalogId ?? app.hostname} large />
+      <AppIcon id={appIconId(app)} large />
       <hgroup>
         <h1>{app.hostname}</h1>
         <p>

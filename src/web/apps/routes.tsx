@@ -1,5 +1,6 @@
 /** My apps and an app's page: actions, resize, settings, clone, update, delete, logs, credentials, charts. */
 import { Hono } from "hono";
+import { ValidationError } from "../../core/errors.ts";
 import type { Application } from "../../db/schema.ts";
 import { ActionBody, CloneBody, DeployBody, PatchAppBody } from "../../features/apps/apps.schemas.ts";
 import { BackupsSection } from "../backups/pages.tsx";
@@ -20,7 +21,7 @@ import {
 } from "../kit/index.ts";
 import { ChartsSection, UsageCharts } from "./charts.tsx";
 import { liveRoutes } from "./live.tsx";
-import { CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
+import { AdoptedDeleteForms, CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
 import { AppPage, Dashboard, RetryForm } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
@@ -176,12 +177,29 @@ export function appsRoutes() {
 
   r.post("/:id/delete", async (c) => {
     const f = await readForm(c);
-    const { app } = await c.get("services").apps.remove(actor(c), c.req.param("id"), {
-      keepBackups: f.keep_backups === "true",
-      ...(f.keep_container !== undefined ? { keepContainer: f.keep_container === "true" } : {}),
-    });
-    // The page of an app being deleted has nothing left to offer: My apps shows it going.
-    return redirect(c, `/apps?deleting=${app.id}`);
+    const services = c.get("services");
+    const current = await services.apps.get(viewer(c), c.req.param("id"));
+    const destroyAdopted = current.adopted && f.keep_container === "false";
+    return submitForm(
+      c,
+      async () => {
+        // An adopted container was not Proximity's to begin with: it is destroyed only once its name is typed.
+        if (destroyAdopted && (f.confirm_hostname ?? "").trim() !== current.hostname) {
+          throw new ValidationError("Type the hostname to destroy the container", [
+            { field: "confirm_hostname", message: `type ${current.hostname} to confirm` },
+          ]);
+        }
+        const { app } = await services.apps.remove(actor(c), current.id, {
+          keepBackups: f.keep_backups === "true",
+          ...(f.keep_container !== undefined ? { keepContainer: f.keep_container === "true" } : {}),
+        });
+        // The page of an app being deleted has nothing left to offer: My apps shows it going.
+        return redirect(c, `/apps?deleting=${app.id}`);
+      },
+      (errors) => (
+        <AdoptedDeleteForms app={current} csrf={c.get("csrfToken")} errors={errors} reason={undefined} />
+      ),
+    );
   });
 
   r.get("/:id/log", async (c) => {

@@ -235,6 +235,11 @@ export const InstallForm: FC<{
           ))}
         </fieldset>
       ) : null}
+      {entry.id.includes("/") ? (
+        <p class="muted" id="community-note">
+          A community entry: imported from the store {entry.id.split("/")[0]} and not checked by Proximity.
+        </p>
+      ) : null}
       <button type="submit" disabled={hostMissing}>
         Install {entry.name}
       </button>

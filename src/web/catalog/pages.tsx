@@ -7,41 +7,87 @@ import { InstallForm } from "./install-form.tsx";
 
 /** Icons in the catalog grid fetched with the page (four rows at 1440 px); the others lazily. */
 const EAGER_ICONS = 12;
+/** Cards per page: with the stores' apps the catalog holds hundreds; more come with "Show more". */
+export const CARDS_PER_PAGE = 48;
+
+/** The store a community entry comes from (its id's namespace), or undefined for a verified entry. */
+export function storeOf(id: string): string | undefined {
+  const slash = id.indexOf("/");
+  return slash === -1 ? undefined : id.slice(0, slash);
+}
+
+/** Says plainly that a store's entry is not vouched for by Proximity. */
+export const CommunityBadge: FC<{ id: string }> = ({ id }) => {
+  const store = storeOf(id);
+  return store ? (
+    <span class="tag community" title="Imported from a third-party store; not checked by Proximity">
+      community · {store}
+    </span>
+  ) : null;
+};
 
 export const CatalogResults: FC<{
   entries: CatalogEntry[];
   total: number;
   q: string;
   category: string;
+  /** A store's name, "verified", or "" for every source. */
+  source?: string;
+  /** How many pages of cards are shown (CARDS_PER_PAGE each). */
+  pages?: number;
   categories: CatalogCategory[];
   /** Shown above the whole catalog when nothing is filtered. */
   featured?: CatalogEntry[];
   recent?: CatalogEntry[];
-}> = ({ entries, total, q, category, categories, featured = [], recent = [] }) => (
-  <div id="catalog-results">
-    {q || category ? null : <Highlights featured={featured} recent={recent} categories={categories} />}
-    <h2 class="results-title">{q || category ? "Matching apps" : "All apps"}</h2>
-    <p class="count" role="status">
-      {entries.length === total
-        ? `${total} apps`
-        : `${entries.length} of ${total} apps${q ? ` match “${q}”` : ""}${category ? " in this category" : ""}`}
-    </p>
-    {entries.length === 0 ? (
-      <Empty title="No app matches">
-        <p>Try fewer words, another category, or clear the search.</p>
-        <a href="/catalog" class="button-link secondary">
-          Show all apps
-        </a>
-      </Empty>
-    ) : (
-      <div class="grid-cards catalog-grid" id="catalog-grid">
-        {entries.map((e, i) => (
-          <EntryCard entry={e} categories={categories} lazy={i >= EAGER_ICONS} />
-        ))}
-      </div>
-    )}
-  </div>
-);
+}> = ({ entries, total, q, category, source = "", pages = 1, categories, featured = [], recent = [] }) => {
+  const shown = entries.slice(0, pages * CARDS_PER_PAGE);
+  const filtered = Boolean(q || category || source);
+  const more = new URLSearchParams({
+    ...(q ? { q } : {}),
+    ...(category ? { category } : {}),
+    ...(source ? { source } : {}),
+    page: String(pages + 1),
+  });
+  return (
+    <div id="catalog-results">
+      {filtered ? null : <Highlights featured={featured} recent={recent} categories={categories} />}
+      <h2 class="results-title">{filtered ? "Matching apps" : "All apps"}</h2>
+      <p class="count" role="status">
+        {entries.length === total
+          ? `${total} apps`
+          : `${entries.length} of ${total} apps${q ? ` match “${q}”` : ""}${category ? " in this category" : ""}${source ? ` from ${source === "verified" ? "verified sources" : source}` : ""}`}
+      </p>
+      {entries.length === 0 ? (
+        <Empty title="No app matches">
+          <p>Try fewer words, another category, or clear the search.</p>
+          <a href="/catalog" class="button-link secondary">
+            Show all apps
+          </a>
+        </Empty>
+      ) : (
+        <div class="grid-cards catalog-grid" id="catalog-grid">
+          {shown.map((e, i) => (
+            <EntryCard entry={e} categories={categories} lazy={i >= EAGER_ICONS} />
+          ))}
+        </div>
+      )}
+      {shown.length < entries.length ? (
+        <p class="show-more">
+          <a
+            href={`/catalog?${more}`}
+            class="button-link secondary"
+            hx-get={`/catalog?${more}`}
+            hx-target="#catalog-results"
+            hx-swap="outerHTML"
+            hx-push-url="true"
+          >
+            Show more ({entries.length - shown.length} left)
+          </a>
+        </p>
+      ) : null}
+    </div>
+  );
+};
 
 /** One catalog entry as a card; the whole card is its link (the name's link covers it, app.css). */
 const EntryCard: FC<{
@@ -60,6 +106,7 @@ const EntryCard: FC<{
     </div>
     <p>{firstSentence(e.description)}</p>
     <span class="tag">{categories.find((c) => c.id === e.category)?.name ?? e.category}</span>
+    <CommunityBadge id={e.id} />
   </article>
 );
 
@@ -106,9 +153,14 @@ export const CatalogPage: FC<{
   categories: CatalogCategory[];
   q: string;
   category: string;
+  /** A store's name, "verified", or "". */
+  source: string;
+  /** The stores that have entries (the source filter offers them). */
+  sources: string[];
+  pages: number;
   featured: CatalogEntry[];
   recent: CatalogEntry[];
-}> = ({ page, entries, total, categories, q, category, featured, recent }) => {
+}> = ({ page, entries, total, categories, q, category, source, sources, pages, featured, recent }) => {
   return (
     <Layout title="Catalog" page={page}>
       <h1>App catalog</h1>
@@ -138,6 +190,22 @@ export const CatalogPage: FC<{
             ))}
           </select>
         </label>
+        {sources.length > 0 ? (
+          <label>
+            Source
+            <select name="source">
+              <option value="">All sources</option>
+              <option value="verified" selected={source === "verified"}>
+                Verified (built-in)
+              </option>
+              {sources.map((s) => (
+                <option value={s} selected={s === source}>
+                  {`${s} (community)`}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <noscript>
           <button type="submit">Search</button>
         </noscript>
@@ -147,6 +215,8 @@ export const CatalogPage: FC<{
         total={total}
         q={q}
         category={category}
+        source={source}
+        pages={pages}
         categories={categories}
         featured={featured}
         recent={recent}
@@ -178,6 +248,12 @@ export const EntryPage: FC<{
             <p>Version {entry.version}</p>
           </hgroup>
         </div>
+        {storeOf(entry.id) ? (
+          <p class="notice" role="note">
+            <CommunityBadge id={entry.id} /> This app comes from the third-party store {storeOf(entry.id)}.
+            Proximity translated it and applied its security policy, but did not check the app itself.
+          </p>
+        ) : null}
         <p>{entry.description}</p>
         <dl class="facts">
           <dt>Website</dt>

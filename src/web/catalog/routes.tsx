@@ -23,7 +23,8 @@ import { CatalogPage, CatalogResults, EntryPage } from "./pages.tsx";
 const FEATURED = ["nextcloud", "immich", "vaultwarden", "home-assistant"];
 
 function entryOf(c: WebContext): CatalogEntry {
-  const entry = c.get("services").catalog.get(c.req.param("id") ?? "");
+  const found = c.get("services").catalog.get(c.req.param("id") ?? "");
+  const entry = found?.system ? undefined : found;
   if (!entry) throw new NotFoundError(`Catalog app '${c.req.param("id")}'`);
   return entry;
 }
@@ -108,7 +109,11 @@ export function catalogRoutes() {
     const q = (c.req.query("q") ?? "").slice(0, 200);
     const categories = catalog.categories();
     const category = categories.some((x) => x.id === c.req.query("category")) ? c.req.query("category")! : "";
-    const entries = catalog.list({ q, category });
+    const sources = catalog.storeNames();
+    const wanted = c.req.query("source") ?? "";
+    const source = wanted === "verified" || sources.includes(wanted) ? wanted : "";
+    const pages = Math.min(Math.max(Number.parseInt(c.req.query("page") ?? "1", 10) || 1, 1), 100);
+    const entries = catalog.list({ q, category, source });
     const total = catalog.size;
     const featured = FEATURED.flatMap((id) => catalog.get(id) ?? []);
     const recent = catalog
@@ -116,10 +121,10 @@ export function catalogRoutes() {
       .filter((e) => e.added)
       .sort((a, b) => b.added!.localeCompare(a.added!))
       .slice(0, 4);
-    const results = { entries, total, q, category, categories, featured, recent };
+    const results = { entries, total, q, category, source, pages, categories, featured, recent };
     // Search as you type swaps the results only.
     if (isHtmx(c)) return c.html(<CatalogResults {...results} />);
-    return c.html(<CatalogPage page={page(c, "/catalog")} {...results} />);
+    return c.html(<CatalogPage page={page(c, "/catalog")} sources={sources} {...results} />);
   });
 
   r.get("/:id", async (c) => {

@@ -22,6 +22,7 @@ export const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: "/catalog", label: "Catalog" },
   { href: "/hosts", label: "Hosts", admin: true },
   { href: "/users", label: "Users", admin: true },
+  { href: "/stores", label: "App stores", admin: true },
   { href: "/settings", label: "Settings", admin: true },
   { href: "/audit", label: "Audit log", admin: true },
 ];

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
+import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
 import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
 import { beginOperation } from "../../../src/features/apps/index.ts";
 import { ReconfigureAppJob } from "../../../src/features/apps/sagas/job-types.ts";
@@ -374,7 +375,7 @@ describe("8. typed settings and confirmed passwords", () => {
 
 describe("9. the runtime's preselection is explained", () => {
   test("the install form says why OCI or Docker is preselected", async () => {
-    await w.t.services.hosts.test(w.hostId);
+    await w.t.services.hosts.test(w.hostId, SYSTEM_ACTOR);
     const html = await (await tab.request("/catalog/gotify")).text();
     expect(html).toContain("OCI is preselected: the host&#39;s last test found it can run OCI containers.");
   });

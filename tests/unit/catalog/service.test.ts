@@ -7,7 +7,9 @@ import { CATEGORY_IDS } from "../../../src/features/catalog/catalog.schemas.ts";
 import { CatalogService } from "../../../src/features/catalog/catalog.service.ts";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
 
-const builtinCount = Object.keys(BUILTIN_CATALOG_FILES).length;
+/** System entries (the managed proxy) load but are neither listed nor counted. */
+const listedCount = Object.values(BUILTIN_CATALOG_FILES).filter((t) => !/^system: true$/m.test(t)).length;
+const builtinCount = listedCount;
 
 describe("search and categories (built-ins)", () => {
   const catalog = new CatalogService({ log: () => {} });
@@ -18,7 +20,8 @@ describe("search and categories (built-ins)", () => {
 
   test("list() returns everything sorted by name, case-insensitively", () => {
     const names = catalog.list().map((e) => e.name);
-    expect(names).toHaveLength(builtinCount);
+    expect(names).toHaveLength(listedCount);
+    expect(catalog.list().map((e) => e.id)).not.toContain("proximity-proxy");
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" })));
   });
 
@@ -44,8 +47,8 @@ describe("search and categories (built-ins)", () => {
   });
 
   test("an empty or blank q returns everything", () => {
-    expect(catalog.list({ q: "" })).toHaveLength(builtinCount);
-    expect(catalog.list({ q: "   " })).toHaveLength(builtinCount);
+    expect(catalog.list({ q: "" })).toHaveLength(listedCount);
+    expect(catalog.list({ q: "   " })).toHaveLength(listedCount);
   });
 
   test("category filters exactly (case-insensitive), and combines with q", () => {
@@ -62,7 +65,7 @@ describe("search and categories (built-ins)", () => {
     const categories = catalog.categories();
     expect(categories.map((c) => c.id)).toEqual([...CATEGORY_IDS]);
     expect(categories.find((c) => c.id === "home-automation")!.name).toBe("Home Automation");
-    expect(categories.reduce((n, c) => n + c.count, 0)).toBe(builtinCount);
+    expect(categories.reduce((n, c) => n + c.count, 0)).toBe(listedCount);
     for (const c of categories) expect(c.count).toBe(catalog.list({ category: c.id }).length);
   });
 
@@ -75,7 +78,7 @@ describe("search and categories (built-ins)", () => {
   test("before load(), the built-ins are served", () => {
     const fresh = new CatalogService({ log: () => {} });
     expect(fresh.get("gitea")?.id).toBe("gitea");
-    expect(fresh.size).toBe(builtinCount);
+    expect(fresh.size).toBe(listedCount);
   });
 });
 

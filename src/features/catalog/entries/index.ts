@@ -54,6 +54,7 @@ import pihole from "./pihole.yaml" with { type: "text" };
 import portainer from "./portainer.yaml" with { type: "text" };
 import prometheus from "./prometheus.yaml" with { type: "text" };
 import prowlarr from "./prowlarr.yaml" with { type: "text" };
+import proximityProxy from "./proximity-proxy.yaml" with { type: "text" };
 import qbittorrent from "./qbittorrent.yaml" with { type: "text" };
 import radarr from "./radarr.yaml" with { type: "text" };
 import seerr from "./seerr.yaml" with { type: "text" };
@@ -120,6 +121,7 @@ export const BUILTIN_CATALOG_FILES: Readonly<Record<string, string>> = {
   portainer: portainer,
   prometheus: prometheus,
   prowlarr: prowlarr,
+  "proximity-proxy": proximityProxy,
   qbittorrent: qbittorrent,
   radarr: radarr,
   seerr: seerr,

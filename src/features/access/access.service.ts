@@ -1,0 +1,352 @@
+/**
+ * HTTPS names for apps (docs/access.md). The administrator sets a domain; Proximity deploys its proxy as a
+ * system app (the `proximity-proxy` entry, through the ordinary deploy saga: placement, compensation,
+ * backups) and keeps its Caddy configured from the database: every change (settings, an exposure, an app's
+ * address, the proxy itself coming up) leads to `converge()`, which builds the whole configuration and
+ * loads it. Loading is idempotent, so a restarted or re-created proxy converges, and a proxy failure never
+ * touches an app: it only shows as the access status.
+ */
+import { createHash } from "node:crypto";
+import { resolve4 } from "node:dns/promises";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { ConflictError, ValidationError } from "../../core/errors.ts";
+import type { UserActor } from "../../core/identity.ts";
+import { log } from "../../core/log.ts";
+import type { Db } from "../../db/connect.ts";
+import { type Application, applications, settings } from "../../db/schema.ts";
+import type { EventBus } from "../../queue/events.ts";
+import type { AppsService } from "../apps/apps.service.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { CatalogService } from "../catalog/catalog.service.ts";
+import {
+  type AccessUpdate,
+  type AccessViewT,
+  type ExposureInput,
+  LETS_ENCRYPT,
+  type StoredAccess,
+  StoredAccessSchema,
+} from "./access.schemas.ts";
+import { buildProxyConfig } from "./caddy-config.ts";
+import { type ProxyDriver, ProxyError } from "./proxy.ts";
+
+const KEY = "access";
+/** One settings change at a time, across instances (pg_advisory_xact_lock). */
+const LOCK = sql`select pg_advisory_xact_lock(hashtext('proximity.access'))`;
+export const PROXY_ENTRY = "proximity-proxy";
+export const PROXY_HOSTNAME = "proximity-proxy";
+
+export interface AccessDeps {
+  db: Db;
+  apps: AppsService;
+  catalog: CatalogService;
+  audit: AuditService;
+  events: EventBus;
+  driver: ProxyDriver;
+  /** PEM files the proxy's ACME client trusts for the directory's TLS (tests: Pebble's certificate). */
+  acmeTrustedRoots?: string[];
+}
+
+export class AccessService {
+  private chain: Promise<void> = Promise.resolve();
+  private pending = false;
+  private unsubscribe: (() => void) | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly deps: AccessDeps) {}
+
+  private get db(): Db {
+    return this.deps.db;
+  }
+
+  async stored(db: Db = this.db): Promise<StoredAccess | null> {
+    const [row] = await db.select().from(settings).where(eq(settings.key, KEY));
+    if (!row) return null;
+    const parsed = StoredAccessSchema.safeParse(row.value);
+    return parsed.success ? parsed.data : null;
+  }
+
+  private async save(value: StoredAccess, db: Db = this.db, by: string | null = null): Promise<void> {
+    await db
+      .insert(settings)
+      .values({ key: KEY, value, updatedBy: by })
+      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date(), updatedBy: by } });
+  }
+
+  async proxyApp(db: Db = this.db): Promise<Application | undefined> {
+    const [row] = await db.select().from(applications).where(eq(applications.systemRole, "proxy"));
+    return row;
+  }
+
+  /** GET /access: the settings, the proxy, where it stands, and the DNS record to create. */
+  async view(checkDns = true): Promise<AccessViewT> {
+    const s = await this.stored();
+    const proxy = await this.proxyApp();
+    const base = {
+      domain: s?.domain ?? null,
+      certificates: s?.certificates ?? ("internal" as const),
+      acme_directory: s?.acme_directory ?? null,
+      acme_email: s?.acme_email ?? null,
+      applied_at: s?.applied_at ?? null,
+      proxy: proxy
+        ? { app_id: proxy.id, address: proxy.ip, node: proxy.node, vmid: proxy.vmid, status: proxy.status }
+        : null,
+    };
+    if (!s) return { ...base, status: "off", reason: null, dns: [] };
+    const dns = [
+      {
+        type: "A" as const,
+        name: `*.${s.domain}`,
+        value: proxy?.ip ?? null,
+        resolves: checkDns && proxy?.ip ? await resolvesTo(`${PROXY_HOSTNAME}.${s.domain}`, proxy.ip) : null,
+      },
+    ];
+    const { status, reason } = accessStatus(s, proxy);
+    return { ...base, status, reason, dns };
+  }
+
+  /** PUT /access: stores the settings, deploys the proxy if there is none, and reconfigures it. */
+  async update(actor: UserActor, body: AccessUpdate): Promise<AccessViewT> {
+    if (body.certificates === "internal" && (body.acme_directory || body.acme_email)) {
+      throw new ValidationError("ACME settings need certificates: acme", [
+        { field: "certificates", message: "set acme to use acme_directory and acme_email" },
+      ]);
+    }
+    const { previous } = await this.db.transaction(async (db) => {
+      await db.execute(LOCK);
+      const previous = await this.stored(db);
+      const next: StoredAccess = {
+        domain: body.domain,
+        certificates: body.certificates,
+        acme_directory: body.certificates === "acme" ? (body.acme_directory ?? LETS_ENCRYPT) : null,
+        acme_email: body.certificates === "acme" ? (body.acme_email ?? null) : null,
+        applied_at: null,
+        applied_digest: null,
+        last_error: null,
+        // A new domain does not change the CA; another proxy (re-created) would: read it again then.
+        root_pem: previous?.root_pem ?? null,
+      };
+      await this.save(next, db, actor.user.id);
+      await this.deps.audit.record(
+        {
+          actor,
+          action: "access.update",
+          target: { type: "settings", id: KEY },
+          details: { domain: next.domain, certificates: next.certificates },
+        },
+        db,
+      );
+      return { previous };
+    });
+    if (!(await this.proxyApp())) {
+      await this.deps.apps.deploy(
+        actor,
+        { catalog_id: PROXY_ENTRY, hostname: PROXY_HOSTNAME },
+        { systemRole: "proxy" },
+      );
+    }
+    if (previous && previous.domain !== body.domain) await this.renameExposed(actor, body.domain);
+    this.kick();
+    return this.view(false);
+  }
+
+  /** The domain changed: every exposed app gets its new name (and apps that carry their URL are rewired). */
+  private async renameExposed(actor: UserActor, domain: string): Promise<void> {
+    const exposed = await this.db.select().from(applications).where(isNotNull(applications.httpsUrl));
+    for (const app of exposed) {
+      await this.db
+        .update(applications)
+        .set({ httpsUrl: httpsUrlOf(app.hostname, domain), updatedAt: new Date() })
+        .where(eq(applications.id, app.id));
+      await this.rewire(actor, app).catch((err: unknown) =>
+        log.warn("access: could not rewire an app for its new name", { app_id: app.id, error: String(err) }),
+      );
+    }
+  }
+
+  /**
+   * POST /apps/{id}/exposure: the app gets (or loses) its HTTPS name. Its catalog entry's `exposure.env`
+   * variables are rewritten and the app restarted once (the reconfigure job); the proxy is reconfigured.
+   */
+  async expose(actor: UserActor, appId: string, input: ExposureInput): Promise<Application> {
+    const app = await this.deps.apps.get(actor.user, appId);
+    if (app.systemRole) throw new ConflictError("The proxy itself is not exposed through the proxy");
+    const s = await this.stored();
+    if (input.enabled && !s) {
+      throw new ConflictError(
+        "HTTPS names are not set up: an administrator sets a domain under Settings → Access first",
+      );
+    }
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    if (!entry || app.ip === null) {
+      if (input.enabled)
+        throw new ConflictError(`${app.hostname} has no address and primary port the proxy could forward to`);
+    }
+    const httpsUrl = input.enabled && s ? httpsUrlOf(app.hostname, s.domain) : null;
+    const rewires = Boolean(entry?.exposure) && httpsUrl !== app.httpsUrl;
+    if (rewires && app.status !== "running") {
+      throw new ConflictError(
+        `${app.hostname} is ${app.status}: start it first, its settings carry its own URL and are rewritten with the exposure`,
+      );
+    }
+    const [updated] = await this.db.transaction(async (db) => {
+      const rows = await db
+        .update(applications)
+        .set({ httpsUrl, gate: input.enabled ? input.gate : "none", updatedAt: new Date() })
+        .where(eq(applications.id, app.id))
+        .returning();
+      await this.deps.audit.record(
+        {
+          actor,
+          action: input.enabled ? "app.expose" : "app.unexpose",
+          target: { type: "app", id: app.id },
+          details: { https_url: httpsUrl, gate: input.enabled ? input.gate : "none" },
+        },
+        db,
+      );
+      return rows;
+    });
+    if (rewires) await this.rewire(actor, updated!);
+    this.kick();
+    return updated!;
+  }
+
+  /** An app whose entry carries its own URL: the reconfigure job writes the new values and restarts it. */
+  private async rewire(actor: UserActor, app: Application): Promise<void> {
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    if (!entry?.exposure || app.status !== "running") return;
+    await this.deps.apps.reconfigure(actor, app.id, { environment: {} });
+  }
+
+  /** The internal CA's root (PEM): from the proxy, kept once read. Null when there is none (yet). */
+  async rootCertificate(): Promise<string | null> {
+    const s = await this.stored();
+    if (!s) return null;
+    if (s.root_pem) return s.root_pem;
+    const proxy = await this.proxyApp();
+    if (proxy?.status !== "running") return null;
+    const pem = await this.deps.driver.rootCertificate(proxy).catch(() => null);
+    if (pem) await this.patchStored({ root_pem: pem });
+    return pem;
+  }
+
+  private async patchStored(patch: Partial<StoredAccess>): Promise<void> {
+    await this.db.transaction(async (db) => {
+      await db.execute(LOCK);
+      const current = await this.stored(db);
+      if (current) await this.save({ ...current, ...patch }, db);
+    });
+  }
+
+  /** Schedules a convergence; calls while one runs fold into one more run after it. */
+  kick(): Promise<void> {
+    if (this.pending) return this.chain;
+    this.pending = true;
+    this.chain = this.chain.then(async () => {
+      this.pending = false;
+      await this.converge().catch((err: unknown) =>
+        log.warn("access: converge failed", { error: String(err) }),
+      );
+    });
+    return this.chain;
+  }
+
+  /** Builds the configuration from the database and loads it into the proxy when it differs from the last. */
+  async converge(force = false): Promise<void> {
+    const s = await this.stored();
+    const proxy = await this.proxyApp();
+    if (!s || !proxy || proxy.status !== "running" || !proxy.ip) return;
+    const exposed = await this.db
+      .select()
+      .from(applications)
+      .where(and(isNotNull(applications.httpsUrl), isNotNull(applications.ip)));
+    const routes = exposed.flatMap((app) => {
+      const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+      const port = entry ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container : undefined;
+      if (!port || !app.ip) return [];
+      return [{ host: `${app.hostname}.${s.domain}`, upstream: `${app.ip}:${port}` }];
+    });
+    const config = buildProxyConfig({
+      domain: s.domain,
+      certificates: s.certificates,
+      acmeDirectory: s.acme_directory,
+      acmeEmail: s.acme_email,
+      routes,
+      ...(this.deps.acmeTrustedRoots ? { acmeTrustedRoots: this.deps.acmeTrustedRoots } : {}),
+    });
+    // The proxy's container is part of the digest: a re-created proxy starts empty and must be loaded.
+    const digest = createHash("sha256")
+      .update(JSON.stringify([proxy.vmid, proxy.ip, config]))
+      .digest("hex");
+    if (!force && s.applied_digest === digest && !s.last_error) return;
+    try {
+      await this.deps.driver.load(proxy, config);
+      const root =
+        s.certificates === "internal" && !s.root_pem
+          ? await this.deps.driver.rootCertificate(proxy).catch(() => null)
+          : s.root_pem;
+      await this.patchStored({
+        applied_at: new Date().toISOString(),
+        applied_digest: digest,
+        last_error: null,
+        root_pem: root,
+      });
+    } catch (err) {
+      const reason = err instanceof ProxyError ? err.message : `Could not reach the proxy: ${String(err)}`;
+      await this.patchStored({ last_error: reason.slice(0, 1000), applied_digest: null });
+    }
+  }
+
+  /** Follows app changes (an address, the proxy coming up) and re-checks on an interval. */
+  start(intervalMs = 30_000): void {
+    this.unsubscribe = this.deps.events.subscribe((event) => {
+      if (event.type === "app.status") void this.kick();
+    });
+    this.timer = setInterval(() => void this.kick(), intervalMs);
+    void this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    await this.chain;
+  }
+}
+
+export function httpsUrlOf(hostname: string, domain: string): string {
+  return `https://${hostname}.${domain}`;
+}
+
+function accessStatus(
+  s: StoredAccess,
+  proxy: Application | undefined,
+): { status: AccessViewT["status"]; reason: string | null } {
+  if (!proxy) {
+    return {
+      status: "error",
+      reason: "The proxy app was deleted: save the access settings again to deploy a new one",
+    };
+  }
+  if (proxy.status === "error")
+    return { status: "error", reason: `The proxy app failed: ${proxy.statusReason ?? "see its log"}` };
+  if (proxy.status !== "running") {
+    return {
+      status: proxy.status === "deploying" ? "deploying" : "error",
+      reason: proxy.status === "deploying" ? null : `The proxy app is ${proxy.status}: start it`,
+    };
+  }
+  if (s.last_error) return { status: "error", reason: s.last_error };
+  return s.applied_at ? { status: "ready", reason: null } : { status: "deploying", reason: null };
+}
+
+/** Whether `name` resolves to `ip` in this machine's DNS (a wildcard record covers every app's name). */
+async function resolvesTo(name: string, ip: string): Promise<boolean> {
+  try {
+    const addresses = await Promise.race([
+      resolve4(name),
+      new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error("timeout")), 1500)),
+    ]);
+    return addresses.includes(ip);
+  } catch {
+    return false;
+  }
+}

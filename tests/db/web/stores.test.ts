@@ -1,0 +1,103 @@
+/**
+ * The App stores page without a browser: an admin adds a store by its directory, sees its counts and the
+ * report of refusals, the catalog shows its apps with a community badge and a source filter, the install
+ * form says the entry was not checked, and the catalog paginates its cards.
+ */
+import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
+import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
+
+setDefaultTimeout(120_000);
+
+const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
+let t: TestApp;
+
+beforeEach(async () => {
+  t = await createTestApp({ PUBLIC_URL: ORIGIN });
+});
+
+async function adminTab() {
+  const tab = new Tab(t);
+  await tab.request("/setup");
+  await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+  return tab;
+}
+
+describe("App stores", () => {
+  test("an admin adds a store; its counts, report and apps appear", async () => {
+    const tab = await adminTab();
+    const page = await tab.request("/stores");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("No stores yet");
+
+    const added = await tab.request("/stores", {
+      form: { name: "tipi", url: join(FIXTURES, "runtipi"), format: "auto" },
+    });
+    expect(added.status).toBe(303);
+    const [source] = await t.services.sources.list();
+    await t.services.sources.settled(source!.id);
+
+    const list = await (await tab.request("/stores")).text();
+    expect(list).toContain("3 imported");
+    expect(list).toContain("3 refused");
+    const report = await (await tab.request(`/stores/${source!.id}`)).text();
+    expect(report).toContain("does not run on amd64 (only arm64)");
+    expect(report).toContain("starts with files the store ships");
+
+    const catalog = await (await tab.request("/catalog?source=tipi")).text();
+    expect(catalog).toContain("community · tipi");
+    expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
+    expect(catalog).toContain("3 of ");
+    const entry = await tab.request("/catalog/tipi%2Fnotepad");
+    expect(entry.status).toBe(200);
+    const html = await entry.text();
+    expect(html).toContain("not checked by Proximity");
+    expect(html).toContain('action="/catalog/tipi%2Fnotepad/install"');
+
+    const refreshed = await tab.request(`/stores/${source!.id}/refresh`, { form: {} });
+    expect(refreshed.status).toBe(303);
+    await t.services.sources.settled(source!.id);
+    const removed = await tab.request(`/stores/${source!.id}/delete`, { form: {} });
+    expect(removed.status).toBe(303);
+    expect(t.services.catalog.get("tipi/notepad")).toBeUndefined();
+  });
+
+  test("a bad name or URL is explained beside its field and adds nothing", async () => {
+    const tab = await adminTab();
+    await tab.request("/stores");
+    const res = await tab.request("/stores", {
+      form: { name: "Not A Slug", url: "relative/path", format: "auto" },
+      headers: { "hx-request": "true" },
+    });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toMatch(/id="name-error"/);
+    expect(await t.services.sources.list()).toEqual([]);
+  });
+
+  test("a user cannot open the page", async () => {
+    const tab = await adminTab();
+    await tab.request("/users");
+    await tab.request("/users", {
+      form: { username: "member", password: PASSWORD, password_confirm: PASSWORD, role: "user" },
+    });
+    const member = new Tab(t);
+    await member.signIn("member");
+    expect((await member.request("/stores")).status).toBe(403);
+  });
+});
+
+test("the catalog shows a page of cards and offers the rest", async () => {
+  const tab = await adminTab();
+  const all = t.services.catalog.list({});
+  const html = await (await tab.request("/catalog")).text();
+  const cards = html.match(/class="entry-card"/g)?.length ?? 0;
+  if (all.length > 48) {
+    expect(html).toContain("Show more");
+    const more = await (await tab.request("/catalog?page=2")).text();
+    expect(more.match(/class="entry-card"/g)!.length).toBeGreaterThan(cards);
+  } else {
+    expect(html).not.toContain("Show more");
+  }
+});
