@@ -112,7 +112,7 @@ export const SettingsSchema = z
         /** Failed checks in a row before the app is marked degraded and `app.down` is sent. */
         failures: z.number().int().min(1).max(100).default(3),
         /** A storage fuller than this raises `host.storage_low`. */
-        storage_low_percent: z.number().int().min(50).max(100).default(90),
+        storage_low_percent: z.number().int().min(1).max(100).default(90),
       })
       .strict()
       .default(DEFAULT_HEALTH)

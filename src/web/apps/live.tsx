@@ -193,7 +193,7 @@ export function liveRoutes() {
       keepAliveMs: services.config.SSE_KEEPALIVE_SECONDS * 1000,
       subscribe: (push) =>
         services.events.subscribe((e) => {
-          if (e.app_id === app.id) push(e);
+          if ("app_id" in e && e.app_id === app.id) push(e);
         }),
       initial: async (stream) => {
         await stream.writeSSE({ data: await snapshot() });
