@@ -17,6 +17,7 @@ import {
   Toast,
   when,
 } from "../kit/index.ts";
+import { openUrl } from "./exposure.tsx";
 
 export interface LogLine {
   level: string;
@@ -76,9 +77,9 @@ const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small })
 };
 
 const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
-  app.url && app.status === "running" ? (
+  openUrl(app) && app.status === "running" ? (
     <a
-      href={app.url}
+      href={openUrl(app)!}
       class={small ? "button-link small" : "button-link"}
       target="_blank"
       rel="noopener noreferrer"
@@ -104,7 +105,7 @@ function memory(mb: number): string {
  * quick actions.
  */
 export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ app, owner }) => {
-  const open = app.url && app.status === "running" ? app.url : undefined;
+  const open = app.status === "running" ? (openUrl(app) ?? undefined) : undefined;
   return (
     <article id={`app-${app.id}`} data-hostname={app.hostname} class="tile">
       <div class="card-head">
