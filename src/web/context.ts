@@ -6,6 +6,7 @@ import type { Config } from "../core/config.ts";
 import type { AuthUser } from "../core/identity.ts";
 import type { Keys } from "../crypto/keys.ts";
 import type { Database } from "../db/connect.ts";
+import type { AccessService } from "../features/access/access.service.ts";
 import type { AppsService } from "../features/apps/apps.service.ts";
 import type { AppContainersService } from "../features/apps/containers.service.ts";
 import type { UpdatesService } from "../features/apps/updates.service.ts";
@@ -24,6 +25,8 @@ import type { EventBus } from "../queue/events.ts";
 
 export interface WebServices {
   config: Config;
+  /** HTTPS names through the managed proxy (Settings → Access, the app page's switch). */
+  access: AccessService;
   keys: Keys;
   database: Database;
   auth: AuthService;

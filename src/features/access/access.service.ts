@@ -104,6 +104,18 @@ export class AccessService {
     return { ...base, status, reason, dns };
   }
 
+  /** The app page's view: the domain (null when off) and whether the app's HTTPS name resolves to the proxy. */
+  async forApp(app: Application): Promise<{ domain: string | null; resolves: boolean | null }> {
+    const s = await this.stored();
+    if (!s) return { domain: null, resolves: null };
+    if (!app.httpsUrl) return { domain: s.domain, resolves: null };
+    const proxy = await this.proxyApp();
+    return {
+      domain: s.domain,
+      resolves: proxy?.ip ? await resolvesTo(new URL(app.httpsUrl).hostname, proxy.ip) : null,
+    };
+  }
+
   /** PUT /access: stores the settings, deploys the proxy if there is none, and reconfigures it. */
   async update(actor: UserActor, body: AccessUpdate): Promise<AccessViewT> {
     if (body.certificates === "internal" && (body.acme_directory || body.acme_email)) {
@@ -170,6 +182,11 @@ export class AccessService {
   async expose(actor: UserActor, appId: string, input: ExposureInput): Promise<Application> {
     const app = await this.deps.apps.get(actor.user, appId);
     if (app.systemRole) throw new ConflictError("The proxy itself is not exposed through the proxy");
+    if (input.enabled && input.gate === "proximity") {
+      throw new ValidationError("The sign-in gate is not available in this version", [
+        { field: "gate", message: "only none is available: the app does its own sign-in" },
+      ]);
+    }
     const s = await this.stored();
     if (input.enabled && !s) {
       throw new ConflictError(

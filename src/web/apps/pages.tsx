@@ -19,6 +19,7 @@ import {
 } from "../kit/index.ts";
 import type { UpdateOffer } from "./day-two.tsx";
 import { HealthBadge, UpdateBadge, UpdateBanner } from "./day-two.tsx";
+import { openUrl } from "./exposure.tsx";
 
 export interface LogLine {
   level: string;
@@ -78,9 +79,9 @@ const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small })
 };
 
 const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
-  app.url && app.status === "running" ? (
+  openUrl(app) && app.status === "running" ? (
     <a
-      href={app.url}
+      href={openUrl(app)!}
       class={small ? "button-link small" : "button-link"}
       target="_blank"
       rel="noopener noreferrer"
@@ -110,7 +111,7 @@ export const AppCard: FC<{ app: Application; owner?: string | undefined; offer?:
   owner,
   offer = {},
 }) => {
-  const open = app.url && app.status === "running" ? app.url : undefined;
+  const open = app.status === "running" ? (openUrl(app) ?? undefined) : undefined;
   return (
     <article id={`app-${app.id}`} data-hostname={app.hostname} class="tile">
       <div class="card-head">

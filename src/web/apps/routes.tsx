@@ -1,4 +1,5 @@
 /** My apps and an app's page: actions, resize, settings, clone, update, delete, logs, credentials, charts. */
+
 import { Hono } from "hono";
 import { ValidationError } from "../../core/errors.ts";
 import type { Application } from "../../db/schema.ts";
@@ -27,6 +28,7 @@ import {
 } from "../kit/index.ts";
 import { ChartsSection, UsageCharts } from "./charts.tsx";
 import { UpdatePolicyForm } from "./day-two.tsx";
+import { ExposureSection } from "./exposure.tsx";
 import { liveRoutes } from "./live.tsx";
 import { AdoptedDeleteForms, CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
@@ -78,11 +80,12 @@ export function appsRoutes() {
     const v = viewer(c);
     const services = c.get("services");
     const app = await appOf(c);
-    const [{ job, lines }, backups, schedule, owner] = await Promise.all([
+    const [{ job, lines }, backups, schedule, owner, exposure] = await Promise.all([
       progressOf(services, v, app),
       services.backups.list(v, { appId: app.id, page: 1, perPage: 50 }),
       services.backups.getSchedule(v, app.id).catch(() => undefined),
       ownerOf(services, v, app),
+      services.access.forApp(app),
     ]);
     const csrf = c.get("csrfToken");
     return c.html(
@@ -94,11 +97,32 @@ export function appsRoutes() {
         owner={owner}
         offer={updateOffer(services, app)}
       >
+        <ExposureSection app={app} view={exposure} csrf={csrf} />
         <ChartsSection app={app} />
         <BackupsSection app={app} backups={backups.items} schedule={schedule} csrf={csrf} errors={{}} />
         <LogsSection app={app} />
         <ManageSection app={app} csrf={csrf} update={updateOffer(services, app)} />
       </AppPage>,
+    );
+  });
+
+  r.post("/:id/exposure", async (c) => {
+    const f = await readForm(c);
+    const services = c.get("services");
+    const enabled = f.enabled === "true";
+    const app = await services.access.expose(actor(c), c.req.param("id"), { enabled, gate: "none" });
+    return c.html(
+      <>
+        <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />
+        <ToastPartial
+          message={
+            enabled
+              ? `${app.hostname} is reachable at ${app.httpsUrl}`
+              : `${app.hostname} is no longer exposed`
+          }
+          ok
+        />
+      </>,
     );
   });
 
