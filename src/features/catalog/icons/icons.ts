@@ -59,13 +59,18 @@ function tileColour(id: string): string {
 }
 
 function initials(id: string): string {
-  const words = id.split(/[\s\-_.]+/).filter(Boolean);
+  // A store entry (`runtipi/vaultwarden`): the app's part.
+  const words = id
+    .slice(id.indexOf("/") + 1)
+    .split(/[\s\-_.]+/)
+    .filter(Boolean);
   const letters = words.length > 1 ? words[0]![0]! + words[1]![0]! : (words[0] ?? "?").slice(0, 2);
   return letters.toUpperCase();
 }
 
 function render(id: string): string {
-  const brand = BRANDS[id];
+  // A store entry without a logo of its own takes the brand mark of the same app's id, when there is one.
+  const brand = BRANDS[id] ?? BRANDS[id.slice(id.indexOf("/") + 1)];
   if (brand) {
     const glyph = luminance(brand.hex) > 0.45 ? "#000" : "#fff";
     return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" role="img"><title>${escapeXml(brand.title)}</title><rect width="32" height="32" rx="7" fill="#${brand.hex}"/><path transform="translate(6 6) scale(0.8333)" fill="${glyph}" d="${brand.path}"/></svg>`;

@@ -221,7 +221,17 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
       case "ROOT_FOLDER_HOST":
         return { kind: "refuse", reason: "uses ${ROOT_FOLDER_HOST} (Runtipi's own install folder)" };
       default:
-        return undefined;
+        // Runtipi leaves a variable that no form field declares empty: here the user is asked for it.
+        return /^[A-Z][A-Z0-9_]*$/.test(name)
+          ? {
+              kind: "field",
+              field: {
+                name,
+                description: `${name} (used by the app; the store does not ask for it)`,
+                required: true,
+              },
+            }
+          : undefined;
     }
   };
 }

@@ -586,7 +586,10 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       ...(f.generate ? { generate: f.generate } : {}),
       type: f.type ?? "text",
       ...(f.pattern
-        ? { pattern: f.pattern, pattern_message: f.pattern_message ?? `must match ${f.pattern}` }
+        ? {
+            pattern: f.pattern,
+            pattern_message: (f.pattern_message ?? `must match ${f.pattern}`).slice(0, 300),
+          }
         : {}),
     })),
     compose: composeText,
