@@ -14,6 +14,7 @@ import { NotFoundError } from "../core/errors.ts";
 import { accountRoutes } from "./account/routes.tsx";
 import { auditRoutes } from "./admin/audit/routes.tsx";
 import { hostsRoutes } from "./admin/hosts/routes.tsx";
+import { notificationsRoutes } from "./admin/notifications/routes.tsx";
 import { settingsRoutes } from "./admin/settings/routes.tsx";
 import { storesRoutes } from "./admin/stores/routes.tsx";
 import { usersRoutes } from "./admin/users/routes.tsx";
@@ -44,6 +45,7 @@ export const WEB_AREAS: readonly WebArea[] = [
   { base: "/hosts", access: "admin", routes: hostsRoutes },
   { base: "/users", access: "admin", routes: usersRoutes },
   { base: "/stores", access: "admin", routes: storesRoutes },
+  { base: "/notifications", access: "admin", routes: notificationsRoutes },
   { base: "/settings", access: "admin", routes: settingsRoutes },
   { base: "/audit", access: "admin", routes: auditRoutes },
 ];
