@@ -11,20 +11,13 @@ import {
   inState,
   statusLabel,
 } from "../kit/index.ts";
+import { type UpdateOffer, UpdatePolicyForm } from "./day-two.tsx";
 
 /** Why an operation cannot run in the app's current state, or undefined when it can. */
 function blocked(app: Application, operation: Operation, what: string): string | undefined {
   if (canRun(operation, app.status)) return undefined;
   const allowed = OPERATIONS[operation].from.map(statusLabel).join(" or ");
   return `${what} is possible when the app is ${allowed}; it is ${inState(app.status)} now.`;
-}
-
-/** Whether the catalog has another version for this app, and whether it may be taken in place. */
-export interface UpdateOffer {
-  /** The catalog's version, when it differs from the installed one. */
-  to?: string;
-  /** Why the update would be refused (a major step the app does not migrate, …). */
-  refusal?: string;
 }
 
 const Unavailable: FC<{ reason: string | undefined }> = ({ reason }) =>
@@ -245,7 +238,11 @@ const UpdateAction: FC<{ app: Application; offer: UpdateOffer }> = ({ app, offer
         hx-post={`/apps/${app.id}/update`}
         hx-swap="none"
         disabled={reason !== undefined}
-        hx-confirm={`Update ${app.hostname} to ${offer.to}? It restarts. To be able to go back, take a backup first (Back up now, under Backups).`}
+        hx-confirm={
+          app.runtime === "docker"
+            ? `Update ${app.hostname} to ${offer.to}? It restarts. A snapshot of its container is taken first: if the new version does not answer its health check, the app is rolled back to it.`
+            : `Update ${app.hostname} to ${offer.to}? It restarts. To be able to go back, take a backup first (Back up now, under Backups).`
+        }
       >
         Update to {offer.to}
       </button>
@@ -277,6 +274,7 @@ export const ManageSection: FC<{ app: Application; csrf: string; update: UpdateO
         <summary>Update, clone or delete</summary>
         <h3>Update</h3>
         <UpdateAction app={app} offer={update} />
+        {app.catalogId ? <UpdatePolicyForm app={app} csrf={csrf} errors={{}} /> : null}
         <h3>Clone</h3>
         <CloneForm app={app} csrf={csrf} errors={{}} />
         {app.adopted ? (
