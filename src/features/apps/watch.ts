@@ -1,11 +1,11 @@
 /**
  * Health watching. Every running app is checked with its entry's `later` health check (or its first-boot
- * answer) every `health.interval_seconds`, jittered per app (±20 %) so checks spread over the interval,
- * a bounded number at a time. After `health.failures` failures in a row the app is `degraded` (shown in
- * the API and the web; it blocks no operation) and `app.down` is sent once per outage (an open row in
- * `alerts`); the first good answer closes it and sends `app.up`. Hosts are watched on the same interval:
- * one `cluster/resources` call each, `host.unreachable` when it fails and `host.storage_low` for a
- * storage fuller than `health.storage_low_percent`.
+ * answer; an adopted lxc app on its port, health.ts probePort) every `health.interval_seconds`, jittered
+ * per app (±20 %) so checks spread over the interval, a bounded number at a time. After `health.failures`
+ * failures in a row the app is `degraded` (shown in the API and the web; it blocks no operation) and
+ * `app.down` is sent once per outage (an open row in `alerts`); the first good answer closes it and sends
+ * `app.up`. Hosts are watched on the same interval: one `cluster/resources` call each, `host.unreachable`
+ * when it fails and `host.storage_low` for a storage fuller than `health.storage_low_percent`.
  *
  * One instance of a multi-instance deployment does it: the one holding the `health-watch` lease (a row in
  * `leases`, taken when expired, renewed every tick by its holder).
@@ -20,6 +20,7 @@ import { type AppHealth, alerts, applications, leases, proxmoxHosts } from "../.
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
+import { probePort } from "./health.ts";
 import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
@@ -65,6 +66,9 @@ interface DueApp {
   id: string;
   ip: string | null;
   catalogId: string | null;
+  /** An adopted (lxc) app: the port it serves, checked instead of an entry's health check. */
+  port: number | null;
+  portScheme: "http" | "https" | null;
   health: AppHealth;
   healthFailures: number;
   healthCheckedAt: Date | null;
@@ -214,6 +218,8 @@ export class HealthWatcher {
         id: applications.id,
         ip: applications.ip,
         catalogId: applications.catalogId,
+        port: applications.port,
+        portScheme: applications.portScheme,
         health: applications.health,
         healthFailures: applications.healthFailures,
         healthCheckedAt: applications.healthCheckedAt,
@@ -237,13 +243,16 @@ export class HealthWatcher {
     const worker = async () => {
       for (let app = queue.shift(); app; app = queue.shift()) {
         const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
-        // Adopted apps without an entry have no health check; an app without an address cannot answer yet.
-        if (!entry || !app.ip) {
+        // An adopted app is checked on its port; one without a port (or an entry) has no health check, and
+        // an app without an address cannot answer yet.
+        if ((!entry && app.port === null) || !app.ip) {
           stillHealthy.push(app.id);
           continue;
         }
         result.checked++;
-        const problem = await probe(app.ip, entry, timeoutMs);
+        const problem = entry
+          ? await probe(app.ip, entry, timeoutMs)
+          : await probePort(app.ip, app.port!, app.portScheme ?? "http", timeoutMs);
         if (problem === null && app.health === "healthy" && app.healthFailures === 0) {
           stillHealthy.push(app.id);
           continue;

@@ -208,6 +208,37 @@ describe("an adopted helper-script container", () => {
     expect((await discovered()).map((i) => i.vmid)).not.toContain(301);
   });
 
+  test("is health-watched on its port: degraded when it stops answering, healthy again after", async () => {
+    const settings = await api("/api/v1/settings", {
+      method: "PUT",
+      json: { health: { interval_seconds: 10, failures: 1 } },
+    });
+    expect(settings.status).toBe(200);
+    const state = async () =>
+      (
+        (await (await api(`/api/v1/apps/${appId}`)).json()) as {
+          app: { health: { state: string; reason: string | null } };
+        }
+      ).app.health;
+    const at = (s: number) => new Date(Date.now() + 3_600_000 + s * 1000);
+    expect((await w.t.services.watcher.tick(at(0), { hosts: false })).checked).toBeGreaterThanOrEqual(1);
+    expect((await state()).state).toBe("healthy");
+    await simControl(w.sim, "faults", { path: "app:http", action: "http_500", vmid: 301, times: 1_000 });
+    try {
+      await w.t.services.watcher.tick(at(60), { hosts: false });
+      const down = await state();
+      expect(down.state).toBe("degraded");
+      expect(down.reason).toContain(":3001/: HTTP 500");
+    } finally {
+      await fetch(`${w.sim.apiUrl}/_sim/faults`, {
+        method: "DELETE",
+        headers: { authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}` },
+      });
+    }
+    await w.t.services.watcher.tick(at(120), { hosts: false });
+    expect((await state()).state).toBe("healthy");
+  });
+
   test("stops, starts (its port answers again) and backs up like a deployed app", async () => {
     const act = async (action: string) => {
       const r = await w.t.request(`/api/v1/apps/${appId}/actions`, {
