@@ -497,8 +497,9 @@ export const catalogSourceEntries = pgTable(
     reasons: jsonb("reasons").$type<string[]>().notNull().default([]),
     /** The validated catalog entry (null when refused). */
     entry: jsonb("entry"),
-    /** The store's PNG logo, base64 (at most 256 KiB before encoding). */
+    /** The store's logo, base64 (at most 256 KiB before encoding), PNG unless `icon_type` says jpg. */
     iconPng: text("icon_png"),
+    iconType: text("icon_type", { enum: ["png", "jpg"] }),
   },
   (t) => [uniqueIndex("catalog_source_entries_pk_idx").on(t.sourceId, t.catalogId)],
 );

@@ -64,6 +64,8 @@ describe("Runtipi", () => {
   test("x-runtipi YAML and the static format are read; one service qualifies for oci", async () => {
     const { byId } = await load("runtipi");
     expect(byId.get("kvstore")!.entry?.runtimes).toEqual(["docker", "oci"]);
+    // Runtipi's logos are mostly JPEG: taken when the signature says so.
+    expect(byId.get("kvstore")!.icon?.ext).toBe("jpg");
     const wiki = byId.get("legacy-wiki")!;
     expect(wiki.status).toBe("imported");
     expect(wiki.entry!.ports[0]).toMatchObject({ container: 4000, primary: true });

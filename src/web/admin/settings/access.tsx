@@ -13,6 +13,7 @@ import {
   Layout,
   type PageContext,
   StatusBadge,
+  when,
 } from "../../kit/index.ts";
 
 const STATUS_TEXT: Record<AccessViewT["status"], string> = {
@@ -76,6 +77,32 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
             </tbody>
           </table>
         </div>
+      </>
+    ) : null}
+    {a.certificates_served.length ? (
+      <>
+        <h3>Certificates</h3>
+        <div class="table-wrap">
+          <table id="access-certificates">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Issued by</th>
+                <th scope="col">Expires</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.certificates_served.map((c) => (
+                <tr>
+                  <td>{c.name}</td>
+                  <td>{c.issuer ?? "–"}</td>
+                  <td>{c.expires_at ? when(c.expires_at) : (c.problem ?? "–")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p class="muted">The proxy renews certificates by itself before they expire.</p>
       </>
     ) : null}
     {a.domain && a.certificates === "internal" && a.status === "ready" ? (
