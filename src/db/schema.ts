@@ -605,11 +605,3 @@ export const leases = pgTable("leases", {
   holder: text("holder").notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
-
-/** The registry's digest for a moving tag (opt-in check), cached so a registry is asked rarely. */
-export const registryDigests = pgTable("registry_digests", {
-  image: text("image").primaryKey(),
-  digest: text("digest"),
-  error: text("error"),
-  checkedAt: timestamp("checked_at", { withTimezone: true }).notNull().defaultNow(),
-});
