@@ -87,7 +87,7 @@ export function webRoutes() {
   const isPage = (path: string, c: Parameters<typeof wantsPage>[0]) => pages.test(path) || wantsPage(c);
 
   // Embedded files and icons: no session needed.
-  web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.(?:svg|png)}", (c) => {
+  web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.(?:svg|png|jpg)}", (c) => {
     const [id, hash, ext] = c.req.param("file").split(".") as [string, string, string];
     const icon = c.get("services").catalog.icon(id);
     if (icon.hash !== hash || icon.ext !== ext) throw new NotFoundError("Icon");

@@ -18,6 +18,11 @@ export interface HealthCheck {
   requests: HealthRequest[];
 }
 
+/** Whether a status is the expected answer (`expect` 0: any answer below 500, catalog.schemas.ts). */
+export function answered(status: number, expect: number): boolean {
+  return expect === 0 ? status < 500 : status === expect;
+}
+
 export async function waitHealthy(
   ip: string,
   check: HealthCheck,
@@ -36,8 +41,8 @@ export async function waitHealthy(
       try {
         const res = await fetch(url, { redirect: "manual", headers, signal: AbortSignal.timeout(5_000) });
         await res.body?.cancel();
-        if (res.status === request.expect) return { ok: true };
-        answers.push(`${url}: HTTP ${res.status} (expected ${request.expect})`);
+        if (answered(res.status, request.expect)) return { ok: true };
+        answers.push(`${url}: HTTP ${res.status} (expected ${request.expect || "below 500"})`);
       } catch (err) {
         answers.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
       }

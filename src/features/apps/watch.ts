@@ -20,7 +20,7 @@ import { type AppHealth, alerts, applications, leases, proxmoxHosts } from "../.
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
-import { probePort } from "./health.ts";
+import { answered, probePort } from "./health.ts";
 import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
@@ -94,8 +94,8 @@ export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number):
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body?.cancel();
-      if (res.status === r.expect) return null;
-      answers.push(`${url}: HTTP ${res.status} (expected ${r.expect})`);
+      if (answered(res.status, r.expect)) return null;
+      answers.push(`${url}: HTTP ${res.status} (expected ${r.expect || "below 500"})`);
     } catch (err) {
       answers.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -265,6 +265,33 @@ describe("an adopted helper-script container", () => {
     expect(list.items.map((b) => b.status)).toEqual(["completed"]);
   });
 
+  test("clones into an lxc app of its own under another hostname, answering on the same port", async () => {
+    const source = (await (await api(`/api/v1/apps/${appId}`)).json()) as { app: { url: string } };
+    const r = await w.t.request(`/api/v1/apps/${appId}/clone`, {
+      method: "POST",
+      token: bob.token,
+      json: { hostname: "kuma-copy" },
+    });
+    expect(r.status).toBe(202);
+    const { app } = (await r.json()) as { app: { id: string } };
+    const copy = await settled(w, app.id, 60_000);
+    expect(copy).toMatchObject({
+      status: "running",
+      runtime: "lxc",
+      port: 3001,
+      scriptSlug: "uptimekuma",
+      hostname: "kuma-copy",
+      adopted: false,
+    });
+    expect(copy!.url).toMatch(/:3001\/$/);
+    expect(copy!.url).not.toBe(source.app.url);
+    expect((await fetch(copy!.url!)).status).toBe(200);
+    expect((await settled(w, appId))!.status).toBe("running");
+    const del = await api(`/api/v1/apps/${app.id}`, { method: "DELETE" });
+    expect(del.status).toBe(202);
+    expect(await settled(w, app.id)).toBeUndefined();
+  });
+
   test("has no container logs or catalog environment, and says why", async () => {
     const logs = await w.t.request(`/api/v1/apps/${appId}/container-logs`, { token: bob.token });
     expect(logs.status).toBe(409);

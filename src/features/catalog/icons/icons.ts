@@ -9,7 +9,7 @@ import { BRANDS } from "./brands.gen.ts";
 export interface Icon {
   /** image/svg+xml or image/png */
   type: string;
-  ext: "svg" | "png";
+  ext: IconExt;
   body: Uint8Array;
   hash: string;
 }
@@ -22,10 +22,12 @@ const cache = new Map<string, Icon>();
  */
 let custom = new Map<string, Icon>();
 
-const TYPES = { svg: "image/svg+xml", png: "image/png" } as const;
+/** JPEG only from stores' logos (Runtipi ships `metadata/logo.jpg`); never SVG from a store. */
+const TYPES = { svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg" } as const;
+export type IconExt = keyof typeof TYPES;
 
 /** An icon from a file's bytes (the operator's own). */
-export function iconFromFile(ext: "svg" | "png", body: Uint8Array): Icon {
+export function iconFromFile(ext: IconExt, body: Uint8Array): Icon {
   return { type: TYPES[ext], ext, body, hash: hashOf(body) };
 }
 

@@ -39,7 +39,7 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
 const MAX_KEPT_FILE = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
 const KEPT =
-  /(^|\/)(config\.json|docker-compose\.(json|ya?ml)|umbrel-app\.ya?ml|exports\.sh|description\.md|logo\.png|icon\.png)$/i;
+  /(^|\/)(config\.json|docker-compose\.(json|ya?ml)|umbrel-app\.ya?ml|exports\.sh|description\.md|logo\.(png|jpe?g)|icon\.png)$/i;
 
 export class SourceError extends Error {}
 

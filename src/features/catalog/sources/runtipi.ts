@@ -272,7 +272,11 @@ export function readRuntipi(
         tagline: str(config.short_desc),
         categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
         website: str(config.website) ?? str(config.source),
-        icon: iconIn(files, [`${dir}/metadata/logo.png`]),
+        icon: iconIn(files, [
+          `${dir}/metadata/logo.png`,
+          `${dir}/metadata/logo.jpg`,
+          `${dir}/metadata/logo.jpeg`,
+        ]),
         architectures: arch && arch.length > 0 ? arch : undefined,
         services: compose.services,
         main: compose.main,
