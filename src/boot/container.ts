@@ -15,6 +15,7 @@ import { AppContainersService } from "../features/apps/containers.service.ts";
 import { loadOrCreateSshKeyPair } from "../features/apps/ssh-keypair.ts";
 import { type AppTiming, DEFAULT_TIMING } from "../features/apps/timing.ts";
 import { UpdatesService } from "../features/apps/updates.service.ts";
+import { HealthWatcher, type WatcherOptions } from "../features/apps/watch.ts";
 import { AuditService } from "../features/audit/audit.service.ts";
 import { AuthService } from "../features/auth/auth.service.ts";
 import { BackupsService } from "../features/backups/backups.service.ts";
@@ -58,6 +59,8 @@ export interface Services {
   /** Live container reads (stats, container logs) and discover/adopt. */
   readonly appContainers: AppContainersService;
   readonly backups: BackupsService;
+  /** Watches running apps and hosts (app.down/app.up, host.unreachable, host.storage_low); one instance at a time. */
+  readonly watcher: HealthWatcher;
   /** Notification channels, subscriptions, and dispatch of events to them. */
   readonly notifications: NotificationsService;
   /** Update policies and history; its tick sends update.available and starts automatic updates. */
@@ -84,6 +87,8 @@ export interface BuildOptions {
   runsWorker?: boolean;
   /** The built-in simulated cluster is in use (decided before the services are built: boot/demo.ts). */
   demoMode?: boolean;
+  /** Health watching's tick, lease and concurrency (tests and the bench shorten them). */
+  watcher?: WatcherOptions;
   /** Sender options of notification channels (tests trust their SMTP server's CA). */
   notifications?: Pick<NotificationsDeps, "send">;
   /** "Now" for backup schedules (tests pass a clock they move). */
@@ -106,7 +111,9 @@ export function buildServices(
   const audit = new AuditService(db);
   const settings = new SettingsService(db, audit);
   const users = new UsersService(db, hasher, audit, settings);
-  const auth = new AuthService(db, keys, hasher, users, audit);
+  // Before the services that use it: authenticated sessions are cached until its auth.changed events.
+  const events = createEventBus(database);
+  const auth = new AuthService(db, keys, hasher, users, audit, Date.now, events);
   const metrics = new Metrics(db, { version: config.version });
   // Proxmox calls feed the metrics as well as whatever observers the caller passed (the Sentry layer).
   const given = options.hosts?.observers;
@@ -132,7 +139,6 @@ export function buildServices(
     },
   });
   const catalog = new CatalogService({ operatorDir: join(config.dataDir, "catalog"), audit });
-  const events = createEventBus(database);
   const jobs = new JobQueue(db, events, {
     // Each job runs in its own Sentry scope and transaction (`job <kind>`); a job that fails for good is
     // captured once, with the app and operation it concerns.
@@ -165,6 +171,18 @@ export function buildServices(
   const appContainers = new AppContainersService(appDeps, apps);
   const backups = new BackupsService(appDeps, jobs, apps, options.clock);
   const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const watcher = new HealthWatcher(
+    {
+      db,
+      hosts,
+      catalog,
+      settings,
+      notify: notifications.notify,
+      instanceId: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+    options.watcher,
+  );
   const access = new AccessService({
     db,
     apps,
@@ -202,6 +220,7 @@ export function buildServices(
     backups,
     backupScheduler,
     updates,
+    watcher,
     notifications,
     metrics,
     access,

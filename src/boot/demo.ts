@@ -40,8 +40,19 @@ export async function wantsDemoMode(config: Config, db: Db): Promise<boolean> {
  * evaluates the simulator.
  */
 export async function startDemoCluster(): Promise<RunningSimulator> {
-  const { startSimulator } = await import("../simulator/index.ts");
-  return startSimulator({ nodes: 3, speed: 1 });
+  const { startSimulator, seedUnmanagedContainers } = await import("../simulator/index.ts");
+  const sim = await startSimulator({ nodes: 3, speed: 1 });
+  // Containers made outside Proximity (two as the community helper scripts make them), for Hosts →
+  // Unmanaged containers. In the background: creating them takes the simulator's half a minute.
+  void seedUnmanagedContainers(sim).then(
+    () =>
+      log.info(
+        "Demo cluster: 3 containers made outside Proximity are ready to adopt (Hosts → Unmanaged containers)",
+      ),
+    (err: unknown) =>
+      log.warn(`Demo cluster: the containers made outside Proximity could not be created: ${String(err)}`),
+  );
+  return sim;
 }
 
 /** Registers the PROXMOX_* host when it is not stored yet, and the demo cluster when one is running. */

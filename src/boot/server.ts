@@ -85,6 +85,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
     await services.sources.startSchedule();
     services.updates.start();
+    services.watcher.start();
     const syncTimer = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
@@ -120,6 +121,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
           await services.access.stop();
           await services.sources.stopSchedule();
           await services.updates.stop();
+          await services.watcher.stop();
           await services.jobs.stop();
           services.hosts.close();
           await services.events.close();

@@ -14,6 +14,9 @@ import m0007 from "../../drizzle/0007_day_two.sql" with { type: "text" };
 import m0008 from "../../drizzle/0008_app_adopted_lxc.sql" with { type: "text" };
 import m0009 from "../../drizzle/0009_catalog_sources.sql" with { type: "text" };
 import m0010 from "../../drizzle/0010_app_access.sql" with { type: "text" };
+import m0011 from "../../drizzle/0011_session_notify.sql" with { type: "text" };
+import m0012 from "../../drizzle/0012_catalog_source_icon_type.sql" with { type: "text" };
+import m0013 from "../../drizzle/0013_drop_registry_digests.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 
 export interface Migration {
@@ -33,6 +36,9 @@ export const migrations: Migration[] = [
   { tag: "0008_app_adopted_lxc", sql: m0008 },
   { tag: "0009_catalog_sources", sql: m0009 },
   { tag: "0010_app_access", sql: m0010 },
+  { tag: "0011_session_notify", sql: m0011 },
+  { tag: "0012_catalog_source_icon_type", sql: m0012 },
+  { tag: "0013_drop_registry_digests", sql: m0013 },
 ];
 
 export const journalTags: string[] = journal.entries.map((e) => e.tag);

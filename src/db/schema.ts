@@ -497,8 +497,9 @@ export const catalogSourceEntries = pgTable(
     reasons: jsonb("reasons").$type<string[]>().notNull().default([]),
     /** The validated catalog entry (null when refused). */
     entry: jsonb("entry"),
-    /** The store's PNG logo, base64 (at most 256 KiB before encoding). */
+    /** The store's logo, base64 (at most 256 KiB before encoding), PNG unless `icon_type` says jpg. */
     iconPng: text("icon_png"),
+    iconType: text("icon_type", { enum: ["png", "jpg"] }),
   },
   (t) => [uniqueIndex("catalog_source_entries_pk_idx").on(t.sourceId, t.catalogId)],
 );
@@ -603,12 +604,4 @@ export const leases = pgTable("leases", {
   name: text("name").primaryKey(),
   holder: text("holder").notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-});
-
-/** The registry's digest for a moving tag (opt-in check), cached so a registry is asked rarely. */
-export const registryDigests = pgTable("registry_digests", {
-  image: text("image").primaryKey(),
-  digest: text("digest"),
-  error: text("error"),
-  checkedAt: timestamp("checked_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,9 +1,10 @@
 /**
  * Fan-out of job and app events to every SSE client of every instance. On PostgreSQL: LISTEN/NOTIFY, so two
  * Proximity instances sharing one database both see everything. On PGlite (one process by construction):
- * an in-process emitter.
+ * an in-process emitter, plus LISTEN on the database for the events its triggers send (auth.changed).
  */
 import { EventEmitter } from "node:events";
+import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { log } from "../core/log.ts";
 import type { Database, Db } from "../db/connect.ts";
@@ -33,7 +34,13 @@ export type ProximityEvent =
       level: "info" | "warn" | "error";
       message: string;
     }
-  | { type: "app.status"; app_id: string; status: string; reason?: string | null };
+  | { type: "app.status"; app_id: string; status: string; reason?: string | null }
+  /**
+   * A user row changed or one of the user's sessions ended (sent by the database's triggers at commit,
+   * drizzle/0011_session_notify.sql); `user_id: null` when events may have been missed (the LISTEN
+   * connection came back): every cached session goes (features/auth/session-cache.ts).
+   */
+  | { type: "auth.changed"; user_id: string | null };
 
 export interface EventBus {
   /**
@@ -59,12 +66,25 @@ function clip(event: ProximityEvent): ProximityEvent {
 
 /** One emitter per embedded database: every bus on it (one process) shares it. */
 const emitters = new WeakMap<object, EventEmitter>();
+/** The embedded database's LISTEN, once per database, feeding its emitter. */
+const databaseListens = new WeakMap<object, Promise<unknown>>();
+
+function parseEvent(payload: string): ProximityEvent | undefined {
+  try {
+    return JSON.parse(payload) as ProximityEvent;
+  } catch {
+    return undefined; // a malformed payload from some other writer on the channel
+  }
+}
 
 class LocalEventBus implements EventBus {
   private readonly emitter: EventEmitter;
   private readonly listeners = new Set<(event: ProximityEvent) => void>();
 
-  constructor(scope: object = {}) {
+  constructor(
+    private readonly scope: object = {},
+    private readonly pglite?: PGlite,
+  ) {
     let emitter = emitters.get(scope);
     if (!emitter) {
       emitter = new EventEmitter().setMaxListeners(0);
@@ -73,11 +93,29 @@ class LocalEventBus implements EventBus {
     this.emitter = emitter;
   }
 
+  private listenToDatabase(): Promise<unknown> {
+    const { pglite } = this;
+    if (!pglite || pglite.closed) return Promise.resolve();
+    let listening = databaseListens.get(this.scope);
+    if (!listening) {
+      const emitter = this.emitter;
+      listening = pglite
+        .listen(CHANNEL, (payload) => {
+          const event = parseEvent(payload);
+          if (event) emitter.emit("event", event);
+        })
+        .catch((err: unknown) => log.warn("Event bus: LISTEN on the embedded database failed", { err }));
+      databaseListens.set(this.scope, listening);
+    }
+    return listening;
+  }
+
   async publish(event: ProximityEvent): Promise<void> {
     this.emitter.emit("event", clip(event));
   }
 
   subscribe(listener: (event: ProximityEvent) => void): () => void {
+    void this.listenToDatabase();
     this.emitter.on("event", listener);
     this.listeners.add(listener);
     return () => {
@@ -86,7 +124,9 @@ class LocalEventBus implements EventBus {
     };
   }
 
-  async ready(): Promise<void> {}
+  async ready(): Promise<void> {
+    await this.listenToDatabase();
+  }
 
   async close(): Promise<void> {
     for (const l of this.listeners) this.emitter.off("event", l);
@@ -112,13 +152,16 @@ class PostgresEventBus implements EventBus {
   }
 
   private listen() {
-    this.listening ??= this.sql.listen(CHANNEL, (payload) => {
-      try {
-        void this.local.publish(JSON.parse(payload) as ProximityEvent);
-      } catch {
-        // A malformed payload from some other writer on the channel: ignore it.
-      }
-    });
+    this.listening ??= this.sql.listen(
+      CHANNEL,
+      (payload) => {
+        const event = parseEvent(payload);
+        if (event) void this.local.publish(event);
+      },
+      // Called on every (re)connection of the LISTEN: whatever was sent meanwhile is lost, so caches of
+      // what the channel invalidates start over.
+      () => void this.local.publish({ type: "auth.changed", user_id: null }),
+    );
     return this.listening;
   }
 
@@ -136,5 +179,5 @@ class PostgresEventBus implements EventBus {
 export function createEventBus(database: Database): EventBus {
   return database.raw.kind === "postgres"
     ? new PostgresEventBus(database.raw.sql)
-    : new LocalEventBus(database.raw.client);
+    : new LocalEventBus(database.raw.client, database.raw.client);
 }

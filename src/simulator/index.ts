@@ -24,6 +24,7 @@ import { TaskManager } from "./tasks.ts";
 import { generateSelfSigned } from "./tls.ts";
 import { type PveRelease, pveProfile } from "./version.ts";
 
+export { DEMO_UNMANAGED, seedUnmanagedContainers } from "./demo-seed.ts";
 export type { SimState } from "./state.ts";
 
 export interface SimulatorOptions {

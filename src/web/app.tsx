@@ -14,6 +14,7 @@ import { NotFoundError } from "../core/errors.ts";
 import { accountRoutes } from "./account/routes.tsx";
 import { auditRoutes } from "./admin/audit/routes.tsx";
 import { hostsRoutes } from "./admin/hosts/routes.tsx";
+import { notificationsRoutes } from "./admin/notifications/routes.tsx";
 import { settingsRoutes } from "./admin/settings/routes.tsx";
 import { storesRoutes } from "./admin/stores/routes.tsx";
 import { usersRoutes } from "./admin/users/routes.tsx";
@@ -44,6 +45,7 @@ export const WEB_AREAS: readonly WebArea[] = [
   { base: "/hosts", access: "admin", routes: hostsRoutes },
   { base: "/users", access: "admin", routes: usersRoutes },
   { base: "/stores", access: "admin", routes: storesRoutes },
+  { base: "/notifications", access: "admin", routes: notificationsRoutes },
   { base: "/settings", access: "admin", routes: settingsRoutes },
   { base: "/audit", access: "admin", routes: auditRoutes },
 ];
@@ -83,7 +85,7 @@ export function webRoutes() {
   const isPage = (path: string, c: Parameters<typeof wantsPage>[0]) => pages.test(path) || wantsPage(c);
 
   // Embedded files and icons: no session needed.
-  web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.(?:svg|png)}", (c) => {
+  web.get("/assets/icons/:file{[a-z0-9-]+\\.[a-f0-9]{10}\\.(?:svg|png|jpg)}", (c) => {
     const [id, hash, ext] = c.req.param("file").split(".") as [string, string, string];
     const icon = c.get("services").catalog.icon(id);
     if (icon.hash !== hash || icon.ext !== ext) throw new NotFoundError("Icon");

@@ -6,8 +6,10 @@ import type { Config } from "../core/config.ts";
 import type { AuthUser } from "../core/identity.ts";
 import type { Keys } from "../crypto/keys.ts";
 import type { Database } from "../db/connect.ts";
+import type { AccessService } from "../features/access/access.service.ts";
 import type { AppsService } from "../features/apps/apps.service.ts";
 import type { AppContainersService } from "../features/apps/containers.service.ts";
+import type { UpdatesService } from "../features/apps/updates.service.ts";
 import type { AuditService } from "../features/audit/audit.service.ts";
 import type { AuthService } from "../features/auth/auth.service.ts";
 import type { BackupsService } from "../features/backups/backups.service.ts";
@@ -15,6 +17,7 @@ import type { CatalogService } from "../features/catalog/catalog.service.ts";
 import type { SourcesService } from "../features/catalog/sources/sources.service.ts";
 import type { HostsService } from "../features/hosts/hosts.service.ts";
 import type { JobsService } from "../features/jobs/jobs.service.ts";
+import type { NotificationsService } from "../features/notifications/notifications.service.ts";
 import type { SettingsService } from "../features/settings/settings.service.ts";
 import type { UsersService } from "../features/users/users.service.ts";
 import type { HttpEnv } from "../http/context.ts";
@@ -22,6 +25,8 @@ import type { EventBus } from "../queue/events.ts";
 
 export interface WebServices {
   config: Config;
+  /** HTTPS names through the managed proxy (Settings → Access, the app page's switch). */
+  access: AccessService;
   keys: Keys;
   database: Database;
   auth: AuthService;
@@ -34,6 +39,8 @@ export interface WebServices {
   apps: AppsService;
   appContainers: AppContainersService;
   backups: BackupsService;
+  updates: UpdatesService;
+  notifications: NotificationsService;
   jobRecords: JobsService;
   events: EventBus;
   /** True when the built-in simulated cluster is in use (first run then skips "add a host"). */

@@ -7,6 +7,9 @@
 import type { RunningSimulator } from "../../src/simulator/index.ts";
 import type { SimWorld } from "./sim.ts";
 
+/** What the helpers need of a test world (the API tests' SimWorld, the browser tests' WebWorld + host). */
+export type World = Pick<SimWorld, "t" | "sim" | "hostId">;
+
 export async function simControl(sim: RunningSimulator, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${sim.apiUrl}/_sim/${path}`, {
     method: "POST",
@@ -44,7 +47,7 @@ export interface MadeContainer {
 }
 
 /** Creates (and by default starts) a container through the PVE API, as a helper script or a person would. */
-export async function makeContainer(w: SimWorld, ct: MadeContainer): Promise<void> {
+export async function makeContainer(w: World, ct: MadeContainer): Promise<void> {
   const client = await w.t.services.hosts.client(w.hostId);
   const { waitForTask } = await import("../../src/proxmox/index.ts");
   let tpl = (await client.storageContent(ct.node, "local", "vztmpl"))[0]?.volid;
@@ -88,7 +91,7 @@ export async function makeContainer(w: SimWorld, ct: MadeContainer): Promise<voi
 }
 
 /** The container's config digest: equal before and after means nothing in its config was written. */
-export async function configDigest(w: SimWorld, node: string, vmid: number): Promise<string> {
+export async function configDigest(w: World, node: string, vmid: number): Promise<string> {
   const client = await w.t.services.hosts.client(w.hostId);
   return (await client.lxcConfig(node, vmid)).digest;
 }

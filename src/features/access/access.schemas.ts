@@ -85,6 +85,19 @@ export const AccessView = z
       })
       .nullable(),
     dns: z.array(DnsRecordSchema),
+    certificates_served: z
+      .array(
+        z.object({
+          name: z.string(),
+          issuer: z.string().nullable(),
+          expires_at: z.string().nullable(),
+          problem: z.string().nullable(),
+        }),
+      )
+      .openapi({
+        description:
+          "The certificate the proxy serves for each exposed name, read by a TLS handshake; Caddy renews them",
+      }),
     applied_at: z.string().nullable(),
   })
   .openapi("Access");

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { resolve4 } from "node:dns/promises";
+import { readFileSync } from "node:fs";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { ConflictError, ValidationError } from "../../core/errors.ts";
 import type { UserActor } from "../../core/identity.ts";
@@ -27,6 +28,7 @@ import {
   StoredAccessSchema,
 } from "./access.schemas.ts";
 import { buildProxyConfig } from "./caddy-config.ts";
+import { acmeDirectoryProblem, type ServedCertificate, servedCertificate } from "./probes.ts";
 import { type ProxyDriver, ProxyError } from "./proxy.ts";
 
 const KEY = "access";
@@ -91,7 +93,7 @@ export class AccessService {
         ? { app_id: proxy.id, address: proxy.ip, node: proxy.node, vmid: proxy.vmid, status: proxy.status }
         : null,
     };
-    if (!s) return { ...base, status: "off", reason: null, dns: [] };
+    if (!s) return { ...base, status: "off", reason: null, dns: [], certificates_served: [] };
     const dns = [
       {
         type: "A" as const,
@@ -101,7 +103,29 @@ export class AccessService {
       },
     ];
     const { status, reason } = accessStatus(s, proxy);
-    return { ...base, status, reason, dns };
+    const certificates_served = checkDns ? await this.certificates() : [];
+    return { ...base, status, reason, dns, certificates_served };
+  }
+
+  /** The certificate the proxy serves for each exposed name (issuer, expiry): Caddy renews them itself. */
+  async certificates(): Promise<ServedCertificate[]> {
+    const s = await this.stored();
+    const proxy = await this.proxyApp();
+    if (!s || !proxy?.ip || proxy.status !== "running") return [];
+    const exposed = await this.db.select().from(applications).where(isNotNull(applications.httpsUrl));
+    return Promise.all(exposed.map((a) => servedCertificate(proxy.ip!, new URL(a.httpsUrl!).hostname)));
+  }
+
+  /** The app page's view: the domain (null when off) and whether the app's HTTPS name resolves to the proxy. */
+  async forApp(app: Application): Promise<{ domain: string | null; resolves: boolean | null }> {
+    const s = await this.stored();
+    if (!s) return { domain: null, resolves: null };
+    if (!app.httpsUrl) return { domain: s.domain, resolves: null };
+    const proxy = await this.proxyApp();
+    return {
+      domain: s.domain,
+      resolves: proxy?.ip ? await resolvesTo(new URL(app.httpsUrl).hostname, proxy.ip) : null,
+    };
   }
 
   /** PUT /access: stores the settings, deploys the proxy if there is none, and reconfigures it. */
@@ -110,6 +134,18 @@ export class AccessService {
       throw new ValidationError("ACME settings need certificates: acme", [
         { field: "certificates", message: "set acme to use acme_directory and acme_email" },
       ]);
+    }
+    if (body.certificates === "acme") {
+      const directory = body.acme_directory ?? LETS_ENCRYPT;
+      const problem = await acmeDirectoryProblem(directory, this.deps.acmeTrustedRoots?.map(readPem));
+      if (problem) {
+        throw new ValidationError("The ACME directory does not answer", [
+          {
+            field: "acme_directory",
+            message: `${directory} does not answer as an ACME directory from here (${problem}); check the URL, or use internal certificates`,
+          },
+        ]);
+      }
     }
     const { previous } = await this.db.transaction(async (db) => {
       await db.execute(LOCK);
@@ -170,6 +206,11 @@ export class AccessService {
   async expose(actor: UserActor, appId: string, input: ExposureInput): Promise<Application> {
     const app = await this.deps.apps.get(actor.user, appId);
     if (app.systemRole) throw new ConflictError("The proxy itself is not exposed through the proxy");
+    if (input.enabled && input.gate === "proximity") {
+      throw new ValidationError("The sign-in gate is not available in this version", [
+        { field: "gate", message: "only none is available: the app does its own sign-in" },
+      ]);
+    }
     const s = await this.stored();
     if (input.enabled && !s) {
       throw new ConflictError(
@@ -310,6 +351,10 @@ export class AccessService {
     if (this.timer) clearInterval(this.timer);
     await this.chain;
   }
+}
+
+function readPem(path: string): string {
+  return readFileSync(path, "utf8");
 }
 
 export function httpsUrlOf(hostname: string, domain: string): string {

@@ -433,7 +433,7 @@ export function appsRoutes() {
         keepAliveMs: config.SSE_KEEPALIVE_SECONDS * 1000,
         subscribe: (push) =>
           services.events.subscribe((e) => {
-            if (e.app_id === app.id) push(e);
+            if ("app_id" in e && e.app_id === app.id) push(e);
           }),
         // The current state first, so a client that connects late knows where things stand.
         initial: (stream) =>

@@ -153,6 +153,17 @@ const UpdateInfoSchema = z
   })
   .openapi("UpdateInfo");
 
+export const UpdatePolicyBody = z
+  .object({
+    mode: z.enum(UPDATE_MODES),
+    window: z.string().min(1).max(100).nullable().optional().openapi({
+      description: "A 5-field cron expression (UTC); each slot opens a one-hour window. Required for auto",
+      example: "0 3 * * *",
+    }),
+  })
+  .strict()
+  .openapi("UpdatePolicyRequest");
+
 export const AppSchema = z
   .object({
     id: z.string().uuid(),

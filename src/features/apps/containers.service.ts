@@ -35,7 +35,7 @@ export function ociLogsUnavailable(node: string, vmid: number): string {
  * Proximity has no one place to read it from, so it does not guess.
  */
 export const LXC_LOGS_UNAVAILABLE =
-  "Container logs are only available for apps Proximity installed: an adopted container's app logs wherever it was set up to (often `journalctl` inside the container: `pct enter <vmid>` on its node)";
+  "Container logs are only available for apps Proximity installed: an adopted container's app logs wherever it was set up to (often the journal inside the container: journalctl, after pct enter on its node)";
 
 export class AppContainersService {
   constructor(

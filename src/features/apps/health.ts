@@ -18,6 +18,11 @@ export interface HealthCheck {
   requests: HealthRequest[];
 }
 
+/** Whether a status is the expected answer (`expect` 0: any answer below 500, catalog.schemas.ts). */
+export function answered(status: number, expect: number): boolean {
+  return expect === 0 ? status < 500 : status === expect;
+}
+
 export async function waitHealthy(
   ip: string,
   check: HealthCheck,
@@ -36,8 +41,8 @@ export async function waitHealthy(
       try {
         const res = await fetch(url, { redirect: "manual", headers, signal: AbortSignal.timeout(5_000) });
         await res.body?.cancel();
-        if (res.status === request.expect) return { ok: true };
-        answers.push(`${url}: HTTP ${res.status} (expected ${request.expect})`);
+        if (answered(res.status, request.expect)) return { ok: true };
+        answers.push(`${url}: HTTP ${res.status} (expected ${request.expect || "below 500"})`);
       } catch (err) {
         answers.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -63,9 +68,31 @@ function tcpOpen(ip: string, port: number, timeoutMs: number): Promise<string | 
 }
 
 /**
- * An adopted container's app answers on its port: over http any answer below 500 (a login page, a redirect,
- * 401 all mean the app is up); over https a TCP connection (the app's certificate is its own business).
+ * One look at an adopted container's app on its port: null when it answers, else what went wrong. Over http
+ * any answer below 500 counts (a login page, a redirect, 401 all mean the app is up); over https a TCP
+ * connection (the app's certificate is its own business).
  */
+export async function probePort(
+  ip: string,
+  port: number,
+  scheme: "http" | "https",
+  timeoutMs: number,
+): Promise<string | null> {
+  if (scheme === "https") {
+    const problem = await tcpOpen(ip, port, timeoutMs);
+    return problem === null ? null : `${ip}:${port}: ${problem}`;
+  }
+  const url = `http://${ip}:${port}/`;
+  try {
+    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return res.status < 500 ? null : `${url}: HTTP ${res.status}`;
+  } catch (err) {
+    return `${url}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** probePort until the app answers or the time is up. */
 export async function waitAnswering(
   ip: string,
   port: number,
@@ -76,21 +103,9 @@ export async function waitAnswering(
   let last = "no answer";
   while (Date.now() < deadline) {
     options.signal?.throwIfAborted();
-    if (scheme === "https") {
-      const problem = await tcpOpen(ip, port, 5_000);
-      if (problem === null) return { ok: true };
-      last = `${ip}:${port}: ${problem}`;
-    } else {
-      const url = `http://${ip}:${port}/`;
-      try {
-        const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
-        await res.body?.cancel();
-        if (res.status < 500) return { ok: true };
-        last = `${url}: HTTP ${res.status}`;
-      } catch (err) {
-        last = `${url}: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    }
+    const problem = await probePort(ip, port, scheme, 5_000);
+    if (problem === null) return { ok: true };
+    last = problem;
     await runtime.sleep(options.intervalMs);
   }
   return { ok: false, last };

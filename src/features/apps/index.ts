@@ -3,7 +3,8 @@
  * AppRun and status machine). Anything not exported here is internal to apps.
  */
 
-export { toPublicApp } from "./apps.schemas.ts";
+export type { DiscoveredContainer } from "./adoption.ts";
+export { AdoptBody, toPublicApp } from "./apps.schemas.ts";
 export type { AppsService } from "./apps.service.ts";
 export {
   GUARD_STEPS,
@@ -12,6 +13,7 @@ export {
   guardedUpdateJob,
   SNAPSHOT_PREFIX,
 } from "./guarded-update.ts";
+export { appIconId } from "./helper-scripts/suggest.ts";
 export { NOTICE_EVENTS, type Notice, type NoticeEvent, type Notify } from "./notices.ts";
 export { assertWithinQuota } from "./quotas.ts";
 export { type AppDeps, AppRun } from "./runtime.ts";

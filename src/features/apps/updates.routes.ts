@@ -1,10 +1,10 @@
 /** /api/v1/apps/{app_id}/updates (history) and /update-policy: an app's updates, for its owner or an admin. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { UPDATE_MODES, UPDATE_RESULTS } from "../../db/schema.ts";
+import { UPDATE_RESULTS } from "../../db/schema.ts";
 import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
-import { AppSchema, toPublicApp } from "./apps.schemas.ts";
+import { AppSchema, toPublicApp, UpdatePolicyBody } from "./apps.schemas.ts";
 import type { CatalogLookup } from "./update-info.ts";
 import type { UpdatesService } from "./updates.service.ts";
 
@@ -31,17 +31,6 @@ const UpdateRecord = z
     snapshot: z.string().nullable().openapi({ description: "The PVE snapshot taken before the update" }),
   })
   .openapi("AppUpdate");
-
-export const UpdatePolicyBody = z
-  .object({
-    mode: z.enum(UPDATE_MODES),
-    window: z.string().min(1).max(100).nullable().optional().openapi({
-      description: "A 5-field cron expression (UTC); each slot opens a one-hour window. Required for auto",
-      example: "0 3 * * *",
-    }),
-  })
-  .strict()
-  .openapi("UpdatePolicyRequest");
 
 const history = createRoute({
   ...user,

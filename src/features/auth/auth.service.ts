@@ -11,8 +11,10 @@ import type { Keys } from "../../crypto/keys.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { refreshTokens, type User, users, users as usersTable } from "../../db/schema.ts";
+import type { EventBus } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import { assertPasswordAllowed, type UsersService } from "../users/users.service.ts";
+import { SessionCache } from "./session-cache.ts";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   hashToken,
@@ -31,9 +33,20 @@ export interface TokenPair {
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
+/** What authenticate() reads per session: the user, and until when the session has a live refresh token. */
+interface SessionRow {
+  user: User;
+  /** ms since the epoch; null when no refresh token of the session is live. */
+  liveUntil: number | null;
+}
+
 /** How long a session lasts without use, and how long an access token (or a web session's token) is good. */
 export const SESSION_TTL_SECONDS = REFRESH_TOKEN_TTL_SECONDS;
 export const ACCESS_TTL_SECONDS = ACCESS_TOKEN_TTL_SECONDS;
+
+/** Sessions cached at most this long without a read (invalidation is by event; this is the safety net). */
+const SESSION_CACHE_TTL_MS = 60_000;
+const SESSION_CACHE_MAX = 10_000;
 
 export class AuthService {
   readonly limiter: FailureLimiter;
@@ -43,6 +56,8 @@ export class AuthService {
   private readonly userById;
   /** The row each authenticate() result was read from, for handlers that answer from it (GET /auth/me). */
   private readonly accounts = new WeakMap<AuthUser, User>();
+  /** Live sessions, dropped by the database's `auth.changed` events (session-cache.ts); none without a bus. */
+  private readonly sessions: SessionCache<SessionRow> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -51,13 +66,15 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     now: () => number = Date.now,
+    events?: EventBus,
   ) {
-    // One round trip per request: the user, and whether the token's session still has a live refresh token.
+    // One round trip per session: the user, and until when the token's session has a live refresh token.
     this.userById = db
       .select({
         user: usersTable,
         // Table-qualified by hand: inside a select list Drizzle leaves column names unqualified.
-        live: sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${sql.placeholder("sid")}
+        liveUntil: sql<number | null>`(select (extract(epoch from max(rt.expires_at)) * 1000)::float8
+          from refresh_tokens rt where rt.family_id = ${sql.placeholder("sid")}
           and rt.user_id = users.id and rt.revoked_at is null and rt.expires_at > now())`,
       })
       .from(usersTable)
@@ -70,6 +87,10 @@ export class AuthService {
       ],
       now,
     );
+    if (events) {
+      this.sessions = new SessionCache<SessionRow>({ ttlMs: SESSION_CACHE_TTL_MS, max: SESSION_CACHE_MAX });
+      this.sessions.attach(events);
+    }
   }
 
   async login(username: string, password: string, client: ClientActor): Promise<TokenPair & { user: User }> {
@@ -374,21 +395,30 @@ export class AuthService {
 
   /**
    * Verifies a bearer token and loads the user: disabled or deleted users, and tokens whose session has
-   * ended (logout, password change or reset, refresh-token reuse), are rejected immediately. Every request
-   * reads the row (no cache), so this holds on every instance at the user's next request.
+   * ended (logout, password change or reset, refresh-token reuse), are rejected immediately. A live session
+   * is kept in memory until the database announces a change to its user or sessions (session-cache.ts), so
+   * this holds on every instance at the user's next request.
    */
   async authenticate(bearer: string): Promise<AuthUser> {
     const claims = await verifyAccessToken(this.keys.jwt, bearer);
-    // A malformed subject (not a UUID) fails the query: the same answer as an unknown user.
-    const rows = (await this.userById.execute({ id: claims.sub, sid: claims.sid }).catch(() => [])) as {
-      user: User;
-      live: boolean;
-    }[];
-    const row = rows[0];
+    let row = this.sessions?.get(claims.sub, claims.sid);
+    if (!row) {
+      const epoch = this.sessions?.begin() ?? 0;
+      // A malformed subject (not a UUID) fails the query: the same answer as an unknown user.
+      const rows = (await this.userById.execute({ id: claims.sub, sid: claims.sid }).catch(() => [])) as {
+        user: User;
+        liveUntil: number | string | null;
+      }[];
+      const read = rows[0];
+      row = read && { user: read.user, liveUntil: read.liveUntil === null ? null : Number(read.liveUntil) };
+      if (row && !row.user.disabled && row.liveUntil !== null)
+        this.sessions?.set(epoch, claims.sub, claims.sid, row, row.liveUntil);
+    }
     if (!row || row.user.disabled) {
       throw new UnauthenticatedError("The account is disabled or no longer exists");
     }
-    if (!row.live) throw new UnauthenticatedError("The session has ended; sign in again");
+    if (row.liveUntil === null || row.liveUntil <= Date.now())
+      throw new UnauthenticatedError("The session has ended; sign in again");
     const account = row.user;
     const user: AuthUser = {
       id: account.id,

@@ -31,7 +31,7 @@ export interface LoadedEntry {
   /** For a store's entry: the source's name (its ids' namespace). */
   store?: string;
   /** The icon file an operator entry names beside its YAML, read and checked. */
-  icon?: { ext: "svg" | "png"; body: Uint8Array };
+  icon?: { ext: "svg" | "png" | "jpg"; body: Uint8Array };
 }
 
 export interface SkippedFile {

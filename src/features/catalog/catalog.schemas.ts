@@ -79,7 +79,19 @@ const isoDate = z.iso.date({ message: "must be a date (YYYY-MM-DD)" });
 
 export const healthRequestSchema = z.strictObject({
   path: z.string().startsWith("/", "must start with /").max(500),
-  expect: z.number().int().min(100).max(599).default(200),
+  /**
+   * The status the request must answer, or 0 for any answer below 500: what entries imported from a
+   * third-party store use, whose manifests do not say what their app answers (a redirect to a login page is
+   * as healthy as a 200).
+   */
+  expect: z
+    .number()
+    .int()
+    .refine(
+      (v) => v === 0 || (v >= 100 && v <= 599),
+      "must be an HTTP status (100–599), or 0 for any answer below 500",
+    )
+    .default(200),
 });
 
 export const catalogHealthcheckSchema = z.strictObject({

@@ -51,8 +51,8 @@ export interface StoreEntry {
   entry: CatalogEntry;
   /** The source's name. */
   source: string;
-  /** The store's PNG logo, when it ships one. */
-  iconPng?: Uint8Array | undefined;
+  /** The store's logo (PNG or JPEG), when it ships one. */
+  icon?: { ext: "png" | "jpg"; body: Uint8Array } | undefined;
 }
 
 /** `verified`: built-in or the operator's own; `community`: imported from a store, not checked by Proximity. */
@@ -136,7 +136,7 @@ export class CatalogService {
       source: "store",
       file: s.source,
       store: s.source,
-      ...(s.iconPng ? { icon: { ext: "png" as const, body: s.iconPng } } : {}),
+      ...(s.icon ? { icon: s.icon } : {}),
     }));
     this.rebuild();
   }

@@ -13,8 +13,8 @@
  * - volumes are named volumes or bind mounts under `./` (no `..`); the only host path allowed is
  *   `/var/run/docker.sock` (the LXC's own Docker, for Docker managers such as Portainer);
  * - no `privileged: true`, `pid: host`, `ipc: host`, `userns_mode: host` or `cgroup: host`;
- * - hardening: `privileged` in any spelling ("true", yes, 1 …) counts as true; no `devices`, `security_opt`,
- *   `device_cgroup_rules` or `cgroup_parent`, and `cap_add` only NET_ADMIN, NET_RAW or SYS_PTRACE; top-level
+ * - hardening: `privileged` in any spelling ("true", yes, 1 …) counts as true; no `devices`, `security_opt`
+ *   (except `no-new-privileges`, which only takes privileges away), `device_cgroup_rules` or `cgroup_parent`, and `cap_add` only NET_ADMIN, NET_RAW or SYS_PTRACE; top-level
  *   volumes use the default driver without `driver_opts` (a local volume with `o: bind` is a bind mount in
  *   disguise); no variables in `privileged`, `pid`, `ipc`, `userns_mode`, `cgroup`, `network_mode` or volume
  *   sources and types; and the rules above still hold after every variable is replaced by each of a set of
@@ -48,6 +48,8 @@ const ALLOWED_TOP_LEVEL = new Set(["services", "volumes", "networks", "name"]);
 const FORBIDDEN_HOST_MODES = ["pid", "ipc", "userns_mode", "cgroup"] as const;
 /** Service keys that widen what a container may do to the LXC it runs in. */
 const FORBIDDEN_SERVICE_KEYS = ["devices", "security_opt", "device_cgroup_rules", "cgroup_parent"];
+/** The one `security_opt` accepted, literally: it can only take privileges away. */
+const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=]true)?$/;
 /**
  * The only capabilities an entry may add, literally (no variables): network administration for VPNs and
  * packet tools, and ptrace for monitoring agents. Inside an unprivileged LXC they act in the container's
@@ -207,7 +209,18 @@ function isolationProblems(svc: Record<string, unknown>, namedVolumes: Set<strin
     )
       out.push(`${mode}: host is not allowed`);
   }
-  for (const key of FORBIDDEN_SERVICE_KEYS) if (key in svc) out.push(`${key} is not allowed`);
+  for (const key of FORBIDDEN_SERVICE_KEYS) {
+    if (!(key in svc)) continue;
+    // no-new-privileges only restricts the container (many stores' apps set it): the one option allowed.
+    const opts = svc.security_opt;
+    if (
+      key === "security_opt" &&
+      Array.isArray(opts) &&
+      opts.every((o) => typeof o === "string" && NO_NEW_PRIVILEGES.test(o))
+    )
+      continue;
+    out.push(`${key} is not allowed`);
+  }
   if ("cap_add" in svc) {
     const caps = Array.isArray(svc.cap_add) ? svc.cap_add : [svc.cap_add];
     const refused = caps.filter((c) => typeof c !== "string" || !ALLOWED_CAPABILITIES.has(c.toUpperCase()));

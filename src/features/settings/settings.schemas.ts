@@ -18,7 +18,7 @@ export const DEFAULT_QUOTAS = {
   admins_exempt: true,
 };
 
-const DEFAULT_UPDATES = { snapshots_keep: 1, registry_digest_check: false };
+const DEFAULT_UPDATES = { snapshots_keep: 1 };
 const DEFAULT_HEALTH = { interval_seconds: 60, failures: 3, storage_low_percent: 90 };
 
 const quota = (max: number) => z.number().int().min(0).max(max).nullable();
@@ -96,14 +96,12 @@ export const SettingsSchema = z
       .object({
         /** Snapshots Proximity took before updates that stay after a successful one (per app). */
         snapshots_keep: z.number().int().min(0).max(10).default(1),
-        /** Ask the image's registry whether a tag that does not change in the catalog (`latest`) moved. */
-        registry_digest_check: z.boolean().default(false),
       })
       .strict()
       .default(DEFAULT_UPDATES)
       .openapi({
         description:
-          "Snapshots kept after a successful update, and the opt-in registry digest check for moving tags.",
+          "How many snapshots Proximity took before updates stay after a successful one (per app).",
       }),
     health: z
       .object({
@@ -112,7 +110,7 @@ export const SettingsSchema = z
         /** Failed checks in a row before the app is marked degraded and `app.down` is sent. */
         failures: z.number().int().min(1).max(100).default(3),
         /** A storage fuller than this raises `host.storage_low`. */
-        storage_low_percent: z.number().int().min(50).max(100).default(90),
+        storage_low_percent: z.number().int().min(1).max(100).default(90),
       })
       .strict()
       .default(DEFAULT_HEALTH)

@@ -85,7 +85,7 @@ export function liveRoutes() {
           data: await render(
             <hx-partial hx-target="#app-list" hx-swap="innerHTML">
               {items.map((a) => (
-                <AppCard app={a} owner={owners?.get(a.ownerId)} />
+                <AppCard app={a} owner={owners?.get(a.ownerId)} offer={updateOffer(services, a)} />
               ))}
             </hx-partial>,
           ),
@@ -112,7 +112,7 @@ export function liveRoutes() {
             hx-target={known ? `#app-${app.id}` : "#app-list"}
             hx-swap={known ? "outerHTML" : "afterbegin"}
           >
-            <AppCard app={app} owner={owner} />
+            <AppCard app={app} owner={owner} offer={updateOffer(services, app)} />
           </hx-partial>,
         );
         await stream.writeSSE({ data: html });
@@ -154,7 +154,7 @@ export function liveRoutes() {
       return await render(
         <>
           <hx-partial hx-target="#app-header" hx-swap="outerHTML">
-            <AppHeader app={current} />
+            <AppHeader app={current} offer={updateOffer(services, current)} />
           </hx-partial>
           <hx-partial hx-target="#progress" hx-swap="outerHTML">
             <ProgressPanel app={current} job={job} lines={lines} csrf={c.get("csrfToken")} />
@@ -193,7 +193,7 @@ export function liveRoutes() {
       keepAliveMs: services.config.SSE_KEEPALIVE_SECONDS * 1000,
       subscribe: (push) =>
         services.events.subscribe((e) => {
-          if (e.app_id === app.id) push(e);
+          if ("app_id" in e && e.app_id === app.id) push(e);
         }),
       initial: async (stream) => {
         await stream.writeSSE({ data: await snapshot() });

@@ -3,20 +3,13 @@ import type { Child, FC } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
 import { canRun, OPERATIONS, type Operation } from "../../features/apps/index.ts";
 import { Csrf, type FieldErrors, FormMessage, InputField, inState, statusLabel } from "../kit/index.ts";
+import { type UpdateOffer, UpdatePolicyForm } from "./day-two.tsx";
 
 /** Why an operation cannot run in the app's current state, or undefined when it can. */
 function blocked(app: Application, operation: Operation, what: string): string | undefined {
   if (canRun(operation, app.status)) return undefined;
   const allowed = OPERATIONS[operation].from.map(statusLabel).join(" or ");
   return `${what} is possible when the app is ${allowed}; it is ${inState(app.status)} now.`;
-}
-
-/** Whether the catalog has another version for this app, and whether it may be taken in place. */
-export interface UpdateOffer {
-  /** The catalog's version, when it differs from the installed one. */
-  to?: string;
-  /** Why the update would be refused (a major step the app does not migrate, …). */
-  refusal?: string;
 }
 
 const Unavailable: FC<{ reason: string | undefined }> = ({ reason }) =>
@@ -148,7 +141,9 @@ export const CloneForm: FC<{ app: Application; csrf: string; errors: FieldErrors
 }) => {
   const reason =
     blocked(app, "clone", "Cloning") ??
-    (app.catalogId ? undefined : "An adopted app without a catalog entry cannot be cloned.");
+    (app.catalogId || app.runtime === "lxc"
+      ? undefined
+      : "An adopted app without a catalog entry cannot be cloned.");
   return (
     <ManageForm
       id="clone-form"
@@ -179,7 +174,43 @@ export const CloneForm: FC<{ app: Application; csrf: string; errors: FieldErrors
   );
 };
 
+/** An adopted container's update: its helper script's own /usr/bin/update, when it was made by one. */
+const ScriptUpdateAction: FC<{ app: Application }> = ({ app }) => {
+  if (!app.scriptSlug) {
+    return (
+      <p class="muted" id="update-none">
+        No update: Proximity did not install what runs in this container, and it was not made by a community
+        helper script (whose /usr/bin/update Proximity can run). Update it the way it was installed.
+      </p>
+    );
+  }
+  const reason = blocked(app, "update", "Updating");
+  return (
+    <div>
+      <p class="muted">
+        Runs the container's own /usr/bin/update (the helper script “{app.scriptSlug}”), after a snapshot; if
+        it fails or the app does not answer afterwards, the container is rolled back to the snapshot.
+      </p>
+      <div class="actions-row">
+        <button
+          type="button"
+          class="secondary"
+          id="update-script"
+          hx-post={`/apps/${app.id}/update`}
+          hx-swap="none"
+          disabled={reason !== undefined}
+          hx-confirm={`Run ${app.hostname}'s /usr/bin/update? A snapshot is taken first and restored if the update fails.`}
+        >
+          Run the helper script's update
+        </button>
+        <Unavailable reason={reason} />
+      </div>
+    </div>
+  );
+};
+
 const UpdateAction: FC<{ app: Application; offer: UpdateOffer }> = ({ app, offer }) => {
+  if (app.runtime === "lxc") return <ScriptUpdateAction app={app} />;
   if (!offer.to) {
     return (
       <p class="muted" id="update-none">
@@ -203,7 +234,11 @@ const UpdateAction: FC<{ app: Application; offer: UpdateOffer }> = ({ app, offer
         hx-post={`/apps/${app.id}/update`}
         hx-swap="none"
         disabled={reason !== undefined}
-        hx-confirm={`Update ${app.hostname} to ${offer.to}? It restarts. To be able to go back, take a backup first (Back up now, under Backups).`}
+        hx-confirm={
+          app.runtime === "docker"
+            ? `Update ${app.hostname} to ${offer.to}? It restarts. A snapshot of its container is taken first: if the new version does not answer its health check, the app is rolled back to it.`
+            : `Update ${app.hostname} to ${offer.to}? It restarts. To be able to go back, take a backup first (Back up now, under Backups).`
+        }
       >
         Update to {offer.to}
       </button>
@@ -235,31 +270,93 @@ export const ManageSection: FC<{ app: Application; csrf: string; update: UpdateO
         <summary>Update, clone or delete</summary>
         <h3>Update</h3>
         <UpdateAction app={app} offer={update} />
+        {app.catalogId ? <UpdatePolicyForm app={app} csrf={csrf} errors={{}} /> : null}
         <h3>Clone</h3>
         <CloneForm app={app} csrf={csrf} errors={{}} />
-        <h3>Delete</h3>
-        <form
-          hx-post={`/apps/${app.id}/delete`}
-          hx-swap="none"
-          hx-confirm={`Delete ${app.hostname} and its container? This cannot be undone.`}
-        >
-          <Csrf token={csrf} />
-          <Unavailable reason={deleteReason} />
-          <label>
-            <input type="checkbox" name="keep_backups" value="true" checked />
-            Keep its backups
-          </label>
-          {app.adopted ? (
-            <label>
-              <input type="checkbox" name="keep_container" value="true" checked />
-              Keep the container (it was adopted)
-            </label>
-          ) : null}
-          <button type="submit" class="contrast" id="delete-app" disabled={deleteReason !== undefined}>
-            Delete app
-          </button>
-        </form>
+        {app.adopted ? (
+          <AdoptedDeleteForms app={app} csrf={csrf} errors={{}} reason={deleteReason} />
+        ) : (
+          <>
+            <h3>Delete</h3>
+            <form
+              hx-post={`/apps/${app.id}/delete`}
+              hx-swap="none"
+              hx-confirm={`Delete ${app.hostname} and its container? This cannot be undone.`}
+            >
+              <Csrf token={csrf} />
+              <Unavailable reason={deleteReason} />
+              <label>
+                <input type="checkbox" name="keep_backups" value="true" checked />
+                Keep its backups
+              </label>
+              <button type="submit" class="contrast" id="delete-app" disabled={deleteReason !== undefined}>
+                Delete app
+              </button>
+            </form>
+          </>
+        )}
       </details>
     </section>
   );
 };
+
+/**
+ * An adopted app ends one of two ways. Release: Proximity forgets it and the container stays exactly as it
+ * is (running, tags and description untouched). Delete: the container is destroyed, only once its hostname
+ * has been typed (it was not Proximity's to begin with).
+ */
+export const AdoptedDeleteForms: FC<{
+  app: Application;
+  csrf: string;
+  errors: FieldErrors;
+  reason: string | undefined;
+}> = ({ app, csrf, errors, reason }) => (
+  <div id="adopted-delete">
+    <h3>Release</h3>
+    <form
+      hx-post={`/apps/${app.id}/delete`}
+      hx-swap="none"
+      hx-confirm={`Release ${app.hostname}? Proximity stops managing it; the container keeps running as it is.`}
+    >
+      <Csrf token={csrf} />
+      <input type="hidden" name="keep_container" value="true" />
+      <p class="muted">
+        Proximity stops managing it: the container keeps running exactly as it is, and shows up again under
+        the host's unmanaged containers. Its backups are kept.
+      </p>
+      <input type="hidden" name="keep_backups" value="true" />
+      <Unavailable reason={reason} />
+      <button type="submit" class="secondary" id="release-app" disabled={reason !== undefined}>
+        Release
+      </button>
+    </form>
+    <h3>Delete the container</h3>
+    <form
+      id="destroy-form"
+      hx-post={`/apps/${app.id}/delete`}
+      hx-target="this"
+      hx-swap="outerHTML"
+      novalidate
+    >
+      <Csrf token={csrf} />
+      <input type="hidden" name="keep_container" value="false" />
+      <FormMessage errors={errors} />
+      <Unavailable reason={reason} />
+      <label>
+        <input type="checkbox" name="keep_backups" value="true" checked />
+        Keep its backups
+      </label>
+      <InputField
+        label={`Type ${app.hostname} to destroy CT ${app.vmid ?? ""} and everything in it`}
+        name="confirm_hostname"
+        errors={errors}
+        autocomplete="off"
+        spellcheck={false}
+        disabled={reason !== undefined}
+      />
+      <button type="submit" class="contrast" id="delete-app" disabled={reason !== undefined}>
+        Destroy the container
+      </button>
+    </form>
+  </div>
+);

@@ -1,7 +1,7 @@
 /** My apps (the dashboard), an app's page, and the live progress panel of its current job. */
 import type { Child, FC } from "hono/jsx";
 import type { Application, Job } from "../../db/schema.ts";
-import { canRun, isStable } from "../../features/apps/index.ts";
+import { appIconId, canRun, isStable } from "../../features/apps/index.ts";
 import {
   AppIcon,
   Csrf,
@@ -17,6 +17,9 @@ import {
   Toast,
   when,
 } from "../kit/index.ts";
+import type { UpdateOffer } from "./day-two.tsx";
+import { HealthBadge, UpdateBadge, UpdateBanner } from "./day-two.tsx";
+import { openUrl } from "./exposure.tsx";
 
 export interface LogLine {
   level: string;
@@ -31,6 +34,7 @@ const KIND_LABELS: Record<string, string> = {
   restart_app: "Restart",
   update_app: "Update",
   update_oci_app: "Update",
+  update_script_app: "Update",
   reconfigure_app: "Reconfiguration",
   clone_app: "Clone",
   delete_app: "Deletion",
@@ -75,9 +79,9 @@ const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small })
 };
 
 const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
-  app.url && app.status === "running" ? (
+  openUrl(app) && app.status === "running" ? (
     <a
-      href={app.url}
+      href={openUrl(app)!}
       class={small ? "button-link small" : "button-link"}
       target="_blank"
       rel="noopener noreferrer"
@@ -102,12 +106,16 @@ function memory(mb: number): string {
  * its page otherwise; a status dot, the name cut with "…", what it is given at a glance, Manage and the
  * quick actions.
  */
-export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ app, owner }) => {
-  const open = app.url && app.status === "running" ? app.url : undefined;
+export const AppCard: FC<{ app: Application; owner?: string | undefined; offer?: UpdateOffer }> = ({
+  app,
+  owner,
+  offer = {},
+}) => {
+  const open = app.status === "running" ? (openUrl(app) ?? undefined) : undefined;
   return (
     <article id={`app-${app.id}`} data-hostname={app.hostname} class="tile">
       <div class="card-head">
-        <AppIcon id={app.catalogId ?? app.hostname} />
+        <AppIcon id={appIconId(app)} />
         <div class="tile-title">
           <h2>
             <a
@@ -130,7 +138,7 @@ export const AppCard: FC<{ app: Application; owner?: string | undefined }> = ({ 
         </div>
       </div>
       <p class="tile-status">
-        <StatusBadge status={app.status} />{" "}
+        <StatusBadge status={app.status} /> <HealthBadge app={app} /> <UpdateBadge offer={offer} />{" "}
         {app.statusReason && app.status === "error" ? <small class="reason">{app.statusReason}</small> : null}
       </p>
       <p class="tile-meta">
@@ -152,10 +160,12 @@ export const Dashboard: FC<{
   page: PageContext;
   apps: Application[];
   owners: Map<string, string> | undefined;
+  /** Each app's update offer (the tiles' badge). */
+  offerOf: (app: Application) => UpdateOffer;
   total: number;
   /** A toast to show on arrival (after a delete). */
   notice?: string | undefined;
-}> = ({ page, apps, owners, total, notice }) => (
+}> = ({ page, apps, owners, offerOf, total, notice }) => (
   <Layout title="My apps" page={page}>
     <h1>{owners ? "All apps" : "My apps"}</h1>
     <p class="count">
@@ -179,7 +189,7 @@ export const Dashboard: FC<{
     {/* Always there: the live stream fills it, also with the first app installed in another tab. */}
     <div class="grid-cards tiles" id="app-list">
       {apps.map((a) => (
-        <AppCard app={a} owner={owners?.get(a.ownerId)} />
+        <AppCard app={a} owner={owners?.get(a.ownerId)} offer={offerOf(a)} />
       ))}
     </div>
   </Layout>
@@ -262,20 +272,26 @@ export const ProgressPanel: FC<{
   );
 };
 
-export const AppHeader: FC<{ app: Application }> = ({ app }) => (
+export const AppHeader: FC<{ app: Application; offer?: UpdateOffer }> = ({ app, offer = {} }) => (
   <div id="app-header">
     <div class="card-head">
-      <AppIcon id={app.catalogId ?? app.hostname} large />
+      <AppIcon id={appIconId(app)} large />
       <hgroup>
         <h1>{app.hostname}</h1>
         <p>
           {app.name}
           {app.catalogVersion ? ` ${app.catalogVersion}` : ""} ·{" "}
-          <StatusBadge status={app.status} id="app-status" />
+          <StatusBadge status={app.status} id="app-status" /> <HealthBadge app={app} />
         </p>
       </hgroup>
     </div>
     {app.statusReason && app.status !== "error" ? <p class="muted">{app.statusReason}</p> : null}
+    {app.health === "degraded" && app.status === "running" ? (
+      <p class="reason" id="health-reason">
+        It stopped answering its health check: {app.healthReason ?? "no answer"}
+      </p>
+    ) : null}
+    <UpdateBanner app={app} offer={offer} />
     <div class="actions-row" id="app-actions">
       <OpenLink app={app} />
       <QuickActions app={app} />
@@ -334,8 +350,9 @@ export const AppPage: FC<{
   job: Job | undefined;
   lines: LogLine[];
   owner: string | undefined;
+  offer: UpdateOffer;
   children?: Child;
-}> = ({ page, app, job, lines, owner, children }) => (
+}> = ({ page, app, job, lines, owner, offer, children }) => (
   <Layout title={app.hostname} page={page}>
     <nav aria-label="Breadcrumb">
       <ul>
@@ -346,7 +363,7 @@ export const AppPage: FC<{
       </ul>
     </nav>
     <div hx-sse:connect={`/apps/${app.id}/live`} hx-swap="none" id="live" />
-    <AppHeader app={app} />
+    <AppHeader app={app} offer={offer} />
     <ProgressPanel app={app} job={job} lines={lines} csrf={page.csrf} />
     <AppDetails app={app} owner={owner} />
     {children}

@@ -1,7 +1,15 @@
 /** My apps and an app's page: actions, resize, settings, clone, update, delete, logs, credentials, charts. */
+
 import { Hono } from "hono";
+import { ValidationError } from "../../core/errors.ts";
 import type { Application } from "../../db/schema.ts";
-import { ActionBody, CloneBody, DeployBody, PatchAppBody } from "../../features/apps/apps.schemas.ts";
+import {
+  ActionBody,
+  CloneBody,
+  DeployBody,
+  PatchAppBody,
+  UpdatePolicyBody,
+} from "../../features/apps/apps.schemas.ts";
 import { BackupsSection } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import {
@@ -19,8 +27,10 @@ import {
   type WebContext,
 } from "../kit/index.ts";
 import { ChartsSection, UsageCharts } from "./charts.tsx";
+import { UpdatePolicyForm } from "./day-two.tsx";
+import { ExposureSection } from "./exposure.tsx";
 import { liveRoutes } from "./live.tsx";
-import { CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
+import { AdoptedDeleteForms, CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
 import { AppPage, Dashboard, RetryForm } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
@@ -59,6 +69,7 @@ export function appsRoutes() {
         page={page(c, "/apps")}
         apps={items}
         owners={await ownersOf(services, v, items)}
+        offerOf={(a) => updateOffer(services, a)}
         total={total}
         notice={notice}
       />,
@@ -69,20 +80,49 @@ export function appsRoutes() {
     const v = viewer(c);
     const services = c.get("services");
     const app = await appOf(c);
-    const [{ job, lines }, backups, schedule, owner] = await Promise.all([
+    const [{ job, lines }, backups, schedule, owner, exposure] = await Promise.all([
       progressOf(services, v, app),
       services.backups.list(v, { appId: app.id, page: 1, perPage: 50 }),
       services.backups.getSchedule(v, app.id).catch(() => undefined),
       ownerOf(services, v, app),
+      services.access.forApp(app),
     ]);
     const csrf = c.get("csrfToken");
     return c.html(
-      <AppPage page={page(c, "/apps")} app={app} job={job} lines={lines} owner={owner}>
+      <AppPage
+        page={page(c, "/apps")}
+        app={app}
+        job={job}
+        lines={lines}
+        owner={owner}
+        offer={updateOffer(services, app)}
+      >
+        <ExposureSection app={app} view={exposure} csrf={csrf} />
         <ChartsSection app={app} />
         <BackupsSection app={app} backups={backups.items} schedule={schedule} csrf={csrf} errors={{}} />
         <LogsSection app={app} />
         <ManageSection app={app} csrf={csrf} update={updateOffer(services, app)} />
       </AppPage>,
+    );
+  });
+
+  r.post("/:id/exposure", async (c) => {
+    const f = await readForm(c);
+    const services = c.get("services");
+    const enabled = f.enabled === "true";
+    const app = await services.access.expose(actor(c), c.req.param("id"), { enabled, gate: "none" });
+    return c.html(
+      <>
+        <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />
+        <ToastPartial
+          message={
+            enabled
+              ? `${app.hostname} is reachable at ${app.httpsUrl}`
+              : `${app.hostname} is no longer exposed`
+          }
+          ok
+        />
+      </>,
     );
   });
 
@@ -122,6 +162,31 @@ export function appsRoutes() {
   r.post("/:id/update", async (c) => {
     const { app } = await c.get("services").apps.update(actor(c), c.req.param("id"));
     return toast(c, `Updating ${app.hostname}…`, 202);
+  });
+
+  r.put("/:id/update-policy", async (c) => {
+    const app = await appOf(c);
+    const f = await readForm(c);
+    const window = (f.window ?? "").trim();
+    return submitForm(
+      c,
+      async () => {
+        const input = parsed(
+          UpdatePolicyBody,
+          { mode: f.mode, window: window === "" ? null : window },
+          "The update policy is invalid",
+        );
+        const saved = await c.get("services").updates.setPolicy(actor(c), app.id, input);
+        return savedForm(
+          c,
+          <UpdatePolicyForm app={saved} csrf={c.get("csrfToken")} errors={{}} />,
+          saved.updateMode === "auto"
+            ? `Automatic updates for ${saved.hostname} in the window ${saved.updateWindow}`
+            : `Update policy of ${saved.hostname}: ${saved.updateMode}`,
+        );
+      },
+      (errors) => <UpdatePolicyForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
+    );
   });
 
   r.post("/:id/clone", async (c) => {
@@ -176,12 +241,29 @@ export function appsRoutes() {
 
   r.post("/:id/delete", async (c) => {
     const f = await readForm(c);
-    const { app } = await c.get("services").apps.remove(actor(c), c.req.param("id"), {
-      keepBackups: f.keep_backups === "true",
-      ...(f.keep_container !== undefined ? { keepContainer: f.keep_container === "true" } : {}),
-    });
-    // The page of an app being deleted has nothing left to offer: My apps shows it going.
-    return redirect(c, `/apps?deleting=${app.id}`);
+    const services = c.get("services");
+    const current = await services.apps.get(viewer(c), c.req.param("id"));
+    const destroyAdopted = current.adopted && f.keep_container === "false";
+    return submitForm(
+      c,
+      async () => {
+        // An adopted container was not Proximity's to begin with: it is destroyed only once its name is typed.
+        if (destroyAdopted && (f.confirm_hostname ?? "").trim() !== current.hostname) {
+          throw new ValidationError("Type the hostname to destroy the container", [
+            { field: "confirm_hostname", message: `type ${current.hostname} to confirm` },
+          ]);
+        }
+        const { app } = await services.apps.remove(actor(c), current.id, {
+          keepBackups: f.keep_backups === "true",
+          ...(f.keep_container !== undefined ? { keepContainer: f.keep_container === "true" } : {}),
+        });
+        // The page of an app being deleted has nothing left to offer: My apps shows it going.
+        return redirect(c, `/apps?deleting=${app.id}`);
+      },
+      (errors) => (
+        <AdoptedDeleteForms app={current} csrf={c.get("csrfToken")} errors={errors} reason={undefined} />
+      ),
+    );
   });
 
   r.get("/:id/log", async (c) => {

@@ -1,7 +1,7 @@
 /** An app's logs section, its credentials and the operation log (manage: manage.tsx; charts: charts.tsx). */
 import type { FC } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
-import { ociLogsUnavailable } from "../../features/apps/containers.service.ts";
+import { LXC_LOGS_UNAVAILABLE, ociLogsUnavailable } from "../../features/apps/containers.service.ts";
 
 /** The log buttons, as the app's state allows (re-rendered by the live stream when it changes). */
 export const LogActions: FC<{ app: Application }> = ({ app }) => (
@@ -9,7 +9,7 @@ export const LogActions: FC<{ app: Application }> = ({ app }) => (
     <button type="button" class="secondary" hx-get={`/apps/${app.id}/log`} hx-target="#log-output">
       Operation log
     </button>
-    {app.runtime === "oci" ? null : (
+    {app.runtime !== "docker" ? null : (
       <button
         type="button"
         class="secondary"
@@ -34,6 +34,11 @@ export const LogsSection: FC<{ app: Application }> = ({ app }) => (
     {app.runtime === "oci" && app.node !== null && app.vmid !== null ? (
       <p class="muted" id="container-log-unavailable">
         {ociLogsUnavailable(app.node, app.vmid)}.
+      </p>
+    ) : null}
+    {app.runtime === "lxc" ? (
+      <p class="muted" id="container-log-unavailable">
+        {LXC_LOGS_UNAVAILABLE}.
       </p>
     ) : null}
     <div id="log-output" aria-live="polite" />

@@ -34,7 +34,8 @@ function installDefaults(
   defaults: { cores: number; memory_mb: number; disk_gb: number },
 ): InstallValues {
   return {
-    hostname: entry.id,
+    // A store entry's id is `<store>/<app>`: the hostname is the app's part.
+    hostname: entry.id.slice(entry.id.indexOf("/") + 1),
     node: "",
     runtime: "",
     cores: String(Math.max(defaults.cores, entry.min.cores)),

@@ -23,6 +23,7 @@ export const NAV: { href: string; label: string; admin?: boolean }[] = [
   { href: "/hosts", label: "Hosts", admin: true },
   { href: "/users", label: "Users", admin: true },
   { href: "/stores", label: "App stores", admin: true },
+  { href: "/notifications", label: "Notifications", admin: true },
   { href: "/settings", label: "Settings", admin: true },
   { href: "/audit", label: "Audit log", admin: true },
 ];

@@ -110,6 +110,12 @@ describe("catalog sources", () => {
     const icon = await t.app.request(new URL(entry.icon).pathname);
     expect(icon.status).toBe(200);
     expect(icon.headers.get("content-type")).toBe("image/png");
+    const kv = (await (
+      await t.request(`/api/v1/catalog/${encodeURIComponent("tipi/kvstore")}`, { token: admin.token })
+    ).json()) as { icon: string };
+    expect(kv.icon).toEndWith(".jpg");
+    const jpeg = await t.app.request(new URL(kv.icon).pathname);
+    expect(jpeg.headers.get("content-type")).toBe("image/jpeg");
 
     const builtin = (await (await t.request("/api/v1/catalog/gitea", { token: admin.token })).json()) as {
       trust: string;

@@ -31,7 +31,7 @@ describe("settings", () => {
         admins_exempt: true,
       },
       catalog: { community_installs: "admins", source_refresh_hours: 24 },
-      updates: { snapshots_keep: 1, registry_digest_check: false },
+      updates: { snapshots_keep: 1 },
       health: { interval_seconds: 60, failures: 3, storage_low_percent: 90 },
     });
   });

@@ -63,7 +63,7 @@ async function logText(appId: string): Promise<string> {
 
 async function update(appId: string) {
   const res = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
-  expect(res.status).toBe(202);
+  if (res.status !== 202) throw new Error(`update answered ${res.status}: ${await res.text()}`);
   return settled(w, appId);
 }
 

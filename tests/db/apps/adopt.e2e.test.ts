@@ -208,6 +208,37 @@ describe("an adopted helper-script container", () => {
     expect((await discovered()).map((i) => i.vmid)).not.toContain(301);
   });
 
+  test("is health-watched on its port: degraded when it stops answering, healthy again after", async () => {
+    const settings = await api("/api/v1/settings", {
+      method: "PUT",
+      json: { health: { interval_seconds: 10, failures: 1 } },
+    });
+    expect(settings.status).toBe(200);
+    const state = async () =>
+      (
+        (await (await api(`/api/v1/apps/${appId}`)).json()) as {
+          app: { health: { state: string; reason: string | null } };
+        }
+      ).app.health;
+    const at = (s: number) => new Date(Date.now() + 3_600_000 + s * 1000);
+    expect((await w.t.services.watcher.tick(at(0), { hosts: false })).checked).toBeGreaterThanOrEqual(1);
+    expect((await state()).state).toBe("healthy");
+    await simControl(w.sim, "faults", { path: "app:http", action: "http_500", vmid: 301, times: 1_000 });
+    try {
+      await w.t.services.watcher.tick(at(60), { hosts: false });
+      const down = await state();
+      expect(down.state).toBe("degraded");
+      expect(down.reason).toContain(":3001/: HTTP 500");
+    } finally {
+      await fetch(`${w.sim.apiUrl}/_sim/faults`, {
+        method: "DELETE",
+        headers: { authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}` },
+      });
+    }
+    await w.t.services.watcher.tick(at(120), { hosts: false });
+    expect((await state()).state).toBe("healthy");
+  });
+
   test("stops, starts (its port answers again) and backs up like a deployed app", async () => {
     const act = async (action: string) => {
       const r = await w.t.request(`/api/v1/apps/${appId}/actions`, {
@@ -232,6 +263,33 @@ describe("an adopted helper-script container", () => {
       await w.t.request(`/api/v1/apps/${appId}/backups`, { token: bob.token })
     ).json()) as { items: { status: string }[] };
     expect(list.items.map((b) => b.status)).toEqual(["completed"]);
+  });
+
+  test("clones into an lxc app of its own under another hostname, answering on the same port", async () => {
+    const source = (await (await api(`/api/v1/apps/${appId}`)).json()) as { app: { url: string } };
+    const r = await w.t.request(`/api/v1/apps/${appId}/clone`, {
+      method: "POST",
+      token: bob.token,
+      json: { hostname: "kuma-copy" },
+    });
+    expect(r.status).toBe(202);
+    const { app } = (await r.json()) as { app: { id: string } };
+    const copy = await settled(w, app.id, 60_000);
+    expect(copy).toMatchObject({
+      status: "running",
+      runtime: "lxc",
+      port: 3001,
+      scriptSlug: "uptimekuma",
+      hostname: "kuma-copy",
+      adopted: false,
+    });
+    expect(copy!.url).toMatch(/:3001\/$/);
+    expect(copy!.url).not.toBe(source.app.url);
+    expect((await fetch(copy!.url!)).status).toBe(200);
+    expect((await settled(w, appId))!.status).toBe("running");
+    const del = await api(`/api/v1/apps/${app.id}`, { method: "DELETE" });
+    expect(del.status).toBe(202);
+    expect(await settled(w, app.id)).toBeUndefined();
   });
 
   test("has no container logs or catalog environment, and says why", async () => {

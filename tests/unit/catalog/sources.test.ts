@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { answered } from "../../../src/features/apps/health.ts";
+import { healthRequestSchema } from "../../../src/features/catalog/catalog.schemas.ts";
 import {
   archiveUrl,
   checkUrl,
@@ -64,6 +66,8 @@ describe("Runtipi", () => {
   test("x-runtipi YAML and the static format are read; one service qualifies for oci", async () => {
     const { byId } = await load("runtipi");
     expect(byId.get("kvstore")!.entry?.runtimes).toEqual(["docker", "oci"]);
+    // Runtipi's logos are mostly JPEG: taken when the signature says so.
+    expect(byId.get("kvstore")!.icon?.ext).toBe("jpg");
     const wiki = byId.get("legacy-wiki")!;
     expect(wiki.status).toBe("imported");
     expect(wiki.entry!.ports[0]).toMatchObject({ container: 4000, primary: true });
@@ -272,4 +276,17 @@ test("rewriting variables keeps references, $$ and operators", () => {
     u.name === "APP_DOMAIN" ? "${APP_HOSTNAME}" : `\${${u.name.toLowerCase()}${u.op}${u.rest}}`,
   );
   expect(out).toBe("a=$$HOME ${APP_HOSTNAME} ${x:-${y}} ${z}");
+});
+
+describe("health of imported entries", () => {
+  test("any answer below 500 is healthy (expect 0), a server error is not", async () => {
+    const { byId } = await load("umbrel");
+    expect(byId.get("photo-frame")!.entry!.healthcheck.first_boot).toEqual({ path: "/slideshow", expect: 0 });
+    expect(answered(302, 0)).toBe(true);
+    expect(answered(200, 0)).toBe(true);
+    expect(answered(503, 0)).toBe(false);
+    expect(answered(302, 200)).toBe(false);
+    expect(healthRequestSchema.safeParse({ path: "/", expect: 50 }).success).toBe(false);
+    expect(healthRequestSchema.safeParse({ path: "/", expect: 0 }).success).toBe(true);
+  });
 });

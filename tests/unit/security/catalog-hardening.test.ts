@@ -68,12 +68,19 @@ describe("catalog validator hardening", () => {
     ],
     ["devices: ['/dev/sda:/dev/sda']", "devices is not allowed"],
     ["security_opt: [apparmor=unconfined]", "security_opt is not allowed"],
+    ["security_opt: [no-new-privileges:true, seccomp=unconfined]", "security_opt is not allowed"],
+    ["security_opt: [no-new-privileges:false]", "security_opt is not allowed"],
+    ['security_opt: ["no-new-privileges:${MODE}"]', "security_opt is not allowed"],
     ["pid: ${MODE}", "pid must not use variables"],
     ["ipc: ${MODE}", "ipc must not use variables"],
     ["privileged: ${MODE}", "privileged must not use variables"],
     ["userns_mode: ${MODE:-private}", "userns_mode must not use variables"],
   ])("%s is rejected", (line, message) => {
     expect(issuesOf(entry({ service: [line] })).join("\n")).toContain(message);
+  });
+
+  test("security_opt no-new-privileges (it only takes privileges away) is accepted", () => {
+    expect(issuesOf(entry({ service: ["security_opt: [no-new-privileges:true]"] }))).toEqual([]);
   });
 
   test.each([

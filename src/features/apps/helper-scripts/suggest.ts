@@ -113,3 +113,12 @@ export function iconId(key: string): string {
       .replace(/^-+|-+$/g, "") || "ct";
   return brandIdLike(id) ?? id;
 }
+
+/** The icon of an app: its catalog entry's, else (an adopted container) its helper script's or hostname's. */
+export function appIconId(app: {
+  catalogId: string | null;
+  scriptSlug: string | null;
+  hostname: string;
+}): string {
+  return app.catalogId ?? iconId(app.scriptSlug ?? app.hostname);
+}

@@ -9,7 +9,7 @@ import { BRANDS } from "./brands.gen.ts";
 export interface Icon {
   /** image/svg+xml or image/png */
   type: string;
-  ext: "svg" | "png";
+  ext: IconExt;
   body: Uint8Array;
   hash: string;
 }
@@ -22,10 +22,12 @@ const cache = new Map<string, Icon>();
  */
 let custom = new Map<string, Icon>();
 
-const TYPES = { svg: "image/svg+xml", png: "image/png" } as const;
+/** JPEG only from stores' logos (Runtipi ships `metadata/logo.jpg`); never SVG from a store. */
+const TYPES = { svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg" } as const;
+export type IconExt = keyof typeof TYPES;
 
 /** An icon from a file's bytes (the operator's own). */
-export function iconFromFile(ext: "svg" | "png", body: Uint8Array): Icon {
+export function iconFromFile(ext: IconExt, body: Uint8Array): Icon {
   return { type: TYPES[ext], ext, body, hash: hashOf(body) };
 }
 
@@ -59,13 +61,18 @@ function tileColour(id: string): string {
 }
 
 function initials(id: string): string {
-  const words = id.split(/[\s\-_.]+/).filter(Boolean);
+  // A store entry (`runtipi/vaultwarden`): the app's part.
+  const words = id
+    .slice(id.indexOf("/") + 1)
+    .split(/[\s\-_.]+/)
+    .filter(Boolean);
   const letters = words.length > 1 ? words[0]![0]! + words[1]![0]! : (words[0] ?? "?").slice(0, 2);
   return letters.toUpperCase();
 }
 
 function render(id: string): string {
-  const brand = BRANDS[id];
+  // A store entry without a logo of its own takes the brand mark of the same app's id, when there is one.
+  const brand = BRANDS[id] ?? BRANDS[id.slice(id.indexOf("/") + 1)];
   if (brand) {
     const glyph = luminance(brand.hex) > 0.45 ? "#000" : "#fff";
     return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" role="img"><title>${escapeXml(brand.title)}</title><rect width="32" height="32" rx="7" fill="#${brand.hex}"/><path transform="translate(6 6) scale(0.8333)" fill="${glyph}" d="${brand.path}"/></svg>`;

@@ -39,7 +39,7 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
 const MAX_KEPT_FILE = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
 const KEPT =
-  /(^|\/)(config\.json|docker-compose\.(json|ya?ml)|umbrel-app\.ya?ml|exports\.sh|description\.md|logo\.png|icon\.png)$/i;
+  /(^|\/)(config\.json|docker-compose\.(json|ya?ml)|umbrel-app\.ya?ml|exports\.sh|description\.md|logo\.(png|jpe?g)|icon\.png)$/i;
 
 export class SourceError extends Error {}
 
@@ -180,7 +180,7 @@ function safePath(raw: string): string {
 async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits): Promise<Collector> {
   const c: Collector = { files: new Map(), entries: 0, unpacked: 0, kept: 0 };
   const reader = stream.getReader();
-  let buf = new Uint8Array(0);
+  let buf: Uint8Array = new Uint8Array(0);
   let done = false;
   const need = async (n: number): Promise<boolean> => {
     while (buf.length < n && !done) {
@@ -194,10 +194,14 @@ async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits
         throw new SourceError(
           `the archive unpacks to more than ${Math.round(limits.unpackedBytes / 1048576)} MiB`,
         );
-      const next = new Uint8Array(buf.length + r.value.length);
-      next.set(buf);
-      next.set(r.value, buf.length);
-      buf = next;
+      // Most chunks are consumed whole (skipped bodies): only a header across two chunks is copied.
+      if (buf.length === 0) buf = r.value;
+      else {
+        const next = new Uint8Array(buf.length + r.value.length);
+        next.set(buf);
+        next.set(r.value, buf.length);
+        buf = next;
+      }
     }
     return buf.length >= n;
   };

@@ -29,17 +29,18 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export const MAX_ICON_BYTES = 256 * 1024;
 
 /**
- * The first of `candidates` that is a real PNG of at most 256 KiB. A store's SVG is not taken: an SVG may
- * carry script, and icons are served from Proximity's own origin.
+ * The first of `candidates` that is a real PNG or JPEG (checked by its signature) of at most 256 KiB. A
+ * store's SVG is not taken: an SVG may carry script, and icons are served from Proximity's own origin.
  */
 export function iconIn(
   files: StoreFiles,
   candidates: string[],
-): { ext: "png"; body: Uint8Array } | undefined {
+): { ext: "png" | "jpg"; body: Uint8Array } | undefined {
   for (const path of candidates) {
     const body = files.get(path);
     if (!body || body.length > MAX_ICON_BYTES) continue;
     if (PNG_MAGIC.every((b, i) => body[i] === b)) return { ext: "png", body };
+    if (body[0] === 0xff && body[1] === 0xd8 && body[2] === 0xff) return { ext: "jpg", body };
   }
   return undefined;
 }

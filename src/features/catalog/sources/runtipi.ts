@@ -221,7 +221,17 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
       case "ROOT_FOLDER_HOST":
         return { kind: "refuse", reason: "uses ${ROOT_FOLDER_HOST} (Runtipi's own install folder)" };
       default:
-        return undefined;
+        // Runtipi leaves a variable that no form field declares empty: here the user is asked for it.
+        return /^[A-Z][A-Z0-9_]*$/.test(name)
+          ? {
+              kind: "field",
+              field: {
+                name,
+                description: `${name} (used by the app; the store does not ask for it)`,
+                required: true,
+              },
+            }
+          : undefined;
     }
   };
 }
@@ -262,7 +272,11 @@ export function readRuntipi(
         tagline: str(config.short_desc),
         categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
         website: str(config.website) ?? str(config.source),
-        icon: iconIn(files, [`${dir}/metadata/logo.png`]),
+        icon: iconIn(files, [
+          `${dir}/metadata/logo.png`,
+          `${dir}/metadata/logo.jpg`,
+          `${dir}/metadata/logo.jpeg`,
+        ]),
         architectures: arch && arch.length > 0 ? arch : undefined,
         services: compose.services,
         main: compose.main,

@@ -262,6 +262,7 @@ export class SourcesService {
       .select({
         entry: catalogSourceEntries.entry,
         iconPng: catalogSourceEntries.iconPng,
+        iconType: catalogSourceEntries.iconType,
         source: catalogSources.name,
       })
       .from(catalogSourceEntries)
@@ -274,7 +275,9 @@ export class SourcesService {
               // Validated by catalogEntrySchema when it was imported (translate.ts).
               entry: r.entry as CatalogEntry,
               source: r.source,
-              iconPng: r.iconPng ? Uint8Array.from(Buffer.from(r.iconPng, "base64")) : undefined,
+              icon: r.iconPng
+                ? { ext: r.iconType ?? "png", body: Uint8Array.from(Buffer.from(r.iconPng, "base64")) }
+                : undefined,
             },
           ]
         : [],
@@ -315,6 +318,7 @@ export class SourcesService {
               reasons: e.reasons,
               entry: e.entry ?? null,
               iconPng: e.icon ? Buffer.from(e.icon.body).toString("base64") : null,
+              iconType: e.icon?.ext ?? null,
             })),
           );
         }

@@ -55,7 +55,7 @@ export type VarMapping =
   | { kind: "refuse"; reason: string };
 
 export interface StoreIcon {
-  ext: "svg" | "png";
+  ext: "png" | "jpg";
   body: Uint8Array;
 }
 
@@ -572,7 +572,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     description,
     category: categoryOf(app.categories),
     tags: [...new Set(app.categories.map((c) => slugOf(c)))].slice(0, 20),
-    icon: `${slug}.${app.icon?.ext ?? "svg"}`,
+    icon: `${slug}.${app.icon?.ext === "png" ? "png" : "svg"}`,
     website,
     os_template: "debian-13",
     min: { cores: serviceCount > 2 ? 2 : 1, memory_mb: Math.min(memory, 262144), disk_gb: 4 + 2 * sidecars },
@@ -586,14 +586,18 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       ...(f.generate ? { generate: f.generate } : {}),
       type: f.type ?? "text",
       ...(f.pattern
-        ? { pattern: f.pattern, pattern_message: f.pattern_message ?? `must match ${f.pattern}` }
+        ? {
+            pattern: f.pattern,
+            pattern_message: (f.pattern_message ?? `must match ${f.pattern}`).slice(0, 300),
+          }
         : {}),
     })),
     compose: composeText,
     healthcheck: {
       port: app.mainPort,
-      first_boot: { path: app.path?.startsWith("/") ? app.path.slice(0, 500) : "/", expect: 200 },
-      later: { path: app.path?.startsWith("/") ? app.path.slice(0, 500) : "/", expect: 200 },
+      // The store does not say what its app answers: any answer below 500 is healthy (a login redirect too).
+      first_boot: { path: app.path?.startsWith("/") ? app.path.slice(0, 500) : "/", expect: 0 },
+      later: { path: app.path?.startsWith("/") ? app.path.slice(0, 500) : "/", expect: 0 },
     },
     pin: { verified: today(), source: website },
     update_policy: "any",

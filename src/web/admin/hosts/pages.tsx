@@ -297,6 +297,10 @@ export const HostCard: FC<{
         Remove
       </button>
     </div>
+    <p>
+      <a href={`/hosts/${h.id}/unmanaged`}>Unmanaged containers</a>: what runs on {h.name} that Proximity does
+      not manage yet (made by the community helper scripts or by hand), to adopt.
+    </p>
     <div id={`test-${h.id}`} aria-live="polite" />
     <h3>Nodes</h3>
     {nodes.length === 0 ? (

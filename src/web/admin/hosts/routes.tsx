@@ -1,9 +1,11 @@
 /** /hosts (administrators): list with nodes, add, edit, test, sync, remove. */
 import { Hono } from "hono";
+import { AdoptBody } from "../../../features/apps/index.ts";
 import { CreateHostBody, UpdateHostBody } from "../../../features/hosts/hosts.schemas.ts";
 import type { WebEnv } from "../../context.ts";
 import {
   actor,
+  FormMessage,
   formNumber,
   page,
   parsed,
@@ -16,6 +18,7 @@ import {
 } from "../../kit/index.ts";
 import { HostCard, HostForm, HostsPage } from "./pages.tsx";
 import { HostTestPanel } from "./preflight.tsx";
+import { AdoptForm, UnmanagedPage } from "./unmanaged.tsx";
 
 /** Memory reserved by Proximity's apps per `hostId/node` (the meters' second colour). */
 async function reservedMemory(c: WebContext): Promise<Map<string, number>> {
@@ -129,6 +132,76 @@ export function hostsRoutes() {
         />
         <ToastPartial message={message} ok={!result} />
       </>,
+    );
+  });
+
+  r.get("/:id/unmanaged", async (c) => {
+    const services = c.get("services");
+    const host = await services.hosts.get(c.req.param("id"));
+    const [found, users] = await Promise.all([
+      services.appContainers.discover(host.id).then(
+        (items) => ({ items, error: undefined }),
+        // The host does not answer: say so on the page (with the reason), rather than an error page.
+        (err: unknown) => ({
+          items: [],
+          error: `${host.name} could not be asked for its containers: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      ),
+      services.users.list(1, 100),
+    ]);
+    return c.html(
+      <UnmanagedPage
+        page={page(c, "/hosts")}
+        host={host}
+        items={found.items}
+        error={found.error}
+        users={users.items}
+        viewerId={viewer(c).id}
+      />,
+    );
+  });
+
+  r.post("/:id/unmanaged/:node/:vmid", async (c) => {
+    const services = c.get("services");
+    const host = await services.hosts.get(c.req.param("id"));
+    const f = await readForm(c);
+    const vmid = formNumber(c.req.param("vmid"));
+    return submitForm(
+      c,
+      async () => {
+        const input = parsed(
+          AdoptBody,
+          {
+            host_id: host.id,
+            node: c.req.param("node"),
+            vmid,
+            ...(f.name?.trim() ? { name: f.name.trim() } : {}),
+            ...(f.owner_id ? { owner_id: f.owner_id } : {}),
+            port: f.port?.trim() ? formNumber(f.port) : null,
+          },
+          "The container cannot be adopted",
+        );
+        const app = await services.appContainers.adopt(actor(c), input);
+        return redirect(c, `/apps/${app.id}`);
+      },
+      async (errors) => {
+        const [items, users] = await Promise.all([
+          services.appContainers.discover(host.id).catch(() => []),
+          services.users.list(1, 100),
+        ]);
+        const ct = items.find((i) => i.vmid === vmid);
+        if (!ct) return <FormMessage errors={errors} />;
+        return (
+          <AdoptForm
+            hostId={host.id}
+            ct={ct}
+            users={users.items}
+            values={{ name: f.name ?? "", owner_id: f.owner_id ?? "", port: f.port ?? "" }}
+            errors={errors}
+            csrf={c.get("csrfToken")}
+          />
+        );
+      },
     );
   });
 

@@ -129,6 +129,9 @@ export const SettingsForm: FC<{
 export const SettingsPage: FC<{ page: PageContext; settings: Settings }> = ({ page, settings }) => (
   <Layout title="Settings" page={page}>
     <h1>Settings</h1>
+    <p>
+      <a href="/settings/access">Access: HTTPS names for apps →</a>
+    </p>
     <SettingsForm settings={settings} csrf={page.csrf} errors={{}} />
   </Layout>
 );

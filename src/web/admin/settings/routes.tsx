@@ -1,8 +1,10 @@
-/** /settings (administrators): the form, validated by the API's own schema. */
+/** /settings and /settings/access (administrators): the forms, validated by the API's own schemas. */
 import { Hono } from "hono";
+import { AccessUpdateBody } from "../../../features/access/access.schemas.ts";
 import { SettingsUpdateSchema } from "../../../features/settings/settings.schemas.ts";
 import type { WebEnv } from "../../context.ts";
 import { actor, formNumber, page, parsed, readForm, savedForm, submitForm } from "../../kit/index.ts";
+import { AccessForm, AccessPage, AccessStatus } from "./access.tsx";
 import { SettingsForm, SettingsPage } from "./pages.tsx";
 
 /** A quota field: empty is "no limit" (null). */
@@ -58,6 +60,48 @@ export function settingsRoutes() {
         );
       },
       (errors) => <SettingsForm settings={current} csrf={c.get("csrfToken")} errors={errors} values={f} />,
+    );
+  });
+
+  r.get("/access", async (c) => {
+    const access = await c.get("services").access.view();
+    return c.html(<AccessPage page={page(c, "/settings")} access={access} />);
+  });
+
+  r.get("/access/status", async (c) =>
+    c.html(<AccessStatus access={await c.get("services").access.view()} />),
+  );
+
+  r.put("/access", async (c) => {
+    const f = await readForm(c);
+    const access = c.get("services").access;
+    const current = await access.view(false);
+    const optional = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
+    return submitForm(
+      c,
+      async () => {
+        const input = parsed(
+          AccessUpdateBody,
+          {
+            domain: f.domain ?? "",
+            certificates: f.certificates,
+            ...(f.certificates === "acme"
+              ? { acme_directory: optional(f.acme_directory), acme_email: optional(f.acme_email) }
+              : {}),
+          },
+          "The access settings are invalid",
+        );
+        const saved = await access.update(actor(c), input);
+        return savedForm(
+          c,
+          <>
+            <AccessForm access={saved} csrf={c.get("csrfToken")} errors={{}} />
+            <AccessStatus access={saved} oob />
+          </>,
+          "Access settings saved.",
+        );
+      },
+      (errors) => <AccessForm access={current} csrf={c.get("csrfToken")} errors={errors} values={f} />,
     );
   });
 

@@ -119,7 +119,7 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
                 <td>
                   <strong>{s.name}</strong>
                   <br />
-                  <small class="muted break">{s.url}</small>
+                  <small class="muted break hide-sm">{s.url}</small>
                   {s.format ? <small class="muted"> · {s.format}</small> : null}
                 </td>
                 <td>

@@ -1,0 +1,349 @@
+/**
+ * Third-party stores, measured on real store snapshots (not committed: their licences differ):
+ *  1. per store: how many apps import, the refusals grouped by reason, the import time (download through
+ *     a local HTTP server, unpack, translate, validate, write) ≤ 10 s and its extra memory ≤ 100 MB;
+ *  2. the catalog with every store's apps: page weight of /catalog (HTML, gzip, first page of cards),
+ *     render throughput of the page vs the JSON list of the same entries, search with a typo;
+ *  3. a random sample of imported apps per store deployed with their defaults on the simulator: running,
+ *     and no store-only variable or set-but-empty value in the files written into the container.
+ *
+ *   bun bench/stores-web.ts runtipi=/path/runtipi-appstore.tar.gz casaos=/path/CasaOS-AppStore.tar.gz \
+ *     umbrel=/path/umbrel-apps.tar.gz [--deploys 3] [--seconds 3]
+ *
+ * Each store is `name=<.tar.gz file | directory | http(s) URL>`; a forge archive of the store's repository
+ * (GitHub: `https://codeload.github.com/<owner>/<repo>/tar.gz/HEAD`) is what the import reads.
+ */
+import { createReadStream, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { SYSTEM_ACTOR } from "../src/core/identity.ts";
+import { readDirectory, readTarGz } from "../src/features/catalog/sources/archive.ts";
+import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
+import { PASSWORD } from "../tests/helpers/harness.ts";
+import { deploy, settled } from "../tests/helpers/sim.ts";
+import { startWebWorld } from "../tests/helpers/web-world.ts";
+
+const { values, positionals } = parseArgs({
+  args: Bun.argv.slice(2),
+  allowPositionals: true,
+  options: { deploys: { type: "string", default: "3" }, seconds: { type: "string", default: "3" } },
+});
+const stores = positionals.map((p) => {
+  const i = p.indexOf("=");
+  if (i < 1) throw new Error(`expected name=<file|dir|url>, got ${p}`);
+  return { name: p.slice(0, i), location: p.slice(i + 1) };
+});
+if (stores.length === 0) {
+  console.error("usage: bun bench/stores-web.ts name=<store.tar.gz|dir|url> …");
+  process.exit(2);
+}
+
+const results: { name: string; value: string; budget: string; ok: boolean }[] = [];
+const MB = 1024 * 1024;
+
+// --- 1a. import alone, per store (no database): time and memory -------------------------------------------
+const readStore = async (location: string) =>
+  location.endsWith(".tar.gz") && !/^https?:/.test(location)
+    ? await readTarGz(Readable.toWeb(createReadStream(location)) as unknown as ReadableStream<Uint8Array>)
+    : await readDirectory(location);
+// One pass first, not measured: the parsers' code is compiled and the allocator has grown once, so the
+// measured pass counts what an import costs, not what starting the process costs.
+for (const s of stores) {
+  const files = await readStore(s.location);
+  importStore(files, s.name, detectFormat(files) ?? "runtipi");
+}
+for (const s of stores) {
+  Bun.gc(true);
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const t0 = performance.now();
+  const files = await readStore(s.location);
+  const format = detectFormat(files);
+  if (!format) throw new Error(`${s.name}: not a store`);
+  const t1 = performance.now();
+  const { entries } = importStore(files, s.name, format);
+  const t2 = performance.now();
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const imported = entries.filter((e) => e.status === "imported").length;
+  const pct = (100 * imported) / entries.length;
+  const goal = format === "umbrel" ? 60 : 85;
+  results.push({
+    name: `${s.name} (${format}): imported ${imported} of ${entries.length}`,
+    value: `${pct.toFixed(0)} %`,
+    budget: `≥ ${goal} %`,
+    ok: pct >= goal,
+  });
+  results.push({
+    name: `${s.name}: read ${Math.round(t1 - t0)} ms + translate ${Math.round(t2 - t1)} ms`,
+    value: `${((t2 - t0) / 1000).toFixed(1)} s`,
+    budget: "≤ 10 s",
+    ok: t2 - t0 <= 10_000,
+  });
+  results.push({
+    name: `${s.name}: peak extra memory (RSS) during the import`,
+    value: `${((peak - before) / MB).toFixed(0)} MB`,
+    budget: "≤ 100 MB",
+    ok: peak - before <= 100 * MB,
+  });
+  const groups = new Map<string, string[]>();
+  for (const e of entries.filter((x) => x.status === "refused")) {
+    const key = e.reasons[0]!.replace(/^compose: /, "")
+      .replace(/service [^:]+: /, "")
+      .replace(/"[^"]*"/g, '"…"')
+      .replace(/\$\{[A-Z0-9_]+\}/g, "${…}")
+      .replace(/\(apps\/[^)]*\)|\([a-z0-9-]+\/[^)]*\)/g, "(…)")
+      .replace(/(the (Umbrel )?apps?) [a-z0-9, -]+$/, "$1 …")
+      .replace(/host path \S+/, "host path …")
+      .replace(/single file \S+/, "single file …")
+      .replace(/its volume \S+/, "its volume …")
+      .replace(/main service \S+ has/, "main service has")
+      .replace(/\d+/g, "N");
+    groups.set(key, [...(groups.get(key) ?? []), e.id.split("/")[1]!]);
+  }
+  console.log(`\n${s.name}: refusals by reason`);
+  for (const [reason, ids] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+    console.log(
+      `${String(ids.length).padStart(5)}  ${reason}  (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`,
+    );
+  }
+}
+
+// --- 1b. the same stores through the product: download over HTTP, write, catalog -----------------------
+const server = createServer((req, res) => {
+  const s = stores.find((x) => req.url === `/${x.name}.tar.gz`);
+  if (!s) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { "content-type": "application/gzip", "content-length": statSync(s.location).size });
+  createReadStream(s.location).pipe(res);
+});
+await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const w = await startWebWorld();
+try {
+  await w.addSimHost();
+  await w.t.services.users.register(
+    { username: "admin", password: PASSWORD },
+    { user: null, ip: "127.0.0.1" },
+  );
+  const builtin = w.t.services.catalog.size;
+  for (const s of stores) {
+    const url =
+      s.location.endsWith(".tar.gz") && !/^https?:/.test(s.location)
+        ? `${base}/${s.name}.tar.gz`
+        : s.location;
+    const t0 = performance.now();
+    const source = await w.t.services.sources.create({ name: s.name, url }, SYSTEM_ACTOR);
+    await w.t.services.sources.settled(source.id);
+    const row = await w.t.services.sources.get(source.id);
+    const ms = performance.now() - t0;
+    results.push({
+      name: `${s.name}: added as a source (download, translate, write, catalog): ${row.status}${row.error ? ` (${row.error})` : ""}`,
+      value: `${(ms / 1000).toFixed(1)} s`,
+      budget: "≤ 10 s",
+      ok: row.status === "ready" && ms <= 10_000,
+    });
+  }
+  const size = w.t.services.catalog.size;
+  results.push({
+    name: `catalog size: ${builtin} built-in + stores`,
+    value: String(size),
+    budget: "information",
+    ok: true,
+  });
+
+  // --- 2. the catalog page with every store's apps ------------------------------------------------------
+  const login = await w.t.request("/api/v1/auth/login", {
+    method: "POST",
+    json: { username: "admin", password: PASSWORD },
+  });
+  const token = ((await login.json()) as { access_token: string }).access_token;
+  const { page } = await w.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/apps$/);
+  const transfers: { url: string; bytes: number }[] = [];
+  page.on("requestfinished", async (req) => {
+    const sizes = await req.sizes().catch(() => undefined);
+    transfers.push({
+      url: req.url(),
+      bytes: (sizes?.responseBodySize ?? 0) + (sizes?.responseHeadersSize ?? 0),
+    });
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await page.goto("/catalog", { waitUntil: "load" });
+  await page.waitForTimeout(500);
+  const weight = transfers.reduce((n, t) => n + t.bytes, 0);
+  const foreign = transfers.filter((t) => !t.url.startsWith(w.url));
+  results.push({
+    name: `catalog page weight on load (${transfers.length} requests, ${size} apps, first page of cards)`,
+    value: `${(weight / 1024).toFixed(1)} KB`,
+    budget: "≤ 100 KB",
+    ok: weight <= 100 * 1024,
+  });
+  results.push({
+    name: "requests to another origin",
+    value: String(foreign.length),
+    budget: "0",
+    ok: foreign.length === 0,
+  });
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: false });
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const html = await (await w.t.app.request(`${w.url}/catalog`, { headers: { cookie } })).text();
+  results.push({
+    name: "catalog HTML, gzip (information)",
+    value: `${(gzipSync(html).length / 1024).toFixed(1)} KB`,
+    budget: "information",
+    ok: true,
+  });
+
+  const seconds = Number(values.seconds);
+  async function throughput(path: string, headers: Record<string, string>): Promise<number> {
+    const run = async (ms: number) => {
+      let n = 0;
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        const res = await w.t.app.request(`${w.url}${path}`, { headers });
+        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+        await res.arrayBuffer();
+        n++;
+      }
+      return n / (ms / 1000);
+    };
+    await run(300);
+    return run(seconds * 1000);
+  }
+  const json1 = await throughput("/api/v1/catalog?per_page=48", { authorization: `Bearer ${token}` });
+  const html1 = await throughput("/catalog", { cookie });
+  const json2 = await throughput("/api/v1/catalog?per_page=48", { authorization: `Bearer ${token}` });
+  const html2 = await throughput("/catalog", { cookie });
+  const ratio = (html1 + html2) / (json1 + json2);
+  results.push({
+    name: `catalog page (${size} apps): HTML ${((html1 + html2) / 2).toFixed(0)} req/s vs JSON of the same page ${((json1 + json2) / 2).toFixed(0)} req/s`,
+    value: `${(ratio * 100).toFixed(0)} %`,
+    budget: "≥ 50 %",
+    ok: ratio >= 0.5,
+  });
+
+  for (const [query, want] of [
+    ["vaultwardn", /vaultwarden/i],
+    ["jellyfin", /jellyfin/i],
+    ["nextclod", /nextcloud/i],
+  ] as const) {
+    const t0 = performance.now();
+    const found = w.t.services.catalog.list({ q: query });
+    const ms = performance.now() - t0;
+    results.push({
+      name: `search "${query}" over ${size} apps: first ${found[0]?.id ?? "(none)"} (${found.length} results)`,
+      value: `${ms.toFixed(1)} ms`,
+      budget: "first result matches",
+      ok: want.test(found[0]?.name ?? ""),
+    });
+  }
+
+  // --- 3. a random sample of imported apps per store, deployed with defaults ---------------------------
+  const perStore = Number(values.deploys);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const sample: string[] = [];
+  for (const s of stores) {
+    const ids = w.t.services.catalog.list({ source: s.name }).map((e) => e.id);
+    for (let i = 0; i < perStore && ids.length > 0; i++)
+      sample.push(ids.splice(Math.floor(random() * ids.length), 1)[0]!);
+  }
+  const filler = (type: string) =>
+    type === "email"
+      ? "admin@example.org"
+      : type === "url"
+        ? "http://example.org"
+        : type === "number"
+          ? "1"
+          : type === "boolean"
+            ? "true"
+            : "bench-value-1";
+  const world = {
+    ...w,
+    admin: { token, id: "", username: "admin", refreshToken: "" },
+    hostId: "",
+    stop: w.stop,
+  };
+  const STORE_ONLY = [
+    "APP_DATA_DIR",
+    "APP_DOMAIN",
+    "tipi_main_network",
+    "/DATA/",
+    "app_proxy",
+    "UMBREL_ROOT",
+    "DEVICE_DOMAIN_NAME",
+  ];
+  let running = 0;
+  const failures: string[] = [];
+  for (let i = 0; i < sample.length; i += 6) {
+    const batch = sample.slice(i, i + 6);
+    const started = await Promise.all(
+      batch.map((id) => {
+        const entry = w.t.services.catalog.get(id)!;
+        const environment = Object.fromEntries(
+          entry.env.filter((e) => e.required && e.default === undefined).map((e) => [e.name, filler(e.type)]),
+        );
+        return deploy(world, {
+          catalog_id: id,
+          hostname: `b-${id.replace("/", "-")}`.slice(0, 40),
+          runtime: "docker",
+          environment,
+        });
+      }),
+    );
+    for (const [n, s] of started.entries()) {
+      const id = batch[n]!;
+      if (s.status !== 202) {
+        failures.push(`${id}: deploy ${s.status} ${JSON.stringify(s.body).slice(0, 200)}`);
+        continue;
+      }
+      const app = await settled(world, s.app.id, 180_000);
+      const state = w.sim.state() as unknown as {
+        containers: { vmid: number; files: Record<string, { content: string }> }[];
+      };
+      const files = state.containers.find((c) => c.vmid === app?.vmid)?.files ?? {};
+      const text = `${files["/opt/proximity/.env"]?.content ?? ""}\n${files["/opt/proximity/compose.yaml"]?.content ?? ""}`;
+      const leaked = STORE_ONLY.filter((word) => text.includes(word));
+      const empty = (files["/opt/proximity/.env"]?.content ?? "")
+        .split("\n")
+        .filter((l) => /^[A-Z_][A-Z0-9_]*=(''|"")?$/.test(l));
+      if (app?.status === "running" && leaked.length === 0 && empty.length === 0) running++;
+      else
+        failures.push(
+          `${id}: ${app?.status} ${app?.statusReason ?? ""} ${leaked.join(",")} ${empty.join(",")}`,
+        );
+    }
+  }
+  results.push({
+    name: `sample deploys with defaults (${sample.join(", ")})`,
+    value: `${running} of ${sample.length} running`,
+    budget: "all running, clean files",
+    ok: running === sample.length,
+  });
+  for (const f of failures) console.log(`  deploy: ${f}`);
+} finally {
+  await w.stop();
+  server.close();
+}
+
+console.log("");
+for (const r of results) console.log(`${r.ok ? "ok  " : "MISS"}  ${r.name}: ${r.value} (budget ${r.budget})`);

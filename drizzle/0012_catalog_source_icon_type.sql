@@ -1,0 +1,1 @@
+ALTER TABLE "catalog_source_entries" ADD COLUMN "icon_type" text;

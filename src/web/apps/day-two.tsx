@@ -1,0 +1,120 @@
+/**
+ * Day two on the app pages: the update badge of a tile, the "Update available" banner with the entry's
+ * notes, the health badge (degraded: the app stopped answering its health check), and the update policy
+ * form (off / notify / automatic in a maintenance window).
+ */
+import type { FC } from "hono/jsx";
+import type { Application } from "../../db/schema.ts";
+import { Csrf, type FieldErrors, FieldMessage, FormMessage, fieldAria } from "../kit/index.ts";
+
+/** Whether the catalog has another version for this app, and whether it may be taken in place. */
+export interface UpdateOffer {
+  /** The catalog's version, when it differs from the installed one. */
+  to?: string;
+  /** The installed version. */
+  from?: string | undefined;
+  /** The entry's upgrade notes. */
+  notes?: string | undefined;
+  /** Why the update would be refused (a major step the app does not migrate, …). */
+  refusal?: string;
+}
+
+/** On a tile: there is a newer version in the catalog. */
+export const UpdateBadge: FC<{ offer: UpdateOffer }> = ({ offer }) =>
+  offer.to ? (
+    <span class="badge update" data-update={offer.to} title={`Version ${offer.to} is in the catalog`}>
+      Update {offer.to}
+    </span>
+  ) : null;
+
+/** The app stopped answering its health check (it keeps its status: nothing is blocked). */
+export const HealthBadge: FC<{ app: Application }> = ({ app }) =>
+  app.health === "degraded" && app.status === "running" ? (
+    <span class="badge error health" title={app.healthReason ?? undefined} data-health="degraded">
+      Not answering
+    </span>
+  ) : null;
+
+/** On the app page: the update, what moves, and the entry's upgrade notes. */
+export const UpdateBanner: FC<{ app: Application; offer: UpdateOffer }> = ({ app, offer }) => {
+  if (!offer.to) return null;
+  return (
+    <div class="notice update-banner" id="update-banner">
+      <p>
+        <strong>
+          Update available: {offer.from ?? app.catalogVersion ?? "?"} → {offer.to}
+        </strong>{" "}
+        {offer.refusal ? (
+          <span class="muted">(not in place: see Update, under Manage)</span>
+        ) : (
+          <a href="#manage">Update, under Manage</a>
+        )}
+      </p>
+      {offer.notes ? (
+        <details>
+          <summary>Upgrade notes</summary>
+          <p>{offer.notes}</p>
+        </details>
+      ) : null}
+    </div>
+  );
+};
+
+const MODES = [
+  ["off", "Off: no update notices"],
+  ["notify", "Notify: tell the channels once per new version"],
+  ["auto", "Automatic: update in the maintenance window (only safe updates)"],
+] as const;
+
+export const UpdatePolicyForm: FC<{
+  app: Application;
+  csrf: string;
+  errors: FieldErrors;
+  values?: Record<string, string>;
+}> = ({ app, csrf, errors, values = {} }) => {
+  const mode = values.mode ?? app.updateMode;
+  return (
+    <form
+      id="update-policy"
+      hx-put={`/apps/${app.id}/update-policy`}
+      hx-target="this"
+      hx-swap="outerHTML"
+      novalidate
+    >
+      <Csrf token={csrf} />
+      <FormMessage errors={errors} />
+      <div class="grid">
+        <label>
+          Updates
+          <select name="mode" {...fieldAria(errors, "mode")}>
+            {MODES.map(([value, label]) => (
+              <option value={value} selected={mode === value}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <FieldMessage errors={errors} name="mode" />
+        </label>
+        <label>
+          Maintenance window
+          <input
+            name="window"
+            autocomplete="off"
+            placeholder="0 3 * * *"
+            value={values.window ?? app.updateWindow ?? ""}
+            {...fieldAria(errors, "window", "window-help")}
+          />
+          <FieldMessage
+            errors={errors}
+            name="window"
+            helpId="window-help"
+            help="A cron expression in UTC; an update may start within the hour after each time (0 3 * * *: 03:00–04:00)"
+          />
+        </label>
+      </div>
+      <button type="submit" class="secondary">
+        Save update policy
+      </button>
+    </form>
+  );
+};

@@ -1,0 +1,104 @@
+/**
+ * Entries imported from the fixture stores of each format (Runtipi, CasaOS, Umbrel) deploy to `running` on
+ * the simulated cluster with their defaults, like built-in entries, and the files written into the container
+ * hold no store-only variable, path, network or service and no set-but-empty value.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
+import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+
+setDefaultTimeout(180_000);
+
+const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
+/** What a user must type for entries that require it (no default in the store). */
+const REQUIRED: Record<string, Record<string, string>> = {
+  "tipi/notepad": { NOTEPAD_PASSWORD: "a-long-admin-password" },
+};
+/** Words only a store's own platform understands: none may reach a container. */
+const STORE_ONLY = [
+  "APP_DATA_DIR",
+  "APP_DOMAIN",
+  "APP_PROTOCOL",
+  "ROOT_FOLDER_HOST",
+  "tipi_main_network",
+  "traefik",
+  "/DATA/",
+  "AppID",
+  "app_proxy",
+  "UMBREL_ROOT",
+  "DEVICE_DOMAIN_NAME",
+  "ipv4_address",
+];
+
+let w: SimWorld;
+beforeAll(async () => {
+  w = await startWorld({ nodes: 4, speed: 2000 });
+  for (const [name, dir] of [
+    ["tipi", "runtipi"],
+    ["casa", "casaos"],
+    ["umb", "umbrel"],
+  ] as const) {
+    const source = await w.t.services.sources.create({ name, url: join(FIXTURES, dir) }, SYSTEM_ACTOR);
+    await w.t.services.sources.settled(source.id);
+  }
+}, 300_000);
+afterAll(async () => {
+  await w.stop();
+});
+
+function fileOf(vmid: number, path: string): string {
+  const state = w.sim.state() as unknown as {
+    containers: { vmid: number; files: Record<string, { content: string }> }[];
+  };
+  return state.containers.find((c) => c.vmid === vmid)?.files[path]?.content ?? "";
+}
+
+describe("imported entries deploy like built-in ones", () => {
+  test("every imported fixture entry reaches running with clean .env and compose files", async () => {
+    const ids = w.t.services.catalog
+      .list({})
+      .map((e) => e.id)
+      .filter((id) => id.includes("/"))
+      .sort();
+    expect(ids).toEqual([
+      "casa/mediabox",
+      "casa/pastebin",
+      "tipi/kvstore",
+      "tipi/legacy-wiki",
+      "tipi/notepad",
+      "umb/notes-app",
+      "umb/photo-frame",
+    ]);
+    const started = await Promise.all(
+      ids.map((id) =>
+        deploy(w, {
+          catalog_id: id,
+          hostname: id.replace("/", "-"),
+          runtime: "docker",
+          environment: REQUIRED[id] ?? {},
+        }),
+      ),
+    );
+    for (const [n, s] of started.entries())
+      expect(s.status, `${ids[n]}: ${JSON.stringify(s.body)}`).toBe(202);
+    const apps = await Promise.all(started.map((s) => settled(w, s.app.id, 120_000)));
+    for (const [n, app] of apps.entries()) {
+      const id = ids[n]!;
+      expect(app?.statusReason ?? null, id).toBeNull();
+      expect(app?.status, id).toBe("running");
+      const env = fileOf(app!.vmid!, "/opt/proximity/.env");
+      const compose = fileOf(app!.vmid!, "/opt/proximity/compose.yaml");
+      expect(compose, id).toContain("services:");
+      for (const word of STORE_ONLY) {
+        expect(env.includes(word) || compose.includes(word), `${id} holds ${word}`).toBe(false);
+      }
+      const empty = env
+        .split("\n")
+        .filter((l) => /^[A-Z_][A-Z0-9_]*=(''|"")?$/.test(l))
+        .map((l) => l.split("=")[0]);
+      expect(empty, `${id}: set-but-empty variables`).toEqual([]);
+      expect(env).toContain(`APP_ADDRESS='${app!.ip}'`);
+    }
+  });
+});
