@@ -99,7 +99,9 @@ if (import.meta.main) {
     const { HELPER_SCRIPT_ROWS } = await import(OUT);
     const fresh = rows.map((r) => [r.slug, r.name, r.category, r.port, r.https ? 1 : 0, r.website]);
     const same = JSON.stringify(HELPER_SCRIPT_ROWS) === JSON.stringify(fresh);
-    console.log(same ? `up to date (${rows.length} scripts)` : "the table differs from the clone: regenerate it");
+    console.log(
+      same ? `up to date (${rows.length} scripts)` : "the table differs from the clone: regenerate it",
+    );
     process.exit(same ? 0 : 1);
   }
   writeFileSync(OUT, text);

@@ -4,7 +4,7 @@
  * and reused; host keys are pinned on first use and enforced afterwards.
  */
 import { createHash } from "node:crypto";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { ProxmoxError, type ProxmoxErrorKind } from "./errors.ts";
 import { buildPctExecCommand, commandLabel } from "./pct-command.ts";
 
@@ -216,9 +216,11 @@ export class PctExecutor {
     const storeKey = this.port === 22 ? address : `[${address}]:${this.port}`;
     const pinned = await this.options.hostKeys.get(storeKey);
     let rejectedKey: string | undefined;
+    // Loaded on the first connection, not at start: importing ssh2 costs ~0.1–0.3 s (docs/performance.md).
+    const ssh2 = await import("ssh2");
 
     return new Promise<PooledConnection>((resolve, reject) => {
-      const client = new Client();
+      const client = new ssh2.Client();
       const conn: PooledConnection = { client, closed: false };
       let ready = false;
       const config: ConnectConfig = {

@@ -140,6 +140,8 @@ export class UpdatesService {
       if (app.status !== "running") continue;
       const slot = openWindow(app.updateWindow, app.updateSlotAt, now);
       if (!slot) continue;
+      // A version that failed or was rolled back is not tried again by itself (a person may, by hand).
+      if (await this.failedBefore(app.id, info.latest)) continue;
       const job = await this.autoUpdate(app, slot).catch((err: unknown) => {
         // Busy (another operation holds the app): the window stays open, the next tick tries again.
         if (err instanceof ConflictError) return undefined;
@@ -149,6 +151,16 @@ export class UpdatesService {
       if (job) result.started.push({ app_id: app.id, job_id: job.id });
     }
     return result;
+  }
+
+  private async failedBefore(appId: string, version: string): Promise<boolean> {
+    const [last] = await this.deps.db
+      .select({ result: appUpdates.result })
+      .from(appUpdates)
+      .where(and(eq(appUpdates.appId, appId), eq(appUpdates.toVersion, version)))
+      .orderBy(desc(appUpdates.startedAt))
+      .limit(1);
+    return last?.result === "rolled_back" || last?.result === "failed";
   }
 
   private async claimNotice(app: Application, version: string): Promise<boolean> {

@@ -20,8 +20,9 @@ import {
   type WebWorld,
 } from "../../helpers/web-world.ts";
 
-// A browser, the simulator and the app share two cores with other work.
-setDefaultTimeout(300_000);
+// A browser, the simulator and the app share two cores with other work: about 3× the slowest test measured
+// alone on the 2-core machine (75 s, the admin pages).
+setDefaultTimeout(225_000);
 
 let w: WebWorld;
 let page: Page;

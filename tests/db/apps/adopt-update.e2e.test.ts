@@ -108,6 +108,32 @@ describe("Update runs the container's own /usr/bin/update", () => {
   });
 });
 
+describe("backup and restore of the adopted container", () => {
+  test("a restore brings back the container as it was backed up, and its port answers", async () => {
+    await fetch(`${w.sim.apiUrl}/_sim/clock`, {
+      method: "POST",
+      headers: {
+        authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ advance_seconds: 2 }),
+    });
+    const made = await api(`/api/v1/apps/${kuma}/backups`, { method: "POST", json: {} });
+    expect(made.status).toBe(202);
+    const { backup } = (await made.json()) as { backup: { id: string } };
+    expect((await settled(w, kuma))!.status).toBe("running");
+    await simControl(w.sim, "containers/401", { next_update: "succeed" });
+    expect((await update(kuma))!.status).toBe("running");
+    expect(version(401)).toBe("3.0.0");
+    const restored = await api(`/api/v1/apps/${kuma}/backups/${backup.id}/restore`, { method: "POST" });
+    expect(restored.status).toBe(202);
+    const app = await settled(w, kuma, 60_000);
+    expect(app).toMatchObject({ status: "running", statusReason: null });
+    expect(version(401)).toBe("2.0.0");
+    expect((await fetch(app!.url!)).status).toBe(200);
+  });
+});
+
 describe("Update refused, nothing changed", () => {
   test("a container without /usr/bin/update", async () => {
     const id = await adopted(402);

@@ -244,4 +244,17 @@ describe("automatic updates", () => {
     const [row] = await history();
     expect(row).toMatchObject({ trigger: "auto", from: "1.39.1", to: "1.39.2", result: "succeeded" });
   });
+
+  test("a version that rolled back is not tried again by itself in the next windows", async () => {
+    await pinVaultwarden("1.40.0-unhealthy");
+    const day = new Date();
+    const at = (d: number, h: number, m: number) =>
+      new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + d, h, m));
+    expect((await w.t.services.updates.tick(at(1, 3, 5))).started.map((s) => s.app_id)).toEqual([appId]);
+    await settled(w, appId, 60_000);
+    const [row] = await history();
+    expect(row).toMatchObject({ trigger: "auto", to: "1.40.0-unhealthy", result: "rolled_back" });
+    expect((await getApp()).catalog_version).toBe("1.39.2");
+    expect((await w.t.services.updates.tick(at(2, 3, 5))).started).toEqual([]);
+  });
 });
