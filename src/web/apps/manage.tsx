@@ -1,16 +1,8 @@
 /** An app's Manage section: resize, settings, update, clone, delete — each offered only when it can run. */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
 import { canRun, OPERATIONS, type Operation } from "../../features/apps/index.ts";
-import {
-  Csrf,
-  type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
-  inState,
-  statusLabel,
-} from "../kit/index.ts";
+import { Csrf, type FieldErrors, FormMessage, InputField, inState, statusLabel } from "../kit/index.ts";
 import { type UpdateOffer, UpdatePolicyForm } from "./day-two.tsx";
 
 /** Why an operation cannot run in the app's current state, or undefined when it can. */
@@ -23,6 +15,37 @@ function blocked(app: Application, operation: Operation, what: string): string |
 const Unavailable: FC<{ reason: string | undefined }> = ({ reason }) =>
   reason ? <p class="muted unavailable">{reason}</p> : null;
 
+/**
+ * A form of the Manage section: sent by htmx and swapped for its answer (the fresh form, or the same one
+ * with errors beside the fields), confirmed first, with why it cannot run now above its fields.
+ */
+const ManageForm: FC<{
+  id: string;
+  /** The request the form makes: `hx-patch` or `hx-post` to this URL. */
+  patch?: string;
+  post?: string;
+  confirm: string;
+  csrf: string;
+  errors: FieldErrors;
+  reason: string | undefined;
+  children: Child;
+}> = ({ id, patch, post, confirm, csrf, errors, reason, children }) => (
+  <form
+    id={id}
+    hx-patch={patch}
+    hx-post={post}
+    hx-target="this"
+    hx-swap="outerHTML"
+    hx-confirm={confirm}
+    novalidate
+  >
+    <Csrf token={csrf} />
+    <FormMessage errors={errors} />
+    <Unavailable reason={reason} />
+    {children}
+  </form>
+);
+
 export const ResizeForm: FC<{
   app: Application;
   csrf: string;
@@ -32,57 +55,45 @@ export const ResizeForm: FC<{
   const reason = blocked(app, "reconfigure", "Resizing");
   const v = (k: "cores" | "memory_mb" | "disk_gb") => values[`resources.${k}`] ?? String(app.resources[k]);
   return (
-    <form
+    <ManageForm
       id="resize-form"
-      hx-patch={`/apps/${app.id}/resources`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      hx-confirm="Apply the new resources? The app restarts if needed."
-      novalidate
+      patch={`/apps/${app.id}/resources`}
+      confirm="Apply the new resources? The app restarts if needed."
+      csrf={csrf}
+      errors={errors}
+      reason={reason}
     >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
-      <Unavailable reason={reason} />
       <fieldset class="grid" disabled={reason !== undefined}>
-        <label>
-          Cores
-          <input
-            type="number"
-            name="resources.cores"
-            min={1}
-            value={v("cores")}
-            {...fieldAria(errors, "resources.cores")}
-          />
-          <FieldMessage errors={errors} name="resources.cores" />
-        </label>
-        <label>
-          Memory (MiB)
-          <input
-            type="number"
-            name="resources.memory_mb"
-            min={128}
-            step={128}
-            value={v("memory_mb")}
-            {...fieldAria(errors, "resources.memory_mb")}
-          />
-          <FieldMessage errors={errors} name="resources.memory_mb" />
-        </label>
-        <label>
-          Disk (GiB, can only grow)
-          <input
-            type="number"
-            name="resources.disk_gb"
-            min={app.resources.disk_gb}
-            value={v("disk_gb")}
-            {...fieldAria(errors, "resources.disk_gb")}
-          />
-          <FieldMessage errors={errors} name="resources.disk_gb" />
-        </label>
+        <InputField
+          label="Cores"
+          name="resources.cores"
+          errors={errors}
+          type="number"
+          min={1}
+          value={v("cores")}
+        />
+        <InputField
+          label="Memory (MiB)"
+          name="resources.memory_mb"
+          errors={errors}
+          type="number"
+          min={128}
+          step={128}
+          value={v("memory_mb")}
+        />
+        <InputField
+          label="Disk (GiB, can only grow)"
+          name="resources.disk_gb"
+          errors={errors}
+          type="number"
+          min={app.resources.disk_gb}
+          value={v("disk_gb")}
+        />
       </fieldset>
       <button type="submit" class="secondary" disabled={reason !== undefined}>
         Resize
       </button>
-    </form>
+    </ManageForm>
   );
 };
 
@@ -97,34 +108,28 @@ export const EnvironmentForm: FC<{
       ? undefined
       : `Settings can change while the app runs; it is ${inState(app.status)} now.`;
   return (
-    <form
+    <ManageForm
       id="environment-form"
-      hx-patch={`/apps/${app.id}/environment`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      hx-confirm="Apply the new settings? The app's containers are recreated."
-      novalidate
+      patch={`/apps/${app.id}/environment`}
+      confirm="Apply the new settings? The app's containers are recreated."
+      csrf={csrf}
+      errors={errors}
+      reason={reason}
     >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
-      <Unavailable reason={reason} />
       <fieldset disabled={reason !== undefined}>
         {Object.entries(app.environment).map(([k, v]) => (
-          <label>
-            {k}
-            <input
-              name={`environment.${k}`}
-              value={values[`environment.${k}`] ?? v}
-              {...fieldAria(errors, `environment.${k}`)}
-            />
-            <FieldMessage errors={errors} name={`environment.${k}`} />
-          </label>
+          <InputField
+            label={k}
+            name={`environment.${k}`}
+            errors={errors}
+            value={values[`environment.${k}`] ?? v}
+          />
         ))}
       </fieldset>
       <button type="submit" class="secondary" disabled={reason !== undefined}>
         Save settings
       </button>
-    </form>
+    </ManageForm>
   );
 };
 
@@ -140,41 +145,32 @@ export const CloneForm: FC<{ app: Application; csrf: string; errors: FieldErrors
       ? undefined
       : "An adopted app without a catalog entry cannot be cloned.");
   return (
-    <form
+    <ManageForm
       id="clone-form"
-      hx-post={`/apps/${app.id}/clone`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      hx-confirm="Clone this app?"
-      novalidate
+      post={`/apps/${app.id}/clone`}
+      confirm="Clone this app?"
+      csrf={csrf}
+      errors={errors}
+      reason={reason}
     >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
-      <Unavailable reason={reason} />
-      <label>
-        Clone under the hostname
-        <input
-          name="hostname"
-          placeholder={`${app.hostname.slice(0, 58)}-copy`}
-          value={hostname ?? ""}
-          required
-          maxlength={63}
-          autocomplete="off"
-          spellcheck={false}
-          disabled={reason !== undefined}
-          {...fieldAria(errors, "hostname", "clone-hostname-help")}
-        />
-        <FieldMessage
-          errors={errors}
-          name="hostname"
-          helpId="clone-hostname-help"
-          help="Lower-case letters, digits and inner hyphens, at most 63."
-        />
-      </label>
+      <InputField
+        label="Clone under the hostname"
+        name="hostname"
+        errors={errors}
+        placeholder={`${app.hostname.slice(0, 58)}-copy`}
+        value={hostname ?? ""}
+        required
+        maxlength={63}
+        autocomplete="off"
+        spellcheck={false}
+        disabled={reason !== undefined}
+        help="Lower-case letters, digits and inner hyphens, at most 63."
+        helpId="clone-hostname-help"
+      />
       <button type="submit" class="secondary" disabled={reason !== undefined}>
         Clone
       </button>
-    </form>
+    </ManageForm>
   );
 };
 
@@ -350,17 +346,14 @@ export const AdoptedDeleteForms: FC<{
         <input type="checkbox" name="keep_backups" value="true" checked />
         Keep its backups
       </label>
-      <label>
-        Type {app.hostname} to destroy CT {app.vmid ?? ""} and everything in it
-        <input
-          name="confirm_hostname"
-          autocomplete="off"
-          spellcheck={false}
-          disabled={reason !== undefined}
-          {...fieldAria(errors, "confirm_hostname")}
-        />
-        <FieldMessage errors={errors} name="confirm_hostname" />
-      </label>
+      <InputField
+        label={`Type ${app.hostname} to destroy CT ${app.vmid ?? ""} and everything in it`}
+        name="confirm_hostname"
+        errors={errors}
+        autocomplete="off"
+        spellcheck={false}
+        disabled={reason !== undefined}
+      />
       <button type="submit" class="contrast" id="delete-app" disabled={reason !== undefined}>
         Destroy the container
       </button>

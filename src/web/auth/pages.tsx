@@ -6,6 +6,7 @@ import {
   FieldMessage,
   FormMessage,
   fieldAria,
+  InputField,
   Layout,
   type PageContext,
 } from "../kit/index.ts";
@@ -48,6 +49,18 @@ export const NewPasswordFields: FC<{ errors: FieldErrors; name?: string; label?:
   </>
 );
 
+/** The username of the first administrator and of a sign-in: the same field, filled again after an error. */
+const UsernameField: FC<{ errors: FieldErrors; value: string | undefined }> = ({ errors, value }) => (
+  <InputField
+    label="Username"
+    name="username"
+    errors={errors}
+    autocomplete="username"
+    required
+    value={value ?? ""}
+  />
+);
+
 export const SetupPage: FC<{
   page: PageContext;
   errors: FieldErrors;
@@ -68,34 +81,17 @@ export const SetupPage: FC<{
         <Csrf token={page.csrf} />
         <FormMessage errors={errors} />
         {askCode ? (
-          <label>
-            Setup code
-            <input
-              name="setup_code"
-              autocomplete="one-time-code"
-              required
-              spellcheck={false}
-              {...fieldAria(errors, "setup_code", "setup_code-help")}
-            />
-            <FieldMessage
-              errors={errors}
-              name="setup_code"
-              helpId="setup_code-help"
-              help="Proximity wrote it to its log when this page was first opened (look for “setup code”). It proves you run this server."
-            />
-          </label>
-        ) : null}
-        <label>
-          Username
-          <input
-            name="username"
-            autocomplete="username"
+          <InputField
+            label="Setup code"
+            name="setup_code"
+            errors={errors}
+            autocomplete="one-time-code"
             required
-            value={username ?? ""}
-            {...fieldAria(errors, "username")}
+            spellcheck={false}
+            help="Proximity wrote it to its log when this page was first opened (look for “setup code”). It proves you run this server."
           />
-          <FieldMessage errors={errors} name="username" />
-        </label>
+        ) : null}
+        <UsernameField errors={errors} value={username} />
         <NewPasswordFields errors={errors} />
         <button type="submit">Create the administrator</button>
       </form>
@@ -122,28 +118,15 @@ export const LoginPage: FC<{ page: PageContext; errors: FieldErrors; username?: 
             {errors.form}
           </p>
         ) : null}
-        <label>
-          Username
-          <input
-            name="username"
-            autocomplete="username"
-            required
-            value={username ?? ""}
-            {...fieldAria(errors, "username")}
-          />
-          <FieldMessage errors={errors} name="username" />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            autocomplete="current-password"
-            required
-            {...fieldAria(errors, "password")}
-          />
-          <FieldMessage errors={errors} name="password" />
-        </label>
+        <UsernameField errors={errors} value={username} />
+        <InputField
+          label="Password"
+          name="password"
+          errors={errors}
+          type="password"
+          autocomplete="current-password"
+          required
+        />
         <button type="submit">Sign in</button>
       </form>
     </article>

@@ -9,9 +9,11 @@ import {
   FieldMessage,
   FormMessage,
   fieldAria,
+  InputField,
   inState,
   Switch,
   statusLabel,
+  Table,
   when,
 } from "../kit/index.ts";
 
@@ -48,36 +50,22 @@ export const ScheduleForm: FC<{
     >
       <Csrf token={csrf} />
       <FormMessage errors={errors} />
-      <label>
-        When (cron: minute hour day-of-month month day-of-week)
-        <input
-          name="cron"
-          value={v("cron", schedule?.cron ?? "0 3 * * *")}
-          spellcheck={false}
-          {...fieldAria(errors, "cron", "cron-help")}
-        />
-        <FieldMessage
-          errors={errors}
-          name="cron"
-          helpId="cron-help"
-          help="0 3 * * * is every day at 03:00; at most every 5 minutes."
-        />
-      </label>
-      <label>
-        Time zone
-        <input
-          name="timezone"
-          value={v("timezone", schedule?.timezone ?? "UTC")}
-          spellcheck={false}
-          {...fieldAria(errors, "timezone", "timezone-help")}
-        />
-        <FieldMessage
-          errors={errors}
-          name="timezone"
-          helpId="timezone-help"
-          help="An IANA name such as Europe/Berlin, or UTC."
-        />
-      </label>
+      <InputField
+        label="When (cron: minute hour day-of-month month day-of-week)"
+        name="cron"
+        errors={errors}
+        value={v("cron", schedule?.cron ?? "0 3 * * *")}
+        spellcheck={false}
+        help="0 3 * * * is every day at 03:00; at most every 5 minutes."
+      />
+      <InputField
+        label="Time zone"
+        name="timezone"
+        errors={errors}
+        value={v("timezone", schedule?.timezone ?? "UTC")}
+        spellcheck={false}
+        help="An IANA name such as Europe/Berlin, or UTC."
+      />
       <fieldset class="grid">
         <legend>Keep</legend>
         {keep("keep_last", "The last", schedule?.keepLast, 3)}
@@ -152,65 +140,50 @@ export const BackupList: FC<{ app: Application; backups: Backup[] }> = ({ app, b
       No backups yet. “Back up now” takes one; a schedule takes them for you.
     </p>
   ) : (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Taken</th>
-            <th scope="col">Status</th>
-            <th scope="col">Size</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">
-              <span class="muted">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {backups.map((b) => (
-            <tr data-backup={b.id}>
-              <td>{when(b.backupTime ?? b.createdAt)}</td>
-              <td>
-                <span
-                  class={`badge ${b.status === "completed" ? "running" : b.status === "creating" ? "busy" : "error"}`}
+    <Table columns={["Taken", "Status", "Size", "Trigger", { label: <span class="muted">Actions</span> }]}>
+      {backups.map((b) => (
+        <tr data-backup={b.id}>
+          <td>{when(b.backupTime ?? b.createdAt)}</td>
+          <td>
+            <span
+              class={`badge ${b.status === "completed" ? "running" : b.status === "creating" ? "busy" : "error"}`}
+            >
+              {b.status}
+            </span>
+          </td>
+          <td>{bytes(b.size)}</td>
+          <td>{b.trigger}</td>
+          <td class="actions">
+            {b.status === "completed" ? (
+              <>
+                <button
+                  type="button"
+                  disabled={!canRun("restore", app.status)}
+                  title={
+                    canRun("restore", app.status)
+                      ? undefined
+                      : `Not while the app is ${statusLabel(app.status)}`
+                  }
+                  class="secondary small"
+                  hx-post={`/apps/${app.id}/backups/${b.id}/restore`}
+                  hx-swap="none"
+                  hx-confirm="Restore this backup? The app's current data is replaced."
                 >
-                  {b.status}
-                </span>
-              </td>
-              <td>{bytes(b.size)}</td>
-              <td>{b.trigger}</td>
-              <td class="actions">
-                {b.status === "completed" ? (
-                  <>
-                    <button
-                      type="button"
-                      disabled={!canRun("restore", app.status)}
-                      title={
-                        canRun("restore", app.status)
-                          ? undefined
-                          : `Not while the app is ${statusLabel(app.status)}`
-                      }
-                      class="secondary small"
-                      hx-post={`/apps/${app.id}/backups/${b.id}/restore`}
-                      hx-swap="none"
-                      hx-confirm="Restore this backup? The app's current data is replaced."
-                    >
-                      Restore
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      hx-post={`/apps/${app.id}/backups/${b.id}/delete`}
-                      hx-swap="none"
-                      hx-confirm="Delete this backup?"
-                    >
-                      Delete
-                    </button>
-                  </>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+                  Restore
+                </button>
+                <button
+                  type="button"
+                  class="secondary small"
+                  hx-post={`/apps/${app.id}/backups/${b.id}/delete`}
+                  hx-swap="none"
+                  hx-confirm="Delete this backup?"
+                >
+                  Delete
+                </button>
+              </>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );

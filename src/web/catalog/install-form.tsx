@@ -5,7 +5,15 @@
  */
 import type { FC } from "hono/jsx";
 import type { CatalogEntry, CatalogEnv } from "../../features/catalog/catalog.schemas.ts";
-import { Csrf, type FieldErrors, FieldMessage, FormMessage, fieldAria, Switch } from "../kit/index.ts";
+import {
+  Csrf,
+  type FieldErrors,
+  FieldMessage,
+  FormMessage,
+  fieldAria,
+  InputField,
+  Switch,
+} from "../kit/index.ts";
 
 export interface InstallValues {
   hostname: string;
@@ -123,23 +131,16 @@ export const InstallForm: FC<{
           No Proxmox host is configured yet; an administrator must add one on the Hosts page.
         </p>
       ) : null}
-      <label>
-        Hostname
-        <input
-          name="hostname"
-          value={values.hostname}
-          required
-          autocomplete="off"
-          spellcheck={false}
-          {...fieldAria(errors, "hostname", "hostname-help")}
-        />
-        <FieldMessage
-          errors={errors}
-          name="hostname"
-          helpId="hostname-help"
-          help="The container's name on Proxmox: lower-case letters, digits and inner hyphens, at most 63."
-        />
-      </label>
+      <InputField
+        label="Hostname"
+        name="hostname"
+        errors={errors}
+        value={values.hostname}
+        required
+        autocomplete="off"
+        spellcheck={false}
+        help="The container's name on Proxmox: lower-case letters, digits and inner hyphens, at most 63."
+      />
       <label>
         Node
         <select name="node" {...fieldAria(errors, "node")}>
@@ -176,56 +177,38 @@ export const InstallForm: FC<{
         </label>
       ) : null}
       <fieldset class="grid">
-        <label>
-          CPU cores
-          <input
-            type="number"
-            name="resources.cores"
-            min={entry.min.cores}
-            max={128}
-            value={values.cores}
-            {...fieldAria(errors, "resources.cores", "cores-help")}
-          />
-          <FieldMessage
-            errors={errors}
-            name="resources.cores"
-            helpId="cores-help"
-            help={`At least ${entry.min.cores}`}
-          />
-        </label>
-        <label>
-          Memory (MiB)
-          <input
-            type="number"
-            name="resources.memory_mb"
-            min={entry.min.memory_mb}
-            step={128}
-            value={values.memory_mb}
-            {...fieldAria(errors, "resources.memory_mb", "memory-help")}
-          />
-          <FieldMessage
-            errors={errors}
-            name="resources.memory_mb"
-            helpId="memory-help"
-            help={`At least ${entry.min.memory_mb} MiB`}
-          />
-        </label>
-        <label>
-          Disk (GiB)
-          <input
-            type="number"
-            name="resources.disk_gb"
-            min={entry.min.disk_gb}
-            value={values.disk_gb}
-            {...fieldAria(errors, "resources.disk_gb", "disk-help")}
-          />
-          <FieldMessage
-            errors={errors}
-            name="resources.disk_gb"
-            helpId="disk-help"
-            help={`At least ${entry.min.disk_gb} GiB`}
-          />
-        </label>
+        <InputField
+          label="CPU cores"
+          name="resources.cores"
+          errors={errors}
+          type="number"
+          min={entry.min.cores}
+          max={128}
+          value={values.cores}
+          help={`At least ${entry.min.cores}`}
+          helpId="cores-help"
+        />
+        <InputField
+          label="Memory (MiB)"
+          name="resources.memory_mb"
+          errors={errors}
+          type="number"
+          min={entry.min.memory_mb}
+          step={128}
+          value={values.memory_mb}
+          help={`At least ${entry.min.memory_mb} MiB`}
+          helpId="memory-help"
+        />
+        <InputField
+          label="Disk (GiB)"
+          name="resources.disk_gb"
+          errors={errors}
+          type="number"
+          min={entry.min.disk_gb}
+          value={values.disk_gb}
+          help={`At least ${entry.min.disk_gb} GiB`}
+          helpId="disk-help"
+        />
       </fieldset>
       {entry.env.length ? (
         <fieldset>

@@ -58,6 +58,31 @@ export const ToastPartial: FC<{ message: string; requestId?: string | undefined;
   </hx-partial>
 );
 
+/** A column heading: its label, or the label with a class (`hide-sm`: hidden on a phone). */
+type Column = string | { label: Child; class?: string };
+
+/** A table of records that scrolls sideways on a narrow screen: its column headings, then `children` (rows). */
+export const Table: FC<PropsWithChildren<{ columns: Column[] }>> = ({ columns, children }) => (
+  <div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          {columns.map((c) =>
+            typeof c === "string" ? (
+              <th scope="col">{c}</th>
+            ) : (
+              <th scope="col" class={c.class}>
+                {c.label}
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);
+
 export const Empty: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
   <article class="empty">
     <h2>{title}</h2>

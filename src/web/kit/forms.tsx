@@ -5,7 +5,7 @@
  * without details (a conflict, a refusal) is shown at the top of the form (`form`).
  */
 import type { z } from "@hono/zod-openapi";
-import type { FC } from "hono/jsx";
+import type { Child, FC, JSX } from "hono/jsx";
 import { AppError, type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import { zodDetails } from "../../http/openapi.ts";
 import { ToastPartial } from "./components.tsx";
@@ -88,6 +88,27 @@ export const FieldMessage: FC<{ errors: FieldErrors; name: string; help?: string
   ) : help ? (
     <small id={helpId}>{help}</small>
   ) : null;
+
+/**
+ * A labelled input with its error (or its help) beside it, tied to it for screen readers: the field every
+ * form repeats. `name` is the API's field name; `help` is described by `helpId` (default `<name>-help`);
+ * every other attribute goes to the input as given.
+ */
+export const InputField: FC<
+  { label: Child; name: string; errors: FieldErrors; help?: string; helpId?: string } & Omit<
+    JSX.IntrinsicElements["input"],
+    "name"
+  >
+> = ({ label, name, errors, help, helpId, ...input }) => {
+  const described = help ? (helpId ?? `${name.replace(/\W/g, "-")}-help`) : undefined;
+  return (
+    <label>
+      {label}
+      <input name={name} {...input} {...fieldAria(errors, name, described)} />
+      <FieldMessage errors={errors} name={name} helpId={described} help={help} />
+    </label>
+  );
+};
 
 /** The form's own message (an error no field owns), at its top. */
 export const FormMessage: FC<{ errors: FieldErrors }> = ({ errors }) =>

@@ -15,7 +15,9 @@ import { PASSWORD } from "../../helpers/harness.ts";
 import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
-setDefaultTimeout(300_000);
+// About 3× what the file took alone on the 2-core machine: the setup (a world and a deployed app) ~40 s,
+// the slowest test 25 s.
+setDefaultTimeout(120_000);
 
 let w: SimWorld;
 let tab: Tab;

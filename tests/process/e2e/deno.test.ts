@@ -15,9 +15,9 @@ import { PASSWORD } from "../../helpers/harness.ts";
 import { type ProximityProcess, spawnProximity } from "../../helpers/process.ts";
 
 // Deno compiles PGlite's WebAssembly on every start (no code cache for it): starts take tens of seconds on
-// a loaded 2-core machine.
-setDefaultTimeout(420_000);
-const START_TIMEOUT_MS = 240_000;
+// a loaded 2-core machine. About 3× what the slowest test took alone there (43 s, two starts and a deploy).
+setDefaultTimeout(130_000);
+const START_TIMEOUT_MS = 90_000;
 
 const sim = await startSimulator({ nodes: 2, speed: 100, tls: true, authFailDelayMs: 0 });
 const dataDir = mkdtempSync(join(tmpdir(), "proximity-deno-"));
@@ -97,7 +97,7 @@ describe("Proximity under Deno 2", () => {
       const jobId = (deployed.body.job as { id: string }).id;
 
       let app = { status: "deploying", vmid: null as number | null, node: null as string | null };
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + 60_000;
       while (app.status === "deploying" && Date.now() < deadline) {
         await Bun.sleep(200);
         app = (await call(deno, `/api/v1/apps/${appId}`, { token })).body.app as typeof app;

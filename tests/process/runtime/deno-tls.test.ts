@@ -3,24 +3,11 @@
  * (src/core/runtime/deno.ts): the same cases as tests/proxmox/tls.test.ts, against real TLS servers.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { X509Certificate } from "node:crypto";
 import type { ProxmoxClientOptions } from "../../../src/proxmox/types.ts";
 import { denoExecutable } from "../../helpers/deno.ts";
+import { CERTS, fingerprint } from "../../helpers/tls-certs.ts";
 
 setDefaultTimeout(60_000);
-
-const dir = `${import.meta.dir}/../../fixtures/tls`;
-const CERTS = {
-  selfSigned: {
-    cert: await Bun.file(`${dir}/self-signed.crt`).text(),
-    key: await Bun.file(`${dir}/self-signed.key`).text(),
-  },
-  caSigned: {
-    cert: await Bun.file(`${dir}/pve-ssl.crt`).text(),
-    key: await Bun.file(`${dir}/pve-ssl.key`).text(),
-  },
-};
-const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -7,7 +7,8 @@ import { exposedEntries } from "../../../src/boot/data-dir.ts";
 import { PASSWORD } from "../../helpers/harness.ts";
 import { spawnProximity } from "../../helpers/process.ts";
 
-setDefaultTimeout(300_000);
+// About 3× the slowest test measured alone on the 2-core machine (21 s).
+setDefaultTimeout(60_000);
 
 const root = mkdtempSync(join(tmpdir(), "proximity-datadir-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ const register = (url: string) =>
 describe("data at rest", () => {
   test("a new DATA_DIR and every file PGlite writes in it (WAL included) are owner-only", async () => {
     const dataDir = join(root, "fresh", "data");
-    const proc = await spawnProximity({ DATA_DIR: dataDir }, undefined, 240_000);
+    const proc = await spawnProximity({ DATA_DIR: dataDir }, undefined, 60_000);
     try {
       expect((await register(proc.url)).status).toBe(201);
     } finally {
@@ -44,7 +45,7 @@ describe("data at rest", () => {
     chmodSync(dataDir, 0o755);
     writeFileSync(join(dataDir, "notes.txt"), "left by an operator", { mode: 0o644 });
     chmodSync(join(dataDir, "notes.txt"), 0o644);
-    const proc = await spawnProximity({ DATA_DIR: dataDir, DATABASE_URL: "memory://" }, undefined, 240_000);
+    const proc = await spawnProximity({ DATA_DIR: dataDir, DATABASE_URL: "memory://" }, undefined, 60_000);
     await proc.stop("SIGTERM");
     expect(proc.output()).toContain(
       `2 entries in the data directory ${dataDir} can be read or entered by other local users`,

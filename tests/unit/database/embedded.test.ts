@@ -18,7 +18,8 @@ import { type ImageManifest, packImage } from "../../../src/db/pglite-image.ts";
 import { isInitialised } from "../../../src/db/pglite-init.ts";
 import { rowsOf } from "../../../src/db/rows.ts";
 
-setDefaultTimeout(240_000);
+// About 3× the slowest test measured alone on the 2-core machine (66 s: initdb in a child process).
+setDefaultTimeout(200_000);
 
 const root = mkdtempSync(join(tmpdir(), "proximity-embedded-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -3,23 +3,10 @@
  * signed by a CA the client never sees (PVE's default pve-ssl.pem / pve-root-ca layout).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { X509Certificate } from "node:crypto";
 import { ProxmoxClient } from "../../../src/proxmox/client.ts";
 import type { ProxmoxClientOptions } from "../../../src/proxmox/types.ts";
+import { CERTS, fingerprint } from "../../helpers/tls-certs.ts";
 import { caught } from "./helpers/caught.ts";
-
-const dir = `${import.meta.dir}/../../fixtures/tls`;
-const CERTS = {
-  selfSigned: {
-    cert: await Bun.file(`${dir}/self-signed.crt`).text(),
-    key: await Bun.file(`${dir}/self-signed.key`).text(),
-  },
-  caSigned: {
-    cert: await Bun.file(`${dir}/pve-ssl.crt`).text(),
-    key: await Bun.file(`${dir}/pve-ssl.key`).text(),
-  },
-};
-const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 const servers: { stop: (force?: boolean) => unknown }[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 /** The audit log (administrators): filter by actor, action and dates; each target named and linked. */
 import type { FC } from "hono/jsx";
 import type { AuditEntry } from "../../../db/schema.ts";
-import { Empty, Layout, type PageContext, when } from "../../kit/index.ts";
+import { Empty, Layout, type PageContext, Table, when } from "../../kit/index.ts";
 
 /** What the page knows of each target: a name and, while it exists, where it lives. */
 export interface TargetNames {
@@ -88,46 +88,35 @@ export const AuditPage: FC<{
           <p>Clear the filter to see every entry.</p>
         </Empty>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col" class="hide-sm">
-                  Target
-                </th>
-                <th scope="col" class="hide-sm">
-                  From
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr>
-                  <td>{when(e.at)}</td>
-                  <td>
-                    {e.actorUsername ? (
-                      <a href={`/audit?${new URLSearchParams({ actor: e.actorUsername })}`}>
-                        {e.actorUsername}
-                      </a>
-                    ) : (
-                      "system"
-                    )}
-                  </td>
-                  <td>{e.action}</td>
-                  <td>{e.outcome === "failure" ? <span class="badge error">failure</span> : "ok"}</td>
-                  <td class="hide-sm">
-                    <Target entry={e} names={names} />
-                  </td>
-                  <td class="hide-sm">{e.ip ?? "–"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            "When",
+            "Actor",
+            "Action",
+            "Outcome",
+            { label: "Target", class: "hide-sm" },
+            { label: "From", class: "hide-sm" },
+          ]}
+        >
+          {items.map((e) => (
+            <tr>
+              <td>{when(e.at)}</td>
+              <td>
+                {e.actorUsername ? (
+                  <a href={`/audit?${new URLSearchParams({ actor: e.actorUsername })}`}>{e.actorUsername}</a>
+                ) : (
+                  "system"
+                )}
+              </td>
+              <td>{e.action}</td>
+              <td>{e.outcome === "failure" ? <span class="badge error">failure</span> : "ok"}</td>
+              <td class="hide-sm">
+                <Target entry={e} names={names} />
+              </td>
+              <td class="hide-sm">{e.ip ?? "–"}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <nav aria-label="Pages">
         <ul>

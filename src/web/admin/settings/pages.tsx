@@ -4,9 +4,8 @@ import type { Settings } from "../../../features/settings/settings.schemas.ts";
 import {
   Csrf,
   type FieldErrors,
-  FieldMessage,
   FormMessage,
-  fieldAria,
+  InputField,
   Layout,
   type PageContext,
   Switch,
@@ -22,23 +21,39 @@ const Field: FC<{
   type?: "number" | "text";
   min?: number;
   help?: string;
-}> = ({ name, label, stored, values, errors, type = "text", min, help }) => {
-  const helpId = help ? `${name.replace(/\W/g, "-")}-help` : undefined;
-  return (
-    <label>
-      {label}
-      <input
-        type={type}
+}> = ({ name, label, stored, values, errors, type = "text", min, help }) => (
+  <InputField
+    label={label}
+    name={name}
+    errors={errors}
+    type={type}
+    min={min}
+    value={values[name] ?? stored}
+    spellcheck={false}
+    help={help}
+  />
+);
+
+/** One group's number inputs side by side: [name, label, minimum, stored value] each. */
+const NumberFields: FC<{
+  fields: [name: string, label: string, min: number, stored: string][];
+  values: Record<string, string>;
+  errors: FieldErrors;
+}> = ({ fields, values, errors }) => (
+  <div class="grid">
+    {fields.map(([name, label, min, stored]) => (
+      <Field
+        values={values}
+        errors={errors}
         name={name}
+        label={label}
+        type="number"
         min={min}
-        value={values[name] ?? stored}
-        spellcheck={false}
-        {...fieldAria(errors, name, helpId)}
+        stored={stored}
       />
-      <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
-    </label>
-  );
-};
+    ))}
+  </div>
+);
 
 export const SettingsForm: FC<{
   settings: Settings;
@@ -66,32 +81,14 @@ export const SettingsForm: FC<{
       </fieldset>
       <fieldset>
         <legend>Default resources of new apps</legend>
-        <div class="grid">
-          <Field
-            {...f}
-            name="resources.cores"
-            label="Cores"
-            type="number"
-            min={1}
-            stored={String(s.resources.cores)}
-          />
-          <Field
-            {...f}
-            name="resources.memory_mb"
-            label="Memory (MiB)"
-            type="number"
-            min={128}
-            stored={String(s.resources.memory_mb)}
-          />
-          <Field
-            {...f}
-            name="resources.disk_gb"
-            label="Disk (GiB)"
-            type="number"
-            min={1}
-            stored={String(s.resources.disk_gb)}
-          />
-        </div>
+        <NumberFields
+          {...f}
+          fields={[
+            ["resources.cores", "Cores", 1, String(s.resources.cores)],
+            ["resources.memory_mb", "Memory (MiB)", 128, String(s.resources.memory_mb)],
+            ["resources.disk_gb", "Disk (GiB)", 1, String(s.resources.disk_gb)],
+          ]}
+        />
       </fieldset>
       <fieldset>
         <legend>Network and storage</legend>
@@ -103,40 +100,20 @@ export const SettingsForm: FC<{
       </fieldset>
       <fieldset>
         <legend>Limits per user (empty: no limit)</legend>
-        <div class="grid">
-          <Field
-            {...f}
-            name="quotas.apps_per_user"
-            label="Apps"
-            type="number"
-            min={0}
-            stored={quota(s.quotas.apps_per_user)}
-          />
-          <Field
-            {...f}
-            name="quotas.jobs_in_flight_per_user"
-            label="Operations at once"
-            type="number"
-            min={0}
-            stored={quota(s.quotas.jobs_in_flight_per_user)}
-          />
-          <Field
-            {...f}
-            name="quotas.memory_mb_per_user"
-            label="Memory (MiB)"
-            type="number"
-            min={0}
-            stored={quota(s.quotas.memory_mb_per_user)}
-          />
-          <Field
-            {...f}
-            name="quotas.disk_gb_per_user"
-            label="Disk (GiB)"
-            type="number"
-            min={0}
-            stored={quota(s.quotas.disk_gb_per_user)}
-          />
-        </div>
+        <NumberFields
+          {...f}
+          fields={[
+            ["quotas.apps_per_user", "Apps", 0, quota(s.quotas.apps_per_user)],
+            [
+              "quotas.jobs_in_flight_per_user",
+              "Operations at once",
+              0,
+              quota(s.quotas.jobs_in_flight_per_user),
+            ],
+            ["quotas.memory_mb_per_user", "Memory (MiB)", 0, quota(s.quotas.memory_mb_per_user)],
+            ["quotas.disk_gb_per_user", "Disk (GiB)", 0, quota(s.quotas.disk_gb_per_user)],
+          ]}
+        />
         <Switch
           name="quotas.admins_exempt"
           checked={(values["quotas.admins_exempt"] ?? String(s.quotas.admins_exempt)) === "true"}

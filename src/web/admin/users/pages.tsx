@@ -6,11 +6,11 @@ import { NewPasswordFields } from "../../auth/pages.tsx";
 import {
   Csrf,
   type FieldErrors,
-  FieldMessage,
   FormMessage,
-  fieldAria,
+  InputField,
   Layout,
   type PageContext,
+  Table,
   when,
 } from "../../kit/index.ts";
 
@@ -23,17 +23,15 @@ export const AddUserForm: FC<{ csrf: string; errors: FieldErrors; values?: Recor
     <Csrf token={csrf} />
     <FormMessage errors={errors} />
     <div class="grid">
-      <label>
-        Username
-        <input
-          name="username"
-          required
-          autocomplete="off"
-          value={values.username ?? ""}
-          {...fieldAria(errors, "username", "username-help")}
-        />
-        <FieldMessage errors={errors} name="username" helpId="username-help" help="3–32 of a–z, 0–9, _ . -" />
-      </label>
+      <InputField
+        label="Username"
+        name="username"
+        errors={errors}
+        required
+        autocomplete="off"
+        value={values.username ?? ""}
+        help="3–32 of a–z, 0–9, _ . -"
+      />
       <label>
         Role
         <select name="role">
@@ -88,42 +86,31 @@ const UserActions: FC<{ u: User }> = ({ u }) => (
 export const UsersPage: FC<{ page: PageContext; me: AuthUser; users: User[] }> = ({ page, me, users }) => (
   <Layout title="Users" page={page}>
     <h1>Users</h1>
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Role</th>
-            <th scope="col">State</th>
-            <th scope="col" class="hide-sm">
-              Last sign-in
-            </th>
-            <th scope="col">
-              <span class="muted">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <tr id={`user-${u.username}`}>
-              <td>{u.username}</td>
-              <td>{u.role}</td>
-              <td>
-                {u.disabled ? (
-                  <span class="badge error">disabled</span>
-                ) : (
-                  <span class="badge running">active</span>
-                )}
-              </td>
-              <td class="hide-sm">{when(u.lastLoginAt)}</td>
-              <td class="actions">
-                {u.id === me.id ? <span class="muted">you</span> : <UserActions u={u} />}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      columns={[
+        "User",
+        "Role",
+        "State",
+        { label: "Last sign-in", class: "hide-sm" },
+        { label: <span class="muted">Actions</span> },
+      ]}
+    >
+      {users.map((u) => (
+        <tr id={`user-${u.username}`}>
+          <td>{u.username}</td>
+          <td>{u.role}</td>
+          <td>
+            {u.disabled ? (
+              <span class="badge error">disabled</span>
+            ) : (
+              <span class="badge running">active</span>
+            )}
+          </td>
+          <td class="hide-sm">{when(u.lastLoginAt)}</td>
+          <td class="actions">{u.id === me.id ? <span class="muted">you</span> : <UserActions u={u} />}</td>
+        </tr>
+      ))}
+    </Table>
     <h2>Add a user</h2>
     <AddUserForm csrf={page.csrf} errors={{}} />
   </Layout>
