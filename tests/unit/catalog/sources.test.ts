@@ -205,6 +205,55 @@ describe("archives", () => {
     expect(() => parseStoreYaml(`a: "${"x".repeat(70_000)}"`, "compose")).toThrow("string longer");
   });
 
+  test("a logo larger than 8 KiB, or not a PNG/JPEG by its signature, is not taken", async () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const big = new Uint8Array(9 * 1024);
+    big.set(png);
+    const app = (id: string) => [
+      {
+        path: `top/apps/${id}/config.json`,
+        body: JSON.stringify({
+          name: id,
+          version: "1.0.0",
+          categories: [],
+          description: "x",
+          supported_architectures: ["amd64"],
+        }),
+      },
+      {
+        path: `top/apps/${id}/docker-compose.json`,
+        body: JSON.stringify({
+          schemaVersion: 2,
+          services: [{ name: id, image: `example/${id}:1.0.0`, isMain: true, internalPort: 80 }],
+        }),
+      },
+    ];
+    const files = await readTarGz(
+      streamOf(
+        await gzip(
+          tar([
+            ...app("big"),
+            { path: "top/apps/big/metadata/logo.png", body: big },
+            ...app("fake"),
+            { path: "top/apps/fake/metadata/logo.png", body: "<svg onload=alert(1)>" },
+            ...app("small"),
+            { path: "top/apps/small/metadata/logo.png", body: png },
+          ]),
+        ),
+      ),
+    );
+    const icons = Object.fromEntries(
+      importStore(files, "s", "runtipi").entries.map((e) => [e.id, e.icon?.ext]),
+    );
+    expect(icons).toEqual({ "s/big": undefined, "s/fake": undefined, "s/small": "png" });
+  });
+
+  test("a directory source is a store's directory: not the root, /proc, /sys or /dev", async () => {
+    for (const dir of ["/", "/proc", "/sys/kernel", "/dev"]) {
+      await expect(readDirectory(dir)).rejects.toThrow(SourceError);
+    }
+  });
+
   test("one unreadable app is refused, the others still import", async () => {
     const bytes = await gzip(
       tar([

@@ -366,6 +366,9 @@ export async function readDirectory(
   } catch {
     throw new SourceError(`${dir} is not a readable directory`);
   }
+  // The kernel's and devices' trees are no store, and walking them can block or never end.
+  if (root === "/" || /^\/(proc|sys|dev)(\/|$)/.test(root))
+    throw new SourceError(`${dir} is not a store directory`);
   const files = new Map<string, Uint8Array>();
   let entries = 0;
   let kept = 0;

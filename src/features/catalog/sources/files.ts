@@ -25,8 +25,12 @@ export function appDirs(files: StoreFiles, dir: string, file: string): string[] 
 }
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-/** Icons are small: a larger file is ignored (the entry keeps a generated tile). */
-export const MAX_ICON_BYTES = 256 * 1024;
+/**
+ * A store's logo is shown as a 2–4 rem icon in a grid of hundreds: one larger than this is not taken (the
+ * entry gets its app's brand mark or a letter tile). Proximity has no image scaler, and Runtipi's logos
+ * (median 20 KB) would otherwise weigh more than the whole catalog page's budget (docs/performance.md).
+ */
+export const MAX_ICON_BYTES = 8 * 1024;
 
 /**
  * The first of `candidates` that is a real PNG or JPEG (checked by its signature) of at most 256 KiB. A

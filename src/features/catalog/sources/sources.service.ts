@@ -13,6 +13,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../../core/err
 import type { Actor } from "../../../core/identity.ts";
 import { log } from "../../../core/log.ts";
 import type { Db } from "../../../db/connect.ts";
+import { isUniqueViolation } from "../../../db/errors.ts";
 import { type CatalogSourceRow, catalogSourceEntries, catalogSources } from "../../../db/schema.ts";
 import type { AuditService } from "../../audit/audit.service.ts";
 import type { SettingsService } from "../../settings/settings.service.ts";
@@ -92,27 +93,33 @@ export class SourcesService {
   async create(input: SourceInput, actor: Actor): Promise<CatalogSourceRow> {
     checkName(input.name);
     const url = checkLocation(input.url);
-    const row = await this.db.transaction(async (db) => {
-      const [taken] = await db.select().from(catalogSources).where(eq(catalogSources.name, input.name));
-      if (taken)
-        throw new ConflictError(`A source named ${input.name} already exists`, [
-          { field: "name", message: "is taken" },
-        ]);
-      const [created] = await db
-        .insert(catalogSources)
-        .values({ name: input.name, url, requestedFormat: input.format ?? "auto", status: "importing" })
-        .returning();
-      await this.audit.record(
-        {
-          actor,
-          action: "catalog.source.create",
-          target: { type: "catalog_source", id: created!.id },
-          details: { name: input.name, url, format: input.format ?? "auto" },
-        },
-        db,
-      );
-      return created!;
-    });
+    const taken = () =>
+      new ConflictError(`A source named ${input.name} already exists`, [
+        { field: "name", message: "is taken" },
+      ]);
+    const row = await this.db
+      .transaction(async (db) => {
+        const [exists] = await db.select().from(catalogSources).where(eq(catalogSources.name, input.name));
+        if (exists) throw taken();
+        const [created] = await db
+          .insert(catalogSources)
+          .values({ name: input.name, url, requestedFormat: input.format ?? "auto", status: "importing" })
+          .returning();
+        await this.audit.record(
+          {
+            actor,
+            action: "catalog.source.create",
+            target: { type: "catalog_source", id: created!.id },
+            details: { name: input.name, url, format: input.format ?? "auto" },
+          },
+          db,
+        );
+        return created!;
+      })
+      .catch((err) => {
+        // Two admins adding the same name at once: the unique index decides.
+        throw isUniqueViolation(err) ? taken() : err;
+      });
     this.start(row.id);
     return row;
   }
