@@ -9,6 +9,7 @@ import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
 import { AccessService } from "../features/access/access.service.ts";
+import { GateTokens } from "../features/access/gate.ts";
 import { ProxyDriver } from "../features/access/proxy.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
 import { AppContainersService } from "../features/apps/containers.service.ts";
@@ -190,6 +191,8 @@ export function buildServices(
     audit,
     events,
     driver: new ProxyDriver(hosts, appDeps.timing.commandTimeoutMs),
+    gate: new GateTokens(keys.jwt),
+    publicUrl: config.PUBLIC_URL,
     ...(options.acmeTrustedRoots ? { acmeTrustedRoots: options.acmeTrustedRoots } : {}),
   });
   const updates = new UpdatesService({

@@ -11,6 +11,7 @@
 import { Hono } from "hono";
 import { compress } from "hono/compress";
 import { NotFoundError } from "../core/errors.ts";
+import { accessGateRoutes } from "./access/routes.tsx";
 import { accountRoutes } from "./account/routes.tsx";
 import { auditRoutes } from "./admin/audit/routes.tsx";
 import { hostsRoutes } from "./admin/hosts/routes.tsx";
@@ -42,6 +43,7 @@ export const WEB_AREAS: readonly WebArea[] = [
   { base: "/apps", access: "signed-in", routes: appsRoutes },
   { base: "/apps", access: "signed-in", routes: backupsRoutes },
   { base: "/account", access: "signed-in", routes: accountRoutes },
+  { base: "/access", access: "signed-in", routes: accessGateRoutes },
   { base: "/hosts", access: "admin", routes: hostsRoutes },
   { base: "/users", access: "admin", routes: usersRoutes },
   { base: "/stores", access: "admin", routes: storesRoutes },

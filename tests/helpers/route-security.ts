@@ -23,6 +23,9 @@ export const PUBLIC_ROUTES = new Set([
   "POST /api/v1/auth/refresh",
   // The internal CA's root certificate: public by nature, fetched by phones that have no token.
   "GET /api/v1/access/ca.pem",
+  // The sign-in gate's questions from the proxy: they answer only for a valid pass or one-time code.
+  "GET /api/v1/access/gate/verify",
+  "GET /api/v1/access/gate/callback",
 ]);
 
 export async function documentedOperations(t: TestApp): Promise<Operation[]> {

@@ -12,6 +12,7 @@ import { AppSchema, toPublicApp } from "../apps/apps.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
 import { AccessUpdateBody, AccessView, ExposureBody } from "./access.schemas.ts";
 import type { AccessService } from "./access.service.ts";
+import { GATE_COOKIE, safePath } from "./gate.ts";
 
 export interface AccessRouteServices {
   access: AccessService;
@@ -72,6 +73,42 @@ const exposure = createRoute({
   },
 });
 
+const gateVerify = createRoute({
+  method: "get",
+  path: "/access/gate/verify",
+  operationId: "verifyAccessGate",
+  tags: ["access"],
+  summary: "The proxy's question for a gated app: 200 lets the visitor through, 302 sends them to sign in",
+  description:
+    "Called by the managed proxy before each request to an app exposed with gate proximity (X-Forwarded-Host, X-Forwarded-Uri and the visitor's cookies). docs/access.md",
+  ...publicRoute,
+  responses: {
+    200: { description: "The visitor's pass holds" },
+    302: { description: "To Proximity's gate page (sign in first)" },
+    403: { description: "No pass, and no PUBLIC_URL to send the visitor to" },
+  },
+});
+
+const gateCallback = createRoute({
+  method: "get",
+  path: "/access/gate/callback",
+  operationId: "accessGateCallback",
+  tags: ["access"],
+  summary:
+    "The proxy hands /.proximity/gate on a gated app's name here: a one-time code becomes the pass cookie",
+  ...publicRoute,
+  request: {
+    query: z.object({ code: z.string().max(1000).optional(), to: z.string().max(2048).optional() }),
+  },
+  responses: {
+    302: { description: "Back to the app, with the pass cookie set on its name" },
+    403: { description: "The code is invalid, used or expired" },
+  },
+});
+
+const forwardedHost = (c: { req: { header(name: string): string | undefined } }) =>
+  (c.req.header("x-forwarded-host") ?? c.req.header("host") ?? "").split(",")[0]!.trim().split(":")[0]!;
+
 export function accessRoutes() {
   return createRouter<AccessRouteServices>()
     .openapi(get, async (c) => c.json(await c.get("services").access.view(), 200))
@@ -85,6 +122,24 @@ export function accessRoutes() {
         "content-type": "application/x-pem-file",
         "content-disposition": 'attachment; filename="proximity-ca.pem"',
       });
+    })
+    .openapi(gateVerify, async (c) => {
+      const access = c.get("services").access;
+      const host = forwardedHost(c);
+      if (await access.gateVerify(host, c.req.header("cookie"))) return c.body(null, 200);
+      const signIn = access.gateSignIn(host, c.req.header("x-forwarded-uri") ?? "/");
+      if (!signIn) return c.text("Sign-in gate: Proximity's PUBLIC_URL is not set\n", 403);
+      return c.redirect(signIn, 302);
+    })
+    .openapi(gateCallback, async (c) => {
+      const { code, to } = c.req.valid("query");
+      const granted = await c.get("services").access.gateCallback(forwardedHost(c), code);
+      if (!granted) return c.text("This sign-in link is invalid or has expired: open the app again.\n", 403);
+      c.header(
+        "set-cookie",
+        `${GATE_COOKIE}=${granted.pass}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${12 * 3600}`,
+      );
+      return c.redirect(safePath(to), 302);
     })
     .openapi(exposure, async (c) => {
       const app = await c

@@ -10,11 +10,11 @@ import { createHash } from "node:crypto";
 import { resolve4 } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
-import { ConflictError, ValidationError } from "../../core/errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { UserActor } from "../../core/identity.ts";
 import { log } from "../../core/log.ts";
 import type { Db } from "../../db/connect.ts";
-import { type Application, applications, settings } from "../../db/schema.ts";
+import { type Application, applications, settings, users } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -27,7 +27,8 @@ import {
   type StoredAccess,
   StoredAccessSchema,
 } from "./access.schemas.ts";
-import { buildProxyConfig } from "./caddy-config.ts";
+import { buildProxyConfig, type ProximityUpstream } from "./caddy-config.ts";
+import { cookieValue, GATE_COOKIE, GATE_PATH, type GateTokens, safePath } from "./gate.ts";
 import { acmeDirectoryProblem, type ServedCertificate, servedCertificate } from "./probes.ts";
 import { type ProxyDriver, ProxyError } from "./proxy.ts";
 
@@ -46,6 +47,10 @@ export interface AccessDeps {
   driver: ProxyDriver;
   /** PEM files the proxy's ACME client trusts for the directory's TLS (tests: Pebble's certificate). */
   acmeTrustedRoots?: string[];
+  /** Proximity's PUBLIC_URL: where the gate sends visitors to sign in, and where the proxy asks. */
+  publicUrl?: string | undefined;
+  /** Signs the gate's codes and passes (gate.ts). */
+  gate: GateTokens;
 }
 
 export class AccessService {
@@ -206,10 +211,10 @@ export class AccessService {
   async expose(actor: UserActor, appId: string, input: ExposureInput): Promise<Application> {
     const app = await this.deps.apps.get(actor.user, appId);
     if (app.systemRole) throw new ConflictError("The proxy itself is not exposed through the proxy");
-    if (input.enabled && input.gate === "proximity") {
-      throw new ValidationError("The sign-in gate is not available in this version", [
-        { field: "gate", message: "only none is available: the app does its own sign-in" },
-      ]);
+    if (input.enabled && input.gate === "proximity" && !this.deps.publicUrl) {
+      throw new ConflictError(
+        "The sign-in gate needs PUBLIC_URL: the proxy sends visitors to Proximity's sign-in page at that address and asks it there",
+      );
     }
     const s = await this.stored();
     if (input.enabled && !s) {
@@ -304,7 +309,13 @@ export class AccessService {
       const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
       const port = entry ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container : undefined;
       if (!port || !app.ip) return [];
-      return [{ host: `${app.hostname}.${s.domain}`, upstream: `${app.ip}:${port}` }];
+      return [
+        {
+          host: `${app.hostname}.${s.domain}`,
+          upstream: `${app.ip}:${port}`,
+          gated: app.gate === "proximity",
+        },
+      ];
     });
     const config = buildProxyConfig({
       domain: s.domain,
@@ -312,6 +323,7 @@ export class AccessService {
       acmeDirectory: s.acme_directory,
       acmeEmail: s.acme_email,
       routes,
+      proximity: proximityUpstream(this.deps.publicUrl),
       ...(this.deps.acmeTrustedRoots ? { acmeTrustedRoots: this.deps.acmeTrustedRoots } : {}),
     });
     // The proxy's container is part of the digest: a re-created proxy starts empty and must be loaded.
@@ -337,6 +349,59 @@ export class AccessService {
     }
   }
 
+  /** The gated app behind an HTTPS name (null when the name is not exposed with the gate). */
+  private async gatedApp(host: string): Promise<Application | undefined> {
+    const [app] = await this.db
+      .select()
+      .from(applications)
+      .where(
+        and(eq(applications.httpsUrl, `https://${host.toLowerCase()}`), eq(applications.gate, "proximity")),
+      );
+    return app;
+  }
+
+  /**
+   * The gate's sign-in page (signed in): a user who may see the app behind `host` is sent back to it with a
+   * one-time code; anyone else gets a 404 as for any app they may not see.
+   */
+  async gateStart(actor: UserActor, host: string, to: string): Promise<string> {
+    const app = await this.gatedApp(host);
+    if (!app) throw new NotFoundError("App");
+    await this.deps.apps.get(actor.user, app.id);
+    const code = this.deps.gate.issue("code", app.id, actor.user.id);
+    return `${app.httpsUrl}${GATE_PATH}?code=${encodeURIComponent(code)}&to=${encodeURIComponent(safePath(to))}`;
+  }
+
+  /** The proxy hands `/.proximity/gate` here: a valid code becomes the pass cookie on the app's name. */
+  async gateCallback(host: string, code: string | undefined): Promise<{ pass: string } | null> {
+    const app = await this.gatedApp(host);
+    const claims = this.deps.gate.read(code, "code");
+    if (!app || !claims || claims.app !== app.id || !(await this.mayPass(claims.user, app))) return null;
+    return { pass: this.deps.gate.issue("pass", app.id, claims.user) };
+  }
+
+  /** The proxy's question before every request to a gated app: does this visitor's pass still hold? */
+  async gateVerify(host: string, cookieHeader: string | undefined): Promise<boolean> {
+    const app = await this.gatedApp(host);
+    const claims = this.deps.gate.read(cookieValue(cookieHeader, GATE_COOKIE), "pass");
+    return Boolean(app && claims && claims.app === app.id && (await this.mayPass(claims.user, app)));
+  }
+
+  /** Where the gate sends a visitor without a pass: Proximity's gate page, which signs in first. */
+  gateSignIn(host: string, to: string): string | null {
+    if (!this.deps.publicUrl) return null;
+    const url = new URL("/access/gate", this.deps.publicUrl);
+    url.searchParams.set("host", host);
+    url.searchParams.set("to", safePath(to));
+    return url.toString();
+  }
+
+  /** The user exists, is enabled, and owns the app or is an administrator (read now, not when signed). */
+  private async mayPass(userId: string, app: Application): Promise<boolean> {
+    const [user] = await this.db.select().from(users).where(eq(users.id, userId));
+    return Boolean(user && !user.disabled && (user.role === "admin" || app.ownerId === user.id));
+  }
+
   /** Follows app changes (an address, the proxy coming up) and re-checks on an interval. */
   start(intervalMs = 30_000): void {
     this.unsubscribe = this.deps.events.subscribe((event) => {
@@ -355,6 +420,17 @@ export class AccessService {
 
 function readPem(path: string): string {
   return readFileSync(path, "utf8");
+}
+
+/** PUBLIC_URL → what the proxy dials to reach Proximity (host:port, TLS when https). */
+function proximityUpstream(publicUrl: string | undefined): ProximityUpstream | null {
+  if (!publicUrl) return null;
+  const u = new URL(publicUrl);
+  const https = u.protocol === "https:";
+  return {
+    dial: `${u.hostname}:${u.port || (https ? "443" : "80")}`,
+    tlsServerName: https ? u.hostname : null,
+  };
 }
 
 export function httpsUrlOf(hostname: string, domain: string): string {

@@ -10,6 +10,8 @@
  *   or an ACME issuer for the names;
  * - the admin API stays on the container's unix socket (`CADDY_ADMIN` in the entry): never on the network.
  */
+import { GATE_PATH } from "./gate.ts";
+
 export const ADMIN_LISTEN = "unix//run/caddy/admin.sock";
 
 export interface ProxyRoute {
@@ -17,6 +19,15 @@ export interface ProxyRoute {
   host: string;
   /** address:port of the app's primary port. */
   upstream: string;
+  /** Only visitors Proximity lets through (gate.ts): forward-auth to Proximity before the app. */
+  gated?: boolean;
+}
+
+/** Where the proxy reaches Proximity (its PUBLIC_URL), for the sign-in gate. */
+export interface ProximityUpstream {
+  dial: string;
+  /** PUBLIC_URL is https: the proxy speaks TLS to it, with this server name. */
+  tlsServerName: string | null;
 }
 
 export interface ProxyConfigInput {
@@ -27,6 +38,59 @@ export interface ProxyConfigInput {
   routes: ProxyRoute[];
   /** PEM files the ACME client trusts for the directory's own TLS (a private ACME server such as Pebble). */
   acmeTrustedRoots?: string[];
+  /** Needed when a route is gated. */
+  proximity?: ProximityUpstream | null;
+}
+
+/** A reverse_proxy to Proximity, optionally as a side request (forward-auth: `rewrite`). */
+function toProximity(p: ProximityUpstream, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    handler: "reverse_proxy",
+    upstreams: [{ dial: p.dial }],
+    ...(p.tlsServerName ? { transport: { protocol: "http", tls: { server_name: p.tlsServerName } } } : {}),
+    ...extra,
+  };
+}
+
+/** One exposed app's routes on :443: the gate's callback path and forward-auth first when it is gated. */
+function appRoutes(r: ProxyRoute, proximity: ProximityUpstream | null | undefined): unknown[] {
+  const app = {
+    handler: "reverse_proxy",
+    upstreams: [{ dial: r.upstream }],
+    // The app sees the name the visitor used, and where the visitor came from.
+    headers: { request: { set: { "X-Forwarded-Host": ["{http.request.host}"] } } },
+  };
+  if (!r.gated || !proximity) return [{ match: [{ host: [r.host] }], handle: [app], terminal: true }];
+  const forwarded = {
+    "X-Forwarded-Host": ["{http.request.host}"],
+    "X-Forwarded-Uri": ["{http.request.uri}"],
+  };
+  return [
+    {
+      match: [{ host: [r.host], path: [GATE_PATH] }],
+      handle: [
+        toProximity(proximity, {
+          rewrite: { uri: "/api/v1/access/gate/callback?{http.request.uri.query}" },
+          headers: { request: { set: forwarded } },
+        }),
+      ],
+      terminal: true,
+    },
+    {
+      match: [{ host: [r.host] }],
+      handle: [
+        // Caddy's forward_auth, spelled out: a 2xx from Proximity lets the request go on to the app; any
+        // other answer (a redirect to sign in) is the visitor's answer.
+        toProximity(proximity, {
+          rewrite: { method: "GET", uri: "/api/v1/access/gate/verify" },
+          headers: { request: { set: forwarded } },
+          handle_response: [{ match: { status_code: [2] }, routes: [{ handle: [{ handler: "vars" }] }] }],
+        }),
+        app,
+      ],
+      terminal: true,
+    },
+  ];
 }
 
 export function buildProxyConfig(input: ProxyConfigInput): Record<string, unknown> {
@@ -61,18 +125,7 @@ export function buildProxyConfig(input: ProxyConfigInput): Record<string, unknow
       // HTTP/3 left out: it needs UDP 443 published, which the entry does not do.
       protocols: ["h1", "h2"],
       automatic_https: { disable_redirects: true },
-      routes: routes.map((r) => ({
-        match: [{ host: [r.host] }],
-        handle: [
-          {
-            handler: "reverse_proxy",
-            upstreams: [{ dial: r.upstream }],
-            // The app sees the name the visitor used, and where the visitor came from.
-            headers: { request: { set: { "X-Forwarded-Host": ["{http.request.host}"] } } },
-          },
-        ],
-        terminal: true,
-      })),
+      routes: routes.flatMap((r) => appRoutes(r, input.proximity)),
     };
   }
   const issuer =

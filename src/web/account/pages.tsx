@@ -1,4 +1,4 @@
-/** Your account: change the password, sign out everywhere. */
+/** Your account: change the password, notifications for your apps, sign out everywhere. */
 import type { FC } from "hono/jsx";
 import type { AuthUser } from "../../core/identity.ts";
 import { NewPasswordFields } from "../auth/pages.tsx";
@@ -11,6 +11,7 @@ import {
   Layout,
   type PageContext,
 } from "../kit/index.ts";
+import { SubscriptionsSection, type SubscriptionView } from "./subscriptions.tsx";
 
 export const PasswordForm: FC<{ viewer: AuthUser; csrf: string; errors: FieldErrors }> = ({
   viewer,
@@ -37,7 +38,11 @@ export const PasswordForm: FC<{ viewer: AuthUser; csrf: string; errors: FieldErr
   </form>
 );
 
-export const AccountPage: FC<{ page: PageContext; viewer: AuthUser }> = ({ page, viewer }) => (
+export const AccountPage: FC<{ page: PageContext; viewer: AuthUser; subs: SubscriptionView[] }> = ({
+  page,
+  viewer,
+  subs,
+}) => (
   <Layout title="Account" page={page}>
     <h1>Your account</h1>
     <p>
@@ -48,6 +53,7 @@ export const AccountPage: FC<{ page: PageContext; viewer: AuthUser }> = ({ page,
       <p class="muted">Every other session ends; this one stays signed in.</p>
       <PasswordForm viewer={viewer} csrf={page.csrf} errors={{}} />
     </article>
+    <SubscriptionsSection subs={subs} csrf={page.csrf} />
     <article>
       <h2>Sign out everywhere</h2>
       <p class="muted">

@@ -1,5 +1,6 @@
-/** /account (everyone signed in): the page, password change, sign out everywhere. */
+/** /account (everyone signed in): the page, password change, subscriptions to channels, sign out everywhere. */
 import { Hono } from "hono";
+import { NotFoundError } from "../../core/errors.ts";
 import { ChangePasswordBody } from "../../features/auth/auth.schemas.ts";
 import type { WebEnv } from "../context.ts";
 import {
@@ -14,11 +15,38 @@ import {
 } from "../kit/index.ts";
 import { clearSessionCookie } from "../session.ts";
 import { AccountPage, PasswordForm } from "./pages.tsx";
+import { APP_EVENTS, SubscriptionForm } from "./subscriptions.tsx";
 
 export function accountRoutes() {
   const r = new Hono<WebEnv>();
 
-  r.get("/", (c) => c.html(<AccountPage page={page(c, "/account")} viewer={viewer(c)} />));
+  r.get("/", async (c) =>
+    c.html(
+      <AccountPage
+        page={page(c, "/account")}
+        viewer={viewer(c)}
+        subs={await c.get("services").notifications.subscriptions(viewer(c))}
+      />,
+    ),
+  );
+
+  r.put("/subscriptions/:channel", async (c) => {
+    const f = await readForm(c);
+    const events = APP_EVENTS.filter((e) => f[`events.${e}`] === "on");
+    const notifications = c.get("services").notifications;
+    const channelId = c.req.param("channel");
+    if (events.length) await notifications.subscribe(viewer(c), channelId, events);
+    else await notifications.unsubscribe(viewer(c), channelId);
+    const sub = (await notifications.subscriptions(viewer(c))).find((s) => s.channel_id === channelId);
+    if (!sub) throw new NotFoundError("Channel");
+    return savedForm(
+      c,
+      <SubscriptionForm sub={sub} csrf={c.get("csrfToken")} />,
+      events.length
+        ? `You receive ${events.length} event(s) of your apps on ${sub.channel_name}`
+        : `Unsubscribed from ${sub.channel_name}`,
+    );
+  });
 
   r.post("/password", async (c) => {
     const f = await readForm(c);

@@ -38,6 +38,9 @@ export const ExposureSection: FC<{ app: Application; view: ExposureView; csrf: s
         <Switch name="enabled" checked={app.httpsUrl !== null}>
           Reachable at https://{app.hostname}.{view.domain}
         </Switch>
+        <Switch name="gate" checked={app.gate === "proximity"}>
+          Only for people signed in to Proximity who may see this app (sign-in gate)
+        </Switch>
         {app.httpsUrl ? (
           <p>
             <a href={app.httpsUrl} target="_blank" rel="noopener noreferrer" id="app-https-url">

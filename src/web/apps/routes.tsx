@@ -110,7 +110,8 @@ export function appsRoutes() {
     const f = await readForm(c);
     const services = c.get("services");
     const enabled = f.enabled === "true";
-    const app = await services.access.expose(actor(c), c.req.param("id"), { enabled, gate: "none" });
+    const gate = f.gate === "true" ? "proximity" : "none";
+    const app = await services.access.expose(actor(c), c.req.param("id"), { enabled, gate });
     return c.html(
       <>
         <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />

@@ -208,6 +208,14 @@ export const ChannelsTable: FC<{ channels: NotificationChannel[] }> = ({ channel
                 <button
                   type="button"
                   class="secondary small"
+                  hx-post={`/notifications/${c.id}/${c.enabled ? "disable" : "enable"}`}
+                  hx-swap="none"
+                >
+                  {c.enabled ? "Disable" : "Enable"}
+                </button>
+                <button
+                  type="button"
+                  class="secondary small"
                   hx-post={`/notifications/${c.id}/delete`}
                   hx-swap="none"
                   hx-confirm={`Delete the channel ${c.name}? Its subscriptions go with it.`}

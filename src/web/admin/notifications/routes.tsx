@@ -1,4 +1,4 @@
-/** /notifications (administrators): channels: list, add (one form per kind), test, delete. */
+/** /notifications (administrators): channels: list, add (one form per kind), test, enable/disable, delete. */
 import { Hono } from "hono";
 import type { NotificationKind } from "../../../db/schema.ts";
 import { NOTICE_EVENTS } from "../../../features/apps/index.ts";
@@ -73,6 +73,16 @@ export function notificationsRoutes() {
       </>,
     );
   });
+
+  for (const [verb, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    r.post(`/:id/${verb}`, async (c) => {
+      await c.get("services").notifications.patch(actor(c), c.req.param("id"), { enabled });
+      return redirect(c, "/notifications");
+    });
+  }
 
   r.post("/:id/delete", async (c) => {
     await c.get("services").notifications.remove(actor(c), c.req.param("id"));
