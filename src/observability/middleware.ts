@@ -42,14 +42,14 @@ interface MatchedRoute {
   method: string;
 }
 
-/** The path of the route handler that answered (not of a middleware: those are registered as ALL). */
+/**
+ * The path of the route handler that answered (not of a middleware: those are registered as ALL). Handlers
+ * run in the order they were registered and the first one answers, so it is the first route of a method:
+ * `GET /apps/discover` also matches the later `GET /apps/:app_id`, which never ran.
+ */
 export function matchedRoutePath(c: Context): string | undefined {
   const routes = (c.req as unknown as { matchedRoutes?: MatchedRoute[] }).matchedRoutes ?? [];
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const r = routes[i]!;
-    if (r.method !== "ALL") return r.path;
-  }
-  return undefined;
+  return routes.find((r) => r.method !== "ALL")?.path;
 }
 
 /** User actions worth a crumb, derived from the request so route handlers need no extra calls. */

@@ -42,14 +42,7 @@ export async function startWorld(
   const res = await t.request("/api/v1/hosts", {
     method: "POST",
     token: admin.token,
-    json: {
-      name: "sim",
-      api_url: sim.apiUrl,
-      token_id: sim.tokenId,
-      token_secret: sim.tokenSecret,
-      ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-      ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-    },
+    json: simHostBody(sim),
   });
   if (res.status !== 201) throw new Error(`host registration failed: ${res.status} ${await res.text()}`);
   const hostId = ((await res.json()) as { host: { id: string } }).host.id;
@@ -65,6 +58,18 @@ export async function startWorld(
       t.services.hosts.close();
       await sim.stop();
     },
+  };
+}
+
+/** What registering the simulator as a host sends: its API, token, pinned certificate and SSH login. */
+export function simHostBody(sim: RunningSimulator) {
+  return {
+    name: "sim",
+    api_url: sim.apiUrl,
+    token_id: sim.tokenId,
+    token_secret: sim.tokenSecret,
+    ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
+    ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
   };
 }
 

@@ -9,7 +9,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import type { App } from "../../src/boot/app.ts";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, type TestApp } from "./harness.ts";
-import { FAST_TIMING } from "./sim.ts";
+import { FAST_TIMING, simHostBody } from "./sim.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const ARTIFACTS = "test-artifacts";
@@ -74,16 +74,7 @@ export async function startWebWorld(): Promise<WebWorld> {
     browser,
     addSimHost: async () => {
       const host = await t.services.hosts.create(
-        {
-          name: "sim",
-          api_url: sim.apiUrl,
-          token_id: sim.tokenId,
-          token_secret: sim.tokenSecret,
-          verify_tls: true,
-          ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-          ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-          is_default: true,
-        },
+        { ...simHostBody(sim), verify_tls: true, is_default: true },
         { user: null, ip: "127.0.0.1", claimed: { id: null, username: "test" } },
       );
       await t.services.hosts.sync(host.id);

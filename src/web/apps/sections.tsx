@@ -21,9 +21,12 @@ export const LogActions: FC<{ app: Application }> = ({ app }) => (
         Container log
       </button>
     )}
-    <button type="button" class="secondary" hx-get={`/apps/${app.id}/credentials`} hx-target="#log-output">
-      Reveal credentials
-    </button>
+    {/* An adopted container's passwords were never Proximity's: there is nothing to reveal. */}
+    {app.runtime === "lxc" ? null : (
+      <button type="button" class="secondary" hx-get={`/apps/${app.id}/credentials`} hx-target="#log-output">
+        Reveal credentials
+      </button>
+    )}
   </div>
 );
 

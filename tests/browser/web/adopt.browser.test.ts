@@ -95,6 +95,7 @@ describe("Hosts → Unmanaged containers", () => {
     expect(await open.getAttribute("href")).toMatch(/:3001\/$/);
     // No container log button and no catalog settings: they do not apply, and the page says why.
     expect(await page.getByRole("button", { name: "Container log" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Reveal credentials" }).count()).toBe(0);
     expect(await page.locator("#container-log-unavailable").isVisible()).toBe(true);
     await check("adopted-app");
   });

@@ -70,9 +70,10 @@ test(`${USERS} concurrent requests from different users: no leak of user, tags o
     const http = crumbs.filter((b) => b.category === "http.request");
     expect(http).toHaveLength(1);
     expect(http[0]!.data?.path).toBe(`/api/v1/__obs/authed/concurrent/t${i}`);
-    // This request's own DB work: the auth lookup and the handler's query (no one else's).
+    // This request's own DB work (no one else's): the handler's query, and the auth lookup unless the
+    // session was already cached (the admin's is: its token created the other users).
     expect(e.contexts.performance.db_calls).toBe(crumbs.filter((b) => b.category === "db.query").length);
-    expect(e.contexts.performance.db_calls).toBeGreaterThanOrEqual(2);
+    expect(e.contexts.performance.db_calls).toBeGreaterThanOrEqual(i === 0 ? 1 : 2);
     traceIds.add(e.contexts.trace.trace_id);
   }
   expect(traceIds.size).toBe(USERS);

@@ -97,6 +97,9 @@ describe("release and delete of an adopted app", () => {
     const [app] = (await rows()).filter((r) => r.vmid === 601);
     const page = await (await tab.request(`/apps/${app!.id}`)).text();
     expect(page).toContain('id="release-app"');
+    // What does not apply to an adopted container is not offered: container log, credentials.
+    expect(page).not.toContain("Reveal credentials");
+    expect(page).not.toContain(`/apps/${app!.id}/container-log`);
     const before = await configDigest(w, "pve1", 601);
     const res = await tab.request(`/apps/${app!.id}/delete`, {
       form: { keep_container: "true", keep_backups: "true" },

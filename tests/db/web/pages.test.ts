@@ -11,6 +11,7 @@ import { eq } from "drizzle-orm";
 import { auditLog, refreshTokens, users } from "../../../src/db/schema.ts";
 import { startSimulator } from "../../../src/simulator/index.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
+import { simHostBody } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 // Password hashing and a fresh database per test on a shared two-core machine.
@@ -389,16 +390,7 @@ describe("pages for browsers", () => {
       await tab.request("/setup");
       await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
       const host = await t.services.hosts.create(
-        {
-          name: "sim",
-          api_url: sim.apiUrl,
-          token_id: sim.tokenId,
-          token_secret: sim.tokenSecret,
-          verify_tls: true,
-          ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-          ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-          is_default: true,
-        },
+        { ...simHostBody(sim), verify_tls: true, is_default: true },
         { user: null, ip: "127.0.0.1", claimed: { id: null, username: "test" } },
       );
       const page = await (await tab.request("/hosts")).text();

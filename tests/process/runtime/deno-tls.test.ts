@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { ProxmoxClientOptions } from "../../../src/proxmox/types.ts";
 import { denoExecutable } from "../../helpers/deno.ts";
-import { CERTS, fingerprint } from "../../helpers/tls-certs.ts";
+import { CERTS, fingerprint, servePveVersion } from "../../helpers/tls-certs.ts";
 
 setDefaultTimeout(60_000);
 
@@ -15,18 +15,9 @@ afterEach(async () => {
 });
 
 function serve(which: keyof typeof CERTS, port = 0) {
-  let hits = 0;
-  const server = Bun.serve({
-    port,
-    hostname: "127.0.0.1",
-    tls: CERTS[which],
-    fetch() {
-      hits++;
-      return Response.json({ data: { version: "8.4.1", release: "8.4", repoid: "test" } });
-    },
-  });
-  cleanups.push(() => server.stop(true));
-  return { url: `https://127.0.0.1:${server.port}`, port: server.port, hits: () => hits, server };
+  const served = servePveVersion(which, port);
+  cleanups.push(() => served.server.stop(true));
+  return served;
 }
 
 type Result = { version?: string; kind?: string; message?: string; thrown?: string };

@@ -248,3 +248,22 @@ describe("error classification", () => {
     expect(classifyError(odd, 500).contexts.exception).toEqual({ type: "Error", attempt: 3 });
   });
 });
+
+describe("the route that answered", () => {
+  test("a static route is named as itself, not as a later parameter route that also matches", async () => {
+    const { Hono } = await import("hono");
+    const { matchedRoutePath } = await import("../../../src/observability/middleware.ts");
+    const seen: (string | undefined)[] = [];
+    const app = new Hono();
+    app.use("*", async (c, next) => {
+      await next();
+      seen.push(matchedRoutePath(c));
+    });
+    app.get("/apps/discover", (c) => c.text("discover"));
+    app.get("/apps/:app_id", (c) => c.text("one"));
+    await app.request("/apps/discover");
+    await app.request("/apps/123");
+    await app.request("/nothing");
+    expect(seen).toEqual(["/apps/discover", "/apps/:app_id", undefined]);
+  });
+});

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ProxmoxClient } from "../../../src/proxmox/client.ts";
 import type { ProxmoxClientOptions } from "../../../src/proxmox/types.ts";
-import { CERTS, fingerprint } from "../../helpers/tls-certs.ts";
+import { CERTS, fingerprint, servePveVersion } from "../../helpers/tls-certs.ts";
 import { caught } from "./helpers/caught.ts";
 
 const servers: { stop: (force?: boolean) => unknown }[] = [];
@@ -14,18 +14,9 @@ afterEach(() => {
 });
 
 function serve(which: keyof typeof CERTS, port = 0) {
-  let hits = 0;
-  const server = Bun.serve({
-    port,
-    hostname: "127.0.0.1",
-    tls: CERTS[which],
-    fetch() {
-      hits++;
-      return Response.json({ data: { version: "8.4.1", release: "8.4", repoid: "test" } });
-    },
-  });
-  servers.push(server);
-  return { url: `https://127.0.0.1:${server.port}`, port: server.port, hits: () => hits, server };
+  const served = servePveVersion(which, port);
+  servers.push(served.server);
+  return served;
 }
 
 function client(apiUrl: string, options: Partial<ProxmoxClientOptions> = {}) {
