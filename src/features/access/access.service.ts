@@ -227,6 +227,14 @@ export class AccessService {
       if (input.enabled)
         throw new ConflictError(`${app.hostname} has no address and primary port the proxy could forward to`);
     }
+    if (input.enabled && s && `${app.hostname}.${s.domain}`.length > 253) {
+      throw new ValidationError("The app's HTTPS name would be too long", [
+        {
+          field: "enabled",
+          message: `${app.hostname}.${s.domain} is longer than a DNS name may be (253 characters)`,
+        },
+      ]);
+    }
     const httpsUrl = input.enabled && s ? httpsUrlOf(app.hostname, s.domain) : null;
     const rewires = Boolean(entry?.exposure) && httpsUrl !== app.httpsUrl;
     if (rewires && app.status !== "running") {

@@ -71,6 +71,17 @@ export class ProxyDriver {
         throw new ProxyError(`Could not install curl in the proxy: ${lastLine(install.stderr)}`);
       result = await run();
     }
+    const said = `${result.stderr}\n${result.stdout}`;
+    if (result.exitCode !== 0 && /Configuration file .* does not exist/.test(said)) {
+      throw new ProxyError(
+        `The proxy's container (CT ${proxy.vmid} on ${proxy.node}) no longer exists: delete the proximity-proxy app and save the access settings again to deploy a new one`,
+      );
+    }
+    if (result.exitCode !== 0 && /not running/.test(said)) {
+      throw new ProxyError(
+        `The proxy's container (CT ${proxy.vmid}) is not running: start the proximity-proxy app`,
+      );
+    }
     if (result.exitCode !== 0) {
       throw new ProxyError(
         result.exitCode === 7

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createUser, errorOf, type Session } from "../../helpers/harness.ts";
-import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(120_000);
 const run = promisify(execFile);
@@ -189,5 +189,53 @@ describe("HTTPS names through the managed proxy", () => {
       got = await curl(["--resolve", `${name}:443:${proxyIp}`, "--cacert", caFile, `https://${name}/`]);
     }
     expect(got.code).not.toBe(0);
+  });
+
+  test("a stopped proxy is an error with the fix; started again it serves its last configuration", async () => {
+    const exposed = await api(`/api/v1/apps/${vault.id}/exposure`, {
+      method: "POST",
+      json: { enabled: true },
+    });
+    expect(exposed.status).toBe(200);
+    expect((await settled(w, vault.id))?.status).toBe("running");
+    const proxyId = ((await (await api("/api/v1/access")).json()) as Access).proxy!.app_id;
+    const name = `vault.${DOMAIN}`;
+    const reach = () =>
+      curl(["--resolve", `${name}:443:${proxyIp}`, "--cacert", caFile, `https://${name}/alive`]);
+    await accessWhen((a) => a.status === "ready");
+    for (let i = 0; i < 100 && !(await reach()).out.includes("ok from"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+
+    expect(
+      (await api(`/api/v1/apps/${proxyId}/actions`, { method: "POST", json: { action: "stop" } })).status,
+    ).toBe(202);
+    expect((await settled(w, proxyId))?.status).toBe("stopped");
+    const stopped = await accessWhen((a) => a.status === "error");
+    expect(stopped.reason).toContain("start it");
+    expect((await settled(w, vault.id))?.status).toBe("running");
+
+    expect(
+      (await api(`/api/v1/apps/${proxyId}/actions`, { method: "POST", json: { action: "start" } })).status,
+    ).toBe(202);
+    expect((await settled(w, proxyId))?.status).toBe("running");
+    await accessWhen((a) => a.status === "ready");
+    let got = await reach();
+    for (let i = 0; i < 100 && !got.out.includes("ok from"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await reach();
+    }
+    expect(got.out).toBe("ok from vaultwarden\n");
+  });
+
+  test("a proxy container deleted behind Proximity's back is an error naming the fix; the apps are untouched", async () => {
+    const a = (await (await api("/api/v1/access")).json()) as Access & { proxy: { vmid: number } };
+    await simFault(w.sim, { path: "*", action: "lose_container", vmid: a.proxy.vmid });
+    // Any change makes Proximity load the proxy again: here, the app's exposure ends.
+    const res = await api(`/api/v1/apps/${vault.id}/exposure`, { method: "POST", json: { enabled: false } });
+    expect(res.status).toBe(200);
+    const broken = await accessWhen((x) => x.status === "error");
+    expect(broken.reason).toContain("no longer exists");
+    expect(broken.reason).toContain("save the access settings again");
+    expect((await settled(w, vault.id))?.status).toBe("running");
   });
 });
