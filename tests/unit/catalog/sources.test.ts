@@ -105,6 +105,9 @@ describe("CasaOS", () => {
     expect(env.get("PASTE_TITLE")).toBe("My pastes");
     const media = byId.get("mediabox")!;
     expect(media.entry!.compose).toContain("shared-media:/media");
+    // The manifest's memory reservation (1536M) plus the Docker daemon's share.
+    expect(media.entry!.min.memory_mb).toBe(1792);
+    expect(media.entry!.compose).not.toContain("deploy");
     expect(media.entry!.ports.map((p) => `${p.container}/${p.protocol}`)).toEqual(["8096/tcp", "1900/udp"]);
   });
 

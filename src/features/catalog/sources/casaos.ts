@@ -47,6 +47,26 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
   };
 }
 
+/** Compose's memory notation ("256M", "1g", "512m") in MB, or undefined. */
+export function memoryMb(value: unknown): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg])i?b?$/i.exec(String(value ?? "").trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2]!.toLowerCase();
+  return Math.ceil(unit === "g" ? n * 1024 : unit === "m" ? n : n / 1024);
+}
+
+/** What the services reserve (or limit) in memory, summed: the manifest's own figure for the entry's minimum. */
+function reservedMemory(services: Record<string, Record<string, unknown>>): number | undefined {
+  let total = 0;
+  for (const svc of Object.values(services)) {
+    const resources = isRecord(svc.deploy) && isRecord(svc.deploy.resources) ? svc.deploy.resources : {};
+    const reserved = isRecord(resources.reservations) ? memoryMb(resources.reservations.memory) : undefined;
+    total += reserved ?? 0;
+  }
+  return total > 0 ? total : undefined;
+}
+
 /** The container port behind a published host port of a service. */
 function targetOf(svc: Record<string, unknown>, hostPort: number): number | undefined {
   for (const p of Array.isArray(svc.ports) ? svc.ports : []) {
@@ -113,6 +133,8 @@ export function readCasaos(
         main,
         mainPort: mainPort ?? 0,
         path: index?.startsWith("/") ? index : "/",
+        // The reservation is for the app alone: the Docker daemon beside it needs its own share.
+        memoryMb: (reservedMemory(services) ?? 0) > 0 ? reservedMemory(services)! + 256 : undefined,
         fields: [],
         vars: vars(appId),
         dataRoot: new RegExp(
