@@ -8,7 +8,17 @@
  * Where the runtime cannot unpack archives (Deno), where the image is missing, or when the unpacked
  * directory does not open (an image from another PGlite build), initdb runs as before.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { runtime } from "../core/runtime/index.ts";
 
@@ -67,10 +77,30 @@ export async function unpackImage(dataDir: string, image?: Uint8Array): Promise<
   try {
     await runtime.archive.extract(bytes, staging);
     if (!existsSync(join(staging, "PG_VERSION"))) return false;
+    ownerOnly(staging);
     rmSync(dataDir, { recursive: true, force: true });
     renameSync(staging, dataDir);
     return true;
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The archive's own modes are not trusted either way: directories 0700 (PostgreSQL must enter them as
+ * whatever user runs Proximity), files 0600 (the cluster holds password hashes). Links are not followed.
+ */
+function ownerOnly(root: string): void {
+  const stack = [root];
+  while (stack.length) {
+    const path = stack.pop()!;
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) {
+      chmodSync(path, 0o700);
+      for (const name of readdirSync(path)) stack.push(join(path, name));
+    } else {
+      chmodSync(path, 0o600);
+    }
   }
 }

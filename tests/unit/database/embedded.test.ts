@@ -4,7 +4,7 @@
  * (src/db/pglite-image.ts), or initialised by a child process when the image cannot be used.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -90,6 +90,10 @@ describe("embedded database", () => {
     const db = await connectDatabase({ kind: "pglite", dataDir: dir });
     try {
       expect(db.created).toBe("image");
+      // Owner-only, and directories enterable, whatever modes the archive carries.
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, "base")).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, "PG_VERSION")).mode & 0o777).toBe(0o600);
       const recorded = rowsOf<{ tag: string }>(
         await db.db.execute(sql`select tag from proximity_migrations order by tag`),
       ).map((r) => r.tag);
