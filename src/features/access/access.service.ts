@@ -223,9 +223,15 @@ export class AccessService {
       );
     }
     const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
-    if (!entry || app.ip === null) {
+    // An adopted (lxc) app is forwarded to on its own port; the proxy speaks plain http to it.
+    if ((!entry && app.port === null) || app.ip === null) {
       if (input.enabled)
         throw new ConflictError(`${app.hostname} has no address and primary port the proxy could forward to`);
+    }
+    if (input.enabled && !entry && app.portScheme === "https") {
+      throw new ConflictError(
+        `${app.hostname} serves https itself on port ${app.port}; the proxy forwards plain http, so it cannot be given an HTTPS name`,
+      );
     }
     if (input.enabled && s && `${app.hostname}.${s.domain}`.length > 253) {
       throw new ValidationError("The app's HTTPS name would be too long", [
@@ -315,7 +321,9 @@ export class AccessService {
       .where(and(isNotNull(applications.httpsUrl), isNotNull(applications.ip)));
     const routes = exposed.flatMap((app) => {
       const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
-      const port = entry ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container : undefined;
+      const port = entry
+        ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container
+        : (app.port ?? undefined);
       if (!port || !app.ip) return [];
       return [
         {

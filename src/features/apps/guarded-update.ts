@@ -1,8 +1,10 @@
 /**
  * An update guarded by a Proxmox snapshot: snapshot → the update itself → health check → prune old
- * snapshots. When the update or its health check fails for good, the queue's compensation rolls the
- * container back to the snapshot (its data and its version), starts it, checks its health again, and the
- * app settles `running` with the reason, in the app's update history as `rolled_back`.
+ * snapshots. On a storage that cannot snapshot, a vzdump backup guards it instead (update-guard.ts),
+ * restored on failure and deleted after success. When the update or its health check fails for good, the
+ * queue's compensation rolls the container back to the snapshot (or restores the backup: its data and its
+ * version), starts it, checks its health again, and the app settles `running` with the reason, in the
+ * app's update history as `rolled_back`.
  *
  * Reusable: a job type lists `snapshot`, its own update steps, `health` and `prune` (GUARD_STEPS around
  * them), and `guardedUpdateJob` takes the update step as a function. The Docker update (lifecycle.ts) is
@@ -14,6 +16,7 @@ import { type ContextOf, implementJob, type JobImplementation, type JobType } fr
 import { errorMessage, isTransient } from "../../queue/queue.ts";
 import { type AppDeps, AppRun } from "./runtime.ts";
 import { settle } from "./status.ts";
+import { canSnapshot, dropGuardBackup, restoreGuardBackup, takeGuardBackup } from "./update-guard.ts";
 
 /** The steps every guarded update has; the job type puts its own update steps between snapshot and health. */
 export const GUARD_STEPS = ["snapshot", "health", "prune"] as const;
@@ -47,6 +50,9 @@ export function snapshotName(now = new Date()): string {
 }
 
 interface GuardData {
+  /** The guard is a vzdump backup (the storage cannot snapshot): its volume, and where the rootfs was. */
+  backup_volid?: string;
+  rootfs_storage?: string | null;
   /** The snapshot this job takes (saved before it is requested, so compensation knows it). */
   snapshot?: string;
   /** The snapshot exists: from now on a failure rolls back. */
@@ -69,6 +75,22 @@ export function guardedUpdateJob<P extends GuardedPayload, S extends string>(
       await openHistory(run, ctx.payload.trigger ?? "manual", to);
       await run.step("snapshot", async () => {
         const data = ctx.data as GuardData;
+        const where = await canSnapshot(run);
+        if (!where.ok) {
+          // No snapshots on this storage: a vzdump backup guards the update instead.
+          const storage = (await deps.settings.get()).storage.backups;
+          await run.log(
+            `${where.storage} cannot take snapshots: backing the container up to ${storage} first`,
+          );
+          const volid = await takeGuardBackup(run, storage);
+          await ctx.save({
+            backup_volid: volid,
+            rootfs_storage: where.storage ?? null,
+            snapshot_taken: true,
+          });
+          await history(run, { snapshot: volid });
+          return;
+        }
         const name = data.snapshot ?? snapshotName();
         if (!data.snapshot) await ctx.save({ snapshot: name });
         // A step resumed after PVE took the snapshot finds it: taking it again would fail ("already used").
@@ -88,7 +110,10 @@ export function guardedUpdateJob<P extends GuardedPayload, S extends string>(
       await spec.update(run, ctx.payload);
       await run.step("health", () => health(run));
       await spec.succeeded(run, to);
-      await run.step("prune", () => pruneSnapshots(run));
+      await run.step("prune", () => {
+        const volid = (ctx.data as GuardData).backup_volid;
+        return volid ? dropBackup(run, volid) : pruneSnapshots(run);
+      });
       await history(run, { result: "succeeded", finishedAt: new Date() });
       await settle(deps.db, deps.events, run.app.id, "running", null, { previousStatus: null });
       await run.log(`Update done: ${run.app.hostname} runs ${to ?? "the catalog's version"}`);
@@ -127,6 +152,17 @@ async function history(run: AppRun, patch: Partial<typeof appUpdates.$inferInser
     .update(appUpdates)
     .set(patch)
     .where(and(eq(appUpdates.jobId, run.ctx.job.id), eq(appUpdates.appId, run.app.id)));
+}
+
+/** Deletes the guard backup after a successful update; a failure to is a warning. */
+async function dropBackup(run: AppRun, volid: string): Promise<void> {
+  try {
+    await dropGuardBackup(run, volid);
+    await run.log(`Removed the guard backup ${volid}`);
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    await run.log(`The guard backup ${volid} was not removed: ${errorMessage(err)}`, "warn");
+  }
 }
 
 /**
@@ -180,19 +216,20 @@ async function rollBack<P extends GuardedPayload, S extends string>(
     });
   };
 
-  if (!data.snapshot_taken || !data.snapshot) {
+  const guard = data.backup_volid ?? data.snapshot;
+  if (!data.snapshot_taken || !guard) {
     await failed(`Update not started, nothing changed: ${step} failed: ${reason}`, previous);
     return;
   }
   try {
     if (!data.rolled_back) {
-      await run.log(
-        `Update failed at ${step} (${reason}); rolling back to the snapshot ${data.snapshot}`,
-        "warn",
-      );
-      await run.waitTask(
-        await run.client.rollbackSnapshot(run.node, run.vmid, data.snapshot, { start: true }),
-      );
+      if (data.backup_volid) {
+        await run.log(`Update failed at ${step} (${reason}); restoring the backup ${guard}`, "warn");
+        await restoreGuardBackup(run, data.backup_volid, data.rootfs_storage ?? undefined);
+      } else {
+        await run.log(`Update failed at ${step} (${reason}); rolling back to the snapshot ${guard}`, "warn");
+        await run.waitTask(await run.client.rollbackSnapshot(run.node, run.vmid, guard, { start: true }));
+      }
       await ctx.save({ rolled_back: true });
     }
     await run.startContainer();
@@ -202,11 +239,13 @@ async function rollBack<P extends GuardedPayload, S extends string>(
   } catch (err) {
     if (isTransient(err)) throw err;
     const why =
-      `Update failed at ${step} (${reason}), and the rollback to ${data.snapshot} did not bring the app back: ` +
-      `${errorMessage(err)}. The snapshot is kept.`;
+      `Update failed at ${step} (${reason}), and the rollback to ${guard} did not bring the app back: ` +
+      `${errorMessage(err)}. ${data.backup_volid ? "The backup" : "The snapshot"} is kept.`;
     await failed(why, "error");
     return;
   }
+  // The app answers again as before: a guard backup has served its purpose (a snapshot stays, pruned later).
+  if (data.backup_volid) await dropBackup(run, data.backup_volid);
   const why = `Update to ${to ?? "the new version"} failed at ${step} (${reason}); rolled back to ${from ?? "the previous version"} and its data`;
   await history(run, { result: "rolled_back", step, reason, finishedAt: new Date() });
   await run.log(why, "warn");
@@ -214,6 +253,6 @@ async function rollBack<P extends GuardedPayload, S extends string>(
   await deps.notify({
     event: "update.rolled_back",
     app_id: run.app.id,
-    details: { from, to, step, reason, snapshot: data.snapshot },
+    details: { from, to, step, reason, snapshot: guard },
   });
 }

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createUser, errorOf, type Session } from "../../helpers/harness.ts";
+import { makeContainer } from "../../helpers/helper-scripts.ts";
 import { deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(120_000);
@@ -165,6 +166,31 @@ describe("HTTPS names through the managed proxy", () => {
     // Without the CA the name's certificate is not trusted (it is the proxy's own CA, not a public one).
     const untrusted = await curl(["--resolve", `${name}:443:${proxyIp}`, `https://${name}/`]);
     expect(untrusted.code).toBe(60);
+  });
+
+  test("an adopted helper-script container is exposed on its own port", async () => {
+    await makeContainer(w, {
+      vmid: 700,
+      node: "pve1",
+      script: { slug: "uptimekuma", app: "Uptime Kuma", port: 3001 },
+    });
+    const adopted = await api("/api/v1/apps/adopt", {
+      method: "POST",
+      json: { host_id: w.hostId, node: "pve1", vmid: 700 },
+    });
+    expect(adopted.status).toBe(201);
+    const { app } = (await adopted.json()) as { app: { id: string } };
+    const res = await api(`/api/v1/apps/${app.id}/exposure`, { method: "POST", json: { enabled: true } });
+    expect(res.status).toBe(200);
+    const name = `uptimekuma.${DOMAIN}`;
+    let got = { code: 1, out: "", err: "" };
+    for (let i = 0; i < 100 && !got.out.includes("ok from uptimekuma"); i++) {
+      got = await curl(["--resolve", `${name}:443:${proxyIp}`, "--cacert", caFile, `https://${name}/`]);
+      if (!got.out.includes("ok from")) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(got.out).toBe("ok from uptimekuma\n");
+    const off = await api(`/api/v1/apps/${app.id}/exposure`, { method: "POST", json: { enabled: false } });
+    expect(off.status).toBe(200);
   });
 
   test("another user cannot expose an app that is not theirs", async () => {

@@ -9,7 +9,7 @@
  * by CasaOS at install (here settings with defaults), `$AppID` is the app's name.
  */
 import { appDirs, iconIn, type StoreFiles, textOf } from "./files.ts";
-import type { StoreApp, VarMapping } from "./translate.ts";
+import type { StoreApp, VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
 
 /** The English text of a localized CasaOS value (`{en_US: …, zh_CN: …}` or a plain string). */

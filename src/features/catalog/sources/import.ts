@@ -4,8 +4,10 @@
  */
 import { readCasaos } from "./casaos.ts";
 import { appDirs, type StoreFiles } from "./files.ts";
+import type { ImportedEntry, StoreApp, StoreFormat } from "./model.ts";
+import { slugOf } from "./parts.ts";
 import { readRuntipi } from "./runtipi.ts";
-import { type ImportedEntry, type StoreApp, type StoreFormat, slugOf, translate } from "./translate.ts";
+import { translate } from "./translate.ts";
 import { readUmbrel } from "./umbrel.ts";
 
 /** The store format of a file tree, or undefined when it is none of the three. */

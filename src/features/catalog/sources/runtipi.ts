@@ -15,7 +15,7 @@
  */
 import type { Generator } from "../catalog.schemas.ts";
 import { appDirs, iconIn, type StoreFiles, shippedUnder, textOf } from "./files.ts";
-import type { StoreApp, StoreField, VarMapping } from "./translate.ts";
+import type { StoreApp, StoreField, VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreJson, parseStoreYaml, str } from "./yaml.ts";
 
 const FIELD_TYPES: Record<string, StoreField["type"]> = {

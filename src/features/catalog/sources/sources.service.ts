@@ -29,7 +29,7 @@ import {
 } from "./archive.ts";
 import type { StoreFiles } from "./files.ts";
 import { detectFormat, importStore } from "./import.ts";
-import type { StoreFormat } from "./translate.ts";
+import type { StoreFormat } from "./model.ts";
 
 export type RequestedFormat = "auto" | StoreFormat;
 

@@ -12,7 +12,7 @@
  * exported values is refused with that reason: those apps are Umbrel's, wired by Umbrel.
  */
 import { appDirs, type StoreFiles, shippedUnder, textOf } from "./files.ts";
-import type { StoreApp, VarMapping } from "./translate.ts";
+import type { StoreApp, VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
 
 export interface Exports {

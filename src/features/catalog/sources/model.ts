@@ -1,0 +1,85 @@
+/** The common shape every store format's reader produces, and what an import reports per app (translate.ts). */
+import type { CatalogEntry, CatalogEnv, DeployVariable, Generator } from "../catalog.schemas.ts";
+
+export const STORE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
+export type StoreFormat = (typeof STORE_FORMATS)[number];
+
+/** A setting the store asks the user for (or generates), before it becomes a catalog env. */
+export interface StoreField {
+  name: string;
+  description: string;
+  type?: CatalogEnv["type"];
+  secret?: boolean;
+  required?: boolean;
+  default?: string;
+  generate?: Generator;
+  pattern?: string;
+  pattern_message?: string;
+}
+
+/** What a store-provided variable becomes in Proximity. */
+export type VarMapping =
+  | { kind: "deploy"; name: DeployVariable }
+  | { kind: "literal"; value: string }
+  | { kind: "field"; field: StoreField }
+  | { kind: "refuse"; reason: string };
+
+export interface StoreIcon {
+  ext: "png" | "jpg";
+  body: Uint8Array;
+}
+
+export interface StoreApp {
+  format: StoreFormat;
+  /** The store's id for the app (its directory name); becomes the entry id's second half. */
+  appId: string;
+  name: string;
+  version: string;
+  /** Plain text or Markdown (rendered as plain text). */
+  description: string;
+  tagline?: string | undefined;
+  categories: string[];
+  website?: string | undefined;
+  icon?: StoreIcon | undefined;
+  /** Docker architectures the store says the app runs on; undefined when it does not say. */
+  architectures?: string[] | undefined;
+  /** Compose services as the store wrote them, format-specific keys already mapped to compose's. */
+  services: Record<string, Record<string, unknown>>;
+  /** The service that serves the app's web interface, and the port it listens on inside its container. */
+  main: string;
+  mainPort: number;
+  /** The path the store opens (CasaOS `index`, Umbrel `path`); "/" when it names none. */
+  path?: string | undefined;
+  /** Settings the store declares for the user (Runtipi `form_fields`, CasaOS `envs`). */
+  fields: StoreField[];
+  /** Store-provided variables (everything not a field); undefined for a name the store does not provide. */
+  vars: (name: string) => VarMapping | undefined;
+  /** Where the app's own data lives on the store's host (the prefix is replaced by a volume). */
+  dataRoot: RegExp;
+  /** The store's shared storage (media, downloads): becomes a volume of the app's own. */
+  sharedRoot?: RegExp | undefined;
+  /**
+   * A file the store ships into the app's data directory under `rest` (its path in the archive), which a
+   * fresh volume would not have; undefined when it ships none.
+   */
+  shipped?: ((rest: string) => string | undefined) | undefined;
+  /** Memory the manifest asks for, in MB. */
+  memoryMb?: number | undefined;
+  notes: string[];
+  /** Reasons the reader already knows the app cannot be imported. */
+  refusals: string[];
+}
+
+export interface ImportedEntry {
+  /** The namespaced id (`<source>/<app>`). */
+  id: string;
+  name: string;
+  status: "imported" | "refused";
+  /** Why it was refused; for an imported entry, what was changed on the way (notes). */
+  reasons: string[];
+  entry?: CatalogEntry | undefined;
+  icon?: StoreIcon | undefined;
+}
+
+/** The architecture entries must run on (Proxmox VE runs on amd64). */
+export const CLUSTER_ARCHITECTURE = "amd64";
