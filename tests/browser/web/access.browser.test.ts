@@ -10,6 +10,7 @@ import { connect, type DetailedPeerCertificate } from "node:tls";
 import { chromium, type Page } from "playwright-core";
 import { PASSWORD, setupAdmin } from "../../helpers/harness.ts";
 import {
+  ARTIFACTS,
   CHROMIUM,
   screenshots,
   seriousViolations,
@@ -152,6 +153,7 @@ describe("HTTPS names from the web interface", () => {
       const answer = await tab.goto(`https://${NAME}/alive`);
       expect(answer?.status()).toBe(200);
       expect(await tab.textContent("body")).toContain("ok from vaultwarden");
+      await tab.screenshot({ path: `${ARTIFACTS}/access-vault-https.png` });
       // http:// is sent to https:// by the proxy.
       await tab.goto(`http://${NAME}/alive`);
       expect(tab.url()).toBe(`https://${NAME}/alive`);
