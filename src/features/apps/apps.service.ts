@@ -510,6 +510,8 @@ export class AppsService {
       ]);
     if (!source.catalogId && source.runtime !== "lxc")
       throw new ConflictError("Adopted apps without a catalog entry cannot be cloned");
+    // Proximity keeps one proxy (features/access); a copy would be a second Caddy nobody configures.
+    if (source.systemRole) throw new ConflictError("The managed proxy cannot be cloned");
     const { quotas } = await this.deps.settings.get();
     try {
       return await this.db.transaction(async (db) => {

@@ -125,6 +125,11 @@ describe("HTTPS names through the managed proxy", () => {
     expect(listed.items.map((e) => e.id)).not.toContain("proximity-proxy");
     const refused = await deploy(w, { catalog_id: "proximity-proxy", hostname: "my-proxy" });
     expect(refused.status).toBe(422);
+    const clone = await api(`/api/v1/apps/${first.proxy!.app_id}/clone`, {
+      method: "POST",
+      json: { hostname: "proxy-copy" },
+    });
+    expect(clone.status).toBe(409);
   });
 
   test("the CA root is served as PEM to anyone", async () => {
