@@ -8,7 +8,8 @@
  * Ticks run back to back on a virtual clock (each tick is given the instant it would run at), so the
  * benchmark takes seconds, not minutes; CPU time does not depend on the wall clock. The first minute (every
  * app checked for the first time, all at once) is reported apart from the steady minutes after it. Printed:
- * checks, statements and CPU per minute, and CPU as a share of one core (the goal: under 1 %).
+ * checks, statements and CPU per minute, and CPU as a share of one core (the goal: under 1 %). Then the
+ * update watcher's tick (update.available, automatic updates) over the same apps.
  */
 import { applications, proxmoxHosts, users } from "../src/db/schema.ts";
 import { closeTestDatabase } from "../tests/helpers/db.ts";
@@ -45,7 +46,7 @@ const rows = Array.from({ length: count }, (_, i) => ({
   node: "pve1",
   vmid: 1000 + i,
   catalogId: "uptime-kuma",
-  catalogVersion: "2.0.2",
+  catalogVersion: t.services.catalog.get("uptime-kuma")!.version,
   name: `kuma ${i}`,
   hostname: `kuma-${i}`,
   status: "running" as const,
@@ -74,6 +75,19 @@ for (let m = 0; m < minutes; m++) {
   perMinute.push(minute);
 }
 await watcher.stop();
+
+// The update watcher's tick over the same apps (every 30 s on the worker): none has an update here.
+const updates = t.services.updates;
+await updates.tick();
+const updCpu = process.cpuUsage();
+const updWall = performance.now();
+const UPDATE_TICKS = 20;
+for (let i = 0; i < UPDATE_TICKS; i++) await updates.tick();
+const updUsed = process.cpuUsage(updCpu);
+const updTick = {
+  cpuMs: (updUsed.user + updUsed.system) / 1000 / UPDATE_TICKS,
+  wallMs: (performance.now() - updWall) / UPDATE_TICKS,
+};
 server.kill();
 await closeTestDatabase();
 
@@ -85,6 +99,10 @@ for (const [i, m] of perMinute.entries()) {
     `${String(i + 1).padStart(6)} ${fmt(m.checks)} ${fmt(m.failed)} ${fmt(m.queries).padStart(11)} ${fmt(m.cpuMs)}   ${((m.cpuMs / 60_000) * 100).toFixed(2)} %`,
   );
 }
+console.log(
+  `update watcher: ${updTick.wallMs.toFixed(1)} ms and ${updTick.cpuMs.toFixed(1)} ms CPU per tick over ${count} apps ` +
+    `(one statement; every 30 s = ${((updTick.cpuMs / 30_000) * 100).toFixed(3)} % of one core)`,
+);
 const steady = perMinute.slice(1);
 if (steady.length) {
   const avg = (f: (m: (typeof steady)[number]) => number) =>

@@ -179,6 +179,7 @@ export function buildServices(
       catalog,
       settings,
       notify: notifications.notify,
+      events,
       instanceId: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
       ...(options.clock ? { clock: options.clock } : {}),
     },

@@ -3,6 +3,7 @@
  * Proximity instances sharing one database both see everything. On PGlite (one process by construction):
  * an in-process emitter, plus LISTEN on the database for the events its triggers send (auth.changed).
  */
+import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -55,6 +56,17 @@ export interface EventBus {
 }
 
 const CHANNEL = "proximity_events";
+
+/**
+ * The channel of the schema the connection works in. NOTIFY channels are per database, not per schema, so
+ * two installations (or test runs) sharing a database in different schemas would hear each other's events:
+ * `public` keeps the plain name, any other schema gets its own (a hash keeps it under PostgreSQL's 63-byte
+ * limit). The database's triggers compute the same name (drizzle/0014_event_channel_per_schema.sql).
+ */
+export function channelFor(schema: string): string {
+  if (schema === "public") return CHANNEL;
+  return `${CHANNEL}_${createHash("md5").update(schema).digest("hex").slice(0, 16)}`;
+}
 /** NOTIFY payloads are limited to 8000 bytes; log lines are cut well below that. */
 const MAX_MESSAGE = 2000;
 
@@ -137,13 +149,24 @@ class LocalEventBus implements EventBus {
 class PostgresEventBus implements EventBus {
   private readonly local = new LocalEventBus();
   private listening: Promise<{ unlisten(): Promise<void> }> | undefined;
+  private channelName: Promise<string> | undefined;
+  private listenedBefore = false;
 
   constructor(private readonly sql: Extract<Database["raw"], { kind: "postgres" }>["sql"]) {}
 
   async publish(event: ProximityEvent, tx?: Db): Promise<void> {
     const payload = JSON.stringify(clip(event));
-    if (tx) await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
-    else await this.sql`select pg_notify(${CHANNEL}, ${payload})`;
+    const channel = await this.channel();
+    if (tx) await tx.execute(sql`select pg_notify(${channel}, ${payload})`);
+    else await this.sql`select pg_notify(${channel}, ${payload})`;
+  }
+
+  /** This schema's channel (see channelFor), asked of the server once. */
+  private channel(): Promise<string> {
+    this.channelName ??= this.sql<{ schema: string }[]>`select current_schema() as schema`.then(([row]) =>
+      channelFor(row?.schema ?? "public"),
+    );
+    return this.channelName;
   }
 
   subscribe(listener: (event: ProximityEvent) => void): () => void {
@@ -152,15 +175,21 @@ class PostgresEventBus implements EventBus {
   }
 
   private listen() {
-    this.listening ??= this.sql.listen(
-      CHANNEL,
-      (payload) => {
-        const event = parseEvent(payload);
-        if (event) void this.local.publish(event);
-      },
-      // Called on every (re)connection of the LISTEN: whatever was sent meanwhile is lost, so caches of
-      // what the channel invalidates start over.
-      () => void this.local.publish({ type: "auth.changed", user_id: null }),
+    this.listening ??= this.channel().then((channel) =>
+      this.sql.listen(
+        channel,
+        (payload) => {
+          const event = parseEvent(payload);
+          if (event) void this.local.publish(event);
+        },
+        // Called on every (re)connection of the LISTEN: whatever was sent meanwhile is lost, so caches of
+        // what the channel invalidates start over.
+        () => {
+          // The first call is the LISTEN starting: nothing can have been missed yet.
+          if (this.listenedBefore) void this.local.publish({ type: "auth.changed", user_id: null });
+          this.listenedBefore = true;
+        },
+      ),
     );
     return this.listening;
   }

@@ -13,6 +13,7 @@
  * process, so it answers on the container's own address at the port the image's app listens on (which
  * may come from the container's `env`), as long as the `entrypoint` still starts the image's program.
  */
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { isCaddyService } from "./caddy.ts";
 import type { Cluster, Container } from "./cluster.ts";
@@ -92,12 +93,52 @@ export class AppListeners {
         const fault = this.faults.takeForApp(vmid);
         const broken = unhealthyImage(this.cluster.containers.get(vmid), service);
         const status = fault?.action === "http_500" || broken ? 500 : 200;
+        if (status === 200 && (req.method === "POST" || req.method === "PUT")) {
+          // An upload: the body is read to its end (streamed, never held) and its size answered.
+          let received = 0;
+          req.on("data", (chunk: Buffer) => {
+            received += chunk.length;
+          });
+          req.on("end", () => {
+            res.writeHead(200, { "content-type": "text/plain" });
+            res.end(`received ${received} bytes by ${service}\n`);
+          });
+          return;
+        }
         res.writeHead(status, { "content-type": "text/plain" });
         res.end(
           status === 200
             ? `ok from ${service}\n`
             : `${fault?.message ?? (broken ? `${broken} fails to start its app` : "unhealthy")}\n`,
         );
+      });
+      // A WebSocket (RFC 6455) that echoes each text message: what apps with live pages need from a proxy.
+      server.on("upgrade", (req, socket) => {
+        if (String(req.headers.upgrade).toLowerCase() !== "websocket" || !req.headers["sec-websocket-key"]) {
+          socket.destroy();
+          return;
+        }
+        const accept = createHash("sha1")
+          .update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest("base64");
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        let buffered = Buffer.alloc(0);
+        socket.on("data", (chunk: Buffer) => {
+          buffered = Buffer.concat([buffered, chunk]);
+          for (;;) {
+            const frame = readFrame(buffered);
+            if (!frame) break;
+            buffered = buffered.subarray(frame.size);
+            if (frame.opcode === 0x8) {
+              socket.end(Buffer.from([0x88, 0]));
+              return;
+            }
+            if (frame.opcode === 0x1) socket.write(textFrame(frame.payload));
+          }
+        });
+        socket.on("error", () => socket.destroy());
       });
       server.once("error", () => {
         // Port in use on that address (a stale listener being torn down): the next sync retries.
@@ -159,4 +200,38 @@ function helperApp(ct: Container): { ip: string; port: number; service: string; 
 function close(server: Server): void {
   server.close();
   server.closeAllConnections();
+}
+
+/** One complete client frame (masked, as RFC 6455 requires of clients) at the start of `b`, if there is one. */
+function readFrame(b: Buffer): { opcode: number; payload: Buffer; size: number } | undefined {
+  if (b.length < 2) return undefined;
+  const opcode = b[0]! & 0x0f;
+  const masked = (b[1]! & 0x80) !== 0;
+  let length = b[1]! & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (b.length < 4) return undefined;
+    length = b.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (b.length < 10) return undefined;
+    length = Number(b.readBigUInt64BE(2));
+    offset = 10;
+  }
+  const mask = masked ? b.subarray(offset, offset + 4) : undefined;
+  if (masked) offset += 4;
+  if (b.length < offset + length) return undefined;
+  const payload = Buffer.from(b.subarray(offset, offset + length));
+  if (mask) for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+  return { opcode, payload, size: offset + length };
+}
+
+/** A server's text frame (unmasked). */
+function textFrame(payload: Buffer): Buffer {
+  const body = payload.subarray(0, 65_535);
+  const head =
+    body.length < 126
+      ? Buffer.from([0x81, body.length])
+      : Buffer.from([0x81, 126, body.length >> 8, body.length & 0xff]);
+  return Buffer.concat([head, body]);
 }

@@ -17,6 +17,7 @@ import { and, eq, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-or
 import { log } from "../../core/log.ts";
 import type { Db } from "../../db/connect.ts";
 import { type AppHealth, alerts, applications, leases, proxmoxHosts } from "../../db/schema.ts";
+import type { EventBus } from "../../queue/events.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
@@ -45,6 +46,8 @@ export interface WatcherDeps {
   catalog: CatalogLookup;
   settings: Pick<SettingsService, "get">;
   notify: Notify;
+  /** A change of health is announced as the app's status (unchanged), so open pages show the badge. */
+  events?: Pick<EventBus, "publish">;
   /** This instance's name in the lease. */
   instanceId: string;
   clock?: () => Date;
@@ -64,6 +67,7 @@ export interface WatchTick {
 
 interface DueApp {
   id: string;
+  statusReason: string | null;
   ip: string | null;
   catalogId: string | null;
   /** An adopted (lxc) app: the port it serves, checked instead of an entry's health check. */
@@ -216,6 +220,7 @@ export class HealthWatcher {
     const candidates: DueApp[] = await this.deps.db
       .select({
         id: applications.id,
+        statusReason: applications.statusReason,
         ip: applications.ip,
         catalogId: applications.catalogId,
         port: applications.port,
@@ -287,6 +292,14 @@ export class HealthWatcher {
       })
       // Only while it still runs: an operation that began meanwhile owns the app now.
       .where(and(eq(applications.id, app.id), eq(applications.status, "running")));
+    if (health !== app.health) {
+      await this.deps.events?.publish({
+        type: "app.status",
+        app_id: app.id,
+        status: "running",
+        reason: app.statusReason,
+      });
+    }
     const key = `app.down:${app.id}`;
     if (health === "degraded") {
       result.queries++;

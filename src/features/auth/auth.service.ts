@@ -90,6 +90,9 @@ export class AuthService {
     if (events) {
       this.sessions = new SessionCache<SessionRow>({ ttlMs: SESSION_CACHE_TTL_MS, max: SESSION_CACHE_MAX });
       this.sessions.attach(events);
+      // This instance's own changes drop its entries at once, before the answer goes out (the NOTIFY is
+      // for the other instances and arrives a moment after the commit).
+      users.onUserChanged((userId) => this.sessions?.dropUser(userId));
     }
   }
 
@@ -189,6 +192,7 @@ export class AuthService {
       return { tokens, user };
     });
     if ("error" in result) {
+      if (result.error === "reused" && result.row) this.sessions?.dropUser(result.row.userId);
       // Unknown tokens are what anonymous clients can send at will: one row per burst, not per request.
       await this.audit[result.error === "unknown" ? "recordRepeated" : "record"]({
         actor: { ...client, claimed: { id: result.row?.userId ?? null, username: null } },
@@ -216,6 +220,7 @@ export class AuthService {
         .update(refreshTokens)
         .set({ revokedAt: new Date(), revokedReason: "logout" })
         .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
+      this.sessions?.dropUser(user.id);
     }
     await this.audit.record({
       actor,
@@ -233,6 +238,7 @@ export class AuthService {
         db,
       );
     });
+    this.sessions?.dropUser(actor.user.id);
   }
 
   /**
@@ -321,6 +327,7 @@ export class AuthService {
         tx,
       );
     });
+    this.sessions?.dropUser(user.id);
   }
 
   /**

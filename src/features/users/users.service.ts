@@ -47,6 +47,21 @@ export class UsersService {
   ) {}
 
   /**
+   * Called with a user's id after a change to that user commits (role, disabled, password, deletion), so
+   * that this instance's caches drop it before the answer goes out. Other instances hear of it from the
+   * database's `auth.changed` NOTIFY, which on PostgreSQL arrives a moment after the commit.
+   */
+  private readonly changeListeners = new Set<(userId: string) => void>();
+
+  onUserChanged(listener: (userId: string) => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  private changed(userId: string): void {
+    for (const listener of this.changeListeners) listener(userId);
+  }
+
+  /**
    * Self-registration: the very first user becomes admin; after that the `registration` setting decides.
    */
   async register(
@@ -186,7 +201,7 @@ export class UsersService {
     actor: Actor,
   ): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
-    return this.db.transaction(async (db) => {
+    const updated = await this.db.transaction(async (db) => {
       await db.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK_KEY}::bigint)`);
       const current = await this.findById(id, db);
       if (!current) throw new NotFoundError("User");
@@ -224,6 +239,8 @@ export class UsersService {
       );
       return updated!;
     });
+    this.changed(id);
+    return updated;
   }
 
   async remove(id: string, actor: Actor): Promise<void> {
@@ -253,6 +270,7 @@ export class UsersService {
         db,
       );
     });
+    this.changed(id);
   }
 
   private async assertAnotherActiveAdmin(db: Db, exceptId: string, verb: string): Promise<void> {

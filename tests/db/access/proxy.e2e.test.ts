@@ -7,9 +7,10 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:tls";
 import { promisify } from "node:util";
 import { createUser, errorOf, type Session } from "../../helpers/harness.ts";
 import { makeContainer } from "../../helpers/helper-scripts.ts";
@@ -200,6 +201,62 @@ describe("HTTPS names through the managed proxy", () => {
       json: { enabled: false },
     });
     expect(res.status).toBe(404);
+  });
+
+  test("a large upload and a websocket pass through the proxy", async () => {
+    const name = `vault.${DOMAIN}`;
+    // 64 MiB, streamed by curl; the app reads it to the end and answers its size.
+    const big = join(dir, "upload.bin");
+    writeFileSync(big, Buffer.alloc(64 * 1024 * 1024, 7));
+    const upload = await curl([
+      "--resolve",
+      `${name}:443:${proxyIp}`,
+      "--cacert",
+      caFile,
+      "--max-time",
+      "60",
+      "-H",
+      "content-type: application/octet-stream",
+      "--data-binary",
+      `@${big}`,
+      `https://${name}/upload`,
+    ]);
+    expect(upload.err).toBe("");
+    expect(upload.out).toBe(`received ${64 * 1024 * 1024} bytes by vaultwarden\n`);
+
+    // A websocket: the upgrade goes through, and a message comes back.
+    const echoed = await new Promise<{ head: string; message: string }>((resolve, reject) => {
+      const socket = connect({ host: proxyIp, port: 443, servername: name, ca: readFileSync(caFile) }, () => {
+        socket.write(
+          `GET /notifications/hub HTTP/1.1\r\nHost: ${name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+      });
+      let data = Buffer.alloc(0);
+      let sent = false;
+      socket.on("data", (chunk: Buffer) => {
+        data = Buffer.concat([data, chunk]);
+        const end = data.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = data.subarray(0, end).toString();
+        const rest = data.subarray(end + 4);
+        if (!sent) {
+          sent = true;
+          // "hello", masked as a client must.
+          const mask = Buffer.from([1, 2, 3, 4]);
+          const payload = Buffer.from("hello").map((b, i) => b ^ mask[i % 4]!);
+          socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | 5]), mask, payload]));
+        }
+        if (rest.length >= 7) {
+          socket.end();
+          resolve({ head, message: rest.subarray(2, 2 + rest[1]!).toString() });
+        }
+      });
+      socket.on("error", reject);
+      setTimeout(() => reject(new Error("no websocket answer")), 10_000);
+    });
+    expect(echoed.head).toStartWith("HTTP/1.1 101");
+    expect(echoed.head).toMatch(/^Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=$/im);
+    expect(echoed.message).toBe("hello");
   });
 
   test("unexposing reverts DOMAIN and the name stops answering", async () => {

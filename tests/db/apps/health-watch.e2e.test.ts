@@ -106,8 +106,16 @@ describe("apps", () => {
     const first = await w.t.services.watcher.tick(at(15), { hosts: false });
     expect(first).toMatchObject({ checked: 1, failed: 1, down: [] });
     expect((await health()).health.state).toBe("healthy");
+    // Open pages hear of it: the app's status is announced again (unchanged) when its health changes.
+    const heard: string[] = [];
+    const off = w.t.services.events.subscribe((e) => {
+      if (e.type === "app.status" && e.app_id === appId) heard.push(e.status);
+    });
     const second = await w.t.services.watcher.tick(at(30), { hosts: false });
     expect(second.down).toEqual([appId]);
+    await Bun.sleep(50);
+    off();
+    expect(heard).toEqual(["running"]);
     const app = await health();
     // Degraded is a health state beside the status: it blocks nothing.
     expect(app).toMatchObject({ status: "running", health: { state: "degraded" } });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../../src/db/connect.ts";
-import { createEventBus, type ProximityEvent } from "../../../src/queue/events.ts";
+import { channelFor, createEventBus, type ProximityEvent } from "../../../src/queue/events.ts";
 import { getTestDatabase, testDatabaseUrl } from "../../helpers/db.ts";
 
 describe("event bus", () => {
@@ -43,6 +43,43 @@ describe("event bus", () => {
     } finally {
       await receiver.close();
       if (other !== database) await other.close();
+    }
+  });
+
+  test("an installation in another schema of the same database hears none of them (PostgreSQL)", async () => {
+    // NOTIFY channels are per database: each schema has its own channel (channelFor).
+    expect(channelFor("public")).toBe("proximity_events");
+    expect(channelFor("a")).not.toBe(channelFor("b"));
+    expect(channelFor("x".repeat(63)).length).toBeLessThan(64);
+    if (!testDatabaseUrl) return; // one process per embedded database: nothing else can share it
+    const database = await getTestDatabase();
+    const neighbour = `events_neighbour_${process.pid}`;
+    await database.db.execute(sql.raw(`create schema if not exists "${neighbour}"`));
+    const other = await connectDatabase(
+      { kind: "postgres", url: testDatabaseUrl },
+      { searchPath: neighbour },
+    );
+    const mine = createEventBus(database);
+    const theirs = createEventBus(other);
+    const heardHere: ProximityEvent[] = [];
+    const heardThere: ProximityEvent[] = [];
+    const mineToo = createEventBus(database);
+    mineToo.subscribe((e) => heardHere.push(e));
+    theirs.subscribe((e) => heardThere.push(e));
+    await Promise.all([mineToo.ready(), theirs.ready()]);
+    try {
+      const event: ProximityEvent = { type: "app.status", app_id: crypto.randomUUID(), status: "running" };
+      await mine.publish(event);
+      const end = Date.now() + 5_000;
+      while (!heardHere.length && Date.now() < end) await Bun.sleep(10);
+      expect(heardHere).toEqual([event]);
+      // The neighbour had as long to hear it, and did not.
+      expect(heardThere).toEqual([]);
+    } finally {
+      await mineToo.close();
+      await theirs.close();
+      await other.close();
+      await database.db.execute(sql.raw(`drop schema if exists "${neighbour}" cascade`));
     }
   });
 });

@@ -101,3 +101,48 @@ test("the catalog shows a page of cards and offers the rest", async () => {
     expect(html).not.toContain("Show more");
   }
 });
+
+test("the Settings page sets who installs community apps and how often stores are imported", async () => {
+  const tab = await adminTab();
+  const html = await (await tab.request("/settings")).text();
+  expect(html).toContain("Third-party app stores");
+  const res = await tab.request("/settings", {
+    method: "PUT",
+    form: {
+      registration: "closed",
+      "resources.cores": "2",
+      "resources.memory_mb": "2048",
+      "resources.disk_gb": "8",
+      "network.bridge": "vmbr0",
+      "storage.rootfs": "local-lvm",
+      "storage.backups": "local",
+      "catalog.community_installs": "true",
+      "catalog.source_refresh_hours": "6",
+    },
+    headers: { "hx-request": "true" },
+  });
+  expect(res.status).toBe(200);
+  expect((await t.services.settings.get()).catalog).toEqual({
+    community_installs: "everyone",
+    source_refresh_hours: 6,
+  });
+  const bad = await tab.request("/settings", {
+    method: "PUT",
+    form: {
+      registration: "closed",
+      "resources.cores": "2",
+      "resources.memory_mb": "2048",
+      "resources.disk_gb": "8",
+      "network.bridge": "vmbr0",
+      "storage.rootfs": "local-lvm",
+      "storage.backups": "local",
+      "catalog.source_refresh_hours": "-1",
+    },
+    headers: { "hx-request": "true" },
+  });
+  expect(bad.status).toBe(422);
+  expect(await bad.text()).toMatch(
+    /id="catalog\.source_refresh_hours-error"|id="catalog-source_refresh_hours-error"/,
+  );
+  expect((await t.services.settings.get()).catalog.source_refresh_hours).toBe(6);
+});

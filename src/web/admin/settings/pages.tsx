@@ -121,6 +121,30 @@ export const SettingsForm: FC<{
           Administrators are exempt
         </Switch>
       </fieldset>
+      <fieldset>
+        <legend>Third-party app stores</legend>
+        <Switch
+          name="catalog.community_installs"
+          checked={
+            (values["catalog.community_installs"] ?? String(s.catalog.community_installs === "everyone")) ===
+            "true"
+          }
+        >
+          Everyone may install community apps (imported from a store, not checked by Proximity); off:
+          administrators only
+        </Switch>
+        <NumberFields
+          {...f}
+          fields={[
+            [
+              "catalog.source_refresh_hours",
+              "Import the stores again every (hours; 0: only on demand)",
+              0,
+              String(s.catalog.source_refresh_hours),
+            ],
+          ]}
+        />
+      </fieldset>
       <button type="submit">Save settings</button>
     </form>
   );

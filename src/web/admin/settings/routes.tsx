@@ -49,6 +49,19 @@ export function settingsRoutes() {
               disk_gb_per_user: quota(f["quotas.disk_gb_per_user"]),
               admins_exempt: f["quotas.admins_exempt"] === "true",
             },
+            // A form without these fields (an older page) keeps the stored values.
+            catalog: {
+              community_installs:
+                f["catalog.community_installs"] === undefined
+                  ? current.catalog.community_installs
+                  : f["catalog.community_installs"] === "true"
+                    ? "everyone"
+                    : "admins",
+              source_refresh_hours:
+                f["catalog.source_refresh_hours"] === undefined
+                  ? current.catalog.source_refresh_hours
+                  : required(f["catalog.source_refresh_hours"]),
+            },
           },
           "The settings are invalid",
         );

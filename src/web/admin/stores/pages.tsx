@@ -220,7 +220,7 @@ export const ReportPage: FC<{ page: PageContext; source: CatalogSourceRow; entri
                 <td>
                   {e.reasons.map((r) => (
                     <div>
-                      <small>{r}</small>
+                      <small class="break">{r}</small>
                     </div>
                   ))}
                 </td>
@@ -247,7 +247,7 @@ export const ReportPage: FC<{ page: PageContext; source: CatalogSourceRow; entri
                 <td>
                   {e.reasons.map((r) => (
                     <div>
-                      <small class="muted">{r}</small>
+                      <small class="muted break">{r}</small>
                     </div>
                   ))}
                 </td>
