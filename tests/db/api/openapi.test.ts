@@ -10,8 +10,8 @@ import { createTestApp, type TestApp } from "../../helpers/harness.ts";
 import { PUBLIC_ROUTES } from "../../helpers/route-security.ts";
 
 // The embedded database starts slowly on a busy machine (set per file: a preload's default reaches only
-// the first file).
-setDefaultTimeout(120_000);
+// the first file): about 3× the ~20 s setup measured alone on the 2-core machine.
+setDefaultTimeout(60_000);
 
 interface OperationObject {
   operationId?: string;

@@ -4,8 +4,8 @@ import { createTestApp, type Session, setupAdmin, type TestApp } from "../../hel
 import { type CapturedLogs, captureLogs } from "../../helpers/logs.ts";
 
 // The embedded database starts slowly on a busy machine (set per file: a preload's default reaches only
-// the first file).
-setDefaultTimeout(120_000);
+// the first file): about 3× the ~14 s the file took alone on the 2-core machine, rounded up to the default.
+setDefaultTimeout(60_000);
 
 let t: TestApp;
 let admin: Session;

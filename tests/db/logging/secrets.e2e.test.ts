@@ -8,8 +8,9 @@ import { PASSWORD, TEST_SECRET } from "../../helpers/harness.ts";
 import { type CapturedLogs, captureLogs } from "../../helpers/logs.ts";
 import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
 
-// Real sockets and SSH on a shared machine (set per file: a preload's default reaches the first file only).
-setDefaultTimeout(120_000);
+// Real sockets and SSH on a shared machine (set per file: a preload's default reaches the first file only):
+// about 3× the ~20 s setup (a world and a deploy) measured alone on the 2-core machine.
+setDefaultTimeout(60_000);
 
 const USER_PASSWORD = "Pa55-word-of-carol-7f3a91";
 const WRONG_PASSWORD = "typo-of-carol-password-52c0";
