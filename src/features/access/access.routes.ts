@@ -86,6 +86,7 @@ const gateVerify = createRoute({
     200: { description: "The visitor's pass holds" },
     302: { description: "To Proximity's gate page (sign in first)" },
     403: { description: "No pass, and no PUBLIC_URL to send the visitor to" },
+    ...errorResponses(),
   },
 });
 
@@ -103,6 +104,7 @@ const gateCallback = createRoute({
   responses: {
     302: { description: "Back to the app, with the pass cookie set on its name" },
     403: { description: "The code is invalid, used or expired" },
+    ...errorResponses(422),
   },
 });
 
