@@ -49,6 +49,19 @@ export function snapshotName(now = new Date()): string {
     .slice(0, 14)}`;
 }
 
+/**
+ * This update's snapshot name. Names have a second's resolution, and one taken by an earlier update in the
+ * same second is not this update's: rolling back to it would restore the version before that one (seen when
+ * two updates ran within a second on the simulator). So a taken name gets `_2`, `_3`, … (still sorting by
+ * time).
+ */
+export function freshSnapshotName(taken: readonly string[], now = new Date()): string {
+  const base = snapshotName(now);
+  let name = base;
+  for (let n = 2; taken.includes(name); n++) name = `${base}_${n}`;
+  return name;
+}
+
 interface GuardData {
   /** The guard is a vzdump backup (the storage cannot snapshot): its volume, and where the rootfs was. */
   backup_volid?: string;
@@ -91,10 +104,13 @@ export function guardedUpdateJob<P extends GuardedPayload, S extends string>(
           await history(run, { snapshot: volid });
           return;
         }
-        const name = data.snapshot ?? snapshotName();
-        if (!data.snapshot) await ctx.save({ snapshot: name });
-        // A step resumed after PVE took the snapshot finds it: taking it again would fail ("already used").
         const existing = await run.client.listSnapshots(run.node, run.vmid);
+        let name = data.snapshot;
+        if (!name) {
+          name = freshSnapshotName(existing.map((s) => s.name));
+          await ctx.save({ snapshot: name });
+        }
+        // A step resumed after PVE took the snapshot finds it: taking it again would fail ("already used").
         if (!existing.some((s) => s.name === name)) {
           const upid = await run.client.createSnapshot(
             run.node,

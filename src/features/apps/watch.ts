@@ -26,11 +26,16 @@ import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
 export const WATCH_LEASE = "health-watch";
+const MIN_TICK_MS = 5_000;
+const MAX_TICK_MS = 60_000;
 
 export interface WatcherOptions {
-  /** How often the watcher looks for due apps (default 5 s). */
+  /**
+   * How often the watcher looks for due apps. Default: a sixth of `health.interval_seconds`, between 5 and
+   * 60 s (10 s at the default 60 s interval), so an idle Proximity wakes as seldom as the interval allows.
+   */
   tickMs?: number;
-  /** Lease lifetime; renewed every tick (default 30 s). */
+  /** Lease lifetime; renewed every tick (default 30 s, or 3 ticks when that is longer). */
   leaseMs?: number;
   /** Checks in flight at once (default 16). */
   concurrency?: number;
@@ -108,7 +113,10 @@ export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number):
 }
 
 export class HealthWatcher {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
+  /** The pause before the next tick, from the last settings read (see WatcherOptions.tickMs). */
+  private tickMs = MIN_TICK_MS;
   private running: Promise<unknown> | undefined;
   private hostsCheckedAt = 0;
   private readonly clock: () => Date;
@@ -121,21 +129,24 @@ export class HealthWatcher {
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.started) return;
+    this.started = true;
     const run = () => {
-      if (this.running) return;
+      this.timer = undefined;
       this.running = this.tick()
         .catch((err) => log.error("Health watcher tick failed", { err }))
         .finally(() => {
           this.running = undefined;
+          // One tick at a time; the next is planned when this one ends.
+          if (this.started) this.timer = setTimeout(run, this.options.tickMs ?? this.tickMs);
         });
     };
-    this.timer = setInterval(run, this.options.tickMs ?? 5_000);
     run();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
     // Hand the chore over at once rather than after the lease runs out.
@@ -160,6 +171,7 @@ export class HealthWatcher {
     const settings = await this.deps.settings.get();
     result.queries++;
     const intervalMs = settings.health.interval_seconds * 1000;
+    this.tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, Math.round(intervalMs / 6)));
     await this.forgetStopped(result);
     await this.checkApps(now, intervalMs, settings.health.failures, result);
     if (options.hosts ?? now.getTime() - this.hostsCheckedAt >= intervalMs) {
@@ -170,7 +182,7 @@ export class HealthWatcher {
   }
 
   private async holdLease(result: WatchTick): Promise<boolean> {
-    const leaseMs = this.options.leaseMs ?? 30_000;
+    const leaseMs = this.options.leaseMs ?? Math.max(30_000, 3 * (this.options.tickMs ?? this.tickMs));
     result.queries++;
     const rows = await this.deps.db
       .insert(leases)
