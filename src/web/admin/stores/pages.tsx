@@ -103,7 +103,6 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
           <thead>
             <tr>
               <th scope="col">Store</th>
-              <th scope="col">State</th>
               <th scope="col">Apps</th>
               <th scope="col" class="hide-sm">
                 Imported
@@ -116,20 +115,18 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
           <tbody>
             {sources.map((s) => (
               <tr id={`store-${s.name}`}>
+                {/* The state sits under the name: a column of its own pushed the actions off a phone's screen. */}
                 <td>
                   <strong>{s.name}</strong>
-                  <br />
-                  <small class="muted break hide-sm">{s.url}</small>
-                  {s.format ? <small class="muted"> · {s.format}</small> : null}
-                </td>
-                <td>
-                  {statusBadge(s)}
+                  {s.format ? <small class="muted"> {s.format}</small> : null} {statusBadge(s)}
                   {s.error ? (
                     <>
                       <br />
                       <small class="reason">{s.error}</small>
                     </>
                   ) : null}
+                  <br />
+                  <small class="muted break hide-sm">{s.url}</small>
                 </td>
                 <td>
                   <a href={`/catalog?source=${encodeURIComponent(s.name)}`}>{s.imported} imported</a>
