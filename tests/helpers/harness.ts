@@ -38,6 +38,11 @@ export async function createTestApp(
   const config = testConfig(env);
   const services = buildServices(config, database, await deriveKeys(TEST_SECRET), build);
   await services.catalog.load();
+  return testAppOf(services);
+}
+
+/** The app over these services, with the request helper (a bearer token, a JSON body). */
+export function testAppOf(services: Services): TestApp {
   const app = createApp(services);
   return {
     app,

@@ -7,7 +7,6 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { createApp } from "../../../src/boot/app.ts";
 import { buildServices } from "../../../src/boot/container.ts";
 import { deriveKeys } from "../../../src/crypto/keys.ts";
 import { connectDatabase, type Database } from "../../../src/db/connect.ts";
@@ -22,6 +21,7 @@ import {
   setupAdmin,
   TEST_SECRET,
   type TestApp,
+  testAppOf,
   testConfig,
 } from "../../helpers/harness.ts";
 
@@ -44,22 +44,7 @@ async function secondInstance(): Promise<TestApp> {
   }
   const services = buildServices(testConfig(), db, await deriveKeys(TEST_SECRET));
   await services.events.ready();
-  const app = createApp(services);
-  return {
-    app,
-    services,
-    request: async (path, init = {}) => {
-      const { token, json, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (token) headers.set("authorization", `Bearer ${token}`);
-      if (json !== undefined) headers.set("content-type", "application/json");
-      return app.request(path, {
-        ...rest,
-        headers,
-        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-      });
-    },
-  };
+  return testAppOf(services);
 }
 
 beforeEach(async () => {
