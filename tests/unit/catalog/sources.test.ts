@@ -195,6 +195,42 @@ describe("archives", () => {
     );
   });
 
+  test("reading stops at the end of the archive: the rest of the download is not read", async () => {
+    // The tar's end blocks, then 2 MiB more (random bytes: they do not compress) in the same gzip stream.
+    const junk = crypto.getRandomValues(new Uint8Array(65536));
+    const tail = new Uint8Array(2 * 1024 * 1024);
+    for (let i = 0; i < tail.length; i += junk.length) tail.set(junk.subarray(0, tail.length - i), i);
+    const head = tar([{ path: "top/apps/x/config.json", body: "{}" }]);
+    const whole = new Uint8Array(head.length + tail.length);
+    whole.set(head);
+    whole.set(tail, head.length);
+    const bytes = await gzip(whole);
+    let sent = 0;
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(sent, sent + 16 * 1024));
+        sent += 16 * 1024;
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const files = await readTarGz(stream);
+    expect([...files.keys()]).toEqual(["apps/x/config.json"]);
+    expect(cancelled).toBe(true);
+    expect(sent).toBeLessThan(bytes.length / 2);
+  });
+
+  test("a damaged gzip stream is refused with the reason", async () => {
+    const bytes = await gzip(tar([{ path: "top/apps/x/config.json", body: "{}" }]));
+    await expect(readTarGz(streamOf(bytes.subarray(0, bytes.length - 20)))).rejects.toThrow(SourceError);
+    const flipped = bytes.slice();
+    flipped[20] = flipped[20]! ^ 0xff;
+    await expect(readTarGz(streamOf(flipped))).rejects.toThrow(SourceError);
+  });
+
   test("YAML alias bombs, deep nesting and huge strings are refused", () => {
     const bomb = [
       "a: &a [x, x, x, x, x, x, x, x, x]",
