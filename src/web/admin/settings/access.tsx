@@ -79,6 +79,15 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
         </div>
       </>
     ) : null}
+    {a.certificate ? (
+      <>
+        <h3>Wildcard certificate (DNS-01)</h3>
+        <p id="access-dns-certificate">
+          <code>{a.certificate.names.join(", ")}</code> from {a.certificate.issuer ?? "the ACME directory"}:
+          expires {when(a.certificate.expires_at)}, renewed from {when(a.certificate.renews_at)}.
+        </p>
+      </>
+    ) : null}
     {a.certificates_served.length ? (
       <>
         <h3>Certificates</h3>
@@ -102,7 +111,11 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
             </tbody>
           </table>
         </div>
-        <p class="muted">The proxy renews certificates by itself before they expire.</p>
+        <p class="muted">
+          {a.challenge === "dns"
+            ? "Proximity renews the wildcard certificate at two thirds of its lifetime."
+            : "The proxy renews certificates by itself before they expire."}
+        </p>
       </>
     ) : null}
     {a.domain && a.certificates === "internal" && a.status === "ready" ? (
@@ -141,6 +154,7 @@ export const AccessForm: FC<{
   values?: Record<string, string>;
 }> = ({ access: a, csrf, errors, values = {} }) => {
   const certificates = values.certificates ?? a.certificates;
+  const challenge = values.challenge ?? a.challenge;
   const text = (name: "domain" | "acme_directory" | "acme_email", stored: string | null) =>
     values[name] ?? stored ?? "";
   return (
@@ -198,6 +212,49 @@ export const AccessForm: FC<{
           <FieldMessage errors={errors} name="acme_email" />
         </label>
       </div>
+      <fieldset>
+        <legend>ACME challenge (ACME only)</legend>
+        <label>
+          <input type="radio" name="challenge" value="http" checked={challenge !== "dns"} />
+          HTTP: the directory reaches the proxy on ports 80 and 443
+        </label>
+        <label>
+          <input type="radio" name="challenge" value="dns" checked={challenge === "dns"} />
+          DNS through Cloudflare: one wildcard certificate, the proxy need not be reachable from the internet
+        </label>
+      </fieldset>
+      <div class="grid">
+        <label>
+          Cloudflare API token (DNS only)
+          <input
+            name="dns_provider.api_token"
+            type="password"
+            value=""
+            autocomplete="off"
+            placeholder={a.dns_provider ? "stored; leave empty to keep it" : ""}
+            {...fieldAria(errors, "dns_provider.api_token", "cf-token-help")}
+          />
+          <FieldMessage
+            errors={errors}
+            name="dns_provider.api_token"
+            helpId="cf-token-help"
+            help="Permission Zone → DNS → Edit on the zone; stored encrypted, never shown again"
+          />
+        </label>
+        <label>
+          Cloudflare zone ID (optional)
+          <input
+            name="dns_provider.zone_id"
+            value={values["dns_provider.zone_id"] ?? a.dns_provider?.zone_id ?? ""}
+            spellcheck={false}
+            autocomplete="off"
+            {...fieldAria(errors, "dns_provider.zone_id")}
+          />
+          <FieldMessage errors={errors} name="dns_provider.zone_id" />
+        </label>
+      </div>
+      <FieldMessage errors={errors} name="dns_provider" />
+      <FieldMessage errors={errors} name="challenge" />
       <button type="submit">{a.domain ? "Save" : "Turn on HTTPS names"}</button>
     </form>
   );
