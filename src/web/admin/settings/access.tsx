@@ -6,6 +6,7 @@ import type { FC } from "hono/jsx";
 import type { AccessViewT } from "../../../features/access/access.schemas.ts";
 import {
   Breadcrumb,
+  FieldMessage,
   type FormProps,
   InputField,
   Layout,
@@ -67,6 +68,15 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
         </Table>
       </>
     ) : null}
+    {a.certificate ? (
+      <>
+        <h3>Wildcard certificate (DNS-01)</h3>
+        <p id="access-dns-certificate">
+          <code>{a.certificate.names.join(", ")}</code> from {a.certificate.issuer ?? "the ACME directory"}:
+          expires {when(a.certificate.expires_at)}, renewed from {when(a.certificate.renews_at)}.
+        </p>
+      </>
+    ) : null}
     {a.certificates_served.length ? (
       <>
         <h3>Certificates</h3>
@@ -79,7 +89,11 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
             </tr>
           ))}
         </Table>
-        <p class="muted">The proxy renews certificates by itself before they expire.</p>
+        <p class="muted">
+          {a.challenge === "dns"
+            ? "Proximity renews the wildcard certificate at two thirds of its lifetime."
+            : "The proxy renews certificates by itself before they expire."}
+        </p>
       </>
     ) : null}
     {a.domain && a.certificates === "internal" && a.status === "ready" ? (
@@ -118,6 +132,7 @@ export const AccessForm: FC<FormProps & { access: AccessViewT }> = ({
   values = {},
 }) => {
   const certificates = values.certificates ?? a.certificates;
+  const challenge = values.challenge ?? a.challenge;
   const text = (name: "domain" | "acme_directory" | "acme_email", stored: string | null) =>
     values[name] ?? stored ?? "";
   return (
@@ -160,6 +175,40 @@ export const AccessForm: FC<FormProps & { access: AccessViewT }> = ({
           value={text("acme_email", a.acme_email)}
         />
       </div>
+      <fieldset>
+        <legend>ACME challenge (ACME only)</legend>
+        <label>
+          <input type="radio" name="challenge" value="http" checked={challenge !== "dns"} />
+          HTTP: the directory reaches the proxy on ports 80 and 443
+        </label>
+        <label>
+          <input type="radio" name="challenge" value="dns" checked={challenge === "dns"} />
+          DNS through Cloudflare: one wildcard certificate, the proxy need not be reachable from the internet
+        </label>
+      </fieldset>
+      <div class="grid">
+        <InputField
+          label="Cloudflare API token (DNS only)"
+          name="dns_provider.api_token"
+          errors={errors}
+          type="password"
+          value=""
+          autocomplete="off"
+          placeholder={a.dns_provider ? "stored; leave empty to keep it" : ""}
+          help="Permission Zone → DNS → Edit on the zone; stored encrypted, never shown again"
+          helpId="cf-token-help"
+        />
+        <InputField
+          label="Cloudflare zone ID (optional)"
+          name="dns_provider.zone_id"
+          errors={errors}
+          value={values["dns_provider.zone_id"] ?? a.dns_provider?.zone_id ?? ""}
+          spellcheck={false}
+          autocomplete="off"
+        />
+      </div>
+      <FieldMessage errors={errors} name="dns_provider" />
+      <FieldMessage errors={errors} name="challenge" />
       <button type="submit">{a.domain ? "Save" : "Turn on HTTPS names"}</button>
     </SwapForm>
   );
