@@ -218,9 +218,16 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
   return { name: g.project ?? projectNameFor(file), file, services: out, warnings: warnText };
 }
 
-function selected(loaded: LoadedProject, names: string[]): string[] | ExecResult {
-  for (const n of names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
-  return names.length > 0 ? names : [...loaded.services.keys()];
+/** splitFlags for a subcommand that takes service names: each must exist, and none means every service. */
+function serviceArgs(
+  loaded: LoadedProject,
+  args: string[],
+  allowed: Record<string, boolean>,
+): { flags: Map<string, string>; names: string[] } | ExecResult {
+  const parsed = splitFlags(args, allowed);
+  if ("code" in parsed) return parsed;
+  for (const n of parsed.names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
+  return { flags: parsed.flags, names: parsed.names.length > 0 ? parsed.names : [...loaded.services.keys()] };
 }
 
 function splitFlags(
@@ -285,15 +292,14 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
 
   switch (sub) {
     case "pull": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "-q": false,
         "--quiet": false,
         "--ignore-pull-failures": false,
         "--policy": true,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       for (const n of names) {
         const svc = ensureService(project, n, loaded);
@@ -303,7 +309,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "up": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "-d": false,
         "--detach": false,
         "--wait": false,
@@ -319,8 +325,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         // Attached `up` never returns; the simulator only models detached runs.
         return err("the simulator supports only 'docker compose up -d' (attached mode would never exit)");
       }
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       const net = `${project.name}_default`;
       if (![...project.services.values()].some((s) => s.state !== "exited")) {
@@ -343,7 +348,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "ps": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--format": true,
         "-a": false,
         "--all": false,
@@ -353,8 +358,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       });
       if ("code" in parsed) return parsed;
       const all = parsed.flags.has("-a") || parsed.flags.has("--all");
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       const rows = names
         .map((n) => project.services.get(n))
         .filter((s): s is ComposeService => s !== undefined && (all || s.state === "running"));
@@ -378,7 +382,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       );
     }
     case "logs": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--tail": true,
         "-n": true,
         "--no-color": false,
@@ -387,8 +391,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         "--no-log-prefix": false,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       const tail = parsed.flags.get("--tail") ?? parsed.flags.get("-n") ?? "all";
       let out = "";
       for (const n of names) {
@@ -408,10 +411,9 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
     case "stop":
     case "start":
     case "restart": {
-      const parsed = splitFlags(subArgs, { "-t": true, "--timeout": true });
+      const parsed = serviceArgs(loaded, subArgs, { "-t": true, "--timeout": true });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       for (const n of names) {
         const svc = project.services.get(n);
