@@ -11,7 +11,8 @@
  * - `version` is the tag (or the start of the tag) of one of the images, and `pin` records when it was last
  *   checked against `pin.source` (the upstream release page), with the support policy and end date if known;
  * - the compose document follows the policy of compose-policy.ts, and an entry listing the `oci` runtime can
- *   run as one (oci-service.ts).
+ *   run as one (oci-service.ts);
+ * - the files it ships go into its own named volumes, within the size limits (entry-files.ts).
  *
  * The shape itself (fields, limits, the health check's two requests, the memory minimum that leaves room for
  * the Docker daemon, `update_policy`, `upgrade`, `runtimes`) is catalog.schemas.ts.
@@ -23,6 +24,7 @@ import {
   isDeployVariable,
 } from "./catalog.schemas.ts";
 import { composeImages, composeProblems, imageTags, parseCompose } from "./compose-policy.ts";
+import { entryFileProblems } from "./entry-files.ts";
 import { ociProblems } from "./oci-service.ts";
 import { strictYaml, type YamlParser } from "./yaml-parsers.ts";
 
@@ -137,6 +139,7 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
   if (new Set(entry.runtimes).size !== entry.runtimes.length)
     issues.push({ path: ["runtimes"], message: "duplicate runtimes" });
   issues.push(...composeProblems(entry));
+  issues.push(...entryFileProblems(entry));
   if (entry.runtimes.includes("oci")) {
     for (const message of ociProblems(entry.compose)) issues.push({ path: ["runtimes"], message });
   }
