@@ -9,6 +9,7 @@ import type { Keys } from "../crypto/keys.ts";
 import { PasswordHasher } from "../crypto/passwords.ts";
 import type { Database } from "../db/connect.ts";
 import { AccessService } from "../features/access/access.service.ts";
+import type { DnsChallengeOptions } from "../features/access/dns-certificate.ts";
 import { GateTokens } from "../features/access/gate.ts";
 import { ProxyDriver } from "../features/access/proxy.ts";
 import { AppsService } from "../features/apps/apps.service.ts";
@@ -96,6 +97,8 @@ export interface BuildOptions {
   clock?: () => Date;
   /** PEM files the proxy's ACME client trusts for the directory's TLS (tests against Pebble). */
   acmeTrustedRoots?: string[];
+  /** DNS-01's Cloudflare API and DNS servers (tests: a fake API and pebble-challtestsrv). */
+  dnsChallenge?: DnsChallengeOptions;
 }
 
 export function buildServices(
@@ -167,11 +170,16 @@ export function buildServices(
     notify: notifications.notify,
   };
   // Start-up stops here, naming the kind, when a job type that can be enqueued has no implementation.
-  registerJobs(jobs.registry, jobImplementations(appDeps, notifications));
+  registerJobs(
+    jobs.registry,
+    // The access service is built below; its job only runs once the worker starts.
+    jobImplementations(appDeps, notifications, () => access),
+  );
   const apps = new AppsService(appDeps, jobs);
   const appContainers = new AppContainersService(appDeps, apps);
-  const backups = new BackupsService(appDeps, jobs, apps, options.clock);
-  const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const clock = options.clock ?? (() => new Date());
+  const backupScheduler = new BackupScheduler(db, jobs, clock);
+  const backups = new BackupsService(appDeps, jobs, apps, clock, () => backupScheduler.wake());
   const watcher = new HealthWatcher(
     {
       db,
@@ -194,7 +202,11 @@ export function buildServices(
     driver: new ProxyDriver(hosts, appDeps.timing.commandTimeoutMs),
     gate: new GateTokens(keys.jwt),
     publicUrl: config.PUBLIC_URL,
+    keys,
+    jobs,
     ...(options.acmeTrustedRoots ? { acmeTrustedRoots: options.acmeTrustedRoots } : {}),
+    ...(options.dnsChallenge ? { dnsChallenge: options.dnsChallenge } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const updates = new UpdatesService({
     db,

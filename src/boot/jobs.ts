@@ -5,6 +5,9 @@
  * stops start-up with its name instead of staying queued forever.
  */
 
+import type { AccessService } from "../features/access/access.service.ts";
+import { accessJobs } from "../features/access/certificate-job.ts";
+import * as accessJobTypes from "../features/access/job-types.ts";
 import type { AppDeps } from "../features/apps/index.ts";
 import { appJobs } from "../features/apps/sagas/index.ts";
 import * as appJobTypes from "../features/apps/sagas/job-types.ts";
@@ -21,11 +24,21 @@ export const ENQUEUEABLE_JOB_TYPES: readonly JobType<unknown, string>[] = [
   ...jobTypesIn(appJobTypes),
   ...jobTypesIn(backupJobTypes),
   ...jobTypesIn(notificationJobTypes),
+  ...jobTypesIn(accessJobTypes),
 ];
 
 /** The implementations of every feature's job kinds. */
-export function jobImplementations(deps: AppDeps, notifications: NotificationsService): JobImplementation[] {
-  return [...appJobs(deps), ...backupJobs(deps), ...notificationJobs(deps.db, () => notifications)];
+export function jobImplementations(
+  deps: AppDeps,
+  notifications: NotificationsService,
+  access: () => AccessService,
+): JobImplementation[] {
+  return [
+    ...appJobs(deps),
+    ...backupJobs(deps),
+    ...notificationJobs(deps.db, () => notifications),
+    ...accessJobs(access),
+  ];
 }
 
 /**

@@ -1,5 +1,8 @@
-/** Shared OpenAPI pieces: the router factory, the error schema and the standard error responses. */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+/**
+ * Shared OpenAPI pieces: the router factory, the route definer, the error schema and the standard error
+ * responses.
+ */
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import { ERROR_STATUS, type ErrorCode, type ErrorStatus, ValidationError } from "../core/errors.ts";
 import "../core/messages.ts";
 import type { HttpEnv } from "./context.ts";
@@ -45,6 +48,54 @@ export function errorResponses(...codes: ErrorStatusCode[]) {
     };
   }
   return out;
+}
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** A guard spread of http/guards.ts: publicRoute, authed or adminOnly. */
+type Guard = { security: { bearer: string[] }[]; "x-proximity-role"?: "admin" };
+
+/** What a route states itself: all createRoute takes but the guard, the tag, the method and the path. */
+type RouteSpec = Omit<RouteConfig, "method" | "path" | "security" | "middleware" | "tags">;
+
+/**
+ * The routes of one tag behind one guard (`const admin = routesFor(adminOnly, "hosts")`, then
+ * `admin.get("/hosts/{host_id}", { operationId, summary, request, responses })`). The error responses that
+ * follow from the route itself are added to the ones it names: 401 behind a guard, 403 behind the
+ * administrators' one, 404 when the path names a resource, 422 when it validates any input, and 500 always.
+ * `errors` lists the others its handler can answer (409, 429, 502, 503, or a 404 of a resource named in the
+ * body or query).
+ */
+export function routesFor<G extends Guard>(guard: G, tag: string) {
+  const signedIn = guard.security.length > 0;
+  const admin = guard["x-proximity-role"] === "admin";
+  const define =
+    <M extends Method>(method: M) =>
+    <P extends string, S extends RouteSpec>(
+      path: P,
+      { errors = [], ...spec }: S & { errors?: readonly ErrorStatusCode[] },
+    ) => {
+      const input = spec.request?.params ?? spec.request?.query ?? spec.request?.body;
+      const implied: ErrorStatusCode[] = [
+        ...(signedIn ? ([401] as const) : []),
+        ...(admin ? ([403] as const) : []),
+        ...(path.includes("{") ? ([404] as const) : []),
+        ...(input ? ([422] as const) : []),
+      ];
+      const responses = { ...errorResponses(...implied, ...errors), ...spec.responses };
+      return createRoute({ ...guard, tags: [tag], method, path, ...spec, responses } as G & {
+        tags: string[];
+        method: M;
+        path: P;
+      } & Omit<S, "errors">);
+    };
+  return {
+    get: define("get"),
+    post: define("post"),
+    put: define("put"),
+    patch: define("patch"),
+    delete: define("delete"),
+  };
 }
 
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {

@@ -39,7 +39,7 @@ export const FAST_TIMING = {
 export async function startWorld(
   options: SimulatorOptions = {},
   env: Record<string, string> = {},
-  build: Pick<BuildOptions, "clock" | "acmeTrustedRoots"> = {},
+  build: Pick<BuildOptions, "clock" | "acmeTrustedRoots" | "dnsChallenge"> = {},
   timing: Partial<typeof FAST_TIMING> = {},
 ): Promise<SimWorld> {
   const sim = await startSimulator({ nodes: 3, speed: 500, authFailDelayMs: 0, ...options });

@@ -31,6 +31,7 @@ export const bunRuntime: Runtime = {
   mainModule: () => Bun.main,
   sleep: (ms) => Bun.sleep(ms),
   collectGarbage: () => Bun.gc(true),
+  collectGarbageSoon: () => Bun.gc(false),
   async runSelf(args, timeoutMs) {
     const compiled = import.meta.url.includes("$bunfs") || Bun.main.includes("$bunfs");
     const self = compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "../../index.ts")];

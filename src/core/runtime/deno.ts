@@ -138,6 +138,7 @@ export const denoRuntime: Runtime = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   // Deno exposes no collector call without --v8-flags=--expose-gc; V8 collects on its own schedule.
   collectGarbage: () => {},
+  collectGarbageSoon: () => {},
   readTextFile: (path) => Deno.readTextFile(path),
   serve({ port, hostname, fetch }) {
     return new Promise((resolve) => {

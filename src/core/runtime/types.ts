@@ -63,6 +63,11 @@ export interface Runtime {
   /** A full garbage collection now (start-up garbage would otherwise sit in the heap until load comes). */
   collectGarbage(): void;
   /**
+   * Asks for a collection without waiting for it: for work that makes garbage fast in big pieces (a
+   * decompressed archive's skipped files), which the collector would otherwise let pile up to tens of MB.
+   */
+  collectGarbageSoon(): void;
+  /**
    * Runs this program again with `args` (the compiled binary itself, or the runtime with the entry module),
    * killed after `timeoutMs`; absent where the runtime cannot, and the caller does the work in-process.
    */

@@ -3,11 +3,11 @@
  * internal CA's root: public, it is what a device must trust) and /apps/{app_id}/exposure (the app's owner
  * or an administrator).
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../core/errors.ts";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed, publicRoute } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
 import { AppSchema, toPublicApp } from "../apps/apps.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
 import { AccessUpdateBody, AccessView, ExposureBody } from "./access.schemas.ts";
@@ -19,92 +19,67 @@ export interface AccessRouteServices {
   catalog: CatalogService;
 }
 
-const get = createRoute({
-  method: "get",
-  path: "/access",
+const user = routesFor(authed, "access");
+const admin = routesFor(adminOnly, "access");
+const anyone = routesFor(publicRoute, "access");
+const appOwner = routesFor(authed, "apps");
+
+const get = user.get("/access", {
   operationId: "getAccess",
-  tags: ["access"],
   summary: "HTTPS names: the domain, the proxy's state, the DNS record to create",
-  ...authed,
-  responses: { 200: jsonResponse(AccessView, "Access settings and status"), ...errorResponses(401) },
+  responses: { 200: jsonResponse(AccessView, "Access settings and status") },
 });
 
-const put = createRoute({
-  method: "put",
-  path: "/access",
+const put = admin.put("/access", {
   operationId: "updateAccess",
-  tags: ["access"],
   summary: "Set the domain and certificates; deploys the managed proxy when there is none",
-  ...adminOnly,
   request: { body: jsonBody(AccessUpdateBody) },
-  responses: {
-    200: jsonResponse(AccessView, "The new settings (the proxy converges in the background)"),
-    ...errorResponses(401, 403, 409, 422),
-  },
+  responses: { 200: jsonResponse(AccessView, "The new settings (the proxy converges in the background)") },
+  errors: [409],
 });
 
-const caPem = createRoute({
-  method: "get",
-  path: "/access/ca.pem",
+const caPem = anyone.get("/access/ca.pem", {
   operationId: "getAccessCa",
-  tags: ["access"],
   summary: "The internal certificate authority's root, to trust on desktops and phones (docs/access.md)",
-  ...publicRoute,
   responses: {
     200: {
       description: "PEM",
       content: { "application/x-pem-file": { schema: z.string() } },
     },
-    ...errorResponses(404),
   },
+  errors: [404],
 });
 
-const exposure = createRoute({
-  method: "post",
-  path: "/apps/{app_id}/exposure",
+const exposure = appOwner.post("/apps/{app_id}/exposure", {
   operationId: "setAppExposure",
-  tags: ["apps"],
   summary: "Expose the app at https://<hostname>.<domain> through the managed proxy, or stop",
-  ...authed,
   request: { params: z.object({ app_id: UuidParam("app_id") }), body: jsonBody(ExposureBody) },
-  responses: {
-    200: jsonResponse(z.object({ app: AppSchema }), "The app"),
-    ...errorResponses(401, 404, 409, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
+  errors: [409],
 });
 
-const gateVerify = createRoute({
-  method: "get",
-  path: "/access/gate/verify",
+const gateVerify = anyone.get("/access/gate/verify", {
   operationId: "verifyAccessGate",
-  tags: ["access"],
   summary: "The proxy's question for a gated app: 200 lets the visitor through, 302 sends them to sign in",
   description:
     "Called by the managed proxy before each request to an app exposed with gate proximity (X-Forwarded-Host, X-Forwarded-Uri and the visitor's cookies). docs/access.md",
-  ...publicRoute,
   responses: {
     200: { description: "The visitor's pass holds" },
     302: { description: "To Proximity's gate page (sign in first)" },
     403: { description: "No pass, and no PUBLIC_URL to send the visitor to" },
-    ...errorResponses(),
   },
 });
 
-const gateCallback = createRoute({
-  method: "get",
-  path: "/access/gate/callback",
+const gateCallback = anyone.get("/access/gate/callback", {
   operationId: "accessGateCallback",
-  tags: ["access"],
   summary:
     "The proxy hands /.proximity/gate on a gated app's name here: a one-time code becomes the pass cookie",
-  ...publicRoute,
   request: {
     query: z.object({ code: z.string().max(1000).optional(), to: z.string().max(2048).optional() }),
   },
   responses: {
     302: { description: "Back to the app, with the pass cookie set on its name" },
     403: { description: "The code is invalid, used or expired" },
-    ...errorResponses(422),
   },
 });
 

@@ -19,6 +19,27 @@ export const DomainSchema = z
 
 export const CERTIFICATE_MODES = ["internal", "acme"] as const;
 export const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+/** http: Caddy answers HTTP-01/TLS-ALPN-01 itself; dns: Proximity answers DNS-01 through the DNS provider. */
+export const CHALLENGES = ["http", "dns"] as const;
+
+/** The DNS provider DNS-01 goes through. The token is write-only: stored encrypted, never returned. */
+export const DnsProviderInput = z
+  .object({
+    kind: z.literal("cloudflare"),
+    api_token: z.string().trim().min(1).max(500).openapi({
+      description: "A Cloudflare API token with Zone → DNS → Edit on the zone; write-only, stored encrypted",
+    }),
+    zone_id: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-f]{32}$/, "must be a Cloudflare zone ID (32 hexadecimal characters)")
+      .optional()
+      .openapi({
+        description: "Found from the domain when left out (the token then needs Zone → Zone → Read)",
+      }),
+  })
+  .strict()
+  .openapi("DnsProviderInput");
 
 export const AccessUpdateBody = z
   .object({
@@ -33,6 +54,13 @@ export const AccessUpdateBody = z
       .optional()
       .openapi({ description: `acme only; default Let's Encrypt (${LETS_ENCRYPT})` }),
     acme_email: z.email().max(254).optional(),
+    challenge: z.enum(CHALLENGES).default("http").openapi({
+      description:
+        "acme only. http: the directory reaches the proxy on ports 80/443 (Caddy obtains a certificate per name); dns: Proximity obtains one wildcard certificate with DNS-01 through dns_provider and renews it",
+    }),
+    dns_provider: DnsProviderInput.optional().openapi({
+      description: "challenge dns only; may be left out to keep the provider already stored",
+    }),
   })
   .strict()
   .openapi("AccessUpdate");
@@ -51,6 +79,38 @@ export const StoredAccessSchema = z.object({
   last_error: z.string().nullable().default(null),
   /** The proxy's root certificate (internal mode), kept once read so ca.pem works while the proxy is down. */
   root_pem: z.string().nullable().default(null),
+  challenge: z.enum(CHALLENGES).default("http"),
+  /** Changes with every PUT: a new certificate job per saved settings (the job's dedupe key). */
+  revision: z.string().default(""),
+  dns_provider: z
+    .object({
+      kind: z.literal("cloudflare"),
+      zone_id: z.string(),
+      zone_name: z.string(),
+      /** crypto/secrets.ts */
+      token_enc: z.string(),
+    })
+    .nullable()
+    .default(null),
+  /** The ACME account key (a private JWK, encrypted) and the directory it belongs to. */
+  acme_account: z.object({ directory: z.string(), key_enc: z.string() }).nullable().default(null),
+  /** The DNS-01 certificate Proximity obtained and loads into the proxy (its key encrypted). */
+  dns_certificate: z
+    .object({
+      names: z.array(z.string()),
+      /** The ACME directory that issued it: another directory in the settings means a new certificate. */
+      directory: z.string(),
+      cert_pem: z.string(),
+      key_enc: z.string(),
+      issuer: z.string().nullable(),
+      not_before: z.string(),
+      not_after: z.string(),
+      obtained_at: z.string(),
+    })
+    .nullable()
+    .default(null),
+  /** Why the last DNS-01 attempt failed, in words; null after a success. */
+  dns_error: z.string().nullable().default(null),
 });
 export type StoredAccess = z.infer<typeof StoredAccessSchema>;
 
@@ -99,6 +159,21 @@ export const AccessView = z
           "The certificate the proxy serves for each exposed name, read by a TLS handshake; Caddy renews them",
       }),
     applied_at: z.string().nullable(),
+    challenge: z.enum(CHALLENGES),
+    dns_provider: z
+      .object({ kind: z.literal("cloudflare"), zone_id: z.string(), zone_name: z.string() })
+      .nullable()
+      .openapi({ description: "challenge dns: the provider (its token is never returned)" }),
+    certificate: z
+      .object({
+        names: z.array(z.string()),
+        issuer: z.string().nullable(),
+        expires_at: z.string(),
+        renews_at: z.string().openapi({ description: "Proximity renews at two thirds of its lifetime" }),
+        obtained_at: z.string(),
+      })
+      .nullable()
+      .openapi({ description: "challenge dns: the wildcard certificate Proximity obtained and renews" }),
   })
   .openapi("Access");
 export type AccessViewT = z.infer<typeof AccessView>;

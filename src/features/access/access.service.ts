@@ -6,16 +6,20 @@
  * loads it. Loading is idempotent, so a restarted or re-created proxy converges, and a proxy failure never
  * touches an app: it only shows as the access status.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { resolve4 } from "node:dns/promises";
 import { readFileSync } from "node:fs";
-import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { Chore } from "../../core/chore.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { UserActor } from "../../core/identity.ts";
 import { log } from "../../core/log.ts";
+import type { Keys } from "../../crypto/keys.ts";
+import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
-import { type Application, applications, settings, users } from "../../db/schema.ts";
+import { type Application, applications, jobs, settings, users } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
+import type { JobQueue } from "../../queue/queue.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
@@ -27,8 +31,12 @@ import {
   type StoredAccess,
   StoredAccessSchema,
 } from "./access.schemas.ts";
+import { newAccountKey } from "./acme-client.ts";
 import { buildProxyConfig, type ProximityUpstream } from "./caddy-config.ts";
+import { Cloudflare, DnsProviderError, TOKEN_FIX } from "./cloudflare.ts";
+import { type DnsChallengeOptions, obtainWildcard, renewsAt, wildcardOf } from "./dns-certificate.ts";
 import { cookieValue, GATE_COOKIE, GATE_PATH, type GateTokens, safePath } from "./gate.ts";
+import { ObtainCertificateJob } from "./job-types.ts";
 import { acmeDirectoryProblem, type ServedCertificate, servedCertificate } from "./probes.ts";
 import { type ProxyDriver, ProxyError } from "./proxy.ts";
 
@@ -37,6 +45,9 @@ const KEY = "access";
 const LOCK = sql`select pg_advisory_xact_lock(hashtext('proximity.access'))`;
 export const PROXY_ENTRY = "proximity-proxy";
 export const PROXY_HOSTNAME = "proximity-proxy";
+
+/** The re-check's pause while HTTPS names are not configured (another instance configuring them is seen by then). */
+export const IDLE_ACCESS_RECHECK_MS = 5 * 60_000;
 
 export interface AccessDeps {
   db: Db;
@@ -51,13 +62,23 @@ export interface AccessDeps {
   publicUrl?: string | undefined;
   /** Signs the gate's codes and passes (gate.ts). */
   gate: GateTokens;
+  /** Encrypts the DNS provider's token, the ACME account key and the certificate's key. */
+  keys: Keys;
+  /** Runs the DNS-01 certificate job. */
+  jobs: JobQueue;
+  /** Where DNS-01 talks and looks (tests: a fake Cloudflare API, pebble-challtestsrv as the DNS). */
+  dnsChallenge?: DnsChallengeOptions;
+  /** "Now" for renewals (tests move it). */
+  clock?: () => Date;
 }
 
 export class AccessService {
   private chain: Promise<void> = Promise.resolve();
   private pending = false;
   private unsubscribe: (() => void) | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private recheck: Chore | undefined;
+  /** The last convergence found HTTPS names configured (the periodic re-check runs at its interval). */
+  private configured: boolean | undefined;
 
   constructor(private readonly deps: AccessDeps) {}
 
@@ -94,6 +115,11 @@ export class AccessService {
       acme_directory: s?.acme_directory ?? null,
       acme_email: s?.acme_email ?? null,
       applied_at: s?.applied_at ?? null,
+      challenge: s?.challenge ?? ("http" as const),
+      dns_provider: s?.dns_provider
+        ? { kind: s.dns_provider.kind, zone_id: s.dns_provider.zone_id, zone_name: s.dns_provider.zone_name }
+        : null,
+      certificate: s && currentCertificate(s) ? certificateView(currentCertificate(s)!) : null,
       proxy: proxy
         ? { app_id: proxy.id, address: proxy.ip, node: proxy.node, vmid: proxy.vmid, status: proxy.status }
         : null,
@@ -107,7 +133,7 @@ export class AccessService {
         resolves: checkDns && proxy?.ip ? await resolvesTo(`${PROXY_HOSTNAME}.${s.domain}`, proxy.ip) : null,
       },
     ];
-    const { status, reason } = accessStatus(s, proxy);
+    const { status, reason } = accessStatus(s, proxy, this.now());
     const certificates_served = checkDns ? await this.certificates() : [];
     return { ...base, status, reason, dns, certificates_served };
   }
@@ -140,6 +166,16 @@ export class AccessService {
         { field: "certificates", message: "set acme to use acme_directory and acme_email" },
       ]);
     }
+    if (body.challenge === "dns" && body.certificates !== "acme") {
+      throw new ValidationError("DNS-01 is an ACME challenge", [
+        { field: "challenge", message: "set certificates: acme to use the dns challenge" },
+      ]);
+    }
+    if (body.dns_provider && body.challenge !== "dns") {
+      throw new ValidationError("A DNS provider is used by the dns challenge only", [
+        { field: "dns_provider", message: "set challenge: dns to use a DNS provider" },
+      ]);
+    }
     if (body.certificates === "acme") {
       const directory = body.acme_directory ?? LETS_ENCRYPT;
       const problem = await acmeDirectoryProblem(directory, this.deps.acmeTrustedRoots?.map(readPem));
@@ -152,9 +188,11 @@ export class AccessService {
         ]);
       }
     }
+    const provider = body.challenge === "dns" ? await this.dnsProvider(body, await this.stored()) : null;
     const { previous } = await this.db.transaction(async (db) => {
       await db.execute(LOCK);
       const previous = await this.stored(db);
+      const dns = body.challenge === "dns";
       const next: StoredAccess = {
         domain: body.domain,
         certificates: body.certificates,
@@ -165,6 +203,13 @@ export class AccessService {
         last_error: null,
         // A new domain does not change the CA; another proxy (re-created) would: read it again then.
         root_pem: previous?.root_pem ?? null,
+        challenge: dns ? "dns" : "http",
+        revision: randomUUID(),
+        // Turning DNS-01 off forgets the token and the certificate.
+        dns_provider: provider,
+        acme_account: previous?.acme_account ?? null,
+        dns_certificate: dns ? (previous?.dns_certificate ?? null) : null,
+        dns_error: null,
       };
       await this.save(next, db, actor.user.id);
       await this.deps.audit.record(
@@ -172,7 +217,12 @@ export class AccessService {
           actor,
           action: "access.update",
           target: { type: "settings", id: KEY },
-          details: { domain: next.domain, certificates: next.certificates },
+          details: {
+            domain: next.domain,
+            certificates: next.certificates,
+            challenge: next.challenge,
+            dns_provider: next.dns_provider?.kind ?? null,
+          },
         },
         db,
       );
@@ -186,8 +236,167 @@ export class AccessService {
       );
     }
     if (previous && previous.domain !== body.domain) await this.renameExposed(actor, body.domain);
+    await this.scheduleCertificate();
     this.kick();
     return this.view(false);
+  }
+
+  /**
+   * The DNS provider to store for challenge dns: a new token is checked with Cloudflare first (valid and
+   * active, and its zone holds the domain), so a refused token is a 422 with the fix and nothing is saved;
+   * without one, the stored provider is kept when its zone holds the domain.
+   */
+  private async dnsProvider(
+    body: AccessUpdate,
+    previous: StoredAccess | null,
+  ): Promise<StoredAccess["dns_provider"]> {
+    const input = body.dns_provider;
+    if (!input) {
+      const kept = previous?.dns_provider;
+      if (kept && inZone(body.domain, kept.zone_name)) return kept;
+      throw new ValidationError("DNS-01 needs a DNS provider", [
+        {
+          field: "dns_provider",
+          message: kept
+            ? `the stored Cloudflare zone ${kept.zone_name} does not hold ${body.domain}: give a token (and zone) for it`
+            : "give a Cloudflare API token (kind cloudflare, api_token) for the zone of the domain",
+        },
+      ]);
+    }
+    const cloudflare = new Cloudflare(input.api_token, this.deps.dnsChallenge?.cloudflareApiUrl);
+    let zone: { id: string; name: string };
+    try {
+      await cloudflare.verifyToken();
+      zone = input.zone_id ? await cloudflare.zone(input.zone_id) : await cloudflare.findZone(body.domain);
+    } catch (err) {
+      if (!(err instanceof DnsProviderError)) throw err;
+      throw new ValidationError("Cloudflare refused the DNS provider settings", [
+        err.refused
+          ? { field: "dns_provider.api_token", message: `${err.message}: ${TOKEN_FIX}` }
+          : { field: "dns_provider", message: `${err.message}; try again, or check Cloudflare's status` },
+      ]);
+    }
+    if (!inZone(body.domain, zone.name)) {
+      throw new ValidationError("The Cloudflare zone does not hold the domain", [
+        { field: "dns_provider.zone_id", message: `the zone ${zone.name} does not hold ${body.domain}` },
+      ]);
+    }
+    return {
+      kind: "cloudflare",
+      zone_id: zone.id,
+      zone_name: zone.name,
+      token_enc: await encryptSecret(this.deps.keys, input.api_token),
+    };
+  }
+
+  private now(): number {
+    return (this.deps.clock?.() ?? new Date()).getTime();
+  }
+
+  /** Whether challenge dns needs a (new) certificate now: none for this domain and directory, or due for renewal. */
+  private certificateDue(s: StoredAccess): boolean {
+    if (s.certificates !== "acme" || s.challenge !== "dns" || !s.dns_provider) return false;
+    const c = currentCertificate(s);
+    return !c || this.now() >= renewsAt(c.not_before, c.not_after).getTime();
+  }
+
+  /**
+   * Enqueues the DNS-01 certificate job when one is due and none is queued or running. The dedupe key names
+   * the settings revision, the certificate it replaces and the hour, so instances ticking together enqueue
+   * one job, and a failed attempt is tried again the next hour (or at once when the settings are saved).
+   */
+  async scheduleCertificate(): Promise<void> {
+    const s = await this.stored();
+    if (!s || !this.certificateDue(s)) return;
+    const [busy] = await this.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.kind, ObtainCertificateJob.kind), inArray(jobs.status, ["queued", "running"])))
+      .limit(1);
+    if (busy) return;
+    const hour = new Date(this.now());
+    hour.setUTCMinutes(0, 0, 0);
+    await this.deps.jobs.enqueue(ObtainCertificateJob, {
+      payload: { domain: s.domain, revision: s.revision, replaces: currentCertificate(s)?.not_after ?? null },
+      dedupeKey: `access-certificate:${s.revision}:${currentCertificate(s)?.not_after ?? "none"}:${hour.toISOString()}`,
+    });
+  }
+
+  /**
+   * The job's work: obtain `*.<domain>` with DNS-01 through Cloudflare, store it (its key encrypted) and
+   * load it into the proxy. A failure is kept as the access status' reason, with the fix when Cloudflare
+   * refused the token; the proxy keeps serving the previous certificate, and no app is touched.
+   */
+  async obtainCertificate(
+    job: { revision: string; replaces: string | null },
+    note: (message: string) => Promise<void>,
+  ): Promise<void> {
+    const s = await this.stored();
+    const replaces = s ? (currentCertificate(s)?.not_after ?? null) : null;
+    if (
+      !s ||
+      s.revision !== job.revision ||
+      replaces !== job.replaces ||
+      !s.dns_provider ||
+      !s.acme_directory
+    ) {
+      await note("The access settings or the certificate changed since this job was queued: nothing to do");
+      return;
+    }
+    try {
+      const token = await decryptSecret(this.deps.keys, s.dns_provider.token_enc);
+      const cert = await obtainWildcard({
+        domain: s.domain,
+        directory: s.acme_directory,
+        email: s.acme_email,
+        accountJwk: await this.acmeAccount(s),
+        dns: new Cloudflare(token, this.deps.dnsChallenge?.cloudflareApiUrl),
+        zone: { id: s.dns_provider.zone_id, name: s.dns_provider.zone_name },
+        options: {
+          ...this.deps.dnsChallenge,
+          acme: {
+            ...this.deps.dnsChallenge?.acme,
+            ...(this.deps.acmeTrustedRoots ? { ca: this.deps.acmeTrustedRoots.map(readPem) } : {}),
+          },
+        },
+        log: note,
+      });
+      await this.patchStored({
+        dns_certificate: {
+          names: cert.names,
+          directory: s.acme_directory,
+          cert_pem: cert.certPem,
+          key_enc: await encryptSecret(this.deps.keys, cert.keyPem),
+          issuer: cert.issuer,
+          not_before: cert.notBefore,
+          not_after: cert.notAfter,
+          obtained_at: new Date(this.now()).toISOString(),
+        },
+        dns_error: null,
+      });
+      void this.kick();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const reason =
+        err instanceof DnsProviderError && err.refused
+          ? `${message}: ${TOKEN_FIX}, then save the access settings with it`
+          : `Could not obtain the certificate for ${wildcardOf(s.domain)}: ${message}`;
+      await this.patchStored({ dns_error: reason.slice(0, 1000) });
+      throw new Error(reason);
+    }
+  }
+
+  /** The ACME account key for the directory (made once and kept encrypted; a new directory gets a new one). */
+  private async acmeAccount(s: StoredAccess) {
+    if (s.acme_account && s.acme_account.directory === s.acme_directory) {
+      return JSON.parse(await decryptSecret(this.deps.keys, s.acme_account.key_enc)) as Awaited<
+        ReturnType<typeof newAccountKey>
+      >;
+    }
+    const jwk = await newAccountKey();
+    const key_enc = await encryptSecret(this.deps.keys, JSON.stringify(jwk));
+    await this.patchStored({ acme_account: { directory: s.acme_directory!, key_enc } });
+    return jwk;
   }
 
   /** The domain changed: every exposed app gets its new name (and apps that carry their URL are rewired). */
@@ -306,6 +515,9 @@ export class AccessService {
       await this.converge().catch((err: unknown) =>
         log.warn("access: converge failed", { error: String(err) }),
       );
+      await this.scheduleCertificate().catch((err: unknown) =>
+        log.warn("access: could not schedule the certificate", { error: String(err) }),
+      );
     });
     return this.chain;
   }
@@ -313,8 +525,12 @@ export class AccessService {
   /** Builds the configuration from the database and loads it into the proxy when it differs from the last. */
   async converge(force = false): Promise<void> {
     const s = await this.stored();
+    // From idle to configured: the re-check leaves its long sleep for its interval.
+    if (s && this.configured === false) this.recheck?.wake();
+    this.configured = Boolean(s);
+    if (!s) return;
     const proxy = await this.proxyApp();
-    if (!s || !proxy || proxy.status !== "running" || !proxy.ip) return;
+    if (!proxy || proxy.status !== "running" || !proxy.ip) return;
     const exposed = await this.db
       .select()
       .from(applications)
@@ -333,9 +549,14 @@ export class AccessService {
         },
       ];
     });
+    const cert = s.challenge === "dns" ? currentCertificate(s) : null;
     const config = buildProxyConfig({
       domain: s.domain,
       certificates: s.certificates,
+      challenge: s.challenge,
+      loaded: cert
+        ? { certPem: cert.cert_pem, keyPem: await decryptSecret(this.deps.keys, cert.key_enc) }
+        : null,
       acmeDirectory: s.acme_directory,
       acmeEmail: s.acme_email,
       routes,
@@ -418,18 +639,24 @@ export class AccessService {
     return Boolean(user && !user.disabled && (user.role === "admin" || app.ownerId === user.id));
   }
 
-  /** Follows app changes (an address, the proxy coming up) and re-checks on an interval. */
+  /**
+   * Follows app changes (an address, the proxy coming up) and re-checks on an interval — every
+   * IDLE_ACCESS_RECHECK_MS while HTTPS names are not configured (configuring them here kicks a convergence).
+   */
   start(intervalMs = 30_000): void {
     this.unsubscribe = this.deps.events.subscribe((event) => {
       if (event.type === "app.status") void this.kick();
     });
-    this.timer = setInterval(() => void this.kick(), intervalMs);
-    void this.kick();
+    this.recheck ??= new Chore("access: re-check", intervalMs, async () => {
+      await this.kick();
+      return this.configured ? intervalMs : Math.max(intervalMs, IDLE_ACCESS_RECHECK_MS);
+    });
+    this.recheck.start();
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    if (this.timer) clearInterval(this.timer);
+    await this.recheck?.stop();
     await this.chain;
   }
 }
@@ -453,9 +680,33 @@ export function httpsUrlOf(hostname: string, domain: string): string {
   return `https://${hostname}.${domain}`;
 }
 
+/** The DNS-01 certificate when it is for the domain and directory in force (null otherwise). */
+function currentCertificate(s: StoredAccess): NonNullable<StoredAccess["dns_certificate"]> | null {
+  const c = s.dns_certificate;
+  if (!c || s.challenge !== "dns") return null;
+  return c.names[0] === wildcardOf(s.domain) && c.directory === s.acme_directory ? c : null;
+}
+
+function certificateView(
+  c: NonNullable<StoredAccess["dns_certificate"]>,
+): NonNullable<AccessViewT["certificate"]> {
+  return {
+    names: c.names,
+    issuer: c.issuer,
+    expires_at: c.not_after,
+    renews_at: renewsAt(c.not_before, c.not_after).toISOString(),
+    obtained_at: c.obtained_at,
+  };
+}
+
+function inZone(domain: string, zone: string): boolean {
+  return domain === zone || domain.endsWith(`.${zone}`);
+}
+
 function accessStatus(
   s: StoredAccess,
   proxy: Application | undefined,
+  now: number,
 ): { status: AccessViewT["status"]; reason: string | null } {
   if (!proxy) {
     return {
@@ -472,6 +723,21 @@ function accessStatus(
     };
   }
   if (s.last_error) return { status: "error", reason: s.last_error };
+  if (s.challenge === "dns") {
+    const cert = currentCertificate(s);
+    if (!cert) {
+      return s.dns_error
+        ? { status: "error", reason: s.dns_error }
+        : {
+            status: "deploying",
+            reason: `Obtaining the certificate for ${wildcardOf(s.domain)} with DNS-01 through Cloudflare…`,
+          };
+    }
+    if (s.dns_error && s.applied_at) {
+      const expires = Date.parse(cert.not_after) > now ? `it expires ${cert.not_after}` : "it has expired";
+      return { status: "ready", reason: `Renewing the certificate failed (${expires}): ${s.dns_error}` };
+    }
+  }
   return s.applied_at ? { status: "ready", reason: null } : { status: "deploying", reason: null };
 }
 

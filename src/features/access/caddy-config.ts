@@ -6,8 +6,10 @@
  *   (`reverse_proxy` passes websockets, streams request bodies and sets no timeout of its own);
  * - `:80`: the exposed names redirect to https (308, method and body kept); anything else (the health check
  *   by address) answers 200, so the proxy's own health check needs no name;
- * - certificates: Caddy's internal CA (`install_trust: false`: it never touches the container's trust store)
- *   or an ACME issuer for the names;
+ * - certificates: Caddy's internal CA (`install_trust: false`: it never touches the container's trust store),
+ *   an ACME issuer for the names (HTTP-01/TLS-ALPN-01, Caddy's own), or, with DNS-01, the wildcard
+ *   certificate Proximity obtained, loaded as PEM (`tls.certificates.load_pem`) with Caddy's automation
+ *   told to leave the names alone;
  * - the admin API stays on the container's unix socket (`CADDY_ADMIN` in the entry): never on the network.
  */
 import { GATE_PATH } from "./gate.ts";
@@ -33,6 +35,9 @@ export interface ProximityUpstream {
 export interface ProxyConfigInput {
   domain: string;
   certificates: "internal" | "acme";
+  challenge?: "http" | "dns";
+  /** challenge dns: the certificate Proximity obtained (null while there is none yet). */
+  loaded?: { certPem: string; keyPem: string } | null;
   acmeDirectory: string | null;
   acmeEmail: string | null;
   routes: ProxyRoute[];
@@ -124,7 +129,11 @@ export function buildProxyConfig(input: ProxyConfigInput): Record<string, unknow
       listen: [":443"],
       // HTTP/3 left out: it needs UDP 443 published, which the entry does not do.
       protocols: ["h1", "h2"],
-      automatic_https: { disable_redirects: true },
+      automatic_https: {
+        disable_redirects: true,
+        // DNS-01: Proximity manages the certificate; Caddy must not try HTTP-01 for the names.
+        ...(input.challenge === "dns" ? { skip_certificates: hosts } : {}),
+      },
       routes: routes.flatMap((r) => appRoutes(r, input.proximity)),
     };
   }
@@ -141,7 +150,25 @@ export function buildProxyConfig(input: ProxyConfigInput): Record<string, unknow
     admin: { listen: ADMIN_LISTEN },
     apps: {
       http: { servers },
-      tls: { automation: { policies: hosts.length ? [{ subjects: hosts, issuers: [issuer] }] : [] } },
+      tls:
+        input.challenge === "dns"
+          ? {
+              ...(input.loaded
+                ? {
+                    certificates: {
+                      load_pem: [
+                        {
+                          certificate: input.loaded.certPem,
+                          key: input.loaded.keyPem,
+                          tags: ["proximity-dns01"],
+                        },
+                      ],
+                    },
+                  }
+                : {}),
+              automation: { policies: [] },
+            }
+          : { automation: { policies: hosts.length ? [{ subjects: hosts, issuers: [issuer] }] : [] } },
       pki: {
         certificate_authorities: {
           local: { name: `Proximity CA (${input.domain})`, install_trust: false },

@@ -1,15 +1,15 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
 import { type Authenticator, actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
-  errorResponses,
   jsonBody,
   jsonResponse,
   listSchema,
   PaginationQuery,
+  routesFor,
   UuidParam,
 } from "../../http/openapi.ts";
 import { eventStream } from "../../http/sse.ts";
@@ -45,59 +45,42 @@ export interface AppsRouteServices {
 }
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
-const user = { ...authed, tags: ["apps"] };
-const admin = { ...adminOnly, tags: ["apps"] };
 
-const list = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps",
+const user = routesFor(authed, "apps");
+const admin = routesFor(adminOnly, "apps");
+
+const list = user.get("/apps", {
   operationId: "listApps",
   summary: "Your apps (an admin sees all)",
   request: { query: AppListQuery },
-  responses: { 200: jsonResponse(listSchema(AppSchema, "AppList"), "Apps"), ...errorResponses(401, 422) },
+  responses: { 200: jsonResponse(listSchema(AppSchema, "AppList"), "Apps") },
 });
 
-const deploy = createRoute({
-  ...user,
-  method: "post",
-  path: "/apps/deploy",
+const deploy = user.post("/apps/deploy", {
   operationId: "deployApp",
   summary: "Deploy a catalog app; watch the job or GET /apps/{app_id}/events",
   request: { body: jsonBody(DeployBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Deploying"), ...errorResponses(401, 409, 422, 429) },
+  responses: { 202: jsonResponse(AppJobResponse, "Deploying") },
+  errors: [409, 429],
 });
 
-const discover = createRoute({
-  ...admin,
-  method: "get",
-  path: "/apps/discover",
+const discover = admin.get("/apps/discover", {
   operationId: "discoverContainers",
   summary: "Containers on a host that Proximity does not manage yet, each with a suggestion of what it runs",
   request: { query: z.object({ host_id: z.string().uuid() }) },
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(DiscoveredSchema) }), "Unmanaged containers"),
-    ...errorResponses(401, 403, 404, 422, 502, 503),
-  },
+  responses: { 200: jsonResponse(z.object({ items: z.array(DiscoveredSchema) }), "Unmanaged containers") },
+  errors: [404, 502, 503],
 });
 
-const adopt = createRoute({
-  ...admin,
-  method: "post",
-  path: "/apps/adopt",
+const adopt = admin.post("/apps/adopt", {
   operationId: "adoptContainer",
   summary: "Manage an existing container as an app",
   request: { body: jsonBody(AdoptBody) },
-  responses: {
-    201: jsonResponse(z.object({ app: AppSchema }), "Adopted"),
-    ...errorResponses(401, 403, 404, 409, 422, 502, 503),
-  },
+  responses: { 201: jsonResponse(z.object({ app: AppSchema }), "Adopted") },
+  errors: [404, 409, 502, 503],
 });
 
-const reconcileRoute = createRoute({
-  ...admin,
-  method: "post",
-  path: "/apps/reconcile",
+const reconcileRoute = admin.post("/apps/reconcile", {
   operationId: "reconcileApps",
   summary: "Compare Proxmox with the database now: marks missing/unknown apps, never deletes",
   responses: {
@@ -117,67 +100,49 @@ const reconcileRoute = createRoute({
       }),
       "What changed",
     ),
-    ...errorResponses(401, 403),
   },
 });
 
-const get = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}",
+const get = user.get("/apps/{app_id}", {
   operationId: "getApp",
   summary: "An app",
   request: { params: AppParams },
-  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app"), ...errorResponses(401, 404, 422) },
+  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
 });
 
-const patch = createRoute({
-  ...user,
-  method: "patch",
-  path: "/apps/{app_id}",
+const patch = user.patch("/apps/{app_id}", {
   operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
   request: { params: AppParams, body: jsonBody(PatchAppBody) },
-  responses: {
-    202: jsonResponse(AppJobResponse, "Reconfiguring"),
-    ...errorResponses(401, 404, 409, 422, 429),
-  },
+  responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring") },
+  errors: [409, 429],
 });
 
-const actions = createRoute({
-  ...user,
-  method: "post",
-  path: "/apps/{app_id}/actions",
+const actions = user.post("/apps/{app_id}/actions", {
   operationId: "runAppAction",
   summary: "Start, stop or restart",
   request: { params: AppParams, body: jsonBody(ActionBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Accepted"), ...errorResponses(401, 404, 409, 422, 429) },
+  responses: { 202: jsonResponse(AppJobResponse, "Accepted") },
+  errors: [409, 429],
 });
 
-const update = createRoute({
-  ...user,
-  method: "post",
-  path: "/apps/{app_id}/update",
+const update = user.post("/apps/{app_id}/update", {
   operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
   request: { params: AppParams },
-  responses: { 202: jsonResponse(AppJobResponse, "Updating"), ...errorResponses(401, 404, 409, 422, 429) },
+  responses: { 202: jsonResponse(AppJobResponse, "Updating") },
+  errors: [409, 429],
 });
 
-const clone = createRoute({
-  ...user,
-  method: "post",
-  path: "/apps/{app_id}/clone",
+const clone = user.post("/apps/{app_id}/clone", {
   operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
   request: { params: AppParams, body: jsonBody(CloneBody) },
-  responses: { 202: jsonResponse(AppJobResponse, "Cloning"), ...errorResponses(401, 404, 409, 422, 429) },
+  responses: { 202: jsonResponse(AppJobResponse, "Cloning") },
+  errors: [409, 429],
 });
 
-const remove = createRoute({
-  ...user,
-  method: "delete",
-  path: "/apps/{app_id}",
+const remove = user.delete("/apps/{app_id}", {
   operationId: "deleteApp",
   summary: "Delete the app and its container (adopted apps: keep_container decides)",
   request: {
@@ -187,13 +152,11 @@ const remove = createRoute({
       keep_backups: z.enum(["true", "false"]).optional(),
     }),
   },
-  responses: { 202: jsonResponse(AppJobResponse, "Deleting"), ...errorResponses(401, 404, 409, 422) },
+  responses: { 202: jsonResponse(AppJobResponse, "Deleting") },
+  errors: [409],
 });
 
-const logs = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/logs",
+const logs = user.get("/apps/{app_id}/logs", {
   operationId: "getAppLogs",
   summary: "The app's deployment and operation log",
   request: { params: AppParams, query: PaginationQuery },
@@ -211,14 +174,10 @@ const logs = createRoute({
       ),
       "Log lines, oldest first",
     ),
-    ...errorResponses(401, 404, 422),
   },
 });
 
-const containerLogs = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/container-logs",
+const containerLogs = user.get("/apps/{app_id}/container-logs", {
   operationId: "getAppContainerLogs",
   summary: "The last lines of `docker compose logs`",
   description:
@@ -227,16 +186,11 @@ const containerLogs = createRoute({
     params: AppParams,
     query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }),
   },
-  responses: {
-    200: jsonResponse(z.object({ logs: z.string() }), "Logs"),
-    ...errorResponses(401, 404, 409, 422, 502, 503),
-  },
+  responses: { 200: jsonResponse(z.object({ logs: z.string() }), "Logs") },
+  errors: [409, 502, 503],
 });
 
-const stats = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/stats",
+const stats = user.get("/apps/{app_id}/stats", {
   operationId: "getAppStats",
   summary: "CPU, memory, disk and network from Proxmox",
   request: { params: AppParams },
@@ -261,14 +215,11 @@ const stats = createRoute({
       }),
       "Stats",
     ),
-    ...errorResponses(401, 404, 409, 422, 502, 503),
   },
+  errors: [409, 502, 503],
 });
 
-const credentials = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/credentials",
+const credentials = user.get("/apps/{app_id}/credentials", {
   operationId: "getAppCredentials",
   summary: "Root password and environment including secrets (owner or admin; audited)",
   request: { params: AppParams },
@@ -277,20 +228,15 @@ const credentials = createRoute({
       z.object({ root_password: z.string().nullable(), environment: z.record(z.string(), z.string()) }),
       "Credentials",
     ),
-    ...errorResponses(401, 404, 422),
   },
 });
 
-const events = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/events",
+const events = user.get("/apps/{app_id}/events", {
   operationId: "streamAppEvents",
   summary: "Server-sent events: status changes, job progress and log lines of this app",
   request: { params: AppParams },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
-    ...errorResponses(401, 404, 422),
   },
 });
 

@@ -1,9 +1,9 @@
 /** /api/v1/apps/{app_id}/updates (history) and /update-policy: an app's updates, for its owner or an admin. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { UPDATE_RESULTS } from "../../db/schema.ts";
 import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
 import { AppSchema, toPublicApp, UpdatePolicyBody } from "./apps.schemas.ts";
 import type { CatalogLookup } from "./update-info.ts";
 import type { UpdatesService } from "./updates.service.ts";
@@ -14,7 +14,6 @@ export interface UpdatesRouteServices {
 }
 
 const AppParams = z.object({ app_id: UuidParam("app_id") });
-const user = { ...authed, tags: ["apps"] };
 
 const UpdateRecord = z
   .object({
@@ -32,30 +31,20 @@ const UpdateRecord = z
   })
   .openapi("AppUpdate");
 
-const history = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/updates",
+const user = routesFor(authed, "apps");
+
+const history = user.get("/apps/{app_id}/updates", {
   operationId: "listAppUpdates",
   summary: "The app's update history (newest first): from, to, started, finished, result, reason",
   request: { params: AppParams },
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(UpdateRecord) }), "Updates"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ items: z.array(UpdateRecord) }), "Updates") },
 });
 
-const policy = createRoute({
-  ...user,
-  method: "put",
-  path: "/apps/{app_id}/update-policy",
+const policy = user.put("/apps/{app_id}/update-policy", {
   operationId: "setAppUpdatePolicy",
   summary: "Off, notify, or automatic updates in a maintenance window (only what the entry calls safe)",
   request: { params: AppParams, body: jsonBody(UpdatePolicyBody) },
-  responses: {
-    200: jsonResponse(z.object({ app: AppSchema }), "The app with its policy"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app with its policy") },
 });
 
 export function updatesRoutes() {

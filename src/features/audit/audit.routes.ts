@@ -1,13 +1,7 @@
 /** /api/v1/audit: the audit trail, for administrators. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { adminOnly } from "../../http/guards.ts";
-import {
-  createRouter,
-  errorResponses,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-} from "../../http/openapi.ts";
+import { createRouter, jsonResponse, listSchema, PaginationQuery, routesFor } from "../../http/openapi.ts";
 import type { AuditService } from "./audit.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
@@ -38,18 +32,13 @@ const AuditQuery = PaginationQuery.extend({
   to: z.iso.datetime({ offset: true }).optional(),
 });
 
-const list = createRoute({
-  method: "get",
-  path: "/audit",
+const admin = routesFor(adminOnly, "audit");
+
+const list = admin.get("/audit", {
   operationId: "listAuditEvents",
-  tags: ["audit"],
   summary: "Search the audit trail (newest first)",
-  ...adminOnly,
   request: { query: AuditQuery },
-  responses: {
-    200: jsonResponse(listSchema(AuditEntrySchema, "AuditList"), "Entries"),
-    ...errorResponses(401, 403, 422),
-  },
+  responses: { 200: jsonResponse(listSchema(AuditEntrySchema, "AuditList"), "Entries") },
 });
 
 export function auditRoutes() {

@@ -1,8 +1,8 @@
 /** /api/v1/auth: register, login, refresh, logout, me, change-password. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { actorOf, clientOf } from "../../http/context.ts";
 import { authed, publicRoute } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { toPublicUser, UserSchema } from "../users/users.schemas.ts";
 import type { UsersService } from "../users/users.service.ts";
 import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody } from "./auth.schemas.ts";
@@ -24,72 +24,52 @@ const TokenResponse = z
   })
   .openapi("TokenResponse");
 
-const register = createRoute({
-  method: "post",
-  path: "/auth/register",
+const anyone = routesFor(publicRoute, "auth");
+const user = routesFor(authed, "auth");
+
+const register = anyone.post("/auth/register", {
   operationId: "register",
-  ...publicRoute,
-  tags: ["auth"],
   summary: "Create an account (the first account becomes administrator)",
   request: { body: jsonBody(RegisterBody) },
-  responses: {
-    201: jsonResponse(z.object({ user: UserSchema }), "The account was created"),
-    ...errorResponses(403, 409, 422, 429, 503),
-  },
+  responses: { 201: jsonResponse(z.object({ user: UserSchema }), "The account was created") },
+  errors: [403, 409, 429, 503],
 });
 
-const login = createRoute({
-  method: "post",
-  path: "/auth/login",
+const login = anyone.post("/auth/login", {
   operationId: "login",
-  ...publicRoute,
-  tags: ["auth"],
   summary: "Exchange username and password for tokens",
   request: { body: jsonBody(LoginBody) },
-  responses: { 200: jsonResponse(TokenResponse, "Signed in"), ...errorResponses(401, 422, 429, 503) },
+  responses: { 200: jsonResponse(TokenResponse, "Signed in") },
+  errors: [401, 429, 503],
 });
 
-const refresh = createRoute({
-  method: "post",
-  path: "/auth/refresh",
+const refresh = anyone.post("/auth/refresh", {
   operationId: "refreshTokens",
-  ...publicRoute,
-  tags: ["auth"],
   summary: "Rotate a refresh token for a new token pair",
   request: { body: jsonBody(RefreshBody) },
-  responses: { 200: jsonResponse(TokenResponse, "New tokens"), ...errorResponses(401, 422) },
+  responses: { 200: jsonResponse(TokenResponse, "New tokens") },
+  errors: [401],
 });
 
-const logout = createRoute({
-  method: "post",
-  path: "/auth/logout",
+const logout = user.post("/auth/logout", {
   operationId: "logout",
-  tags: ["auth"],
   summary: "End the session of a refresh token",
-  ...authed,
   request: { body: jsonBody(RefreshBody) },
-  responses: { 204: { description: "Signed out" }, ...errorResponses(401, 422) },
+  responses: { 204: { description: "Signed out" } },
 });
 
-const me = createRoute({
-  method: "get",
-  path: "/auth/me",
+const me = user.get("/auth/me", {
   operationId: "getCurrentUser",
-  tags: ["auth"],
   summary: "The signed-in user",
-  ...authed,
-  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user"), ...errorResponses(401) },
+  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user") },
 });
 
-const changePassword = createRoute({
-  method: "post",
-  path: "/auth/change-password",
+const changePassword = user.post("/auth/change-password", {
   operationId: "changePassword",
-  tags: ["auth"],
   summary: "Change your password; every other session ends",
-  ...authed,
   request: { body: jsonBody(ChangePasswordBody) },
-  responses: { 204: { description: "Password changed" }, ...errorResponses(401, 422, 429, 503) },
+  responses: { 204: { description: "Password changed" } },
+  errors: [429, 503],
 });
 
 export function authRoutes() {

@@ -2,15 +2,15 @@
  * /api/v1 backups: per app (`/apps/{app_id}/backups…`, `/apps/{app_id}/backup-schedule`) and across apps
  * (`/backups`: a user's own, an admin's all, including backups kept after their app was deleted).
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
 import {
   createRouter,
-  errorResponses,
   jsonBody,
   jsonResponse,
   listSchema,
+  routesFor,
   UuidParam,
 } from "../../http/openapi.ts";
 import { type CatalogLookup, toPublicApp } from "../apps/index.ts";
@@ -37,125 +37,82 @@ export interface BackupsRouteServices {
 const AppParams = z.object({ app_id: UuidParam("app_id") });
 const AppBackupParams = z.object({ app_id: UuidParam("app_id"), backup_id: UuidParam("backup_id") });
 const BackupParams = z.object({ backup_id: UuidParam("backup_id") });
-const user = { ...authed, tags: ["backups"] };
 const BackupList = listSchema(BackupSchema, "BackupList");
 
-const listAll = createRoute({
-  ...user,
-  method: "get",
-  path: "/backups",
+const user = routesFor(authed, "backups");
+
+const listAll = user.get("/backups", {
   operationId: "listBackups",
   summary: "Backups of your apps, including those kept after an app was deleted (an admin sees all)",
   request: { query: BackupListQuery },
-  responses: { 200: jsonResponse(BackupList, "Backups, newest first"), ...errorResponses(401, 422) },
+  responses: { 200: jsonResponse(BackupList, "Backups, newest first") },
 });
 
-const getAny = createRoute({
-  ...user,
-  method: "get",
-  path: "/backups/{backup_id}",
+const getAny = user.get("/backups/{backup_id}", {
   operationId: "getBackup",
   summary: "A backup (also one whose app was deleted)",
   request: { params: BackupParams },
-  responses: {
-    200: jsonResponse(z.object({ backup: BackupSchema }), "The backup"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ backup: BackupSchema }), "The backup") },
 });
 
-const deleteAny = createRoute({
-  ...user,
-  method: "delete",
-  path: "/backups/{backup_id}",
+const deleteAny = user.delete("/backups/{backup_id}", {
   operationId: "deleteBackup",
   summary: "Delete a backup (volume on Proxmox, then the record); also one whose app was deleted",
   request: { params: BackupParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404, 409, 422, 502, 503) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [409, 502, 503],
 });
 
-const list = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/backups",
+const list = user.get("/apps/{app_id}/backups", {
   operationId: "listAppBackups",
   summary: "The app's backups, newest first",
   request: { params: AppParams, query: BackupListQuery },
-  responses: { 200: jsonResponse(BackupList, "Backups"), ...errorResponses(401, 404, 422) },
+  responses: { 200: jsonResponse(BackupList, "Backups") },
 });
 
-const create = createRoute({
-  ...user,
-  method: "post",
-  path: "/apps/{app_id}/backups",
+const create = user.post("/apps/{app_id}/backups", {
   operationId: "backUpApp",
   summary: "Back the app up now (vzdump); watch the job",
   request: { params: AppParams, body: { ...jsonBody(CreateBackupBody), required: false } },
-  responses: {
-    202: jsonResponse(BackupJobResponse, "Backing up"),
-    ...errorResponses(401, 404, 409, 422, 429),
-  },
+  responses: { 202: jsonResponse(BackupJobResponse, "Backing up") },
+  errors: [409, 429],
 });
 
-const get = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/backups/{backup_id}",
+const get = user.get("/apps/{app_id}/backups/{backup_id}", {
   operationId: "getAppBackup",
   summary: "A backup of the app",
   request: { params: AppBackupParams },
-  responses: {
-    200: jsonResponse(z.object({ backup: BackupSchema }), "The backup"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ backup: BackupSchema }), "The backup") },
 });
 
-const remove = createRoute({
-  ...user,
-  method: "delete",
-  path: "/apps/{app_id}/backups/{backup_id}",
+const remove = user.delete("/apps/{app_id}/backups/{backup_id}", {
   operationId: "deleteAppBackup",
   summary: "Delete a backup: the volume on Proxmox, then the record (a volume already gone is fine)",
   request: { params: AppBackupParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404, 409, 422, 502, 503) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [409, 502, 503],
 });
 
-const restore = createRoute({
-  ...user,
-  method: "post",
-  path: "/apps/{app_id}/backups/{backup_id}/restore",
+const restore = user.post("/apps/{app_id}/backups/{backup_id}/restore", {
   operationId: "restoreAppBackup",
   summary: "Restore the app's container from this backup (stop, restore, start if it was running, health)",
   request: { params: AppBackupParams },
-  responses: {
-    202: jsonResponse(RestoreJobResponse, "Restoring"),
-    ...errorResponses(401, 404, 409, 422, 429),
-  },
+  responses: { 202: jsonResponse(RestoreJobResponse, "Restoring") },
+  errors: [409, 429],
 });
 
-const getSchedule = createRoute({
-  ...user,
-  method: "get",
-  path: "/apps/{app_id}/backup-schedule",
+const getSchedule = user.get("/apps/{app_id}/backup-schedule", {
   operationId: "getAppBackupSchedule",
   summary: "The app's backup schedule and retention (404 when it has none)",
   request: { params: AppParams },
-  responses: {
-    200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule") },
 });
 
-const putSchedule = createRoute({
-  ...user,
-  method: "put",
-  path: "/apps/{app_id}/backup-schedule",
+const putSchedule = user.put("/apps/{app_id}/backup-schedule", {
   operationId: "setAppBackupSchedule",
   summary: "Create or replace the app's backup schedule and retention",
   request: { params: AppParams, body: jsonBody(ScheduleBody) },
-  responses: {
-    200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule") },
 });
 
 export function backupsRoutes() {

@@ -1,18 +1,13 @@
 /** /api/v1/catalog: browse the app catalog (any signed-in user) and reload it (admin). */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
 import { NotFoundError } from "../../core/errors.ts";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import {
-  createRouter,
-  errorResponses,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-} from "../../http/openapi.ts";
+import { createRouter, jsonResponse, listSchema, PaginationQuery, routesFor } from "../../http/openapi.ts";
 import { CATEGORY_IDS, type CatalogEntry, catalogEntryObjectSchema } from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
+import { fileBytes } from "./entry-files.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
 
@@ -33,6 +28,18 @@ export const CatalogEntrySchema = catalogEntryObjectSchema
       .string()
       .nullable()
       .openapi({ description: "The store a community entry was imported from (null when verified)" }),
+    files: z
+      .array(
+        z.object({
+          volume: z.string(),
+          path: z.string(),
+          bytes: z.number().int().openapi({ description: "The file's size" }),
+        }),
+      )
+      .openapi({
+        description:
+          "Files the deploy writes into the app's named volumes before its first start (their content is not listed)",
+      }),
   })
   .openapi("CatalogEntry");
 
@@ -84,57 +91,33 @@ export const CatalogIdParams = z.object({
     .openapi({ param: { name: "catalog_id", in: "path" }, example: "gitea" }),
 });
 
-const user = { ...authed, tags: ["catalog"] };
-const admin = { ...adminOnly, tags: ["catalog"] };
+const user = routesFor(authed, "catalog");
+const admin = routesFor(adminOnly, "catalog");
 
-export const listCatalogRoute = createRoute({
-  ...user,
-  method: "get",
-  path: "/catalog",
+export const listCatalogRoute = user.get("/catalog", {
   operationId: "listCatalogApps",
   summary: "List and search catalog apps",
   request: { query: CatalogListQuery },
-  responses: {
-    200: jsonResponse(CatalogListSchema, "Catalog apps sorted by name"),
-    ...errorResponses(401, 422),
-  },
+  responses: { 200: jsonResponse(CatalogListSchema, "Catalog apps sorted by name") },
 });
 
-export const listCatalogCategoriesRoute = createRoute({
-  ...user,
-  method: "get",
-  path: "/catalog/categories",
+export const listCatalogCategoriesRoute = user.get("/catalog/categories", {
   operationId: "listCatalogCategories",
   summary: "Categories that have apps, with counts",
-  responses: {
-    200: jsonResponse(CatalogCategoryListSchema, "Categories"),
-    ...errorResponses(401),
-  },
+  responses: { 200: jsonResponse(CatalogCategoryListSchema, "Categories") },
 });
 
-export const getCatalogEntryRoute = createRoute({
-  ...user,
-  method: "get",
-  path: "/catalog/{catalog_id}",
+export const getCatalogEntryRoute = user.get("/catalog/{catalog_id}", {
   operationId: "getCatalogApp",
   summary: "Get one catalog app",
   request: { params: CatalogIdParams },
-  responses: {
-    200: jsonResponse(CatalogEntrySchema, "The catalog app"),
-    ...errorResponses(401, 404, 422),
-  },
+  responses: { 200: jsonResponse(CatalogEntrySchema, "The catalog app") },
 });
 
-export const reloadCatalogRoute = createRoute({
-  ...admin,
-  method: "post",
-  path: "/catalog/reload",
+export const reloadCatalogRoute = admin.post("/catalog/reload", {
   operationId: "reloadCatalog",
   summary: "Reload the built-in catalog and $DATA_DIR/catalog",
-  responses: {
-    200: jsonResponse(CatalogLoadReportSchema, "What was loaded and skipped"),
-    ...errorResponses(401, 403),
-  },
+  responses: { 200: jsonResponse(CatalogLoadReportSchema, "What was loaded and skipped") },
 });
 
 /**
@@ -147,6 +130,7 @@ function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: st
     icon: new URL(catalog.iconPath(entry.id), publicUrl).toString(),
     trust: catalog.trust(entry.id),
     source: catalog.storeOf(entry.id),
+    files: entry.files.map((f) => ({ volume: f.volume, path: f.path, bytes: fileBytes(f).length })),
   };
 }
 

@@ -1,8 +1,8 @@
 /** /api/v1/hosts (admin) and /api/v1/nodes (any signed-in user; never secrets). */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
 import {
   CreateHostBody,
   HostSchema,
@@ -19,103 +19,66 @@ export interface HostsRouteServices {
 }
 
 const HostParams = z.object({ host_id: UuidParam("host_id") });
-const admin = { ...adminOnly, tags: ["hosts"] };
 
-const list = createRoute({
-  ...admin,
-  method: "get",
-  path: "/hosts",
+const admin = routesFor(adminOnly, "hosts");
+const user = routesFor(authed, "hosts");
+
+const list = admin.get("/hosts", {
   operationId: "listHosts",
   summary: "List Proxmox hosts",
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(HostSchema) }), "Hosts"),
-    ...errorResponses(401, 403),
-  },
+  responses: { 200: jsonResponse(z.object({ items: z.array(HostSchema) }), "Hosts") },
 });
 
-const create = createRoute({
-  ...admin,
-  method: "post",
-  path: "/hosts",
+const create = admin.post("/hosts", {
   operationId: "createHost",
   summary: "Register a Proxmox host (secrets are encrypted at rest and never returned)",
   request: { body: jsonBody(CreateHostBody) },
-  responses: {
-    201: jsonResponse(z.object({ host: HostSchema }), "Registered"),
-    ...errorResponses(401, 403, 409, 422),
-  },
+  responses: { 201: jsonResponse(z.object({ host: HostSchema }), "Registered") },
+  errors: [409],
 });
 
-const get = createRoute({
-  ...admin,
-  method: "get",
-  path: "/hosts/{host_id}",
+const get = admin.get("/hosts/{host_id}", {
   operationId: "getHost",
   summary: "Get a host",
   request: { params: HostParams },
-  responses: {
-    200: jsonResponse(z.object({ host: HostSchema }), "The host"),
-    ...errorResponses(401, 403, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ host: HostSchema }), "The host") },
 });
 
-const update = createRoute({
-  ...admin,
-  method: "patch",
-  path: "/hosts/{host_id}",
+const update = admin.patch("/hosts/{host_id}", {
   operationId: "updateHost",
   summary: "Change a host; omitted secrets are kept, null clears an optional one",
   request: { params: HostParams, body: jsonBody(UpdateHostBody) },
-  responses: {
-    200: jsonResponse(z.object({ host: HostSchema }), "Updated"),
-    ...errorResponses(401, 403, 404, 409, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ host: HostSchema }), "Updated") },
+  errors: [409],
 });
 
-const remove = createRoute({
-  ...admin,
-  method: "delete",
-  path: "/hosts/{host_id}",
+const remove = admin.delete("/hosts/{host_id}", {
   operationId: "deleteHost",
   summary: "Remove a host (refused while apps live on it)",
   request: { params: HostParams },
-  responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 409, 422) },
+  responses: { 204: { description: "Removed" } },
+  errors: [409],
 });
 
-const test = createRoute({
-  ...admin,
-  method: "post",
-  path: "/hosts/{host_id}/test",
+const test = admin.post("/hosts/{host_id}/test", {
   operationId: "testHost",
   summary: "Try the connection: version and node count, or why it fails",
   request: { params: HostParams },
-  responses: {
-    200: jsonResponse(HostTestSchema, "Result (ok or not)"),
-    ...errorResponses(401, 403, 404, 422),
-  },
+  responses: { 200: jsonResponse(HostTestSchema, "Result (ok or not)") },
 });
 
-const sync = createRoute({
-  ...admin,
-  method: "post",
-  path: "/hosts/{host_id}/sync",
+const sync = admin.post("/hosts/{host_id}/sync", {
   operationId: "syncHost",
   summary: "Refresh the host's nodes and their live stats now",
   request: { params: HostParams },
-  responses: {
-    200: jsonResponse(z.object({ nodes: z.number().int(), online: z.number().int() }), "Synced"),
-    ...errorResponses(401, 403, 404, 422, 502, 503),
-  },
+  responses: { 200: jsonResponse(z.object({ nodes: z.number().int(), online: z.number().int() }), "Synced") },
+  errors: [502, 503],
 });
 
-const nodes = createRoute({
-  ...authed,
-  tags: ["hosts"],
-  method: "get",
-  path: "/nodes",
+const nodes = user.get("/nodes", {
   operationId: "listNodes",
   summary: "Nodes of every host with their free resources (as of the last sync)",
-  responses: { 200: jsonResponse(z.object({ items: z.array(NodeSchema) }), "Nodes"), ...errorResponses(401) },
+  responses: { 200: jsonResponse(z.object({ items: z.array(NodeSchema) }), "Nodes") },
 });
 
 export function hostsRoutes() {

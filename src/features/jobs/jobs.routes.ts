@@ -1,15 +1,15 @@
 /** /api/v1/jobs: a user sees their own jobs (and jobs on their apps); an admin sees all. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../core/errors.ts";
 import type { AuthUser } from "../../core/identity.ts";
 import { JOB_STATUSES, type Job } from "../../db/schema.ts";
 import { authed } from "../../http/guards.ts";
 import {
   createRouter,
-  errorResponses,
   jsonResponse,
   listSchema,
   PaginationQuery,
+  routesFor,
   UuidParam,
 } from "../../http/openapi.ts";
 import { JobSchema, toPublicJob } from "./jobs.schemas.ts";
@@ -29,11 +29,9 @@ async function canSeeJob(services: JobsRouteServices, user: AuthUser, job: Job):
   return (await services.ownedAppIds(user.id)).includes(job.appId);
 }
 
-const list = createRoute({
-  ...authed,
-  tags: ["jobs"],
-  method: "get",
-  path: "/jobs",
+const user = routesFor(authed, "jobs");
+
+const list = user.get("/jobs", {
   operationId: "listJobs",
   summary: "Jobs, newest first",
   request: {
@@ -43,18 +41,14 @@ const list = createRoute({
       app_id: z.string().uuid().optional(),
     }),
   },
-  responses: { 200: jsonResponse(listSchema(JobSchema, "JobList"), "Jobs"), ...errorResponses(401, 422) },
+  responses: { 200: jsonResponse(listSchema(JobSchema, "JobList"), "Jobs") },
 });
 
-const get = createRoute({
-  ...authed,
-  tags: ["jobs"],
-  method: "get",
-  path: "/jobs/{job_id}",
+const get = user.get("/jobs/{job_id}", {
   operationId: "getJob",
   summary: "A job with its progress",
   request: { params: z.object({ job_id: UuidParam("job_id") }) },
-  responses: { 200: jsonResponse(JobSchema, "The job"), ...errorResponses(401, 404, 422) },
+  responses: { 200: jsonResponse(JobSchema, "The job") },
 });
 
 export function jobsRoutes() {

@@ -2,10 +2,10 @@
  * /api/v1/notifications: channels (administrators: create, list, change, delete, test) and each user's
  * subscriptions to them for events of their own apps.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
 import {
   ChannelSchema,
   CreateChannelBody,
@@ -22,102 +22,73 @@ export interface NotificationsRouteServices {
 }
 
 const ChannelParams = z.object({ channel_id: UuidParam("channel_id") });
-const admin = { ...adminOnly, tags: ["notifications"] };
-const user = { ...authed, tags: ["notifications"] };
 const One = z.object({ channel: ChannelSchema });
 
-const list = createRoute({
-  ...admin,
-  method: "get",
-  path: "/notifications/channels",
+const admin = routesFor(adminOnly, "notifications");
+const user = routesFor(authed, "notifications");
+
+const list = admin.get("/notifications/channels", {
   operationId: "listNotificationChannels",
   summary: "Notification channels, with their last success and last error",
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(ChannelSchema) }), "Channels"),
-    ...errorResponses(401, 403),
-  },
+  responses: { 200: jsonResponse(z.object({ items: z.array(ChannelSchema) }), "Channels") },
 });
 
-const create = createRoute({
-  ...admin,
-  method: "post",
-  path: "/notifications/channels",
+const create = admin.post("/notifications/channels", {
   operationId: "createNotificationChannel",
   summary: "A webhook, ntfy, Gotify or email channel and the events it receives",
   request: { body: jsonBody(CreateChannelBody) },
-  responses: { 201: jsonResponse(One, "Created"), ...errorResponses(401, 403, 409, 422) },
+  responses: { 201: jsonResponse(One, "Created") },
+  errors: [409],
 });
 
-const get = createRoute({
-  ...admin,
-  method: "get",
-  path: "/notifications/channels/{channel_id}",
+const get = admin.get("/notifications/channels/{channel_id}", {
   operationId: "getNotificationChannel",
   summary: "A channel (its secret is never returned)",
   request: { params: ChannelParams },
-  responses: { 200: jsonResponse(One, "The channel"), ...errorResponses(401, 403, 404, 422) },
+  responses: { 200: jsonResponse(One, "The channel") },
 });
 
-const patch = createRoute({
-  ...admin,
-  method: "patch",
-  path: "/notifications/channels/{channel_id}",
+const patch = admin.patch("/notifications/channels/{channel_id}", {
   operationId: "updateNotificationChannel",
   summary: "Change a channel's name, configuration, secret, events or whether it is enabled",
   request: { params: ChannelParams, body: jsonBody(PatchChannelBody) },
-  responses: { 200: jsonResponse(One, "The channel"), ...errorResponses(401, 403, 404, 409, 422) },
+  responses: { 200: jsonResponse(One, "The channel") },
+  errors: [409],
 });
 
-const remove = createRoute({
-  ...admin,
-  method: "delete",
-  path: "/notifications/channels/{channel_id}",
+const remove = admin.delete("/notifications/channels/{channel_id}", {
   operationId: "deleteNotificationChannel",
   summary: "Delete a channel (and every subscription to it)",
   request: { params: ChannelParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 422) },
+  responses: { 204: { description: "Deleted" } },
 });
 
-const test = createRoute({
-  ...admin,
-  method: "post",
-  path: "/notifications/channels/{channel_id}/test",
+const test = admin.post("/notifications/channels/{channel_id}/test", {
   operationId: "testNotificationChannel",
   summary: "Send a test event now and say whether it arrived",
   request: { params: ChannelParams },
-  responses: { 200: jsonResponse(TestResult, "The outcome"), ...errorResponses(401, 403, 404, 422) },
+  responses: { 200: jsonResponse(TestResult, "The outcome") },
 });
 
-const subscriptions = createRoute({
-  ...user,
-  method: "get",
-  path: "/notifications/subscriptions",
+const subscriptions = user.get("/notifications/subscriptions", {
   operationId: "listNotificationSubscriptions",
   summary: "The enabled channels and the events of your own apps you receive on each",
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(SubscriptionSchema) }), "Subscriptions"),
-    ...errorResponses(401),
-  },
+  responses: { 200: jsonResponse(z.object({ items: z.array(SubscriptionSchema) }), "Subscriptions") },
 });
 
-const subscribe = createRoute({
-  ...user,
-  method: "put",
-  path: "/notifications/subscriptions/{channel_id}",
+const subscribe = user.put("/notifications/subscriptions/{channel_id}", {
   operationId: "subscribeNotificationChannel",
   summary: "Receive these events of your own apps on a channel",
   request: { params: ChannelParams, body: jsonBody(SubscriptionBody) },
-  responses: { 204: { description: "Subscribed" }, ...errorResponses(401, 404, 409, 422) },
+  responses: { 204: { description: "Subscribed" } },
+  errors: [409],
 });
 
-const unsubscribe = createRoute({
-  ...user,
-  method: "delete",
-  path: "/notifications/subscriptions/{channel_id}",
+const unsubscribe = user.delete("/notifications/subscriptions/{channel_id}", {
   operationId: "unsubscribeNotificationChannel",
   summary: "Stop receiving your apps' events on a channel",
   request: { params: ChannelParams },
-  responses: { 204: { description: "Unsubscribed" }, ...errorResponses(401, 404, 422) },
+  responses: { 204: { description: "Unsubscribed" } },
 });
 
 export function notificationsRoutes() {

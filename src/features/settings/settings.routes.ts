@@ -1,8 +1,7 @@
 /** /api/v1/settings: any user reads (deploy forms need the defaults); administrators write. */
-import { createRoute } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { SettingsSchema, SettingsUpdateSchema } from "./settings.schemas.ts";
 import type { SettingsService } from "./settings.service.ts";
 
@@ -11,25 +10,20 @@ export interface SettingsRouteServices {
   settings: SettingsService;
 }
 
-const get = createRoute({
-  method: "get",
-  path: "/settings",
+const user = routesFor(authed, "settings");
+const admin = routesFor(adminOnly, "settings");
+
+const get = user.get("/settings", {
   operationId: "getSettings",
-  tags: ["settings"],
   summary: "Instance settings",
-  ...authed,
-  responses: { 200: jsonResponse(SettingsSchema, "Settings"), ...errorResponses(401) },
+  responses: { 200: jsonResponse(SettingsSchema, "Settings") },
 });
 
-const put = createRoute({
-  method: "put",
-  path: "/settings",
+const put = admin.put("/settings", {
   operationId: "updateSettings",
-  tags: ["settings"],
   summary: "Change settings (sections given replace stored values field by field)",
-  ...adminOnly,
   request: { body: jsonBody(SettingsUpdateSchema) },
-  responses: { 200: jsonResponse(SettingsSchema, "The new settings"), ...errorResponses(401, 403, 422) },
+  responses: { 200: jsonResponse(SettingsSchema, "The new settings") },
 });
 
 export function settingsRoutes() {

@@ -2,11 +2,11 @@
  * Operator surface of the Sentry layer (admin only): what is configured, and a button that raises a tagged
  * test error so an operator can see one arrive in Sentry.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Config } from "../../core/config.ts";
 import { runtime } from "../../core/runtime/index.ts";
 import { adminOnly } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
+import { createRouter, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { setOperation } from "../../observability/capture.ts";
 import { currentEnvironmentFacts } from "../../observability/environment.ts";
 import { resolveSettings } from "../../observability/options.ts";
@@ -34,24 +34,18 @@ export class SentryTestError extends Error {
   }
 }
 
-const status = createRoute({
-  ...adminOnly,
-  method: "get",
-  path: "/api/v1/system/sentry",
+const admin = routesFor(adminOnly, "system");
+
+const status = admin.get("/api/v1/system/sentry", {
   operationId: "getSentryStatus",
-  tags: ["system"],
   summary: "Sentry configuration (enabled, environment, release, sample rates, DSN host)",
-  responses: { 200: jsonResponse(SentryStatusSchema, "Sentry settings"), ...errorResponses(401, 403) },
+  responses: { 200: jsonResponse(SentryStatusSchema, "Sentry settings") },
 });
 
-const testError = createRoute({
-  ...adminOnly,
-  method: "post",
-  path: "/api/v1/system/sentry-test",
+const testError = admin.post("/api/v1/system/sentry-test", {
   operationId: "raiseSentryTestError",
-  tags: ["system"],
   summary: "Raise a tagged test error (answers 500) to check that Sentry receives events",
-  responses: { ...errorResponses(401, 403) },
+  responses: {},
 });
 
 export function sentryRoutes() {

@@ -4,7 +4,7 @@ import type { Config } from "../../core/config.ts";
 import type { Database } from "../../db/connect.ts";
 import { migrationsApplied } from "../../db/migrate.ts";
 import { authed, publicRoute } from "../../http/guards.ts";
-import { createRouter, errorResponses, jsonResponse } from "../../http/openapi.ts";
+import { createRouter, jsonResponse, routesFor } from "../../http/openapi.ts";
 
 /** The services these routes reach through `c.get("services")`. */
 export interface SystemRouteServices {
@@ -54,14 +54,12 @@ const ready = createRoute({
   responses: { 200: jsonResponse(ReadySchema, "Ready"), 503: jsonResponse(ReadySchema, "Not ready") },
 });
 
-const info = createRoute({
-  method: "get",
-  path: "/api/v1/system/info",
+const user = routesFor(authed, "system");
+
+const info = user.get("/api/v1/system/info", {
   operationId: "getSystemInfo",
-  tags: ["system"],
   summary: "Version and runtime facts",
-  ...authed,
-  responses: { 200: jsonResponse(InfoSchema, "Info"), ...errorResponses(401) },
+  responses: { 200: jsonResponse(InfoSchema, "Info") },
 });
 
 const startedAt = Date.now();

@@ -1,14 +1,14 @@
 /** /api/v1/users: administrator user management. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly } from "../../http/guards.ts";
 import {
   createRouter,
-  errorResponses,
   jsonBody,
   jsonResponse,
   listSchema,
   PaginationQuery,
+  routesFor,
   UuidParam,
 } from "../../http/openapi.ts";
 import { EmailSchema, PasswordSchema, toPublicUser, UsernameSchema, UserSchema } from "./users.schemas.ts";
@@ -43,68 +43,45 @@ const UpdateUserBody = z
   .openapi("UpdateUserRequest");
 
 const UserParams = z.object({ user_id: UuidParam("user_id") });
-const admin = { ...adminOnly, tags: ["users"] };
 
-const list = createRoute({
-  ...admin,
-  method: "get",
-  path: "/users",
+const admin = routesFor(adminOnly, "users");
+
+const list = admin.get("/users", {
   operationId: "listUsers",
   summary: "List users",
   request: { query: PaginationQuery },
-  responses: {
-    200: jsonResponse(listSchema(UserSchema, "UserList"), "Users"),
-    ...errorResponses(401, 403, 422),
-  },
+  responses: { 200: jsonResponse(listSchema(UserSchema, "UserList"), "Users") },
 });
 
-const create = createRoute({
-  ...admin,
-  method: "post",
-  path: "/users",
+const create = admin.post("/users", {
   operationId: "createUser",
   summary: "Create a user",
   request: { body: jsonBody(CreateUserBody) },
-  responses: {
-    201: jsonResponse(z.object({ user: UserSchema }), "Created"),
-    ...errorResponses(401, 403, 409, 422),
-  },
+  responses: { 201: jsonResponse(z.object({ user: UserSchema }), "Created") },
+  errors: [409],
 });
 
-const get = createRoute({
-  ...admin,
-  method: "get",
-  path: "/users/{user_id}",
+const get = admin.get("/users/{user_id}", {
   operationId: "getUser",
   summary: "Get a user",
   request: { params: UserParams },
-  responses: {
-    200: jsonResponse(z.object({ user: UserSchema }), "The user"),
-    ...errorResponses(401, 403, 404, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user") },
 });
 
-const update = createRoute({
-  ...admin,
-  method: "patch",
-  path: "/users/{user_id}",
+const update = admin.patch("/users/{user_id}", {
   operationId: "updateUser",
   summary: "Change a user's role, state, email or password",
   request: { params: UserParams, body: jsonBody(UpdateUserBody) },
-  responses: {
-    200: jsonResponse(z.object({ user: UserSchema }), "Updated"),
-    ...errorResponses(401, 403, 404, 409, 422),
-  },
+  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "Updated") },
+  errors: [409],
 });
 
-const remove = createRoute({
-  ...admin,
-  method: "delete",
-  path: "/users/{user_id}",
+const remove = admin.delete("/users/{user_id}", {
   operationId: "deleteUser",
   summary: "Delete a user",
   request: { params: UserParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 409, 422) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [409],
 });
 
 export function usersRoutes() {

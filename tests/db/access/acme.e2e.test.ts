@@ -6,119 +6,32 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorOf } from "../../helpers/harness.ts";
+import { freePort, type Pebble, startPebble, waitFor } from "../../helpers/pebble.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(180_000);
 const run = promisify(execFile);
 const DOMAIN = "acme.example.test";
-const dir = mkdtempSync(join(tmpdir(), "access-acme-"));
-const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function start(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: "ignore" });
-  children.push(child);
-  return child;
-}
 
 let w: SimWorld;
+let pebble: Pebble;
 let directory = "";
-let pebbleManagement = "";
-let dnsPort = 0;
 beforeAll(async () => {
-  // Pebble's own HTTPS: a self-signed certificate for 127.0.0.1, trusted by Proximity and the proxy.
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=pebble",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    "-keyout",
-    join(dir, "key.pem"),
-    "-out",
-    join(dir, "cert.pem"),
-  ]);
-  const [api, management] = [await freePort(), await freePort()];
-  dnsPort = await freePort();
-  writeFileSync(
-    join(dir, "pebble.json"),
-    JSON.stringify({
-      pebble: {
-        listenAddress: `127.0.0.1:${api}`,
-        managementListenAddress: `127.0.0.1:${management}`,
-        certificate: join(dir, "cert.pem"),
-        privateKey: join(dir, "key.pem"),
-        // Validation goes where browsers go: ports 80 and 443 of the name's address (the proxy's).
-        httpPort: 80,
-        tlsPort: 443,
-        ocspResponderURL: "",
-        externalAccountBindingRequired: false,
-      },
-    }),
-  );
-  start("pebble", ["-config", join(dir, "pebble.json"), "-dnsserver", `127.0.0.1:${dnsPort}`], {
-    PEBBLE_VA_NOSLEEP: "1",
-    PEBBLE_WFE_NONCEREJECT: "0",
-  });
-  directory = `https://127.0.0.1:${api}/dir`;
-  pebbleManagement = `https://127.0.0.1:${management}`;
-  w = await startWorld({ nodes: 2, speed: 2000 }, {}, { acmeTrustedRoots: [join(dir, "cert.pem")] });
+  pebble = await startPebble({ PEBBLE_WFE_NONCEREJECT: "0" });
+  directory = pebble.directory;
+  w = await startWorld({ nodes: 2, speed: 2000 }, {}, { acmeTrustedRoots: [pebble.certFile] });
   w.t.services.access.start(100);
-  await waitFor("pebble", async () =>
-    (await curl([`${directory}`])).includes("newNonce") ? true : undefined,
-  );
 }, 300_000);
 afterAll(async () => {
   await w?.t.services.access.stop();
   await w?.stop();
-  for (const c of children) c.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
+  pebble?.stop();
 });
-
-async function curl(args: string[]): Promise<string> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "--max-time",
-    "10",
-    "--cacert",
-    join(dir, "cert.pem"),
-    ...args,
-  ]);
-  return stdout;
-}
 
 const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
   w.t.request(path, { token: w.admin.token, ...init });
@@ -156,22 +69,7 @@ describe("ACME certificates (Pebble)", () => {
     expect(proxy?.status).toBe("running");
     const proxyIp = proxy!.ip!;
     // Pebble's DNS: every name answers the proxy's address (what the wildcard record does).
-    start("pebble-challtestsrv", [
-      "-defaultIPv4",
-      proxyIp,
-      "-defaultIPv6",
-      "",
-      "-dns01",
-      `127.0.0.1:${dnsPort}`,
-      "-http01",
-      "",
-      "-https01",
-      "",
-      "-tlsalpn01",
-      "",
-      "-management",
-      `127.0.0.1:${await freePort()}`,
-    ]);
+    await pebble.challtestsrv(proxyIp);
 
     const d = await deploy(w, { catalog_id: "vaultwarden", hostname: "vault" });
     const app = await settled(w, d.app.id, 60_000);
@@ -183,11 +81,7 @@ describe("ACME certificates (Pebble)", () => {
     expect(exposed.status).toBe(200);
 
     // Pebble issues from a root it makes at start: the client trusts that root, as it would Let's Encrypt's.
-    const root = await waitFor("pebble's root", async () => {
-      const pem = await curl([`${pebbleManagement}/roots/0`]);
-      return pem.includes("BEGIN CERTIFICATE") ? pem : undefined;
-    });
-    writeFileSync(join(dir, "pebble-root.pem"), root);
+    writeFileSync(join(pebble.dir, "pebble-root.pem"), await pebble.root());
     const name = `vault.${DOMAIN}`;
     const body = await waitFor("https through the proxy with Pebble's certificate", async () => {
       const { stdout } = await run("curl", [
@@ -197,7 +91,7 @@ describe("ACME certificates (Pebble)", () => {
         "--resolve",
         `${name}:443:${proxyIp}`,
         "--cacert",
-        join(dir, "pebble-root.pem"),
+        join(pebble.dir, "pebble-root.pem"),
         `https://${name}/alive`,
       ]);
       return stdout.includes("ok from") ? stdout : undefined;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Glob } from "bun";
 import { z } from "zod";
 import { ENQUEUEABLE_JOB_TYPES, jobImplementations, registerJobs } from "../../../src/boot/jobs.ts";
+import type { AccessService } from "../../../src/features/access/access.service.ts";
 import type { AppDeps } from "../../../src/features/apps/index.ts";
 import type { NotificationsService } from "../../../src/features/notifications/notifications.service.ts";
 import { defineJob, implementJob, jobTypesIn } from "../../../src/queue/define.ts";
@@ -9,7 +10,8 @@ import { JobRegistry } from "../../../src/queue/registry.ts";
 
 // The sagas only close over their dependencies (nothing is read until a job runs), so an empty set is
 // enough to list the implementations the container registers.
-const implementations = () => jobImplementations({} as AppDeps, {} as NotificationsService);
+const implementations = () =>
+  jobImplementations({} as AppDeps, {} as NotificationsService, () => ({}) as AccessService);
 
 const Ping = defineJob({ kind: "ping", payload: z.object({}), steps: ["ping"] });
 const Pong = defineJob({ kind: "pong", payload: z.object({}), steps: ["pong"] });

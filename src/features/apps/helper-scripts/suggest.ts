@@ -2,20 +2,11 @@
  * What a container most likely runs, from what the Proxmox VE community helper scripts leave on it (read,
  * never written): the `community-script` tag, the description with `<h2 …>{APP} LXC</h2>` and a link to
  * `community-scripts.org/scripts/<slug>`, and the hostname (the script's default is the app's name in lower
- * case without spaces). The facts come from the generated table (slugs.gen.ts, see
+ * case without spaces). The facts come from the generated table (table.ts, see
  * scripts/gen-helper-scripts.ts); the method is in docs/adopt.md.
  */
 import { brandIdLike, iconPath } from "../../catalog/index.ts";
-import { HELPER_SCRIPT_ROWS } from "./slugs.gen.ts";
-
-export interface HelperScript {
-  slug: string;
-  name: string;
-  category: string | null;
-  port: number | null;
-  https: boolean;
-  website: string | null;
-}
+import { HELPER_SCRIPT_ROWS, type HelperScript, scriptOf } from "./table.ts";
 
 export interface Suggestion {
   name: string;
@@ -34,10 +25,9 @@ const nsapp = (name: string) => name.toLowerCase().replace(/\s+/g, "");
 
 const BY_SLUG = new Map<string, HelperScript>();
 const BY_NSAPP = new Map<string, HelperScript>();
-for (const [slug, name, category, port, https, website] of HELPER_SCRIPT_ROWS) {
-  const s: HelperScript = { slug, name, category, port, https: https === 1, website };
-  BY_SLUG.set(slug, s);
-  if (!BY_NSAPP.has(nsapp(name))) BY_NSAPP.set(nsapp(name), s);
+for (const s of HELPER_SCRIPT_ROWS.map(scriptOf)) {
+  BY_SLUG.set(s.slug, s);
+  if (!BY_NSAPP.has(nsapp(s.name))) BY_NSAPP.set(nsapp(s.name), s);
 }
 
 export function helperScript(slug: string): HelperScript | undefined {

@@ -6,13 +6,18 @@
  *   never a link-local or cloud metadata address;
  * - the archive is read as a stream (never whole in memory) with bounds on the unpacked size and the number
  *   of entries; an absolute path or `..` refuses the whole archive, links are never followed or kept;
- * - only the files an importer reads are kept (manifests, compose files, descriptions, PNG logos), each
- *   at most 1 MiB, and at most 64 MiB in all.
+ * - only the files an importer reads are kept (manifests, compose files, descriptions, PNG logos, each
+ *   at most 1 MiB; files a store ships into an app's data directory, each at most 512 KiB), at most 64 MiB
+ *   in all.
  */
 import { lookup } from "node:dns/promises";
+import { once } from "node:events";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join, relative, sep } from "node:path";
+import { createGunzip } from "node:zlib";
+import { runtime } from "../../../core/runtime/index.ts";
+import { ENTRY_FILE_LIMITS } from "../catalog.schemas.ts";
 import type { StoreFiles } from "./files.ts";
 
 export interface ArchiveLimits {
@@ -43,9 +48,26 @@ const KEPT =
 
 export class SourceError extends Error {}
 
+/** The largest file a store may ship into an app's data directory (ENTRY_FILE_LIMITS.bytes). */
+const MAX_SEED_FILE = ENTRY_FILE_LIMITS.bytes;
+
+/**
+ * Whether `path` may be a file a store copies into an app's data directory: Runtipi's `apps/<id>/data/…`,
+ * anything in an Umbrel app's directory (`<id>/…`); never CasaOS's `Apps/` (screenshots), Runtipi's
+ * `metadata/` or a hidden top directory (`.github`). The top directory of a forge archive may precede it.
+ */
+export function isSeed(path: string, size: number): boolean {
+  if (size > MAX_SEED_FILE) return false;
+  const segments = path.split("/");
+  if (segments.includes("Apps") || segments.includes("metadata") || segments.length < 2) return false;
+  const apps = segments.indexOf("apps");
+  if (apps !== -1) return segments[apps + 2] === "data" && segments.length > apps + 3;
+  return !segments.slice(0, -1).some((s) => s.startsWith("."));
+}
+
 /** Whether `path` (relative, top directory stripped) is a file an importer reads. */
-export function isKept(path: string): boolean {
-  return KEPT.test(path);
+export function isKept(path: string, size = 0): boolean {
+  return (KEPT.test(path) && size <= MAX_KEPT_FILE) || isSeed(path, size);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -175,16 +197,16 @@ function safePath(raw: string): string {
 
 /**
  * Read a tar stream (already decompressed), keeping the importers' files. A streaming parser over 512-byte
- * blocks: file bodies that are not kept are skipped without being stored.
+ * blocks: file bodies that are not kept are skipped without being stored, and the next chunk is asked for only
+ * once the current one is consumed.
  */
-async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits): Promise<Collector> {
+async function readTar(chunks: AsyncIterator<Uint8Array>, limits: ArchiveLimits): Promise<Collector> {
   const c: Collector = { files: new Map(), entries: 0, unpacked: 0, kept: 0 };
-  const reader = stream.getReader();
   let buf: Uint8Array = new Uint8Array(0);
   let done = false;
   const need = async (n: number): Promise<boolean> => {
     while (buf.length < n && !done) {
-      const r = await reader.read();
+      const r = await chunks.next();
       if (r.done) {
         done = true;
         break;
@@ -222,49 +244,42 @@ async function readTar(stream: ReadableStream<Uint8Array>, limits: ArchiveLimits
   };
   let longName: string | undefined;
   let paxPath: string | undefined;
-  try {
-    while (await need(512)) {
-      const header = take(512);
-      if (header.every((b) => b === 0)) break;
-      if (++c.entries > limits.entries)
-        throw new SourceError(`the archive has more than ${limits.entries} entries`);
-      const size = parseOctal(header, 124, 12);
-      const type = String.fromCharCode(header[156] || 0x30);
-      const padded = Math.ceil(size / 512) * 512;
-      const prefix = cString(header, 345, 155);
-      let name =
-        longName ?? paxPath ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
-      if (type === "L" || type === "x" || type === "g") {
-        if (size > 64 * 1024) throw new SourceError("the archive has an oversized extended header");
-        if (!(await need(padded))) throw new SourceError("the archive is truncated");
-        const body = take(padded).subarray(0, size);
-        if (type === "L") longName = cString(body, 0, body.length);
-        if (type === "x") {
-          const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(new TextDecoder().decode(body));
-          if (m) paxPath = m[1];
-        }
-        continue;
+  while (await need(512)) {
+    const header = take(512);
+    if (header.every((b) => b === 0)) break;
+    if (++c.entries > limits.entries)
+      throw new SourceError(`the archive has more than ${limits.entries} entries`);
+    const size = parseOctal(header, 124, 12);
+    const type = String.fromCharCode(header[156] || 0x30);
+    const padded = Math.ceil(size / 512) * 512;
+    const prefix = cString(header, 345, 155);
+    let name =
+      longName ?? paxPath ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
+    if (type === "L" || type === "x" || type === "g") {
+      if (size > 64 * 1024) throw new SourceError("the archive has an oversized extended header");
+      if (!(await need(padded))) throw new SourceError("the archive is truncated");
+      const body = take(padded).subarray(0, size);
+      if (type === "L") longName = cString(body, 0, body.length);
+      if (type === "x") {
+        const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(new TextDecoder().decode(body));
+        if (m) paxPath = m[1];
       }
-      longName = undefined;
-      paxPath = undefined;
-      name = safePath(name);
-      if ((type === "0" || type === "\0" || type === "7") && isKept(name) && size <= MAX_KEPT_FILE) {
-        if (c.kept + size > limits.keptBytes)
-          throw new SourceError(
-            `the archive's manifests exceed ${Math.round(limits.keptBytes / 1048576)} MiB`,
-          );
-        if (!(await need(padded))) throw new SourceError("the archive is truncated");
-        c.files.set(name, take(padded).slice(0, size));
-        c.kept += size;
-      } else {
-        // Directories, links (never followed): skipped. Other files are listed without their bytes.
-        if ((type === "0" || type === "\0" || type === "7") && name) c.files.set(name, EMPTY);
-        await skip(padded);
-      }
+      continue;
     }
-  } finally {
-    reader.releaseLock();
-    await stream.cancel().catch(() => undefined);
+    longName = undefined;
+    paxPath = undefined;
+    name = safePath(name);
+    if ((type === "0" || type === "\0" || type === "7") && isKept(name, size)) {
+      if (c.kept + size > limits.keptBytes)
+        throw new SourceError(`the archive's manifests exceed ${Math.round(limits.keptBytes / 1048576)} MiB`);
+      if (!(await need(padded))) throw new SourceError("the archive is truncated");
+      c.files.set(name, take(padded).slice(0, size));
+      c.kept += size;
+    } else {
+      // Directories, links (never followed): skipped. Other files are listed without their bytes.
+      if ((type === "0" || type === "\0" || type === "7") && name) c.files.set(name, EMPTY);
+      await skip(padded);
+    }
   }
   return c;
 }
@@ -276,19 +291,67 @@ function stripTop(files: Map<string, Uint8Array>): Map<string, Uint8Array> {
   return new Map([...files].map(([p, b]) => [p.slice(p.indexOf("/") + 1), b]));
 }
 
-/** Count bytes through a stream and stop past the limit. */
-function bounded(stream: ReadableStream<Uint8Array>, max: number, what: string): ReadableStream<Uint8Array> {
-  let total = 0;
-  return stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.length;
-        if (total > max)
-          controller.error(new SourceError(`${what} is larger than ${Math.round(max / 1048576)} MiB`));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
+/**
+ * Decompressed output is handed on in pieces of this size. The whole pipeline holds about one piece of each
+ * kind at a time (a compressed chunk of the download, zlib's window, a decompressed piece, the tar parser's
+ * partial header), so memory stays flat however large the archive: CasaOS's 210 MB of screenshots pass through
+ * without piling up (docs/performance.md, "Third-party stores").
+ */
+const GUNZIP_CHUNK = 64 * 1024;
+/**
+ * Every piece handed on is garbage once the tar parser has looked at it (skipped bodies are most of an
+ * archive): left to itself the collector lets 50–130 MB of them pile up before it runs, so a collection is
+ * asked for after each 16 MiB (measured in docs/performance.md; a full blocking one each time cost seconds).
+ */
+const COLLECT_EVERY = 16 * 1024 * 1024;
+
+/**
+ * The decompressed bytes of a gzip stream, in pieces of at most GUNZIP_CHUNK. The compressed input is read
+ * only when zlib has room for it (its `write` answered "full": wait for `drain`), and zlib inflates only as
+ * fast as the pieces are taken, so neither side buffers ahead. More than `maxCompressed` bytes of input is
+ * refused.
+ */
+async function* gunzipped(
+  input: ReadableStream<Uint8Array>,
+  maxCompressed: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const inflate = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  const reader = input.getReader();
+  const stop = new AbortController();
+  const feed = async () => {
+    let total = 0;
+    for (;;) {
+      const r = await reader.read();
+      if (stop.signal.aborted) return;
+      if (r.done) break;
+      total += r.value.length;
+      if (total > maxCompressed)
+        throw new SourceError(`the archive is larger than ${Math.round(maxCompressed / 1048576)} MiB`);
+      if (!inflate.write(r.value)) await once(inflate, "drain", { signal: stop.signal });
+    }
+    inflate.end();
+  };
+  // A failure of the input (the download's size or timeout) ends the output with that error.
+  const feeding = feed().catch((err: unknown) => {
+    inflate.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  let sinceCollect = 0;
+  try {
+    for await (const piece of inflate) {
+      sinceCollect += (piece as Uint8Array).length;
+      if (sinceCollect >= COLLECT_EVERY) {
+        sinceCollect = 0;
+        runtime.collectGarbageSoon();
+      }
+      yield piece as Uint8Array;
+    }
+  } finally {
+    // Stopped early (the end-of-archive blocks, or an error): the feeder stops waiting and the download ends.
+    stop.abort();
+    inflate.destroy();
+    await reader.cancel().catch(() => undefined);
+    await feeding;
+  }
 }
 
 /** The importers' files of a gzip-compressed tar stream. */
@@ -296,20 +359,17 @@ export async function readTarGz(
   stream: ReadableStream<Uint8Array>,
   limits: ArchiveLimits = DEFAULT_LIMITS,
 ): Promise<StoreFiles> {
-  const input = bounded(stream, limits.downloadBytes, "the archive");
-  let tar: ReadableStream<Uint8Array>;
+  const pieces = gunzipped(stream, limits.downloadBytes);
   try {
-    tar = input.pipeThrough(
-      new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
-    );
-  } catch {
-    throw new SourceError("the archive is not gzip-compressed");
-  }
-  try {
-    return stripTop((await readTar(tar, limits)).files);
+    return stripTop((await readTar(pieces, limits)).files);
   } catch (err) {
     if (err instanceof SourceError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR")
+      throw new SourceError("the archive is not gzip-compressed (or is damaged)");
     throw new SourceError(`the archive cannot be read: ${(err as Error).message.split("\n")[0]}`);
+  } finally {
+    await pieces.return(undefined);
   }
 }
 
@@ -383,7 +443,7 @@ export async function readDirectory(
       else if (d.isFile()) {
         const rel = relative(root, full).split(sep).join("/");
         const info = await stat(full);
-        if (!isKept(rel) || info.size > MAX_KEPT_FILE) {
+        if (!isKept(rel, info.size)) {
           files.set(rel, EMPTY);
           continue;
         }

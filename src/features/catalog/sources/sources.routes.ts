@@ -1,9 +1,9 @@
 /** /api/v1/catalog/sources (admin): third-party stores whose apps the catalog imports. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { CatalogSourceRow } from "../../../db/schema.ts";
 import { actorOf } from "../../../http/context.ts";
 import { adminOnly } from "../../../http/guards.ts";
-import { createRouter, errorResponses, jsonBody, jsonResponse, UuidParam } from "../../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../../http/openapi.ts";
 import { SOURCE_NAME_PATTERN, type SourcesService } from "./sources.service.ts";
 
 export interface SourcesRouteServices {
@@ -89,81 +89,61 @@ export function toPublicSource(row: CatalogSourceRow): z.infer<typeof CatalogSou
 }
 
 const Params = z.object({ source_id: UuidParam("source_id") });
-const admin = { ...adminOnly, tags: ["catalog"] };
 
-const list = createRoute({
-  ...admin,
-  method: "get",
-  path: "/catalog/sources",
+const admin = routesFor(adminOnly, "catalog");
+
+const list = admin.get("/catalog/sources", {
   operationId: "listCatalogSources",
   summary: "Third-party stores the catalog imports",
   responses: {
     200: jsonResponse(z.object({ items: z.array(CatalogSourceSchema), total: z.number().int() }), "Sources"),
-    ...errorResponses(401, 403),
   },
 });
 
-const create = createRoute({
-  ...admin,
-  method: "post",
-  path: "/catalog/sources",
+const create = admin.post("/catalog/sources", {
   operationId: "createCatalogSource",
   summary: "Add a store; its first import starts at once (status importing)",
   request: { body: jsonBody(CreateSourceBody) },
-  responses: { 202: jsonResponse(SourceEnvelope, "Added, importing"), ...errorResponses(401, 403, 409, 422) },
+  responses: { 202: jsonResponse(SourceEnvelope, "Added, importing") },
+  errors: [409],
 });
 
-const get = createRoute({
-  ...admin,
-  method: "get",
-  path: "/catalog/sources/{source_id}",
+const get = admin.get("/catalog/sources/{source_id}", {
   operationId: "getCatalogSource",
   summary: "One store and the state of its last import",
   request: { params: Params },
-  responses: { 200: jsonResponse(SourceEnvelope, "The source"), ...errorResponses(401, 403, 404, 422) },
+  responses: { 200: jsonResponse(SourceEnvelope, "The source") },
 });
 
-const update = createRoute({
-  ...admin,
-  method: "patch",
-  path: "/catalog/sources/{source_id}",
+const update = admin.patch("/catalog/sources/{source_id}", {
   operationId: "updateCatalogSource",
   summary: "Change a store's URL or format, and import it again",
   request: { params: Params, body: jsonBody(UpdateSourceBody) },
-  responses: {
-    202: jsonResponse(SourceEnvelope, "Changed, importing"),
-    ...errorResponses(401, 403, 404, 409, 422),
-  },
+  responses: { 202: jsonResponse(SourceEnvelope, "Changed, importing") },
+  errors: [409],
 });
 
-const remove = createRoute({
-  ...admin,
-  method: "delete",
-  path: "/catalog/sources/{source_id}",
+const remove = admin.delete("/catalog/sources/{source_id}", {
   operationId: "deleteCatalogSource",
   summary: "Remove a store and its entries (apps installed from them keep running)",
   request: { params: Params },
-  responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 409, 422) },
+  responses: { 204: { description: "Removed" } },
+  errors: [409],
 });
 
-const refresh = createRoute({
-  ...admin,
-  method: "post",
-  path: "/catalog/sources/{source_id}/refresh",
+const refresh = admin.post("/catalog/sources/{source_id}/refresh", {
   operationId: "refreshCatalogSource",
   summary: "Import a store again now (its entries are replaced at once when it succeeds)",
   request: { params: Params },
-  responses: { 202: jsonResponse(SourceEnvelope, "Importing"), ...errorResponses(401, 403, 404, 409, 422) },
+  responses: { 202: jsonResponse(SourceEnvelope, "Importing") },
+  errors: [409],
 });
 
-const report = createRoute({
-  ...admin,
-  method: "get",
-  path: "/catalog/sources/{source_id}/report",
+const report = admin.get("/catalog/sources/{source_id}/report", {
   operationId: "getCatalogSourceReport",
   summary: "Every app of the last import: imported or refused, with the reasons",
   request: { params: Params },
-  responses: { 200: jsonResponse(ReportSchema, "The report"), ...errorResponses(401, 403, 404, 422) },
+  responses: { 200: jsonResponse(ReportSchema, "The report") },
 });
 
 export function sourcesRoutes() {

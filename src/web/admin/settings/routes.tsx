@@ -99,7 +99,21 @@ export function settingsRoutes() {
             domain: f.domain ?? "",
             certificates: f.certificates,
             ...(f.certificates === "acme"
-              ? { acme_directory: optional(f.acme_directory), acme_email: optional(f.acme_email) }
+              ? {
+                  acme_directory: optional(f.acme_directory),
+                  acme_email: optional(f.acme_email),
+                  challenge: f.challenge,
+                }
+              : {}),
+            // An empty token keeps the stored one (it is write-only and never shown).
+            ...(f.certificates === "acme" && f.challenge === "dns" && optional(f["dns_provider.api_token"])
+              ? {
+                  dns_provider: {
+                    kind: "cloudflare",
+                    api_token: optional(f["dns_provider.api_token"]),
+                    zone_id: optional(f["dns_provider.zone_id"]),
+                  },
+                }
               : {}),
           },
           "The access settings are invalid",
