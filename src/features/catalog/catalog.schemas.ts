@@ -231,6 +231,12 @@ export const catalogEntryObjectSchema = z.strictObject({
   ports: z.array(catalogPortSchema).min(1).max(32),
   env: z.array(catalogEnvSchema).max(64).default([]),
   compose: z.string().min(1).max(65536),
+  /**
+   * Images of the compose file that a third-party store names without a version (tag `latest` or none). Only
+   * entries imported from a store may have them (docs/catalog.md "Unpinned images"): the app installs, but
+   * Proximity cannot tell which version it runs or when a newer one exists, so it never offers an update.
+   */
+  unpinned_images: z.array(z.string().min(1).max(200)).max(16).default([]),
   /** Files written into the app's named volumes at its first deploy (catalogFileSchema). */
   files: z.array(catalogFileSchema).max(ENTRY_FILE_LIMITS.count).default([]),
   healthcheck: catalogHealthcheckSchema,

@@ -23,7 +23,13 @@ import {
   type EntryIssue,
   isDeployVariable,
 } from "./catalog.schemas.ts";
-import { composeImages, composeProblems, imageTags, parseCompose } from "./compose-policy.ts";
+import {
+  composeImages,
+  composeProblems,
+  imageTags,
+  isUnpinnedImage,
+  parseCompose,
+} from "./compose-policy.ts";
 import { entryFileProblems } from "./entry-files.ts";
 import { ociProblems } from "./oci-service.ts";
 import { strictYaml, type YamlParser } from "./yaml-parsers.ts";
@@ -60,7 +66,8 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     portKeys.add(key);
   });
   const version = entry.version.replace(/^v/, "");
-  const tags = imageTags(entry.compose);
+  const unpinned = new Set(entry.unpinned_images);
+  const tags = imageTags(entry.compose, (image) => !unpinned.has(image));
   if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
     issues.push({
       path: ["version"],
@@ -74,6 +81,13 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     });
   }
   const images = composeImages(entry.compose);
+  entry.unpinned_images.forEach((image, i) => {
+    if (!images.includes(image) || !isUnpinnedImage(image))
+      issues.push({
+        path: ["unpinned_images", i],
+        message: `${image} is not an image of the compose file without a version (latest or no tag)`,
+      });
+  });
   const sidecarImages = new Set<string>();
   (entry.pin.sidecars ?? []).forEach((sidecar, i) => {
     if (sidecarImages.has(sidecar.image)) {
@@ -185,6 +199,13 @@ export function parseCatalogFile(text: string, fileId: string, parse: YamlParser
   }
   const result = catalogEntrySchema.safeParse(raw);
   if (!result.success) return { ok: false, issues: result.error.issues.map(formatIssue) };
+  if (result.data.unpinned_images.length > 0) {
+    // A catalog file is verified: it pins its images, so updates can be tracked.
+    return {
+      ok: false,
+      issues: ["unpinned_images: only entries imported from a third-party store may run unpinned images"],
+    };
+  }
   if (result.data.id !== fileId) {
     return { ok: false, issues: [`id: "${result.data.id}" does not match the file name "${fileId}"`] };
   }

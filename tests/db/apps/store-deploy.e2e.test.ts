@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
+import { updateInfo } from "../../../src/features/apps/update-info.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(180_000);
@@ -75,6 +76,7 @@ describe("imported entries deploy like built-in ones", () => {
       "tipi/kvstore",
       "tipi/legacy-wiki",
       "tipi/notepad",
+      "tipi/rolling",
       "tipi/seeded",
       "umb/notes-app",
       "umb/photo-frame",
@@ -110,6 +112,13 @@ describe("imported entries deploy like built-in ones", () => {
       expect(empty, `${id}: set-but-empty variables`).toEqual([]);
       expect(env).toContain(`APP_ADDRESS='${app!.ip}'`);
     }
+
+    // An app whose store names its image without a version runs, but is never offered an update.
+    const rolling = apps[ids.indexOf("tipi/rolling")]!;
+    expect(updateInfo(rolling, w.t.services.catalog)).toMatchObject({
+      available: false,
+      untracked: "image not pinned (example/rolling:latest, redis): Proximity cannot offer updates",
+    });
 
     // The files the stores ship are in the apps' containers, where the store mounts them, before they start.
     const seeded = apps[ids.indexOf("tipi/seeded")]!;

@@ -114,6 +114,26 @@ describe("Runtipi", () => {
     expect(entry.runtimes).toEqual(["docker"]);
     expect(seeded.reasons.join(" ")).toContain("written into the volume files-etc-nginx-conf-d");
   });
+
+  test("images without a version import with a note; the rest of the policy still refuses", async () => {
+    const { byId } = await load("runtipi");
+    const rolling = byId.get("rolling")!;
+    expect(rolling.status).toBe("imported");
+    expect(rolling.entry!.unpinned_images).toEqual(["example/rolling:latest", "redis"]);
+    // The store's version names the release (the image's tag says nothing).
+    expect(rolling.entry!.version).toBe("2.0.0");
+    expect(rolling.reasons).toEqual([
+      "image not pinned (example/rolling:latest): Proximity cannot offer updates",
+      "image not pinned (redis): Proximity cannot offer updates",
+    ]);
+    // An unpinned image is no excuse for the rest: privileged stays refused, with the policy's words.
+    expect(byId.get("rolling-priv")).toMatchObject({
+      status: "refused",
+      reasons: ["compose: service rolling-priv: privileged is not allowed"],
+    });
+    // A pinned entry lists none.
+    expect(byId.get("notepad")!.entry!.unpinned_images).toEqual([]);
+  });
 });
 
 describe("CasaOS", () => {

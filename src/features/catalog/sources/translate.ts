@@ -21,6 +21,7 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import { DEPLOY_VARIABLES } from "../catalog.schemas.ts";
+import { isUnpinnedImage } from "../compose-policy.ts";
 import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
 import { ociService } from "../oci-service.ts";
 import type { Seed } from "./files.ts";
@@ -64,6 +65,11 @@ const HOME: Record<StoreFormat, string> = {
 const DEPLOY_SET = new Set<string>(DEPLOY_VARIABLES);
 
 const NO_SEED: Seed = { kind: "none" };
+
+/** What an imported entry says of an image its store names without a version. */
+export function unpinnedNote(image: string): string {
+  return `image not pinned (${image}): Proximity cannot offer updates`;
+}
 
 /** Why a mount of a single file the store does not ship cannot be imported. */
 function unshippedFile(app: StoreApp, src: string, rest: string): string {
@@ -366,7 +372,11 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const tagged = images.some((i) =>
     (i.split("@")[0]!.split("/").pop() ?? "").split(":")[1]?.includes(wanted),
   );
-  const version = (tagged && wanted ? app.version : mainTag || app.version).slice(0, 60);
+  // An image without a version (latest, no tag) installs, but Proximity cannot track its updates (docs/catalog.md).
+  const unpinned = [...new Set(images.filter(isUnpinnedImage))];
+  for (const image of unpinned) notes.add(unpinnedNote(image));
+  const pinnedTag = isUnpinnedImage(mainImage) ? "" : mainTag;
+  const version = (tagged && wanted ? app.version : pinnedTag || app.version || "latest").slice(0, 60);
   const sidecars = images.filter((i) => DATABASE_IMAGE.test(i)).length;
   const serviceCount = Object.keys(services).length;
   const memory = Math.max(
@@ -414,6 +424,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     update_policy: "any",
     upgrade: `Imported from the ${app.format} store "${source}"; its maintainers choose the versions. Read the app's release notes and take a backup before updating.`,
     files,
+    unpinned_images: unpinned,
     // The files go into compose volumes: an application container (oci) has none to seed.
     runtimes: files.length > 0 || Array.isArray(ociService(composeText)) ? ["docker"] : ["docker", "oci"],
   };
