@@ -11,6 +11,7 @@ export {
   renderEnvFile,
   renderOciEnvironment,
   resolveEnvironment,
+  webPort,
 } from "./compose.ts";
 export { composeProblems, parseCompose } from "./compose-policy.ts";
 export { parseCatalogFile } from "./entry-rules.ts";
