@@ -3,6 +3,17 @@
  * Layers, lowest first: core ← db, crypto, proxmox, observability ← queue ← http ← features ← web ← boot.
  * Type-only imports count: a type cycle is still a knot a maintainer has to untie.
  */
+/** A layer rule: the src/ folders in `layer` import none of those in `above` (both `a|b` alternatives). */
+function below(name, layer, above, comment) {
+  return {
+    name,
+    severity: "error",
+    ...(comment ? { comment } : {}),
+    from: { path: `^src/(${layer})/` },
+    to: { path: `^src/(${above})/` },
+  };
+}
+
 module.exports = {
   forbidden: [
     {
@@ -23,39 +34,26 @@ module.exports = {
         pathNot: "^src/(web/static/[^/]+[.](css|js)|db/image/pgdata[.]tar[.]gz)$",
       },
     },
-    {
-      name: "infra-stays-below-queue-http-features",
-      severity: "error",
-      comment: "db, crypto, proxmox and observability are infrastructure: they never reach up.",
-      from: { path: "^src/(db|crypto|proxmox|observability)/" },
-      to: { path: "^src/(queue|http|features|web|boot|simulator)/" },
-    },
-    {
-      name: "queue-below-features",
-      severity: "error",
-      comment: "The job queue engine knows no feature, route or boot code.",
-      from: { path: "^src/queue/" },
-      to: { path: "^src/(http|features|web|boot|simulator)/" },
-    },
-    {
-      name: "http-below-features",
-      severity: "error",
-      comment: "http holds the context type, guards and OpenAPI helpers that features build on.",
-      from: { path: "^src/http/" },
-      to: { path: "^src/(features|web|boot|simulator)/" },
-    },
-    {
-      name: "features-below-web-and-boot",
-      severity: "error",
-      from: { path: "^src/features/" },
-      to: { path: "^src/(web|boot|simulator)/" },
-    },
-    {
-      name: "web-below-boot",
-      severity: "error",
-      from: { path: "^src/web/" },
-      to: { path: "^src/(boot|simulator)/" },
-    },
+    below(
+      "infra-stays-below-queue-http-features",
+      "db|crypto|proxmox|observability",
+      "queue|http|features|web|boot|simulator",
+      "db, crypto, proxmox and observability are infrastructure: they never reach up.",
+    ),
+    below(
+      "queue-below-features",
+      "queue",
+      "http|features|web|boot|simulator",
+      "The job queue engine knows no feature, route or boot code.",
+    ),
+    below(
+      "http-below-features",
+      "http",
+      "features|web|boot|simulator",
+      "http holds the context type, guards and OpenAPI helpers that features build on.",
+    ),
+    below("features-below-web-and-boot", "features", "web|boot|simulator"),
+    below("web-below-boot", "web", "boot|simulator"),
     {
       name: "feature-public-surface",
       severity: "error",

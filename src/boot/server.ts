@@ -3,6 +3,7 @@
  * index.ts so tests can run a real server in-process.
  */
 
+import { Chore } from "../core/chore.ts";
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
 import { runtime } from "../core/runtime/index.ts";
@@ -31,15 +32,26 @@ export interface StartOptions {
 
 /** Node stats go stale quickly and containers change outside Proximity: sync and reconcile every minute. */
 const SYNC_INTERVAL_MS = 60_000;
+/** Without any host there is nothing to sync: look again this seldom (adding a host here wakes it). */
+const IDLE_SYNC_INTERVAL_MS = 5 * 60_000;
 
-function startPeriodicSync(services: Services): ReturnType<typeof setInterval> {
-  const run = () =>
-    services.hosts
-      .syncAll()
-      .then(() => services.apps.reconcile())
-      .catch((err) => log.warn("Host sync failed", { err }));
-  void run();
-  return setInterval(run, SYNC_INTERVAL_MS);
+function startPeriodicSync(services: Services): () => Promise<void> {
+  const sync = new Chore("Host sync", SYNC_INTERVAL_MS, async () => {
+    try {
+      const hosts = await services.hosts.syncAll();
+      await services.apps.reconcile();
+      return hosts > 0 ? SYNC_INTERVAL_MS : IDLE_SYNC_INTERVAL_MS;
+    } catch (err) {
+      log.warn("Host sync failed", { err });
+      return SYNC_INTERVAL_MS;
+    }
+  });
+  const stopWaking = services.hosts.onAdded(() => sync.wake());
+  sync.start();
+  return async () => {
+    stopWaking();
+    await sync.stop();
+  };
 }
 
 /**
@@ -86,7 +98,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.sources.startSchedule();
     services.updates.start();
     services.watcher.start();
-    const syncTimer = startPeriodicSync(services);
+    const stopSync = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
       port: config.PORT,
@@ -116,7 +128,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
       stop: () => {
         stopping ??= (async () => {
           await server.stop();
-          clearInterval(syncTimer);
+          await stopSync();
           await services.backupScheduler.stop();
           await services.access.stop();
           await services.sources.stopSchedule();

@@ -29,15 +29,8 @@ export function breadcrumb(
 }
 
 /** Same, but only inside a request or a job (keeps start-up noise out of the process-wide scope). */
-export function unitBreadcrumb(
-  category: string,
-  message: string,
-  data?: CrumbData,
-  level: CrumbLevel = "info",
-  type = "default",
-): void {
-  if (!state.enabled || !currentStats()) return;
-  pushCrumb(category, message, data, level, type);
+export function unitBreadcrumb(...args: Parameters<typeof breadcrumb>): void {
+  if (state.enabled && currentStats()) breadcrumb(...args);
 }
 
 /** Adds one of our crumbs to the current isolation scope (see the header for why not Sentry.addBreadcrumb). */

@@ -12,6 +12,9 @@
  * Application containers created from an OCI image (guest.oci) have no Docker: their app is the init
  * process, so it answers on the container's own address at the port the image's app listens on (which
  * may come from the container's `env`), as long as the `entrypoint` still starts the image's program.
+ *
+ * Vaultwarden's stand-in also serves a web vault page that creates accounts only in a secure context
+ * (vaultwarden.ts): what HTTPS names (docs/access.md) are for.
  */
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -20,6 +23,7 @@ import type { Cluster, Container } from "./cluster.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { parseEnvList } from "./oci.ts";
 import { findImage, imageProgram } from "./oci-registry.ts";
+import { type VaultAccount, vaultwardenStandIn } from "./vaultwarden.ts";
 
 /** "8080:80", "127.0.0.1:8080:80/tcp", "53:53/udp" → host port of a TCP mapping, or undefined. */
 export function publishedTcpPort(mapping: string): number | undefined {
@@ -33,6 +37,8 @@ export function publishedTcpPort(mapping: string): number | undefined {
 
 export class AppListeners {
   private readonly servers = new Map<string, Server>();
+  /** Accounts made in each simulated Vaultwarden (by vmid), kept across its restarts. */
+  private readonly vaultAccounts = new Map<number, Map<string, VaultAccount>>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -93,6 +99,11 @@ export class AppListeners {
         const fault = this.faults.takeForApp(vmid);
         const broken = unhealthyImage(this.cluster.containers.get(vmid), service);
         const status = fault?.action === "http_500" || broken ? 500 : 200;
+        if (status === 200 && service === "vaultwarden") {
+          const accounts = this.vaultAccounts.get(vmid) ?? new Map<string, VaultAccount>();
+          this.vaultAccounts.set(vmid, accounts);
+          if (vaultwardenStandIn(req, res, accounts)) return;
+        }
         if (status === 200 && (req.method === "POST" || req.method === "PUT")) {
           // An upload: the body is read to its end (streamed, never held) and its size answered.
           let received = 0;

@@ -147,7 +147,25 @@ interface LoadedProject {
   name: string;
   file: string;
   services: Map<string, ServiceDefinition>;
+  /** The named volumes the file declares (top-level `volumes`). */
+  volumes: string[];
   warnings: string;
+}
+
+/** Where the simulated daemon keeps a named volume's content (Docker's default data root). */
+export function volumeDataDir(dockerVolume: string): string {
+  return `/var/lib/docker/volumes/${dockerVolume}/_data`;
+}
+
+/** Docker creates a project's named volumes (`<project>_<name>`) when its containers are created. */
+function createVolumes(guest: GuestState, project: string, volumes: string[]): void {
+  for (const v of volumes) {
+    let cur = "";
+    for (const seg of volumeDataDir(`${project}_${v}`).split("/").filter(Boolean)) {
+      cur += `/${seg}`;
+      guest.dirs.add(cur);
+    }
+  }
 }
 
 function projectNameFor(file: string): string {
@@ -221,7 +239,14 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
         `time="${new Date().toISOString()}" level=warning msg="The \\"${w}\\" variable is not set. Defaulting to a blank string."\n`,
     )
     .join("");
-  return { name: g.project ?? projectNameFor(file), file, services: out, warnings: warnText };
+  const top = (doc as Record<string, unknown>).volumes;
+  const volumes = top && typeof top === "object" && !Array.isArray(top) ? Object.keys(top) : [];
+  const name =
+    g.project ??
+    (typeof (doc as Record<string, unknown>).name === "string"
+      ? String((doc as Record<string, unknown>).name)
+      : projectNameFor(file));
+  return { name, file, services: out, volumes, warnings: warnText };
 }
 
 function selected(loaded: LoadedProject, names: string[]): string[] | ExecResult {
@@ -268,7 +293,11 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
   if ("code" in g) return g;
   const [sub, ...subArgs] = g.rest;
   if (!sub) return ok("Usage:  docker compose [OPTIONS] COMMAND\n");
-  if (!["pull", "up", "ps", "logs", "down", "stop", "start", "restart", "config", "version"].includes(sub)) {
+  if (
+    !["pull", "create", "up", "ps", "logs", "down", "stop", "start", "restart", "config", "version"].includes(
+      sub,
+    )
+  ) {
     return err(`unknown docker command: "compose ${sub}"`);
   }
   if (sub === "version") return ok("Docker Compose version v2.36.2\n");
@@ -308,6 +337,29 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       }
       return ok("", out);
     }
+    case "create": {
+      const parsed = splitFlags(subArgs, {
+        "--force-recreate": false,
+        "--no-recreate": false,
+        "--remove-orphans": false,
+        "--pull": true,
+      });
+      if ("code" in parsed) return parsed;
+      const names = selected(loaded, parsed.names);
+      if (!Array.isArray(names)) return names;
+      createVolumes(guest, project.name, loaded.volumes);
+      let out = w;
+      for (const n of names) {
+        const svc = ensureService(project, n, loaded);
+        if (!svc.pulled) {
+          out += ` ${n} Pulling \n ${n} Pulled \n`;
+          svc.pulled = true;
+        }
+        if (svc.state === "running") continue;
+        out += ` Container ${container(project, n)}  Created\n`;
+      }
+      return ok("", out);
+    }
     case "up": {
       const parsed = splitFlags(subArgs, {
         "-d": false,
@@ -327,6 +379,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       }
       const names = selected(loaded, parsed.names);
       if (!Array.isArray(names)) return names;
+      createVolumes(guest, project.name, loaded.volumes);
       let out = w;
       const net = `${project.name}_default`;
       if (![...project.services.values()].some((s) => s.state !== "exited")) {
@@ -451,6 +504,14 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       }
       if (project.services.size > 0)
         out += ` Network ${project.name}_default  Removing\n Network ${project.name}_default  Removed\n`;
+      if (parsed.flags.has("-v") || parsed.flags.has("--volumes")) {
+        for (const v of loaded.volumes) {
+          const root = volumeDataDir(`${project.name}_${v}`).replace(/\/_data$/, "");
+          for (const k of [...guest.files.keys()]) if (k.startsWith(`${root}/`)) guest.files.delete(k);
+          for (const k of [...guest.dirs]) if (k === root || k.startsWith(`${root}/`)) guest.dirs.delete(k);
+          out += ` Volume ${project.name}_${v}  Removed\n`;
+        }
+      }
       guest.projects.delete(project.file);
       return ok("", out);
     }
@@ -549,4 +610,25 @@ function psEntry(project: ComposeProject, s: ComposeService): Record<string, unk
     State: s.state,
     Status: statusText(s),
   };
+}
+
+/**
+ * The files a service's container sees through its named volumes (`<volume>:<target>`): the path inside the
+ * container → the file in the simulated daemon's volume. What a test reads to see what an app found.
+ */
+export function serviceFiles(
+  guest: GuestState,
+  project: ComposeProject,
+  service: ComposeService,
+): Map<string, { data: Uint8Array; mode: number; owner?: string }> {
+  const out = new Map<string, { data: Uint8Array; mode: number; owner?: string }>();
+  for (const item of service.volumes) {
+    const [source, target] = item.split(":");
+    if (!source || !target || source.startsWith("/") || source.startsWith(".")) continue;
+    const dir = volumeDataDir(`${project.name}_${source}`);
+    for (const [path, f] of guest.files) {
+      if (path.startsWith(`${dir}/`)) out.set(`${target.replace(/\/+$/, "")}${path.slice(dir.length)}`, f);
+    }
+  }
+  return out;
 }

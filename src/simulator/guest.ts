@@ -6,6 +6,8 @@
 export interface SimFile {
   data: Uint8Array;
   mode: number;
+  /** `uid:gid` once `chown` set it (root's otherwise). */
+  owner?: string;
 }
 
 export type ServiceState = "created" | "running" | "exited";
@@ -121,7 +123,8 @@ export function copyGuestState(g: GuestState): GuestState {
     projects.set(k, { ...p, services });
   }
   const files = new Map<string, SimFile>();
-  for (const [k, f] of g.files) files.set(k, { data: f.data.slice(), mode: f.mode });
+  for (const [k, f] of g.files)
+    files.set(k, { data: f.data.slice(), mode: f.mode, ...(f.owner ? { owner: f.owner } : {}) });
   return {
     distro: g.distro,
     files,

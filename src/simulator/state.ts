@@ -2,6 +2,7 @@
  * A JSON snapshot of the whole simulator, for tests (`state()` and `GET /_sim/state`): nodes,
  * containers (status, config, lock, IP, files, received commands), volumes, tasks and faults.
  */
+import { serviceFiles } from "./compose.ts";
 import type { Sim } from "./context.ts";
 import type { CommandRecord } from "./guest.ts";
 import { configForOutput } from "./lxc-config.ts";
@@ -28,7 +29,17 @@ export interface SimContainerState {
   dirs: string[];
   packages: string[];
   docker: { installed: boolean; enabled: boolean; running: boolean };
-  compose: { file: string; project: string; services: { name: string; image: string; state: string }[] }[];
+  compose: {
+    file: string;
+    project: string;
+    services: {
+      name: string;
+      image: string;
+      state: string;
+      /** What the service's container sees through its named volumes, by its path in that container. */
+      files: Record<string, SimFileState & { owner: string }>;
+    }[];
+  }[];
   commands: CommandRecord[];
   /** Created from an OCI image (PVE 9.1+): which one; null for system containers. */
   oci: { repository: string; tag: string } | null;
@@ -120,7 +131,22 @@ export function snapshotState(sim: Sim): SimState {
           compose: [...ct.guest.projects.values()].map((p) => ({
             file: p.file,
             project: p.name,
-            services: [...p.services.values()].map((s) => ({ name: s.name, image: s.image, state: s.state })),
+            services: [...p.services.values()].map((s) => ({
+              name: s.name,
+              image: s.image,
+              state: s.state,
+              files: Object.fromEntries(
+                [...serviceFiles(ct.guest, p, s)].map(([path, f]) => [
+                  path,
+                  {
+                    mode: `0${f.mode.toString(8)}`,
+                    size: f.data.length,
+                    content: decoder.decode(f.data),
+                    owner: f.owner ?? "0:0",
+                  },
+                ]),
+              ),
+            })),
           })),
           commands: ct.guest.commands.map((c) => ({ ...c, argv: [...c.argv] })),
           oci: ct.guest.oci ? { ...ct.guest.oci } : null,

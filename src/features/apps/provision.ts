@@ -92,6 +92,8 @@ export function isRuncSysctlFailure(text: string): boolean {
 
 export const compose = {
   pull: ["docker", "compose", "-f", COMPOSE_FILE, "pull"] as Argv,
+  /** Creates the containers and volumes without starting them (the image's content is copied into new volumes). */
+  create: ["docker", "compose", "-f", COMPOSE_FILE, "create"] as Argv,
   up: ["docker", "compose", "-f", COMPOSE_FILE, "up", "-d", "--remove-orphans"] as Argv,
   ps: ["docker", "compose", "-f", COMPOSE_FILE, "ps", "--format", "json"] as Argv,
   down: ["docker", "compose", "-f", COMPOSE_FILE, "down"] as Argv,
@@ -104,6 +106,11 @@ export const files = {
   writeEnv: ["tee", ENV_FILE] as Argv,
   lockEnv: ["chmod", "600", ENV_FILE] as Argv,
 };
+
+/** Where Docker keeps a named volume's content, inside the app's container. */
+export function volumeMountpoint(dockerVolume: string): Argv {
+  return ["docker", "volume", "inspect", "--format", "{{ .Mountpoint }}", dockerVolume];
+}
 
 export interface ComposeService {
   Service?: string;

@@ -173,7 +173,7 @@ export class AppRun<S extends string = string> {
   }
 
   /** Runs a fixed command in the container; a non-zero exit is a permanent failure with the tail of stderr. */
-  async exec(argv: Argv, stdin?: string): Promise<string> {
+  async exec(argv: Argv, stdin?: string | Uint8Array): Promise<string> {
     const result = await this.ssh.pctExec(this.node, this.vmid, [...argv], {
       ...(stdin === undefined ? {} : { stdin }),
       timeoutMs: this.deps.timing.commandTimeoutMs,

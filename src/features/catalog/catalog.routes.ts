@@ -7,6 +7,7 @@ import { adminOnly, authed } from "../../http/guards.ts";
 import { createRouter, jsonResponse, listSchema, PaginationQuery, routesFor } from "../../http/openapi.ts";
 import { CATEGORY_IDS, type CatalogEntry, catalogEntryObjectSchema } from "./catalog.schemas.ts";
 import type { CatalogService } from "./catalog.service.ts";
+import { fileBytes } from "./entry-files.ts";
 
 /** A catalog entry as the API returns it (the validated YAML, defaults applied). */
 
@@ -27,6 +28,18 @@ export const CatalogEntrySchema = catalogEntryObjectSchema
       .string()
       .nullable()
       .openapi({ description: "The store a community entry was imported from (null when verified)" }),
+    files: z
+      .array(
+        z.object({
+          volume: z.string(),
+          path: z.string(),
+          bytes: z.number().int().openapi({ description: "The file's size" }),
+        }),
+      )
+      .openapi({
+        description:
+          "Files the deploy writes into the app's named volumes before its first start (their content is not listed)",
+      }),
   })
   .openapi("CatalogEntry");
 
@@ -117,6 +130,7 @@ function publicEntry(entry: CatalogEntry, catalog: CatalogService, publicUrl: st
     icon: new URL(catalog.iconPath(entry.id), publicUrl).toString(),
     trust: catalog.trust(entry.id),
     source: catalog.storeOf(entry.id),
+    files: entry.files.map((f) => ({ volume: f.volume, path: f.path, bytes: fileBytes(f).length })),
   };
 }
 

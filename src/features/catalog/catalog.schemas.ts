@@ -167,6 +167,41 @@ export const catalogEnvSchema = z.strictObject({
   pattern_message: z.string().min(1).max(300).optional(),
 });
 
+/** Limits of the files an entry ships (docs/catalog.md "Files"): what a deploy writes into the app's volumes. */
+export const ENTRY_FILE_LIMITS = { count: 64, bytes: 512 * 1024, totalBytes: 1024 * 1024 } as const;
+/** A relative path inside a volume: plain segments (no `.`, `..` or empty one, no control character), at most 8 deep. */
+export const ENTRY_FILE_PATH_PATTERN =
+  /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._@+=,-][A-Za-z0-9._@+=, -]{0,99}(?:\/[A-Za-z0-9._@+=,-][A-Za-z0-9._@+=, -]{0,99}){0,7}$/;
+
+/**
+ * A file the deploy writes into one of the app's named volumes before the app first starts (a configuration
+ * file a third-party store ships, a seed the app expects). Written once, at the first deploy: later deploys
+ * of the same app (updates, restores) never overwrite what the app or the user changed.
+ */
+export const catalogFileSchema = z.strictObject({
+  /** A named volume of the compose file (declared under its top-level `volumes`). */
+  volume: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "must be a volume name"),
+  /** Where in the volume: relative, no `.` or `..` segment. */
+  path: z
+    .string()
+    .max(255)
+    .regex(ENTRY_FILE_PATH_PATTERN, "must be a relative path without . or .. segments"),
+  /** The content: UTF-8 text, or the bytes in base64 when `encoding` is base64 (a small binary). */
+  content: z.string().max(Math.ceil((ENTRY_FILE_LIMITS.bytes * 4) / 3) + 4),
+  encoding: z.enum(["utf-8", "base64"]).default("utf-8"),
+  /** Permission bits (no setuid, setgid or sticky bit). */
+  mode: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, "must be octal permission bits such as 0644")
+    .default("0644"),
+  /** Numeric `uid:gid` the file (and the directories written for it) belong to. */
+  owner: z
+    .string()
+    .regex(/^\d{1,10}:\d{1,10}$/, "must be numeric uid:gid")
+    .default("0:0"),
+});
+export type CatalogFile = z.output<typeof catalogFileSchema>;
+
 export const catalogEntryObjectSchema = z.strictObject({
   id: z
     .string()
@@ -205,6 +240,14 @@ export const catalogEntryObjectSchema = z.strictObject({
   ports: z.array(catalogPortSchema).max(32).default([]),
   env: z.array(catalogEnvSchema).max(64).default([]),
   compose: z.string().min(1).max(65536),
+  /**
+   * Images of the compose file that a third-party store names without a version (tag `latest` or none). Only
+   * entries imported from a store may have them (docs/catalog.md "Unpinned images"): the app installs, but
+   * Proximity cannot tell which version it runs or when a newer one exists, so it never offers an update.
+   */
+  unpinned_images: z.array(z.string().min(1).max(200)).max(16).default([]),
+  /** Files written into the app's named volumes at its first deploy (catalogFileSchema). */
+  files: z.array(catalogFileSchema).max(ENTRY_FILE_LIMITS.count).default([]),
   /** The HTTP health check of an app with a web interface; an app without one has none (see `web`). */
   healthcheck: catalogHealthcheckSchema.optional(),
   pin: catalogPinSchema,

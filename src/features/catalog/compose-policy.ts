@@ -130,6 +130,14 @@ export function imageTagProblem(image: string): string | undefined {
   return undefined;
 }
 
+/** An image named without a version: no tag, or `latest` (no digest). What a store entry may run, unpinned. */
+export function isUnpinnedImage(image: string): boolean {
+  if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(image)) return false;
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  const colon = last.indexOf(":");
+  return colon === -1 || last.slice(colon + 1) === "latest";
+}
+
 interface PublishedPort {
   port: number;
   protocol: "tcp" | "udp";
@@ -318,7 +326,8 @@ export function composeProblems(entry: CatalogEntry): EntryIssue[] {
     if (typeof svc.image !== "string") at(`${where}needs an image`);
     else {
       const problem = imageTagProblem(svc.image);
-      if (problem) at(where + problem);
+      const allowed = entry.unpinned_images.includes(svc.image) && isUnpinnedImage(svc.image);
+      if (problem && !allowed) at(where + problem);
     }
     if ("build" in svc) at(`${where}build is not supported, use a published image`);
     for (const problem of isolationProblems(svc, namedVolumes)) at(where + problem);
@@ -424,9 +433,9 @@ function imageTag(image: string): string {
   return colon === -1 ? "" : last.slice(colon + 1);
 }
 
-/** The tags of every service image, for the `version` check. */
-export function imageTags(compose: string): string[] {
-  return composeImages(compose).map(imageTag).filter(Boolean);
+/** The tags of every service image (or of those `keep` says), for the `version` check. */
+export function imageTags(compose: string, keep: (image: string) => boolean = () => true): string[] {
+  return composeImages(compose).filter(keep).map(imageTag).filter(Boolean);
 }
 
 /**

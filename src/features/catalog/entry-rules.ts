@@ -14,7 +14,8 @@
  * - `version` is the tag (or the start of the tag) of one of the images, and `pin` records when it was last
  *   checked against `pin.source` (the upstream release page), with the support policy and end date if known;
  * - the compose document follows the policy of compose-policy.ts, and an entry listing the `oci` runtime can
- *   run as one (oci-service.ts).
+ *   run as one (oci-service.ts);
+ * - the files it ships go into its own named volumes, within the size limits (entry-files.ts).
  *
  * The shape itself (fields, limits, the health check's two requests, the memory minimum that leaves room for
  * the Docker daemon, `update_policy`, `upgrade`, `runtimes`) is catalog.schemas.ts.
@@ -25,7 +26,14 @@ import {
   type EntryIssue,
   isDeployVariable,
 } from "./catalog.schemas.ts";
-import { composeImages, composeProblems, imageTags, parseCompose } from "./compose-policy.ts";
+import {
+  composeImages,
+  composeProblems,
+  imageTags,
+  isUnpinnedImage,
+  parseCompose,
+} from "./compose-policy.ts";
+import { entryFileProblems } from "./entry-files.ts";
 import { ociProblems } from "./oci-service.ts";
 import { strictYaml, type YamlParser } from "./yaml-parsers.ts";
 
@@ -101,7 +109,8 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     portKeys.add(key);
   });
   const version = entry.version.replace(/^v/, "");
-  const tags = imageTags(entry.compose);
+  const unpinned = new Set(entry.unpinned_images);
+  const tags = imageTags(entry.compose, (image) => !unpinned.has(image));
   if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
     issues.push({
       path: ["version"],
@@ -115,6 +124,13 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     });
   }
   const images = composeImages(entry.compose);
+  entry.unpinned_images.forEach((image, i) => {
+    if (!images.includes(image) || !isUnpinnedImage(image))
+      issues.push({
+        path: ["unpinned_images", i],
+        message: `${image} is not an image of the compose file without a version (latest or no tag)`,
+      });
+  });
   const sidecarImages = new Set<string>();
   (entry.pin.sidecars ?? []).forEach((sidecar, i) => {
     if (sidecarImages.has(sidecar.image)) {
@@ -177,6 +193,7 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
   if (new Set(entry.runtimes).size !== entry.runtimes.length)
     issues.push({ path: ["runtimes"], message: "duplicate runtimes" });
   issues.push(...composeProblems(entry));
+  issues.push(...entryFileProblems(entry));
   if (entry.runtimes.includes("oci")) {
     for (const message of ociProblems(entry.compose)) issues.push({ path: ["runtimes"], message });
   }
@@ -222,6 +239,13 @@ export function parseCatalogFile(text: string, fileId: string, parse: YamlParser
   }
   const result = catalogEntrySchema.safeParse(raw);
   if (!result.success) return { ok: false, issues: result.error.issues.map(formatIssue) };
+  if (result.data.unpinned_images.length > 0) {
+    // A catalog file is verified: it pins its images, so updates can be tracked.
+    return {
+      ok: false,
+      issues: ["unpinned_images: only entries imported from a third-party store may run unpinned images"],
+    };
+  }
   if (result.data.id !== fileId) {
     return { ok: false, issues: [`id: "${result.data.id}" does not match the file name "${fileId}"`] };
   }

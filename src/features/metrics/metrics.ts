@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/connect.ts";
 import { rowsOf } from "../../db/rows.ts";
 import type { ProxmoxCallInfo } from "../../proxmox/index.ts";
-import { Counter, gaugeFamily, Histogram, histogramFamily, Registry } from "./registry.ts";
+import { gaugeFamily, histogramFamily, Registry } from "./registry.ts";
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -18,31 +18,27 @@ const JOB_BUCKETS = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
 export class Metrics {
   private readonly registry = new Registry();
-  readonly httpRequests = this.registry.register(
-    new Counter("proximity_http_requests_total", "HTTP requests by method, route template and status"),
+  readonly httpRequests = this.registry.counter(
+    "proximity_http_requests_total",
+    "HTTP requests by method, route template and status",
   );
-  readonly httpDuration = this.registry.register(
-    new Histogram(
-      "proximity_http_request_duration_seconds",
-      "HTTP request duration by route template",
-      HTTP_BUCKETS,
-    ),
+  readonly httpDuration = this.registry.histogram(
+    "proximity_http_request_duration_seconds",
+    "HTTP request duration by route template",
+    HTTP_BUCKETS,
   );
-  readonly proxmoxCalls = this.registry.register(
-    new Counter(
-      "proximity_proxmox_requests_total",
-      "Proxmox API calls by method, path template and HTTP status",
-    ),
+  readonly proxmoxCalls = this.registry.counter(
+    "proximity_proxmox_requests_total",
+    "Proxmox API calls by method, path template and HTTP status",
   );
-  readonly proxmoxDuration = this.registry.register(
-    new Histogram(
-      "proximity_proxmox_request_duration_seconds",
-      "Proxmox API call latency by method and path template",
-      PROXMOX_BUCKETS,
-    ),
+  readonly proxmoxDuration = this.registry.histogram(
+    "proximity_proxmox_request_duration_seconds",
+    "Proxmox API call latency by method and path template",
+    PROXMOX_BUCKETS,
   );
-  readonly proxmoxErrors = this.registry.register(
-    new Counter("proximity_proxmox_errors_total", "Failed Proxmox API calls by error type"),
+  readonly proxmoxErrors = this.registry.counter(
+    "proximity_proxmox_errors_total",
+    "Failed Proxmox API calls by error type",
   );
 
   constructor(
@@ -84,21 +80,11 @@ export class Metrics {
       ...gaugeFamily("proximity_build_info", "Proximity version", [
         { labels: { version: this.info.version }, value: 1 },
       ]),
-      ...gaugeFamily(
-        "proximity_apps",
-        "Apps by status",
-        rowsOf<{ status: string; n: number }>(apps).map((r) => ({
-          labels: { status: r.status },
-          value: Number(r.n),
-        })),
-      ),
+      ...gaugeFamily("proximity_apps", "Apps by status", counts(apps, "status")),
       ...gaugeFamily(
         "proximity_jobs",
         "Jobs in the database by kind and status",
-        rowsOf<{ kind: string; status: string; n: number }>(jobs).map((r) => ({
-          labels: { kind: r.kind, status: r.status },
-          value: Number(r.n),
-        })),
+        counts(jobs, "kind", "status"),
       ),
       ...histogramFamily(
         "proximity_job_duration_seconds",
@@ -111,16 +97,17 @@ export class Metrics {
           count: Number(r.n),
         })),
       ),
-      ...gaugeFamily(
-        "proximity_backups",
-        "Backups by status",
-        rowsOf<{ status: string; n: number }>(backups).map((r) => ({
-          labels: { status: r.status },
-          value: Number(r.n),
-        })),
-      ),
+      ...gaugeFamily("proximity_backups", "Backups by status", counts(backups, "status")),
       ...this.registry.render(),
     ];
     return `${lines.join("\n")}\n`;
   }
+}
+
+/** Gauge samples from `group by` rows: `n` is the value, the grouped columns are the labels. */
+function counts(result: unknown, ...columns: string[]): { labels: Record<string, string>; value: number }[] {
+  return rowsOf<Record<string, unknown>>(result).map((r) => ({
+    labels: Object.fromEntries(columns.map((c) => [c, String(r[c])])),
+    value: Number(r.n),
+  }));
 }

@@ -152,7 +152,15 @@ export function histogramFamily(
 export class Registry {
   private readonly metrics: Metric[] = [];
 
-  register<T extends Metric>(metric: T): T {
+  counter(name: string, help: string): Counter {
+    return this.add(new Counter(name, help));
+  }
+
+  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
+    return this.add(new Histogram(name, help, buckets));
+  }
+
+  private add<T extends Metric>(metric: T): T {
     this.metrics.push(metric);
     return metric;
   }

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { rewriteLoad } from "../caddy.ts";
 import type { Container } from "../cluster.ts";
-import { dockerCompose, type ExecResult } from "../compose.ts";
+import { dockerCompose, type ExecResult, volumeDataDir } from "../compose.ts";
 import type { GuestState } from "../guest.ts";
 import { ARCHIVES, archiveOf, DOCKER_GPG_URL, type PackageEffect } from "./archives.ts";
 import { parseCommandList, type ShellSyntaxError } from "./shell-words.ts";
@@ -29,6 +29,8 @@ export interface GuestExec {
 }
 
 const ok = (stdout = "", stderr = ""): ExecResult => ({ code: 0, stdout, stderr });
+const DAEMON_DOWN_TEXT =
+  "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
 const fail = (stderr: string, code = 1): ExecResult => ({ code, stdout: "", stderr: `${stderr}\n` });
 
 export type Flavour = "alpine" | "debian";
@@ -77,6 +79,8 @@ function hasProgram(ct: Container, program: string): boolean {
     case "env":
     case "service":
     case "chpasswd":
+    case "chown":
+    case "realpath":
       return true;
     case "apk":
     case "rc-update":
@@ -193,7 +197,7 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
       return ok();
     }
     case "chmod": {
-      const [mode, ...files] = args.filter((a) => a !== "-R");
+      const [mode, ...files] = args.filter((a) => a !== "-R" && a !== "--");
       if (!mode || files.length === 0) return fail("chmod: missing operand");
       if (!/^[0-7]{3,4}$/.test(mode)) return fail(`chmod: invalid mode '${mode}'`);
       for (const f of files) {
@@ -233,6 +237,30 @@ export async function runInGuest(x: GuestExec, argv: string[], viaShell = false)
         if (!force) return fail(`rm: can't remove '${f}': No such file or directory`);
       }
       return ok();
+    }
+    case "chown": {
+      const [owner, ...paths] = args.filter((a) => a !== "-R" && a !== "-h" && a !== "--");
+      if (!owner || paths.length === 0) return fail("chown: missing operand");
+      if (!/^[0-9]+(:[0-9]+)?$/.test(owner) && !/^root(:root)?$/.test(owner))
+        return fail(`chown: invalid user: '${owner}'`);
+      for (const f of paths) {
+        const file = g.files.get(abs(f));
+        if (file) file.owner = owner.includes(":") ? owner : `${owner}:${owner}`;
+        else if (!g.dirs.has(abs(f))) return fail(`chown: cannot access '${f}': No such file or directory`);
+      }
+      return ok();
+    }
+    case "realpath": {
+      // The simulated filesystem has no links: a path resolves to itself, normalized (`-m`: it may not exist).
+      const missingOk = args.includes("-m");
+      const paths = args.filter((a) => !a.startsWith("-"));
+      let out = "";
+      for (const f of paths) {
+        if (!missingOk && !exists(g, abs(f)))
+          return { code: 1, stdout: out, stderr: `realpath: ${f}: No such file or directory\n` };
+        out += `${abs(f)}\n`;
+      }
+      return ok(out);
     }
     case "apk":
       return apk(x, args);
@@ -691,7 +719,37 @@ async function docker(x: GuestExec, args: string[]): Promise<ExecResult> {
     }
     return dockerCompose(g, args.slice(1));
   }
+  if (args[0] === "volume") return dockerVolume(g, args.slice(1));
   return fail(`docker: '${args[0] ?? ""}' is not a docker command.\nSee 'docker --help'`);
+}
+
+/** `docker volume inspect [--format '{{ .Mountpoint }}'] <name>…`: the volumes compose created. */
+function dockerVolume(g: GuestState, args: string[]): ExecResult {
+  if (args[0] !== "inspect") return fail(`the simulator only models 'docker volume inspect'`);
+  if (!g.dockerRunning) return fail(DAEMON_DOWN_TEXT);
+  let format: string | undefined;
+  const names: string[] = [];
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--format" || a === "-f") format = args[++i];
+    else if (a.startsWith("--format=")) format = a.slice("--format=".length);
+    else if (a.startsWith("-")) return fail(`unknown flag: ${a}`);
+    else names.push(a);
+  }
+  if (names.length === 0) return fail('"docker volume inspect" requires at least 1 argument.');
+  const out: string[] = [];
+  for (const name of names) {
+    const mountpoint = volumeDataDir(name);
+    if (!g.dirs.has(mountpoint)) return fail(`Error response from daemon: get ${name}: no such volume`);
+    if (format !== undefined && !/^\{\{\s*\.Mountpoint\s*\}\}$/.test(format))
+      return fail(`the simulator only formats {{ .Mountpoint }}`);
+    out.push(
+      format !== undefined
+        ? mountpoint
+        : JSON.stringify({ Name: name, Driver: "local", Mountpoint: mountpoint }),
+    );
+  }
+  return ok(`${out.join("\n")}\n`);
 }
 
 /**

@@ -2,40 +2,23 @@
 import type { FC } from "hono/jsx";
 import type { AuthUser } from "../../core/identity.ts";
 import { NewPasswordFields } from "../auth/pages.tsx";
-import {
-  Csrf,
-  type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
-  Layout,
-  type PageContext,
-} from "../kit/index.ts";
+import { Csrf, type FormProps, InputField, Layout, type PageContext, SwapForm } from "../kit/index.ts";
 import { SubscriptionsSection, type SubscriptionView } from "./subscriptions.tsx";
 
-export const PasswordForm: FC<{ viewer: AuthUser; csrf: string; errors: FieldErrors }> = ({
-  viewer,
-  csrf,
-  errors,
-}) => (
-  <form id="password-form" hx-post="/account/password" hx-target="this" hx-swap="outerHTML" novalidate>
-    <Csrf token={csrf} />
-    <FormMessage errors={errors} />
+export const PasswordForm: FC<FormProps & { viewer: AuthUser }> = ({ viewer, csrf, errors }) => (
+  <SwapForm id="password-form" hx-post="/account/password" csrf={csrf} errors={errors}>
     <input type="text" name="username" value={viewer.username} autocomplete="username" hidden />
-    <label>
-      Current password
-      <input
-        type="password"
-        name="current_password"
-        required
-        autocomplete="current-password"
-        {...fieldAria(errors, "current_password")}
-      />
-      <FieldMessage errors={errors} name="current_password" />
-    </label>
+    <InputField
+      label="Current password"
+      name="current_password"
+      errors={errors}
+      type="password"
+      required
+      autocomplete="current-password"
+    />
     <NewPasswordFields errors={errors} name="new_password" label="New password" />
     <button type="submit">Change password</button>
-  </form>
+  </SwapForm>
 );
 
 export const AccountPage: FC<{ page: PageContext; viewer: AuthUser; subs: SubscriptionView[] }> = ({

@@ -1,6 +1,6 @@
 /** Your apps' events on the notification channels administrators made: one form per channel. */
 import type { FC } from "hono/jsx";
-import type { NoticeEvent } from "../../features/apps/index.ts";
+import { NOTICE_EVENTS, type NoticeEvent } from "../../features/apps/index.ts";
 import { Csrf } from "../kit/index.ts";
 
 export interface SubscriptionView {
@@ -11,15 +11,7 @@ export interface SubscriptionView {
 }
 
 /** The events that are about one app (host events and `test` are the administrators'). */
-export const APP_EVENTS: NoticeEvent[] = [
-  "update.available",
-  "update.succeeded",
-  "update.failed",
-  "update.rolled_back",
-  "app.down",
-  "app.up",
-  "backup.failed",
-];
+export const APP_EVENTS: NoticeEvent[] = NOTICE_EVENTS.filter((e) => e !== "test" && !e.startsWith("host."));
 
 export const SubscriptionForm: FC<{ sub: SubscriptionView; csrf: string }> = ({ sub, csrf }) => (
   <form

@@ -89,22 +89,16 @@ export const ChartsSection: FC<{ app: Application }> = ({ app }) => (
     ) : (
       <>
         <div class="actions-row">
-          <button
-            type="button"
-            class="secondary small"
-            hx-get={`/apps/${app.id}/charts?timeframe=hour`}
-            hx-target="#chart-area"
-          >
-            Last hour
-          </button>
-          <button
-            type="button"
-            class="secondary small"
-            hx-get={`/apps/${app.id}/charts?timeframe=day`}
-            hx-target="#chart-area"
-          >
-            Last day
-          </button>
+          {(["hour", "day"] as const).map((timeframe) => (
+            <button
+              type="button"
+              class="secondary small"
+              hx-get={`/apps/${app.id}/charts?timeframe=${timeframe}`}
+              hx-target="#chart-area"
+            >
+              Last {timeframe}
+            </button>
+          ))}
         </div>
         <div id="chart-area" hx-get={`/apps/${app.id}/charts?timeframe=hour`} hx-trigger="load">
           <p class="muted">Loading charts…</p>

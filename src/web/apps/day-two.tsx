@@ -5,7 +5,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
-import { Csrf, type FieldErrors, FieldMessage, FormMessage, fieldAria } from "../kit/index.ts";
+import { type FormProps, InputField, SelectField, SwapForm } from "../kit/index.ts";
 
 /** Whether the catalog has another version for this app, and whether it may be taken in place. */
 export interface UpdateOffer {
@@ -66,55 +66,30 @@ const MODES = [
   ["auto", "Automatic: update in the maintenance window (only safe updates)"],
 ] as const;
 
-export const UpdatePolicyForm: FC<{
-  app: Application;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ app, csrf, errors, values = {} }) => {
+export const UpdatePolicyForm: FC<FormProps & { app: Application }> = ({
+  app,
+  csrf,
+  errors,
+  values = {},
+}) => {
   const mode = values.mode ?? app.updateMode;
   return (
-    <form
-      id="update-policy"
-      hx-put={`/apps/${app.id}/update-policy`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      novalidate
-    >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
+    <SwapForm id="update-policy" hx-put={`/apps/${app.id}/update-policy`} csrf={csrf} errors={errors}>
       <div class="grid">
-        <label>
-          Updates
-          <select name="mode" {...fieldAria(errors, "mode")}>
-            {MODES.map(([value, label]) => (
-              <option value={value} selected={mode === value}>
-                {label}
-              </option>
-            ))}
-          </select>
-          <FieldMessage errors={errors} name="mode" />
-        </label>
-        <label>
-          Maintenance window
-          <input
-            name="window"
-            autocomplete="off"
-            placeholder="0 3 * * *"
-            value={values.window ?? app.updateWindow ?? ""}
-            {...fieldAria(errors, "window", "window-help")}
-          />
-          <FieldMessage
-            errors={errors}
-            name="window"
-            helpId="window-help"
-            help="A cron expression in UTC; an update may start within the hour after each time (0 3 * * *: 03:00–04:00)"
-          />
-        </label>
+        <SelectField label="Updates" name="mode" errors={errors} options={MODES} value={mode} />
+        <InputField
+          label="Maintenance window"
+          name="window"
+          errors={errors}
+          autocomplete="off"
+          placeholder="0 3 * * *"
+          value={values.window ?? app.updateWindow ?? ""}
+          help="A cron expression in UTC; an update may start within the hour after each time (0 3 * * *: 03:00–04:00)"
+        />
       </div>
       <button type="submit" class="secondary">
         Save update policy
       </button>
-    </form>
+    </SwapForm>
   );
 };

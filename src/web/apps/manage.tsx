@@ -1,8 +1,18 @@
 /** An app's Manage section: resize, settings, update, clone, delete — each offered only when it can run. */
-import type { Child, FC } from "hono/jsx";
+import type { FC, JSX, PropsWithChildren } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
 import { canRun, OPERATIONS, type Operation } from "../../features/apps/index.ts";
-import { Csrf, type FieldErrors, FormMessage, InputField, inState, statusLabel } from "../kit/index.ts";
+import {
+  Csrf,
+  type FieldErrors,
+  type FormProps,
+  InputField,
+  inState,
+  PostButton,
+  ResourceFields,
+  SwapForm,
+  statusLabel,
+} from "../kit/index.ts";
 import { type UpdateOffer, UpdatePolicyForm } from "./day-two.tsx";
 
 /** Why an operation cannot run in the app's current state, or undefined when it can. */
@@ -16,93 +26,54 @@ const Unavailable: FC<{ reason: string | undefined }> = ({ reason }) =>
   reason ? <p class="muted unavailable">{reason}</p> : null;
 
 /**
- * A form of the Manage section: sent by htmx and swapped for its answer (the fresh form, or the same one
- * with errors beside the fields), confirmed first, with why it cannot run now above its fields.
+ * A form of the Manage section: sent by htmx (`hx-patch` or `hx-post`) and swapped for its answer (the
+ * fresh form, or the same one with errors beside the fields), confirmed first, with why it cannot run now
+ * above its fields and its submit button disabled then.
  */
-const ManageForm: FC<{
-  id: string;
-  /** The request the form makes: `hx-patch` or `hx-post` to this URL. */
-  patch?: string;
-  post?: string;
-  confirm: string;
-  csrf: string;
-  errors: FieldErrors;
-  reason: string | undefined;
-  children: Child;
-}> = ({ id, patch, post, confirm, csrf, errors, reason, children }) => (
-  <form
-    id={id}
-    hx-patch={patch}
-    hx-post={post}
-    hx-target="this"
-    hx-swap="outerHTML"
-    hx-confirm={confirm}
-    novalidate
+const ManageForm: FC<
+  PropsWithChildren<
+    FormProps & {
+      id: string;
+      confirm: string;
+      reason: string | undefined;
+      submit: string;
+    } & JSX.IntrinsicElements["form"]
   >
-    <Csrf token={csrf} />
-    <FormMessage errors={errors} />
+> = ({ confirm, reason, submit, children, ...form }) => (
+  <SwapForm {...form} hx-confirm={confirm}>
     <Unavailable reason={reason} />
     {children}
-  </form>
+    <button type="submit" class="secondary" disabled={reason !== undefined}>
+      {submit}
+    </button>
+  </SwapForm>
 );
 
-export const ResizeForm: FC<{
-  app: Application;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ app, csrf, errors, values = {} }) => {
+export const ResizeForm: FC<FormProps & { app: Application }> = ({ app, csrf, errors, values = {} }) => {
   const reason = blocked(app, "reconfigure", "Resizing");
-  const v = (k: "cores" | "memory_mb" | "disk_gb") => values[`resources.${k}`] ?? String(app.resources[k]);
   return (
     <ManageForm
       id="resize-form"
-      patch={`/apps/${app.id}/resources`}
+      hx-patch={`/apps/${app.id}/resources`}
       confirm="Apply the new resources? The app restarts if needed."
       csrf={csrf}
       errors={errors}
       reason={reason}
+      submit="Resize"
     >
-      <fieldset class="grid" disabled={reason !== undefined}>
-        <InputField
-          label="Cores"
-          name="resources.cores"
-          errors={errors}
-          type="number"
-          min={1}
-          value={v("cores")}
-        />
-        <InputField
-          label="Memory (MiB)"
-          name="resources.memory_mb"
-          errors={errors}
-          type="number"
-          min={128}
-          step={128}
-          value={v("memory_mb")}
-        />
-        <InputField
-          label="Disk (GiB, can only grow)"
-          name="resources.disk_gb"
-          errors={errors}
-          type="number"
-          min={app.resources.disk_gb}
-          value={v("disk_gb")}
-        />
-      </fieldset>
-      <button type="submit" class="secondary" disabled={reason !== undefined}>
-        Resize
-      </button>
+      <ResourceFields
+        errors={errors}
+        values={values}
+        stored={app.resources}
+        min={{ cores: 1, memory_mb: 128, disk_gb: app.resources.disk_gb }}
+        growOnly
+        disabled={reason !== undefined}
+      />
     </ManageForm>
   );
 };
 
-export const EnvironmentForm: FC<{
-  app: Application;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ app, csrf, errors, values = {} }) => {
+export const EnvironmentForm: FC<FormProps & { app: Application }> = ({ app, csrf, errors, values = {} }) => {
   const reason =
     app.status === "running"
       ? undefined
@@ -110,11 +81,12 @@ export const EnvironmentForm: FC<{
   return (
     <ManageForm
       id="environment-form"
-      patch={`/apps/${app.id}/environment`}
+      hx-patch={`/apps/${app.id}/environment`}
       confirm="Apply the new settings? The app's containers are recreated."
       csrf={csrf}
       errors={errors}
       reason={reason}
+      submit="Save settings"
     >
       <fieldset disabled={reason !== undefined}>
         {Object.entries(app.environment).map(([k, v]) => (
@@ -126,14 +98,11 @@ export const EnvironmentForm: FC<{
           />
         ))}
       </fieldset>
-      <button type="submit" class="secondary" disabled={reason !== undefined}>
-        Save settings
-      </button>
     </ManageForm>
   );
 };
 
-export const CloneForm: FC<{ app: Application; csrf: string; errors: FieldErrors; hostname?: string }> = ({
+export const CloneForm: FC<FormProps & { app: Application; hostname?: string }> = ({
   app,
   csrf,
   errors,
@@ -147,11 +116,12 @@ export const CloneForm: FC<{ app: Application; csrf: string; errors: FieldErrors
   return (
     <ManageForm
       id="clone-form"
-      post={`/apps/${app.id}/clone`}
+      hx-post={`/apps/${app.id}/clone`}
       confirm="Clone this app?"
       csrf={csrf}
       errors={errors}
       reason={reason}
+      submit="Clone"
     >
       <InputField
         label="Clone under the hostname"
@@ -167,9 +137,6 @@ export const CloneForm: FC<{ app: Application; csrf: string; errors: FieldErrors
         help="Lower-case letters, digits and inner hyphens, at most 63."
         helpId="clone-hostname-help"
       />
-      <button type="submit" class="secondary" disabled={reason !== undefined}>
-        Clone
-      </button>
     </ManageForm>
   );
 };
@@ -192,17 +159,15 @@ const ScriptUpdateAction: FC<{ app: Application }> = ({ app }) => {
         it fails or the app does not answer afterwards, the container is rolled back to the snapshot.
       </p>
       <div class="actions-row">
-        <button
-          type="button"
+        <PostButton
+          post={`/apps/${app.id}/update`}
+          confirm={`Run ${app.hostname}'s /usr/bin/update? A snapshot is taken first and restored if the update fails.`}
           class="secondary"
           id="update-script"
-          hx-post={`/apps/${app.id}/update`}
-          hx-swap="none"
           disabled={reason !== undefined}
-          hx-confirm={`Run ${app.hostname}'s /usr/bin/update? A snapshot is taken first and restored if the update fails.`}
         >
           Run the helper script's update
-        </button>
+        </PostButton>
         <Unavailable reason={reason} />
       </div>
     </div>
@@ -228,20 +193,18 @@ const UpdateAction: FC<{ app: Application; offer: UpdateOffer }> = ({ app, offer
   const reason = blocked(app, "update", "Updating");
   return (
     <div class="actions-row">
-      <button
-        type="button"
-        class="secondary"
-        hx-post={`/apps/${app.id}/update`}
-        hx-swap="none"
-        disabled={reason !== undefined}
-        hx-confirm={
+      <PostButton
+        post={`/apps/${app.id}/update`}
+        confirm={
           app.runtime === "docker"
             ? `Update ${app.hostname} to ${offer.to}? It restarts. A snapshot of its container is taken first: if the new version does not answer its health check, the app is rolled back to it.`
             : `Update ${app.hostname} to ${offer.to}? It restarts. To be able to go back, take a backup first (Back up now, under Backups).`
         }
+        class="secondary"
+        disabled={reason !== undefined}
       >
         Update to {offer.to}
-      </button>
+      </PostButton>
       <Unavailable reason={reason} />
     </div>
   );
@@ -331,16 +294,8 @@ export const AdoptedDeleteForms: FC<{
       </button>
     </form>
     <h3>Delete the container</h3>
-    <form
-      id="destroy-form"
-      hx-post={`/apps/${app.id}/delete`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      novalidate
-    >
-      <Csrf token={csrf} />
+    <SwapForm id="destroy-form" hx-post={`/apps/${app.id}/delete`} csrf={csrf} errors={errors}>
       <input type="hidden" name="keep_container" value="false" />
-      <FormMessage errors={errors} />
       <Unavailable reason={reason} />
       <label>
         <input type="checkbox" name="keep_backups" value="true" checked />
@@ -357,6 +312,6 @@ export const AdoptedDeleteForms: FC<{
       <button type="submit" class="contrast" id="delete-app" disabled={reason !== undefined}>
         Destroy the container
       </button>
-    </form>
+    </SwapForm>
   </div>
 );

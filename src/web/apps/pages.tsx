@@ -4,15 +4,16 @@ import type { Application, Job } from "../../db/schema.ts";
 import { appIconId, canRun, isStable } from "../../features/apps/index.ts";
 import {
   AppIcon,
+  Breadcrumb,
   Csrf,
   Empty,
-  type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
+  type FormProps,
+  InputField,
   Layout,
   type PageContext,
+  ResourceFields,
   StatusBadge,
+  SwapForm,
   statusLabel,
   Toast,
   when,
@@ -354,14 +355,7 @@ export const AppPage: FC<{
   children?: Child;
 }> = ({ page, app, job, lines, owner, offer, children }) => (
   <Layout title={app.hostname} page={page}>
-    <nav aria-label="Breadcrumb">
-      <ul>
-        <li>
-          <a href="/apps">My apps</a>
-        </li>
-        <li>{app.hostname}</li>
-      </ul>
-    </nav>
+    <Breadcrumb up={{ href: "/apps", label: "My apps" }} here={app.hostname} />
     <div hx-sse:connect={`/apps/${app.id}/live`} hx-swap="none" id="live" />
     <AppHeader app={app} offer={offer} />
     <ProgressPanel app={app} job={job} lines={lines} csrf={page.csrf} />
@@ -375,36 +369,24 @@ export const AppPage: FC<{
  * A failed install that left nothing behind, tried again: with the same settings, or with other resources
  * or another node (the reason often says what did not fit).
  */
-export const RetryForm: FC<{
-  app: Application;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ app, csrf, errors, values = {} }) => {
-  const v = (k: "cores" | "memory_mb" | "disk_gb") => values[`resources.${k}`] ?? String(app.resources[k]);
-  const num = (name: string, label: string, value: string, step?: number) => (
-    <label>
-      {label}
-      <input type="number" name={name} min={1} step={step} value={value} {...fieldAria(errors, name)} />
-      <FieldMessage errors={errors} name={name} />
-    </label>
-  );
+export const RetryForm: FC<FormProps & { app: Application }> = ({ app, csrf, errors, values = {} }) => {
   return (
-    <form id="retry-form" hx-post={`/apps/${app.id}/retry`} hx-target="this" hx-swap="outerHTML" novalidate>
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
+    <SwapForm id="retry-form" hx-post={`/apps/${app.id}/retry`} csrf={csrf} errors={errors}>
       <details open={Object.keys(errors).length > 0}>
         <summary>Edit before retrying</summary>
-        <fieldset class="grid">
-          {num("resources.cores", "CPU cores", v("cores"))}
-          {num("resources.memory_mb", "Memory (MiB)", v("memory_mb"), 128)}
-          {num("resources.disk_gb", "Disk (GiB)", v("disk_gb"))}
-        </fieldset>
-        <label>
-          Node (empty: automatic)
-          <input name="node" value={values.node ?? ""} spellcheck={false} {...fieldAria(errors, "node")} />
-          <FieldMessage errors={errors} name="node" />
-        </label>
+        <ResourceFields
+          errors={errors}
+          values={values}
+          stored={app.resources}
+          min={{ cores: 1, memory_mb: 1, disk_gb: 1 }}
+        />
+        <InputField
+          label="Node (empty: automatic)"
+          name="node"
+          errors={errors}
+          value={values.node ?? ""}
+          spellcheck={false}
+        />
       </details>
       <div class="actions-row">
         <button type="submit" id="retry">
@@ -412,6 +394,6 @@ export const RetryForm: FC<{
         </button>
         <span class="muted">or delete the app below.</span>
       </div>
-    </form>
+    </SwapForm>
   );
 };

@@ -1,15 +1,6 @@
 /** Sign-in and first run ("create the administrator"). */
 import type { FC } from "hono/jsx";
-import {
-  Csrf,
-  type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
-  InputField,
-  Layout,
-  type PageContext,
-} from "../kit/index.ts";
+import { Csrf, type FieldErrors, FormMessage, InputField, Layout, type PageContext } from "../kit/index.ts";
 
 /** A new password and its confirmation (first run, new users, password change). */
 export const NewPasswordFields: FC<{ errors: FieldErrors; name?: string; label?: string }> = ({
@@ -18,34 +9,24 @@ export const NewPasswordFields: FC<{ errors: FieldErrors; name?: string; label?:
   label = "Password",
 }) => (
   <>
-    <label>
-      {label}
-      <input
-        type="password"
-        name={name}
-        autocomplete="new-password"
-        required
-        minlength={10}
-        {...fieldAria(errors, name, `${name}-help`)}
-      />
-      <FieldMessage
-        errors={errors}
-        name={name}
-        helpId={`${name}-help`}
-        help="At least 10 characters; a few words you remember are best."
-      />
-    </label>
-    <label>
-      Repeat the password
-      <input
-        type="password"
-        name={`${name}_confirm`}
-        autocomplete="new-password"
-        required
-        {...fieldAria(errors, `${name}_confirm`)}
-      />
-      <FieldMessage errors={errors} name={`${name}_confirm`} />
-    </label>
+    <InputField
+      label={label}
+      name={name}
+      errors={errors}
+      type="password"
+      autocomplete="new-password"
+      required
+      minlength={10}
+      help="At least 10 characters; a few words you remember are best."
+    />
+    <InputField
+      label="Repeat the password"
+      name={`${name}_confirm`}
+      errors={errors}
+      type="password"
+      autocomplete="new-password"
+      required
+    />
   </>
 );
 

@@ -4,13 +4,12 @@ import type { Application, Backup, BackupSchedule } from "../../db/schema.ts";
 import { canRun } from "../../features/apps/index.ts";
 import {
   bytes,
-  Csrf,
   type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
+  type FormProps,
   InputField,
   inState,
+  PostButton,
+  SwapForm,
   Switch,
   statusLabel,
   Table,
@@ -18,38 +17,27 @@ import {
 } from "../kit/index.ts";
 
 /** The schedule and retention form; its errors (cron, time zone, counts) beside their fields. */
-export const ScheduleForm: FC<{
-  app: Application;
-  schedule: BackupSchedule | undefined;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ app, schedule, csrf, errors, values = {} }) => {
+export const ScheduleForm: FC<FormProps & { app: Application; schedule: BackupSchedule | undefined }> = ({
+  app,
+  schedule,
+  csrf,
+  errors,
+  values = {},
+}) => {
   const v = (name: string, stored: string) => values[name] ?? stored;
   const keep = (name: string, label: string, stored: number | undefined, dflt: number) => (
-    <label>
-      {label}
-      <input
-        type="number"
-        name={name}
-        min={0}
-        max={1000}
-        value={v(name, String(stored ?? dflt))}
-        {...fieldAria(errors, name)}
-      />
-      <FieldMessage errors={errors} name={name} />
-    </label>
+    <InputField
+      label={label}
+      name={name}
+      errors={errors}
+      type="number"
+      min={0}
+      max={1000}
+      value={v(name, String(stored ?? dflt))}
+    />
   );
   return (
-    <form
-      id="schedule-form"
-      hx-put={`/apps/${app.id}/backup-schedule`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      novalidate
-    >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
+    <SwapForm id="schedule-form" hx-put={`/apps/${app.id}/backup-schedule`} csrf={csrf} errors={errors}>
       <InputField
         label="When (cron: minute hour day-of-month month day-of-week)"
         name="cron"
@@ -82,7 +70,7 @@ export const ScheduleForm: FC<{
       <button type="submit" class="secondary">
         Save schedule
       </button>
-    </form>
+    </SwapForm>
   );
 };
 
@@ -156,30 +144,21 @@ export const BackupList: FC<{ app: Application; backups: Backup[] }> = ({ app, b
           <td class="actions">
             {b.status === "completed" ? (
               <>
-                <button
-                  type="button"
+                <PostButton
+                  post={`/apps/${app.id}/backups/${b.id}/restore`}
+                  confirm="Restore this backup? The app's current data is replaced."
                   disabled={!canRun("restore", app.status)}
                   title={
                     canRun("restore", app.status)
                       ? undefined
                       : `Not while the app is ${statusLabel(app.status)}`
                   }
-                  class="secondary small"
-                  hx-post={`/apps/${app.id}/backups/${b.id}/restore`}
-                  hx-swap="none"
-                  hx-confirm="Restore this backup? The app's current data is replaced."
                 >
                   Restore
-                </button>
-                <button
-                  type="button"
-                  class="secondary small"
-                  hx-post={`/apps/${app.id}/backups/${b.id}/delete`}
-                  hx-swap="none"
-                  hx-confirm="Delete this backup?"
-                >
+                </PostButton>
+                <PostButton post={`/apps/${app.id}/backups/${b.id}/delete`} confirm="Delete this backup?">
                   Delete
-                </button>
+                </PostButton>
               </>
             ) : null}
           </td>

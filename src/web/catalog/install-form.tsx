@@ -6,12 +6,13 @@
 import type { FC } from "hono/jsx";
 import type { CatalogEntry, CatalogEnv } from "../../features/catalog/catalog.schemas.ts";
 import {
-  Csrf,
   type FieldErrors,
   FieldMessage,
-  FormMessage,
   fieldAria,
   InputField,
+  ResourceFields,
+  SelectField,
+  SwapForm,
   Switch,
 } from "../kit/index.ts";
 
@@ -38,6 +39,12 @@ export interface RuntimeChoice {
   why: string;
 }
 
+/** The runtimes an entry may offer, in the order the form lists them. */
+const RUNTIMES = [
+  ["docker", "Docker in LXC"],
+  ["oci", "OCI container"],
+] as const;
+
 function gib(bytes: number | null): string {
   return bytes === null ? "unknown" : `${(bytes / 1024 ** 3).toFixed(1)} GiB free`;
 }
@@ -51,8 +58,8 @@ const SettingInput: FC<{ env: CatalogEnv; value: string; errors: FieldErrors }> 
   const name = `environment.${e.name}`;
   const helpId = `${name}-help`.replace(/[^A-Za-z0-9_-]/g, "-");
   const help = `${e.description}${e.secret ? " Kept encrypted; shown only when you reveal the app's credentials." : ""}`;
-  const aria = fieldAria(errors, name, helpId);
   if (e.type === "boolean") {
+    const aria = fieldAria(errors, name, helpId);
     return (
       <div class="setting">
         <Switch
@@ -78,23 +85,26 @@ const SettingInput: FC<{ env: CatalogEnv; value: string; errors: FieldErrors }> 
           ? "email"
           : "text";
   return (
-    <label>
-      {e.name}
-      {e.required ? <span aria-hidden="true"> *</span> : null}
-      {e.required ? <span class="muted"> (required)</span> : null}
-      <input
-        name={name}
-        type={type}
-        value={e.secret ? "" : value}
-        required={e.required}
-        autocomplete={e.secret ? "new-password" : "off"}
-        placeholder={
-          generated ? "Generated automatically if left empty" : e.type === "url" ? "https://…" : undefined
-        }
-        {...aria}
-      />
-      <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
-    </label>
+    <InputField
+      label={
+        <>
+          {e.name}
+          {e.required ? <span aria-hidden="true"> *</span> : null}
+          {e.required ? <span class="muted"> (required)</span> : null}
+        </>
+      }
+      name={name}
+      errors={errors}
+      type={type}
+      value={e.secret ? "" : value}
+      required={e.required}
+      autocomplete={e.secret ? "new-password" : "off"}
+      placeholder={
+        generated ? "Generated automatically if left empty" : e.type === "url" ? "https://…" : undefined
+      }
+      help={help}
+      helpId={helpId}
+    />
   );
 };
 
@@ -109,18 +119,15 @@ export const InstallForm: FC<{
 }> = ({ entry, values, errors, nodes, csrf, hostMissing, runtime }) => {
   const chosen = values.runtime || runtime.preselected;
   return (
-    <form
+    <SwapForm
       id="install-form"
       method="post"
       action={`/catalog/${encodeURIComponent(entry.id)}/install`}
       hx-post={`/catalog/${encodeURIComponent(entry.id)}/install`}
-      hx-target="this"
-      hx-swap="outerHTML"
       hx-disable="find button"
-      novalidate
+      csrf={csrf}
+      errors={errors}
     >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
       {errors.runtime && entry.runtimes.length < 2 ? (
         <p class="reason" role="alert">
           {errors.runtime}
@@ -141,75 +148,28 @@ export const InstallForm: FC<{
         spellcheck={false}
         help="The container's name on Proxmox: lower-case letters, digits and inner hyphens, at most 63."
       />
-      <label>
-        Node
-        <select name="node" {...fieldAria(errors, "node")}>
-          <option value="">Automatic (the node with the most free memory)</option>
-          {nodes.map((n) => (
-            <option value={n.name} selected={values.node === n.name} disabled={!n.online}>
-              {`${n.name} — ${n.online ? gib(n.memoryFree) : "offline"}`}
-            </option>
-          ))}
-        </select>
-        <FieldMessage errors={errors} name="node" />
-      </label>
+      <SelectField label="Node" name="node" errors={errors}>
+        <option value="">Automatic (the node with the most free memory)</option>
+        {nodes.map((n) => (
+          <option value={n.name} selected={values.node === n.name} disabled={!n.online}>
+            {`${n.name} — ${n.online ? gib(n.memoryFree) : "offline"}`}
+          </option>
+        ))}
+      </SelectField>
       {entry.runtimes.length > 1 ? (
-        <label>
-          Runtime
-          <select name="runtime" {...fieldAria(errors, "runtime", "runtime-help")}>
-            {entry.runtimes.includes("docker") ? (
-              <option value="docker" selected={chosen === "docker"}>
-                Docker in LXC{runtime.preselected === "docker" ? " (default)" : ""}
-              </option>
-            ) : null}
-            {entry.runtimes.includes("oci") ? (
-              <option value="oci" selected={chosen === "oci"}>
-                OCI container{runtime.preselected === "oci" ? " (default)" : ""}
-              </option>
-            ) : null}
-          </select>
-          <FieldMessage
-            errors={errors}
-            name="runtime"
-            helpId="runtime-help"
-            help={`${runtime.why} An OCI container (Proxmox VE 9.1+, a technology preview) runs the image itself, without Docker; Docker in LXC works on every version and keeps the app's logs.`}
-          />
-        </label>
+        <SelectField
+          label="Runtime"
+          name="runtime"
+          errors={errors}
+          options={RUNTIMES.filter(([r]) => entry.runtimes.includes(r)).map(([r, label]) => [
+            r,
+            `${label}${runtime.preselected === r ? " (default)" : ""}`,
+          ])}
+          value={chosen}
+          help={`${runtime.why} An OCI container (Proxmox VE 9.1+, a technology preview) runs the image itself, without Docker; Docker in LXC works on every version and keeps the app's logs.`}
+        />
       ) : null}
-      <fieldset class="grid">
-        <InputField
-          label="CPU cores"
-          name="resources.cores"
-          errors={errors}
-          type="number"
-          min={entry.min.cores}
-          max={128}
-          value={values.cores}
-          help={`At least ${entry.min.cores}`}
-          helpId="cores-help"
-        />
-        <InputField
-          label="Memory (MiB)"
-          name="resources.memory_mb"
-          errors={errors}
-          type="number"
-          min={entry.min.memory_mb}
-          step={128}
-          value={values.memory_mb}
-          help={`At least ${entry.min.memory_mb} MiB`}
-          helpId="memory-help"
-        />
-        <InputField
-          label="Disk (GiB)"
-          name="resources.disk_gb"
-          errors={errors}
-          type="number"
-          min={entry.min.disk_gb}
-          value={values.disk_gb}
-          help={`At least ${entry.min.disk_gb} GiB`}
-          helpId="disk-help"
-        />
-      </fieldset>
+      <ResourceFields errors={errors} stored={values} min={entry.min} atLeast />
       {entry.env.length ? (
         <fieldset>
           <legend>Settings</legend>
@@ -223,9 +183,15 @@ export const InstallForm: FC<{
           A community entry: imported from the store {entry.id.split("/")[0]} and not checked by Proximity.
         </p>
       ) : null}
+      {entry.unpinned_images.length > 0 ? (
+        <p class="muted" id="unpinned-note">
+          Image not pinned ({entry.unpinned_images.join(", ")}): Proximity cannot offer updates for this app.
+          It runs whatever the image is when it is installed; updating it is up to you.
+        </p>
+      ) : null}
       <button type="submit" disabled={hostMissing}>
         Install {entry.name}
       </button>
-    </form>
+    </SwapForm>
   );
 };

@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { CatalogEntry } from "../../features/catalog/catalog.schemas.ts";
 import type { CatalogCategory } from "../../features/catalog/catalog.service.ts";
-import { AppIcon, Empty, Layout, type PageContext } from "../kit/index.ts";
+import { AppIcon, Breadcrumb, Empty, Layout, type PageContext } from "../kit/index.ts";
 import { InstallForm } from "./install-form.tsx";
 
 /** Icons in the catalog grid fetched with the page (four rows at 1440 px); the others lazily. */
@@ -110,6 +110,24 @@ const EntryCard: FC<{
   </article>
 );
 
+/** One row of highlighted entries under its heading; nothing when there are none. */
+const Highlight: FC<{
+  id: string;
+  title: string;
+  entries: CatalogEntry[];
+  categories: CatalogCategory[];
+}> = ({ id, title, entries, categories }) =>
+  entries.length ? (
+    <section aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      <div class="grid-cards catalog-grid highlight">
+        {entries.map((e) => (
+          <EntryCard entry={e} categories={categories} />
+        ))}
+      </div>
+    </section>
+  ) : null;
+
 /** Featured and recently added entries, above the whole catalog (only when nothing is filtered). */
 export const Highlights: FC<{
   featured: CatalogEntry[];
@@ -117,26 +135,8 @@ export const Highlights: FC<{
   categories: CatalogCategory[];
 }> = ({ featured, recent, categories }) => (
   <div id="highlights">
-    {featured.length ? (
-      <section aria-labelledby="featured-title">
-        <h2 id="featured-title">Featured</h2>
-        <div class="grid-cards catalog-grid highlight">
-          {featured.map((e) => (
-            <EntryCard entry={e} categories={categories} />
-          ))}
-        </div>
-      </section>
-    ) : null}
-    {recent.length ? (
-      <section aria-labelledby="recent-title">
-        <h2 id="recent-title">Recently added</h2>
-        <div class="grid-cards catalog-grid highlight">
-          {recent.map((e) => (
-            <EntryCard entry={e} categories={categories} />
-          ))}
-        </div>
-      </section>
-    ) : null}
+    <Highlight id="featured" title="Featured" entries={featured} categories={categories} />
+    <Highlight id="recent" title="Recently added" entries={recent} categories={categories} />
   </div>
 );
 
@@ -231,14 +231,7 @@ export const EntryPage: FC<{
   form: Parameters<typeof InstallForm>[0];
 }> = ({ page, entry, form }) => (
   <Layout title={entry.name} page={page}>
-    <nav aria-label="Breadcrumb">
-      <ul>
-        <li>
-          <a href="/catalog">Catalog</a>
-        </li>
-        <li>{entry.name}</li>
-      </ul>
-    </nav>
+    <Breadcrumb up={{ href: "/catalog", label: "Catalog" }} here={entry.name} />
     <div class="grid">
       <section>
         <div class="card-head">
@@ -252,6 +245,12 @@ export const EntryPage: FC<{
           <p class="notice" role="note">
             <CommunityBadge id={entry.id} /> This app comes from the third-party store {storeOf(entry.id)}.
             Proximity translated it and applied its security policy, but did not check the app itself.
+          </p>
+        ) : null}
+        {entry.unpinned_images.length > 0 ? (
+          <p class="notice" role="note">
+            Image not pinned ({entry.unpinned_images.join(", ")}): Proximity cannot offer updates for this
+            app.
           </p>
         ) : null}
         <p>{entry.description}</p>

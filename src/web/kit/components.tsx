@@ -1,6 +1,6 @@
 /** The small components every page uses: CSRF field, status badge, icon, toasts, empty state, field error. */
 
-import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
 import { isBusy } from "../../features/apps/index.ts";
 import { iconPath } from "../../features/catalog/catalog.service.ts";
 
@@ -58,13 +58,36 @@ export const ToastPartial: FC<{ message: string; requestId?: string | undefined;
   </hx-partial>
 );
 
+/**
+ * A button that posts to `post` and swaps nothing: the answer is a toast, or a redirect, and the page shows
+ * the change by itself. Small and secondary unless `class` says otherwise (a table row's actions are).
+ */
+export const PostButton: FC<
+  PropsWithChildren<{ post: string; confirm?: string } & JSX.IntrinsicElements["button"]>
+> = ({ post, confirm, children, ...button }) => (
+  <button
+    type="button"
+    class="secondary small"
+    hx-post={post}
+    hx-swap="none"
+    hx-confirm={confirm}
+    {...button}
+  >
+    {children}
+  </button>
+);
+
 /** A column heading: its label, or the label with a class (`hide-sm`: hidden on a phone). */
 type Column = string | { label: Child; class?: string };
 
 /** A table of records that scrolls sideways on a narrow screen: its column headings, then `children` (rows). */
-export const Table: FC<PropsWithChildren<{ columns: Column[] }>> = ({ columns, children }) => (
+export const Table: FC<PropsWithChildren<{ columns: Column[]; id?: string }>> = ({
+  columns,
+  id,
+  children,
+}) => (
   <div class="table-wrap">
-    <table>
+    <table id={id}>
       <thead>
         <tr>
           {columns.map((c) =>
@@ -81,6 +104,18 @@ export const Table: FC<PropsWithChildren<{ columns: Column[] }>> = ({ columns, c
       <tbody>{children}</tbody>
     </table>
   </div>
+);
+
+/** Where a page sits: the page above it, linked, then this one's name. */
+export const Breadcrumb: FC<{ up: { href: string; label: string }; here: Child }> = ({ up, here }) => (
+  <nav aria-label="breadcrumb">
+    <ul>
+      <li>
+        <a href={up.href}>{up.label}</a>
+      </li>
+      <li>{here}</li>
+    </ul>
+  </nav>
 );
 
 export const Empty: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (

@@ -5,14 +5,24 @@
  * without details (a conflict, a refusal) is shown at the top of the form (`form`).
  */
 import type { z } from "@hono/zod-openapi";
-import type { Child, FC, JSX } from "hono/jsx";
+import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
 import { AppError, type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import { zodDetails } from "../../http/openapi.ts";
-import { ToastPartial } from "./components.tsx";
+import { Csrf, ToastPartial } from "./components.tsx";
 import type { WebContext } from "./request.tsx";
 
 /** Messages by input name; `form` is the form's own (top) message. */
 export type FieldErrors = Record<string, string>;
+
+/**
+ * What every form component takes: the CSRF token, the errors to show (`{}` the first time), and what was
+ * typed, by field name, when it comes back with errors.
+ */
+export interface FormProps {
+  csrf: string;
+  errors: FieldErrors;
+  values?: Record<string, string>;
+}
 
 /** Codes that are about what was submitted, and so belong on the form rather than in a toast. */
 const FORM_CODES = new Set(["VALIDATION_FAILED", "CONFLICT"]);
@@ -89,18 +99,34 @@ export const FieldMessage: FC<{ errors: FieldErrors; name: string; help?: string
     <small id={helpId}>{help}</small>
   ) : null;
 
+/** The id a field's help text goes by: `helpId`, else `<name>-help`; none without help. */
+function helpIdOf(name: string, help: string | undefined, helpId: string | undefined): string | undefined {
+  return help ? (helpId ?? `${name.replace(/\W/g, "-")}-help`) : undefined;
+}
+
+/** What every labelled field takes: the label, the API's field name, the form's errors, and its help. */
+interface FieldProps {
+  label: Child;
+  name: string;
+  errors: FieldErrors;
+  help?: string | undefined;
+  helpId?: string | undefined;
+}
+
 /**
  * A labelled input with its error (or its help) beside it, tied to it for screen readers: the field every
  * form repeats. `name` is the API's field name; `help` is described by `helpId` (default `<name>-help`);
  * every other attribute goes to the input as given.
  */
-export const InputField: FC<
-  { label: Child; name: string; errors: FieldErrors; help?: string; helpId?: string } & Omit<
-    JSX.IntrinsicElements["input"],
-    "name"
-  >
-> = ({ label, name, errors, help, helpId, ...input }) => {
-  const described = help ? (helpId ?? `${name.replace(/\W/g, "-")}-help`) : undefined;
+export const InputField: FC<FieldProps & Omit<JSX.IntrinsicElements["input"], "name">> = ({
+  label,
+  name,
+  errors,
+  help,
+  helpId,
+  ...input
+}) => {
+  const described = helpIdOf(name, help, helpId);
   return (
     <label>
       {label}
@@ -109,6 +135,53 @@ export const InputField: FC<
     </label>
   );
 };
+
+/**
+ * A labelled select, like InputField: `options` as [value, label] pairs with `value` the selected one, or
+ * the `<option>`s as children (when some are conditional or disabled).
+ */
+export const SelectField: FC<
+  PropsWithChildren<
+    FieldProps & {
+      options?: readonly (readonly [value: string, label: Child])[];
+      value?: string | undefined;
+    } & Omit<JSX.IntrinsicElements["select"], "name">
+  >
+> = ({ label, name, errors, help, helpId, options, value, children, ...select }) => {
+  const described = helpIdOf(name, help, helpId);
+  return (
+    <label>
+      {label}
+      <select name={name} {...select} {...fieldAria(errors, name, described)}>
+        {options?.map(([v, text]) => (
+          <option value={v} selected={v === value}>
+            {text}
+          </option>
+        ))}
+        {children}
+      </select>
+      <FieldMessage errors={errors} name={name} helpId={described} help={help} />
+    </label>
+  );
+};
+
+/**
+ * A form that htmx sends and swaps for its answer (the fresh form, or the same one with each error beside
+ * its field), the CSRF field and the form's own message first. The request (`hx-post`, `hx-put`,
+ * `hx-patch`) and any other attribute go to the form as given.
+ */
+export const SwapForm: FC<PropsWithChildren<Omit<FormProps, "values"> & JSX.IntrinsicElements["form"]>> = ({
+  csrf,
+  errors,
+  children,
+  ...form
+}) => (
+  <form {...form} hx-target="this" hx-swap="outerHTML" novalidate>
+    <Csrf token={csrf} />
+    <FormMessage errors={errors} />
+    {children}
+  </form>
+);
 
 /** The form's own message (an error no field owns), at its top. */
 export const FormMessage: FC<{ errors: FieldErrors }> = ({ errors }) =>
@@ -158,11 +231,53 @@ export function savedForm(
   );
 }
 
+const RESOURCES = ["cores", "memory_mb", "disk_gb"] as const;
+type Resource = (typeof RESOURCES)[number];
+
 /** The resources typed into a form (`resources.cores` …), as the API's partial resources. */
 export function formResources(f: Record<string, string>) {
   return Object.fromEntries(
-    (["cores", "memory_mb", "disk_gb"] as const)
-      .map((k) => [k, formNumber(f[`resources.${k}`])] as const)
-      .filter(([, v]) => v !== undefined),
+    RESOURCES.map((k) => [k, formNumber(f[`resources.${k}`])] as const).filter(([, v]) => v !== undefined),
   );
 }
+
+/** Each resource input: its label, the unit its "At least" hint names, and its steps. */
+const RESOURCE_INPUTS: Record<Resource, { label: string; unit: string; max?: number; step?: number }> = {
+  cores: { label: "CPU cores", unit: "", max: 128 },
+  memory_mb: { label: "Memory (MiB)", unit: " MiB", step: 128 },
+  disk_gb: { label: "Disk (GiB)", unit: " GiB" },
+};
+
+/**
+ * The three resource inputs side by side, named as `formResources` reads them: what was typed (`values`,
+ * by field name) or else the `stored` value, none below its `min`. `atLeast` says the minimum under each
+ * (the install form, whose minimums are the entry's); the resize form's disk can only grow (`growOnly`).
+ */
+export const ResourceFields: FC<{
+  errors: FieldErrors;
+  values?: Record<string, string>;
+  stored: Record<Resource, number | string>;
+  min: Record<Resource, number>;
+  atLeast?: boolean;
+  growOnly?: boolean;
+  disabled?: boolean;
+}> = ({ errors, values = {}, stored, min, atLeast, growOnly, disabled }) => (
+  <fieldset class="grid" disabled={disabled}>
+    {RESOURCES.map((k) => {
+      const { label, unit, max, step } = RESOURCE_INPUTS[k];
+      return (
+        <InputField
+          label={growOnly && k === "disk_gb" ? "Disk (GiB, can only grow)" : label}
+          name={`resources.${k}`}
+          errors={errors}
+          type="number"
+          min={min[k]}
+          max={max}
+          step={step}
+          value={values[`resources.${k}`] ?? String(stored[k])}
+          help={atLeast ? `At least ${min[k]}${unit}` : undefined}
+        />
+      );
+    })}
+  </fieldset>
+);

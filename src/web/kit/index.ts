@@ -5,10 +5,12 @@
  */
 export {
   AppIcon,
+  Breadcrumb,
   bytes,
   Csrf,
   Empty,
   inState,
+  PostButton,
   render,
   StatusBadge,
   Switch,
@@ -24,6 +26,7 @@ export {
   type FieldErrors,
   FieldMessage,
   FormMessage,
+  type FormProps,
   fieldAria,
   fieldErrorsOf,
   formNumber,
@@ -32,6 +35,9 @@ export {
   messageId,
   parsed,
   parsedWith,
+  ResourceFields,
+  SelectField,
+  SwapForm,
   savedForm,
   submitForm,
 } from "./forms.tsx";

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
 import { applications, deploymentLogs } from "../../../src/db/schema.ts";
+import { updateInfo } from "../../../src/features/apps/update-info.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(180_000);
@@ -51,6 +52,14 @@ afterAll(async () => {
   await w.stop();
 });
 
+/** A file as the app's own container (a compose service) sees it through its volumes. */
+function serviceFileOf(vmid: number, service: string, path: string) {
+  const state = w.sim.state();
+  const services = state.containers.find((c) => c.vmid === vmid)?.compose.flatMap((p) => p.services) ?? [];
+  const svc = services.find((s) => s.name === service);
+  return { state: svc?.state, file: svc?.files[path] };
+}
+
 function fileOf(vmid: number, path: string): string {
   const state = w.sim.state() as unknown as {
     containers: { vmid: number; files: Record<string, { content: string }> }[];
@@ -73,8 +82,11 @@ describe("imported entries deploy like built-in ones", () => {
       "tipi/kvstore",
       "tipi/legacy-wiki",
       "tipi/notepad",
+      "tipi/rolling",
+      "tipi/seeded",
       "umb/notes-app",
       "umb/photo-frame",
+      "umb/welcome-page",
     ]);
     const started = await Promise.all(
       ids.map((id) =>
@@ -106,6 +118,33 @@ describe("imported entries deploy like built-in ones", () => {
       expect(empty, `${id}: set-but-empty variables`).toEqual([]);
       expect(env).toContain(`APP_ADDRESS='${app!.ip}'`);
     }
+
+    // An app whose store names its image without a version runs, but is never offered an update.
+    const rolling = apps[ids.indexOf("tipi/rolling")]!;
+    expect(updateInfo(rolling, w.t.services.catalog)).toMatchObject({
+      available: false,
+      untracked: "image not pinned (example/rolling:latest, redis): Proximity cannot offer updates",
+    });
+
+    // The files the stores ship are in the apps' containers, where the store mounts them, before they start.
+    const seeded = apps[ids.indexOf("tipi/seeded")]!;
+    expect(serviceFileOf(seeded.vmid!, "seeded", "/config/settings.yml")).toEqual({
+      state: "running",
+      file: { mode: "0644", size: 11, content: "key: value\n", owner: "1000:1000" },
+    });
+    expect(serviceFileOf(seeded.vmid!, "seeded", "/etc/nginx/conf.d/site.conf").file?.content).toContain(
+      "root /config;",
+    );
+    const db = serviceFileOf(seeded.vmid!, "seeded", "/config/seed.db").file!;
+    expect(db.size).toBe(20);
+    const page = apps[ids.indexOf("umb/welcome-page")]!;
+    expect(serviceFileOf(page.vmid!, "web", "/usr/share/nginx/html/index.html")).toMatchObject({
+      state: "running",
+      file: { content: expect.stringContaining("Hello from the store.") },
+    });
+    expect(serviceFileOf(page.vmid!, "web", "/etc/nginx/conf.d/default.conf").file?.content).toContain(
+      "listen 80;",
+    );
   });
 });
 

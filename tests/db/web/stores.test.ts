@@ -39,21 +39,29 @@ describe("App stores", () => {
     await t.services.sources.settled(source!.id);
 
     const list = await (await tab.request("/stores")).text();
-    expect(list).toContain("3 imported");
-    expect(list).toContain("3 refused");
+    expect(list).toContain("5 imported");
+    expect(list).toContain("4 refused");
     const report = await (await tab.request(`/stores/${source!.id}`)).text();
     expect(report).toContain("does not run on amd64 (only arm64)");
-    expect(report).toContain("starts with files the store ships");
+    expect(report).toContain("a template the store fills in with its own values");
 
     const catalog = await (await tab.request("/catalog?source=tipi")).text();
     expect(catalog).toContain("community · tipi");
     expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
-    expect(catalog).toContain("3 of ");
+    expect(catalog).toContain("5 of ");
     const entry = await tab.request("/catalog/tipi%2Fnotepad");
     expect(entry.status).toBe(200);
     const html = await entry.text();
     expect(html).toContain("not checked by Proximity");
     expect(html).toContain('action="/catalog/tipi%2Fnotepad/install"');
+    expect(html).not.toContain("Image not pinned");
+    // An entry whose store names its image without a version says, on its page and install form, that
+    // Proximity cannot offer updates for it.
+    const rolling = await (await tab.request("/catalog/tipi%2Frolling")).text();
+    expect(rolling).toContain(
+      "Image not pinned (example/rolling:latest, redis): Proximity cannot offer updates for this app.",
+    );
+    expect(rolling).toContain('id="unpinned-note"');
 
     const refreshed = await tab.request(`/stores/${source!.id}/refresh`, { form: {} });
     expect(refreshed.status).toBe(303);

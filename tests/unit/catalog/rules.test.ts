@@ -72,6 +72,40 @@ describe("a well-formed entry passes every rule", () => {
   test("optional value with a fallback, per-deploy values, two health requests, pin and policy", () => {
     expect(issuesOf(good())).toEqual([]);
   });
+
+  test("files for its own volumes, text and base64, with their defaults", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose);
+    raw.files = [
+      { volume: "db-data", path: "init/01.sql", content: "select 1;\n" },
+      {
+        volume: "db-data",
+        path: "seed.bin",
+        encoding: "base64",
+        content: "AAEC",
+        mode: "0600",
+        owner: "999:999",
+      },
+    ];
+    expect(entryOf(raw).files).toEqual([
+      {
+        volume: "db-data",
+        path: "init/01.sql",
+        content: "select 1;\n",
+        encoding: "utf-8",
+        mode: "0644",
+        owner: "0:0",
+      },
+      {
+        volume: "db-data",
+        path: "seed.bin",
+        content: "AAEC",
+        encoding: "base64",
+        mode: "0600",
+        owner: "999:999",
+      },
+    ]);
+  });
 });
 
 describe("each rule refuses a bad entry", () => {
@@ -199,6 +233,89 @@ describe("each rule refuses a bad entry", () => {
         };
       },
       "env.1.default: does not match the pattern",
+    ],
+    [
+      "a file for a volume the compose file does not declare",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [{ volume: "config", path: "app.yml", content: "a: 1\n" }];
+      },
+      "files.0.volume: config is not a volume declared under the compose file's top-level volumes",
+    ],
+    [
+      "a file path that climbs out of its volume",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [{ volume: "db-data", path: "../../etc/passwd", content: "x" }];
+      },
+      "files.0.path: must be a relative path without . or .. segments",
+    ],
+    [
+      "an absolute file path",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [{ volume: "db-data", path: "/etc/passwd", content: "x" }];
+      },
+      "files.0.path: must be a relative path without . or .. segments",
+    ],
+    [
+      "a file larger than 512 KiB",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [
+          {
+            volume: "db-data",
+            path: "big.bin",
+            encoding: "base64",
+            content: Buffer.alloc(600_000).toString("base64"),
+          },
+        ];
+      },
+      "files.0.content: 600000 bytes: a file may hold at most 524288",
+    ],
+    [
+      "more than 1 MiB of files in all",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [1, 2, 3].map((n) => ({
+          volume: "db-data",
+          path: `f${n}.txt`,
+          content: "x".repeat(400_000),
+        }));
+      },
+      "files: 1200000 bytes in all: an entry may ship at most 1048576",
+    ],
+    [
+      "a setuid mode",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [{ volume: "db-data", path: "run.sh", content: "#!/bin/sh\n", mode: "4755" }];
+      },
+      "files.0.mode: must be octal permission bits such as 0644",
+    ],
+    [
+      "unpinned images in a catalog file (only a store's entries may have them)",
+      (e) => {
+        e.compose = e.compose.replace("example/demo:2.4.1", "example/demo:latest");
+        e.unpinned_images = ["example/demo:latest"];
+      },
+      "unpinned_images: only entries imported from a third-party store may run unpinned images",
+    ],
+    [
+      "a pinned image listed as unpinned",
+      (e) => {
+        e.unpinned_images = ["example/demo:2.4.1"];
+      },
+      "unpinned_images.0: example/demo:2.4.1 is not an image of the compose file without a version",
+    ],
+    [
+      "files with the oci runtime",
+      (e) => {
+        e.compose = `${e.compose}    volumes: ["conf:/conf"]\nvolumes:\n  conf:\n`;
+        e.runtimes = ["docker", "oci"];
+        e.files = [{ volume: "conf", path: "app.yml", content: "a: 1\n" }];
+      },
+      "runtimes: an entry that ships files runs on docker only",
     ],
   ];
   for (const [name, mutate, expected] of cases) {

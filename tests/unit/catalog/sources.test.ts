@@ -125,8 +125,57 @@ describe("Runtipi", () => {
       reasons: ["does not run on amd64 (only arm64)"],
     });
     expect(byId.get("rootly")!.reasons.join(" ")).toContain("bind-mounts the host path /");
-    expect(byId.get("seeded")!.reasons.join(" ")).toContain("starts with files the store ships");
-    expect(byId.get("seeded")!.entry).toBeUndefined();
+    // A file the store renders from a template with its own values at install cannot be shipped as is.
+    expect(byId.get("templated")).toMatchObject({ status: "refused" });
+    expect(byId.get("templated")!.reasons.join(" ")).toContain(
+      "app.yml.template, a template the store fills in",
+    );
+  });
+
+  test("files the store ships into the data directory become files of the entry, written into its volumes", async () => {
+    const { byId } = await load("runtipi");
+    const seeded = byId.get("seeded")!;
+    expect(seeded.status).toBe("imported");
+    const entry = seeded.entry!;
+    // The seeded directory is a volume with the store's files in it (the .gitkeep placeholder is no file);
+    // the single file mounted inside it is that volume's file, not a second mount.
+    expect(entry.compose).toContain("- data-config:/config");
+    expect(entry.compose).not.toContain("settings.yml");
+    // A single file mounted elsewhere gets a volume at its directory, which the app owns.
+    expect(entry.compose).toContain("- files-etc-nginx-conf-d:/etc/nginx/conf.d");
+    expect(entry.files.map((f) => `${f.volume}/${f.path} ${f.encoding} ${f.mode} ${f.owner}`)).toEqual([
+      "data-config/seed.db base64 0644 1000:1000",
+      "data-config/settings.yml utf-8 0644 1000:1000",
+      "files-etc-nginx-conf-d/site.conf utf-8 0644 1000:1000",
+    ]);
+    expect(entry.files[1]!.content).toBe("key: value\n");
+    // A binary file travels as base64 and comes back byte for byte.
+    expect([...Buffer.from(entry.files[0]!.content, "base64").subarray(-4)]).toEqual([
+      0x01, 0x02, 0xff, 0xfe,
+    ]);
+    // Files go into compose volumes: an application container (oci) has none.
+    expect(entry.runtimes).toEqual(["docker"]);
+    expect(seeded.reasons.join(" ")).toContain("written into the volume files-etc-nginx-conf-d");
+  });
+
+  test("images without a version import with a note; the rest of the policy still refuses", async () => {
+    const { byId } = await load("runtipi");
+    const rolling = byId.get("rolling")!;
+    expect(rolling.status).toBe("imported");
+    expect(rolling.entry!.unpinned_images).toEqual(["example/rolling:latest", "redis"]);
+    // The store's version names the release (the image's tag says nothing).
+    expect(rolling.entry!.version).toBe("2.0.0");
+    expect(rolling.reasons).toEqual([
+      "image not pinned (example/rolling:latest): Proximity cannot offer updates",
+      "image not pinned (redis): Proximity cannot offer updates",
+    ]);
+    // An unpinned image is no excuse for the rest: privileged stays refused, with the policy's words.
+    expect(byId.get("rolling-priv")).toMatchObject({
+      status: "refused",
+      reasons: ["compose: service rolling-priv: privileged is not allowed"],
+    });
+    // A pinned entry lists none.
+    expect(byId.get("notepad")!.entry!.unpinned_images).toEqual([]);
   });
 });
 
@@ -199,7 +248,25 @@ describe("Umbrel", () => {
   test("a dependency on another Umbrel app and a single-file mount are refused with the reason", async () => {
     const { byId } = await load("umbrel");
     expect(byId.get("lightning-tips")!.reasons).toContain("needs the Umbrel app lightning");
-    expect(byId.get("config-file")!.reasons[0]).toContain("mounts the single file");
+    // A file the store does not ship has nothing to write; a volume at / would hide the whole image.
+    expect(byId.get("config-file")!.reasons).toEqual([
+      "service app: mounts the single file ${APP_DATA_DIR}/settings.json, which the store does not ship (a volume cannot stand in for a file)",
+    ]);
+    expect(byId.get("root-script")!.reasons).toEqual([
+      "service app: mounts the single file ${APP_DATA_DIR}/entrypoint.sh at /entrypoint.sh: a volume at its directory would hide files there (/ holds the image's own files)",
+    ]);
+  });
+
+  test("the app directory's files (a page, a web server configuration) ship with the entry", async () => {
+    const { byId } = await load("umbrel");
+    const page = byId.get("welcome-page")!;
+    expect(page.status).toBe("imported");
+    expect(page.entry!.compose).toContain("- data-www:/usr/share/nginx/html:ro");
+    expect(page.entry!.compose).toContain("- files-etc-nginx-conf-d:/etc/nginx/conf.d");
+    expect(page.entry!.files.map((f) => `${f.volume}/${f.path}`)).toEqual([
+      "data-www/index.html",
+      "files-etc-nginx-conf-d/default.conf",
+    ]);
   });
 });
 

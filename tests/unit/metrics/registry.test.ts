@@ -1,13 +1,13 @@
 /** The Prometheus text format of the metrics registry. */
 import { describe, expect, test } from "bun:test";
-import { Counter, gaugeFamily, Histogram, Registry } from "../../../src/features/metrics/registry.ts";
+import { gaugeFamily, Registry } from "../../../src/features/metrics/registry.ts";
 import { parsePrometheus } from "../../helpers/prometheus.ts";
 
 describe("metrics registry", () => {
   test("counters, histograms and gauges render as valid exposition text", () => {
     const r = new Registry();
-    const c = r.register(new Counter("x_requests_total", "Requests\nwith a newline in help"));
-    const h = r.register(new Histogram("x_duration_seconds", "Durations", [0.1, 1, 10]));
+    const c = r.counter("x_requests_total", "Requests\nwith a newline in help");
+    const h = r.histogram("x_duration_seconds", "Durations", [0.1, 1, 10]);
     c.inc({ route: "/apps/{app_id}", status: "200" });
     c.inc({ route: "/apps/{app_id}", status: "200" });
     c.inc({ route: 'we"ird\\path\n', status: "500" }, 3);

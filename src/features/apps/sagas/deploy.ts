@@ -1,6 +1,6 @@
 /**
  * The deploy saga: place → template → create → start → network → install Docker → write files →
- * pull → up → health → finish. Each step is checkpointed and safe to run again; transient failures are
+ * pull → seed the entry's files into its volumes → up → health → finish. Each step is checkpointed and safe to run again; transient failures are
  * retried by the queue; a permanent failure destroys the container this job created and leaves the app in
  * `error` with a reason the user can act on.
  */
@@ -31,6 +31,7 @@ import {
   parseComposePs,
 } from "../provision.ts";
 import { type AppDeps, AppRun } from "../runtime.ts";
+import { seedEntryFiles } from "../seed-files.ts";
 import { settle } from "../status.ts";
 import { type Distro, TEMPLATE_WISHES } from "../templates.ts";
 import { DEPLOY_STEPS, DeployAppJob } from "./job-types.ts";
@@ -222,6 +223,9 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   });
 
   await run.step("pull", () => run.exec(compose.pull));
+  // The entry's files go into the app's volumes before it first starts (never again: later deploys keep
+  // what the app or the user changed).
+  await run.step("seed_files", () => seedEntryFiles(run, entry));
   await run.step("up", () =>
     run.exec(compose.up).catch((err) => {
       if (!isRuncSysctlFailure(errorMessage(err))) throw err;

@@ -16,6 +16,7 @@ export const DEPLOY_STEPS = [
   "install_docker",
   "write_files",
   "pull",
+  "seed_files",
   "up",
   "health",
   "finish",

@@ -6,8 +6,9 @@
  *   never a link-local or cloud metadata address;
  * - the archive is read as a stream (never whole in memory) with bounds on the unpacked size and the number
  *   of entries; an absolute path or `..` refuses the whole archive, links are never followed or kept;
- * - only the files an importer reads are kept (manifests, compose files, descriptions, PNG logos), each
- *   at most 1 MiB, and at most 64 MiB in all.
+ * - only the files an importer reads are kept (manifests, compose files, descriptions, PNG logos, each
+ *   at most 1 MiB; files a store ships into an app's data directory, each at most 512 KiB), at most 64 MiB
+ *   in all.
  */
 import { lookup } from "node:dns/promises";
 import { once } from "node:events";
@@ -16,6 +17,7 @@ import { isIP } from "node:net";
 import { join, relative, sep } from "node:path";
 import { createGunzip } from "node:zlib";
 import { runtime } from "../../../core/runtime/index.ts";
+import { ENTRY_FILE_LIMITS } from "../catalog.schemas.ts";
 import type { StoreFiles } from "./files.ts";
 
 export interface ArchiveLimits {
@@ -46,9 +48,26 @@ const KEPT =
 
 export class SourceError extends Error {}
 
+/** The largest file a store may ship into an app's data directory (ENTRY_FILE_LIMITS.bytes). */
+const MAX_SEED_FILE = ENTRY_FILE_LIMITS.bytes;
+
+/**
+ * Whether `path` may be a file a store copies into an app's data directory: Runtipi's `apps/<id>/data/…`,
+ * anything in an Umbrel app's directory (`<id>/…`); never CasaOS's `Apps/` (screenshots), Runtipi's
+ * `metadata/` or a hidden top directory (`.github`). The top directory of a forge archive may precede it.
+ */
+export function isSeed(path: string, size: number): boolean {
+  if (size > MAX_SEED_FILE) return false;
+  const segments = path.split("/");
+  if (segments.includes("Apps") || segments.includes("metadata") || segments.length < 2) return false;
+  const apps = segments.indexOf("apps");
+  if (apps !== -1) return segments[apps + 2] === "data" && segments.length > apps + 3;
+  return !segments.slice(0, -1).some((s) => s.startsWith("."));
+}
+
 /** Whether `path` (relative, top directory stripped) is a file an importer reads. */
-export function isKept(path: string): boolean {
-  return KEPT.test(path);
+export function isKept(path: string, size = 0): boolean {
+  return (KEPT.test(path) && size <= MAX_KEPT_FILE) || isSeed(path, size);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -250,7 +269,7 @@ async function readTar(chunks: AsyncIterator<Uint8Array>, limits: ArchiveLimits)
     longName = undefined;
     paxPath = undefined;
     name = safePath(name);
-    if ((type === "0" || type === "\0" || type === "7") && isKept(name) && size <= MAX_KEPT_FILE) {
+    if ((type === "0" || type === "\0" || type === "7") && isKept(name, size)) {
       if (c.kept + size > limits.keptBytes)
         throw new SourceError(`the archive's manifests exceed ${Math.round(limits.keptBytes / 1048576)} MiB`);
       if (!(await need(padded))) throw new SourceError("the archive is truncated");
@@ -424,7 +443,7 @@ export async function readDirectory(
       else if (d.isFile()) {
         const rel = relative(root, full).split(sep).join("/");
         const info = await stat(full);
-        if (!isKept(rel) || info.size > MAX_KEPT_FILE) {
+        if (!isKept(rel, info.size)) {
           files.set(rel, EMPTY);
           continue;
         }

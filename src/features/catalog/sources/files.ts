@@ -49,14 +49,31 @@ export function iconIn(
   return undefined;
 }
 
-/** A file the store ships under `dir` (copied into the app's data directory by the store), if any. */
-export function shippedUnder(files: StoreFiles, dir: string): string | undefined {
-  const prefix = `${dir.replace(/\/+$/, "")}/`;
-  if (prefix === "/") return undefined;
-  for (const path of files.keys()) {
-    // Placeholders that only keep an empty directory in git are no content.
-    if (/(^|\/)\.(gitkeep|keep|gitignore)$/.test(path)) continue;
-    if (path.startsWith(prefix) || path === dir) return path;
+/** Placeholders that only keep an empty directory in git: no content. */
+const PLACEHOLDER = /(^|\/)\.(gitkeep|keep|gitignore)$/;
+
+/** What the store ships at a path of an app's data directory (which its platform copies there at install). */
+export type Seed =
+  | { kind: "none" }
+  | { kind: "file"; path: string; body: Uint8Array }
+  | { kind: "dir"; files: { path: string; rel: string; body: Uint8Array }[] };
+
+/**
+ * What the store ships at `path` (a path in the store, e.g. `apps/x/data/config`): the file itself, the
+ * files under it (`rel` relative to it), or nothing. Bodies are those the archive kept (archive.ts `isSeed`).
+ */
+export function seedAt(files: StoreFiles, path: string): Seed {
+  const clean = path.replace(/\/+$/, "");
+  if (!clean) return { kind: "none" };
+  const exact = files.get(clean);
+  if (exact !== undefined) return { kind: "file", path: clean, body: exact };
+  const prefix = `${clean}/`;
+  const under: { path: string; rel: string; body: Uint8Array }[] = [];
+  for (const [p, body] of files) {
+    if (p.startsWith(prefix) && !PLACEHOLDER.test(p))
+      under.push({ path: p, rel: p.slice(prefix.length), body });
   }
-  return undefined;
+  return under.length > 0
+    ? { kind: "dir", files: under.sort((a, b) => a.rel.localeCompare(b.rel)) }
+    : { kind: "none" };
 }

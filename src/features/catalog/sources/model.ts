@@ -1,5 +1,6 @@
 /** The common shape every store format's reader produces, and what an import reports per app (translate.ts). */
 import type { CatalogEntry, CatalogEnv, DeployVariable, Generator } from "../catalog.schemas.ts";
+import type { Seed } from "./files.ts";
 
 export const STORE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
 export type StoreFormat = (typeof STORE_FORMATS)[number];
@@ -62,10 +63,10 @@ export interface StoreApp {
   /** The store's shared storage (media, downloads): becomes a volume of the app's own. */
   sharedRoot?: RegExp | undefined;
   /**
-   * A file the store ships into the app's data directory under `rest` (its path in the archive), which a
-   * fresh volume would not have; undefined when it ships none.
+   * What the store ships at `rest` of the app's data directory (copied there by its platform at install):
+   * the entry ships the same files into the volume that stands in for it. Undefined: the store ships none.
    */
-  shipped?: ((rest: string) => string | undefined) | undefined;
+  seeds?: ((rest: string) => Seed) | undefined;
   /** Memory the manifest asks for, in MB. */
   memoryMb?: number | undefined;
   notes: string[];

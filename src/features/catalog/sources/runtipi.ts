@@ -14,7 +14,7 @@
  * `${ROOT_FOLDER_HOST}/media` (shared media: the app's own volume).
  */
 import type { Generator } from "../catalog.schemas.ts";
-import { appDirs, iconIn, type StoreFiles, shippedUnder, textOf } from "./files.ts";
+import { appDirs, iconIn, type StoreFiles, seedAt, textOf } from "./files.ts";
 import type { StoreApp, StoreField, VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreJson, parseStoreYaml, str } from "./yaml.ts";
 
@@ -315,7 +315,7 @@ export function readRuntipi(
         vars: vars(appId),
         dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
         sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
-        shipped: (rest) => shippedUnder(files, `${dir}/${rest}`),
+        seeds: (rest) => seedAt(files, `${dir}/${rest}`),
         notes,
         refusals,
       });

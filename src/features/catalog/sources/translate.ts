@@ -9,6 +9,8 @@
  *   the store's shared storage (`/DATA/Media`, `${UMBREL_ROOT}/data/storage/…`) a volume of the app's own;
  *   `/etc/localtime` and `/etc/timezone` are dropped (the container's clock is the host's), the Docker socket
  *   stays (the LXC's own daemon); any other host path refuses the app;
+ * - files the store ships into the data directory (a seeded directory, a single mounted file) become the
+ *   entry's `files`, written into those volumes at the first deploy (seeds.ts);
  * - store variables become Proximity's per-deploy values (`APP_HOSTNAME`, `APP_URL`, …), generated secrets,
  *   settings with the store's default, or a refusal naming the variable;
  * - every published port is published as itself (host port = container port: each app has its own
@@ -20,8 +22,10 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import { DEPLOY_VARIABLES } from "../catalog.schemas.ts";
+import { isUnpinnedImage } from "../compose-policy.ts";
 import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
 import { ociService } from "../oci-service.ts";
+import type { Seed } from "./files.ts";
 import {
   CLUSTER_ARCHITECTURE,
   type ImportedEntry,
@@ -45,6 +49,7 @@ import {
   slugOf,
   volumeName,
 } from "./parts.ts";
+import { EntryFiles, type FileMount, ownerOf, placeFileMount, templateProblem } from "./seeds.ts";
 import { literal, reference, rewriteVars, type VarUse } from "./vars.ts";
 import { isRecord } from "./yaml.ts";
 
@@ -59,6 +64,51 @@ const HOME: Record<StoreFormat, string> = {
 };
 
 const DEPLOY_SET = new Set<string>(DEPLOY_VARIABLES);
+
+const NO_SEED: Seed = { kind: "none" };
+
+/** What an imported entry says of an image its store names without a version. */
+export function unpinnedNote(image: string): string {
+  return `image not pinned (${image}): Proximity cannot offer updates`;
+}
+
+/** Why a mount of a single file the store does not ship cannot be imported. */
+function unshippedFile(app: StoreApp, src: string, rest: string): string {
+  const template = app.seeds?.(`${rest}.template`);
+  if (template?.kind === "file") return templateProblem(template.path)!;
+  return `mounts the single file ${src}, which the store does not ship (a volume cannot stand in for a file)`;
+}
+
+/**
+ * The single files a service mounts, placed in its volumes (seeds.ts): each becomes a file the entry ships,
+ * in the volume over its directory or one mounted there for it; or the app is refused with the reason.
+ */
+function placeFiles(
+  svcName: string,
+  original: Record<string, unknown>,
+  fileMounts: FileMount[],
+  mounted: { volume: string; target: string }[],
+  kept: unknown[],
+  out: { volumes: Set<string>; seeded: EntryFiles; notes: Set<string>; reasons: string[] },
+): void {
+  for (const mount of fileMounts) {
+    const placed = placeFileMount(mount, mounted, original);
+    if ("refusal" in placed) {
+      out.reasons.push(`service ${svcName}: ${placed.refusal}`);
+      continue;
+    }
+    if (placed.mountAt !== undefined) {
+      const item = `${placed.volume}:${placed.mountAt}`;
+      if (!kept.includes(item)) kept.push(item);
+      out.volumes.add(placed.volume);
+      mounted.push({ volume: placed.volume, target: placed.mountAt });
+    }
+    out.seeded.addFile(placed.volume, placed.path, mount.seed, ownerOf(original));
+    out.notes.add(
+      `service ${svcName}: the store's file ${mount.rest} is written into the volume ${placed.volume} (${placed.path}) at the first deploy`,
+    );
+  }
+}
 
 /**
  * What the entry says about its web interface: the HTTP health check on the main port, or `web: false` for an
@@ -104,6 +154,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const reasons: string[] = [];
   const notes = new Set<string>(app.notes);
   const volumes = new Set<string>();
+  const seeded = new EntryFiles();
 
   // 1. Volumes, while the store's variables are still in the paths.
   const services: Record<string, Record<string, unknown>> = {};
@@ -116,6 +167,8 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     if (svc.network_mode === "bridge" || svc.network_mode === "default") delete svc.network_mode;
     if (Array.isArray(original.volumes)) {
       const kept: unknown[] = [];
+      const mounted: { volume: string; target: string }[] = [];
+      const fileMounts: FileMount[] = [];
       for (const item of original.volumes) {
         const mount = mountOf(item);
         if (!mount) {
@@ -133,23 +186,26 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
         const shared = data ? null : app.sharedRoot?.exec(src);
         if (data || shared) {
           const rest = src.slice((data ?? shared)![0].length).replace(/^\/+/, "");
-          if (FILE_LIKE.test(rest)) {
-            reasons.push(
-              `service ${svcName}: mounts the single file ${src}, which the store creates on its host (a volume cannot stand in for a file)`,
-            );
+          const seed = data && rest ? (app.seeds?.(rest) ?? NO_SEED) : NO_SEED;
+          if (seed.kind === "file") {
+            fileMounts.push({ src, rest, seed, target: mount.target });
             continue;
           }
-          const seed = data && rest ? app.shipped?.(rest) : undefined;
-          if (seed) {
-            reasons.push(
-              `service ${svcName}: its volume ${src} starts with files the store ships (${seed}), which a fresh volume would not have`,
-            );
+          if (FILE_LIKE.test(rest)) {
+            reasons.push(`service ${svcName}: ${unshippedFile(app, src, rest)}`);
             continue;
           }
           const volume = volumeName(rest, data ? "data" : "shared");
           if (shared) notes.add(`the store's shared folder ${src} becomes the app's own volume ${volume}`);
+          if (seed.kind === "dir") {
+            seeded.addDirectory(volume, seed, ownerOf(original));
+            notes.add(
+              `the files the store ships in ${rest} are written into the volume ${volume} at the first deploy`,
+            );
+          }
           volumes.add(volume);
           kept.push(`${volume}:${mount.target}${ro}`);
+          mounted.push({ volume, target: mount.target });
         } else if (DOCKER_SOCKETS.has(src)) {
           kept.push(`/var/run/docker.sock:${mount.target}${ro}`);
           notes.add(`service ${svcName}: the Docker socket is the app container's own Docker daemon`);
@@ -158,12 +214,14 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
         } else if (/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(src)) {
           volumes.add(src); // a named volume of the store's compose file
           kept.push(`${src}:${mount.target}${ro}`);
+          mounted.push({ volume: src, target: mount.target });
         } else {
           reasons.push(
             `service ${svcName}: bind-mounts the host path ${src}, which has no place in an app's container`,
           );
         }
       }
+      placeFiles(svcName, original, fileMounts, mounted, kept, { volumes, seeded, notes, reasons });
       svc.volumes = kept;
       if (kept.length === 0) delete svc.volumes;
     }
@@ -313,7 +371,9 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       svc.depends_on = Object.fromEntries(Object.entries(svc.depends_on).filter(([d]) => d in services));
   }
 
+  reasons.push(...seeded.reasons);
   if (reasons.length > 0) return refused(reasons);
+  const files = seeded.list();
 
   const compose: Record<string, unknown> = { services };
   if (volumes.size > 0) compose.volumes = Object.fromEntries([...volumes].sort().map((v) => [v, null]));
@@ -332,7 +392,11 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const tagged = images.some((i) =>
     (i.split("@")[0]!.split("/").pop() ?? "").split(":")[1]?.includes(wanted),
   );
-  const version = (tagged && wanted ? app.version : mainTag || app.version).slice(0, 60);
+  // An image without a version (latest, no tag) installs, but Proximity cannot track its updates (docs/catalog.md).
+  const unpinned = [...new Set(images.filter(isUnpinnedImage))];
+  for (const image of unpinned) notes.add(unpinnedNote(image));
+  const pinnedTag = isUnpinnedImage(mainImage) ? "" : mainTag;
+  const version = (tagged && wanted ? app.version : pinnedTag || app.version || "latest").slice(0, 60);
   const sidecars = images.filter((i) => DATABASE_IMAGE.test(i)).length;
   const serviceCount = Object.keys(services).length;
   const memory = Math.max(
@@ -374,7 +438,10 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     pin: { verified: today(), source: website },
     update_policy: "any",
     upgrade: `Imported from the ${app.format} store "${source}"; its maintainers choose the versions. Read the app's release notes and take a backup before updating.`,
-    runtimes: Array.isArray(ociService(composeText)) ? ["docker"] : ["docker", "oci"],
+    files,
+    unpinned_images: unpinned,
+    // The files go into compose volumes: an application container (oci) has none to seed.
+    runtimes: files.length > 0 || Array.isArray(ociService(composeText)) ? ["docker"] : ["docker", "oci"],
   };
   const parsed = catalogEntrySchema.safeParse(raw);
   if (!parsed.success) return refused(parsed.error.issues.map(formatIssue));

@@ -11,7 +11,7 @@
  * An app that depends on another Umbrel app (`dependencies`: bitcoin, lightning, …) or uses another app's
  * exported values is refused with that reason: those apps are Umbrel's, wired by Umbrel.
  */
-import { appDirs, type StoreFiles, shippedUnder, textOf } from "./files.ts";
+import { appDirs, type StoreFiles, seedAt, textOf } from "./files.ts";
 import type { StoreApp, VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
 
@@ -176,7 +176,7 @@ export function readUmbrel(
         vars: vars(exports),
         dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
         sharedRoot: /^\$\{?UMBREL_ROOT\}?\/data\/storage(?=\/|$)/,
-        shipped: (rest) => shippedUnder(files, `${appId}/${rest}`),
+        seeds: (rest) => seedAt(files, `${appId}/${rest}`),
         notes: [],
         refusals,
       });

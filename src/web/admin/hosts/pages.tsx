@@ -4,14 +4,13 @@ import type { ProxmoxHost } from "../../../db/schema.ts";
 import type { PublicNode } from "../../../features/hosts/hosts.schemas.ts";
 import {
   bytes,
-  Csrf,
   Empty,
   type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
+  InputField,
   Layout,
   type PageContext,
+  PostButton,
+  SwapForm,
   when,
 } from "../../kit/index.ts";
 
@@ -99,6 +98,7 @@ function hostValues(h: ProxmoxHost): HostValues {
   };
 }
 
+/** A host field, filled from `values`; a secret is never shown again (blank keeps the stored one). */
 const Input: FC<{
   name: string;
   label: string;
@@ -106,24 +106,21 @@ const Input: FC<{
   errors: FieldErrors;
   type?: string;
   placeholder?: string;
-  help?: string;
-}> = ({ name, label, values, errors, type, placeholder, help }) => {
-  const helpId = help ? `${name.replace(/\W/g, "-")}-help` : undefined;
+  help?: string | undefined;
+}> = ({ name, label, values, errors, type = "text", placeholder, help }) => {
   const secret = type === "password";
   return (
-    <label>
-      {label}
-      <input
-        name={name}
-        type={type ?? "text"}
-        value={secret ? "" : (values[name] ?? "")}
-        placeholder={placeholder}
-        autocomplete={secret ? "new-password" : "off"}
-        spellcheck={false}
-        {...fieldAria(errors, name, helpId)}
-      />
-      <FieldMessage errors={errors} name={name} helpId={helpId} help={help} />
-    </label>
+    <InputField
+      label={label}
+      name={name}
+      errors={errors}
+      type={type}
+      value={secret ? "" : (values[name] ?? "")}
+      placeholder={placeholder}
+      autocomplete={secret ? "new-password" : "off"}
+      spellcheck={false}
+      help={help}
+    />
   );
 };
 
@@ -135,108 +132,47 @@ export const HostForm: FC<{ host?: ProxmoxHost; values: HostValues; errors: Fiel
   csrf,
 }) => {
   const keep = host ? "Leave blank to keep the stored one." : undefined;
-  const id = host ? `host-form-${host.id}` : "host-form";
+  // Every field shows what was typed (or stored) and its error.
+  const f = { values, errors };
   return (
-    <form
-      id={id}
+    <SwapForm
+      id={host ? `host-form-${host.id}` : "host-form"}
       hx-post={host ? `/hosts/${host.id}` : "/hosts"}
-      hx-target="this"
-      hx-swap="outerHTML"
-      novalidate
+      csrf={csrf}
+      errors={errors}
     >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
       <div class="grid">
-        <Input
-          name="name"
-          label="Name"
-          values={values}
-          errors={errors}
-          placeholder="homelab"
-          help="Letters, digits, spaces, . _ -"
-        />
-        <Input
-          name="api_url"
-          label="API URL"
-          values={values}
-          errors={errors}
-          type="url"
-          placeholder="https://pve.lan:8006"
-        />
+        <Input {...f} name="name" label="Name" placeholder="homelab" help="Letters, digits, spaces, . _ -" />
+        <Input {...f} name="api_url" label="API URL" type="url" placeholder="https://pve.lan:8006" />
       </div>
       <fieldset>
         <legend>Authentication: an API token, or a user and password</legend>
         <div class="grid">
-          <Input
-            name="token_id"
-            label="Token id"
-            values={values}
-            errors={errors}
-            placeholder="proximity@pve!app"
-          />
-          <Input
-            name="token_secret"
-            label="Token secret"
-            values={values}
-            errors={errors}
-            type="password"
-            help={keep}
-          />
+          <Input {...f} name="token_id" label="Token id" placeholder="proximity@pve!app" />
+          <Input {...f} name="token_secret" label="Token secret" type="password" help={keep} />
         </div>
         <div class="grid">
-          <Input name="username" label="User" values={values} errors={errors} placeholder="root@pam" />
-          <Input
-            name="password"
-            label="Password"
-            values={values}
-            errors={errors}
-            type="password"
-            help={keep}
-          />
+          <Input {...f} name="username" label="User" placeholder="root@pam" />
+          <Input {...f} name="password" label="Password" type="password" help={keep} />
         </div>
       </fieldset>
       <Input
+        {...f}
         name="fingerprint"
         label="TLS certificate fingerprint (SHA-256, for a self-signed certificate)"
-        values={values}
-        errors={errors}
         placeholder="AB:CD:…"
       />
       <fieldset>
         <legend>SSH (runs commands inside containers)</legend>
         <div class="grid">
-          <Input
-            name="ssh.host"
-            label="Host"
-            values={values}
-            errors={errors}
-            placeholder="defaults to the API host"
-          />
-          <Input
-            name="ssh.port"
-            label="Port"
-            values={{ "ssh.port": "22", ...values }}
-            errors={errors}
-            type="number"
-          />
-          <Input
-            name="ssh.username"
-            label="User"
-            values={{ "ssh.username": "root", ...values }}
-            errors={errors}
-          />
-          <Input
-            name="ssh.password"
-            label="Password"
-            values={values}
-            errors={errors}
-            type="password"
-            help={keep}
-          />
+          <Input {...f} name="ssh.host" label="Host" placeholder="defaults to the API host" />
+          <Input {...f} values={{ "ssh.port": "22", ...values }} name="ssh.port" label="Port" type="number" />
+          <Input {...f} values={{ "ssh.username": "root", ...values }} name="ssh.username" label="User" />
+          <Input {...f} name="ssh.password" label="Password" type="password" help={keep} />
         </div>
       </fieldset>
       <button type="submit">{host ? "Save changes" : "Add host"}</button>
-    </form>
+    </SwapForm>
   );
 };
 
@@ -287,15 +223,13 @@ export const HostCard: FC<{
       >
         Sync now
       </button>
-      <button
-        type="button"
+      <PostButton
+        post={`/hosts/${h.id}/delete`}
+        confirm={`Remove ${h.name} from Proximity? Its containers on Proxmox are not touched.`}
         class="secondary"
-        hx-post={`/hosts/${h.id}/delete`}
-        hx-swap="none"
-        hx-confirm={`Remove ${h.name} from Proximity? Its containers on Proxmox are not touched.`}
       >
         Remove
-      </button>
+      </PostButton>
     </div>
     <p>
       <a href={`/hosts/${h.id}/unmanaged`}>Unmanaged containers</a>: what runs on {h.name} that Proximity does

@@ -7,15 +7,15 @@ import type { FC } from "hono/jsx";
 import type { ProxmoxHost, User } from "../../../db/schema.ts";
 import type { DiscoveredContainer } from "../../../features/apps/index.ts";
 import {
-  Csrf,
+  Breadcrumb,
   Empty,
   type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
+  InputField,
   Layout,
   type PageContext,
+  SelectField,
   StatusBadge,
+  SwapForm,
 } from "../../kit/index.ts";
 
 /** What an adopt form shows: the suggestion's values, or what was typed when it came back with errors. */
@@ -39,61 +39,46 @@ export const AdoptForm: FC<{
 }> = ({ hostId, ct, users, values, errors, csrf }) => {
   const id = (field: string) => `adopt-${ct.vmid}-${field}`;
   return (
-    <form
+    <SwapForm
       id={`adopt-${ct.vmid}`}
       class="adopt-form"
       hx-post={`/hosts/${hostId}/unmanaged/${ct.node}/${ct.vmid}`}
-      hx-target="this"
-      hx-swap="outerHTML"
-      novalidate
+      csrf={csrf}
+      errors={errors}
     >
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
       <div class="grid">
-        <label for={id("name")}>
-          Name
-          <input
-            id={id("name")}
-            name="name"
-            value={values.name}
-            maxlength={100}
-            {...fieldAria(errors, "name")}
-          />
-          <FieldMessage errors={errors} name="name" />
-        </label>
-        <label for={id("owner")}>
-          Owner
-          <select id={id("owner")} name="owner_id" {...fieldAria(errors, "owner_id")}>
-            {users.map((u) => (
-              <option value={u.id} selected={u.id === values.owner_id}>
-                {u.username}
-              </option>
-            ))}
-          </select>
-          <FieldMessage errors={errors} name="owner_id" />
-        </label>
-        <label for={id("port")}>
-          Port
-          <input
-            id={id("port")}
-            name="port"
-            type="number"
-            min={1}
-            max={65535}
-            value={values.port}
-            placeholder="none"
-            {...fieldAria(errors, "port", `${id("port")}-help`)}
-          />
-          <FieldMessage
-            errors={errors}
-            name="port"
-            helpId={`${id("port")}-help`}
-            help="Where the app answers: its Open link and health check. Empty for none."
-          />
-        </label>
+        <InputField
+          label="Name"
+          id={id("name")}
+          name="name"
+          errors={errors}
+          value={values.name}
+          maxlength={100}
+        />
+        <SelectField
+          label="Owner"
+          id={id("owner")}
+          name="owner_id"
+          errors={errors}
+          options={users.map((u) => [u.id, u.username] as const)}
+          value={values.owner_id}
+        />
+        <InputField
+          label="Port"
+          id={id("port")}
+          name="port"
+          errors={errors}
+          type="number"
+          min={1}
+          max={65535}
+          value={values.port}
+          placeholder="none"
+          help="Where the app answers: its Open link and health check. Empty for none."
+          helpId={`${id("port")}-help`}
+        />
       </div>
       <button type="submit">Adopt CT {ct.vmid}</button>
-    </form>
+    </SwapForm>
   );
 };
 
@@ -177,14 +162,7 @@ export const UnmanagedPage: FC<{
   error?: string | undefined;
 }> = ({ page, host, items, users, viewerId, error }) => (
   <Layout title={`Unmanaged containers on ${host.name}`} page={page}>
-    <nav aria-label="breadcrumb">
-      <ul>
-        <li>
-          <a href="/hosts">Hosts</a>
-        </li>
-        <li>{host.name}</li>
-      </ul>
-    </nav>
+    <Breadcrumb up={{ href: "/hosts", label: "Hosts" }} here={host.name} />
     <h1>Unmanaged containers</h1>
     <p>
       Containers on {host.name} that Proximity does not manage: made by the community helper scripts or by

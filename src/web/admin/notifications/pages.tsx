@@ -8,12 +8,15 @@ import { NOTICE_EVENTS } from "../../../features/apps/index.ts";
 import {
   Csrf,
   Empty,
-  type FieldErrors,
   FieldMessage,
-  FormMessage,
-  fieldAria,
+  type FormProps,
+  InputField,
   Layout,
   type PageContext,
+  PostButton,
+  SelectField,
+  SwapForm,
+  Table,
   when,
 } from "../../kit/index.ts";
 
@@ -73,56 +76,33 @@ const FIELDS: Record<NotificationKind, Field[]> = {
 /** Events a new channel starts with: everything but the test event (always sendable with Test). */
 const DEFAULT_EVENTS = NOTICE_EVENTS.filter((e) => e !== "test");
 
-export const ChannelForm: FC<{
-  kind: NotificationKind;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ kind, csrf, errors, values }) => {
+export const ChannelForm: FC<FormProps & { kind: NotificationKind }> = ({ kind, csrf, errors, values }) => {
   const chosen = (e: string) =>
     values ? values[`events.${e}`] === "on" : (DEFAULT_EVENTS as string[]).includes(e);
   return (
-    <form
-      id={`add-${kind}`}
-      hx-post="/notifications"
-      hx-target="this"
-      hx-swap="outerHTML"
-      novalidate
-      autocomplete="off"
-    >
-      <Csrf token={csrf} />
+    <SwapForm id={`add-${kind}`} hx-post="/notifications" autocomplete="off" csrf={csrf} errors={errors}>
       <input type="hidden" name="kind" value={kind} />
-      <FormMessage errors={errors} />
-      <label>
-        Name
-        <input name="name" required value={values?.name ?? ""} {...fieldAria(errors, "name")} />
-        <FieldMessage errors={errors} name="name" />
-      </label>
+      <InputField label="Name" name="name" errors={errors} required value={values?.name ?? ""} />
       {FIELDS[kind].map((f) =>
         f.options ? (
-          <label>
-            {f.label}
-            <select name={f.name} {...fieldAria(errors, f.name)}>
-              {f.options.map((o) => (
-                <option value={o} selected={(values?.[f.name] ?? f.options?.[0]) === o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-            <FieldMessage errors={errors} name={f.name} />
-          </label>
+          <SelectField
+            label={f.label}
+            name={f.name}
+            errors={errors}
+            options={f.options.map((o) => [o, o] as const)}
+            value={values?.[f.name] ?? f.options[0]}
+          />
         ) : (
-          <label>
-            {f.label}
-            <input
-              name={f.name}
-              type={f.type ?? "text"}
-              placeholder={f.placeholder}
-              value={f.type === "password" ? "" : (values?.[f.name] ?? f.value ?? "")}
-              {...fieldAria(errors, f.name, f.help ? `${kind}-${f.name}-help` : undefined)}
-            />
-            <FieldMessage errors={errors} name={f.name} help={f.help} helpId={`${kind}-${f.name}-help`} />
-          </label>
+          <InputField
+            label={f.label}
+            name={f.name}
+            errors={errors}
+            type={f.type ?? "text"}
+            placeholder={f.placeholder}
+            value={f.type === "password" ? "" : (values?.[f.name] ?? f.value ?? "")}
+            help={f.help}
+            helpId={`${kind}-${f.name}-help`}
+          />
         ),
       )}
       <fieldset>
@@ -135,7 +115,7 @@ export const ChannelForm: FC<{
         <FieldMessage errors={errors} name="events" />
       </fieldset>
       <button type="submit">Add {KIND_LABEL[kind]} channel</button>
-    </form>
+    </SwapForm>
   );
 };
 
@@ -150,83 +130,61 @@ function target(c: NotificationChannel): string {
 }
 
 export const ChannelsTable: FC<{ channels: NotificationChannel[] }> = ({ channels }) => (
-  <div id="channels-table" class="table-wrap">
+  <div id="channels-table">
     {channels.length === 0 ? (
       <Empty title="No channels yet">
         Add a webhook, ntfy, Gotify or email channel below: updates, outages and failed backups go there.
       </Empty>
     ) : (
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Channel</th>
-            <th scope="col" class="hide-sm">
-              Events
-            </th>
-            <th scope="col">Delivery</th>
-            <th scope="col">
-              <span class="muted">Actions</span>
-            </th>
+      <Table
+        columns={[
+          "Channel",
+          { label: "Events", class: "hide-sm" },
+          "Delivery",
+          { label: <span class="muted">Actions</span> },
+        ]}
+      >
+        {channels.map((c) => (
+          <tr id={`channel-${c.id}`}>
+            <td>
+              <strong>{c.name}</strong> <small class="muted">{KIND_LABEL[c.kind]}</small>
+              {c.enabled ? null : <small class="muted"> · disabled</small>}
+              <br />
+              <small class="muted break">{target(c)}</small>
+            </td>
+            <td class="hide-sm">
+              <small>{c.events.join(", ")}</small>
+            </td>
+            <td>
+              {c.lastSuccessAt ? (
+                <small>Last sent {when(c.lastSuccessAt)}</small>
+              ) : (
+                <small class="muted">Nothing sent yet</small>
+              )}
+              {c.lastError && c.lastErrorAt && (!c.lastSuccessAt || c.lastErrorAt > c.lastSuccessAt) ? (
+                <>
+                  <br />
+                  <small class="reason" data-last-error>
+                    Failed {when(c.lastErrorAt)}: {c.lastError}
+                  </small>
+                </>
+              ) : null}
+            </td>
+            <td class="actions">
+              <PostButton post={`/notifications/${c.id}/test`}>Test</PostButton>
+              <PostButton post={`/notifications/${c.id}/${c.enabled ? "disable" : "enable"}`}>
+                {c.enabled ? "Disable" : "Enable"}
+              </PostButton>
+              <PostButton
+                post={`/notifications/${c.id}/delete`}
+                confirm={`Delete the channel ${c.name}? Its subscriptions go with it.`}
+              >
+                Delete
+              </PostButton>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {channels.map((c) => (
-            <tr id={`channel-${c.id}`}>
-              <td>
-                <strong>{c.name}</strong> <small class="muted">{KIND_LABEL[c.kind]}</small>
-                {c.enabled ? null : <small class="muted"> · disabled</small>}
-                <br />
-                <small class="muted break">{target(c)}</small>
-              </td>
-              <td class="hide-sm">
-                <small>{c.events.join(", ")}</small>
-              </td>
-              <td>
-                {c.lastSuccessAt ? (
-                  <small>Last sent {when(c.lastSuccessAt)}</small>
-                ) : (
-                  <small class="muted">Nothing sent yet</small>
-                )}
-                {c.lastError && c.lastErrorAt && (!c.lastSuccessAt || c.lastErrorAt > c.lastSuccessAt) ? (
-                  <>
-                    <br />
-                    <small class="reason" data-last-error>
-                      Failed {when(c.lastErrorAt)}: {c.lastError}
-                    </small>
-                  </>
-                ) : null}
-              </td>
-              <td class="actions">
-                <button
-                  type="button"
-                  class="secondary small"
-                  hx-post={`/notifications/${c.id}/test`}
-                  hx-swap="none"
-                >
-                  Test
-                </button>
-                <button
-                  type="button"
-                  class="secondary small"
-                  hx-post={`/notifications/${c.id}/${c.enabled ? "disable" : "enable"}`}
-                  hx-swap="none"
-                >
-                  {c.enabled ? "Disable" : "Enable"}
-                </button>
-                <button
-                  type="button"
-                  class="secondary small"
-                  hx-post={`/notifications/${c.id}/delete`}
-                  hx-swap="none"
-                  hx-confirm={`Delete the channel ${c.name}? Its subscriptions go with it.`}
-                >
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     )}
   </div>
 );

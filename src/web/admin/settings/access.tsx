@@ -5,14 +5,15 @@
 import type { FC } from "hono/jsx";
 import type { AccessViewT } from "../../../features/access/access.schemas.ts";
 import {
-  Csrf,
-  type FieldErrors,
+  Breadcrumb,
   FieldMessage,
-  FormMessage,
-  fieldAria,
+  type FormProps,
+  InputField,
   Layout,
   type PageContext,
   StatusBadge,
+  SwapForm,
+  Table,
   when,
 } from "../../kit/index.ts";
 
@@ -51,32 +52,20 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
         <p>
           Create this record at your DNS provider or local DNS server (Pi-hole, AdGuard Home, your router):
         </p>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Value</th>
-                <th scope="col">Resolves here</th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.dns.map((r) => (
-                <tr>
-                  <td>
-                    <code>{r.name}</code>
-                  </td>
-                  <td>{r.type}</td>
-                  <td>
-                    <code>{r.value ?? "(once the proxy has an address)"}</code>
-                  </td>
-                  <td>{r.resolves === null ? "–" : r.resolves ? "yes" : "not yet"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={["Name", "Type", "Value", "Resolves here"]}>
+          {a.dns.map((r) => (
+            <tr>
+              <td>
+                <code>{r.name}</code>
+              </td>
+              <td>{r.type}</td>
+              <td>
+                <code>{r.value ?? "(once the proxy has an address)"}</code>
+              </td>
+              <td>{r.resolves === null ? "–" : r.resolves ? "yes" : "not yet"}</td>
+            </tr>
+          ))}
+        </Table>
       </>
     ) : null}
     {a.certificate ? (
@@ -91,26 +80,15 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
     {a.certificates_served.length ? (
       <>
         <h3>Certificates</h3>
-        <div class="table-wrap">
-          <table id="access-certificates">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Issued by</th>
-                <th scope="col">Expires</th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.certificates_served.map((c) => (
-                <tr>
-                  <td>{c.name}</td>
-                  <td>{c.issuer ?? "–"}</td>
-                  <td>{c.expires_at ? when(c.expires_at) : (c.problem ?? "–")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table id="access-certificates" columns={["Name", "Issued by", "Expires"]}>
+          {a.certificates_served.map((c) => (
+            <tr>
+              <td>{c.name}</td>
+              <td>{c.issuer ?? "–"}</td>
+              <td>{c.expires_at ? when(c.expires_at) : (c.problem ?? "–")}</td>
+            </tr>
+          ))}
+        </Table>
         <p class="muted">
           {a.challenge === "dns"
             ? "Proximity renews the wildcard certificate at two thirds of its lifetime."
@@ -147,37 +125,28 @@ export const AccessStatus: FC<{ access: AccessViewT; oob?: boolean }> = ({ acces
   </section>
 );
 
-export const AccessForm: FC<{
-  access: AccessViewT;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ access: a, csrf, errors, values = {} }) => {
+export const AccessForm: FC<FormProps & { access: AccessViewT }> = ({
+  access: a,
+  csrf,
+  errors,
+  values = {},
+}) => {
   const certificates = values.certificates ?? a.certificates;
   const challenge = values.challenge ?? a.challenge;
   const text = (name: "domain" | "acme_directory" | "acme_email", stored: string | null) =>
     values[name] ?? stored ?? "";
   return (
-    <form id="access-form" hx-put="/settings/access" hx-target="this" hx-swap="outerHTML" novalidate>
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
-      <label>
-        Domain
-        <input
-          name="domain"
-          value={text("domain", a.domain)}
-          placeholder="home.example.org"
-          spellcheck={false}
-          autocomplete="off"
-          {...fieldAria(errors, "domain", "domain-help")}
-        />
-        <FieldMessage
-          errors={errors}
-          name="domain"
-          helpId="domain-help"
-          help="Each app you expose gets https://<its hostname>.<this domain>"
-        />
-      </label>
+    <SwapForm id="access-form" hx-put="/settings/access" csrf={csrf} errors={errors}>
+      <InputField
+        label="Domain"
+        name="domain"
+        errors={errors}
+        value={text("domain", a.domain)}
+        placeholder="home.example.org"
+        spellcheck={false}
+        autocomplete="off"
+        help="Each app you expose gets https://<its hostname>.<this domain>"
+      />
       <fieldset>
         <legend>Certificates</legend>
         <label>
@@ -190,27 +159,21 @@ export const AccessForm: FC<{
         </label>
       </fieldset>
       <div class="grid">
-        <label>
-          ACME directory (ACME only)
-          <input
-            name="acme_directory"
-            value={text("acme_directory", a.acme_directory)}
-            placeholder="https://acme-v02.api.letsencrypt.org/directory"
-            spellcheck={false}
-            {...fieldAria(errors, "acme_directory")}
-          />
-          <FieldMessage errors={errors} name="acme_directory" />
-        </label>
-        <label>
-          ACME e-mail (ACME only)
-          <input
-            name="acme_email"
-            type="email"
-            value={text("acme_email", a.acme_email)}
-            {...fieldAria(errors, "acme_email")}
-          />
-          <FieldMessage errors={errors} name="acme_email" />
-        </label>
+        <InputField
+          label="ACME directory (ACME only)"
+          name="acme_directory"
+          errors={errors}
+          value={text("acme_directory", a.acme_directory)}
+          placeholder="https://acme-v02.api.letsencrypt.org/directory"
+          spellcheck={false}
+        />
+        <InputField
+          label="ACME e-mail (ACME only)"
+          name="acme_email"
+          errors={errors}
+          type="email"
+          value={text("acme_email", a.acme_email)}
+        />
       </div>
       <fieldset>
         <legend>ACME challenge (ACME only)</legend>
@@ -224,52 +187,36 @@ export const AccessForm: FC<{
         </label>
       </fieldset>
       <div class="grid">
-        <label>
-          Cloudflare API token (DNS only)
-          <input
-            name="dns_provider.api_token"
-            type="password"
-            value=""
-            autocomplete="off"
-            placeholder={a.dns_provider ? "stored; leave empty to keep it" : ""}
-            {...fieldAria(errors, "dns_provider.api_token", "cf-token-help")}
-          />
-          <FieldMessage
-            errors={errors}
-            name="dns_provider.api_token"
-            helpId="cf-token-help"
-            help="Permission Zone → DNS → Edit on the zone; stored encrypted, never shown again"
-          />
-        </label>
-        <label>
-          Cloudflare zone ID (optional)
-          <input
-            name="dns_provider.zone_id"
-            value={values["dns_provider.zone_id"] ?? a.dns_provider?.zone_id ?? ""}
-            spellcheck={false}
-            autocomplete="off"
-            {...fieldAria(errors, "dns_provider.zone_id")}
-          />
-          <FieldMessage errors={errors} name="dns_provider.zone_id" />
-        </label>
+        <InputField
+          label="Cloudflare API token (DNS only)"
+          name="dns_provider.api_token"
+          errors={errors}
+          type="password"
+          value=""
+          autocomplete="off"
+          placeholder={a.dns_provider ? "stored; leave empty to keep it" : ""}
+          help="Permission Zone → DNS → Edit on the zone; stored encrypted, never shown again"
+          helpId="cf-token-help"
+        />
+        <InputField
+          label="Cloudflare zone ID (optional)"
+          name="dns_provider.zone_id"
+          errors={errors}
+          value={values["dns_provider.zone_id"] ?? a.dns_provider?.zone_id ?? ""}
+          spellcheck={false}
+          autocomplete="off"
+        />
       </div>
       <FieldMessage errors={errors} name="dns_provider" />
       <FieldMessage errors={errors} name="challenge" />
       <button type="submit">{a.domain ? "Save" : "Turn on HTTPS names"}</button>
-    </form>
+    </SwapForm>
   );
 };
 
 export const AccessPage: FC<{ page: PageContext; access: AccessViewT }> = ({ page, access }) => (
   <Layout title="Access" page={page}>
-    <nav aria-label="breadcrumb">
-      <ul>
-        <li>
-          <a href="/settings">Settings</a>
-        </li>
-        <li>Access</li>
-      </ul>
-    </nav>
+    <Breadcrumb up={{ href: "/settings", label: "Settings" }} here="Access" />
     <h1>HTTPS names</h1>
     <p>
       Proximity runs a reverse proxy (Caddy) on your cluster. Each app you expose from its page is reached at{" "}

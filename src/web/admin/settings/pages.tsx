@@ -2,12 +2,12 @@
 import type { FC } from "hono/jsx";
 import type { Settings } from "../../../features/settings/settings.schemas.ts";
 import {
-  Csrf,
   type FieldErrors,
-  FormMessage,
+  type FormProps,
   InputField,
   Layout,
   type PageContext,
+  SwapForm,
   Switch,
 } from "../../kit/index.ts";
 
@@ -55,19 +55,17 @@ const NumberFields: FC<{
   </div>
 );
 
-export const SettingsForm: FC<{
-  settings: Settings;
-  csrf: string;
-  errors: FieldErrors;
-  values?: Record<string, string>;
-}> = ({ settings: s, csrf, errors, values = {} }) => {
+export const SettingsForm: FC<FormProps & { settings: Settings }> = ({
+  settings: s,
+  csrf,
+  errors,
+  values = {},
+}) => {
   const registration = values.registration ?? s.registration;
   const quota = (v: number | null) => (v === null ? "" : String(v));
   const f = { values, errors };
   return (
-    <form id="settings-form" hx-put="/settings" hx-target="this" hx-swap="outerHTML" novalidate>
-      <Csrf token={csrf} />
-      <FormMessage errors={errors} />
+    <SwapForm id="settings-form" hx-put="/settings" csrf={csrf} errors={errors}>
       <fieldset>
         <legend>Registration</legend>
         <label>
@@ -146,7 +144,7 @@ export const SettingsForm: FC<{
         />
       </fieldset>
       <button type="submit">Save settings</button>
-    </form>
+    </SwapForm>
   );
 };
 

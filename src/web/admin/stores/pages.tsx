@@ -3,14 +3,15 @@ import type { FC } from "hono/jsx";
 import type { CatalogSourceRow } from "../../../db/schema.ts";
 import type { ReportEntry } from "../../../features/catalog/sources/sources.service.ts";
 import {
-  Csrf,
   Empty,
-  type FieldErrors,
-  FieldMessage,
-  FormMessage,
-  fieldAria,
+  type FormProps,
+  InputField,
   Layout,
   type PageContext,
+  PostButton,
+  SelectField,
+  SwapForm,
+  Table,
   when,
 } from "../../kit/index.ts";
 
@@ -21,63 +22,39 @@ const FORMATS = [
   ["umbrel", "Umbrel"],
 ] as const;
 
-export const AddStoreForm: FC<{ csrf: string; errors: FieldErrors; values?: Record<string, string> }> = ({
-  csrf,
-  errors,
-  values = {},
-}) => (
-  <form id="add-store" hx-post="/stores" hx-target="this" hx-swap="outerHTML" novalidate>
-    <Csrf token={csrf} />
-    <FormMessage errors={errors} />
+export const AddStoreForm: FC<FormProps> = ({ csrf, errors, values = {} }) => (
+  <SwapForm id="add-store" hx-post="/stores" csrf={csrf} errors={errors}>
     <div class="grid">
-      <label>
-        Name
-        <input
-          name="name"
-          required
-          autocomplete="off"
-          placeholder="runtipi"
-          value={values.name ?? ""}
-          {...fieldAria(errors, "name", "name-help")}
-        />
-        <FieldMessage
-          errors={errors}
-          name="name"
-          helpId="name-help"
-          help="a-z, 0-9 and '-': the prefix of its apps' ids (runtipi/vaultwarden)"
-        />
-      </label>
-      <label>
-        Format
-        <select name="format" {...fieldAria(errors, "format")}>
-          {FORMATS.map(([value, label]) => (
-            <option value={value} selected={(values.format ?? "auto") === value}>
-              {label}
-            </option>
-          ))}
-        </select>
-        <FieldMessage errors={errors} name="format" />
-      </label>
-    </div>
-    <label>
-      URL or directory
-      <input
-        name="url"
+      <InputField
+        label="Name"
+        name="name"
+        errors={errors}
         required
         autocomplete="off"
-        placeholder="https://github.com/runtipi/runtipi-appstore"
-        value={values.url ?? ""}
-        {...fieldAria(errors, "url", "url-help")}
+        placeholder="runtipi"
+        value={values.name ?? ""}
+        help="a-z, 0-9 and '-': the prefix of its apps' ids (runtipi/vaultwarden)"
       />
-      <FieldMessage
+      <SelectField
+        label="Format"
+        name="format"
         errors={errors}
-        name="url"
-        helpId="url-help"
-        help="A repository on GitHub, GitLab, Codeberg/Forgejo/Gitea, a .tar.gz URL, or an absolute directory on this server"
+        options={FORMATS}
+        value={values.format ?? "auto"}
       />
-    </label>
+    </div>
+    <InputField
+      label="URL or directory"
+      name="url"
+      errors={errors}
+      required
+      autocomplete="off"
+      placeholder="https://github.com/runtipi/runtipi-appstore"
+      value={values.url ?? ""}
+      help="A repository on GitHub, GitLab, Codeberg/Forgejo/Gitea, a .tar.gz URL, or an absolute directory on this server"
+    />
     <button type="submit">Add store</button>
-  </form>
+  </SwapForm>
 );
 
 function statusBadge(s: CatalogSourceRow) {
@@ -91,7 +68,6 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
   return (
     <div
       id="stores-table"
-      class="table-wrap"
       {...(importing ? { "hx-get": "/stores/table", "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {})}
     >
       {sources.length === 0 ? (
@@ -99,71 +75,55 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
           Add a Runtipi, CasaOS or Umbrel store below: its apps join the catalog.
         </Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Store</th>
-              <th scope="col">Apps</th>
-              <th scope="col" class="hide-sm">
-                Imported
-              </th>
-              <th scope="col">
-                <span class="muted">Actions</span>
-              </th>
+        <Table
+          columns={[
+            "Store",
+            "Apps",
+            { label: "Imported", class: "hide-sm" },
+            { label: <span class="muted">Actions</span> },
+          ]}
+        >
+          {sources.map((s) => (
+            <tr id={`store-${s.name}`}>
+              {/* The state sits under the name: a column of its own pushed the actions off a phone's screen. */}
+              <td>
+                <strong>{s.name}</strong>
+                {s.format ? <small class="muted"> {s.format}</small> : null} {statusBadge(s)}
+                {s.error ? (
+                  <>
+                    <br />
+                    <small class="reason">{s.error}</small>
+                  </>
+                ) : null}
+                <br />
+                <small class="muted break hide-sm">{s.url}</small>
+              </td>
+              <td>
+                <a href={`/catalog?source=${encodeURIComponent(s.name)}`}>{s.imported} imported</a>
+                <br />
+                <a href={`/stores/${s.id}`} class="muted">
+                  {s.refused} refused
+                </a>
+              </td>
+              <td class="hide-sm">{when(s.fetchedAt)}</td>
+              <td class="actions">
+                <PostButton post={`/stores/${s.id}/refresh`} disabled={s.status === "importing"}>
+                  Refresh
+                </PostButton>
+                <a class="button-link secondary small" href={`/stores/${s.id}`}>
+                  Report
+                </a>
+                <PostButton
+                  post={`/stores/${s.id}/delete`}
+                  confirm={`Remove the store ${s.name}? Its apps leave the catalog; installed ones keep running.`}
+                  disabled={s.status === "importing"}
+                >
+                  Remove
+                </PostButton>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {sources.map((s) => (
-              <tr id={`store-${s.name}`}>
-                {/* The state sits under the name: a column of its own pushed the actions off a phone's screen. */}
-                <td>
-                  <strong>{s.name}</strong>
-                  {s.format ? <small class="muted"> {s.format}</small> : null} {statusBadge(s)}
-                  {s.error ? (
-                    <>
-                      <br />
-                      <small class="reason">{s.error}</small>
-                    </>
-                  ) : null}
-                  <br />
-                  <small class="muted break hide-sm">{s.url}</small>
-                </td>
-                <td>
-                  <a href={`/catalog?source=${encodeURIComponent(s.name)}`}>{s.imported} imported</a>
-                  <br />
-                  <a href={`/stores/${s.id}`} class="muted">
-                    {s.refused} refused
-                  </a>
-                </td>
-                <td class="hide-sm">{when(s.fetchedAt)}</td>
-                <td class="actions">
-                  <button
-                    type="button"
-                    class="secondary small"
-                    hx-post={`/stores/${s.id}/refresh`}
-                    hx-swap="none"
-                    disabled={s.status === "importing"}
-                  >
-                    Refresh
-                  </button>
-                  <a class="button-link secondary small" href={`/stores/${s.id}`}>
-                    Report
-                  </a>
-                  <button
-                    type="button"
-                    class="secondary small"
-                    hx-post={`/stores/${s.id}/delete`}
-                    hx-swap="none"
-                    hx-confirm={`Remove the store ${s.name}? Its apps leave the catalog; installed ones keep running.`}
-                    disabled={s.status === "importing"}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </div>
   );
@@ -181,6 +141,17 @@ export const StoresPage: FC<{ page: PageContext; sources: CatalogSourceRow[] }> 
     <h2>Add a store</h2>
     <AddStoreForm csrf={page.csrf} errors={{}} />
   </Layout>
+);
+
+/** An entry's reasons, one a line: why it was refused, or (muted) what was changed on the way in. */
+const Reasons: FC<{ reasons: string[]; muted?: boolean }> = ({ reasons, muted }) => (
+  <td>
+    {reasons.map((r) => (
+      <div>
+        <small class={muted ? "muted break" : "break"}>{r}</small>
+      </div>
+    ))}
+  </td>
 );
 
 export const ReportPage: FC<{ page: PageContext; source: CatalogSourceRow; entries: ReportEntry[] }> = ({
@@ -202,57 +173,25 @@ export const ReportPage: FC<{ page: PageContext; source: CatalogSourceRow; entri
       </p>
       {source.error ? <p class="reason">{source.error}</p> : null}
       <h2>Refused</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {refused.map((e) => (
-              <tr>
-                <td>{e.name}</td>
-                <td>
-                  {e.reasons.map((r) => (
-                    <div>
-                      <small class="break">{r}</small>
-                    </div>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={["App", "Why"]}>
+        {refused.map((e) => (
+          <tr>
+            <td>{e.name}</td>
+            <Reasons reasons={e.reasons} />
+          </tr>
+        ))}
+      </Table>
       <h2>Imported</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Changed on the way</th>
-            </tr>
-          </thead>
-          <tbody>
-            {imported.map((e) => (
-              <tr>
-                <td>
-                  <a href={`/catalog/${encodeURIComponent(e.id)}`}>{e.name}</a>
-                </td>
-                <td>
-                  {e.reasons.map((r) => (
-                    <div>
-                      <small class="muted break">{r}</small>
-                    </div>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={["App", "Changed on the way"]}>
+        {imported.map((e) => (
+          <tr>
+            <td>
+              <a href={`/catalog/${encodeURIComponent(e.id)}`}>{e.name}</a>
+            </td>
+            <Reasons reasons={e.reasons} muted />
+          </tr>
+        ))}
+      </Table>
     </Layout>
   );
 };

@@ -4,24 +4,21 @@ import type { AuthUser } from "../../../core/identity.ts";
 import type { User } from "../../../db/schema.ts";
 import { NewPasswordFields } from "../../auth/pages.tsx";
 import {
-  Csrf,
-  type FieldErrors,
-  FormMessage,
+  type FormProps,
   InputField,
   Layout,
   type PageContext,
+  PostButton,
+  SelectField,
+  SwapForm,
   Table,
   when,
 } from "../../kit/index.ts";
 
-export const AddUserForm: FC<{ csrf: string; errors: FieldErrors; values?: Record<string, string> }> = ({
-  csrf,
-  errors,
-  values = {},
-}) => (
-  <form id="add-user" hx-post="/users" hx-target="this" hx-swap="outerHTML" novalidate>
-    <Csrf token={csrf} />
-    <FormMessage errors={errors} />
+const ROLES = (["user", "admin"] as const).map((r) => [r, r] as const);
+
+export const AddUserForm: FC<FormProps> = ({ csrf, errors, values = {} }) => (
+  <SwapForm id="add-user" hx-post="/users" csrf={csrf} errors={errors}>
     <div class="grid">
       <InputField
         label="Username"
@@ -32,54 +29,38 @@ export const AddUserForm: FC<{ csrf: string; errors: FieldErrors; values?: Recor
         value={values.username ?? ""}
         help="3–32 of a–z, 0–9, _ . -"
       />
-      <label>
-        Role
-        <select name="role">
-          <option value="user" selected={values.role !== "admin"}>
-            user
-          </option>
-          <option value="admin" selected={values.role === "admin"}>
-            admin
-          </option>
-        </select>
-      </label>
+      <SelectField
+        label="Role"
+        name="role"
+        errors={errors}
+        options={ROLES}
+        value={values.role === "admin" ? "admin" : "user"}
+      />
     </div>
     <div class="grid">
       <NewPasswordFields errors={errors} />
     </div>
     <button type="submit">Add user</button>
-  </form>
+  </SwapForm>
 );
 
 const UserActions: FC<{ u: User }> = ({ u }) => (
   <>
-    <button
-      type="button"
-      class="secondary small"
-      hx-post={`/users/${u.id}/disabled`}
-      hx-vals={JSON.stringify({ disabled: String(!u.disabled) })}
-      hx-swap="none"
-    >
+    <PostButton post={`/users/${u.id}/disabled`} hx-vals={JSON.stringify({ disabled: String(!u.disabled) })}>
       {u.disabled ? "Enable" : "Disable"}
-    </button>
-    <button
-      type="button"
-      class="secondary small"
-      hx-post={`/users/${u.id}/role`}
+    </PostButton>
+    <PostButton
+      post={`/users/${u.id}/role`}
       hx-vals={JSON.stringify({ role: u.role === "admin" ? "user" : "admin" })}
-      hx-swap="none"
     >
       {u.role === "admin" ? "Make user" : "Make admin"}
-    </button>
-    <button
-      type="button"
-      class="secondary small"
-      hx-post={`/users/${u.id}/delete`}
-      hx-swap="none"
-      hx-confirm={`Delete ${u.username}? Their apps stay, owned by nobody who can sign in.`}
+    </PostButton>
+    <PostButton
+      post={`/users/${u.id}/delete`}
+      confirm={`Delete ${u.username}? Their apps stay, owned by nobody who can sign in.`}
     >
       Delete
-    </button>
+    </PostButton>
   </>
 );
 
