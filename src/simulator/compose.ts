@@ -565,15 +565,15 @@ function portsText(s: ComposeService): string {
 }
 
 /**
- * Docker's view of a service's own health check: none ("") without one; "starting" at the first two looks
- * after it started, then "healthy" — or "unhealthy" for a release the simulator models as broken (an image tag
+ * Docker's view of a service's own health check: none ("") without one; "starting" at the first look after
+ * it started, then "healthy" — or "unhealthy" for a release the simulator models as broken (an image tag
  * ending in `-unhealthy`, app-http.ts).
  */
 function healthOf(s: ComposeService): string {
   if (!s.healthcheck || s.state !== "running") return "";
   const looks = s.healthChecks ?? 0;
   s.healthChecks = looks + 1;
-  if (looks < 2) return "starting";
+  if (looks === 0) return "starting";
   return /:[^/:]*-unhealthy$/.test(s.image) ? "unhealthy" : "healthy";
 }
 
