@@ -249,9 +249,16 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
   return { name, file, services: out, volumes, warnings: warnText };
 }
 
-function selected(loaded: LoadedProject, names: string[]): string[] | ExecResult {
-  for (const n of names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
-  return names.length > 0 ? names : [...loaded.services.keys()];
+/** splitFlags for a subcommand that takes service names: each must exist, and none means every service. */
+function serviceArgs(
+  loaded: LoadedProject,
+  args: string[],
+  allowed: Record<string, boolean>,
+): { flags: Map<string, string>; names: string[] } | ExecResult {
+  const parsed = splitFlags(args, allowed);
+  if ("code" in parsed) return parsed;
+  for (const n of parsed.names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
+  return { flags: parsed.flags, names: parsed.names.length > 0 ? parsed.names : [...loaded.services.keys()] };
 }
 
 function splitFlags(
@@ -320,15 +327,14 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
 
   switch (sub) {
     case "pull": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "-q": false,
         "--quiet": false,
         "--ignore-pull-failures": false,
         "--policy": true,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       for (const n of names) {
         const svc = ensureService(project, n, loaded);
@@ -338,15 +344,14 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "create": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--force-recreate": false,
         "--no-recreate": false,
         "--remove-orphans": false,
         "--pull": true,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       createVolumes(guest, project.name, loaded.volumes);
       let out = w;
       for (const n of names) {
@@ -361,7 +366,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "up": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "-d": false,
         "--detach": false,
         "--wait": false,
@@ -377,8 +382,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         // Attached `up` never returns; the simulator only models detached runs.
         return err("the simulator supports only 'docker compose up -d' (attached mode would never exit)");
       }
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       createVolumes(guest, project.name, loaded.volumes);
       let out = w;
       const net = `${project.name}_default`;
@@ -403,7 +407,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "ps": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--format": true,
         "-a": false,
         "--all": false,
@@ -413,8 +417,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       });
       if ("code" in parsed) return parsed;
       const all = parsed.flags.has("-a") || parsed.flags.has("--all");
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       const rows = names
         .map((n) => project.services.get(n))
         .filter((s): s is ComposeService => s !== undefined && (all || s.state === "running"));
@@ -438,7 +441,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       );
     }
     case "logs": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--tail": true,
         "-n": true,
         "--no-color": false,
@@ -447,8 +450,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         "--no-log-prefix": false,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       const tail = parsed.flags.get("--tail") ?? parsed.flags.get("-n") ?? "all";
       let out = "";
       for (const n of names) {
@@ -468,10 +470,9 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
     case "stop":
     case "start":
     case "restart": {
-      const parsed = splitFlags(subArgs, { "-t": true, "--timeout": true });
+      const parsed = serviceArgs(loaded, subArgs, { "-t": true, "--timeout": true });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       for (const n of names) {
         const svc = project.services.get(n);
