@@ -23,6 +23,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
+import { portScheme } from "../catalog/index.ts";
 import {
   type AccessUpdate,
   type AccessViewT,
@@ -541,10 +542,12 @@ export class AccessService {
         ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container
         : (app.port ?? undefined);
       if (!port || !app.ip) return [];
+      const tls = entry ? portScheme(entry, port) === "https" : app.portScheme === "https";
       return [
         {
           host: `${app.hostname}.${s.domain}`,
           upstream: `${app.ip}:${port}`,
+          ...(tls ? { upstreamTls: true } : {}),
           gated: app.gate === "proximity",
         },
       ];

@@ -187,9 +187,15 @@ function primaryPort(entry: CatalogEntry): number {
   return (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container ?? 80;
 }
 
-/** The one place an app's URL is made: its primary port on the container's address. */
+/** The scheme a TCP port of the entry serves: https only where the entry says so. */
+export function portScheme(entry: CatalogEntry, port: number): "http" | "https" {
+  return entry.ports.find((p) => p.container === port && p.protocol === "tcp")?.scheme ?? "http";
+}
+
+/** The one place an app's URL is made: its primary port on the container's address, in its scheme. */
 export function entryUrl(entry: CatalogEntry, address: string): string {
-  return `http://${address}:${primaryPort(entry)}`;
+  const port = primaryPort(entry);
+  return `${portScheme(entry, port)}://${address}:${port}`;
 }
 
 /**

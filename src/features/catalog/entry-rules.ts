@@ -55,6 +55,10 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
   } else if (primaries[0]!.protocol !== "tcp") {
     issues.push({ path: ["ports"], message: "the primary port must be TCP" });
   }
+  entry.ports.forEach((p, i) => {
+    if (p.scheme !== undefined && p.protocol !== "tcp")
+      issues.push({ path: ["ports", i, "scheme"], message: "only a TCP port has a scheme" });
+  });
   const portNames = new Set<string>();
   const portKeys = new Set<string>();
   entry.ports.forEach((p, i) => {

@@ -49,6 +49,8 @@ export interface StoreApp {
   /** The service that serves the app's web interface, and the port it listens on inside its container. */
   main: string;
   mainPort: number;
+  /** `https` when the main port serves TLS itself (CasaOS `scheme: https`); http otherwise. */
+  mainScheme?: "https" | undefined;
   /** The path the store opens (CasaOS `index`, Umbrel `path`); "/" when it names none. */
   path?: string | undefined;
   /** Settings the store declares for the user (Runtipi `form_fields`, CasaOS `envs`). */
