@@ -23,7 +23,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
-import { portScheme } from "../catalog/index.ts";
+import { portScheme, webPort } from "../catalog/index.ts";
 import {
   type AccessUpdate,
   type AccessViewT,
@@ -438,6 +438,11 @@ export class AccessService {
       if (input.enabled)
         throw new ConflictError(`${app.hostname} has no address and primary port the proxy could forward to`);
     }
+    if (input.enabled && entry && !entry.web) {
+      throw new ConflictError(
+        `${app.hostname} has no web interface: there is nothing to reach at an HTTPS name`,
+      );
+    }
     if (input.enabled && !entry && app.portScheme === "https") {
       throw new ConflictError(
         `${app.hostname} serves https itself on port ${app.port}; the proxy forwards plain http, so it cannot be given an HTTPS name`,
@@ -538,9 +543,7 @@ export class AccessService {
       .where(and(isNotNull(applications.httpsUrl), isNotNull(applications.ip)));
     const routes = exposed.flatMap((app) => {
       const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
-      const port = entry
-        ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container
-        : (app.port ?? undefined);
+      const port = entry ? webPort(entry) : (app.port ?? undefined);
       if (!port || !app.ip) return [];
       const tls = entry ? portScheme(entry, port) === "https" : app.portScheme === "https";
       return [

@@ -108,21 +108,35 @@ export async function probePort(
   }
 }
 
-/** probePort until the app answers or the time is up. */
-export async function waitAnswering(
-  ip: string,
-  port: number,
-  scheme: "http" | "https",
+/** One TCP connection to an app without a web interface: null when something accepts it, else what went wrong. */
+export async function probeTcp(ip: string, port: number, timeoutMs: number): Promise<string | null> {
+  const problem = await tcpOpen(ip, port, timeoutMs);
+  return problem === null ? null : `${ip}:${port}: ${problem}`;
+}
+
+/** Asks `probe` (null: fine, else the problem) until it is fine or the time is up. */
+export async function waitUntil(
+  probe: () => Promise<string | null>,
   options: { timeoutMs: number; intervalMs: number; signal?: AbortSignal },
 ): Promise<{ ok: true } | { ok: false; last: string }> {
   const deadline = Date.now() + options.timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
     options.signal?.throwIfAborted();
-    const problem = await probePort(ip, port, scheme, 5_000);
+    const problem = await probe();
     if (problem === null) return { ok: true };
     last = problem;
     await runtime.sleep(options.intervalMs);
   }
   return { ok: false, last };
+}
+
+/** probePort until the app answers or the time is up. */
+export function waitAnswering(
+  ip: string,
+  port: number,
+  scheme: "http" | "https",
+  options: { timeoutMs: number; intervalMs: number; signal?: AbortSignal },
+): Promise<{ ok: true } | { ok: false; last: string }> {
+  return waitUntil(() => probePort(ip, port, scheme, 5_000), options);
 }

@@ -26,7 +26,7 @@ import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { portScheme } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
-import { answered, fetcherFor, probePort } from "./health.ts";
+import { answered, fetcherFor, probePort, probeTcp } from "./health.ts";
 import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
@@ -106,8 +106,16 @@ export function jitter(id: string): number {
   return 0.8 + ((h >>> 0) / 2 ** 32) * 0.4;
 }
 
-/** One probe of an app: any of its entry's accepted answers is healthy. */
+/**
+ * One probe of an app: any of its entry's accepted answers is healthy. An app without a web interface is
+ * asked for a TCP connection on its first TCP port; one without any port has nothing to ask from outside
+ * (null: the reconciler still sees its container stop, and its operations check its services).
+ */
 export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number): Promise<string | null> {
+  if (!entry.healthcheck) {
+    const tcp = entry.ports.find((p) => p.protocol === "tcp")?.container;
+    return tcp === undefined ? null : probeTcp(ip, tcp, timeoutMs);
+  }
   const { port, host, later, first_boot } = entry.healthcheck;
   const answers: string[] = [];
   const scheme = portScheme(entry, port);

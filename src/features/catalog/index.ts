@@ -13,6 +13,7 @@ export {
   renderEnvFile,
   renderOciEnvironment,
   resolveEnvironment,
+  webPort,
 } from "./compose.ts";
 export { composeProblems, parseCompose } from "./compose-policy.ts";
 export { dockerVolumeName, fileBytes } from "./entry-files.ts";
