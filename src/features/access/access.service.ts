@@ -23,7 +23,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
-import { webPort } from "../catalog/index.ts";
+import { portScheme, webPort } from "../catalog/index.ts";
 import {
   type AccessUpdate,
   type AccessViewT,
@@ -545,10 +545,12 @@ export class AccessService {
       const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
       const port = entry ? webPort(entry) : (app.port ?? undefined);
       if (!port || !app.ip) return [];
+      const tls = entry ? portScheme(entry, port) === "https" : app.portScheme === "https";
       return [
         {
           host: `${app.hostname}.${s.domain}`,
           upstream: `${app.ip}:${port}`,
+          ...(tls ? { upstreamTls: true } : {}),
           gated: app.gate === "proximity",
         },
       ];
