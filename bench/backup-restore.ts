@@ -11,7 +11,7 @@
  */
 import { waitForTask } from "../src/proxmox/index.ts";
 import { closeTestDatabase } from "../tests/helpers/db.ts";
-import { deploy, settled, startWorld } from "../tests/helpers/sim.ts";
+import { advanceSimClock, deploy, settled, startWorld } from "../tests/helpers/sim.ts";
 
 const rounds = Number(process.argv[2] ?? 5);
 const speed = Number(process.argv[3] ?? 20);
@@ -25,17 +25,8 @@ const node = app.node!;
 const vmid = app.vmid!;
 const fast = { pollMs: 10, maxPollMs: 10, timeoutMs: 120_000 };
 
-async function advanceSimClock() {
-  // Archives are named by the second: keep every round's name distinct without waiting.
-  await fetch(`${w.sim.apiUrl}/_sim/clock`, {
-    method: "POST",
-    headers: {
-      authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ advance_seconds: 2 }),
-  });
-}
+// Archives are named by the second: keep every round's name distinct without waiting.
+const nextSecond = () => advanceSimClock(w.sim, 2);
 
 async function waitJob(id: string) {
   for (;;) {
@@ -47,7 +38,7 @@ async function waitJob(id: string) {
 }
 
 async function proximityBackup(): Promise<{ ms: number; volid: string; id: string }> {
-  await advanceSimClock();
+  await nextSecond();
   const t = performance.now();
   const res = await w.t.request(`/api/v1/apps/${app.id}/backups`, {
     method: "POST",
@@ -67,7 +58,7 @@ async function proximityBackup(): Promise<{ ms: number; volid: string; id: strin
 }
 
 async function bareBackup(): Promise<number> {
-  await advanceSimClock();
+  await nextSecond();
   const t = performance.now();
   const upid = await client.vzdump(node, { vmid, storage: "local", mode: "snapshot", compress: "zstd" });
   await waitForTask(client, node, upid!, fast);

@@ -11,8 +11,9 @@
  * are slower, see docs/adopt.md).
  */
 import { waitForTask } from "../src/proxmox/index.ts";
-import { helperDescription, simControl } from "../tests/helpers/helper-scripts.ts";
+import { helperDescription } from "../tests/helpers/helper-scripts.ts";
 import { type SimWorld, startWorld } from "../tests/helpers/sim.ts";
+import { simControl } from "../tests/helpers/sim-control.ts";
 
 const runs = Number(process.argv[2] ?? 5);
 const NODES = 10;

@@ -177,8 +177,9 @@ export function buildServices(
   );
   const apps = new AppsService(appDeps, jobs);
   const appContainers = new AppContainersService(appDeps, apps);
-  const backups = new BackupsService(appDeps, jobs, apps, options.clock);
-  const backupScheduler = new BackupScheduler(db, jobs, backups.clock);
+  const clock = options.clock ?? (() => new Date());
+  const backupScheduler = new BackupScheduler(db, jobs, clock);
+  const backups = new BackupsService(appDeps, jobs, apps, clock, () => backupScheduler.wake());
   const watcher = new HealthWatcher(
     {
       db,

@@ -3,6 +3,7 @@
  * index.ts so tests can run a real server in-process.
  */
 
+import { Chore } from "../core/chore.ts";
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
 import { runtime } from "../core/runtime/index.ts";
@@ -31,15 +32,28 @@ export interface StartOptions {
 
 /** Node stats go stale quickly and containers change outside Proximity: sync and reconcile every minute. */
 const SYNC_INTERVAL_MS = 60_000;
+/** The full collection of start-up garbage runs this long after listening. */
+const START_GC_DELAY_MS = 1_000;
+/** Without any host there is nothing to sync: look again this seldom (adding a host here wakes it). */
+const IDLE_SYNC_INTERVAL_MS = 5 * 60_000;
 
-function startPeriodicSync(services: Services): ReturnType<typeof setInterval> {
-  const run = () =>
-    services.hosts
-      .syncAll()
-      .then(() => services.apps.reconcile())
-      .catch((err) => log.warn("Host sync failed", { err }));
-  void run();
-  return setInterval(run, SYNC_INTERVAL_MS);
+function startPeriodicSync(services: Services): () => Promise<void> {
+  const sync = new Chore("Host sync", SYNC_INTERVAL_MS, async () => {
+    try {
+      const hosts = await services.hosts.syncAll();
+      await services.apps.reconcile();
+      return hosts > 0 ? SYNC_INTERVAL_MS : IDLE_SYNC_INTERVAL_MS;
+    } catch (err) {
+      log.warn("Host sync failed", { err });
+      return SYNC_INTERVAL_MS;
+    }
+  });
+  const stopWaking = services.hosts.onAdded(() => sync.wake());
+  sync.start();
+  return async () => {
+    stopWaking();
+    await sync.stop();
+  };
 }
 
 /**
@@ -86,7 +100,7 @@ export async function startProximity(config: Config, options: StartOptions = {})
     await services.sources.startSchedule();
     services.updates.start();
     services.watcher.start();
-    const syncTimer = startPeriodicSync(services);
+    const stopSync = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
       port: config.PORT,
@@ -107,16 +121,19 @@ export async function startProximity(config: Config, options: StartOptions = {})
       `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
     // Start-up garbage (catalog YAML, migration SQL, WASM compilation buffers) would otherwise sit in the
-    // heap until the next collection under load: one full collection now returns it to the system.
-    runtime.collectGarbage();
+    // heap until the next collection under load: one full collection returns it to the system — a moment
+    // after listening, so the first requests (a supervisor's /health) do not wait for it.
+    const collect = setTimeout(() => runtime.collectGarbage(), START_GC_DELAY_MS);
+    collect.unref?.();
     let stopping: Promise<void> | undefined;
     return {
       url,
       services,
       stop: () => {
         stopping ??= (async () => {
+          clearTimeout(collect);
           await server.stop();
-          clearInterval(syncTimer);
+          await stopSync();
           await services.backupScheduler.stop();
           await services.access.stop();
           await services.sources.stopSchedule();

@@ -294,13 +294,8 @@ export class ProxmoxClient {
   }
 
   startLxc(node: string, vmid: number, options: StartLxcOptions = {}, opts?: CallOptions): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/status/start",
-      this.ct(node, vmid),
-      { skiplock: options.skiplock, debug: options.debug },
-      opts,
-    );
+    const params = { skiplock: options.skiplock, debug: options.debug };
+    return this.lxcTask("POST", node, vmid, "status/start", params, opts);
   }
 
   shutdownLxc(
@@ -309,23 +304,13 @@ export class ProxmoxClient {
     options: ShutdownLxcOptions = {},
     opts?: CallOptions,
   ): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/status/shutdown",
-      this.ct(node, vmid),
-      { timeout: options.timeout, forceStop: options.forceStop },
-      opts,
-    );
+    const params = { timeout: options.timeout, forceStop: options.forceStop };
+    return this.lxcTask("POST", node, vmid, "status/shutdown", params, opts);
   }
 
   stopLxc(node: string, vmid: number, options: StopLxcOptions = {}, opts?: CallOptions): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/status/stop",
-      this.ct(node, vmid),
-      { skiplock: options.skiplock, "overrule-shutdown": options.overruleShutdown },
-      opts,
-    );
+    const params = { skiplock: options.skiplock, "overrule-shutdown": options.overruleShutdown };
+    return this.lxcTask("POST", node, vmid, "status/stop", params, opts);
   }
 
   rebootLxc(
@@ -334,13 +319,7 @@ export class ProxmoxClient {
     options: { timeout?: number } = {},
     opts?: CallOptions,
   ): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/status/reboot",
-      this.ct(node, vmid),
-      { timeout: options.timeout },
-      opts,
-    );
+    return this.lxcTask("POST", node, vmid, "status/reboot", { timeout: options.timeout }, opts);
   }
 
   /** Destroys a container: a `vzdestroy` task. Parameters go in the query (PVE refuses DELETE bodies). */
@@ -381,23 +360,11 @@ export class ProxmoxClient {
   }
 
   cloneLxc(node: string, vmid: number, params: CloneLxcParams, opts?: CallOptions): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/clone",
-      this.ct(node, vmid),
-      cloneLxcParams(params),
-      opts,
-    );
+    return this.lxcTask("POST", node, vmid, "clone", cloneLxcParams(params), opts);
   }
 
   migrateLxc(node: string, vmid: number, params: MigrateLxcParams, opts?: CallOptions): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/migrate",
-      this.ct(node, vmid),
-      migrateLxcParams(params),
-      opts,
-    );
+    return this.lxcTask("POST", node, vmid, "migrate", migrateLxcParams(params), opts);
   }
 
   /**
@@ -412,17 +379,12 @@ export class ProxmoxClient {
     target: { vmid: number; volume?: `mp${number}` },
     opts?: CallOptions,
   ): Promise<Upid> {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/move_volume",
-      this.ct(node, vmid),
-      {
-        volume,
-        "target-vmid": assertVmid(target.vmid, "target-vmid"),
-        "target-volume": target.volume ?? volume,
-      },
-      opts,
-    );
+    const params = {
+      volume,
+      "target-vmid": assertVmid(target.vmid, "target-vmid"),
+      "target-volume": target.volume ?? volume,
+    };
+    return this.lxcTask("POST", node, vmid, "move_volume", params, opts);
   }
 
   /** Grows a volume: `size` is "+2G" (relative) or "10G" (absolute); PVE refuses to shrink. */
@@ -435,13 +397,7 @@ export class ProxmoxClient {
     opts?: CallOptions,
   ): Promise<Upid> {
     if (!/^\+?\d+(\.\d+)?[KMGT]?$/.test(size)) throw new TypeError(`invalid size ${JSON.stringify(size)}`);
-    return this.upid(
-      "PUT",
-      "/nodes/{node}/lxc/{vmid}/resize",
-      this.ct(node, vmid),
-      { disk, size, digest: options.digest },
-      opts,
-    );
+    return this.lxcTask("PUT", node, vmid, "resize", { disk, size, digest: options.digest }, opts);
   }
 
   // ------------------------------------------------------------ snapshots
@@ -451,13 +407,8 @@ export class ProxmoxClient {
   }
 
   createSnapshot(node: string, vmid: number, snapname: string, description?: string, opts?: CallOptions) {
-    return this.upid(
-      "POST",
-      "/nodes/{node}/lxc/{vmid}/snapshot",
-      this.ct(node, vmid),
-      { snapname: assertSnapname(snapname), description },
-      opts,
-    );
+    const params = { snapname: assertSnapname(snapname), description };
+    return this.lxcTask("POST", node, vmid, "snapshot", params, opts);
   }
 
   deleteSnapshot(
@@ -564,6 +515,18 @@ export class ProxmoxClient {
 
   private ct(node: string, vmid: number): PathValues {
     return { node: assertNode(node), vmid: assertVmid(vmid) };
+  }
+
+  /** A task on one container: `action` is its path below /nodes/{node}/lxc/{vmid}/. */
+  private lxcTask(
+    method: HttpMethod,
+    node: string,
+    vmid: number,
+    action: string,
+    params: Params,
+    opts?: CallOptions,
+  ): Promise<Upid> {
+    return this.upid(method, `/nodes/{node}/lxc/{vmid}/${action}`, this.ct(node, vmid), params, opts);
   }
 
   private call<T>(

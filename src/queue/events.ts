@@ -45,6 +45,12 @@ export type ProximityEvent =
 
 export interface EventBus {
   /**
+   * Every event that matters reaches this process's subscribers: true on the embedded database (one process
+   * publishes everything it hears), false on PostgreSQL, where a broken LISTEN connection loses what was sent
+   * meanwhile. Polls that only guard against a missed event can sleep much longer on a lossless bus.
+   */
+  readonly lossless: boolean;
+  /**
    * Publishes an event. Given a transaction, on PostgreSQL the NOTIFY goes through it: it is delivered at
    * commit (never for a rolled-back change) and takes no second pooled connection while the first is held.
    */
@@ -90,6 +96,7 @@ function parseEvent(payload: string): ProximityEvent | undefined {
 }
 
 class LocalEventBus implements EventBus {
+  readonly lossless = true;
   private readonly emitter: EventEmitter;
   private readonly listeners = new Set<(event: ProximityEvent) => void>();
 
@@ -147,6 +154,7 @@ class LocalEventBus implements EventBus {
 }
 
 class PostgresEventBus implements EventBus {
+  readonly lossless = false;
   private readonly local = new LocalEventBus();
   private listening: Promise<{ unlisten(): Promise<void> }> | undefined;
   private channelName: Promise<string> | undefined;

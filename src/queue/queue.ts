@@ -30,9 +30,10 @@ export interface QueueOptions {
   concurrency?: number;
   leaseMs?: number;
   /**
-   * Longest sleep between two polls (default 30 s). The worker is woken by a `job.status: queued` event
-   * (NOTIFY on PostgreSQL, in-process on PGlite) and sleeps until the next run_after or lease expiry it
-   * knows of, so this is only the safety net for a missed wake-up.
+   * Longest sleep between two polls (default 30 s on PostgreSQL, 5 min on the embedded database). The worker
+   * is woken by a `job.status: queued` event (NOTIFY on PostgreSQL, in-process on PGlite) and sleeps until
+   * the next run_after or lease expiry it knows of, so this is only the safety net for a missed wake-up —
+   * which a lossless bus (PGlite: one process) cannot have.
    */
   pollMs?: number;
   /** Base of the exponential retry backoff (default 2 s). */
@@ -52,6 +53,9 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** The safety poll on a lossless event bus (QueueOptions.pollMs). */
+const LOSSLESS_POLL_MS = 5 * 60_000;
 
 /** Shortest sleep before looking again at a job that is due but was not ours to claim. */
 const MIN_RECHECK_MS = 250;
@@ -91,7 +95,7 @@ export class JobQueue {
       leaseMs: options.leaseMs ?? 30_000,
     };
     this.concurrency = options.concurrency ?? 4;
-    this.pollMs = options.pollMs ?? 30_000;
+    this.pollMs = options.pollMs ?? (events.lossless ? LOSSLESS_POLL_MS : 30_000);
     this.retryBaseMs = options.retryBaseMs ?? 2_000;
   }
 

@@ -121,6 +121,8 @@ interface ServiceDefinition {
   ports: string[];
   environment: Record<string, string>;
   volumes: string[];
+  /** The service declares a health check (one with `disable: true` does not count). */
+  healthcheck: boolean;
 }
 
 /** `environment` as a map or a KEY=value list, interpolated. */
@@ -225,6 +227,10 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
       ports,
       environment: environmentOf(d.environment, env, warnings),
       volumes: volumes.map((v) => interpolate(v, env, warnings)),
+      healthcheck:
+        typeof d.healthcheck === "object" &&
+        d.healthcheck !== null &&
+        (d.healthcheck as { disable?: unknown }).disable !== true,
     });
   }
   const warnText = [...warnings]
@@ -243,9 +249,16 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
   return { name, file, services: out, volumes, warnings: warnText };
 }
 
-function selected(loaded: LoadedProject, names: string[]): string[] | ExecResult {
-  for (const n of names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
-  return names.length > 0 ? names : [...loaded.services.keys()];
+/** splitFlags for a subcommand that takes service names: each must exist, and none means every service. */
+function serviceArgs(
+  loaded: LoadedProject,
+  args: string[],
+  allowed: Record<string, boolean>,
+): { flags: Map<string, string>; names: string[] } | ExecResult {
+  const parsed = splitFlags(args, allowed);
+  if ("code" in parsed) return parsed;
+  for (const n of parsed.names) if (!loaded.services.has(n)) return err(`no such service: ${n}`);
+  return { flags: parsed.flags, names: parsed.names.length > 0 ? parsed.names : [...loaded.services.keys()] };
 }
 
 function splitFlags(
@@ -314,15 +327,14 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
 
   switch (sub) {
     case "pull": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "-q": false,
         "--quiet": false,
         "--ignore-pull-failures": false,
         "--policy": true,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       for (const n of names) {
         const svc = ensureService(project, n, loaded);
@@ -332,15 +344,14 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "create": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--force-recreate": false,
         "--no-recreate": false,
         "--remove-orphans": false,
         "--pull": true,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       createVolumes(guest, project.name, loaded.volumes);
       let out = w;
       for (const n of names) {
@@ -355,7 +366,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       return ok("", out);
     }
     case "up": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "-d": false,
         "--detach": false,
         "--wait": false,
@@ -371,8 +382,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         // Attached `up` never returns; the simulator only models detached runs.
         return err("the simulator supports only 'docker compose up -d' (attached mode would never exit)");
       }
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       createVolumes(guest, project.name, loaded.volumes);
       let out = w;
       const net = `${project.name}_default`;
@@ -392,11 +402,12 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         }
         out += ` Container ${c}  Creating\n Container ${c}  Created\n Container ${c}  Starting\n Container ${c}  Started\n`;
         svc.state = "running";
+        svc.healthChecks = 0;
       }
       return ok("", out);
     }
     case "ps": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--format": true,
         "-a": false,
         "--all": false,
@@ -406,8 +417,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       });
       if ("code" in parsed) return parsed;
       const all = parsed.flags.has("-a") || parsed.flags.has("--all");
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       const rows = names
         .map((n) => project.services.get(n))
         .filter((s): s is ComposeService => s !== undefined && (all || s.state === "running"));
@@ -431,7 +441,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
       );
     }
     case "logs": {
-      const parsed = splitFlags(subArgs, {
+      const parsed = serviceArgs(loaded, subArgs, {
         "--tail": true,
         "-n": true,
         "--no-color": false,
@@ -440,8 +450,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         "--no-log-prefix": false,
       });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       const tail = parsed.flags.get("--tail") ?? parsed.flags.get("-n") ?? "all";
       let out = "";
       for (const n of names) {
@@ -461,10 +470,9 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
     case "stop":
     case "start":
     case "restart": {
-      const parsed = splitFlags(subArgs, { "-t": true, "--timeout": true });
+      const parsed = serviceArgs(loaded, subArgs, { "-t": true, "--timeout": true });
       if ("code" in parsed) return parsed;
-      const names = selected(loaded, parsed.names);
-      if (!Array.isArray(names)) return names;
+      const { names } = parsed;
       let out = w;
       for (const n of names) {
         const svc = project.services.get(n);
@@ -473,6 +481,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         if (sub !== "start") out += ` Container ${c}  Stopping\n Container ${c}  Stopped\n`;
         if (sub !== "stop") out += ` Container ${c}  Starting\n Container ${c}  Started\n`;
         svc.state = sub === "stop" ? "exited" : "running";
+        svc.healthChecks = 0;
       }
       return ok("", out);
     }
@@ -523,6 +532,7 @@ function ensureService(project: ComposeProject, name: string, loaded: LoadedProj
       ports: def.ports,
       environment: def.environment,
       volumes: def.volumes,
+      healthcheck: def.healthcheck,
     };
     project.services.set(name, svc);
   } else {
@@ -530,6 +540,7 @@ function ensureService(project: ComposeProject, name: string, loaded: LoadedProj
     svc.ports = def.ports;
     svc.environment = def.environment;
     svc.volumes = def.volumes;
+    svc.healthcheck = def.healthcheck;
   }
   return svc;
 }
@@ -554,13 +565,26 @@ function portsText(s: ComposeService): string {
     .join(", ");
 }
 
+/**
+ * Docker's view of a service's own health check: none ("") without one; "starting" at the first look after
+ * it started, then "healthy" — or "unhealthy" for a release the simulator models as broken (an image tag
+ * ending in `-unhealthy`, app-http.ts).
+ */
+function healthOf(s: ComposeService): string {
+  if (!s.healthcheck || s.state !== "running") return "";
+  const looks = s.healthChecks ?? 0;
+  s.healthChecks = looks + 1;
+  if (looks === 0) return "starting";
+  return /:[^/:]*-unhealthy$/.test(s.image) ? "unhealthy" : "healthy";
+}
+
 function psEntry(project: ComposeProject, s: ComposeService): Record<string, unknown> {
   const name = container(project, s.name);
   return {
     Command: '"/docker-entrypoint.sh"',
     CreatedAt: "2025-07-01 12:00:00 +0000 UTC",
     ExitCode: 0,
-    Health: "",
+    Health: healthOf(s),
     ID: createHash("sha256").update(name).digest("hex").slice(0, 12),
     Image: s.image,
     Labels: `com.docker.compose.project=${project.name},com.docker.compose.service=${s.name}`,

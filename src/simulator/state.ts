@@ -2,10 +2,12 @@
  * A JSON snapshot of the whole simulator, for tests (`state()` and `GET /_sim/state`): nodes,
  * containers (status, config, lock, IP, files, received commands), volumes, tasks and faults.
  */
+import type { Volume } from "./cluster.ts";
 import { serviceFiles } from "./compose.ts";
 import type { Sim } from "./context.ts";
 import type { CommandRecord } from "./guest.ts";
 import { configForOutput } from "./lxc-config.ts";
+import type { TaskRecord } from "./tasks.ts";
 
 export interface SimFileState {
   /** Octal mode text, e.g. "0600". */
@@ -56,31 +58,9 @@ export interface SimState {
     storages: { id: string; type: string; content: string; total: number; used: number }[];
   }[];
   containers: SimContainerState[];
-  volumes: {
-    volid: string;
-    node: string;
-    storage: string;
-    content: string;
-    format: string;
-    size: number;
-    ctime: number;
-    vmid?: number;
-    notes?: string;
-    protected?: boolean;
-    /** A mount point volume: what the application wrote on it. */
-    files?: Record<string, string>;
-  }[];
-  tasks: {
-    upid: string;
-    node: string;
-    type: string;
-    id: string;
-    user: string;
-    status: "running" | "stopped";
-    exitstatus?: string;
-    starttime: number;
-    endtime?: number;
-  }[];
+  /** The volumes without what a backup, an OCI archive or a backup's mount points carry. */
+  volumes: Omit<Volume, "backup" | "oci" | "mounts">[];
+  tasks: Omit<TaskRecord, "pid" | "pstart" | "log" | "done">[];
   faults: unknown[];
 }
 

@@ -85,6 +85,15 @@ export async function setupAdmin(t: TestApp, username = "admin"): Promise<Sessio
   return login(t, username);
 }
 
+/** A fresh app over an emptied database and its first user, the admin: where most API tests start. */
+export async function appWithAdmin(
+  env: Record<string, string> = {},
+  build: BuildOptions = {},
+): Promise<{ t: TestApp; admin: Session }> {
+  const t = await createTestApp(env, build);
+  return { t, admin: await setupAdmin(t) };
+}
+
 /** A regular user created by the admin. */
 export async function createUser(
   t: TestApp,
@@ -99,6 +108,24 @@ export async function createUser(
   });
   if (res.status !== 201) throw new Error(`create ${username} failed: ${res.status} ${await res.text()}`);
   return login(t, username);
+}
+
+/**
+ * `session` changes its password from PASSWORD to `newPassword`, presenting its refresh token so that this
+ * session stays while the others end. The answer, for the caller to check.
+ */
+export function changePassword(t: TestApp, session: Session, newPassword: string): Promise<Response> {
+  return t.request("/api/v1/auth/change-password", {
+    method: "POST",
+    token: session.token,
+    json: { current_password: PASSWORD, new_password: newPassword, refresh_token: session.refreshToken },
+  });
+}
+
+/** How many audit events of `action` the admin reads in the audit log. */
+export async function auditTotal(t: TestApp, admin: Session, action: string): Promise<number> {
+  const res = await t.request(`/api/v1/audit?action=${action}`, { token: admin.token });
+  return ((await res.json()) as { total: number }).total;
 }
 
 export async function errorOf(

@@ -4,23 +4,11 @@
  * build.func's description() does with `pct set`), and then what the install leaves inside (the service on
  * its port and /usr/bin/update) put there with the simulator's control route.
  */
-import type { RunningSimulator } from "../../src/simulator/index.ts";
 import type { SimWorld } from "./sim.ts";
+import { simControl } from "./sim-control.ts";
 
 /** What the helpers need of a test world (the API tests' SimWorld, the browser tests' WebWorld + host). */
 export type World = Pick<SimWorld, "t" | "sim" | "hostId">;
-
-export async function simControl(sim: RunningSimulator, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sim.apiUrl}/_sim/${path}`, {
-    method: "POST",
-    headers: {
-      authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`/_sim/${path} failed: ${res.status} ${await res.text()}`);
-}
 
 /** The description a helper script writes (the parts discovery reads: the heading and the script's link). */
 export function helperDescription(app: string, slug: string): string {

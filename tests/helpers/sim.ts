@@ -9,6 +9,16 @@ import { type Application, applications } from "../../src/db/schema.ts";
 import { isStable } from "../../src/features/apps/index.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import { createTestApp, type Session, setupAdmin, type TestApp } from "./harness.ts";
+import { simHostBody } from "./sim-control.ts";
+
+export {
+  advanceSimClock,
+  clearFaults,
+  simControl,
+  simFault,
+  simHostBody,
+  simTaskFails,
+} from "./sim-control.ts";
 
 export interface SimWorld {
   sim: RunningSimulator;
@@ -59,37 +69,6 @@ export async function startWorld(
       await sim.stop();
     },
   };
-}
-
-/** What registering the simulator as a host sends: its API, token, pinned certificate and SSH login. */
-export function simHostBody(sim: RunningSimulator) {
-  return {
-    name: "sim",
-    api_url: sim.apiUrl,
-    token_id: sim.tokenId,
-    token_secret: sim.tokenSecret,
-    ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-    ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-  };
-}
-
-export async function simFault(sim: RunningSimulator, fault: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.apiUrl}/_sim/faults`, {
-    method: "POST",
-    headers: {
-      authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(fault),
-  });
-  if (!res.ok) throw new Error(`fault injection failed: ${res.status} ${await res.text()}`);
-}
-
-export async function clearFaults(sim: RunningSimulator): Promise<void> {
-  await fetch(`${sim.apiUrl}/_sim/faults`, {
-    method: "DELETE",
-    headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` },
-  });
 }
 
 /** Waits until the app leaves its transitional state (or disappears, for delete). */

@@ -62,3 +62,11 @@ export class Tab {
     return res;
   }
 }
+
+/** A tab that went through first run: the admin ("admin", PASSWORD) created and signed in. */
+export async function adminTab(t: Pick<TestApp, "app">): Promise<Tab> {
+  const tab = new Tab(t);
+  await tab.request("/setup");
+  await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+  return tab;
+}

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { resolve4 } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { Chore } from "../../core/chore.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { UserActor } from "../../core/identity.ts";
 import { log } from "../../core/log.ts";
@@ -22,6 +23,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
+import { portScheme, webPort } from "../catalog/index.ts";
 import {
   type AccessUpdate,
   type AccessViewT,
@@ -44,6 +46,9 @@ const KEY = "access";
 const LOCK = sql`select pg_advisory_xact_lock(hashtext('proximity.access'))`;
 export const PROXY_ENTRY = "proximity-proxy";
 export const PROXY_HOSTNAME = "proximity-proxy";
+
+/** The re-check's pause while HTTPS names are not configured (another instance configuring them is seen by then). */
+export const IDLE_ACCESS_RECHECK_MS = 5 * 60_000;
 
 export interface AccessDeps {
   db: Db;
@@ -72,7 +77,9 @@ export class AccessService {
   private chain: Promise<void> = Promise.resolve();
   private pending = false;
   private unsubscribe: (() => void) | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private recheck: Chore | undefined;
+  /** The last convergence found HTTPS names configured (the periodic re-check runs at its interval). */
+  private configured: boolean | undefined;
 
   constructor(private readonly deps: AccessDeps) {}
 
@@ -431,6 +438,11 @@ export class AccessService {
       if (input.enabled)
         throw new ConflictError(`${app.hostname} has no address and primary port the proxy could forward to`);
     }
+    if (input.enabled && entry && !entry.web) {
+      throw new ConflictError(
+        `${app.hostname} has no web interface: there is nothing to reach at an HTTPS name`,
+      );
+    }
     if (input.enabled && !entry && app.portScheme === "https") {
       throw new ConflictError(
         `${app.hostname} serves https itself on port ${app.port}; the proxy forwards plain http, so it cannot be given an HTTPS name`,
@@ -519,22 +531,26 @@ export class AccessService {
   /** Builds the configuration from the database and loads it into the proxy when it differs from the last. */
   async converge(force = false): Promise<void> {
     const s = await this.stored();
+    // From idle to configured: the re-check leaves its long sleep for its interval.
+    if (s && this.configured === false) this.recheck?.wake();
+    this.configured = Boolean(s);
+    if (!s) return;
     const proxy = await this.proxyApp();
-    if (!s || !proxy || proxy.status !== "running" || !proxy.ip) return;
+    if (!proxy || proxy.status !== "running" || !proxy.ip) return;
     const exposed = await this.db
       .select()
       .from(applications)
       .where(and(isNotNull(applications.httpsUrl), isNotNull(applications.ip)));
     const routes = exposed.flatMap((app) => {
       const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
-      const port = entry
-        ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container
-        : (app.port ?? undefined);
+      const port = entry ? webPort(entry) : (app.port ?? undefined);
       if (!port || !app.ip) return [];
+      const tls = entry ? portScheme(entry, port) === "https" : app.portScheme === "https";
       return [
         {
           host: `${app.hostname}.${s.domain}`,
           upstream: `${app.ip}:${port}`,
+          ...(tls ? { upstreamTls: true } : {}),
           gated: app.gate === "proximity",
         },
       ];
@@ -629,18 +645,24 @@ export class AccessService {
     return Boolean(user && !user.disabled && (user.role === "admin" || app.ownerId === user.id));
   }
 
-  /** Follows app changes (an address, the proxy coming up) and re-checks on an interval. */
+  /**
+   * Follows app changes (an address, the proxy coming up) and re-checks on an interval — every
+   * IDLE_ACCESS_RECHECK_MS while HTTPS names are not configured (configuring them here kicks a convergence).
+   */
   start(intervalMs = 30_000): void {
     this.unsubscribe = this.deps.events.subscribe((event) => {
       if (event.type === "app.status") void this.kick();
     });
-    this.timer = setInterval(() => void this.kick(), intervalMs);
-    void this.kick();
+    this.recheck ??= new Chore("access: re-check", intervalMs, async () => {
+      await this.kick();
+      return this.configured ? intervalMs : Math.max(intervalMs, IDLE_ACCESS_RECHECK_MS);
+    });
+    this.recheck.start();
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    if (this.timer) clearInterval(this.timer);
+    await this.recheck?.stop();
     await this.chain;
   }
 }

@@ -150,6 +150,10 @@ const UpdateInfoSchema = z
       .nullable()
       .openapi({ description: "The entry's upgrade notes, when there is an update" }),
     unsafe_reason: z.string().optional(),
+    untracked: z.string().optional().openapi({
+      description:
+        "Why no update is ever offered: a community entry whose store names an image without a version (latest or no tag)",
+    }),
   })
   .openapi("UpdateInfo");
 

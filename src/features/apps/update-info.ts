@@ -25,6 +25,8 @@ export interface UpdateInfo {
   notes: string | null;
   /** Why this update is not done in place (and never automatically). */
   unsafe_reason?: string;
+  /** Why updates cannot be tracked at all: the entry runs images without a version (docs/catalog.md). */
+  untracked?: string;
 }
 
 export function updateInfo(app: Application, catalog: CatalogLookup, moved = false): UpdateInfo {
@@ -32,6 +34,17 @@ export function updateInfo(app: Application, catalog: CatalogLookup, moved = fal
   const policy = { mode: app.updateMode, window: app.updateWindow, catalog: entry?.update_policy ?? null };
   const current = app.catalogVersion;
   if (!entry || current === null) return { available: false, current, latest: null, policy, notes: null };
+  if (entry.unpinned_images.length > 0) {
+    // `latest` moves under the same name: no version to compare, so no update is ever offered.
+    return {
+      available: false,
+      current,
+      latest: entry.version,
+      policy,
+      notes: null,
+      untracked: `image not pinned (${entry.unpinned_images.join(", ")}): Proximity cannot offer updates`,
+    };
+  }
   const available = entry.version !== current || moved;
   const unsafe = available ? updateRefusal(entry, current) : undefined;
   return {

@@ -5,6 +5,7 @@
  * (guarded-update.ts): snapshot, update, health, rollback on failure.
  */
 import { and, desc, eq, isNotNull, ne, sql } from "drizzle-orm";
+import { Chore } from "../../core/chore.ts";
 import { ConflictError, ValidationError } from "../../core/errors.ts";
 import { type AuthUser, SYSTEM_ACTOR, type UserActor } from "../../core/identity.ts";
 import { log } from "../../core/log.ts";
@@ -36,12 +37,20 @@ export interface UpdateTick {
   notified: string[];
   /** Apps an automatic update was enqueued for. */
   started: { app_id: string; job_id: string }[];
+  /** Apps with a policy whose entry is at another version (whether or not anything was sent for them). */
+  pending: number;
 }
+
+/**
+ * The tick's pause while no app with a policy has an update: what can give it one is a policy set here (which
+ * wakes it) or a new catalog version, which comes from a store refresh hours apart — its notice may wait this
+ * long.
+ */
+export const IDLE_UPDATE_TICK_MS = 5 * 60_000;
 
 export class UpdatesService {
   private readonly clock: () => Date;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<unknown> | undefined;
+  private chore: Chore | undefined;
 
   constructor(private readonly deps: UpdatesDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -72,7 +81,7 @@ export class UpdatesService {
         { field: "window", message: "automatic updates need a maintenance window (a cron expression, UTC)" },
       ]);
     }
-    return this.deps.db.transaction(async (db) => {
+    const updated = await this.deps.db.transaction(async (db) => {
       const [row] = await db
         .update(applications)
         .set({ updateMode: input.mode, updateWindow: window, updatedAt: new Date() })
@@ -89,26 +98,21 @@ export class UpdatesService {
       );
       return row!;
     });
+    // A policy may make an app's pending update count: the idle tick looks now rather than in minutes.
+    this.chore?.wake();
+    return updated;
   }
 
+  /** Ticks every `intervalMs` while some app has an update, every IDLE_UPDATE_TICK_MS otherwise. */
   start(intervalMs = 30_000): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.running) return;
-      this.running = this.tick()
-        .catch((err) => log.error("Update watcher tick failed", { err }))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    run();
-    this.timer = setInterval(run, intervalMs);
+    this.chore ??= new Chore("Update watcher tick", intervalMs, async () =>
+      (await this.tick()).pending > 0 ? intervalMs : Math.max(intervalMs, IDLE_UPDATE_TICK_MS),
+    );
+    this.chore.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.chore?.stop();
   }
 
   /**
@@ -117,7 +121,7 @@ export class UpdatesService {
    * automatic update's job carries the dedupe key `update:<app>:<slot>`, unique in the jobs table.
    */
   async tick(now: Date = this.clock()): Promise<UpdateTick> {
-    const result: UpdateTick = { notified: [], started: [] };
+    const result: UpdateTick = { notified: [], started: [], pending: 0 };
     // Only the apps whose entry is at another version, found by the database: at 100,000 apps a tick
     // reads the few that have an update, not every row.
     const versions = this.deps.catalog.list().map((e) => sql`(${e.id}, ${e.version})`);
@@ -135,6 +139,7 @@ export class UpdatesService {
     for (const app of apps) {
       const info = updateInfo(app, this.deps.catalog);
       if (!info.available || !info.latest) continue;
+      result.pending++;
       if (app.updateNotifiedVersion !== info.latest && (await this.claimNotice(app, info.latest))) {
         result.notified.push(app.id);
         await this.deps.notify({

@@ -10,24 +10,34 @@
  * One instance of a multi-instance deployment does it: the one holding the `health-watch` lease (a row in
  * `leases`, taken when expired, renewed every tick by its holder).
  *
+ * While no app runs, the watcher sleeps until the hosts are due (once per interval) instead of ticking, and
+ * an `app.status: running` event wakes it; its lease may lapse meanwhile, which costs nothing (an app that
+ * starts elsewhere is checked by whichever instance ticks first).
+ *
  * Cost: a tick reads the apps that are due (one indexed SELECT), writes one batched UPDATE for every app that
  * stayed healthy, and one row per app whose health changed. bench/health-watch.ts measures it.
  */
 import { and, eq, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
-import { log } from "../../core/log.ts";
+import { Chore } from "../../core/chore.ts";
 import type { Db } from "../../db/connect.ts";
 import { type AppHealth, alerts, applications, leases, proxmoxHosts } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import { portScheme } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
-import { answered, probePort } from "./health.ts";
+import { answered, fetcherFor, probePort, probeTcp } from "./health.ts";
 import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
 export const WATCH_LEASE = "health-watch";
 const MIN_TICK_MS = 5_000;
 const MAX_TICK_MS = 60_000;
+/**
+ * The sleep of a watcher with no running app and no host (an app starting or a host added here wakes it; one
+ * added on another instance is seen by that instance's watcher).
+ */
+const IDLE_TICK_MS = 10 * 60_000;
 
 export interface WatcherOptions {
   /**
@@ -47,12 +57,16 @@ export interface WatcherOptions {
 
 export interface WatcherDeps {
   db: Db;
-  hosts: Pick<HostsService, "client">;
+  /** Hosts' clients; a host being added wakes a watcher that had nothing to watch. */
+  hosts: Pick<HostsService, "client"> & Partial<Pick<HostsService, "onAdded">>;
   catalog: CatalogLookup;
   settings: Pick<SettingsService, "get">;
   notify: Notify;
-  /** A change of health is announced as the app's status (unchanged), so open pages show the badge. */
-  events?: Pick<EventBus, "publish">;
+  /**
+   * A change of health is announced as the app's status (unchanged), so open pages show the badge; an app
+   * starting to run wakes a watcher that had nothing to watch.
+   */
+  events?: Pick<EventBus, "publish"> & Partial<Pick<EventBus, "subscribe">>;
   /** This instance's name in the lease. */
   instanceId: string;
   clock?: () => Date;
@@ -68,6 +82,8 @@ export interface WatchTick {
   hostsChecked: number;
   /** Statements this tick sent to the database (the bench's figure). */
   queries: number;
+  /** No app is running: until one starts (an `app.status` event) only hosts need a look, once per interval. */
+  idle: boolean;
 }
 
 interface DueApp {
@@ -90,14 +106,24 @@ export function jitter(id: string): number {
   return 0.8 + ((h >>> 0) / 2 ** 32) * 0.4;
 }
 
-/** One probe of an app: any of its entry's accepted answers is healthy. */
+/**
+ * One probe of an app: any of its entry's accepted answers is healthy. An app without a web interface is
+ * asked for a TCP connection on its first TCP port; one without any port has nothing to ask from outside
+ * (null: the reconciler still sees its container stop, and its operations check its services).
+ */
 export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number): Promise<string | null> {
+  if (!entry.healthcheck) {
+    const tcp = entry.ports.find((p) => p.protocol === "tcp")?.container;
+    return tcp === undefined ? null : probeTcp(ip, tcp, timeoutMs);
+  }
   const { port, host, later, first_boot } = entry.healthcheck;
   const answers: string[] = [];
+  const scheme = portScheme(entry, port);
+  const get = fetcherFor(scheme);
   for (const r of [later, first_boot]) {
-    const url = `http://${ip}:${port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
+    const url = `${scheme}://${ip}:${port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
     try {
-      const res = await fetch(url, {
+      const res = await get(url, {
         redirect: "manual",
         headers: host ? { host } : {},
         signal: AbortSignal.timeout(timeoutMs),
@@ -113,11 +139,10 @@ export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number):
 }
 
 export class HealthWatcher {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private started = false;
+  private chore: Chore | undefined;
+  private unsubscribe: (() => void) | undefined;
   /** The pause before the next tick, from the last settings read (see WatcherOptions.tickMs). */
   private tickMs = MIN_TICK_MS;
-  private running: Promise<unknown> | undefined;
   private hostsCheckedAt = 0;
   private readonly clock: () => Date;
 
@@ -129,32 +154,46 @@ export class HealthWatcher {
   }
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    const run = () => {
-      this.timer = undefined;
-      this.running = this.tick()
-        .catch((err) => log.error("Health watcher tick failed", { err }))
-        .finally(() => {
-          this.running = undefined;
-          // One tick at a time; the next is planned when this one ends.
-          if (this.started) this.timer = setTimeout(run, this.options.tickMs ?? this.tickMs);
-        });
+    if (this.chore) return;
+    const chore = new Chore("Health watcher tick", MIN_TICK_MS, async () => {
+      const tick = await this.tick();
+      const every = this.options.tickMs ?? this.tickMs;
+      if (!tick.leader || !tick.idle) return every;
+      // Nothing runs and there is no host: nothing to look at until an app starts or a host is added.
+      if (this.hostCount === 0) return Math.max(every, IDLE_TICK_MS);
+      // Nothing runs: the next look is the hosts' (once per interval), unless an app starts meanwhile.
+      const hostsDue = this.hostsCheckedAt + this.intervalMs - this.clock().getTime();
+      return Math.max(every, hostsDue);
+    });
+    this.chore = chore;
+    const unsubscribe = this.deps.events?.subscribe?.((event) => {
+      if (event.type === "app.status" && event.status === "running") chore.wake();
+    });
+    const stopHosts = this.deps.hosts.onAdded?.(() => chore.wake());
+    this.unsubscribe = () => {
+      unsubscribe?.();
+      stopHosts?.();
     };
-    run();
+    chore.start();
   }
 
   async stop(): Promise<void> {
-    this.started = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    const chore = this.chore;
+    this.chore = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await chore?.stop();
     // Hand the chore over at once rather than after the lease runs out.
     await this.deps.db
       .delete(leases)
       .where(and(eq(leases.name, WATCH_LEASE), eq(leases.holder, this.deps.instanceId)))
       .catch(() => undefined);
   }
+
+  /** health.interval_seconds as of the last tick. */
+  private intervalMs = 60_000;
+  /** Hosts found by the last look at them (undefined: not looked yet). */
+  private hostCount: number | undefined;
 
   async tick(now: Date = this.clock(), options: { hosts?: boolean } = {}): Promise<WatchTick> {
     const result: WatchTick = {
@@ -165,12 +204,14 @@ export class HealthWatcher {
       up: [],
       hostsChecked: 0,
       queries: 0,
+      idle: false,
     };
     result.leader = await this.holdLease(result);
     if (!result.leader) return result;
     const settings = await this.deps.settings.get();
     result.queries++;
     const intervalMs = settings.health.interval_seconds * 1000;
+    this.intervalMs = intervalMs;
     this.tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, Math.round(intervalMs / 6)));
     await this.forgetStopped(result);
     await this.checkApps(now, intervalMs, settings.health.failures, result);
@@ -251,6 +292,16 @@ export class HealthWatcher {
           ),
         ),
       );
+    if (candidates.length === 0) {
+      result.queries++;
+      const anyRunning = await this.deps.db
+        .select({ id: applications.id })
+        .from(applications)
+        .where(eq(applications.status, "running"))
+        .limit(1);
+      result.idle = anyRunning.length === 0;
+      return;
+    }
     const due = candidates.filter(
       (a) => !a.healthCheckedAt || a.healthCheckedAt.getTime() + intervalMs * jitter(a.id) <= now.getTime(),
     );
@@ -350,6 +401,7 @@ export class HealthWatcher {
   private async checkHosts(lowPercent: number, result: WatchTick): Promise<void> {
     result.queries += 2;
     const hosts = await this.deps.db.select().from(proxmoxHosts);
+    this.hostCount = hosts.length;
     // The open host alerts, so a tick writes only what changes (not one row per storage every time).
     const open = new Set(
       (

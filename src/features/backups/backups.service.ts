@@ -41,6 +41,8 @@ export class BackupsService {
     private readonly apps: AppsService,
     /** The scheduler's and the schedule API's notion of now (tests pass a clock they move). */
     readonly clock: Clock = () => new Date(),
+    /** Called once a schedule is saved (the scheduler, asleep until the next slot it knew, looks again). */
+    private readonly onScheduleSaved: () => void = () => {},
   ) {}
 
   private get db(): Db {
@@ -229,7 +231,7 @@ export class BackupsService {
       enabled: input.enabled,
       updatedAt: now,
     };
-    return this.db.transaction(async (db) => {
+    const saved = await this.db.transaction(async (db) => {
       const [before] = await db.select().from(backupSchedules).where(eq(backupSchedules.appId, appId));
       // A new or changed timing starts counting slots from now: no backup fires for a slot in the past.
       const retimed =
@@ -256,5 +258,7 @@ export class BackupsService {
       );
       return row!;
     });
+    this.onScheduleSaved();
+    return saved;
   }
 }

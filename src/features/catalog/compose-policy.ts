@@ -24,8 +24,10 @@ import {
   ALLOWED_HOST_PATHS,
   type CatalogEntry,
   type CatalogEnv,
+  type DeployVariable,
   type EntryIssue,
   isDeployVariable,
+  providedVariables,
 } from "./catalog.schemas.ts";
 import {
   InterpolationError,
@@ -126,6 +128,14 @@ export function imageTagProblem(image: string): string | undefined {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `image "${image}" has an invalid tag`;
   if (tag === "latest") return `image "${image}" must pin a version, not "latest"`;
   return undefined;
+}
+
+/** An image named without a version: no tag, or `latest` (no digest). What a store entry may run, unpinned. */
+export function isUnpinnedImage(image: string): boolean {
+  if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(image)) return false;
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  const colon = last.indexOf(":");
+  return colon === -1 || last.slice(colon + 1) === "latest";
 }
 
 interface PublishedPort {
@@ -316,7 +326,8 @@ export function composeProblems(entry: CatalogEntry): EntryIssue[] {
     if (typeof svc.image !== "string") at(`${where}needs an image`);
     else {
       const problem = imageTagProblem(svc.image);
-      if (problem) at(where + problem);
+      const allowed = entry.unpinned_images.includes(svc.image) && isUnpinnedImage(svc.image);
+      if (problem && !allowed) at(where + problem);
     }
     if ("build" in svc) at(`${where}build is not supported, use a published image`);
     for (const problem of isolationProblems(svc, namedVolumes)) at(where + problem);
@@ -375,7 +386,10 @@ export function composeProblems(entry: CatalogEntry): EntryIssue[] {
   const used = new Set(uses.map((u) => u.name));
   const envByName = new Map(entry.env.map((e) => [e.name, e]));
   for (const v of used) {
-    if (!envByName.has(v) && !isDeployVariable(v)) at(`uses \${${v}}, which is not declared in env`);
+    if (envByName.has(v)) continue;
+    if (!isDeployVariable(v)) at(`uses \${${v}}, which is not declared in env`);
+    else if (!providedVariables(entry).includes(v as DeployVariable))
+      at(`uses \${${v}}, which an app without a web interface does not have`);
   }
   const reported = new Set<string>();
   for (const use of uses) {
@@ -419,9 +433,9 @@ function imageTag(image: string): string {
   return colon === -1 ? "" : last.slice(colon + 1);
 }
 
-/** The tags of every service image, for the `version` check. */
-export function imageTags(compose: string): string[] {
-  return composeImages(compose).map(imageTag).filter(Boolean);
+/** The tags of every service image (or of those `keep` says), for the `version` check. */
+export function imageTags(compose: string, keep: (image: string) => boolean = () => true): string[] {
+  return composeImages(compose).filter(keep).map(imageTag).filter(Boolean);
 }
 
 /**

@@ -2,8 +2,11 @@
  * The rules across an entry's fields, and parsing a catalog file with them. An entry that passes can actually
  * be deployed and keeps working for its whole life (docs/catalog.md):
  *
- * - exactly one port is `primary`, and it is TCP (the app URL is http://<ip>:<primary port>);
- * - port names and (port, protocol) pairs are unique; the health check uses one of the TCP ports;
+ * - an app with a web interface (the default) has exactly one `primary` port, and it is TCP (the app URL is
+ *   http://<ip>:<primary port>), and a health check on one of its TCP ports; an app without one (`web: false`)
+ *   has no primary port, no HTTP health check, no `exposure`, and its compose file does not use `APP_URL` or
+ *   `APP_PORT` (compose-policy.ts);
+ * - port names and (port, protocol) pairs are unique;
  * - env names are unique; `generate` excludes `default` and `required`; a `secret` never has a `default`;
  *   `default: ""` is refused (leave the default out instead); no env takes a name Proximity provides
  *   (`APP_ADDRESS`, `APP_HOSTNAME`, `APP_URL`, `APP_PORT`, written to `.env` once the container has its
@@ -23,7 +26,13 @@ import {
   type EntryIssue,
   isDeployVariable,
 } from "./catalog.schemas.ts";
-import { composeImages, composeProblems, imageTags, parseCompose } from "./compose-policy.ts";
+import {
+  composeImages,
+  composeProblems,
+  imageTags,
+  isUnpinnedImage,
+  parseCompose,
+} from "./compose-policy.ts";
 import { entryFileProblems } from "./entry-files.ts";
 import { ociProblems } from "./oci-service.ts";
 import { strictYaml, type YamlParser } from "./yaml-parsers.ts";
@@ -37,18 +46,62 @@ export function compilePattern(pattern: string): RegExp | undefined {
   }
 }
 
-function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
-  const declaredEnv = new Set(entry.env.map((e) => e.name));
-  for (const name of Object.keys(entry.exposure?.env ?? {})) {
-    if (!declaredEnv.has(name))
-      issues.push({ path: ["exposure", "env", name], message: `${name} is not a declared env` });
-  }
+/** An app with a web interface: exactly one primary TCP port, and an HTTP health check on a TCP port. */
+function checkWebPorts(entry: CatalogEntry, issues: EntryIssue[]): void {
   const primaries = entry.ports.filter((p) => p.primary);
   if (primaries.length !== 1) {
     issues.push({ path: ["ports"], message: `exactly one port must be primary (found ${primaries.length})` });
   } else if (primaries[0]!.protocol !== "tcp") {
     issues.push({ path: ["ports"], message: "the primary port must be TCP" });
   }
+  const check = entry.healthcheck;
+  if (!check) {
+    issues.push({
+      path: ["healthcheck"],
+      message: "an app with a web interface needs a health check (or say web: false)",
+    });
+  } else if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === check.port)) {
+    issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
+  }
+}
+
+/**
+ * An app without a web interface: no port is its web port, nothing checks it over HTTP, the managed proxy has
+ * nothing to forward, and its compose file cannot use the URL and web port it does not have.
+ */
+function checkNoWeb(entry: CatalogEntry, issues: EntryIssue[]): void {
+  entry.ports.forEach((p, i) => {
+    if (p.primary)
+      issues.push({
+        path: ["ports", i, "primary"],
+        message: "an app without a web interface has no primary port",
+      });
+  });
+  if (entry.healthcheck)
+    issues.push({
+      path: ["healthcheck"],
+      message:
+        "an app without a web interface has no HTTP health check (its containers and first TCP port are checked)",
+    });
+  if (entry.exposure)
+    issues.push({
+      path: ["exposure"],
+      message: "an app without a web interface cannot be exposed at an HTTPS name",
+    });
+}
+
+function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
+  const declaredEnv = new Set(entry.env.map((e) => e.name));
+  for (const name of Object.keys(entry.exposure?.env ?? {})) {
+    if (!declaredEnv.has(name))
+      issues.push({ path: ["exposure", "env", name], message: `${name} is not a declared env` });
+  }
+  if (entry.web) checkWebPorts(entry, issues);
+  else checkNoWeb(entry, issues);
+  entry.ports.forEach((p, i) => {
+    if (p.scheme !== undefined && p.protocol !== "tcp")
+      issues.push({ path: ["ports", i, "scheme"], message: "only a TCP port has a scheme" });
+  });
   const portNames = new Set<string>();
   const portKeys = new Set<string>();
   entry.ports.forEach((p, i) => {
@@ -60,7 +113,8 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     portKeys.add(key);
   });
   const version = entry.version.replace(/^v/, "");
-  const tags = imageTags(entry.compose);
+  const unpinned = new Set(entry.unpinned_images);
+  const tags = imageTags(entry.compose, (image) => !unpinned.has(image));
   if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
     issues.push({
       path: ["version"],
@@ -74,6 +128,13 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     });
   }
   const images = composeImages(entry.compose);
+  entry.unpinned_images.forEach((image, i) => {
+    if (!images.includes(image) || !isUnpinnedImage(image))
+      issues.push({
+        path: ["unpinned_images", i],
+        message: `${image} is not an image of the compose file without a version (latest or no tag)`,
+      });
+  });
   const sidecarImages = new Set<string>();
   (entry.pin.sidecars ?? []).forEach((sidecar, i) => {
     if (sidecarImages.has(sidecar.image)) {
@@ -93,9 +154,6 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
       });
     }
   });
-  if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === entry.healthcheck.port)) {
-    issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
-  }
   const envNames = new Set<string>();
   entry.env.forEach((e, i) => {
     if (envNames.has(e.name)) issues.push({ path: ["env", i, "name"], message: `duplicate env ${e.name}` });
@@ -185,6 +243,13 @@ export function parseCatalogFile(text: string, fileId: string, parse: YamlParser
   }
   const result = catalogEntrySchema.safeParse(raw);
   if (!result.success) return { ok: false, issues: result.error.issues.map(formatIssue) };
+  if (result.data.unpinned_images.length > 0) {
+    // A catalog file is verified: it pins its images, so updates can be tracked.
+    return {
+      ok: false,
+      issues: ["unpinned_images: only entries imported from a third-party store may run unpinned images"],
+    };
+  }
   if (result.data.id !== fileId) {
     return { ok: false, issues: [`id: "${result.data.id}" does not match the file name "${fileId}"`] };
   }

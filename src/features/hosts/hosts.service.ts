@@ -47,6 +47,7 @@ export interface HostsServiceOptions {
 export class HostsService {
   private readonly connections: HostConnections;
   private readonly probe: HostSync;
+  private readonly addedListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Db,
@@ -113,7 +114,7 @@ export class HostsService {
       isSimulator: extra.isSimulator ?? false,
     };
     try {
-      return await this.db.transaction(async (db) => {
+      const created = await this.db.transaction(async (db) => {
         const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(proxmoxHosts);
         const isDefault = input.is_default || n === 0;
         if (isDefault) await db.update(proxmoxHosts).set({ isDefault: false });
@@ -132,6 +133,8 @@ export class HostsService {
         );
         return row!;
       });
+      for (const listener of this.addedListeners) listener();
+      return created;
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A host named "${input.name}" exists already`);
       throw err;
@@ -291,8 +294,16 @@ export class HostsService {
   }
 
   /** Syncs every host; failures are recorded on the host and do not stop the others. */
-  async syncAll(): Promise<void> {
-    for (const host of await this.list()) {
+  /** Calls `listener` after each host is added; returns the function that stops it. */
+  onAdded(listener: () => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
+  }
+
+  /** Syncs every host; returns how many there are. */
+  async syncAll(): Promise<number> {
+    const hosts = await this.list();
+    for (const host of hosts) {
       await this.sync(host.id).catch((err: unknown) => {
         // The reason is on the host (status error, last_error) for the interface; the log says it once when
         // the host goes into error, not every minute while it stays there.
@@ -301,6 +312,7 @@ export class HostsService {
         else log.warn("Host sync failed: the host is marked in error", fields);
       });
     }
+    return hosts.length;
   }
 
   async listNodes(): Promise<PublicNode[]> {

@@ -18,17 +18,17 @@ function splitUser(user: string): { user: string; tokenid?: string } {
   return i < 0 ? { user } : { user: user.slice(0, i), tokenid: user.slice(i + 1) };
 }
 
+/** What PVE's task status and task list both say of a task, first and in this order. */
+function taskIdentity(t: TaskRecord) {
+  const { upid, node, pid, pstart, starttime, type, id } = t;
+  return { upid, node, pid, pstart, starttime, type, id };
+}
+
 export const taskRoutes: RouteTable = {
   "GET /nodes/{node}/tasks/{upid}/status": (c) => {
     const t = findTask(c);
     return {
-      upid: t.upid,
-      node: t.node,
-      pid: t.pid,
-      pstart: t.pstart,
-      starttime: t.starttime,
-      type: t.type,
-      id: t.id,
+      ...taskIdentity(t),
       ...splitUser(t.user),
       status: t.status,
       ...(t.status === "stopped" ? { exitstatus: t.exitstatus } : {}),
@@ -87,13 +87,7 @@ export const taskRoutes: RouteTable = {
     const start = num(c.p, "start") ?? 0;
     const limit = num(c.p, "limit") ?? 50;
     const page = all.slice(start, start + limit).map((t) => ({
-      upid: t.upid,
-      node: t.node,
-      pid: t.pid,
-      pstart: t.pstart,
-      starttime: t.starttime,
-      type: t.type,
-      id: t.id,
+      ...taskIdentity(t),
       user: t.user,
       ...(t.endtime !== undefined ? { endtime: t.endtime } : {}),
       status: t.status === "running" ? "RUNNING" : t.exitstatus,

@@ -183,6 +183,12 @@ export const InstallForm: FC<{
           A community entry: imported from the store {entry.id.split("/")[0]} and not checked by Proximity.
         </p>
       ) : null}
+      {entry.unpinned_images.length > 0 ? (
+        <p class="muted" id="unpinned-note">
+          Image not pinned ({entry.unpinned_images.join(", ")}): Proximity cannot offer updates for this app.
+          It runs whatever the image is when it is installed; updating it is up to you.
+        </p>
+      ) : null}
       <button type="submit" disabled={hostMissing}>
         Install {entry.name}
       </button>

@@ -247,6 +247,12 @@ export const EntryPage: FC<{
             Proximity translated it and applied its security policy, but did not check the app itself.
           </p>
         ) : null}
+        {entry.unpinned_images.length > 0 ? (
+          <p class="notice" role="note">
+            Image not pinned ({entry.unpinned_images.join(", ")}): Proximity cannot offer updates for this
+            app.
+          </p>
+        ) : null}
         <p>{entry.description}</p>
         <dl class="facts">
           <dt>Website</dt>

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { Page } from "playwright-core";
 import { applications } from "../../../src/db/schema.ts";
 import { createUser, PASSWORD, setupAdmin } from "../../helpers/harness.ts";
-import { makeContainer, simControl } from "../../helpers/helper-scripts.ts";
+import { makeContainer } from "../../helpers/helper-scripts.ts";
+import { simControl } from "../../helpers/sim-control.ts";
 import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "../../helpers/web-world.ts";
 
 setDefaultTimeout(300_000);

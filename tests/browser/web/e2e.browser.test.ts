@@ -11,7 +11,7 @@ import type { Page } from "playwright-core";
 import { applications } from "../../../src/db/schema.ts";
 import { CARDS_PER_PAGE } from "../../../src/web/catalog/pages.tsx";
 import { PASSWORD } from "../../helpers/harness.ts";
-import { clearFaults, simFault } from "../../helpers/sim.ts";
+import { clearFaults, simTaskFails } from "../../helpers/sim.ts";
 import {
   moderateViolations,
   screenshots,
@@ -260,12 +260,7 @@ describe("first run to a deleted app", () => {
 
 describe("a failing install", () => {
   test("shows the failing step's reason, that the container was removed, and Retry finishes it", async () => {
-    await simFault(w.sim, {
-      method: "POST",
-      path: "/nodes/{node}/lxc/{vmid}/status/start",
-      action: "task_fail",
-      message: "startup for container failed",
-    });
+    await simTaskFails(w.sim, "/nodes/{node}/lxc/{vmid}/status/start", "startup for container failed");
     try {
       await page.goto("/catalog/vaultwarden");
       await page.getByLabel("Hostname").fill("vault");

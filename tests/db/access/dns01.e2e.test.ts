@@ -19,6 +19,7 @@ import { applications, auditLog, jobs, settings } from "../../../src/db/schema.t
 import { errorOf } from "../../helpers/harness.ts";
 import { type Pebble, startPebble, waitFor } from "../../helpers/pebble.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(180_000);
 const run = promisify(execFile);
@@ -101,7 +102,8 @@ beforeAll(async () => {
   cloudflare = fakeCloudflare(await pebble.challtestsrv());
   w = await startWorld(
     { nodes: 2, speed: 2000 },
-    {},
+    // The web form's requests come from this origin (tests/helpers/web-tab.ts).
+    { PUBLIC_URL: ORIGIN },
     {
       acmeTrustedRoots: [pebble.certFile],
       dnsChallenge: {
@@ -300,5 +302,49 @@ describe("DNS-01 certificates through Cloudflare (Pebble, challtestsrv, a fake C
     expect(a.reason).toContain("Zone → DNS → Edit");
     expect(a.certificate?.obtained_at).toBe(before.obtained_at);
     expect(await viaProxy(proxyIp)).toBe("ok from vaultwarden\n");
+  });
+
+  test("Settings → Access: a refused token beside its field, never echoed; left empty, the stored one is kept", async () => {
+    cloudflare.state.token = TOKEN;
+    const stored = async () => {
+      const [row] = await w.t.services.database.db.select().from(settings).where(eq(settings.key, "access"));
+      return row?.value as { revision: string; dns_provider: { token_enc: string } };
+    };
+    const before = await stored();
+    const tab = new Tab(w.t);
+    await tab.signIn("admin");
+    const page = await (await tab.request("/settings/access")).text();
+    expect(page).toContain("stored; leave empty to keep it");
+    expect(page).not.toContain(TOKEN);
+    expect(page).toContain("Wildcard certificate (DNS-01)");
+    const form = (token: string) => ({
+      domain: DOMAIN,
+      certificates: "acme",
+      acme_directory: pebble.directory,
+      challenge: "dns",
+      "dns_provider.api_token": token,
+    });
+    const refused = await tab.request("/settings/access", {
+      method: "PUT",
+      form: form("typed-a-wrong-token-123"),
+      headers: { "hx-request": "true" },
+    });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(html).toContain('id="dns_provider-api_token-error"');
+    expect(html).toContain("Cloudflare refused the API token");
+    expect(html).not.toContain("typed-a-wrong-token-123");
+    expect((await stored()).revision).toBe(before.revision);
+
+    const kept = await tab.request("/settings/access", {
+      method: "PUT",
+      form: form(""),
+      headers: { "hx-request": "true" },
+    });
+    expect(kept.status).toBe(200);
+    expect(await kept.text()).toContain("Access settings saved.");
+    const after = await stored();
+    expect(after.revision).not.toBe(before.revision);
+    expect(after.dns_provider.token_enc).toBe(before.dns_provider.token_enc);
   });
 });

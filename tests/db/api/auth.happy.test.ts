@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { decodeJwt } from "jose";
-import { createTestApp, login, PASSWORD, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import {
+  changePassword,
+  createTestApp,
+  login,
+  PASSWORD,
+  setupAdmin,
+  type TestApp,
+} from "../../helpers/harness.ts";
 
 let t: TestApp;
 beforeEach(async () => {
@@ -96,15 +103,7 @@ describe("auth: the happy paths", () => {
     await setupAdmin(t);
     const mine = await login(t, "admin");
     const other = await login(t, "admin");
-    const res = await t.request("/api/v1/auth/change-password", {
-      method: "POST",
-      token: mine.token,
-      json: {
-        current_password: PASSWORD,
-        new_password: "another-long-password",
-        refresh_token: mine.refreshToken,
-      },
-    });
+    const res = await changePassword(t, mine, "another-long-password");
     expect(res.status).toBe(204);
     const refresh = (token: string) =>
       t.request("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: token } });

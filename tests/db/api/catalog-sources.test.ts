@@ -8,11 +8,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
-  createTestApp,
+  appWithAdmin,
+  auditTotal,
   createUser,
   errorOf,
   type Session,
-  setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
 import { tarGzOfDir } from "../../helpers/tar.ts";
@@ -42,8 +42,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 beforeEach(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 
 interface Source {
@@ -178,12 +177,7 @@ describe("catalog sources", () => {
     expect((await t.request(`/api/v1/catalog/sources/${source.id}`, { token: admin.token })).status).toBe(
       404,
     );
-    const audit = (await (
-      await t.request("/api/v1/audit?action=catalog.source.delete", { token: admin.token })
-    ).json()) as {
-      total: number;
-    };
-    expect(audit.total).toBe(1);
+    expect(await auditTotal(t, admin, "catalog.source.delete")).toBe(1);
   });
 
   test("the wrong format for a store is reported", async () => {

@@ -13,10 +13,10 @@ import { connectDatabase, type Database } from "../../../src/db/connect.ts";
 import { rowsOf } from "../../../src/db/rows.ts";
 import { getTestDatabase, testDatabaseUrl } from "../../helpers/db.ts";
 import {
+  changePassword,
   createTestApp,
   createUser,
   login,
-  PASSWORD,
   type Session,
   setupAdmin,
   TEST_SECRET,
@@ -128,15 +128,7 @@ describe(`session cache across two instances (${testDatabaseUrl ? "PostgreSQL" :
     const mine = await login(a, "admin");
     await cachedOnB(admin);
     await cachedOnB(mine);
-    const res = await a.request("/api/v1/auth/change-password", {
-      method: "POST",
-      token: mine.token,
-      json: {
-        current_password: PASSWORD,
-        new_password: "another-long-password",
-        refresh_token: mine.refreshToken,
-      },
-    });
+    const res = await changePassword(a, mine, "another-long-password");
     expect(res.status).toBe(204);
     report("password change", await delayUntilRefused(admin.token));
     expect((await b.request("/api/v1/auth/me", { token: mine.token })).status).toBe(200);

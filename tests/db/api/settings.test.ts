@@ -1,18 +1,17 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import {
-  createTestApp,
+  appWithAdmin,
+  auditTotal,
   createUser,
   errorOf,
   type Session,
-  setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
 
 let t: TestApp;
 let admin: Session;
 beforeEach(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 
 describe("settings", () => {
@@ -77,7 +76,6 @@ describe("settings", () => {
       token: admin.token,
       json: { registration: "open" },
     });
-    const res = await t.request("/api/v1/audit?action=settings.update", { token: admin.token });
-    expect(((await res.json()) as { total: number }).total).toBe(1);
+    expect(await auditTotal(t, admin, "settings.update")).toBe(1);
   });
 });

@@ -1,20 +1,19 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import {
+  appWithAdmin,
   createTestApp,
   createUser,
   errorOf,
   login,
   PASSWORD,
   type Session,
-  setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
 
 let t: TestApp;
 let admin: Session;
 beforeEach(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 
 const patch = (id: string, json: unknown, token = admin.token) =>

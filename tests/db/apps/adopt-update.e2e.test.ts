@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { errorOf } from "../../helpers/harness.ts";
-import { makeContainer, simControl } from "../../helpers/helper-scripts.ts";
-import { type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { makeContainer } from "../../helpers/helper-scripts.ts";
+import { advanceSimClock, type SimWorld, settled, simControl, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(60_000);
 
@@ -110,14 +110,7 @@ describe("Update runs the container's own /usr/bin/update", () => {
 
 describe("backup and restore of the adopted container", () => {
   test("a restore brings back the container as it was backed up, and its port answers", async () => {
-    await fetch(`${w.sim.apiUrl}/_sim/clock`, {
-      method: "POST",
-      headers: {
-        authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ advance_seconds: 2 }),
-    });
+    await advanceSimClock(w.sim, 2);
     const made = await api(`/api/v1/apps/${kuma}/backups`, { method: "POST", json: {} });
     expect(made.status).toBe(202);
     const { backup } = (await made.json()) as { backup: { id: string } };

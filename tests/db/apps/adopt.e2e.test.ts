@@ -5,8 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createUser, errorOf, type Session } from "../../helpers/harness.ts";
-import { configDigest, makeContainer, simControl } from "../../helpers/helper-scripts.ts";
-import { type SimWorld, settled, simContainers, startWorld } from "../../helpers/sim.ts";
+import { configDigest, makeContainer } from "../../helpers/helper-scripts.ts";
+import {
+  clearFaults,
+  type SimWorld,
+  settled,
+  simContainers,
+  simControl,
+  startWorld,
+} from "../../helpers/sim.ts";
 
 setDefaultTimeout(60_000);
 
@@ -230,10 +237,7 @@ describe("an adopted helper-script container", () => {
       expect(down.state).toBe("degraded");
       expect(down.reason).toContain(":3001/: HTTP 500");
     } finally {
-      await fetch(`${w.sim.apiUrl}/_sim/faults`, {
-        method: "DELETE",
-        headers: { authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}` },
-      });
+      await clearFaults(w.sim);
     }
     await w.t.services.watcher.tick(at(120), { hosts: false });
     expect((await state()).state).toBe("healthy");
@@ -317,10 +321,7 @@ describe("an adopted helper-script container", () => {
       expect(app!.status).toBe("error");
       expect(app!.statusReason).toContain("did not answer on port 3001");
     } finally {
-      await fetch(`${w.sim.apiUrl}/_sim/faults`, {
-        method: "DELETE",
-        headers: { authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}` },
-      });
+      await clearFaults(w.sim);
     }
   });
 

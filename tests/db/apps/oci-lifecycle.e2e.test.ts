@@ -7,7 +7,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { deploy, type SimWorld, settled, simControl, startWorld } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(90_000);
@@ -52,18 +52,6 @@ const ROLE = [
   ...["VM.Snapshot.Rollback", "Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate"],
   ...["Datastore.Audit", "Sys.Audit", "SDN.Use"],
 ];
-
-async function simAcl(w: SimWorld, acl: Record<string, string[]> | null): Promise<void> {
-  const res = await fetch(`${w.sim.apiUrl}/_sim/acl`, {
-    method: "POST",
-    headers: {
-      authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ acl }),
-  });
-  if (!res.ok) throw new Error(`/_sim/acl: ${res.status} ${await res.text()}`);
-}
 
 /** The runtime the install form preselects (the option marked selected). */
 function preselected(html: string): string | undefined {
@@ -273,7 +261,7 @@ describe("the default runtime follows the host's last preflight", () => {
   });
 
   test("preflight finds the token without Sys.AccessNetwork: docker again, and an explicit oci is refused", async () => {
-    await simAcl(w, { "/": ROLE });
+    await simControl(w.sim, "acl", { acl: { "/": ROLE } });
     try {
       expect(await hostTest()).toBe("warning");
       const app = await deployed({ catalog_id: "it-tools", hostname: "tools-d" });
@@ -290,7 +278,7 @@ describe("the default runtime follows the host's last preflight", () => {
       await tab.signIn("admin");
       expect(preselected(await (await tab.request("/catalog/gotify")).text())).toBe("docker");
     } finally {
-      await simAcl(w, null);
+      await simControl(w.sim, "acl", { acl: null });
     }
   });
 });

@@ -13,7 +13,15 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { applications, backups, deploymentLogs, jobs } from "../../../src/db/schema.ts";
 import { httpStatus } from "../../helpers/http-status.ts";
-import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
+import {
+  clearFaults,
+  deploy,
+  type SimWorld,
+  settled,
+  simFault,
+  simTaskFails,
+  startWorld,
+} from "../../helpers/sim.ts";
 
 setDefaultTimeout(90_000);
 
@@ -161,13 +169,7 @@ describe("update to 1.37.2", () => {
 
   test("a new container that fails to start: the data goes back and the old container runs again", async () => {
     const before = new Set(state().containers.map((c) => c.vmid));
-    await simFault(w.sim, {
-      method: "POST",
-      path: "/nodes/{node}/lxc/{vmid}/status/start",
-      action: "task_fail",
-      message: "startup for container failed",
-      times: 1,
-    });
+    await simTaskFails(w.sim, "/nodes/{node}/lxc/{vmid}/status/start", "startup for container failed", 1);
     const r = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
     expect(r.status).toBe(202);
     const app = await settled(w, appId);

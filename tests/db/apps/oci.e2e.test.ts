@@ -17,7 +17,7 @@ import {
   type SimWorld,
   settled,
   simContainers,
-  simFault,
+  simTaskFails,
   startWorld,
 } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
@@ -175,13 +175,7 @@ describe("failures are compensated", () => {
 
   test("a create that fails after the pull removes the pulled template and leaves no container", async () => {
     const before = simContainers(w.sim);
-    await simFault(w.sim, {
-      method: "POST",
-      path: "/nodes/{node}/lxc",
-      action: "task_fail",
-      message: "unable to create CT - disk quota exceeded",
-      times: 1,
-    });
+    await simTaskFails(w.sim, "/nodes/{node}/lxc", "unable to create CT - disk quota exceeded", 1);
     try {
       const started = await deploy(w, { catalog_id: "gotify", hostname: "gotify-oci", runtime: "oci" });
       const app = await settled(w, started.app.id);

@@ -3,7 +3,15 @@
  * each test failed on the code before this change.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
+import {
+  clearFaults,
+  deploy,
+  type SimWorld,
+  settled,
+  simControl,
+  simFault,
+  startWorld,
+} from "../../helpers/sim.ts";
 
 setDefaultTimeout(90_000);
 
@@ -16,18 +24,6 @@ interface SimCt {
 }
 const ctOf = (w: SimWorld, vmid: number) =>
   (w.sim.state().containers as unknown as SimCt[]).find((c) => c.vmid === vmid)!;
-
-async function simPost(w: SimWorld, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${w.sim.apiUrl}${path}`, {
-    method: "POST",
-    headers: {
-      authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-}
 
 describe("PVE 9.2, ZFS on pve1", () => {
   let w: SimWorld;
@@ -60,7 +56,7 @@ describe("PVE 9.2, ZFS on pve1", () => {
   });
 
   test("nodes behind 595/596 are skipped by placement; the deploy lands on the reachable node", async () => {
-    await simPost(w, "/_sim/nodes/pve2", { unreachable: 595 });
+    await simControl(w.sim, "nodes/pve2", { unreachable: 595 });
     await simFault(w.sim, { path: "/nodes/{node}/lxc", node: "pve3", action: "http_596", times: 50 });
     try {
       const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
@@ -68,16 +64,13 @@ describe("PVE 9.2, ZFS on pve1", () => {
       expect(app.statusReason ?? null).toBeNull();
       expect(app.node).toBe("pve1");
     } finally {
-      await simPost(w, "/_sim/nodes/pve2", { unreachable: null });
-      await fetch(`${w.sim.apiUrl}/_sim/faults`, {
-        method: "DELETE",
-        headers: { authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}` },
-      });
+      await simControl(w.sim, "nodes/pve2", { unreachable: null });
+      await clearFaults(w.sim);
     }
   });
 
   test("a token without Sys.Audit on the nodes: the deploy says so instead of 'no node has free memory'", async () => {
-    await simPost(w, "/_sim/acl", {
+    await simControl(w.sim, "acl", {
       acl: {
         "/vms": ["VM.Audit", "VM.Allocate"],
         "/storage": ["Datastore.AllocateSpace", "Datastore.Audit"],
@@ -94,7 +87,7 @@ describe("PVE 9.2, ZFS on pve1", () => {
       >;
       expect(JSON.stringify(test)).not.toContain("refused the credentials");
     } finally {
-      await simPost(w, "/_sim/acl", { acl: null });
+      await simControl(w.sim, "acl", { acl: null });
     }
     // The failed preflight stops deploys until the host is tested again.
     const refused = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma2b" });
@@ -128,7 +121,7 @@ describe("PVE 9.2, ZFS on pve1", () => {
       items: { id: string; vmid: number }[];
     };
     const app = list.items[0]!;
-    await simPost(w, "/_sim/ha", { vmid: app.vmid, managed: true });
+    await simControl(w.sim, "ha", { vmid: app.vmid, managed: true });
     await api(`/api/v1/apps/${app.id}/actions`, { method: "POST", json: { action: "stop" } });
     const stopped = (await settled(w, app.id))!;
     expect(stopped.status).toBe("stopped");
@@ -160,7 +153,7 @@ describe("PVE 9.2, ZFS on pve1", () => {
     const target = (
       (await (await api("/api/v1/apps")).json()) as { items: { id: string; node: string; status: string }[] }
     ).items.find((a) => a.node !== "pve1" && a.status === "running")!;
-    await simPost(w, `/_sim/nodes/${target.node}`, { online: false });
+    await simControl(w.sim, `nodes/${target.node}`, { online: false });
     try {
       await Bun.sleep(100);
       await api("/api/v1/apps/reconcile", { method: "POST" });
@@ -168,7 +161,7 @@ describe("PVE 9.2, ZFS on pve1", () => {
       expect(after.status).toBe("unknown");
       expect(after.statusReason).toContain("offline");
     } finally {
-      await simPost(w, `/_sim/nodes/${target.node}`, { online: true });
+      await simControl(w.sim, `nodes/${target.node}`, { online: true });
     }
   });
 
@@ -265,7 +258,7 @@ describe("backups, restore and clone on a real cluster's terms", () => {
   test("a backup queued behind the node's own backup job waits for the lock and records its archive", async () => {
     // The nightly job holds the lock for 150 simulated minutes (18 s here): beyond every retry of a
     // task wait (5 attempts × 1.5 s), within vzdump's own lockwait (180 min).
-    await simPost(w, "/_sim/vzdump-lock", { node: "pve1", seconds: 9000 });
+    await simControl(w.sim, "vzdump-lock", { node: "pve1", seconds: 9000 });
     const res = await api(`/api/v1/apps/${appId}/backups`, { method: "POST", json: {} });
     expect(res.status).toBe(202);
     const { backup } = (await res.json()) as { backup: { id: string } };

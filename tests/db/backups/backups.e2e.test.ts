@@ -8,7 +8,15 @@ import { eq } from "drizzle-orm";
 import { backups, jobs } from "../../../src/db/schema.ts";
 import { createUser, errorOf, type Session } from "../../helpers/harness.ts";
 import { parsePrometheus } from "../../helpers/prometheus.ts";
-import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
+import {
+  advanceSimClock,
+  clearFaults,
+  deploy,
+  type SimWorld,
+  settled,
+  simTaskFails,
+  startWorld,
+} from "../../helpers/sim.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
@@ -69,18 +77,7 @@ const simVolumes = (ofVmid = vmid) =>
 
 /** Moves the simulator's wall clock (archive names and times) to `atMs`, or on by 2 s. */
 async function simClock(atMs?: number): Promise<void> {
-  const post = async (advance: number) => {
-    const res = await fetch(`${w.sim.apiUrl}/_sim/clock`, {
-      method: "POST",
-      headers: {
-        authorization: `PVEAPIToken=${w.sim.tokenId}=${w.sim.tokenSecret}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ advance_seconds: advance }),
-    });
-    expect(res.ok).toBe(true);
-    return ((await res.json()) as { data: { now: number } }).data.now;
-  };
+  const post = (advance: number) => advanceSimClock(w.sim, advance);
   // Archives are named by the second: two backups of one CT must not share a second.
   if (atMs === undefined) await post(2);
   else await post(Math.round(atMs / 1000 - (await post(0))));
@@ -183,13 +180,7 @@ describe("create, list, get", () => {
   });
 
   test("a failing vzdump task marks the backup failed with the reason; the app keeps running", async () => {
-    await simFault(w.sim, {
-      method: "POST",
-      path: "/nodes/{node}/vzdump",
-      action: "task_fail",
-      message: "job errors",
-      times: 1,
-    });
+    await simTaskFails(w.sim, "/nodes/{node}/vzdump", "job errors", 1);
     const r = await call(`/api/v1/apps/${appId}/backups`, { method: "POST", json: {} });
     const job = await waitJob((r.body.job as Json).id as string);
     expect(job.status).toBe("failed");
@@ -249,13 +240,7 @@ describe("restore", () => {
     const [latest] = (
       (await call(`/api/v1/apps/${appId}/backups?status=completed`)).body as { items: Json[] }
     ).items;
-    await simFault(w.sim, {
-      method: "POST",
-      path: "/nodes/{node}/lxc",
-      action: "task_fail",
-      message: `unable to restore CT ${vmid} - simulated read error`,
-      times: 1,
-    });
+    await simTaskFails(w.sim, "/nodes/{node}/lxc", `unable to restore CT ${vmid} - simulated read error`, 1);
     const r = await call(`/api/v1/apps/${appId}/backups/${latest!.id}/restore`, { method: "POST" });
     expect(r.status).toBe(202);
     const job = await waitJob((r.body.job as Json).id as string);

@@ -5,11 +5,11 @@ import { decryptSecret } from "../../../src/crypto/secrets.ts";
 import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
 import { HostsService } from "../../../src/features/hosts/hosts.service.ts";
 import {
-  createTestApp,
+  appWithAdmin,
+  auditTotal,
   createUser,
   errorOf,
   type Session,
-  setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
 
@@ -19,8 +19,7 @@ const SSH_PASSWORD = "ssh-password-do-not-leak";
 let t: TestApp;
 let admin: Session;
 beforeEach(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 
 const body = (over: Record<string, unknown> = {}) => ({
@@ -177,12 +176,7 @@ describe("hosts: validation and rules", () => {
       (await t.request(`/api/v1/hosts/${host.id}`, { method: "DELETE", token: admin.token })).status,
     ).toBe(204);
     expect((await t.request(`/api/v1/hosts/${host.id}`, { token: admin.token })).status).toBe(404);
-    const audit = (await (
-      await t.request("/api/v1/audit?action=host.delete", { token: admin.token })
-    ).json()) as {
-      total: number;
-    };
-    expect(audit.total).toBe(1);
+    expect(await auditTotal(t, admin, "host.delete")).toBe(1);
   });
 
   test("a regular user cannot see hosts but can list nodes", async () => {

@@ -1,7 +1,8 @@
 /** Registering the simulator as a host the way an admin does: test, sync, list nodes — over real sockets. */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type RunningSimulator, startSimulator } from "../../../src/simulator/index.ts";
-import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { appWithAdmin, createUser, type Session, type TestApp } from "../../helpers/harness.ts";
+import { simHostBody } from "../../helpers/sim.ts";
 
 setDefaultTimeout(60_000);
 
@@ -10,8 +11,7 @@ let t: TestApp;
 let admin: Session;
 beforeAll(async () => {
   sim = await startSimulator({ nodes: 3, speed: 200, tls: true });
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 afterAll(async () => {
   t.services.hosts.close();
@@ -22,15 +22,7 @@ async function addHost(over: Record<string, unknown>) {
   const res = await t.request("/api/v1/hosts", {
     method: "POST",
     token: admin.token,
-    json: {
-      name: `sim-${crypto.randomUUID().slice(0, 6)}`,
-      api_url: sim.apiUrl,
-      token_id: sim.tokenId,
-      token_secret: sim.tokenSecret,
-      fingerprint: sim.fingerprint,
-      ssh: { host: sim.sshHost, port: sim.sshPort, password: sim.sshPassword },
-      ...over,
-    },
+    json: { ...simHostBody(sim), name: `sim-${crypto.randomUUID().slice(0, 6)}`, ...over },
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { host: { id: string } }).host.id;

@@ -5,7 +5,8 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from "../../../src/simulator/index.ts";
-import { createTestApp, type Session, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { appWithAdmin, type Session, type TestApp } from "../../helpers/harness.ts";
+import { simControl, simHostBody } from "../../helpers/sim.ts";
 
 setDefaultTimeout(60_000);
 
@@ -26,8 +27,7 @@ let t: TestApp;
 let admin: Session;
 const sims: RunningSimulator[] = [];
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 afterAll(async () => {
   t.services.hosts.close();
@@ -41,11 +41,9 @@ async function hostFor(opts: SimulatorOptions, ssh: { username?: string; passwor
     method: "POST",
     token: admin.token,
     json: {
+      ...simHostBody(sim),
       name: `sim-${crypto.randomUUID().slice(0, 6)}`,
-      api_url: sim.apiUrl,
-      token_id: sim.tokenId,
-      token_secret: sim.tokenSecret,
-      ssh: { host: sim.sshHost, port: sim.sshPort, username: "root", password: sim.sshPassword, ...ssh },
+      ssh: { ...simHostBody(sim).ssh, ...ssh },
     },
   });
   expect(res.status).toBe(201);
@@ -165,14 +163,7 @@ describe("preflight", () => {
       token: admin.token,
       json: { network: { bridge: "vmbr9" }, storage: { rootfs: "ceph-pool" } },
     });
-    await fetch(`${sim.apiUrl}/_sim/nodes/pve3`, {
-      method: "POST",
-      headers: {
-        authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ unreachable: 595 }),
-    });
+    await simControl(sim, "nodes/pve3", { unreachable: 595 });
     try {
       const r = await run(id);
       expect(named(r, "node pve1: bridge").detail).toBe("pve1 has no active bridge vmbr9 (it has vmbr0)");

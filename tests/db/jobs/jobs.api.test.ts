@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
 import { DeployAppJob, RestartAppJob } from "../../../src/features/apps/sagas/job-types.ts";
-import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { appWithAdmin, createUser, type Session, type TestApp } from "../../helpers/harness.ts";
 
 let t: TestApp;
 let admin: Session;
@@ -9,8 +9,7 @@ let alice: Session;
 let bob: Session;
 
 beforeEach(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
   alice = await createUser(t, admin, "alice");
   bob = await createUser(t, admin, "bob");
 });

@@ -1,6 +1,6 @@
 /** One access line per request: method, route template, status, duration, request id and user id. */
 import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestApp, type Session, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { appWithAdmin, type Session, type TestApp } from "../../helpers/harness.ts";
 import { type CapturedLogs, captureLogs } from "../../helpers/logs.ts";
 
 // The embedded database starts slowly on a busy machine (set per file: a preload's default reaches only
@@ -12,8 +12,7 @@ let admin: Session;
 let logs: CapturedLogs | undefined;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 afterEach(() => logs?.restore());
 

@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { jobs, notificationChannels } from "../../../src/db/schema.ts";
 import { type FakeSmtp, mailSubject, mailText, startFakeSmtp } from "../../helpers/fake-smtp.ts";
-import { createTestApp, errorOf, type Session, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { appWithAdmin, errorOf, type Session, type TestApp } from "../../helpers/harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -63,8 +63,7 @@ beforeEach(async () => {
   hook.answers.length = 0;
   hook.hang(false);
   smtp.messages.length = 0;
-  t = await createTestApp({}, { jobs: { pollMs: 20, retryBaseMs: 20, leaseMs: 5_000 } });
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin({}, { jobs: { pollMs: 20, retryBaseMs: 20, leaseMs: 5_000 } }));
 });
 
 /** Runs the worker until every delivery job has finished (succeeded or failed). */

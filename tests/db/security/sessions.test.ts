@@ -1,20 +1,18 @@
 /** Access tokens end with the session that issued them (docs/security.md: "Sessions"). */
 import { beforeEach, describe, expect, test } from "bun:test";
 import {
-  createTestApp,
+  appWithAdmin,
+  changePassword,
   createUser,
   login,
-  PASSWORD,
   type Session,
-  setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
 
 let t: TestApp;
 let admin: Session;
 beforeEach(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
 });
 
 const me = (s: Session | string) =>
@@ -38,15 +36,7 @@ describe("an access token dies with its session", () => {
   test("change-password: other sessions' access tokens are refused, the kept session still works", async () => {
     const user = await createUser(t, admin, "erin");
     const other = await login(t, "erin");
-    const res = await t.request("/api/v1/auth/change-password", {
-      method: "POST",
-      token: user.token,
-      json: {
-        current_password: PASSWORD,
-        new_password: "a-brand-new-passphrase",
-        refresh_token: user.refreshToken,
-      },
-    });
+    const res = await changePassword(t, user, "a-brand-new-passphrase");
     expect(res.status).toBe(204);
     expect(await me(other)).toBe(401);
     expect(await me(user)).toBe(200);

@@ -12,7 +12,7 @@ import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
 import { beginOperation } from "../../../src/features/apps/index.ts";
 import { ReconfigureAppJob } from "../../../src/features/apps/sagas/job-types.ts";
 import { PASSWORD } from "../../helpers/harness.ts";
-import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
+import { clearFaults, deploy, type SimWorld, settled, simTaskFails, startWorld } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 // About 3× what the file took alone on the 2-core machine: the setup (a world and a deployed app) ~40 s,
@@ -139,13 +139,7 @@ describe("3. an install that cannot be placed", () => {
   });
 
   test("a failed install offers Edit and retry, which takes other resources", async () => {
-    await simFault(w.sim, {
-      method: "POST",
-      path: "/nodes/{node}/lxc/{vmid}/status/start",
-      action: "task_fail",
-      message: "startup failed",
-      times: 1,
-    });
+    await simTaskFails(w.sim, "/nodes/{node}/lxc/{vmid}/status/start", "startup failed", 1);
     const d = await deploy(w, { catalog_id: "gotify", hostname: "notify", runtime: "docker" });
     expect((await settled(w, d.app.id))?.status).toBe("error");
     await clearFaults(w.sim);

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
-import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
+import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(120_000);
 
@@ -14,13 +14,6 @@ let t: TestApp;
 beforeEach(async () => {
   t = await createTestApp({ PUBLIC_URL: ORIGIN });
 });
-
-async function adminTab() {
-  const tab = new Tab(t);
-  await tab.request("/setup");
-  await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
-  return tab;
-}
 
 const webhookForm = (url: string) => ({
   kind: "webhook",
@@ -33,7 +26,7 @@ const webhookForm = (url: string) => ({
 
 describe("Notifications page", () => {
   test("a channel added with the form; a metadata address is refused beside the field", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     expect(await (await tab.request("/notifications")).text()).toContain("No channels yet");
     const refused = await tab.request("/notifications", {
       form: webhookForm("http://metadata.google.internal/computeMetadata"),
@@ -66,7 +59,7 @@ describe("Notifications page", () => {
 
 describe("Account: notifications for your apps", () => {
   test("a user ticks events on a channel; unticking all unsubscribes", async () => {
-    const admin = await adminTab();
+    const admin = await adminTab(t);
     await admin.request("/notifications", { form: webhookForm("http://192.168.1.20:8080/hook") });
     const [channel] = await t.services.notifications.list();
     const alice = await t.services.users.create(

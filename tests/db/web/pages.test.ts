@@ -12,7 +12,7 @@ import { auditLog, refreshTokens, users } from "../../../src/db/schema.ts";
 import { startSimulator } from "../../../src/simulator/index.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
 import { simHostBody } from "../../helpers/sim.ts";
-import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
+import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 // Password hashing and a fresh database per test on a shared two-core machine.
 setDefaultTimeout(120_000);
@@ -83,9 +83,7 @@ describe("CSRF", () => {
   });
 
   test("a signed-in session cookie without the token cannot create a user, act on an app or sign out", async () => {
-    const tab = new Tab(t);
-    await tab.request("/setup");
-    await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+    const tab = await adminTab(t);
     for (const [path, form] of [
       ["/users", { username: "mallory", password: PASSWORD, role: "admin" }],
       ["/logout", {}],
@@ -113,15 +111,8 @@ describe("CSRF", () => {
 });
 
 describe("sessions", () => {
-  async function adminTab() {
-    const tab = new Tab(t);
-    await tab.request("/setup");
-    await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
-    return tab;
-  }
-
   test("logout ends the session at once", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     const cookie = tab.jar.get("__Host-proximity_session")!;
     await tab.request("/apps");
     expect((await tab.request("/logout", { form: {} })).status).toBe(303);
@@ -132,7 +123,7 @@ describe("sessions", () => {
   });
 
   test("changing the password ends the other sessions and keeps this one", async () => {
-    const a = await adminTab();
+    const a = await adminTab(t);
     const b = new Tab(t);
     await b.signIn("admin");
     expect((await b.request("/apps")).status).toBe(200);
@@ -148,7 +139,7 @@ describe("sessions", () => {
   });
 
   test("a disabled user loses access on the next request", async () => {
-    const admin = await adminTab();
+    const admin = await adminTab(t);
     await t.services.users.create(
       { username: "bob", password: PASSWORD, role: "user" },
       { user: null, ip: "x", claimed: { id: null, username: "t" } },
@@ -165,7 +156,7 @@ describe("sessions", () => {
   });
 
   test("after 15 minutes the token rotates; the new cookie works", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     const before = tab.jar.get("__Host-proximity_session")!;
     await t.services.database.db.update(refreshTokens).set({ createdAt: new Date(Date.now() - 16 * 60_000) });
     const res = await tab.request("/apps");
@@ -178,13 +169,13 @@ describe("sessions", () => {
   });
 
   test("the JSON API ignores the session cookie (bearer only)", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     const res = await t.app.request(`${ORIGIN}/api/v1/apps`, { headers: { cookie: tab.cookieHeader() } });
     expect(res.status).toBe(401);
   });
 
   test("a user gets 403 on admin pages and 404 on someone else's app", async () => {
-    await adminTab();
+    await adminTab(t);
     await t.services.users.create(
       { username: "bob", password: PASSWORD, role: "user" },
       { user: null, ip: "x", claimed: { id: null, username: "t" } },
@@ -201,9 +192,7 @@ describe("sessions", () => {
 
 describe("fragments and assets", () => {
   test("catalog search answers htmx with the results fragment only", async () => {
-    const tab = new Tab(t);
-    await tab.request("/setup");
-    await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+    const tab = await adminTab(t);
     const full = await (await tab.request("/catalog")).text();
     expect(full).toStartWith("<!doctype html>");
     expect(full).toContain(`${t.services.catalog.size} apps`);
@@ -242,12 +231,7 @@ describe("fragments and assets", () => {
   });
 
   test("icons: a brand mark or a letter tile for any id; the API's icon field points here", async () => {
-    const admin = await (async () => {
-      const tab = new Tab(t);
-      await tab.request("/setup");
-      await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
-      return tab;
-    })();
+    const admin = await adminTab(t);
     void admin;
     const login = await t.request("/api/v1/auth/login", {
       method: "POST",
@@ -347,9 +331,7 @@ describe("pages for browsers", () => {
   const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
   test("an unknown page is an HTML 404 in the layout; the API and non-browser clients get JSON", async () => {
-    const tab = new Tab(t);
-    await tab.request("/setup");
-    await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
+    const tab = await adminTab(t);
     const res = await tab.request("/nope", { headers: { accept: BROWSER, "x-request-id": "req-404-page" } });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("text/html");

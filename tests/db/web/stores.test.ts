@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
-import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
+import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(120_000);
 
@@ -17,16 +17,9 @@ beforeEach(async () => {
   t = await createTestApp({ PUBLIC_URL: ORIGIN });
 });
 
-async function adminTab() {
-  const tab = new Tab(t);
-  await tab.request("/setup");
-  await tab.request("/setup", { form: { username: "admin", password: PASSWORD } });
-  return tab;
-}
-
 describe("App stores", () => {
   test("an admin adds a store; its counts, report and apps appear", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     const page = await tab.request("/stores");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("No stores yet");
@@ -39,21 +32,29 @@ describe("App stores", () => {
     await t.services.sources.settled(source!.id);
 
     const list = await (await tab.request("/stores")).text();
-    expect(list).toContain("3 imported");
-    expect(list).toContain("3 refused");
+    expect(list).toContain("5 imported");
+    expect(list).toContain("4 refused");
     const report = await (await tab.request(`/stores/${source!.id}`)).text();
     expect(report).toContain("does not run on amd64 (only arm64)");
-    expect(report).toContain("starts with files the store ships");
+    expect(report).toContain("a template the store fills in with its own values");
 
     const catalog = await (await tab.request("/catalog?source=tipi")).text();
     expect(catalog).toContain("community · tipi");
     expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
-    expect(catalog).toContain("3 of ");
+    expect(catalog).toContain("5 of ");
     const entry = await tab.request("/catalog/tipi%2Fnotepad");
     expect(entry.status).toBe(200);
     const html = await entry.text();
     expect(html).toContain("not checked by Proximity");
     expect(html).toContain('action="/catalog/tipi%2Fnotepad/install"');
+    expect(html).not.toContain("Image not pinned");
+    // An entry whose store names its image without a version says, on its page and install form, that
+    // Proximity cannot offer updates for it.
+    const rolling = await (await tab.request("/catalog/tipi%2Frolling")).text();
+    expect(rolling).toContain(
+      "Image not pinned (example/rolling:latest, redis): Proximity cannot offer updates for this app.",
+    );
+    expect(rolling).toContain('id="unpinned-note"');
 
     const refreshed = await tab.request(`/stores/${source!.id}/refresh`, { form: {} });
     expect(refreshed.status).toBe(303);
@@ -64,7 +65,7 @@ describe("App stores", () => {
   });
 
   test("a bad name or URL is explained beside its field and adds nothing", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     await tab.request("/stores");
     const res = await tab.request("/stores", {
       form: { name: "Not A Slug", url: "relative/path", format: "auto" },
@@ -77,7 +78,7 @@ describe("App stores", () => {
   });
 
   test("a user cannot open the page", async () => {
-    const tab = await adminTab();
+    const tab = await adminTab(t);
     await tab.request("/users");
     await tab.request("/users", {
       form: { username: "member", password: PASSWORD, password_confirm: PASSWORD, role: "user" },
@@ -89,7 +90,7 @@ describe("App stores", () => {
 });
 
 test("the catalog shows a page of cards and offers the rest", async () => {
-  const tab = await adminTab();
+  const tab = await adminTab(t);
   const all = t.services.catalog.list({});
   const html = await (await tab.request("/catalog")).text();
   const cards = html.match(/class="entry-card"/g)?.length ?? 0;
@@ -103,43 +104,32 @@ test("the catalog shows a page of cards and offers the rest", async () => {
 });
 
 test("the Settings page sets who installs community apps and how often stores are imported", async () => {
-  const tab = await adminTab();
+  const tab = await adminTab(t);
   const html = await (await tab.request("/settings")).text();
   expect(html).toContain("Third-party app stores");
-  const res = await tab.request("/settings", {
-    method: "PUT",
-    form: {
-      registration: "closed",
-      "resources.cores": "2",
-      "resources.memory_mb": "2048",
-      "resources.disk_gb": "8",
-      "network.bridge": "vmbr0",
-      "storage.rootfs": "local-lvm",
-      "storage.backups": "local",
-      "catalog.community_installs": "true",
-      "catalog.source_refresh_hours": "6",
-    },
-    headers: { "hx-request": "true" },
-  });
+  // The form as the page sends it: the other sections at their defaults, the catalog's fields as given.
+  const save = (catalog: Record<string, string>) =>
+    tab.request("/settings", {
+      method: "PUT",
+      form: {
+        registration: "closed",
+        "resources.cores": "2",
+        "resources.memory_mb": "2048",
+        "resources.disk_gb": "8",
+        "network.bridge": "vmbr0",
+        "storage.rootfs": "local-lvm",
+        "storage.backups": "local",
+        ...catalog,
+      },
+      headers: { "hx-request": "true" },
+    });
+  const res = await save({ "catalog.community_installs": "true", "catalog.source_refresh_hours": "6" });
   expect(res.status).toBe(200);
   expect((await t.services.settings.get()).catalog).toEqual({
     community_installs: "everyone",
     source_refresh_hours: 6,
   });
-  const bad = await tab.request("/settings", {
-    method: "PUT",
-    form: {
-      registration: "closed",
-      "resources.cores": "2",
-      "resources.memory_mb": "2048",
-      "resources.disk_gb": "8",
-      "network.bridge": "vmbr0",
-      "storage.rootfs": "local-lvm",
-      "storage.backups": "local",
-      "catalog.source_refresh_hours": "-1",
-    },
-    headers: { "hx-request": "true" },
-  });
+  const bad = await save({ "catalog.source_refresh_hours": "-1" });
   expect(bad.status).toBe(422);
   expect(await bad.text()).toMatch(
     /id="catalog\.source_refresh_hours-error"|id="catalog-source_refresh_hours-error"/,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PASSWORD } from "../../helpers/harness.ts";
-import { spawnProximity } from "../../helpers/process.ts";
+import { postJson, signUpOverHttp, spawnProximity } from "../../helpers/process.ts";
 
 setDefaultTimeout(60_000);
 
@@ -19,21 +19,10 @@ describe("demo mode", () => {
     const p = await spawnProximity({ DATA_DIR: dataDir, PROXIMITY_SIMULATOR: "auto" });
     try {
       expect(p.output()).toContain("DEMO MODE");
-      const post = (path: string, body: unknown) =>
-        fetch(`${p.url}${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-        });
-      await post("/api/v1/auth/register", { username: "admin", password: PASSWORD });
-      const { access_token } = (await (
-        await post("/api/v1/auth/login", { username: "admin", password: PASSWORD })
-      ).json()) as {
-        access_token: string;
-      };
+      const { token } = await signUpOverHttp(p.url, "admin", PASSWORD);
       const get = async (path: string) =>
         (await (
-          await fetch(`${p.url}${path}`, { headers: { authorization: `Bearer ${access_token}` } })
+          await fetch(`${p.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
         ).json()) as Record<string, unknown>;
       expect(await get("/api/v1/system/info")).toMatchObject({ demo_mode: true });
       const hosts = (await get("/api/v1/hosts")) as {
@@ -61,25 +50,12 @@ describe("demo mode", () => {
     });
     try {
       expect(p.output()).not.toContain("DEMO MODE");
-      const post = (path: string, body: unknown, token?: string) =>
-        fetch(`${p.url}${path}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(body),
-        });
-      await post("/api/v1/auth/register", { username: "admin", password: PASSWORD });
-      const { access_token } = (await (
-        await post("/api/v1/auth/login", { username: "admin", password: PASSWORD })
-      ).json()) as {
-        access_token: string;
-      };
-      const res = await post(
+      const { token } = await signUpOverHttp(p.url, "admin", PASSWORD);
+      const res = await postJson(
+        p.url,
         "/api/v1/apps/deploy",
         { catalog_id: "it-tools", hostname: "tools" },
-        access_token,
+        token,
       );
       expect(res.status).toBe(409);
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain(

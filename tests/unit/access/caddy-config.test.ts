@@ -44,6 +44,19 @@ describe("buildProxyConfig", () => {
     });
   });
 
+  test("an app that serves TLS itself is reached over https, its own certificate not verified", () => {
+    const c = buildProxyConfig({
+      ...base,
+      routes: [
+        { host: "notes.home.example.org", upstream: "10.0.0.7:8443", upstreamTls: true },
+        { host: "vault.home.example.org", upstream: "10.0.0.5:80" },
+      ],
+    }) as Json;
+    const [notes, vault] = c.apps.http.servers.https.routes.map((r: Json) => r.handle[0]);
+    expect(notes.transport).toEqual({ protocol: "http", tls: { insecure_skip_verify: true } });
+    expect(vault.transport).toBeUndefined();
+  });
+
   test("acme: the directory, the e-mail and trusted roots go to the ACME issuer", () => {
     const c = buildProxyConfig({
       ...base,
@@ -81,5 +94,30 @@ describe("buildProxyConfig", () => {
     expect(gated.handle[1].upstreams[0].dial).toBe("10.0.0.5:80");
     expect(open.handle).toHaveLength(1);
     expect(open.handle[0].upstreams[0].dial).toBe("10.0.0.6:80");
+  });
+
+  test("DNS-01: the certificate Proximity obtained is loaded as PEM and Caddy's automation leaves the names alone", () => {
+    const routes = [{ host: "vault.home.example.org", upstream: "10.0.0.5:80" }];
+    const dns = {
+      ...base,
+      certificates: "acme" as const,
+      acmeDirectory: "https://acme.example/dir",
+      challenge: "dns" as const,
+    };
+    const waiting = buildProxyConfig({ ...dns, routes, loaded: null }) as Json;
+    expect(waiting.apps.tls.certificates).toBeUndefined();
+    expect(waiting.apps.tls.automation.policies).toEqual([]);
+    expect(waiting.apps.http.servers.https.automatic_https.skip_certificates).toEqual([
+      "vault.home.example.org",
+    ]);
+    const loaded = buildProxyConfig({ ...dns, routes, loaded: { certPem: "CERT", keyPem: "KEY" } }) as Json;
+    expect(loaded.apps.tls.certificates.load_pem).toEqual([
+      { certificate: "CERT", key: "KEY", tags: ["proximity-dns01"] },
+    ]);
+    // HTTP-01 keeps Caddy's own issuance: a policy for the names, nothing loaded or skipped.
+    const http = buildProxyConfig({ ...dns, challenge: "http", routes }) as Json;
+    expect(http.apps.tls.automation.policies[0].subjects).toEqual(["vault.home.example.org"]);
+    expect(http.apps.tls.certificates).toBeUndefined();
+    expect(http.apps.http.servers.https.automatic_https.skip_certificates).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 /** The catalog routes in the real app (real auth, audit and catalog service). */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
-import { createTestApp, createUser, type Session, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { appWithAdmin, auditTotal, createUser, type Session, type TestApp } from "../../helpers/harness.ts";
 
 // System entries (the managed proxy) are never listed.
 const total = Object.values(BUILTIN_CATALOG_FILES).filter((t) => !/^system: true$/m.test(t)).length;
@@ -16,8 +16,7 @@ async function get(path: string, token = "user-token") {
 }
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await setupAdmin(t);
+  ({ t, admin } = await appWithAdmin());
   user = await createUser(t, admin, "alice");
   tokens["user-token"] = user.token;
   tokens["admin-token"] = admin.token;
@@ -87,8 +86,7 @@ describe("POST /api/v1/catalog/reload", () => {
     const res = await t.request("/api/v1/catalog/reload", { method: "POST", token: admin.token });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ loaded: total, skipped: [], overridden: [] });
-    const audit = await t.request("/api/v1/audit?action=catalog.reload", { token: admin.token });
-    expect(((await audit.json()) as { total: number }).total).toBe(1);
+    expect(await auditTotal(t, admin, "catalog.reload")).toBe(1);
   });
 });
 

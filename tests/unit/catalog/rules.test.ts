@@ -294,6 +294,32 @@ describe("each rule refuses a bad entry", () => {
       "files.0.mode: must be octal permission bits such as 0644",
     ],
     [
+      "unpinned images in a catalog file (only a store's entries may have them)",
+      (e) => {
+        e.compose = e.compose.replace("example/demo:2.4.1", "example/demo:latest");
+        e.unpinned_images = ["example/demo:latest"];
+      },
+      "unpinned_images: only entries imported from a third-party store may run unpinned images",
+    ],
+    [
+      "a pinned image listed as unpinned",
+      (e) => {
+        e.unpinned_images = ["example/demo:2.4.1"];
+      },
+      "unpinned_images.0: example/demo:2.4.1 is not an image of the compose file without a version",
+    ],
+    [
+      "a scheme on a UDP port",
+      (e) => {
+        e.ports = [
+          ...(e.ports as object[]),
+          { name: "dns", container: 53, protocol: "udp", scheme: "https" },
+        ];
+        e.compose = e.compose.replace('ports: ["8080:8080"]', 'ports: ["8080:8080", "53:53/udp"]');
+      },
+      "ports.1.scheme: only a TCP port has a scheme",
+    ],
+    [
       "files with the oci runtime",
       (e) => {
         e.compose = `${e.compose}    volumes: ["conf:/conf"]\nvolumes:\n  conf:\n`;

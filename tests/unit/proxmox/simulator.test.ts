@@ -10,6 +10,7 @@ import { MemoryHostKeyStore, PctExecutor } from "../../../src/proxmox/ssh.ts";
 import { waitForTask } from "../../../src/proxmox/tasks.ts";
 import type { ProxmoxCallInfo } from "../../../src/proxmox/types.ts";
 import { startSimulator } from "../../../src/simulator/index.ts";
+import { clearFaults, simFault } from "../../helpers/sim-control.ts";
 import { caught } from "./helpers/caught.ts";
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
@@ -38,24 +39,6 @@ const ticketClient = (password = sim.password) =>
     auth: { kind: "ticket", username: sim.username, password },
     retryBaseMs: 1,
   });
-
-async function fault(body: Record<string, unknown>) {
-  const res = await fetch(`${sim.apiUrl}/_sim/faults`, {
-    method: "POST",
-    headers: {
-      authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(body),
-  });
-  expect(res.ok).toBe(true);
-}
-async function clearFaults() {
-  await fetch(`${sim.apiUrl}/_sim/faults`, {
-    method: "DELETE",
-    headers: { authorization: `PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}` },
-  });
-}
 
 const TEMPLATE_QUERY = "vztmpl";
 async function template(c: ProxmoxClient, node: string): Promise<string> {
@@ -137,11 +120,11 @@ describe("client ↔ simulator", () => {
   test("a GET is retried after an injected 500; a non-idempotent POST is not", async () => {
     const calls: ProxmoxCallInfo[] = [];
     const c = tokenClient({ onCall: (i) => calls.push(i) });
-    await fault({ method: "GET", path: "/nodes", action: "http_500", times: 1 });
+    await simFault(sim, { method: "GET", path: "/nodes", action: "http_500", times: 1 });
     expect(await c.listNodes()).toHaveLength(3);
     expect(calls.map((x) => x.status)).toEqual([500, 200]);
     calls.length = 0;
-    await fault({
+    await simFault(sim, {
       method: "POST",
       path: "/nodes/{node}/lxc/{vmid}/status/start",
       action: "http_500",
@@ -149,7 +132,7 @@ describe("client ↔ simulator", () => {
     });
     await caught(c.startLxc("pve1", 100));
     expect(calls).toHaveLength(1);
-    await clearFaults();
+    await clearFaults(sim);
   });
 
   test("task_fail fault → waitForTask raises task_failed with the log", async () => {
@@ -157,7 +140,7 @@ describe("client ↔ simulator", () => {
     const node = "pve2";
     const ostemplate = await template(c, node);
     const vmid = await c.nextId();
-    await fault({
+    await simFault(sim, {
       method: "POST",
       path: "/nodes/{node}/lxc",
       action: "task_fail",
@@ -174,7 +157,7 @@ describe("client ↔ simulator", () => {
     );
     expect(err.kind).toBe("task_failed");
     expect(err.taskLog?.length).toBeGreaterThan(0);
-    await clearFaults();
+    await clearFaults(sim);
   });
 
   test("HTTPS: pinned fingerprint works, a wrong pin is refused as tls", async () => {

@@ -206,7 +206,11 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
     const ip = run.app.ip!;
     const url = appUrl(entry, ip);
     await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
-    await run.log(`${entry.name} is running at ${url} (OCI container)`, "info", "finish");
+    await run.log(
+      `${entry.name} is running at ${url ?? `${ip} (no web interface)`} (OCI container)`,
+      "info",
+      "finish",
+    );
   });
 }
 

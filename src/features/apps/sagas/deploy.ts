@@ -251,7 +251,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   await run.step("finish", async () => {
     const url = appUrl(entry, ip);
     await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
-    await run.log(`${entry.name} is running at ${url}`, "info", "finish");
+    await run.log(`${entry.name} is running at ${url ?? `${ip} (no web interface)`}`, "info", "finish");
   });
 }
 

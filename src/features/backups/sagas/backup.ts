@@ -306,13 +306,16 @@ export async function compensateBackup(deps: AppDeps, ctx: BackupContext, error:
   }
 }
 
-/** Backups still `creating` whose job has ended (or vanished): never leave one wedged. */
-export async function failOrphanedBackups(db: Db): Promise<number> {
+/**
+ * Backups still `creating` whose job has ended (or vanished): never leave one wedged. Returns how many it
+ * failed and how many are still being made (their job is alive).
+ */
+export async function failOrphanedBackups(db: Db): Promise<{ failed: number; inFlight: number }> {
   const creating = await db
     .select({ id: backups.id, jobId: backups.jobId })
     .from(backups)
     .where(eq(backups.status, "creating"));
-  if (creating.length === 0) return 0;
+  if (creating.length === 0) return { failed: 0, inFlight: 0 };
   const jobIds = creating.map((b) => b.jobId).filter((j): j is string => j !== null);
   const live = new Set(
     jobIds.length
@@ -325,7 +328,8 @@ export async function failOrphanedBackups(db: Db): Promise<number> {
       : [],
   );
   const dead = creating.filter((b) => !b.jobId || !live.has(b.jobId)).map((b) => b.id);
-  if (dead.length === 0) return 0;
+  const inFlight = creating.length - dead.length;
+  if (dead.length === 0) return { failed: 0, inFlight };
   await db
     .update(backups)
     .set({
@@ -334,7 +338,7 @@ export async function failOrphanedBackups(db: Db): Promise<number> {
       completedAt: new Date(),
     })
     .where(and(inArray(backups.id, dead), eq(backups.status, "creating")));
-  return dead.length;
+  return { failed: dead.length, inFlight };
 }
 
 function formatBytes(n: number): string {
