@@ -31,7 +31,7 @@ import { ExposureSection } from "./exposure.tsx";
 import { liveRoutes } from "./live.tsx";
 import { AdoptedDeleteForms, CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
-import { AppPage, Dashboard, RetryForm } from "./pages.tsx";
+import { AppPage, Dashboard, noWebOf, RetryForm } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
 import { Credentials, LogsSection, OperationLog } from "./sections.tsx";
 import { updateOffer } from "./update-offer.ts";
@@ -87,6 +87,7 @@ export function appsRoutes() {
       services.access.forApp(app),
     ]);
     const csrf = c.get("csrfToken");
+    const noWeb = noWebOf(app.catalogId ? services.catalog.get(app.catalogId) : undefined);
     return c.html(
       <AppPage
         page={page(c, "/apps")}
@@ -95,8 +96,9 @@ export function appsRoutes() {
         lines={lines}
         owner={owner}
         offer={updateOffer(services, app)}
+        noWeb={noWeb}
       >
-        <ExposureSection app={app} view={exposure} csrf={csrf} />
+        <ExposureSection app={app} view={exposure} csrf={csrf} noWeb={noWeb !== undefined} />
         <ChartsSection app={app} />
         <BackupsSection app={app} backups={backups.items} schedule={schedule} csrf={csrf} errors={{}} />
         <LogsSection app={app} />
