@@ -25,7 +25,7 @@ import type { EventBus } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
-import { parseCompose, renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
+import { parseCompose, portScheme, renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 import { appUrl, lxcUrl } from "./app-url.ts";
@@ -188,6 +188,13 @@ export class AppRun<S extends string = string> {
     return result.stdout;
   }
 
+  /** Waits for the container's address (waitForAddress) and records it on the app. */
+  async recordAddress(): Promise<string> {
+    const ip = await this.waitForAddress();
+    await this.update({ ip });
+    return ip;
+  }
+
   /** Polls the container's interfaces until eth0 has an IPv4 address. */
   async waitForAddress(vmid = this.vmid): Promise<string> {
     const deadline = Date.now() + this.deps.timing.ipTimeoutMs;
@@ -306,7 +313,7 @@ export class AppRun<S extends string = string> {
     const requests = phase === "first_boot" ? [first_boot] : [later, first_boot];
     const result = await waitHealthy(
       ip,
-      { port, host, requests },
+      { port, host, requests, scheme: portScheme(entry, port) },
       {
         timeoutMs: this.deps.timing.healthTimeoutMs,
         intervalMs: this.deps.timing.pollMs,

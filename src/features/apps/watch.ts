@@ -23,9 +23,10 @@ import type { Db } from "../../db/connect.ts";
 import { type AppHealth, alerts, applications, leases, proxmoxHosts } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import { portScheme } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
-import { answered, probePort, probeTcp } from "./health.ts";
+import { answered, fetcherFor, probePort, probeTcp } from "./health.ts";
 import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
@@ -117,10 +118,12 @@ export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number):
   }
   const { port, host, later, first_boot } = entry.healthcheck;
   const answers: string[] = [];
+  const scheme = portScheme(entry, port);
+  const get = fetcherFor(scheme);
   for (const r of [later, first_boot]) {
-    const url = `http://${ip}:${port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
+    const url = `${scheme}://${ip}:${port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
     try {
-      const res = await fetch(url, {
+      const res = await get(url, {
         redirect: "manual",
         headers: host ? { host } : {},
         signal: AbortSignal.timeout(timeoutMs),

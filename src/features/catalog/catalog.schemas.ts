@@ -149,6 +149,11 @@ export const catalogPortSchema = z.strictObject({
   container: z.number().int().min(1).max(65535),
   protocol: z.enum(["tcp", "udp"]).default("tcp"),
   primary: z.boolean().default(false),
+  /**
+   * `https` when the app serves TLS itself on this TCP port (usually with a self-signed certificate): its URL,
+   * health check and proxy upstream use https, without verifying the certificate. Absent: http.
+   */
+  scheme: z.enum(["http", "https"]).optional(),
 });
 
 export const catalogEnvSchema = z.strictObject({

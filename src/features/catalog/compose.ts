@@ -196,10 +196,18 @@ export function webPort(entry: CatalogEntry): number | undefined {
   return (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container ?? 80;
 }
 
-/** The one place an app's URL is made: its web port on the container's address (none without a web interface). */
+/** The scheme a TCP port of the entry serves: https only where the entry says so. */
+export function portScheme(entry: CatalogEntry, port: number): "http" | "https" {
+  return entry.ports.find((p) => p.container === port && p.protocol === "tcp")?.scheme ?? "http";
+}
+
+/**
+ * The one place an app's URL is made: its web port on the container's address, in that port's scheme (none
+ * without a web interface).
+ */
 export function entryUrl(entry: CatalogEntry, address: string): string | null {
   const port = webPort(entry);
-  return port === undefined ? null : `http://${address}:${port}`;
+  return port === undefined ? null : `${portScheme(entry, port)}://${address}:${port}`;
 }
 
 /**

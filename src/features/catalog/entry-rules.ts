@@ -98,6 +98,10 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
   }
   if (entry.web) checkWebPorts(entry, issues);
   else checkNoWeb(entry, issues);
+  entry.ports.forEach((p, i) => {
+    if (p.scheme !== undefined && p.protocol !== "tcp")
+      issues.push({ path: ["ports", i, "scheme"], message: "only a TCP port has a scheme" });
+  });
   const portNames = new Set<string>();
   const portKeys = new Set<string>();
   entry.ports.forEach((p, i) => {

@@ -8,6 +8,7 @@ export { CatalogService, iconPath, updateRefusal } from "./catalog.service.ts";
 export {
   deployVariables,
   entryUrl,
+  portScheme,
   renderAppEnv,
   renderEnvFile,
   renderOciEnvironment,

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
 import { applications, deploymentLogs } from "../../../src/db/schema.ts";
+import { fetcherFor } from "../../../src/features/apps/health.ts";
 import { updateInfo } from "../../../src/features/apps/update-info.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
@@ -78,6 +79,7 @@ describe("imported entries deploy like built-in ones", () => {
       "casa/headless",
       "casa/mediabox",
       "casa/pastebin",
+      "casa/securenotes",
       "tipi/dyndns",
       "tipi/kvstore",
       "tipi/legacy-wiki",
@@ -118,6 +120,14 @@ describe("imported entries deploy like built-in ones", () => {
       expect(empty, `${id}: set-but-empty variables`).toEqual([]);
       expect(env).toContain(`APP_ADDRESS='${app!.ip}'`);
     }
+
+    // An app that serves HTTPS itself (a self-signed certificate) passed its health check over https and
+    // opens at an https URL; its app answered that request over TLS.
+    const secure = apps[ids.indexOf("casa/securenotes")]!;
+    expect(secure.url).toBe(`https://${secure.ip}:8443`);
+    const answer = await fetcherFor("https")(`${secure.url}/login`, {});
+    expect(await answer.text()).toBe("ok from securenotes over https\n");
+    await expect(fetch(`http://${secure.ip}:8443/login`)).rejects.toThrow();
 
     // An app whose store names its image without a version runs, but is never offered an update.
     const rolling = apps[ids.indexOf("tipi/rolling")]!;

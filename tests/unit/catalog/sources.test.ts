@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { answered } from "../../../src/features/apps/health.ts";
 import { healthRequestSchema } from "../../../src/features/catalog/catalog.schemas.ts";
+import { entryUrl } from "../../../src/features/catalog/compose.ts";
 import {
   archiveUrl,
   checkUrl,
@@ -201,6 +202,20 @@ describe("CasaOS", () => {
     expect(media.entry!.min.memory_mb).toBe(1792);
     expect(media.entry!.compose).not.toContain("deploy");
     expect(media.entry!.ports.map((p) => `${p.container}/${p.protocol}`)).toEqual(["8096/tcp", "1900/udp"]);
+  });
+
+  test("scheme: https is an https main port: its URL, health check and proxy use https", async () => {
+    const { byId } = await load("casaos");
+    const notes = byId.get("securenotes")!;
+    expect(notes.status).toBe("imported");
+    expect(notes.entry!.ports).toEqual([
+      { name: "https", container: 8443, protocol: "tcp", primary: true, scheme: "https" },
+    ]);
+    expect(entryUrl(notes.entry!, "10.0.0.7")).toBe("https://10.0.0.7:8443");
+    expect(notes.entry!.healthcheck).toMatchObject({ port: 8443, first_boot: { path: "/login" } });
+    expect(notes.reasons.join(" ")).toContain("answers HTTPS only");
+    // An entry without a scheme stays http.
+    expect(entryUrl(byId.get("pastebin")!.entry!, "10.0.0.8")).toBe("http://10.0.0.8:7000");
   });
 
   test("devices are refused", async () => {

@@ -114,8 +114,6 @@ export function readCasaos(
       else if (web) mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
       if (mainSvc && web && mainPort === undefined && refusals.length === 0)
         refusals.push(`the main service does not publish port_map ${portMap}`);
-      if (web && str(x.scheme) === "https")
-        refusals.push("its web interface answers HTTPS only (Proximity checks and links http)");
       const index = str(x.index);
       const version = str(x.version);
       out.push({
@@ -132,6 +130,7 @@ export function readCasaos(
         services,
         main,
         mainPort,
+        mainScheme: web && str(x.scheme) === "https" ? "https" : undefined,
         path: index?.startsWith("/") ? index : "/",
         // The reservation is for the app alone: the Docker daemon beside it needs its own share.
         memoryMb: (reservedMemory(services) ?? 0) > 0 ? reservedMemory(services)! + 256 : undefined,

@@ -52,6 +52,8 @@ export interface StoreApp {
    */
   main: string;
   mainPort?: number | undefined;
+  /** `https` when the main port serves TLS itself (CasaOS `scheme: https`); http otherwise. */
+  mainScheme?: "https" | undefined;
   /** The path the store opens (CasaOS `index`, Umbrel `path`); "/" when it names none. */
   path?: string | undefined;
   /** Settings the store declares for the user (Runtipi `form_fields`, CasaOS `envs`). */

@@ -72,6 +72,23 @@ export function unpinnedNote(image: string): string {
   return `image not pinned (${image}): Proximity cannot offer updates`;
 }
 
+/**
+ * The main port serves HTTPS itself (CasaOS `scheme: https`), with the app's own, usually self-signed,
+ * certificate: the URL, health check and proxy use https without verifying it.
+ */
+function httpsMainPort(
+  ports: { name: string; primary: boolean; scheme?: "https" }[],
+  notes: Set<string>,
+): void {
+  const main = ports.find((p) => p.primary);
+  if (!main) return;
+  main.name = "https";
+  main.scheme = "https";
+  notes.add(
+    "its web interface answers HTTPS only: opened and checked over https (its own certificate, not verified)",
+  );
+}
+
 /** Why a mount of a single file the store does not ship cannot be imported. */
 function unshippedFile(app: StoreApp, src: string, rest: string): string {
   const template = app.seeds?.(`${rest}.template`);
@@ -332,7 +349,13 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   }
 
   // 3. Ports: the main port first (primary), then every other published port, each as itself.
-  const ports: { name: string; container: number; protocol: "tcp" | "udp"; primary: boolean }[] = [];
+  const ports: {
+    name: string;
+    container: number;
+    protocol: "tcp" | "udp";
+    primary: boolean;
+    scheme?: "https";
+  }[] = [];
   const seen = new Set<string>();
   const addPort = (p: PortSpec, primary: boolean) => {
     const key = `${p.port}/${p.protocol}`;
@@ -349,6 +372,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const web = app.mainPort !== undefined;
   if (web) addPort({ port: app.mainPort!, protocol: "tcp" }, true);
   else notes.add("has no web interface: no Open button; checked by its containers and its first TCP port");
+  if (web && app.mainScheme === "https") httpsMainPort(ports, notes);
   const hostNet = (svc: Record<string, unknown>) => svc.network_mode === "host";
   for (const [svcName, svc] of Object.entries(services)) {
     const published = publishedPorts(app.services[svcName] ?? {}, notes, svcName);
