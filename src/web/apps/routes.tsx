@@ -21,7 +21,6 @@ import {
   redirect,
   savedForm,
   submitForm,
-  ToastPartial,
   toast,
   viewer,
   type WebContext,
@@ -114,18 +113,11 @@ export function appsRoutes() {
     const enabled = f.enabled === "true";
     const gate = f.gate === "true" ? "proximity" : "none";
     const app = await services.access.expose(actor(c), c.req.param("id"), { enabled, gate });
-    return c.html(
-      <>
-        <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />
-        <ToastPartial
-          message={
-            enabled
-              ? `${app.hostname} is reachable at ${app.httpsUrl}`
-              : `${app.hostname} is no longer exposed`
-          }
-          ok
-        />
-      </>,
+    return toast(
+      c,
+      enabled ? `${app.hostname} is reachable at ${app.httpsUrl}` : `${app.hostname} is no longer exposed`,
+      200,
+      <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />,
     );
   });
 
@@ -150,13 +142,8 @@ export function appsRoutes() {
           "The install cannot be retried",
         );
         await c.get("services").apps.redeploy(actor(c), app.id, edits);
-        return c.html(
-          <>
-            <p class="muted">Installing {app.hostname} again…</p>
-            <ToastPartial message={`Installing ${app.hostname} again…`} ok />
-          </>,
-          202,
-        );
+        const installing = `Installing ${app.hostname} again…`;
+        return toast(c, installing, 202, <p class="muted">{installing}</p>);
       },
       (errors) => <RetryForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
     );
