@@ -426,22 +426,22 @@ export class AccessService {
         "The sign-in gate needs PUBLIC_URL: the proxy sends visitors to Proximity's sign-in page at that address and asks it there",
       );
     }
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    if (input.enabled && entry && !entry.web) {
+      throw new ConflictError(
+        `${app.hostname} has no web interface: there is nothing to reach at an HTTPS name`,
+      );
+    }
     const s = await this.stored();
     if (input.enabled && !s) {
       throw new ConflictError(
         "HTTPS names are not set up: an administrator sets a domain under Settings → Access first",
       );
     }
-    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     // An adopted (lxc) app is forwarded to on its own port; the proxy speaks plain http to it.
     if ((!entry && app.port === null) || app.ip === null) {
       if (input.enabled)
         throw new ConflictError(`${app.hostname} has no address and primary port the proxy could forward to`);
-    }
-    if (input.enabled && entry && !entry.web) {
-      throw new ConflictError(
-        `${app.hostname} has no web interface: there is nothing to reach at an HTTPS name`,
-      );
     }
     if (input.enabled && !entry && app.portScheme === "https") {
       throw new ConflictError(
