@@ -188,6 +188,13 @@ export class AppRun<S extends string = string> {
     return result.stdout;
   }
 
+  /** Waits for the container's address (waitForAddress) and records it on the app. */
+  async recordAddress(): Promise<string> {
+    const ip = await this.waitForAddress();
+    await this.update({ ip });
+    return ip;
+  }
+
   /** Polls the container's interfaces until eth0 has an IPv4 address. */
   async waitForAddress(vmid = this.vmid): Promise<string> {
     const deadline = Date.now() + this.deps.timing.ipTimeoutMs;

@@ -198,11 +198,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
 
   await run.step("start", () => run.startContainer());
 
-  const ip = await run.step("network", async () => {
-    const address = await run.waitForAddress();
-    await run.update({ ip: address });
-    return address;
-  });
+  const ip = await run.step("network", () => run.recordAddress());
 
   await run.step("install_docker", async () => {
     for (const cmd of dockerInstallCommands(template.distro)) await run.exec(cmd.argv, cmd.stdin);
