@@ -204,8 +204,9 @@ describe("Runtipi", () => {
     const rolling = byId.get("rolling")!;
     expect(rolling.status).toBe("imported");
     expect(rolling.entry!.unpinned_images).toEqual(["example/rolling:latest", "redis"]);
-    // The store's version names the release (the image's tag says nothing).
+    // The store's version names the release (the image's tag says nothing), even beside a pinned sidecar.
     expect(rolling.entry!.version).toBe("2.0.0");
+    expect(rolling.entry!.compose).toContain("image: postgres:17.11-alpine");
     expect(rolling.reasons).toEqual([
       "image not pinned (example/rolling:latest): Proximity cannot offer updates",
       "image not pinned (redis): Proximity cannot offer updates",
