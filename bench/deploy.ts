@@ -91,8 +91,10 @@ async function bare(i: number): Promise<number> {
   });
   await ssh.pctExec(node, vmid, [...compose.pull]);
   await ssh.pctExec(node, vmid, [...compose.up]);
-  const first = entry.healthcheck.first_boot;
-  const url = `http://${ip}:${entry.healthcheck.port}${first.path}`;
+  const check = entry.healthcheck;
+  if (!check) throw new Error(`${entry.id} has no web interface to time`);
+  const first = check.first_boot;
+  const url = `http://${ip}:${check.port}${first.path}`;
   while ((await fetch(url).catch(() => null))?.status !== first.expect) await Bun.sleep(timing.pollMs);
   const ms = performance.now() - t0;
   await ssh.close();

@@ -32,6 +32,8 @@ export interface StartOptions {
 
 /** Node stats go stale quickly and containers change outside Proximity: sync and reconcile every minute. */
 const SYNC_INTERVAL_MS = 60_000;
+/** The full collection of start-up garbage runs this long after listening. */
+const START_GC_DELAY_MS = 1_000;
 /** Without any host there is nothing to sync: look again this seldom (adding a host here wakes it). */
 const IDLE_SYNC_INTERVAL_MS = 5 * 60_000;
 
@@ -119,14 +121,17 @@ export async function startProximity(config: Config, options: StartOptions = {})
       `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
     // Start-up garbage (catalog YAML, migration SQL, WASM compilation buffers) would otherwise sit in the
-    // heap until the next collection under load: one full collection now returns it to the system.
-    runtime.collectGarbage();
+    // heap until the next collection under load: one full collection returns it to the system — a moment
+    // after listening, so the first requests (a supervisor's /health) do not wait for it.
+    const collect = setTimeout(() => runtime.collectGarbage(), START_GC_DELAY_MS);
+    collect.unref?.();
     let stopping: Promise<void> | undefined;
     return {
       url,
       services,
       stop: () => {
         stopping ??= (async () => {
+          clearTimeout(collect);
           await server.stop();
           await stopSync();
           await services.backupScheduler.stop();

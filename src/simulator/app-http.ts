@@ -13,17 +13,30 @@
  * process, so it answers on the container's own address at the port the image's app listens on (which
  * may come from the container's `env`), as long as the `entrypoint` still starts the image's program.
  *
+ * On 443 and 8443 an app answers HTTPS with a self-signed certificate (`servesTls`), as apps that serve TLS
+ * themselves do.
+ *
  * Vaultwarden's stand-in also serves a web vault page that creates accounts only in a secure context
  * (vaultwarden.ts): what HTTPS names (docs/access.md) are for.
  */
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { isCaddyService } from "./caddy.ts";
 import type { Cluster, Container } from "./cluster.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { parseEnvList } from "./oci.ts";
 import { findImage, imageProgram } from "./oci-registry.ts";
+import { generateSelfSigned, type TlsMaterial } from "./tls.ts";
 import { type VaultAccount, vaultwardenStandIn } from "./vaultwarden.ts";
+
+/**
+ * The ports on which a simulated app serves HTTPS itself, with a self-signed certificate, as web apps that
+ * terminate TLS conventionally do (443, 8443); every other port answers plain HTTP.
+ */
+export function servesTls(port: number): boolean {
+  return port === 443 || port === 8443;
+}
 
 /** "8080:80", "127.0.0.1:8080:80/tcp", "53:53/udp" → host port of a TCP mapping, or undefined. */
 export function publishedTcpPort(mapping: string): number | undefined {
@@ -40,6 +53,8 @@ export class AppListeners {
   /** Accounts made in each simulated Vaultwarden (by vmid), kept across its restarts. */
   private readonly vaultAccounts = new Map<number, Map<string, VaultAccount>>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private tls: TlsMaterial | undefined;
+  private tlsPending = false;
 
   constructor(
     private readonly cluster: Cluster,
@@ -89,8 +104,10 @@ export class AppListeners {
     }
     for (const [key, { ip, port, service, vmid }] of want) {
       if (this.servers.has(key)) continue;
+      const tls = servesTls(port) ? this.certificate() : undefined;
+      if (servesTls(port) && !tls) continue; // the certificate is being made: the next sync listens
       // node:http rather than Bun.serve so that demo mode also runs under Deno (docs/runtime.md).
-      const server = createServer((req, res) => {
+      const handler: RequestListener = (req, res) => {
         // Between two reconciliations the container may have stopped: a stopped app does not answer.
         if (this.cluster.containers.get(vmid)?.status !== "running") {
           req.socket.destroy();
@@ -119,10 +136,13 @@ export class AppListeners {
         res.writeHead(status, { "content-type": "text/plain" });
         res.end(
           status === 200
-            ? `ok from ${service}\n`
+            ? `ok from ${service}${tls ? " over https" : ""}\n`
             : `${fault?.message ?? (broken ? `${broken} fails to start its app` : "unhealthy")}\n`,
         );
-      });
+      };
+      const server = tls
+        ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler)
+        : createServer(handler);
       // A WebSocket (RFC 6455) that echoes each text message: what apps with live pages need from a proxy.
       server.on("upgrade", (req, socket) => {
         if (String(req.headers.upgrade).toLowerCase() !== "websocket" || !req.headers["sec-websocket-key"]) {
@@ -159,6 +179,22 @@ export class AppListeners {
       server.listen(port, ip);
       this.servers.set(key, server);
     }
+  }
+
+  /** One self-signed certificate for every app that serves TLS, made once (undefined until it is ready). */
+  private certificate(): TlsMaterial | undefined {
+    if (!this.tls && !this.tlsPending) {
+      this.tlsPending = true;
+      void generateSelfSigned("app.sim", []).then(
+        (m) => {
+          this.tls = m;
+        },
+        () => {
+          this.tlsPending = false;
+        },
+      );
+    }
+    return this.tls;
   }
 
   stop(): void {

@@ -121,6 +121,8 @@ interface ServiceDefinition {
   ports: string[];
   environment: Record<string, string>;
   volumes: string[];
+  /** The service declares a health check (one with `disable: true` does not count). */
+  healthcheck: boolean;
 }
 
 /** `environment` as a map or a KEY=value list, interpolated. */
@@ -225,6 +227,10 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
       ports,
       environment: environmentOf(d.environment, env, warnings),
       volumes: volumes.map((v) => interpolate(v, env, warnings)),
+      healthcheck:
+        typeof d.healthcheck === "object" &&
+        d.healthcheck !== null &&
+        (d.healthcheck as { disable?: unknown }).disable !== true,
     });
   }
   const warnText = [...warnings]
@@ -396,6 +402,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         }
         out += ` Container ${c}  Creating\n Container ${c}  Created\n Container ${c}  Starting\n Container ${c}  Started\n`;
         svc.state = "running";
+        svc.healthChecks = 0;
       }
       return ok("", out);
     }
@@ -474,6 +481,7 @@ export function dockerCompose(guest: GuestState, args: string[]): ExecResult {
         if (sub !== "start") out += ` Container ${c}  Stopping\n Container ${c}  Stopped\n`;
         if (sub !== "stop") out += ` Container ${c}  Starting\n Container ${c}  Started\n`;
         svc.state = sub === "stop" ? "exited" : "running";
+        svc.healthChecks = 0;
       }
       return ok("", out);
     }
@@ -524,6 +532,7 @@ function ensureService(project: ComposeProject, name: string, loaded: LoadedProj
       ports: def.ports,
       environment: def.environment,
       volumes: def.volumes,
+      healthcheck: def.healthcheck,
     };
     project.services.set(name, svc);
   } else {
@@ -531,6 +540,7 @@ function ensureService(project: ComposeProject, name: string, loaded: LoadedProj
     svc.ports = def.ports;
     svc.environment = def.environment;
     svc.volumes = def.volumes;
+    svc.healthcheck = def.healthcheck;
   }
   return svc;
 }
@@ -555,13 +565,26 @@ function portsText(s: ComposeService): string {
     .join(", ");
 }
 
+/**
+ * Docker's view of a service's own health check: none ("") without one; "starting" at the first look after
+ * it started, then "healthy" — or "unhealthy" for a release the simulator models as broken (an image tag
+ * ending in `-unhealthy`, app-http.ts).
+ */
+function healthOf(s: ComposeService): string {
+  if (!s.healthcheck || s.state !== "running") return "";
+  const looks = s.healthChecks ?? 0;
+  s.healthChecks = looks + 1;
+  if (looks === 0) return "starting";
+  return /:[^/:]*-unhealthy$/.test(s.image) ? "unhealthy" : "healthy";
+}
+
 function psEntry(project: ComposeProject, s: ComposeService): Record<string, unknown> {
   const name = container(project, s.name);
   return {
     Command: '"/docker-entrypoint.sh"',
     CreatedAt: "2025-07-01 12:00:00 +0000 UTC",
     ExitCode: 0,
-    Health: "",
+    Health: healthOf(s),
     ID: createHash("sha256").update(name).digest("hex").slice(0, 12),
     Image: s.image,
     Labels: `com.docker.compose.project=${project.name},com.docker.compose.service=${s.name}`,

@@ -21,6 +21,9 @@ export interface ComposeService {
   /** The service's `environment` (interpolated) and `volumes` (short syntax): the real Caddy reads them. */
   environment: Record<string, string>;
   volumes: string[];
+  /** Whether the service declares its own health check, and how often `ps` has looked since it started. */
+  healthcheck?: boolean;
+  healthChecks?: number;
 }
 
 export interface ComposeProject {

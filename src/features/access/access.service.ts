@@ -23,6 +23,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import type { AppsService } from "../apps/apps.service.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
+import { portScheme, webPort } from "../catalog/index.ts";
 import {
   type AccessUpdate,
   type AccessViewT,
@@ -425,13 +426,18 @@ export class AccessService {
         "The sign-in gate needs PUBLIC_URL: the proxy sends visitors to Proximity's sign-in page at that address and asks it there",
       );
     }
+    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
+    if (input.enabled && entry && !entry.web) {
+      throw new ConflictError(
+        `${app.hostname} has no web interface: there is nothing to reach at an HTTPS name`,
+      );
+    }
     const s = await this.stored();
     if (input.enabled && !s) {
       throw new ConflictError(
         "HTTPS names are not set up: an administrator sets a domain under Settings → Access first",
       );
     }
-    const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
     // An adopted (lxc) app is forwarded to on its own port; the proxy speaks plain http to it.
     if ((!entry && app.port === null) || app.ip === null) {
       if (input.enabled)
@@ -537,14 +543,14 @@ export class AccessService {
       .where(and(isNotNull(applications.httpsUrl), isNotNull(applications.ip)));
     const routes = exposed.flatMap((app) => {
       const entry = app.catalogId ? this.deps.catalog.get(app.catalogId) : undefined;
-      const port = entry
-        ? (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container
-        : (app.port ?? undefined);
+      const port = entry ? webPort(entry) : (app.port ?? undefined);
       if (!port || !app.ip) return [];
+      const tls = entry ? portScheme(entry, port) === "https" : app.portScheme === "https";
       return [
         {
           host: `${app.hostname}.${s.domain}`,
           upstream: `${app.ip}:${port}`,
+          ...(tls ? { upstreamTls: true } : {}),
           gated: app.gate === "proximity",
         },
       ];

@@ -21,6 +21,8 @@ export interface ProxyRoute {
   host: string;
   /** address:port of the app's primary port. */
   upstream: string;
+  /** The app serves TLS itself there (its own, usually self-signed, certificate: not verified). */
+  upstreamTls?: boolean;
   /** Only visitors Proximity lets through (gate.ts): forward-auth to Proximity before the app. */
   gated?: boolean;
 }
@@ -62,6 +64,7 @@ function appRoutes(r: ProxyRoute, proximity: ProximityUpstream | null | undefine
   const app = {
     handler: "reverse_proxy",
     upstreams: [{ dial: r.upstream }],
+    ...(r.upstreamTls ? { transport: { protocol: "http", tls: { insecure_skip_verify: true } } } : {}),
     // The app sees the name the visitor used, and where the visitor came from.
     headers: { request: { set: { "X-Forwarded-Host": ["{http.request.host}"] } } },
   };

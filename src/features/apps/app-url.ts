@@ -1,4 +1,7 @@
-/** An app's URL once it has an address: the catalog entry's (entryUrl), or an adopted container's port. */
+/**
+ * An app's URL once it has an address: the catalog entry's (entryUrl; none for an app without a web interface),
+ * or an adopted container's port.
+ */
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { entryUrl } from "../catalog/index.ts";
 

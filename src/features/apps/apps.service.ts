@@ -3,12 +3,13 @@
  * all), and turning each request into a guarded state change plus a durable job in one transaction.
  */
 
-import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, or, type SQL } from "drizzle-orm";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
+import { namesById } from "../../db/lookup.ts";
 import { selectPage } from "../../db/paging.ts";
 import {
   type Application,
@@ -124,13 +125,8 @@ export class AppsService {
   }
 
   /** Hostnames by app id (the audit log names its targets); ids of deleted apps are absent. */
-  async hostnames(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .select({ id: applications.id, hostname: applications.hostname })
-      .from(applications)
-      .where(inArray(applications.id, [...new Set(ids)]));
-    return new Map(rows.map((r) => [r.id, r.hostname]));
+  hostnames(ids: string[]): Promise<Map<string, string>> {
+    return namesById(this.db, applications.id, applications.hostname, ids);
   }
 
   async ownedAppIds(userId: string): Promise<string[]> {

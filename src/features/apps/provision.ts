@@ -129,3 +129,20 @@ export function parseComposePs(stdout: string): ComposeService[] {
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as ComposeService);
 }
+
+/**
+ * What keeps a compose project from counting as up, or null when every expected service runs and none is
+ * failing or still starting its image's own health check (`Health`: "" without one, "starting", "healthy",
+ * "unhealthy"). A service missing from `ps` (which lists running containers) is not running.
+ */
+export function servicesProblem(expected: readonly string[], ps: readonly ComposeService[]): string | null {
+  const byName = new Map(ps.map((s) => [s.Service ?? s.Name ?? "", s]));
+  const problems: string[] = [];
+  for (const name of expected) {
+    const s = byName.get(name);
+    if (s?.State !== "running") problems.push(`${name} (${s?.State ?? "not running"})`);
+    else if (s.Health === "starting") problems.push(`${name} (health check starting)`);
+    else if (s.Health === "unhealthy") problems.push(`${name} (unhealthy)`);
+  }
+  return problems.length === 0 ? null : `services not ready: ${problems.join(", ")}`;
+}

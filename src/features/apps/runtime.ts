@@ -25,13 +25,13 @@ import type { EventBus } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
-import { renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
+import { parseCompose, portScheme, renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 import { appUrl, lxcUrl } from "./app-url.ts";
-import { waitAnswering, waitHealthy } from "./health.ts";
+import { probeTcp, waitAnswering, waitHealthy, waitUntil } from "./health.ts";
 import type { Notify } from "./notices.ts";
-import { type Argv, compose, files } from "./provision.ts";
+import { type Argv, compose, files, parseComposePs, servicesProblem } from "./provision.ts";
 import { type AppTiming, type TaskKind, taskWait } from "./timing.ts";
 
 export interface AppDeps {
@@ -188,6 +188,13 @@ export class AppRun<S extends string = string> {
     return result.stdout;
   }
 
+  /** Waits for the container's address (waitForAddress) and records it on the app. */
+  async recordAddress(): Promise<string> {
+    const ip = await this.waitForAddress();
+    await this.update({ ip });
+    return ip;
+  }
+
   /** Polls the container's interfaces until eth0 has an IPv4 address. */
   async waitForAddress(vmid = this.vmid): Promise<string> {
     const deadline = Date.now() + this.deps.timing.ipTimeoutMs;
@@ -293,19 +300,20 @@ export class AppRun<S extends string = string> {
   }
 
   /**
-   * The app's own HTTP health check until it passes or times out. Adopted apps without a catalog entry
-   * have none, and pass. A deploy waits for the first-boot answer; every later operation accepts the
+   * The app's own HTTP health check until it passes or times out (an app without a web interface: its
+   * containers and port, checkRunning). Adopted apps without a catalog entry have none, and pass. A deploy waits for the first-boot answer; every later operation accepts the
    * set-up answer or the first-boot one (the user may not have finished the app's setup yet).
    */
   async checkHealth(after = "", phase: "first_boot" | "later" = "later", ip = this.app.ip): Promise<void> {
     if (this.app.runtime === "lxc") return this.checkPort(after, ip);
     const entry = this.app.catalogId ? this.deps.catalog.get(this.app.catalogId) : undefined;
     if (!entry || !ip) return;
+    if (!entry.healthcheck) return this.checkRunning(entry, after, ip);
     const { port, host, first_boot, later } = entry.healthcheck;
     const requests = phase === "first_boot" ? [first_boot] : [later, first_boot];
     const result = await waitHealthy(
       ip,
-      { port, host, requests },
+      { port, host, requests, scheme: portScheme(entry, port) },
       {
         timeoutMs: this.deps.timing.healthTimeoutMs,
         intervalMs: this.deps.timing.pollMs,
@@ -318,6 +326,41 @@ export class AppRun<S extends string = string> {
         this.errorContext("health"),
       );
     }
+  }
+
+  /**
+   * The health of an app without a web interface (catalog.schemas.ts `web: false`): its compose services all
+   * run and none fails (or is still starting) its image's own health check, then its first TCP port, when it
+   * has one, accepts a connection. Under the OCI runtime the app is the container, which the steps before
+   * have seen running: its port is what is left to ask.
+   */
+  async checkRunning(entry: CatalogEntry, after: string, ip: string): Promise<void> {
+    const options = {
+      timeoutMs: this.deps.timing.healthTimeoutMs,
+      intervalMs: this.deps.timing.pollMs,
+      signal: this.ctx.signal,
+    };
+    const seconds = Math.round(this.deps.timing.healthTimeoutMs / 1000);
+    if (this.app.runtime === "docker") {
+      const expected = Object.keys(parseCompose(entry.compose).services);
+      const result = await waitUntil(
+        async () => servicesProblem(expected, parseComposePs(await this.exec(compose.ps))),
+        options,
+      );
+      if (!result.ok)
+        throw new AppServiceError(
+          `${entry.name} did not come up${after} within ${seconds} s (${result.last})`,
+          this.errorContext("health"),
+        );
+    }
+    const port = entry.ports.find((p) => p.protocol === "tcp")?.container;
+    if (port === undefined) return;
+    const result = await waitUntil(() => probeTcp(ip, port, 5_000), options);
+    if (!result.ok)
+      throw new AppServiceError(
+        `${entry.name} did not accept connections on port ${port}${after} within ${seconds} s (${result.last})`,
+        this.errorContext("health"),
+      );
   }
 
   /**

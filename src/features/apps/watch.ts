@@ -23,9 +23,10 @@ import type { Db } from "../../db/connect.ts";
 import { type AppHealth, alerts, applications, leases, proxmoxHosts } from "../../db/schema.ts";
 import type { EventBus } from "../../queue/events.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
+import { portScheme } from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
-import { answered, probePort } from "./health.ts";
+import { answered, fetcherFor, probePort, probeTcp } from "./health.ts";
 import type { Notice, Notify } from "./notices.ts";
 import type { CatalogLookup } from "./update-info.ts";
 
@@ -105,14 +106,24 @@ export function jitter(id: string): number {
   return 0.8 + ((h >>> 0) / 2 ** 32) * 0.4;
 }
 
-/** One probe of an app: any of its entry's accepted answers is healthy. */
+/**
+ * One probe of an app: any of its entry's accepted answers is healthy. An app without a web interface is
+ * asked for a TCP connection on its first TCP port; one without any port has nothing to ask from outside
+ * (null: the reconciler still sees its container stop, and its operations check its services).
+ */
 export async function probe(ip: string, entry: CatalogEntry, timeoutMs: number): Promise<string | null> {
+  if (!entry.healthcheck) {
+    const tcp = entry.ports.find((p) => p.protocol === "tcp")?.container;
+    return tcp === undefined ? null : probeTcp(ip, tcp, timeoutMs);
+  }
   const { port, host, later, first_boot } = entry.healthcheck;
   const answers: string[] = [];
+  const scheme = portScheme(entry, port);
+  const get = fetcherFor(scheme);
   for (const r of [later, first_boot]) {
-    const url = `http://${ip}:${port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
+    const url = `${scheme}://${ip}:${port}${r.path.startsWith("/") ? r.path : `/${r.path}`}`;
     try {
-      const res = await fetch(url, {
+      const res = await get(url, {
         redirect: "manual",
         headers: host ? { host } : {},
         signal: AbortSignal.timeout(timeoutMs),

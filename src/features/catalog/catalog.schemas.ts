@@ -38,6 +38,8 @@ export type Generator = (typeof GENERATORS)[number];
 /** Values Proximity provides to every compose project, known once the container has its address. */
 export const DEPLOY_VARIABLES = ["APP_ADDRESS", "APP_HOSTNAME", "APP_URL", "APP_PORT"] as const;
 export type DeployVariable = (typeof DEPLOY_VARIABLES)[number];
+/** The per-deploy values of an entry without a web interface (`web: false`): it has no URL and no web port. */
+export const NO_WEB_DEPLOY_VARIABLES = ["APP_ADDRESS", "APP_HOSTNAME"] as const satisfies DeployVariable[];
 /** Whether `name` is one of the values Proximity provides (an entry may use but not declare them). */
 export function isDeployVariable(name: string): boolean {
   return (DEPLOY_VARIABLES as readonly string[]).includes(name);
@@ -147,6 +149,11 @@ export const catalogPortSchema = z.strictObject({
   container: z.number().int().min(1).max(65535),
   protocol: z.enum(["tcp", "udp"]).default("tcp"),
   primary: z.boolean().default(false),
+  /**
+   * `https` when the app serves TLS itself on this TCP port (usually with a self-signed certificate): its URL,
+   * health check and proxy upstream use https, without verifying the certificate. Absent: http.
+   */
+  scheme: z.enum(["http", "https"]).optional(),
 });
 
 export const catalogEnvSchema = z.strictObject({
@@ -228,7 +235,14 @@ export const catalogEntryObjectSchema = z.strictObject({
       .max(262144),
     disk_gb: z.number().int().min(1).max(4096),
   }),
-  ports: z.array(catalogPortSchema).min(1).max(32),
+  /**
+   * Whether the app has a web interface (the default). An app without one (`web: false`: a DNS updater, a VPN
+   * client, a database) has no primary port, no URL, no Open button and no HTTP health check: Proximity checks
+   * that its containers run (and pass their image's own health check) and that its first TCP port, when it
+   * has one, accepts a connection (docs/catalog.md).
+   */
+  web: z.boolean().default(true),
+  ports: z.array(catalogPortSchema).max(32).default([]),
   env: z.array(catalogEnvSchema).max(64).default([]),
   compose: z.string().min(1).max(65536),
   /**
@@ -239,7 +253,8 @@ export const catalogEntryObjectSchema = z.strictObject({
   unpinned_images: z.array(z.string().min(1).max(200)).max(16).default([]),
   /** Files written into the app's named volumes at its first deploy (catalogFileSchema). */
   files: z.array(catalogFileSchema).max(ENTRY_FILE_LIMITS.count).default([]),
-  healthcheck: catalogHealthcheckSchema,
+  /** The HTTP health check of an app with a web interface; an app without one has none (see `web`). */
+  healthcheck: catalogHealthcheckSchema.optional(),
   pin: catalogPinSchema,
   /** The day the entry joined the catalog (the web's "Recently added"); entries of the first catalog have none. */
   added: isoDate.optional(),
@@ -277,6 +292,11 @@ export const catalogEntryObjectSchema = z.strictObject({
 });
 
 export type CatalogEntry = z.output<typeof catalogEntryObjectSchema>;
+
+/** The per-deploy values Proximity writes for an entry: all of them, or without URL and port when it has no web interface. */
+export function providedVariables(entry: Pick<CatalogEntry, "web">): readonly DeployVariable[] {
+  return entry.web ? DEPLOY_VARIABLES : NO_WEB_DEPLOY_VARIABLES;
+}
 export type CatalogEnv = CatalogEntry["env"][number];
 
 /** A problem with an entry, at a path inside it (reported as a zod issue by catalogEntrySchema). */

@@ -24,8 +24,10 @@ import {
   ALLOWED_HOST_PATHS,
   type CatalogEntry,
   type CatalogEnv,
+  type DeployVariable,
   type EntryIssue,
   isDeployVariable,
+  providedVariables,
 } from "./catalog.schemas.ts";
 import {
   InterpolationError,
@@ -384,7 +386,10 @@ export function composeProblems(entry: CatalogEntry): EntryIssue[] {
   const used = new Set(uses.map((u) => u.name));
   const envByName = new Map(entry.env.map((e) => [e.name, e]));
   for (const v of used) {
-    if (!envByName.has(v) && !isDeployVariable(v)) at(`uses \${${v}}, which is not declared in env`);
+    if (envByName.has(v)) continue;
+    if (!isDeployVariable(v)) at(`uses \${${v}}, which is not declared in env`);
+    else if (!providedVariables(entry).includes(v as DeployVariable))
+      at(`uses \${${v}}, which an app without a web interface does not have`);
   }
   const reported = new Set<string>();
   for (const use of uses) {

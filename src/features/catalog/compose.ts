@@ -170,26 +170,44 @@ export function exposureEnv(
 }
 
 /**
- * The per-deploy values every compose project may use (`APP_ADDRESS`, `APP_HOSTNAME`, `APP_URL`,
- * `APP_PORT`). They are written to `.env` after the network step and rewritten when the address changes.
+ * The per-deploy values every compose project may use (`APP_ADDRESS`, `APP_HOSTNAME`, and `APP_URL`,
+ * `APP_PORT` for an app with a web interface). They are written to `.env` after the network step and
+ * rewritten when the address changes.
  */
-export function deployVariables(entry: CatalogEntry, facts: DeployFacts): Record<DeployVariable, string> {
+export function deployVariables(
+  entry: CatalogEntry,
+  facts: DeployFacts,
+): Partial<Record<DeployVariable, string>> {
+  const url = entryUrl(entry, facts.address);
+  const port = webPort(entry);
   return {
     APP_ADDRESS: facts.address,
     APP_HOSTNAME: facts.hostname,
-    APP_URL: entryUrl(entry, facts.address),
-    APP_PORT: String(primaryPort(entry)),
+    ...(url === null || port === undefined ? {} : { APP_URL: url, APP_PORT: String(port) }),
   };
 }
 
-/** The port users open: the entry's primary port, else its first (80 for an entry that declares none). */
-function primaryPort(entry: CatalogEntry): number {
+/**
+ * The port users open: the entry's primary port, else its first (80 for an entry that declares none); none for
+ * an app without a web interface.
+ */
+export function webPort(entry: CatalogEntry): number | undefined {
+  if (!entry.web) return undefined;
   return (entry.ports.find((p) => p.primary) ?? entry.ports[0])?.container ?? 80;
 }
 
-/** The one place an app's URL is made: its primary port on the container's address. */
-export function entryUrl(entry: CatalogEntry, address: string): string {
-  return `http://${address}:${primaryPort(entry)}`;
+/** The scheme a TCP port of the entry serves: https only where the entry says so. */
+export function portScheme(entry: CatalogEntry, port: number): "http" | "https" {
+  return entry.ports.find((p) => p.container === port && p.protocol === "tcp")?.scheme ?? "http";
+}
+
+/**
+ * The one place an app's URL is made: its web port on the container's address, in that port's scheme (none
+ * without a web interface).
+ */
+export function entryUrl(entry: CatalogEntry, address: string): string | null {
+  const port = webPort(entry);
+  return port === undefined ? null : `${portScheme(entry, port)}://${address}:${port}`;
 }
 
 /**

@@ -2,8 +2,11 @@
  * The rules across an entry's fields, and parsing a catalog file with them. An entry that passes can actually
  * be deployed and keeps working for its whole life (docs/catalog.md):
  *
- * - exactly one port is `primary`, and it is TCP (the app URL is http://<ip>:<primary port>);
- * - port names and (port, protocol) pairs are unique; the health check uses one of the TCP ports;
+ * - an app with a web interface (the default) has exactly one `primary` port, and it is TCP (the app URL is
+ *   http://<ip>:<primary port>), and a health check on one of its TCP ports; an app without one (`web: false`)
+ *   has no primary port, no HTTP health check, no `exposure`, and its compose file does not use `APP_URL` or
+ *   `APP_PORT` (compose-policy.ts);
+ * - port names and (port, protocol) pairs are unique;
  * - env names are unique; `generate` excludes `default` and `required`; a `secret` never has a `default`;
  *   `default: ""` is refused (leave the default out instead); no env takes a name Proximity provides
  *   (`APP_ADDRESS`, `APP_HOSTNAME`, `APP_URL`, `APP_PORT`, written to `.env` once the container has its
@@ -43,18 +46,62 @@ export function compilePattern(pattern: string): RegExp | undefined {
   }
 }
 
-function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
-  const declaredEnv = new Set(entry.env.map((e) => e.name));
-  for (const name of Object.keys(entry.exposure?.env ?? {})) {
-    if (!declaredEnv.has(name))
-      issues.push({ path: ["exposure", "env", name], message: `${name} is not a declared env` });
-  }
+/** An app with a web interface: exactly one primary TCP port, and an HTTP health check on a TCP port. */
+function checkWebPorts(entry: CatalogEntry, issues: EntryIssue[]): void {
   const primaries = entry.ports.filter((p) => p.primary);
   if (primaries.length !== 1) {
     issues.push({ path: ["ports"], message: `exactly one port must be primary (found ${primaries.length})` });
   } else if (primaries[0]!.protocol !== "tcp") {
     issues.push({ path: ["ports"], message: "the primary port must be TCP" });
   }
+  const check = entry.healthcheck;
+  if (!check) {
+    issues.push({
+      path: ["healthcheck"],
+      message: "an app with a web interface needs a health check (or say web: false)",
+    });
+  } else if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === check.port)) {
+    issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
+  }
+}
+
+/**
+ * An app without a web interface: no port is its web port, nothing checks it over HTTP, the managed proxy has
+ * nothing to forward, and its compose file cannot use the URL and web port it does not have.
+ */
+function checkNoWeb(entry: CatalogEntry, issues: EntryIssue[]): void {
+  entry.ports.forEach((p, i) => {
+    if (p.primary)
+      issues.push({
+        path: ["ports", i, "primary"],
+        message: "an app without a web interface has no primary port",
+      });
+  });
+  if (entry.healthcheck)
+    issues.push({
+      path: ["healthcheck"],
+      message:
+        "an app without a web interface has no HTTP health check (its containers and first TCP port are checked)",
+    });
+  if (entry.exposure)
+    issues.push({
+      path: ["exposure"],
+      message: "an app without a web interface cannot be exposed at an HTTPS name",
+    });
+}
+
+function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
+  const declaredEnv = new Set(entry.env.map((e) => e.name));
+  for (const name of Object.keys(entry.exposure?.env ?? {})) {
+    if (!declaredEnv.has(name))
+      issues.push({ path: ["exposure", "env", name], message: `${name} is not a declared env` });
+  }
+  if (entry.web) checkWebPorts(entry, issues);
+  else checkNoWeb(entry, issues);
+  entry.ports.forEach((p, i) => {
+    if (p.scheme !== undefined && p.protocol !== "tcp")
+      issues.push({ path: ["ports", i, "scheme"], message: "only a TCP port has a scheme" });
+  });
   const portNames = new Set<string>();
   const portKeys = new Set<string>();
   entry.ports.forEach((p, i) => {
@@ -107,9 +154,6 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
       });
     }
   });
-  if (!entry.ports.some((p) => p.protocol === "tcp" && p.container === entry.healthcheck.port)) {
-    issues.push({ path: ["healthcheck", "port"], message: "must be one of the TCP ports" });
-  }
   const envNames = new Set<string>();
   entry.env.forEach((e, i) => {
     if (envNames.has(e.name)) issues.push({ path: ["env", i, "name"], message: `duplicate env ${e.name}` });

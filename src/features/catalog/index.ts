@@ -8,10 +8,12 @@ export { CatalogService, iconPath, updateRefusal } from "./catalog.service.ts";
 export {
   deployVariables,
   entryUrl,
+  portScheme,
   renderAppEnv,
   renderEnvFile,
   renderOciEnvironment,
   resolveEnvironment,
+  webPort,
 } from "./compose.ts";
 export { composeProblems, parseCompose } from "./compose-policy.ts";
 export { dockerVolumeName, fileBytes } from "./entry-files.ts";

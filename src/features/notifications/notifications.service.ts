@@ -8,6 +8,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { Actor, AuthUser } from "../../core/identity.ts";
 import { log } from "../../core/log.ts";
+import { hostProblem } from "../../core/outbound.ts";
 import type { Keys } from "../../crypto/keys.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
@@ -24,7 +25,6 @@ import type { AuditService } from "../audit/audit.service.ts";
 import { type Delivery, DeliveryError, type SendOptions, send } from "./channels/index.ts";
 import { DeliverNotificationJob } from "./job-types.ts";
 import { CONFIG_SCHEMAS, type CreateChannelInput, type PatchChannelInput } from "./notifications.schemas.ts";
-import { hostProblem } from "./targets.ts";
 
 export interface NotificationsDeps {
   db: Db;

@@ -4,7 +4,7 @@
  * transaction holding an advisory lock, so concurrent requests on PostgreSQL cannot race past them.
  */
 
-import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, count, eq, ne, sql } from "drizzle-orm";
 import {
   ConflictError,
   ForbiddenError,
@@ -17,6 +17,7 @@ import { FailureLimiter } from "../../core/rate-limit.ts";
 import type { PasswordHasher } from "../../crypto/passwords.ts";
 import type { Db } from "../../db/connect.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors.ts";
+import { namesById } from "../../db/lookup.ts";
 import { selectPage } from "../../db/paging.ts";
 import { refreshTokens, type User, users } from "../../db/schema.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -182,13 +183,8 @@ export class UsersService {
   }
 
   /** Usernames of the given users, in one query (owners shown beside apps). */
-  async usernames(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .select({ id: users.id, username: users.username })
-      .from(users)
-      .where(inArray(users.id, [...new Set(ids)]));
-    return new Map(rows.map((r) => [r.id, r.username]));
+  usernames(ids: string[]): Promise<Map<string, string>> {
+    return namesById(this.db, users.id, users.username, ids);
   }
 
   async list(page: number, perPage: number): Promise<{ items: User[]; total: number }> {

@@ -16,14 +16,17 @@ export function openUrl(app: Application): string | null {
   return app.httpsUrl ?? app.url;
 }
 
-export const ExposureSection: FC<{ app: Application; view: ExposureView; csrf: string }> = ({
+export const ExposureSection: FC<{ app: Application; view: ExposureView; csrf: string; noWeb?: boolean }> = ({
   app,
   view,
   csrf,
+  noWeb = false,
 }) => (
   <section id="app-exposure">
     <h2>HTTPS name</h2>
-    {app.systemRole === "proxy" ? (
+    {noWeb ? (
+      <p class="muted">This app has no web interface: there is nothing to reach at an HTTPS name.</p>
+    ) : app.systemRole === "proxy" ? (
       <p>
         This is Proximity's reverse proxy. It is set up from <a href="/settings/access">Settings → Access</a>.
       </p>

@@ -16,7 +16,7 @@ import { render, viewer, type WebContext } from "../kit/index.ts";
 import { ChartsSection } from "./charts.tsx";
 import { ManageSection } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
-import { AppCard, AppDetails, AppHeader, ProgressPanel } from "./pages.tsx";
+import { AppCard, AppDetails, AppHeader, noWebOf, ProgressPanel } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
 import { LogActions } from "./sections.tsx";
 import { updateOffer } from "./update-offer.ts";
@@ -169,7 +169,11 @@ export function liveRoutes() {
             <LogActions app={current} />
           </hx-partial>
           <hx-partial hx-target="#app-details" hx-swap="outerHTML">
-            <AppDetails app={current} owner={owner} />
+            <AppDetails
+              app={current}
+              owner={owner}
+              noWeb={noWebOf(current.catalogId ? services.catalog.get(current.catalogId) : undefined)}
+            />
           </hx-partial>
           {settled ? (
             <>

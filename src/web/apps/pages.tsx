@@ -2,6 +2,7 @@
 import type { Child, FC } from "hono/jsx";
 import type { Application, Job } from "../../db/schema.ts";
 import { appIconId, canRun, isStable } from "../../features/apps/index.ts";
+import type { CatalogEntry } from "../../features/catalog/catalog.schemas.ts";
 import {
   AppIcon,
   Breadcrumb,
@@ -307,10 +308,39 @@ const RUNTIME_LABEL: Record<Application["runtime"], string> = {
   lxc: "LXC container (adopted: what runs inside is left as it is)",
 };
 
-export const AppDetails: FC<{ app: Application; owner: string | undefined }> = ({ app, owner }) => (
+/**
+ * What an app without a web interface offers instead (its catalog entry says `web: false`): the ports clients
+ * connect to; undefined for an app with one (or without an entry).
+ */
+export interface NoWebView {
+  ports: string[];
+}
+
+/** The app page's view of an entry without a web interface (undefined when it has one). */
+export function noWebOf(entry: CatalogEntry | undefined): NoWebView | undefined {
+  if (!entry || entry.web) return undefined;
+  return { ports: entry.ports.map((p) => `${p.container}/${p.protocol}`) };
+}
+
+export const AppDetails: FC<{
+  app: Application;
+  owner: string | undefined;
+  noWeb?: NoWebView | undefined;
+}> = ({ app, owner, noWeb }) => (
   <section id="app-details">
     <h2>Details</h2>
     <dl class="facts">
+      {noWeb ? (
+        <>
+          <dt>Web interface</dt>
+          <dd id="app-no-web">
+            None: this app is a service without a web interface, so there is nothing to open.
+            {noWeb.ports.length > 0
+              ? ` Clients connect to ${app.ip ?? "its address"} on ${noWeb.ports.join(", ")}.`
+              : " It publishes no port."}
+          </dd>
+        </>
+      ) : null}
       <dt>Node</dt>
       <dd>{app.node ?? "–"}</dd>
       <dt>Container</dt>
@@ -352,14 +382,15 @@ export const AppPage: FC<{
   lines: LogLine[];
   owner: string | undefined;
   offer: UpdateOffer;
+  noWeb?: NoWebView | undefined;
   children?: Child;
-}> = ({ page, app, job, lines, owner, offer, children }) => (
+}> = ({ page, app, job, lines, owner, offer, noWeb, children }) => (
   <Layout title={app.hostname} page={page}>
     <Breadcrumb up={{ href: "/apps", label: "My apps" }} here={app.hostname} />
     <div hx-sse:connect={`/apps/${app.id}/live`} hx-swap="none" id="live" />
     <AppHeader app={app} offer={offer} />
     <ProgressPanel app={app} job={job} lines={lines} csrf={page.csrf} />
-    <AppDetails app={app} owner={owner} />
+    <AppDetails app={app} owner={owner} noWeb={noWeb} />
     {children}
     <Csrf token={page.csrf} />
   </Layout>

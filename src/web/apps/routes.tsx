@@ -21,7 +21,6 @@ import {
   redirect,
   savedForm,
   submitForm,
-  ToastPartial,
   toast,
   viewer,
   type WebContext,
@@ -32,7 +31,7 @@ import { ExposureSection } from "./exposure.tsx";
 import { liveRoutes } from "./live.tsx";
 import { AdoptedDeleteForms, CloneForm, EnvironmentForm, ManageSection, ResizeForm } from "./manage.tsx";
 import { ownerOf, ownersOf } from "./owners.ts";
-import { AppPage, Dashboard, RetryForm } from "./pages.tsx";
+import { AppPage, Dashboard, noWebOf, RetryForm } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
 import { Credentials, LogsSection, OperationLog } from "./sections.tsx";
 import { updateOffer } from "./update-offer.ts";
@@ -88,6 +87,7 @@ export function appsRoutes() {
       services.access.forApp(app),
     ]);
     const csrf = c.get("csrfToken");
+    const noWeb = noWebOf(app.catalogId ? services.catalog.get(app.catalogId) : undefined);
     return c.html(
       <AppPage
         page={page(c, "/apps")}
@@ -96,8 +96,9 @@ export function appsRoutes() {
         lines={lines}
         owner={owner}
         offer={updateOffer(services, app)}
+        noWeb={noWeb}
       >
-        <ExposureSection app={app} view={exposure} csrf={csrf} />
+        <ExposureSection app={app} view={exposure} csrf={csrf} noWeb={noWeb !== undefined} />
         <ChartsSection app={app} />
         <BackupsSection app={app} backups={backups.items} schedule={schedule} csrf={csrf} errors={{}} />
         <LogsSection app={app} />
@@ -112,18 +113,11 @@ export function appsRoutes() {
     const enabled = f.enabled === "true";
     const gate = f.gate === "true" ? "proximity" : "none";
     const app = await services.access.expose(actor(c), c.req.param("id"), { enabled, gate });
-    return c.html(
-      <>
-        <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />
-        <ToastPartial
-          message={
-            enabled
-              ? `${app.hostname} is reachable at ${app.httpsUrl}`
-              : `${app.hostname} is no longer exposed`
-          }
-          ok
-        />
-      </>,
+    return toast(
+      c,
+      enabled ? `${app.hostname} is reachable at ${app.httpsUrl}` : `${app.hostname} is no longer exposed`,
+      200,
+      <ExposureSection app={app} view={await services.access.forApp(app)} csrf={c.get("csrfToken")} />,
     );
   });
 
@@ -148,13 +142,8 @@ export function appsRoutes() {
           "The install cannot be retried",
         );
         await c.get("services").apps.redeploy(actor(c), app.id, edits);
-        return c.html(
-          <>
-            <p class="muted">Installing {app.hostname} again…</p>
-            <ToastPartial message={`Installing ${app.hostname} again…`} ok />
-          </>,
-          202,
-        );
+        const installing = `Installing ${app.hostname} again…`;
+        return toast(c, installing, 202, <p class="muted">{installing}</p>);
       },
       (errors) => <RetryForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
     );

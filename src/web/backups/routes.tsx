@@ -9,7 +9,6 @@ import {
   readForm,
   savedForm,
   submitForm,
-  ToastPartial,
   toast,
   viewer,
   type WebContext,
@@ -21,15 +20,12 @@ async function listWithToast(c: WebContext, appId: string, message: string) {
   const services = c.get("services");
   const app = await services.apps.get(viewer(c), appId);
   const { items } = await services.backups.list(viewer(c), { appId, page: 1, perPage: 50 });
-  return c.html(
-    <>
-      <hx-partial hx-target="#backup-list" hx-swap="innerHTML">
-        <BackupList app={app} backups={items} />
-      </hx-partial>
-      <ToastPartial message={message} ok />
-    </>,
-    202,
+  const list = (
+    <hx-partial hx-target="#backup-list" hx-swap="innerHTML">
+      <BackupList app={app} backups={items} />
+    </hx-partial>
   );
+  return toast(c, message, 202, list);
 }
 
 export function backupsRoutes() {

@@ -266,8 +266,14 @@ export const EntryPage: FC<{
             {entry.min.cores} core{entry.min.cores > 1 ? "s" : ""}, {entry.min.memory_mb} MiB memory,{" "}
             {entry.min.disk_gb} GiB disk
           </dd>
+          {entry.web ? null : (
+            <>
+              <dt>Web interface</dt>
+              <dd id="entry-no-web">None: a service without one (nothing to open once installed)</dd>
+            </>
+          )}
           <dt>Ports</dt>
-          <dd>{entry.ports.map((p) => `${p.container}/${p.protocol} (${p.name})`).join(", ")}</dd>
+          <dd>{entry.ports.map((p) => `${p.container}/${p.protocol} (${p.name})`).join(", ") || "none"}</dd>
           <dt>System</dt>
           <dd>
             {entry.runtimes.includes("docker") ? `${entry.os_template} container with Docker` : ""}

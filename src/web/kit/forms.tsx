@@ -8,8 +8,8 @@ import type { z } from "@hono/zod-openapi";
 import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
 import { AppError, type ErrorDetail, ValidationError } from "../../core/errors.ts";
 import { zodDetails } from "../../http/openapi.ts";
-import { Csrf, ToastPartial } from "./components.tsx";
-import type { WebContext } from "./request.tsx";
+import { Csrf } from "./components.tsx";
+import { toast, type WebContext } from "./request.tsx";
 
 /** Messages by input name; `form` is the form's own (top) message. */
 export type FieldErrors = Record<string, string>;
@@ -218,17 +218,11 @@ export function parsedWith<T extends z.ZodType>(
 /** A form saved: the form again (fresh) and a confirmation toast. */
 export function savedForm(
   c: WebContext,
-  form: unknown,
+  form: Child,
   message: string,
   status: 200 | 202 = 200,
 ): Response | Promise<Response> {
-  return c.html(
-    <>
-      {form}
-      <ToastPartial message={message} ok />
-    </>,
-    status,
-  );
+  return toast(c, message, status, form);
 }
 
 const RESOURCES = ["cores", "memory_mb", "disk_gb"] as const;

@@ -4,6 +4,7 @@
  * request expects (a redirect, a toast).
  */
 import type { Context } from "hono";
+import type { Child } from "hono/jsx";
 import { UnauthenticatedError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { clientIpOf } from "../../http/context.ts";
@@ -51,7 +52,21 @@ export async function readForm(c: WebContext): Promise<Record<string, string>> {
   return out;
 }
 
-/** A success toast for an htmx request, wherever the request was aimed. */
-export function toast(c: WebContext, message: string, status: 200 | 202 = 200): Response | Promise<Response> {
-  return c.html(<ToastPartial message={message} ok />, status);
+/**
+ * A success toast for an htmx request, wherever the request was aimed, after `content` when there is some
+ * (the fresh form, a refreshed list or section, in the request's own target).
+ */
+export function toast(
+  c: WebContext,
+  message: string,
+  status: 200 | 202 = 200,
+  content?: Child,
+): Response | Promise<Response> {
+  return c.html(
+    <>
+      {content}
+      <ToastPartial message={message} ok />
+    </>,
+    status,
+  );
 }

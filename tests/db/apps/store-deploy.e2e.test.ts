@@ -4,8 +4,13 @@
  * hold no store-only variable, path, network or service and no set-but-empty value.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
+import { applications, deploymentLogs } from "../../../src/db/schema.ts";
+import { fetcherFor } from "../../../src/features/apps/health.ts";
 import { updateInfo } from "../../../src/features/apps/update-info.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
@@ -71,8 +76,11 @@ describe("imported entries deploy like built-in ones", () => {
       .filter((id) => id.includes("/"))
       .sort();
     expect(ids).toEqual([
+      "casa/headless",
       "casa/mediabox",
       "casa/pastebin",
+      "casa/securenotes",
+      "tipi/dyndns",
       "tipi/kvstore",
       "tipi/legacy-wiki",
       "tipi/notepad",
@@ -113,6 +121,14 @@ describe("imported entries deploy like built-in ones", () => {
       expect(env).toContain(`APP_ADDRESS='${app!.ip}'`);
     }
 
+    // An app that serves HTTPS itself (a self-signed certificate) passed its health check over https and
+    // opens at an https URL; its app answered that request over TLS.
+    const secure = apps[ids.indexOf("casa/securenotes")]!;
+    expect(secure.url).toBe(`https://${secure.ip}:8443`);
+    const answer = await fetcherFor("https")(`${secure.url}/login`, {});
+    expect(await answer.text()).toBe("ok from securenotes over https\n");
+    await expect(fetch(`http://${secure.ip}:8443/login`)).rejects.toThrow();
+
     // An app whose store names its image without a version runs, but is never offered an update.
     const rolling = apps[ids.indexOf("tipi/rolling")]!;
     expect(updateInfo(rolling, w.t.services.catalog)).toMatchObject({
@@ -139,5 +155,92 @@ describe("imported entries deploy like built-in ones", () => {
     expect(serviceFileOf(page.vmid!, "web", "/etc/nginx/conf.d/default.conf").file?.content).toContain(
       "listen 80;",
     );
+  });
+});
+
+describe("imported apps without a web interface", () => {
+  test("deploy to running: their services and their store health check are waited for, their port is checked", async () => {
+    // tipi/dyndns: one service with the store's own health check, no port; casa/headless: a database port.
+    const started = await Promise.all(
+      ["tipi/dyndns", "casa/headless"].map((id, n) =>
+        deploy(w, { catalog_id: id, hostname: `daemon-${n}`, runtime: "docker" }),
+      ),
+    );
+    for (const s of started) expect(s.status, JSON.stringify(s.body)).toBe(202);
+    const [dyndns, headless] = await Promise.all(started.map((s) => settled(w, s.app.id, 120_000)));
+    for (const app of [dyndns!, headless!]) {
+      expect(app.statusReason).toBeNull();
+      expect(app.status).toBe("running");
+      // Nothing to open: no URL, and `.env` carries no URL or web port it does not have.
+      expect(app.url).toBeNull();
+      const env = fileOf(app.vmid!, "/opt/proximity/.env");
+      expect(env).toContain(`APP_ADDRESS='${app.ip}'`);
+      expect(env).not.toContain("APP_URL");
+      expect(env).not.toContain("APP_PORT");
+    }
+    const log = async (appId: string) =>
+      (
+        await w.t.services.database.db
+          .select({ message: deploymentLogs.message })
+          .from(deploymentLogs)
+          .where(eq(deploymentLogs.appId, appId))
+      ).map((l) => l.message);
+    expect(await log(dyndns!.id)).toContain(`DynDNS Updater is running at ${dyndns!.ip} (no web interface)`);
+    // The database's port answers a TCP connection at its address.
+    const socket = await Bun.connect({ hostname: headless!.ip!, port: 6390, socket: { data() {} } });
+    socket.end();
+
+    // The health watcher asks the database's port; the daemon without a port is left to its operations.
+    const res = await w.t.request("/api/v1/settings", {
+      method: "PUT",
+      token: w.admin.token,
+      json: { health: { interval_seconds: 10, failures: 1 } },
+    });
+    expect(res.status).toBe(200);
+    const tick = await w.t.services.watcher.tick(new Date(Date.now() + 3_600_000), { hosts: false });
+    expect(tick.failed).toBe(0);
+    const [watched] = await w.t.services.database.db
+      .select({ health: applications.health })
+      .from(applications)
+      .where(eq(applications.id, headless!.id));
+    expect(watched!.health).toBe("healthy");
+
+    // A restart checks the services again (a later operation), and the app runs.
+    const restart = await w.t.request(`/api/v1/apps/${dyndns!.id}/actions`, {
+      method: "POST",
+      token: w.admin.token,
+      json: { action: "restart" },
+    });
+    expect(restart.status).toBe(202);
+    const again = await settled(w, dyndns!.id, 60_000);
+    expect(again?.statusReason ?? null).toBeNull();
+    expect(again?.status).toBe("running");
+  });
+
+  test("a service failing its image's own health check fails the deploy, named", async () => {
+    // The same daemon, in a release the simulator models as broken: its health check never passes.
+    const dir = await mkdtemp(join(tmpdir(), "store-"));
+    await cp(join(FIXTURES, "runtipi/apps/dyndns"), join(dir, "apps/dyndns"), { recursive: true });
+    const composeFile = join(dir, "apps/dyndns/docker-compose.json");
+    await writeFile(
+      composeFile,
+      (await readFile(composeFile, "utf8")).replace("example/dyndns:3.1.0", "example/dyndns:3.1.0-unhealthy"),
+    );
+    try {
+      const source = await w.t.services.sources.create({ name: "broken", url: dir }, SYSTEM_ACTOR);
+      await w.t.services.sources.settled(source.id);
+      const s = await deploy(w, {
+        catalog_id: "broken/dyndns",
+        hostname: "daemon-broken",
+        runtime: "docker",
+      });
+      expect(s.status, JSON.stringify(s.body)).toBe(202);
+      const app = await settled(w, s.app.id, 120_000);
+      expect(app?.status).toBe("error");
+      expect(app?.statusReason).toContain('step "health"');
+      expect(app?.statusReason).toContain("dyndns (unhealthy)");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,8 @@
  */
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
+import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
+import { applications } from "../../../src/db/schema.ts";
 import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
 import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
@@ -32,7 +34,7 @@ describe("App stores", () => {
     await t.services.sources.settled(source!.id);
 
     const list = await (await tab.request("/stores")).text();
-    expect(list).toContain("5 imported");
+    expect(list).toContain("6 imported");
     expect(list).toContain("4 refused");
     const report = await (await tab.request(`/stores/${source!.id}`)).text();
     expect(report).toContain("does not run on amd64 (only arm64)");
@@ -41,7 +43,7 @@ describe("App stores", () => {
     const catalog = await (await tab.request("/catalog?source=tipi")).text();
     expect(catalog).toContain("community · tipi");
     expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
-    expect(catalog).toContain("5 of ");
+    expect(catalog).toContain("6 of ");
     const entry = await tab.request("/catalog/tipi%2Fnotepad");
     expect(entry.status).toBe(200);
     const html = await entry.text();
@@ -135,4 +137,73 @@ test("the Settings page sets who installs community apps and how often stores ar
     /id="catalog\.source_refresh_hours-error"|id="catalog-source_refresh_hours-error"/,
   );
   expect((await t.services.settings.get()).catalog.source_refresh_hours).toBe(6);
+});
+
+test("an app without a web interface: its catalog page and app page say so, and offer no Open button", async () => {
+  const tab = await adminTab(t);
+  const source = await t.services.sources.create(
+    { name: "tipi", url: join(FIXTURES, "runtipi") },
+    SYSTEM_ACTOR,
+  );
+  await t.services.sources.settled(source.id);
+  const entryPage = await (await tab.request("/catalog/tipi%2Fdyndns")).text();
+  expect(entryPage).toContain('id="entry-no-web"');
+  expect(entryPage).toContain("None: a service without one");
+
+  // Two running apps (rows only: the pages need no container): the daemon, and a web app beside it.
+  const {
+    items: [owner],
+  } = await t.services.users.list(1, 10);
+  const host = await t.services.hosts.create(
+    {
+      name: "pve",
+      api_url: "https://192.0.2.1:8006",
+      token_id: "a@pve!b",
+      token_secret: "s",
+      verify_tls: true,
+      ssh: { port: 22, username: "root" },
+      is_default: true,
+    },
+    SYSTEM_ACTOR,
+  );
+  const row = (catalogId: string, hostname: string, url: string | null) => ({
+    ownerId: owner!.id,
+    hostId: host.id,
+    catalogId,
+    name: hostname,
+    hostname,
+    status: "running" as const,
+    ip: "192.0.2.20",
+    url,
+    resources: { cores: 1, memory_mb: 512, disk_gb: 4 },
+  });
+  const [daemon, web] = await t.services.database.db
+    .insert(applications)
+    .values([row("tipi/dyndns", "dyndns", null), row("tipi/kvstore", "kv", "http://192.0.2.20:8080")])
+    .returning();
+
+  const page = await tab.request(`/apps/${daemon!.id}`);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).not.toContain("data-open-link");
+  expect(html).not.toContain("Open dyndns");
+  expect(html).toContain('id="app-no-web"');
+  expect(html).toContain("None: this app is a service without a web interface, so there is nothing to open.");
+  expect(html).toContain("It publishes no port.");
+  expect(html).toContain("there is nothing to reach at an HTTPS name");
+  // Asking for an HTTPS name anyway (a hand-made request) is refused with the reason; nothing changes.
+  const expose = await tab.request(`/apps/${daemon!.id}/exposure`, {
+    form: { enabled: "true" },
+    headers: { "hx-request": "true" },
+  });
+  expect(expose.status).toBe(409);
+  expect(await expose.text()).toContain("dyndns has no web interface: there is nothing to reach at an HTTPS name");
+  // Its tile on My apps leads to its page, not to an address.
+  const dashboard = await (await tab.request("/apps")).text();
+  expect(dashboard).toContain(`href="/apps/${daemon!.id}"`);
+
+  // The web app beside it keeps its Open button and says nothing of the kind.
+  const webHtml = await (await tab.request(`/apps/${web!.id}`)).text();
+  expect(webHtml).toContain("data-open-link");
+  expect(webHtml).not.toContain('id="app-no-web"');
 });

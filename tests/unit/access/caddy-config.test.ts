@@ -44,6 +44,19 @@ describe("buildProxyConfig", () => {
     });
   });
 
+  test("an app that serves TLS itself is reached over https, its own certificate not verified", () => {
+    const c = buildProxyConfig({
+      ...base,
+      routes: [
+        { host: "notes.home.example.org", upstream: "10.0.0.7:8443", upstreamTls: true },
+        { host: "vault.home.example.org", upstream: "10.0.0.5:80" },
+      ],
+    }) as Json;
+    const [notes, vault] = c.apps.http.servers.https.routes.map((r: Json) => r.handle[0]);
+    expect(notes.transport).toEqual({ protocol: "http", tls: { insecure_skip_verify: true } });
+    expect(vault.transport).toBeUndefined();
+  });
+
   test("acme: the directory, the e-mail and trusted roots go to the ACME issuer", () => {
     const c = buildProxyConfig({
       ...base,

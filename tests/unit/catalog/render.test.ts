@@ -80,7 +80,7 @@ describe("entries that used to break", () => {
     expect(
       serviceEnv("nextcloud", { TRUSTED_DOMAINS: "cloud.example.com" }).nextcloud!.NEXTCLOUD_TRUSTED_DOMAINS,
     ).toBe("10.0.0.5 app1 cloud.example.com");
-    expect(entryOf("nextcloud").healthcheck.host).toBe("localhost");
+    expect(entryOf("nextcloud").healthcheck!.host).toBe("localhost");
   });
 
   test("Vaultwarden's DOMAIN is the app's URL unless the user gives one", () => {
@@ -107,10 +107,10 @@ describe("entries that used to break", () => {
     expect(paperless.PAPERLESS_ALLOWED_HOSTS!.split(",")).toEqual(
       expect.arrayContaining(["10.0.0.5", "app1", "localhost"]),
     );
-    expect(entryOf("paperless-ngx").healthcheck.host).toBe("localhost");
+    expect(entryOf("paperless-ngx").healthcheck!.host).toBe("localhost");
     const homepage = serviceEnv("homepage").homepage!.HOMEPAGE_ALLOWED_HOSTS!.split(",");
     expect(homepage).toEqual(expect.arrayContaining(["10.0.0.5:3000", "app1:3000", "localhost:3000"]));
-    expect(entryOf("homepage").healthcheck.host).toBe("localhost:3000");
+    expect(entryOf("homepage").healthcheck!.host).toBe("localhost:3000");
   });
 
   test("pgAdmin refuses a special-use e-mail domain at deploy time, with the reason", () => {
@@ -132,7 +132,7 @@ describe("entries that used to break", () => {
   });
 
   test("AdGuard Home: the first boot answers the installer, later the login page", () => {
-    const { first_boot, later } = entryOf("adguard-home").healthcheck;
+    const { first_boot, later } = entryOf("adguard-home").healthcheck!;
     expect(first_boot.path).toBe("/install.html");
     expect(later.path).toBe("/login.html");
   });

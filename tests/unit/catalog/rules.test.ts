@@ -309,6 +309,17 @@ describe("each rule refuses a bad entry", () => {
       "unpinned_images.0: example/demo:2.4.1 is not an image of the compose file without a version",
     ],
     [
+      "a scheme on a UDP port",
+      (e) => {
+        e.ports = [
+          ...(e.ports as object[]),
+          { name: "dns", container: 53, protocol: "udp", scheme: "https" },
+        ];
+        e.compose = e.compose.replace('ports: ["8080:8080"]', 'ports: ["8080:8080", "53:53/udp"]');
+      },
+      "ports.1.scheme: only a TCP port has a scheme",
+    ],
+    [
       "files with the oci runtime",
       (e) => {
         e.compose = `${e.compose}    volumes: ["conf:/conf"]\nvolumes:\n  conf:\n`;

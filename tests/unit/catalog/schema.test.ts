@@ -1,6 +1,8 @@
 /** The catalog schema rejects entries that could not be deployed safely — with a readable first issue. */
 import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
+import { appUrl } from "../../../src/features/apps/app-url.ts";
+import { deployVariables, entryUrl } from "../../../src/features/catalog/compose.ts";
 import { imageTagProblem } from "../../../src/features/catalog/compose-policy.ts";
 import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 
@@ -217,7 +219,7 @@ describe("the schema accepts a valid entry", () => {
     const result = check(e);
     if (!result.ok) throw new Error(result.issues.join("; "));
     expect(result.entry.tags).toEqual([]);
-    expect(result.entry.healthcheck.first_boot.expect).toBe(200);
+    expect(result.entry.healthcheck!.first_boot.expect).toBe(200);
   });
 
   test("host networking needs no published ports", () => {
@@ -359,5 +361,70 @@ volumes:
     const result = check(entry);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues.join("\n")).toContain(expected);
+  });
+});
+
+describe("entries without a web interface (web: false)", () => {
+  /** The example as a daemon: no web port, no HTTP health check. */
+  function daemon(): Entry {
+    const e = valid();
+    e.web = false;
+    e.ports = [
+      { name: "api", container: 8080, protocol: "tcp" },
+      { name: "dns", container: 53, protocol: "udp" },
+    ];
+    delete e.healthcheck;
+    return e;
+  }
+
+  test("validate without a primary port or health check, and get no URL, Open link or web port", () => {
+    const result = check(daemon());
+    if (!result.ok) throw new Error(result.issues.join("; "));
+    expect(result.entry.web).toBe(false);
+    expect(entryUrl(result.entry, "10.0.0.5")).toBeNull();
+    expect(appUrl(result.entry, "10.0.0.5")).toBeNull();
+    // `.env` gets the address and hostname; a URL and a web port it does not have are not written at all.
+    expect(deployVariables(result.entry, { address: "10.0.0.5", hostname: "dns1" })).toEqual({
+      APP_ADDRESS: "10.0.0.5",
+      APP_HOSTNAME: "dns1",
+    });
+  });
+
+  test("may publish no port at all", () => {
+    const e = daemon();
+    e.ports = [];
+    e.compose = COMPOSE.replace('    ports:\n      - "8080:8080"\n      - "53:53/udp"\n', "");
+    const result = check(e);
+    if (!result.ok) throw new Error(result.issues.join("; "));
+    expect(result.entry.ports).toEqual([]);
+  });
+
+  test.each<[string, (e: Entry) => void, string]>([
+    ["a primary port", (e) => (e.ports[0]!.primary = true), "has no primary port"],
+    [
+      "an HTTP health check",
+      (e) => (e.healthcheck = { port: 8080, first_boot: { path: "/" }, later: { path: "/" } }),
+      "has no HTTP health check",
+    ],
+    ["an HTTPS name", (e) => (e.exposure = { env: { GREETING: "{url}" } }), "cannot be exposed"],
+    [
+      "the app URL in its compose file",
+      (e) => (e.compose = COMPOSE.replace("${GREETING:-hello}", "${APP_URL}")),
+      "uses ${APP_URL}, which an app without a web interface does not have",
+    ],
+  ])("refuse %s", (_, mutate, expected) => {
+    const e = daemon();
+    mutate(e);
+    const result = check(e);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.join("\n")).toContain(expected);
+  });
+
+  test("an entry with a web interface (the default) still needs its health check and primary port", () => {
+    const e = valid();
+    delete e.healthcheck;
+    const result = check(e);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.join("\n")).toContain("needs a health check (or say web: false)");
   });
 });

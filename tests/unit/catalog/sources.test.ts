@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { answered } from "../../../src/features/apps/health.ts";
 import { healthRequestSchema } from "../../../src/features/catalog/catalog.schemas.ts";
+import { entryUrl } from "../../../src/features/catalog/compose.ts";
 import {
   archiveUrl,
   checkUrl,
@@ -73,6 +74,49 @@ describe("Runtipi", () => {
     expect(wiki.entry!.ports[0]).toMatchObject({ container: 4000, primary: true });
     expect(wiki.entry!.compose).not.toContain("traefik");
     expect(wiki.entry!.compose).toContain("shared-data-books:/books");
+  });
+
+  test("a main service without internalPort marked no_gui is an app without a web interface", async () => {
+    const { byId } = await load("runtipi");
+    const dyndns = byId.get("dyndns")!;
+    expect(dyndns.status).toBe("imported");
+    const entry = dyndns.entry!;
+    expect(entry).toMatchObject({ web: false, ports: [] });
+    expect(entry.healthcheck).toBeUndefined();
+    // The store's own health check stays: Proximity waits for it after a deploy.
+    expect(entry.compose).toContain("healthcheck:");
+    expect(entry.compose).toContain("test -f /state/last-update");
+    expect(entry.env.find((e) => e.name === "DYNDNS_DOMAIN")?.default).toBe("home.example.org");
+    // A health check in the compose file has no equivalent in an application container.
+    expect(entry.runtimes).toEqual(["docker"]);
+  });
+
+  test("without internalPort and without no_gui, the web port is not guessed: refused", () => {
+    const files = new Map<string, Uint8Array>([
+      [
+        "apps/mystery/config.json",
+        new TextEncoder().encode(
+          JSON.stringify({
+            name: "Mystery",
+            version: "1.0.0",
+            port: 8400,
+            supported_architectures: ["amd64"],
+          }),
+        ),
+      ],
+      [
+        "apps/mystery/docker-compose.json",
+        new TextEncoder().encode(
+          JSON.stringify({
+            schemaVersion: 2,
+            services: [{ name: "mystery", image: "example/mystery:1.0.0", isMain: true }],
+          }),
+        ),
+      ],
+    ]);
+    const [entry] = importStore(files, "s", "runtipi").entries;
+    expect(entry).toMatchObject({ status: "refused" });
+    expect(entry!.reasons[0]).toContain("has no internalPort and the store does not mark it no_gui");
   });
 
   test("refusals name their reason", async () => {
@@ -160,10 +204,36 @@ describe("CasaOS", () => {
     expect(media.entry!.ports.map((p) => `${p.container}/${p.protocol}`)).toEqual(["8096/tcp", "1900/udp"]);
   });
 
-  test("devices and a missing web interface are refused", async () => {
+  test("scheme: https is an https main port: its URL, health check and proxy use https", async () => {
+    const { byId } = await load("casaos");
+    const notes = byId.get("securenotes")!;
+    expect(notes.status).toBe("imported");
+    expect(notes.entry!.ports).toEqual([
+      { name: "https", container: 8443, protocol: "tcp", primary: true, scheme: "https" },
+    ]);
+    expect(entryUrl(notes.entry!, "10.0.0.7")).toBe("https://10.0.0.7:8443");
+    expect(notes.entry!.healthcheck).toMatchObject({ port: 8443, first_boot: { path: "/login" } });
+    expect(notes.reasons.join(" ")).toContain("answers HTTPS only");
+    // An entry without a scheme stays http.
+    expect(entryUrl(byId.get("pastebin")!.entry!, "10.0.0.8")).toBe("http://10.0.0.8:7000");
+  });
+
+  test("devices are refused", async () => {
     const { byId } = await load("casaos");
     expect(byId.get("gpubox")!.reasons).toEqual(["compose: service gpubox: devices is not allowed"]);
-    expect(byId.get("headless")!.reasons[0]).toContain("no web interface");
+  });
+
+  test("an empty port_map is an app without a web interface: imported with its port, no web port", async () => {
+    const { byId } = await load("casaos");
+    const headless = byId.get("headless")!;
+    expect(headless.status).toBe("imported");
+    const entry = headless.entry!;
+    expect(entry.web).toBe(false);
+    expect(entry.healthcheck).toBeUndefined();
+    // Its client port is published and checked over TCP; none of its ports is the web port.
+    expect(entry.ports).toEqual([{ name: "tcp-6390", container: 6390, protocol: "tcp", primary: false }]);
+    expect(entry.compose).toContain("6390:6390");
+    expect(headless.reasons.join(" ")).toContain("has no web interface");
   });
 });
 
@@ -175,7 +245,7 @@ describe("Umbrel", () => {
     const entry = frame.entry!;
     expect(entry.compose).not.toContain("app_proxy");
     expect(entry.compose).toContain("3000:3000");
-    expect(entry.healthcheck.first_boot.path).toBe("/slideshow");
+    expect(entry.healthcheck!.first_boot.path).toBe("/slideshow");
     const env = new Map(entry.env.map((e) => [e.name, e]));
     expect(env.get("APP_PASSWORD")).toMatchObject({ secret: true, generate: "password" });
     expect(env.get("APP_PHOTO_FRAME_SECRET")).toMatchObject({ secret: true, generate: "hex32" });
@@ -436,7 +506,10 @@ test("rewriting variables keeps references, $$ and operators", () => {
 describe("health of imported entries", () => {
   test("any answer below 500 is healthy (expect 0), a server error is not", async () => {
     const { byId } = await load("umbrel");
-    expect(byId.get("photo-frame")!.entry!.healthcheck.first_boot).toEqual({ path: "/slideshow", expect: 0 });
+    expect(byId.get("photo-frame")!.entry!.healthcheck!.first_boot).toEqual({
+      path: "/slideshow",
+      expect: 0,
+    });
     expect(answered(302, 0)).toBe(true);
     expect(answered(200, 0)).toBe(true);
     expect(answered(503, 0)).toBe(false);

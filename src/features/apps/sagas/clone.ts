@@ -64,11 +64,7 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
   await target.step("cleanup_snapshot", () => removeSnapshot(source, ctx));
 
   await target.step("start", () => target.startContainer());
-  let ip = await target.step("network", async () => {
-    const address = await target.waitForAddress();
-    await target.update({ ip: address });
-    return address;
-  });
+  let ip = await target.step("network", () => target.recordAddress());
   await target.step("secrets", async () => {
     if (!target.app.rootPasswordEnc) return;
     // The new root password travels on stdin, never on a command line.
@@ -83,9 +79,7 @@ async function clone(deps: AppDeps, ctx: CloneContext): Promise<void> {
       if (!(await target.writeOciEnv(entry, ip))) return ip;
       await target.stopContainer();
       await target.startContainer();
-      const address = await target.waitForAddress();
-      await target.update({ ip: address });
-      return address;
+      return target.recordAddress();
     }
     // The clone has its own address and hostname: `.env` still names the source's.
     await target.writeEnvFile(entry);

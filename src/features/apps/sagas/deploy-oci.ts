@@ -183,11 +183,7 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
 
   await run.step("start", () => run.startContainer());
 
-  await run.step("network", async () => {
-    const address = await run.waitForAddress();
-    await run.update({ ip: address });
-    return address;
-  });
+  await run.step("network", () => run.recordAddress());
   await run.reload();
 
   await run.step("address_env", async () => {
@@ -196,7 +192,7 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
     // `env` of a running container waits in `pending` until the next start.
     await run.stopContainer();
     await run.startContainer();
-    await run.update({ ip: await run.waitForAddress() });
+    await run.recordAddress();
   });
   await run.reload();
 
@@ -206,7 +202,11 @@ async function deployOci(deps: AppDeps, ctx: OciDeployContext): Promise<void> {
     const ip = run.app.ip!;
     const url = appUrl(entry, ip);
     await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
-    await run.log(`${entry.name} is running at ${url} (OCI container)`, "info", "finish");
+    await run.log(
+      `${entry.name} is running at ${url ?? `${ip} (no web interface)`} (OCI container)`,
+      "info",
+      "finish",
+    );
   });
 }
 

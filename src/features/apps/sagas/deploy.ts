@@ -198,11 +198,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
 
   await run.step("start", () => run.startContainer());
 
-  const ip = await run.step("network", async () => {
-    const address = await run.waitForAddress();
-    await run.update({ ip: address });
-    return address;
-  });
+  const ip = await run.step("network", () => run.recordAddress());
 
   await run.step("install_docker", async () => {
     for (const cmd of dockerInstallCommands(template.distro)) await run.exec(cmd.argv, cmd.stdin);
@@ -251,7 +247,7 @@ async function deploy(deps: AppDeps, ctx: DeployContext): Promise<void> {
   await run.step("finish", async () => {
     const url = appUrl(entry, ip);
     await settle(deps.db, deps.events, run.app.id, "running", null, { url, ip, previousStatus: null });
-    await run.log(`${entry.name} is running at ${url}`, "info", "finish");
+    await run.log(`${entry.name} is running at ${url ?? `${ip} (no web interface)`}`, "info", "finish");
   });
 }
 

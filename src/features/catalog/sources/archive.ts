@@ -3,19 +3,18 @@
  * turned into that archive's URL, or a local directory. Everything read is untrusted input:
  *
  * - the download is bounded in bytes and time, and every URL (each redirect too) is checked: http(s) only,
- *   never a link-local or cloud metadata address;
+ *   never a link-local or cloud metadata address (core/outbound.ts);
  * - the archive is read as a stream (never whole in memory) with bounds on the unpacked size and the number
  *   of entries; an absolute path or `..` refuses the whole archive, links are never followed or kept;
  * - only the files an importer reads are kept (manifests, compose files, descriptions, PNG logos, each
  *   at most 1 MiB; files a store ships into an app's data directory, each at most 512 KiB), at most 64 MiB
  *   in all.
  */
-import { lookup } from "node:dns/promises";
 import { once } from "node:events";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { isIP } from "node:net";
 import { join, relative, sep } from "node:path";
 import { createGunzip } from "node:zlib";
+import { hostProblem } from "../../../core/outbound.ts";
 import { runtime } from "../../../core/runtime/index.ts";
 import { ENTRY_FILE_LIMITS } from "../catalog.schemas.ts";
 import type { StoreFiles } from "./files.ts";
@@ -73,48 +72,12 @@ export function isKept(path: string, size = 0): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // URLs
 
-const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata", "instance-data"]);
-
-function addressProblem(address: string): string | undefined {
-  const a = address.toLowerCase().replace(/^\[|\]$/g, "");
-  if (isIP(a) === 4) {
-    if (a.startsWith("169.254.")) return "a link-local address";
-    if (a === "100.100.100.200") return "a cloud metadata address";
-    return undefined;
-  }
-  if (isIP(a) === 6) {
-    if (/^fe[89ab][0-9a-f]:/.test(a)) return "a link-local address";
-    if (a.startsWith("fd00:ec2::")) return "a cloud metadata address";
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-    if (mapped) return addressProblem(mapped[1]!);
-    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
-    if (hex) {
-      const [hi, lo] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
-      return addressProblem(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
-    }
-  }
-  return undefined;
-}
-
 /** Refuse a URL that is not http(s), or whose host is (or resolves to) a link-local or metadata address. */
 export async function checkUrl(url: URL): Promise<void> {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new SourceError("the URL must be http(s)");
   if (url.username || url.password) throw new SourceError("the URL must not carry credentials");
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (METADATA_HOSTS.has(host.toLowerCase())) throw new SourceError(`${host} is a cloud metadata address`);
-  const direct = addressProblem(host);
-  if (direct) throw new SourceError(`${host} is ${direct}`);
-  if (isIP(host)) return;
-  let addresses: { address: string }[];
-  try {
-    addresses = await lookup(host, { all: true });
-  } catch {
-    throw new SourceError(`${host} does not resolve`);
-  }
-  for (const { address } of addresses) {
-    const problem = addressProblem(address);
-    if (problem) throw new SourceError(`${host} resolves to ${problem} (${address})`);
-  }
+  const problem = await hostProblem(url.hostname.replace(/^\[|\]$/g, ""));
+  if (problem) throw new SourceError(problem);
 }
 
 /**

@@ -107,15 +107,13 @@ export function readCasaos(
       const refusals: string[] = [];
       const portMap = Number(str(x.port_map));
       let mainPort: number | undefined;
+      // An empty port_map: no web interface (databases, DNS updaters), imported as such.
+      const web = Number.isInteger(portMap) && portMap > 0;
       if (!mainSvc)
         refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
-      else if (!Number.isInteger(portMap) || portMap <= 0)
-        refusals.push("has no web interface (x-casaos port_map is empty)");
-      else mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
-      if (mainSvc && mainPort === undefined && refusals.length === 0)
+      else if (web) mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
+      if (mainSvc && web && mainPort === undefined && refusals.length === 0)
         refusals.push(`the main service does not publish port_map ${portMap}`);
-      if (str(x.scheme) === "https")
-        refusals.push("its web interface answers HTTPS only (Proximity checks and links http)");
       const index = str(x.index);
       const version = str(x.version);
       out.push({
@@ -131,7 +129,8 @@ export function readCasaos(
         architectures: Array.isArray(x.architectures) ? x.architectures.map(String) : undefined,
         services,
         main,
-        mainPort: mainPort ?? 0,
+        mainPort,
+        mainScheme: web && str(x.scheme) === "https" ? "https" : undefined,
         path: index?.startsWith("/") ? index : "/",
         // The reservation is for the app alone: the Docker daemon beside it needs its own share.
         memoryMb: (reservedMemory(services) ?? 0) > 0 ? reservedMemory(services)! + 256 : undefined,

@@ -46,9 +46,14 @@ export interface StoreApp {
   architectures?: string[] | undefined;
   /** Compose services as the store wrote them, format-specific keys already mapped to compose's. */
   services: Record<string, Record<string, unknown>>;
-  /** The service that serves the app's web interface, and the port it listens on inside its container. */
+  /**
+   * The app's main service, and the port its web interface listens on inside its container; no port for an
+   * app without a web interface (a daemon such as a DNS updater, a VPN client, a database).
+   */
   main: string;
-  mainPort: number;
+  mainPort?: number | undefined;
+  /** `https` when the main port serves TLS itself (CasaOS `scheme: https`); http otherwise. */
+  mainScheme?: "https" | undefined;
   /** The path the store opens (CasaOS `index`, Umbrel `path`); "/" when it names none. */
   path?: string | undefined;
   /** Settings the store declares for the user (Runtipi `form_fields`, CasaOS `envs`). */

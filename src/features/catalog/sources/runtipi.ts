@@ -133,7 +133,8 @@ function dynamicService(raw: Record<string, unknown>): Record<string, unknown> {
 interface Compose {
   services: Record<string, Record<string, unknown>>;
   main: string;
-  mainPort: number;
+  /** None: the main service has no web interface (no `internalPort`). */
+  mainPort?: number | undefined;
 }
 
 function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose | string {
@@ -148,14 +149,13 @@ function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose |
       const name = str(raw.name);
       if (!name) return "docker-compose.json has a service without a name";
       services[name] = dynamicService(raw);
-      if (raw.isMain === true) {
+      // Two services marked main (electrs and its UI): the one with the web port is the app's.
+      if (raw.isMain === true && !Number.isInteger(mainPort)) {
         main = name;
         mainPort = Number(raw.internalPort);
       }
     }
-    if (!main) return "docker-compose.json marks no service isMain";
-    if (!Number.isInteger(mainPort)) return `the main service ${main} has no internalPort (no web interface)`;
-    return { services, main, mainPort: mainPort! };
+    return mainOf(services, main, mainPort, "docker-compose.json marks no service isMain");
   }
   const yml = textOf(files, `${dir}/docker-compose.yml`) ?? textOf(files, `${dir}/docker-compose.yaml`);
   if (yml === undefined) return "has no docker-compose.json or docker-compose.yml";
@@ -167,7 +167,7 @@ function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose |
   for (const [name, raw] of Object.entries(doc.services)) {
     if (!isRecord(raw)) return `service ${name} is not a mapping`;
     const x = raw["x-runtipi"];
-    if (isRecord(x) && x.is_main === true) {
+    if (isRecord(x) && x.is_main === true && !Number.isInteger(mainPort)) {
       main = name;
       mainPort = Number(x.internal_port);
     }
@@ -186,8 +186,36 @@ function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose |
     }
     if (main) notes.push("read from the static docker-compose.yml (the main service publishes ${APP_PORT})");
   }
-  if (!main || !Number.isInteger(mainPort)) return "names no main service with a web port";
-  return { services, main, mainPort: mainPort! };
+  return mainOf(services, main, mainPort, "names no main service");
+}
+
+/**
+ * A main service without an `internalPort` is a web interface only when it shares the host's network and the
+ * manifest names its `port` (Gladys, Homebridge); otherwise it must be marked `no_gui` to be imported as an app
+ * without one, so a web app whose port the store forgot is refused rather than shown without its Open button.
+ */
+function withWebPort(compose: Compose, config: Record<string, unknown>): Compose | string {
+  if (compose.mainPort !== undefined || config.no_gui === true) return compose;
+  const port = Number(config.port);
+  if (compose.services[compose.main]?.network_mode === "host" && Number.isInteger(port) && port > 0)
+    return { ...compose, mainPort: port };
+  return `the main service ${compose.main} has no internalPort and the store does not mark it no_gui`;
+}
+
+/**
+ * The main service and its web port. A main service without an `internalPort` (Runtipi's daemons: DNS
+ * updaters, VPN clients) has no web interface; a store app of one service that marks none main is that service.
+ */
+function mainOf(
+  services: Record<string, Record<string, unknown>>,
+  main: string | undefined,
+  port: number | undefined,
+  noMain: string,
+): Compose | string {
+  const only = Object.keys(services).length === 1 ? Object.keys(services)[0] : undefined;
+  const name = main ?? only;
+  if (!name) return noMain;
+  return { services, main: name, mainPort: main && Number.isInteger(port) && port! > 0 ? port : undefined };
 }
 
 function vars(appId: string): (name: string) => VarMapping | undefined {
@@ -251,7 +279,8 @@ export function readRuntipi(
       const refusals: string[] = [];
       if (config.available === false) refusals.push("the store marks it unavailable");
       if (config.deprecated === true) refusals.push("the store marks it deprecated");
-      const compose = readCompose(files, dir, notes);
+      const read = readCompose(files, dir, notes);
+      const compose = typeof read === "string" ? read : withWebPort(read, config);
       if (typeof compose === "string") {
         out.push({ appId, name, refusal: compose });
         continue;

@@ -14,7 +14,8 @@
  * - store variables become Proximity's per-deploy values (`APP_HOSTNAME`, `APP_URL`, …), generated secrets,
  *   settings with the store's default, or a refusal naming the variable;
  * - every published port is published as itself (host port = container port: each app has its own
- *   container), the main port is primary; store-only keys (`container_name`, networks, labels) are dropped;
+ *   container), the main port is primary; an app whose store names no web port becomes an entry without a
+ *   web interface (`web: false`); store-only keys (`container_name`, networks, labels) are dropped;
  * - the result goes through the same schema and compose security policy as a built-in entry
  *   (`catalogEntrySchema`), so an app that needs `privileged`, devices or host namespaces is refused with the
  *   policy's own words, never imported weakened.
@@ -71,6 +72,23 @@ export function unpinnedNote(image: string): string {
   return `image not pinned (${image}): Proximity cannot offer updates`;
 }
 
+/**
+ * The main port serves HTTPS itself (CasaOS `scheme: https`), with the app's own, usually self-signed,
+ * certificate: the URL, health check and proxy use https without verifying it.
+ */
+function httpsMainPort(
+  ports: { name: string; primary: boolean; scheme?: "https" }[],
+  notes: Set<string>,
+): void {
+  const main = ports.find((p) => p.primary);
+  if (!main) return;
+  main.name = "https";
+  main.scheme = "https";
+  notes.add(
+    "its web interface answers HTTPS only: opened and checked over https (its own certificate, not verified)",
+  );
+}
+
 /** Why a mount of a single file the store does not ship cannot be imported. */
 function unshippedFile(app: StoreApp, src: string, rest: string): string {
   const template = app.seeds?.(`${rest}.template`);
@@ -107,6 +125,23 @@ function placeFiles(
       `service ${svcName}: the store's file ${mount.rest} is written into the volume ${placed.volume} (${placed.path}) at the first deploy`,
     );
   }
+}
+
+/**
+ * What the entry says about its web interface: the HTTP health check on the main port, or `web: false` for an
+ * app without one (its containers and first TCP port are checked instead).
+ */
+function webParts(app: StoreApp): Record<string, unknown> {
+  if (app.mainPort === undefined) return { web: false };
+  const path = app.path?.startsWith("/") ? app.path.slice(0, 500) : "/";
+  return {
+    healthcheck: {
+      port: app.mainPort,
+      // The store does not say what its app answers: any answer below 500 is healthy (a login redirect too).
+      first_boot: { path, expect: 0 },
+      later: { path, expect: 0 },
+    },
+  };
 }
 
 /**
@@ -314,7 +349,13 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   }
 
   // 3. Ports: the main port first (primary), then every other published port, each as itself.
-  const ports: { name: string; container: number; protocol: "tcp" | "udp"; primary: boolean }[] = [];
+  const ports: {
+    name: string;
+    container: number;
+    protocol: "tcp" | "udp";
+    primary: boolean;
+    scheme?: "https";
+  }[] = [];
   const seen = new Set<string>();
   const addPort = (p: PortSpec, primary: boolean) => {
     const key = `${p.port}/${p.protocol}`;
@@ -328,14 +369,17 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
     });
     return true;
   };
-  addPort({ port: app.mainPort, protocol: "tcp" }, true);
+  const web = app.mainPort !== undefined;
+  if (web) addPort({ port: app.mainPort!, protocol: "tcp" }, true);
+  else notes.add("has no web interface: no Open button; checked by its containers and its first TCP port");
+  if (web && app.mainScheme === "https") httpsMainPort(ports, notes);
   const hostNet = (svc: Record<string, unknown>) => svc.network_mode === "host";
   for (const [svcName, svc] of Object.entries(services)) {
     const published = publishedPorts(app.services[svcName] ?? {}, notes, svcName);
     const mine: string[] = [];
-    if (svcName === app.main && !hostNet(svc)) mine.push(`${app.mainPort}:${app.mainPort}`);
+    if (web && svcName === app.main && !hostNet(svc)) mine.push(`${app.mainPort}:${app.mainPort}`);
     for (const p of published) {
-      if (p.port === app.mainPort && p.protocol === "tcp") continue;
+      if (web && p.port === app.mainPort && p.protocol === "tcp") continue;
       if (!addPort(p, false)) {
         notes.add(`service ${svcName}: port ${p.port}/${p.protocol} is published once only`);
         continue;
@@ -414,12 +458,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
         : {}),
     })),
     compose: composeText,
-    healthcheck: {
-      port: app.mainPort,
-      // The store does not say what its app answers: any answer below 500 is healthy (a login redirect too).
-      first_boot: { path: app.path?.startsWith("/") ? app.path.slice(0, 500) : "/", expect: 0 },
-      later: { path: app.path?.startsWith("/") ? app.path.slice(0, 500) : "/", expect: 0 },
-    },
+    ...webParts(app),
     pin: { verified: today(), source: website },
     update_policy: "any",
     upgrade: `Imported from the ${app.format} store "${source}"; its maintainers choose the versions. Read the app's release notes and take a backup before updating.`,

@@ -39,37 +39,36 @@ function checkShape(value: unknown): void {
 
 /** Parse YAML from a store; throws DocumentError with a one-line reason. */
 export function parseStoreYaml(text: string, what: string): unknown {
-  if (text.length > MAX_DOCUMENT_BYTES) throw new DocumentError(`${what} is larger than 256 KiB`);
-  let doc: unknown;
-  try {
+  return parseStoreDocument(text, what, "YAML", (yaml) => {
     // The runtime's native parser is ~40× faster (CasaOS's composes carry 15 languages each), but does not
     // cap aliases: a document with anchors or aliases goes to the yaml package, whose maxAliasCount bounds
     // their expansion (merge keys, <<, are what compose files use them for). Either result is then walked
     // with a node budget (checkShape), so no parse result is ever expanded past it.
     const fast = runtime.parseYaml;
-    doc =
-      fast && !ANCHOR_OR_ALIAS.test(text)
-        ? fast(text)
-        : parseYaml(text, { maxAliasCount: 100, merge: true, uniqueKeys: false });
-  } catch (err) {
-    throw new DocumentError(`${what} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
-  }
-  try {
-    checkShape(doc);
-  } catch (err) {
-    throw new DocumentError(`${what} ${(err as Error).message}`);
-  }
-  return doc;
+    return fast && !ANCHOR_OR_ALIAS.test(yaml)
+      ? fast(yaml)
+      : parseYaml(yaml, { maxAliasCount: 100, merge: true, uniqueKeys: false });
+  });
 }
 
 /** Parse JSON from a store, with the same limits. */
 export function parseStoreJson(text: string, what: string): unknown {
+  return parseStoreDocument(text, what, "JSON", JSON.parse);
+}
+
+/** The size bound, then `parse` (its failure named as invalid `syntax`), then the shape walk. */
+function parseStoreDocument(
+  text: string,
+  what: string,
+  syntax: "YAML" | "JSON",
+  parse: (text: string) => unknown,
+): unknown {
   if (text.length > MAX_DOCUMENT_BYTES) throw new DocumentError(`${what} is larger than 256 KiB`);
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = parse(text);
   } catch (err) {
-    throw new DocumentError(`${what} is not valid JSON: ${(err as Error).message.split("\n")[0]}`);
+    throw new DocumentError(`${what} is not valid ${syntax}: ${(err as Error).message.split("\n")[0]}`);
   }
   try {
     checkShape(doc);

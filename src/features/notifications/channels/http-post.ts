@@ -1,5 +1,5 @@
 /** One bounded POST for the HTTP channel kinds: a timeout, the target checked first, failures classified. */
-import { hostProblem } from "../targets.ts";
+import { hostProblem } from "../../../core/outbound.ts";
 import { DeliveryError } from "./message.ts";
 
 export const SEND_TIMEOUT_MS = 10_000;

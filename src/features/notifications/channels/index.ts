@@ -1,8 +1,8 @@
 /** One sender per channel kind; `send` picks it by the channel's kind and validates its stored config. */
 
+import { hostProblem } from "../../../core/outbound.ts";
 import type { NotificationKind } from "../../../db/schema.ts";
 import { CONFIG_SCHEMAS } from "../notifications.schemas.ts";
-import { hostProblem } from "../targets.ts";
 import { sendGotify } from "./gotify.ts";
 import { type Delivery, DeliveryError, textOf, titleOf } from "./message.ts";
 import { sendNtfy } from "./ntfy.ts";

@@ -1,8 +1,9 @@
 /**
- * Where a channel may send. Channels are made by administrators, so LAN and loopback targets are allowed
- * (a Gotify or SMTP server next to Proximity is the common case); link-local and cloud metadata addresses
- * are not, since reaching those from the server is the classic way to read its cloud credentials. The host
- * is checked when the channel is saved and again before each delivery (a name may resolve elsewhere later).
+ * Where the server may send a request that an administrator configured (a notification channel, a store's
+ * archive URL). LAN and loopback targets are allowed (a Gotify or SMTP server next to Proximity is the common
+ * case); link-local and cloud metadata addresses are not, since reaching those from the server is the classic
+ * way to read its cloud credentials. Callers check when the target is saved and again before each request (a
+ * name may resolve elsewhere later).
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -19,7 +20,8 @@ export function addressProblem(address: string): string | undefined {
     return undefined;
   }
   if (v === 6) {
-    if (/^fe[89ab][0-9a-f]?:/.test(a)) return "a link-local address";
+    // fe80::/10: the first group is fe80 to febf.
+    if (/^fe[89ab][0-9a-f]:/.test(a)) return "a link-local address";
     if (a.startsWith("fd00:ec2::")) return "a cloud metadata address";
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
     if (mapped) return addressProblem(mapped[1]!);
