@@ -197,7 +197,9 @@ test("an app without a web interface: its catalog page and app page say so, and 
     headers: { "hx-request": "true" },
   });
   expect(expose.status).toBe(409);
-  expect(await expose.text()).toContain("dyndns has no web interface: there is nothing to reach at an HTTPS name");
+  expect(await expose.text()).toContain(
+    "dyndns has no web interface: there is nothing to reach at an HTTPS name",
+  );
   // Its tile on My apps leads to its page, not to an address.
   const dashboard = await (await tab.request("/apps")).text();
   expect(dashboard).toContain(`href="/apps/${daemon!.id}"`);
