@@ -20,6 +20,7 @@ import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { SYSTEM_ACTOR } from "../src/core/identity.ts";
+import { compilePattern } from "../src/features/catalog/entry-rules.ts";
 import { readDirectory, readTarGz } from "../src/features/catalog/sources/archive.ts";
 import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
 import { deploy, settled } from "../tests/helpers/sim.ts";
@@ -219,7 +220,13 @@ try {
     for (let i = 0; i < perStore && ids.length > 0; i++)
       sample.push(ids.splice(Math.floor(random() * ids.length), 1)[0]!);
   }
-  const filler = (type: string) =>
+  // What a user would type for a required setting: the first of the store's options when it lists some.
+  const filler = (env: { type: string; pattern?: string | undefined }) => {
+    const first = env.pattern?.split("|")[0]?.replace(/\\(.)/g, "$1");
+    if (env.pattern && first && compilePattern(env.pattern)?.test(first)) return first;
+    return byType(env.type);
+  };
+  const byType = (type: string) =>
     type === "email"
       ? "admin@example.org"
       : type === "url"
@@ -254,7 +261,7 @@ try {
       batch.map((id) => {
         const entry = w.t.services.catalog.get(id)!;
         const environment = Object.fromEntries(
-          entry.env.filter((e) => e.required && e.default === undefined).map((e) => [e.name, filler(e.type)]),
+          entry.env.filter((e) => e.required && e.default === undefined).map((e) => [e.name, filler(e)]),
         );
         return deploy(world, {
           catalog_id: id,

@@ -19,7 +19,10 @@ import {
 
 /** Byte counts exceed 2^31; JavaScript numbers hold them exactly up to 2^53. */
 const bigintNumber = (name: string) => bigint(name, { mode: "number" });
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+/** Every point in time is a `timestamptz`. */
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
+const createdAt = () => timestamptz("created_at").notNull().defaultNow();
+const updatedAt = () => timestamptz("updated_at").notNull().defaultNow();
 
 export const users = pgTable(
   "users",
@@ -34,8 +37,8 @@ export const users = pgTable(
       .default("user"),
     disabled: boolean("disabled").notNull().default(false),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-    lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+    updatedAt: updatedAt(),
+    lastLoginAt: timestamptz("last_login_at"),
   },
   (t) => [uniqueIndex("users_username_lower_idx").on(sql`lower(${t.username})`)],
 );
@@ -52,9 +55,9 @@ export const refreshTokens = pgTable(
     /** SHA-256 of the opaque token; the token itself is never stored. */
     tokenHash: text("token_hash").notNull(),
     createdAt: createdAt(),
-    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
     /** Set when the token was used (rotated) or revoked. */
-    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    revokedAt: timestamptz("revoked_at"),
     revokedReason: text("revoked_reason"),
     replacedBy: uuid("replaced_by"),
     ip: text("ip"),
@@ -70,7 +73,7 @@ export const refreshTokens = pgTable(
 export const settings = pgTable("settings", {
   key: text("key").primaryKey(),
   value: jsonb("value").notNull(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: updatedAt(),
   updatedBy: uuid("updated_by"),
 });
 
@@ -78,7 +81,7 @@ export const auditLog = pgTable(
   "audit_log",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: timestamptz("at").notNull().defaultNow(),
     /** Null for anonymous events (failed login of an unknown user, registration). */
     actorId: uuid("actor_id"),
     actorUsername: text("actor_username"),
@@ -116,15 +119,15 @@ export const jobs = pgTable(
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(5),
-    runAfter: timestamp("run_after", { withTimezone: true }).notNull().defaultNow(),
+    runAfter: timestamptz("run_after").notNull().defaultNow(),
     leaseOwner: text("lease_owner"),
-    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    leaseExpiresAt: timestamptz("lease_expires_at"),
     /** Deduplicates enqueues (e.g. one scheduled backup per app and slot). */
     dedupeKey: text("dedupe_key"),
     createdAt: createdAt(),
-    startedAt: timestamp("started_at", { withTimezone: true }),
-    finishedAt: timestamp("finished_at", { withTimezone: true }),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamptz("started_at"),
+    finishedAt: timestamptz("finished_at"),
+    updatedAt: updatedAt(),
   },
   (t) => [
     index("jobs_claim_idx").on(t.status, t.runAfter),
@@ -171,9 +174,9 @@ export const proxmoxHosts = pgTable(
       .default("unknown"),
     lastError: text("last_error"),
     pveVersion: text("pve_version"),
-    lastSyncedAt: timestamp("last_synced_at", { withTimezone: true }),
+    lastSyncedAt: timestamptz("last_synced_at"),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("proxmox_hosts_name_idx").on(sql`lower(${t.name})`)],
 );
@@ -196,7 +199,7 @@ export const proxmoxNodes = pgTable(
     uptime: integer("uptime"),
     /** Per storage: { [storage]: { type, content, total, used, avail, active } }. */
     storage: jsonb("storage").$type<Record<string, NodeStorageStats>>().notNull().default({}),
-    syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
+    syncedAt: timestamptz("synced_at").notNull().defaultNow(),
   },
   (t) => [uniqueIndex("proxmox_nodes_host_name_idx").on(t.hostId, t.name)],
 );
@@ -294,7 +297,7 @@ export const applications = pgTable(
     statusReason: text("status_reason"),
     /** The stable state a transitional state returns to (running/stopped). */
     previousStatus: text("previous_status", { enum: APP_STATUSES }),
-    stateChangedAt: timestamp("state_changed_at", { withTimezone: true }).notNull().defaultNow(),
+    stateChangedAt: timestamptz("state_changed_at").notNull().defaultNow(),
     ip: text("ip"),
     url: text("url"),
     resources: jsonb("resources").$type<AppResources>().notNull(),
@@ -326,12 +329,12 @@ export const applications = pgTable(
     /** The newest version `update.available` was sent for (once per version, not once per look). */
     updateNotifiedVersion: text("update_notified_version"),
     /** Window slots up to this instant were considered for an automatic update. */
-    updateSlotAt: timestamp("update_slot_at", { withTimezone: true }),
+    updateSlotAt: timestamptz("update_slot_at"),
     /** Health watching: `degraded` after N failed checks in a row; never blocks an operation. */
     health: text("health", { enum: APP_HEALTHS }).notNull().default("unknown"),
     healthFailures: integer("health_failures").notNull().default(0),
     healthReason: text("health_reason"),
-    healthCheckedAt: timestamp("health_checked_at", { withTimezone: true }),
+    healthCheckedAt: timestamptz("health_checked_at"),
     /**
      * The app's HTTPS name through the managed proxy (features/access), `https://<hostname>.<domain>`, or
      * null when it is not exposed. Set and cleared with the exposure; rewritten when the domain changes.
@@ -342,7 +345,7 @@ export const applications = pgTable(
     /** A system app Proximity manages itself (`proxy`: the reverse proxy of features/access), else null. */
     systemRole: text("system_role", { enum: SYSTEM_ROLES }),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("applications_hostname_idx").on(sql`lower(${t.hostname})`),
@@ -363,7 +366,7 @@ export const deploymentLogs = pgTable(
       .notNull()
       .references(() => applications.id, { onDelete: "cascade" }),
     jobId: uuid("job_id"),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    at: timestamptz("at").notNull().defaultNow(),
     level: text("level", { enum: ["info", "warn", "error"] })
       .notNull()
       .default("info"),
@@ -412,13 +415,13 @@ export const backups = pgTable(
     ociImage: text("oci_image"),
     size: bigintNumber("size"),
     /** The archive's time as PVE reports it (ctime). */
-    backupTime: timestamp("backup_time", { withTimezone: true }),
+    backupTime: timestamptz("backup_time"),
     upid: text("upid"),
     jobId: uuid("job_id"),
     error: text("error"),
     createdBy: uuid("created_by"),
     createdAt: createdAt(),
-    completedAt: timestamp("completed_at", { withTimezone: true }),
+    completedAt: timestamptz("completed_at"),
   },
   (t) => [
     index("backups_app_idx").on(t.appId, t.createdAt),
@@ -444,9 +447,9 @@ export const backupSchedules = pgTable("backup_schedules", {
   storage: text("storage"),
   enabled: boolean("enabled").notNull().default(true),
   /** Slots up to this instant are handled (or were before the schedule existed). */
-  lastSlotAt: timestamp("last_slot_at", { withTimezone: true }).notNull().defaultNow(),
+  lastSlotAt: timestamptz("last_slot_at").notNull().defaultNow(),
   createdAt: createdAt(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: updatedAt(),
 });
 
 export type Backup = typeof backups.$inferSelect;
@@ -475,9 +478,9 @@ export const catalogSources = pgTable(
     error: text("error"),
     imported: integer("imported").notNull().default(0),
     refused: integer("refused").notNull().default(0),
-    fetchedAt: timestamp("fetched_at", { withTimezone: true }),
+    fetchedAt: timestamptz("fetched_at"),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("catalog_sources_name_idx").on(t.name)],
 );
@@ -526,8 +529,8 @@ export const appUpdates = pgTable(
     reason: text("reason"),
     /** The PVE snapshot taken before the update (null when none was taken). */
     snapshot: text("snapshot"),
-    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
-    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    startedAt: timestamptz("started_at").notNull().defaultNow(),
+    finishedAt: timestamptz("finished_at"),
   },
   (t) => [
     index("app_updates_app_idx").on(t.appId, t.startedAt),
@@ -552,12 +555,12 @@ export const notificationChannels = pgTable(
     /** The events sent to this channel for every app (administrators' view). */
     events: jsonb("events").$type<string[]>().notNull(),
     enabled: boolean("enabled").notNull().default(true),
-    lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+    lastSuccessAt: timestamptz("last_success_at"),
     lastError: text("last_error"),
-    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    lastErrorAt: timestamptz("last_error_at"),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("notification_channels_name_idx").on(sql`lower(${t.name})`)],
 );
@@ -593,8 +596,8 @@ export const alerts = pgTable(
     appId: uuid("app_id").references(() => applications.id, { onDelete: "cascade" }),
     hostId: uuid("host_id").references(() => proxmoxHosts.id, { onDelete: "cascade" }),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
-    openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
-    closedAt: timestamp("closed_at", { withTimezone: true }),
+    openedAt: timestamptz("opened_at").notNull().defaultNow(),
+    closedAt: timestamptz("closed_at"),
   },
   (t) => [uniqueIndex("alerts_open_key_idx").on(t.key).where(sql`${t.closedAt} is null`)],
 );
@@ -603,5 +606,5 @@ export const alerts = pgTable(
 export const leases = pgTable("leases", {
   name: text("name").primaryKey(),
   holder: text("holder").notNull(),
-  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  expiresAt: timestamptz("expires_at").notNull(),
 });

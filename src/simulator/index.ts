@@ -30,6 +30,12 @@ export type { SimState } from "./state.ts";
 export interface SimulatorOptions {
   /** Number of nodes (pve1…pveN); default 3. */
   nodes?: number;
+  /**
+   * How often the simulated apps' listeners and Caddy processes follow the containers (ms; default 25 and
+   * 50): a listener answers this long after its container runs. Demo mode, idle most of the time, polls
+   * more slowly.
+   */
+  listenerSyncMs?: number;
   /** Divides every simulated duration (tests use e.g. 100 or 1000); default 1. */
   speed?: number;
   /** HTTPS with a self-signed certificate generated at start (openssl CLI). */
@@ -181,10 +187,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   }
 
   const apps = new AppListeners(cluster, sim.faults);
-  apps.start();
+  apps.start(opts.listenerSyncMs);
   const caddy = new CaddyProcesses(cluster);
   sim.caddy = caddy;
-  caddy.start();
+  caddy.start(opts.listenerSyncMs);
 
   let stopped = false;
   return {

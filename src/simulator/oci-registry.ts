@@ -85,6 +85,19 @@ export const OCI_IMAGES: readonly OciImage[] = [
     },
     app: { name: "it-tools", port: 80, healthPath: "/" },
   },
+  {
+    // A database without a web interface (a store's `web: false` entry): its port takes TCP connections.
+    repository: "docker.io/library/redis",
+    tags: { "7.4.2": 45 * MIB },
+    config: {
+      entrypoint: ["docker-entrypoint.sh"],
+      cmd: ["redis-server"],
+      env: [PATH, "REDIS_VERSION=7.4.2"],
+      workingDir: "/data",
+      volumes: ["/data"],
+    },
+    app: { name: "redis", port: 6379, healthPath: "/" },
+  },
 ];
 
 /**

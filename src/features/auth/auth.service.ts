@@ -257,14 +257,14 @@ export class AuthService {
     // The same limits as sign-in: a stolen access token must not become an unlimited password oracle.
     const keys = [`user:${row.username}`, `ip:${actor.ip}`];
     const attempt = this.admit(keys, `login:${row.username}`);
+    const failure = {
+      actor,
+      action: "auth.change_password",
+      target: { type: "user", id: user.id },
+      outcome: "failure",
+    } as const;
     if ("wait" in attempt) {
-      await this.audit.recordRepeated({
-        actor,
-        action: "auth.change_password",
-        target: { type: "user", id: user.id },
-        outcome: "failure",
-        details: { reason: "rate_limited" },
-      });
+      await this.audit.recordRepeated({ ...failure, details: { reason: "rate_limited" } });
       throw new RateLimitedError(attempt.message, attempt.wait);
     }
     let ok: boolean;
@@ -277,13 +277,7 @@ export class AuthService {
       this.verifying.leave(`login:${row.username}`);
     }
     if (!ok) {
-      await this.audit.record({
-        actor,
-        action: "auth.change_password",
-        target: { type: "user", id: user.id },
-        outcome: "failure",
-        details: { reason: "bad_current_password" },
-      });
+      await this.audit.record({ ...failure, details: { reason: "bad_current_password" } });
       throw new ValidationError("The current password is wrong", [
         { field: "current_password", message: "does not match" },
       ]);

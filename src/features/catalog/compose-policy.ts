@@ -433,9 +433,9 @@ function imageTag(image: string): string {
   return colon === -1 ? "" : last.slice(colon + 1);
 }
 
-/** The tags of every service image (or of those `keep` says), for the `version` check. */
-export function imageTags(compose: string, keep: (image: string) => boolean = () => true): string[] {
-  return composeImages(compose).filter(keep).map(imageTag).filter(Boolean);
+/** The tags of every service image, for the `version` check. */
+export function imageTags(compose: string): string[] {
+  return composeImages(compose).map(imageTag).filter(Boolean);
 }
 
 /**

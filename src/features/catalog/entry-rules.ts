@@ -114,8 +114,9 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
   });
   const version = entry.version.replace(/^v/, "");
   const unpinned = new Set(entry.unpinned_images);
-  const tags = imageTags(entry.compose, (image) => !unpinned.has(image));
-  if (tags.length > 0 && !tags.some((t) => t.includes(version))) {
+  const tags = imageTags(entry.compose);
+  // With an image named without a version, `version` is the store's word for the release: no tag to match.
+  if (unpinned.size === 0 && tags.length > 0 && !tags.some((t) => t.includes(version))) {
     issues.push({
       path: ["version"],
       message: `"${entry.version}" is not the tag of any image (${tags.join(", ")}): say which release is pinned`,

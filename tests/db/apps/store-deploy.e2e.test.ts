@@ -4,7 +4,7 @@
  * hold no store-only variable, path, network or service and no set-but-empty value.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -239,6 +239,46 @@ describe("imported apps without a web interface", () => {
       expect(app?.status).toBe("error");
       expect(app?.statusReason).toContain('step "health"');
       expect(app?.statusReason).toContain("dyndns (unhealthy)");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("one without a web interface runs on the OCI runtime too: its running container and its port", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "store-"));
+    await mkdir(join(dir, "Apps/KeyValue"), { recursive: true });
+    await writeFile(
+      join(dir, "Apps/KeyValue/docker-compose.yml"),
+      [
+        "name: keyvalue",
+        "services:",
+        "  keyvalue:",
+        "    image: redis:7.4.2",
+        "    ports:",
+        '      - "6379:6379"',
+        "    volumes:",
+        "      - /DATA/AppData/$AppID/data:/data",
+        "x-casaos:",
+        "  architectures: [amd64]",
+        "  main: keyvalue",
+        "  category: Database",
+        "  title: { en_US: Key-Value }",
+        "  description: { en_US: A key-value database without a web interface. }",
+        '  port_map: ""',
+      ].join("\n"),
+    );
+    try {
+      const source = await w.t.services.sources.create({ name: "kv", url: dir }, SYSTEM_ACTOR);
+      await w.t.services.sources.settled(source.id);
+      const entry = w.t.services.catalog.get("kv/keyvalue");
+      expect(entry).toMatchObject({ web: false, runtimes: ["docker", "oci"] });
+      const s = await deploy(w, { catalog_id: "kv/keyvalue", hostname: "kv-oci", runtime: "oci" });
+      expect(s.status, JSON.stringify(s.body)).toBe(202);
+      const app = await settled(w, s.app.id, 120_000);
+      expect(app?.statusReason ?? null).toBeNull();
+      expect(app).toMatchObject({ status: "running", runtime: "oci", url: null });
+      const socket = await Bun.connect({ hostname: app!.ip!, port: 6379, socket: { data() {} } });
+      socket.end();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

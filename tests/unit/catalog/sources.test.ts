@@ -91,6 +91,46 @@ describe("Runtipi", () => {
     expect(entry.runtimes).toEqual(["docker"]);
   });
 
+  test("internalPort ${APP_PORT} is the manifest's port, which the app reads back from APP_PORT", () => {
+    const files = new Map<string, Uint8Array>([
+      [
+        "apps/torrents/config.json",
+        new TextEncoder().encode(
+          JSON.stringify({
+            name: "Torrents",
+            version: "5.1.0",
+            port: 8133,
+            supported_architectures: ["amd64"],
+          }),
+        ),
+      ],
+      [
+        "apps/torrents/docker-compose.json",
+        new TextEncoder().encode(
+          JSON.stringify({
+            schemaVersion: 2,
+            services: [
+              {
+                name: "torrents",
+                image: "example/torrents:5.1.0",
+                isMain: true,
+                internalPort: "${APP_PORT}",
+                environment: [{ key: "WEBUI_PORT", value: "${APP_PORT}" }],
+              },
+            ],
+          }),
+        ),
+      ],
+    ]);
+    const [imported] = importStore(files, "s", "runtipi").entries;
+    expect(imported!.status).toBe("imported");
+    expect(imported!.entry!.ports).toEqual([
+      { name: "http", container: 8133, protocol: "tcp", primary: true },
+    ]);
+    expect(imported!.entry!.healthcheck?.port).toBe(8133);
+    expect(imported!.entry!.compose).toContain("WEBUI_PORT: ${APP_PORT}");
+  });
+
   test("without internalPort and without no_gui, the web port is not guessed: refused", () => {
     const files = new Map<string, Uint8Array>([
       [
@@ -164,8 +204,9 @@ describe("Runtipi", () => {
     const rolling = byId.get("rolling")!;
     expect(rolling.status).toBe("imported");
     expect(rolling.entry!.unpinned_images).toEqual(["example/rolling:latest", "redis"]);
-    // The store's version names the release (the image's tag says nothing).
+    // The store's version names the release (the image's tag says nothing), even beside a pinned sidecar.
     expect(rolling.entry!.version).toBe("2.0.0");
+    expect(rolling.entry!.compose).toContain("image: postgres:17.11-alpine");
     expect(rolling.reasons).toEqual([
       "image not pinned (example/rolling:latest): Proximity cannot offer updates",
       "image not pinned (redis): Proximity cannot offer updates",

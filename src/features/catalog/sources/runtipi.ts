@@ -137,7 +137,22 @@ interface Compose {
   mainPort?: number | undefined;
 }
 
-function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose | string {
+/**
+ * A service's `internalPort`: a number, or Runtipi's `${APP_PORT}` (the manifest's `port`, which Runtipi puts
+ * there; the app then reads the same port from Proximity's `APP_PORT`). Any other variable is not guessed.
+ */
+function internalPortOf(value: unknown, appPort: number | undefined): number | undefined {
+  if (typeof value === "string" && /^\$\{?APP_PORT\}?$/.test(value.trim())) return appPort;
+  const port = Number(value);
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+}
+
+function readCompose(
+  files: StoreFiles,
+  dir: string,
+  notes: string[],
+  appPort: number | undefined,
+): Compose | string {
   const json = textOf(files, `${dir}/docker-compose.json`);
   if (json !== undefined) {
     const doc = parseStoreJson(json, "docker-compose.json");
@@ -152,7 +167,7 @@ function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose |
       // Two services marked main (electrs and its UI): the one with the web port is the app's.
       if (raw.isMain === true && !Number.isInteger(mainPort)) {
         main = name;
-        mainPort = Number(raw.internalPort);
+        mainPort = internalPortOf(raw.internalPort, appPort);
       }
     }
     return mainOf(services, main, mainPort, "docker-compose.json marks no service isMain");
@@ -169,7 +184,7 @@ function readCompose(files: StoreFiles, dir: string, notes: string[]): Compose |
     const x = raw["x-runtipi"];
     if (isRecord(x) && x.is_main === true && !Number.isInteger(mainPort)) {
       main = name;
-      mainPort = Number(x.internal_port);
+      mainPort = internalPortOf(x.internal_port, appPort);
     }
     services[name] = { ...raw };
   }
@@ -279,7 +294,13 @@ export function readRuntipi(
       const refusals: string[] = [];
       if (config.available === false) refusals.push("the store marks it unavailable");
       if (config.deprecated === true) refusals.push("the store marks it deprecated");
-      const read = readCompose(files, dir, notes);
+      const manifestPort = Number(config.port);
+      const read = readCompose(
+        files,
+        dir,
+        notes,
+        Number.isInteger(manifestPort) && manifestPort > 0 ? manifestPort : undefined,
+      );
       const compose = typeof read === "string" ? read : withWebPort(read, config);
       if (typeof compose === "string") {
         out.push({ appId, name, refusal: compose });
