@@ -1,6 +1,7 @@
 /** My apps and an app's page: actions, resize, settings, clone, update, delete, logs, credentials, charts. */
 
 import { Hono } from "hono";
+import type { FC } from "hono/jsx";
 import { ValidationError } from "../../core/errors.ts";
 import type { Application } from "../../db/schema.ts";
 import {
@@ -14,6 +15,7 @@ import { BackupsSection } from "../backups/pages.tsx";
 import type { WebEnv } from "../context.ts";
 import {
   actor,
+  type FormProps,
   formResources,
   page,
   parsed,
@@ -44,6 +46,32 @@ const VERBS = { start: "Starting", stop: "Stopping", restart: "Restarting" } as 
 /** The app the route names, if the viewer may see it (another user's app is 404). */
 function appOf(c: WebContext): Promise<Application> {
   return c.get("services").apps.get(viewer(c), c.req.param("id") ?? "");
+}
+
+/**
+ * The handler of a Manage form that reconfigures the app (resize, settings): the patch it makes of the
+ * form, parsed with the API's schema; the form comes back fresh with a toast, or with what was typed and
+ * each error beside its field.
+ */
+function reconfigureRoute(
+  Form: FC<FormProps & { app: Application }>,
+  patchOf: (f: Record<string, string>) => unknown,
+  invalid: string,
+  started: (app: Application) => string,
+) {
+  return async (c: WebContext) => {
+    const app = await appOf(c);
+    const f = await readForm(c);
+    return submitForm(
+      c,
+      async () => {
+        const input = parsed(PatchAppBody, patchOf(f), invalid);
+        const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
+        return savedForm(c, <Form app={changed} csrf={c.get("csrfToken")} errors={{}} />, started(app), 202);
+      },
+      (errors) => <Form app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
+    );
+  };
 }
 
 export function appsRoutes() {
@@ -194,40 +222,31 @@ export function appsRoutes() {
     );
   });
 
-  r.patch("/:id/resources", async (c) => {
-    const app = await appOf(c);
-    const f = await readForm(c);
-    return submitForm(
-      c,
-      async () => {
-        const input = parsed(PatchAppBody, { resources: formResources(f) }, "The new resources are invalid");
-        const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
-        const form = <ResizeForm app={changed} csrf={c.get("csrfToken")} errors={{}} />;
-        return savedForm(c, form, `Resizing ${app.hostname}…`, 202);
-      },
-      (errors) => <ResizeForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
-    );
-  });
+  r.patch(
+    "/:id/resources",
+    reconfigureRoute(
+      ResizeForm,
+      (f) => ({ resources: formResources(f) }),
+      "The new resources are invalid",
+      (app) => `Resizing ${app.hostname}…`,
+    ),
+  );
 
-  r.patch("/:id/environment", async (c) => {
-    const app = await appOf(c);
-    const f = await readForm(c);
-    return submitForm(
-      c,
-      async () => {
-        const environment = Object.fromEntries(
+  r.patch(
+    "/:id/environment",
+    reconfigureRoute(
+      EnvironmentForm,
+      (f) => ({
+        environment: Object.fromEntries(
           Object.entries(f)
             .filter(([k]) => k.startsWith("environment."))
             .map(([k, v]) => [k.slice("environment.".length), v]),
-        );
-        const input = parsed(PatchAppBody, { environment }, "The new settings are invalid");
-        const { app: changed } = await c.get("services").apps.reconfigure(actor(c), app.id, input);
-        const form = <EnvironmentForm app={changed} csrf={c.get("csrfToken")} errors={{}} />;
-        return savedForm(c, form, `Applying the new settings to ${app.hostname}…`, 202);
-      },
-      (errors) => <EnvironmentForm app={app} csrf={c.get("csrfToken")} errors={errors} values={f} />,
-    );
-  });
+        ),
+      }),
+      "The new settings are invalid",
+      (app) => `Applying the new settings to ${app.hostname}…`,
+    ),
+  );
 
   r.post("/:id/delete", async (c) => {
     const f = await readForm(c);

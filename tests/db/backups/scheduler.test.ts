@@ -188,3 +188,35 @@ describe("two instances, one database", () => {
     await bus.close();
   });
 });
+
+describe("between ticks", () => {
+  test("with no enabled schedule it sleeps; a saved schedule wakes it; it knows the next slot", async () => {
+    await resetDatabase();
+    const bus = createEventBus(first);
+    const queue = new JobQueue(first.db, bus);
+    const scheduler = new BackupScheduler(first.db, queue, () => new Date(T0 + 2 * MIN), { intervalMs: 50 });
+    let ticks = 0;
+    const tick = scheduler.tick.bind(scheduler);
+    scheduler.tick = (now?: Date) => {
+      ticks++;
+      return tick(now);
+    };
+    scheduler.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (ticks < 1 && Date.now() < deadline) await Bun.sleep(10);
+      await Bun.sleep(500);
+      // At its 50 ms interval it would have ticked ten times by now.
+      expect(ticks).toBe(1);
+      await seed(first.db, 1);
+      scheduler.wake();
+      while (ticks < 2 && Date.now() < deadline) await Bun.sleep(10);
+      expect(ticks).toBe(2);
+      // The schedule is every 5 minutes: the next slot after T0 + 2 min is T0 + 5 min.
+      expect((await tick()).nextSlotAt).toEqual(new Date(T0 + 5 * MIN));
+    } finally {
+      await scheduler.stop();
+      await bus.close();
+    }
+  });
+});
