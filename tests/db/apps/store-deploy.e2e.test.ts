@@ -283,4 +283,30 @@ describe("imported apps without a web interface", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test("one without a web interface is backed up, restored and cloned, each checked by its services and port", async () => {
+    const api = (path: string, json?: Record<string, unknown>) =>
+      w.t.request(path, { method: json ? "POST" : "GET", token: w.admin.token, ...(json ? { json } : {}) });
+    const s = await deploy(w, { catalog_id: "casa/headless", hostname: "kv-backed", runtime: "docker" });
+    expect(s.status, JSON.stringify(s.body)).toBe(202);
+    const appId = s.app.id;
+    expect((await settled(w, appId, 120_000))?.status).toBe("running");
+    expect((await api(`/api/v1/apps/${appId}/backups`, {})).status).toBe(202);
+    expect((await settled(w, appId, 120_000))?.status).toBe("running");
+    const { items } = (await (await api(`/api/v1/apps/${appId}/backups`)).json()) as {
+      items: { id: string; status: string }[];
+    };
+    expect(items.map((b) => b.status)).toEqual(["completed"]);
+    const restore = await api(`/api/v1/apps/${appId}/backups/${items[0]!.id}/restore`, {});
+    expect(restore.status).toBe(202);
+    const restored = await settled(w, appId, 120_000);
+    expect(restored).toMatchObject({ status: "running", statusReason: null, url: null });
+    const clone = await api(`/api/v1/apps/${appId}/clone`, { hostname: "kv-copy" });
+    expect(clone.status).toBe(202);
+    const { app } = (await clone.json()) as { app: { id: string } };
+    const copy = await settled(w, app.id, 120_000);
+    expect(copy).toMatchObject({ status: "running", statusReason: null, url: null });
+    const socket = await Bun.connect({ hostname: copy!.ip!, port: 6390, socket: { data() {} } });
+    socket.end();
+  });
 });
