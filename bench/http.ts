@@ -10,26 +10,15 @@
  *   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): a database proximity_bench_http is
  *   created (dropped first) next to it.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { ProximityProcess } from "../tests/helpers/process.ts";
-import { signUpBenchUser } from "./lib/bench-user.ts";
-import { spawnQuiet } from "./lib/spawn-quiet.ts";
+import { freshBenchDatabase, proximityOn, seedApps, unreachableHost } from "./lib/bench-database.ts";
 import { ensureWrk, type WrkResult, wrk } from "./lib/wrk.ts";
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 2);
-const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const DB_NAME = "proximity_bench_http";
-const dbUrl = baseUrl.replace(/\/[^/]*$/, `/${DB_NAME}`);
 
 ensureWrk();
-
-async function recreateDatabase(): Promise<void> {
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.unsafe(`create database ${DB_NAME}`);
-  await admin.end();
-}
 
 interface Server {
   url: string;
@@ -38,7 +27,7 @@ interface Server {
 
 async function spawnCeiling(mode: "bare" | "pg", env: Record<string, string> = {}): Promise<Server> {
   const proc = Bun.spawn(["bun", "bench/lib/ceiling-server.ts", mode], {
-    env: { ...process.env, PORT: "0", DATABASE_URL: dbUrl, ...env },
+    env: { ...process.env, PORT: "0", DATABASE_URL: db.url, ...env },
     stdout: "pipe",
     stderr: "inherit",
   });
@@ -58,20 +47,9 @@ async function spawnCeiling(mode: "bare" | "pg", env: Record<string, string> = {
   };
 }
 
-/**
- * Apps on a host that does not answer. Their statuses are ones the periodic reconcile leaves alone
- * (unknown, error), so it does not rewrite them all in the middle of a measurement.
- */
-async function seedApps(sql: postgres.Sql, ownerId: string, hostId: string, upTo: number): Promise<void> {
-  const [{ n }] = (await sql`select count(*)::int as n from applications`) as unknown as [{ n: number }];
-  if (n >= upTo) return;
-  await sql`
-    insert into applications (owner_id, host_id, node, vmid, catalog_id, catalog_version, name, hostname,
-                              status, resources, environment, created_at)
-    select ${ownerId}, ${hostId}, 'pve', 1000 + i, 'nginx', '1.0.0', 'app ' || i, 'app-' || i,
-           (array['unknown','error'])[1 + i % 2], '{"cores":1,"memory_mb":512,"disk_gb":4}'::jsonb,
-           '{}'::jsonb, now() - i * interval '1 second'
-    from generate_series(${n + 1}::int, ${upTo}::int) as i`;
+/** Apps up to `upTo`, analysed as autovacuum would leave them. */
+async function seed(sql: postgres.Sql, ownerId: string, hostId: string, upTo: number): Promise<void> {
+  await seedApps(sql, ownerId, hostId, upTo);
   await sql`analyze applications`;
 }
 
@@ -113,25 +91,17 @@ function line(p: Pair): string {
   ].join(" | ");
 }
 
-await recreateDatabase();
-const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+const db = await freshBenchDatabase("proximity_bench_http");
+const sql = db.sql;
 let proximity: ProximityProcess | undefined;
 const servers: Server[] = [];
 try {
-  proximity = await spawnQuiet({
-    DATABASE_URL: dbUrl,
-    DATA_DIR: "/tmp/proximity-bench-http",
-    PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
-    NODE_ENV: "production",
-    LOG_LEVEL: "warn",
-    SENTRY_DSN: "",
-  });
-  const login = await signUpBenchUser(proximity!.url);
+  const running = await proximityOn(db, "/tmp/proximity-bench-http");
+  proximity = running.proximity;
+  const login = running.user;
   const auth = { authorization: `Bearer ${login.token}` };
-  const [host] = await sql`
-    insert into proxmox_hosts (name, api_url, auth_kind) values ('bench', 'https://127.0.0.1:1', 'token')
-    returning id`;
-  await seedApps(sql, login.userId, host!.id, 1_000);
+  const hostId = await unreachableHost(sql);
+  await seed(sql, login.userId, hostId, 1_000);
 
   const bare = await spawnCeiling("bare");
   const pg = await spawnCeiling("pg", { BENCH_USER_ID: login.userId });
@@ -157,7 +127,7 @@ try {
   );
   const list = { url: `${proximity.url}/api/v1/apps?per_page=50`, headers: auth };
   results.push(await pair("GET /api/v1/apps 50 of 1,000", 0.8, list, { url: `${pg.url}/apps?per_page=50` }));
-  await seedApps(sql, login.userId, host!.id, 100_000);
+  await seed(sql, login.userId, hostId, 100_000);
   results.push(
     await pair("GET /api/v1/apps 50 of 100,000", 0.8, list, { url: `${pg.url}/apps?per_page=50` }),
   );

@@ -20,13 +20,10 @@
  * `--speed` divides every simulated duration, for both runtimes alike, but not Proximity's poll intervals:
  * above 1 the polls weigh more and the ratios drift; the documented figures are at speed 1 (about 6 min).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startSimulator } from "../src/simulator/index.ts";
-import { signUpBenchUser } from "./lib/bench-user.ts";
-import { spawnQuiet } from "./lib/spawn-quiet.ts";
+import { proximityOver } from "./lib/proximity-client.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -57,31 +54,12 @@ const startedAt = new Date();
 
 // One node: the template and image caches are the node's, so round 0 is cold for both and the rest warm.
 const sim = await startSimulator({ nodes: 1, speed });
-const dataDir = mkdtempSync(join(tmpdir(), "proximity-bench-oci-"));
-const proximity = await spawnQuiet({ DATA_DIR: dataDir });
-const { token } = await signUpBenchUser(proximity.url);
+const proximity = await proximityOver(sim, "oci");
+const api = proximity.api;
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${proximity.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function registerSimulator(): Promise<void> {
-  const { host } = await api<{ host: { id: string } }>("POST", "/hosts", {
-    name: "sim",
-    api_url: sim.apiUrl,
-    token_id: sim.tokenId,
-    token_secret: sim.tokenSecret,
-    ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-    ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-  });
+async function testHost(): Promise<void> {
   // The preflight decides whether the host may run oci apps (oci_containers).
-  const test = await api<{ ok: boolean }>("POST", `/hosts/${host.id}/test`);
+  const test = await api<{ ok: boolean }>("POST", `/hosts/${proximity.hostId}/test`);
   if (!test.ok) throw new Error(`host test failed: ${JSON.stringify(test)}`);
 }
 
@@ -154,7 +132,7 @@ function stepBreakdown(ds: Deploy[]): string {
 
 const results: Deploy[] = [];
 try {
-  await registerSimulator();
+  await testHost();
   for (let round = 0; round <= runs; round++) {
     const order: Runtime[] = round % 2 === 0 ? ["docker", "oci"] : ["oci", "docker"];
     for (const runtime of order) {
@@ -168,7 +146,6 @@ try {
 } finally {
   await proximity.stop();
   await sim.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 const of = (runtime: Runtime, warm: boolean) =>

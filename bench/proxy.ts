@@ -15,15 +15,12 @@
  *
  *   bun bench/proxy.ts [--requests 2000] [--rounds 5] [--speed 50]
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startSimulator } from "../src/simulator/index.ts";
-import { signUpBenchUser } from "./lib/bench-user.ts";
-import { spawnQuiet } from "./lib/spawn-quiet.ts";
+import { proximityOver } from "./lib/proximity-client.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -40,19 +37,8 @@ const NAME = `vault.${DOMAIN}`;
 
 const loadBefore = loadavg()[0]!.toFixed(1);
 const sim = await startSimulator({ nodes: 1, speed: Number(values.speed) });
-const dataDir = mkdtempSync(join(tmpdir(), "proximity-bench-proxy-"));
-const proximity = await spawnQuiet({ DATA_DIR: dataDir });
-const { token } = await signUpBenchUser(proximity.url);
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${proximity.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const proximity = await proximityOver(sim, "proxy");
+const api = proximity.api;
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -81,14 +67,6 @@ function timed(send: (done: (status: number) => void, fail: (e: Error) => void) 
 }
 
 try {
-  await api("POST", "/hosts", {
-    name: "sim",
-    api_url: sim.apiUrl,
-    token_id: sim.tokenId,
-    token_secret: sim.tokenSecret,
-    ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-    ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-  });
   const t0 = performance.now();
   await api("PUT", "/access", { domain: DOMAIN });
   const access = await until("the proxy ready", async () => {
@@ -193,5 +171,4 @@ try {
 } finally {
   await proximity.stop();
   await sim.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -11,34 +11,17 @@
  * (unknown, error): reconcile then reads every app of the host and rewrites none, so what is timed is the
  * read, not 100,000 status changes.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { ProximityProcess } from "../tests/helpers/process.ts";
-import { signUpBenchUser } from "./lib/bench-user.ts";
-import { spawnQuiet } from "./lib/spawn-quiet.ts";
+import { freshBenchDatabase, proximityOn, seedApps, unreachableHost } from "./lib/bench-database.ts";
 
 const perOp = Number(process.argv[2] ?? 20);
-const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const DB_NAME = "proximity_bench_scale";
-const dbUrl = baseUrl.replace(/\/[^/]*$/, `/${DB_NAME}`);
 const LOGS_PER_APP = 10;
 
-async function recreateDatabase(): Promise<void> {
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.unsafe(`create database ${DB_NAME}`);
-  await admin.end();
-}
-
+/** Apps up to `upTo`, each new one with its deployment log, written out before anything is timed. */
 async function seed(sql: postgres.Sql, ownerId: string, hostId: string, upTo: number): Promise<void> {
-  const [{ n }] = (await sql`select count(*)::int as n from applications`) as unknown as [{ n: number }];
+  const n = await seedApps(sql, ownerId, hostId, upTo);
   if (n >= upTo) return;
-  await sql`
-    insert into applications (owner_id, host_id, node, vmid, catalog_id, catalog_version, name, hostname,
-                              status, resources, environment, created_at)
-    select ${ownerId}, ${hostId}, 'pve', 1000 + i, 'nginx', '1.0.0', 'app ' || i, 'app-' || i,
-           (array['unknown','error'])[1 + i % 2], '{"cores":1,"memory_mb":512,"disk_gb":4}'::jsonb,
-           '{}'::jsonb, now() - i * interval '1 second'
-    from generate_series(${n + 1}::int, ${upTo}::int) as i`;
   await sql`
     insert into deployment_logs (app_id, level, step, message)
     select a.id, 'info', 'install', 'step ' || s || ' of the deployment of ' || a.hostname
@@ -126,26 +109,19 @@ function hotQueries(hostId: string, appId: string): { what: string; sql: string 
   ];
 }
 
-await recreateDatabase();
-const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+const db = await freshBenchDatabase("proximity_bench_scale");
+const sql = db.sql;
 let proximity: ProximityProcess | undefined;
 try {
-  proximity = await spawnQuiet({
-    DATABASE_URL: dbUrl,
-    DATA_DIR: "/tmp/proximity-bench-scale",
-    PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
-    NODE_ENV: "production",
-    SENTRY_DSN: "",
-  });
-  const login = await signUpBenchUser(proximity!.url);
-  const [host] = await sql`
-    insert into proxmox_hosts (name, api_url, auth_kind) values ('bench', 'https://127.0.0.1:1', 'token')
-    returning id`;
-  await seed(sql, login.userId, host!.id, 1_000);
+  const running = await proximityOn(db, "/tmp/proximity-bench-scale");
+  proximity = running.proximity;
+  const login = running.user;
+  const hostId = await unreachableHost(sql);
+  await seed(sql, login.userId, hostId, 1_000);
   const [one] = await sql`select id from applications where vmid = 1500`;
   const small = await timeOps(proximity, login.token, one!.id);
   let started = performance.now();
-  await seed(sql, login.userId, host!.id, 100_000);
+  await seed(sql, login.userId, hostId, 100_000);
   console.log(
     `seeded 100,000 apps and ${100_000 * LOGS_PER_APP} log rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
@@ -164,7 +140,7 @@ try {
   }
 
   console.log("\nEXPLAIN (ANALYZE) at 100,000 apps / 1,000,000 log rows:\n");
-  for (const q of hotQueries(host!.id, one!.id)) {
+  for (const q of hotQueries(hostId, one!.id)) {
     const rows = (await sql.unsafe(`explain (analyze, costs off, timing on) ${q.sql}`)) as unknown as {
       "QUERY PLAN": string;
     }[];

@@ -23,9 +23,18 @@ import { SYSTEM_ACTOR } from "../src/core/identity.ts";
 import { compilePattern } from "../src/features/catalog/entry-rules.ts";
 import { readDirectory, readTarGz } from "../src/features/catalog/sources/archive.ts";
 import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
-import { PASSWORD } from "../tests/helpers/harness.ts";
 import { deploy, settled } from "../tests/helpers/sim.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
+import {
+  type Budget,
+  htmlVsJson,
+  openCatalogUncached,
+  printBudgets,
+  registerAdmin,
+  sameOriginBudget,
+  signInAdmin,
+  weightBudget,
+} from "./lib/web-budget.ts";
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
@@ -42,7 +51,7 @@ if (stores.length === 0) {
   process.exit(2);
 }
 
-const results: { name: string; value: string; budget: string; ok: boolean }[] = [];
+const results: Budget[] = [];
 const MB = 1024 * 1024;
 
 // --- 1a. import alone, per store (no database): time and memory -------------------------------------------
@@ -132,10 +141,7 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const w = await startWebWorld();
 try {
   await w.addSimHost();
-  await w.t.services.users.register(
-    { username: "admin", password: PASSWORD },
-    { user: null, ip: "127.0.0.1" },
-  );
+  await registerAdmin(w);
   const builtin = w.t.services.catalog.size;
   for (const s of stores) {
     const url =
@@ -163,46 +169,10 @@ try {
   });
 
   // --- 2. the catalog page with every store's apps ------------------------------------------------------
-  const login = await w.t.request("/api/v1/auth/login", {
-    method: "POST",
-    json: { username: "admin", password: PASSWORD },
-  });
-  const token = ((await login.json()) as { access_token: string }).access_token;
-  const { page } = await w.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Username").fill("admin");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/apps$/);
-  const transfers: { url: string; bytes: number }[] = [];
-  page.on("requestfinished", async (req) => {
-    const sizes = await req.sizes().catch(() => undefined);
-    transfers.push({
-      url: req.url(),
-      bytes: (sizes?.responseBodySize ?? 0) + (sizes?.responseHeadersSize ?? 0),
-    });
-  });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  await page.goto("/catalog", { waitUntil: "load" });
-  await page.waitForTimeout(500);
-  const weight = transfers.reduce((n, t) => n + t.bytes, 0);
-  const foreign = transfers.filter((t) => !t.url.startsWith(w.url));
-  results.push({
-    name: `catalog page weight on load (${transfers.length} requests, ${size} apps, first page of cards)`,
-    value: `${(weight / 1024).toFixed(1)} KB`,
-    budget: "≤ 100 KB",
-    ok: weight <= 100 * 1024,
-  });
-  results.push({
-    name: "requests to another origin",
-    value: String(foreign.length),
-    budget: "0",
-    ok: foreign.length === 0,
-  });
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: false });
-  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const { page, cookie, token } = await signInAdmin(w);
+  const { transfers, restoreCache } = await openCatalogUncached(page);
+  results.push(weightBudget(transfers, `${size} apps, first page of cards`), sameOriginBudget(w, transfers));
+  await restoreCache();
   const html = await (await w.t.app.request(`${w.url}/catalog`, { headers: { cookie } })).text();
   results.push({
     name: "catalog HTML, gzip (information)",
@@ -211,33 +181,15 @@ try {
     ok: true,
   });
 
-  const seconds = Number(values.seconds);
-  async function throughput(path: string, headers: Record<string, string>): Promise<number> {
-    const run = async (ms: number) => {
-      let n = 0;
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        const res = await w.t.app.request(`${w.url}${path}`, { headers });
-        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
-        await res.arrayBuffer();
-        n++;
-      }
-      return n / (ms / 1000);
-    };
-    await run(300);
-    return run(seconds * 1000);
-  }
-  const json1 = await throughput("/api/v1/catalog?per_page=48", { authorization: `Bearer ${token}` });
-  const html1 = await throughput("/catalog", { cookie });
-  const json2 = await throughput("/api/v1/catalog?per_page=48", { authorization: `Bearer ${token}` });
-  const html2 = await throughput("/catalog", { cookie });
-  const ratio = (html1 + html2) / (json1 + json2);
-  results.push({
-    name: `catalog page (${size} apps): HTML ${((html1 + html2) / 2).toFixed(0)} req/s vs JSON of the same page ${((json1 + json2) / 2).toFixed(0)} req/s`,
-    value: `${(ratio * 100).toFixed(0)} %`,
-    budget: "≥ 50 %",
-    ok: ratio >= 0.5,
-  });
+  results.push(
+    await htmlVsJson(
+      w,
+      `catalog page (${size} apps; the JSON of the same page)`,
+      { html: "/catalog", json: "/api/v1/catalog?per_page=48" },
+      { cookie, token },
+      Number(values.seconds),
+    ),
+  );
 
   for (const [query, want] of [
     ["vaultwardn", /vaultwarden/i],
@@ -288,6 +240,8 @@ try {
     ...w,
     admin: { token, id: "", username: "admin", refreshToken: "" },
     hostId: "",
+    api: (path: string, init: Parameters<typeof w.t.request>[1] = {}) =>
+      w.t.request(path, { token, ...init }),
     stop: w.stop,
   };
   const STORE_ONLY = [
@@ -352,5 +306,4 @@ try {
   server.close();
 }
 
-console.log("");
-for (const r of results) console.log(`${r.ok ? "ok  " : "MISS"}  ${r.name}: ${r.value} (budget ${r.budget})`);
+printBudgets("Third-party stores", results);

@@ -10,8 +10,18 @@
  */
 import { parseArgs } from "node:util";
 import { applications } from "../src/db/schema.ts";
-import { PASSWORD } from "../tests/helpers/harness.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
+import {
+  type Budget,
+  htmlVsJson,
+  openCatalogUncached,
+  printBudgets,
+  registerAdmin,
+  sameOriginBudget,
+  signInAdmin,
+  totalBytes,
+  weightBudget,
+} from "./lib/web-budget.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -20,39 +30,17 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 
 const w = await startWebWorld();
-const results: { name: string; value: string; budget: string; ok: boolean }[] = [];
+const results: Budget[] = [];
 try {
   const hostId = await w.addSimHost();
-  await w.t.services.users.register(
-    { username: "admin", password: PASSWORD },
-    { user: null, ip: "127.0.0.1" },
-  );
+  await registerAdmin(w);
+  const { page, cookie, token } = await signInAdmin(w);
 
   // --- 1. page weight, in the browser -----------------------------------------------------------------
-  const { page } = await w.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Username").fill("admin");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/apps$/);
-  const transfers: { url: string; bytes: number }[] = [];
-  page.on("requestfinished", async (req) => {
-    const sizes = await req.sizes().catch(() => undefined);
-    transfers.push({
-      url: req.url(),
-      bytes: (sizes?.responseBodySize ?? 0) + (sizes?.responseHeadersSize ?? 0),
-    });
-  });
   // A first visit: nothing cached.
-  await page.context().clearCookies({ name: "never-set" });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  await page.goto("/catalog", { waitUntil: "load" });
-  await page.waitForTimeout(500);
+  const { transfers, restoreCache } = await openCatalogUncached(page);
   if (values.screenshot) await page.screenshot({ path: values.screenshot });
-  const total = transfers.reduce((n, t) => n + t.bytes, 0);
-  const loaded = transfers.length;
+  const onLoad = [...transfers];
   // Icons below the first screenful load as they scroll into sight: scroll to the end, then count again.
   for (let y = 0; y < 40; y++) {
     const more = await page.evaluate(() => {
@@ -63,27 +51,15 @@ try {
     if (!more) break;
   }
   await page.waitForTimeout(500);
-  const scrolled = transfers.reduce((n, t) => n + t.bytes, 0);
-  const foreign = transfers.filter((t) => !t.url.startsWith(w.url));
-  results.push({
-    name: `catalog page weight on load (${loaded} requests, ${w.t.services.catalog.size} apps)`,
-    value: `${(total / 1024).toFixed(1)} KB`,
-    budget: "≤ 100 KB",
-    ok: total <= 100 * 1024,
-  });
-  results.push({
+  const scrolled = totalBytes(transfers);
+  results.push(weightBudget(onLoad, `${w.t.services.catalog.size} apps`), {
     name: `catalog page weight once scrolled to the end, every icon loaded (${transfers.length} requests)`,
     value: `${(scrolled / 1024).toFixed(1)} KB`,
     budget: "information",
     ok: true,
   });
-  results.push({
-    name: "requests to another origin",
-    value: String(foreign.length),
-    budget: "0",
-    ok: foreign.length === 0,
-  });
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: false });
+  results.push(sameOriginBudget(w, transfers));
+  await restoreCache();
 
   // --- 2. render throughput vs JSON ----------------------------------------------------------------------
   const [admin] = await w.t.services.users.list(1, 1).then((r) => r.items);
@@ -103,45 +79,12 @@ try {
     environment: { ROOT_URL: "" },
   }));
   await w.t.services.database.db.insert(applications).values(rows);
-  const login = await w.t.request("/api/v1/auth/login", {
-    method: "POST",
-    json: { username: "admin", password: PASSWORD },
-  });
-  const token = ((await login.json()) as { access_token: string }).access_token;
-  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-
-  async function throughput(path: string, headers: Record<string, string>): Promise<number> {
-    const run = async (ms: number) => {
-      let n = 0;
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        const res = await w.t.app.request(`${w.url}${path}`, { headers });
-        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
-        await res.arrayBuffer();
-        n++;
-      }
-      return n / (ms / 1000);
-    };
-    await run(300); // warm-up
-    return run(seconds * 1000);
-  }
   const pairs = [
     ["catalog page (all apps)", "/catalog", "/api/v1/catalog?per_page=100"],
     ["dashboard (100 apps)", "/apps", "/api/v1/apps?per_page=100"],
   ] as const;
-  for (const [name, htmlPath, jsonPath] of pairs) {
-    // Interleave to share the machine's mood fairly; each side measured twice.
-    const json1 = await throughput(jsonPath, { authorization: `Bearer ${token}` });
-    const html1 = await throughput(htmlPath, { cookie });
-    const json2 = await throughput(jsonPath, { authorization: `Bearer ${token}` });
-    const html2 = await throughput(htmlPath, { cookie });
-    const ratio = (html1 + html2) / (json1 + json2);
-    results.push({
-      name: `${name}: HTML ${((html1 + html2) / 2).toFixed(0)} req/s vs JSON ${((json1 + json2) / 2).toFixed(0)} req/s`,
-      value: `${(ratio * 100).toFixed(0)} %`,
-      budget: "≥ 50 %",
-      ok: ratio >= 0.5,
-    });
+  for (const [name, html, json] of pairs) {
+    results.push(await htmlVsJson(w, name, { html, json }, { cookie, token }, seconds));
   }
   await w.t.services.database.db.delete(applications);
 
@@ -198,11 +141,4 @@ try {
   await w.stop();
 }
 
-const { loadavg } = await import("node:os");
-console.log(
-  `\nWeb interface budgets (load average ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(", ")})`,
-);
-for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"}  ${r.name}: ${r.value} (budget ${r.budget})`);
-process.exit(results.every((r) => r.ok) ? 0 : 1);
+process.exit(printBudgets("Web interface budgets", results) ? 0 : 1);

@@ -3,7 +3,12 @@
  * is an info line, so here a free port is chosen up front and readiness is the first 200 from /health.
  * (An access-log line per request at info level would be measured along with the request.)
  */
-import { type ProximityProcess, spawnProximity } from "../../tests/helpers/process.ts";
+import {
+  launchProximity,
+  type ProximityProcess,
+  spawnProximity,
+  whenReady,
+} from "../../tests/helpers/process.ts";
 
 export function freePort(): number {
   const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
@@ -19,51 +24,13 @@ export async function spawnQuiet(
 ): Promise<ProximityProcess> {
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  const proc = Bun.spawn(command, {
-    env: {
-      ...base,
-      HOST: "127.0.0.1",
-      PASSWORD_HASH_MEMORY_KIB: "4096",
-      PROXIMITY_SIMULATOR: "off",
-      LOG_LEVEL: "warn",
-      ...env,
-      PORT: String(port),
-    },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let out = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) out += new TextDecoder().decode(chunk);
-  };
-  void collect(proc.stdout);
-  void collect(proc.stderr);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`Proximity exited with ${proc.exitCode}:\n${out}`);
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`Proximity did not answer /health within ${timeoutMs} ms:\n${out}`);
-    }
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
+  const launched = launchProximity({ LOG_LEVEL: "warn", ...env, PORT: String(port) }, command);
+  const healthy = () =>
+    fetch(`${url}/health`).then(
+      (r) => (r.ok ? url : undefined),
+      () => undefined,
     );
-    if (ok) break;
-    await Bun.sleep(25);
-  }
-  return {
-    proc: proc as ProximityProcess["proc"],
-    url,
-    output: () => out,
-    stop: async (signal = "SIGTERM") => {
-      proc.kill(signal);
-      return proc.exited;
-    },
-  };
+  return whenReady(launched, healthy, timeoutMs, "answer /health");
 }
 
 export { spawnProximity };
