@@ -76,8 +76,8 @@ describe("catalog sources", () => {
     expect(source).toMatchObject({
       status: "ready",
       format: "runtipi",
-      imported: 3,
-      refused: 3,
+      imported: 6,
+      refused: 4,
       error: null,
     });
     expect(source.fetched_at).not.toBeNull();
@@ -96,8 +96,15 @@ describe("catalog sources", () => {
       items: { id: string; trust: string; source: string; icon: string }[];
       total: number;
     };
-    expect(list.total).toBe(3);
-    expect(list.items.map((e) => e.id).sort()).toEqual(["tipi/kvstore", "tipi/legacy-wiki", "tipi/notepad"]);
+    expect(list.total).toBe(6);
+    expect(list.items.map((e) => e.id).sort()).toEqual([
+      "tipi/dyndns",
+      "tipi/kvstore",
+      "tipi/legacy-wiki",
+      "tipi/notepad",
+      "tipi/rolling",
+      "tipi/seeded",
+    ]);
     expect(list.items.every((e) => e.trust === "community" && e.source === "tipi")).toBe(true);
 
     const one = await t.request(`/api/v1/catalog/${encodeURIComponent("tipi/notepad")}`, {
@@ -131,7 +138,7 @@ describe("catalog sources", () => {
 
   test("a .tar.gz over HTTP imports; a broken one fails with the reason and keeps the previous entries", async () => {
     const source = await addSource({ name: "casa", url: `${base}/casaos.tar.gz`, format: "auto" });
-    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 2, refused: 2 });
+    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 4, refused: 1 });
     expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
 
     const patch = await t.request(`/api/v1/catalog/sources/${source.id}`, {
@@ -158,14 +165,14 @@ describe("catalog sources", () => {
 
   test("a refresh replaces the entries; delete removes them; both are audited", async () => {
     const source = await addSource({ name: "umb", url: join(FIXTURES, "umbrel"), format: "umbrel" });
-    expect(source).toMatchObject({ status: "ready", imported: 2, refused: 2 });
+    expect(source).toMatchObject({ status: "ready", imported: 3, refused: 3 });
     const refresh = await t.request(`/api/v1/catalog/sources/${source.id}/refresh`, {
       method: "POST",
       token: admin.token,
     });
     expect(refresh.status).toBe(202);
     await t.services.sources.settled(source.id);
-    expect((await getSource(source.id)).imported).toBe(2);
+    expect((await getSource(source.id)).imported).toBe(3);
     expect(t.services.catalog.get("umb/photo-frame")).toBeDefined();
 
     const del = await t.request(`/api/v1/catalog/sources/${source.id}`, {

@@ -38,7 +38,7 @@ describe("deploy", () => {
       const job = await (await api(`/api/v1/jobs/${started.job.id}`)).json();
       expect(job).toMatchObject({
         status: "succeeded",
-        progress: { step: "finish", step_index: 11, total_steps: 11 },
+        progress: { step: "finish", step_index: DEPLOY_STEPS.length, total_steps: DEPLOY_STEPS.length },
       });
       // The simulator's container got the compose file and a 0600 .env through stdin.
       const state = w.sim.state() as unknown as {

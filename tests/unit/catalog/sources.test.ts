@@ -207,6 +207,11 @@ describe("Runtipi", () => {
     // The store's version names the release (the image's tag says nothing), even beside a pinned sidecar.
     expect(rolling.entry!.version).toBe("2.0.0");
     expect(rolling.entry!.compose).toContain("image: postgres:17.11-alpine");
+    // A secret used with a store fallback (`${X:-''}`) gets no default: a secret never has one.
+    expect(rolling.entry!.env.find((e) => e.name === "ROLLING_ADMIN_PASSWORD")).toMatchObject({
+      secret: true,
+    });
+    expect(rolling.entry!.env.find((e) => e.name === "ROLLING_ADMIN_PASSWORD")?.default).toBeUndefined();
     expect(rolling.reasons).toEqual([
       "image not pinned (example/rolling:latest): Proximity cannot offer updates",
       "image not pinned (redis): Proximity cannot offer updates",

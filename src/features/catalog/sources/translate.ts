@@ -255,7 +255,9 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const used = new Map<string, StoreField>();
   const renamed = (n: string) => (DEPLOY_SET.has(n) ? `STORE_${n}` : n);
   /** A setting used as `${X:-fallback}` takes the literal fallback as its default when it has none. */
+  // Not for a secret: a secret has no default (the compose fallback still applies when it is left empty).
   const withFallback = (f: StoreField, use: VarUse): StoreField =>
+    f.secret !== true &&
     f.default === undefined &&
     f.generate === undefined &&
     (use.op === ":-" || use.op === "-") &&
