@@ -25,16 +25,7 @@ import { readDirectory, readTarGz } from "../src/features/catalog/sources/archiv
 import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
 import { deploy, settled } from "../tests/helpers/sim.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
-import {
-  type Budget,
-  htmlVsJson,
-  openCatalogUncached,
-  printBudgets,
-  registerAdmin,
-  sameOriginBudget,
-  signInAdmin,
-  weightBudget,
-} from "./lib/web-budget.ts";
+import * as web from "./lib/web-budget.ts";
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
@@ -51,7 +42,7 @@ if (stores.length === 0) {
   process.exit(2);
 }
 
-const results: Budget[] = [];
+const results: web.Budget[] = [];
 const MB = 1024 * 1024;
 
 // --- 1a. import alone, per store (no database): time and memory -------------------------------------------
@@ -141,7 +132,7 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const w = await startWebWorld();
 try {
   await w.addSimHost();
-  await registerAdmin(w);
+  await web.registerAdmin(w);
   const builtin = w.t.services.catalog.size;
   for (const s of stores) {
     const url =
@@ -169,9 +160,12 @@ try {
   });
 
   // --- 2. the catalog page with every store's apps ------------------------------------------------------
-  const { page, cookie, token } = await signInAdmin(w);
-  const { transfers, restoreCache } = await openCatalogUncached(page);
-  results.push(weightBudget(transfers, `${size} apps, first page of cards`), sameOriginBudget(w, transfers));
+  const { page, cookie, token } = await web.signInAdmin(w);
+  const { transfers, restoreCache } = await web.openCatalogUncached(page);
+  results.push(
+    web.weightBudget(transfers, `${size} apps, first page of cards`),
+    web.sameOriginBudget(w, transfers),
+  );
   await restoreCache();
   const html = await (await w.t.app.request(`${w.url}/catalog`, { headers: { cookie } })).text();
   results.push({
@@ -182,7 +176,7 @@ try {
   });
 
   results.push(
-    await htmlVsJson(
+    await web.htmlVsJson(
       w,
       `catalog page (${size} apps; the JSON of the same page)`,
       { html: "/catalog", json: "/api/v1/catalog?per_page=48" },
@@ -306,4 +300,4 @@ try {
   server.close();
 }
 
-printBudgets("Third-party stores", results);
+web.printBudgets("Third-party stores", results);

@@ -11,17 +11,7 @@
 import { parseArgs } from "node:util";
 import { applications } from "../src/db/schema.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
-import {
-  type Budget,
-  htmlVsJson,
-  openCatalogUncached,
-  printBudgets,
-  registerAdmin,
-  sameOriginBudget,
-  signInAdmin,
-  totalBytes,
-  weightBudget,
-} from "./lib/web-budget.ts";
+import * as web from "./lib/web-budget.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -30,15 +20,15 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 
 const w = await startWebWorld();
-const results: Budget[] = [];
+const results: web.Budget[] = [];
 try {
   const hostId = await w.addSimHost();
-  await registerAdmin(w);
-  const { page, cookie, token } = await signInAdmin(w);
+  await web.registerAdmin(w);
+  const { page, cookie, token } = await web.signInAdmin(w);
 
   // --- 1. page weight, in the browser -----------------------------------------------------------------
   // A first visit: nothing cached.
-  const { transfers, restoreCache } = await openCatalogUncached(page);
+  const { transfers, restoreCache } = await web.openCatalogUncached(page);
   if (values.screenshot) await page.screenshot({ path: values.screenshot });
   const onLoad = [...transfers];
   // Icons below the first screenful load as they scroll into sight: scroll to the end, then count again.
@@ -51,14 +41,14 @@ try {
     if (!more) break;
   }
   await page.waitForTimeout(500);
-  const scrolled = totalBytes(transfers);
-  results.push(weightBudget(onLoad, `${w.t.services.catalog.size} apps`), {
+  const scrolled = web.totalBytes(transfers);
+  results.push(web.weightBudget(onLoad, `${w.t.services.catalog.size} apps`), {
     name: `catalog page weight once scrolled to the end, every icon loaded (${transfers.length} requests)`,
     value: `${(scrolled / 1024).toFixed(1)} KB`,
     budget: "information",
     ok: true,
   });
-  results.push(sameOriginBudget(w, transfers));
+  results.push(web.sameOriginBudget(w, transfers));
   await restoreCache();
 
   // --- 2. render throughput vs JSON ----------------------------------------------------------------------
@@ -84,7 +74,7 @@ try {
     ["dashboard (100 apps)", "/apps", "/api/v1/apps?per_page=100"],
   ] as const;
   for (const [name, html, json] of pairs) {
-    results.push(await htmlVsJson(w, name, { html, json }, { cookie, token }, seconds));
+    results.push(await web.htmlVsJson(w, name, { html, json }, { cookie, token }, seconds));
   }
   await w.t.services.database.db.delete(applications);
 
@@ -141,4 +131,4 @@ try {
   await w.stop();
 }
 
-process.exit(printBudgets("Web interface budgets", results) ? 0 : 1);
+process.exit(web.printBudgets("Web interface budgets", results) ? 0 : 1);

@@ -5,7 +5,9 @@
 import { createApp } from "../../src/boot/app.ts";
 import { type BuildOptions, buildServices, type Services } from "../../src/boot/container.ts";
 import { type Config, loadConfig } from "../../src/core/config.ts";
+import { SYSTEM_ACTOR } from "../../src/core/identity.ts";
 import { deriveKeys } from "../../src/crypto/keys.ts";
+import type { CreateHostInput } from "../../src/features/hosts/hosts.schemas.ts";
 import { getTestDatabase, resetDatabase, testDatabaseUrl } from "./db.ts";
 
 export const TEST_SECRET = "test-secret-key-0123456789abcdef0123456789abcdef";
@@ -135,4 +137,24 @@ export async function errorOf(
     error: { code: string; message: string; details?: { field: string; message: string }[] };
   };
   return body.error;
+}
+
+/**
+ * A host no Proxmox VE answers (192.0.2.1 is a documentation address), registered without a check: for
+ * tests that need host and app rows, not a cluster.
+ */
+export function registerOfflineHost(t: TestApp, overrides: Partial<CreateHostInput> = {}) {
+  return t.services.hosts.create(
+    {
+      name: "pve",
+      api_url: "https://192.0.2.1:8006",
+      token_id: "a@pve!b",
+      token_secret: "s",
+      verify_tls: true,
+      ssh: { port: 22, username: "root" },
+      is_default: true,
+      ...overrides,
+    },
+    SYSTEM_ACTOR,
+  );
 }

@@ -3,6 +3,10 @@
  * app with fast job timing, registers the simulator as a host the way an admin would, and starts the worker.
  */
 
+import { afterAll, beforeAll, expect } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import type { BuildOptions } from "../../src/boot/container.ts";
 import { type Application, applications } from "../../src/db/schema.ts";
@@ -25,6 +29,8 @@ export interface SimWorld {
   t: TestApp;
   admin: Session;
   hostId: string;
+  /** A request to the API as the admin (their token unless `init` names another). */
+  api(path: string, init?: Parameters<TestApp["request"]>[1]): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -63,12 +69,81 @@ export async function startWorld(
     t,
     admin,
     hostId,
+    api: (path, init = {}) => t.request(path, { token: admin.token, ...init }),
     stop: async () => {
       await t.services.jobs.stop(1_000);
       t.services.hosts.close();
       await sim.stop();
     },
   };
+}
+
+/**
+ * One world for the tests of a file (or of a describe block): started before the first, stopped after the
+ * last. What it returns reads through to the started world, so tests use it as the world itself (inside
+ * tests and hooks: before the start there is no world to read).
+ */
+export function sharedWorld(...args: Parameters<typeof startWorld>): SimWorld {
+  return shared(() => startWorld(...args));
+}
+
+/** A world whose DATA_DIR holds an operator catalog (DATA_DIR/catalog) the tests write entries into. */
+export interface CatalogWorld extends SimWorld {
+  dataDir: string;
+}
+
+/** sharedWorld with DATA_DIR a fresh directory and an empty operator catalog; the directory goes after. */
+export function sharedWorldWithCatalog(
+  options: SimulatorOptions = {},
+  env: Record<string, string> = {},
+): CatalogWorld {
+  return shared(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "proximity-catalog-world-"));
+    mkdirSync(join(dataDir, "catalog"));
+    const world = await startWorld(options, { ...env, DATA_DIR: dataDir });
+    return {
+      ...world,
+      dataDir,
+      stop: async () => {
+        await world.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  });
+}
+
+function shared<W extends SimWorld>(start: () => Promise<W>): W {
+  let world: W | undefined;
+  beforeAll(async () => {
+    world = await start();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  return new Proxy({} as W, {
+    get: (_, key) => {
+      if (!world) throw new Error(`the shared world is not started yet (reading ${String(key)})`);
+      return world[key as keyof W];
+    },
+  });
+}
+
+/** The operator's catalog moves vaultwarden to `version` (an override of the built-in entry), reloaded. */
+export async function pinVaultwarden(w: CatalogWorld, version: string): Promise<void> {
+  const builtin = readFileSync(
+    join(import.meta.dir, "../../src/features/catalog/entries/vaultwarden.yaml"),
+    "utf8",
+  );
+  writeFileSync(
+    join(w.dataDir, "catalog", "vaultwarden.yaml"),
+    builtin.replace('version: "1.37.2"', `version: "${version}"`).replace(":1.37.2", `:${version}`),
+  );
+  expect((await w.api("/api/v1/catalog/reload", { method: "POST" })).status).toBe(200);
+}
+
+/** No leak either way: the simulator holds exactly the containers the database knows. */
+export async function expectContainersMatch(w: SimWorld): Promise<void> {
+  expect(simContainers(w.sim)).toEqual(await dbContainers(w));
 }
 
 /** Waits until the app leaves its transitional state (or disappears, for delete). */

@@ -21,7 +21,7 @@ import {
   setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
-import { FAST_TIMING } from "../../helpers/sim.ts";
+import { FAST_TIMING, simHostBody } from "../../helpers/sim.ts";
 
 setDefaultTimeout(180_000);
 const run = promisify(execFile);
@@ -115,14 +115,7 @@ beforeAll(async () => {
   bob = await createUser(t, admin, "bob");
   const host = await api("/api/v1/hosts", {
     method: "POST",
-    json: {
-      name: "sim",
-      api_url: sim.apiUrl,
-      token_id: sim.tokenId,
-      token_secret: sim.tokenSecret,
-      ...(sim.fingerprint ? { fingerprint: sim.fingerprint } : {}),
-      ssh: { host: sim.sshHost, port: sim.sshPort, username: sim.sshUsername, password: sim.sshPassword },
-    },
+    json: simHostBody(sim),
   });
   await t.services.hosts.sync(((await host.json()) as { host: { id: string } }).host.id);
   t.services.jobs.start();

@@ -3,24 +3,16 @@
  * apps appear in the catalog as community entries, the report names every refusal, a refresh replaces the
  * entries at once, a failed import keeps the previous ones, and only admins manage sources.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import {
-  appWithAdmin,
-  auditTotal,
-  createUser,
-  errorOf,
-  type Session,
-  type TestApp,
-} from "../../helpers/harness.ts";
+import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
+import { auditTotal, createUser, errorOf } from "../../helpers/harness.ts";
 import { tarGzOfDir } from "../../helpers/tar.ts";
 
 const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
 
-let t: TestApp;
-let admin: Session;
 let server: Server;
 let base: string;
 const served = new Map<string, Uint8Array>();
@@ -41,9 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-beforeEach(async () => {
-  ({ t, admin } = await appWithAdmin());
-});
+adminAppPerTest();
 
 interface Source {
   id: string;

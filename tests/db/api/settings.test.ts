@@ -1,18 +1,8 @@
-import { beforeEach, describe, expect, test } from "bun:test";
-import {
-  appWithAdmin,
-  auditTotal,
-  createUser,
-  errorOf,
-  type Session,
-  type TestApp,
-} from "../../helpers/harness.ts";
+import { describe, expect, test } from "bun:test";
+import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
+import { auditTotal, createUser, errorOf } from "../../helpers/harness.ts";
 
-let t: TestApp;
-let admin: Session;
-beforeEach(async () => {
-  ({ t, admin } = await appWithAdmin());
-});
+adminAppPerTest();
 
 describe("settings", () => {
   test("defaults are typed and complete", async () => {

@@ -1,20 +1,8 @@
-import { beforeEach, describe, expect, test } from "bun:test";
-import {
-  appWithAdmin,
-  createTestApp,
-  createUser,
-  errorOf,
-  login,
-  PASSWORD,
-  type Session,
-  type TestApp,
-} from "../../helpers/harness.ts";
+import { describe, expect, test } from "bun:test";
+import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
+import { createTestApp, createUser, errorOf, login, PASSWORD } from "../../helpers/harness.ts";
 
-let t: TestApp;
-let admin: Session;
-beforeEach(async () => {
-  ({ t, admin } = await appWithAdmin());
-});
+adminAppPerTest();
 
 const patch = (id: string, json: unknown, token = admin.token) =>
   t.request(`/api/v1/users/${id}`, { method: "PATCH", token, json });

@@ -1,25 +1,12 @@
 /** Many deploys at once on a small cluster: distinct VMIDs, capacity respected, nothing leaked. */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import {
-  dbContainers,
-  deploy,
-  type SimWorld,
-  settled,
-  simContainers,
-  startWorld,
-} from "../../helpers/sim.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { deploy, expectContainersMatch, settled, sharedWorld } from "../../helpers/sim.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
 setDefaultTimeout(60_000);
 
-let w: SimWorld;
-beforeAll(async () => {
-  w = await startWorld({ nodes: 3 });
-});
-afterAll(async () => {
-  await w.stop();
-});
+const w = sharedWorld({ nodes: 3 });
 
 describe("concurrency", () => {
   test("20 deploys at once on 3 nodes: distinct VMIDs, all running or cleanly rejected for capacity, no leak", async () => {
@@ -50,7 +37,7 @@ describe("concurrency", () => {
         .reduce((s, a) => s + a!.resources.memory_mb, 0);
       expect(committed * 1024 * 1024).toBeLessThanOrEqual(node.memory);
     }
-    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+    await expectContainersMatch(w);
     console.log(`20 concurrent deploys: ${running.length} running, ${rejected.length} refused for capacity`);
   }, 70_000); // about 3× the 22 s it took alone on the 2-core machine
 });

@@ -3,32 +3,24 @@
  * and leaves no container the database does not know; a transient failure is retried and the deploy still
  * succeeds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   clearFaults,
-  dbContainers,
   deploy,
-  type SimWorld,
+  expectContainersMatch,
   settled,
-  simContainers,
+  sharedWorld,
   simFault,
-  startWorld,
 } from "../../helpers/sim.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
 setDefaultTimeout(60_000);
 
-let w: SimWorld;
+const w = sharedWorld();
 let n = 0;
-beforeAll(async () => {
-  w = await startWorld();
-});
 afterEach(async () => {
   await clearFaults(w.sim);
-});
-afterAll(async () => {
-  await w.stop();
 });
 
 async function removeTemplates() {
@@ -177,7 +169,7 @@ describe("deploy fault matrix: permanent failures are compensated", () => {
     expect(app.statusReason).toMatch(c.reason);
     expect(app.vmid).toBeNull();
     // Nothing leaked: every container on the simulator is one the database knows.
-    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+    await expectContainersMatch(w);
     const job = (await (
       await w.t.request(`/api/v1/jobs/${started.job.id}`, { token: w.admin.token })
     ).json()) as {
@@ -195,7 +187,7 @@ describe("deploy fault matrix: transient failures are retried", () => {
     const app = (await settled(w, started.app.id))!;
     expect(app.statusReason).toBeNull();
     expect(app.status).toBe("running");
-    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+    await expectContainersMatch(w);
   });
 });
 

@@ -4,32 +4,15 @@
  * that backup (the old version and its data); a good update runs; either way the guard backup is deleted.
  */
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { deploy, pinVaultwarden, type SimWorld, settled, sharedWorldWithCatalog } from "../../helpers/sim.ts";
 
 setDefaultTimeout(120_000);
 
-let w: SimWorld;
-let dataDir: string;
+const w = sharedWorldWithCatalog({ storageLayouts: ["dir"] });
 let appId: string;
-const builtin = readFileSync(
-  join(import.meta.dir, "../../../src/features/catalog/entries/vaultwarden.yaml"),
-  "utf8",
-);
 
-const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
-  w.t.request(path, { token: w.admin.token, ...init });
-
-async function pinVaultwarden(version: string) {
-  writeFileSync(
-    join(dataDir, "catalog", "vaultwarden.yaml"),
-    builtin.replace('version: "1.37.2"', `version: "${version}"`).replace(":1.37.2", `:${version}`),
-  );
-  expect((await api("/api/v1/catalog/reload", { method: "POST" })).status).toBe(200);
-}
+const api: SimWorld["api"] = (path, init) => w.api(path, init);
 
 type SimCt = { vmid: number; snapshots: string[]; files: Record<string, { content: string }> };
 const simCt = (vmid: number) =>
@@ -56,16 +39,9 @@ async function update() {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "proximity-guard-backup-"));
-  mkdirSync(join(dataDir, "catalog"));
-  w = await startWorld({ storageLayouts: ["dir"] }, { DATA_DIR: dataDir });
   const started = await deploy(w, { catalog_id: "vaultwarden", hostname: "vault", runtime: "docker" });
   appId = started.app.id;
   expect((await settled(w, appId, 60_000))?.status).toBe("running");
-});
-afterAll(async () => {
-  await w.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("guarded by a backup", () => {
@@ -75,7 +51,7 @@ describe("guarded by a backup", () => {
     ).app;
     const exec = await w.t.services.hosts.executor(w.hostId);
     await exec.pctExec(vmid.node, vmid.vmid, ["tee", "/opt/proximity/marker"], { stdin: "kept\n" });
-    await pinVaultwarden("1.38.0-unhealthy");
+    await pinVaultwarden(w, "1.38.0-unhealthy");
     const { app, row } = await update();
     expect(row).toMatchObject({ result: "rolled_back", step: "health" });
     expect(row.snapshot).toMatch(/^local:backup\/vzdump-lxc-/);
@@ -89,7 +65,7 @@ describe("guarded by a backup", () => {
   });
 
   test("a good release updates, and its guard backup is deleted afterwards", async () => {
-    await pinVaultwarden("1.38.1");
+    await pinVaultwarden(w, "1.38.1");
     const before = backupsOnLocal().length;
     const { app, row } = await update();
     expect(row.result).toBe("succeeded");

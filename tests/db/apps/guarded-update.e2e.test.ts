@@ -7,46 +7,18 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { deploy, pinVaultwarden, type SimWorld, settled, sharedWorldWithCatalog } from "../../helpers/sim.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver.ts";
 
 setDefaultTimeout(90_000);
 
-let w: SimWorld;
-let dataDir: string;
+const w = sharedWorldWithCatalog();
 let appId: string;
-/** What the webhook receiver got: each body parsed. */
-const received: { event: string; app?: { id: string }; details: Record<string, unknown> }[] = [];
-let receiver: ReturnType<typeof Bun.serve>;
+let hooks: WebhookReceiver;
+/** The first delivery of `event` the webhook channel made. */
+const delivered = async (event: string) => (await hooks.delivered(event))[0]!;
 
-/** Waits until the receiver got `event` (deliveries are jobs the world's worker runs). */
-async function delivered(event: string, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = received.find((r) => r.event === event);
-    if (hit) return hit;
-    if (Date.now() > end) throw new Error(`no ${event} delivered (got ${received.map((r) => r.event)})`);
-    await Bun.sleep(20);
-  }
-}
-const builtin = readFileSync(
-  join(import.meta.dir, "../../../src/features/catalog/entries/vaultwarden.yaml"),
-  "utf8",
-);
-
-const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
-  w.t.request(path, { token: w.admin.token, ...init });
-
-/** The operator's catalog moves vaultwarden to `version` (an override of the built-in entry). */
-async function pinVaultwarden(version: string) {
-  writeFileSync(
-    join(dataDir, "catalog", "vaultwarden.yaml"),
-    builtin.replace('version: "1.37.2"', `version: "${version}"`).replace(":1.37.2", `:${version}`),
-  );
-  expect((await api("/api/v1/catalog/reload", { method: "POST" })).status).toBe(200);
-}
+const api: SimWorld["api"] = (path, init) => w.api(path, init);
 
 type SimCt = { vmid: number; snapshots: string[]; files: Record<string, { content: string }> };
 function simCt(vmid: number): SimCt {
@@ -89,23 +61,13 @@ async function updateAndSettle() {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "proximity-guarded-update-"));
-  mkdirSync(join(dataDir, "catalog"));
-  w = await startWorld({}, { DATA_DIR: dataDir });
-  receiver = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: async (req) => {
-      received.push(JSON.parse(await req.text()));
-      return new Response("ok");
-    },
-  });
+  hooks = startWebhookReceiver();
   const channel = await api("/api/v1/notifications/channels", {
     method: "POST",
     json: {
       name: "hooks",
       kind: "webhook",
-      config: { url: `http://127.0.0.1:${receiver.port}/hook` },
+      config: { url: hooks.url },
       secret: "0123456789abcdef0123",
       events: ["update.available", "update.succeeded", "update.rolled_back", "update.failed"],
     },
@@ -116,11 +78,7 @@ beforeAll(async () => {
   appId = started.app.id;
   expect((await settled(w, appId, 60_000))?.status).toBe("running");
 });
-afterAll(async () => {
-  receiver.stop(true);
-  await w.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => hooks.stop());
 
 describe("update availability", () => {
   test("with the catalog's version installed there is no update, and an update is refused", async () => {
@@ -134,7 +92,7 @@ describe("update availability", () => {
   });
 
   test("an operator entry with a newer version shows the update with the entry's notes", async () => {
-    await pinVaultwarden("1.38.0");
+    await pinVaultwarden(w, "1.38.0");
     const app = await getApp();
     expect(app.update).toMatchObject({ available: true, current: "1.37.2", latest: "1.38.0" });
     expect(app.update.notes).toContain("Vaultwarden");
@@ -167,7 +125,7 @@ describe("guarded update", () => {
   });
 
   test("an update whose new version fails its health check rolls back to the old version and its data", async () => {
-    await pinVaultwarden("1.39.0-unhealthy");
+    await pinVaultwarden(w, "1.39.0-unhealthy");
     const before = await getApp();
     const app = await updateAndSettle();
     expect(app.status).toBe("running");
@@ -198,7 +156,7 @@ describe("guarded update", () => {
   });
 
   test("after the next successful update only the newest snapshot Proximity took is kept", async () => {
-    await pinVaultwarden("1.39.1");
+    await pinVaultwarden(w, "1.39.1");
     const app = await updateAndSettle();
     expect(app.catalog_version).toBe("1.39.1");
     const [row] = await history();
@@ -228,7 +186,7 @@ describe("automatic updates", () => {
       json: { mode: "auto", window: "0 3 * * *" },
     });
     expect(res.status).toBe(200);
-    await pinVaultwarden("1.39.2");
+    await pinVaultwarden(w, "1.39.2");
     const day = new Date();
     const at = (h: number, m: number) =>
       new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, m));
@@ -246,7 +204,7 @@ describe("automatic updates", () => {
   });
 
   test("a version that rolled back is not tried again by itself in the next windows", async () => {
-    await pinVaultwarden("1.40.0-unhealthy");
+    await pinVaultwarden(w, "1.40.0-unhealthy");
     const day = new Date();
     const at = (d: number, h: number, m: number) =>
       new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + d, h, m));

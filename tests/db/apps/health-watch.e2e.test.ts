@@ -10,29 +10,22 @@ import { eq } from "drizzle-orm";
 import { proxmoxHosts } from "../../../src/db/schema.ts";
 import { HealthWatcher } from "../../../src/features/apps/watch.ts";
 import { createUser, type Session } from "../../helpers/harness.ts";
-import { clearFaults, deploy, type SimWorld, settled, simFault, startWorld } from "../../helpers/sim.ts";
+import { clearFaults, deploy, settled, sharedWorld, simFault } from "../../helpers/sim.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver.ts";
 
 setDefaultTimeout(90_000);
 
-let w: SimWorld;
+const w = sharedWorld();
 let alice: Session;
 let appId: string;
 let vmid: number;
-const received: { event: string; app?: { id: string }; details: Record<string, unknown> }[] = [];
-let receiver: ReturnType<typeof Bun.serve>;
+let hooks: WebhookReceiver;
 const t0 = Date.now();
 /** Ticks at explicit instants, `s` seconds after the start, so no test waits for an interval. */
 const at = (s: number) => new Date(t0 + s * 1000);
 
-async function delivered(event: string, count = 1, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const hits = received.filter((r) => r.event === event);
-    if (hits.length >= count) return hits;
-    if (Date.now() > end) throw new Error(`expected ${count} ${event}, got ${received.map((r) => r.event)}`);
-    await Bun.sleep(20);
-  }
-}
+const delivered = (event: string, count?: number) => hooks.delivered(event, count);
+const deliveries = (event: string) => hooks.received.filter((r) => r.event === event).length;
 
 async function health() {
   const res = await w.t.request(`/api/v1/apps/${appId}`, { token: alice.token });
@@ -41,15 +34,7 @@ async function health() {
 }
 
 beforeAll(async () => {
-  w = await startWorld();
-  receiver = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: async (req) => {
-      received.push(JSON.parse(await req.text()));
-      return new Response("ok");
-    },
-  });
+  hooks = startWebhookReceiver();
   const admin = w.admin.token;
   const channel = await w.t.request("/api/v1/notifications/channels", {
     method: "POST",
@@ -57,7 +42,7 @@ beforeAll(async () => {
     json: {
       name: "ops",
       kind: "webhook",
-      config: { url: `http://127.0.0.1:${receiver.port}/hook` },
+      config: { url: hooks.url },
       secret: "0123456789abcdef0123",
       // The administrators' selection: host events. App events come through the owner's subscription.
       events: ["host.unreachable", "host.storage_low"],
@@ -87,10 +72,7 @@ beforeAll(async () => {
   expect(app?.status).toBe("running");
   vmid = app!.vmid!;
 });
-afterAll(async () => {
-  receiver.stop(true);
-  await w.stop();
-});
+afterAll(() => hooks.stop());
 
 describe("apps", () => {
   test("a running app that answers is healthy", async () => {
@@ -125,7 +107,7 @@ describe("apps", () => {
     const [down] = await delivered("app.down");
     expect(down).toMatchObject({ app: { id: appId } });
     await Bun.sleep(300);
-    expect(received.filter((r) => r.event === "app.down").length).toBe(1);
+    expect(deliveries("app.down")).toBe(1);
   });
 
   test("when it answers again: healthy, and app.up", async () => {
@@ -165,10 +147,10 @@ describe("hosts", () => {
     expect(first.hostsChecked).toBe(1);
     const lows = await delivered("host.storage_low");
     expect(lows[0]!.details).toMatchObject({ host_name: "sim", threshold_percent: 1 });
-    const count = received.filter((r) => r.event === "host.storage_low").length;
+    const count = deliveries("host.storage_low");
     await w.t.services.watcher.tick(at(105), { hosts: true });
     await Bun.sleep(300);
-    expect(received.filter((r) => r.event === "host.storage_low").length).toBe(count);
+    expect(deliveries("host.storage_low")).toBe(count);
   });
 
   test("a host that stops answering raises host.unreachable", async () => {
@@ -181,6 +163,6 @@ describe("hosts", () => {
     const [event] = await delivered("host.unreachable");
     expect(event!.details).toMatchObject({ host_name: "gone" });
     expect(String(event!.details.reason).length).toBeGreaterThan(0);
-    expect(received.filter((r) => r.event === "host.unreachable").length).toBe(1);
+    expect(deliveries("host.unreachable")).toBe(1);
   });
 });

@@ -1,31 +1,24 @@
 /** The whole life of apps against the simulated cluster over real sockets (REST + SSH). */
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { DEPLOY_STEPS } from "../../../src/features/apps/sagas/deploy.ts";
 import { createUser, type Session } from "../../helpers/harness.ts";
 import {
-  dbContainers,
   deploy,
+  expectContainersMatch,
   type SimWorld,
   settled,
+  sharedWorld,
   simContainers,
-  startWorld,
 } from "../../helpers/sim.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
 setDefaultTimeout(60_000);
 
-let w: SimWorld;
-beforeAll(async () => {
-  w = await startWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
+const w = sharedWorld();
 
-const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
-  w.t.request(path, { token: w.admin.token, ...init });
+const api: SimWorld["api"] = (path, init) => w.api(path, init);
 
 describe("deploy", () => {
   test.each([
@@ -54,7 +47,7 @@ describe("deploy", () => {
       const ct = state.containers.find((c) => c.vmid === app!.vmid)!;
       expect(ct.files["/opt/proximity/compose.yaml"]!.content).toContain("services:");
       expect(ct.files["/opt/proximity/.env"]!.mode).toBe("0600");
-      expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+      await expectContainersMatch(w);
     },
   );
 
@@ -229,7 +222,7 @@ describe("operating a running app", () => {
       ),
     );
     expect(a).not.toBe(b);
-    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+    await expectContainersMatch(w);
   });
 
   test("delete: the container is destroyed, then the row", async () => {

@@ -6,21 +6,19 @@
  * data back; delete removes the container, its data and the image archive Proximity pulled.
  */
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { applications, backups, deploymentLogs, jobs } from "../../../src/db/schema.ts";
 import { httpStatus } from "../../helpers/http-status.ts";
 import {
   clearFaults,
   deploy,
+  pinVaultwarden,
   type SimWorld,
   settled,
+  sharedWorldWithCatalog,
   simFault,
   simTaskFails,
-  startWorld,
 } from "../../helpers/sim.ts";
 
 setDefaultTimeout(90_000);
@@ -30,35 +28,9 @@ const NEW = "docker.io/vaultwarden/server:1.37.2";
 const OLD_TEMPLATE = "local:vztmpl/docker.io_vaultwarden_server_1.37.1.tar";
 const NEW_TEMPLATE = "local:vztmpl/docker.io_vaultwarden_server_1.37.2.tar";
 
-let w: SimWorld;
-let dataDir: string;
-const builtin = readFileSync(
-  join(import.meta.dir, "../../../src/features/catalog/entries/vaultwarden.yaml"),
-  "utf8",
-);
+const w = sharedWorldWithCatalog();
 
-/** The operator's catalog pins vaultwarden to `version` (an override of the built-in entry), then reloads. */
-async function pinVaultwarden(version: string) {
-  writeFileSync(
-    join(dataDir, "catalog", "vaultwarden.yaml"),
-    builtin.replace('version: "1.37.2"', `version: "${version}"`).replace(":1.37.2", `:${version}`),
-  );
-  const r = await api("/api/v1/catalog/reload", { method: "POST" });
-  expect(r.status).toBe(200);
-}
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "proximity-oci-update-"));
-  mkdirSync(join(dataDir, "catalog"));
-  w = await startWorld({}, { DATA_DIR: dataDir });
-});
-afterAll(async () => {
-  await w.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
-  w.t.request(path, { token: w.admin.token, ...init });
+const api: SimWorld["api"] = (path, init) => w.api(path, init);
 
 type SimCt = {
   vmid: number;
@@ -92,7 +64,7 @@ let firstData: Record<string, string> = {};
 
 describe("an oci app at 1.37.1", () => {
   test("deploys with its data on a mount point of its own", async () => {
-    await pinVaultwarden("1.37.1");
+    await pinVaultwarden(w, "1.37.1");
     const started = await deploy(w, { catalog_id: "vaultwarden", hostname: "vault-up", runtime: "oci" });
     expect(started.status).toBe(202);
     appId = started.app.id;
@@ -125,7 +97,7 @@ describe("an oci app at 1.37.1", () => {
 
 describe("update to 1.37.2", () => {
   test("a new version that fails its health check is rolled back: old container, data and address back", async () => {
-    await pinVaultwarden("1.37.2");
+    await pinVaultwarden(w, "1.37.2");
     // The container the update creates is the next free VMID; only its app answers 500.
     const nextid = Number(
       (

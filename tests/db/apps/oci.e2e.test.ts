@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { OCI_DEPLOY_STEPS } from "../../../src/features/apps/sagas/job-types.ts";
 import {
   clearFaults,
-  dbContainers,
   deploy,
+  expectContainersMatch,
   type SimWorld,
   settled,
   simContainers,
@@ -53,8 +53,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
-  w.t.request(path, { token: w.admin.token, ...init });
+const api: SimWorld["api"] = (path, init) => w.api(path, init);
 
 type SimCt = {
   vmid: number;
@@ -107,7 +106,7 @@ describe("deploy with the oci runtime", () => {
     expect(env.ADMIN_TOKEN).toBe(creds.environment.ADMIN_TOKEN!);
     expect(creds.root_password).toBeNull();
     expect(templates()).toContain(VW_TEMPLATE);
-    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+    await expectContainersMatch(w);
 
     // The log tells every step, and never the secret.
     const logs = (await (await api(`/api/v1/apps/${vaultId}/logs?per_page=100`)).json()) as {
@@ -290,7 +289,7 @@ describe("clone and delete", () => {
     expect(res.status).toBe(202);
     expect(await settled(w, vaultId)).toBeUndefined();
     expect(simState().containers.find((c) => c.hostname === "vault-oci")).toBeUndefined();
-    expect(simContainers(w.sim)).toEqual(await dbContainers(w));
+    await expectContainersMatch(w);
   });
 });
 

@@ -1,26 +1,16 @@
-import { beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eq, inArray } from "drizzle-orm";
 import { deriveKeys } from "../../../src/crypto/keys.ts";
 import { decryptSecret } from "../../../src/crypto/secrets.ts";
 import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
 import { HostsService } from "../../../src/features/hosts/hosts.service.ts";
-import {
-  appWithAdmin,
-  auditTotal,
-  createUser,
-  errorOf,
-  type Session,
-  type TestApp,
-} from "../../helpers/harness.ts";
+import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
+import { auditTotal, createUser, errorOf } from "../../helpers/harness.ts";
 
 const TOKEN_SECRET = "5f1c9a2e-1111-4c3b-9d2e-topsecretvalue";
 const SSH_PASSWORD = "ssh-password-do-not-leak";
 
-let t: TestApp;
-let admin: Session;
-beforeEach(async () => {
-  ({ t, admin } = await appWithAdmin());
-});
+adminAppPerTest();
 
 const body = (over: Record<string, unknown> = {}) => ({
   name: "lab",

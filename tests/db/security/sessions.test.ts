@@ -1,19 +1,9 @@
 /** Access tokens end with the session that issued them (docs/security.md: "Sessions"). */
-import { beforeEach, describe, expect, test } from "bun:test";
-import {
-  appWithAdmin,
-  changePassword,
-  createUser,
-  login,
-  type Session,
-  type TestApp,
-} from "../../helpers/harness.ts";
+import { describe, expect, test } from "bun:test";
+import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
+import { changePassword, createUser, login, type Session } from "../../helpers/harness.ts";
 
-let t: TestApp;
-let admin: Session;
-beforeEach(async () => {
-  ({ t, admin } = await appWithAdmin());
-});
+adminAppPerTest();
 
 const me = (s: Session | string) =>
   t.request("/api/v1/auth/me", { token: typeof s === "string" ? s : s.token }).then((r) => r.status);

@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
 import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
 import { beginOperation } from "../../../src/features/apps/index.ts";
 import { ReconfigureAppJob } from "../../../src/features/apps/sagas/job-types.ts";
-import { PASSWORD } from "../../helpers/harness.ts";
+import { PASSWORD, registerOfflineHost } from "../../helpers/harness.ts";
 import { clearFaults, deploy, type SimWorld, settled, simTaskFails, startWorld } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
@@ -291,18 +291,7 @@ describe("6. only what can run is offered", () => {
 
 describe("7. hosts", () => {
   test("can be edited and removed; a broken one says why it has no nodes; sync answers", async () => {
-    const host = await w.t.services.hosts.create(
-      {
-        name: "broken",
-        api_url: "https://192.0.2.1:8006",
-        token_id: "a@pve!b",
-        token_secret: "s",
-        verify_tls: true,
-        ssh: { port: 22, username: "root" },
-        is_default: false,
-      },
-      { user: null, ip: "x", claimed: { id: null, username: "t" } },
-    );
+    const host = await registerOfflineHost(w.t, { name: "broken", is_default: false });
     await w.t.services.database.db
       .update(proxmoxHosts)
       .set({ status: "error", lastError: "connection refused" })

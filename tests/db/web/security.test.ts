@@ -8,9 +8,9 @@ import { eq } from "drizzle-orm";
 import { applications, auditLog, users } from "../../../src/db/schema.ts";
 import { MAX_STREAMS_PER_USER } from "../../../src/web/apps/live.tsx";
 import { safeNext } from "../../../src/web/auth/next.ts";
-import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
+import { createTestApp, PASSWORD, registerOfflineHost, type TestApp } from "../../helpers/harness.ts";
 import { captureLogs } from "../../helpers/logs.ts";
-import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
+import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 // About 3× the slowest test measured alone on the 2-core machine (23 s: streams ended by logout, disabling
 // and demotion).
@@ -20,26 +20,13 @@ const SYSTEM = { user: null, ip: "x", claimed: { id: null, username: "t" } } as 
 
 async function world(env: Record<string, string> = {}) {
   const t = await createTestApp({ PUBLIC_URL: ORIGIN, SSE_RECHECK_SECONDS: "1", ...env });
-  const admin = new Tab(t);
-  await admin.request("/setup");
-  await admin.request("/setup", { form: { username: "admin", password: PASSWORD } });
+  const admin = await adminTab(t);
   return { t, admin };
 }
 
 /** An app row of `owner` (no container: the page and its stream need none). */
 async function appOf(t: TestApp, ownerId: string): Promise<string> {
-  const host = await t.services.hosts.create(
-    {
-      name: "pve",
-      api_url: "https://192.0.2.1:8006",
-      token_id: "a@pve!b",
-      token_secret: "s",
-      verify_tls: true,
-      ssh: { port: 22, username: "root" },
-      is_default: true,
-    },
-    SYSTEM,
-  );
+  const host = await registerOfflineHost(t);
   const [app] = await t.services.database.db
     .insert(applications)
     .values({

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { join } from "node:path";
 import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
 import { applications } from "../../../src/db/schema.ts";
-import { createTestApp, PASSWORD, type TestApp } from "../../helpers/harness.ts";
+import { createTestApp, PASSWORD, registerOfflineHost, type TestApp } from "../../helpers/harness.ts";
 import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(120_000);
@@ -154,18 +154,7 @@ test("an app without a web interface: its catalog page and app page say so, and 
   const {
     items: [owner],
   } = await t.services.users.list(1, 10);
-  const host = await t.services.hosts.create(
-    {
-      name: "pve",
-      api_url: "https://192.0.2.1:8006",
-      token_id: "a@pve!b",
-      token_secret: "s",
-      verify_tls: true,
-      ssh: { port: 22, username: "root" },
-      is_default: true,
-    },
-    SYSTEM_ACTOR,
-  );
+  const host = await registerOfflineHost(t);
   const row = (catalogId: string, hostname: string, url: string | null) => ({
     ownerId: owner!.id,
     hostId: host.id,

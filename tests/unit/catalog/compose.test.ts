@@ -17,18 +17,12 @@ import {
   referencedVariables,
   substitute,
 } from "../../../src/features/catalog/interpolation.ts";
+import { DEMO_ENTRY } from "./demo-entry.ts";
 
 function entry(): CatalogEntry {
   const raw = {
-    id: "demo",
-    name: "Demo",
+    ...DEMO_ENTRY,
     version: "1.0.0",
-    description: "Demo app.",
-    category: "tools",
-    icon: "https://example.com/i.svg",
-    website: "https://example.com",
-    os_template: "alpine-3.22",
-    min: { cores: 1, memory_mb: 256, disk_gb: 1 },
     ports: [{ name: "http", container: 80, primary: true }],
     env: [
       { name: "ADMIN_EMAIL", description: "Admin e-mail", required: true },

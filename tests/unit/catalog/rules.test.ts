@@ -12,20 +12,14 @@ import { updateRefusal } from "../../../src/features/catalog/catalog.service.ts"
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
 import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 import { renderTemplate } from "../../../src/features/catalog/file-templates.ts";
+import { DEMO_ENTRY } from "./demo-entry.ts";
 
 type Raw = Record<string, unknown> & { env: Record<string, unknown>[]; compose: string };
 
 function good(): Raw {
   return {
-    id: "demo",
-    name: "Demo",
+    ...DEMO_ENTRY,
     version: "2.4.1",
-    description: "Demo app.",
-    category: "tools",
-    icon: "https://example.com/i.svg",
-    website: "https://example.com",
-    os_template: "alpine-3.22",
-    min: { cores: 1, memory_mb: 256, disk_gb: 1 },
     ports: [{ name: "http", container: 8080, primary: true }],
     env: [
       { name: "PUBLIC_URL", description: "Public URL (unset = the app's own URL)." },
