@@ -60,6 +60,17 @@ async function getSource(id: string): Promise<Source> {
   return ((await res.json()) as { source: Source }).source;
 }
 
+/** Points a source at another URL (202) and waits for the import that starts to end. */
+async function moveSource(id: string, url: string) {
+  const res = await t.request(`/api/v1/catalog/sources/${id}`, {
+    method: "PATCH",
+    token: admin.token,
+    json: { url },
+  });
+  expect(res.status).toBe(202);
+  await t.services.sources.settled(id);
+}
+
 describe("catalog sources", () => {
   test("a Runtipi directory: its apps join the catalog as community entries, the report explains the rest", async () => {
     const source = await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
@@ -132,25 +143,13 @@ describe("catalog sources", () => {
     expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 4, refused: 1 });
     expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
 
-    const patch = await t.request(`/api/v1/catalog/sources/${source.id}`, {
-      method: "PATCH",
-      token: admin.token,
-      json: { url: `${base}/broken.tar.gz` },
-    });
-    expect(patch.status).toBe(202);
-    await t.services.sources.settled(source.id);
+    await moveSource(source.id, `${base}/broken.tar.gz`);
     const failed = await getSource(source.id);
     expect(failed.status).toBe("failed");
     expect(failed.error).toContain("archive");
     expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
 
-    const missing = await t.request(`/api/v1/catalog/sources/${source.id}`, {
-      method: "PATCH",
-      token: admin.token,
-      json: { url: `${base}/nothing.tar.gz` },
-    });
-    expect(missing.status).toBe(202);
-    await t.services.sources.settled(source.id);
+    await moveSource(source.id, `${base}/nothing.tar.gz`);
     expect((await getSource(source.id)).error).toContain("HTTP 404");
   });
 

@@ -134,13 +134,13 @@ describe("injection: user input never reaches a shell", () => {
   });
 
   test("a newline in an env value is refused (it would start a new .env line)", async () => {
-    const res = await w.t.request("/api/v1/apps/deploy", {
-      method: "POST",
-      token: w.admin.token,
-      json: { catalog_id: "gitea", hostname: "newline", environment: { ROOT_URL: "a\nEVIL=1" } },
+    const res = await deploy(w, {
+      catalog_id: "gitea",
+      hostname: "newline",
+      environment: { ROOT_URL: "a\nEVIL=1" },
     });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { error: { details: { field: string }[] } }).error.details[0]!.field).toBe(
+    expect((res.body as { error: { details: { field: string }[] } }).error.details[0]!.field).toBe(
       "environment.ROOT_URL",
     );
   });
@@ -149,13 +149,9 @@ describe("injection: user input never reaches a shell", () => {
     const before = (await (await w.t.request("/api/v1/apps", { token: w.admin.token })).json()) as {
       total: number;
     };
-    const res = await w.t.request("/api/v1/apps/deploy", {
-      method: "POST",
-      token: w.admin.token,
-      json: { catalog_id: "it-tools", hostname: "nowhere", node: "pve9" },
-    });
+    const res = await deploy(w, { catalog_id: "it-tools", hostname: "nowhere", node: "pve9" });
     expect(res.status).toBe(422);
-    const error = ((await res.json()) as { error: { details: { field: string; message: string }[] } }).error;
+    const error = (res.body as { error: { details: { field: string; message: string }[] } }).error;
     expect(error.details[0]).toMatchObject({
       field: "node",
       message: expect.stringContaining("pve1, pve2, pve3"),
@@ -167,10 +163,10 @@ describe("injection: user input never reaches a shell", () => {
   });
 
   test("unknown env keys are refused", async () => {
-    const res = await w.t.request("/api/v1/apps/deploy", {
-      method: "POST",
-      token: w.admin.token,
-      json: { catalog_id: "it-tools", hostname: "unknown-env", environment: { LD_PRELOAD: "/tmp/x.so" } },
+    const res = await deploy(w, {
+      catalog_id: "it-tools",
+      hostname: "unknown-env",
+      environment: { LD_PRELOAD: "/tmp/x.so" },
     });
     expect(res.status).toBe(422);
   });
