@@ -61,6 +61,12 @@ async function logText(appId: string): Promise<string> {
   return ((await res.json()) as { items: { message: string }[] }).items.map((l) => l.message).join("\n");
 }
 
+/** The status a GET to the app's URL answers with. */
+async function statusAtUrl(appId: string): Promise<number> {
+  const { app } = (await (await api(`/api/v1/apps/${appId}`)).json()) as { app: { url: string } };
+  return (await fetch(app.url)).status;
+}
+
 async function update(appId: string) {
   const res = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
   if (res.status !== 202) throw new Error(`update answered ${res.status}: ${await res.text()}`);
@@ -82,8 +88,7 @@ describe("Update runs the container's own /usr/bin/update", () => {
     const [last] = await history(kuma);
     expect(last).toMatchObject({ result: "succeeded" });
     expect(container(401).snapshots).toContain(last!.snapshot!);
-    const url = (await (await api(`/api/v1/apps/${kuma}`)).json()) as { app: { url: string } };
-    expect((await fetch(url.app.url)).status).toBe(200);
+    expect(await statusAtUrl(kuma)).toBe(200);
   });
 
   test("a failing update is rolled back to the snapshot: the old version, the app answering", async () => {
@@ -94,8 +99,7 @@ describe("Update runs the container's own /usr/bin/update", () => {
     expect(app!.statusReason).toContain("exited with 1");
     expect(version(401)).toBe("2.0.0");
     expect((await history(kuma))[0]).toMatchObject({ result: "rolled_back", step: "update_script" });
-    const url = (await (await api(`/api/v1/apps/${kuma}`)).json()) as { app: { url: string } };
-    expect((await fetch(url.app.url)).status).toBe(200);
+    expect(await statusAtUrl(kuma)).toBe(200);
   });
 
   test("an update that ends well but leaves the app down is caught by the health check and rolled back", async () => {
