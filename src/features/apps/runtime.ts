@@ -25,7 +25,13 @@ import type { EventBus } from "../../queue/events.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
-import { parseCompose, portScheme, renderAppEnv, renderOciEnvironment } from "../catalog/index.ts";
+import {
+  appEnvValues,
+  parseCompose,
+  portScheme,
+  renderEnvFile,
+  renderOciEnvironment,
+} from "../catalog/index.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
 import { appUrl, lxcUrl } from "./app-url.ts";
@@ -285,8 +291,13 @@ export class AppRun<S extends string = string> {
 
   /** The app's `.env`: its values plus the per-deploy ones (address, hostname, URL). Needs the address. */
   async envFile(entry: CatalogEntry): Promise<string> {
+    return renderEnvFile(await this.envValues(entry));
+  }
+
+  /** The values `.env` holds, by name (template files are filled in with them). Secrets: never log. */
+  async envValues(entry: CatalogEntry): Promise<Record<string, string>> {
     if (!this.app.ip) throw new AppServiceError("The app has no address yet", this.errorContext());
-    return renderAppEnv(entry, await this.environment(), {
+    return appEnvValues(entry, await this.environment(), {
       address: this.app.ip,
       hostname: this.app.hostname,
       publicUrl: this.app.httpsUrl,

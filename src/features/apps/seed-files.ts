@@ -8,12 +8,14 @@
  */
 import { AppServiceError } from "../../core/errors.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
-import { dockerVolumeName, fileBytes } from "../catalog/index.ts";
+import { dockerVolumeName, fileBytes, placeholdersIn, renderTemplate } from "../catalog/index.ts";
 import { type Argv, compose, volumeMountpoint } from "./provision.ts";
 
 interface Runner {
   vmid: number;
   exec(argv: Argv, stdin?: string | Uint8Array): Promise<string>;
+  /** The values `.env` holds: a template file is filled in with them. */
+  envValues(entry: CatalogEntry): Promise<Record<string, string>>;
   errorContext(step?: string): ConstructorParameters<typeof AppServiceError>[1];
 }
 
@@ -29,8 +31,31 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return out;
 }
 
+/** Each file's bytes (a template filled in), and whether it holds a secret setting's value. */
+async function fileBodies(
+  run: Runner,
+  entry: CatalogEntry,
+): Promise<{ bytes: Uint8Array | string; secret: boolean }[]> {
+  const values = entry.files.some((f) => f.template) ? await run.envValues(entry) : {};
+  const secrets = entry.env.filter((e) => e.secret).map((e) => e.name);
+  return entry.files.map((file) => {
+    if (!file.template) return { bytes: fileBytes(file), secret: false };
+    try {
+      const text = renderTemplate(file, values);
+      const names = placeholdersIn(file.content);
+      return { bytes: text, secret: secrets.some((n) => names.includes(n)) };
+    } catch (err) {
+      throw new AppServiceError(
+        `The template ${err instanceof Error ? err.message : String(err)}: nothing written in CT ${run.vmid}`,
+        run.errorContext("seed_files"),
+      );
+    }
+  });
+}
+
 export async function seedEntryFiles(run: Runner, entry: CatalogEntry): Promise<void> {
   if (entry.files.length === 0) return;
+  const bodies = await fileBodies(run, entry);
   await run.exec(compose.create);
   const mountpoints = new Map<string, string>();
   for (const volume of new Set(entry.files.map((f) => f.volume))) {
@@ -61,7 +86,11 @@ export async function seedEntryFiles(run: Runner, entry: CatalogEntry): Promise<
   });
   const dirs = [...new Set(planned.flatMap((p) => p.dirs))];
   if (dirs.length > 0) await run.exec(["mkdir", "-p", "--", ...dirs]);
-  for (const p of planned) await run.exec(["tee", "--", p.target], fileBytes(p.file));
+  planned.forEach((p, i) => {
+    // A template holding a secret setting's value is readable by its owner only.
+    if (bodies[i]!.secret) p.file = { ...p.file, mode: "0600" };
+  });
+  for (const [i, p] of planned.entries()) await run.exec(["tee", "--", p.target], bodies[i]!.bytes);
   for (const [mode, group] of groupBy(planned, (p) => p.file.mode))
     await run.exec(["chmod", mode, "--", ...group.map((p) => p.target)]);
   for (const [owner, group] of groupBy(planned, (p) => p.file.owner)) {

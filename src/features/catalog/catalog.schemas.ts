@@ -204,6 +204,11 @@ export const catalogFileSchema = z.strictObject({
     .string()
     .regex(/^\d{1,10}:\d{1,10}$/, "must be numeric uid:gid")
     .default("0:0"),
+  /**
+   * A template: at the deploy every `{{NAME}}` becomes the install's value of NAME (a setting of `env` or a
+   * per-deploy variable, the values `.env` gets); UTF-8 text only (entry-files.ts).
+   */
+  template: z.boolean().optional(),
 });
 export type CatalogFile = z.output<typeof catalogFileSchema>;
 

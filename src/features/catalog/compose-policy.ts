@@ -29,6 +29,7 @@ import {
   isDeployVariable,
   providedVariables,
 } from "./catalog.schemas.ts";
+import { placeholdersIn } from "./file-templates.ts";
 import {
   InterpolationError,
   mapStrings,
@@ -383,7 +384,9 @@ export function composeProblems(entry: CatalogEntry): EntryIssue[] {
     else if (isRecord(value)) Object.values(value).forEach(scan);
   };
   scan(doc);
-  const used = new Set(uses.map((u) => u.name));
+  // A setting a template file fills in is used too (the deploy writes it into that file).
+  const inFiles = entry.files.filter((f) => f.template).flatMap((f) => placeholdersIn(f.content));
+  const used = new Set([...uses.map((u) => u.name), ...inFiles]);
   const envByName = new Map(entry.env.map((e) => [e.name, e]));
   for (const v of used) {
     if (envByName.has(v)) continue;

@@ -219,13 +219,22 @@ export function renderAppEnv(
   stored: Readonly<Record<string, string>>,
   facts: DeployFacts,
 ): string {
+  return renderEnvFile(appEnvValues(entry, stored, facts));
+}
+
+/** The values `.env` holds (renderAppEnv), by name: what a template file (`files`) is filled in with too. */
+export function appEnvValues(
+  entry: CatalogEntry,
+  stored: Readonly<Record<string, string>>,
+  facts: DeployFacts,
+): Record<string, string> {
   const declared = new Set(entry.env.map((e) => e.name));
   const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
-  return renderEnvFile({
+  return {
     ...resolveEnvironment(entry, kept, {}),
     ...exposureEnv(entry, facts.publicUrl),
     ...deployVariables(entry, facts),
-  });
+  };
 }
 
 /**

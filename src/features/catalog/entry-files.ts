@@ -9,8 +9,10 @@ import {
   type CatalogFile,
   ENTRY_FILE_LIMITS,
   type EntryIssue,
+  providedVariables,
 } from "./catalog.schemas.ts";
 import { parseCompose } from "./compose-policy.ts";
+import { placeholdersIn } from "./file-templates.ts";
 
 /** The compose project of every docker app: `/opt/proximity/compose.yaml` (provision.ts) names it. */
 export const COMPOSE_PROJECT = "proximity";
@@ -67,6 +69,24 @@ export function entryFileProblems(entry: CatalogEntry): EntryIssue[] {
     if (file.encoding === "base64" && !/^[A-Za-z0-9+/]*={0,2}$/.test(file.content)) {
       issues.push({ path: ["files", i, "content"], message: "is not base64" });
       return;
+    }
+    if (file.template) {
+      if (file.encoding !== "utf-8")
+        issues.push({ path: ["files", i, "encoding"], message: "a template is UTF-8 text" });
+      const provided = new Set([...entry.env.map((e) => e.name), ...providedVariables(entry)]);
+      for (const name of placeholdersIn(file.content)) {
+        const setting = entry.env.find((e) => e.name === name);
+        if (setting && !setting.required && setting.default === undefined && !setting.generate)
+          issues.push({
+            path: ["files", i, "content"],
+            message: `{{${name}}} is optional without a default: a template is never written with an empty value`,
+          });
+        if (!provided.has(name))
+          issues.push({
+            path: ["files", i, "content"],
+            message: `{{${name}}} is neither a setting of env nor a variable Proximity provides`,
+          });
+      }
     }
     const size = fileBytes(file).length;
     if (size > ENTRY_FILE_LIMITS.bytes) {

@@ -6,6 +6,7 @@
  */
 export { CatalogService, iconPath, updateRefusal } from "./catalog.service.ts";
 export {
+  appEnvValues,
   deployVariables,
   entryUrl,
   portScheme,
@@ -18,5 +19,6 @@ export {
 export { composeProblems, parseCompose } from "./compose-policy.ts";
 export { dockerVolumeName, fileBytes } from "./entry-files.ts";
 export { parseCatalogFile } from "./entry-rules.ts";
+export { placeholdersIn, renderTemplate } from "./file-templates.ts";
 export { brandIdLike } from "./icons/icons.ts";
 export { type OciService, ociService } from "./oci-service.ts";

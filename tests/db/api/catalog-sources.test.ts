@@ -77,8 +77,8 @@ describe("catalog sources", () => {
     expect(source).toMatchObject({
       status: "ready",
       format: "runtipi",
-      imported: 6,
-      refused: 4,
+      imported: 7,
+      refused: 5,
       error: null,
     });
     expect(source.fetched_at).not.toBeNull();
@@ -97,7 +97,7 @@ describe("catalog sources", () => {
       items: { id: string; trust: string; source: string; icon: string }[];
       total: number;
     };
-    expect(list.total).toBe(6);
+    expect(list.total).toBe(7);
     expect(list.items.map((e) => e.id).sort()).toEqual([
       "tipi/dyndns",
       "tipi/kvstore",
@@ -105,6 +105,7 @@ describe("catalog sources", () => {
       "tipi/notepad",
       "tipi/rolling",
       "tipi/seeded",
+      "tipi/templated",
     ]);
     expect(list.items.every((e) => e.trust === "community" && e.source === "tipi")).toBe(true);
 

@@ -20,6 +20,7 @@ const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
 /** What a user must type for entries that require it (no default in the store). */
 const REQUIRED: Record<string, Record<string, string>> = {
   "tipi/notepad": { NOTEPAD_PASSWORD: "a-long-admin-password" },
+  "tipi/templated": { TEMPLATED_PASSWORD: "the-templated-admin-password" },
 };
 /** Words only a store's own platform understands: none may reach a container. */
 const STORE_ONLY = [
@@ -86,6 +87,7 @@ describe("imported entries deploy like built-in ones", () => {
       "tipi/notepad",
       "tipi/rolling",
       "tipi/seeded",
+      "tipi/templated",
       "umb/notes-app",
       "umb/photo-frame",
       "umb/welcome-page",
@@ -147,6 +149,18 @@ describe("imported entries deploy like built-in ones", () => {
     );
     const db = serviceFileOf(seeded.vmid!, "seeded", "/config/seed.db").file!;
     expect(db.size).toBe(20);
+    // A template the store fills in at install: written with this install's password and hostname, readable
+    // by its owner only (it holds a secret), no placeholder left.
+    const templated = apps[ids.indexOf("tipi/templated")]!;
+    expect(serviceFileOf(templated.vmid!, "templated", "/config/app.yml")).toEqual({
+      state: "running",
+      file: {
+        mode: "0600",
+        size: expect.any(Number),
+        content: `admin_password: "the-templated-admin-password"\nexternal_url: "http://${templated.hostname}"\n`,
+        owner: "1000:1000",
+      },
+    });
     const page = apps[ids.indexOf("umb/welcome-page")]!;
     expect(serviceFileOf(page.vmid!, "web", "/usr/share/nginx/html/index.html")).toMatchObject({
       state: "running",

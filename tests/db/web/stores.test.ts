@@ -34,16 +34,16 @@ describe("App stores", () => {
     await t.services.sources.settled(source!.id);
 
     const list = await (await tab.request("/stores")).text();
-    expect(list).toContain("6 imported");
-    expect(list).toContain("4 refused");
+    expect(list).toContain("7 imported");
+    expect(list).toContain("5 refused");
     const report = await (await tab.request(`/stores/${source!.id}`)).text();
     expect(report).toContain("does not run on amd64 (only arm64)");
-    expect(report).toContain("a template the store fills in with its own values");
+    expect(report).toContain("ships a fixed password");
 
     const catalog = await (await tab.request("/catalog?source=tipi")).text();
     expect(catalog).toContain("community · tipi");
     expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
-    expect(catalog).toContain("6 of ");
+    expect(catalog).toContain("7 of ");
     const entry = await tab.request("/catalog/tipi%2Fnotepad");
     expect(entry.status).toBe(200);
     const html = await entry.text();

@@ -11,6 +11,7 @@ import type { CatalogEntry } from "../../../src/features/catalog/catalog.schemas
 import { updateRefusal } from "../../../src/features/catalog/catalog.service.ts";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
 import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
+import { renderTemplate } from "../../../src/features/catalog/file-templates.ts";
 import { DEMO_ENTRY } from "./demo-entry.ts";
 
 type Raw = Record<string, unknown> & { env: Record<string, unknown>[]; compose: string };
@@ -99,6 +100,28 @@ describe("a well-formed entry passes every rule", () => {
         owner: "999:999",
       },
     ]);
+  });
+});
+
+describe("template files", () => {
+  test("a setting used only by a template counts as used; rendering fills every placeholder", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose);
+    raw.env.push({ name: "PEER", description: "Peer.", default: "peer.lan" });
+    raw.files = [
+      {
+        volume: "db-data",
+        path: "app.yml",
+        content: "peer: {{PEER}}\nme: {{ APP_HOSTNAME }}\n",
+        template: true,
+      },
+    ];
+    const file = entryOf(raw).files[0]!;
+    expect(renderTemplate(file, { PEER: "peer.lan", APP_HOSTNAME: "demo" })).toBe(
+      "peer: peer.lan\nme: demo\n",
+    );
+    // An empty or missing value is never written.
+    expect(() => renderTemplate(file, { PEER: "", APP_HOSTNAME: "demo" })).toThrow("no value for {{PEER}}");
   });
 });
 
@@ -286,6 +309,22 @@ describe("each rule refuses a bad entry", () => {
         e.files = [{ volume: "db-data", path: "run.sh", content: "#!/bin/sh\n", mode: "4755" }];
       },
       "files.0.mode: must be octal permission bits such as 0644",
+    ],
+    [
+      "a template naming a variable the entry does not provide",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [{ volume: "db-data", path: "app.yml", content: "peer: {{PEER_URL}}\n", template: true }];
+      },
+      "files.0.content: {{PEER_URL}} is neither a setting of env nor a variable Proximity provides",
+    ],
+    [
+      "a template using an optional setting without a default",
+      (e) => {
+        e.compose = withDatabase(e.compose);
+        e.files = [{ volume: "db-data", path: "app.yml", content: "url: {{PUBLIC_URL}}\n", template: true }];
+      },
+      "files.0.content: {{PUBLIC_URL}} is optional without a default",
     ],
     [
       "unpinned images in a catalog file (only a store's entries may have them)",

@@ -166,11 +166,71 @@ describe("Runtipi", () => {
       reasons: ["does not run on amd64 (only arm64)"],
     });
     expect(byId.get("rootly")!.reasons.join(" ")).toContain("bind-mounts the host path /");
-    // A file the store renders from a template with its own values at install cannot be shipped as is.
-    expect(byId.get("templated")).toMatchObject({ status: "refused" });
-    expect(byId.get("templated")!.reasons.join(" ")).toContain(
-      "app.yml.template, a template the store fills in",
-    );
+    // A template that names a variable the app never gets, or ships a password every install shares.
+    expect(byId.get("tpl-unknown")).toMatchObject({
+      status: "refused",
+      reasons: ["its template conf.yml uses {{TPL_UNKNOWN_SERVER}}, which the app does not provide"],
+    });
+    expect(byId.get("tpl-fixed")).toMatchObject({ status: "refused" });
+    expect(byId.get("tpl-fixed")!.reasons.join(" ")).toContain("users.yml ships a fixed password");
+  });
+
+  test("a template the store fills in at install becomes a template file of the entry, its variables mapped", async () => {
+    const { byId } = await load("runtipi");
+    const templated = byId.get("templated")!;
+    expect(templated.status).toBe("imported");
+    // `data/app.yml.template` is mounted as `data/app.yml`: the file, marked as a template; APP_DOMAIN is
+    // Proximity's APP_HOSTNAME, the store's password field a secret setting of the entry.
+    expect(templated.entry!.files).toEqual([
+      {
+        volume: "files-config",
+        path: "app.yml",
+        content: 'admin_password: "{{TEMPLATED_PASSWORD}}"\nexternal_url: "http://{{APP_HOSTNAME}}"\n',
+        encoding: "utf-8",
+        mode: "0644",
+        owner: "1000:1000",
+        template: true,
+      },
+    ]);
+    expect(templated.entry!.env).toMatchObject([
+      { name: "TEMPLATED_PASSWORD", required: true, secret: true },
+    ]);
+    expect(templated.entry!.compose).toContain("files-config:/config");
+  });
+
+  test("a template placeholder whose setting is optional without a default is refused (never written empty)", () => {
+    const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+    const files = new Map<string, Uint8Array>([
+      [
+        "apps/hole/config.json",
+        enc({
+          name: "Hole",
+          version: "1.0.0",
+          port: 8400,
+          supported_architectures: ["amd64"],
+          form_fields: [{ type: "text", label: "Peer", env_variable: "HOLE_PEER", required: false }],
+        }),
+      ],
+      [
+        "apps/hole/docker-compose.json",
+        enc({
+          schemaVersion: 2,
+          services: [
+            {
+              name: "hole",
+              image: "example/hole:1.0.0",
+              isMain: true,
+              internalPort: 8080,
+              volumes: [{ hostPath: "${APP_DATA_DIR}/data", containerPath: "/data" }],
+            },
+          ],
+        }),
+      ],
+      ["apps/hole/data/peer.yml.template", enc("peer: {{HOLE_PEER}}\n")],
+    ]);
+    const [entry] = importStore(files, "s", "runtipi").entries;
+    expect(entry).toMatchObject({ status: "refused" });
+    expect(entry!.reasons.join(" ")).toContain("uses {{HOLE_PEER}}, an optional setting without a default");
   });
 
   test("files the store ships into the data directory become files of the entry, written into its volumes", async () => {

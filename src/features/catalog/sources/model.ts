@@ -69,6 +69,11 @@ export interface StoreApp {
    * the entry ships the same files into the volume that stands in for it. Undefined: the store ships none.
    */
   seeds?: ((rest: string) => Seed) | undefined;
+  /**
+   * The store renders `x.template` files into `x` with `{{NAME}}` placeholders (Runtipi): they become
+   * template files of the entry. Otherwise a template refuses the app (its syntax is not Proximity's).
+   */
+  templates?: boolean | undefined;
   /** Memory the manifest asks for, in MB. */
   memoryMb?: number | undefined;
   notes: string[];

@@ -337,6 +337,7 @@ export function readRuntipi(
         dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
         sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
         seeds: (rest) => seedAt(files, `${dir}/${rest}`),
+        templates: true,
         notes,
         refusals,
       });

@@ -9,7 +9,9 @@
  *   at that directory (`files-<directory>`), when that directory is the app's to own: a volume there hides what the image has
  *   in it after an update (Docker copies it in once), so system and program directories (`/`, `/app`,
  *   `/usr/…`, `/etc` itself) keep the refusal;
- * - a template (`*.template`, which the store fills in with its own values at install) refuses the app.
+ * - a template (`x.template`, which Runtipi fills in with the app's values at install) becomes the file `x`
+ *   marked as a template (the deploy fills in each `{{NAME}}`); translate.ts maps its placeholders, and
+ *   refuses a template that ships a fixed password (fixedPassword). Another store's template refuses the app.
  *
  * The files belong to the service's numeric `user` when it names one, else to 1000:1000 (the first user:
  * Umbrel runs its apps as it, and images that drop root mostly use it); scripts are executable.
@@ -19,7 +21,7 @@ import type { CatalogFile } from "../catalog.schemas.ts";
 import type { Seed } from "./files.ts";
 import { volumeName } from "./parts.ts";
 
-type FileInput = Omit<CatalogFile, "encoding" | "mode" | "owner"> &
+export type FileInput = Omit<CatalogFile, "encoding" | "mode" | "owner"> &
   Partial<Pick<CatalogFile, "encoding" | "mode" | "owner">>;
 
 /** The owner a service's files get: its numeric `user` (`1000`, `1000:1000`), else the first user. */
@@ -45,11 +47,42 @@ export function entryFile(volume: string, path: string, body: Uint8Array, owner:
     : { volume, path, content: Buffer.from(body).toString("base64"), encoding: "base64", mode, owner };
 }
 
-/** Why a template cannot be shipped, or undefined. */
-export function templateProblem(storePath: string): string | undefined {
-  return storePath.endsWith(".template")
-    ? `ships ${storePath}, a template the store fills in with its own values at install (Proximity does not)`
-    : undefined;
+const TEMPLATE_SUFFIX = ".template";
+
+/** Why a template of a store whose template syntax Proximity does not render is refused. */
+export function templateProblem(storePath: string): string {
+  return `ships ${storePath}, a template the store fills in with its own values at install (Proximity does not)`;
+}
+
+/** A store file as the entry ships it: `x.template` becomes `x`, a template (UTF-8 text only). */
+function shipped(
+  volume: string,
+  path: string,
+  storePath: string,
+  body: Uint8Array,
+  owner: string,
+): FileInput {
+  if (!storePath.endsWith(TEMPLATE_SUFFIX)) return entryFile(volume, path, body, owner);
+  const file = entryFile(
+    volume,
+    path.endsWith(TEMPLATE_SUFFIX) ? path.slice(0, -TEMPLATE_SUFFIX.length) : path,
+    body,
+    owner,
+  );
+  return { ...file, template: true };
+}
+
+/**
+ * A credential key whose value the template writes as it is (not a placeholder): a password every install
+ * of the store shares (dozzle's users.yml ships the SHA-256 of "password"). Returns the key, or undefined.
+ */
+export function fixedPassword(text: string): string | undefined {
+  const line =
+    /["']?([A-Za-z_]*(?:password|passwd|secret|token|api_?key)[A-Za-z_]*)["']?\s*[:=]\s*["']?([^"'\s,{}][^"'\r\n,]*)/gi;
+  for (const m of text.matchAll(line)) {
+    if (!m[2]!.includes("{{") && !/^(null|true|false|~)$/i.test(m[2]!.trim())) return m[1]!;
+  }
+  return undefined;
 }
 
 /** Directories where a volume would hide the image's own files: the root, program and system trees. */
@@ -124,26 +157,31 @@ export class EntryFiles {
   private readonly mounted = new Set<string>();
   readonly reasons: string[] = [];
 
+  /** `templates`: the store's `{{NAME}}` templates are shipped as template files (StoreApp.templates). */
+  constructor(private readonly templates: boolean) {}
+
+  /** The store's file as the entry ships it, or undefined (and the reason) for a template it cannot render. */
+  private ship(volume: string, path: string, storePath: string, body: Uint8Array, owner: string) {
+    if (storePath.endsWith(TEMPLATE_SUFFIX) && !this.templates) {
+      this.reasons.push(templateProblem(storePath));
+      return undefined;
+    }
+    return shipped(volume, path, storePath, body, owner);
+  }
+
   addDirectory(volume: string, seed: Extract<Seed, { kind: "dir" }>, owner: string): void {
     for (const f of seed.files) {
-      const problem = templateProblem(f.path);
-      if (problem) {
-        this.reasons.push(problem);
-        continue;
-      }
-      const key = `${volume}:${f.rel}`;
-      if (!this.byKey.has(key)) this.byKey.set(key, entryFile(volume, f.rel, f.body, owner));
+      const file = this.ship(volume, f.rel, f.path, f.body, owner);
+      if (!file) continue;
+      const key = `${volume}:${file.path}`;
+      if (!this.byKey.has(key)) this.byKey.set(key, file);
     }
   }
 
   addFile(volume: string, path: string, seed: Extract<Seed, { kind: "file" }>, owner: string): void {
-    const problem = templateProblem(seed.path);
-    if (problem) {
-      this.reasons.push(problem);
-      return;
-    }
     const key = `${volume}:${path}`;
-    const file = entryFile(volume, path, seed.body, owner);
+    const file = this.ship(volume, path, seed.path, seed.body, owner);
+    if (!file) return;
     if (this.mounted.has(key) && this.byKey.get(key)?.content !== file.content) {
       this.reasons.push(`two different files of the store are mounted at ${path} of the volume ${volume}`);
       return;

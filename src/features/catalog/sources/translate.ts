@@ -24,6 +24,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { DEPLOY_VARIABLES } from "../catalog.schemas.ts";
 import { isUnpinnedImage } from "../compose-policy.ts";
 import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
+import { replacePlaceholders } from "../file-templates.ts";
 import { ociService } from "../oci-service.ts";
 import type { Seed } from "./files.ts";
 import {
@@ -49,7 +50,14 @@ import {
   slugOf,
   volumeName,
 } from "./parts.ts";
-import { EntryFiles, type FileMount, ownerOf, placeFileMount, templateProblem } from "./seeds.ts";
+import {
+  EntryFiles,
+  type FileMount,
+  fixedPassword,
+  ownerOf,
+  placeFileMount,
+  templateProblem,
+} from "./seeds.ts";
 import { literal, reference, rewriteVars, type VarUse } from "./vars.ts";
 import { isRecord } from "./yaml.ts";
 
@@ -92,7 +100,7 @@ function httpsMainPort(
 /** Why a mount of a single file the store does not ship cannot be imported. */
 function unshippedFile(app: StoreApp, src: string, rest: string): string {
   const template = app.seeds?.(`${rest}.template`);
-  if (template?.kind === "file") return templateProblem(template.path)!;
+  if (template?.kind === "file") return templateProblem(template.path);
   return `mounts the single file ${src}, which the store does not ship (a volume cannot stand in for a file)`;
 }
 
@@ -171,7 +179,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   const reasons: string[] = [];
   const notes = new Set<string>(app.notes);
   const volumes = new Set<string>();
-  const seeded = new EntryFiles();
+  const seeded = new EntryFiles(app.templates === true);
 
   // 1. Volumes, while the store's variables are still in the paths.
   const services: Record<string, Record<string, unknown>> = {};
@@ -203,7 +211,12 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
         const shared = data ? null : app.sharedRoot?.exec(src);
         if (data || shared) {
           const rest = src.slice((data ?? shared)![0].length).replace(/^\/+/, "");
-          const seed = data && rest ? (app.seeds?.(rest) ?? NO_SEED) : NO_SEED;
+          let seed = data && rest ? (app.seeds?.(rest) ?? NO_SEED) : NO_SEED;
+          // A file the store renders from `x.template` at install: shipped as a template (seeds.ts).
+          if (seed.kind === "none" && data && rest && app.templates) {
+            const template = app.seeds?.(`${rest}.template`);
+            if (template?.kind === "file") seed = template;
+          }
           if (seed.kind === "file") {
             fileMounts.push({ src, rest, seed, target: mount.target });
             continue;
@@ -331,6 +344,27 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       }
     }
   }
+  // A template's placeholder: a field of the store's form, a per-deploy value or a fixed text; a variable
+  // the store only fills in itself (or asks for nowhere) is not provided. Returns the name, or the text.
+  const templateVar = (name: string): string | { text: string } | undefined => {
+    const field = fields.get(name);
+    const mapping = field ? undefined : app.vars(name);
+    if (mapping?.kind === "deploy") return mapping.name;
+    if (mapping?.kind === "literal") return { text: mapping.value };
+    const f =
+      field ?? (mapping?.kind === "field" && mapping.field.default !== undefined ? mapping.field : undefined);
+    if (!f) return undefined;
+    const n = renamed(f.name);
+    const had = used.get(n);
+    if (!had) used.set(n, { ...f, name: n });
+    if (optional(used.get(n)!)) {
+      reasons.push(
+        `its template uses {{${name}}}, an optional setting without a default (an empty value is never written)`,
+      );
+      return { text: "" };
+    }
+    return n;
+  };
   const stillUsed = new Map<string, boolean>(); // name → used without a fallback
   const scan = (v: unknown) =>
     mapStrings(v, (s) =>
@@ -341,6 +375,27 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       }),
     );
   scan(services);
+  // Template files: each `{{NAME}}` of the store becomes the name of the value Proximity gives it.
+  for (const file of seeded.list().filter((f) => f.template)) {
+    const key = fixedPassword(file.content);
+    if (key) {
+      reasons.push(
+        `its template ${file.path} ships a fixed password (${key}): a public default credential is never imported`,
+      );
+      continue;
+    }
+    notes.add(`its template ${file.path} is filled in with the install's values at the first deploy`);
+    file.content = replacePlaceholders(file.content, (name, whole) => {
+      const mapped = templateVar(name);
+      if (typeof mapped === "object") return mapped.text;
+      if (mapped !== undefined) {
+        stillUsed.set(mapped, true);
+        return `{{${mapped}}}`;
+      }
+      reasons.push(`its template ${file.path} uses ${whole}, which the app does not provide`);
+      return whole;
+    });
+  }
   const env: StoreField[] = [];
   for (const [n, f] of used) {
     if (!stillUsed.has(n)) continue;
