@@ -58,6 +58,12 @@ const logOf = async (id: string) =>
   );
 
 let appId = "";
+/** Starts an update of the app (202) and waits until it has ended: the app as it is then. */
+async function updateSettled() {
+  const r = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
+  expect(r.status).toBe(202);
+  return settled(w, appId);
+}
 let firstVmid = 0;
 let firstIp = "";
 let firstData: Record<string, string> = {};
@@ -114,9 +120,7 @@ describe("update to 1.37.2", () => {
       message: "migration failed",
       vmid: nextid,
     });
-    const r = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
-    expect(r.status).toBe(202);
-    const app = await settled(w, appId);
+    const app = await updateSettled();
     await clearFaults(w.sim);
 
     expect(app?.status).toBe("running");
@@ -142,9 +146,7 @@ describe("update to 1.37.2", () => {
   test("a new container that fails to start: the data goes back and the old container runs again", async () => {
     const before = new Set(state().containers.map((c) => c.vmid));
     await simTaskFails(w.sim, "/nodes/{node}/lxc/{vmid}/status/start", "startup for container failed", 1);
-    const r = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
-    expect(r.status).toBe(202);
-    const app = await settled(w, appId);
+    const app = await updateSettled();
     await clearFaults(w.sim);
     expect(app?.status).toBe("running");
     expect(app?.statusReason).toContain('at step "start"');
@@ -155,9 +157,7 @@ describe("update to 1.37.2", () => {
   });
 
   test("an update that works: new container from the new image, same data and address, old one removed", async () => {
-    const r = await api(`/api/v1/apps/${appId}/update`, { method: "POST" });
-    expect(r.status).toBe(202);
-    const app = await settled(w, appId);
+    const app = await updateSettled();
     expect(app?.status).toBe("running");
     expect(app?.statusReason).toBeNull();
     expect(app?.catalogVersion).toBe("1.37.2");
