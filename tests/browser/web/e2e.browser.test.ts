@@ -9,6 +9,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { eq } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { applications } from "../../../src/db/schema.ts";
+import { DEPLOY_STEPS } from "../../../src/features/apps/sagas/deploy.ts";
 import { CARDS_PER_PAGE } from "../../../src/web/catalog/pages.tsx";
 import { PASSWORD } from "../../helpers/harness.ts";
 import { clearFaults, simTaskFails } from "../../helpers/sim.ts";
@@ -160,7 +161,9 @@ describe("first run to a deleted app", () => {
     await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
     appId = page.url().split("/").pop()!;
     // The progress panel: a bar, "Step n of N", elapsed time and log lines arriving.
-    await page.locator("#progress-step", { hasText: /Step \d+ of 11/ }).waitFor({ timeout: LIVE });
+    await page
+      .locator("#progress-step", { hasText: new RegExp(`Step \\d+ of ${DEPLOY_STEPS.length}`) })
+      .waitFor({ timeout: LIVE });
     await page.locator("#log-lines p").first().waitFor({ timeout: LIVE });
     await page.locator('#app-status[data-status="running"]').waitFor({ timeout: LIVE });
     const [row] = await appRows();
