@@ -254,7 +254,7 @@ export function appsRoutes() {
       const q = c.req.valid("query");
       const { items, total } = await c
         .get("services")
-        .apps.list(c.get("user"), { ...q, perPage: q.per_page });
+        .apps.listViews(c.get("user"), { ...q, perPage: q.per_page });
       return c.json(
         {
           items: items.map((a) => toPublicApp(a, c.get("services").catalog)),
