@@ -1,6 +1,6 @@
 /** The common shape every store format's reader produces, and what an import reports per app (translate.ts). */
 import type { CatalogEntry, CatalogEnv, DeployVariable, Generator } from "../catalog.schemas.ts";
-import type { Seed } from "./files.ts";
+import { appDirs, type Seed, type StoreFiles } from "./files.ts";
 
 export const STORE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
 export type StoreFormat = (typeof STORE_FORMATS)[number];
@@ -79,6 +79,36 @@ export interface StoreApp {
   notes: string[];
   /** Reasons the reader already knows the app cannot be imported. */
   refusals: string[];
+}
+
+/** An app its reader could not read into a StoreApp: what the report calls it, and why. */
+export interface UnreadableApp {
+  appId: string;
+  name: string;
+  refusal: string;
+}
+
+/** What a store format's reader gives for one app of the store. */
+export type StoreRead = StoreApp | UnreadableApp;
+
+/**
+ * A reader's loop: `read` for every directory under `dir` that holds `manifest`. A directory whose reading
+ * throws is that app's refusal, named after the directory (`idOf` gives its id), and never stops the others.
+ */
+export function readApps(
+  files: StoreFiles,
+  dir: string,
+  manifest: string,
+  read: (dirName: string) => StoreRead,
+  idOf: (dirName: string) => string = (dirName) => dirName,
+): StoreRead[] {
+  return appDirs(files, dir, manifest).map((dirName) => {
+    try {
+      return read(dirName);
+    } catch (err) {
+      return { appId: idOf(dirName), name: dirName, refusal: (err as Error).message };
+    }
+  });
 }
 
 export interface ImportedEntry {

@@ -14,8 +14,8 @@
  * `${ROOT_FOLDER_HOST}/media` (shared media: the app's own volume).
  */
 import type { Generator } from "../catalog.schemas.ts";
-import { appDirs, iconIn, type StoreFiles, seedAt, textOf } from "./files.ts";
-import type { StoreApp, StoreField, VarMapping } from "./model.ts";
+import { iconIn, type StoreFiles, seedAt, textOf } from "./files.ts";
+import { readApps, type StoreField, type StoreRead, type VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreJson, parseStoreYaml, str } from "./yaml.ts";
 
 const FIELD_TYPES: Record<string, StoreField["type"]> = {
@@ -280,70 +280,64 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
 }
 
 /** Every app of a Runtipi store, read into the common shape (or the reason it cannot be read). */
-export function readRuntipi(
-  files: StoreFiles,
-): (StoreApp | { appId: string; name: string; refusal: string })[] {
-  const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
-  for (const appId of appDirs(files, "apps", "config.json")) {
-    const dir = `apps/${appId}`;
-    const notes: string[] = [];
-    try {
-      const config = parseStoreJson(textOf(files, `${dir}/config.json`) ?? "", "config.json");
-      if (!isRecord(config)) throw new DocumentError("config.json is not an object");
-      const name = str(config.name) ?? appId;
-      const refusals: string[] = [];
-      if (config.available === false) refusals.push("the store marks it unavailable");
-      if (config.deprecated === true) refusals.push("the store marks it deprecated");
-      const manifestPort = Number(config.port);
-      const read = readCompose(
-        files,
-        dir,
-        notes,
-        Number.isInteger(manifestPort) && manifestPort > 0 ? manifestPort : undefined,
-      );
-      const compose = typeof read === "string" ? read : withWebPort(read, config);
-      if (typeof compose === "string") {
-        out.push({ appId, name, refusal: compose });
-        continue;
-      }
-      const fields = (Array.isArray(config.form_fields) ? config.form_fields : [])
-        .filter(isRecord)
-        .map((f) => fieldOf(f, notes))
-        .filter((f): f is StoreField => f !== undefined);
-      const arch = Array.isArray(config.supported_architectures)
-        ? config.supported_architectures.map((a) => String(a))
-        : undefined;
-      out.push({
-        format: "runtipi",
-        appId,
-        name,
-        version: str(config.version) ?? "",
-        description: str(config.description) ?? str(config.short_desc) ?? "",
-        tagline: str(config.short_desc),
-        categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
-        website: str(config.website) ?? str(config.source),
-        icon: iconIn(files, [
-          `${dir}/metadata/logo.png`,
-          `${dir}/metadata/logo.jpg`,
-          `${dir}/metadata/logo.jpeg`,
-        ]),
-        architectures: arch && arch.length > 0 ? arch : undefined,
-        services: compose.services,
-        main: compose.main,
-        mainPort: compose.mainPort,
-        path: str(config.url_suffix),
-        fields,
-        vars: vars(appId),
-        dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
-        sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
-        seeds: (rest) => seedAt(files, `${dir}/${rest}`),
-        templates: true,
-        notes,
-        refusals,
-      });
-    } catch (err) {
-      out.push({ appId, name: appId, refusal: (err as Error).message });
-    }
+export function readRuntipi(files: StoreFiles): StoreRead[] {
+  return readApps(files, "apps", "config.json", (appId) => runtipiApp(files, appId));
+}
+
+/** The app of `apps/<appId>`. */
+function runtipiApp(files: StoreFiles, appId: string): StoreRead {
+  const dir = `apps/${appId}`;
+  const notes: string[] = [];
+  const config = parseStoreJson(textOf(files, `${dir}/config.json`) ?? "", "config.json");
+  if (!isRecord(config)) throw new DocumentError("config.json is not an object");
+  const name = str(config.name) ?? appId;
+  const refusals: string[] = [];
+  if (config.available === false) refusals.push("the store marks it unavailable");
+  if (config.deprecated === true) refusals.push("the store marks it deprecated");
+  const manifestPort = Number(config.port);
+  const read = readCompose(
+    files,
+    dir,
+    notes,
+    Number.isInteger(manifestPort) && manifestPort > 0 ? manifestPort : undefined,
+  );
+  const compose = typeof read === "string" ? read : withWebPort(read, config);
+  if (typeof compose === "string") {
+    return { appId, name, refusal: compose };
   }
-  return out;
+  const fields = (Array.isArray(config.form_fields) ? config.form_fields : [])
+    .filter(isRecord)
+    .map((f) => fieldOf(f, notes))
+    .filter((f): f is StoreField => f !== undefined);
+  const arch = Array.isArray(config.supported_architectures)
+    ? config.supported_architectures.map((a) => String(a))
+    : undefined;
+  return {
+    format: "runtipi",
+    appId,
+    name,
+    version: str(config.version) ?? "",
+    description: str(config.description) ?? str(config.short_desc) ?? "",
+    tagline: str(config.short_desc),
+    categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
+    website: str(config.website) ?? str(config.source),
+    icon: iconIn(files, [
+      `${dir}/metadata/logo.png`,
+      `${dir}/metadata/logo.jpg`,
+      `${dir}/metadata/logo.jpeg`,
+    ]),
+    architectures: arch && arch.length > 0 ? arch : undefined,
+    services: compose.services,
+    main: compose.main,
+    mainPort: compose.mainPort,
+    path: str(config.url_suffix),
+    fields,
+    vars: vars(appId),
+    dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
+    sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
+    seeds: (rest) => seedAt(files, `${dir}/${rest}`),
+    templates: true,
+    notes,
+    refusals,
+  };
 }
