@@ -108,15 +108,32 @@ function casaosApp(files: StoreFiles, dirName: string): StoreApp {
     if (!isRecord(svc)) throw new DocumentError(`service ${svcName} is not a mapping`);
     services[svcName] = { ...svc };
   }
-  const main = str(x.main) ?? Object.keys(services)[0]!;
-  const mainSvc = services[main];
+  let main = str(x.main) ?? Object.keys(services)[0]!;
   const refusals: string[] = [];
+  const notes: string[] = [];
   const portMap = Number(str(x.port_map));
   let mainPort: number | undefined;
+  let appService: string | undefined;
   // An empty port_map: no web interface (databases, DNS updaters), imported as such.
   const web = Number.isInteger(portMap) && portMap > 0;
-  if (!mainSvc) refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
-  else if (web) mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
+  if (!services[main])
+    refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
+  else if (web) {
+    const published = (svc: Record<string, unknown>) =>
+      svc.network_mode === "host" ? portMap : targetOf(svc, portMap);
+    mainPort = published(services[main]!);
+    // CasaOS opens port_map, whichever service publishes it (a web front such as nginx beside `main`).
+    const others = Object.keys(services).filter((n) => n !== main && targetOf(services[n]!, portMap));
+    if (mainPort === undefined && others.length === 1) {
+      notes.push(
+        `its web interface is the service ${others[0]}, which publishes port_map ${portMap} (x-casaos names ${main} main)`,
+      );
+      appService = main;
+      main = others[0]!;
+      mainPort = published(services[main]!);
+    }
+  }
+  const mainSvc = services[main];
   if (mainSvc && web && mainPort === undefined && refusals.length === 0)
     refusals.push(`the main service does not publish port_map ${portMap}`);
   const index = str(x.index);
@@ -133,8 +150,10 @@ function casaosApp(files: StoreFiles, dirName: string): StoreApp {
     icon: iconIn(files, [`${dir}/icon.png`]),
     architectures: Array.isArray(x.architectures) ? x.architectures.map(String) : undefined,
     services,
+    configs: isRecord(doc.configs) ? doc.configs : undefined,
     main,
     mainPort,
+    appService,
     mainScheme: web && str(x.scheme) === "https" ? "https" : undefined,
     path: index?.startsWith("/") ? index : "/",
     // The reservation is for the app alone: the Docker daemon beside it needs its own share.
@@ -146,7 +165,7 @@ function casaosApp(files: StoreFiles, dirName: string): StoreApp {
       "i",
     ),
     sharedRoot: /^\/DATA(?=\/|$)/,
-    notes: [],
+    notes,
     refusals,
   };
 }

@@ -46,12 +46,16 @@ export interface StoreApp {
   architectures?: string[] | undefined;
   /** Compose services as the store wrote them, format-specific keys already mapped to compose's. */
   services: Record<string, Record<string, unknown>>;
+  /** The compose file's top-level `configs` (files a service mounts, e.g. with inline `content`). */
+  configs?: Record<string, unknown> | undefined;
   /**
    * The app's main service, and the port its web interface listens on inside its container; no port for an
    * app without a web interface (a daemon such as a DNS updater, a VPN client, a database).
    */
   main: string;
   mainPort?: number | undefined;
+  /** The service whose image is the app's release, when it is not `main` (a web front before the app). */
+  appService?: string | undefined;
   /** `https` when the main port serves TLS itself (CasaOS `scheme: https`); http otherwise. */
   mainScheme?: "https" | undefined;
   /** The path the store opens (CasaOS `index`, Umbrel `path`); "/" when it names none. */
