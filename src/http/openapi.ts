@@ -34,7 +34,7 @@ const ERROR_DESCRIPTIONS: Record<Exclude<ErrorStatus, 500>, string> = {
   503: "Proxmox unreachable, or the server is busy (see retry-after)",
 };
 
-type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
+export type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
 
 export function errorResponses(...codes: ErrorStatusCode[]) {
   const out: Record<
@@ -58,10 +58,27 @@ type Guard = { security: { bearer: string[] }[]; "x-proximity-role"?: "admin" };
 /** What a route states itself: all createRoute takes but the guard, the tag, the method and the path. */
 type RouteSpec = Omit<RouteConfig, "method" | "path" | "security" | "middleware" | "tags">;
 
+/** The names in a path's braces: `"/apps/{app_id}/backups/{backup_id}"` → `"app_id" | "backup_id"`. */
+type PathParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}`
+  ? N | PathParamNames<Rest>
+  : never;
+
+/** A route's spec with the UUID parameters its path names, unless it gives its own `request.params`. */
+type WithPathParams<P extends string, S extends RouteSpec> = [PathParamNames<P>] extends [never]
+  ? S
+  : S extends { request: { params: object } }
+    ? S
+    : Omit<S, "request"> & {
+        request: (S extends { request: infer R } ? R : unknown) & {
+          params: ReturnType<typeof idParams<PathParamNames<P>>>;
+        };
+      };
+
 /**
  * The routes of one tag behind one guard (`const admin = routesFor(adminOnly, "hosts")`, then
- * `admin.get("/hosts/{host_id}", { operationId, summary, request, responses })`). The error responses that
- * follow from the route itself are added to the ones it names: 401 behind a guard, 403 behind the
+ * `admin.get("/hosts/{host_id}", { operationId, summary, responses })`). Each `{name}` of the path is a UUID
+ * path parameter (`request.params` states them instead when they are not all UUIDs). The error responses
+ * that follow from the route itself are added to the ones it names: 401 behind a guard, 403 behind the
  * administrators' one, 404 when the path names a resource, 422 when it validates any input, and 500 always.
  * `errors` lists the others its handler can answer (409, 429, 502, 503, or a 404 of a resource named in the
  * body or query).
@@ -75,19 +92,32 @@ export function routesFor<G extends Guard>(guard: G, tag: string) {
       path: P,
       { errors = [], ...spec }: S & { errors?: readonly ErrorStatusCode[] },
     ) => {
-      const input = spec.request?.params ?? spec.request?.query ?? spec.request?.body;
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+      const request: RouteConfig["request"] =
+        names.length > 0 && !spec.request?.params
+          ? { ...spec.request, params: idParams(...names) }
+          : spec.request;
+      const input = request?.params ?? request?.query ?? request?.body;
       const implied: ErrorStatusCode[] = [
         ...(signedIn ? ([401] as const) : []),
         ...(admin ? ([403] as const) : []),
-        ...(path.includes("{") ? ([404] as const) : []),
+        ...(names.length > 0 ? ([404] as const) : []),
         ...(input ? ([422] as const) : []),
       ];
       const responses = { ...errorResponses(...implied, ...errors), ...spec.responses };
-      return createRoute({ ...guard, tags: [tag], method, path, ...spec, responses } as G & {
+      return createRoute({
+        ...guard,
+        tags: [tag],
+        method,
+        path,
+        ...spec,
+        ...(request ? { request } : {}),
+        responses,
+      } as unknown as G & {
         tags: string[];
         method: M;
         path: P;
-      } & Omit<S, "errors">);
+      } & Omit<WithPathParams<P, S>, "errors">);
     };
   return {
     get: define("get"),
@@ -108,6 +138,11 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
+}
+
+/** A success response whose body holds one item under its name: `itemResponse("user", UserSchema, "Created")`. */
+export function itemResponse<K extends string, T extends z.ZodType>(key: K, schema: T, description: string) {
+  return jsonResponse(z.object({ [key]: schema } as Record<K, T>), description);
 }
 
 /** Turns zod issues into the API's `details` list. */
@@ -134,6 +169,15 @@ export function createRouter<S extends object = object>() {
   });
 }
 
+/** The answer to a paged list: `{ items, total, page, per_page }`, each item made public by `toPublic`. */
+export function pageOf<R, T>(
+  query: { page: number; per_page: number },
+  found: { items: R[]; total: number },
+  toPublic: (row: R) => T,
+) {
+  return { items: found.items.map(toPublic), total: found.total, page: query.page, per_page: query.per_page };
+}
+
 export const PaginationQuery = z.object({
   page: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
   per_page: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),
@@ -155,3 +199,13 @@ export const UuidParam = (name: string) =>
     .string()
     .uuid(`${name} must be a UUID`)
     .openapi({ param: { name, in: "path" }, format: "uuid" });
+
+/** The path parameters of a route naming resources by UUID: `idParams("app_id", "backup_id")`. */
+export function idParams<N extends string>(...names: N[]) {
+  return z.object(
+    Object.fromEntries(names.map((name) => [name, UuidParam(name)])) as Record<
+      N,
+      ReturnType<typeof UuidParam>
+    >,
+  );
+}

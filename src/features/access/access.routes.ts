@@ -7,7 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../core/errors.ts";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed, publicRoute } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { AppSchema, toPublicApp } from "../apps/apps.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
 import { AccessUpdateBody, AccessView, ExposureBody } from "./access.schemas.ts";
@@ -53,7 +53,7 @@ const caPem = anyone.get("/access/ca.pem", {
 const exposure = appOwner.post("/apps/{app_id}/exposure", {
   operationId: "setAppExposure",
   summary: "Expose the app at https://<hostname>.<domain> through the managed proxy, or stop",
-  request: { params: z.object({ app_id: UuidParam("app_id") }), body: jsonBody(ExposureBody) },
+  request: { body: jsonBody(ExposureBody) },
   responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
   errors: [409],
 });

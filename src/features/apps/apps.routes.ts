@@ -10,7 +10,6 @@ import {
   listSchema,
   PaginationQuery,
   routesFor,
-  UuidParam,
 } from "../../http/openapi.ts";
 import { eventStream } from "../../http/sse.ts";
 import type { EventBus, ProximityEvent } from "../../queue/events.ts";
@@ -43,8 +42,6 @@ export interface AppsRouteServices {
   auth: Authenticator;
   config: Pick<Config, "SSE_KEEPALIVE_SECONDS" | "SSE_RECHECK_SECONDS">;
 }
-
-const AppParams = z.object({ app_id: UuidParam("app_id") });
 
 const user = routesFor(authed, "apps");
 const admin = routesFor(adminOnly, "apps");
@@ -106,14 +103,13 @@ const reconcileRoute = admin.post("/apps/reconcile", {
 const get = user.get("/apps/{app_id}", {
   operationId: "getApp",
   summary: "An app",
-  request: { params: AppParams },
   responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
 });
 
 const patch = user.patch("/apps/{app_id}", {
   operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
-  request: { params: AppParams, body: jsonBody(PatchAppBody) },
+  request: { body: jsonBody(PatchAppBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring") },
   errors: [409, 429],
 });
@@ -121,7 +117,7 @@ const patch = user.patch("/apps/{app_id}", {
 const actions = user.post("/apps/{app_id}/actions", {
   operationId: "runAppAction",
   summary: "Start, stop or restart",
-  request: { params: AppParams, body: jsonBody(ActionBody) },
+  request: { body: jsonBody(ActionBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Accepted") },
   errors: [409, 429],
 });
@@ -129,7 +125,6 @@ const actions = user.post("/apps/{app_id}/actions", {
 const update = user.post("/apps/{app_id}/update", {
   operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
-  request: { params: AppParams },
   responses: { 202: jsonResponse(AppJobResponse, "Updating") },
   errors: [409, 429],
 });
@@ -137,7 +132,7 @@ const update = user.post("/apps/{app_id}/update", {
 const clone = user.post("/apps/{app_id}/clone", {
   operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
-  request: { params: AppParams, body: jsonBody(CloneBody) },
+  request: { body: jsonBody(CloneBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Cloning") },
   errors: [409, 429],
 });
@@ -146,7 +141,6 @@ const remove = user.delete("/apps/{app_id}", {
   operationId: "deleteApp",
   summary: "Delete the app and its container (adopted apps: keep_container decides)",
   request: {
-    params: AppParams,
     query: z.object({
       keep_container: z.enum(["true", "false"]).optional(),
       keep_backups: z.enum(["true", "false"]).optional(),
@@ -159,7 +153,7 @@ const remove = user.delete("/apps/{app_id}", {
 const logs = user.get("/apps/{app_id}/logs", {
   operationId: "getAppLogs",
   summary: "The app's deployment and operation log",
-  request: { params: AppParams, query: PaginationQuery },
+  request: { query: PaginationQuery },
   responses: {
     200: jsonResponse(
       listSchema(
@@ -183,7 +177,6 @@ const containerLogs = user.get("/apps/{app_id}/container-logs", {
   description:
     "Docker apps only. For an app with the oci runtime the answer is a 409 that says where its output can be seen: Proxmox VE has no API for an application container's output, only its interactive console.",
   request: {
-    params: AppParams,
     query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }),
   },
   responses: { 200: jsonResponse(z.object({ logs: z.string() }), "Logs") },
@@ -193,7 +186,6 @@ const containerLogs = user.get("/apps/{app_id}/container-logs", {
 const stats = user.get("/apps/{app_id}/stats", {
   operationId: "getAppStats",
   summary: "CPU, memory, disk and network from Proxmox",
-  request: { params: AppParams },
   responses: {
     200: jsonResponse(
       z.object({
@@ -222,7 +214,6 @@ const stats = user.get("/apps/{app_id}/stats", {
 const credentials = user.get("/apps/{app_id}/credentials", {
   operationId: "getAppCredentials",
   summary: "Root password and environment including secrets (owner or admin; audited)",
-  request: { params: AppParams },
   responses: {
     200: jsonResponse(
       z.object({ root_password: z.string().nullable(), environment: z.record(z.string(), z.string()) }),
@@ -234,7 +225,6 @@ const credentials = user.get("/apps/{app_id}/credentials", {
 const events = user.get("/apps/{app_id}/events", {
   operationId: "streamAppEvents",
   summary: "Server-sent events: status changes, job progress and log lines of this app",
-  request: { params: AppParams },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
   },

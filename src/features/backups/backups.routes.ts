@@ -5,14 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
-import {
-  createRouter,
-  jsonBody,
-  jsonResponse,
-  listSchema,
-  routesFor,
-  UuidParam,
-} from "../../http/openapi.ts";
+import { createRouter, jsonBody, jsonResponse, listSchema, routesFor } from "../../http/openapi.ts";
 import { type CatalogLookup, toPublicApp } from "../apps/index.ts";
 import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {
@@ -34,9 +27,6 @@ export interface BackupsRouteServices {
   catalog: CatalogLookup;
 }
 
-const AppParams = z.object({ app_id: UuidParam("app_id") });
-const AppBackupParams = z.object({ app_id: UuidParam("app_id"), backup_id: UuidParam("backup_id") });
-const BackupParams = z.object({ backup_id: UuidParam("backup_id") });
 const BackupList = listSchema(BackupSchema, "BackupList");
 
 const user = routesFor(authed, "backups");
@@ -51,14 +41,12 @@ const listAll = user.get("/backups", {
 const getAny = user.get("/backups/{backup_id}", {
   operationId: "getBackup",
   summary: "A backup (also one whose app was deleted)",
-  request: { params: BackupParams },
   responses: { 200: jsonResponse(z.object({ backup: BackupSchema }), "The backup") },
 });
 
 const deleteAny = user.delete("/backups/{backup_id}", {
   operationId: "deleteBackup",
   summary: "Delete a backup (volume on Proxmox, then the record); also one whose app was deleted",
-  request: { params: BackupParams },
   responses: { 204: { description: "Deleted" } },
   errors: [409, 502, 503],
 });
@@ -66,14 +54,14 @@ const deleteAny = user.delete("/backups/{backup_id}", {
 const list = user.get("/apps/{app_id}/backups", {
   operationId: "listAppBackups",
   summary: "The app's backups, newest first",
-  request: { params: AppParams, query: BackupListQuery },
+  request: { query: BackupListQuery },
   responses: { 200: jsonResponse(BackupList, "Backups") },
 });
 
 const create = user.post("/apps/{app_id}/backups", {
   operationId: "backUpApp",
   summary: "Back the app up now (vzdump); watch the job",
-  request: { params: AppParams, body: { ...jsonBody(CreateBackupBody), required: false } },
+  request: { body: { ...jsonBody(CreateBackupBody), required: false } },
   responses: { 202: jsonResponse(BackupJobResponse, "Backing up") },
   errors: [409, 429],
 });
@@ -81,14 +69,12 @@ const create = user.post("/apps/{app_id}/backups", {
 const get = user.get("/apps/{app_id}/backups/{backup_id}", {
   operationId: "getAppBackup",
   summary: "A backup of the app",
-  request: { params: AppBackupParams },
   responses: { 200: jsonResponse(z.object({ backup: BackupSchema }), "The backup") },
 });
 
 const remove = user.delete("/apps/{app_id}/backups/{backup_id}", {
   operationId: "deleteAppBackup",
   summary: "Delete a backup: the volume on Proxmox, then the record (a volume already gone is fine)",
-  request: { params: AppBackupParams },
   responses: { 204: { description: "Deleted" } },
   errors: [409, 502, 503],
 });
@@ -96,7 +82,6 @@ const remove = user.delete("/apps/{app_id}/backups/{backup_id}", {
 const restore = user.post("/apps/{app_id}/backups/{backup_id}/restore", {
   operationId: "restoreAppBackup",
   summary: "Restore the app's container from this backup (stop, restore, start if it was running, health)",
-  request: { params: AppBackupParams },
   responses: { 202: jsonResponse(RestoreJobResponse, "Restoring") },
   errors: [409, 429],
 });
@@ -104,14 +89,13 @@ const restore = user.post("/apps/{app_id}/backups/{backup_id}/restore", {
 const getSchedule = user.get("/apps/{app_id}/backup-schedule", {
   operationId: "getAppBackupSchedule",
   summary: "The app's backup schedule and retention (404 when it has none)",
-  request: { params: AppParams },
   responses: { 200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule") },
 });
 
 const putSchedule = user.put("/apps/{app_id}/backup-schedule", {
   operationId: "setAppBackupSchedule",
   summary: "Create or replace the app's backup schedule and retention",
-  request: { params: AppParams, body: jsonBody(ScheduleBody) },
+  request: { body: jsonBody(ScheduleBody) },
   responses: { 200: jsonResponse(z.object({ schedule: ScheduleSchema }), "The schedule") },
 });
 

@@ -4,14 +4,7 @@ import { NotFoundError } from "../../core/errors.ts";
 import type { AuthUser } from "../../core/identity.ts";
 import { JOB_STATUSES, type Job } from "../../db/schema.ts";
 import { authed } from "../../http/guards.ts";
-import {
-  createRouter,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-  routesFor,
-  UuidParam,
-} from "../../http/openapi.ts";
+import { createRouter, jsonResponse, listSchema, PaginationQuery, routesFor } from "../../http/openapi.ts";
 import { JobSchema, toPublicJob } from "./jobs.schemas.ts";
 import type { JobsService } from "./jobs.service.ts";
 
@@ -47,7 +40,6 @@ const list = user.get("/jobs", {
 const get = user.get("/jobs/{job_id}", {
   operationId: "getJob",
   summary: "A job with its progress",
-  request: { params: z.object({ job_id: UuidParam("job_id") }) },
   responses: { 200: jsonResponse(JobSchema, "The job") },
 });
 

@@ -103,6 +103,26 @@ describe("a well-formed entry passes every rule", () => {
   });
 });
 
+describe("the version and the images' tags", () => {
+  test("an app image pinned by its digest alone has no tag to match: the version is the entry's word", () => {
+    const raw = good();
+    raw.compose = withDatabase(raw.compose).replace(
+      "example/demo:2.4.1",
+      `example/demo@sha256:${"ab".repeat(32)}`,
+    );
+    raw.pin = {
+      ...(raw.pin as object),
+      sidecars: [{ image: "postgres:17.11-alpine", source: "https://example.com/pg" }],
+    };
+    expect(issuesOf(raw).filter((i) => i.startsWith("version"))).toEqual([]);
+    // With a tag beside the digest, the tag still has to carry the version.
+    raw.compose = raw.compose.replace("example/demo@", "example/demo:2.5.0@");
+    expect(issuesOf(raw).filter((i) => i.startsWith("version"))).toEqual([
+      'version: "2.4.1" is not the tag of any image (2.5.0, 17.11-alpine): say which release is pinned',
+    ]);
+  });
+});
+
 describe("template files", () => {
   test("a setting used only by a template counts as used; rendering fills every placeholder", () => {
     const raw = good();
