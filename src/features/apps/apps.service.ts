@@ -8,6 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from ".
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
+import { preparedDriverRows } from "../../db/driver-rows.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { namesById } from "../../db/lookup.ts";
 import { type Page, type PageRequest, selectPage } from "../../db/paging.ts";
@@ -19,7 +20,6 @@ import {
   deploymentLogs,
   type Job,
 } from "../../db/schema.ts";
-import { preparedDriverRows } from "../../db/driver-rows.ts";
 import { isoText } from "../../db/timestamps.ts";
 import { JOB_SECRETS_KEY, type JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
