@@ -436,6 +436,11 @@ function imageTag(image: string): string {
   return colon === -1 ? "" : last.slice(colon + 1);
 }
 
+/** `name@sha256:…` without a tag: the digest is the only name of the release. */
+export function isPinnedByDigestAlone(image: string): boolean {
+  return image.includes("@sha256:") && imageTag(image) === "";
+}
+
 /** The tags of every service image, for the `version` check. */
 export function imageTags(compose: string): string[] {
   return composeImages(compose).map(imageTag).filter(Boolean);

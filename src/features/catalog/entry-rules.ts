@@ -30,6 +30,7 @@ import {
   composeImages,
   composeProblems,
   imageTags,
+  isPinnedByDigestAlone,
   isUnpinnedImage,
   parseCompose,
 } from "./compose-policy.ts";
@@ -116,7 +117,9 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
   const unpinned = new Set(entry.unpinned_images);
   const tags = imageTags(entry.compose);
   // With an image named without a version, `version` is the store's word for the release: no tag to match.
-  if (unpinned.size === 0 && tags.length > 0 && !tags.some((t) => t.includes(version))) {
+  // So it is with an image pinned by its digest alone (`name@sha256:…`): the digest names the release, no tag.
+  const byDigestAlone = composeImages(entry.compose).some(isPinnedByDigestAlone);
+  if (unpinned.size === 0 && !byDigestAlone && tags.length > 0 && !tags.some((t) => t.includes(version))) {
     issues.push({
       path: ["version"],
       message: `"${entry.version}" is not the tag of any image (${tags.join(", ")}): say which release is pinned`,

@@ -131,6 +131,67 @@ describe("Runtipi", () => {
     expect(imported!.entry!.compose).toContain("WEBUI_PORT: ${APP_PORT}");
   });
 
+  test("internalPort read from a setting with a default: the port is the default, the setting is fixed at it", () => {
+    const store = (internalPort: string) =>
+      new Map<string, Uint8Array>([
+        [
+          "apps/filesrv/config.json",
+          new TextEncoder().encode(
+            JSON.stringify({
+              name: "File server",
+              version: "2.7.5",
+              port: 8002,
+              supported_architectures: ["amd64"],
+              form_fields: [
+                { type: "number", label: "Binding port", env_variable: "FILESRV_PORT" },
+                { type: "text", label: "Admin", env_variable: "FILESRV_ADMIN", required: true },
+              ],
+            }),
+          ),
+        ],
+        [
+          "apps/filesrv/docker-compose.json",
+          new TextEncoder().encode(
+            JSON.stringify({
+              schemaVersion: 2,
+              services: [
+                {
+                  name: "filesrv",
+                  image: "example/filesrv:2.7.5",
+                  isMain: true,
+                  internalPort,
+                  addPorts: [{ hostPort: 2022, containerPort: 2022 }],
+                  environment: [
+                    { key: "HTTP_PORT", value: "${FILESRV_PORT-8080}" },
+                    { key: "ADMIN", value: "${FILESRV_ADMIN}" },
+                  ],
+                  healthCheck: { test: "wget -q --spider http://localhost:${FILESRV_PORT:-8080}/healthz" },
+                },
+              ],
+            }),
+          ),
+        ],
+      ]);
+    const [imported] = importStore(store("${FILESRV_PORT-8080}"), "s", "runtipi").entries;
+    expect(imported!.status).toBe("imported");
+    const entry = imported!.entry!;
+    expect(entry.ports).toEqual([
+      { name: "http", container: 8080, protocol: "tcp", primary: true },
+      { name: "tcp-2022", container: 2022, protocol: "tcp", primary: false },
+    ]);
+    expect(entry.healthcheck?.port).toBe(8080);
+    // The app listens where Proximity publishes, checks and opens: the user is not asked for another port.
+    expect(entry.env.map((e) => e.name)).toEqual(["FILESRV_ADMIN"]);
+    expect(entry.compose).toContain('HTTP_PORT: "8080"');
+    expect(entry.compose).toContain("http://localhost:8080/healthz");
+    expect(entry.compose).not.toContain("FILESRV_PORT");
+    expect(imported!.reasons.join(" ")).toContain("setting FILESRV_PORT, fixed here at its default 8080");
+    // Without a default the port is not guessed.
+    const [refused] = importStore(store("${FILESRV_PORT}"), "s", "runtipi").entries;
+    expect(refused!.status).toBe("refused");
+    expect(refused!.reasons[0]).toContain("has no internalPort");
+  });
+
   test("without internalPort and without no_gui, the web port is not guessed: refused", () => {
     const files = new Map<string, Uint8Array>([
       [
@@ -322,6 +383,47 @@ describe("CasaOS", () => {
     expect(notes.reasons.join(" ")).toContain("answers HTTPS only");
     // An entry without a scheme stays http.
     expect(entryUrl(byId.get("pastebin")!.entry!, "10.0.0.8")).toBe("http://10.0.0.8:7000");
+  });
+
+  test("port_map published by another service than main: that service is the web interface; its config ships", async () => {
+    const { byId } = await load("casaos");
+    const front = byId.get("webfront")!;
+    expect(front.status).toBe("imported");
+    const entry = front.entry!;
+    expect(entry.ports).toEqual([{ name: "http", container: 80, protocol: "tcp", primary: true }]);
+    expect(entry.compose).toContain("80:80");
+    expect(front.reasons.join(" ")).toContain("its web interface is the service front");
+    // The compose file's inline config becomes a file written into a volume over its directory.
+    expect(entry.files).toEqual([
+      expect.objectContaining({
+        volume: "files-etc-nginx-conf-d",
+        path: "default.conf",
+        content: expect.stringContaining("proxy_pass http://app:3000"),
+      }),
+    ]);
+    expect(entry.compose).toContain("files-etc-nginx-conf-d:/etc/nginx/conf.d");
+    expect(entry.compose).not.toContain("configs");
+    // The app's image is pinned by its digest alone: the store's version stands (the sidecar's tag is not it).
+    expect(entry.version).toBe("1.2.0");
+  });
+
+  test("a host's storage folders become the app's own volumes; system paths stay refused", async () => {
+    const { byId } = await load("casaos");
+    const share = byId.get("diskshare")!;
+    expect(share.status).toBe("imported");
+    expect(share.entry!.compose).toContain("storage-media-zimaos-hd-media:/media");
+    expect(share.entry!.compose).toContain("storage-mnt:/mnt:ro");
+    expect(share.entry!.compose).not.toContain("ZimaOS-HD/");
+    expect(share.reasons.join(" ")).toContain(
+      "the host folder /media/ZimaOS-HD/Media becomes the app's own volume storage-media-zimaos-hd-media",
+    );
+    // /srv is a storage folder too, but Docker's own data and a way out of /media are not.
+    const peek = byId.get("hostpeek")!;
+    expect(peek.status).toBe("refused");
+    expect(peek.reasons).toEqual([
+      "service hostpeek: bind-mounts the host path /var/lib/docker, which has no place in an app's container",
+      "service hostpeek: bind-mounts the host path /media/../etc, which has no place in an app's container",
+    ]);
   });
 
   test("devices are refused", async () => {

@@ -8,8 +8,8 @@
  * are its shared storage (Media, Downloads: a volume of the app's own), `$PUID` / `$PGID` / `$TZ` are filled
  * by CasaOS at install (here settings with defaults), `$AppID` is the app's name.
  */
-import { appDirs, iconIn, type StoreFiles, textOf } from "./files.ts";
-import type { StoreApp, VarMapping } from "./model.ts";
+import { iconIn, type StoreFiles, textOf } from "./files.ts";
+import { readApps, type StoreApp, type StoreRead, type VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
 
 /** The English text of a localized CasaOS value (`{en_US: …, zh_CN: …}` or a plain string). */
@@ -84,69 +84,88 @@ function targetOf(svc: Record<string, unknown>, hostPort: number): number | unde
   return undefined;
 }
 
-export function readCasaos(
-  files: StoreFiles,
-): (StoreApp | { appId: string; name: string; refusal: string })[] {
-  const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
-  for (const dirName of appDirs(files, "Apps", "docker-compose.yml")) {
-    const dir = `Apps/${dirName}`;
-    try {
-      const doc = parseStoreYaml(textOf(files, `${dir}/docker-compose.yml`) ?? "", "docker-compose.yml");
-      if (!isRecord(doc) || !isRecord(doc.services))
-        throw new DocumentError("docker-compose.yml has no services");
-      const x = isRecord(doc["x-casaos"]) ? doc["x-casaos"] : {};
-      const appId = str(doc.name) ?? dirName.toLowerCase();
-      const name = english(x.title) ?? dirName;
-      const services: Record<string, Record<string, unknown>> = {};
-      for (const [svcName, svc] of Object.entries(doc.services)) {
-        if (!isRecord(svc)) throw new DocumentError(`service ${svcName} is not a mapping`);
-        services[svcName] = { ...svc };
-      }
-      const main = str(x.main) ?? Object.keys(services)[0]!;
-      const mainSvc = services[main];
-      const refusals: string[] = [];
-      const portMap = Number(str(x.port_map));
-      let mainPort: number | undefined;
-      // An empty port_map: no web interface (databases, DNS updaters), imported as such.
-      const web = Number.isInteger(portMap) && portMap > 0;
-      if (!mainSvc)
-        refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
-      else if (web) mainPort = mainSvc.network_mode === "host" ? portMap : targetOf(mainSvc, portMap);
-      if (mainSvc && web && mainPort === undefined && refusals.length === 0)
-        refusals.push(`the main service does not publish port_map ${portMap}`);
-      const index = str(x.index);
-      const version = str(x.version);
-      out.push({
-        format: "casaos",
-        appId,
-        name,
-        version: version && version !== "0.0.1" ? version : "",
-        description: english(x.description) ?? english(x.tagline) ?? "",
-        tagline: english(x.tagline),
-        categories: [str(x.category) ?? ""].filter(Boolean),
-        website: str(x.website) ?? str(x.project_url) ?? str(x.repo),
-        icon: iconIn(files, [`${dir}/icon.png`]),
-        architectures: Array.isArray(x.architectures) ? x.architectures.map(String) : undefined,
-        services,
-        main,
-        mainPort,
-        mainScheme: web && str(x.scheme) === "https" ? "https" : undefined,
-        path: index?.startsWith("/") ? index : "/",
-        // The reservation is for the app alone: the Docker daemon beside it needs its own share.
-        memoryMb: (reservedMemory(services) ?? 0) > 0 ? reservedMemory(services)! + 256 : undefined,
-        fields: [],
-        vars: vars(appId),
-        dataRoot: new RegExp(
-          `^/DATA/AppData/(\\$\\{?AppID\\}?|${appId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})(?=/|$)`,
-          "i",
-        ),
-        sharedRoot: /^\/DATA(?=\/|$)/,
-        notes: [],
-        refusals,
-      });
-    } catch (err) {
-      out.push({ appId: dirName.toLowerCase(), name: dirName, refusal: (err as Error).message });
+export function readCasaos(files: StoreFiles): StoreRead[] {
+  return readApps(
+    files,
+    "Apps",
+    "docker-compose.yml",
+    (dirName) => casaosApp(files, dirName),
+    (dirName) => dirName.toLowerCase(),
+  );
+}
+
+/** The app of `Apps/<dirName>`. */
+function casaosApp(files: StoreFiles, dirName: string): StoreApp {
+  const dir = `Apps/${dirName}`;
+  const doc = parseStoreYaml(textOf(files, `${dir}/docker-compose.yml`) ?? "", "docker-compose.yml");
+  if (!isRecord(doc) || !isRecord(doc.services))
+    throw new DocumentError("docker-compose.yml has no services");
+  const x = isRecord(doc["x-casaos"]) ? doc["x-casaos"] : {};
+  const appId = str(doc.name) ?? dirName.toLowerCase();
+  const name = english(x.title) ?? dirName;
+  const services: Record<string, Record<string, unknown>> = {};
+  for (const [svcName, svc] of Object.entries(doc.services)) {
+    if (!isRecord(svc)) throw new DocumentError(`service ${svcName} is not a mapping`);
+    services[svcName] = { ...svc };
+  }
+  let main = str(x.main) ?? Object.keys(services)[0]!;
+  const refusals: string[] = [];
+  const notes: string[] = [];
+  const portMap = Number(str(x.port_map));
+  let mainPort: number | undefined;
+  let appService: string | undefined;
+  // An empty port_map: no web interface (databases, DNS updaters), imported as such.
+  const web = Number.isInteger(portMap) && portMap > 0;
+  if (!services[main])
+    refusals.push(`x-casaos names the main service "${main}", which is not in the compose file`);
+  else if (web) {
+    const published = (svc: Record<string, unknown>) =>
+      svc.network_mode === "host" ? portMap : targetOf(svc, portMap);
+    mainPort = published(services[main]!);
+    // CasaOS opens port_map, whichever service publishes it (a web front such as nginx beside `main`).
+    const others = Object.keys(services).filter((n) => n !== main && targetOf(services[n]!, portMap));
+    if (mainPort === undefined && others.length === 1) {
+      notes.push(
+        `its web interface is the service ${others[0]}, which publishes port_map ${portMap} (x-casaos names ${main} main)`,
+      );
+      appService = main;
+      main = others[0]!;
+      mainPort = published(services[main]!);
     }
   }
-  return out;
+  const mainSvc = services[main];
+  if (mainSvc && web && mainPort === undefined && refusals.length === 0)
+    refusals.push(`the main service does not publish port_map ${portMap}`);
+  const index = str(x.index);
+  const version = str(x.version);
+  return {
+    format: "casaos",
+    appId,
+    name,
+    version: version && version !== "0.0.1" ? version : "",
+    description: english(x.description) ?? english(x.tagline) ?? "",
+    tagline: english(x.tagline),
+    categories: [str(x.category) ?? ""].filter(Boolean),
+    website: str(x.website) ?? str(x.project_url) ?? str(x.repo),
+    icon: iconIn(files, [`${dir}/icon.png`]),
+    architectures: Array.isArray(x.architectures) ? x.architectures.map(String) : undefined,
+    services,
+    configs: isRecord(doc.configs) ? doc.configs : undefined,
+    main,
+    mainPort,
+    appService,
+    mainScheme: web && str(x.scheme) === "https" ? "https" : undefined,
+    path: index?.startsWith("/") ? index : "/",
+    // The reservation is for the app alone: the Docker daemon beside it needs its own share.
+    memoryMb: (reservedMemory(services) ?? 0) > 0 ? reservedMemory(services)! + 256 : undefined,
+    fields: [],
+    vars: vars(appId),
+    dataRoot: new RegExp(
+      `^/DATA/AppData/(\\$\\{?AppID\\}?|${appId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})(?=/|$)`,
+      "i",
+    ),
+    sharedRoot: /^\/DATA(?=\/|$)/,
+    notes,
+    refusals,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { readCasaos } from "./casaos.ts";
 import { appDirs, type StoreFiles } from "./files.ts";
-import type { ImportedEntry, StoreApp, StoreFormat } from "./model.ts";
+import type { ImportedEntry, StoreFormat, StoreRead } from "./model.ts";
 import { slugOf } from "./parts.ts";
 import { readRuntipi } from "./runtipi.ts";
 import { translate } from "./translate.ts";
@@ -18,10 +18,7 @@ export function detectFormat(files: StoreFiles): StoreFormat | undefined {
   return undefined;
 }
 
-const READERS: Record<
-  StoreFormat,
-  (files: StoreFiles) => (StoreApp | { appId: string; name: string; refusal: string })[]
-> = {
+const READERS: Record<StoreFormat, (files: StoreFiles) => StoreRead[]> = {
   runtipi: readRuntipi,
   casaos: readCasaos,
   umbrel: readUmbrel,

@@ -1,6 +1,6 @@
 /** The common shape every store format's reader produces, and what an import reports per app (translate.ts). */
 import type { CatalogEntry, CatalogEnv, DeployVariable, Generator } from "../catalog.schemas.ts";
-import type { Seed } from "./files.ts";
+import { appDirs, type Seed, type StoreFiles } from "./files.ts";
 
 export const STORE_FORMATS = ["runtipi", "casaos", "umbrel"] as const;
 export type StoreFormat = (typeof STORE_FORMATS)[number];
@@ -46,12 +46,16 @@ export interface StoreApp {
   architectures?: string[] | undefined;
   /** Compose services as the store wrote them, format-specific keys already mapped to compose's. */
   services: Record<string, Record<string, unknown>>;
+  /** The compose file's top-level `configs` (files a service mounts, e.g. with inline `content`). */
+  configs?: Record<string, unknown> | undefined;
   /**
    * The app's main service, and the port its web interface listens on inside its container; no port for an
    * app without a web interface (a daemon such as a DNS updater, a VPN client, a database).
    */
   main: string;
   mainPort?: number | undefined;
+  /** The service whose image is the app's release, when it is not `main` (a web front before the app). */
+  appService?: string | undefined;
   /** `https` when the main port serves TLS itself (CasaOS `scheme: https`); http otherwise. */
   mainScheme?: "https" | undefined;
   /** The path the store opens (CasaOS `index`, Umbrel `path`); "/" when it names none. */
@@ -79,6 +83,36 @@ export interface StoreApp {
   notes: string[];
   /** Reasons the reader already knows the app cannot be imported. */
   refusals: string[];
+}
+
+/** An app its reader could not read into a StoreApp: what the report calls it, and why. */
+export interface UnreadableApp {
+  appId: string;
+  name: string;
+  refusal: string;
+}
+
+/** What a store format's reader gives for one app of the store. */
+export type StoreRead = StoreApp | UnreadableApp;
+
+/**
+ * A reader's loop: `read` for every directory under `dir` that holds `manifest`. A directory whose reading
+ * throws is that app's refusal, named after the directory (`idOf` gives its id), and never stops the others.
+ */
+export function readApps(
+  files: StoreFiles,
+  dir: string,
+  manifest: string,
+  read: (dirName: string) => StoreRead,
+  idOf: (dirName: string) => string = (dirName) => dirName,
+): StoreRead[] {
+  return appDirs(files, dir, manifest).map((dirName) => {
+    try {
+      return read(dirName);
+    } catch (err) {
+      return { appId: idOf(dirName), name: dirName, refusal: (err as Error).message };
+    }
+  });
 }
 
 export interface ImportedEntry {

@@ -27,6 +27,13 @@ export const DROPPED_KEYS = new Set([
 /** Paths a container may still reference, rewritten or dropped. */
 export const DOCKER_SOCKETS = new Set(["/var/run/docker.sock", "/run/docker.sock"]);
 export const CLOCK_FILES = new Set(["/etc/localtime", "/etc/timezone"]);
+/**
+ * A host's storage folders (disks and libraries: `/media/<disk>/Media`, `/mnt/…`, `/srv/…`). In the app's own
+ * container they hold nothing the app could share, so each becomes a volume of the app's own (noted).
+ */
+export function isStorageFolder(path: string): boolean {
+  return /^\/(media|mnt|srv)(\/|$)/.test(path) && !path.split("/").includes("..");
+}
 /** A mount whose last segment looks like a file name: a named volume cannot stand in for a file. */
 export const FILE_LIKE =
   /\.(json|ya?ml|toml|ini|conf|cfg|config|env|db|sqlite3?|txt|xml|js|mjs|cjs|ts|py|sh|php|lua|pem|key|crt|properties|htpasswd|lock)$/i;

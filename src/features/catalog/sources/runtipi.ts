@@ -14,8 +14,8 @@
  * `${ROOT_FOLDER_HOST}/media` (shared media: the app's own volume).
  */
 import type { Generator } from "../catalog.schemas.ts";
-import { appDirs, iconIn, type StoreFiles, seedAt, textOf } from "./files.ts";
-import type { StoreApp, StoreField, VarMapping } from "./model.ts";
+import { iconIn, type StoreFiles, seedAt, textOf } from "./files.ts";
+import { readApps, type StoreField, type StoreRead, type VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreJson, parseStoreYaml, str } from "./yaml.ts";
 
 const FIELD_TYPES: Record<string, StoreField["type"]> = {
@@ -135,16 +135,26 @@ interface Compose {
   main: string;
   /** None: the main service has no web interface (no `internalPort`). */
   mainPort?: number | undefined;
+  /** A setting the web port is read from (`${NAME-8080}`), fixed at its default (fixPort). */
+  fixedPort?: { name: string; value: string } | undefined;
 }
 
 /**
- * A service's `internalPort`: a number, or Runtipi's `${APP_PORT}` (the manifest's `port`, which Runtipi puts
- * there; the app then reads the same port from Proximity's `APP_PORT`). Any other variable is not guessed.
+ * A service's `internalPort`: a number, Runtipi's `${APP_PORT}` (the manifest's `port`, which Runtipi puts
+ * there; the app then reads the same port from Proximity's `APP_PORT`), or a setting with a default
+ * (`${NAME-8080}`: the port is the default, and the setting is fixed at it, see fixPort). Any other variable
+ * is not guessed.
  */
-function internalPortOf(value: unknown, appPort: number | undefined): number | undefined {
-  if (typeof value === "string" && /^\$\{?APP_PORT\}?$/.test(value.trim())) return appPort;
-  const port = Number(value);
-  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+function internalPortOf(
+  value: unknown,
+  appPort: number | undefined,
+): { port: number | undefined; fixed?: { name: string; value: string } } {
+  if (typeof value === "string" && /^\$\{?APP_PORT\}?$/.test(value.trim())) return { port: appPort };
+  const setting =
+    typeof value === "string" ? /^\$\{([A-Z_][A-Z0-9_]*):?-(\d{1,5})\}$/.exec(value.trim()) : null;
+  const port = Number(setting ? setting[2] : value);
+  if (!(Number.isInteger(port) && port > 0 && port < 65536)) return { port: undefined };
+  return setting ? { port, fixed: { name: setting[1]!, value: setting[2]! } } : { port };
 }
 
 function readCompose(
@@ -160,6 +170,7 @@ function readCompose(
     const services: Record<string, Record<string, unknown>> = {};
     let main: string | undefined;
     let mainPort: number | undefined;
+    let fixedPort: Compose["fixedPort"];
     for (const raw of doc.services.filter(isRecord)) {
       const name = str(raw.name);
       if (!name) return "docker-compose.json has a service without a name";
@@ -167,10 +178,13 @@ function readCompose(
       // Two services marked main (electrs and its UI): the one with the web port is the app's.
       if (raw.isMain === true && !Number.isInteger(mainPort)) {
         main = name;
-        mainPort = internalPortOf(raw.internalPort, appPort);
+        ({ port: mainPort, fixed: fixedPort } = internalPortOf(raw.internalPort, appPort));
       }
     }
-    return mainOf(services, main, mainPort, "docker-compose.json marks no service isMain");
+    return withFixedPort(
+      mainOf(services, main, mainPort, "docker-compose.json marks no service isMain"),
+      fixedPort,
+    );
   }
   const yml = textOf(files, `${dir}/docker-compose.yml`) ?? textOf(files, `${dir}/docker-compose.yaml`);
   if (yml === undefined) return "has no docker-compose.json or docker-compose.yml";
@@ -179,12 +193,13 @@ function readCompose(
   const services: Record<string, Record<string, unknown>> = {};
   let main: string | undefined;
   let mainPort: number | undefined;
+  let fixedPort: Compose["fixedPort"];
   for (const [name, raw] of Object.entries(doc.services)) {
     if (!isRecord(raw)) return `service ${name} is not a mapping`;
     const x = raw["x-runtipi"];
     if (isRecord(x) && x.is_main === true && !Number.isInteger(mainPort)) {
       main = name;
-      mainPort = internalPortOf(x.internal_port, appPort);
+      ({ port: mainPort, fixed: fixedPort } = internalPortOf(x.internal_port, appPort));
     }
     services[name] = { ...raw };
   }
@@ -201,7 +216,33 @@ function readCompose(
     }
     if (main) notes.push("read from the static docker-compose.yml (the main service publishes ${APP_PORT})");
   }
-  return mainOf(services, main, mainPort, "names no main service");
+  return withFixedPort(mainOf(services, main, mainPort, "names no main service"), fixedPort);
+}
+
+function withFixedPort(read: Compose | string, fixedPort: Compose["fixedPort"]): Compose | string {
+  return typeof read === "string" || !fixedPort ? read : { ...read, fixedPort };
+}
+
+/**
+ * The web port read from a setting (`internalPort: ${SFTPGO_BINDING_PORT-8080}`) is fixed at the setting's
+ * default: the setting is not offered, and every use of it reads that value, so the port the app listens on is
+ * the one Proximity publishes, checks and opens.
+ */
+function fixPort(
+  compose: Compose,
+  fields: StoreField[],
+  appVars: (name: string) => VarMapping | undefined,
+  notes: string[],
+): { fields: StoreField[]; vars: (name: string) => VarMapping | undefined } {
+  const fixed = compose.fixedPort;
+  if (!fixed) return { fields, vars: appVars };
+  notes.push(
+    `its web port is the setting ${fixed.name}, fixed here at its default ${fixed.value} (Proximity publishes, checks and opens that port)`,
+  );
+  return {
+    fields: fields.filter((f) => f.name !== fixed.name),
+    vars: (name) => (name === fixed.name ? { kind: "literal", value: fixed.value } : appVars(name)),
+  };
 }
 
 /**
@@ -280,70 +321,69 @@ function vars(appId: string): (name: string) => VarMapping | undefined {
 }
 
 /** Every app of a Runtipi store, read into the common shape (or the reason it cannot be read). */
-export function readRuntipi(
-  files: StoreFiles,
-): (StoreApp | { appId: string; name: string; refusal: string })[] {
-  const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
-  for (const appId of appDirs(files, "apps", "config.json")) {
-    const dir = `apps/${appId}`;
-    const notes: string[] = [];
-    try {
-      const config = parseStoreJson(textOf(files, `${dir}/config.json`) ?? "", "config.json");
-      if (!isRecord(config)) throw new DocumentError("config.json is not an object");
-      const name = str(config.name) ?? appId;
-      const refusals: string[] = [];
-      if (config.available === false) refusals.push("the store marks it unavailable");
-      if (config.deprecated === true) refusals.push("the store marks it deprecated");
-      const manifestPort = Number(config.port);
-      const read = readCompose(
-        files,
-        dir,
-        notes,
-        Number.isInteger(manifestPort) && manifestPort > 0 ? manifestPort : undefined,
-      );
-      const compose = typeof read === "string" ? read : withWebPort(read, config);
-      if (typeof compose === "string") {
-        out.push({ appId, name, refusal: compose });
-        continue;
-      }
-      const fields = (Array.isArray(config.form_fields) ? config.form_fields : [])
-        .filter(isRecord)
-        .map((f) => fieldOf(f, notes))
-        .filter((f): f is StoreField => f !== undefined);
-      const arch = Array.isArray(config.supported_architectures)
-        ? config.supported_architectures.map((a) => String(a))
-        : undefined;
-      out.push({
-        format: "runtipi",
-        appId,
-        name,
-        version: str(config.version) ?? "",
-        description: str(config.description) ?? str(config.short_desc) ?? "",
-        tagline: str(config.short_desc),
-        categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
-        website: str(config.website) ?? str(config.source),
-        icon: iconIn(files, [
-          `${dir}/metadata/logo.png`,
-          `${dir}/metadata/logo.jpg`,
-          `${dir}/metadata/logo.jpeg`,
-        ]),
-        architectures: arch && arch.length > 0 ? arch : undefined,
-        services: compose.services,
-        main: compose.main,
-        mainPort: compose.mainPort,
-        path: str(config.url_suffix),
-        fields,
-        vars: vars(appId),
-        dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
-        sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
-        seeds: (rest) => seedAt(files, `${dir}/${rest}`),
-        templates: true,
-        notes,
-        refusals,
-      });
-    } catch (err) {
-      out.push({ appId, name: appId, refusal: (err as Error).message });
-    }
+export function readRuntipi(files: StoreFiles): StoreRead[] {
+  return readApps(files, "apps", "config.json", (appId) => runtipiApp(files, appId));
+}
+
+/** The app of `apps/<appId>`. */
+function runtipiApp(files: StoreFiles, appId: string): StoreRead {
+  const dir = `apps/${appId}`;
+  const notes: string[] = [];
+  const config = parseStoreJson(textOf(files, `${dir}/config.json`) ?? "", "config.json");
+  if (!isRecord(config)) throw new DocumentError("config.json is not an object");
+  const name = str(config.name) ?? appId;
+  const refusals: string[] = [];
+  if (config.available === false) refusals.push("the store marks it unavailable");
+  if (config.deprecated === true) refusals.push("the store marks it deprecated");
+  const manifestPort = Number(config.port);
+  const read = readCompose(
+    files,
+    dir,
+    notes,
+    Number.isInteger(manifestPort) && manifestPort > 0 ? manifestPort : undefined,
+  );
+  const compose = typeof read === "string" ? read : withWebPort(read, config);
+  if (typeof compose === "string") {
+    return { appId, name, refusal: compose };
   }
-  return out;
+  const { fields, vars: appVars } = fixPort(
+    compose,
+    (Array.isArray(config.form_fields) ? config.form_fields : [])
+      .filter(isRecord)
+      .map((f) => fieldOf(f, notes))
+      .filter((f): f is StoreField => f !== undefined),
+    vars(appId),
+    notes,
+  );
+  const arch = Array.isArray(config.supported_architectures)
+    ? config.supported_architectures.map((a) => String(a))
+    : undefined;
+  return {
+    format: "runtipi",
+    appId,
+    name,
+    version: str(config.version) ?? "",
+    description: str(config.description) ?? str(config.short_desc) ?? "",
+    tagline: str(config.short_desc),
+    categories: Array.isArray(config.categories) ? config.categories.map(String) : [],
+    website: str(config.website) ?? str(config.source),
+    icon: iconIn(files, [
+      `${dir}/metadata/logo.png`,
+      `${dir}/metadata/logo.jpg`,
+      `${dir}/metadata/logo.jpeg`,
+    ]),
+    architectures: arch && arch.length > 0 ? arch : undefined,
+    services: compose.services,
+    main: compose.main,
+    mainPort: compose.mainPort,
+    path: str(config.url_suffix),
+    fields,
+    vars: appVars,
+    dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
+    sharedRoot: /^\$\{?ROOT_FOLDER_HOST\}?\/media(?=\/|$)/,
+    seeds: (rest) => seedAt(files, `${dir}/${rest}`),
+    templates: true,
+    notes,
+    refusals,
+  };
 }

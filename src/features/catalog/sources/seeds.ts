@@ -117,6 +117,8 @@ export interface FileMount {
   seed: Extract<Seed, { kind: "file" }>;
   /** Where the service sees the file. */
   target: string;
+  /** How the import's note names it (default: "the store's file <rest>"). */
+  what?: string;
 }
 
 export type Placement = { volume: string; path: string; mountAt?: string | undefined } | { refusal: string };

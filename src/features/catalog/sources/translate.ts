@@ -7,6 +7,7 @@
  *
  * - the app's data directory (`${APP_DATA_DIR}/x`, `/DATA/AppData/$AppID/x`) becomes a named volume per path,
  *   the store's shared storage (`/DATA/Media`, `${UMBREL_ROOT}/data/storage/…`) a volume of the app's own;
+ *   a host's storage folders (`/media/…`, `/mnt/…`, `/srv/…`) a volume of the app's own too (parts.ts);
  *   `/etc/localtime` and `/etc/timezone` are dropped (the container's clock is the host's), the Docker socket
  *   stays (the LXC's own daemon); any other host path refuses the app;
  * - files the store ships into the data directory (a seeded directory, a single mounted file) become the
@@ -42,6 +43,7 @@ import {
   DROPPED_KEYS,
   environmentMap,
   FILE_LIKE,
+  isStorageFolder,
   mapStrings,
   mountOf,
   type PortSpec,
@@ -130,8 +132,46 @@ function placeFiles(
     }
     out.seeded.addFile(placed.volume, placed.path, mount.seed, ownerOf(original));
     out.notes.add(
-      `service ${svcName}: the store's file ${mount.rest} is written into the volume ${placed.volume} (${placed.path}) at the first deploy`,
+      `service ${svcName}: ${mount.what ?? `the store's file ${mount.rest}`} is written into the volume ${placed.volume} (${placed.path}) at the first deploy`,
     );
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A service's compose `configs` (a file written from the compose file's own inline `content`, such as a web
+ * front's nginx.conf) become single files the entry ships, placed like a store's file (placeFiles); a config
+ * that names a file elsewhere or uses variables (compose fills them in; a shipped file is written as it is)
+ * refuses the app.
+ */
+function configFiles(
+  app: StoreApp,
+  svcName: string,
+  items: unknown,
+  fileMounts: FileMount[],
+  reasons: string[],
+): void {
+  if (items === undefined) return;
+  for (const item of Array.isArray(items) ? items : [items]) {
+    const name = typeof item === "string" ? item : isRecord(item) ? item.source : undefined;
+    const target = isRecord(item) && typeof item.target === "string" ? item.target : `/${String(name)}`;
+    const config = typeof name === "string" ? app.configs?.[name] : undefined;
+    const content = isRecord(config) && typeof config.content === "string" ? config.content : undefined;
+    if (content === undefined) {
+      reasons.push(`service ${svcName}: the compose config ${JSON.stringify(name)} has no inline content`);
+    } else if (content.includes("$")) {
+      reasons.push(`service ${svcName}: the compose config ${name} uses variables`);
+    } else {
+      const path = `configs/${name}`;
+      fileMounts.push({
+        src: `config ${name}`,
+        rest: path,
+        seed: { kind: "file", path, body: encoder.encode(content) },
+        target,
+        what: `the compose config ${name}`,
+      });
+    }
   }
 }
 
@@ -186,15 +226,16 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
   for (const [svcName, original] of Object.entries(app.services)) {
     const svc: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(original)) {
-      if (DROPPED_KEYS.has(key) || key.startsWith("x-")) continue;
+      // `configs` become the entry's files (configFiles).
+      if (DROPPED_KEYS.has(key) || key.startsWith("x-") || key === "configs") continue;
       svc[key] = value;
     }
     if (svc.network_mode === "bridge" || svc.network_mode === "default") delete svc.network_mode;
-    if (Array.isArray(original.volumes)) {
+    if (Array.isArray(original.volumes) || original.configs !== undefined) {
       const kept: unknown[] = [];
       const mounted: { volume: string; target: string }[] = [];
       const fileMounts: FileMount[] = [];
-      for (const item of original.volumes) {
+      for (const item of Array.isArray(original.volumes) ? original.volumes : []) {
         const mount = mountOf(item);
         if (!mount) {
           reasons.push(`service ${svcName}: volume ${JSON.stringify(item)} is not understood`);
@@ -241,6 +282,20 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
           notes.add(`service ${svcName}: the Docker socket is the app container's own Docker daemon`);
         } else if (CLOCK_FILES.has(src)) {
           notes.add(`service ${svcName}: ${src} is not mounted (the container keeps the host's clock)`);
+        } else if (isStorageFolder(src)) {
+          if (FILE_LIKE.test(src)) {
+            reasons.push(
+              `service ${svcName}: mounts the host file ${src} (a volume cannot stand in for a file)`,
+            );
+            continue;
+          }
+          const volume = volumeName(src, "storage");
+          notes.add(
+            `service ${svcName}: the host folder ${src} becomes the app's own volume ${volume} (it starts empty; to share a host directory, mount it into the app's container)`,
+          );
+          volumes.add(volume);
+          kept.push(`${volume}:${mount.target}${ro}`);
+          mounted.push({ volume, target: mount.target });
         } else if (/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(src)) {
           volumes.add(src); // a named volume of the store's compose file
           kept.push(`${src}:${mount.target}${ro}`);
@@ -251,6 +306,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
           );
         }
       }
+      configFiles(app, svcName, original.configs, fileMounts, reasons);
       placeFiles(svcName, original, fileMounts, mounted, kept, { volumes, seeded, notes, reasons });
       svc.volumes = kept;
       if (kept.length === 0) delete svc.volumes;
@@ -462,8 +518,8 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
 
   // 4. The entry itself, validated like a built-in.
   const images = Object.values(services).map((s) => (typeof s.image === "string" ? s.image : ""));
-  const mainImage =
-    typeof services[app.main]?.image === "string" ? (services[app.main]!.image as string) : "";
+  const appImage = services[app.appService ?? app.main]?.image;
+  const mainImage = typeof appImage === "string" ? appImage : "";
   const mainTag =
     mainImage
       .split("@")[0]!

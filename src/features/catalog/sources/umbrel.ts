@@ -11,8 +11,8 @@
  * An app that depends on another Umbrel app (`dependencies`: bitcoin, lightning, …) or uses another app's
  * exported values is refused with that reason: those apps are Umbrel's, wired by Umbrel.
  */
-import { appDirs, type StoreFiles, seedAt, textOf } from "./files.ts";
-import type { StoreApp, VarMapping } from "./model.ts";
+import { type StoreFiles, seedAt, textOf } from "./files.ts";
+import { readApps, type StoreRead, type VarMapping } from "./model.ts";
 import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
 
 export interface Exports {
@@ -96,93 +96,86 @@ function vars(exports: Exports): (name: string) => VarMapping | undefined {
   };
 }
 
-export function readUmbrel(
-  files: StoreFiles,
-): (StoreApp | { appId: string; name: string; refusal: string })[] {
-  const out: (StoreApp | { appId: string; name: string; refusal: string })[] = [];
-  for (const appId of appDirs(files, "", "umbrel-app.yml")) {
-    try {
-      const manifest = parseStoreYaml(textOf(files, `${appId}/umbrel-app.yml`) ?? "", "umbrel-app.yml");
-      if (!isRecord(manifest)) throw new DocumentError("umbrel-app.yml is not a mapping");
-      const name = str(manifest.name) ?? appId;
-      const compose = textOf(files, `${appId}/docker-compose.yml`);
-      if (compose === undefined) {
-        out.push({ appId, name, refusal: "has no docker-compose.yml" });
-        continue;
-      }
-      const doc = parseStoreYaml(compose, "docker-compose.yml");
-      if (!isRecord(doc) || !isRecord(doc.services))
-        throw new DocumentError("docker-compose.yml has no services");
-      const exports = readExports(textOf(files, `${appId}/exports.sh`));
-      const refusals: string[] = [];
-      const deps = (Array.isArray(manifest.dependencies) ? manifest.dependencies : []).map(String);
-      if (deps.length > 0)
-        refusals.push(`needs the Umbrel app${deps.length > 1 ? "s" : ""} ${deps.join(", ")}`);
-      if (manifest.disabled === true) refusals.push("the store marks it disabled");
-      const services: Record<string, Record<string, unknown>> = {};
-      let main: string | undefined;
-      let mainPort: number | undefined;
-      const proxy = doc.services.app_proxy;
-      for (const [svcName, svc] of Object.entries(doc.services)) {
-        if (svcName === "app_proxy" || svcName === "tor_server" || svcName === "tor") continue;
-        if (!isRecord(svc)) throw new DocumentError(`service ${svcName} is not a mapping`);
-        services[svcName] = { ...svc };
-      }
-      if (isRecord(proxy) && isRecord(proxy.environment)) {
-        const host = String(proxy.environment.APP_HOST ?? "");
-        const portText = String(proxy.environment.APP_PORT ?? "");
-        const portVar = /^\$\{?([A-Z0-9_]+)\}?$/.exec(portText);
-        mainPort = Number(portVar ? exports.literal.get(portVar[1]!) : portText);
-        const byName = /^[a-z0-9-]+_([a-z0-9_-]+)_1$/i.exec(host);
-        if (byName && services[byName[1]!]) main = byName[1];
-        const ipVar = /^\$\{?([A-Z0-9_]+)\}?$/.exec(host);
-        if (!main && ipVar) {
-          // APP_HOST is the IP a service gets on Umbrel's network (`ipv4_address: $APP_X_IP`).
-          for (const [svcName, svc] of Object.entries(services)) {
-            const nets = isRecord(svc.networks) ? svc.networks : {};
-            for (const net of Object.values(nets)) {
-              if (isRecord(net) && String(net.ipv4_address ?? "").replace(/[{}$]/g, "") === ipVar[1])
-                main = svcName;
-            }
-          }
-        }
-        if (!main) refusals.push(`app_proxy's APP_HOST "${host}" names no service of the app`);
-      } else {
-        const port = Number(manifest.port);
-        for (const [svcName, svc] of Object.entries(services)) {
-          if (svc.network_mode === "host" && !main) {
-            main = svcName;
-            mainPort = port;
-          }
-        }
-        if (!main) refusals.push("has no app_proxy naming its web service");
-      }
-      if (!Number.isInteger(mainPort) || mainPort! <= 0) refusals.push("app_proxy names no web port");
-      const path = str(manifest.path);
-      out.push({
-        format: "umbrel",
-        appId,
-        name,
-        version: str(manifest.version) ?? "",
-        description: str(manifest.description) ?? str(manifest.tagline) ?? "",
-        tagline: str(manifest.tagline),
-        categories: [str(manifest.category) ?? ""].filter(Boolean),
-        website: str(manifest.website) ?? str(manifest.repo),
-        services,
-        main: main ?? Object.keys(services)[0] ?? "",
-        mainPort: mainPort ?? 0,
-        path: path?.startsWith("/") ? path : "/",
-        fields: [],
-        vars: vars(exports),
-        dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
-        sharedRoot: /^\$\{?UMBREL_ROOT\}?\/data\/storage(?=\/|$)/,
-        seeds: (rest) => seedAt(files, `${appId}/${rest}`),
-        notes: [],
-        refusals,
-      });
-    } catch (err) {
-      out.push({ appId, name: appId, refusal: (err as Error).message });
-    }
+export function readUmbrel(files: StoreFiles): StoreRead[] {
+  return readApps(files, "", "umbrel-app.yml", (appId) => umbrelApp(files, appId));
+}
+
+/** The app of `<appId>/`. */
+function umbrelApp(files: StoreFiles, appId: string): StoreRead {
+  const manifest = parseStoreYaml(textOf(files, `${appId}/umbrel-app.yml`) ?? "", "umbrel-app.yml");
+  if (!isRecord(manifest)) throw new DocumentError("umbrel-app.yml is not a mapping");
+  const name = str(manifest.name) ?? appId;
+  const compose = textOf(files, `${appId}/docker-compose.yml`);
+  if (compose === undefined) {
+    return { appId, name, refusal: "has no docker-compose.yml" };
   }
-  return out;
+  const doc = parseStoreYaml(compose, "docker-compose.yml");
+  if (!isRecord(doc) || !isRecord(doc.services))
+    throw new DocumentError("docker-compose.yml has no services");
+  const exports = readExports(textOf(files, `${appId}/exports.sh`));
+  const refusals: string[] = [];
+  const deps = (Array.isArray(manifest.dependencies) ? manifest.dependencies : []).map(String);
+  if (deps.length > 0) refusals.push(`needs the Umbrel app${deps.length > 1 ? "s" : ""} ${deps.join(", ")}`);
+  if (manifest.disabled === true) refusals.push("the store marks it disabled");
+  const services: Record<string, Record<string, unknown>> = {};
+  let main: string | undefined;
+  let mainPort: number | undefined;
+  const proxy = doc.services.app_proxy;
+  for (const [svcName, svc] of Object.entries(doc.services)) {
+    if (svcName === "app_proxy" || svcName === "tor_server" || svcName === "tor") continue;
+    if (!isRecord(svc)) throw new DocumentError(`service ${svcName} is not a mapping`);
+    services[svcName] = { ...svc };
+  }
+  if (isRecord(proxy) && isRecord(proxy.environment)) {
+    const host = String(proxy.environment.APP_HOST ?? "");
+    const portText = String(proxy.environment.APP_PORT ?? "");
+    const portVar = /^\$\{?([A-Z0-9_]+)\}?$/.exec(portText);
+    mainPort = Number(portVar ? exports.literal.get(portVar[1]!) : portText);
+    const byName = /^[a-z0-9-]+_([a-z0-9_-]+)_1$/i.exec(host);
+    if (byName && services[byName[1]!]) main = byName[1];
+    const ipVar = /^\$\{?([A-Z0-9_]+)\}?$/.exec(host);
+    if (!main && ipVar) {
+      // APP_HOST is the IP a service gets on Umbrel's network (`ipv4_address: $APP_X_IP`).
+      for (const [svcName, svc] of Object.entries(services)) {
+        const nets = isRecord(svc.networks) ? svc.networks : {};
+        for (const net of Object.values(nets)) {
+          if (isRecord(net) && String(net.ipv4_address ?? "").replace(/[{}$]/g, "") === ipVar[1])
+            main = svcName;
+        }
+      }
+    }
+    if (!main) refusals.push(`app_proxy's APP_HOST "${host}" names no service of the app`);
+  } else {
+    const port = Number(manifest.port);
+    for (const [svcName, svc] of Object.entries(services)) {
+      if (svc.network_mode === "host" && !main) {
+        main = svcName;
+        mainPort = port;
+      }
+    }
+    if (!main) refusals.push("has no app_proxy naming its web service");
+  }
+  if (!Number.isInteger(mainPort) || mainPort! <= 0) refusals.push("app_proxy names no web port");
+  const path = str(manifest.path);
+  return {
+    format: "umbrel",
+    appId,
+    name,
+    version: str(manifest.version) ?? "",
+    description: str(manifest.description) ?? str(manifest.tagline) ?? "",
+    tagline: str(manifest.tagline),
+    categories: [str(manifest.category) ?? ""].filter(Boolean),
+    website: str(manifest.website) ?? str(manifest.repo),
+    services,
+    main: main ?? Object.keys(services)[0] ?? "",
+    mainPort: mainPort ?? 0,
+    path: path?.startsWith("/") ? path : "/",
+    fields: [],
+    vars: vars(exports),
+    dataRoot: /^\$\{?APP_DATA_DIR\}?(?=\/|$)/,
+    sharedRoot: /^\$\{?UMBREL_ROOT\}?\/data\/storage(?=\/|$)/,
+    seeds: (rest) => seedAt(files, `${appId}/${rest}`),
+    notes: [],
+    refusals,
+  };
 }
