@@ -34,7 +34,7 @@ const ERROR_DESCRIPTIONS: Record<Exclude<ErrorStatus, 500>, string> = {
   503: "Proxmox unreachable, or the server is busy (see retry-after)",
 };
 
-type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
+export type ErrorStatusCode = keyof typeof ERROR_DESCRIPTIONS;
 
 export function errorResponses(...codes: ErrorStatusCode[]) {
   const out: Record<
@@ -110,6 +110,11 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { "application/json": { schema } } };
 }
 
+/** A success response whose body holds one item under its name: `itemResponse("user", UserSchema, "Created")`. */
+export function itemResponse<K extends string, T extends z.ZodType>(key: K, schema: T, description: string) {
+  return jsonResponse(z.object({ [key]: schema } as Record<K, T>), description);
+}
+
 /** Turns zod issues into the API's `details` list. */
 export function zodDetails(error: z.ZodError, prefix?: string) {
   return error.issues.map((issue) => ({
@@ -134,6 +139,15 @@ export function createRouter<S extends object = object>() {
   });
 }
 
+/** The answer to a paged list: `{ items, total, page, per_page }`, each item made public by `toPublic`. */
+export function pageOf<R, T>(
+  query: { page: number; per_page: number },
+  found: { items: R[]; total: number },
+  toPublic: (row: R) => T,
+) {
+  return { items: found.items.map(toPublic), total: found.total, page: query.page, per_page: query.per_page };
+}
+
 export const PaginationQuery = z.object({
   page: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
   per_page: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),
@@ -155,3 +169,13 @@ export const UuidParam = (name: string) =>
     .string()
     .uuid(`${name} must be a UUID`)
     .openapi({ param: { name, in: "path" }, format: "uuid" });
+
+/** The path parameters of a route naming resources by UUID: `idParams("app_id", "backup_id")`. */
+export function idParams<N extends string>(...names: N[]) {
+  return z.object(
+    Object.fromEntries(names.map((name) => [name, UuidParam(name)])) as Record<
+      N,
+      ReturnType<typeof UuidParam>
+    >,
+  );
+}

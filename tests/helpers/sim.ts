@@ -181,6 +181,37 @@ export async function deploy(
   return { status: res.status, app: json.app, job: json.job, body: json };
 }
 
+/**
+ * Deploys every body at once and waits for each app: every deploy must be accepted (202) and every app reach
+ * running with no reason, a failure named by its catalog id. The apps, in the order of `bodies`.
+ */
+export async function deployAllRunning(
+  w: SimWorld,
+  bodies: { catalog_id: string; [key: string]: unknown }[],
+  timeoutMs: number,
+): Promise<Application[]> {
+  const started = await Promise.all(bodies.map((body) => deploy(w, body)));
+  for (const [n, s] of started.entries())
+    expect(s.status, `${bodies[n]!.catalog_id}: ${JSON.stringify(s.body)}`).toBe(202);
+  const apps = await Promise.all(started.map((s) => settled(w, s.app.id, timeoutMs)));
+  return apps.map((app, n) => {
+    const id = bodies[n]!.catalog_id;
+    expect(app?.statusReason ?? null, id).toBeNull();
+    expect(app?.status, id).toBe("running");
+    return app!;
+  });
+}
+
+/** One deploy that must be accepted and reach running with no reason (deployAllRunning of one). */
+export async function deployRunning(
+  w: SimWorld,
+  body: { catalog_id: string; [key: string]: unknown },
+  timeoutMs = 60_000,
+): Promise<Application> {
+  const [app] = await deployAllRunning(w, [body], timeoutMs);
+  return app!;
+}
+
 /** Every container the simulator holds, as "node/vmid". */
 export function simContainers(sim: RunningSimulator): string[] {
   const state = sim.state() as unknown as { containers: { node: string; vmid: number }[] };

@@ -3,12 +3,13 @@
  * the app on the shared test database with fast job timing, Bun.serve on an ephemeral port (PUBLIC_URL is
  * that address, as an operator would set it), and Debian's chromium driven by playwright-core.
  */
+import { expect } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { App } from "../../src/boot/app.ts";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.ts";
-import { createTestApp, type TestApp } from "./harness.ts";
+import { createTestApp, PASSWORD, type TestApp } from "./harness.ts";
 import { FAST_TIMING, simHostBody } from "./sim.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -179,4 +180,28 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 375, height: 800 });
   await page.screenshot({ path: `${ARTIFACTS}/${name}-375.png`, fullPage: true });
   await page.setViewportSize(size);
+}
+
+/** What a test checks on every page it shows: no serious or critical axe finding, then its screenshots. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshots(page, name);
+}
+
+/** Signs in on the login page, as a person does, and waits for the page the account lands on. */
+export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.pathname !== "/login");
+}
+
+/** Waits until `ok` holds: checked every 100 ms, for at most `ms`. */
+export async function until(ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`still not so after ${ms} ms: ${ok.toString()}`);
+    await Bun.sleep(100);
+  }
 }

@@ -1,16 +1,20 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Config } from "../../core/config.ts";
-import { type Authenticator, actorOf } from "../../http/context.ts";
+import type { UserActor } from "../../core/identity.ts";
+import type { Application, Job } from "../../db/schema.ts";
+import { type Authenticator, actorOf, type HttpEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
 import {
   createRouter,
+  itemResponse,
   jsonBody,
   jsonResponse,
   listSchema,
   PaginationQuery,
+  pageOf,
   routesFor,
-  UuidParam,
 } from "../../http/openapi.ts";
 import { eventStream } from "../../http/sse.ts";
 import type { EventBus, ProximityEvent } from "../../queue/events.ts";
@@ -21,6 +25,7 @@ import {
   AdoptBody,
   AppJobResponse,
   AppListQuery,
+  AppParams,
   AppSchema,
   CloneBody,
   DeployBody,
@@ -43,8 +48,6 @@ export interface AppsRouteServices {
   auth: Authenticator;
   config: Pick<Config, "SSE_KEEPALIVE_SECONDS" | "SSE_RECHECK_SECONDS">;
 }
-
-const AppParams = z.object({ app_id: UuidParam("app_id") });
 
 const user = routesFor(authed, "apps");
 const admin = routesFor(adminOnly, "apps");
@@ -76,7 +79,7 @@ const adopt = admin.post("/apps/adopt", {
   operationId: "adoptContainer",
   summary: "Manage an existing container as an app",
   request: { body: jsonBody(AdoptBody) },
-  responses: { 201: jsonResponse(z.object({ app: AppSchema }), "Adopted") },
+  responses: { 201: itemResponse("app", AppSchema, "Adopted") },
   errors: [404, 409, 502, 503],
 });
 
@@ -107,7 +110,7 @@ const get = user.get("/apps/{app_id}", {
   operationId: "getApp",
   summary: "An app",
   request: { params: AppParams },
-  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
+  responses: { 200: itemResponse("app", AppSchema, "The app") },
 });
 
 const patch = user.patch("/apps/{app_id}", {
@@ -240,37 +243,28 @@ const events = user.get("/apps/{app_id}/events", {
   },
 });
 
-const job = (
-  catalog: CatalogLookup,
-  r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof toPublicJob>[0] },
-) => ({
-  app: toPublicApp(r.app, catalog),
-  job: toPublicJob(r.job),
-});
+/** The 202 of an operation that starts a job on an app: the app as it is now and the job. */
+async function started(
+  c: Context<HttpEnv<AppsRouteServices>>,
+  run: (apps: AppsService, actor: UserActor) => Promise<{ app: Application; job: Job }>,
+) {
+  const { apps, catalog } = c.get("services");
+  const r = await run(apps, actorOf(c));
+  return c.json({ app: toPublicApp(r.app, catalog), job: toPublicJob(r.job) }, 202);
+}
 
 export function appsRoutes() {
   return createRouter<AppsRouteServices>()
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
-      const { items, total } = await c
-        .get("services")
-        .apps.list(c.get("user"), { ...q, perPage: q.per_page });
+      const { apps, catalog } = c.get("services");
+      const found = await apps.list(c.get("user"), { ...q, perPage: q.per_page });
       return c.json(
-        {
-          items: items.map((a) => toPublicApp(a, c.get("services").catalog)),
-          total,
-          page: q.page,
-          per_page: q.per_page,
-        },
+        pageOf(q, found, (a) => toPublicApp(a, catalog)),
         200,
       );
     })
-    .openapi(deploy, async (c) =>
-      c.json(
-        job(c.get("services").catalog, await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))),
-        202,
-      ),
-    )
+    .openapi(deploy, (c) => started(c, (apps, actor) => apps.deploy(actor, c.req.valid("json"))))
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
       await c.get("services").hosts.get(host_id);
@@ -287,76 +281,42 @@ export function appsRoutes() {
       const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
       return c.json({ app: toPublicApp(app, c.get("services").catalog) }, 200);
     })
-    .openapi(patch, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c
-            .get("services")
-            .apps.reconfigure(actorOf(c), c.req.valid("param").app_id, c.req.valid("json")),
-        ),
-        202,
+    .openapi(patch, (c) =>
+      started(c, (apps, actor) => apps.reconfigure(actor, c.req.valid("param").app_id, c.req.valid("json"))),
+    )
+    .openapi(actions, (c) =>
+      started(c, (apps, actor) =>
+        apps.action(actor, c.req.valid("param").app_id, c.req.valid("json").action),
       ),
     )
-    .openapi(actions, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c
-            .get("services")
-            .apps.action(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").action),
-        ),
-        202,
+    .openapi(update, (c) => started(c, (apps, actor) => apps.update(actor, c.req.valid("param").app_id)))
+    .openapi(clone, (c) =>
+      started(c, (apps, actor) =>
+        apps.clone(actor, c.req.valid("param").app_id, c.req.valid("json").hostname),
       ),
     )
-    .openapi(update, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c.get("services").apps.update(actorOf(c), c.req.valid("param").app_id),
-        ),
-        202,
-      ),
-    )
-    .openapi(clone, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c
-            .get("services")
-            .apps.clone(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
-        ),
-        202,
-      ),
-    )
-    .openapi(remove, async (c) => {
+    .openapi(remove, (c) => {
       const q = c.req.valid("query");
-      const result = await c.get("services").apps.remove(actorOf(c), c.req.valid("param").app_id, {
-        ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
-        ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
-      });
-      return c.json(job(c.get("services").catalog, result), 202);
+      return started(c, (apps, actor) =>
+        apps.remove(actor, c.req.valid("param").app_id, {
+          ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
+          ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
+        }),
+      );
     })
     .openapi(logs, async (c) => {
       const q = c.req.valid("query");
-      const { items, total } = await c
+      const found = await c
         .get("services")
         .apps.logs(c.get("user"), c.req.valid("param").app_id, q.page, q.per_page);
-      return c.json(
-        {
-          items: items.map((l) => ({
-            at: l.at.toISOString(),
-            level: l.level,
-            step: l.step,
-            message: l.message,
-            job_id: l.jobId,
-          })),
-          total,
-          page: q.page,
-          per_page: q.per_page,
-        },
-        200,
-      );
+      const line = (l: (typeof found.items)[number]) => ({
+        at: l.at.toISOString(),
+        level: l.level,
+        step: l.step,
+        message: l.message,
+        job_id: l.jobId,
+      });
+      return c.json(pageOf(q, found, line), 200);
     })
     .openapi(containerLogs, async (c) => {
       const logs = await c

@@ -3,8 +3,8 @@ import { z } from "@hono/zod-openapi";
 import { UPDATE_RESULTS } from "../../db/schema.ts";
 import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
-import { AppSchema, toPublicApp, UpdatePolicyBody } from "./apps.schemas.ts";
+import { createRouter, itemResponse, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { AppParams, AppSchema, toPublicApp, UpdatePolicyBody } from "./apps.schemas.ts";
 import type { CatalogLookup } from "./update-info.ts";
 import type { UpdatesService } from "./updates.service.ts";
 
@@ -12,8 +12,6 @@ export interface UpdatesRouteServices {
   updates: UpdatesService;
   catalog: CatalogLookup;
 }
-
-const AppParams = z.object({ app_id: UuidParam("app_id") });
 
 const UpdateRecord = z
   .object({
@@ -44,7 +42,7 @@ const policy = user.put("/apps/{app_id}/update-policy", {
   operationId: "setAppUpdatePolicy",
   summary: "Off, notify, or automatic updates in a maintenance window (only what the entry calls safe)",
   request: { params: AppParams, body: jsonBody(UpdatePolicyBody) },
-  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app with its policy") },
+  responses: { 200: itemResponse("app", AppSchema, "The app with its policy") },
 });
 
 export function updatesRoutes() {

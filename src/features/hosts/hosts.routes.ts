@@ -2,7 +2,8 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
+import { idParams, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { resourceRoutes } from "../../http/resource.ts";
 import {
   CreateHostBody,
   HostSchema,
@@ -18,47 +19,10 @@ export interface HostsRouteServices {
   hosts: HostsService;
 }
 
-const HostParams = z.object({ host_id: UuidParam("host_id") });
+const HostParams = idParams("host_id");
 
 const admin = routesFor(adminOnly, "hosts");
 const user = routesFor(authed, "hosts");
-
-const list = admin.get("/hosts", {
-  operationId: "listHosts",
-  summary: "List Proxmox hosts",
-  responses: { 200: jsonResponse(z.object({ items: z.array(HostSchema) }), "Hosts") },
-});
-
-const create = admin.post("/hosts", {
-  operationId: "createHost",
-  summary: "Register a Proxmox host (secrets are encrypted at rest and never returned)",
-  request: { body: jsonBody(CreateHostBody) },
-  responses: { 201: jsonResponse(z.object({ host: HostSchema }), "Registered") },
-  errors: [409],
-});
-
-const get = admin.get("/hosts/{host_id}", {
-  operationId: "getHost",
-  summary: "Get a host",
-  request: { params: HostParams },
-  responses: { 200: jsonResponse(z.object({ host: HostSchema }), "The host") },
-});
-
-const update = admin.patch("/hosts/{host_id}", {
-  operationId: "updateHost",
-  summary: "Change a host; omitted secrets are kept, null clears an optional one",
-  request: { params: HostParams, body: jsonBody(UpdateHostBody) },
-  responses: { 200: jsonResponse(z.object({ host: HostSchema }), "Updated") },
-  errors: [409],
-});
-
-const remove = admin.delete("/hosts/{host_id}", {
-  operationId: "deleteHost",
-  summary: "Remove a host (refused while apps live on it)",
-  request: { params: HostParams },
-  responses: { 204: { description: "Removed" } },
-  errors: [409],
-});
 
 const test = admin.post("/hosts/{host_id}/test", {
   operationId: "testHost",
@@ -82,28 +46,49 @@ const nodes = user.get("/nodes", {
 });
 
 export function hostsRoutes() {
-  return createRouter<HostsRouteServices>()
-    .openapi(list, async (c) =>
-      c.json({ items: (await c.get("services").hosts.list()).map(toPublicHost) }, 200),
-    )
-    .openapi(create, async (c) => {
-      const host = await c.get("services").hosts.create(c.req.valid("json"), actorOf(c));
-      return c.json({ host: toPublicHost(host) }, 201);
-    })
-    .openapi(get, async (c) => {
-      const host = await c.get("services").hosts.get(c.req.valid("param").host_id);
-      return c.json({ host: toPublicHost(host) }, 200);
-    })
-    .openapi(update, async (c) => {
-      const host = await c
-        .get("services")
-        .hosts.update(c.req.valid("param").host_id, c.req.valid("json"), actorOf(c));
-      return c.json({ host: toPublicHost(host) }, 200);
-    })
-    .openapi(remove, async (c) => {
-      await c.get("services").hosts.remove(c.req.valid("param").host_id, actorOf(c));
-      return c.body(null, 204);
-    })
+  return resourceRoutes(admin, {
+    path: "/hosts",
+    id: "host_id",
+    item: "host",
+    schema: HostSchema,
+    toPublic: toPublicHost,
+    service: (s: HostsRouteServices) => s.hosts,
+    list: {
+      operationId: "listHosts",
+      summary: "List Proxmox hosts",
+      answer: "Hosts",
+      call: (hosts) => hosts.list(),
+    },
+    create: {
+      operationId: "createHost",
+      summary: "Register a Proxmox host (secrets are encrypted at rest and never returned)",
+      body: CreateHostBody,
+      answer: "Registered",
+      errors: [409],
+      call: (hosts, body, actor) => hosts.create(body, actor),
+    },
+    get: {
+      operationId: "getHost",
+      summary: "Get a host",
+      answer: "The host",
+      call: (hosts, id) => hosts.get(id),
+    },
+    update: {
+      operationId: "updateHost",
+      summary: "Change a host; omitted secrets are kept, null clears an optional one",
+      body: UpdateHostBody,
+      answer: "Updated",
+      errors: [409],
+      call: (hosts, id, body, actor) => hosts.update(id, body, actor),
+    },
+    delete: {
+      operationId: "deleteHost",
+      summary: "Remove a host (refused while apps live on it)",
+      answer: "Removed",
+      errors: [409],
+      call: (hosts, id, actor) => hosts.remove(id, actor),
+    },
+  })
     .openapi(test, async (c) => {
       const id = c.req.valid("param").host_id;
       return c.json(await c.get("services").hosts.test(id, actorOf(c)), 200);

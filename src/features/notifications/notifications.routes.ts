@@ -5,7 +5,8 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../http/openapi.ts";
+import { idParams, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { resourceRoutes } from "../../http/resource.ts";
 import {
   ChannelSchema,
   CreateChannelBody,
@@ -21,47 +22,10 @@ export interface NotificationsRouteServices {
   notifications: NotificationsService;
 }
 
-const ChannelParams = z.object({ channel_id: UuidParam("channel_id") });
-const One = z.object({ channel: ChannelSchema });
+const ChannelParams = idParams("channel_id");
 
 const admin = routesFor(adminOnly, "notifications");
 const user = routesFor(authed, "notifications");
-
-const list = admin.get("/notifications/channels", {
-  operationId: "listNotificationChannels",
-  summary: "Notification channels, with their last success and last error",
-  responses: { 200: jsonResponse(z.object({ items: z.array(ChannelSchema) }), "Channels") },
-});
-
-const create = admin.post("/notifications/channels", {
-  operationId: "createNotificationChannel",
-  summary: "A webhook, ntfy, Gotify or email channel and the events it receives",
-  request: { body: jsonBody(CreateChannelBody) },
-  responses: { 201: jsonResponse(One, "Created") },
-  errors: [409],
-});
-
-const get = admin.get("/notifications/channels/{channel_id}", {
-  operationId: "getNotificationChannel",
-  summary: "A channel (its secret is never returned)",
-  request: { params: ChannelParams },
-  responses: { 200: jsonResponse(One, "The channel") },
-});
-
-const patch = admin.patch("/notifications/channels/{channel_id}", {
-  operationId: "updateNotificationChannel",
-  summary: "Change a channel's name, configuration, secret, events or whether it is enabled",
-  request: { params: ChannelParams, body: jsonBody(PatchChannelBody) },
-  responses: { 200: jsonResponse(One, "The channel") },
-  errors: [409],
-});
-
-const remove = admin.delete("/notifications/channels/{channel_id}", {
-  operationId: "deleteNotificationChannel",
-  summary: "Delete a channel (and every subscription to it)",
-  request: { params: ChannelParams },
-  responses: { 204: { description: "Deleted" } },
-});
 
 const test = admin.post("/notifications/channels/{channel_id}/test", {
   operationId: "testNotificationChannel",
@@ -92,29 +56,48 @@ const unsubscribe = user.delete("/notifications/subscriptions/{channel_id}", {
 });
 
 export function notificationsRoutes() {
-  return createRouter<NotificationsRouteServices>()
-    .openapi(list, async (c) => {
-      const rows = await c.get("services").notifications.list();
-      return c.json({ items: rows.map(toPublicChannel) }, 200);
-    })
-    .openapi(create, async (c) => {
-      const row = await c.get("services").notifications.create(actorOf(c), c.req.valid("json"));
-      return c.json({ channel: toPublicChannel(row) }, 201);
-    })
-    .openapi(get, async (c) => {
-      const row = await c.get("services").notifications.get(c.req.valid("param").channel_id);
-      return c.json({ channel: toPublicChannel(row) }, 200);
-    })
-    .openapi(patch, async (c) => {
-      const row = await c
-        .get("services")
-        .notifications.patch(actorOf(c), c.req.valid("param").channel_id, c.req.valid("json"));
-      return c.json({ channel: toPublicChannel(row) }, 200);
-    })
-    .openapi(remove, async (c) => {
-      await c.get("services").notifications.remove(actorOf(c), c.req.valid("param").channel_id);
-      return c.body(null, 204);
-    })
+  return resourceRoutes(admin, {
+    path: "/notifications/channels",
+    id: "channel_id",
+    item: "channel",
+    schema: ChannelSchema,
+    toPublic: toPublicChannel,
+    service: (s: NotificationsRouteServices) => s.notifications,
+    list: {
+      operationId: "listNotificationChannels",
+      summary: "Notification channels, with their last success and last error",
+      answer: "Channels",
+      call: (channels) => channels.list(),
+    },
+    create: {
+      operationId: "createNotificationChannel",
+      summary: "A webhook, ntfy, Gotify or email channel and the events it receives",
+      body: CreateChannelBody,
+      answer: "Created",
+      errors: [409],
+      call: (channels, body, actor) => channels.create(actor, body),
+    },
+    get: {
+      operationId: "getNotificationChannel",
+      summary: "A channel (its secret is never returned)",
+      answer: "The channel",
+      call: (channels, id) => channels.get(id),
+    },
+    update: {
+      operationId: "updateNotificationChannel",
+      summary: "Change a channel's name, configuration, secret, events or whether it is enabled",
+      body: PatchChannelBody,
+      answer: "The channel",
+      errors: [409],
+      call: (channels, id, body, actor) => channels.patch(actor, id, body),
+    },
+    delete: {
+      operationId: "deleteNotificationChannel",
+      summary: "Delete a channel (and every subscription to it)",
+      answer: "Deleted",
+      call: (channels, id, actor) => channels.remove(actor, id),
+    },
+  })
     .openapi(test, async (c) => {
       const r = await c.get("services").notifications.test(actorOf(c), c.req.valid("param").channel_id);
       return c.json({ ok: r.ok, error: r.error, channel: toPublicChannel(r.channel) }, 200);

@@ -15,12 +15,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Page } from "playwright-core";
 import { KDF_ITERATIONS } from "../../../src/simulator/vaultwarden.ts";
-import { PASSWORD, setupAdmin } from "../../helpers/harness.ts";
+import { setupAdmin } from "../../helpers/harness.ts";
+import { curlName } from "../../helpers/https-name.ts";
 import {
   ARTIFACTS,
   CHROMIUM,
-  screenshots,
-  seriousViolations,
+  checkPage,
+  signIn,
   startWebWorld,
   type WebWorld,
 } from "../../helpers/web-world.ts";
@@ -55,8 +56,7 @@ afterAll(async () => {
 async function check(name: string) {
   // Not hovering the button just clicked.
   await page.mouse.move(0, 0);
-  expect(await seriousViolations(page)).toEqual([]);
-  await screenshots(page, name);
+  await checkPage(page, name);
 }
 
 /** What a Bitwarden client sends as the master password hash (the stand-in's page derives it in WebCrypto). */
@@ -67,32 +67,19 @@ function masterPasswordHash(email: string, password: string): string {
 
 /** A password login at the vault through the proxy, trusting the downloaded CA. */
 async function login(caFile: string, hash: string): Promise<string> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "--max-time",
-    "10",
-    "--resolve",
-    `${NAME}:443:${proxyIp}`,
-    "--cacert",
-    caFile,
+  return curlName({ name: NAME, ip: proxyIp, ca: caFile }, "/identity/connect/token", [
     "--data-urlencode",
     "grant_type=password",
     "--data-urlencode",
     `username=${EMAIL}`,
     "--data-urlencode",
     `password=${hash}`,
-    `https://${NAME}/identity/connect/token`,
   ]);
-  return stdout;
 }
 
 describe("HTTPS names from the web interface", () => {
   test("Settings → Access turns HTTPS names on and shows the DNS record and the CA once ready", async () => {
-    await page.goto("/login");
-    await page.getByLabel("Username").fill("admin");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/(apps|hosts)$/);
+    await signIn(page, "admin");
     await page.goto("/settings");
     await page.getByRole("link", { name: /Access: HTTPS names/ }).click();
     await page.waitForURL(/\/settings\/access$/);
@@ -175,11 +162,7 @@ describe("HTTPS names from the web interface", () => {
     try {
       const context = await browser.newContext({ baseURL: w.url });
       const proximity = await context.newPage();
-      await proximity.goto("/login");
-      await proximity.getByLabel("Username").fill("admin");
-      await proximity.getByLabel("Password").fill(PASSWORD);
-      await proximity.getByRole("button", { name: "Sign in" }).click();
-      await proximity.waitForURL(/\/(apps|hosts)$/);
+      await signIn(proximity, "admin");
       await proximity.goto(`/apps/${vaultId}`);
       const [vaultTab] = await Promise.all([
         context.waitForEvent("page"),

@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { applications } from "../../../src/db/schema.ts";
-import { createUser, PASSWORD, setupAdmin } from "../../helpers/harness.ts";
+import { createUser, setupAdmin } from "../../helpers/harness.ts";
 import { makeContainer } from "../../helpers/helper-scripts.ts";
 import { simControl } from "../../helpers/sim-control.ts";
-import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "../../helpers/web-world.ts";
+import { checkPage, signIn, startWebWorld, until, type WebWorld } from "../../helpers/web-world.ts";
 
 setDefaultTimeout(300_000);
 
@@ -39,27 +39,7 @@ afterAll(async () => {
   await w?.stop();
 });
 
-async function check(name: string) {
-  expect(await seriousViolations(page)).toEqual([]);
-  await screenshots(page, name);
-}
-
-async function signIn(p: Page, username: string) {
-  await p.goto("/login");
-  await p.getByLabel("Username").fill(username);
-  await p.locator('input[name="password"]').fill(PASSWORD);
-  await p.getByRole("button", { name: "Sign in" }).click();
-  await p.waitForURL((u) => u.pathname !== "/login");
-}
-
-/** Waits until `ok` holds (checked every 100 ms, at most LIVE). */
-async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
-  const end = Date.now() + LIVE;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`still not so after ${LIVE} ms: ${ok.toString()}`);
-    await Bun.sleep(100);
-  }
-}
+const check = (name: string) => checkPage(page, name);
 
 const appRows = () => w.t.services.database.db.select().from(applications);
 const simCt = (vmid: number) => w.sim.state().containers.find((c) => c.vmid === vmid);

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { eq } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { applications } from "../../../src/db/schema.ts";
-import { PASSWORD, setupAdmin } from "../../helpers/harness.ts";
-import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "../../helpers/web-world.ts";
+import { setupAdmin } from "../../helpers/harness.ts";
+import { checkPage, signIn, startWebWorld, until, type WebWorld } from "../../helpers/web-world.ts";
 
 setDefaultTimeout(300_000);
 
@@ -20,15 +20,7 @@ let page: Page;
 let appId = "";
 let receiver: ReturnType<typeof Bun.serve>;
 const hits: string[] = [];
-const LIVE = 60_000;
-
-async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
-  const end = Date.now() + LIVE;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`still not so after ${LIVE} ms: ${ok.toString()}`);
-    await Bun.sleep(100);
-  }
-}
+const _LIVE = 60_000;
 
 const appRow = async () =>
   (await w.t.services.database.db.select().from(applications).where(eq(applications.id, appId)))[0]!;
@@ -58,21 +50,14 @@ beforeAll(async () => {
     .update(applications)
     .set({ catalogVersion: "1.37.1" })
     .where(eq(applications.id, appId));
-  await page.goto("/login");
-  await page.getByLabel("Username").fill("admin");
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => u.pathname !== "/login");
+  await signIn(page, "admin");
 });
 afterAll(async () => {
   receiver?.stop(true);
   await w?.stop();
 });
 
-async function check(name: string) {
-  expect(await seriousViolations(page)).toEqual([]);
-  await screenshots(page, name);
-}
+const check = (name: string) => checkPage(page, name);
 
 describe("update available", () => {
   test("My apps: the tile carries the update badge", async () => {

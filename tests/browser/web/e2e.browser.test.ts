@@ -14,9 +14,9 @@ import { CARDS_PER_PAGE } from "../../../src/web/catalog/pages.tsx";
 import { PASSWORD } from "../../helpers/harness.ts";
 import { clearFaults, simTaskFails } from "../../helpers/sim.ts";
 import {
+  checkPage,
   moderateViolations,
-  screenshots,
-  seriousViolations,
+  signIn,
   startWebWorld,
   type WebWorld,
 } from "../../helpers/web-world.ts";
@@ -37,10 +37,7 @@ afterAll(async () => {
   await w?.stop();
 });
 
-async function check(name: string) {
-  expect(await seriousViolations(page)).toEqual([]);
-  await screenshots(page, name);
-}
+const check = (name: string) => checkPage(page, name);
 
 async function appRows() {
   return w.t.services.database.db.select().from(applications);
@@ -291,11 +288,8 @@ describe("a second user", () => {
       { user: null, ip: "127.0.0.1", claimed: { id: null, username: "test" } },
     );
     const { context, page: bob } = await w.newPage({ width: 375, height: 800 });
-    await bob.goto("/login");
-    await bob.getByLabel("Username").fill("bob");
-    await bob.getByLabel("Password").fill(PASSWORD);
-    await bob.getByRole("button", { name: "Sign in" }).click();
-    await bob.waitForURL(/\/apps$/);
+    await signIn(bob, "bob");
+    expect(new URL(bob.url()).pathname).toBe("/apps");
     expect(await bob.getByText("No apps yet").isVisible()).toBe(true);
     expect(await bob.locator("article[id^=app-]").count()).toBe(0);
     expect(await bob.getByRole("link", { name: "Hosts" }).count()).toBe(0);
@@ -353,11 +347,8 @@ describe("phone width", () => {
   test("the top navigation is two rows: the page links scroll sideways and Tab reaches each of them", async () => {
     const { context, page: phone } = await w.newPage({ width: 375, height: 800 });
     try {
-      await phone.goto("/login");
-      await phone.getByLabel("Username").fill("admin");
-      await phone.getByLabel("Password").fill(PASSWORD);
-      await phone.getByRole("button", { name: "Sign in" }).click();
-      await phone.waitForURL(/\/apps$/);
+      await signIn(phone, "admin");
+      expect(new URL(phone.url()).pathname).toBe("/apps");
       // Rows of items: their vertical centres, those within 16 px of each other counted as one row.
       const rowsOf = (selector: string) =>
         phone.locator(selector).evaluateAll((els) => {

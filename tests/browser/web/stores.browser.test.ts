@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { PASSWORD, setupAdmin } from "../../helpers/harness.ts";
-import { screenshots, seriousViolations, startWebWorld, type WebWorld } from "../../helpers/web-world.ts";
+import { setupAdmin } from "../../helpers/harness.ts";
+import { checkPage, signIn, startWebWorld, type WebWorld } from "../../helpers/web-world.ts";
 
 setDefaultTimeout(300_000);
 
@@ -26,18 +26,11 @@ afterAll(async () => {
   await w?.stop();
 });
 
-async function check(name: string) {
-  expect(await seriousViolations(page)).toEqual([]);
-  await screenshots(page, name);
-}
+const check = (name: string) => checkPage(page, name);
 
 describe("App stores", () => {
   test("an admin adds a store, reads its report and installs one of its apps", async () => {
-    await page.goto("/login");
-    await page.getByLabel("Username").fill("admin");
-    await page.locator('input[name="password"]').fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL((u) => u.pathname !== "/login");
+    await signIn(page, "admin");
 
     await page.getByRole("link", { name: "App stores" }).click();
     await page.waitForURL(/\/stores$/);

@@ -6,16 +6,14 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { errorOf } from "../../helpers/harness.ts";
+import { curlName } from "../../helpers/https-name.ts";
 import { freePort, type Pebble, startPebble, waitFor } from "../../helpers/pebble.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
 setDefaultTimeout(180_000);
-const run = promisify(execFile);
 const DOMAIN = "acme.example.test";
 
 let w: SimWorld;
@@ -84,16 +82,12 @@ describe("ACME certificates (Pebble)", () => {
     writeFileSync(join(pebble.dir, "pebble-root.pem"), await pebble.root());
     const name = `vault.${DOMAIN}`;
     const body = await waitFor("https through the proxy with Pebble's certificate", async () => {
-      const { stdout } = await run("curl", [
-        "-sS",
-        "--max-time",
-        "5",
-        "--resolve",
-        `${name}:443:${proxyIp}`,
-        "--cacert",
-        join(pebble.dir, "pebble-root.pem"),
-        `https://${name}/alive`,
-      ]);
+      const stdout = await curlName(
+        { name, ip: proxyIp, ca: join(pebble.dir, "pebble-root.pem") },
+        "/alive",
+        [],
+        5,
+      );
       return stdout.includes("ok from") ? stdout : undefined;
     });
     expect(body).toBe("ok from vaultwarden\n");

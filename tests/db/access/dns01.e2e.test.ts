@@ -9,20 +9,18 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:tls";
-import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { applications, auditLog, jobs, settings } from "../../../src/db/schema.ts";
 import { errorOf } from "../../helpers/harness.ts";
+import { curlName } from "../../helpers/https-name.ts";
 import { type Pebble, startPebble, waitFor } from "../../helpers/pebble.ts";
 import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(180_000);
-const run = promisify(execFile);
 const ZONE = "example.test";
 const ZONE_ID = "0123456789abcdef0123456789abcdef";
 const DOMAIN = `dns.${ZONE}`;
@@ -155,18 +153,8 @@ const dnsSettings = (api_token: string) => ({
 });
 
 /** GET https://NAME/alive through the proxy, trusting only Pebble's root. */
-async function viaProxy(proxyIp: string): Promise<string> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "--max-time",
-    "5",
-    "--resolve",
-    `${NAME}:443:${proxyIp}`,
-    "--cacert",
-    join(pebble.dir, "pebble-root.pem"),
-    `https://${NAME}/alive`,
-  ]);
-  return stdout;
+function viaProxy(proxyIp: string): Promise<string> {
+  return curlName({ name: NAME, ip: proxyIp, ca: join(pebble.dir, "pebble-root.pem") }, "/alive", [], 5);
 }
 
 /** The serial number of the certificate the proxy presents for NAME, verified against `ca`. */

@@ -6,11 +6,9 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { App } from "../../../src/boot/app.ts";
 import { type RunningSimulator, startSimulator } from "../../../src/simulator/index.ts";
 import {
@@ -21,10 +19,10 @@ import {
   setupAdmin,
   type TestApp,
 } from "../../helpers/harness.ts";
+import { curlName } from "../../helpers/https-name.ts";
 import { FAST_TIMING, simHostBody } from "../../helpers/sim.ts";
 
 setDefaultTimeout(180_000);
-const run = promisify(execFile);
 const DOMAIN = "gate.example.test";
 const NAME = `vault.${DOMAIN}`;
 const dir = mkdtempSync(join(tmpdir(), "access-gate-"));
@@ -57,20 +55,12 @@ async function appStatus(id: string): Promise<string> {
 
 /** One request through the proxy with curl: status, Location and Set-Cookie. */
 async function viaProxy(path: string, cookie?: string) {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "--max-time",
-    "10",
+  const stdout = await curlName({ name: NAME, ip: proxyIp, ca: join(dir, "ca.pem") }, path, [
     "-D",
     "-",
     "-o",
     "/dev/null",
-    "--resolve",
-    `${NAME}:443:${proxyIp}`,
-    "--cacert",
-    join(dir, "ca.pem"),
     ...(cookie ? ["-H", `Cookie: ${cookie}`] : []),
-    `https://${NAME}${path}`,
   ]);
   const status = Number(/^HTTP\/\S+ (\d+)/.exec(stdout)?.[1]);
   const header = (name: string) => new RegExp(`^${name}: (.*)$`, "im").exec(stdout)?.[1]?.trim();

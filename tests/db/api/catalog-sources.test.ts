@@ -9,16 +9,15 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
 import { auditTotal, createUser, errorOf } from "../../helpers/harness.ts";
+import { importedIds, STORE_FIXTURES } from "../../helpers/stores.ts";
 import { tarGzOfDir } from "../../helpers/tar.ts";
-
-const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
 
 let server: Server;
 let base: string;
 const served = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
-  served.set("/casaos.tar.gz", await tarGzOfDir(join(FIXTURES, "casaos"), "casaos-store-main"));
+  served.set("/casaos.tar.gz", await tarGzOfDir(join(STORE_FIXTURES, "casaos"), "casaos-store-main"));
   served.set("/broken.tar.gz", new TextEncoder().encode("this is not an archive"));
   server = createServer((req, res) => {
     const body = served.get(req.url ?? "");
@@ -73,7 +72,7 @@ async function moveSource(id: string, url: string) {
 
 describe("catalog sources", () => {
   test("a Runtipi directory: its apps join the catalog as community entries, the report explains the rest", async () => {
-    const source = await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    const source = await addSource({ name: "tipi", url: join(STORE_FIXTURES, "runtipi") });
     expect(source).toMatchObject({
       status: "ready",
       format: "runtipi",
@@ -98,15 +97,7 @@ describe("catalog sources", () => {
       total: number;
     };
     expect(list.total).toBe(7);
-    expect(list.items.map((e) => e.id).sort()).toEqual([
-      "tipi/dyndns",
-      "tipi/kvstore",
-      "tipi/legacy-wiki",
-      "tipi/notepad",
-      "tipi/rolling",
-      "tipi/seeded",
-      "tipi/templated",
-    ]);
+    expect(list.items.map((e) => e.id).sort()).toEqual(importedIds("runtipi", "tipi"));
     expect(list.items.every((e) => e.trust === "community" && e.source === "tipi")).toBe(true);
 
     const one = await t.request(`/api/v1/catalog/${encodeURIComponent("tipi/notepad")}`, {
@@ -154,7 +145,7 @@ describe("catalog sources", () => {
   });
 
   test("a refresh replaces the entries; delete removes them; both are audited", async () => {
-    const source = await addSource({ name: "umb", url: join(FIXTURES, "umbrel"), format: "umbrel" });
+    const source = await addSource({ name: "umb", url: join(STORE_FIXTURES, "umbrel"), format: "umbrel" });
     expect(source).toMatchObject({ status: "ready", imported: 3, refused: 3 });
     const refresh = await t.request(`/api/v1/catalog/sources/${source.id}/refresh`, {
       method: "POST",
@@ -178,9 +169,9 @@ describe("catalog sources", () => {
   });
 
   test("the wrong format for a store is reported", async () => {
-    const source = await addSource({ name: "wrong", url: join(FIXTURES, "casaos"), format: "umbrel" });
+    const source = await addSource({ name: "wrong", url: join(STORE_FIXTURES, "casaos"), format: "umbrel" });
     expect(source).toMatchObject({ status: "ready", imported: 0, refused: 0 });
-    const empty = await addSource({ name: "empty", url: join(FIXTURES, ".."), format: "auto" });
+    const empty = await addSource({ name: "empty", url: join(STORE_FIXTURES, ".."), format: "auto" });
     expect(empty.status).toBe("failed");
     expect(empty.error).toContain("not a Runtipi, CasaOS or Umbrel store");
   });
@@ -204,17 +195,17 @@ describe("catalog sources", () => {
   });
 
   test("a second source with the same name is a conflict", async () => {
-    await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    await addSource({ name: "tipi", url: join(STORE_FIXTURES, "runtipi") });
     const res = await t.request("/api/v1/catalog/sources", {
       method: "POST",
       token: admin.token,
-      json: { name: "tipi", url: join(FIXTURES, "runtipi") },
+      json: { name: "tipi", url: join(STORE_FIXTURES, "runtipi") },
     });
     expect(res.status).toBe(409);
   });
 
   test("only admins manage sources; community installs are admins-only unless the setting allows everyone", async () => {
-    await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    await addSource({ name: "tipi", url: join(STORE_FIXTURES, "runtipi") });
     const user = await createUser(t, admin, "member");
     expect((await t.request("/api/v1/catalog/sources", { token: user.token })).status).toBe(403);
     const deploy = () =>
@@ -238,7 +229,7 @@ describe("catalog sources", () => {
   });
 
   test("the schedule imports sources older than the refresh setting again", async () => {
-    const source = await addSource({ name: "tipi", url: join(FIXTURES, "runtipi") });
+    const source = await addSource({ name: "tipi", url: join(STORE_FIXTURES, "runtipi") });
     expect(await t.services.sources.refreshDue(new Date())).toEqual([]);
     const later = new Date(Date.now() + 25 * 3_600_000);
     expect(await t.services.sources.refreshDue(later)).toEqual([source.id]);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { eq } from "drizzle-orm";
 import { applications } from "../../../src/db/schema.ts";
 import { BUILTIN_CATALOG_FILES } from "../../../src/features/catalog/entries/index.ts";
-import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { deployAllRunning, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
 
 // About 3× the slowest batch measured alone on the 2-core machine (20 s).
 setDefaultTimeout(60_000);
@@ -56,22 +56,21 @@ describe("the whole catalog deploys to running with its defaults", () => {
   for (let i = 0; i < ids.length; i += BATCH) {
     const batch = ids.slice(i, i + BATCH);
     test(`batch ${i / BATCH + 1}: ${batch.join(", ")}`, async () => {
-      const started = await Promise.all(
-        batch.map((id) =>
-          deploy(w, { catalog_id: id, hostname: `t-${id}`.slice(0, 40), environment: REQUIRED[id] ?? {} }),
-        ),
+      const apps = await deployAllRunning(
+        w,
+        batch.map((id) => ({
+          catalog_id: id,
+          hostname: `t-${id}`.slice(0, 40),
+          environment: REQUIRED[id] ?? {},
+        })),
+        50_000,
       );
-      for (const [n, s] of started.entries())
-        expect(s.status, `${batch[n]}: ${JSON.stringify(s.body)}`).toBe(202);
-      const apps = await Promise.all(started.map((s) => settled(w, s.app.id, 50_000)));
       for (const [n, app] of apps.entries()) {
         const id = batch[n]!;
-        expect(app?.statusReason ?? null, id).toBeNull();
-        expect(app?.status, id).toBe("running");
-        const env = parseEnvFile(envFileOf(app!.vmid!) ?? "");
-        expect(env.get("APP_ADDRESS"), id).toBe(app!.ip!);
-        expect(env.get("APP_HOSTNAME"), id).toBe(app!.hostname);
-        expect(env.get("APP_URL"), id).toBe(app!.url!);
+        const env = parseEnvFile(envFileOf(app.vmid!) ?? "");
+        expect(env.get("APP_ADDRESS"), id).toBe(app.ip!);
+        expect(env.get("APP_HOSTNAME"), id).toBe(app.hostname);
+        expect(env.get("APP_URL"), id).toBe(app.url!);
         const empty = [...env].filter(([, v]) => v === "").map(([k]) => k);
         expect(empty, `${id}: set-but-empty variables in .env`).toEqual([]);
       }
@@ -89,15 +88,19 @@ describe("after the install", () => {
       .where(eq(applications.hostname, hostname));
     return app!;
   };
-
-  test("an update the entry marks unsafe is refused with the reason; the app stays running", async () => {
-    const nextcloud = await appByHostname("t-nextcloud");
-    // Installed two majors ago: Nextcloud only upgrades one major at a time.
+  /** Asks for an update of the app at `hostname` as if it had been installed at `installed`. */
+  const updateFrom = async (hostname: string, installed: string) => {
+    const app = await appByHostname(hostname);
     await w.t.services.database.db
       .update(applications)
-      .set({ catalogVersion: "31.0.7" })
-      .where(eq(applications.id, nextcloud.id));
-    const res = await api(`/api/v1/apps/${nextcloud.id}/update`, { method: "POST" });
+      .set({ catalogVersion: installed })
+      .where(eq(applications.id, app.id));
+    return { app, res: await api(`/api/v1/apps/${app.id}/update`, { method: "POST" }) };
+  };
+
+  test("an update the entry marks unsafe is refused with the reason; the app stays running", async () => {
+    // Installed two majors ago: Nextcloud only upgrades one major at a time.
+    const { res } = await updateFrom("t-nextcloud", "31.0.7");
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("CONFLICT");
@@ -105,12 +108,7 @@ describe("after the install", () => {
     expect(body.error.message).toContain("one major version at a time");
     expect((await appByHostname("t-nextcloud")).status).toBe("running");
 
-    const meili = await appByHostname("t-meilisearch");
-    await w.t.services.database.db
-      .update(applications)
-      .set({ catalogVersion: "1.13.0" })
-      .where(eq(applications.id, meili.id));
-    const refused = await api(`/api/v1/apps/${meili.id}/update`, { method: "POST" });
+    const { res: refused } = await updateFrom("t-meilisearch", "1.13.0");
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
       "export it first",
@@ -118,12 +116,7 @@ describe("after the install", () => {
   });
 
   test("an update the entry allows goes ahead and records the new version", async () => {
-    const vault = await appByHostname("t-vaultwarden");
-    await w.t.services.database.db
-      .update(applications)
-      .set({ catalogVersion: "1.34.1" })
-      .where(eq(applications.id, vault.id));
-    const res = await api(`/api/v1/apps/${vault.id}/update`, { method: "POST" });
+    const { app: vault, res } = await updateFrom("t-vaultwarden", "1.34.1");
     expect(res.status).toBe(202);
     const app = await settled(w, vault.id);
     expect(app?.status).toBe("running");

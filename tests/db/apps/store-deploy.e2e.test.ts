@@ -12,11 +12,11 @@ import { SYSTEM_ACTOR } from "../../../src/core/identity.ts";
 import { applications, deploymentLogs } from "../../../src/db/schema.ts";
 import { fetcherFor } from "../../../src/features/apps/health.ts";
 import { updateInfo } from "../../../src/features/apps/update-info.ts";
-import { deploy, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { deploy, deployAllRunning, type SimWorld, settled, startWorld } from "../../helpers/sim.ts";
+import { importedIds, STORE_FIXTURES } from "../../helpers/stores.ts";
 
 setDefaultTimeout(180_000);
 
-const FIXTURES = join(import.meta.dir, "../../fixtures/stores");
 /** What a user must type for entries that require it (no default in the store). */
 const REQUIRED: Record<string, Record<string, string>> = {
   "tipi/notepad": { NOTEPAD_PASSWORD: "a-long-admin-password" },
@@ -46,7 +46,7 @@ beforeAll(async () => {
     ["casa", "casaos"],
     ["umb", "umbrel"],
   ] as const) {
-    const source = await w.t.services.sources.create({ name, url: join(FIXTURES, dir) }, SYSTEM_ACTOR);
+    const source = await w.t.services.sources.create({ name, url: join(STORE_FIXTURES, dir) }, SYSTEM_ACTOR);
     await w.t.services.sources.settled(source.id);
   }
 }, 300_000);
@@ -77,40 +77,24 @@ describe("imported entries deploy like built-in ones", () => {
       .filter((id) => id.includes("/"))
       .sort();
     expect(ids).toEqual([
-      "casa/headless",
-      "casa/mediabox",
-      "casa/pastebin",
-      "casa/securenotes",
-      "tipi/dyndns",
-      "tipi/kvstore",
-      "tipi/legacy-wiki",
-      "tipi/notepad",
-      "tipi/rolling",
-      "tipi/seeded",
-      "tipi/templated",
-      "umb/notes-app",
-      "umb/photo-frame",
-      "umb/welcome-page",
+      ...importedIds("casaos", "casa"),
+      ...importedIds("runtipi", "tipi"),
+      ...importedIds("umbrel", "umb"),
     ]);
-    const started = await Promise.all(
-      ids.map((id) =>
-        deploy(w, {
-          catalog_id: id,
-          hostname: id.replace("/", "-"),
-          runtime: "docker",
-          environment: REQUIRED[id] ?? {},
-        }),
-      ),
+    const apps = await deployAllRunning(
+      w,
+      ids.map((id) => ({
+        catalog_id: id,
+        hostname: id.replace("/", "-"),
+        runtime: "docker",
+        environment: REQUIRED[id] ?? {},
+      })),
+      120_000,
     );
-    for (const [n, s] of started.entries())
-      expect(s.status, `${ids[n]}: ${JSON.stringify(s.body)}`).toBe(202);
-    const apps = await Promise.all(started.map((s) => settled(w, s.app.id, 120_000)));
     for (const [n, app] of apps.entries()) {
       const id = ids[n]!;
-      expect(app?.statusReason ?? null, id).toBeNull();
-      expect(app?.status, id).toBe("running");
-      const env = fileOf(app!.vmid!, "/opt/proximity/.env");
-      const compose = fileOf(app!.vmid!, "/opt/proximity/compose.yaml");
+      const env = fileOf(app.vmid!, "/opt/proximity/.env");
+      const compose = fileOf(app.vmid!, "/opt/proximity/compose.yaml");
       expect(compose, id).toContain("services:");
       for (const word of STORE_ONLY) {
         expect(env.includes(word) || compose.includes(word), `${id} holds ${word}`).toBe(false);
@@ -120,7 +104,7 @@ describe("imported entries deploy like built-in ones", () => {
         .filter((l) => /^[A-Z_][A-Z0-9_]*=(''|"")?$/.test(l))
         .map((l) => l.split("=")[0]);
       expect(empty, `${id}: set-but-empty variables`).toEqual([]);
-      expect(env).toContain(`APP_ADDRESS='${app!.ip}'`);
+      expect(env).toContain(`APP_ADDRESS='${app.ip}'`);
     }
 
     // An app that serves HTTPS itself (a self-signed certificate) passed its health check over https and
@@ -175,16 +159,16 @@ describe("imported entries deploy like built-in ones", () => {
 describe("imported apps without a web interface", () => {
   test("deploy to running: their services and their store health check are waited for, their port is checked", async () => {
     // tipi/dyndns: one service with the store's own health check, no port; casa/headless: a database port.
-    const started = await Promise.all(
-      ["tipi/dyndns", "casa/headless"].map((id, n) =>
-        deploy(w, { catalog_id: id, hostname: `daemon-${n}`, runtime: "docker" }),
-      ),
+    const [dyndns, headless] = await deployAllRunning(
+      w,
+      ["tipi/dyndns", "casa/headless"].map((id, n) => ({
+        catalog_id: id,
+        hostname: `daemon-${n}`,
+        runtime: "docker",
+      })),
+      120_000,
     );
-    for (const s of started) expect(s.status, JSON.stringify(s.body)).toBe(202);
-    const [dyndns, headless] = await Promise.all(started.map((s) => settled(w, s.app.id, 120_000)));
     for (const app of [dyndns!, headless!]) {
-      expect(app.statusReason).toBeNull();
-      expect(app.status).toBe("running");
       // Nothing to open: no URL, and `.env` carries no URL or web port it does not have.
       expect(app.url).toBeNull();
       const env = fileOf(app.vmid!, "/opt/proximity/.env");
@@ -234,7 +218,7 @@ describe("imported apps without a web interface", () => {
   test("a service failing its image's own health check fails the deploy, named", async () => {
     // The same daemon, in a release the simulator models as broken: its health check never passes.
     const dir = await mkdtemp(join(tmpdir(), "store-"));
-    await cp(join(FIXTURES, "runtipi/apps/dyndns"), join(dir, "apps/dyndns"), { recursive: true });
+    await cp(join(STORE_FIXTURES, "runtipi/apps/dyndns"), join(dir, "apps/dyndns"), { recursive: true });
     const composeFile = join(dir, "apps/dyndns/docker-compose.json");
     await writeFile(
       composeFile,

@@ -3,7 +3,8 @@ import { z } from "@hono/zod-openapi";
 import type { CatalogSourceRow } from "../../../db/schema.ts";
 import { actorOf } from "../../../http/context.ts";
 import { adminOnly } from "../../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor, UuidParam } from "../../../http/openapi.ts";
+import { idParams, itemResponse, jsonResponse, routesFor } from "../../../http/openapi.ts";
+import { resourceRoutes } from "../../../http/resource.ts";
 import { SOURCE_NAME_PATTERN, type SourcesService } from "./sources.service.ts";
 
 export interface SourcesRouteServices {
@@ -34,8 +35,6 @@ export const CatalogSourceSchema = z
     fetched_at: z.string().nullable(),
   })
   .openapi("CatalogSource");
-
-const SourceEnvelope = z.object({ source: CatalogSourceSchema });
 
 export const CreateSourceBody = z
   .object({
@@ -88,54 +87,15 @@ export function toPublicSource(row: CatalogSourceRow): z.infer<typeof CatalogSou
   };
 }
 
-const Params = z.object({ source_id: UuidParam("source_id") });
+const Params = idParams("source_id");
 
 const admin = routesFor(adminOnly, "catalog");
-
-const list = admin.get("/catalog/sources", {
-  operationId: "listCatalogSources",
-  summary: "Third-party stores the catalog imports",
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(CatalogSourceSchema), total: z.number().int() }), "Sources"),
-  },
-});
-
-const create = admin.post("/catalog/sources", {
-  operationId: "createCatalogSource",
-  summary: "Add a store; its first import starts at once (status importing)",
-  request: { body: jsonBody(CreateSourceBody) },
-  responses: { 202: jsonResponse(SourceEnvelope, "Added, importing") },
-  errors: [409],
-});
-
-const get = admin.get("/catalog/sources/{source_id}", {
-  operationId: "getCatalogSource",
-  summary: "One store and the state of its last import",
-  request: { params: Params },
-  responses: { 200: jsonResponse(SourceEnvelope, "The source") },
-});
-
-const update = admin.patch("/catalog/sources/{source_id}", {
-  operationId: "updateCatalogSource",
-  summary: "Change a store's URL or format, and import it again",
-  request: { params: Params, body: jsonBody(UpdateSourceBody) },
-  responses: { 202: jsonResponse(SourceEnvelope, "Changed, importing") },
-  errors: [409],
-});
-
-const remove = admin.delete("/catalog/sources/{source_id}", {
-  operationId: "deleteCatalogSource",
-  summary: "Remove a store and its entries (apps installed from them keep running)",
-  request: { params: Params },
-  responses: { 204: { description: "Removed" } },
-  errors: [409],
-});
 
 const refresh = admin.post("/catalog/sources/{source_id}/refresh", {
   operationId: "refreshCatalogSource",
   summary: "Import a store again now (its entries are replaced at once when it succeeds)",
   request: { params: Params },
-  responses: { 202: jsonResponse(SourceEnvelope, "Importing") },
+  responses: { 202: itemResponse("source", CatalogSourceSchema, "Importing") },
   errors: [409],
 });
 
@@ -147,29 +107,52 @@ const report = admin.get("/catalog/sources/{source_id}/report", {
 });
 
 export function sourcesRoutes() {
-  return createRouter<SourcesRouteServices>()
-    .openapi(list, async (c) => {
-      const items = (await c.get("services").sources.list()).map(toPublicSource);
-      return c.json({ items, total: items.length }, 200);
-    })
-    .openapi(create, async (c) => {
-      const row = await c.get("services").sources.create(c.req.valid("json"), actorOf(c));
-      return c.json({ source: toPublicSource(row) }, 202);
-    })
-    .openapi(get, async (c) => {
-      const row = await c.get("services").sources.get(c.req.valid("param").source_id);
-      return c.json({ source: toPublicSource(row) }, 200);
-    })
-    .openapi(update, async (c) => {
-      const row = await c
-        .get("services")
-        .sources.update(c.req.valid("param").source_id, c.req.valid("json"), actorOf(c));
-      return c.json({ source: toPublicSource(row) }, 202);
-    })
-    .openapi(remove, async (c) => {
-      await c.get("services").sources.delete(c.req.valid("param").source_id, actorOf(c));
-      return c.body(null, 204);
-    })
+  return resourceRoutes(admin, {
+    path: "/catalog/sources",
+    id: "source_id",
+    item: "source",
+    schema: CatalogSourceSchema,
+    toPublic: toPublicSource,
+    service: (s: SourcesRouteServices) => s.sources,
+    list: {
+      operationId: "listCatalogSources",
+      summary: "Third-party stores the catalog imports",
+      answer: "Sources",
+      total: true,
+      call: (sources) => sources.list(),
+    },
+    create: {
+      operationId: "createCatalogSource",
+      summary: "Add a store; its first import starts at once (status importing)",
+      body: CreateSourceBody,
+      status: 202,
+      answer: "Added, importing",
+      errors: [409],
+      call: (sources, body, actor) => sources.create(body, actor),
+    },
+    get: {
+      operationId: "getCatalogSource",
+      summary: "One store and the state of its last import",
+      answer: "The source",
+      call: (sources, id) => sources.get(id),
+    },
+    update: {
+      operationId: "updateCatalogSource",
+      summary: "Change a store's URL or format, and import it again",
+      body: UpdateSourceBody,
+      status: 202,
+      answer: "Changed, importing",
+      errors: [409],
+      call: (sources, id, body, actor) => sources.update(id, body, actor),
+    },
+    delete: {
+      operationId: "deleteCatalogSource",
+      summary: "Remove a store and its entries (apps installed from them keep running)",
+      answer: "Removed",
+      errors: [409],
+      call: (sources, id, actor) => sources.delete(id, actor),
+    },
+  })
     .openapi(refresh, async (c) => {
       const row = await c.get("services").sources.refresh(c.req.valid("param").source_id, actorOf(c));
       return c.json({ source: toPublicSource(row) }, 202);
