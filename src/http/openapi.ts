@@ -58,27 +58,10 @@ type Guard = { security: { bearer: string[] }[]; "x-proximity-role"?: "admin" };
 /** What a route states itself: all createRoute takes but the guard, the tag, the method and the path. */
 type RouteSpec = Omit<RouteConfig, "method" | "path" | "security" | "middleware" | "tags">;
 
-/** The names in a path's braces: `"/apps/{app_id}/backups/{backup_id}"` → `"app_id" | "backup_id"`. */
-type PathParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}`
-  ? N | PathParamNames<Rest>
-  : never;
-
-/** A route's spec with the UUID parameters its path names, unless it gives its own `request.params`. */
-type WithPathParams<P extends string, S extends RouteSpec> = [PathParamNames<P>] extends [never]
-  ? S
-  : S extends { request: { params: object } }
-    ? S
-    : Omit<S, "request"> & {
-        request: (S extends { request: infer R } ? R : unknown) & {
-          params: ReturnType<typeof idParams<PathParamNames<P>>>;
-        };
-      };
-
 /**
  * The routes of one tag behind one guard (`const admin = routesFor(adminOnly, "hosts")`, then
- * `admin.get("/hosts/{host_id}", { operationId, summary, responses })`). Each `{name}` of the path is a UUID
- * path parameter (`request.params` states them instead when they are not all UUIDs). The error responses
- * that follow from the route itself are added to the ones it names: 401 behind a guard, 403 behind the
+ * `admin.get("/hosts/{host_id}", { operationId, summary, request, responses })`). The error responses that
+ * follow from the route itself are added to the ones it names: 401 behind a guard, 403 behind the
  * administrators' one, 404 when the path names a resource, 422 when it validates any input, and 500 always.
  * `errors` lists the others its handler can answer (409, 429, 502, 503, or a 404 of a resource named in the
  * body or query).
@@ -92,32 +75,19 @@ export function routesFor<G extends Guard>(guard: G, tag: string) {
       path: P,
       { errors = [], ...spec }: S & { errors?: readonly ErrorStatusCode[] },
     ) => {
-      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-      const request: RouteConfig["request"] =
-        names.length > 0 && !spec.request?.params
-          ? { ...spec.request, params: idParams(...names) }
-          : spec.request;
-      const input = request?.params ?? request?.query ?? request?.body;
+      const input = spec.request?.params ?? spec.request?.query ?? spec.request?.body;
       const implied: ErrorStatusCode[] = [
         ...(signedIn ? ([401] as const) : []),
         ...(admin ? ([403] as const) : []),
-        ...(names.length > 0 ? ([404] as const) : []),
+        ...(path.includes("{") ? ([404] as const) : []),
         ...(input ? ([422] as const) : []),
       ];
       const responses = { ...errorResponses(...implied, ...errors), ...spec.responses };
-      return createRoute({
-        ...guard,
-        tags: [tag],
-        method,
-        path,
-        ...spec,
-        ...(request ? { request } : {}),
-        responses,
-      } as unknown as G & {
+      return createRoute({ ...guard, tags: [tag], method, path, ...spec, responses } as G & {
         tags: string[];
         method: M;
         path: P;
-      } & Omit<WithPathParams<P, S>, "errors">);
+      } & Omit<S, "errors">);
     };
   return {
     get: define("get"),
@@ -167,31 +137,6 @@ export function createRouter<S extends object = object>() {
       }
     },
   });
-}
-
-/** The answer to a paged list: `{ items, total, page, per_page }`, each item made public by `toPublic`. */
-export function pageOf<R, T>(
-  query: { page: number; per_page: number },
-  found: { items: R[]; total: number },
-  toPublic: (row: R) => T,
-) {
-  return { items: found.items.map(toPublic), total: found.total, page: query.page, per_page: query.per_page };
-}
-
-export const PaginationQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
-  per_page: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),
-});
-
-export function listSchema<T extends z.ZodType>(item: T, name: string) {
-  return z
-    .object({
-      items: z.array(item),
-      total: z.number().int(),
-      page: z.number().int(),
-      per_page: z.number().int(),
-    })
-    .openapi(name);
 }
 
 export const UuidParam = (name: string) =>

@@ -13,14 +13,13 @@ import { actorOf, type HttpEnv } from "./context.ts";
 import {
   createRouter,
   type ErrorStatusCode,
+  idParams,
   itemResponse,
   jsonBody,
   jsonResponse,
-  listSchema,
-  PaginationQuery,
-  pageOf,
   type routesFor,
 } from "./openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "./paging.ts";
 
 /** What every operation states in the document. */
 interface Operation {
@@ -100,6 +99,7 @@ export function resourceRoutes<
   Update extends z.ZodType,
 >(routes: ReturnType<typeof routesFor>, r: Resource<S, Svc, Row, Item, Create, Update>) {
   const itemPath = `${r.path}/{${r.id}}`;
+  const params = idParams(r.id);
   const listed = r.list;
   const created = r.create.status ?? 201;
   const updated = r.update.status ?? 200;
@@ -125,15 +125,17 @@ export function resourceRoutes<
   });
   const get = routes.get(itemPath, {
     ...described(r.get),
+    request: { params },
     responses: { 200: itemResponse(r.item, r.schema, r.get.answer) },
   });
   const update = routes.patch(itemPath, {
     ...described(r.update),
-    request: { body: jsonBody(r.update.body) },
+    request: { params, body: jsonBody(r.update.body) },
     responses: { [updated]: itemResponse(r.item, r.schema, r.update.answer) },
   });
   const remove = routes.delete(itemPath, {
     ...described(r.delete),
+    request: { params },
     responses: { 204: { description: r.delete.answer } },
   });
 

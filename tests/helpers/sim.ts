@@ -202,6 +202,16 @@ export async function deployAllRunning(
   });
 }
 
+/** One deploy that must be accepted and reach running with no reason (deployAllRunning of one). */
+export async function deployRunning(
+  w: SimWorld,
+  body: { catalog_id: string; [key: string]: unknown },
+  timeoutMs = 60_000,
+): Promise<Application> {
+  const [app] = await deployAllRunning(w, [body], timeoutMs);
+  return app!;
+}
+
 /** Every container the simulator holds, as "node/vmid". */
 export function simContainers(sim: RunningSimulator): string[] {
   const state = sim.state() as unknown as { containers: { node: string; vmid: number }[] };

@@ -7,8 +7,8 @@ import { z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../core/errors.ts";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed, publicRoute } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
-import { AppSchema, toPublicApp } from "../apps/apps.schemas.ts";
+import { createRouter, itemResponse, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { AppParams, AppSchema, toPublicApp } from "../apps/apps.schemas.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
 import { AccessUpdateBody, AccessView, ExposureBody } from "./access.schemas.ts";
 import type { AccessService } from "./access.service.ts";
@@ -53,8 +53,8 @@ const caPem = anyone.get("/access/ca.pem", {
 const exposure = appOwner.post("/apps/{app_id}/exposure", {
   operationId: "setAppExposure",
   summary: "Expose the app at https://<hostname>.<domain> through the managed proxy, or stop",
-  request: { body: jsonBody(ExposureBody) },
-  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
+  request: { params: AppParams, body: jsonBody(ExposureBody) },
+  responses: { 200: itemResponse("app", AppSchema, "The app") },
   errors: [409],
 });
 

@@ -1,16 +1,13 @@
 /** /api/v1/apps: deploy and manage apps. A user only ever sees their own apps; an admin sees all. */
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Config } from "../../core/config.ts";
-import { type Authenticator, actorOf } from "../../http/context.ts";
+import type { UserActor } from "../../core/identity.ts";
+import type { Application, Job } from "../../db/schema.ts";
+import { type Authenticator, actorOf, type HttpEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import {
-  createRouter,
-  jsonBody,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-  routesFor,
-} from "../../http/openapi.ts";
+import { createRouter, itemResponse, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "../../http/paging.ts";
 import { eventStream } from "../../http/sse.ts";
 import type { EventBus, ProximityEvent } from "../../queue/events.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
@@ -20,6 +17,7 @@ import {
   AdoptBody,
   AppJobResponse,
   AppListQuery,
+  AppParams,
   AppSchema,
   CloneBody,
   DeployBody,
@@ -73,7 +71,7 @@ const adopt = admin.post("/apps/adopt", {
   operationId: "adoptContainer",
   summary: "Manage an existing container as an app",
   request: { body: jsonBody(AdoptBody) },
-  responses: { 201: jsonResponse(z.object({ app: AppSchema }), "Adopted") },
+  responses: { 201: itemResponse("app", AppSchema, "Adopted") },
   errors: [404, 409, 502, 503],
 });
 
@@ -103,13 +101,14 @@ const reconcileRoute = admin.post("/apps/reconcile", {
 const get = user.get("/apps/{app_id}", {
   operationId: "getApp",
   summary: "An app",
-  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app") },
+  request: { params: AppParams },
+  responses: { 200: itemResponse("app", AppSchema, "The app") },
 });
 
 const patch = user.patch("/apps/{app_id}", {
   operationId: "reconfigureApp",
   summary: "Change resources (cores, memory, growing the disk) or environment",
-  request: { body: jsonBody(PatchAppBody) },
+  request: { params: AppParams, body: jsonBody(PatchAppBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Reconfiguring") },
   errors: [409, 429],
 });
@@ -117,7 +116,7 @@ const patch = user.patch("/apps/{app_id}", {
 const actions = user.post("/apps/{app_id}/actions", {
   operationId: "runAppAction",
   summary: "Start, stop or restart",
-  request: { body: jsonBody(ActionBody) },
+  request: { params: AppParams, body: jsonBody(ActionBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Accepted") },
   errors: [409, 429],
 });
@@ -125,6 +124,7 @@ const actions = user.post("/apps/{app_id}/actions", {
 const update = user.post("/apps/{app_id}/update", {
   operationId: "updateApp",
   summary: "Pull newer images and apply the current catalog version",
+  request: { params: AppParams },
   responses: { 202: jsonResponse(AppJobResponse, "Updating") },
   errors: [409, 429],
 });
@@ -132,7 +132,7 @@ const update = user.post("/apps/{app_id}/update", {
 const clone = user.post("/apps/{app_id}/clone", {
   operationId: "cloneApp",
   summary: "Clone the app under a new hostname (returns the new app)",
-  request: { body: jsonBody(CloneBody) },
+  request: { params: AppParams, body: jsonBody(CloneBody) },
   responses: { 202: jsonResponse(AppJobResponse, "Cloning") },
   errors: [409, 429],
 });
@@ -141,6 +141,7 @@ const remove = user.delete("/apps/{app_id}", {
   operationId: "deleteApp",
   summary: "Delete the app and its container (adopted apps: keep_container decides)",
   request: {
+    params: AppParams,
     query: z.object({
       keep_container: z.enum(["true", "false"]).optional(),
       keep_backups: z.enum(["true", "false"]).optional(),
@@ -153,7 +154,7 @@ const remove = user.delete("/apps/{app_id}", {
 const logs = user.get("/apps/{app_id}/logs", {
   operationId: "getAppLogs",
   summary: "The app's deployment and operation log",
-  request: { query: PaginationQuery },
+  request: { params: AppParams, query: PaginationQuery },
   responses: {
     200: jsonResponse(
       listSchema(
@@ -177,6 +178,7 @@ const containerLogs = user.get("/apps/{app_id}/container-logs", {
   description:
     "Docker apps only. For an app with the oci runtime the answer is a 409 that says where its output can be seen: Proxmox VE has no API for an application container's output, only its interactive console.",
   request: {
+    params: AppParams,
     query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }),
   },
   responses: { 200: jsonResponse(z.object({ logs: z.string() }), "Logs") },
@@ -186,6 +188,7 @@ const containerLogs = user.get("/apps/{app_id}/container-logs", {
 const stats = user.get("/apps/{app_id}/stats", {
   operationId: "getAppStats",
   summary: "CPU, memory, disk and network from Proxmox",
+  request: { params: AppParams },
   responses: {
     200: jsonResponse(
       z.object({
@@ -214,6 +217,7 @@ const stats = user.get("/apps/{app_id}/stats", {
 const credentials = user.get("/apps/{app_id}/credentials", {
   operationId: "getAppCredentials",
   summary: "Root password and environment including secrets (owner or admin; audited)",
+  request: { params: AppParams },
   responses: {
     200: jsonResponse(
       z.object({ root_password: z.string().nullable(), environment: z.record(z.string(), z.string()) }),
@@ -225,42 +229,34 @@ const credentials = user.get("/apps/{app_id}/credentials", {
 const events = user.get("/apps/{app_id}/events", {
   operationId: "streamAppEvents",
   summary: "Server-sent events: status changes, job progress and log lines of this app",
+  request: { params: AppParams },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
   },
 });
 
-const job = (
-  catalog: CatalogLookup,
-  r: { app: Parameters<typeof toPublicApp>[0]; job: Parameters<typeof toPublicJob>[0] },
-) => ({
-  app: toPublicApp(r.app, catalog),
-  job: toPublicJob(r.job),
-});
+/** The 202 of an operation that starts a job on an app: the app as it is now and the job. */
+async function started(
+  c: Context<HttpEnv<AppsRouteServices>>,
+  run: (apps: AppsService, actor: UserActor) => Promise<{ app: Application; job: Job }>,
+) {
+  const { apps, catalog } = c.get("services");
+  const r = await run(apps, actorOf(c));
+  return c.json({ app: toPublicApp(r.app, catalog), job: toPublicJob(r.job) }, 202);
+}
 
 export function appsRoutes() {
   return createRouter<AppsRouteServices>()
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
-      const { items, total } = await c
-        .get("services")
-        .apps.listViews(c.get("user"), { ...q, perPage: q.per_page });
+      const { apps, catalog } = c.get("services");
+      const found = await apps.listViews(c.get("user"), { ...q, perPage: q.per_page });
       return c.json(
-        {
-          items: items.map((a) => toPublicApp(a, c.get("services").catalog)),
-          total,
-          page: q.page,
-          per_page: q.per_page,
-        },
+        pageOf(q, found, (a) => toPublicApp(a, catalog)),
         200,
       );
     })
-    .openapi(deploy, async (c) =>
-      c.json(
-        job(c.get("services").catalog, await c.get("services").apps.deploy(actorOf(c), c.req.valid("json"))),
-        202,
-      ),
-    )
+    .openapi(deploy, (c) => started(c, (apps, actor) => apps.deploy(actor, c.req.valid("json"))))
     .openapi(discover, async (c) => {
       const { host_id } = c.req.valid("query");
       await c.get("services").hosts.get(host_id);
@@ -277,76 +273,42 @@ export function appsRoutes() {
       const app = await c.get("services").apps.get(c.get("user"), c.req.valid("param").app_id);
       return c.json({ app: toPublicApp(app, c.get("services").catalog) }, 200);
     })
-    .openapi(patch, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c
-            .get("services")
-            .apps.reconfigure(actorOf(c), c.req.valid("param").app_id, c.req.valid("json")),
-        ),
-        202,
+    .openapi(patch, (c) =>
+      started(c, (apps, actor) => apps.reconfigure(actor, c.req.valid("param").app_id, c.req.valid("json"))),
+    )
+    .openapi(actions, (c) =>
+      started(c, (apps, actor) =>
+        apps.action(actor, c.req.valid("param").app_id, c.req.valid("json").action),
       ),
     )
-    .openapi(actions, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c
-            .get("services")
-            .apps.action(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").action),
-        ),
-        202,
+    .openapi(update, (c) => started(c, (apps, actor) => apps.update(actor, c.req.valid("param").app_id)))
+    .openapi(clone, (c) =>
+      started(c, (apps, actor) =>
+        apps.clone(actor, c.req.valid("param").app_id, c.req.valid("json").hostname),
       ),
     )
-    .openapi(update, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c.get("services").apps.update(actorOf(c), c.req.valid("param").app_id),
-        ),
-        202,
-      ),
-    )
-    .openapi(clone, async (c) =>
-      c.json(
-        job(
-          c.get("services").catalog,
-          await c
-            .get("services")
-            .apps.clone(actorOf(c), c.req.valid("param").app_id, c.req.valid("json").hostname),
-        ),
-        202,
-      ),
-    )
-    .openapi(remove, async (c) => {
+    .openapi(remove, (c) => {
       const q = c.req.valid("query");
-      const result = await c.get("services").apps.remove(actorOf(c), c.req.valid("param").app_id, {
-        ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
-        ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
-      });
-      return c.json(job(c.get("services").catalog, result), 202);
+      return started(c, (apps, actor) =>
+        apps.remove(actor, c.req.valid("param").app_id, {
+          ...(q.keep_container ? { keepContainer: q.keep_container === "true" } : {}),
+          ...(q.keep_backups ? { keepBackups: q.keep_backups === "true" } : {}),
+        }),
+      );
     })
     .openapi(logs, async (c) => {
       const q = c.req.valid("query");
-      const { items, total } = await c
+      const found = await c
         .get("services")
         .apps.logs(c.get("user"), c.req.valid("param").app_id, q.page, q.per_page);
-      return c.json(
-        {
-          items: items.map((l) => ({
-            at: l.at.toISOString(),
-            level: l.level,
-            step: l.step,
-            message: l.message,
-            job_id: l.jobId,
-          })),
-          total,
-          page: q.page,
-          per_page: q.per_page,
-        },
-        200,
-      );
+      const line = (l: (typeof found.items)[number]) => ({
+        at: l.at.toISOString(),
+        level: l.level,
+        step: l.step,
+        message: l.message,
+        job_id: l.jobId,
+      });
+      return c.json(pageOf(q, found, line), 200);
     })
     .openapi(containerLogs, async (c) => {
       const logs = await c

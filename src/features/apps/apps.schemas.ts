@@ -10,6 +10,7 @@ import {
   SYSTEM_ROLES,
   UPDATE_MODES,
 } from "../../db/schema.ts";
+import { idParams } from "../../http/openapi.ts";
 import { UPDATE_POLICIES } from "../catalog/catalog.schemas.ts";
 import { JobSchema } from "../jobs/jobs.schemas.ts";
 import { type CatalogLookup, updateInfo } from "./update-info.ts";
@@ -217,6 +218,9 @@ export const AppSchema = z
   .openapi("App");
 
 export const AppJobResponse = z.object({ app: AppSchema, job: JobSchema }).openapi("AppJob");
+
+/** The path parameters of a route on one app (`/apps/{app_id}…`). */
+export const AppParams = idParams("app_id");
 
 export const AppListQuery = z.object({
   status: z.enum(APP_STATUSES).optional(),

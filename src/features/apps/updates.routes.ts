@@ -3,8 +3,8 @@ import { z } from "@hono/zod-openapi";
 import { UPDATE_RESULTS } from "../../db/schema.ts";
 import { actorOf } from "../../http/context.ts";
 import { authed } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
-import { AppSchema, toPublicApp, UpdatePolicyBody } from "./apps.schemas.ts";
+import { createRouter, itemResponse, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { AppParams, AppSchema, toPublicApp, UpdatePolicyBody } from "./apps.schemas.ts";
 import type { CatalogLookup } from "./update-info.ts";
 import type { UpdatesService } from "./updates.service.ts";
 
@@ -34,14 +34,15 @@ const user = routesFor(authed, "apps");
 const history = user.get("/apps/{app_id}/updates", {
   operationId: "listAppUpdates",
   summary: "The app's update history (newest first): from, to, started, finished, result, reason",
+  request: { params: AppParams },
   responses: { 200: jsonResponse(z.object({ items: z.array(UpdateRecord) }), "Updates") },
 });
 
 const policy = user.put("/apps/{app_id}/update-policy", {
   operationId: "setAppUpdatePolicy",
   summary: "Off, notify, or automatic updates in a maintenance window (only what the entry calls safe)",
-  request: { body: jsonBody(UpdatePolicyBody) },
-  responses: { 200: jsonResponse(z.object({ app: AppSchema }), "The app with its policy") },
+  request: { params: AppParams, body: jsonBody(UpdatePolicyBody) },
+  responses: { 200: itemResponse("app", AppSchema, "The app with its policy") },
 });
 
 export function updatesRoutes() {

@@ -1,7 +1,9 @@
 /** /api/v1/audit: the audit trail, for administrators. */
 import { z } from "@hono/zod-openapi";
+import type { AuditEntry } from "../../db/schema.ts";
 import { adminOnly } from "../../http/guards.ts";
-import { createRouter, jsonResponse, listSchema, PaginationQuery, routesFor } from "../../http/openapi.ts";
+import { createRouter, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "../../http/paging.ts";
 import type { AuditService } from "./audit.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */
@@ -24,6 +26,21 @@ const AuditEntrySchema = z
   })
   .openapi("AuditEntry");
 
+function toAuditEntry(e: AuditEntry): z.infer<typeof AuditEntrySchema> {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    actor_id: e.actorId,
+    actor_username: e.actorUsername,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    ip: e.ip,
+    outcome: e.outcome,
+    details: e.details ?? null,
+  };
+}
+
 const AuditQuery = PaginationQuery.extend({
   actor: z.string().max(64).optional().openapi({ description: "username" }),
   action: z.string().max(64).optional().openapi({ example: "auth.login" }),
@@ -44,7 +61,7 @@ const list = admin.get("/audit", {
 export function auditRoutes() {
   return createRouter<AuditRouteServices>().openapi(list, async (c) => {
     const q = c.req.valid("query");
-    const { items, total } = await c.get("services").audit.list({
+    const found = await c.get("services").audit.list({
       actor: q.actor,
       action: q.action,
       target: q.target,
@@ -53,25 +70,6 @@ export function auditRoutes() {
       page: q.page,
       perPage: q.per_page,
     });
-    return c.json(
-      {
-        items: items.map((e) => ({
-          id: e.id,
-          at: e.at.toISOString(),
-          actor_id: e.actorId,
-          actor_username: e.actorUsername,
-          action: e.action,
-          target_type: e.targetType,
-          target_id: e.targetId,
-          ip: e.ip,
-          outcome: e.outcome,
-          details: e.details ?? null,
-        })),
-        total,
-        page: q.page,
-        per_page: q.per_page,
-      },
-      200,
-    );
+    return c.json(pageOf(q, found, toAuditEntry), 200);
   });
 }

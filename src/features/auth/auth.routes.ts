@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf, clientOf } from "../../http/context.ts";
 import { authed, publicRoute } from "../../http/guards.ts";
-import { createRouter, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { createRouter, itemResponse, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { toPublicUser, UserSchema } from "../users/users.schemas.ts";
 import type { UsersService } from "../users/users.service.ts";
 import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody } from "./auth.schemas.ts";
@@ -31,7 +31,7 @@ const register = anyone.post("/auth/register", {
   operationId: "register",
   summary: "Create an account (the first account becomes administrator)",
   request: { body: jsonBody(RegisterBody) },
-  responses: { 201: jsonResponse(z.object({ user: UserSchema }), "The account was created") },
+  responses: { 201: itemResponse("user", UserSchema, "The account was created") },
   errors: [403, 409, 429, 503],
 });
 
@@ -61,7 +61,7 @@ const logout = user.post("/auth/logout", {
 const me = user.get("/auth/me", {
   operationId: "getCurrentUser",
   summary: "The signed-in user",
-  responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The user") },
+  responses: { 200: itemResponse("user", UserSchema, "The user") },
 });
 
 const changePassword = user.post("/auth/change-password", {

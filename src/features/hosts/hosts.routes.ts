@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { jsonResponse, routesFor } from "../../http/openapi.ts";
+import { idParams, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { resourceRoutes } from "../../http/resource.ts";
 import {
   CreateHostBody,
@@ -19,18 +19,22 @@ export interface HostsRouteServices {
   hosts: HostsService;
 }
 
+const HostParams = idParams("host_id");
+
 const admin = routesFor(adminOnly, "hosts");
 const user = routesFor(authed, "hosts");
 
 const test = admin.post("/hosts/{host_id}/test", {
   operationId: "testHost",
   summary: "Try the connection: version and node count, or why it fails",
+  request: { params: HostParams },
   responses: { 200: jsonResponse(HostTestSchema, "Result (ok or not)") },
 });
 
 const sync = admin.post("/hosts/{host_id}/sync", {
   operationId: "syncHost",
   summary: "Refresh the host's nodes and their live stats now",
+  request: { params: HostParams },
   responses: { 200: jsonResponse(z.object({ nodes: z.number().int(), online: z.number().int() }), "Synced") },
   errors: [502, 503],
 });

@@ -4,7 +4,8 @@ import { NotFoundError } from "../../core/errors.ts";
 import type { AuthUser } from "../../core/identity.ts";
 import { JOB_STATUSES, type Job } from "../../db/schema.ts";
 import { authed } from "../../http/guards.ts";
-import { createRouter, jsonResponse, listSchema, PaginationQuery, routesFor } from "../../http/openapi.ts";
+import { createRouter, idParams, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "../../http/paging.ts";
 import { JobSchema, toPublicJob } from "./jobs.schemas.ts";
 import type { JobsService } from "./jobs.service.ts";
 
@@ -40,6 +41,7 @@ const list = user.get("/jobs", {
 const get = user.get("/jobs/{job_id}", {
   operationId: "getJob",
   summary: "A job with its progress",
+  request: { params: idParams("job_id") },
   responses: { 200: jsonResponse(JobSchema, "The job") },
 });
 
@@ -51,7 +53,7 @@ export function jobsRoutes() {
       const services = c.get("services");
       const scope =
         user.role === "admin" ? {} : { userId: user.id, appIds: await services.ownedAppIds(user.id) };
-      const { items, total } = await services.jobRecords.list({
+      const found = await services.jobRecords.list({
         ...scope,
         ...(q.status ? { status: q.status } : {}),
         ...(q.kind ? { kind: q.kind } : {}),
@@ -59,7 +61,7 @@ export function jobsRoutes() {
         page: q.page,
         perPage: q.per_page,
       });
-      return c.json({ items: items.map(toPublicJob), total, page: q.page, per_page: q.per_page }, 200);
+      return c.json(pageOf(q, found, toPublicJob), 200);
     })
     .openapi(get, async (c) => {
       const services = c.get("services");

@@ -5,7 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import { jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { idParams, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
 import { resourceRoutes } from "../../http/resource.ts";
 import {
   ChannelSchema,
@@ -22,12 +22,15 @@ export interface NotificationsRouteServices {
   notifications: NotificationsService;
 }
 
+const ChannelParams = idParams("channel_id");
+
 const admin = routesFor(adminOnly, "notifications");
 const user = routesFor(authed, "notifications");
 
 const test = admin.post("/notifications/channels/{channel_id}/test", {
   operationId: "testNotificationChannel",
   summary: "Send a test event now and say whether it arrived",
+  request: { params: ChannelParams },
   responses: { 200: jsonResponse(TestResult, "The outcome") },
 });
 
@@ -40,7 +43,7 @@ const subscriptions = user.get("/notifications/subscriptions", {
 const subscribe = user.put("/notifications/subscriptions/{channel_id}", {
   operationId: "subscribeNotificationChannel",
   summary: "Receive these events of your own apps on a channel",
-  request: { body: jsonBody(SubscriptionBody) },
+  request: { params: ChannelParams, body: jsonBody(SubscriptionBody) },
   responses: { 204: { description: "Subscribed" } },
   errors: [409],
 });
@@ -48,6 +51,7 @@ const subscribe = user.put("/notifications/subscriptions/{channel_id}", {
 const unsubscribe = user.delete("/notifications/subscriptions/{channel_id}", {
   operationId: "unsubscribeNotificationChannel",
   summary: "Stop receiving your apps' events on a channel",
+  request: { params: ChannelParams },
   responses: { 204: { description: "Unsubscribed" } },
 });
 

@@ -57,7 +57,11 @@ const SettingInput: FC<{ env: CatalogEnv; value: string; errors: FieldErrors }> 
 }) => {
   const name = `environment.${e.name}`;
   const helpId = `${name}-help`.replace(/[^A-Za-z0-9_-]/g, "-");
-  const help = `${e.description}${e.secret ? " Kept encrypted; shown only when you reveal the app's credentials." : ""}`;
+  // A store's description may end without a full stop ("Password for the web admin user").
+  const sentence = /[.!?:)]$/.test(e.description.trim()) ? e.description.trim() : `${e.description.trim()}.`;
+  const help = e.secret
+    ? `${sentence} Kept encrypted; shown only when you reveal the app's credentials.`
+    : e.description;
   if (e.type === "boolean") {
     const aria = fieldAria(errors, name, helpId);
     return (

@@ -229,7 +229,9 @@ export const EntryPage: FC<{
   page: PageContext;
   entry: CatalogEntry;
   form: Parameters<typeof InstallForm>[0];
-}> = ({ page, entry, form }) => (
+  /** What the import changed in a community entry (its store report's line). */
+  notes?: string[];
+}> = ({ page, entry, form, notes = [] }) => (
   <Layout title={entry.name} page={page}>
     <Breadcrumb up={{ href: "/catalog", label: "Catalog" }} here={entry.name} />
     <div class="grid">
@@ -246,6 +248,16 @@ export const EntryPage: FC<{
             <CommunityBadge id={entry.id} /> This app comes from the third-party store {storeOf(entry.id)}.
             Proximity translated it and applied its security policy, but did not check the app itself.
           </p>
+        ) : null}
+        {notes.length > 0 ? (
+          <details id="import-notes" open={notes.length <= 3}>
+            <summary>Changed on import ({notes.length})</summary>
+            <ul class="import-notes">
+              {notes.map((n) => (
+                <li class="break">{n}</li>
+              ))}
+            </ul>
+          </details>
         ) : null}
         {entry.unpinned_images.length > 0 ? (
           <p class="notice" role="note">

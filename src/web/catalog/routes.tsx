@@ -132,7 +132,8 @@ export function catalogRoutes() {
     const entry = entryOf(c);
     const settings = await c.get("services").settings.get();
     const f = await installForm(c, entry, installDefaults(entry, settings.resources), {});
-    return c.html(<EntryPage page={page(c, "/catalog")} entry={entry} form={f} />);
+    const notes = entry.id.includes("/") ? await c.get("services").sources.notesOf(entry.id) : [];
+    return c.html(<EntryPage page={page(c, "/catalog")} entry={entry} form={f} notes={notes} />);
   });
 
   r.post("/:id/install", async (c) => {

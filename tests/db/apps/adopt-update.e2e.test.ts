@@ -91,24 +91,27 @@ describe("Update runs the container's own /usr/bin/update", () => {
     expect(await statusAtUrl(kuma)).toBe(200);
   });
 
-  test("a failing update is rolled back to the snapshot: the old version, the app answering", async () => {
-    await simControl(w.sim, "containers/401", { next_update: "fail" });
+  test.each([
+    {
+      name: "a failing update is rolled back to the snapshot: the old version, the app answering",
+      next: "fail",
+      step: "update_script",
+      reasons: ["rolled back", "exited with 1"],
+    },
+    {
+      name: "an update that ends well but leaves the app down is caught by the health check and rolled back",
+      next: "break",
+      step: "health",
+      reasons: ["did not answer on port 3001"],
+    },
+  ])("$name", async ({ next, step, reasons }) => {
+    await simControl(w.sim, "containers/401", { next_update: next });
     const app = await update(kuma);
     expect(app!.status).toBe("running");
-    expect(app!.statusReason).toContain("rolled back");
-    expect(app!.statusReason).toContain("exited with 1");
+    for (const reason of reasons) expect(app!.statusReason).toContain(reason);
     expect(version(401)).toBe("2.0.0");
-    expect((await history(kuma))[0]).toMatchObject({ result: "rolled_back", step: "update_script" });
+    expect((await history(kuma))[0]).toMatchObject({ result: "rolled_back", step });
     expect(await statusAtUrl(kuma)).toBe(200);
-  });
-
-  test("an update that ends well but leaves the app down is caught by the health check and rolled back", async () => {
-    await simControl(w.sim, "containers/401", { next_update: "break" });
-    const app = await update(kuma);
-    expect(app!.status).toBe("running");
-    expect(app!.statusReason).toContain("did not answer on port 3001");
-    expect((await history(kuma))[0]).toMatchObject({ result: "rolled_back", step: "health" });
-    expect(version(401)).toBe("2.0.0");
   });
 });
 

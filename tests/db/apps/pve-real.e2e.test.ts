@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import {
   clearFaults,
   deploy,
+  deployRunning,
   type SimWorld,
   settled,
   simControl,
@@ -40,11 +41,7 @@ describe("PVE 9.2, ZFS on pve1", () => {
   });
 
   test("a Debian app starts: Debian standard template (not TurnKey), Compose v2 checked, rootfs on the node's own storage", async () => {
-    const started = await deploy(w, { catalog_id: "code-server", hostname: "code", node: "pve1" });
-    expect(started.status).toBe(202);
-    const app = (await settled(w, started.app.id, 60_000))!;
-    expect(app.statusReason ?? null).toBeNull();
-    expect(app.status).toBe("running");
+    const app = await deployRunning(w, { catalog_id: "code-server", hostname: "code", node: "pve1" });
     const volumes = w.sim.state().volumes.filter((v) => v.content === "vztmpl" && v.node === "pve1");
     expect(volumes.map((v) => v.volid)).toEqual(["local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst"]);
     const ct = ctOf(w, app.vmid!);
@@ -171,15 +168,12 @@ describe("PVE 9.2, ZFS on pve1", () => {
       json: { ssh: { username: "deploy", password: "deploy-pw" } },
     });
     expect(res.status).toBeLessThan(300);
-    const started = await deploy(w, {
+    await deployRunning(w, {
       catalog_id: "uptime-kuma",
       hostname: "kuma4",
       node: "pve1",
       runtime: "docker",
     });
-    const app = (await settled(w, started.app.id, 60_000))!;
-    expect(app.statusReason ?? null).toBeNull();
-    expect(app.status).toBe("running");
   });
 });
 
@@ -195,10 +189,7 @@ describe("PVE 8.4 (past end of life): the smaller lifecycle", () => {
   });
 
   test("an Alpine app deploys, stops, starts and is deleted", async () => {
-    const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
-    const app = (await settled(w, started.app.id, 60_000))!;
-    expect(app.statusReason ?? null).toBeNull();
-    expect(app.status).toBe("running");
+    const app = await deployRunning(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
     await api(`/api/v1/apps/${app.id}/actions`, { method: "POST", json: { action: "stop" } });
     expect((await settled(w, app.id))!.status).toBe("stopped");
     await api(`/api/v1/apps/${app.id}/actions`, { method: "POST", json: { action: "start" } });
@@ -229,10 +220,7 @@ describe("a cluster behind NAT", () => {
   });
 
   test("the configured SSH address wins over the cluster-network ip", async () => {
-    const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
-    const app = (await settled(w, started.app.id, 60_000))!;
-    expect(app.statusReason ?? null).toBeNull();
-    expect(app.status).toBe("running");
+    await deployRunning(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
   });
 });
 
@@ -245,9 +233,7 @@ describe("backups, restore and clone on a real cluster's terms", () => {
   beforeAll(async () => {
     // A short task timeout: a backup behind the node's vzdump lock outlasts it many times over.
     w = await startWorld({ nodes: 1 }, {}, {}, { taskTimeoutMs: 1_500 });
-    const started = await deploy(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
-    const app = (await settled(w, started.app.id, 60_000))!;
-    expect(app.status).toBe("running");
+    const app = await deployRunning(w, { catalog_id: "uptime-kuma", hostname: "kuma" });
     appId = app.id;
     vmid = app.vmid!;
   });

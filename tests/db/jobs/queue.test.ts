@@ -62,6 +62,42 @@ function typeOf(def: TestJob): JobType<Record<string, unknown>> {
   types.set(def.kind, type);
   return type;
 }
+/** A job that only runs its steps, each adding its name to `ran`. */
+function recording(kind: string, steps: string[], ran: string[]): TestJob {
+  return {
+    kind,
+    steps,
+    run: async (ctx) => {
+      for (const s of steps) await ctx.step(s, async () => ran.push(s));
+    },
+  };
+}
+/**
+ * The database as a second instance reaches it: on PostgreSQL a connection pool of its own (same schema);
+ * on PGlite the same database. The caller closes it when it is not `database`.
+ */
+async function secondInstance(): Promise<Database> {
+  if (!testDatabaseUrl) return database;
+  const schema = (await database.db.execute(sql`select current_schema() as s`)) as unknown as {
+    s: string;
+  }[];
+  return connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema[0]!.s });
+}
+/** A job of one step, "s", that runs `body`. */
+function oneStep(
+  kind: string,
+  body: (ctx: JobContext<Record<string, unknown>>) => Promise<unknown>,
+  maxAttempts?: number,
+): TestJob {
+  return {
+    kind,
+    steps: ["s"],
+    ...(maxAttempts ? { maxAttempts } : {}),
+    run: async (ctx) => {
+      await ctx.step("s", () => body(ctx));
+    },
+  };
+}
 function register(queue: JobQueue, def: TestJob): void {
   queue.register(implementJob(typeOf(def), def));
 }
@@ -77,13 +113,7 @@ describe("job queue", () => {
   test("runs the steps in order, reports progress and succeeds", async () => {
     const queue = new JobQueue(database.db, bus, fast);
     const ran: string[] = [];
-    register(queue, {
-      kind: "demo",
-      steps: ["one", "two", "three"],
-      run: async (ctx) => {
-        for (const s of ["one", "two", "three"]) await ctx.step(s, async () => ran.push(s));
-      },
-    });
+    register(queue, recording("demo", ["one", "two", "three"], ran));
     const job = await enqueue(queue, "demo", { payload: { x: 1 } });
     await queue.tick();
     await queue.idle();
@@ -157,16 +187,16 @@ describe("job queue", () => {
 
   test("transient errors stop being retried after maxAttempts", async () => {
     const queue = new JobQueue(database.db, bus, fast);
-    register(queue, {
-      kind: "always-flaky",
-      steps: ["s"],
-      maxAttempts: 3,
-      run: async (ctx) => {
-        await ctx.step("s", async () => {
+    register(
+      queue,
+      oneStep(
+        "always-flaky",
+        async () => {
           throw transient("got timeout");
-        });
-      },
-    });
+        },
+        3,
+      ),
+    );
     const job = await enqueue(queue, "always-flaky");
     queue.start();
     await until(async () => (await queue.get(job!.id))!.status === "failed");
@@ -177,13 +207,7 @@ describe("job queue", () => {
   test("a job whose worker died is reclaimed after its lease and resumes after its last checkpoint", async () => {
     const queue = new JobQueue(database.db, bus, fast);
     const ran: string[] = [];
-    register(queue, {
-      kind: "resumable",
-      steps: ["a", "b", "c"],
-      run: async (ctx) => {
-        for (const s of ["a", "b", "c"]) await ctx.step(s, async () => ran.push(s));
-      },
-    });
+    register(queue, recording("resumable", ["a", "b", "c"], ran));
     const job = await enqueue(queue, "resumable");
     // What a crashed worker leaves behind: running, someone else's lease (expired), step "a" checkpointed.
     await database.db
@@ -226,17 +250,14 @@ describe("job queue", () => {
     const queue = new JobQueue(database.db, bus, { ...fast, concurrency: 2 });
     let now = 0;
     let peak = 0;
-    register(queue, {
-      kind: "slow",
-      steps: ["s"],
-      run: async (ctx) => {
-        await ctx.step("s", async () => {
-          peak = Math.max(peak, ++now);
-          await Bun.sleep(30);
-          now--;
-        });
-      },
-    });
+    register(
+      queue,
+      oneStep("slow", async () => {
+        peak = Math.max(peak, ++now);
+        await Bun.sleep(30);
+        now--;
+      }),
+    );
     for (let i = 0; i < 6; i++) await enqueue(queue, "slow");
     queue.start();
     await until(async () => (await listJobs({ status: "succeeded", page: 1, perPage: 10 })).total === 6);
@@ -245,25 +266,12 @@ describe("job queue", () => {
   });
 
   test("two workers on one database never run the same job", async () => {
-    // On PostgreSQL: two connections pools, as two instances would have. On PGlite: two queues, one database.
-    let other: Database = database;
-    if (testDatabaseUrl) {
-      const schema = (await database.db.execute(sql`select current_schema() as s`)) as unknown as {
-        s: string;
-      }[];
-      other = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema[0]!.s });
-    }
+    const other = await secondInstance();
     const runs = new Map<string, number>();
-    const def: TestJob = {
-      kind: "count",
-      steps: ["s"],
-      run: async (ctx) => {
-        await ctx.step("s", async () => {
-          runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
-          await Bun.sleep(5);
-        });
-      },
-    };
+    const def = oneStep("count", async (ctx) => {
+      runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
+      await Bun.sleep(5);
+    });
     const a = new JobQueue(database.db, bus, { ...fast, workerId: "a", concurrency: 3 });
     const b = new JobQueue(other.db, createEventBus(other), { ...fast, workerId: "b", concurrency: 3 });
     register(a, def);
@@ -311,20 +319,8 @@ describe("job queue", () => {
     expect(await queue.get(job!.id)).toMatchObject({ status: "queued", leaseOwner: null, attempts: 0 });
   });
   test("an idle worker is woken by a job enqueued on another instance, not by its poll", async () => {
-    let other: Database = database;
-    if (testDatabaseUrl) {
-      const schema = (await database.db.execute(sql`select current_schema() as s`)) as unknown as {
-        s: string;
-      }[];
-      other = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema[0]!.s });
-    }
-    const def: TestJob = {
-      kind: "woken",
-      steps: ["s"],
-      run: async (ctx) => {
-        await ctx.step("s", async () => 1);
-      },
-    };
+    const other = await secondInstance();
+    const def = oneStep("woken", async () => 1);
     // The safety poll is an hour away: only the wake-up (NOTIFY / in-process event) can start the job.
     const worker = new JobQueue(database.db, bus, { pollMs: 3_600_000, leaseMs: 1_000 });
     register(worker, def);
@@ -347,16 +343,13 @@ describe("job queue", () => {
   test("a retry runs when its backoff ends without waiting for the safety poll", async () => {
     const queue = new JobQueue(database.db, bus, { pollMs: 3_600_000, retryBaseMs: 200, leaseMs: 1_000 });
     let tries = 0;
-    register(queue, {
-      kind: "retry-later",
-      steps: ["s"],
-      run: async (ctx) => {
-        await ctx.step("s", async () => {
-          tries++;
-          if (tries === 1) throw transient("not yet");
-        });
-      },
-    });
+    register(
+      queue,
+      oneStep("retry-later", async () => {
+        tries++;
+        if (tries === 1) throw transient("not yet");
+      }),
+    );
     queue.start();
     try {
       const job = await enqueue(queue, "retry-later");

@@ -199,16 +199,21 @@ describe("webhook", () => {
 });
 
 describe("ntfy, Gotify and email", () => {
+  /** Creates the channel and sends it the test notification: the request the receiver got. */
+  async function receivedTest(body: Record<string, unknown>) {
+    const { channel } = await createChannel(body);
+    await api(`/api/v1/notifications/channels/${channel.id}/test`, { method: "POST" });
+    return hook.got[0]!;
+  }
+
   test("ntfy publishes JSON to the server with the topic and the token", async () => {
-    const { channel } = await createChannel({
+    const req = await receivedTest({
       name: "phone",
       kind: "ntfy",
       config: { server: hook.url, topic: "proximity-alerts" },
       secret: "tk_ntfy",
       events: ["test"],
     });
-    await api(`/api/v1/notifications/channels/${channel.id}/test`, { method: "POST" });
-    const req = hook.got[0]!;
     expect(req.path).toBe("/");
     expect(req.headers.get("authorization")).toBe("Bearer tk_ntfy");
     expect(JSON.parse(req.raw)).toMatchObject({
@@ -218,15 +223,13 @@ describe("ntfy, Gotify and email", () => {
   });
 
   test("Gotify posts /message with the application token in its header", async () => {
-    const { channel } = await createChannel({
+    const req = await receivedTest({
       name: "gotify",
       kind: "gotify",
       config: { server: `${hook.url}/` },
       secret: "AppToken1",
       events: ["test"],
     });
-    await api(`/api/v1/notifications/channels/${channel.id}/test`, { method: "POST" });
-    const req = hook.got[0]!;
     expect(req.path).toBe("/message");
     expect(req.headers.get("x-gotify-key")).toBe("AppToken1");
     expect(JSON.parse(req.raw)).toMatchObject({ title: "Proximity: test notification", priority: 5 });

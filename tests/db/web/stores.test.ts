@@ -50,6 +50,13 @@ describe("App stores", () => {
     expect(html).toContain("not checked by Proximity");
     expect(html).toContain('action="/catalog/tipi%2Fnotepad/install"');
     expect(html).not.toContain("Image not pinned");
+    // What the import changed is on the entry's page, as in the store's report.
+    expect(html).toContain('id="import-notes"');
+    expect(html).toContain("/etc/localtime is not mounted (the container keeps the host&#39;s clock)");
+    // A store's label without a full stop still reads as a sentence before the secret's own help.
+    expect(html).toContain("Admin password. Kept encrypted;");
+    // A built-in entry has none.
+    expect(await (await tab.request("/catalog/gitea")).text()).not.toContain("import-notes");
     // An entry whose store names its image without a version says, on its page and install form, that
     // Proximity cannot offer updates for it.
     const rolling = await (await tab.request("/catalog/tipi%2Frolling")).text();

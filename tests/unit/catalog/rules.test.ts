@@ -52,6 +52,12 @@ volumes:
 `;
 }
 
+/** The entry with a database beside the app (its volume: db-data), shipping `files`. */
+const withFiles = (files: Record<string, unknown>[]) => (e: Raw) => {
+  e.compose = withDatabase(e.compose);
+  e.files = files;
+};
+
 function issuesOf(raw: Raw): string[] {
   const r = parseCatalogFile(stringify(raw), String(raw.id));
   return r.ok ? [] : r.issues;
@@ -273,77 +279,55 @@ describe("each rule refuses a bad entry", () => {
     ],
     [
       "a file for a volume the compose file does not declare",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [{ volume: "config", path: "app.yml", content: "a: 1\n" }];
-      },
+      withFiles([{ volume: "config", path: "app.yml", content: "a: 1\n" }]),
       "files.0.volume: config is not a volume declared under the compose file's top-level volumes",
     ],
     [
       "a file path that climbs out of its volume",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [{ volume: "db-data", path: "../../etc/passwd", content: "x" }];
-      },
+      withFiles([{ volume: "db-data", path: "../../etc/passwd", content: "x" }]),
       "files.0.path: must be a relative path without . or .. segments",
     ],
     [
       "an absolute file path",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [{ volume: "db-data", path: "/etc/passwd", content: "x" }];
-      },
+      withFiles([{ volume: "db-data", path: "/etc/passwd", content: "x" }]),
       "files.0.path: must be a relative path without . or .. segments",
     ],
     [
       "a file larger than 512 KiB",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [
-          {
-            volume: "db-data",
-            path: "big.bin",
-            encoding: "base64",
-            content: Buffer.alloc(600_000).toString("base64"),
-          },
-        ];
-      },
+      withFiles([
+        {
+          volume: "db-data",
+          path: "big.bin",
+          encoding: "base64",
+          content: Buffer.alloc(600_000).toString("base64"),
+        },
+      ]),
       "files.0.content: 600000 bytes: a file may hold at most 524288",
     ],
     [
       "more than 1 MiB of files in all",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [1, 2, 3].map((n) => ({
+      withFiles(
+        [1, 2, 3].map((n) => ({
           volume: "db-data",
           path: `f${n}.txt`,
           content: "x".repeat(400_000),
-        }));
-      },
+        })),
+      ),
       "files: 1200000 bytes in all: an entry may ship at most 1048576",
     ],
     [
       "a setuid mode",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [{ volume: "db-data", path: "run.sh", content: "#!/bin/sh\n", mode: "4755" }];
-      },
+      withFiles([{ volume: "db-data", path: "run.sh", content: "#!/bin/sh\n", mode: "4755" }]),
       "files.0.mode: must be octal permission bits such as 0644",
     ],
     [
       "a template naming a variable the entry does not provide",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [{ volume: "db-data", path: "app.yml", content: "peer: {{PEER_URL}}\n", template: true }];
-      },
+      withFiles([{ volume: "db-data", path: "app.yml", content: "peer: {{PEER_URL}}\n", template: true }]),
       "files.0.content: {{PEER_URL}} is neither a setting of env nor a variable Proximity provides",
     ],
     [
       "a template using an optional setting without a default",
-      (e) => {
-        e.compose = withDatabase(e.compose);
-        e.files = [{ volume: "db-data", path: "app.yml", content: "url: {{PUBLIC_URL}}\n", template: true }];
-      },
+      withFiles([{ volume: "db-data", path: "app.yml", content: "url: {{PUBLIC_URL}}\n", template: true }]),
       "files.0.content: {{PUBLIC_URL}} is optional without a default",
     ],
     [

@@ -63,6 +63,14 @@ function check(entry: unknown, fileId = "example") {
   return parseCatalogFile(stringify(entry), fileId);
 }
 
+/** `mutate` of the entry makes it refused, with a reason that contains `expected`. */
+function expectRefused(entry: Entry, mutate: (e: Entry) => void, expected: string, fileId?: string) {
+  mutate(entry);
+  const result = check(entry, fileId);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.issues.join("\n")).toContain(expected);
+}
+
 const withCompose = (compose: string) => (e: Entry) => {
   e.compose = compose;
 };
@@ -252,14 +260,7 @@ describe("the schema accepts a valid entry", () => {
 
 describe("the schema rejects", () => {
   for (const [name, mutate, expected, fileId] of cases) {
-    test(name, () => {
-      const entry = valid();
-      mutate(entry);
-      const result = check(entry, fileId);
-      expect(result.ok).toBe(false);
-      if (result.ok) return;
-      expect(result.issues.join("\n")).toContain(expected);
-    });
+    test(name, () => expectRefused(valid(), mutate, expected, fileId));
   }
 
   test("a file that is not YAML", () => {
@@ -355,13 +356,7 @@ volumes:
     ["a runtime listed twice", (e: Entry) => (e.runtimes = ["oci", "oci"]), "duplicate runtimes"],
     ["an unknown runtime", (e: Entry) => (e.runtimes = ["podman"]), "runtimes.0"],
     ["no runtime", (e: Entry) => (e.runtimes = []), "runtimes"],
-  ])("oci refuses %s", (_name, mutate, expected) => {
-    const entry = single();
-    mutate(entry);
-    const result = check(entry);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues.join("\n")).toContain(expected);
-  });
+  ])("oci refuses %s", (_name, mutate, expected) => expectRefused(single(), mutate, expected));
 });
 
 describe("entries without a web interface (web: false)", () => {
@@ -412,19 +407,9 @@ describe("entries without a web interface (web: false)", () => {
       (e) => (e.compose = COMPOSE.replace("${GREETING:-hello}", "${APP_URL}")),
       "uses ${APP_URL}, which an app without a web interface does not have",
     ],
-  ])("refuse %s", (_, mutate, expected) => {
-    const e = daemon();
-    mutate(e);
-    const result = check(e);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues.join("\n")).toContain(expected);
-  });
+  ])("refuse %s", (_, mutate, expected) => expectRefused(daemon(), mutate, expected));
 
   test("an entry with a web interface (the default) still needs its health check and primary port", () => {
-    const e = valid();
-    delete e.healthcheck;
-    const result = check(e);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues.join("\n")).toContain("needs a health check (or say web: false)");
+    expectRefused(valid(), (e) => delete e.healthcheck, "needs a health check (or say web: false)");
   });
 });

@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { CatalogSourceRow } from "../../../db/schema.ts";
 import { actorOf } from "../../../http/context.ts";
 import { adminOnly } from "../../../http/guards.ts";
-import { itemResponse, jsonResponse, routesFor } from "../../../http/openapi.ts";
+import { idParams, itemResponse, jsonResponse, routesFor } from "../../../http/openapi.ts";
 import { resourceRoutes } from "../../../http/resource.ts";
 import { SOURCE_NAME_PATTERN, type SourcesService } from "./sources.service.ts";
 
@@ -87,11 +87,14 @@ export function toPublicSource(row: CatalogSourceRow): z.infer<typeof CatalogSou
   };
 }
 
+const Params = idParams("source_id");
+
 const admin = routesFor(adminOnly, "catalog");
 
 const refresh = admin.post("/catalog/sources/{source_id}/refresh", {
   operationId: "refreshCatalogSource",
   summary: "Import a store again now (its entries are replaced at once when it succeeds)",
+  request: { params: Params },
   responses: { 202: itemResponse("source", CatalogSourceSchema, "Importing") },
   errors: [409],
 });
@@ -99,6 +102,7 @@ const refresh = admin.post("/catalog/sources/{source_id}/refresh", {
 const report = admin.get("/catalog/sources/{source_id}/report", {
   operationId: "getCatalogSourceReport",
   summary: "Every app of the last import: imported or refused, with the reasons",
+  request: { params: Params },
   responses: { 200: jsonResponse(ReportSchema, "The report") },
 });
 

@@ -208,6 +208,24 @@ export class SourcesService {
     return rows;
   }
 
+  /** What the import changed in an imported entry (its report line), for the entry's page; [] for others. */
+  async notesOf(catalogId: string): Promise<string[]> {
+    // By the source's name (the id's namespace) first: the entries' index leads with the source.
+    const [row] = await this.db
+      .select({ reasons: catalogSourceEntries.reasons })
+      .from(catalogSourceEntries)
+      .innerJoin(catalogSources, eq(catalogSources.id, catalogSourceEntries.sourceId))
+      .where(
+        and(
+          eq(catalogSources.name, catalogId.split("/")[0]!),
+          eq(catalogSourceEntries.catalogId, catalogId),
+          eq(catalogSourceEntries.status, "imported"),
+        ),
+      )
+      .limit(1);
+    return row?.reasons ?? [];
+  }
+
   /** Wait for a running import (tests, the web page's "refresh and show"). */
   async settled(id: string): Promise<void> {
     await this.running.get(id);

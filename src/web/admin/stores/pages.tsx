@@ -98,7 +98,7 @@ export const StoresTable: FC<{ sources: CatalogSourceRow[] }> = ({ sources }) =>
                 <br />
                 <small class="muted break hide-sm">{s.url}</small>
               </td>
-              <td>
+              <td class="counts">
                 <a href={`/catalog?source=${encodeURIComponent(s.name)}`}>{s.imported} imported</a>
                 <br />
                 <a href={`/stores/${s.id}`} class="muted">
