@@ -7,7 +7,8 @@
  *   tags, user and counters never mix, under Bun.serve and app.request() alike;
  * - the trace: an incoming `sentry-trace`/`baggage` is continued, else each request starts its own;
  * - one `http.server` span named by the route template with {param} (source route), which is the
- *   transaction when sampled; its status and `http.response.status_code` from the response;
+ *   transaction when sampled; its status and `http.response.status_code` from the response (no span for
+ *   preflights, HEAD and the probes /health, /ready, /metrics);
  * - the request data of events (method, URL, query, headers; scrubbed in beforeSend) and the user's
  *   address, both worked out only when an event is built;
  * - counters for the performance context; tag authenticated (the auth guard sets the user and role);
@@ -27,6 +28,7 @@ import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
 import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
 import { addUserAddress, captureError, settleUserAddress } from "./capture.ts";
+import { isUntracedPath } from "./options.ts";
 import { beginUnitOfWork } from "./perf.ts";
 import { requestEventData } from "./request-data.ts";
 import { transactionName } from "./route-name.ts";
@@ -179,13 +181,15 @@ const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
     const route = matchedRoutePath(c);
     const name = route ? cachedTransactionName(method, route) : undefined;
     if (name) scope.setTransactionName(name);
-    if (UNTRACED_METHODS.has(method)) return observeRequest(c, next, scope, undefined, name);
     const path = c.req.path;
+    // Preflights, HEAD and probes get no span: the sampler would drop every one of them (options.ts).
+    if (UNTRACED_METHODS.has(method) || isUntracedPath(path)) {
+      return observeRequest(c, next, scope, undefined, name);
+    }
     const attributes: Record<string, string> = {
       [SEGMENT_NAME_SOURCE]: name ? "route" : "url",
       [SENTRY_ORIGIN]: "auto.http.proximity",
       [HTTP_REQUEST_METHOD]: method,
-      // The sampler leaves probes out by this path (options.ts).
       [URL_PATH]: path,
     };
     if (name) attributes[HTTP_ROUTE] = name.slice(name.indexOf(" ") + 1);
