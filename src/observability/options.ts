@@ -102,7 +102,8 @@ function pathOf(name: string, attributes: Record<string, unknown>): string {
 }
 
 export function isUntracedPath(path: string): boolean {
-  return UNTRACED_PATHS.has(path.length > 1 ? path.replace(/\/+$/, "") : path);
+  if (UNTRACED_PATHS.has(path)) return true;
+  return path.length > 1 && path.endsWith("/") && UNTRACED_PATHS.has(path.replace(/\/+$/, ""));
 }
 
 /** production only lets error and fatal through; development sends everything. */
