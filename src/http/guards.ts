@@ -17,8 +17,8 @@ export async function requireAuth<S extends Guarded>(c: Context<HttpEnv<S>>, nex
   const user = await c.get("services").auth.authenticate(token);
   c.set("user", user);
   c.set("credential", { token, expiresAt: tokenExpiry(token) });
-  // The client address asks the socket (Bun's requestIP): only worked out when Sentry will use it.
-  if (isObservabilityEnabled()) setRequestUser(user, clientIpOf(c));
+  // The client address asks the socket (Bun's requestIP): worked out only when a Sentry event needs it.
+  if (isObservabilityEnabled()) setRequestUser(user, () => clientIpOf(c));
   await next();
 }
 

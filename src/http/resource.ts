@@ -17,11 +17,9 @@ import {
   itemResponse,
   jsonBody,
   jsonResponse,
-  listSchema,
-  PaginationQuery,
-  pageOf,
   type routesFor,
 } from "./openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "./paging.ts";
 
 /** What every operation states in the document. */
 interface Operation {

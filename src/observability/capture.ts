@@ -3,6 +3,7 @@
  * job is working on (the guide's `set_tag("operation", …)`).
  */
 
+import type { Event, Scope } from "@sentry/bun";
 import type { AuthUser } from "../core/identity.ts";
 import { classifyError, type OperationHints } from "./classify.ts";
 import { Sentry } from "./sdk.ts";
@@ -41,8 +42,17 @@ function operationHints(): OperationHints {
   return { vmid: ctx?.vmid, node: ctx?.node };
 }
 
-/** The Sentry user of this request or job: from the verified JWT, never from anything the client claims. */
-export function setRequestUser(user: AuthUser, ip?: string): void {
+/** A client address, or how to work it out (Bun asks the socket: done only when an event needs it). */
+export type ClientAddress = string | (() => string | undefined);
+
+/** Per request: the address not yet worked out, or what it came to ("" when unknown). */
+const addresses = new WeakMap<Scope, ClientAddress>();
+
+/**
+ * The Sentry user of this request or job: from the verified JWT, never from anything the client claims.
+ * The address is added to each event that carries the user (addUserAddress).
+ */
+export function setRequestUser(user: AuthUser, ip?: ClientAddress): void {
   if (!state.enabled) return;
   const scope = Sentry.getIsolationScope();
   scope.setUser({
@@ -50,9 +60,30 @@ export function setRequestUser(user: AuthUser, ip?: string): void {
     username: user.username,
     ...(user.email ? { email: user.email } : {}),
     role: user.role,
-    ...(ip && ip !== "unknown" ? { ip_address: ip } : {}),
   });
+  if (ip !== undefined) addresses.set(scope, ip);
   scope.setTags({ authenticated: "true", user_role: user.role });
+}
+
+function addressOf(scope: Scope): string | undefined {
+  let ip = addresses.get(scope);
+  if (typeof ip === "function") {
+    ip = ip() ?? "";
+    addresses.set(scope, ip);
+  }
+  return ip && ip !== "unknown" ? ip : undefined;
+}
+
+/** Puts the request's client address on an event's user (while the request is in flight). */
+export function addUserAddress(scope: Scope, event: Event): void {
+  if (!event.user || event.user.ip_address !== undefined) return;
+  const ip = addressOf(scope);
+  if (ip) event.user = { ...event.user, ip_address: ip };
+}
+
+/** Works the address out now, for events built after the response has gone (a sampled transaction). */
+export function settleUserAddress(scope: Scope): void {
+  addressOf(scope);
 }
 
 /**

@@ -1,30 +1,41 @@
 /**
- * The per-request layer, registered first in createApp:
- * - an isolation scope per request (Bun.serve's integration already gives one; app.request() does not);
- * - counters for the performance context; tags authenticated / user_role and the user from the JWT;
- * - the transaction named by route template with {param};
+ * The per-request layer, registered first in createApp. It is the only request instrumentation: @sentry/bun's
+ * Bun.serve integration is left out (options.ts), because per request, sampled or not, it parsed the URL,
+ * turned request and response headers into span attributes, asked the socket for the client address and
+ * built the normalized request (docs/performance.md, "Fifth round"). Here, per request:
+ * - an isolation scope of its own (forked from the process scope), so concurrent requests' breadcrumbs,
+ *   tags, user and counters never mix, under Bun.serve and app.request() alike;
+ * - the trace: an incoming `sentry-trace`/`baggage` is continued, else each request starts its own;
+ * - one `http.server` span named by the route template with {param} (source route), which is the
+ *   transaction when sampled; its status and `http.response.status_code` from the response;
+ * - the request data of events (method, URL, query, headers; scrubbed in beforeSend) and the user's
+ *   address, both worked out only when an event is built;
+ * - counters for the performance context; tag authenticated (the auth guard sets the user and role);
  * - one HTTP breadcrumb per request and user-action crumbs for auth and settings calls;
  * - capture of 5xx/unhandled errors (4xx never) with error_type and status_code; a deliberate 503 BUSY
  *   (load shedding, docs/security.md) is not a fault and is not captured.
  *
- * Sentry's own Hono middleware is not used: it wraps every middleware in a Proxy that starts a span, sampled
- * or not, and names the route and sets the normalized request a second time (Bun.serve's integration and
- * this layer already do both) — about a third of the layer's per-request cost (docs/performance.md).
+ * A streamed response (server-sent events) ends its span when the handler returns the response, not when
+ * the stream closes: a transaction measures the time to the response, not how long a client listened.
+ *
+ * Sentry's own Hono middleware is not used either: it wraps every middleware in a Proxy that starts a span,
+ * sampled or not, and names the route and sets the normalized request a second time.
  */
 
+import type { Span } from "@sentry/bun";
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
-import type { AuthUser } from "../core/identity.ts";
 import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
-import { captureError, setRequestUser } from "./capture.ts";
+import { addUserAddress, captureError, settleUserAddress } from "./capture.ts";
 import { beginUnitOfWork } from "./perf.ts";
+import { requestEventData } from "./request-data.ts";
 import { transactionName } from "./route-name.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
 /** What this layer reads from the request context (set by the request-id middleware and the auth guard). */
 interface ObservedEnv {
-  Variables: { user?: AuthUser; requestId?: string; clientIp?: string };
+  Variables: { requestId?: string };
 }
 
 export interface InstrumentDeps {
@@ -34,8 +45,13 @@ export interface InstrumentDeps {
 
 /** @sentry/conventions SENTRY_SEGMENT_NAME_SOURCE (the transaction_info.source of a static transaction). */
 const SEGMENT_NAME_SOURCE = "sentry.segment.name.source";
-/** @sentry/conventions HTTP_ROUTE. */
+/** @sentry/conventions HTTP_ROUTE, SENTRY_ORIGIN, HTTP_REQUEST_METHOD and URL_PATH. */
 const HTTP_ROUTE = "http.route";
+const SENTRY_ORIGIN = "sentry.origin";
+const HTTP_REQUEST_METHOD = "http.request.method";
+const URL_PATH = "url.path";
+/** @sentry/core SPAN_STATUS_ERROR. */
+const SPAN_STATUS_ERROR = 2;
 
 interface MatchedRoute {
   path: string;
@@ -81,70 +97,103 @@ function cachedTransactionName(method: string, route: string): string {
   return name;
 }
 
-async function observeRequest(c: Context<ObservedEnv>, next: Next): Promise<void> {
-  const scope = Sentry.getIsolationScope();
-  beginUnitOfWork(scope);
-  scope.setTag("authenticated", "false");
-  // Named before the handlers run (the router has matched already), so events captured during the request
-  // carry the route template as their transaction.
-  const route = matchedRoutePath(c);
-  const name = route ? cachedTransactionName(c.req.method, route) : undefined;
-  if (name) {
-    scope.setTransactionName(name);
-    const span = Sentry.getActiveSpan();
-    if (span) {
-      const root = Sentry.getRootSpan(span);
-      root.updateName(name);
-      // updateName marks the name "custom"; it is still the route template, so say so.
-      root.setAttribute(SEGMENT_NAME_SOURCE, "route");
-      root.setAttribute(HTTP_ROUTE, name.slice(name.indexOf(" ") + 1));
-    }
-  }
+type Scope = ReturnType<typeof Sentry.getIsolationScope>;
+
+/** Requests that get no span (as in Sentry's own HTTP server instrumentation): preflights and HEAD. */
+const UNTRACED_METHODS = new Set(["OPTIONS", "HEAD"]);
+
+/**
+ * Runs `fn` in the request's own isolation scope and trace: `withIsolationScope` forks the process scope
+ * and starts a new trace unless the caller sent `sentry-trace`, which is then continued (with its baggage:
+ * the upstream sampling decision is kept).
+ */
+function inRequestScope<T>(req: Request, fn: (scope: Scope) => T): T {
+  return Sentry.withIsolationScope((scope) => {
+    const sentryTrace = req.headers.get("sentry-trace");
+    if (!sentryTrace) return fn(scope);
+    return Sentry.continueTrace({ sentryTrace, baggage: req.headers.get("baggage") }, () => fn(scope));
+  });
+}
+
+async function observeRequest(
+  c: Context<ObservedEnv>,
+  next: Next,
+  scope: Scope,
+  span: Span | undefined,
+  name: string | undefined,
+): Promise<void> {
   try {
     await next();
-  } finally {
-    const status = c.res.status;
-    const user = c.get("user");
-    if (user) setRequestUser(user, c.get("clientIp"));
-    const requestId = c.get("requestId");
-    if (requestId) scope.setTag("request_id", requestId);
-    const method = c.req.method;
-    const path = c.req.path;
-    const data: CrumbData = { method, path, status_code: status };
-    if (name) data.route = name;
-    pushCrumb(
-      "http.request",
-      `${method} ${path} → ${status}`,
-      data,
-      status >= 500 ? "error" : status >= 400 ? "warning" : "info",
-      "http",
-    );
-    const action = userActionOf(method, path, status);
-    if (action) userAction(action, { status_code: status }, status >= 400 ? "warning" : "info");
-    // 4xx are the client's mistakes: never captured. 5xx and unhandled errors always are.
-    if (c.error && status >= 500 && !(isAppError(c.error) && c.error.code === "BUSY")) {
-      captureError(c.error, { status, mechanism: "auto.http.hono.proximity" });
+  } catch (err) {
+    // Hono hands errors to the app's onError; only one thrown past it gets here (the response is Bun's).
+    captureError(err, { status: 500, mechanism: "auto.http.hono.proximity" });
+    if (span?.isRecording()) {
+      span.setStatus({ code: SPAN_STATUS_ERROR, message: "internal_error" });
+      span.end();
     }
+    throw err;
+  }
+  const status = c.res.status;
+  const requestId = c.get("requestId");
+  if (requestId) scope.setTag("request_id", requestId);
+  const method = c.req.method;
+  const path = c.req.path;
+  const data: CrumbData = { method, path, status_code: status };
+  if (name) data.route = name;
+  pushCrumb(
+    "http.request",
+    `${method} ${path} → ${status}`,
+    data,
+    status >= 500 ? "error" : status >= 400 ? "warning" : "info",
+    "http",
+  );
+  const action = userActionOf(method, path, status);
+  if (action) userAction(action, { status_code: status }, status >= 400 ? "warning" : "info");
+  // 4xx are the client's mistakes: never captured. 5xx and unhandled errors always are.
+  if (c.error && status >= 500 && !(isAppError(c.error) && c.error.code === "BUSY")) {
+    captureError(c.error, { status, mechanism: "auto.http.hono.proximity" });
+  }
+  // Only a sampled span is ended: ending one queues its conversion into a transaction (a timer per request)
+  // only to find it unsampled. Its drop was counted when it started (the client report's sample_rate).
+  if (span?.isRecording()) {
+    Sentry.setHttpStatus(span, status);
+    // The transaction is built after the response has gone: the user's address is worked out now.
+    settleUserAddress(scope);
+    span.end();
   }
 }
 
 const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
-  // Under Bun.serve the integration already isolated this request; nesting another scope here would make
-  // the middleware-captured error lose the user. Only app.request() needs one.
-  if (Sentry.getIsolationScope() === state.defaultIsolationScope) {
-    return Sentry.withIsolationScope((scope) => {
-      const req = c.req.raw;
-      scope.setSDKProcessingMetadata({
-        normalizedRequest: {
-          method: req.method,
-          url: req.url,
-          headers: Sentry.winterCGHeadersToDict(req.headers),
-        },
-      });
-      return observeRequest(c, next);
+  const req = c.req.raw;
+  return inRequestScope(req, (scope) => {
+    beginUnitOfWork(scope);
+    scope.addEventProcessor((event) => {
+      event.request = requestEventData(req);
+      addUserAddress(scope, event);
+      return event;
     });
-  }
-  return observeRequest(c, next);
+    scope.setTag("authenticated", "false");
+    // Named before the handlers run (the router has matched already), so events captured during the
+    // request carry the route template as their transaction.
+    const method = req.method;
+    const route = matchedRoutePath(c);
+    const name = route ? cachedTransactionName(method, route) : undefined;
+    if (name) scope.setTransactionName(name);
+    if (UNTRACED_METHODS.has(method)) return observeRequest(c, next, scope, undefined, name);
+    const path = c.req.path;
+    const attributes: Record<string, string> = {
+      [SEGMENT_NAME_SOURCE]: name ? "route" : "url",
+      [SENTRY_ORIGIN]: "auto.http.proximity",
+      [HTTP_REQUEST_METHOD]: method,
+      // The sampler leaves probes out by this path (options.ts).
+      [URL_PATH]: path,
+    };
+    if (name) attributes[HTTP_ROUTE] = name.slice(name.indexOf(" ") + 1);
+    return Sentry.startSpanManual(
+      { name: name ?? `${method} ${path}`, op: "http.server", attributes },
+      (span) => observeRequest(c, next, scope, span, name),
+    );
+  });
 };
 
 /** Registers the layer on `app`; call before any other middleware. Does nothing without SENTRY_DSN. */

@@ -124,6 +124,20 @@ export function changePassword(t: TestApp, session: Session, newPassword: string
   });
 }
 
+/** POST /auth/refresh with `refreshToken`: the answer (a new pair, or 401 for a spent or revoked token). */
+export function refresh(t: Pick<TestApp, "request">, refreshToken: string): Promise<Response> {
+  return t.request("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: refreshToken } });
+}
+
+/** `session` signs out, presenting its refresh token: the answer. */
+export function logout(t: Pick<TestApp, "request">, session: Session): Promise<Response> {
+  return t.request("/api/v1/auth/logout", {
+    method: "POST",
+    token: session.token,
+    json: { refresh_token: session.refreshToken },
+  });
+}
+
 /** How many audit events of `action` the admin reads in the audit log. */
 export async function auditTotal(t: TestApp, admin: Session, action: string): Promise<number> {
   const res = await t.request(`/api/v1/audit?action=${action}`, { token: admin.token });

@@ -6,16 +6,8 @@ import type { UserActor } from "../../core/identity.ts";
 import type { Application, Job } from "../../db/schema.ts";
 import { type Authenticator, actorOf, type HttpEnv } from "../../http/context.ts";
 import { adminOnly, authed } from "../../http/guards.ts";
-import {
-  createRouter,
-  itemResponse,
-  jsonBody,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-  pageOf,
-  routesFor,
-} from "../../http/openapi.ts";
+import { createRouter, itemResponse, jsonBody, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "../../http/paging.ts";
 import { eventStream } from "../../http/sse.ts";
 import type { EventBus, ProximityEvent } from "../../queue/events.ts";
 import type { HostsService } from "../hosts/hosts.service.ts";
@@ -258,7 +250,7 @@ export function appsRoutes() {
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
       const { apps, catalog } = c.get("services");
-      const found = await apps.list(c.get("user"), { ...q, perPage: q.per_page });
+      const found = await apps.listViews(c.get("user"), { ...q, perPage: q.per_page });
       return c.json(
         pageOf(q, found, (a) => toPublicApp(a, catalog)),
         200,

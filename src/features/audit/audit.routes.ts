@@ -2,14 +2,8 @@
 import { z } from "@hono/zod-openapi";
 import type { AuditEntry } from "../../db/schema.ts";
 import { adminOnly } from "../../http/guards.ts";
-import {
-  createRouter,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-  pageOf,
-  routesFor,
-} from "../../http/openapi.ts";
+import { createRouter, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "../../http/paging.ts";
 import type { AuditService } from "./audit.service.ts";
 
 /** The services these routes reach through `c.get("services")`. */

@@ -12,10 +12,9 @@ import {
   itemResponse,
   jsonBody,
   jsonResponse,
-  listSchema,
-  pageOf,
   routesFor,
 } from "../../http/openapi.ts";
+import { listSchema, pageOf } from "../../http/paging.ts";
 import { AppParams, type CatalogLookup, toPublicApp } from "../apps/index.ts";
 import { toPublicJob } from "../jobs/jobs.schemas.ts";
 import {

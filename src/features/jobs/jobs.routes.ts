@@ -4,15 +4,8 @@ import { NotFoundError } from "../../core/errors.ts";
 import type { AuthUser } from "../../core/identity.ts";
 import { JOB_STATUSES, type Job } from "../../db/schema.ts";
 import { authed } from "../../http/guards.ts";
-import {
-  createRouter,
-  idParams,
-  jsonResponse,
-  listSchema,
-  PaginationQuery,
-  pageOf,
-  routesFor,
-} from "../../http/openapi.ts";
+import { createRouter, idParams, jsonResponse, routesFor } from "../../http/openapi.ts";
+import { listSchema, PaginationQuery, pageOf } from "../../http/paging.ts";
 import { JobSchema, toPublicJob } from "./jobs.schemas.ts";
 import type { JobsService } from "./jobs.service.ts";
 

@@ -33,17 +33,16 @@ afterAll(async () => {
 
 const api = (path: string, init: Parameters<SimWorld["t"]["request"]>[1] = {}) =>
   w.t.request(path, { token: w.admin.token, ...init });
+/** PUT /access: HTTPS names under DOMAIN with certificates from the ACME directory at `directory`. */
+const putAcme = (directory: string, extra: Record<string, string> = {}) =>
+  api("/api/v1/access", {
+    method: "PUT",
+    json: { domain: DOMAIN, certificates: "acme", acme_directory: directory, ...extra },
+  });
 
 describe("ACME certificates (Pebble)", () => {
   test("a directory that does not answer is refused with the fix; nothing is saved", async () => {
-    const res = await api("/api/v1/access", {
-      method: "PUT",
-      json: {
-        domain: DOMAIN,
-        certificates: "acme",
-        acme_directory: `https://127.0.0.1:${await freePort()}/dir`,
-      },
-    });
+    const res = await putAcme(`https://127.0.0.1:${await freePort()}/dir`);
     expect(res.status).toBe(422);
     const error = await errorOf(res);
     expect(error.details?.[0]?.field).toBe("acme_directory");
@@ -52,15 +51,7 @@ describe("ACME certificates (Pebble)", () => {
   });
 
   test("an exposed app gets a certificate from the directory and answers over https", async () => {
-    const res = await api("/api/v1/access", {
-      method: "PUT",
-      json: {
-        domain: DOMAIN,
-        certificates: "acme",
-        acme_directory: directory,
-        acme_email: "admin@example.org",
-      },
-    });
+    const res = await putAcme(directory, { acme_email: "admin@example.org" });
     expect(res.status).toBe(200);
     const proxyId = ((await res.json()) as { proxy: { app_id: string } }).proxy.app_id;
     const proxy = await settled(w, proxyId, 90_000);

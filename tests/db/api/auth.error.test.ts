@@ -1,10 +1,8 @@
-import { beforeEach, describe, expect, test } from "bun:test";
-import { createTestApp, errorOf, login, PASSWORD, setupAdmin, type TestApp } from "../../helpers/harness.ts";
+import { describe, expect, test } from "bun:test";
+import { appPerTest, t } from "../../helpers/admin-app.ts";
+import { errorOf, login, PASSWORD, refresh, setupAdmin } from "../../helpers/harness.ts";
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await createTestApp();
-});
+appPerTest();
 
 const register = (body: unknown) => t.request("/api/v1/auth/register", { method: "POST", json: body });
 
@@ -90,24 +88,19 @@ describe("auth: bad input gets a clear error and changes nothing", () => {
 
   test("re-using a rotated refresh token revokes the whole family", async () => {
     const admin = await setupAdmin(t);
-    const refresh = (token: string) =>
-      t.request("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: token } });
-    const first = await refresh(admin.refreshToken);
+    const first = await refresh(t, admin.refreshToken);
     const { refresh_token: rotated } = (await first.json()) as { refresh_token: string };
     // The stolen, already-rotated token comes back:
-    expect((await refresh(admin.refreshToken)).status).toBe(401);
+    expect((await refresh(t, admin.refreshToken)).status).toBe(401);
     // …and the legitimate successor is now dead too.
-    expect((await refresh(rotated)).status).toBe(401);
+    expect((await refresh(t, rotated)).status).toBe(401);
     // Another login (another family) is unaffected.
     const fresh = await login(t, "admin");
-    expect((await refresh(fresh.refreshToken)).status).toBe(200);
+    expect((await refresh(t, fresh.refreshToken)).status).toBe(200);
   });
 
   test("an unknown refresh token is 401", async () => {
-    const res = await t.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: "prt_nope" },
-    });
+    const res = await refresh(t, "prt_nope");
     expect(res.status).toBe(401);
   });
 

@@ -1,18 +1,9 @@
-import { beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { decodeJwt } from "jose";
-import {
-  changePassword,
-  createTestApp,
-  login,
-  PASSWORD,
-  setupAdmin,
-  type TestApp,
-} from "../../helpers/harness.ts";
+import { appPerTest, t } from "../../helpers/admin-app.ts";
+import { changePassword, login, logout, PASSWORD, refresh, setupAdmin } from "../../helpers/harness.ts";
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await createTestApp();
-});
+appPerTest();
 
 describe("auth: the happy paths", () => {
   test("the first registered user becomes admin; the username is stored lower-case", async () => {
@@ -69,33 +60,20 @@ describe("auth: the happy paths", () => {
 
   test("refresh rotates: the new pair works, the old refresh token is spent", async () => {
     const admin = await setupAdmin(t);
-    const res = await t.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: admin.refreshToken },
-    });
+    const res = await refresh(t, admin.refreshToken);
     expect(res.status).toBe(200);
     const next = (await res.json()) as { access_token: string; refresh_token: string };
     expect(next.refresh_token).not.toBe(admin.refreshToken);
     expect((await t.request("/api/v1/auth/me", { token: next.access_token })).status).toBe(200);
-    const again = await t.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: next.refresh_token },
-    });
+    const again = await refresh(t, next.refresh_token);
     expect(again.status).toBe(200);
   });
 
   test("logout ends the session: its refresh token no longer works", async () => {
     const admin = await setupAdmin(t);
-    const out = await t.request("/api/v1/auth/logout", {
-      method: "POST",
-      token: admin.token,
-      json: { refresh_token: admin.refreshToken },
-    });
+    const out = await logout(t, admin);
     expect(out.status).toBe(204);
-    const res = await t.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: admin.refreshToken },
-    });
+    const res = await refresh(t, admin.refreshToken);
     expect(res.status).toBe(401);
   });
 
@@ -105,10 +83,8 @@ describe("auth: the happy paths", () => {
     const other = await login(t, "admin");
     const res = await changePassword(t, mine, "another-long-password");
     expect(res.status).toBe(204);
-    const refresh = (token: string) =>
-      t.request("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: token } });
-    expect((await refresh(other.refreshToken)).status).toBe(401);
-    expect((await refresh(mine.refreshToken)).status).toBe(200);
+    expect((await refresh(t, other.refreshToken)).status).toBe(401);
+    expect((await refresh(t, mine.refreshToken)).status).toBe(200);
     await expect(login(t, "admin")).rejects.toThrow();
     await login(t, "admin", "another-long-password");
   });
@@ -134,11 +110,7 @@ describe("auth: the happy paths", () => {
       method: "POST",
       json: { username: "admin", password: "wrong-password-1" },
     });
-    await t.request("/api/v1/auth/logout", {
-      method: "POST",
-      token: admin.token,
-      json: { refresh_token: admin.refreshToken },
-    });
+    await logout(t, admin);
     // Logout ended that session's access token too: read the log from a new session.
     const reader = await login(t, "admin");
     const res = await t.request("/api/v1/audit?per_page=100", { token: reader.token });

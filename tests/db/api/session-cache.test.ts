@@ -17,6 +17,8 @@ import {
   createTestApp,
   createUser,
   login,
+  logout,
+  refresh,
   type Session,
   setupAdmin,
   TEST_SECRET,
@@ -115,11 +117,7 @@ describe(`session cache across two instances (${testDatabaseUrl ? "PostgreSQL" :
   test("logout on one instance ends the session on the other", async () => {
     const erin = await createUser(a, admin, "erin");
     await cachedOnB(erin);
-    const out = await a.request("/api/v1/auth/logout", {
-      method: "POST",
-      token: erin.token,
-      json: { refresh_token: erin.refreshToken },
-    });
+    const out = await logout(a, erin);
     expect(out.status).toBe(204);
     report("logout", await delayUntilRefused(erin.token));
   });
@@ -137,19 +135,13 @@ describe(`session cache across two instances (${testDatabaseUrl ? "PostgreSQL" :
   test("re-use of a rotated refresh token ends the session on the other instance; rotation alone does not", async () => {
     const erin = await createUser(a, admin, "erin");
     await cachedOnB(erin);
-    const rotated = await a.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: erin.refreshToken },
-    });
+    const rotated = await refresh(a, erin.refreshToken);
     expect(rotated.status).toBe(200);
     const next = (await rotated.json()) as { access_token: string };
     // The session lives on: the old access token (same session) and the new one both still work.
     expect((await b.request("/api/v1/auth/me", { token: erin.token })).status).toBe(200);
     expect((await b.request("/api/v1/auth/me", { token: next.access_token })).status).toBe(200);
-    const reused = await a.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: erin.refreshToken },
-    });
+    const reused = await refresh(a, erin.refreshToken);
     expect(reused.status).toBe(401);
     report("refresh-token re-use", await delayUntilRefused(next.access_token));
   });

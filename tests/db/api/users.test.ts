@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
-import { createTestApp, createUser, errorOf, login, PASSWORD } from "../../helpers/harness.ts";
+import { createTestApp, createUser, errorOf, login, PASSWORD, refresh } from "../../helpers/harness.ts";
 
 adminAppPerTest();
 
@@ -53,10 +53,7 @@ describe("users: admin management", () => {
   test("an admin password reset ends the user's sessions and sets the new password", async () => {
     const erin = await createUser(t, admin, "erin");
     expect((await patch(erin.id, { password: "a-brand-new-password" })).status).toBe(200);
-    const res = await t.request("/api/v1/auth/refresh", {
-      method: "POST",
-      json: { refresh_token: erin.refreshToken },
-    });
+    const res = await refresh(t, erin.refreshToken);
     expect(res.status).toBe(401);
     await login(t, "erin", "a-brand-new-password");
   });

@@ -293,6 +293,31 @@ describe("transactions", () => {
     expect(ingest.transactions().some((t) => t.transaction.includes("app-123"))).toBe(false);
   });
 
+  test("an incoming sentry-trace is continued; a request without one starts a trace of its own", async () => {
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const spanId = "b7ad6b7169203331";
+    const res = await f.call("/api/v1/__obs/unhandled?marker=continued", {
+      headers: {
+        "sentry-trace": `${traceId}-${spanId}-1`,
+        baggage: `sentry-trace_id=${traceId},sentry-sampled=true,sentry-environment=upstream`,
+      },
+    });
+    expect(res.status).toBe(500);
+    expect((await f.call("/api/v1/__obs/unhandled?marker=own-trace")).status).toBe(500);
+    const continued = await eventWhere(byPath("marker=continued"), "continued event");
+    const own = await eventWhere(byPath("marker=own-trace"), "own-trace event");
+    expect(continued.contexts.trace.trace_id).toBe(traceId);
+    expect(own.contexts.trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(own.contexts.trace.trace_id).not.toBe(traceId);
+    // The request's transaction is a child of the caller's span, in the caller's trace.
+    const inTrace = (t: SentryEvent) => t.contexts?.trace?.trace_id === traceId;
+    await ingest.waitFor((s) => s.transactions().some(inTrace), 10_000, "continued transaction");
+    const t = ingest.transactions().find(inTrace)!;
+    expect(t.transaction).toBe("GET /api/v1/__obs/unhandled");
+    expect(t.contexts.trace.parent_span_id).toBe(spanId);
+    expect(t.contexts.trace.span_id).toBe(continued.contexts.trace.span_id);
+  });
+
   test("/health, /ready and /metrics are not traced", async () => {
     for (const p of ["/health", "/ready", "/metrics", "/health", "/ready"]) await f.call(p);
     expect((await f.call("/api/v1/__obs/http-exception?marker=after-probes")).status).toBe(500);

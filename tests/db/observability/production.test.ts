@@ -94,6 +94,27 @@ test("breadcrumbs are capped at SENTRY_MAX_BREADCRUMBS (newest kept), DB crumb o
   expect(fixture).toEqual(Array.from({ length: fixture.length }, (_, i) => 40 - fixture.length + i));
 });
 
+test("a caller's sampling decision is kept: sampled traces are all sent, unsampled ones never", async () => {
+  const N = 20;
+  const hex = (i: number, len: number) => i.toString(16).padStart(len, "0");
+  const prefix = (sampled: 0 | 1) => (sampled ? "aaaa" : "bbbb");
+  const call = (i: number, sampled: 0 | 1) =>
+    fetch(`${f.guideUrl}/api/v1/apps`, {
+      headers: { "sentry-trace": `${prefix(sampled)}${hex(i + 1, 28)}-${hex(i + 1, 16)}-${sampled}` },
+    }).then((r) => r.status);
+  const statuses = await Promise.all(Array.from({ length: N }, (_, i) => [call(i, 1), call(i, 0)]).flat());
+  expect(statuses.every((s) => s === 200)).toBe(true);
+  const upstream = (sampled: 0 | 1) => (t: SentryEvent) =>
+    t.transaction === "GET /api/v1/apps" &&
+    t.contexts.trace.trace_id.startsWith(prefix(sampled)) &&
+    t.contexts.trace.parent_span_id === t.contexts.trace.trace_id.slice(-16);
+  // At the 10 % base rate, 20 of 20 would happen by chance once in 10^20 runs.
+  await ingest.waitFor((s) => s.transactions().filter(upstream(1)).length >= N, 10_000, "sampled traces");
+  await Bun.sleep(300);
+  expect(ingest.transactions().filter(upstream(1))).toHaveLength(N);
+  expect(ingest.transactions().filter(upstream(0))).toHaveLength(0);
+});
+
 test("client report on shutdown: dropped warning (before_send) and unsampled transactions (sample_rate)", async () => {
   expect(await f.stop()).toBe(0);
   const reasons = ingest

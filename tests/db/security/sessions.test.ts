@@ -1,31 +1,31 @@
 /** Access tokens end with the session that issued them (docs/security.md: "Sessions"). */
 import { describe, expect, test } from "bun:test";
 import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
-import { changePassword, createUser, login, type Session } from "../../helpers/harness.ts";
+import { changePassword, createUser, login, logout, type Session } from "../../helpers/harness.ts";
 
 adminAppPerTest();
 
 const me = (s: Session | string) =>
   t.request("/api/v1/auth/me", { token: typeof s === "string" ? s : s.token }).then((r) => r.status);
 
+/** A new user signed in twice: the session createUser made and another one. */
+async function twoSessions(username: string) {
+  const user = await createUser(t, admin, username);
+  return { user, other: await login(t, username) };
+}
+
 describe("an access token dies with its session", () => {
   test("logout: that session's access token is refused at once, the other session is not", async () => {
-    const user = await createUser(t, admin, "dora");
-    const other = await login(t, "dora");
+    const { user, other } = await twoSessions("dora");
     expect(await me(user)).toBe(200);
-    const res = await t.request("/api/v1/auth/logout", {
-      method: "POST",
-      token: user.token,
-      json: { refresh_token: user.refreshToken },
-    });
+    const res = await logout(t, user);
     expect(res.status).toBe(204);
     expect(await me(user)).toBe(401);
     expect(await me(other)).toBe(200);
   });
 
   test("change-password: other sessions' access tokens are refused, the kept session still works", async () => {
-    const user = await createUser(t, admin, "erin");
-    const other = await login(t, "erin");
+    const { user, other } = await twoSessions("erin");
     const res = await changePassword(t, user, "a-brand-new-passphrase");
     expect(res.status).toBe(204);
     expect(await me(other)).toBe(401);
@@ -33,8 +33,7 @@ describe("an access token dies with its session", () => {
   });
 
   test("an admin password reset or disabling ends every session's access tokens", async () => {
-    const user = await createUser(t, admin, "fred");
-    const other = await login(t, "fred");
+    const { user, other } = await twoSessions("fred");
     const reset = await t.request(`/api/v1/users/${user.id}`, {
       method: "PATCH",
       token: admin.token,

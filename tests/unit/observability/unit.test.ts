@@ -19,6 +19,7 @@ import {
   resolveSettings,
   TRANSPORT_BUFFER_SIZE,
 } from "../../../src/observability/options.ts";
+import { requestEventData } from "../../../src/observability/request-data.ts";
 import { routeTemplate } from "../../../src/observability/route-name.ts";
 import { ProxmoxError } from "../../../src/proxmox/errors.ts";
 
@@ -97,6 +98,48 @@ describe("settings and init options", () => {
     expect(o.sampleRate).toBe(1);
     expect(o.maxBreadcrumbs).toBe(50);
     expect(o.dataCollection).toMatchObject({ userInfo: false, cookies: false, httpBodies: [] });
+  });
+
+  test("integrations: no Bun.serve wrapper, console or dedupe; the Context integration skips transactions", async () => {
+    const o = buildSentryOptions(settingsFor({}));
+    const seen: string[] = [];
+    const fake = (name: string) => ({
+      name,
+      processEvent: (e: Event) => {
+        seen.push(`${name} ${e.type ?? "error"}`);
+        return { ...e, contexts: { ...e.contexts, os: { name: "Linux" } } };
+      },
+    });
+    const defaults = ["BunServer", "Console", "Dedupe", "RequestData", "Context", "Http"].map(fake);
+    const chosen = typeof o.integrations === "function" ? o.integrations(defaults) : [];
+    expect(chosen.map((i) => i.name)).toEqual(["RequestData", "Context", "Http"]);
+    const context = chosen.find((i) => i.name === "Context")!;
+    const client = {} as Parameters<NonNullable<typeof context.processEvent>>[2];
+    const transaction: Event = { type: "transaction", transaction: "GET /x" };
+    expect(await context.processEvent?.(transaction, {}, client)).toBe(transaction);
+    const error = (await context.processEvent?.({ message: "boom" }, {}, client)) as Event;
+    expect(error.contexts?.os).toEqual({ name: "Linux" });
+    expect(seen).toEqual(["Context error"]);
+  });
+
+  test("request data of an event: method, URL, query and headers; no cookie, no forwarded address", () => {
+    const req = new Request("http://proximity.example.com/api/v1/apps?page=2&sort=name", {
+      headers: {
+        "user-agent": "curl/8",
+        cookie: "session=abc",
+        "x-forwarded-for": "10.0.0.9",
+        "x-real-ip": "10.0.0.8",
+        "x-session-sid": "s-123",
+        "x-request-id": "r-1",
+      },
+    });
+    expect(requestEventData(req)).toEqual({
+      method: "GET",
+      url: "http://proximity.example.com/api/v1/apps?page=2&sort=name",
+      query_string: "page=2&sort=name",
+      headers: { "user-agent": "curl/8", "x-session-sid": "[Filtered]", "x-request-id": "r-1" },
+    });
+    expect(requestEventData(new Request("http://h/x?")).query_string).toBeUndefined();
   });
 
   test("traces sampler: probes never, everything else at the configured rate", () => {
