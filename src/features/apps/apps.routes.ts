@@ -250,7 +250,7 @@ export function appsRoutes() {
     .openapi(list, async (c) => {
       const q = c.req.valid("query");
       const { apps, catalog } = c.get("services");
-      const found = await apps.list(c.get("user"), { ...q, perPage: q.per_page });
+      const found = await apps.listViews(c.get("user"), { ...q, perPage: q.per_page });
       return c.json(
         pageOf(q, found, (a) => toPublicApp(a, catalog)),
         200,

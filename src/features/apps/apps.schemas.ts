@@ -229,8 +229,44 @@ export const AppListQuery = z.object({
   per_page: z.coerce.number().int().min(1).max(100).default(25),
 });
 
+/**
+ * What the public shape reads of an app: a whole row, or the API list's narrower row whose timestamps are
+ * already the ISO text of the answer (`AppsService.listViews`).
+ */
+export type AppView = Pick<
+  Application,
+  | "id"
+  | "name"
+  | "hostname"
+  | "catalogId"
+  | "catalogVersion"
+  | "status"
+  | "statusReason"
+  | "ownerId"
+  | "hostId"
+  | "node"
+  | "vmid"
+  | "ip"
+  | "url"
+  | "resources"
+  | "environment"
+  | "adopted"
+  | "runtime"
+  | "httpsUrl"
+  | "gate"
+  | "systemRole"
+  | "port"
+  | "scriptSlug"
+  | "updateMode"
+  | "updateWindow"
+  | "health"
+  | "healthReason"
+> & { stateChangedAt: Date | string; healthCheckedAt: Date | string | null; createdAt: Date | string };
+
+const isoOf = (t: Date | string): string => (typeof t === "string" ? t : t.toISOString());
+
 /** The public shape of an app (AppSchema): never secrets. */
-export function toPublicApp(a: Application, catalog: CatalogLookup) {
+export function toPublicApp(a: AppView, catalog: CatalogLookup) {
   return {
     id: a.id,
     name: a.name,
@@ -239,7 +275,7 @@ export function toPublicApp(a: Application, catalog: CatalogLookup) {
     catalog_version: a.catalogVersion,
     status: a.status,
     status_reason: a.statusReason,
-    state_changed_at: a.stateChangedAt.toISOString(),
+    state_changed_at: isoOf(a.stateChangedAt),
     owner_id: a.ownerId,
     host_id: a.hostId,
     node: a.node,
@@ -259,8 +295,8 @@ export function toPublicApp(a: Application, catalog: CatalogLookup) {
     health: {
       state: a.health,
       reason: a.healthReason,
-      checked_at: a.healthCheckedAt?.toISOString() ?? null,
+      checked_at: a.healthCheckedAt ? isoOf(a.healthCheckedAt) : null,
     },
-    created_at: a.createdAt.toISOString(),
+    created_at: isoOf(a.createdAt),
   };
 }

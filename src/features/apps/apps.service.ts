@@ -3,14 +3,15 @@
  * all), and turning each request into a guarded state change plus a durable job in one transaction.
  */
 
-import { and, asc, desc, eq, ilike, or, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, or, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../core/errors.ts";
 import type { AuthUser, UserActor } from "../../core/identity.ts";
 import { decryptSecret, encryptSecret } from "../../crypto/secrets.ts";
 import type { Db } from "../../db/connect.ts";
+import { preparedDriverRows } from "../../db/driver-rows.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { namesById } from "../../db/lookup.ts";
-import { selectPage } from "../../db/paging.ts";
+import { type Page, type PageRequest, selectPage } from "../../db/paging.ts";
 import {
   type Application,
   type AppResources,
@@ -19,11 +20,12 @@ import {
   deploymentLogs,
   type Job,
 } from "../../db/schema.ts";
+import { isoText } from "../../db/timestamps.ts";
 import { JOB_SECRETS_KEY, type JobType } from "../../queue/define.ts";
 import type { JobQueue } from "../../queue/queue.ts";
 import type { CatalogEntry } from "../catalog/catalog.schemas.ts";
 import { ociService, resolveEnvironment, updateRefusal } from "../catalog/index.ts";
-import { type DeployInput, HostnameSchema } from "./apps.schemas.ts";
+import { type AppView, type DeployInput, HostnameSchema } from "./apps.schemas.ts";
 import { assertPlaceable, nodeRoomProblems } from "./capacity.ts";
 import { scriptUpdateRefusal } from "./helper-scripts/update.ts";
 import { ociReference } from "./oci-image.ts";
@@ -74,7 +76,100 @@ function hostnameTaken(hostname: string): ConflictError {
   ]);
 }
 
+/** What the app list can be narrowed to (besides the viewer's own apps). */
+export interface AppListFilter {
+  status?: Application["status"];
+  /** A substring of the name, hostname or catalog id (case-insensitive). */
+  q?: string;
+}
+
+/** The list's order, as the applications_created_idx / applications_owner_created_idx indexes are: no sort. */
+const APP_LIST_ORDER = [desc(applications.createdAt), asc(applications.hostname)];
+
+/** An ILIKE pattern matching `q` anywhere, its own wildcards taken literally. */
+function likePattern(q: string | undefined): string | undefined {
+  return q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+}
+
+/** The list's filters, on values or on a prepared statement's placeholders. */
+function appListFilters(f: {
+  owner: string | Placeholder | undefined;
+  status: Application["status"] | Placeholder | undefined;
+  like: string | Placeholder | undefined;
+}): SQL[] {
+  const where: SQL[] = [];
+  if (f.owner) where.push(eq(applications.ownerId, f.owner));
+  if (f.status) where.push(eq(applications.status, f.status));
+  if (f.like) {
+    where.push(
+      or(
+        ilike(applications.name, f.like),
+        ilike(applications.hostname, f.like),
+        ilike(applications.catalogId, f.like),
+      )!,
+    );
+  }
+  return where;
+}
+
+/** The columns `toPublicApp` reads, timestamps as ISO text (`AppView`), each row the driver's own object. */
+const APP_VIEW_COLUMNS = {
+  id: applications.id,
+  name: applications.name,
+  hostname: applications.hostname,
+  catalogId: applications.catalogId,
+  catalogVersion: applications.catalogVersion,
+  status: applications.status,
+  statusReason: applications.statusReason,
+  stateChangedAt: isoText(applications.stateChangedAt),
+  ownerId: applications.ownerId,
+  hostId: applications.hostId,
+  node: applications.node,
+  vmid: applications.vmid,
+  ip: applications.ip,
+  url: applications.url,
+  resources: applications.resources,
+  environment: applications.environment,
+  adopted: applications.adopted,
+  runtime: applications.runtime,
+  httpsUrl: applications.httpsUrl,
+  gate: applications.gate,
+  systemRole: applications.systemRole,
+  port: applications.port,
+  scriptSlug: applications.scriptSlug,
+  updateMode: applications.updateMode,
+  updateWindow: applications.updateWindow,
+  health: applications.health,
+  healthReason: applications.healthReason,
+  healthCheckedAt: isoText(applications.healthCheckedAt),
+  createdAt: isoText(applications.createdAt),
+};
+
+/** The page and count statements of one filter shape (`listViews`). */
+function prepareAppList(db: Db, shape: string, placeholders: Parameters<typeof appListFilters>[0]) {
+  const where = and(...appListFilters(placeholders));
+  const name = `proximity_app_list_${shape || "all"}`;
+  return {
+    page: preparedDriverRows(
+      APP_VIEW_COLUMNS,
+      (columns) =>
+        db
+          .select(columns)
+          .from(applications)
+          .where(where)
+          .orderBy(...APP_LIST_ORDER)
+          .limit(sql.placeholder("limit"))
+          .offset(sql.placeholder("offset")),
+      name,
+    ),
+    count: db.select({ n: count() }).from(applications).where(where).prepare(`${name}_count`),
+  };
+}
+
 export class AppsService {
+  /** `listViews`' statements by filter shape (at most eight). */
+  private readonly listStatements = new Map<string, ReturnType<typeof prepareAppList>>();
+
   constructor(
     private readonly deps: AppDeps,
     private readonly jobs: JobQueue,
@@ -99,29 +194,38 @@ export class AppsService {
     return row;
   }
 
-  async list(user: AuthUser, q: { status?: string; q?: string; page: number; perPage: number }) {
-    const where: SQL[] = [];
+  /** Whole rows, for the web pages (they read columns the API does not answer). */
+  async list(user: AuthUser, q: AppListFilter & PageRequest): Promise<Page<Application>> {
     const s = this.scope(user);
-    if (s.ownerId) where.push(eq(applications.ownerId, s.ownerId));
-    if (q.status) where.push(eq(applications.status, q.status as Application["status"]));
-    if (q.q) {
-      const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(
-        or(
-          ilike(applications.name, like),
-          ilike(applications.hostname, like),
-          ilike(applications.catalogId, like),
-        )!,
-      );
+    const where = appListFilters({ owner: s.ownerId, status: q.status, like: likePattern(q.q) });
+    return selectPage(this.db, applications, where, APP_LIST_ORDER, q);
+  }
+
+  /**
+   * The API's app list: the columns of the public shape only, timestamps as the ISO text the answer
+   * carries (no `Date` per row), through one prepared statement pair per filter shape (no query building
+   * per request; PostgreSQL parses and plans each shape once per connection). The same apps, in the same
+   * order, as `list`.
+   */
+  async listViews(user: AuthUser, q: AppListFilter & PageRequest): Promise<Page<AppView>> {
+    const s = this.scope(user);
+    const like = likePattern(q.q);
+    const shape = `${s.ownerId ? "o" : ""}${q.status ? "s" : ""}${like ? "q" : ""}`;
+    let prepared = this.listStatements.get(shape);
+    if (!prepared) {
+      prepared = prepareAppList(this.db, shape, {
+        owner: s.ownerId ? sql.placeholder("owner") : undefined,
+        status: q.status ? sql.placeholder("status") : undefined,
+        like: like ? sql.placeholder("like") : undefined,
+      });
+      this.listStatements.set(shape, prepared);
     }
-    // Ordered as the applications_created_idx / applications_owner_created_idx indexes are: no sort.
-    return selectPage(
-      this.db,
-      applications,
-      where,
-      [desc(applications.createdAt), asc(applications.hostname)],
-      q,
-    );
+    const values = { owner: s.ownerId, status: q.status, like };
+    const [items, [total]] = await Promise.all([
+      prepared.page({ ...values, limit: q.perPage, offset: (q.page - 1) * q.perPage }),
+      prepared.count.execute(values),
+    ]);
+    return { items, total: total?.n ?? 0 };
   }
 
   /** Hostnames by app id (the audit log names its targets); ids of deleted apps are absent. */

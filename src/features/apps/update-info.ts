@@ -29,7 +29,11 @@ export interface UpdateInfo {
   untracked?: string;
 }
 
-export function updateInfo(app: Application, catalog: CatalogLookup, moved = false): UpdateInfo {
+export function updateInfo(
+  app: Pick<Application, "catalogId" | "catalogVersion" | "updateMode" | "updateWindow">,
+  catalog: CatalogLookup,
+  moved = false,
+): UpdateInfo {
   const entry = app.catalogId ? catalog.get(app.catalogId) : undefined;
   const policy = { mode: app.updateMode, window: app.updateWindow, catalog: entry?.update_policy ?? null };
   const current = app.catalogVersion;
