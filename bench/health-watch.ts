@@ -11,8 +11,8 @@
  * checks, statements and CPU per minute, and CPU as a share of one core (the goal: under 1 %). Then the
  * update watcher's tick (update.available, automatic updates) over the same apps.
  */
-import { applications, proxmoxHosts, users } from "../src/db/schema.ts";
-import { closeTestDatabase } from "../tests/helpers/db.ts";
+import { applications, users } from "../src/db/schema.ts";
+import { closeTestDatabase, hostRow } from "../tests/helpers/db.ts";
 import { createTestApp } from "../tests/helpers/harness.ts";
 
 const count = Number(process.argv[2] ?? 1000);
@@ -36,13 +36,10 @@ const [owner] = await db
   .insert(users)
   .values({ username: "bench", passwordHash: "x", role: "admin" })
   .returning();
-const [host] = await db
-  .insert(proxmoxHosts)
-  .values({ name: "bench", apiUrl: "https://127.0.0.1:1", authKind: "token" })
-  .returning();
+const host = await hostRow(db, "bench");
 const rows = Array.from({ length: count }, (_, i) => ({
   ownerId: owner!.id,
-  hostId: host!.id,
+  hostId: host.id,
   node: "pve1",
   vmid: 1000 + i,
   catalogId: "uptime-kuma",

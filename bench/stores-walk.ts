@@ -129,7 +129,7 @@ try {
     await row.locator(".badge", { hasText: /^(ready|failed)$/ }).waitFor({ timeout: 180_000 });
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     const status = await row.locator(".badge").textContent();
-    const counts = ((await row.locator("td").nth(1).textContent()) ?? "").replace(/\s+/g, " ");
+    const counts = (await row.locator("td").nth(1).locator("a").allTextContents()).join(", ");
     figures.push(`${s.name}: ${status}, ${counts} (added through the page in ${seconds} s)`);
     if (status !== "ready") failed = true;
   }

@@ -6,6 +6,7 @@
 import type { Event, Scope } from "@sentry/bun";
 import type { AuthUser } from "../core/identity.ts";
 import { classifyError, type OperationHints } from "./classify.ts";
+import { inRequestSpan } from "./request-span.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
@@ -97,14 +98,16 @@ export function captureError(
   if (!state.enabled) return "";
   const status = options.status ?? 500;
   const classified = classifyError(err, status, operationHints());
-  return Sentry.withScope((scope) => {
-    scope.setTags(classified.tags);
-    for (const [name, ctx] of Object.entries(classified.contexts)) scope.setContext(name, ctx);
-    scope.setLevel("error");
-    return Sentry.captureException(err, {
-      mechanism: { type: options.mechanism ?? "proximity", handled: options.handled ?? false },
-    });
-  });
+  return inRequestSpan(() =>
+    Sentry.withScope((scope) => {
+      scope.setTags(classified.tags);
+      for (const [name, ctx] of Object.entries(classified.contexts)) scope.setContext(name, ctx);
+      scope.setLevel("error");
+      return Sentry.captureException(err, {
+        mechanism: { type: options.mechanism ?? "proximity", handled: options.handled ?? false },
+      });
+    }),
+  );
 }
 
 /** A message at a level (production only sends error and fatal). */
@@ -113,5 +116,5 @@ export function reportMessage(
   level: "info" | "warning" | "error" | "fatal" = "info",
 ): string {
   if (!state.enabled) return "";
-  return Sentry.captureMessage(message, level);
+  return inRequestSpan(() => Sentry.captureMessage(message, level));
 }

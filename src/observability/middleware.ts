@@ -7,7 +7,9 @@
  *   tags, user and counters never mix, under Bun.serve and app.request() alike;
  * - the trace: an incoming `sentry-trace`/`baggage` is continued, else each request starts its own;
  * - one `http.server` span named by the route template with {param} (source route), which is the
- *   transaction when sampled; its status and `http.response.status_code` from the response;
+ *   transaction when sampled; its status and `http.response.status_code` from the response (no span for
+ *   preflights, HEAD and the probes /health, /ready, /metrics; an unsampled trace's span is started only
+ *   if an event needs it: request-span.ts);
  * - the request data of events (method, URL, query, headers; scrubbed in beforeSend) and the user's
  *   address, both worked out only when an event is built;
  * - counters for the performance context; tag authenticated (the auth guard sets the user and role);
@@ -27,8 +29,10 @@ import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
 import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
 import { addUserAddress, captureError, settleUserAddress } from "./capture.ts";
+import { isUntracedPath } from "./options.ts";
 import { beginUnitOfWork } from "./perf.ts";
 import { requestEventData } from "./request-data.ts";
+import { deferRequestSpan, settleRequestSpan, traceSampled } from "./request-span.ts";
 import { transactionName } from "./route-name.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
@@ -107,11 +111,11 @@ const UNTRACED_METHODS = new Set(["OPTIONS", "HEAD"]);
  * and starts a new trace unless the caller sent `sentry-trace`, which is then continued (with its baggage:
  * the upstream sampling decision is kept).
  */
-function inRequestScope<T>(req: Request, fn: (scope: Scope) => T): T {
+function inRequestScope<T>(req: Request, fn: (scope: Scope, continued: boolean) => T): T {
   return Sentry.withIsolationScope((scope) => {
     const sentryTrace = req.headers.get("sentry-trace");
-    if (!sentryTrace) return fn(scope);
-    return Sentry.continueTrace({ sentryTrace, baggage: req.headers.get("baggage") }, () => fn(scope));
+    if (!sentryTrace) return fn(scope, false);
+    return Sentry.continueTrace({ sentryTrace, baggage: req.headers.get("baggage") }, () => fn(scope, true));
   });
 }
 
@@ -127,6 +131,7 @@ async function observeRequest(
   } catch (err) {
     // Hono hands errors to the app's onError; only one thrown past it gets here (the response is Bun's).
     captureError(err, { status: 500, mechanism: "auto.http.hono.proximity" });
+    settleRequestSpan(scope);
     if (span?.isRecording()) {
       span.setStatus({ code: SPAN_STATUS_ERROR, message: "internal_error" });
       span.end();
@@ -153,6 +158,7 @@ async function observeRequest(
   if (c.error && status >= 500 && !(isAppError(c.error) && c.error.code === "BUSY")) {
     captureError(c.error, { status, mechanism: "auto.http.hono.proximity" });
   }
+  settleRequestSpan(scope);
   // Only a sampled span is ended: ending one queues its conversion into a transaction (a timer per request)
   // only to find it unsampled. Its drop was counted when it started (the client report's sample_rate).
   if (span?.isRecording()) {
@@ -165,7 +171,7 @@ async function observeRequest(
 
 const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
   const req = c.req.raw;
-  return inRequestScope(req, (scope) => {
+  return inRequestScope(req, (scope, continued) => {
     beginUnitOfWork(scope);
     scope.addEventProcessor((event) => {
       event.request = requestEventData(req);
@@ -179,20 +185,25 @@ const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
     const route = matchedRoutePath(c);
     const name = route ? cachedTransactionName(method, route) : undefined;
     if (name) scope.setTransactionName(name);
-    if (UNTRACED_METHODS.has(method)) return observeRequest(c, next, scope, undefined, name);
     const path = c.req.path;
+    // Preflights, HEAD and probes get no span: the sampler would drop every one of them (options.ts).
+    if (UNTRACED_METHODS.has(method) || isUntracedPath(path)) {
+      return observeRequest(c, next, scope, undefined, name);
+    }
     const attributes: Record<string, string> = {
       [SEGMENT_NAME_SOURCE]: name ? "route" : "url",
       [SENTRY_ORIGIN]: "auto.http.proximity",
       [HTTP_REQUEST_METHOD]: method,
-      // The sampler leaves probes out by this path (options.ts).
       [URL_PATH]: path,
     };
     if (name) attributes[HTTP_ROUTE] = name.slice(name.indexOf(" ") + 1);
-    return Sentry.startSpanManual(
-      { name: name ?? `${method} ${path}`, op: "http.server", attributes },
-      (span) => observeRequest(c, next, scope, span, name),
-    );
+    const options = { name: name ?? `${method} ${path}`, op: "http.server", attributes };
+    // A trace the caller started keeps the caller's decision: the SDK takes it with the span.
+    if (!continued && !traceSampled(state.settings?.tracesSampleRate ?? 0)) {
+      deferRequestSpan(scope, options);
+      return observeRequest(c, next, scope, undefined, name);
+    }
+    return Sentry.startSpanManual(options, (span) => observeRequest(c, next, scope, span, name));
   });
 };
 

@@ -22,11 +22,13 @@ const DROPPED_INTEGRATIONS = new Set(["Console", "Dedupe", "BunServer"]);
 type Integration = Extract<BunOptions["defaultIntegrations"], unknown[]>[number];
 
 /**
- * The SDK's Context integration (os, device, culture, app) reads the process's and the machine's memory
- * anew for every event: about 0.1 ms each time, which at 10 % of requests sampled cost more than the rest of
- * a request's instrumentation. Error events keep those contexts; transactions (performance data, the same
- * facts on every one) go without them.
+ * Default integrations that describe the process for error events only. Context (os, device, culture,
+ * app) reads the process's and the machine's memory anew for every event, about 0.1 ms each time; Modules
+ * lists every installed package. Transactions (performance data, sent for a share of all requests) go
+ * without both.
  */
+const ERROR_ONLY_INTEGRATIONS = new Set(["Context", "Modules"]);
+
 function errorsOnly(integration: Integration): Integration {
   const { processEvent } = integration;
   if (!processEvent) return integration;
@@ -37,10 +39,25 @@ function errorsOnly(integration: Integration): Integration {
   };
 }
 
+/**
+ * Transactions carry no breadcrumbs: Sentry shows a request's trail with its errors, and with every
+ * sampled request it would be normalised, scrubbed and sent again. Runs before the SDK normalises events.
+ */
+const transactionsWithoutBreadcrumbs: Integration = {
+  name: "TransactionsWithoutBreadcrumbs",
+  processEvent: (event) => {
+    if (event.type === "transaction") delete event.breadcrumbs;
+    return event;
+  },
+};
+
 function chooseIntegrations(defaults: Integration[]): Integration[] {
-  return defaults
-    .filter((i) => !DROPPED_INTEGRATIONS.has(i.name))
-    .map((i) => (i.name === "Context" ? errorsOnly(i) : i));
+  return [
+    ...defaults
+      .filter((i) => !DROPPED_INTEGRATIONS.has(i.name))
+      .map((i) => (ERROR_ONLY_INTEGRATIONS.has(i.name) ? errorsOnly(i) : i)),
+    transactionsWithoutBreadcrumbs,
+  ];
 }
 
 export interface ObservabilitySettings {
@@ -85,7 +102,8 @@ function pathOf(name: string, attributes: Record<string, unknown>): string {
 }
 
 export function isUntracedPath(path: string): boolean {
-  return UNTRACED_PATHS.has(path.length > 1 ? path.replace(/\/+$/, "") : path);
+  if (UNTRACED_PATHS.has(path)) return true;
+  return path.length > 1 && path.endsWith("/") && UNTRACED_PATHS.has(path.replace(/\/+$/, ""));
 }
 
 /** production only lets error and fatal through; development sends everything. */
@@ -150,8 +168,8 @@ export function buildSentryOptions(settings: ObservabilitySettings): BunOptions 
     // Dedupe drops an error equal to the previous one (same message and stack) even when it comes from
     // another request: errors are 100 %, so it goes. The same error object is still sent once (core marks it).
     // BunServer (Bun.serve instrumentation) goes too: the request layer (middleware.ts) isolates, traces
-    // and describes each request itself, at a fraction of the cost (docs/performance.md). Context applies
-    // to error events only (errorsOnly).
+    // and describes each request itself, at a fraction of the cost (docs/performance.md). Context and
+    // Modules apply to error events only, and transactions go without breadcrumbs (above).
     integrations: chooseIntegrations,
     beforeBreadcrumb: (crumb) => filterBreadcrumb(crumb),
     beforeSend: (event: ErrorEvent) => (passesLevelFilter(event, development) ? scrubEvent(event) : null),

@@ -68,7 +68,8 @@ function parseGlobal(args: string[]): GlobalFlags | ExecResult {
 
 /**
  * Where simulated images listen when they share the container's network (`network_mode: host`), by image
- * name without its tag. Anything else listens nowhere until it publishes ports.
+ * name without its tag. Any other image listens on the web port its project's `.env` names (`APP_PORT`, the
+ * port the app was installed to serve), else nowhere until it publishes ports.
  */
 const HOST_NETWORK_LISTEN: Record<string, number[]> = {
   "ghcr.io/home-assistant/home-assistant": [8123],
@@ -76,9 +77,10 @@ const HOST_NETWORK_LISTEN: Record<string, number[]> = {
   "ghcr.io/esphome/esphome": [6052],
 };
 
-function hostNetworkPorts(image: string): string[] {
+function hostNetworkPorts(image: string, env: Map<string, string>): string[] {
   const name = image.replace(/@sha256:[a-f0-9]+$/, "").replace(/:[^/:]+$/, "");
-  return (HOST_NETWORK_LISTEN[name] ?? []).map((p) => `${p}:${p}`);
+  const webPort = /^\d{1,5}$/.test(env.get("APP_PORT") ?? "") ? [Number(env.get("APP_PORT"))] : [];
+  return (HOST_NETWORK_LISTEN[name] ?? webPort).map((p) => `${p}:${p}`);
 }
 
 function readFile(guest: GuestState, path: string): string | undefined {
@@ -182,7 +184,10 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
     return err(`open ${file}: no such file or directory`);
   }
   const env = new Map<string, string>();
-  for (const envFile of g.envFiles) {
+  // Without --env-file, compose reads the .env beside the compose file (the project directory), when there is one.
+  const beside = `${file.slice(0, file.lastIndexOf("/") + 1)}.env`;
+  const envFiles = g.envFiles.length > 0 ? g.envFiles : guest.files.has(beside) ? [beside] : [];
+  for (const envFile of envFiles) {
     const t = readFile(guest, envFile);
     if (t === undefined) return err(`couldn't find env file: ${envFile}`);
     for (const [k, v] of parseEnv(t)) env.set(k, v);
@@ -220,7 +225,7 @@ function load(guest: GuestState, g: GlobalFlags): LoadedProject | ExecResult {
     }
     const ports = Array.isArray(d.ports) ? d.ports.map((p) => interpolate(String(p), env, warnings)) : [];
     // With host networking nothing is published: the simulated image listens on the container's own address.
-    if (d.network_mode === "host" && image) ports.push(...hostNetworkPorts(image));
+    if (d.network_mode === "host" && image) ports.push(...hostNetworkPorts(image, env));
     const volumes = Array.isArray(d.volumes) ? d.volumes.filter((v) => typeof v === "string") : [];
     out.set(name, {
       image: image ?? `${projectNameFor(file)}-${name}`,

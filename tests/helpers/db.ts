@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { connectDatabase, type Database } from "../../src/db/connect.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { rowsOf } from "../../src/db/rows.ts";
+import { type ProxmoxHost, proxmoxHosts } from "../../src/db/schema.ts";
 
 let shared: Promise<Database> | undefined;
 let schemaName: string | undefined;
@@ -77,4 +78,25 @@ async function dropStaleSchemas(admin: Database): Promise<void> {
     } catch {}
     if (!alive) await admin.db.execute(sql.raw(`drop schema if exists "${nspname}" cascade`));
   }
+}
+
+/**
+ * The test database as a second instance reaches it: on PostgreSQL a connection pool of its own on the same
+ * schema; on PGlite the same database (one process cannot open it twice). Close it when it is not `database`.
+ */
+export async function secondInstance(database: Database): Promise<Database> {
+  if (!testDatabaseUrl) return database;
+  const [{ schema }] = rowsOf<{ schema: string }>(
+    await database.db.execute(sql`select current_schema() as schema`),
+  ) as [{ schema: string }];
+  return connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema });
+}
+
+/** A host row for apps to belong to, written directly: nothing talks to its address. */
+export async function hostRow(db: Database["db"], name = "pve"): Promise<ProxmoxHost> {
+  const [host] = await db
+    .insert(proxmoxHosts)
+    .values({ name, apiUrl: "https://127.0.0.1:1", authKind: "token" })
+    .returning();
+  return host!;
 }

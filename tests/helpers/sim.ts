@@ -212,6 +212,23 @@ export async function deployRunning(
   return app!;
 }
 
+/**
+ * Changes the app's settings as the admin: the change must be accepted (202) and the app settle running with
+ * no reason. The app after it.
+ */
+export async function reconfigureRunning(
+  w: SimWorld,
+  appId: string,
+  environment: Record<string, string>,
+): Promise<Application> {
+  const res = await w.api(`/api/v1/apps/${appId}`, { method: "PATCH", json: { environment } });
+  expect(res.status, await res.clone().text()).toBe(202);
+  const app = await settled(w, appId);
+  expect(app?.statusReason ?? null).toBeNull();
+  expect(app?.status).toBe("running");
+  return app!;
+}
+
 /** Every container the simulator holds, as "node/vmid". */
 export function simContainers(sim: RunningSimulator): string[] {
   const state = sim.state() as unknown as { containers: { node: string; vmid: number }[] };

@@ -6,6 +6,7 @@ import { createUser, type Session } from "../../helpers/harness.ts";
 import {
   deploy,
   expectContainersMatch,
+  reconfigureRunning,
   type SimWorld,
   settled,
   sharedWorld,
@@ -87,13 +88,7 @@ describe("reconfiguring the environment", () => {
     const before = (await (await api(`/api/v1/apps/${id}/credentials`)).json()) as {
       environment: Record<string, string>;
     };
-    const res = await api(`/api/v1/apps/${id}`, {
-      method: "PATCH",
-      json: { environment: { ROOT_URL: "http://git.lan:3000/" } },
-    });
-    expect(res.status).toBe(202);
-    const app = (await settled(w, id))!;
-    expect(app.status).toBe("running");
+    const app = await reconfigureRunning(w, id, { ROOT_URL: "http://git.lan:3000/" });
     expect(app.environment.ROOT_URL).toBe("http://git.lan:3000/");
     const state = w.sim.state() as unknown as {
       containers: {

@@ -7,7 +7,14 @@
  */
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { deploy, type SimWorld, settled, simControl, startWorld } from "../../helpers/sim.ts";
+import {
+  deploy,
+  reconfigureRunning,
+  type SimWorld,
+  settled,
+  simControl,
+  startWorld,
+} from "../../helpers/sim.ts";
 import { ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(90_000);
@@ -129,14 +136,7 @@ describe("PVE 9.2: an oci app's resources, environment and logs", () => {
     const vmid = app.vmid!;
     const starts = tasksOf(w, vmid, "vzstart");
     const secret = "Fresh-Admin-Token-0f9e8d7c6b5a";
-    const res = await api(`/api/v1/apps/${appId}`, {
-      method: "PATCH",
-      json: { environment: { SIGNUPS_ALLOWED: "false", ADMIN_TOKEN: secret } },
-    });
-    expect(res.status).toBe(202);
-    const after = (await settled(w, appId))!;
-    expect(after.statusReason ?? null).toBeNull();
-    expect(after.status).toBe("running");
+    const after = await reconfigureRunning(w, appId, { SIGNUPS_ALLOWED: "false", ADMIN_TOKEN: secret });
 
     // Applied (not waiting in pending): the container was started again with it.
     const ct = ctOf(w, vmid);
@@ -175,13 +175,7 @@ describe("PVE 9.2: an oci app's resources, environment and logs", () => {
   test("the same environment again changes nothing and does not restart the app", async () => {
     const app = (await settled(w, appId))!;
     const starts = tasksOf(w, app.vmid!, "vzstart");
-    const res = await api(`/api/v1/apps/${appId}`, {
-      method: "PATCH",
-      json: { environment: { SIGNUPS_ALLOWED: "false" } },
-    });
-    expect(res.status).toBe(202);
-    const after = (await settled(w, appId))!;
-    expect(after.status).toBe("running");
+    await reconfigureRunning(w, appId, { SIGNUPS_ALLOWED: "false" });
     expect(tasksOf(w, app.vmid!, "vzstart")).toBe(starts);
   });
 

@@ -7,15 +7,15 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { connectDatabase, type Database } from "../../../src/db/connect.ts";
+import type { Database } from "../../../src/db/connect.ts";
 import { rowsOf } from "../../../src/db/rows.ts";
-import { applications, backupSchedules, backups, jobs, proxmoxHosts, users } from "../../../src/db/schema.ts";
+import { applications, backupSchedules, backups, jobs, users } from "../../../src/db/schema.ts";
 import { BackupAppJob } from "../../../src/features/backups/job-types.ts";
 import { BackupScheduler, slotKey } from "../../../src/features/backups/scheduler.ts";
 import { implementJob } from "../../../src/queue/define.ts";
 import { createEventBus } from "../../../src/queue/events.ts";
 import { JobQueue } from "../../../src/queue/queue.ts";
-import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../../helpers/db.ts";
+import { getTestDatabase, hostRow, resetDatabase, secondInstance } from "../../helpers/db.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
@@ -29,14 +29,7 @@ const MIN = 60_000;
 beforeAll(async () => {
   await resetDatabase();
   first = await getTestDatabase();
-  if (testDatabaseUrl) {
-    const [{ schema }] = rowsOf<{ schema: string }>(
-      await first.db.execute(sql`select current_schema() as schema`),
-    ) as [{ schema: string }];
-    second = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema });
-  } else {
-    second = first;
-  }
+  second = await secondInstance(first);
 });
 afterAll(async () => {
   if (second !== first) await second.close();
@@ -44,17 +37,14 @@ afterAll(async () => {
 
 async function seed(db: Database["db"], apps: number): Promise<string[]> {
   const [user] = await db.insert(users).values({ username: "owner", passwordHash: "x" }).returning();
-  const [host] = await db
-    .insert(proxmoxHosts)
-    .values({ name: "pve", apiUrl: "https://pve:8006", authKind: "token" })
-    .returning();
+  const host = await hostRow(db);
   const ids: string[] = [];
   for (let i = 0; i < apps; i++) {
     const [app] = await db
       .insert(applications)
       .values({
         ownerId: user!.id,
-        hostId: host!.id,
+        hostId: host.id,
         name: `App ${i}`,
         hostname: `app${i}`,
         status: "running",

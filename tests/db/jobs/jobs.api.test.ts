@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { applications, proxmoxHosts } from "../../../src/db/schema.ts";
+import { applications } from "../../../src/db/schema.ts";
 import { DeployAppJob, RestartAppJob } from "../../../src/features/apps/sagas/job-types.ts";
+import { hostRow } from "../../helpers/db.ts";
 import { appWithAdmin, createUser, type Session, type TestApp } from "../../helpers/harness.ts";
 
 let t: TestApp;
@@ -51,15 +52,12 @@ describe("jobs API", () => {
   test("jobs on an app the user owns are visible even when an admin started them", async () => {
     // A real app of alice's (on a host row; its container does not matter here).
     const db = t.services.database.db;
-    const [host] = await db
-      .insert(proxmoxHosts)
-      .values({ name: "h", apiUrl: "https://127.0.0.1:8006", authKind: "token" })
-      .returning();
+    const host = await hostRow(db);
     const [app] = await db
       .insert(applications)
       .values({
         ownerId: alice.id,
-        hostId: host!.id,
+        hostId: host.id,
         name: "Gitea",
         hostname: "alice-git",
         status: "running",

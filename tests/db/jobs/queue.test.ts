@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { connectDatabase, type Database } from "../../../src/db/connect.ts";
+import type { Database } from "../../../src/db/connect.ts";
 import { jobs } from "../../../src/db/schema.ts";
 import { JobsService } from "../../../src/features/jobs/jobs.service.ts";
 import { defineJob, implementJob, type JobContext, type JobType } from "../../../src/queue/define.ts";
 import { createEventBus, type EventBus, type ProximityEvent } from "../../../src/queue/events.ts";
 import { JobQueue } from "../../../src/queue/queue.ts";
-import { getTestDatabase, resetDatabase, testDatabaseUrl } from "../../helpers/db.ts";
+import { getTestDatabase, resetDatabase, secondInstance } from "../../helpers/db.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
@@ -71,17 +71,6 @@ function recording(kind: string, steps: string[], ran: string[]): TestJob {
       for (const s of steps) await ctx.step(s, async () => ran.push(s));
     },
   };
-}
-/**
- * The database as a second instance reaches it: on PostgreSQL a connection pool of its own (same schema);
- * on PGlite the same database. The caller closes it when it is not `database`.
- */
-async function secondInstance(): Promise<Database> {
-  if (!testDatabaseUrl) return database;
-  const schema = (await database.db.execute(sql`select current_schema() as s`)) as unknown as {
-    s: string;
-  }[];
-  return connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: schema[0]!.s });
 }
 /** A job of one step, "s", that runs `body`. */
 function oneStep(
@@ -266,7 +255,7 @@ describe("job queue", () => {
   });
 
   test("two workers on one database never run the same job", async () => {
-    const other = await secondInstance();
+    const other = await secondInstance(database);
     const runs = new Map<string, number>();
     const def = oneStep("count", async (ctx) => {
       runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
@@ -319,7 +308,7 @@ describe("job queue", () => {
     expect(await queue.get(job!.id)).toMatchObject({ status: "queued", leaseOwner: null, attempts: 0 });
   });
   test("an idle worker is woken by a job enqueued on another instance, not by its poll", async () => {
-    const other = await secondInstance();
+    const other = await secondInstance(database);
     const def = oneStep("woken", async () => 1);
     // The safety poll is an hour away: only the wake-up (NOTIFY / in-process event) can start the job.
     const worker = new JobQueue(database.db, bus, { pollMs: 3_600_000, leaseMs: 1_000 });

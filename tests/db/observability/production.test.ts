@@ -13,6 +13,8 @@ setDefaultTimeout(60_000);
 
 let ingest: FakeSentry;
 let f: Fixture;
+/** Requests that get a span (none of them a probe): each is either sent as a transaction or counted as dropped. */
+let traced = 0;
 
 beforeAll(async () => {
   ingest = startFakeSentry();
@@ -35,7 +37,10 @@ test("production: 10 % of transactions sampled, errors 100 %", async () => {
   const statuses = await pool(
     Array.from({ length: N }, (_, i) => i),
     25,
-    async (i) => (await f.call(`/api/v1/__obs/http-exception?n=${i}`)).status,
+    async (i) => {
+      traced++;
+      return (await f.call(`/api/v1/__obs/http-exception?n=${i}`)).status;
+    },
   );
   expect(statuses.every((s) => s === 500)).toBe(true);
   await ingest.waitFor((s) => s.events().length >= N, 15_000, `${N} events`);
@@ -67,6 +72,7 @@ test("errors in unsampled traces still carry trace and performance contexts", ()
 });
 
 test("production level filter: the warning is dropped, the error message is sent", async () => {
+  traced++;
   expect((await f.call("/api/v1/__obs/warning")).status).toBe(200);
   await ingest.waitFor(
     (s) => s.events().some((e) => e.message === "fixture error message"),
@@ -78,6 +84,7 @@ test("production level filter: the warning is dropped, the error message is sent
 });
 
 test("breadcrumbs are capped at SENTRY_MAX_BREADCRUMBS (newest kept), DB crumb of the request included", async () => {
+  traced++;
   expect((await f.call("/api/v1/__obs/crumbs/40")).status).toBe(500);
   await ingest.waitFor(
     (s) => s.events().some((e) => e.exception?.values?.[0]?.value === "after 40 crumbs"),
@@ -98,6 +105,7 @@ test("a caller's sampling decision is kept: sampled traces are all sent, unsampl
   const N = 20;
   const hex = (i: number, len: number) => i.toString(16).padStart(len, "0");
   const prefix = (sampled: 0 | 1) => (sampled ? "aaaa" : "bbbb");
+  traced += 2 * N;
   const call = (i: number, sampled: 0 | 1) =>
     fetch(`${f.guideUrl}/api/v1/apps`, {
       headers: { "sentry-trace": `${prefix(sampled)}${hex(i + 1, 28)}-${hex(i + 1, 16)}-${sampled}` },
@@ -116,10 +124,20 @@ test("a caller's sampling decision is kept: sampled traces are all sent, unsampl
 });
 
 test("client report on shutdown: dropped warning (before_send) and unsampled transactions (sample_rate)", async () => {
+  // Requests that produce no event count too, though their span is never started.
+  for (let i = 0; i < 100; i++) {
+    traced++;
+    expect((await fetch(`${f.guideUrl}/api/v1/apps`)).status).toBe(200);
+  }
   expect(await f.stop()).toBe(0);
   const reasons = ingest
     .clientReports()
     .flatMap((r) => r.discarded_events as { reason: string; category: string; quantity: number }[]);
   expect(reasons.some((d) => d.reason === "before_send" && d.category === "error")).toBe(true);
-  expect(reasons.some((d) => d.reason === "sample_rate" && d.category === "transaction")).toBe(true);
+  const unsampled = reasons
+    .filter((d) => d.reason === "sample_rate" && d.category === "transaction")
+    .reduce((n, d) => n + d.quantity, 0);
+  const sent = ingest.transactions().filter((t) => t.contexts?.trace?.op === "http.server").length;
+  expect(sent).toBeGreaterThan(0);
+  expect(unsampled + sent).toBe(traced);
 });

@@ -31,11 +31,34 @@ async function load(format: "runtipi" | "casaos" | "umbrel") {
   return { result, byId };
 }
 
+/**
+ * A Runtipi store of one app built in memory: `apps/<id>/config.json` (amd64 unless `config` says otherwise),
+ * its docker-compose.json with `services`, and any `more` files of the app's directory.
+ */
+function runtipiStore(
+  id: string,
+  config: Record<string, unknown>,
+  services: Record<string, unknown>[],
+  more: Record<string, string> = {},
+): Map<string, Uint8Array> {
+  const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+  return new Map([
+    [`apps/${id}/config.json`, enc({ supported_architectures: ["amd64"], ...config })],
+    [`apps/${id}/docker-compose.json`, enc({ schemaVersion: 2, services })],
+    ...Object.entries(more).map(([path, text]) => [`apps/${id}/${path}`, enc(text)] as [string, Uint8Array]),
+  ]);
+}
+
+/** The app `id` of the format's fixture store, which must be imported. */
+async function imported(format: "runtipi" | "casaos" | "umbrel", id: string) {
+  const app = (await load(format)).byId.get(id)!;
+  expect(app.status).toBe("imported");
+  return app;
+}
+
 describe("Runtipi", () => {
   test("the dynamic compose: settings, generated secrets, volumes, ports and store variables are mapped", async () => {
-    const { byId } = await load("runtipi");
-    const notepad = byId.get("notepad")!;
-    expect(notepad.status).toBe("imported");
+    const notepad = await imported("runtipi", "notepad");
     const entry = notepad.entry!;
     expect(entry.id).toBe("runtipi/notepad");
     expect(entry.version).toBe("2.4.1");
@@ -77,9 +100,7 @@ describe("Runtipi", () => {
   });
 
   test("a main service without internalPort marked no_gui is an app without a web interface", async () => {
-    const { byId } = await load("runtipi");
-    const dyndns = byId.get("dyndns")!;
-    expect(dyndns.status).toBe("imported");
+    const dyndns = await imported("runtipi", "dyndns");
     const entry = dyndns.entry!;
     expect(entry).toMatchObject({ web: false, ports: [] });
     expect(entry.healthcheck).toBeUndefined();
@@ -92,35 +113,14 @@ describe("Runtipi", () => {
   });
 
   test("internalPort ${APP_PORT} is the manifest's port, which the app reads back from APP_PORT", () => {
-    const files = new Map<string, Uint8Array>([
-      [
-        "apps/torrents/config.json",
-        new TextEncoder().encode(
-          JSON.stringify({
-            name: "Torrents",
-            version: "5.1.0",
-            port: 8133,
-            supported_architectures: ["amd64"],
-          }),
-        ),
-      ],
-      [
-        "apps/torrents/docker-compose.json",
-        new TextEncoder().encode(
-          JSON.stringify({
-            schemaVersion: 2,
-            services: [
-              {
-                name: "torrents",
-                image: "example/torrents:5.1.0",
-                isMain: true,
-                internalPort: "${APP_PORT}",
-                environment: [{ key: "WEBUI_PORT", value: "${APP_PORT}" }],
-              },
-            ],
-          }),
-        ),
-      ],
+    const files = runtipiStore("torrents", { name: "Torrents", version: "5.1.0", port: 8133 }, [
+      {
+        name: "torrents",
+        image: "example/torrents:5.1.0",
+        isMain: true,
+        internalPort: "${APP_PORT}",
+        environment: [{ key: "WEBUI_PORT", value: "${APP_PORT}" }],
+      },
     ]);
     const [imported] = importStore(files, "s", "runtipi").entries;
     expect(imported!.status).toBe("imported");
@@ -133,45 +133,32 @@ describe("Runtipi", () => {
 
   test("internalPort read from a setting with a default: the port is the default, the setting is fixed at it", () => {
     const store = (internalPort: string) =>
-      new Map<string, Uint8Array>([
+      runtipiStore(
+        "filesrv",
+        {
+          name: "File server",
+          version: "2.7.5",
+          port: 8002,
+          form_fields: [
+            { type: "number", label: "Binding port", env_variable: "FILESRV_PORT" },
+            { type: "text", label: "Admin", env_variable: "FILESRV_ADMIN", required: true },
+          ],
+        },
         [
-          "apps/filesrv/config.json",
-          new TextEncoder().encode(
-            JSON.stringify({
-              name: "File server",
-              version: "2.7.5",
-              port: 8002,
-              supported_architectures: ["amd64"],
-              form_fields: [
-                { type: "number", label: "Binding port", env_variable: "FILESRV_PORT" },
-                { type: "text", label: "Admin", env_variable: "FILESRV_ADMIN", required: true },
-              ],
-            }),
-          ),
+          {
+            name: "filesrv",
+            image: "example/filesrv:2.7.5",
+            isMain: true,
+            internalPort,
+            addPorts: [{ hostPort: 2022, containerPort: 2022 }],
+            environment: [
+              { key: "HTTP_PORT", value: "${FILESRV_PORT-8080}" },
+              { key: "ADMIN", value: "${FILESRV_ADMIN}" },
+            ],
+            healthCheck: { test: "wget -q --spider http://localhost:${FILESRV_PORT:-8080}/healthz" },
+          },
         ],
-        [
-          "apps/filesrv/docker-compose.json",
-          new TextEncoder().encode(
-            JSON.stringify({
-              schemaVersion: 2,
-              services: [
-                {
-                  name: "filesrv",
-                  image: "example/filesrv:2.7.5",
-                  isMain: true,
-                  internalPort,
-                  addPorts: [{ hostPort: 2022, containerPort: 2022 }],
-                  environment: [
-                    { key: "HTTP_PORT", value: "${FILESRV_PORT-8080}" },
-                    { key: "ADMIN", value: "${FILESRV_ADMIN}" },
-                  ],
-                  healthCheck: { test: "wget -q --spider http://localhost:${FILESRV_PORT:-8080}/healthz" },
-                },
-              ],
-            }),
-          ),
-        ],
-      ]);
+      );
     const [imported] = importStore(store("${FILESRV_PORT-8080}"), "s", "runtipi").entries;
     expect(imported!.status).toBe("imported");
     const entry = imported!.entry!;
@@ -193,27 +180,8 @@ describe("Runtipi", () => {
   });
 
   test("without internalPort and without no_gui, the web port is not guessed: refused", () => {
-    const files = new Map<string, Uint8Array>([
-      [
-        "apps/mystery/config.json",
-        new TextEncoder().encode(
-          JSON.stringify({
-            name: "Mystery",
-            version: "1.0.0",
-            port: 8400,
-            supported_architectures: ["amd64"],
-          }),
-        ),
-      ],
-      [
-        "apps/mystery/docker-compose.json",
-        new TextEncoder().encode(
-          JSON.stringify({
-            schemaVersion: 2,
-            services: [{ name: "mystery", image: "example/mystery:1.0.0", isMain: true }],
-          }),
-        ),
-      ],
+    const files = runtipiStore("mystery", { name: "Mystery", version: "1.0.0", port: 8400 }, [
+      { name: "mystery", image: "example/mystery:1.0.0", isMain: true },
     ]);
     const [entry] = importStore(files, "s", "runtipi").entries;
     expect(entry).toMatchObject({ status: "refused" });
@@ -237,9 +205,7 @@ describe("Runtipi", () => {
   });
 
   test("a template the store fills in at install becomes a template file of the entry, its variables mapped", async () => {
-    const { byId } = await load("runtipi");
-    const templated = byId.get("templated")!;
-    expect(templated.status).toBe("imported");
+    const templated = await imported("runtipi", "templated");
     // `data/app.yml.template` is mounted as `data/app.yml`: the file, marked as a template; APP_DOMAIN is
     // Proximity's APP_HOSTNAME, the store's password field a secret setting of the entry.
     expect(templated.entry!.files).toEqual([
@@ -260,44 +226,32 @@ describe("Runtipi", () => {
   });
 
   test("a template placeholder whose setting is optional without a default is refused (never written empty)", () => {
-    const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
-    const files = new Map<string, Uint8Array>([
+    const files = runtipiStore(
+      "hole",
+      {
+        name: "Hole",
+        version: "1.0.0",
+        port: 8400,
+        form_fields: [{ type: "text", label: "Peer", env_variable: "HOLE_PEER", required: false }],
+      },
       [
-        "apps/hole/config.json",
-        enc({
-          name: "Hole",
-          version: "1.0.0",
-          port: 8400,
-          supported_architectures: ["amd64"],
-          form_fields: [{ type: "text", label: "Peer", env_variable: "HOLE_PEER", required: false }],
-        }),
+        {
+          name: "hole",
+          image: "example/hole:1.0.0",
+          isMain: true,
+          internalPort: 8080,
+          volumes: [{ hostPath: "${APP_DATA_DIR}/data", containerPath: "/data" }],
+        },
       ],
-      [
-        "apps/hole/docker-compose.json",
-        enc({
-          schemaVersion: 2,
-          services: [
-            {
-              name: "hole",
-              image: "example/hole:1.0.0",
-              isMain: true,
-              internalPort: 8080,
-              volumes: [{ hostPath: "${APP_DATA_DIR}/data", containerPath: "/data" }],
-            },
-          ],
-        }),
-      ],
-      ["apps/hole/data/peer.yml.template", enc("peer: {{HOLE_PEER}}\n")],
-    ]);
+      { "data/peer.yml.template": "peer: {{HOLE_PEER}}\n" },
+    );
     const [entry] = importStore(files, "s", "runtipi").entries;
     expect(entry).toMatchObject({ status: "refused" });
     expect(entry!.reasons.join(" ")).toContain("uses {{HOLE_PEER}}, an optional setting without a default");
   });
 
   test("files the store ships into the data directory become files of the entry, written into its volumes", async () => {
-    const { byId } = await load("runtipi");
-    const seeded = byId.get("seeded")!;
-    expect(seeded.status).toBe("imported");
+    const seeded = await imported("runtipi", "seeded");
     const entry = seeded.entry!;
     // The seeded directory is a volume with the store's files in it (the .gitkeep placeholder is no file);
     // the single file mounted inside it is that volume's file, not a second mount.
@@ -386,9 +340,7 @@ describe("CasaOS", () => {
   });
 
   test("port_map published by another service than main: that service is the web interface; its config ships", async () => {
-    const { byId } = await load("casaos");
-    const front = byId.get("webfront")!;
-    expect(front.status).toBe("imported");
+    const front = await imported("casaos", "webfront");
     const entry = front.entry!;
     expect(entry.ports).toEqual([{ name: "http", container: 80, protocol: "tcp", primary: true }]);
     expect(entry.compose).toContain("80:80");
@@ -432,9 +384,7 @@ describe("CasaOS", () => {
   });
 
   test("an empty port_map is an app without a web interface: imported with its port, no web port", async () => {
-    const { byId } = await load("casaos");
-    const headless = byId.get("headless")!;
-    expect(headless.status).toBe("imported");
+    const headless = await imported("casaos", "headless");
     const entry = headless.entry!;
     expect(entry.web).toBe(false);
     expect(entry.healthcheck).toBeUndefined();
@@ -481,9 +431,7 @@ describe("Umbrel", () => {
   });
 
   test("the app directory's files (a page, a web server configuration) ship with the entry", async () => {
-    const { byId } = await load("umbrel");
-    const page = byId.get("welcome-page")!;
-    expect(page.status).toBe("imported");
+    const page = await imported("umbrel", "welcome-page");
     expect(page.entry!.compose).toContain("- data-www:/usr/share/nginx/html:ro");
     expect(page.entry!.compose).toContain("- files-etc-nginx-conf-d:/etc/nginx/conf.d");
     expect(page.entry!.files.map((f) => `${f.volume}/${f.path}`)).toEqual([
@@ -672,25 +620,24 @@ describe("archives", () => {
 });
 
 describe("URLs", () => {
-  test("forge repository URLs become archive URLs", () => {
-    expect(archiveUrl("https://github.com/runtipi/runtipi-appstore").href).toBe(
+  test.each([
+    [
+      "https://github.com/runtipi/runtipi-appstore",
       "https://codeload.github.com/runtipi/runtipi-appstore/tar.gz/HEAD",
-    );
-    expect(archiveUrl("https://github.com/o/r/tree/dev").href).toBe(
-      "https://codeload.github.com/o/r/tar.gz/refs/heads/dev",
-    );
-    expect(archiveUrl("https://codeberg.org/o/store.git").href).toBe(
-      "https://codeberg.org/o/store/archive/main.tar.gz",
-    );
-    expect(archiveUrl("https://git.example.org/o/r/src/branch/next").href).toBe(
-      "https://git.example.org/o/r/archive/next.tar.gz",
-    );
-    expect(archiveUrl("https://gitlab.com/group/sub/store").href).toBe(
+    ],
+    ["https://github.com/o/r/tree/dev", "https://codeload.github.com/o/r/tar.gz/refs/heads/dev"],
+    ["https://codeberg.org/o/store.git", "https://codeberg.org/o/store/archive/main.tar.gz"],
+    ["https://git.example.org/o/r/src/branch/next", "https://git.example.org/o/r/archive/next.tar.gz"],
+    [
+      "https://gitlab.com/group/sub/store",
       "https://gitlab.com/group/sub/store/-/archive/HEAD/store-HEAD.tar.gz",
-    );
-    expect(archiveUrl("https://example.org/dl/store.tar.gz").href).toBe(
-      "https://example.org/dl/store.tar.gz",
-    );
+    ],
+    ["https://example.org/dl/store.tar.gz", "https://example.org/dl/store.tar.gz"],
+  ])("the repository URL %s is fetched as %s", (url, archive) => {
+    expect(archiveUrl(url).href).toBe(archive);
+  });
+
+  test("a URL that is not http(s) is refused", () => {
     expect(() => archiveUrl("ftp://example.org/x.tar.gz")).toThrow("http(s)");
   });
 

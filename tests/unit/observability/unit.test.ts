@@ -100,26 +100,36 @@ describe("settings and init options", () => {
     expect(o.dataCollection).toMatchObject({ userInfo: false, cookies: false, httpBodies: [] });
   });
 
-  test("integrations: no Bun.serve wrapper, console or dedupe; the Context integration skips transactions", async () => {
+  test("integrations: no Bun.serve wrapper, console or dedupe; transactions without process contexts, modules or crumbs", async () => {
     const o = buildSentryOptions(settingsFor({}));
-    const seen: string[] = [];
     const fake = (name: string) => ({
       name,
-      processEvent: (e: Event) => {
-        seen.push(`${name} ${e.type ?? "error"}`);
-        return { ...e, contexts: { ...e.contexts, os: { name: "Linux" } } };
-      },
+      processEvent: (e: Event) => ({ ...e, contexts: { ...e.contexts, [name]: { seen: true } } }),
     });
-    const defaults = ["BunServer", "Console", "Dedupe", "RequestData", "Context", "Http"].map(fake);
+    const defaults = ["BunServer", "Console", "Dedupe", "RequestData", "Context", "Modules", "Http"].map(
+      fake,
+    );
     const chosen = typeof o.integrations === "function" ? o.integrations(defaults) : [];
-    expect(chosen.map((i) => i.name)).toEqual(["RequestData", "Context", "Http"]);
-    const context = chosen.find((i) => i.name === "Context")!;
-    const client = {} as Parameters<NonNullable<typeof context.processEvent>>[2];
-    const transaction: Event = { type: "transaction", transaction: "GET /x" };
-    expect(await context.processEvent?.(transaction, {}, client)).toBe(transaction);
-    const error = (await context.processEvent?.({ message: "boom" }, {}, client)) as Event;
-    expect(error.contexts?.os).toEqual({ name: "Linux" });
-    expect(seen).toEqual(["Context error"]);
+    expect(chosen.map((i) => i.name)).toEqual([
+      "RequestData",
+      "Context",
+      "Modules",
+      "Http",
+      "TransactionsWithoutBreadcrumbs",
+    ]);
+    // What the client does with an event: each integration's processEvent in turn.
+    const process = async (event: Event) => {
+      let e: Event | null = event;
+      for (const i of chosen) e = e && ((await i.processEvent?.(e, {}, {} as never)) ?? e);
+      return e as Event;
+    };
+    const crumbs = [{ category: "http.request", message: "GET /x → 200" }];
+    const transaction = await process({ type: "transaction", transaction: "GET /x", breadcrumbs: crumbs });
+    expect(transaction.breadcrumbs).toBeUndefined();
+    expect(Object.keys(transaction.contexts ?? {})).toEqual(["RequestData", "Http"]);
+    const error = await process({ message: "boom", breadcrumbs: crumbs });
+    expect(error.breadcrumbs).toEqual(crumbs);
+    expect(Object.keys(error.contexts ?? {})).toEqual(["RequestData", "Context", "Modules", "Http"]);
   });
 
   test("request data of an event: method, URL, query and headers; no cookie, no forwarded address", () => {

@@ -228,6 +228,23 @@ describe("docker on Alpine", () => {
     expect(after).toMatchObject({ code: 0, stdout: "" });
   });
 
+  test("an image on the host's network listens on the web port its project's .env names (APP_PORT)", async () => {
+    const compose = "services:\n  gw:\n    image: example/gateway:2.0.12\n    network_mode: host\n";
+    await run(pve1, 100, ["tee", "/opt/proximity/app/gw.yaml"], compose);
+    // As a deploy runs it: no --env-file, so compose reads the .env beside the compose file.
+    const base = ["docker", "compose", "-f", "/opt/proximity/app/gw.yaml"];
+    const listening = async (env: string) => {
+      await run(pve1, 100, ["tee", "/opt/proximity/app/.env"], env);
+      expect((await run(pve1, 100, [...base, "up", "-d"])).code).toBe(0);
+      const out = (await run(pve1, 100, [...base, "ps", "--format", "json"])).stdout;
+      await run(pve1, 100, [...base, "down"]);
+      return JSON.parse(out.trim()).Publishers.map((p: { TargetPort: number }) => p.TargetPort);
+    };
+    expect(await listening("APP_PORT=34323\n")).toEqual([34323]);
+    // Without one it listens nowhere a health check could reach.
+    expect(await listening("TZ=Etc/UTC\n")).toEqual([]);
+  });
+
   test("invalid YAML, a service without image, a missing file and an unknown flag fail like the CLI", async () => {
     await run(pve1, 100, ["tee", "/opt/proximity/bad.yaml"], "services:\n  web:\n    image: [nginx\n");
     const bad = await run(pve1, 100, ["docker", "compose", "-f", "/opt/proximity/bad.yaml", "up", "-d"]);

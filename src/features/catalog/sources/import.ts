@@ -2,6 +2,7 @@
  * A store's files → the report of every app in it: imported (with the entry) or refused (with reasons).
  * The format is detected from the layout unless the source names it.
  */
+import { runtime } from "../../../core/runtime/index.ts";
 import { readCasaos } from "./casaos.ts";
 import { appDirs, type StoreFiles } from "./files.ts";
 import type { ImportedEntry, StoreFormat, StoreRead } from "./model.ts";
@@ -23,6 +24,9 @@ const READERS: Record<StoreFormat, (files: StoreFiles) => StoreRead[]> = {
   casaos: readCasaos,
   umbrel: readUmbrel,
 };
+
+/** Apps translated between two non-blocking collections (what each leaves behind is garbage at once). */
+const GC_EVERY = 64;
 
 export interface StoreImport {
   format: StoreFormat;
@@ -66,6 +70,7 @@ export function importStore(files: StoreFiles, source: string, format: StoreForm
       };
     } else ids.add(result.id);
     entries.push(result);
+    if (entries.length % GC_EVERY === 0) runtime.collectGarbageSoon();
   }
   return { format, entries };
 }
