@@ -8,7 +8,8 @@
  * - shippedYaml (the native parser where the runtime has one) for the files shipped with the code, which
  *   tests/unit/catalog/shipped-yaml.test.ts holds to the strict parser's result, file by file.
  *
- * The entry's schema and rules run on the result either way.
+ * The entry's schema runs on the result either way; its cross-field rules run on a shipped file in the tests
+ * only (entry-rules.ts `parseCatalogFile`).
  */
 import { parse } from "yaml";
 import { runtime } from "../../core/runtime/index.ts";

@@ -1,7 +1,8 @@
 /**
  * The built-in catalog is parsed at start by the runtime's native YAML parser (yaml-parsers.ts), which accepts
- * duplicate keys and several documents where the strict parser refuses them. Every shipped file — and every
- * compose document in it — must therefore read the same through both, and load into the same entries.
+ * duplicate keys and several documents where the strict parser refuses them, and skips the entry's
+ * cross-field rules. Every shipped file — and every compose document in it — must therefore read the same
+ * through both, pass the rules, and load into the same entries.
  */
 import { describe, expect, test } from "bun:test";
 import { loadBuiltinCatalog } from "../../../src/features/catalog/catalog.loader.ts";
@@ -28,10 +29,11 @@ describe("shipped catalog files under the fast YAML parser", () => {
     expect(shippedYaml("id: a\nid: b\n")).toEqual({ id: "b" });
   });
 
-  test("the built-in catalog loads into the same entries as with the strict parser", () => {
+  test("the built-in catalog loads into the same entries as with the strict parser and every rule", () => {
     const skipped: string[] = [];
     const fast = loadBuiltinCatalog((line) => skipped.push(line));
-    // A copy of the files is not "shipped": it goes through the strict parser.
+    // A copy of the files is not "shipped": it goes through the strict parser and the cross-field rules,
+    // which a start skips for the shipped files (entry-rules.ts `parseCatalogFile`).
     const strict = loadBuiltinCatalog((line) => skipped.push(line), { ...BUILTIN_CATALOG_FILES });
     expect(skipped).toEqual([]);
     expect(fast.entries.length).toBe(files.length);
