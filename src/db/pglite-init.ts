@@ -3,6 +3,10 @@
  *
  * - PGlite's defaults are sized for a server (shared_buffers 128 MB): EMBEDDED_SETTINGS fits a small LXC.
  *   They are start-up parameters, not stored in the data directory, so older directories open unchanged.
+ *   PGlite runs one backend: room for 100 connections, 10 WAL senders and 3 autovacuum workers (PGPROCs,
+ *   lock table, per-backend arrays in shared memory) was 3 MB of 15 that the process touched for nothing.
+ *   The lock table keeps 64 locks per backend slot, 448 in all; migrating an empty database from scratch
+ *   in one transaction needs fewer than 112 (tested with 16 per slot).
  * - initdb (first start) grows the WASM heap to ~400 MB that a WebAssembly.Memory never gives back, so it
  *   runs in a short-lived child process (`proximity --init-embedded-db DIR`); the server then opens the
  *   ready directory like any other start.
@@ -20,6 +24,9 @@ export const EMBEDDED_SETTINGS = [
   "maintenance_work_mem = 8MB",
   "wal_buffers = 256kB",
   "temp_buffers = 1MB",
+  "max_connections = 5",
+  "max_wal_senders = 0",
+  "autovacuum_max_workers = 1",
 ];
 
 /** The command-line switch index.ts answers by initialising a data directory and exiting. */

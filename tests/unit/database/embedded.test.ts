@@ -48,6 +48,8 @@ describe("embedded database", () => {
       expect(rows).toEqual([{ value: "open" }]);
       const shared = rowsOf<{ shared_buffers: string }>(await reopened.db.execute(sql`show shared_buffers`));
       expect(shared[0]!.shared_buffers).toBe("8MB");
+      const slots = rowsOf<{ max_connections: string }>(await reopened.db.execute(sql`show max_connections`));
+      expect(slots[0]!.max_connections).toBe("5");
     } finally {
       await reopened.close();
     }
