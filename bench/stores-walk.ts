@@ -12,15 +12,14 @@
  * imported app in the catalog's order). Required settings without a default are filled with a value of
  * their type (the first option when the store lists some), as a user would type one.
  */
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
 import { spawnProximity } from "../tests/helpers/process.ts";
 import { launchBrowser, loadLazyImages, settled } from "../tests/helpers/web-world.ts";
+import { serveArchives } from "./lib/archive-server.ts";
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
@@ -48,17 +47,10 @@ const wanted = new Map(
 );
 
 // The archives, as a forge serves a branch: one .tar.gz per repository.
-const server = createServer((req, res) => {
-  const s = stores.find((x) => req.url === `/${x.name}/archive/main.tar.gz`);
-  if (!s) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { "content-type": "application/gzip", "content-length": statSync(s.file).size });
-  createReadStream(s.file).pipe(res);
-});
-await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-const forge = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const server = await serveArchives(
+  Object.fromEntries(stores.map((s) => [`/${s.name}/archive/main.tar.gz`, s.file])),
+);
+const forge = server.base;
 
 const dataDir = mkdtempSync(join(tmpdir(), "proximity-walk-"));
 const proximity = await spawnProximity({

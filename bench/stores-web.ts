@@ -13,9 +13,7 @@
  * Each store is `name=<.tar.gz file | directory | http(s) URL>`; a forge archive of the store's repository
  * (GitHub: `https://codeload.github.com/<owner>/<repo>/tar.gz/HEAD`) is what the import reads.
  */
-import { createReadStream, statSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -25,6 +23,7 @@ import { readDirectory, readTarGz } from "../src/features/catalog/sources/archiv
 import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
 import { deploy, settled } from "../tests/helpers/sim.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
+import { serveArchives } from "./lib/archive-server.ts";
 import * as web from "./lib/web-budget.ts";
 
 const { values, positionals } = parseArgs({
@@ -117,17 +116,8 @@ for (const s of stores) {
 }
 
 // --- 1b. the same stores through the product: download over HTTP, write, catalog -----------------------
-const server = createServer((req, res) => {
-  const s = stores.find((x) => req.url === `/${x.name}.tar.gz`);
-  if (!s) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { "content-type": "application/gzip", "content-length": statSync(s.location).size });
-  createReadStream(s.location).pipe(res);
-});
-await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const server = await serveArchives(Object.fromEntries(stores.map((s) => [`/${s.name}.tar.gz`, s.location])));
+const base = server.base;
 
 const w = await startWebWorld();
 try {
