@@ -127,16 +127,26 @@ export function imageTagProblem(image: string): string | undefined {
   if (colon === -1) return `image "${image}" has no explicit tag`;
   const tag = lastSegment.slice(colon + 1);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `image "${image}" has an invalid tag`;
-  if (tag === "latest") return `image "${image}" must pin a version, not "latest"`;
+  if (MOVING_TAG.test(tag)) return `image "${image}" must pin a version, not "${tag}"`;
   return undefined;
 }
 
-/** An image named without a version: no tag, or `latest` (no digest). What a store entry may run, unpinned. */
+/**
+ * Tags that name no version: `latest`, or an architecture alone (`ugeek/webdav:amd64`). The image behind them
+ * moves with every release, so such a tag pins nothing and its text is no version to show or compare.
+ */
+const MOVING_TAG =
+  /^(latest|amd64|arm64|arm64v8|arm32v7|arm32v6|armv7|armv6|armhf|aarch64|x86_64|x86-64|i386|386)$/;
+
+/**
+ * An image named without a version: no tag, `latest` or an architecture alone (no digest). What a store
+ * entry may run, unpinned.
+ */
 export function isUnpinnedImage(image: string): boolean {
   if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(image)) return false;
   const last = image.slice(image.lastIndexOf("/") + 1);
   const colon = last.indexOf(":");
-  return colon === -1 || last.slice(colon + 1) === "latest";
+  return colon === -1 || MOVING_TAG.test(last.slice(colon + 1));
 }
 
 interface PublishedPort {

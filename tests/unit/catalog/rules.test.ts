@@ -245,6 +245,13 @@ describe("each rule refuses a bad entry", () => {
       'must pin a version, not "latest"',
     ],
     [
+      "an image tagged with an architecture alone (it moves like latest)",
+      (e) => {
+        e.compose = e.compose.replace("example/demo:2.4.1", "example/demo:amd64");
+      },
+      'must pin a version, not "amd64"',
+    ],
+    [
       "a sidecar pin for an image the compose file does not use",
       (e) => {
         e.pin = {

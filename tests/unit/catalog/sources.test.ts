@@ -112,6 +112,21 @@ describe("Runtipi", () => {
     expect(entry.runtimes).toEqual(["docker"]);
   });
 
+  test("an architecture alone as the tag is unpinned: the store's version is shown, not the tag", () => {
+    const store = (version: string) =>
+      runtipiStore("davsrv", { name: "Dav server", version, port: 8140 }, [
+        { name: "davsrv", image: "example/davsrv:amd64", isMain: true, internalPort: 80 },
+      ]);
+    const [app] = importStore(store("3.2.0"), "s", "runtipi").entries;
+    expect(app!.status).toBe("imported");
+    expect(app!.entry!.unpinned_images).toEqual(["example/davsrv:amd64"]);
+    expect(app!.entry!.version).toBe("3.2.0");
+    expect(app!.reasons).toEqual(["image not pinned (example/davsrv:amd64): Proximity cannot offer updates"]);
+    // With no version from the store either, the entry says "latest" rather than "amd64".
+    const [bare] = importStore(store(""), "s", "runtipi").entries;
+    expect(bare!.entry!.version).toBe("latest");
+  });
+
   test("internalPort ${APP_PORT} is the manifest's port, which the app reads back from APP_PORT", () => {
     const files = runtipiStore("torrents", { name: "Torrents", version: "5.1.0", port: 8133 }, [
       {
