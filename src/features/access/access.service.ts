@@ -319,7 +319,9 @@ export class AccessService {
     hour.setUTCMinutes(0, 0, 0);
     await this.deps.jobs.enqueue(ObtainCertificateJob, {
       payload: { domain: s.domain, revision: s.revision, replaces: currentCertificate(s)?.not_after ?? null },
-      dedupeKey: `access-certificate:${s.revision}:${currentCertificate(s)?.not_after ?? "none"}:${hour.toISOString()}`,
+      // The certificate is named by when it was obtained, not by its expiry: two certificates issued within
+      // the same second carry the same not_after, and the second one's renewal would find its key taken.
+      dedupeKey: `access-certificate:${s.revision}:${currentCertificate(s)?.obtained_at ?? "none"}:${hour.toISOString()}`,
     });
   }
 
