@@ -157,6 +157,19 @@ describe("Runtipi", () => {
     expect(bare!.entry!.version).toBe("latest");
   });
 
+  test("a branch with an architecture as the tag (motioneye's master-amd64) is unpinned, not a version", () => {
+    const store = runtipiStore("eyecam", { name: "Eye cam", version: "0.43.1", port: 8141 }, [
+      { name: "eyecam", image: "example/eyecam:master-amd64", isMain: true, internalPort: 8765 },
+    ]);
+    const [app] = importStore(store, "s", "runtipi").entries;
+    expect(app!.status).toBe("imported");
+    expect(app!.entry!.unpinned_images).toEqual(["example/eyecam:master-amd64"]);
+    expect(app!.entry!.version).toBe("0.43.1");
+    expect(app!.reasons).toEqual([
+      "image not pinned (example/eyecam:master-amd64): Proximity cannot offer updates",
+    ]);
+  });
+
   test("internalPort ${APP_PORT} is the manifest's port, which the app reads back from APP_PORT", () => {
     const files = runtipiStore("torrents", { name: "Torrents", version: "5.1.0", port: 8133 }, [
       {
