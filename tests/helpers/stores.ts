@@ -6,7 +6,7 @@ export const STORE_FIXTURES = join(import.meta.dir, "../fixtures/stores");
 /** The apps of each fixture store that import; its other apps are refused (the tests say why). */
 const IMPORTED = {
   runtipi: ["dyndns", "kvstore", "legacy-wiki", "notepad", "rolling", "seeded", "templated", "wikidb"],
-  casaos: ["davshare", "diskshare", "headless", "mediabox", "pastebin", "securenotes", "webfront"],
+  casaos: ["davshare", "diskshare", "gpubox", "headless", "mediabox", "pastebin", "securenotes", "webfront"],
   umbrel: ["ledger", "notes-app", "photo-frame", "welcome-page"],
 } as const;
 

@@ -131,7 +131,7 @@ describe("catalog sources", () => {
 
   test("a .tar.gz over HTTP imports; a broken one fails with the reason and keeps the previous entries", async () => {
     const source = await addSource({ name: "casa", url: `${base}/casaos.tar.gz`, format: "auto" });
-    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 7, refused: 3 });
+    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 8, refused: 3 });
     expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
 
     await moveSource(source.id, `${base}/broken.tar.gz`);

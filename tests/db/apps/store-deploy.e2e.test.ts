@@ -122,6 +122,21 @@ describe("imported entries deploy like built-in ones", () => {
       untracked: "image not pinned (example/rolling:latest, redis): Proximity cannot offer updates",
     });
 
+    // An app whose store maps the host's GPU (for hardware transcoding) runs without it: no device reaches the
+    // files written into its container, and its service runs.
+    const gpubox = apps[ids.indexOf("casa/gpubox")]!;
+    expect(gpubox.status).toBe("running");
+    const gpuCompose = fileOf(gpubox.vmid!, "/opt/proximity/compose.yaml");
+    expect(gpuCompose).toContain("image: example/gpubox:2.0.0");
+    expect(gpuCompose).not.toContain("devices");
+    expect(gpuCompose).not.toContain("/dev/");
+    const gpuServices =
+      w.sim
+        .state()
+        .containers.find((c) => c.vmid === gpubox.vmid)
+        ?.compose.flatMap((p) => p.services) ?? [];
+    expect(gpuServices.map((s) => [s.name, s.state])).toEqual([["gpubox", "running"]]);
+
     // The files the stores ship are in the apps' containers, where the store mounts them, before they start.
     const seeded = apps[ids.indexOf("tipi/seeded")]!;
     expect(serviceFileOf(seeded.vmid!, "seeded", "/config/settings.yml")).toEqual({

@@ -96,6 +96,23 @@ describe("App stores", () => {
     expect(await t.services.sources.list()).toEqual([]);
   });
 
+  test("an app whose store maps the host's GPU: its page says hardware transcoding is off; another device's refusal is in the report", async () => {
+    const tab = await adminTab(t);
+    const source = await t.services.sources.create(
+      { name: "casa", url: join(FIXTURES, "casaos") },
+      SYSTEM_ACTOR,
+    );
+    await t.services.sources.settled(source.id);
+    const html = await (await tab.request("/catalog/casa%2Fgpubox")).text();
+    expect(html).toContain('id="import-notes"');
+    expect(html).toContain(
+      "Hardware transcoding is off: Proximity does not pass the host&#39;s GPU into an app&#39;s container (/dev/dri, /dev/dri/renderD128, /dev/dri/card0 not passed); GPU Box transcodes on the CPU",
+    );
+    expect(html).toContain('action="/catalog/casa%2Fgpubox/install"');
+    const report = await (await tab.request(`/stores/${source.id}`)).text();
+    expect(report).toContain("passes the host device /dev/ttyUSB0 into its container (devices)");
+  });
+
   test("a user cannot open the page", async () => {
     const tab = await adminTab(t);
     await tab.request("/users");
