@@ -34,7 +34,7 @@ describe("App stores", () => {
     await t.services.sources.settled(source!.id);
 
     const list = await (await tab.request("/stores")).text();
-    expect(list).toContain("7 imported");
+    expect(list).toContain("8 imported");
     expect(list).toContain("5 refused");
     const report = await (await tab.request(`/stores/${source!.id}`)).text();
     expect(report).toContain("does not run on amd64 (only arm64)");
@@ -43,7 +43,7 @@ describe("App stores", () => {
     const catalog = await (await tab.request("/catalog?source=tipi")).text();
     expect(catalog).toContain("community · tipi");
     expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
-    expect(catalog).toContain("7 of ");
+    expect(catalog).toContain("8 of ");
     const entry = await tab.request("/catalog/tipi%2Fnotepad");
     expect(entry.status).toBe(200);
     const html = await entry.text();
@@ -64,6 +64,16 @@ describe("App stores", () => {
       "Image not pinned (example/rolling:latest, redis): Proximity cannot offer updates for this app.",
     );
     expect(rolling).toContain('id="unpinned-note"');
+
+    // A fixed database password of the store: the page says it was replaced, and the install form offers the
+    // generated secret (left empty: generated; read later with Reveal credentials).
+    const wikidb = await (await tab.request("/catalog/tipi%2Fwikidb")).text();
+    expect(wikidb).toContain(
+      "DB_PASSWORD: the store&#39;s fixed credential (wikidb DB_PASSWORD, wikidb DATABASE_URL, wikidb-db POSTGRES_PASSWORD) is replaced by one generated at install; Reveal credentials on the app&#39;s page shows it",
+    );
+    expect(wikidb).toContain('name="environment.DB_PASSWORD"');
+    expect(wikidb).toContain("Generated automatically if left empty");
+    expect(wikidb).not.toContain("tipi@");
 
     const refreshed = await tab.request(`/stores/${source!.id}/refresh`, { form: {} });
     expect(refreshed.status).toBe(303);

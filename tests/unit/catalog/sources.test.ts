@@ -927,3 +927,150 @@ describe("health of imported entries", () => {
     expect(healthRequestSchema.safeParse({ path: "/", expect: 0 }).success).toBe(true);
   });
 });
+
+describe("fixed credentials", () => {
+  const envOf = (app: Awaited<ReturnType<typeof imported>>) =>
+    new Map(app.entry!.env.map((e) => [e.name, e]));
+  const composeOf = (app: Awaited<ReturnType<typeof imported>>) =>
+    parseStoreYaml(app.entry!.compose, "compose") as {
+      services: Record<
+        string,
+        { environment?: Record<string, string>; command?: unknown; healthcheck?: unknown }
+      >;
+    };
+
+  test("Runtipi: a database password shared by two services and a URL becomes one generated secret", async () => {
+    const app = await imported("runtipi", "wikidb");
+    const env = envOf(app);
+    expect(env.get("DB_PASSWORD")).toMatchObject({ secret: true, generate: "password", required: false });
+    expect(env.get("DB_PASSWORD")?.default).toBeUndefined();
+    const { services } = composeOf(app);
+    expect(services.wikidb?.environment).toMatchObject({
+      DB_USER: "wiki",
+      DB_PASSWORD: "${DB_PASSWORD}",
+      DATABASE_URL: "postgres://wiki:${DB_PASSWORD}@wikidb-db:5432/wiki",
+      // A setting whose store default is a fixed password is generated; its fallback is not written.
+      ADMIN_PASSWORD: "${WIKI_ADMIN_PASSWORD}",
+      // Secret-like names that hold no secret stay as they are.
+      SESSION_KEY_PATH: "/data/session.key",
+      PASSWORD_MIN_LENGTH: "8",
+    });
+    expect(services["wikidb-db"]?.environment).toMatchObject({ POSTGRES_PASSWORD: "${DB_PASSWORD}" });
+    expect(env.get("WIKI_ADMIN_PASSWORD")).toMatchObject({ secret: true, generate: "password" });
+    expect(app.entry!.compose).not.toMatch(/\btipi\b|changeme/);
+    expect(app.reasons).toContain(
+      "DB_PASSWORD: the store's fixed credential (wikidb DB_PASSWORD, wikidb DATABASE_URL, wikidb-db POSTGRES_PASSWORD) is replaced by one generated at install; Reveal credentials on the app's page shows it",
+    );
+  });
+
+  test("CasaOS: a login password is generated, the user name that happens to be the same text stays", async () => {
+    const app = await imported("casaos", "davshare");
+    expect(envOf(app).get("PASSWORD")).toMatchObject({ secret: true, generate: "password" });
+    expect(composeOf(app).services.davshare?.environment).toEqual({
+      USERNAME: "casaos",
+      PASSWORD: "${PASSWORD}",
+      AUTH_TOKEN_FILE: "/run/secrets/token",
+      READ_ONLY_KEY: "false",
+    });
+  });
+
+  test("CasaOS: a fixed password also written in a shipped file refuses the app with the reason", async () => {
+    const app = (await load("casaos")).byId.get("mongonotes")!;
+    expect(app).toMatchObject({
+      status: "refused",
+      reasons: [
+        "its fixed credential MONGO_PASS is also written in the file init-mongo.js, where it cannot be replaced by a generated one (a public default credential is never imported)",
+      ],
+    });
+  });
+
+  test("Umbrel: the password in a command line and a health check follows; user names stay", async () => {
+    const app = await imported("umbrel", "ledger");
+    const { services } = composeOf(app);
+    expect(services.web?.environment).toMatchObject({
+      DATABASE_URL: "postgresql://ledger:${POSTGRES_PASSWORD}@ledger_db_1:5432/ledger",
+      POSTGRES_PASSWORD: "${POSTGRES_PASSWORD}",
+      REDIS_PASSWORD: "${POSTGRES_PASSWORD}",
+      ADMIN_PASSWORD: "${ADMIN_PASSWORD}",
+    });
+    expect(services.cache?.command).toBe("redis-server --requirepass ${POSTGRES_PASSWORD}");
+    expect(services.cache?.healthcheck).toEqual({
+      test: ["CMD", "redis-cli", "-a", "${POSTGRES_PASSWORD}", "ping"],
+    });
+    expect(services.db?.healthcheck).toEqual({ test: ["CMD-SHELL", "pg_isready -U ledger"] });
+    expect(app.entry!.compose).not.toMatch(/moneyprintergobrrr|: umbrel\b/);
+    expect([...envOf(app).keys()]).toEqual(["POSTGRES_PASSWORD", "ADMIN_PASSWORD"]);
+  });
+
+  test("a shipped file with a fixed secret refuses the app; a commented-out line, a count or a file path does not", () => {
+    const store = (conf: string) =>
+      runtipiStore(
+        "chirp",
+        { name: "Chirp", version: "1.0.0", port: 8401 },
+        [
+          {
+            name: "chirp",
+            image: "example/chirp:1.0.0",
+            isMain: true,
+            internalPort: 8080,
+            volumes: [{ hostPath: "${APP_DATA_DIR}/data/config", containerPath: "/config" }],
+          },
+        ],
+        { "data/config/chirp.conf": conf },
+      );
+    const [fixed] = importStore(store('[Config]\nhmacKey = "secretkey"\n'), "s", "runtipi").entries;
+    expect(fixed).toMatchObject({
+      status: "refused",
+      reasons: [
+        "its file chirp.conf ships a fixed secret (hmacKey): a public default credential is never imported",
+      ],
+    });
+    const [fine] = importStore(
+      store('[Config]\n# hmacKey = "secretkey"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n'),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(fine!.status).toBe("imported");
+  });
+
+  test("a long key keeps its shape: 32 characters stay 32 (Laravel), 64 hex stay 64 hex, a URL password stays URL-safe", () => {
+    const compose = (env: Record<string, string>) => [
+      {
+        name: "app",
+        image: "example/app:1.0.0",
+        isMain: true,
+        internalPort: 80,
+        environment: Object.entries(env).map(([key, value]) => ({ key, value })),
+      },
+    ];
+    const [entry] = importStore(
+      runtipiStore(
+        "keys",
+        { name: "Keys", version: "1.0.0", port: 8400 },
+        compose({
+          APP_KEY: "SomeRandomStringOf32CharsExactly",
+          CREDS_KEY: "f34be427ebb29de8d88c107a71546019685ed8b241d8f2ed00c3df97ad2566f0",
+          NEXTAUTH_SECRET: "22PhaGVvvBTEC5E5G+U+5O1xqdmuzZKzjLeDMvdvB7I=",
+          OPENAI_API_KEY: "user_provided",
+          CF_TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
+          MYSQL_RANDOM_ROOT_PASSWORD: "yes",
+          LIMITER_GET_TOKEN: "3",
+          DB_PASSWORD: "4Kq8s0UPv2hTSwKd1X5y9ZbCnR7mE3aLfJ6gHtWoQiA=",
+          DATABASE_URL: "postgres://app:4Kq8s0UPv2hTSwKd1X5y9ZbCnR7mE3aLfJ6gHtWoQiA=@db:5432/app",
+        }),
+      ),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(entry!.status).toBe("imported");
+    const env = new Map(entry!.entry!.env.map((e) => [e.name, e.generate]));
+    expect(Object.fromEntries(env)).toEqual({
+      APP_KEY: "hex32",
+      CREDS_KEY: "hex64",
+      NEXTAUTH_SECRET: "base64_32",
+      // Also in a URL: base64's `/`, `+` and `=` would break it.
+      DB_PASSWORD: "hex64",
+    });
+    expect(entry!.entry!.compose).toContain("DATABASE_URL: postgres://app:${DB_PASSWORD}@db:5432/app");
+  });
+});

@@ -14,6 +14,9 @@
  *   entry's `files`, written into those volumes at the first deploy (seeds.ts);
  * - store variables become Proximity's per-deploy values (`APP_HOSTNAME`, `APP_URL`, …), generated secrets,
  *   settings with the store's default, or a refusal naming the variable;
+ * - a credential the store writes as fixed text (a literal password, in a connection URL or a command line
+ *   too) becomes a secret generated per install, the same everywhere the stack uses it; one also written
+ *   where it cannot be rewritten, or a shipped file's fixed secret, refuses the app (credentials.ts);
  * - every published port is published as itself (host port = container port: each app has its own
  *   container), the main port is primary; an app whose store names no web port becomes an entry without a
  *   web interface (`web: false`); store-only keys (`container_name`, networks, labels) are dropped;
@@ -30,6 +33,7 @@ import { isUnpinnedImage } from "../compose-policy.ts";
 import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
 import { replacePlaceholders } from "../file-templates.ts";
 import { ociService } from "../oci-service.ts";
+import { fixedSecretInFile, generateDefaults, replaceFixedSecrets } from "./credentials.ts";
 import type { Seed } from "./files.ts";
 import {
   gpuDevicesNote,
@@ -477,6 +481,25 @@ export function translate(app: StoreApp, source: string, store: StoreContext = {
       }
     }
   }
+  // Fixed credentials (a literal password under a secret-like key, in a connection URL) and settings whose
+  // default is one become secrets generated per install (credentials.ts).
+  for (const n of generateDefaults(services, used))
+    notes.add(`${n} is generated at install (the store's default for it is a fixed, publicly known value)`);
+  const fixed = replaceFixedSecrets(
+    services,
+    seeded.list(),
+    (n) => used.has(n) || fields.has(n) || DEPLOY_SET.has(n),
+  );
+  reasons.push(...fixed.reasons);
+  for (const file of seeded.list()) {
+    const key = file.template || file.encoding === "base64" ? undefined : fixedSecretInFile(file.content);
+    if (key)
+      reasons.push(
+        `its file ${file.path} ships a fixed secret (${key}): a public default credential is never imported`,
+      );
+  }
+  for (const note of fixed.notes) notes.add(note);
+  for (const f of fixed.fields) used.set(f.name, f);
   // A template's placeholder: a field of the store's form, a per-deploy value or a fixed text; a variable
   // the store only fills in itself (or asks for nowhere) is not provided. Returns the name, or the text.
   const templateVar = (name: string): string | { text: string } | undefined => {
