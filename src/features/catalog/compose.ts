@@ -36,6 +36,9 @@ export function generateValue(kind: Generator): string {
       return Array.from(randomBytes(24), (b) => URL_SAFE[b & 63]).join("");
     case "hex32":
       return Array.from(randomBytes(16), (b) => b.toString(16).padStart(2, "0")).join("");
+    case "hex64":
+      // 64 hex characters (32 bytes): what an app wants as a hex-encoded 256-bit key (LibreChat's CREDS_KEY).
+      return Array.from(randomBytes(32), (b) => b.toString(16).padStart(2, "0")).join("");
     case "uuid":
       return crypto.randomUUID();
     case "base64_32":

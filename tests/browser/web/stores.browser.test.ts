@@ -38,7 +38,7 @@ describe("App stores", () => {
     await page.getByLabel("URL or directory").fill(join(FIXTURES, "runtipi"));
     await page.getByRole("button", { name: "Add store" }).click();
     // The table polls while the import runs, then shows the counts.
-    await page.locator("#store-tipi").getByText("7 imported").waitFor({ timeout: 60_000 });
+    await page.locator("#store-tipi").getByText("8 imported").waitFor({ timeout: 60_000 });
     expect(await page.locator("#store-tipi .badge").textContent()).toBe("ready");
     await check("stores");
 
@@ -49,8 +49,8 @@ describe("App stores", () => {
 
     await page.goto("/catalog");
     await page.getByLabel("Source").selectOption("tipi");
-    await page.getByText("7 of ").waitFor();
-    expect(await page.locator(".entry-card .tag.community").count()).toBe(7);
+    await page.getByText("8 of ").waitFor();
+    expect(await page.locator(".entry-card .tag.community").count()).toBe(8);
     await page.getByRole("link", { name: "KV Store" }).click();
     await page.waitForURL(/\/catalog\/tipi%2Fkvstore$/);
     expect(await page.getByText("not checked by Proximity").first().isVisible()).toBe(true);

@@ -76,7 +76,7 @@ describe("catalog sources", () => {
     expect(source).toMatchObject({
       status: "ready",
       format: "runtipi",
-      imported: 7,
+      imported: 8,
       refused: 5,
       error: null,
     });
@@ -96,7 +96,7 @@ describe("catalog sources", () => {
       items: { id: string; trust: string; source: string; icon: string }[];
       total: number;
     };
-    expect(list.total).toBe(7);
+    expect(list.total).toBe(8);
     expect(list.items.map((e) => e.id).sort()).toEqual(importedIds("runtipi", "tipi"));
     expect(list.items.every((e) => e.trust === "community" && e.source === "tipi")).toBe(true);
 
@@ -131,7 +131,7 @@ describe("catalog sources", () => {
 
   test("a .tar.gz over HTTP imports; a broken one fails with the reason and keeps the previous entries", async () => {
     const source = await addSource({ name: "casa", url: `${base}/casaos.tar.gz`, format: "auto" });
-    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 6, refused: 2 });
+    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 8, refused: 3 });
     expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
 
     await moveSource(source.id, `${base}/broken.tar.gz`);
@@ -146,14 +146,14 @@ describe("catalog sources", () => {
 
   test("a refresh replaces the entries; delete removes them; both are audited", async () => {
     const source = await addSource({ name: "umb", url: join(STORE_FIXTURES, "umbrel"), format: "umbrel" });
-    expect(source).toMatchObject({ status: "ready", imported: 3, refused: 3 });
+    expect(source).toMatchObject({ status: "ready", imported: 4, refused: 3 });
     const refresh = await t.request(`/api/v1/catalog/sources/${source.id}/refresh`, {
       method: "POST",
       token: admin.token,
     });
     expect(refresh.status).toBe(202);
     await t.services.sources.settled(source.id);
-    expect((await getSource(source.id)).imported).toBe(3);
+    expect((await getSource(source.id)).imported).toBe(4);
     expect(t.services.catalog.get("umb/photo-frame")).toBeDefined();
 
     const del = await t.request(`/api/v1/catalog/sources/${source.id}`, {
