@@ -24,6 +24,7 @@ import { SYSTEM_ACTOR } from "../src/core/identity.ts";
 import { compilePattern } from "../src/features/catalog/entry-rules.ts";
 import { readDirectory, readTarGz } from "../src/features/catalog/sources/archive.ts";
 import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
+import { refusalGroup } from "../src/features/catalog/sources/report.ts";
 import { deploy, settled } from "../tests/helpers/sim.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
 import { serveArchives } from "./lib/archive-server.ts";
@@ -101,17 +102,8 @@ for (const s of stores) {
   });
   const groups = new Map<string, string[]>();
   for (const e of entries.filter((x) => x.status === "refused")) {
-    const key = e.reasons[0]!.replace(/^compose: /, "")
-      .replace(/service [^:]+: /, "")
-      .replace(/"[^"]*"/g, '"…"')
-      .replace(/\$\{[A-Z0-9_]+\}/g, "${…}")
-      .replace(/\(apps\/[^)]*\)|\([a-z0-9-]+\/[^)]*\)/g, "(…)")
-      .replace(/(the (Umbrel )?apps?) [a-z0-9, -]+$/, "$1 …")
-      .replace(/host path \S+/, "host path …")
-      .replace(/single file \S+/, "single file …")
-      .replace(/its volume \S+/, "its volume …")
-      .replace(/main service \S+ has/, "main service has")
-      .replace(/\d+/g, "N");
+    // The groups of the App stores page's report (sources/report.ts): docs/performance.md quotes them.
+    const key = refusalGroup(e.reasons[0]!).label;
     groups.set(key, [...(groups.get(key) ?? []), e.id.split("/")[1]!]);
   }
   console.log(`\n${s.name}: refusals by reason`);

@@ -523,6 +523,48 @@ describe("CasaOS", () => {
     ]);
   });
 
+  test("a TV tuner is dropped with a note for a media library server only; a tuner server keeps its refusal", () => {
+    const plex = casaosApp("Plex", {
+      image: "lscr.io/linuxserver/plex:1.43.2",
+      devices: ["/dev/dri:/dev/dri", "/dev/dvb:/dev/dvb"],
+      ports: ["32400:32400"],
+    });
+    const tvh = casaosApp("Tvh", {
+      image: "lscr.io/linuxserver/tvheadend:4.3",
+      devices: ["/dev/dvb:/dev/dvb"],
+      ports: ["9981:9981"],
+    });
+    const emby = casaosApp("Emby", {
+      image: "emby/embyserver:4.9.1.80",
+      devices: ["/dev/dvb/adapter0/frontend0", "/dev/ttyUSB0"],
+      ports: ["8096:8096"],
+    });
+    const byId = new Map(
+      importStore(casaosFiles({ Plex: plex, Tvh: tvh, Emby: emby }), "c", "casaos").entries.map((e) => [
+        e.id.replace(/^c\//, ""),
+        e,
+      ]),
+    );
+    const plexEntry = byId.get("plex")!;
+    expect(plexEntry.status).toBe("imported");
+    expect(plexEntry.entry!.compose).not.toContain("/dev/");
+    expect(plexEntry.reasons).toEqual(
+      expect.arrayContaining([
+        "Live TV from a tuner is off: Proximity does not pass the host's TV tuner into an app's container (/dev/dvb not passed); Plex plays its library without it",
+        expect.stringContaining("(/dev/dri not passed); Plex transcodes on the CPU"),
+      ]),
+    );
+    // Tvheadend's tuner is the point of the app: refused, named.
+    expect(byId.get("tvh")!.reasons).toEqual([
+      "service tvh: passes the host device /dev/dvb into its container (devices), which an app's container never gets",
+    ]);
+    // A library server's tuner beside another device: the other device still refuses it.
+    expect(byId.get("emby")!.status).toBe("refused");
+    expect(byId.get("emby")!.reasons).toEqual([
+      "service emby: passes the host device /dev/ttyUSB0 into its container (devices), which an app's container never gets",
+    ]);
+  });
+
   test("an NVIDIA GPU request is dropped only when the store runs the app without one; otherwise refused", () => {
     const gpu = {
       resources: { reservations: { devices: [{ driver: "nvidia", count: "all", capabilities: ["gpu"] }] } },

@@ -43,6 +43,7 @@ import {
   imageRepository,
   isVideoCorePath,
   splitDevices,
+  tunerNote,
 } from "./gpu.ts";
 import {
   CLUSTER_ARCHITECTURE,
@@ -227,12 +228,15 @@ function gpuParts(
   out: { notes: Set<string>; reasons: string[] },
 ): void {
   if (original.devices !== undefined) {
-    const { gpu, other } = splitDevices(original.devices);
+    const { gpu, tuner, other } = splitDevices(original.devices, original.image);
     if (other.length > 0)
       out.reasons.push(
         `service ${svcName}: passes the host device${other.length > 1 ? "s" : ""} ${other.join(", ")} into its container (devices), which an app's container never gets`,
       );
-    else if (gpu.length > 0) out.notes.add(gpuDevicesNote(app.name, gpu));
+    else {
+      if (gpu.length > 0) out.notes.add(gpuDevicesNote(app.name, gpu));
+      if (tuner.length > 0) out.notes.add(tunerNote(app.name, tuner));
+    }
     delete svc.devices;
   }
   const requests = gpuRequests(original);
