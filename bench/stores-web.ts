@@ -8,7 +8,10 @@
  *     and no store-only variable or set-but-empty value in the files written into the container.
  *
  *   bun bench/stores-web.ts runtipi=/path/runtipi-appstore.tar.gz casaos=/path/CasaOS-AppStore.tar.gz \
- *     umbrel=/path/umbrel-apps.tar.gz [--deploys 3] [--seconds 3]
+ *     umbrel=/path/umbrel-apps.tar.gz [--deploys 3] [--seconds 3] [--also casaos/webdav,umbrel/ghostfolio]
+ *
+ * `--also` deploys these entries too, beside the random sample (entries whose fixed credentials the import
+ * replaced, say: docs/catalog.md "Fixed credentials").
  *
  * Each store is `name=<.tar.gz file | directory | http(s) URL>`; a forge archive of the store's repository
  * (GitHub: `https://codeload.github.com/<owner>/<repo>/tar.gz/HEAD`) is what the import reads.
@@ -21,6 +24,7 @@ import { SYSTEM_ACTOR } from "../src/core/identity.ts";
 import { compilePattern } from "../src/features/catalog/entry-rules.ts";
 import { readDirectory, readTarGz } from "../src/features/catalog/sources/archive.ts";
 import { detectFormat, importStore } from "../src/features/catalog/sources/import.ts";
+import { refusalGroup } from "../src/features/catalog/sources/report.ts";
 import { deploy, settled } from "../tests/helpers/sim.ts";
 import { startWebWorld } from "../tests/helpers/web-world.ts";
 import { serveArchives } from "./lib/archive-server.ts";
@@ -29,7 +33,11 @@ import * as web from "./lib/web-budget.ts";
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
   allowPositionals: true,
-  options: { deploys: { type: "string", default: "3" }, seconds: { type: "string", default: "3" } },
+  options: {
+    deploys: { type: "string", default: "3" },
+    seconds: { type: "string", default: "3" },
+    also: { type: "string", default: "" },
+  },
 });
 const stores = positionals.map((p) => {
   const i = p.indexOf("=");
@@ -94,17 +102,8 @@ for (const s of stores) {
   });
   const groups = new Map<string, string[]>();
   for (const e of entries.filter((x) => x.status === "refused")) {
-    const key = e.reasons[0]!.replace(/^compose: /, "")
-      .replace(/service [^:]+: /, "")
-      .replace(/"[^"]*"/g, '"…"')
-      .replace(/\$\{[A-Z0-9_]+\}/g, "${…}")
-      .replace(/\(apps\/[^)]*\)|\([a-z0-9-]+\/[^)]*\)/g, "(…)")
-      .replace(/(the (Umbrel )?apps?) [a-z0-9, -]+$/, "$1 …")
-      .replace(/host path \S+/, "host path …")
-      .replace(/single file \S+/, "single file …")
-      .replace(/its volume \S+/, "its volume …")
-      .replace(/main service \S+ has/, "main service has")
-      .replace(/\d+/g, "N");
+    // The groups of the App stores page's report (sources/report.ts): docs/performance.md quotes them.
+    const key = refusalGroup(e.reasons[0]!).label;
     groups.set(key, [...(groups.get(key) ?? []), e.id.split("/")[1]!]);
   }
   console.log(`\n${s.name}: refusals by reason`);
@@ -203,6 +202,10 @@ try {
     const ids = w.t.services.catalog.list({ source: s.name }).map((e) => e.id);
     for (let i = 0; i < perStore && ids.length > 0; i++)
       sample.push(ids.splice(Math.floor(random() * ids.length), 1)[0]!);
+  }
+  for (const id of values.also.split(",").filter(Boolean)) {
+    if (!w.t.services.catalog.get(id)) throw new Error(`--also: ${id} is not in the catalog`);
+    if (!sample.includes(id)) sample.push(id);
   }
   // What a user would type for a required setting: the first of the store's options when it lists some.
   const filler = (env: { type: string; pattern?: string | undefined }) => {

@@ -4,19 +4,30 @@
  * entries at once, a failed import keeps the previous ones, and only admins manage sources.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
 import { auditTotal, createUser, errorOf } from "../../helpers/harness.ts";
-import { importedIds, STORE_FIXTURES } from "../../helpers/stores.ts";
+import {
+  BIG_STORE_IMPORTED,
+  BIG_STORE_REFUSALS,
+  importedIds,
+  STORE_FIXTURES,
+  writeBigStore,
+} from "../../helpers/stores.ts";
 import { tarGzOfDir } from "../../helpers/tar.ts";
 
 let server: Server;
 let base: string;
+/** A store of 30 apps, 24 refused for four reasons (tests/helpers/stores.ts). */
+const bigStore = mkdtempSync(join(tmpdir(), "proximity-big-store-"));
 const served = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
+  await writeBigStore(bigStore);
   served.set("/casaos.tar.gz", await tarGzOfDir(join(STORE_FIXTURES, "casaos"), "casaos-store-main"));
   served.set("/broken.tar.gz", new TextEncoder().encode("this is not an archive"));
   server = createServer((req, res) => {
@@ -30,7 +41,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  rmSync(bigStore, { recursive: true, force: true });
+});
 
 adminAppPerTest();
 
@@ -240,5 +254,81 @@ describe("catalog sources", () => {
       json: { catalog: { source_refresh_hours: 0 } },
     });
     expect(await t.services.sources.refreshDue(new Date(Date.now() + 1000 * 3_600_000))).toEqual([]);
+  });
+});
+
+describe("a store's report, filtered and paged", () => {
+  interface Report {
+    entries: { id: string; status: string; reasons: string[] }[];
+    total: number;
+    page?: number;
+    per_page?: number;
+    refusals: { key: string; label: string; count: number }[];
+  }
+  const report = (id: string, query = "", token = admin.token) =>
+    t.request(`/api/v1/catalog/sources/${id}/report${query}`, { token });
+  const read = async (res: Response) => {
+    expect(res.status).toBe(200);
+    return (await res.json()) as Report;
+  };
+
+  test("without a query, every entry as before, with the refusals grouped by reason", async () => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const all = await read(await report(source.id));
+    expect(all.entries).toHaveLength(30);
+    expect(all.total).toBe(30);
+    expect(all.page).toBeUndefined();
+    expect(all.refusals).toEqual(BIG_STORE_REFUSALS.map((r) => ({ ...r })));
+  });
+
+  test("status and reason filter, page and per_page page", async () => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const refused = await read(await report(source.id, "?status=refused"));
+    expect(refused.total).toBe(24);
+    expect(refused.entries.every((e) => e.status === "refused")).toBe(true);
+
+    const imported = await read(await report(source.id, "?status=imported&per_page=4"));
+    expect(imported).toMatchObject({ total: BIG_STORE_IMPORTED, page: 1, per_page: 4 });
+    expect(imported.entries.map((e) => e.id)).toEqual([
+      "big/app-25",
+      "big/app-26",
+      "big/app-27",
+      "big/app-28",
+    ]);
+    const second = await read(await report(source.id, "?status=imported&per_page=4&page=2"));
+    expect(second.entries.map((e) => e.id)).toEqual(["big/app-29", "big/app-30"]);
+    // The groups describe the whole import, whatever the filter.
+    expect(second.refusals).toEqual(refused.refusals);
+
+    const hostPath = await read(await report(source.id, "?reason=a-host-path"));
+    expect(hostPath.total).toBe(8);
+    expect(hostPath.entries.every((e) => e.reasons[0]!.includes("bind-mounts the host path"))).toBe(true);
+    // A group an earlier import had (a saved key) keeps none rather than failing.
+    expect((await read(await report(source.id, "?reason=needs-other-umbrel-apps"))).total).toBe(0);
+  });
+
+  test.each([
+    ["?status=broken", "status"],
+    ["?status=imported&per_page=0", "per_page"],
+    ["?per_page=101", "per_page"],
+    ["?page=0", "page"],
+    ["?reason=../etc", "reason"],
+  ])("%s → 422 naming %s", async (query, field) => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const res = await report(source.id, query);
+    expect(res.status).toBe(422);
+    const error = await errorOf(res);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.details?.map((d) => d.field)).toContain(`query.${field}`);
+  });
+
+  test("a user who is not an admin gets 403, with or without a filter", async () => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const user = await createUser(t, admin, "member");
+    for (const query of ["", "?status=refused&page=1&per_page=5", "?status=broken"]) {
+      const res = await report(source.id, query, user.token);
+      expect(res.status).toBe(403);
+      expect(JSON.stringify(await res.json())).not.toContain("app-01");
+    }
   });
 });

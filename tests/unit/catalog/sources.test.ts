@@ -523,6 +523,48 @@ describe("CasaOS", () => {
     ]);
   });
 
+  test("a TV tuner is dropped with a note for a media library server only; a tuner server keeps its refusal", () => {
+    const plex = casaosApp("Plex", {
+      image: "lscr.io/linuxserver/plex:1.43.2",
+      devices: ["/dev/dri:/dev/dri", "/dev/dvb:/dev/dvb"],
+      ports: ["32400:32400"],
+    });
+    const tvh = casaosApp("Tvh", {
+      image: "lscr.io/linuxserver/tvheadend:4.3",
+      devices: ["/dev/dvb:/dev/dvb"],
+      ports: ["9981:9981"],
+    });
+    const emby = casaosApp("Emby", {
+      image: "emby/embyserver:4.9.1.80",
+      devices: ["/dev/dvb/adapter0/frontend0", "/dev/ttyUSB0"],
+      ports: ["8096:8096"],
+    });
+    const byId = new Map(
+      importStore(casaosFiles({ Plex: plex, Tvh: tvh, Emby: emby }), "c", "casaos").entries.map((e) => [
+        e.id.replace(/^c\//, ""),
+        e,
+      ]),
+    );
+    const plexEntry = byId.get("plex")!;
+    expect(plexEntry.status).toBe("imported");
+    expect(plexEntry.entry!.compose).not.toContain("/dev/");
+    expect(plexEntry.reasons).toEqual(
+      expect.arrayContaining([
+        "Live TV from a tuner is off: Proximity does not pass the host's TV tuner into an app's container (/dev/dvb not passed); Plex plays its library without it",
+        expect.stringContaining("(/dev/dri not passed); Plex transcodes on the CPU"),
+      ]),
+    );
+    // Tvheadend's tuner is the point of the app: refused, named.
+    expect(byId.get("tvh")!.reasons).toEqual([
+      "service tvh: passes the host device /dev/dvb into its container (devices), which an app's container never gets",
+    ]);
+    // A library server's tuner beside another device: the other device still refuses it.
+    expect(byId.get("emby")!.status).toBe("refused");
+    expect(byId.get("emby")!.reasons).toEqual([
+      "service emby: passes the host device /dev/ttyUSB0 into its container (devices), which an app's container never gets",
+    ]);
+  });
+
   test("an NVIDIA GPU request is dropped only when the store runs the app without one; otherwise refused", () => {
     const gpu = {
       resources: { reservations: { devices: [{ driver: "nvidia", count: "all", capabilities: ["gpu"] }] } },
@@ -957,10 +999,10 @@ describe("fixed credentials", () => {
     });
     expect(services.db?.healthcheck).toEqual({ test: ["CMD-SHELL", "pg_isready -U ledger"] });
     expect(app.entry!.compose).not.toMatch(/moneyprintergobrrr|: umbrel\b/);
-    expect([...envOf(app).keys()]).toEqual(["POSTGRES_PASSWORD", "ADMIN_PASSWORD"]);
+    expect([...envOf(app).keys()]).toEqual(["POSTGRES_PASSWORD", "ADMIN_PASSWORD", "SESSION_SECRET"]);
   });
 
-  test("a shipped file with a fixed secret refuses the app; a commented-out line, a count or a file path does not", () => {
+  test("a shipped file's own fixed secret becomes a template of a generated setting; one with braces is refused", () => {
     const store = (conf: string) =>
       runtipiStore(
         "chirp",
@@ -976,19 +1018,41 @@ describe("fixed credentials", () => {
         ],
         { "data/config/chirp.conf": conf },
       );
-    const [fixed] = importStore(store('[Config]\nhmacKey = "secretkey"\n'), "s", "runtipi").entries;
-    expect(fixed).toMatchObject({
-      status: "refused",
-      reasons: [
-        "its file chirp.conf ships a fixed secret (hmacKey): a public default credential is never imported",
-      ],
-    });
-    const [fine] = importStore(
-      store('[Config]\n# hmacKey = "secretkey"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n'),
+    const [fixed] = importStore(
+      store(
+        '[Config]\n# hmacKey = "secretkey"\nhmacKey = "secretkey"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n',
+      ),
       "s",
       "runtipi",
     ).entries;
-    expect(fine!.status).toBe("imported");
+    expect(fixed!.status).toBe("imported");
+    // Only the live line's value: a commented-out line, a count, a file path and a bare `key:` stay.
+    expect(fixed!.entry!.files).toEqual([
+      expect.objectContaining({
+        path: "chirp.conf",
+        template: true,
+        content:
+          '[Config]\n# hmacKey = "secretkey"\nhmacKey = "{{HMAC_KEY}}"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n',
+      }),
+    ]);
+    expect(fixed!.entry!.env.find((e) => e.name === "HMAC_KEY")).toMatchObject({
+      secret: true,
+      generate: "password",
+    });
+    expect(fixed!.reasons).toContain(
+      "the file chirp.conf: HMAC_KEY replaces the store's fixed hmacKey, generated at install and written into it at the first deploy (for its owner only); Reveal credentials on the app's page shows it",
+    );
+    const [braces] = importStore(
+      store('hmacKey = "secretkey"\ngreeting = "{{name}}"\n'),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(braces).toMatchObject({
+      status: "refused",
+      reasons: [
+        "its file chirp.conf ships a fixed secret (hmacKey) and already uses {{…}}, so it cannot be filled in with a generated one (a public default credential is never imported)",
+      ],
+    });
   });
 
   test("a long key keeps its shape: 32 characters stay 32 (Laravel), 64 hex stay 64 hex, a URL password stays URL-safe", () => {

@@ -7,7 +7,12 @@
  * the CPU. So a store app whose `devices` are only GPU nodes — the DRI render nodes (`/dev/dri`,
  * `/dev/dri/renderD128`, `/dev/dri/card0`) and the Raspberry Pi's VideoCore (`/dev/vchiq`, `/dev/vcsm`,
  * its codec nodes `/dev/video10`–`12`, its libraries `/opt/vc/lib`) — is imported without them, with a
- * note; any other device (a serial port, a TV tuner, `/dev/net/tun`, USB) refuses the app, named.
+ * note; any other device (a serial port, `/dev/net/tun`, USB) refuses the app, named.
+ *
+ * A TV tuner (`/dev/dvb`) is the same kind of extra for a media library server (Plex, Emby, Jellyfin): it
+ * feeds their optional Live TV & DVR (Plex's needs a paid Plex Pass as well), and the library plays without
+ * it. It is dropped with a note only for those servers' images; for any other image (a tuner server such as
+ * Tvheadend, whose tuner is the point) it refuses the app like any other device.
  *
  * An NVIDIA GPU request (`deploy.resources.reservations.devices` with the `gpu` capability or the nvidia
  * driver, `runtime: nvidia`, `gpus`) is different: Docker refuses to start such a container on a host
@@ -25,6 +30,27 @@ const VIDEOCORE_NODE = /^\/dev\/(vchiq|vcsm|vcsm-cma|video1[0-2])$/;
 /** The Raspberry Pi's VideoCore libraries (OpenMAX, MMAL), which only its GPU uses. */
 const VIDEOCORE_PATH = /^\/opt\/vc(\/lib)?\/?$/;
 
+/** A DVB TV tuner: its directory or one adapter's nodes (`/dev/dvb/adapter0/frontend0`). */
+const TUNER_NODE = /^\/dev\/dvb(\/adapter\d+(\/[a-z]+\d+)?)?\/?$/;
+/**
+ * The media library servers whose Live TV is an optional feature, by the last two parts of their image's
+ * repository (`lscr.io/linuxserver/plex`, `plexinc/pms-docker` …): their official and linuxserver.io images.
+ */
+const LIBRARY_SERVERS = new Set([
+  "plexinc/pms-docker",
+  "linuxserver/plex",
+  "emby/embyserver",
+  "linuxserver/emby",
+  "jellyfin/jellyfin",
+  "linuxserver/jellyfin",
+]);
+
+/** Whether an image is a media library server's, whose TV tuner is optional. */
+export function isLibraryServer(image: unknown): boolean {
+  const repo = imageRepository(image);
+  return repo !== undefined && LIBRARY_SERVERS.has(repo.split("/").slice(-2).join("/"));
+}
+
 /** The host side of one `devices` item (`/dev/x`, `/dev/x:/dev/y[:rwm]`, or `{ source, target }`). */
 function hostSide(item: unknown): string {
   if (typeof item === "string") return item.split(":")[0] ?? item;
@@ -32,16 +58,26 @@ function hostSide(item: unknown): string {
   return JSON.stringify(item);
 }
 
-/** A service's `devices`, split into GPU nodes (dropped) and every other device (which refuses the app). */
-export function splitDevices(value: unknown): { gpu: string[]; other: string[] } {
+/**
+ * A service's `devices`, split into GPU nodes (dropped), TV tuners a library server may go without (dropped)
+ * and every other device (which refuses the app).
+ */
+export function splitDevices(
+  value: unknown,
+  image?: unknown,
+): { gpu: string[]; tuner: string[]; other: string[] } {
   const items = Array.isArray(value) ? value : [value];
   const gpu: string[] = [];
+  const tuner: string[] = [];
   const other: string[] = [];
+  const optionalTuner = isLibraryServer(image);
   for (const item of items) {
     const host = hostSide(item);
-    (DRI_NODE.test(host) || VIDEOCORE_NODE.test(host) ? gpu : other).push(host);
+    if (DRI_NODE.test(host) || VIDEOCORE_NODE.test(host)) gpu.push(host);
+    else if (optionalTuner && TUNER_NODE.test(host)) tuner.push(host);
+    else other.push(host);
   }
-  return { gpu: [...new Set(gpu)], other: [...new Set(other)] };
+  return { gpu: [...new Set(gpu)], tuner: [...new Set(tuner)], other: [...new Set(other)] };
 }
 
 /** The Raspberry Pi's VideoCore libraries, mounted from the host for its GPU only. */
@@ -52,6 +88,11 @@ export function isVideoCorePath(path: string): boolean {
 /** What an entry says when its GPU devices are dropped. */
 export function gpuDevicesNote(app: string, devices: string[]): string {
   return `Hardware transcoding is off: Proximity does not pass the host's GPU into an app's container (${devices.join(", ")} not passed); ${app} transcodes on the CPU`;
+}
+
+/** What an entry says when a library server's TV tuner is dropped. */
+export function tunerNote(app: string, devices: string[]): string {
+  return `Live TV from a tuner is off: Proximity does not pass the host's TV tuner into an app's container (${devices.join(", ")} not passed); ${app} plays its library without it`;
 }
 
 function mentionsGpu(reservation: unknown): boolean {
