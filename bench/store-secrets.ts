@@ -73,6 +73,7 @@ for (const s of stores) {
   const imported = entries.filter((e) => e.status === "imported");
   let replaced = 0;
   let defaults = 0;
+  let templated = 0;
   let rewrittenUses = 0;
   const replacedIn = new Set<string>();
   for (const e of imported) {
@@ -84,6 +85,10 @@ for (const s of stores) {
       if (m) {
         replaced++;
         rewrittenUses += m[1]!.split(", ").length;
+        replacedIn.add(e.id);
+      }
+      if (/^the file .*: .* replaces? the store's fixed /.test(note)) {
+        templated++;
         replacedIn.add(e.id);
       }
       if (
@@ -154,6 +159,7 @@ for (const s of stores) {
     `  fixed values replaced by a generated secret: ${replaced} (${rewrittenUses} uses rewritten), in ${replacedIn.size} apps`,
   );
   console.log(`  settings whose fixed default is now generated: ${defaults}`);
+  console.log(`  shipped files whose fixed secret is now a generated one (made templates): ${templated}`);
   console.log(
     `  refused for a fixed credential: ${refusedForIt.length}${refusedForIt.length ? ` (${refusedForIt.map((e) => e.id).join(", ")})` : ""}`,
   );

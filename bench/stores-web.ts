@@ -8,7 +8,10 @@
  *     and no store-only variable or set-but-empty value in the files written into the container.
  *
  *   bun bench/stores-web.ts runtipi=/path/runtipi-appstore.tar.gz casaos=/path/CasaOS-AppStore.tar.gz \
- *     umbrel=/path/umbrel-apps.tar.gz [--deploys 3] [--seconds 3]
+ *     umbrel=/path/umbrel-apps.tar.gz [--deploys 3] [--seconds 3] [--also casaos/webdav,umbrel/ghostfolio]
+ *
+ * `--also` deploys these entries too, beside the random sample (entries whose fixed credentials the import
+ * replaced, say: docs/catalog.md "Fixed credentials").
  *
  * Each store is `name=<.tar.gz file | directory | http(s) URL>`; a forge archive of the store's repository
  * (GitHub: `https://codeload.github.com/<owner>/<repo>/tar.gz/HEAD`) is what the import reads.
@@ -30,7 +33,11 @@ import * as web from "./lib/web-budget.ts";
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
   allowPositionals: true,
-  options: { deploys: { type: "string", default: "3" }, seconds: { type: "string", default: "3" } },
+  options: {
+    deploys: { type: "string", default: "3" },
+    seconds: { type: "string", default: "3" },
+    also: { type: "string", default: "" },
+  },
 });
 const stores = positionals.map((p) => {
   const i = p.indexOf("=");
@@ -195,6 +202,10 @@ try {
     const ids = w.t.services.catalog.list({ source: s.name }).map((e) => e.id);
     for (let i = 0; i < perStore && ids.length > 0; i++)
       sample.push(ids.splice(Math.floor(random() * ids.length), 1)[0]!);
+  }
+  for (const id of values.also.split(",").filter(Boolean)) {
+    if (!w.t.services.catalog.get(id)) throw new Error(`--also: ${id} is not in the catalog`);
+    if (!sample.includes(id)) sample.push(id);
   }
   // What a user would type for a required setting: the first of the store's options when it lists some.
   const filler = (env: { type: string; pattern?: string | undefined }) => {

@@ -186,7 +186,8 @@ function envValue(env: string, name: string): string | undefined {
 describe("fixed credentials of a store", () => {
   test("become one generated value per install, the same wherever the stack uses it, never the store's", async () => {
     // tipi/wikidb: a database password in both services and in a connection URL; casa/davshare: WebDAV's
-    // login password; umb/ledger: a password shared by PostgreSQL, Redis's command line and its health check.
+    // login password; umb/ledger: a password shared by PostgreSQL, Redis's command line and its health check,
+    // and a config file with a fixed secret of its own.
     const bodies = ["tipi/wikidb", "tipi/wikidb", "casa/davshare", "umb/ledger"].map((id, n) => ({
       catalog_id: id,
       hostname: `fixed-${n}`,
@@ -236,6 +237,13 @@ describe("fixed credentials of a store", () => {
     expect(ledgerEnv.get("db")?.POSTGRES_PASSWORD).toBe(shared);
     expect(ledgerFiles.compose).toContain("redis-server --requirepass ${POSTGRES_PASSWORD}");
     expect(ledgerFiles.compose).toContain("pg_isready -U ledger");
+    // The store's config file carried its own fixed secret: written with this install's generated one.
+    const session = envValue(ledgerFiles.env, "SESSION_SECRET")!;
+    expect(session).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(serviceFileOf(ledger!.vmid!, "web", "/config/app.ini").file).toMatchObject({
+      mode: "0600",
+      content: `[session]\n# session_secret = "example"\nsession_secret = "${session}"\nlifetime_hours = 24\n`,
+    });
     for (const text of [ledgerFiles.env, ledgerFiles.compose]) {
       expect(text).not.toContain("moneyprintergobrrr");
       expect(text).not.toMatch(/ADMIN_PASSWORD[=:] *'?umbrel/);

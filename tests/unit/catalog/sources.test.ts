@@ -999,10 +999,10 @@ describe("fixed credentials", () => {
     });
     expect(services.db?.healthcheck).toEqual({ test: ["CMD-SHELL", "pg_isready -U ledger"] });
     expect(app.entry!.compose).not.toMatch(/moneyprintergobrrr|: umbrel\b/);
-    expect([...envOf(app).keys()]).toEqual(["POSTGRES_PASSWORD", "ADMIN_PASSWORD"]);
+    expect([...envOf(app).keys()]).toEqual(["POSTGRES_PASSWORD", "ADMIN_PASSWORD", "SESSION_SECRET"]);
   });
 
-  test("a shipped file with a fixed secret refuses the app; a commented-out line, a count or a file path does not", () => {
+  test("a shipped file's own fixed secret becomes a template of a generated setting; one with braces is refused", () => {
     const store = (conf: string) =>
       runtipiStore(
         "chirp",
@@ -1018,19 +1018,41 @@ describe("fixed credentials", () => {
         ],
         { "data/config/chirp.conf": conf },
       );
-    const [fixed] = importStore(store('[Config]\nhmacKey = "secretkey"\n'), "s", "runtipi").entries;
-    expect(fixed).toMatchObject({
-      status: "refused",
-      reasons: [
-        "its file chirp.conf ships a fixed secret (hmacKey): a public default credential is never imported",
-      ],
-    });
-    const [fine] = importStore(
-      store('[Config]\n# hmacKey = "secretkey"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n'),
+    const [fixed] = importStore(
+      store(
+        '[Config]\n# hmacKey = "secretkey"\nhmacKey = "secretkey"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n',
+      ),
       "s",
       "runtipi",
     ).entries;
-    expect(fine!.status).toBe("imported");
+    expect(fixed!.status).toBe("imported");
+    // Only the live line's value: a commented-out line, a count, a file path and a bare `key:` stay.
+    expect(fixed!.entry!.files).toEqual([
+      expect.objectContaining({
+        path: "chirp.conf",
+        template: true,
+        content:
+          '[Config]\n# hmacKey = "secretkey"\nhmacKey = "{{HMAC_KEY}}"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n',
+      }),
+    ]);
+    expect(fixed!.entry!.env.find((e) => e.name === "HMAC_KEY")).toMatchObject({
+      secret: true,
+      generate: "password",
+    });
+    expect(fixed!.reasons).toContain(
+      "the file chirp.conf: HMAC_KEY replaces the store's fixed hmacKey, generated at install and written into it at the first deploy (for its owner only); Reveal credentials on the app's page shows it",
+    );
+    const [braces] = importStore(
+      store('hmacKey = "secretkey"\ngreeting = "{{name}}"\n'),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(braces).toMatchObject({
+      status: "refused",
+      reasons: [
+        "its file chirp.conf ships a fixed secret (hmacKey) and already uses {{…}}, so it cannot be filled in with a generated one (a public default credential is never imported)",
+      ],
+    });
   });
 
   test("a long key keeps its shape: 32 characters stay 32 (Laravel), 64 hex stay 64 hex, a URL password stays URL-safe", () => {

@@ -294,20 +294,68 @@ function leftoverUse(
 const FILE_LINE =
   /^[ \t]*["']?([A-Za-z0-9_.-]*(?:password|passwd|pass|pwd|secret|token|key)[A-Za-z0-9_]*)["']?[ \t]*[:=][ \t]*["']?([^"'\s,;]*)/gim;
 
-/**
- * The key of a credential a shipped file (not a template) writes as fixed text (nitter.conf's
- * `hmacKey = "secretkey"`), read with the rule of environment keys and values; undefined when there is none.
- * Such a file cannot be given a generated value (a template file is written for its owner only, which the
- * app's user may not be), so the app is refused, like a Runtipi template with a fixed password (seeds.ts).
- */
-export function fixedSecretInFile(content: string): string | undefined {
+/** The fixed secrets of a file's `key: value` lines: the key as written, the value and where it starts. */
+function fileSecrets(content: string): { key: string; value: string; at: number }[] {
+  const out: { key: string; value: string; at: number }[] = [];
   for (const m of content.matchAll(FILE_LINE)) {
     const key = m[1]!.replace(/([a-z0-9])([A-Z])/g, "$1_$2");
     // A bare `key:` is any mapping's key in a file (`key: value`), not a credential's name.
     if (/^keys?$/i.test(key)) continue;
-    if (isSecretKey(key) && !m[2]!.includes("{{") && isFixedSecret(m[2]!)) return m[1]!;
+    const value = m[2]!;
+    if (isSecretKey(key) && !value.includes("{{") && isFixedSecret(value))
+      out.push({ key: m[1]!, value, at: m.index + m[0].length - value.length });
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * A file the store ships (not a template) whose own secret is fixed text (nitter.conf's `hmacKey =
+ * "secretkey"`, Donetick's JWT `secret:`) becomes a template: each such value is written as `{{NAME}}` of a
+ * setting generated at install, filled in at the first deploy (the deploy writes a template that holds a
+ * secret for its owner only, mode 0600: seed-files.ts). A file that already has `{{` in it is not made one
+ * (its own braces would be read as placeholders): refused, with the reason. Returns undefined when the file
+ * has no fixed secret.
+ */
+export function templateFileSecrets(
+  content: string,
+  path: string,
+  taken: (name: string) => boolean,
+): { content: string; fields: StoreField[]; note: string } | { refusal: string } | undefined {
+  const found = fileSecrets(content);
+  if (found.length === 0) return undefined;
+  if (content.includes("{{"))
+    return {
+      refusal: `its file ${path} ships a fixed secret (${found[0]!.key}) and already uses {{…}}, so it cannot be filled in with a generated one (a public default credential is never imported)`,
+    };
+  const names = new Map<string, string>(); // literal → setting
+  const fields: StoreField[] = [];
+  let out = "";
+  let from = 0;
+  for (const { key, value, at } of found) {
+    let name = names.get(value);
+    if (!name) {
+      const base = envName(key.replace(/([a-z0-9])([A-Z])/g, "$1_$2"));
+      name = base;
+      for (let n = 2; taken(name) || names.has(name) || fields.some((f) => f.name === name); n++)
+        name = `${base}_${n}`;
+      names.set(value, name);
+      fields.push({
+        name,
+        description: `Generated at install: the store's file ${path} sets ${key} to a fixed, publicly known value`,
+        secret: true,
+        // Written into a file of unknown syntax: never base64's `+/=`.
+        generate: generatorFor(value, true),
+      });
+    }
+    out += `${content.slice(from, at)}{{${name}}}`;
+    from = at + value.length;
+  }
+  out += content.slice(from);
+  return {
+    content: out,
+    fields,
+    note: `the file ${path}: ${[...names.values()].join(", ")} replace${names.size === 1 ? "s" : ""} the store's fixed ${found.map((f) => f.key).join(", ")}, generated at install and written into it at the first deploy (for its owner only); Reveal credentials on the app's page shows ${names.size === 1 ? "it" : "them"}`,
+  };
 }
 
 /**

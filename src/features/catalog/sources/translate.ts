@@ -33,7 +33,7 @@ import { isUnpinnedImage } from "../compose-policy.ts";
 import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
 import { replacePlaceholders } from "../file-templates.ts";
 import { ociService } from "../oci-service.ts";
-import { fixedSecretInFile, generateDefaults, replaceFixedSecrets } from "./credentials.ts";
+import { generateDefaults, replaceFixedSecrets, templateFileSecrets } from "./credentials.ts";
 import type { Seed } from "./files.ts";
 import {
   gpuDevicesNote,
@@ -491,13 +491,7 @@ export function translate(app: StoreApp, source: string, store: StoreContext = {
     (n) => used.has(n) || fields.has(n) || DEPLOY_SET.has(n),
   );
   reasons.push(...fixed.reasons);
-  for (const file of seeded.list()) {
-    const key = file.template || file.encoding === "base64" ? undefined : fixedSecretInFile(file.content);
-    if (key)
-      reasons.push(
-        `its file ${file.path} ships a fixed secret (${key}): a public default credential is never imported`,
-      );
-  }
+
   for (const note of fixed.notes) notes.add(note);
   for (const f of fixed.fields) used.set(f.name, f);
   // A template's placeholder: a field of the store's form, a per-deploy value or a fixed text; a variable
@@ -551,6 +545,27 @@ export function translate(app: StoreApp, source: string, store: StoreContext = {
       reasons.push(`its template ${file.path} uses ${whole}, which the app does not provide`);
       return whole;
     });
+  }
+  // A shipped file's own fixed secret: the file becomes a template of a generated setting (credentials.ts).
+  for (const file of seeded.list()) {
+    if (file.template || file.encoding === "base64") continue;
+    const made = templateFileSecrets(
+      file.content,
+      file.path,
+      (n) => used.has(n) || fields.has(n) || DEPLOY_SET.has(n),
+    );
+    if (!made) continue;
+    if ("refusal" in made) {
+      reasons.push(made.refusal);
+      continue;
+    }
+    file.content = made.content;
+    file.template = true;
+    for (const f of made.fields) {
+      used.set(f.name, f);
+      stillUsed.set(f.name, true);
+    }
+    notes.add(made.note);
   }
   const env: StoreField[] = [];
   for (const [n, f] of used) {
