@@ -10,13 +10,18 @@
  * in this process it parsed every envelope on the CPU that drives the load, which charged the Sentry
  * variants for the bench's own work (development sends one transaction per request).
  *
- *   bun bench/sentry-overhead.ts [requests-per-round=2000] [rounds=5] [concurrency=16]
+ * With `--baseline=DIR` (another checkout of Proximity, dependencies installed) a fourth process runs
+ * production settings from that tree, in the same interleaved rounds: a change's before and after side by
+ * side in one run, which takes the shared machine's drift out of the comparison.
+ *
+ *   bun bench/sentry-overhead.ts [requests-per-round=2000] [rounds=5] [concurrency=16] [--baseline=DIR]
  */
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
 import { type ProximityProcess, spawnProximity } from "../tests/helpers/process.ts";
 import { signUpBenchUser } from "./lib/bench-user.ts";
 
 const inProcess = process.argv.includes("--ingest-in-process");
+const baseline = process.argv.find((a) => a.startsWith("--baseline="))?.slice("--baseline=".length);
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const perRound = Number(args[0] ?? 2000);
 const rounds = Number(args[1] ?? 5);
@@ -73,11 +78,18 @@ const common = {
   PROXIMITY_SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
   NODE_ENV: "production",
 };
-const variants: { name: string; env: Record<string, string> }[] = [
+const variants: { name: string; env: Record<string, string>; cwd?: string }[] = [
   { name: "off", env: { SENTRY_DSN: "" } },
   { name: "production", env: { SENTRY_DSN: ingest.dsn, SENTRY_ENVIRONMENT: "production" } },
   { name: "development", env: { SENTRY_DSN: ingest.dsn, SENTRY_ENVIRONMENT: "development" } },
 ];
+if (baseline) {
+  variants.push({
+    name: "prod baseline",
+    env: { SENTRY_DSN: ingest.dsn, SENTRY_ENVIRONMENT: "production" },
+    cwd: baseline,
+  });
+}
 
 interface Target {
   name: string;
@@ -86,8 +98,9 @@ interface Target {
   userId: string;
 }
 
-async function prepare(name: string, env: Record<string, string>): Promise<Target> {
-  const proc = await spawnProximity({ ...common, DATA_DIR: `/tmp/proximity-bench-${name}`, ...env });
+async function prepare(name: string, env: Record<string, string>, cwd?: string): Promise<Target> {
+  const dataDir = `/tmp/proximity-bench-${name.replace(/\W+/g, "-")}`;
+  const proc = await spawnProximity({ ...common, DATA_DIR: dataDir, ...env }, undefined, undefined, cwd);
   const login = await signUpBenchUser(proc.url);
   return { name, proc, token: login.token, userId: login.userId };
 }
@@ -138,7 +151,7 @@ async function round(t: Target): Promise<{ wall: number; cpu: number }> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const targets: Target[] = [];
-for (const v of variants) targets.push(await prepare(v.name, v.env));
+for (const v of variants) targets.push(await prepare(v.name, v.env, v.cwd));
 try {
   for (const t of targets) await round(t); // warm-up (JIT, DB caches)
   const wall = new Map<string, number[]>(targets.map((t) => [t.name, []]));
@@ -167,6 +180,7 @@ try {
   console.log(
     `(fake ingest ${inProcess ? "in this process" : "in a child process"} received ${counts.events} events, ${counts.transactions} transactions)`,
   );
+  if (baseline) console.log(`(prod baseline: production settings from ${baseline})`);
 } finally {
   for (const t of targets) await t.proc.stop();
   await ingest.stop();

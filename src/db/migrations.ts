@@ -18,6 +18,7 @@ import m0011 from "../../drizzle/0011_session_notify.sql" with { type: "text" };
 import m0012 from "../../drizzle/0012_catalog_source_icon_type.sql" with { type: "text" };
 import m0013 from "../../drizzle/0013_drop_registry_digests.sql" with { type: "text" };
 import m0014 from "../../drizzle/0014_event_channel_per_schema.sql" with { type: "text" };
+import m0015 from "../../drizzle/0015_rotation_notify.sql" with { type: "text" };
 import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 
 export interface Migration {
@@ -41,6 +42,7 @@ export const migrations: Migration[] = [
   { tag: "0012_catalog_source_icon_type", sql: m0012 },
   { tag: "0013_drop_registry_digests", sql: m0013 },
   { tag: "0014_event_channel_per_schema", sql: m0014 },
+  { tag: "0015_rotation_notify", sql: m0015 },
 ];
 
 export const journalTags: string[] = journal.entries.map((e) => e.tag);

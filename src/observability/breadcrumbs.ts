@@ -1,18 +1,19 @@
 /**
  * Breadcrumb helpers for features (they never import the SDK). Each is a no-op without SENTRY_DSN. Crumbs go
- * to the current isolation scope, so they must be called in the request's (or job's) own async context.
+ * to the current unit of work (unit.ts: the request or job of the async context), so they must be called in
+ * the request's (or job's) own async context; outside any unit, to the process-wide isolation scope.
  *
- * Our own crumbs go straight onto the isolation scope (`scope.addBreadcrumb`, which stamps the time and caps
- * the list at SENTRY_MAX_BREADCRUMBS) rather than through `Sentry.addBreadcrumb`: that path runs the
- * `beforeBreadcrumb` filter inside a console sandbox (the console methods swapped out and back) for every
- * crumb, and the filter only ever changes console, fetch and http crumbs — never ours (categories db.query,
- * http.request, proxmox.*, ssh, user.action, system, job). Events are still scrubbed in beforeSend.
+ * Our own crumbs never go through `Sentry.addBreadcrumb`: that path runs the `beforeBreadcrumb` filter
+ * inside a console sandbox (the console methods swapped out and back) for every crumb, and the filter only
+ * ever changes console, fetch and http crumbs — never ours (categories db.query, http.request, proxmox.*,
+ * ssh, user.action, system, job). Events are still scrubbed in beforeSend. The SDK's own crumbs (an
+ * outgoing fetch) are moved into the unit by the filter (init.ts).
  */
 
 import type { Breadcrumb } from "@sentry/bun";
-import { currentStats } from "./perf.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
+import { addUnitCrumb, currentUnit } from "./unit.ts";
 
 export type CrumbLevel = "debug" | "info" | "warning" | "error" | "fatal";
 export type CrumbData = Record<string, string | number | boolean | null | undefined>;
@@ -30,10 +31,10 @@ export function breadcrumb(
 
 /** Same, but only inside a request or a job (keeps start-up noise out of the process-wide scope). */
 export function unitBreadcrumb(...args: Parameters<typeof breadcrumb>): void {
-  if (state.enabled && currentStats()) breadcrumb(...args);
+  if (currentUnit()) breadcrumb(...args);
 }
 
-/** Adds one of our crumbs to the current isolation scope (see the header for why not Sentry.addBreadcrumb). */
+/** Adds one of our crumbs to the current unit (see the header for why not Sentry.addBreadcrumb). */
 export function pushCrumb(
   category: string,
   message: string,
@@ -43,7 +44,9 @@ export function pushCrumb(
 ): void {
   const crumb: Breadcrumb = { category, message, level, type };
   if (data) crumb.data = compact(data);
-  Sentry.getIsolationScope().addBreadcrumb(crumb, state.settings?.maxBreadcrumbs);
+  const unit = currentUnit();
+  if (unit) addUnitCrumb(unit, crumb);
+  else Sentry.getIsolationScope().addBreadcrumb(crumb, state.settings?.maxBreadcrumbs);
 }
 
 /** login, logout, register, settings change, deploy … */

@@ -1,14 +1,16 @@
 /**
  * Capturing errors with the tags and contexts operators filter on, and marking the operation a request or
- * job is working on (the guide's `set_tag("operation", …)`).
+ * job is working on (the guide's `set_tag("operation", …)`). Inside a request or job everything is kept on
+ * its unit (unit.ts) and put on a Sentry scope only when an event is captured.
  */
 
-import type { Event, Scope } from "@sentry/bun";
 import type { AuthUser } from "../core/identity.ts";
 import { classifyError, type OperationHints } from "./classify.ts";
-import { inRequestSpan } from "./request-span.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
+import { type ClientAddress, currentUnit, inUnitScope } from "./unit.ts";
+
+export type { ClientAddress } from "./unit.ts";
 
 export interface OperationAttributes {
   operation: string;
@@ -24,10 +26,17 @@ export interface OperationAttributes {
  */
 export function setOperation(attrs: OperationAttributes): void {
   if (!state.enabled) return;
+  const tags: Record<string, string> = { operation: attrs.operation };
+  if (attrs.app_id !== undefined) tags.app_id = attrs.app_id;
+  if (attrs.catalog_id !== undefined) tags.catalog_id = attrs.catalog_id;
+  const unit = currentUnit();
+  if (unit) {
+    Object.assign(unit.tags, tags);
+    unit.operation = { ...attrs };
+    return;
+  }
   const scope = Sentry.getIsolationScope();
-  scope.setTag("operation", attrs.operation);
-  if (attrs.app_id !== undefined) scope.setTag("app_id", attrs.app_id);
-  if (attrs.catalog_id !== undefined) scope.setTag("catalog_id", attrs.catalog_id);
+  scope.setTags(tags);
   scope.setContext("operation", { ...attrs });
 }
 
@@ -39,52 +48,42 @@ export function withOperation<T>(attrs: OperationAttributes, fn: () => T): T {
 }
 
 function operationHints(): OperationHints {
-  const ctx = Sentry.getIsolationScope().getScopeData().contexts.operation as OperationHints | undefined;
+  const unit = currentUnit();
+  const ctx = (unit ? unit.operation : Sentry.getIsolationScope().getScopeData().contexts.operation) as
+    | OperationHints
+    | undefined;
   return { vmid: ctx?.vmid, node: ctx?.node };
 }
 
-/** A client address, or how to work it out (Bun asks the socket: done only when an event needs it). */
-export type ClientAddress = string | (() => string | undefined);
-
-/** Per request: the address not yet worked out, or what it came to ("" when unknown). */
-const addresses = new WeakMap<Scope, ClientAddress>();
-
 /**
  * The Sentry user of this request or job: from the verified JWT, never from anything the client claims.
- * The address is added to each event that carries the user (addUserAddress).
+ * The address is added to each event that carries the user, worked out only when one does.
  */
 export function setRequestUser(user: AuthUser, ip?: ClientAddress): void {
   if (!state.enabled) return;
-  const scope = Sentry.getIsolationScope();
-  scope.setUser({
+  const sentryUser = {
     id: user.id,
     username: user.username,
     ...(user.email ? { email: user.email } : {}),
     role: user.role,
-  });
-  if (ip !== undefined) addresses.set(scope, ip);
+  };
+  const unit = currentUnit();
+  if (unit) {
+    unit.user = sentryUser;
+    if (ip !== undefined) unit.address = ip;
+    unit.tags.authenticated = "true";
+    unit.tags.user_role = user.role;
+    return;
+  }
+  const scope = Sentry.getIsolationScope();
+  scope.setUser(typeof ip === "string" ? { ...sentryUser, ip_address: ip } : sentryUser);
   scope.setTags({ authenticated: "true", user_role: user.role });
 }
 
-function addressOf(scope: Scope): string | undefined {
-  let ip = addresses.get(scope);
-  if (typeof ip === "function") {
-    ip = ip() ?? "";
-    addresses.set(scope, ip);
-  }
-  return ip && ip !== "unknown" ? ip : undefined;
-}
-
-/** Puts the request's client address on an event's user (while the request is in flight). */
-export function addUserAddress(scope: Scope, event: Event): void {
-  if (!event.user || event.user.ip_address !== undefined) return;
-  const ip = addressOf(scope);
-  if (ip) event.user = { ...event.user, ip_address: ip };
-}
-
-/** Works the address out now, for events built after the response has gone (a sampled transaction). */
-export function settleUserAddress(scope: Scope): void {
-  addressOf(scope);
+/** In the current unit's scopes and span, if there is a unit. */
+function inCurrentUnit<T>(fn: () => T): T {
+  const unit = currentUnit();
+  return unit ? inUnitScope(unit, fn) : fn();
 }
 
 /**
@@ -98,7 +97,7 @@ export function captureError(
   if (!state.enabled) return "";
   const status = options.status ?? 500;
   const classified = classifyError(err, status, operationHints());
-  return inRequestSpan(() =>
+  return inCurrentUnit(() =>
     Sentry.withScope((scope) => {
       scope.setTags(classified.tags);
       for (const [name, ctx] of Object.entries(classified.contexts)) scope.setContext(name, ctx);
@@ -116,5 +115,5 @@ export function reportMessage(
   level: "info" | "warning" | "error" | "fatal" = "info",
 ): string {
   if (!state.enabled) return "";
-  return inRequestSpan(() => Sentry.captureMessage(message, level));
+  return inCurrentUnit(() => Sentry.captureMessage(message, level));
 }

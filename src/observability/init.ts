@@ -8,6 +8,7 @@ import { currentEnvironmentFacts, type EnvironmentFacts } from "./environment.ts
 import { buildSentryOptions, type ObservabilitySettings, resolveSettings } from "./options.ts";
 import { loadSentrySdk } from "./sdk.ts";
 import { state } from "./state.ts";
+import { addUnitCrumb, currentUnit } from "./unit.ts";
 
 export async function initObservability(
   config: Config,
@@ -26,7 +27,18 @@ export async function initObservability(
   }
   // Loaded only now: without a DSN the SDK is never imported (memory and start-up time).
   const Sentry = await loadSentrySdk();
-  Sentry.init(buildSentryOptions(settings));
+  const options = buildSentryOptions(settings);
+  const filter = options.beforeBreadcrumb;
+  // The SDK's own crumbs (an outgoing fetch) go to the isolation scope, which inside a request or job is
+  // the process-wide one (unit.ts): once filtered, they are moved into the unit of work instead.
+  options.beforeBreadcrumb = (crumb, hint) => {
+    const kept = filter ? filter(crumb, hint) : crumb;
+    const unit = kept && currentUnit();
+    if (!unit) return kept;
+    addUnitCrumb(unit, kept);
+    return null;
+  };
+  Sentry.init(options);
   state.enabled = Sentry.getClient() !== undefined;
   state.defaultIsolationScope = Sentry.getIsolationScope();
   const global = Sentry.getGlobalScope();

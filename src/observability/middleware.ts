@@ -3,9 +3,11 @@
  * Bun.serve integration is left out (options.ts), because per request, sampled or not, it parsed the URL,
  * turned request and response headers into span attributes, asked the socket for the client address and
  * built the normalized request (docs/performance.md, "Fifth round"). Here, per request:
- * - an isolation scope of its own (forked from the process scope), so concurrent requests' breadcrumbs,
- *   tags, user and counters never mix, under Bun.serve and app.request() alike;
- * - the trace: an incoming `sentry-trace`/`baggage` is continued, else each request starts its own;
+ * - a unit of work of its own (unit.ts, the layer's AsyncLocalStorage), so concurrent requests'
+ *   breadcrumbs, tags, user and counters never mix, under Bun.serve and app.request() alike; a Sentry
+ *   scope is built from it only for an event or a sampled transaction (docs/performance.md, "Sixth round");
+ * - the trace: an incoming `sentry-trace`/`baggage` is continued, else each request has its own (its id
+ *   made only when an event or a transaction needs it);
  * - one `http.server` span named by the route template with {param} (source route), which is the
  *   transaction when sampled; its status and `http.response.status_code` from the response (no span for
  *   preflights, HEAD and the probes /health, /ready, /metrics; an unsampled trace's span is started only
@@ -28,14 +30,21 @@ import type { Span } from "@sentry/bun";
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
 import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
-import { addUserAddress, captureError, settleUserAddress } from "./capture.ts";
+import { captureError } from "./capture.ts";
 import { isUntracedPath } from "./options.ts";
-import { beginUnitOfWork } from "./perf.ts";
-import { requestEventData } from "./request-data.ts";
-import { deferRequestSpan, settleRequestSpan, traceSampled } from "./request-span.ts";
+import { settleRequestSpan, traceSampled } from "./request-span.ts";
 import { transactionName } from "./route-name.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
+import {
+  applyUnit,
+  inOwnTrace,
+  newUnit,
+  runInUnit,
+  type SpanOptions,
+  settleUserAddress,
+  type Unit,
+} from "./unit.ts";
 
 /** What this layer reads from the request context (set by the request-id middleware and the auth guard). */
 interface ObservedEnv {
@@ -101,50 +110,34 @@ function cachedTransactionName(method: string, route: string): string {
   return name;
 }
 
-type Scope = ReturnType<typeof Sentry.getIsolationScope>;
-
 /** Requests that get no span (as in Sentry's own HTTP server instrumentation): preflights and HEAD. */
 const UNTRACED_METHODS = new Set(["OPTIONS", "HEAD"]);
-
-/**
- * Runs `fn` in the request's own isolation scope and trace: `withIsolationScope` forks the process scope
- * and starts a new trace unless the caller sent `sentry-trace`, which is then continued (with its baggage:
- * the upstream sampling decision is kept).
- */
-function inRequestScope<T>(req: Request, fn: (scope: Scope, continued: boolean) => T): T {
-  return Sentry.withIsolationScope((scope) => {
-    const sentryTrace = req.headers.get("sentry-trace");
-    if (!sentryTrace) return fn(scope, false);
-    return Sentry.continueTrace({ sentryTrace, baggage: req.headers.get("baggage") }, () => fn(scope, true));
-  });
-}
 
 async function observeRequest(
   c: Context<ObservedEnv>,
   next: Next,
-  scope: Scope,
+  unit: Unit,
   span: Span | undefined,
-  name: string | undefined,
 ): Promise<void> {
   try {
     await next();
   } catch (err) {
     // Hono hands errors to the app's onError; only one thrown past it gets here (the response is Bun's).
     captureError(err, { status: 500, mechanism: "auto.http.hono.proximity" });
-    settleRequestSpan(scope);
+    settleRequestSpan(unit);
     if (span?.isRecording()) {
       span.setStatus({ code: SPAN_STATUS_ERROR, message: "internal_error" });
-      span.end();
+      endTransaction(unit, span);
     }
     throw err;
   }
   const status = c.res.status;
   const requestId = c.get("requestId");
-  if (requestId) scope.setTag("request_id", requestId);
+  if (requestId) unit.tags.request_id = requestId;
   const method = c.req.method;
   const path = c.req.path;
   const data: CrumbData = { method, path, status_code: status };
-  if (name) data.route = name;
+  if (unit.transactionName) data.route = unit.transactionName;
   pushCrumb(
     "http.request",
     `${method} ${path} → ${status}`,
@@ -158,54 +151,77 @@ async function observeRequest(
   if (c.error && status >= 500 && !(isAppError(c.error) && c.error.code === "BUSY")) {
     captureError(c.error, { status, mechanism: "auto.http.hono.proximity" });
   }
-  settleRequestSpan(scope);
+  settleRequestSpan(unit);
   // Only a sampled span is ended: ending one queues its conversion into a transaction (a timer per request)
   // only to find it unsampled. Its drop was counted when it started (the client report's sample_rate).
   if (span?.isRecording()) {
     Sentry.setHttpStatus(span, status);
-    // The transaction is built after the response has gone: the user's address is worked out now.
-    settleUserAddress(scope);
-    span.end();
+    endTransaction(unit, span);
   }
+}
+
+/**
+ * Ends a sampled request's span, which becomes its transaction: the request's user, tags and request data
+ * go on the span's own scope first (the transaction is built from it after the response has gone, so the
+ * user's address is worked out now).
+ */
+function endTransaction(unit: Unit, span: Span): void {
+  settleUserAddress(unit);
+  applyUnit(Sentry.getCurrentScope(), unit);
+  span.end();
 }
 
 const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
   const req = c.req.raw;
-  return inRequestScope(req, (scope, continued) => {
-    beginUnitOfWork(scope);
-    scope.addEventProcessor((event) => {
-      event.request = requestEventData(req);
-      addUserAddress(scope, event);
-      return event;
-    });
-    scope.setTag("authenticated", "false");
-    // Named before the handlers run (the router has matched already), so events captured during the
-    // request carry the route template as their transaction.
-    const method = req.method;
-    const route = matchedRoutePath(c);
-    const name = route ? cachedTransactionName(method, route) : undefined;
-    if (name) scope.setTransactionName(name);
-    const path = c.req.path;
+  const sentryTrace = req.headers.get("sentry-trace");
+  const unit = newUnit(req, !sentryTrace);
+  unit.tags.authenticated = "false";
+  // Named before the handlers run (the router has matched already), so events captured during the
+  // request carry the route template as their transaction.
+  const method = req.method;
+  const route = matchedRoutePath(c);
+  const name = route ? cachedTransactionName(method, route) : undefined;
+  unit.transactionName = name;
+  const path = c.req.path;
+  return runInUnit(unit, () => {
     // Preflights, HEAD and probes get no span: the sampler would drop every one of them (options.ts).
-    if (UNTRACED_METHODS.has(method) || isUntracedPath(path)) {
-      return observeRequest(c, next, scope, undefined, name);
+    const traced = !UNTRACED_METHODS.has(method) && !isUntracedPath(path);
+    const options = traced ? spanOptions(method, path, name) : undefined;
+    if (sentryTrace) {
+      // A trace the caller started keeps the caller's decision: the SDK takes it with the span.
+      return Sentry.continueTrace({ sentryTrace, baggage: req.headers.get("baggage") }, () =>
+        options
+          ? Sentry.startSpanManual(options, (span) => {
+              unit.span = span;
+              return observeRequest(c, next, unit, span);
+            })
+          : observeRequest(c, next, unit, undefined),
+      );
     }
-    const attributes: Record<string, string> = {
-      [SEGMENT_NAME_SOURCE]: name ? "route" : "url",
-      [SENTRY_ORIGIN]: "auto.http.proximity",
-      [HTTP_REQUEST_METHOD]: method,
-      [URL_PATH]: path,
-    };
-    if (name) attributes[HTTP_ROUTE] = name.slice(name.indexOf(" ") + 1);
-    const options = { name: name ?? `${method} ${path}`, op: "http.server", attributes };
-    // A trace the caller started keeps the caller's decision: the SDK takes it with the span.
-    if (!continued && !traceSampled(state.settings?.tracesSampleRate ?? 0)) {
-      deferRequestSpan(scope, options);
-      return observeRequest(c, next, scope, undefined, name);
+    if (!options) return observeRequest(c, next, unit, undefined);
+    if (!traceSampled(unit, state.settings?.tracesSampleRate ?? 0)) {
+      unit.deferredSpan = options;
+      return observeRequest(c, next, unit, undefined);
     }
-    return Sentry.startSpanManual(options, (span) => observeRequest(c, next, scope, span, name));
+    return inOwnTrace(unit, () =>
+      Sentry.startSpanManual(options, (span) => {
+        unit.span = span;
+        return observeRequest(c, next, unit, span);
+      }),
+    );
   });
 };
+
+function spanOptions(method: string, path: string, name: string | undefined): SpanOptions {
+  const attributes: Record<string, string> = {
+    [SEGMENT_NAME_SOURCE]: name ? "route" : "url",
+    [SENTRY_ORIGIN]: "auto.http.proximity",
+    [HTTP_REQUEST_METHOD]: method,
+    [URL_PATH]: path,
+  };
+  if (name) attributes[HTTP_ROUTE] = name.slice(name.indexOf(" ") + 1);
+  return { name: name ?? `${method} ${path}`, op: "http.server", attributes };
+}
 
 /** Registers the layer on `app`; call before any other middleware. Does nothing without SENTRY_DSN. */
 // biome-ignore lint/suspicious/noExplicitAny: any router's environment; this layer reads only ObservedEnv's keys.

@@ -11,6 +11,7 @@ import { hostInfoFromUrl, type ProxmoxHostInfo, registerProxmoxHost } from "./cl
 import { countProxmox, countSsh } from "./perf.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
+import { outsideUnit } from "./unit.ts";
 
 export interface ProxmoxObservers {
   onCall(info: ProxmoxCallInfo): void;
@@ -96,11 +97,13 @@ export function hostsObservers(lookup: (hostId: string) => Promise<StoredHostFac
     if (last !== undefined && Date.now() - last < HOST_REFRESH_MS) return;
     seen.set(hostId, Date.now());
     const detached = state.defaultIsolationScope?.clone();
-    Sentry.withIsolationScope(detached, () =>
-      Sentry.suppressTracing(() =>
-        lookup(hostId).then(
-          (h) => registerProxmoxHost(hostInfoFromUrl(h.name, h.apiUrl, h.verifyTls)),
-          () => seen.delete(hostId),
+    outsideUnit(() =>
+      Sentry.withIsolationScope(detached, () =>
+        Sentry.suppressTracing(() =>
+          lookup(hostId).then(
+            (h) => registerProxmoxHost(hostInfoFromUrl(h.name, h.apiUrl, h.verifyTls)),
+            () => seen.delete(hostId),
+          ),
         ),
       ),
     );

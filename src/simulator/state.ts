@@ -38,6 +38,8 @@ export interface SimContainerState {
       name: string;
       image: string;
       state: string;
+      /** The service's environment as compose interpolated it from the project's .env (what its app reads). */
+      environment: Record<string, string>;
       /** What the service's container sees through its named volumes, by its path in that container. */
       files: Record<string, SimFileState & { owner: string }>;
     }[];
@@ -115,6 +117,7 @@ export function snapshotState(sim: Sim): SimState {
               name: s.name,
               image: s.image,
               state: s.state,
+              environment: { ...s.environment },
               files: Object.fromEntries(
                 [...serviceFiles(ct.guest, p, s)].map(([path, f]) => [
                   path,

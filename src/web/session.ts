@@ -2,8 +2,9 @@
  * Browser sessions and CSRF protection for the web pages.
  *
  * Session: an httpOnly cookie holds the refresh token of a login (the same token family the API hands out).
- * Every request resolves it against the database, so logout, "sign out everywhere", a password change and
- * a disabled account take effect at once. After 15 minutes (the API's access-token lifetime) the token is
+ * Every request resolves it (AuthService.resolveSession: from memory while the token is current, the
+ * database announcing every change to every instance), so logout, "sign out everywhere", a password change,
+ * a demotion and a disabled account take effect at once. After 15 minutes (the API's access-token lifetime) the token is
  * rotated; re-use of a rotated token revokes the family, exactly as on the API. Concurrent requests that
  * carry the same about-to-rotate token (a page and its live stream) share one rotation for a few seconds,
  * instead of tripping the re-use alarm.
@@ -18,6 +19,7 @@
  * (the browser refuses them from http and from any other host or path), and the origin the request was
  * addressed to is https.
  */
+import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -38,8 +40,11 @@ const ROTATE_AFTER_MS = ACCESS_TTL_SECONDS * 1000;
 const ROTATION_GRACE_MS = 10_000;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** Tokens rotated in the last few seconds: old token → new token. */
-const recentRotations = new Map<string, { token: string; at: number }>();
+/**
+ * Tokens this instance rotated in the last few seconds: old token → new token. Per instance (keyed by its
+ * services), as with one instance per process: another instance does not know them.
+ */
+const rotationsOf = new WeakMap<object, Map<string, { token: string; at: number }>>();
 
 /** The scheme the browser used: the socket's, or X-Forwarded-Proto behind a trusted proxy. */
 function requestScheme(c: Context<WebEnv>): "http" | "https" {
@@ -86,10 +91,9 @@ export function clearSessionCookie(c: Context<WebEnv>): void {
   c.set("viewer", undefined);
 }
 
-async function hmac(key: Uint8Array<ArrayBuffer>, text: string): Promise<string> {
-  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const sig = await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(`proximity/csrf/v1\n${text}`));
-  return Buffer.from(sig).toString("base64url");
+/** HMAC-SHA256, base64url. node:crypto's, synchronous: WebCrypto imported the key again on every request. */
+function hmac(key: Uint8Array, text: string): string {
+  return createHmac("sha256", key).update(`proximity/csrf/v1\n${text}`).digest("base64url");
 }
 
 function timingSafeEqual(a: string, b: string): boolean {
@@ -142,7 +146,7 @@ export const webSession = createMiddleware<WebEnv>(async (c, next) => {
       path: "/",
     });
   }
-  const csrfToken = await hmac(services.keys.jwt, csrfSeed);
+  const csrfToken = hmac(services.keys.jwt, csrfSeed);
   c.set("csrfToken", csrfToken);
   const theme = getCookie(c, THEME_COOKIE);
   c.set("theme", theme === "light" || theme === "dark" ? theme : undefined);
@@ -158,6 +162,11 @@ export const webSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set("viewer", undefined);
   c.set("sessionToken", undefined);
   let token = getCookie(c, cookieName(c, SESSION_COOKIE));
+  let recentRotations = rotationsOf.get(services);
+  if (!recentRotations) {
+    recentRotations = new Map();
+    rotationsOf.set(services, recentRotations);
+  }
   const recent = token ? recentRotations.get(token) : undefined;
   if (token && recent && Date.now() - recent.at < ROTATION_GRACE_MS) {
     token = recent.token;

@@ -153,7 +153,7 @@ const UpdateInfoSchema = z
     unsafe_reason: z.string().optional(),
     untracked: z.string().optional().openapi({
       description:
-        "Why no update is ever offered: a community entry whose store names an image without a version (latest, an architecture alone, or no tag)",
+        "Why no update is ever offered: a community entry whose store names an image without a version (latest, an architecture or a branch such as master-amd64, or no tag)",
     }),
   })
   .openapi("UpdateInfo");

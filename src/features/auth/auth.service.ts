@@ -40,6 +40,13 @@ interface SessionRow {
   liveUntil: number | null;
 }
 
+/** What resolveSession() reads per cookie token, kept while that token is the current one of its session. */
+interface WebSessionRow {
+  user: AuthUser;
+  issuedAt: Date;
+  familyId: string;
+}
+
 /** How long a session lasts without use, and how long an access token (or a web session's token) is good. */
 export const SESSION_TTL_SECONDS = REFRESH_TOKEN_TTL_SECONDS;
 export const ACCESS_TTL_SECONDS = ACCESS_TOKEN_TTL_SECONDS;
@@ -58,6 +65,11 @@ export class AuthService {
   private readonly accounts = new WeakMap<AuthUser, User>();
   /** Live sessions, dropped by the database's `auth.changed` events (session-cache.ts); none without a bus. */
   private readonly sessions: SessionCache<SessionRow> | undefined;
+  /**
+   * Browser sessions by the hash of their cookie's refresh token, dropped by the same events; the end of any
+   * refresh token is announced, its rotation included (drizzle/0015_rotation_notify.sql).
+   */
+  private readonly webSessions: SessionCache<WebSessionRow> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -88,11 +100,14 @@ export class AuthService {
       now,
     );
     if (events) {
-      this.sessions = new SessionCache<SessionRow>({ ttlMs: SESSION_CACHE_TTL_MS, max: SESSION_CACHE_MAX });
+      const options = { ttlMs: SESSION_CACHE_TTL_MS, max: SESSION_CACHE_MAX };
+      this.sessions = new SessionCache<SessionRow>(options);
       this.sessions.attach(events);
+      this.webSessions = new SessionCache<WebSessionRow>(options);
+      this.webSessions.attach(events);
       // This instance's own changes drop its entries at once, before the answer goes out (the NOTIFY is
       // for the other instances and arrives a moment after the commit).
-      users.onUserChanged((userId) => this.sessions?.dropUser(userId));
+      users.onUserChanged((userId) => this.forget(userId));
     }
   }
 
@@ -192,7 +207,7 @@ export class AuthService {
       return { tokens, user };
     });
     if ("error" in result) {
-      if (result.error === "reused" && result.row) this.sessions?.dropUser(result.row.userId);
+      if (result.error === "reused" && result.row) this.forget(result.row.userId);
       // Unknown tokens are what anonymous clients can send at will: one row per burst, not per request.
       await this.audit[result.error === "unknown" ? "recordRepeated" : "record"]({
         actor: { ...client, claimed: { id: result.row?.userId ?? null, username: null } },
@@ -204,6 +219,8 @@ export class AuthService {
         result.error === "expired" ? "The refresh token has expired" : "The refresh token is invalid",
       );
     }
+    // The rotated token is no longer current: here at once, elsewhere when the NOTIFY arrives.
+    this.forget(result.user.id);
     const { id: _id, ...tokens } = result.tokens;
     return { ...tokens, user: result.user };
   }
@@ -220,7 +237,7 @@ export class AuthService {
         .update(refreshTokens)
         .set({ revokedAt: new Date(), revokedReason: "logout" })
         .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
-      this.sessions?.dropUser(user.id);
+      this.forget(user.id);
     }
     await this.audit.record({
       actor,
@@ -238,7 +255,7 @@ export class AuthService {
         db,
       );
     });
-    this.sessions?.dropUser(actor.user.id);
+    this.forget(actor.user.id);
   }
 
   /**
@@ -321,19 +338,28 @@ export class AuthService {
         tx,
       );
     });
-    this.sessions?.dropUser(user.id);
+    this.forget(user.id);
   }
 
   /**
    * The browser session behind a refresh token (the web UI keeps it in an httpOnly cookie): its user, when
    * the token is current, unexpired and the user active — checked on every request, so logout, a password
-   * change elsewhere and disabling the account end the session at once. A token that was already rotated
-   * is handled like the API handles its re-use: the whole family is revoked.
+   * change elsewhere, disabling the account and a demotion take effect at once. A token that was already
+   * rotated is handled like the API handles its re-use: the whole family is revoked.
+   *
+   * A current token is kept in memory (by its hash) until the database announces a change to its user or
+   * the end of any of the user's refresh tokens, rotation included, as authenticate() keeps API sessions:
+   * what is not current (unknown, revoked, rotated, expired) is read from the database every time, so a
+   * re-used token always reaches the re-use check below.
    */
   async resolveSession(
     token: string,
     client: ClientActor,
   ): Promise<{ user: AuthUser; issuedAt: Date; familyId: string } | undefined> {
+    const hash = hashToken(token);
+    const cached = this.webSessions?.get(hash);
+    if (cached) return { user: { ...cached.user }, issuedAt: cached.issuedAt, familyId: cached.familyId };
+    const epoch = this.webSessions?.begin() ?? 0;
     const [row] = await this.db
       .select({
         createdAt: refreshTokens.createdAt,
@@ -345,7 +371,7 @@ export class AuthService {
       })
       .from(refreshTokens)
       .innerJoin(users, eq(users.id, refreshTokens.userId))
-      .where(eq(refreshTokens.tokenHash, hashToken(token)));
+      .where(eq(refreshTokens.tokenHash, hash));
     if (!row) return undefined;
     if (row.revokedAt) {
       if (row.revokedReason === "rotated") {
@@ -359,11 +385,13 @@ export class AuthService {
     }
     if (row.expiresAt.getTime() <= Date.now() || row.user.disabled) return undefined;
     const u = row.user;
-    return {
+    const session = {
       user: { id: u.id, username: u.username, email: u.email, role: u.role },
       issuedAt: row.createdAt,
       familyId: row.familyId,
     };
+    this.webSessions?.set(epoch, hash, u.id, session, row.expiresAt.getTime());
+    return { ...session, user: { ...session.user } };
   }
 
   /**
@@ -402,7 +430,8 @@ export class AuthService {
    */
   async authenticate(bearer: string): Promise<AuthUser> {
     const claims = await verifyAccessToken(this.keys.jwt, bearer);
-    let row = this.sessions?.get(claims.sub, claims.sid);
+    const key = `${claims.sub} ${claims.sid}`;
+    let row = this.sessions?.get(key);
     if (!row) {
       const epoch = this.sessions?.begin() ?? 0;
       // A malformed subject (not a UUID) fails the query: the same answer as an unknown user.
@@ -413,7 +442,7 @@ export class AuthService {
       const read = rows[0];
       row = read && { user: read.user, liveUntil: read.liveUntil === null ? null : Number(read.liveUntil) };
       if (row && !row.user.disabled && row.liveUntil !== null)
-        this.sessions?.set(epoch, claims.sub, claims.sid, row, row.liveUntil);
+        this.sessions?.set(epoch, key, claims.sub, row, row.liveUntil);
     }
     if (!row || row.user.disabled) {
       throw new UnauthenticatedError("The account is disabled or no longer exists");
@@ -429,6 +458,12 @@ export class AuthService {
     };
     this.accounts.set(user, account);
     return user;
+  }
+
+  /** Drops the user's cached sessions, API and web, on this instance (the others hear it from the database). */
+  private forget(userId: string): void {
+    this.sessions?.dropUser(userId);
+    this.webSessions?.dropUser(userId);
   }
 
   /** The user row authenticate() read for this very request (undefined for a user object from elsewhere). */

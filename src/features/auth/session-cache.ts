@@ -1,18 +1,23 @@
 /**
  * The sessions of authenticated requests, kept in memory so that a request does not read its user and
- * session from the database every time (the one query per request cost /auth/me half its throughput).
+ * session from the database every time (the one query per request cost /auth/me half its throughput, and a
+ * web page view most of its time): the API's bearer sessions, and the browser's cookie tokens.
  *
  * The promise that made that query per request stays: a user disabled, demoted, deleted or given a new
  * password, and a session that ended (logout, password change, refresh-token re-use), lose access at once on
- * every instance. The database announces each such change at commit on the event channel
- * (drizzle/0011_session_notify.sql: `auth.changed` with the user's id), and every instance drops that user's
- * sessions when it arrives — in-process on PGlite, through LISTEN/NOTIFY on PostgreSQL
- * (tests/db/api/session-cache.test.ts measures the delay across two instances). When the LISTEN connection
+ * every instance, and a rotated cookie token stops being current. The database announces each such change
+ * at commit on the event channel (drizzle/0011_session_notify.sql and 0015_rotation_notify.sql:
+ * `auth.changed` with the user's id), and every instance drops that user's sessions when it arrives —
+ * in-process on PGlite, through LISTEN/NOTIFY on PostgreSQL (tests/db/api/session-cache.test.ts and
+ * tests/db/web/session-cache.test.ts measure the delay across two instances). When the LISTEN connection
  * comes back after a break everything is dropped (events may have been missed meanwhile); a safety limit
  * (`ttlMs`) bounds how long an entry lives even if the channel went silent without a break being noticed.
  *
  * A read that began before an invalidation is not stored (`begin()` / `set(epoch, …)`): otherwise a request
  * racing a logout could put the session it read just before back into the cache.
+ *
+ * An entry is found by its key (the caller's: the API's `<user id> <session id>`, the web's hash of its
+ * cookie token) and dropped by its user's id, which it carries.
  */
 import type { EventBus } from "../../queue/events.ts";
 
@@ -49,8 +54,7 @@ export class SessionCache<T> {
     });
   }
 
-  get(userId: string, sessionId: string): T | undefined {
-    const key = `${userId} ${sessionId}`;
+  get(key: string): T | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.until <= this.now()) {
@@ -65,10 +69,12 @@ export class SessionCache<T> {
     return this.epoch;
   }
 
-  /** Stores `value` until `until` (ms; capped by ttlMs), unless something was invalidated since `epoch`. */
-  set(epoch: number, userId: string, sessionId: string, value: T, until: number): void {
+  /**
+   * Stores `value` under `key`, as a session of `userId`, until `until` (ms; capped by ttlMs), unless
+   * something was invalidated since `epoch`.
+   */
+  set(epoch: number, key: string, userId: string, value: T, until: number): void {
     if (epoch !== this.epoch) return;
-    const key = `${userId} ${sessionId}`;
     const old = this.entries.get(key);
     if (old) this.delete(key, old);
     if (this.entries.size >= this.options.max) {

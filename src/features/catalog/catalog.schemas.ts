@@ -30,7 +30,7 @@ export type CategoryId = keyof typeof CATEGORY_NAMES;
 export const CATEGORY_IDS = Object.keys(CATEGORY_NAMES) as [CategoryId, ...CategoryId[]];
 
 export const OS_TEMPLATES = ["alpine-3.22", "debian-12", "debian-13"] as const;
-export const GENERATORS = ["password", "hex32", "uuid", "base64_32"] as const;
+export const GENERATORS = ["password", "hex32", "hex64", "uuid", "base64_32"] as const;
 /** What kind of value a setting takes: the install form shows a toggle, a number or a URL field, and the value is checked (compose.ts envTypeProblem). */
 export const ENV_TYPES = ["text", "boolean", "number", "url", "email"] as const;
 export type Generator = (typeof GENERATORS)[number];

@@ -115,7 +115,8 @@ export function parseCompose(text: string, parse: YamlParser = strictYaml): Comp
 }
 
 /**
- * Whether an image reference carries an explicit, pinned tag: `name:tag` (tag not `latest`) or `name@sha256:…`.
+ * Whether an image reference carries an explicit, pinned tag: `name:tag` (a tag that is no MOVING_TAG) or
+ * `name@sha256:…`.
  * The tag is what follows the last `:` after the last `/` (a `:` before it is a registry port).
  */
 export function imageTagProblem(image: string): string | undefined {
@@ -131,16 +132,26 @@ export function imageTagProblem(image: string): string | undefined {
   return undefined;
 }
 
+/** Architectures as tags spell them (`amd64`, `arm64v8`, `x86_64` …). */
+const ARCH = "amd64|arm64|arm64v8|arm32v7|arm32v6|armv7|armv6|armhf|aarch64|x86_64|x86-64|i386|386";
 /**
- * Tags that name no version: `latest`, or an architecture alone (`ugeek/webdav:amd64`). The image behind them
- * moves with every release, so such a tag pins nothing and its text is no version to show or compare.
+ * Words that name a channel or a branch rather than a release: the image behind `:nightly` or `:main` is
+ * rebuilt whenever that branch moves.
  */
-const MOVING_TAG =
-  /^(latest|amd64|arm64|arm64v8|arm32v7|arm32v6|armv7|armv6|armhf|aarch64|x86_64|x86-64|i386|386)$/;
+const CHANNEL =
+  "latest|stable|current|lts|main|master|trunk|dev|devel|develop|development|nightly|edge|alpha|beta|preview|unstable|testing|staging|release|rolling|next|canary|snapshot";
+/**
+ * Tags that name no version: `latest`, an architecture alone (`ugeek/webdav:amd64`), a branch or channel
+ * (`nightly`, `edge`), or such words joined (`master-amd64`, `main-arm64`, `latest-arm64v8`). The image behind
+ * them moves with every release, so such a tag pins nothing and its text is no version to show or compare.
+ * A tag with anything else in it is taken as pinned: a version (`2.1-amd64`, `v1.2.3`, `0.4.19-nightly`) or a
+ * build (`master-b69fc2e`, `nightly-2.0.0.548`) names one image.
+ */
+const MOVING_TAG = new RegExp(`^(?:${CHANNEL}|${ARCH})(?:[-_.](?:${CHANNEL}|${ARCH}))*$`, "i");
 
 /**
- * An image named without a version: no tag, `latest` or an architecture alone (no digest). What a store
- * entry may run, unpinned.
+ * An image named without a version: no tag, or a tag that moves (MOVING_TAG: `latest`, an architecture, a
+ * branch) and no digest. What a store entry may run, unpinned.
  */
 export function isUnpinnedImage(image: string): boolean {
   if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(image)) return false;

@@ -136,7 +136,7 @@ function checkEntry(entry: CatalogEntry, issues: EntryIssue[]): void {
     if (!images.includes(image) || !isUnpinnedImage(image))
       issues.push({
         path: ["unpinned_images", i],
-        message: `${image} is not an image of the compose file without a version (latest, an architecture alone, or no tag)`,
+        message: `${image} is not an image of the compose file without a version (latest, an architecture or a branch such as master-amd64, or no tag)`,
       });
   });
   const sidecarImages = new Set<string>();

@@ -4,19 +4,30 @@
  * entries at once, a failed import keeps the previous ones, and only admins manage sources.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { admin, adminAppPerTest, t } from "../../helpers/admin-app.ts";
 import { auditTotal, createUser, errorOf } from "../../helpers/harness.ts";
-import { importedIds, STORE_FIXTURES } from "../../helpers/stores.ts";
+import {
+  BIG_STORE_IMPORTED,
+  BIG_STORE_REFUSALS,
+  importedIds,
+  STORE_FIXTURES,
+  writeBigStore,
+} from "../../helpers/stores.ts";
 import { tarGzOfDir } from "../../helpers/tar.ts";
 
 let server: Server;
 let base: string;
+/** A store of 30 apps, 24 refused for four reasons (tests/helpers/stores.ts). */
+const bigStore = mkdtempSync(join(tmpdir(), "proximity-big-store-"));
 const served = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
+  await writeBigStore(bigStore);
   served.set("/casaos.tar.gz", await tarGzOfDir(join(STORE_FIXTURES, "casaos"), "casaos-store-main"));
   served.set("/broken.tar.gz", new TextEncoder().encode("this is not an archive"));
   server = createServer((req, res) => {
@@ -30,7 +41,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  rmSync(bigStore, { recursive: true, force: true });
+});
 
 adminAppPerTest();
 
@@ -76,7 +90,7 @@ describe("catalog sources", () => {
     expect(source).toMatchObject({
       status: "ready",
       format: "runtipi",
-      imported: 7,
+      imported: 8,
       refused: 5,
       error: null,
     });
@@ -96,7 +110,7 @@ describe("catalog sources", () => {
       items: { id: string; trust: string; source: string; icon: string }[];
       total: number;
     };
-    expect(list.total).toBe(7);
+    expect(list.total).toBe(8);
     expect(list.items.map((e) => e.id).sort()).toEqual(importedIds("runtipi", "tipi"));
     expect(list.items.every((e) => e.trust === "community" && e.source === "tipi")).toBe(true);
 
@@ -131,7 +145,7 @@ describe("catalog sources", () => {
 
   test("a .tar.gz over HTTP imports; a broken one fails with the reason and keeps the previous entries", async () => {
     const source = await addSource({ name: "casa", url: `${base}/casaos.tar.gz`, format: "auto" });
-    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 6, refused: 2 });
+    expect(source).toMatchObject({ status: "ready", format: "casaos", imported: 8, refused: 3 });
     expect(t.services.catalog.get("casa/pastebin")?.name).toBe("Pastebin");
 
     await moveSource(source.id, `${base}/broken.tar.gz`);
@@ -146,14 +160,14 @@ describe("catalog sources", () => {
 
   test("a refresh replaces the entries; delete removes them; both are audited", async () => {
     const source = await addSource({ name: "umb", url: join(STORE_FIXTURES, "umbrel"), format: "umbrel" });
-    expect(source).toMatchObject({ status: "ready", imported: 3, refused: 3 });
+    expect(source).toMatchObject({ status: "ready", imported: 4, refused: 3 });
     const refresh = await t.request(`/api/v1/catalog/sources/${source.id}/refresh`, {
       method: "POST",
       token: admin.token,
     });
     expect(refresh.status).toBe(202);
     await t.services.sources.settled(source.id);
-    expect((await getSource(source.id)).imported).toBe(3);
+    expect((await getSource(source.id)).imported).toBe(4);
     expect(t.services.catalog.get("umb/photo-frame")).toBeDefined();
 
     const del = await t.request(`/api/v1/catalog/sources/${source.id}`, {
@@ -240,5 +254,81 @@ describe("catalog sources", () => {
       json: { catalog: { source_refresh_hours: 0 } },
     });
     expect(await t.services.sources.refreshDue(new Date(Date.now() + 1000 * 3_600_000))).toEqual([]);
+  });
+});
+
+describe("a store's report, filtered and paged", () => {
+  interface Report {
+    entries: { id: string; status: string; reasons: string[] }[];
+    total: number;
+    page?: number;
+    per_page?: number;
+    refusals: { key: string; label: string; count: number }[];
+  }
+  const report = (id: string, query = "", token = admin.token) =>
+    t.request(`/api/v1/catalog/sources/${id}/report${query}`, { token });
+  const read = async (res: Response) => {
+    expect(res.status).toBe(200);
+    return (await res.json()) as Report;
+  };
+
+  test("without a query, every entry as before, with the refusals grouped by reason", async () => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const all = await read(await report(source.id));
+    expect(all.entries).toHaveLength(30);
+    expect(all.total).toBe(30);
+    expect(all.page).toBeUndefined();
+    expect(all.refusals).toEqual(BIG_STORE_REFUSALS.map((r) => ({ ...r })));
+  });
+
+  test("status and reason filter, page and per_page page", async () => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const refused = await read(await report(source.id, "?status=refused"));
+    expect(refused.total).toBe(24);
+    expect(refused.entries.every((e) => e.status === "refused")).toBe(true);
+
+    const imported = await read(await report(source.id, "?status=imported&per_page=4"));
+    expect(imported).toMatchObject({ total: BIG_STORE_IMPORTED, page: 1, per_page: 4 });
+    expect(imported.entries.map((e) => e.id)).toEqual([
+      "big/app-25",
+      "big/app-26",
+      "big/app-27",
+      "big/app-28",
+    ]);
+    const second = await read(await report(source.id, "?status=imported&per_page=4&page=2"));
+    expect(second.entries.map((e) => e.id)).toEqual(["big/app-29", "big/app-30"]);
+    // The groups describe the whole import, whatever the filter.
+    expect(second.refusals).toEqual(refused.refusals);
+
+    const hostPath = await read(await report(source.id, "?reason=a-host-path"));
+    expect(hostPath.total).toBe(8);
+    expect(hostPath.entries.every((e) => e.reasons[0]!.includes("bind-mounts the host path"))).toBe(true);
+    // A group an earlier import had (a saved key) keeps none rather than failing.
+    expect((await read(await report(source.id, "?reason=needs-other-umbrel-apps"))).total).toBe(0);
+  });
+
+  test.each([
+    ["?status=broken", "status"],
+    ["?status=imported&per_page=0", "per_page"],
+    ["?per_page=101", "per_page"],
+    ["?page=0", "page"],
+    ["?reason=../etc", "reason"],
+  ])("%s → 422 naming %s", async (query, field) => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const res = await report(source.id, query);
+    expect(res.status).toBe(422);
+    const error = await errorOf(res);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.details?.map((d) => d.field)).toContain(`query.${field}`);
+  });
+
+  test("a user who is not an admin gets 403, with or without a filter", async () => {
+    const source = await addSource({ name: "big", url: bigStore });
+    const user = await createUser(t, admin, "member");
+    for (const query of ["", "?status=refused&page=1&per_page=5", "?status=broken"]) {
+      const res = await report(source.id, query, user.token);
+      expect(res.status).toBe(403);
+      expect(JSON.stringify(await res.json())).not.toContain("app-01");
+    }
   });
 });

@@ -122,6 +122,21 @@ describe("imported entries deploy like built-in ones", () => {
       untracked: "image not pinned (example/rolling:latest, redis): Proximity cannot offer updates",
     });
 
+    // An app whose store maps the host's GPU (for hardware transcoding) runs without it: no device reaches the
+    // files written into its container, and its service runs.
+    const gpubox = apps[ids.indexOf("casa/gpubox")]!;
+    expect(gpubox.status).toBe("running");
+    const gpuCompose = fileOf(gpubox.vmid!, "/opt/proximity/compose.yaml");
+    expect(gpuCompose).toContain("image: example/gpubox:2.0.0");
+    expect(gpuCompose).not.toContain("devices");
+    expect(gpuCompose).not.toContain("/dev/");
+    const gpuServices =
+      w.sim
+        .state()
+        .containers.find((c) => c.vmid === gpubox.vmid)
+        ?.compose.flatMap((p) => p.services) ?? [];
+    expect(gpuServices.map((s) => [s.name, s.state])).toEqual([["gpubox", "running"]]);
+
     // The files the stores ship are in the apps' containers, where the store mounts them, before they start.
     const seeded = apps[ids.indexOf("tipi/seeded")]!;
     expect(serviceFileOf(seeded.vmid!, "seeded", "/config/settings.yml")).toEqual({
@@ -152,6 +167,99 @@ describe("imported entries deploy like built-in ones", () => {
     });
     expect(serviceFileOf(page.vmid!, "web", "/etc/nginx/conf.d/default.conf").file?.content).toContain(
       "listen 80;",
+    );
+  });
+});
+
+/** The environment each compose service of an app got, interpolated from its .env as compose does. */
+function serviceEnv(vmid: number): Map<string, Record<string, string>> {
+  const state = w.sim.state();
+  const services = state.containers.find((c) => c.vmid === vmid)?.compose.flatMap((p) => p.services) ?? [];
+  return new Map(services.map((s) => [s.name, s.environment]));
+}
+
+/** The value of NAME in an app's .env (written single-quoted). */
+function envValue(env: string, name: string): string | undefined {
+  return new RegExp(`^${name}='([^']*)'$`, "m").exec(env)?.[1];
+}
+
+describe("fixed credentials of a store", () => {
+  test("become one generated value per install, the same wherever the stack uses it, never the store's", async () => {
+    // tipi/wikidb: a database password in both services and in a connection URL; casa/davshare: WebDAV's
+    // login password; umb/ledger: a password shared by PostgreSQL, Redis's command line and its health check,
+    // and a config file with a fixed secret of its own.
+    const bodies = ["tipi/wikidb", "tipi/wikidb", "casa/davshare", "umb/ledger"].map((id, n) => ({
+      catalog_id: id,
+      hostname: `fixed-${n}`,
+      runtime: "docker",
+    }));
+    const [wiki, wiki2, dav, ledger] = await deployAllRunning(w, bodies, 120_000);
+    const files = (app: { vmid: number | null }) => ({
+      env: fileOf(app.vmid!, "/opt/proximity/.env"),
+      compose: fileOf(app.vmid!, "/opt/proximity/compose.yaml"),
+    });
+
+    const wikiFiles = files(wiki!);
+    const dbPassword = envValue(wikiFiles.env, "DB_PASSWORD")!;
+    expect(dbPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const wikiEnv = serviceEnv(wiki!.vmid!);
+    expect(wikiEnv.get("wikidb")).toMatchObject({
+      DB_USER: "wiki",
+      DB_PASSWORD: dbPassword,
+      DATABASE_URL: `postgres://wiki:${dbPassword}@wikidb-db:5432/wiki`,
+    });
+    expect(wikiEnv.get("wikidb-db")).toMatchObject({ POSTGRES_USER: "wiki", POSTGRES_PASSWORD: dbPassword });
+    // The setting whose store default was a fixed password is generated too.
+    const admin = envValue(wikiFiles.env, "WIKI_ADMIN_PASSWORD")!;
+    expect(admin).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(wikiEnv.get("wikidb")?.ADMIN_PASSWORD).toBe(admin);
+    for (const text of [wikiFiles.env, wikiFiles.compose]) {
+      expect(text).not.toMatch(/[=:]\s*'?tipi\b|:tipi@|changeme/);
+    }
+    // Another install of the same entry gets its own.
+    expect(envValue(files(wiki2!).env, "DB_PASSWORD")).not.toBe(dbPassword);
+
+    const davFiles = files(dav!);
+    const login = envValue(davFiles.env, "PASSWORD")!;
+    expect(login).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(serviceEnv(dav!.vmid!).get("davshare")).toMatchObject({ USERNAME: "casaos", PASSWORD: login });
+    expect(`${davFiles.env}\n${davFiles.compose}`).not.toMatch(/PASSWORD[=:] *'?casaos/);
+
+    const ledgerFiles = files(ledger!);
+    const shared = envValue(ledgerFiles.env, "POSTGRES_PASSWORD")!;
+    expect(shared).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const ledgerEnv = serviceEnv(ledger!.vmid!);
+    expect(ledgerEnv.get("web")).toMatchObject({
+      DATABASE_URL: `postgresql://ledger:${shared}@ledger_db_1:5432/ledger`,
+      POSTGRES_PASSWORD: shared,
+      REDIS_PASSWORD: shared,
+    });
+    expect(ledgerEnv.get("db")?.POSTGRES_PASSWORD).toBe(shared);
+    expect(ledgerFiles.compose).toContain("redis-server --requirepass ${POSTGRES_PASSWORD}");
+    expect(ledgerFiles.compose).toContain("pg_isready -U ledger");
+    // The store's config file carried its own fixed secret: written with this install's generated one.
+    const session = envValue(ledgerFiles.env, "SESSION_SECRET")!;
+    expect(session).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(serviceFileOf(ledger!.vmid!, "web", "/config/app.ini").file).toMatchObject({
+      mode: "0600",
+      content: `[session]\n# session_secret = "example"\nsession_secret = "${session}"\nlifetime_hours = 24\n`,
+    });
+    for (const text of [ledgerFiles.env, ledgerFiles.compose]) {
+      expect(text).not.toContain("moneyprintergobrrr");
+      expect(text).not.toMatch(/ADMIN_PASSWORD[=:] *'?umbrel/);
+    }
+
+    // The generated login is stored encrypted, like a built-in entry's, and shown by Reveal credentials.
+    const [row] = await w.t.services.database.db
+      .select({ environment: applications.environment, secret: applications.secretEnvEnc })
+      .from(applications)
+      .where(eq(applications.id, dav!.id));
+    expect(JSON.stringify(row!.environment)).not.toContain(login);
+    expect(row!.secret).not.toContain(login);
+    const revealed = await w.t.request(`/api/v1/apps/${dav!.id}/credentials`, { token: w.admin.token });
+    expect(revealed.status).toBe(200);
+    expect(((await revealed.json()) as { environment: Record<string, string> }).environment.PASSWORD).toBe(
+      login,
     );
   });
 });

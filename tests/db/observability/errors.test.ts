@@ -265,16 +265,29 @@ describe("error types, tags and contexts", () => {
 });
 
 describe("transactions", () => {
-  test("named by route template with {param} (real route), source route", async () => {
+  test("named by route template with {param} (real route), source route; the request's user, tags and data", async () => {
     expect((await f.call(`/api/v1/users/${alice.id}`, { token: admin.token })).status).toBe(200);
-    await ingest.waitFor(
-      (s) => s.transactions().some((t) => t.transaction === "GET /api/v1/users/{user_id}"),
-      10_000,
-      "users transaction",
-    );
-    const t = ingest.transactions().find((t) => t.transaction === "GET /api/v1/users/{user_id}")!;
+    const ofAlice = (t: SentryEvent) =>
+      t.transaction === "GET /api/v1/users/{user_id}" && String(t.request?.url).endsWith(alice.id);
+    await ingest.waitFor((s) => s.transactions().some(ofAlice), 10_000, "users transaction");
+    const t = ingest.transactions().find(ofAlice)!;
     expect(t.transaction_info).toEqual({ source: "route" });
     expect(t.contexts.trace.op).toBe("http.server");
+    // The request's user, tags and request data, as on its events; no breadcrumbs.
+    expect(t.user).toEqual({
+      id: admin.id,
+      username: "admin",
+      email: "admin@example.com",
+      role: "admin",
+      ip_address: "127.0.0.1",
+    });
+    expect(t.tags).toMatchObject({ app_name: "Proximity", authenticated: "true", user_role: "admin" });
+    expect(t.tags.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.request).toMatchObject({ method: "GET", url: `${f.url}/api/v1/users/${alice.id}` });
+    expect(Object.keys(t.request.headers)).not.toContain("authorization");
+    expect(t.contexts.trace.data["http.route"]).toBe("/api/v1/users/{user_id}");
+    expect(t.contexts.response).toEqual({ status_code: 200 });
+    expect(t.breadcrumbs).toBeUndefined();
     expect(ingest.transactions().some((t) => t.transaction.includes(alice.id))).toBe(false);
   });
 

@@ -34,7 +34,7 @@ describe("App stores", () => {
     await t.services.sources.settled(source!.id);
 
     const list = await (await tab.request("/stores")).text();
-    expect(list).toContain("7 imported");
+    expect(list).toContain("8 imported");
     expect(list).toContain("5 refused");
     const report = await (await tab.request(`/stores/${source!.id}`)).text();
     expect(report).toContain("does not run on amd64 (only arm64)");
@@ -43,7 +43,7 @@ describe("App stores", () => {
     const catalog = await (await tab.request("/catalog?source=tipi")).text();
     expect(catalog).toContain("community · tipi");
     expect(catalog).toContain('href="/catalog/tipi%2Fnotepad"');
-    expect(catalog).toContain("7 of ");
+    expect(catalog).toContain("8 of ");
     const entry = await tab.request("/catalog/tipi%2Fnotepad");
     expect(entry.status).toBe(200);
     const html = await entry.text();
@@ -65,6 +65,16 @@ describe("App stores", () => {
     );
     expect(rolling).toContain('id="unpinned-note"');
 
+    // A fixed database password of the store: the page says it was replaced, and the install form offers the
+    // generated secret (left empty: generated; read later with Reveal credentials).
+    const wikidb = await (await tab.request("/catalog/tipi%2Fwikidb")).text();
+    expect(wikidb).toContain(
+      "DB_PASSWORD: the store&#39;s fixed credential (wikidb DB_PASSWORD, wikidb DATABASE_URL, wikidb-db POSTGRES_PASSWORD) is replaced by one generated at install; Reveal credentials on the app&#39;s page shows it",
+    );
+    expect(wikidb).toContain('name="environment.DB_PASSWORD"');
+    expect(wikidb).toContain("Generated automatically if left empty");
+    expect(wikidb).not.toContain("tipi@");
+
     const refreshed = await tab.request(`/stores/${source!.id}/refresh`, { form: {} });
     expect(refreshed.status).toBe(303);
     await t.services.sources.settled(source!.id);
@@ -84,6 +94,23 @@ describe("App stores", () => {
     const html = await res.text();
     expect(html).toMatch(/id="name-error"/);
     expect(await t.services.sources.list()).toEqual([]);
+  });
+
+  test("an app whose store maps the host's GPU: its page says hardware transcoding is off; another device's refusal is in the report", async () => {
+    const tab = await adminTab(t);
+    const source = await t.services.sources.create(
+      { name: "casa", url: join(FIXTURES, "casaos") },
+      SYSTEM_ACTOR,
+    );
+    await t.services.sources.settled(source.id);
+    const html = await (await tab.request("/catalog/casa%2Fgpubox")).text();
+    expect(html).toContain('id="import-notes"');
+    expect(html).toContain(
+      "Hardware transcoding is off: Proximity does not pass the host&#39;s GPU into an app&#39;s container (/dev/dri, /dev/dri/renderD128, /dev/dri/card0 not passed); GPU Box transcodes on the CPU",
+    );
+    expect(html).toContain('action="/catalog/casa%2Fgpubox/install"');
+    const report = await (await tab.request(`/stores/${source.id}`)).text();
+    expect(report).toContain("passes the host device /dev/ttyUSB0 into its container (devices)");
   });
 
   test("a user cannot open the page", async () => {

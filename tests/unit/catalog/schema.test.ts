@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { stringify } from "yaml";
 import { appUrl } from "../../../src/features/apps/app-url.ts";
 import { deployVariables, entryUrl } from "../../../src/features/catalog/compose.ts";
-import { imageTagProblem } from "../../../src/features/catalog/compose-policy.ts";
+import { imageTagProblem, isUnpinnedImage } from "../../../src/features/catalog/compose-policy.ts";
 import { parseCatalogFile } from "../../../src/features/catalog/entry-rules.ts";
 
 type Entry = Record<string, unknown> & {
@@ -289,6 +289,57 @@ describe("imageTagProblem", () => {
     const got = imageTagProblem(image);
     if (problem === undefined) expect(got).toBeUndefined();
     else expect(got).toContain(problem);
+  });
+});
+
+describe("tags that move: a branch, a channel or an architecture, alone or joined", () => {
+  // Tags seen in the real stores (motioneye's master-amd64) and their siblings: each names no release.
+  const moving = [
+    "latest",
+    "amd64",
+    "master-amd64",
+    "main-arm64",
+    "dev-amd64",
+    "nightly",
+    "edge",
+    "stable",
+    "main",
+    "master",
+    "staging",
+    "release",
+    "latest-arm64v8",
+    "arm64-latest",
+    "develop_x86_64",
+    "Nightly",
+  ];
+  // Versions and builds: a number or a commit in the tag names one image, whatever words surround it.
+  const pinned = [
+    "2.1-amd64",
+    "v1.2.3",
+    "1.0",
+    "0.4.19-nightly",
+    "0.3.10-develop",
+    "nightly-2.0.0.548",
+    "release-2.59.0",
+    "master-b69fc2e",
+    "main-6c76cab",
+    "v0.21.2-beta",
+    "RELEASE.2025-06-13T11-33-47Z",
+    "lts-jdk17",
+    "alpine3.22",
+    "stable-20240101",
+    "mainline1",
+    "developer",
+  ];
+  test.each(moving)("%s is unpinned, and a catalog file may not use it", (tag) => {
+    expect(isUnpinnedImage(`example/app:${tag}`)).toBe(true);
+    expect(imageTagProblem(`example/app:${tag}`)).toBe(
+      `image "example/app:${tag}" must pin a version, not "${tag}"`,
+    );
+  });
+  test.each(pinned)("%s is a pinned version", (tag) => {
+    expect(isUnpinnedImage(`example/app:${tag}`)).toBe(false);
+    expect(imageTagProblem(`example/app:${tag}`)).toBeUndefined();
   });
 });
 

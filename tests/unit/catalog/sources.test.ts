@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
 import { answered } from "../../../src/features/apps/health.ts";
 import { healthRequestSchema } from "../../../src/features/catalog/catalog.schemas.ts";
 import { entryUrl } from "../../../src/features/catalog/compose.ts";
@@ -16,6 +17,7 @@ import {
   readTarGz,
   SourceError,
 } from "../../../src/features/catalog/sources/archive.ts";
+import { isFixedSecret, isSecretKey } from "../../../src/features/catalog/sources/credentials.ts";
 import { detectFormat, importStore } from "../../../src/features/catalog/sources/import.ts";
 import { rewriteVars } from "../../../src/features/catalog/sources/vars.ts";
 import { parseStoreYaml } from "../../../src/features/catalog/sources/yaml.ts";
@@ -47,6 +49,35 @@ function runtipiStore(
     [`apps/${id}/docker-compose.json`, enc({ schemaVersion: 2, services })],
     ...Object.entries(more).map(([path, text]) => [`apps/${id}/${path}`, enc(text)] as [string, Uint8Array]),
   ]);
+}
+
+/** One CasaOS app's compose document: its one service `svc`, named after the app, published on its first port. */
+function casaosApp(app: string, svc: Record<string, unknown>, architectures = ["amd64"]): string {
+  const name = app.toLowerCase().replace(/_/g, "-");
+  const ports = Array.isArray(svc.ports) ? svc.ports : [];
+  const portMap = String(ports[0] ?? "").split(":")[0];
+  return stringifyYaml({
+    name,
+    services: { [name]: svc },
+    "x-casaos": {
+      architectures,
+      main: name,
+      category: "Media",
+      title: { en_US: app },
+      description: { en_US: `${app} from a test store.` },
+      port_map: portMap,
+    },
+  });
+}
+
+/** A CasaOS store in memory: `Apps/<dir>/docker-compose.yml` per app. */
+function casaosFiles(apps: Record<string, string>): Map<string, Uint8Array> {
+  return new Map(
+    Object.entries(apps).map(([dir, text]) => [
+      `Apps/${dir}/docker-compose.yml`,
+      new TextEncoder().encode(text),
+    ]),
+  );
 }
 
 /** The app `id` of the format's fixture store, which must be imported. */
@@ -125,6 +156,19 @@ describe("Runtipi", () => {
     // With no version from the store either, the entry says "latest" rather than "amd64".
     const [bare] = importStore(store(""), "s", "runtipi").entries;
     expect(bare!.entry!.version).toBe("latest");
+  });
+
+  test("a branch with an architecture as the tag (motioneye's master-amd64) is unpinned, not a version", () => {
+    const store = runtipiStore("eyecam", { name: "Eye cam", version: "0.43.1", port: 8141 }, [
+      { name: "eyecam", image: "example/eyecam:master-amd64", isMain: true, internalPort: 8765 },
+    ]);
+    const [app] = importStore(store, "s", "runtipi").entries;
+    expect(app!.status).toBe("imported");
+    expect(app!.entry!.unpinned_images).toEqual(["example/eyecam:master-amd64"]);
+    expect(app!.entry!.version).toBe("0.43.1");
+    expect(app!.reasons).toEqual([
+      "image not pinned (example/eyecam:master-amd64): Proximity cannot offer updates",
+    ]);
   });
 
   test("internalPort ${APP_PORT} is the manifest's port, which the app reads back from APP_PORT", () => {
@@ -289,6 +333,26 @@ describe("Runtipi", () => {
     expect(seeded.reasons.join(" ")).toContain("written into the volume files-etc-nginx-conf-d");
   });
 
+  test("the dynamic compose's devices: a GPU alone is dropped with a note, USB beside it refuses the app", () => {
+    const app = (devices: string[]) =>
+      importStore(
+        runtipiStore("tuber", { name: "Tuber", version: "2.1.0" }, [
+          { name: "tuber", image: "example/tuber:2.1.0", isMain: true, internalPort: 8080, devices },
+        ]),
+        "t",
+        "runtipi",
+      ).entries[0]!;
+    const gpu = app(["/dev/dri"]);
+    expect(gpu.status).toBe("imported");
+    expect(gpu.entry!.compose).not.toContain("/dev/dri");
+    expect(gpu.reasons).toContain(
+      "Hardware transcoding is off: Proximity does not pass the host's GPU into an app's container (/dev/dri not passed); Tuber transcodes on the CPU",
+    );
+    expect(app(["/dev/dri", "/dev/bus/usb:/dev/bus/usb"]).reasons).toEqual([
+      "service tuber: passes the host device /dev/bus/usb into its container (devices), which an app's container never gets",
+    ]);
+  });
+
   test("images without a version import with a note; the rest of the policy still refuses", async () => {
     const { byId } = await load("runtipi");
     const rolling = byId.get("rolling")!;
@@ -393,9 +457,158 @@ describe("CasaOS", () => {
     ]);
   });
 
-  test("devices are refused", async () => {
+  test("devices that are only the host's GPU are dropped with a note; the app is imported without them", async () => {
+    const box = await imported("casaos", "gpubox");
+    // /dev/dri, /dev/dri/renderD128 and the long syntax's /dev/dri/card0: none reaches the compose file.
+    expect(box.entry!.compose).not.toContain("devices");
+    expect(box.entry!.compose).not.toContain("/dev/");
+    expect(box.reasons).toContain(
+      "Hardware transcoding is off: Proximity does not pass the host's GPU into an app's container (/dev/dri, /dev/dri/renderD128, /dev/dri/card0 not passed); GPU Box transcodes on the CPU",
+    );
+    expect(box.entry!.compose).toContain("- config:/config");
+  });
+
+  test("a GPU beside any other device: refused, the reason names the other device", async () => {
     const { byId } = await load("casaos");
-    expect(byId.get("gpubox")!.reasons).toEqual(["compose: service gpubox: devices is not allowed"]);
+    const serial = byId.get("gpuserial")!;
+    expect(serial.status).toBe("refused");
+    expect(serial.reasons).toEqual([
+      "service gpuserial: passes the host device /dev/ttyUSB0 into its container (devices), which an app's container never gets",
+    ]);
+  });
+
+  test("the Raspberry Pi's VideoCore (its devices and /opt/vc/lib) is dropped like a GPU; a webcam is not", () => {
+    const jelly = casaosApp("Jelly", {
+      image: "example/jelly:10.11.0",
+      devices: [
+        "/dev/dri:/dev/dri",
+        "/dev/vcsm:/dev/vcsm",
+        "/dev/vchiq:/dev/vchiq",
+        "/dev/video10:/dev/video10",
+      ],
+      volumes: [
+        { type: "bind", source: "/opt/vc/lib", target: "/opt/vc/lib" },
+        "/DATA/AppData/$AppID/config:/config",
+      ],
+      ports: ["8096:8096"],
+    });
+    const cam = casaosApp("Cam", {
+      image: "example/cam:1.0.0",
+      devices: ["/dev/video0:/dev/video0"],
+      ports: ["8096:8096"],
+    });
+    const { entries } = importStore(casaosFiles({ Jelly: jelly, Cam: cam }), "c", "casaos");
+    const [camEntry, jellyEntry] = entries;
+    expect(jellyEntry!.status).toBe("imported");
+    expect(jellyEntry!.entry!.compose).not.toContain("/dev/");
+    expect(jellyEntry!.entry!.compose).not.toContain("/opt/vc");
+    expect(jellyEntry!.reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          "(/dev/dri, /dev/vcsm, /dev/vchiq, /dev/video10 not passed); Jelly transcodes on the CPU",
+        ),
+        "service jelly: /opt/vc/lib, the Raspberry Pi's video libraries, is not mounted (its GPU is not passed in)",
+      ]),
+    );
+    expect(camEntry!.reasons).toEqual([
+      "service cam: passes the host device /dev/video0 into its container (devices), which an app's container never gets",
+    ]);
+    // An app for the Raspberry Pi alone is still refused: its VideoCore is the point, and amd64 is not offered.
+    const piOnly = casaosApp(
+      "Jelly",
+      { image: "example/jelly:10.11.0", devices: ["/dev/vchiq"], ports: ["8096:8096"] },
+      ["arm64"],
+    );
+    expect(importStore(casaosFiles({ Jelly: piOnly }), "c", "casaos").entries[0]!.reasons).toEqual([
+      "does not run on amd64 (only arm64)",
+    ]);
+  });
+
+  test("a TV tuner is dropped with a note for a media library server only; a tuner server keeps its refusal", () => {
+    const plex = casaosApp("Plex", {
+      image: "lscr.io/linuxserver/plex:1.43.2",
+      devices: ["/dev/dri:/dev/dri", "/dev/dvb:/dev/dvb"],
+      ports: ["32400:32400"],
+    });
+    const tvh = casaosApp("Tvh", {
+      image: "lscr.io/linuxserver/tvheadend:4.3",
+      devices: ["/dev/dvb:/dev/dvb"],
+      ports: ["9981:9981"],
+    });
+    const emby = casaosApp("Emby", {
+      image: "emby/embyserver:4.9.1.80",
+      devices: ["/dev/dvb/adapter0/frontend0", "/dev/ttyUSB0"],
+      ports: ["8096:8096"],
+    });
+    const byId = new Map(
+      importStore(casaosFiles({ Plex: plex, Tvh: tvh, Emby: emby }), "c", "casaos").entries.map((e) => [
+        e.id.replace(/^c\//, ""),
+        e,
+      ]),
+    );
+    const plexEntry = byId.get("plex")!;
+    expect(plexEntry.status).toBe("imported");
+    expect(plexEntry.entry!.compose).not.toContain("/dev/");
+    expect(plexEntry.reasons).toEqual(
+      expect.arrayContaining([
+        "Live TV from a tuner is off: Proximity does not pass the host's TV tuner into an app's container (/dev/dvb not passed); Plex plays its library without it",
+        expect.stringContaining("(/dev/dri not passed); Plex transcodes on the CPU"),
+      ]),
+    );
+    // Tvheadend's tuner is the point of the app: refused, named.
+    expect(byId.get("tvh")!.reasons).toEqual([
+      "service tvh: passes the host device /dev/dvb into its container (devices), which an app's container never gets",
+    ]);
+    // A library server's tuner beside another device: the other device still refuses it.
+    expect(byId.get("emby")!.status).toBe("refused");
+    expect(byId.get("emby")!.reasons).toEqual([
+      "service emby: passes the host device /dev/ttyUSB0 into its container (devices), which an app's container never gets",
+    ]);
+  });
+
+  test("an NVIDIA GPU request is dropped only when the store runs the app without one; otherwise refused", () => {
+    const gpu = {
+      resources: { reservations: { devices: [{ driver: "nvidia", count: "all", capabilities: ["gpu"] }] } },
+    };
+    const files = casaosFiles({
+      // The store's CPU variant runs the same image: its GPU variant runs without the GPU too.
+      Llm: casaosApp("Llm", { image: "example/llm:0.24.0", ports: ["11434:11434"] }),
+      Llm_Nvidia: casaosApp("Llm_Nvidia", {
+        image: "example/llm:0.9.5",
+        deploy: gpu,
+        ports: ["11434:11434"],
+      }),
+      // The store marks the GPU variant as falling back to the CPU.
+      Tube_Nvidia: casaosApp("Tube_Nvidia", {
+        image: "example/tube:4.9.1",
+        runtime: "nvidia",
+        environment: { CPU_FALLBACK: "true" },
+        ports: ["8096:8096"],
+      }),
+      // Nothing says it runs without the GPU (model training): refused with the reason.
+      Trainer_Nvidia: casaosApp("Trainer_Nvidia", {
+        image: "example/trainer:0.9.4",
+        deploy: gpu,
+        ports: ["7860:7860"],
+      }),
+    });
+    const byId = new Map(importStore(files, "c", "casaos").entries.map((e) => [e.id, e]));
+    const llm = byId.get("c/llm-nvidia")!;
+    expect(llm.status).toBe("imported");
+    expect(llm.reasons).toContain(
+      "GPU acceleration is off: Proximity does not pass the host's NVIDIA GPU into an app's container; Llm_Nvidia runs on the CPU",
+    );
+    expect(llm.entry!.compose).not.toContain("deploy");
+    expect(llm.entry!.compose).not.toContain("driver");
+    const tube = byId.get("c/tube-nvidia")!;
+    expect(tube.status).toBe("imported");
+    expect(tube.entry!.compose).not.toContain("runtime");
+    expect(byId.get("c/trainer-nvidia")).toMatchObject({
+      status: "refused",
+      reasons: [
+        "service trainer-nvidia: reserves an NVIDIA GPU (deploy.resources.reservations.devices), which Proximity does not pass into an app's container, and the store does not say it runs without one",
+      ],
+    });
   });
 
   test("an empty port_map is an app without a web interface: imported with its port, no web port", async () => {
@@ -442,6 +655,33 @@ describe("Umbrel", () => {
     ]);
     expect(byId.get("root-script")!.reasons).toEqual([
       "service app: mounts the single file ${APP_DATA_DIR}/entrypoint.sh at /entrypoint.sh: a volume at its directory would hide files there (/ holds the image's own files)",
+    ]);
+  });
+
+  test("a GPU render node is dropped with a note; /dev/net/tun beside it refuses the app", () => {
+    const store = (devices: string[]) =>
+      new Map(
+        Object.entries({
+          "viewer/umbrel-app.yml":
+            "manifestVersion: 1\nid: viewer\nname: Viewer\nversion: 3.0.0\ncategory: media\nport: 8700\n",
+          "viewer/docker-compose.yml": stringifyYaml({
+            version: "3.7",
+            services: {
+              app_proxy: { environment: { APP_HOST: "viewer_web_1", APP_PORT: 8080 } },
+              web: { image: "example/viewer:3.0.0", devices },
+            },
+          }),
+        }).map(([path, text]) => [path, new TextEncoder().encode(text)]),
+      );
+    const gpu = importStore(store(["/dev/dri/renderD128:/dev/dri/renderD128"]), "u", "umbrel").entries[0]!;
+    expect(gpu.status).toBe("imported");
+    expect(gpu.entry!.compose).not.toContain("/dev/");
+    expect(gpu.reasons).toContain(
+      "Hardware transcoding is off: Proximity does not pass the host's GPU into an app's container (/dev/dri/renderD128 not passed); Viewer transcodes on the CPU",
+    );
+    const tun = importStore(store(["/dev/dri/renderD128", "/dev/net/tun"]), "u", "umbrel").entries[0]!;
+    expect(tun.reasons).toEqual([
+      "service web: passes the host device /dev/net/tun into its container (devices), which an app's container never gets",
     ]);
   });
 
@@ -686,5 +926,231 @@ describe("health of imported entries", () => {
     expect(answered(302, 200)).toBe(false);
     expect(healthRequestSchema.safeParse({ path: "/", expect: 50 }).success).toBe(false);
     expect(healthRequestSchema.safeParse({ path: "/", expect: 0 }).success).toBe(true);
+  });
+});
+
+describe("fixed credentials", () => {
+  const envOf = (app: Awaited<ReturnType<typeof imported>>) =>
+    new Map(app.entry!.env.map((e) => [e.name, e]));
+  const composeOf = (app: Awaited<ReturnType<typeof imported>>) =>
+    parseStoreYaml(app.entry!.compose, "compose") as {
+      services: Record<
+        string,
+        { environment?: Record<string, string>; command?: unknown; healthcheck?: unknown }
+      >;
+    };
+
+  test("Runtipi: a database password shared by two services and a URL becomes one generated secret", async () => {
+    const app = await imported("runtipi", "wikidb");
+    const env = envOf(app);
+    expect(env.get("DB_PASSWORD")).toMatchObject({ secret: true, generate: "password", required: false });
+    expect(env.get("DB_PASSWORD")?.default).toBeUndefined();
+    const { services } = composeOf(app);
+    expect(services.wikidb?.environment).toMatchObject({
+      DB_USER: "wiki",
+      DB_PASSWORD: "${DB_PASSWORD}",
+      DATABASE_URL: "postgres://wiki:${DB_PASSWORD}@wikidb-db:5432/wiki",
+      // A setting whose store default is a fixed password is generated; its fallback is not written.
+      ADMIN_PASSWORD: "${WIKI_ADMIN_PASSWORD}",
+      // Secret-like names that hold no secret stay as they are.
+      SESSION_KEY_PATH: "/data/session.key",
+      PASSWORD_MIN_LENGTH: "8",
+    });
+    expect(services["wikidb-db"]?.environment).toMatchObject({ POSTGRES_PASSWORD: "${DB_PASSWORD}" });
+    expect(env.get("WIKI_ADMIN_PASSWORD")).toMatchObject({ secret: true, generate: "password" });
+    expect(app.entry!.compose).not.toMatch(/\btipi\b|changeme/);
+    expect(app.reasons).toContain(
+      "DB_PASSWORD: the store's fixed credential (wikidb DB_PASSWORD, wikidb DATABASE_URL, wikidb-db POSTGRES_PASSWORD) is replaced by one generated at install; Reveal credentials on the app's page shows it",
+    );
+  });
+
+  test("CasaOS: a login password is generated, the user name that happens to be the same text stays", async () => {
+    const app = await imported("casaos", "davshare");
+    expect(envOf(app).get("PASSWORD")).toMatchObject({ secret: true, generate: "password" });
+    expect(composeOf(app).services.davshare?.environment).toEqual({
+      USERNAME: "casaos",
+      PASSWORD: "${PASSWORD}",
+      AUTH_TOKEN_FILE: "/run/secrets/token",
+      READ_ONLY_KEY: "false",
+    });
+  });
+
+  test("CasaOS: a fixed password also written in a shipped file refuses the app with the reason", async () => {
+    const app = (await load("casaos")).byId.get("mongonotes")!;
+    expect(app).toMatchObject({
+      status: "refused",
+      reasons: [
+        "its fixed credential MONGO_PASS is also written in the file init-mongo.js, where it cannot be replaced by a generated one (a public default credential is never imported)",
+      ],
+    });
+  });
+
+  test("Umbrel: the password in a command line and a health check follows; user names stay", async () => {
+    const app = await imported("umbrel", "ledger");
+    const { services } = composeOf(app);
+    expect(services.web?.environment).toMatchObject({
+      DATABASE_URL: "postgresql://ledger:${POSTGRES_PASSWORD}@ledger_db_1:5432/ledger",
+      POSTGRES_PASSWORD: "${POSTGRES_PASSWORD}",
+      REDIS_PASSWORD: "${POSTGRES_PASSWORD}",
+      ADMIN_PASSWORD: "${ADMIN_PASSWORD}",
+    });
+    expect(services.cache?.command).toBe("redis-server --requirepass ${POSTGRES_PASSWORD}");
+    expect(services.cache?.healthcheck).toEqual({
+      test: ["CMD", "redis-cli", "-a", "${POSTGRES_PASSWORD}", "ping"],
+    });
+    expect(services.db?.healthcheck).toEqual({ test: ["CMD-SHELL", "pg_isready -U ledger"] });
+    expect(app.entry!.compose).not.toMatch(/moneyprintergobrrr|: umbrel\b/);
+    expect([...envOf(app).keys()]).toEqual(["POSTGRES_PASSWORD", "ADMIN_PASSWORD", "SESSION_SECRET"]);
+  });
+
+  test("a shipped file's own fixed secret becomes a template of a generated setting; one with braces is refused", () => {
+    const store = (conf: string) =>
+      runtipiStore(
+        "chirp",
+        { name: "Chirp", version: "1.0.0", port: 8401 },
+        [
+          {
+            name: "chirp",
+            image: "example/chirp:1.0.0",
+            isMain: true,
+            internalPort: 8080,
+            volumes: [{ hostPath: "${APP_DATA_DIR}/data/config", containerPath: "/config" }],
+          },
+        ],
+        { "data/config/chirp.conf": conf },
+      );
+    const [fixed] = importStore(
+      store(
+        '[Config]\n# hmacKey = "secretkey"\nhmacKey = "secretkey"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n',
+      ),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(fixed!.status).toBe("imported");
+    // Only the live line's value: a commented-out line, a count, a file path and a bare `key:` stay.
+    expect(fixed!.entry!.files).toEqual([
+      expect.objectContaining({
+        path: "chirp.conf",
+        template: true,
+        content:
+          '[Config]\n# hmacKey = "secretkey"\nhmacKey = "{{HMAC_KEY}}"\ntokenCount = 10\napi_key_file = /config/key\nkey: value\n',
+      }),
+    ]);
+    expect(fixed!.entry!.env.find((e) => e.name === "HMAC_KEY")).toMatchObject({
+      secret: true,
+      generate: "password",
+    });
+    expect(fixed!.reasons).toContain(
+      "the file chirp.conf: HMAC_KEY replaces the store's fixed hmacKey, generated at install and written into it at the first deploy (for its owner only); Reveal credentials on the app's page shows it",
+    );
+    const [braces] = importStore(
+      store('hmacKey = "secretkey"\ngreeting = "{{name}}"\n'),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(braces).toMatchObject({
+      status: "refused",
+      reasons: [
+        "its file chirp.conf ships a fixed secret (hmacKey) and already uses {{…}}, so it cannot be filled in with a generated one (a public default credential is never imported)",
+      ],
+    });
+  });
+
+  test("which keys and values count as a fixed credential", () => {
+    const secret = [
+      "PASSWORD",
+      "DB_PASSWD",
+      "database__connection__password",
+      "ADMINPASS",
+      "PGPASSWORD",
+      "NZBGET_PASS",
+      "MINIO_SECRET_ACCESS_KEY",
+      "SECRET_KEY_BASE",
+      "APP_KEY",
+      "AUTHENTICATION_APIKEY_ALLOWED_KEYS",
+      "JWT_SECRET",
+      "DUCKDNS_TOKEN",
+    ];
+    const notSecret = [
+      "PASSWORD_FILE",
+      "SECRETKEY_PATH",
+      "CLOUDFLARED_TOKEN_FILE",
+      "USER_PASSWORD_MIN_LENGTH",
+      "REFRESH_TOKEN_EXPIRY",
+      "OVERPASS_API_URL",
+      "BYPASS",
+      "CF_TURNSTILE_SITE_KEY",
+      "JWT_PUBLIC_KEY",
+      "MINIO_ACCESS_KEY_ID",
+      "AUTHENTICATION_APIKEY_ENABLED",
+    ];
+    expect(secret.filter((k) => !isSecretKey(k))).toEqual([]);
+    expect(notSecret.filter((k) => isSecretKey(k))).toEqual([]);
+    const fixed = [
+      "casaos",
+      "moneyprintergobrrr",
+      "postgres123!@#",
+      "12345",
+      "{KOILLECTION_DB_PASSWORD}",
+      "a$$b",
+    ];
+    const notFixed = [
+      "",
+      "''",
+      "${DB_PASSWORD}",
+      "base64:${APP_KEY}",
+      "yes",
+      "true",
+      "3",
+      "/run/secrets/db",
+      "./data/token",
+      "%kernel.project_dir%/config/jwt/private.pem",
+      "https://example.org",
+      "user_provided",
+      "1x0000000000000000000000000000000AA",
+    ];
+    expect(fixed.filter((v) => !isFixedSecret(v))).toEqual([]);
+    expect(notFixed.filter((v) => isFixedSecret(v))).toEqual([]);
+  });
+
+  test("a long key keeps its shape: 32 characters stay 32 (Laravel), 64 hex stay 64 hex, a URL password stays URL-safe", () => {
+    const compose = (env: Record<string, string>) => [
+      {
+        name: "app",
+        image: "example/app:1.0.0",
+        isMain: true,
+        internalPort: 80,
+        environment: Object.entries(env).map(([key, value]) => ({ key, value })),
+      },
+    ];
+    const [entry] = importStore(
+      runtipiStore(
+        "keys",
+        { name: "Keys", version: "1.0.0", port: 8400 },
+        compose({
+          APP_KEY: "SomeRandomStringOf32CharsExactly",
+          CREDS_KEY: "f34be427ebb29de8d88c107a71546019685ed8b241d8f2ed00c3df97ad2566f0",
+          NEXTAUTH_SECRET: "22PhaGVvvBTEC5E5G+U+5O1xqdmuzZKzjLeDMvdvB7I=",
+          OPENAI_API_KEY: "user_provided",
+          CF_TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
+          MYSQL_RANDOM_ROOT_PASSWORD: "yes",
+          LIMITER_GET_TOKEN: "3",
+          DB_PASSWORD: "4Kq8s0UPv2hTSwKd1X5y9ZbCnR7mE3aLfJ6gHtWoQiA=",
+          DATABASE_URL: "postgres://app:4Kq8s0UPv2hTSwKd1X5y9ZbCnR7mE3aLfJ6gHtWoQiA=@db:5432/app",
+        }),
+      ),
+      "s",
+      "runtipi",
+    ).entries;
+    expect(entry!.status).toBe("imported");
+    const env = new Map(entry!.entry!.env.map((e) => [e.name, e.generate]));
+    expect(Object.fromEntries(env)).toEqual({
+      APP_KEY: "hex32",
+      CREDS_KEY: "hex64",
+      NEXTAUTH_SECRET: "base64_32",
+      // Also in a URL: base64's `/`, `+` and `=` would break it.
+      DB_PASSWORD: "hex64",
+    });
+    expect(entry!.entry!.compose).toContain("DATABASE_URL: postgres://app:${DB_PASSWORD}@db:5432/app");
   });
 });

@@ -215,8 +215,8 @@ describe("docker on Alpine", () => {
         file: "/opt/proximity/app/compose.yaml",
         project: "app",
         services: [
-          { name: "web", image: "nginx:1.27", state: "running", files: {} },
-          { name: "db", image: "postgres:16", state: "running", files: {} },
+          { name: "web", image: "nginx:1.27", state: "running", environment: {}, files: {} },
+          { name: "db", image: "postgres:16", state: "running", environment: {}, files: {} },
         ],
       },
     ]);

@@ -5,10 +5,10 @@
 import { runtime } from "../../../core/runtime/index.ts";
 import { readCasaos } from "./casaos.ts";
 import { appDirs, type StoreFiles } from "./files.ts";
-import type { ImportedEntry, StoreFormat, StoreRead } from "./model.ts";
+import type { ImportedEntry, StoreApp, StoreFormat, StoreRead } from "./model.ts";
 import { slugOf } from "./parts.ts";
 import { readRuntipi } from "./runtipi.ts";
-import { translate } from "./translate.ts";
+import { cpuImagesOf, translate } from "./translate.ts";
 import { readUmbrel } from "./umbrel.ts";
 
 /** The store format of a file tree, or undefined when it is none of the three. */
@@ -40,7 +40,10 @@ export interface StoreImport {
 export function importStore(files: StoreFiles, source: string, format: StoreFormat): StoreImport {
   const entries: ImportedEntry[] = [];
   const ids = new Set<string>();
-  for (const app of READERS[format](files)) {
+  const apps = READERS[format](files);
+  // The images the store runs without a GPU: an app's GPU variant of one of them runs without it (gpu.ts).
+  const store = { cpuImages: cpuImagesOf(apps.filter((a): a is StoreApp => !("refusal" in a))) };
+  for (const app of apps) {
     let result: ImportedEntry;
     if ("refusal" in app) {
       result = {
@@ -51,7 +54,7 @@ export function importStore(files: StoreFiles, source: string, format: StoreForm
       };
     } else {
       try {
-        result = translate(app, source);
+        result = translate(app, source, store);
       } catch (err) {
         result = {
           id: `${source}/${slugOf(app.appId)}`,

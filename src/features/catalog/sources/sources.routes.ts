@@ -5,6 +5,7 @@ import { actorOf } from "../../../http/context.ts";
 import { adminOnly } from "../../../http/guards.ts";
 import { idParams, itemResponse, jsonResponse, routesFor } from "../../../http/openapi.ts";
 import { resourceRoutes } from "../../../http/resource.ts";
+import { REPORT_STATUSES } from "./report.ts";
 import { SOURCE_NAME_PATTERN, type SourcesService } from "./sources.service.ts";
 
 export interface SourcesRouteServices {
@@ -57,20 +58,61 @@ export const UpdateSourceBody = z
   .strict()
   .openapi("UpdateCatalogSource");
 
+const ReportEntrySchema = z.object({
+  id: z.string().openapi({ example: "runtipi/vaultwarden" }),
+  name: z.string(),
+  status: z.enum(["imported", "refused"]),
+  reasons: z
+    .array(z.string())
+    .openapi({ description: "Why it was refused; for an imported entry, what was changed on the way" }),
+});
+
+const RefusalGroupSchema = z
+  .object({
+    key: z
+      .string()
+      .openapi({ example: "a-host-path", description: "What `reason` takes to list these apps" }),
+    label: z.string().openapi({ example: "a host path" }),
+    count: z.number().int().openapi({ example: 11 }),
+  })
+  .openapi("CatalogSourceRefusalGroup");
+
 const ReportSchema = z
   .object({
-    entries: z.array(
-      z.object({
-        id: z.string().openapi({ example: "runtipi/vaultwarden" }),
-        name: z.string(),
-        status: z.enum(["imported", "refused"]),
-        reasons: z
-          .array(z.string())
-          .openapi({ description: "Why it was refused; for an imported entry, what was changed on the way" }),
-      }),
-    ),
+    entries: z.array(ReportEntrySchema).openapi({
+      description:
+        "The entries the filter keeps, sorted by id: all of them, or one page when `page` or `per_page` is given",
+    }),
+    total: z.number().int().openapi({ description: "How many entries the filter keeps, over every page" }),
+    page: z.number().int().optional().openapi({ description: "The page shown (only when paged)" }),
+    per_page: z.number().int().optional().openapi({ description: "Only when paged" }),
+    refusals: z.array(RefusalGroupSchema).openapi({
+      description:
+        "Every refusal of the import grouped by its first reason (each refused app counts once), the biggest group first; independent of the filter",
+    }),
   })
   .openapi("CatalogSourceReport");
+
+const ReportQuerySchema = z.object({
+  status: z.enum(REPORT_STATUSES).default("all").openapi({ description: "Which entries (default all)" }),
+  reason: z
+    .string()
+    .regex(/^[a-z0-9-]{1,60}$/, "must be the key of a refusal group (a-z, 0-9 and '-')")
+    .optional()
+    .openapi({
+      example: "a-host-path",
+      description:
+        "Only the refused entries of this group (a `refusals[].key`); an unknown key keeps none. Implies status refused",
+    }),
+  page: z.coerce.number().int().min(1).optional().openapi({ description: "Pages the answer (1-based)" }),
+  per_page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Pages the answer (default 25 when `page` is given)" }),
+});
 
 export function toPublicSource(row: CatalogSourceRow): z.infer<typeof CatalogSourceSchema> {
   return {
@@ -102,7 +144,9 @@ const refresh = admin.post("/catalog/sources/{source_id}/refresh", {
 const report = admin.get("/catalog/sources/{source_id}/report", {
   operationId: "getCatalogSourceReport",
   summary: "Every app of the last import: imported or refused, with the reasons",
-  request: { params: Params },
+  description:
+    "Without a query, every entry (as before paging existed). `status` and `reason` filter, `page` and `per_page` page; `refusals` groups the refusals by reason whatever the filter.",
+  request: { params: Params, query: ReportQuerySchema },
   responses: { 200: jsonResponse(ReportSchema, "The report") },
 });
 
@@ -158,7 +202,22 @@ export function sourcesRoutes() {
       return c.json({ source: toPublicSource(row) }, 202);
     })
     .openapi(report, async (c) => {
-      const entries = await c.get("services").sources.report(c.req.valid("param").source_id);
-      return c.json({ entries }, 200);
+      const q = c.req.valid("query");
+      const paged = q.page !== undefined || q.per_page !== undefined;
+      const perPage = q.per_page ?? 25;
+      const view = await c.get("services").sources.reportView(c.req.valid("param").source_id, {
+        status: q.status,
+        reason: q.reason,
+        ...(paged ? { page: q.page ?? 1, perPage } : {}),
+      });
+      return c.json(
+        {
+          entries: view.entries,
+          total: view.total,
+          ...(paged ? { page: view.page, per_page: perPage } : {}),
+          refusals: view.groups,
+        },
+        200,
+      );
     });
 }

@@ -30,6 +30,9 @@ import {
 import type { StoreFiles } from "./files.ts";
 import { detectFormat, importStore } from "./import.ts";
 import type { StoreFormat } from "./model.ts";
+import { type ReportEntry, type ReportQuery, type ReportView, viewReport } from "./report.ts";
+
+export type { ReportEntry } from "./report.ts";
 
 export type RequestedFormat = "auto" | StoreFormat;
 
@@ -42,13 +45,6 @@ export interface SourceInput {
 export interface SourcePatch {
   url?: string | undefined;
   format?: RequestedFormat | undefined;
-}
-
-export interface ReportEntry {
-  id: string;
-  name: string;
-  status: "imported" | "refused";
-  reasons: string[];
 }
 
 /** Names a source cannot take: they are paths under /catalog. */
@@ -206,6 +202,11 @@ export class SourcesService {
       .where(eq(catalogSourceEntries.sourceId, id))
       .orderBy(asc(catalogSourceEntries.catalogId));
     return rows;
+  }
+
+  /** The report filtered (by status or refusal group) and paged, with the counts of the whole import. */
+  async reportView(id: string, query: ReportQuery): Promise<ReportView> {
+    return viewReport(await this.report(id), query);
   }
 
   /** What the import changed in an imported entry (its report line), for the entry's page; [] for others. */

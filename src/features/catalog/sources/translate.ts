@@ -14,9 +14,15 @@
  *   entry's `files`, written into those volumes at the first deploy (seeds.ts);
  * - store variables become Proximity's per-deploy values (`APP_HOSTNAME`, `APP_URL`, …), generated secrets,
  *   settings with the store's default, or a refusal naming the variable;
+ * - a credential the store writes as fixed text (a literal password, in a connection URL or a command line
+ *   too) becomes a secret generated per install, the same everywhere the stack uses it; one also written
+ *   where it cannot be rewritten, or a shipped file's fixed secret, refuses the app (credentials.ts);
  * - every published port is published as itself (host port = container port: each app has its own
  *   container), the main port is primary; an app whose store names no web port becomes an entry without a
  *   web interface (`web: false`); store-only keys (`container_name`, networks, labels) are dropped;
+ * - `devices` that are only the host's GPU (DRI render nodes, the Raspberry Pi's VideoCore) are dropped with
+ *   a note, the app transcoding on the CPU; any other device refuses the app, named; an NVIDIA GPU request is
+ *   dropped only when the store says the app runs without it, else refused (gpu.ts);
  * - the result goes through the same schema and compose security policy as a built-in entry
  *   (`catalogEntrySchema`), so an app that needs `privileged`, devices or host namespaces is refused with the
  *   policy's own words, never imported weakened.
@@ -27,7 +33,18 @@ import { isUnpinnedImage } from "../compose-policy.ts";
 import { catalogEntrySchema, formatIssue } from "../entry-rules.ts";
 import { replacePlaceholders } from "../file-templates.ts";
 import { ociService } from "../oci-service.ts";
+import { generateDefaults, replaceFixedSecrets, templateFileSecrets } from "./credentials.ts";
 import type { Seed } from "./files.ts";
+import {
+  gpuDevicesNote,
+  gpuRequestNote,
+  gpuRequests,
+  hasCpuFallback,
+  imageRepository,
+  isVideoCorePath,
+  splitDevices,
+  tunerNote,
+} from "./gpu.ts";
 import {
   CLUSTER_ARCHITECTURE,
   type ImportedEntry,
@@ -192,11 +209,70 @@ function webParts(app: StoreApp): Record<string, unknown> {
   };
 }
 
+/** What translating one app may know of the rest of its store. */
+export interface StoreContext {
+  /** The image repositories the store runs without a GPU (imageRepository): their GPU is optional. */
+  cpuImages?: ReadonlySet<string> | undefined;
+}
+
+/**
+ * A service's GPU (gpu.ts): GPU-only `devices` are dropped with a note, any other device refuses the app; an
+ * NVIDIA GPU request is dropped with a note when the store says the app runs without it, else refuses it.
+ */
+function gpuParts(
+  app: StoreApp,
+  svcName: string,
+  original: Record<string, unknown>,
+  svc: Record<string, unknown>,
+  store: StoreContext,
+  out: { notes: Set<string>; reasons: string[] },
+): void {
+  if (original.devices !== undefined) {
+    const { gpu, tuner, other } = splitDevices(original.devices, original.image);
+    if (other.length > 0)
+      out.reasons.push(
+        `service ${svcName}: passes the host device${other.length > 1 ? "s" : ""} ${other.join(", ")} into its container (devices), which an app's container never gets`,
+      );
+    else {
+      if (gpu.length > 0) out.notes.add(gpuDevicesNote(app.name, gpu));
+      if (tuner.length > 0) out.notes.add(tunerNote(app.name, tuner));
+    }
+    delete svc.devices;
+  }
+  const requests = gpuRequests(original);
+  if (requests.length === 0) return;
+  const env = environmentMap(original.environment);
+  const repo = imageRepository(original.image);
+  const optional =
+    (typeof env !== "string" && hasCpuFallback(env)) || (repo !== undefined && store.cpuImages?.has(repo));
+  if (optional) {
+    out.notes.add(gpuRequestNote(app.name));
+    delete svc.runtime;
+    delete svc.gpus;
+  } else {
+    out.reasons.push(
+      `service ${svcName}: ${requests.join(", ")}, which Proximity does not pass into an app's container, and the store does not say it runs without one`,
+    );
+  }
+}
+
+/** The image repositories of a store's services that ask for no GPU at all (StoreContext.cpuImages). */
+export function cpuImagesOf(apps: StoreApp[]): Set<string> {
+  const out = new Set<string>();
+  for (const app of apps) {
+    for (const svc of Object.values(app.services)) {
+      const repo = imageRepository(svc.image);
+      if (repo && svc.devices === undefined && gpuRequests(svc).length === 0) out.add(repo);
+    }
+  }
+  return out;
+}
+
 /**
  * Translate one store app. `source` is the source's name (the id's namespace and the entry's `source`).
  * Never throws for anything in the app: every problem becomes a reason.
  */
-export function translate(app: StoreApp, source: string): ImportedEntry {
+export function translate(app: StoreApp, source: string, store: StoreContext = {}): ImportedEntry {
   const slug = slugOf(app.appId);
   const id = `${source}/${slug}`;
   const name = app.name.slice(0, 80) || slug;
@@ -231,6 +307,7 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       svc[key] = value;
     }
     if (svc.network_mode === "bridge" || svc.network_mode === "default") delete svc.network_mode;
+    gpuParts(app, svcName, original, svc, store, { notes, reasons });
     if (Array.isArray(original.volumes) || original.configs !== undefined) {
       const kept: unknown[] = [];
       const mounted: { volume: string; target: string }[] = [];
@@ -282,6 +359,10 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
           notes.add(`service ${svcName}: the Docker socket is the app container's own Docker daemon`);
         } else if (CLOCK_FILES.has(src)) {
           notes.add(`service ${svcName}: ${src} is not mounted (the container keeps the host's clock)`);
+        } else if (isVideoCorePath(src)) {
+          notes.add(
+            `service ${svcName}: ${src}, the Raspberry Pi's video libraries, is not mounted (its GPU is not passed in)`,
+          );
         } else if (isStorageFolder(src)) {
           if (FILE_LIKE.test(src)) {
             reasons.push(
@@ -400,6 +481,19 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       }
     }
   }
+  // Fixed credentials (a literal password under a secret-like key, in a connection URL) and settings whose
+  // default is one become secrets generated per install (credentials.ts).
+  for (const n of generateDefaults(services, used))
+    notes.add(`${n} is generated at install (the store's default for it is a fixed, publicly known value)`);
+  const fixed = replaceFixedSecrets(
+    services,
+    seeded.list(),
+    (n) => used.has(n) || fields.has(n) || DEPLOY_SET.has(n),
+  );
+  reasons.push(...fixed.reasons);
+
+  for (const note of fixed.notes) notes.add(note);
+  for (const f of fixed.fields) used.set(f.name, f);
   // A template's placeholder: a field of the store's form, a per-deploy value or a fixed text; a variable
   // the store only fills in itself (or asks for nowhere) is not provided. Returns the name, or the text.
   const templateVar = (name: string): string | { text: string } | undefined => {
@@ -451,6 +545,27 @@ export function translate(app: StoreApp, source: string): ImportedEntry {
       reasons.push(`its template ${file.path} uses ${whole}, which the app does not provide`);
       return whole;
     });
+  }
+  // A shipped file's own fixed secret: the file becomes a template of a generated setting (credentials.ts).
+  for (const file of seeded.list()) {
+    if (file.template || file.encoding === "base64") continue;
+    const made = templateFileSecrets(
+      file.content,
+      file.path,
+      (n) => used.has(n) || fields.has(n) || DEPLOY_SET.has(n),
+    );
+    if (!made) continue;
+    if ("refusal" in made) {
+      reasons.push(made.refusal);
+      continue;
+    }
+    file.content = made.content;
+    file.template = true;
+    for (const f of made.fields) {
+      used.set(f.name, f);
+      stillUsed.set(f.name, true);
+    }
+    notes.add(made.note);
   }
   const env: StoreField[] = [];
   for (const [n, f] of used) {

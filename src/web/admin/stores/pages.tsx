@@ -1,7 +1,7 @@
 /** The App stores page (administrators): third-party stores, their import state, the form to add one, and a report. */
-import type { FC } from "hono/jsx";
+import type { FC, PropsWithChildren } from "hono/jsx";
 import type { CatalogSourceRow } from "../../../db/schema.ts";
-import type { ReportEntry } from "../../../features/catalog/sources/sources.service.ts";
+import type { ReportEntry, ReportStatus, ReportView } from "../../../features/catalog/sources/report.ts";
 import {
   Empty,
   type FormProps,
@@ -143,55 +143,265 @@ export const StoresPage: FC<{ page: PageContext; sources: CatalogSourceRow[] }> 
   </Layout>
 );
 
-/** An entry's reasons, one a line: why it was refused, or (muted) what was changed on the way in. */
-const Reasons: FC<{ reasons: string[]; muted?: boolean }> = ({ reasons, muted }) => (
-  <td>
+/** Reasons shown before the rest fold away: some Umbrel apps have ten, and a phone showed each on six lines. */
+const REASONS_SHOWN = 2;
+
+const ReasonLines: FC<{ reasons: string[]; muted?: boolean | undefined }> = ({ reasons, muted }) => (
+  <>
     {reasons.map((r) => (
       <div>
         <small class={muted ? "muted break" : "break"}>{r}</small>
       </div>
     ))}
-  </td>
+  </>
 );
 
-export const ReportPage: FC<{ page: PageContext; source: CatalogSourceRow; entries: ReportEntry[] }> = ({
-  page,
-  source,
-  entries,
-}) => {
-  const refused = entries.filter((e) => e.status === "refused");
-  const imported = entries.filter((e) => e.status === "imported");
+/** An entry's reasons, one a line: why it was refused, or (muted) what was changed on the way in. */
+const Reasons: FC<{ reasons: string[]; muted?: boolean }> = ({ reasons, muted }) => {
+  // One more line would take as much room as the summary that folds it.
+  const fold = reasons.length > REASONS_SHOWN + 1;
   return (
-    <Layout title={`${source.name}: import report`} page={page}>
-      <p>
-        <a href="/stores">← App stores</a>
-      </p>
-      <h1>{source.name}: import report</h1>
-      <p>
-        {statusBadge(source)} {imported.length} imported, {refused.length} refused
-        {source.fetchedAt ? <> · {when(source.fetchedAt)}</> : null}
-      </p>
-      {source.error ? <p class="reason">{source.error}</p> : null}
-      <h2>Refused</h2>
-      <Table columns={["App", "Why"]}>
-        {refused.map((e) => (
-          <tr>
-            <td>{e.name}</td>
-            <Reasons reasons={e.reasons} />
-          </tr>
-        ))}
-      </Table>
-      <h2>Imported</h2>
-      <Table columns={["App", "Changed on the way"]}>
-        {imported.map((e) => (
-          <tr>
-            <td>
-              <a href={`/catalog/${encodeURIComponent(e.id)}`}>{e.name}</a>
-            </td>
-            <Reasons reasons={e.reasons} muted />
-          </tr>
-        ))}
-      </Table>
-    </Layout>
+    <td>
+      <ReasonLines reasons={fold ? reasons.slice(0, REASONS_SHOWN) : reasons} muted={muted} />
+      {fold ? (
+        <details class="more-reasons">
+          <summary>
+            <small>{reasons.length - REASONS_SHOWN} more</small>
+          </summary>
+          <ReasonLines reasons={reasons.slice(REASONS_SHOWN)} muted={muted} />
+        </details>
+      ) : null}
+    </td>
   );
 };
+
+/** Rows per page of the report: a page stays a few screens tall on a phone, however big the store. */
+export const REPORT_PER_PAGE = 20;
+
+/** What the report shows: which entries, of which refusal group, which page. */
+export interface ReportState {
+  status: ReportStatus;
+  /** A refusal group's key, or "" for every reason (only with status `refused`). */
+  reason: string;
+  page: number;
+}
+
+function reportHref(sourceId: string, state: ReportState): string {
+  const q = new URLSearchParams({ status: state.status });
+  if (state.reason) q.set("reason", state.reason);
+  if (state.page > 1) q.set("page", String(state.page));
+  return `/stores/${sourceId}?${q}`;
+}
+
+/** A link within the report: a plain link without JavaScript, a swap of the report's body with htmx. */
+const ReportLink: FC<PropsWithChildren<{ sourceId: string; to: ReportState; current?: boolean }>> = ({
+  sourceId,
+  to,
+  current,
+  children,
+}) => {
+  const href = reportHref(sourceId, to);
+  return (
+    <a
+      href={href}
+      hx-get={href}
+      hx-target="#report-body"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+      aria-current={current ? "true" : undefined}
+    >
+      {children}
+    </a>
+  );
+};
+
+/** Refused apps by reason, the biggest group first; each reason lists its apps. */
+const RefusalSummary: FC<{ sourceId: string; view: ReportView; state: ReportState }> = ({
+  sourceId,
+  view,
+  state,
+}) => (
+  <section id="refusal-groups" aria-labelledby="refusal-groups-title">
+    <h2 id="refusal-groups-title">Why apps were refused</h2>
+    <p class="muted">
+      {view.refused} refused app{view.refused === 1 ? "" : "s"}, each counted once under its first reason.
+    </p>
+    <Table id="refusal-table" columns={["Reason", { label: "Apps", class: "num" }]}>
+      {view.groups.map((g) => (
+        <tr>
+          <td>
+            <ReportLink
+              sourceId={sourceId}
+              to={{ status: "refused", reason: g.key, page: 1 }}
+              current={state.reason === g.key}
+            >
+              {g.label}
+            </ReportLink>
+          </td>
+          <td class="num">{g.count}</td>
+        </tr>
+      ))}
+    </Table>
+  </section>
+);
+
+const STATUS_LABELS: Record<ReportStatus, string> = { refused: "Refused", imported: "Imported", all: "All" };
+
+/** The filter: a GET form (a button without JavaScript; htmx sends it on every change). */
+const ReportFilter: FC<{ sourceId: string; view: ReportView; state: ReportState }> = ({
+  sourceId,
+  view,
+  state,
+}) => {
+  const counts: Record<ReportStatus, number> = {
+    refused: view.refused,
+    imported: view.imported,
+    all: view.refused + view.imported,
+  };
+  return (
+    <form
+      class="toolbar"
+      method="get"
+      action={`/stores/${sourceId}`}
+      hx-get={`/stores/${sourceId}`}
+      hx-trigger="change"
+      hx-target="#report-body"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+    >
+      <label>
+        Show
+        <select name="status" id="report-status">
+          {(["refused", "imported", "all"] as const).map((s) => (
+            <option value={s} selected={s === state.status}>
+              {`${STATUS_LABELS[s]} (${counts[s]})`}
+            </option>
+          ))}
+        </select>
+      </label>
+      {state.status === "refused" && view.groups.length > 0 ? (
+        <label>
+          Reason
+          <select name="reason" id="report-reason">
+            <option value="">{`Every reason (${view.refused})`}</option>
+            {view.groups.map((g) => (
+              <option value={g.key} selected={g.key === state.reason}>
+                {`${g.label} (${g.count})`}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      <noscript>
+        <button type="submit">Show</button>
+      </noscript>
+    </form>
+  );
+};
+
+function countLine(view: ReportView, state: ReportState): string {
+  const what =
+    state.status === "all"
+      ? `${view.total} app${view.total === 1 ? "" : "s"}`
+      : `${view.total} ${state.status} app${view.total === 1 ? "" : "s"}`;
+  const group = state.reason ? view.groups.find((g) => g.key === state.reason)?.label : undefined;
+  return `${what}${group ? `: ${group}` : ""}${view.pages > 1 ? ` · page ${view.page} of ${view.pages}` : ""}`;
+}
+
+const EntryRows: FC<{ entries: ReportEntry[]; status: ReportStatus }> = ({ entries, status }) => {
+  const name = (e: ReportEntry) =>
+    e.status === "imported" ? <a href={`/catalog/${encodeURIComponent(e.id)}`}>{e.name}</a> : e.name;
+  if (status === "all")
+    return (
+      <Table id="report-entries" columns={["App", "Why, or what was changed"]}>
+        {entries.map((e) => (
+          <tr>
+            {/* The status sits under the name: a column of its own pushed the reasons off a phone's screen. */}
+            <td>
+              {name(e)}
+              <br />
+              <span class={`badge ${e.status === "refused" ? "error" : "running"}`}>{e.status}</span>
+            </td>
+            <Reasons reasons={e.reasons} muted={e.status === "imported"} />
+          </tr>
+        ))}
+      </Table>
+    );
+  return (
+    <Table id="report-entries" columns={["App", status === "refused" ? "Why" : "Changed on the way"]}>
+      {entries.map((e) => (
+        <tr>
+          <td>{name(e)}</td>
+          <Reasons reasons={e.reasons} muted={e.status === "imported"} />
+        </tr>
+      ))}
+    </Table>
+  );
+};
+
+/** The part of the report a filter or a page changes (htmx swaps it; the page's head stays). */
+export const ReportBody: FC<{ sourceId: string; view: ReportView; state: ReportState }> = ({
+  sourceId,
+  view,
+  state,
+}) => (
+  <div id="report-body">
+    {view.groups.length > 0 ? <RefusalSummary sourceId={sourceId} view={view} state={state} /> : null}
+    <h2 id="report-apps">Apps</h2>
+    <ReportFilter sourceId={sourceId} view={view} state={state} />
+    <p class="count" role="status">
+      {countLine(view, state)}
+    </p>
+    {view.total === 0 ? (
+      <Empty title={state.status === "refused" ? "No app was refused" : "No app here"}>
+        <p>
+          <ReportLink sourceId={sourceId} to={{ status: "all", reason: "", page: 1 }}>
+            Show every app of the store
+          </ReportLink>
+        </p>
+      </Empty>
+    ) : (
+      <EntryRows entries={view.entries} status={state.status} />
+    )}
+    {view.pages > 1 ? (
+      <nav aria-label="Pages of the report">
+        <ul>
+          <li>
+            {view.page > 1 ? (
+              <ReportLink sourceId={sourceId} to={{ ...state, page: view.page - 1 }}>
+                Previous
+              </ReportLink>
+            ) : null}
+          </li>
+          <li>
+            {view.page < view.pages ? (
+              <ReportLink sourceId={sourceId} to={{ ...state, page: view.page + 1 }}>
+                Next
+              </ReportLink>
+            ) : null}
+          </li>
+        </ul>
+      </nav>
+    ) : null}
+  </div>
+);
+
+export const ReportPage: FC<{
+  page: PageContext;
+  source: CatalogSourceRow;
+  view: ReportView;
+  state: ReportState;
+}> = ({ page, source, view, state }) => (
+  <Layout title={`${source.name}: import report`} page={page}>
+    <p>
+      <a href="/stores">← App stores</a>
+    </p>
+    <h1>{source.name}: import report</h1>
+    <p>
+      {statusBadge(source)} {view.imported} imported, {view.refused} refused
+      {source.fetchedAt ? <> · {when(source.fetchedAt)}</> : null}
+    </p>
+    {source.error ? <p class="reason">{source.error}</p> : null}
+    <ReportBody sourceId={source.id} view={view} state={state} />
+  </Layout>
+);
