@@ -3,7 +3,8 @@
  * `bun run dev` on a clean clone), an admin creates the administrator, adds each real store on the App stores
  * page by URL (the archives served by a local HTTP server, as a forge serves a branch), waits for each import,
  * then installs one app of each store through the catalog page's install form and waits for `running` on the
- * app's page. Screenshots of the stores page, each report and each running app go into the folder given.
+ * app's page. Screenshots of the stores page, each report (1280 and 375 px wide, light and dark, with its
+ * height) and each running app go into the folder given.
  *
  *   bun bench/stores-walk.ts runtipi=/path/runtipi-appstore.tar.gz casaos=/path/CasaOS-AppStore.tar.gz \
  *     umbrel=/path/umbrel-apps.tar.gz --out /tmp/walk [--install runtipi=sftpgo,casaos=taskingai,umbrel=x]
@@ -131,7 +132,21 @@ try {
     await page.goto("/stores");
     await page.locator(`#store-${s.name}`).getByRole("link", { name: "Report" }).click();
     await page.waitForURL(/\/stores\/[0-9a-f-]{36}$/);
-    await page.screenshot({ path: join(out, `report-${s.name}.png`) });
+    // The report as it opens (the refusals, grouped, one page), at a desktop's and a phone's width, light
+    // and dark; its height is the figure docs/performance.md gives for the report's length.
+    const heights: string[] = [];
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const scheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await settled(page);
+        await page.screenshot({ path: join(out, `report-${s.name}-${width}-${scheme}.png`), fullPage: true });
+      }
+      heights.push(`${await page.evaluate(() => document.documentElement.scrollHeight)} px at ${width} px`);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    figures.push(`${s.name}: report ${heights.join(", ")}`);
   }
 
   for (const s of stores) {

@@ -5,7 +5,8 @@
  *  2. the catalog with every store's apps: page weight of /catalog (HTML, gzip, first page of cards),
  *     render throughput of the page vs the JSON list of the same entries, search with a typo;
  *  3. a random sample of imported apps per store deployed with their defaults on the simulator: running,
- *     and no store-only variable or set-but-empty value in the files written into the container.
+ *     no store-only variable or set-but-empty value in the files written into the container, and a
+ *     generated value for every fixed credential of the store the import replaced.
  *
  *   bun bench/stores-web.ts runtipi=/path/runtipi-appstore.tar.gz casaos=/path/CasaOS-AppStore.tar.gz \
  *     umbrel=/path/umbrel-apps.tar.gz [--deploys 3] [--seconds 3] [--also casaos/webdav,umbrel/ghostfolio]
@@ -241,6 +242,7 @@ try {
     "DEVICE_DOMAIN_NAME",
   ];
   let running = 0;
+  let replacedApps = 0;
   const failures: string[] = [];
   for (let i = 0; i < sample.length; i += 6) {
     const batch = sample.slice(i, i + 6);
@@ -274,16 +276,26 @@ try {
       const empty = (files["/opt/proximity/.env"]?.content ?? "")
         .split("\n")
         .filter((l) => /^[A-Z_][A-Z0-9_]*=(''|"")?$/.test(l));
-      if (app?.status === "running" && leaked.length === 0 && empty.length === 0) running++;
+      // A fixed credential of the store replaced at import: the install's .env holds a generated value.
+      const envText = files["/opt/proximity/.env"]?.content ?? "";
+      const fixed = w.t.services.catalog
+        .get(id)!
+        .env.filter((e) => e.generate && /^Generated at install: the store/.test(e.description));
+      const ungenerated = fixed
+        .filter((e) => !new RegExp(`^${e.name}='[^']{24,}'$`, "m").test(envText))
+        .map((e) => e.name);
+      if (fixed.length > 0) replacedApps++;
+      if (app?.status === "running" && leaked.length === 0 && empty.length === 0 && ungenerated.length === 0)
+        running++;
       else
         failures.push(
-          `${id}: ${app?.status} ${app?.statusReason ?? ""} ${leaked.join(",")} ${empty.join(",")}`,
+          `${id}: ${app?.status} ${app?.statusReason ?? ""} ${leaked.join(",")} ${empty.join(",")} ${ungenerated.join(",")}`,
         );
     }
   }
   results.push({
     name: `sample deploys with defaults (${sample.join(", ")})`,
-    value: `${running} of ${sample.length} running`,
+    value: `${running} of ${sample.length} running (${replacedApps} with fixed credentials replaced)`,
     budget: "all running, clean files",
     ok: running === sample.length,
   });

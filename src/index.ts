@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     throw err;
   }
   configureLogging({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? defaultLogFormat() });
-  const running = await startProximity(config);
+  const running = await startProximity(config, { releaseStartupCode: true });
   let exiting = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;

@@ -104,9 +104,13 @@ export function webRoutes() {
   web.use("*", (c, next) => (isPage(c.req.path, c) ? knownHost(c, next) : next()));
   web.use("*", (c, next) => (isPage(c.req.path, c) ? webSession(c, next) : next()));
   web.use("*", async (c, next) => {
+    // Pages, fragments and streams are per user (and some show credentials): never kept by a cache. Set
+    // before the handler, so that the response it builds carries it; set after only when the handler
+    // replaced it or built its response by hand (a header set on a finished response copies the response).
+    const page = isPage(c.req.path, c);
+    if (page) c.header("Cache-Control", "no-store");
     await next();
-    // Pages, fragments and streams are per user (and some show credentials): never kept by a cache.
-    if (isPage(c.req.path, c)) c.header("Cache-Control", "no-store");
+    if (page && c.res.headers.get("cache-control") !== "no-store") c.header("Cache-Control", "no-store");
   });
   // Pages and fragments are compressed (assets are already); event streams are not, so each message
   // reaches the browser when it is written.

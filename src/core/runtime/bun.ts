@@ -32,6 +32,11 @@ export const bunRuntime: Runtime = {
   sleep: (ms) => Bun.sleep(ms),
   collectGarbage: () => Bun.gc(true),
   collectGarbageSoon: () => Bun.gc(false),
+  releaseStartupMemory: () => {
+    Bun.gc(true);
+    // JSC's shrinkFootprintWhenIdle: what Bun itself does after about two minutes without work, now.
+    Bun.shrink();
+  },
   async runSelf(args, timeoutMs) {
     const compiled = import.meta.url.includes("$bunfs") || Bun.main.includes("$bunfs");
     const self = compiled ? [process.execPath] : [process.execPath, join(import.meta.dir, "../../index.ts")];

@@ -139,6 +139,7 @@ export const denoRuntime: Runtime = {
   // Deno exposes no collector call without --v8-flags=--expose-gc; V8 collects on its own schedule.
   collectGarbage: () => {},
   collectGarbageSoon: () => {},
+  releaseStartupMemory: () => {},
   readTextFile: (path) => Deno.readTextFile(path),
   serve({ port, hostname, fetch }) {
     return new Promise((resolve) => {

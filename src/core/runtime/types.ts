@@ -63,6 +63,12 @@ export interface Runtime {
   /** A full garbage collection now (start-up garbage would otherwise sit in the heap until load comes). */
   collectGarbage(): void;
   /**
+   * Once a server is up: a full collection, then the compiled code of functions that have stopped running
+   * (start-up's imports, migrations, the catalog load) is dropped the next time the engine is idle; code
+   * that runs again is compiled again (docs/performance.md, "Sixth round").
+   */
+  releaseStartupMemory(): void;
+  /**
    * Asks for a collection without waiting for it: for work that makes garbage fast in big pieces (a
    * decompressed archive's skipped files), which the collector would otherwise let pile up to tens of MB.
    */

@@ -72,6 +72,8 @@ export interface CatalogServiceOptions {
 interface Index {
   byId: Map<string, LoadedEntry>;
   sorted: CatalogEntry[];
+  /** categories(), counted once per index: every catalog page shows them. */
+  categories: readonly CatalogCategory[];
 }
 
 export class CatalogService {
@@ -189,11 +191,7 @@ export class CatalogService {
 
   /** Categories that have at least one entry, in a fixed order, with their display name and count. */
   categories(): CatalogCategory[] {
-    const counts = new Map<CategoryId, number>();
-    for (const e of this.current().sorted) counts.set(e.category, (counts.get(e.category) ?? 0) + 1);
-    return (Object.keys(CATEGORY_NAMES) as CategoryId[])
-      .filter((id) => counts.has(id))
-      .map((id) => ({ id, name: CATEGORY_NAMES[id], count: counts.get(id) ?? 0 }));
+    return [...this.current().categories];
   }
 
   get(id: string): CatalogEntry | undefined {
@@ -236,7 +234,12 @@ export class CatalogService {
           a.entry.id.localeCompare(b.entry.id),
       )
       .map((l) => l.entry);
-    return { byId, sorted };
+    const counts = new Map<CategoryId, number>();
+    for (const e of sorted) counts.set(e.category, (counts.get(e.category) ?? 0) + 1);
+    const categories = (Object.keys(CATEGORY_NAMES) as CategoryId[])
+      .filter((id) => counts.has(id))
+      .map((id) => Object.freeze({ id, name: CATEGORY_NAMES[id], count: counts.get(id) ?? 0 }));
+    return { byId, sorted, categories: Object.freeze(categories) };
   }
 
   /** Before the first load(), serve the built-ins (they need no I/O) rather than an empty catalog. */

@@ -28,12 +28,22 @@ function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
+/** One letter or digit, uniformly: the 62 alphanumerics are URL_SAFE's first, so a byte past them is redrawn. */
+function firstAlphanumeric(): string {
+  for (;;) {
+    const b = randomBytes(1)[0]! & 63;
+    if (b < 62) return URL_SAFE[b]!;
+  }
+}
+
 /** One fresh value for a `generate` kind. */
 export function generateValue(kind: Generator): string {
   switch (kind) {
     case "password":
-      // 64-symbol alphabet: `byte & 63` is unbiased. 24 symbols = 144 bits.
-      return Array.from(randomBytes(24), (b) => URL_SAFE[b & 63]).join("");
+      // 64-symbol alphabet: `byte & 63` is unbiased. 24 symbols ≈ 143 bits. The first is a letter or digit:
+      // a value that starts with "-" reads as an option where a command line carries it (`redis-cli -a`,
+      // `--requirepass`, which a store's compose may hold).
+      return firstAlphanumeric() + Array.from(randomBytes(23), (b) => URL_SAFE[b & 63]).join("");
     case "hex32":
       return Array.from(randomBytes(16), (b) => b.toString(16).padStart(2, "0")).join("");
     case "hex64":

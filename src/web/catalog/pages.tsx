@@ -1,8 +1,17 @@
 /** The catalog grid (featured, recently added, search as you type, category filter) and an entry's page. */
+import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
 import type { CatalogEntry } from "../../features/catalog/catalog.schemas.ts";
 import type { CatalogCategory } from "../../features/catalog/catalog.service.ts";
-import { AppIcon, Breadcrumb, Empty, Layout, type PageContext } from "../kit/index.ts";
+import {
+  AppIcon,
+  appIconHtml,
+  Breadcrumb,
+  Empty,
+  escapeHtml,
+  Layout,
+  type PageContext,
+} from "../kit/index.ts";
 import { InstallForm } from "./install-form.tsx";
 
 /** Icons in the catalog grid fetched with the page (four rows at 1440 px); the others lazily. */
@@ -16,15 +25,15 @@ export function storeOf(id: string): string | undefined {
   return slash === -1 ? undefined : id.slice(0, slash);
 }
 
-/** Says plainly that a store's entry is not vouched for by Proximity. */
-export const CommunityBadge: FC<{ id: string }> = ({ id }) => {
+/** Says plainly that a store's entry is not vouched for by Proximity (markup; "" for a verified entry). */
+function communityBadgeHtml(id: string): string {
   const store = storeOf(id);
-  return store ? (
-    <span class="tag community" title="Imported from a third-party store; not checked by Proximity">
-      community · {store}
-    </span>
-  ) : null;
-};
+  return store
+    ? `<span class="tag community" title="Imported from a third-party store; not checked by Proximity">community · ${escapeHtml(store)}</span>`
+    : "";
+}
+
+export const CommunityBadge: FC<{ id: string }> = ({ id }) => raw(communityBadgeHtml(id));
 
 export const CatalogResults: FC<{
   entries: CatalogEntry[];
@@ -41,6 +50,7 @@ export const CatalogResults: FC<{
   recent?: CatalogEntry[];
 }> = ({ entries, total, q, category, source = "", pages = 1, categories, featured = [], recent = [] }) => {
   const shown = entries.slice(0, pages * CARDS_PER_PAGE);
+  const names = categoryNames(categories);
   const filtered = Boolean(q || category || source);
   const more = new URLSearchParams({
     ...(q ? { q } : {}),
@@ -66,9 +76,7 @@ export const CatalogResults: FC<{
         </Empty>
       ) : (
         <div class="grid-cards catalog-grid" id="catalog-grid">
-          {shown.map((e, i) => (
-            <EntryCard entry={e} categories={categories} lazy={i >= EAGER_ICONS} />
-          ))}
+          {raw(shown.map((e, i) => entryCard(e, names, i >= EAGER_ICONS)).join(""))}
         </div>
       )}
       {shown.length < entries.length ? (
@@ -89,26 +97,27 @@ export const CatalogResults: FC<{
   );
 };
 
-/** One catalog entry as a card; the whole card is its link (the name's link covers it, app.css). */
-const EntryCard: FC<{
-  entry: CatalogEntry;
-  categories: CatalogCategory[];
-  lazy?: boolean;
-  heading?: "h3" | "h4";
-}> = ({ entry: e, categories, lazy }) => (
-  <article class="entry-card">
-    <div class="card-head">
-      {/* The first screenful loads at once; the rest as they scroll into sight. */}
-      <AppIcon id={e.id} lazy={lazy} />
-      <h3>
-        <a href={`/catalog/${encodeURIComponent(e.id)}`}>{e.name}</a>
-      </h3>
-    </div>
-    <p>{firstSentence(e.description)}</p>
-    <span class="tag">{categories.find((c) => c.id === e.category)?.name ?? e.category}</span>
-    <CommunityBadge id={e.id} />
-  </article>
-);
+/** Category id → display name. */
+function categoryNames(categories: CatalogCategory[]): Map<string, string> {
+  return new Map(categories.map((c) => [c.id, c.name]));
+}
+
+/**
+ * One catalog entry as a card; the whole card is its link (the name's link covers it, app.css). Built as
+ * one string, not JSX: a page shows up to 56 cards, and making and walking their element tree was most of
+ * the page's render time (docs/performance.md, "Sixth round"). Every value goes through escapeHtml, the
+ * function JSX escapes with. `lazy`: the first screenful loads at once; the rest as they scroll into sight.
+ */
+function entryCard(e: CatalogEntry, names: Map<string, string>, lazy = false): string {
+  const href = `/catalog/${encodeURIComponent(e.id)}`;
+  return (
+    `<article class="entry-card"><div class="card-head">${appIconHtml(e.id, { lazy })}` +
+    `<h3><a href="${escapeHtml(href)}">${escapeHtml(e.name)}</a></h3></div>` +
+    `<p>${escapeHtml(firstSentence(e.description))}</p>` +
+    `<span class="tag">${escapeHtml(names.get(e.category) ?? e.category)}</span>` +
+    `${communityBadgeHtml(e.id)}</article>`
+  );
+}
 
 /** One row of highlighted entries under its heading; nothing when there are none. */
 const Highlight: FC<{
@@ -121,9 +130,7 @@ const Highlight: FC<{
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{title}</h2>
       <div class="grid-cards catalog-grid highlight">
-        {entries.map((e) => (
-          <EntryCard entry={e} categories={categories} />
-        ))}
+        {raw(entries.map((e) => entryCard(e, categoryNames(categories))).join(""))}
       </div>
     </section>
   ) : null;

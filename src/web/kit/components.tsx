@@ -1,6 +1,8 @@
 /** The small components every page uses: CSRF field, status badge, icon, toasts, empty state, field error. */
 
+import { raw } from "hono/html";
 import type { Child, FC, JSX, PropsWithChildren } from "hono/jsx";
+import { escapeToBuffer } from "hono/utils/html";
 import { isBusy } from "../../features/apps/index.ts";
 import { iconPath } from "../../features/catalog/catalog.service.ts";
 
@@ -21,17 +23,24 @@ export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id })
   </span>
 );
 
-/** Decorative (the name is always next to it). */
-export const AppIcon: FC<{ id: string; large?: boolean; lazy?: boolean }> = ({ id, large, lazy }) => (
-  <img
-    class={large ? "icon large" : "icon"}
-    src={iconPath(id)}
-    alt=""
-    width={large ? 64 : 40}
-    height={large ? 64 : 40}
-    loading={lazy ? "lazy" : undefined}
-  />
-);
+/** Text escaped for HTML exactly as JSX escapes it (the same function). */
+export function escapeHtml(text: string): string {
+  const buffer: [string] = [""];
+  escapeToBuffer(text, buffer);
+  return buffer[0];
+}
+
+/**
+ * An app's icon as markup, for lists built as one string (the catalog's cards); AppIcon is the same.
+ * Decorative (the name is always next to it).
+ */
+export function appIconHtml(id: string, { large = false, lazy = false } = {}): string {
+  const size = large ? 64 : 40;
+  return `<img class="${large ? "icon large" : "icon"}" src="${escapeHtml(iconPath(id))}" alt="" width="${size}" height="${size}"${lazy ? ' loading="lazy"' : ""}/>`;
+}
+
+export const AppIcon: FC<{ id: string; large?: boolean; lazy?: boolean }> = ({ id, large, lazy }) =>
+  raw(appIconHtml(id, { large: Boolean(large), lazy: Boolean(lazy) }));
 
 export const Toast: FC<{ message: string; requestId?: string | undefined; ok?: boolean }> = ({
   message,

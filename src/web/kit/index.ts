@@ -5,10 +5,12 @@
  */
 export {
   AppIcon,
+  appIconHtml,
   Breadcrumb,
   bytes,
   Csrf,
   Empty,
+  escapeHtml,
   inState,
   PostButton,
   render,

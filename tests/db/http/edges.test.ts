@@ -100,5 +100,9 @@ describe("caching", () => {
     expect(login.headers.get("cache-control")).toBe("no-store");
     const page = await t.app.request("/login", { headers: { accept: "text/html" } });
     expect(page.headers.get("cache-control")).toBe("no-store");
+    // A redirect too (an answer the guard gives, not the page's handler).
+    const redirect = await t.app.request("/catalog", { headers: { accept: "text/html" } });
+    expect(redirect.status).toBe(303);
+    expect(redirect.headers.get("cache-control")).toBe("no-store");
   });
 });

@@ -39,6 +39,9 @@ describe("a real process on the embedded database", () => {
 
     const second = await spawnProximity({ DATA_DIR: dataDir });
     try {
+      // Past the second after which the process drops the compiled code of its start (boot/server.ts): what
+      // ran at start and runs again below (the routes, the database client) is compiled again.
+      await Bun.sleep(2_000);
       const res = await post(second.url, "/api/v1/auth/login", { username: "keeper", password: PASSWORD });
       expect(res.status).toBe(200);
       const { access_token } = (await res.json()) as { access_token: string };
@@ -58,6 +61,9 @@ describe("a real process on the embedded database", () => {
     expect(existsSync(join(dataDir, "pglite.lock"))).toBe(true);
     const second = await spawnProximity({ DATA_DIR: dataDir });
     try {
+      // Past the second after which the process drops the compiled code of its start (boot/server.ts): what
+      // ran at start and runs again below (the routes, the database client) is compiled again.
+      await Bun.sleep(2_000);
       const res = await post(second.url, "/api/v1/auth/login", { username: "keeper", password: PASSWORD });
       expect(res.status).toBe(200);
     } finally {

@@ -36,6 +36,14 @@ describe("refusal groups", () => {
       "capabilities beyond NET_ADMIN, NET_RAW, SYS_PTRACE",
     ],
     ["does not run on amd64 (only arm64)", "not built for this cluster's architecture"],
+    [
+      "its file nitter.conf ships a fixed secret (hmacKey): a public default credential is never imported",
+      "a fixed credential the store ships",
+    ],
+    [
+      "its template users.yml ships a fixed password (password): a public default credential is never imported",
+      "a fixed credential the store ships",
+    ],
   ])("%s → %s", (reason, label) => {
     expect(refusalGroup(reason).label).toBe(label);
   });

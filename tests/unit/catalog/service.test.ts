@@ -177,10 +177,13 @@ upgrade: Stateless.
     const catalog = new CatalogService({ operatorDir: dir, log: () => {} });
     await catalog.load();
     expect(catalog.get("whoami")).toBeDefined();
+    const tools = () => catalog.categories().find((c) => c.id === "tools")!.count;
+    const before = tools();
     await rm(join(dir, "whoami.yml"));
     const report = await catalog.load();
     expect(catalog.get("whoami")).toBeUndefined();
     expect(report.loaded).toBe(builtinCount);
+    expect(tools()).toBe(before - 1); // the counts follow the catalog (kept per load, not per request)
   });
 
   test("a missing directory is not an error", async () => {

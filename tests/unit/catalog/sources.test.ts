@@ -17,6 +17,7 @@ import {
   readTarGz,
   SourceError,
 } from "../../../src/features/catalog/sources/archive.ts";
+import { isFixedSecret, isSecretKey } from "../../../src/features/catalog/sources/credentials.ts";
 import { detectFormat, importStore } from "../../../src/features/catalog/sources/import.ts";
 import { rewriteVars } from "../../../src/features/catalog/sources/vars.ts";
 import { parseStoreYaml } from "../../../src/features/catalog/sources/yaml.ts";
@@ -1053,6 +1054,63 @@ describe("fixed credentials", () => {
         "its file chirp.conf ships a fixed secret (hmacKey) and already uses {{…}}, so it cannot be filled in with a generated one (a public default credential is never imported)",
       ],
     });
+  });
+
+  test("which keys and values count as a fixed credential", () => {
+    const secret = [
+      "PASSWORD",
+      "DB_PASSWD",
+      "database__connection__password",
+      "ADMINPASS",
+      "PGPASSWORD",
+      "NZBGET_PASS",
+      "MINIO_SECRET_ACCESS_KEY",
+      "SECRET_KEY_BASE",
+      "APP_KEY",
+      "AUTHENTICATION_APIKEY_ALLOWED_KEYS",
+      "JWT_SECRET",
+      "DUCKDNS_TOKEN",
+    ];
+    const notSecret = [
+      "PASSWORD_FILE",
+      "SECRETKEY_PATH",
+      "CLOUDFLARED_TOKEN_FILE",
+      "USER_PASSWORD_MIN_LENGTH",
+      "REFRESH_TOKEN_EXPIRY",
+      "OVERPASS_API_URL",
+      "BYPASS",
+      "CF_TURNSTILE_SITE_KEY",
+      "JWT_PUBLIC_KEY",
+      "MINIO_ACCESS_KEY_ID",
+      "AUTHENTICATION_APIKEY_ENABLED",
+    ];
+    expect(secret.filter((k) => !isSecretKey(k))).toEqual([]);
+    expect(notSecret.filter((k) => isSecretKey(k))).toEqual([]);
+    const fixed = [
+      "casaos",
+      "moneyprintergobrrr",
+      "postgres123!@#",
+      "12345",
+      "{KOILLECTION_DB_PASSWORD}",
+      "a$$b",
+    ];
+    const notFixed = [
+      "",
+      "''",
+      "${DB_PASSWORD}",
+      "base64:${APP_KEY}",
+      "yes",
+      "true",
+      "3",
+      "/run/secrets/db",
+      "./data/token",
+      "%kernel.project_dir%/config/jwt/private.pem",
+      "https://example.org",
+      "user_provided",
+      "1x0000000000000000000000000000000AA",
+    ];
+    expect(fixed.filter((v) => !isFixedSecret(v))).toEqual([]);
+    expect(notFixed.filter((v) => isFixedSecret(v))).toEqual([]);
   });
 
   test("a long key keeps its shape: 32 characters stay 32 (Laravel), 64 hex stay 64 hex, a URL password stays URL-safe", () => {

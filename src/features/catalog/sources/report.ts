@@ -48,7 +48,7 @@ const KNOWN: [RegExp, string][] = [
   ],
   [/^uses \$\{APP_DATA_DIR\} outside a volume/, "${APP_DATA_DIR} outside a volume"],
   [/a template the store fills in/, "a template the store fills in at install"],
-  [/ships a fixed password/, "a fixed password in a template"],
+  [/a public default credential is never imported/, "a fixed credential the store ships"],
   [/cap_add may only name /, "capabilities beyond NET_ADMIN, NET_RAW, SYS_PTRACE"],
   [/APP_HOST .* names no service/, "app_proxy names no service of the app"],
   [/^has no app_proxy|^app_proxy names no web port/, "no web port in app_proxy"],
