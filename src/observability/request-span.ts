@@ -10,8 +10,8 @@
  * (same `sample_rand`, same rate), and a request that never starts one is counted as a dropped transaction
  * in the client report, as the SDK counts an unsampled span.
  */
+import type { Span } from "@sentry/bun";
 import { Sentry } from "./sdk.ts";
-import type { Unit } from "./unit.ts";
 
 /** @sentry/conventions SENTRY_SEGMENT_NAME_SOURCE (the transaction_info.source of a static transaction). */
 const SEGMENT_NAME_SOURCE = "sentry.segment.name.source";
@@ -39,13 +39,23 @@ export function requestSpanOptions(method: string, path: string, name: string | 
   return { name: name ?? `${method} ${path}`, op: "http.server", attributes };
 }
 
+/**
+ * What this module reads and settles of a unit (unit.ts's `Unit`, which imports this module: named here by
+ * its shape so the two do not import each other).
+ */
+interface SpanState {
+  sampleRand: number;
+  deferredPath: string | undefined;
+  span: Span | undefined;
+}
+
 /** Whether the SDK would sample the unit's own trace at `rate` (its rule: `sample_rand < rate`). */
-export function traceSampled(unit: Unit, rate: number): boolean {
+export function traceSampled(unit: SpanState, rate: number): boolean {
   return unit.sampleRand < rate;
 }
 
 /** At the end of a request: a deferred span never started is counted as the SDK counts an unsampled one. */
-export function settleRequestSpan(unit: Unit): void {
+export function settleRequestSpan(unit: SpanState): void {
   if (unit.deferredPath === undefined) return;
   unit.deferredPath = undefined;
   if (unit.span) {
