@@ -2,9 +2,10 @@
  * Per-request overhead of the Sentry layer: three Proximity processes in the same run — Sentry off, production
  * settings (traces 10 %, debug off) and development settings (traces 100 %, debug on) — both reporting to a
  * local fake ingest. The same authenticated request mix is driven at each from this process, in interleaved
- * rounds, and the medians are printed as ratios to "off": the wall time per request seen by the client, and
- * the CPU time the server process itself used per request (from /proc; far less sensitive to other load on
- * a shared machine than the wall time).
+ * rounds, and the medians are printed as ratios to "off": the wall time per request seen by the client, the
+ * CPU time the server process itself used per request (from /proc; far less sensitive to other load on a
+ * shared machine than the wall time), and that of its JavaScript thread alone (without the JIT compiler's
+ * threads, which compile the SDK's code for longer than the one warm-up round).
  *
  * The ingest runs in a child process (bench/lib/ingest-process.ts) unless `--ingest-in-process` is given:
  * in this process it parsed every envelope on the CPU that drives the load, which charged the Sentry
@@ -120,9 +121,12 @@ function requestFor(t: Target, i: number): Promise<Response> {
   }
 }
 
-/** CPU time (user + system) the process has used so far, in µs (Linux /proc; 10 ms ticks). */
-async function cpuMicros(pid: number): Promise<number> {
-  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+/**
+ * CPU time (user + system) the process has used so far, in µs (Linux /proc; 10 ms ticks); with `thread`,
+ * only its JavaScript thread's (the main thread: no JIT compiler, collector or HTTP client threads).
+ */
+async function cpuMicros(pid: number, thread = false): Promise<number> {
+  const stat = await Bun.file(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`).text();
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // Fields 14 and 15 of the line (utime, stime) are 11 and 12 after the command name.
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
@@ -130,9 +134,10 @@ async function cpuMicros(pid: number): Promise<number> {
 const TICKS_PER_SECOND = 100;
 
 /** One round: wall µs per request (seen by the client) and the server's own CPU µs per request. */
-async function round(t: Target): Promise<{ wall: number; cpu: number }> {
+async function round(t: Target): Promise<{ wall: number; cpu: number; js: number }> {
   let next = 0;
   const cpuBefore = await cpuMicros(t.proc.proc.pid);
+  const jsBefore = await cpuMicros(t.proc.proc.pid, true);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -145,7 +150,8 @@ async function round(t: Target): Promise<{ wall: number; cpu: number }> {
   );
   const wall = ((performance.now() - started) * 1000) / perRound;
   const cpu = ((await cpuMicros(t.proc.proc.pid)) - cpuBefore) / perRound;
-  return { wall, cpu };
+  const js = ((await cpuMicros(t.proc.proc.pid, true)) - jsBefore) / perRound;
+  return { wall, cpu, js };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -156,24 +162,30 @@ try {
   for (const t of targets) await round(t); // warm-up (JIT, DB caches)
   const wall = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const js = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const t of targets) {
       const one = await round(t);
       wall.get(t.name)!.push(one.wall);
       cpu.get(t.name)!.push(one.cpu);
+      js.get(t.name)!.push(one.js);
     }
   }
   const offWall = median(wall.get("off")!);
   const offCpu = median(cpu.get("off")!);
+  const offJs = median(js.get("off")!);
   console.log(
     `\nSentry overhead per request (${perRound} requests × ${rounds} rounds, concurrency ${concurrency})`,
   );
-  console.log("settings       median µs/req   ratio to off   server CPU µs/req   ratio to off");
+  console.log(
+    "settings       median µs/req   ratio to off   server CPU µs/req   ratio to off   JS thread µs/req   ratio to off",
+  );
   for (const t of targets) {
     const w = median(wall.get(t.name)!);
     const c = median(cpu.get(t.name)!);
+    const j = median(js.get(t.name)!);
     console.log(
-      `${t.name.padEnd(14)} ${w.toFixed(1).padStart(13)}   ${(w / offWall).toFixed(2).padStart(12)}   ${c.toFixed(1).padStart(17)}   ${(c / offCpu).toFixed(2).padStart(12)}`,
+      `${t.name.padEnd(14)} ${w.toFixed(1).padStart(13)}   ${(w / offWall).toFixed(2).padStart(12)}   ${c.toFixed(1).padStart(17)}   ${(c / offCpu).toFixed(2).padStart(12)}   ${j.toFixed(1).padStart(16)}   ${(j / offJs).toFixed(2).padStart(12)}`,
     );
   }
   const counts = await ingest.counts();

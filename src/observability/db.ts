@@ -101,18 +101,21 @@ interface QueryResultLike {
 function timedQuery<A extends unknown[], R>(
   fn: (query: string, ...rest: A) => Promise<R>,
 ): (query: string, ...rest: A) => Promise<R> {
-  return async (query, ...rest) => {
+  // Callbacks rather than an async wrapper: one promise fewer per query, in every request.
+  return (query, ...rest) => {
     if (!currentStats()) return fn(query, ...rest);
     const started = performance.now();
-    try {
-      const result = await fn(query, ...rest);
-      const r = result as QueryResultLike;
-      recordQuery(query, performance.now() - started, r?.rows?.length ?? r?.affectedRows);
-      return result;
-    } catch (err) {
-      recordQuery(query, performance.now() - started, undefined, codeOf(err));
-      throw err;
-    }
+    return fn(query, ...rest).then(
+      (result) => {
+        const r = result as QueryResultLike;
+        recordQuery(query, performance.now() - started, r?.rows?.length ?? r?.affectedRows);
+        return result;
+      },
+      (err: unknown) => {
+        recordQuery(query, performance.now() - started, undefined, codeOf(err));
+        throw err;
+      },
+    );
   };
 }
 

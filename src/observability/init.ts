@@ -8,6 +8,7 @@ import { currentEnvironmentFacts, type EnvironmentFacts } from "./environment.ts
 import { buildSentryOptions, type ObservabilitySettings, resolveSettings } from "./options.ts";
 import { loadSentrySdk } from "./sdk.ts";
 import { state } from "./state.ts";
+import { fetchTransport } from "./transport.ts";
 import { addUnitCrumb, currentUnit } from "./unit.ts";
 
 export async function initObservability(
@@ -38,6 +39,8 @@ export async function initObservability(
     addUnitCrumb(unit, kept);
     return null;
   };
+  // Taken before init patches fetch: the SDK's envelopes skip its own outgoing-call instrumentation.
+  options.transport = fetchTransport(globalThis.fetch);
   Sentry.init(options);
   state.enabled = Sentry.getClient() !== undefined;
   state.defaultIsolationScope = Sentry.getIsolationScope();

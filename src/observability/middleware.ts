@@ -32,19 +32,11 @@ import { isAppError } from "../core/errors.ts";
 import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
 import { captureError } from "./capture.ts";
 import { isUntracedPath } from "./options.ts";
-import { settleRequestSpan, traceSampled } from "./request-span.ts";
+import { requestSpanOptions, type SpanOptions, settleRequestSpan, traceSampled } from "./request-span.ts";
 import { transactionName } from "./route-name.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
-import {
-  applyUnit,
-  inOwnTrace,
-  newUnit,
-  runInUnit,
-  type SpanOptions,
-  settleUserAddress,
-  type Unit,
-} from "./unit.ts";
+import { applyUnit, inOwnTrace, newUnit, runInUnit, settleUserAddress, type Unit } from "./unit.ts";
 
 /** What this layer reads from the request context (set by the request-id middleware and the auth guard). */
 interface ObservedEnv {
@@ -56,13 +48,6 @@ export interface InstrumentDeps {
   databaseScheme: string;
 }
 
-/** @sentry/conventions SENTRY_SEGMENT_NAME_SOURCE (the transaction_info.source of a static transaction). */
-const SEGMENT_NAME_SOURCE = "sentry.segment.name.source";
-/** @sentry/conventions HTTP_ROUTE, SENTRY_ORIGIN, HTTP_REQUEST_METHOD and URL_PATH. */
-const HTTP_ROUTE = "http.route";
-const SENTRY_ORIGIN = "sentry.origin";
-const HTTP_REQUEST_METHOD = "http.request.method";
-const URL_PATH = "url.path";
 /** @sentry/core SPAN_STATUS_ERROR. */
 const SPAN_STATUS_ERROR = 2;
 
@@ -83,6 +68,8 @@ export function matchedRoutePath(c: Context): string | undefined {
 
 /** User actions worth a crumb, derived from the request so route handlers need no extra calls. */
 function userActionOf(method: string, path: string, status: number): string | undefined {
+  // Reads (most requests) are no user action: nothing to look at.
+  if (method === "GET") return undefined;
   const p = path.replace(/\/+$/, "");
   if (method === "POST") {
     if (p.endsWith("/auth/login")) return status < 400 ? "login" : "login failed";
@@ -183,44 +170,43 @@ const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {
   const name = route ? cachedTransactionName(method, route) : undefined;
   unit.transactionName = name;
   const path = c.req.path;
-  return runInUnit(unit, () => {
-    // Preflights, HEAD and probes get no span: the sampler would drop every one of them (options.ts).
-    const traced = !UNTRACED_METHODS.has(method) && !isUntracedPath(path);
-    const options = traced ? spanOptions(method, path, name) : undefined;
-    if (sentryTrace) {
-      // A trace the caller started keeps the caller's decision: the SDK takes it with the span.
-      return Sentry.continueTrace({ sentryTrace, baggage: req.headers.get("baggage") }, () =>
-        options
-          ? Sentry.startSpanManual(options, (span) => {
-              unit.span = span;
-              return observeRequest(c, next, unit, span);
-            })
-          : observeRequest(c, next, unit, undefined),
-      );
-    }
-    if (!options) return observeRequest(c, next, unit, undefined);
-    if (!traceSampled(unit, state.settings?.tracesSampleRate ?? 0)) {
-      unit.deferredSpan = options;
-      return observeRequest(c, next, unit, undefined);
-    }
-    return inOwnTrace(unit, () =>
-      Sentry.startSpanManual(options, (span) => {
+  // Preflights, HEAD and probes get no span: the sampler would drop every one of them (options.ts).
+  const traced = !UNTRACED_METHODS.has(method) && !isUntracedPath(path);
+  if (sentryTrace) {
+    const options = traced ? requestSpanOptions(method, path, name) : undefined;
+    return runInUnit(unit, continuedRequest, c, next, unit, sentryTrace, options);
+  }
+  if (!traced) return runInUnit(unit, observeRequest, c, next, unit, undefined);
+  if (!traceSampled(unit, state.settings?.tracesSampleRate ?? 0)) {
+    unit.deferredPath = path;
+    return runInUnit(unit, observeRequest, c, next, unit, undefined);
+  }
+  return runInUnit(unit, () =>
+    inOwnTrace(unit, () =>
+      Sentry.startSpanManual(requestSpanOptions(method, path, name), (span) => {
         unit.span = span;
         return observeRequest(c, next, unit, span);
       }),
-    );
-  });
+    ),
+  );
 };
 
-function spanOptions(method: string, path: string, name: string | undefined): SpanOptions {
-  const attributes: Record<string, string> = {
-    [SEGMENT_NAME_SOURCE]: name ? "route" : "url",
-    [SENTRY_ORIGIN]: "auto.http.proximity",
-    [HTTP_REQUEST_METHOD]: method,
-    [URL_PATH]: path,
-  };
-  if (name) attributes[HTTP_ROUTE] = name.slice(name.indexOf(" ") + 1);
-  return { name: name ?? `${method} ${path}`, op: "http.server", attributes };
+/** A trace the caller started keeps the caller's decision: the SDK takes it with the span. */
+function continuedRequest(
+  c: Context<ObservedEnv>,
+  next: Next,
+  unit: Unit,
+  sentryTrace: string,
+  options: SpanOptions | undefined,
+): Promise<void> {
+  return Sentry.continueTrace({ sentryTrace, baggage: c.req.raw.headers.get("baggage") }, () =>
+    options
+      ? Sentry.startSpanManual(options, (span) => {
+          unit.span = span;
+          return observeRequest(c, next, unit, span);
+        })
+      : observeRequest(c, next, unit, undefined),
+  );
 }
 
 /** Registers the layer on `app`; call before any other middleware. Does nothing without SENTRY_DSN. */

@@ -16,6 +16,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Breadcrumb, Event, Scope, Span, User } from "@sentry/bun";
 import { requestEventData } from "./request-data.ts";
+import { requestSpanOptions } from "./request-span.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
 
@@ -30,13 +31,6 @@ export interface PerfStats {
   proxmox_ms: number;
   ssh_calls: number;
   ssh_ms: number;
-}
-
-/** The span a request gets if it is sampled, or (unsampled) once an event needs it: request-span.ts. */
-export interface SpanOptions {
-  name: string;
-  op: string;
-  attributes: Record<string, string>;
 }
 
 export interface Unit {
@@ -60,8 +54,8 @@ export interface Unit {
   ownTrace: boolean;
   traceId: string | undefined;
   sampleRand: number;
-  /** An unsampled request's span, started only if an event needs it. */
-  deferredSpan: SpanOptions | undefined;
+  /** The path of an unsampled request whose span is started only if an event needs it (request-span.ts). */
+  deferredPath: string | undefined;
   span: Span | undefined;
 }
 
@@ -89,13 +83,13 @@ export function newUnit(request?: Request, ownTrace = false): Unit {
     ownTrace,
     traceId: undefined,
     sampleRand: Math.random(),
-    deferredSpan: undefined,
+    deferredPath: undefined,
     span: undefined,
   };
 }
 
-export function runInUnit<T>(unit: Unit, fn: () => T): T {
-  return storage.run(unit, fn);
+export function runInUnit<A extends unknown[], T>(unit: Unit, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(unit, fn, ...args);
 }
 
 /** Runs `fn` as part of no unit (work done on behalf of the process, even if a request set it off). */
@@ -211,9 +205,9 @@ export function inOwnTrace<T>(unit: Unit, fn: () => T): T {
 export function inUnitScope<T>(unit: Unit, fn: () => T): T {
   return Sentry.withIsolationScope(unitIsolationScope(unit), () => {
     if (unit.span) return Sentry.withActiveSpan(unit.span, fn);
-    const options = unit.deferredSpan;
     if (!unit.ownTrace) return fn();
-    if (!options) return inOwnTrace(unit, fn);
+    if (unit.deferredPath === undefined || !unit.request) return inOwnTrace(unit, fn);
+    const options = requestSpanOptions(unit.request.method, unit.deferredPath, unit.transactionName);
     return inOwnTrace(unit, () =>
       Sentry.startSpanManual(options, (span) => {
         unit.span = span;

@@ -98,10 +98,14 @@ for (const setting of settings) {
       }
       expect(traceIds.size).toBe(USERS);
       if (setting.name === "production") {
-        // Both kinds of request were in the run: traces sent as transactions, and traces that were not.
-        const sampled = events.filter((e) =>
-          ingest.transactions().some((t) => t.contexts.trace.trace_id === e.contexts.trace.trace_id),
-        ).length;
+        // Both kinds of request were in the run: traces sent as transactions, and traces that were not. A
+        // transaction is sent when its span ends, after the error event: under load it can arrive later.
+        const sent = (s: FakeSentry) =>
+          events.filter((e) =>
+            s.transactions().some((t) => t.contexts.trace.trace_id === e.contexts.trace.trace_id),
+          ).length;
+        await ingest.waitFor((s) => sent(s) > 0, 20_000, "a sampled request's transaction");
+        const sampled = sent(ingest);
         expect(sampled).toBeGreaterThan(0);
         expect(sampled).toBeLessThan(USERS / 2);
       }
