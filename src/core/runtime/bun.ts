@@ -35,7 +35,9 @@ export const bunRuntime: Runtime = {
   releaseStartupMemory: () => {
     Bun.gc(true);
     // JSC's shrinkFootprintWhenIdle: what Bun itself does after about two minutes without work, now.
-    Bun.shrink();
+    // Marked deprecated in Bun's types: a Bun without it keeps the code (and the process keeps running —
+    // this runs in a timer, where a TypeError would end it).
+    if (typeof Bun.shrink === "function") Bun.shrink();
   },
   async runSelf(args, timeoutMs) {
     const compiled = import.meta.url.includes("$bunfs") || Bun.main.includes("$bunfs");
