@@ -4,7 +4,7 @@
  */
 
 export type { DiscoveredContainer } from "./adoption.ts";
-export { AdoptBody, AppParams, toPublicApp } from "./apps.schemas.ts";
+export { AdoptBody, AppParams, type AppView, toPublicApp } from "./apps.schemas.ts";
 export type { AppsService } from "./apps.service.ts";
 export {
   GUARD_STEPS,

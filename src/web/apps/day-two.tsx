@@ -3,9 +3,10 @@
  * notes, the health badge (degraded: the app stopped answering its health check), and the update policy
  * form (off / notify / automatic in a maintenance window).
  */
+import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
 import type { Application } from "../../db/schema.ts";
-import { type FormProps, InputField, SelectField, SwapForm } from "../kit/index.ts";
+import { escapeHtml, type FormProps, InputField, SelectField, SwapForm } from "../kit/index.ts";
 
 /** Whether the catalog has another version for this app, and whether it may be taken in place. */
 export interface UpdateOffer {
@@ -19,21 +20,29 @@ export interface UpdateOffer {
   refusal?: string;
 }
 
-/** On a tile: there is a newer version in the catalog. */
-export const UpdateBadge: FC<{ offer: UpdateOffer }> = ({ offer }) =>
-  offer.to ? (
-    <span class="badge update" data-update={offer.to} title={`Version ${offer.to} is in the catalog`}>
-      Update {offer.to}
-    </span>
-  ) : null;
+/**
+ * On a tile: there is a newer version in the catalog. As markup ("" when there is none), for the tiles built
+ * as one string (tiles.ts); UpdateBadge is the same.
+ */
+export function updateBadgeHtml(offer: UpdateOffer): string {
+  if (!offer.to) return "";
+  const to = escapeHtml(offer.to);
+  return `<span class="badge update" data-update="${to}" title="Version ${to} is in the catalog">Update ${to}</span>`;
+}
 
-/** The app stopped answering its health check (it keeps its status: nothing is blocked). */
-export const HealthBadge: FC<{ app: Application }> = ({ app }) =>
-  app.health === "degraded" && app.status === "running" ? (
-    <span class="badge error health" title={app.healthReason ?? undefined} data-health="degraded">
-      Not answering
-    </span>
-  ) : null;
+export const UpdateBadge: FC<{ offer: UpdateOffer }> = ({ offer }) => raw(updateBadgeHtml(offer));
+
+/**
+ * The app stopped answering its health check (it keeps its status: nothing is blocked). As markup ("" while
+ * it answers); HealthBadge is the same.
+ */
+export function healthBadgeHtml(app: Pick<Application, "health" | "healthReason" | "status">): string {
+  if (app.health !== "degraded" || app.status !== "running") return "";
+  const title = app.healthReason === null ? "" : ` title="${escapeHtml(app.healthReason)}"`;
+  return `<span class="badge error health"${title} data-health="degraded">Not answering</span>`;
+}
+
+export const HealthBadge: FC<{ app: Application }> = ({ app }) => raw(healthBadgeHtml(app));
 
 /** On the app page: the update, what moves, and the entry's upgrade notes. */
 export const UpdateBanner: FC<{ app: Application; offer: UpdateOffer }> = ({ app, offer }) => {

@@ -12,7 +12,7 @@ export interface ExposureView {
 }
 
 /** Where Open goes: the HTTPS name while the app is exposed, else its own address. */
-export function openUrl(app: Application): string | null {
+export function openUrl(app: Pick<Application, "httpsUrl" | "url">): string | null {
   return app.httpsUrl ?? app.url;
 }
 

@@ -19,6 +19,7 @@ import { ownerOf, ownersOf } from "./owners.ts";
 import { AppCard, AppDetails, AppHeader, noWebOf, ProgressPanel } from "./pages.tsx";
 import { progressOf } from "./progress.ts";
 import { LogActions } from "./sections.tsx";
+import { tilesHtml } from "./tiles.ts";
 import { updateOffer } from "./update-offer.ts";
 
 /** Open pages per user: a few tabs each, not an unbounded number of database subscriptions. */
@@ -78,17 +79,12 @@ export function liveRoutes() {
       // On every (re)connect the whole list, so nothing missed while the stream was not open lingers (an
       // app deleted between the page's render and the stream's start).
       initial: async (stream) => {
-        const { items } = await services.apps.list(v, { page: 1, perPage: 100 });
+        const { items } = await services.apps.listViews(v, { page: 1, perPage: 100 });
         for (const a of items) visible.add(a.id);
         const owners = await ownersOf(services, v, items);
+        const tiles = tilesHtml(items, owners, (a) => updateOffer(services, a));
         await stream.writeSSE({
-          data: await render(
-            <hx-partial hx-target="#app-list" hx-swap="innerHTML">
-              {items.map((a) => (
-                <AppCard app={a} owner={owners?.get(a.ownerId)} offer={updateOffer(services, a)} />
-              ))}
-            </hx-partial>,
-          ),
+          data: `<hx-partial hx-target="#app-list" hx-swap="innerHTML">${tiles}</hx-partial>`,
         });
       },
       write: async (stream, e) => {

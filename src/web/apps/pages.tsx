@@ -1,7 +1,8 @@
 /** My apps (the dashboard), an app's page, and the live progress panel of its current job. */
+import { raw } from "hono/html";
 import type { Child, FC } from "hono/jsx";
 import type { Application, Job } from "../../db/schema.ts";
-import { appIconId, canRun, isStable } from "../../features/apps/index.ts";
+import { appIconId, isStable } from "../../features/apps/index.ts";
 import type { CatalogEntry } from "../../features/catalog/catalog.schemas.ts";
 import {
   AppIcon,
@@ -20,8 +21,9 @@ import {
   when,
 } from "../kit/index.ts";
 import type { UpdateOffer } from "./day-two.tsx";
-import { HealthBadge, UpdateBadge, UpdateBanner } from "./day-two.tsx";
+import { HealthBadge, UpdateBanner } from "./day-two.tsx";
 import { openUrl } from "./exposure.tsx";
+import { appTileHtml, quickActionsHtml, type TileApp, tilesHtml } from "./tiles.ts";
 
 export interface LogLine {
   level: string;
@@ -51,34 +53,9 @@ function kindLabel(kind: string): string {
 /** An install job, whichever runtime it deploys. */
 const isInstall = (kind: string) => kind === "deploy_app" || kind === "deploy_oci_app";
 
-/** Start/stop/restart, as the app's state allows. */
-const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small }) => {
-  const can = {
-    start: canRun("start", app.status),
-    stop: canRun("stop", app.status),
-    restart: canRun("restart", app.status),
-  };
-  if (app.status === "error" && app.vmid === null) return null;
-  const cls = small ? "small" : "";
-  return (
-    <>
-      {(["start", "stop", "restart"] as const)
-        .filter((a) => can[a])
-        .map((action) => (
-          <button
-            type="button"
-            class={`${action === "start" ? "" : "secondary "}${cls}`}
-            hx-post={`/apps/${app.id}/action`}
-            hx-vals={JSON.stringify({ action })}
-            hx-swap="none"
-            aria-label={`${action[0]!.toUpperCase()}${action.slice(1)} ${app.hostname}`}
-          >
-            {action[0]!.toUpperCase() + action.slice(1)}
-          </button>
-        ))}
-    </>
-  );
-};
+/** Start/stop/restart, as the app's state allows (tiles.ts writes the markup). */
+const QuickActions: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
+  raw(quickActionsHtml(app, Boolean(small)));
 
 const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
   openUrl(app) && app.status === "running" ? (
@@ -94,76 +71,19 @@ const OpenLink: FC<{ app: Application; small?: boolean }> = ({ app, small }) =>
     </a>
   ) : null;
 
-/** Memory as people read it: 512 MiB, 2 GiB. */
-function memory(mb: number): string {
-  return mb >= 1024 && mb % 1024 === 0
-    ? `${mb / 1024} GiB`
-    : mb >= 1024
-      ? `${(mb / 1024).toFixed(1)} GiB`
-      : `${mb} MiB`;
-}
-
-/**
- * One app as a launcher tile: the whole tile opens the app (its address, in a new tab) while it runs, and
- * its page otherwise; a status dot, the name cut with "…", what it is given at a glance, Manage and the
- * quick actions.
- */
-export const AppCard: FC<{ app: Application; owner?: string | undefined; offer?: UpdateOffer }> = ({
+/** One app as a launcher tile (tiles.ts): the live stream's single app. */
+export const AppCard: FC<{ app: TileApp; owner?: string | undefined; offer?: UpdateOffer }> = ({
   app,
   owner,
   offer = {},
-}) => {
-  const open = app.status === "running" ? (openUrl(app) ?? undefined) : undefined;
-  return (
-    <article id={`app-${app.id}`} data-hostname={app.hostname} class="tile">
-      <div class="card-head">
-        <AppIcon id={appIconId(app)} />
-        <div class="tile-title">
-          <h2>
-            <a
-              class="tile-link"
-              href={open ?? `/apps/${app.id}`}
-              {...(open
-                ? {
-                    target: "_blank",
-                    rel: "noopener noreferrer",
-                    "aria-label": `Open ${app.hostname}`,
-                    "data-open-link": true,
-                  }
-                : {})}
-              title={app.hostname}
-            >
-              {app.hostname}
-            </a>
-          </h2>
-          <small class="muted">{app.name}</small>
-        </div>
-      </div>
-      <p class="tile-status">
-        <StatusBadge status={app.status} /> <HealthBadge app={app} /> <UpdateBadge offer={offer} />{" "}
-        {app.statusReason && app.status === "error" ? <small class="reason">{app.statusReason}</small> : null}
-      </p>
-      <p class="tile-meta">
-        {app.resources.cores} {app.resources.cores === 1 ? "core" : "cores"} ·{" "}
-        {memory(app.resources.memory_mb)} · {app.resources.disk_gb} GiB{app.node ? ` · ${app.node}` : ""}
-        {owner ? ` · ${owner}` : ""}
-      </p>
-      <div class="actions-row">
-        <a href={`/apps/${app.id}`} class="button-link secondary small" aria-label={`Manage ${app.hostname}`}>
-          Manage
-        </a>
-        <QuickActions app={app} small />
-      </div>
-    </article>
-  );
-};
+}) => raw(appTileHtml(app, owner, offer));
 
 export const Dashboard: FC<{
   page: PageContext;
-  apps: Application[];
+  apps: TileApp[];
   owners: Map<string, string> | undefined;
   /** Each app's update offer (the tiles' badge). */
-  offerOf: (app: Application) => UpdateOffer;
+  offerOf: (app: TileApp) => UpdateOffer;
   total: number;
   /** A toast to show on arrival (after a delete). */
   notice?: string | undefined;
@@ -190,9 +110,7 @@ export const Dashboard: FC<{
     ) : null}
     {/* Always there: the live stream fills it, also with the first app installed in another tab. */}
     <div class="grid-cards tiles" id="app-list">
-      {apps.map((a) => (
-        <AppCard app={a} owner={owners?.get(a.ownerId)} offer={offerOf(a)} />
-      ))}
+      {raw(tilesHtml(apps, owners, offerOf))}
     </div>
   </Layout>
 );

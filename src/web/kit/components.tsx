@@ -17,18 +17,21 @@ export function inState(status: string): string {
   return status === "error" ? "in error" : statusLabel(status);
 }
 
-export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id }) => (
-  <span id={id} class={`badge ${isBusy(status) ? "busy" : status}`} data-status={status}>
-    {statusLabel(status)}
-  </span>
-);
-
 /** Text escaped for HTML exactly as JSX escapes it (the same function). */
 export function escapeHtml(text: string): string {
   const buffer: [string] = [""];
   escapeToBuffer(text, buffer);
   return buffer[0];
 }
+
+/** An app's status as a badge, as markup (lists built as one string: the dashboard's tiles); StatusBadge is the same. */
+export function statusBadgeHtml(status: string, id?: string): string {
+  const s = escapeHtml(status);
+  return `<span${id === undefined ? "" : ` id="${escapeHtml(id)}"`} class="badge ${isBusy(status) ? "busy" : s}" data-status="${s}">${escapeHtml(statusLabel(status))}</span>`;
+}
+
+export const StatusBadge: FC<{ status: string; id?: string }> = ({ status, id }) =>
+  raw(statusBadgeHtml(status, id));
 
 /**
  * An app's icon as markup, for lists built as one string (the catalog's cards); AppIcon is the same.

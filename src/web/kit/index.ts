@@ -16,6 +16,7 @@ export {
   render,
   StatusBadge,
   Switch,
+  statusBadgeHtml,
   statusLabel,
   Table,
   Toast,
