@@ -6,9 +6,9 @@
  */
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
-import { type CrumbData, pushCrumb } from "./breadcrumbs.ts";
 import { currentStats } from "./perf.ts";
 import { state } from "./state.ts";
+import { addUnitCrumb, currentUnit } from "./unit.ts";
 
 const MAX_STATEMENT = 300;
 /** Statement texts already normalised: Drizzle sends the same few hundred strings over and over. */
@@ -29,14 +29,21 @@ function statementText(query: string): string {
 
 /** One finished query: counters plus a `db.query` breadcrumb (statement only, never parameters). */
 export function recordQuery(query: string, durationMs: number, rows?: number, errorCode?: string): void {
-  const stats = currentStats();
-  if (!stats) return;
-  stats.db_calls++;
-  stats.db_ms += durationMs;
-  const data: CrumbData = { duration_ms: Math.round(durationMs * 10) / 10 };
+  const unit = currentUnit();
+  if (!unit) return;
+  unit.stats.db_calls++;
+  unit.stats.db_ms += durationMs;
+  // Built whole (no undefined fields), so it goes straight to the unit: one or more per request.
+  const data: Record<string, number | string> = { duration_ms: Math.round(durationMs * 10) / 10 };
   if (rows !== undefined) data.rows = rows;
   if (errorCode !== undefined) data.code = errorCode;
-  pushCrumb("db.query", statementText(query), data, errorCode !== undefined ? "error" : "info", "query");
+  addUnitCrumb(unit, {
+    category: "db.query",
+    message: statementText(query),
+    level: errorCode !== undefined ? "error" : "info",
+    type: "query",
+    data,
+  });
 }
 
 function codeOf(err: unknown): string {

@@ -8,7 +8,7 @@ import { type Config, loadConfig } from "../../src/core/config.ts";
 import { SYSTEM_ACTOR } from "../../src/core/identity.ts";
 import { deriveKeys } from "../../src/crypto/keys.ts";
 import type { CreateHostInput } from "../../src/features/hosts/hosts.schemas.ts";
-import { getTestDatabase, resetDatabase, testDatabaseUrl } from "./db.ts";
+import { getTestDatabase, resetDatabase, secondInstance, testDatabaseUrl } from "./db.ts";
 
 export const TEST_SECRET = "test-secret-key-0123456789abcdef0123456789abcdef";
 export const PASSWORD = "correct-horse-battery";
@@ -41,6 +41,26 @@ export async function createTestApp(
   const services = buildServices(config, database, await deriveKeys(TEST_SECRET), build);
   await services.catalog.load();
   return testAppOf(services);
+}
+
+/**
+ * A second instance of the app over the test database: its own services and caches (its own connections on
+ * PostgreSQL), listening to the database's events. `close` stops both.
+ */
+export async function secondTestApp(
+  env: Record<string, string> = {},
+): Promise<TestApp & { close(): Promise<void> }> {
+  const database = await getTestDatabase();
+  const db = await secondInstance(database);
+  const services = buildServices(testConfig(env), db, await deriveKeys(TEST_SECRET));
+  await services.events.ready();
+  return {
+    ...testAppOf(services),
+    close: async () => {
+      await services.events.close();
+      if (db !== database) await db.close();
+    },
+  };
 }
 
 /** The app over these services, with the request helper (a bearer token, a JSON body). */

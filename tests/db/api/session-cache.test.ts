@@ -6,12 +6,7 @@
  * it here too, long before the cache's 60 s safety limit, and the delay is printed.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
-import { buildServices } from "../../../src/boot/container.ts";
-import { deriveKeys } from "../../../src/crypto/keys.ts";
-import { connectDatabase, type Database } from "../../../src/db/connect.ts";
-import { rowsOf } from "../../../src/db/rows.ts";
-import { getTestDatabase, testDatabaseUrl } from "../../helpers/db.ts";
+import { testDatabaseUrl } from "../../helpers/db.ts";
 import {
   changePassword,
   createTestApp,
@@ -20,47 +15,28 @@ import {
   logout,
   refresh,
   type Session,
+  secondTestApp,
   setupAdmin,
-  TEST_SECRET,
   type TestApp,
-  testAppOf,
-  testConfig,
 } from "../../helpers/harness.ts";
 
 /** Far below the cache's 60 s safety limit: a session dropped within it was dropped by the event. */
 const WELL_BEFORE_THE_SAFETY_LIMIT_MS = 5_000;
 
 let a: TestApp;
-let b: TestApp;
-let other: Database | undefined;
+let b: Awaited<ReturnType<typeof secondTestApp>>;
 let admin: Session;
-
-/** The second instance: its own services (and cache) over the same database; its own connections on PostgreSQL. */
-async function secondInstance(): Promise<TestApp> {
-  const database = await getTestDatabase();
-  let db = database;
-  if (testDatabaseUrl) {
-    const [row] = rowsOf<{ s: string }>(await database.db.execute(sql`select current_schema() as s`));
-    other = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: row!.s });
-    db = other;
-  }
-  const services = buildServices(testConfig(), db, await deriveKeys(TEST_SECRET));
-  await services.events.ready();
-  return testAppOf(services);
-}
 
 beforeEach(async () => {
   a = await createTestApp();
   await a.services.events.ready();
-  b = await secondInstance();
+  b = await secondTestApp();
   admin = await setupAdmin(a);
 });
 
 afterEach(async () => {
-  await b.services.events.close();
+  await b.close();
   await a.services.events.close();
-  await other?.close();
-  other = undefined;
 });
 
 /** B has the session cached: it answered with it, and then kept answering without a read. */

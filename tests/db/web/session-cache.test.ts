@@ -8,21 +8,10 @@
  * instance is a re-use there, as it is on the first: the whole session ends.
  */
 import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { eq, sql } from "drizzle-orm";
-import { buildServices } from "../../../src/boot/container.ts";
-import { deriveKeys } from "../../../src/crypto/keys.ts";
-import { connectDatabase, type Database } from "../../../src/db/connect.ts";
-import { rowsOf } from "../../../src/db/rows.ts";
+import { eq } from "drizzle-orm";
 import { refreshTokens, users } from "../../../src/db/schema.ts";
-import { getTestDatabase, testDatabaseUrl } from "../../helpers/db.ts";
-import {
-  createTestApp,
-  PASSWORD,
-  TEST_SECRET,
-  type TestApp,
-  testAppOf,
-  testConfig,
-} from "../../helpers/harness.ts";
+import { testDatabaseUrl } from "../../helpers/db.ts";
+import { createTestApp, PASSWORD, secondTestApp, type TestApp } from "../../helpers/harness.ts";
 import { adminTab, ORIGIN, Tab } from "../../helpers/web-tab.ts";
 
 setDefaultTimeout(30_000);
@@ -33,36 +22,19 @@ const SESSION = "__Host-proximity_session";
 const SYSTEM = { user: null, ip: "x", claimed: { id: null, username: "t" } } as const;
 
 let a: TestApp;
-let b: TestApp;
-let other: Database | undefined;
+let b: Awaited<ReturnType<typeof secondTestApp>>;
 let admin: Tab;
-
-/** The second instance: its own services (and caches) over the same database; its own connections on PostgreSQL. */
-async function secondInstance(): Promise<TestApp> {
-  const database = await getTestDatabase();
-  let db = database;
-  if (testDatabaseUrl) {
-    const [row] = rowsOf<{ s: string }>(await database.db.execute(sql`select current_schema() as s`));
-    other = await connectDatabase({ kind: "postgres", url: testDatabaseUrl }, { searchPath: row!.s });
-    db = other;
-  }
-  const services = buildServices(testConfig({ PUBLIC_URL: ORIGIN }), db, await deriveKeys(TEST_SECRET));
-  await services.events.ready();
-  return testAppOf(services);
-}
 
 beforeEach(async () => {
   a = await createTestApp({ PUBLIC_URL: ORIGIN });
   await a.services.events.ready();
-  b = await secondInstance();
+  b = await secondTestApp({ PUBLIC_URL: ORIGIN });
   admin = await adminTab(a);
 });
 
 afterEach(async () => {
-  await b.services.events.close();
+  await b.close();
   await a.services.events.close();
-  await other?.close();
-  other = undefined;
 });
 
 /** `username` signed in on the first instance (the browser's cookies, not yet used for a page there). */
