@@ -10,6 +10,7 @@
  */
 import { iconIn, type StoreFiles, textOf } from "./files.ts";
 import { readApps, type StoreApp, type StoreRead, type VarMapping } from "./model.ts";
+import { escapeRegExp } from "./vars.ts";
 import { DocumentError, isRecord, parseStoreYaml, str } from "./yaml.ts";
 
 /** The English text of a localized CasaOS value (`{en_US: …, zh_CN: …}` or a plain string). */
@@ -160,10 +161,7 @@ function casaosApp(files: StoreFiles, dirName: string): StoreApp {
     memoryMb: (reservedMemory(services) ?? 0) > 0 ? reservedMemory(services)! + 256 : undefined,
     fields: [],
     vars: vars(appId),
-    dataRoot: new RegExp(
-      `^/DATA/AppData/(\\$\\{?AppID\\}?|${appId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})(?=/|$)`,
-      "i",
-    ),
+    dataRoot: new RegExp(`^/DATA/AppData/(\\$\\{?AppID\\}?|${escapeRegExp(appId)})(?=/|$)`, "i"),
     sharedRoot: /^\/DATA(?=\/|$)/,
     notes,
     refusals,

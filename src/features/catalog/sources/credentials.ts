@@ -24,7 +24,7 @@
  */
 import type { Generator } from "../catalog.schemas.ts";
 import type { StoreField } from "./model.ts";
-import { reference } from "./vars.ts";
+import { escapeRegExp, reference } from "./vars.ts";
 import { isRecord } from "./yaml.ts";
 
 /** The last word of a key that names a secret (`DB_PASSWORD`, `database__connection__password`, `APP_KEY`). */
@@ -66,16 +66,12 @@ export function isFixedSecret(value: string): boolean {
 /** Words a command uses before a password: `--requirepass`, `--password`, `-a` (redis-cli), `auth`. */
 const PASSWORD_FLAG = /^(?:--?[A-Za-z-]*(?:pass|pwd|secret|token|key)[A-Za-z-]*|-a|auth|AUTH)$/;
 
-function escapeRe(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /**
  * Where a literal stands as itself, not inside a longer word or name (`casaos` in `casaos.local`, `ragflow` in
  * `ragflow-mysql` are other things).
  */
 function token(literal: string): string {
-  return `(?<![A-Za-z0-9_.-])${escapeRe(literal)}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`;
+  return `(?<![A-Za-z0-9_.-])${escapeRegExp(literal)}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`;
 }
 
 /** The password of every `scheme://user:password@` in a text (no reference in it). */
@@ -92,7 +88,7 @@ function urlPasswords(text: string): string[] {
  * `Password=x;`), a query parameter (`?u=user&p=x`).
  */
 function rewritePositions(text: string, literal: string, replacement: string): string {
-  const lit = escapeRe(literal);
+  const lit = escapeRegExp(literal);
   const end = "(?![A-Za-z0-9_])";
   // Every pattern has three groups: before, a quote, after. The key words match in any case, the literal only
   // as it is written.

@@ -16,6 +16,7 @@
 import type { Generator } from "../catalog.schemas.ts";
 import { iconIn, type StoreFiles, seedAt, textOf } from "./files.ts";
 import { readApps, type StoreField, type StoreRead, type VarMapping } from "./model.ts";
+import { escapeRegExp } from "./vars.ts";
 import { DocumentError, isRecord, parseStoreJson, parseStoreYaml, str } from "./yaml.ts";
 
 const FIELD_TYPES: Record<string, StoreField["type"]> = {
@@ -59,7 +60,7 @@ function fieldOf(raw: Record<string, unknown>, notes: string[]): StoreField | un
     ? raw.options.map((o) => (isRecord(o) ? str(o.value) : undefined))
     : [];
   if (options.length > 0 && options.every((o): o is string => o !== undefined)) {
-    field.pattern = options.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    field.pattern = options.map(escapeRegExp).join("|");
     field.pattern_message = `must be one of ${options.join(", ")}`;
   } else if (str(raw.regex)) {
     field.pattern = str(raw.regex);

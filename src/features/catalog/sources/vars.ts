@@ -97,3 +97,8 @@ export function namesIn(text: string): string[] {
   });
   return names;
 }
+
+/** `text` as a regular expression that matches it literally (every metacharacter escaped). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
