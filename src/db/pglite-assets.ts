@@ -30,9 +30,11 @@ const NO_INITDB = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d,
 export async function compilePgliteAhead(): Promise<void> {
   if (pgliteModule || filesAhead) return;
   filesAhead = runtime.pgliteFiles();
+  // A failed read is reported by loadPgliteAssets, which awaits the same promise.
   const files = await filesAhead.catch(() => undefined);
   if (!files) return;
   pgliteModule ??= WebAssembly.compile(files.pgliteWasm);
+  // Not unhandled meanwhile: loadPgliteAssets awaits the same promise and reports a failed compile.
   pgliteModule.catch(() => {});
 }
 
