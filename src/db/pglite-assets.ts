@@ -25,8 +25,8 @@ export async function loadPgliteAssets(
   options: { initdb: boolean } = { initdb: true },
 ): Promise<PgliteAssets> {
   const files = await runtime.pgliteFiles();
-  pgliteModule ??= WebAssembly.compile(files.pgliteWasm);
-  if (options.initdb) initdbModule ??= WebAssembly.compile(files.initdbWasm);
+  pgliteModule ??= files.pgliteWasm().then((bytes) => WebAssembly.compile(bytes));
+  if (options.initdb) initdbModule ??= files.initdbWasm().then((bytes) => WebAssembly.compile(bytes));
   return {
     pgliteWasmModule: await pgliteModule,
     initdbWasmModule: options.initdb ? await initdbModule! : NO_INITDB,
