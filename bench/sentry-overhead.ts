@@ -20,6 +20,7 @@
 import { startFakeSentry } from "../tests/helpers/fake-sentry.ts";
 import { type ProximityProcess, spawnProximity } from "../tests/helpers/process.ts";
 import { signUpBenchUser } from "./lib/bench-user.ts";
+import { type IngestChild, startIngestProcess } from "./lib/ingest-child.ts";
 
 const inProcess = process.argv.includes("--ingest-in-process");
 const baseline = process.argv.find((a) => a.startsWith("--baseline="))?.slice("--baseline=".length);
@@ -28,48 +29,13 @@ const perRound = Number(args[0] ?? 2000);
 const rounds = Number(args[1] ?? 5);
 const concurrency = Number(args[2] ?? 16);
 
-interface Ingest {
-  dsn: string;
-  counts(): Promise<{ events: number; transactions: number }>;
-  stop(): Promise<void>;
-}
-
-async function startIngest(): Promise<Ingest> {
-  if (inProcess) {
-    const fake = startFakeSentry();
-    return {
-      dsn: fake.dsn,
-      counts: async () => ({ events: fake.events().length, transactions: fake.transactions().length }),
-      stop: () => fake.stop(),
-    };
-  }
-  const child = Bun.spawn(["bun", "bench/lib/ingest-process.ts"], { stdin: "pipe", stdout: "pipe" });
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  const nextLine = async (): Promise<string> => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("ingest process ended");
-      buffered += value;
-    }
-    const i = buffered.indexOf("\n");
-    const line = buffered.slice(0, i);
-    buffered = buffered.slice(i + 1);
-    return line;
-  };
-  const dsn = (await nextLine()).replace(/^dsn /, "");
+async function startIngest(): Promise<IngestChild> {
+  if (!inProcess) return startIngestProcess();
+  const fake = startFakeSentry();
   return {
-    dsn,
-    counts: async () => {
-      child.stdin.write("counts\n");
-      child.stdin.flush();
-      const [, events, transactions] = (await nextLine()).split(" ");
-      return { events: Number(events), transactions: Number(transactions) };
-    },
-    stop: async () => {
-      child.stdin.end();
-      await child.exited;
-    },
+    dsn: fake.dsn,
+    counts: async () => ({ events: fake.events().length, transactions: fake.transactions().length }),
+    stop: () => fake.stop(),
   };
 }
 

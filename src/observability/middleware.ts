@@ -31,6 +31,7 @@ import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { isAppError } from "../core/errors.ts";
 import { type CrumbData, pushCrumb, userAction } from "./breadcrumbs.ts";
 import { captureError } from "./capture.ts";
+import { dropTransaction, isDroppedStatus } from "./dropped-status.ts";
 import { isUntracedPath } from "./options.ts";
 import { requestSpanOptions, type SpanOptions, settleRequestSpan, traceSampled } from "./request-span.ts";
 import { transactionName } from "./route-name.ts";
@@ -142,6 +143,8 @@ async function observeRequest(
   // Only a sampled span is ended: ending one queues its conversion into a transaction (a timer per request)
   // only to find it unsampled. Its drop was counted when it started (the client report's sample_rate).
   if (span?.isRecording()) {
+    // The SDK would build this transaction only to drop it for its status (dropped-status.ts).
+    if (isDroppedStatus(status)) return dropTransaction(span);
     Sentry.setHttpStatus(span, status);
     endTransaction(unit, span);
   }

@@ -9,6 +9,7 @@ import { loadConfig } from "../../../src/core/config.ts";
 import { AppServiceError, NotFoundError } from "../../../src/core/errors.ts";
 import { scrubHeaders, scrubQueryString, scrubString, scrubUrl } from "../../../src/core/scrub.ts";
 import { classifyError, hostInfoFromUrl, registerProxmoxHost } from "../../../src/observability/classify.ts";
+import { DROPPED_STATUS_RANGES, isDroppedStatus } from "../../../src/observability/dropped-status.ts";
 import { detectEnvironment, runningUnderBunTest } from "../../../src/observability/environment.ts";
 import { scrubEvent } from "../../../src/observability/event-scrub.ts";
 import {
@@ -318,5 +319,36 @@ describe("the route that answered", () => {
     await app.request("/apps/123");
     await app.request("/nothing");
     expect(seen).toEqual(["/apps/discover", "/apps/:app_id", undefined]);
+  });
+});
+
+describe("transactions the SDK would drop for their status (dropped-status.ts)", () => {
+  test("the same ranges as the SDK's HTTP integration drops by default", async () => {
+    // Read from the SDK itself (a dependency of @sentry/bun): a new default there must show up here.
+    const { DEFAULT_IGNORE_STATUS_CODES } = await import("@sentry/core/server");
+    const asRanges = DEFAULT_IGNORE_STATUS_CODES.map((c) => (typeof c === "number" ? [c, c] : [...c]));
+    expect(DROPPED_STATUS_RANGES.map((r) => [...r])).toEqual(asRanges);
+  });
+
+  test.each([
+    [200, false],
+    [204, false],
+    [300, false],
+    [301, true],
+    [303, true],
+    [304, false],
+    [305, true],
+    [399, true],
+    [400, false],
+    [401, true],
+    [403, true],
+    [404, true],
+    [405, false],
+    [409, false],
+    [422, false],
+    [500, false],
+    [503, false],
+  ])("status %d dropped: %p", (status, dropped) => {
+    expect(isDroppedStatus(status)).toBe(dropped);
   });
 });
