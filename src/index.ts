@@ -6,9 +6,9 @@
 // binary there is no bunfig, and a module is evaluated once either way).
 import "./instrument.ts";
 import pkg from "../package.json" with { type: "json" };
-import { startProximity } from "./boot/server.ts";
 import { ConfigError, loadConfig } from "./core/config.ts";
 import { configureLogging, defaultLogFormat, log } from "./core/log.ts";
+import { compilePgliteAhead } from "./db/pglite-assets.ts";
 import { INIT_EMBEDDED_DB_FLAG, initDataDir } from "./db/pglite-init.ts";
 import { flushObservability } from "./observability/shutdown.ts";
 
@@ -44,6 +44,10 @@ async function main(): Promise<void> {
     throw err;
   }
   configureLogging({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? defaultLogFormat() });
+  // pglite.wasm compiles on a helper thread while the rest of the code loads (boot/server.ts and all it
+  // imports, ~0.2 s), instead of after it: the database opens that much sooner.
+  if (config.database.kind === "pglite") await compilePgliteAhead();
+  const { startProximity } = await import("./boot/server.ts");
   const running = await startProximity(config, { releaseStartupCode: true });
   let exiting = false;
   const shutdown = async (signal: string) => {

@@ -37,7 +37,8 @@ import { requestSpanOptions, type SpanOptions, settleRequestSpan, traceSampled }
 import { transactionName } from "./route-name.ts";
 import { Sentry } from "./sdk.ts";
 import { state } from "./state.ts";
-import { applyUnit, inOwnTrace, newUnit, runInUnit, settleUserAddress, type Unit } from "./unit.ts";
+import { endRequestTransaction } from "./transaction.ts";
+import { inOwnTrace, newUnit, runInUnit, settleUserAddress, type Unit } from "./unit.ts";
 
 /** What this layer reads from the request context (set by the request-id middleware and the auth guard). */
 interface ObservedEnv {
@@ -151,14 +152,12 @@ async function observeRequest(
 }
 
 /**
- * Ends a sampled request's span, which becomes its transaction: the request's user, tags and request data
- * go on the span's own scope first (the transaction is built from it after the response has gone, so the
- * user's address is worked out now).
+ * Ends a sampled request's span, which becomes its transaction with the request's user, tags and request
+ * data (transaction.ts; it is built after the response has gone, so the user's address is worked out now).
  */
 function endTransaction(unit: Unit, span: Span): void {
   settleUserAddress(unit);
-  applyUnit(Sentry.getCurrentScope(), unit);
-  span.end();
+  endRequestTransaction(unit, span);
 }
 
 const requestLayer: MiddlewareHandler<ObservedEnv> = (c, next) => {

@@ -130,7 +130,8 @@ function performanceContext(stats: PerfStats): Record<string, number> {
   };
 }
 
-function addressOf(unit: Unit): string | undefined {
+/** The user's address, worked out the first time it is needed. */
+export function addressOf(unit: Unit): string | undefined {
   let ip = unit.address;
   if (typeof ip === "function") {
     ip = ip() ?? "";

@@ -90,3 +90,98 @@ test("sampled requests: 401, 403 and 404 are counted as dropped by the event pro
   expect(count("event_processor", "span")).toBe(3);
   expect(count("sample_rate", "transaction")).toBe(0);
 });
+
+/** The structure of a JSON value: its keys all the way down, and the type of each leaf. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return ["array"];
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, shape((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return typeof value;
+}
+
+test("a transaction the layer builds is the one the SDK's pipeline builds, key by key", async () => {
+  // A second process: the first test stopped its own to read the client report.
+  f = await startFixture(ingest, {
+    SENTRY_ENVIRONMENT: "production",
+    NODE_ENV: "production",
+    PUBLIC_URL: "https://proximity.example.com",
+    SENTRY_TRACES_SAMPLE_RATE: "1",
+  });
+  const admin = await registerAdmin(f);
+  ingest.reset();
+  const headers = { "user-agent": "twin-test", "x-request-id": "twin" };
+  expect((await f.call("/api/v1/__obs/authed/with-fetch?a=1", { token: admin.token, headers })).status).toBe(
+    200,
+  );
+  expect(
+    (await f.call("/api/v1/__obs/authed/without-fetch?a=1", { token: admin.token, headers })).status,
+  ).toBe(200);
+  const envelopeOf = (name: string) =>
+    ingest.envelopes.find((e) =>
+      e.items.some((i) => i.header.type === "transaction" && (i.payload as SentryEvent).transaction === name),
+    );
+  const names = ["GET /api/v1/__obs/authed/with-fetch", "GET /api/v1/__obs/authed/without-fetch"];
+  await ingest.waitFor(() => names.every((n) => envelopeOf(n) !== undefined), 10_000, "both transactions");
+  const [bySdk, byLayer] = names.map((n) => envelopeOf(n)!);
+  const sdkTx = bySdk!.items[0]!.payload as SentryEvent;
+  const layerTx = byLayer!.items[0]!.payload as SentryEvent;
+
+  // The SDK's: one child span, the outgoing fetch. The layer's: none (it builds only those).
+  expect((sdkTx.spans as { op: string }[]).map((s) => s.op)).toEqual(["http.client"]);
+  expect(layerTx.spans).toEqual([]);
+
+  // Envelope headers and items: the same keys, the same sdk, the same sampling context but for its ids.
+  expect(shape(byLayer!.header)).toEqual(shape(bySdk!.header));
+  expect(byLayer!.header.sdk).toEqual(bySdk!.header.sdk);
+  expect(byLayer!.items.map((i) => i.header)).toEqual(bySdk!.items.map((i) => i.header));
+  const dsc = (e: typeof bySdk) => ({
+    ...(e!.header.trace as Record<string, string>),
+    trace_id: "",
+    transaction: "",
+    sample_rand: "",
+  });
+  expect(dsc(byLayer)).toEqual(dsc(bySdk));
+
+  // The event: the same keys all the way down, and the same values wherever the two requests agree.
+  const { spans: _s1, ...sdkRest } = sdkTx;
+  const { spans: _s2, ...layerRest } = layerTx;
+  expect(shape(layerRest)).toEqual(shape(sdkRest));
+  for (const key of [
+    "type",
+    "platform",
+    "server_name",
+    "environment",
+    "release",
+    "sdk",
+    "user",
+    "transaction_info",
+  ]) {
+    expect({ key, value: layerTx[key] }).toEqual({ key, value: sdkTx[key] });
+  }
+  const { trace: sdkTrace, ...sdkContexts } = sdkTx.contexts;
+  const { trace: layerTrace, ...layerContexts } = layerTx.contexts;
+  expect(layerContexts).toEqual(sdkContexts);
+  const { request_id: _r1, ...sdkTags } = sdkTx.tags;
+  const { request_id: _r2, ...layerTags } = layerTx.tags;
+  expect(layerTags).toEqual(sdkTags);
+  const withoutPath = (d: Record<string, unknown>) => ({ ...d, "url.path": "", "http.route": "" });
+  expect(withoutPath(layerTrace.data)).toEqual(withoutPath(sdkTrace.data));
+  expect({ ...layerTrace, data: {}, span_id: "", trace_id: "" }).toEqual({
+    ...sdkTrace,
+    data: {},
+    span_id: "",
+    trace_id: "",
+  });
+  expect(layerTx.request.headers).toEqual(sdkTx.request.headers);
+  expect(layerTx.request.query_string).toBe("a=1");
+  expect(layerTx.user.ip_address).toBe("127.0.0.1");
+  expect(layerTx.timestamp).toBeGreaterThan(layerTx.start_timestamp);
+  expect(layerTx.event_id).toBe(byLayer!.header.event_id);
+  expect(layerTx.event_id).toMatch(/^[0-9a-f]{32}$/);
+  expect(layerTx.contexts.trace.trace_id).toBe((byLayer!.header.trace as Record<string, string>).trace_id);
+});
