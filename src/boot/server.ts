@@ -42,6 +42,14 @@ const SYNC_INTERVAL_MS = 60_000;
 const START_GC_DELAY_MS = 1_000;
 /** Without any host there is nothing to sync: look again this seldom (adding a host here wakes it). */
 const IDLE_SYNC_INTERVAL_MS = 5 * 60_000;
+/**
+ * The periodic chores (backups, HTTPS names, updates, health watching, host sync) make their first runs this
+ * long after listening: together a dozen cold statements through the embedded database, ~0.1 s of the one
+ * JavaScript thread, which the first requests (a supervisor's /health) would otherwise wait behind. Each
+ * first run looks at everything, so nothing that happened meanwhile is missed. The job worker starts at
+ * once: /ready reports it.
+ */
+const CHORES_START_DELAY_MS = 250;
 
 function startPeriodicSync(services: Services): () => Promise<void> {
   const sync = new Chore("Host sync", SYNC_INTERVAL_MS, async () => {
@@ -100,13 +108,8 @@ export async function startProximity(config: Config, options: StartOptions = {})
     // Listen for other instances' events before anything can be published.
     await services.events.ready();
     services.jobs.start();
-    services.backupScheduler.start();
-    services.access.start();
     // The stores' entries into the catalog, imports a restart cut short, and the refresh schedule.
     await services.sources.startSchedule();
-    services.updates.start();
-    services.watcher.start();
-    const stopSync = startPeriodicSync(services);
     const app = createApp(services);
     const server = await runtime.serve({
       port: config.PORT,
@@ -126,6 +129,14 @@ export async function startProximity(config: Config, options: StartOptions = {})
     log.info(
       `Proximity ${config.version} listening on ${url} (${where}; ${runtime.label}; ready in ${Math.round(performance.now() - started)} ms)`,
     );
+    let stopSync: (() => Promise<void>) | undefined;
+    const chores = setTimeout(() => {
+      services.backupScheduler.start();
+      services.access.start();
+      services.updates.start();
+      services.watcher.start();
+      stopSync = startPeriodicSync(services);
+    }, CHORES_START_DELAY_MS);
     // Start-up garbage (catalog YAML, migration SQL, WASM compilation buffers) would otherwise sit in the
     // heap until the next collection under load: one full collection returns it to the system — a moment
     // after listening, so the first requests (a supervisor's /health) do not wait for it.
@@ -141,8 +152,9 @@ export async function startProximity(config: Config, options: StartOptions = {})
       stop: () => {
         stopping ??= (async () => {
           clearTimeout(collect);
+          clearTimeout(chores);
           await server.stop();
-          await stopSync();
+          await stopSync?.();
           await services.backupScheduler.stop();
           await services.access.stop();
           await services.sources.stopSchedule();
