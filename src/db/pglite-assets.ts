@@ -32,10 +32,13 @@ export async function compilePgliteAhead(): Promise<void> {
   filesAhead = runtime.pgliteFiles();
   // A failed read is reported by loadPgliteAssets, which awaits the same promise.
   const files = await filesAhead.catch(() => undefined);
-  if (!files) return;
-  pgliteModule ??= WebAssembly.compile(files.pgliteWasm);
-  // Not unhandled meanwhile: loadPgliteAssets awaits the same promise and reports a failed compile.
+  if (!files || pgliteModule) return;
+  const read = files.pgliteWasm();
+  pgliteModule = read.then((bytes) => WebAssembly.compile(bytes));
+  // Not unhandled meanwhile: loadPgliteAssets awaits the same promise and reports a failed read or compile.
   pgliteModule.catch(() => {});
+  // The compile is chained to the read, so it is under way once the read is done.
+  await read.catch(() => {});
 }
 
 /** `initdb: false` when the data directory is known to be initialised already. */
@@ -45,8 +48,8 @@ export async function loadPgliteAssets(
   const ahead = filesAhead;
   filesAhead = undefined;
   const files = await (ahead ?? runtime.pgliteFiles());
-  pgliteModule ??= WebAssembly.compile(files.pgliteWasm);
-  if (options.initdb) initdbModule ??= WebAssembly.compile(files.initdbWasm);
+  pgliteModule ??= files.pgliteWasm().then((bytes) => WebAssembly.compile(bytes));
+  if (options.initdb) initdbModule ??= files.initdbWasm().then((bytes) => WebAssembly.compile(bytes));
   return {
     pgliteWasmModule: await pgliteModule,
     initdbWasmModule: options.initdb ? await initdbModule! : NO_INITDB,

@@ -85,10 +85,10 @@ export const bunRuntime: Runtime = {
   async pgliteFiles() {
     // Imported as files, Bun embeds them in `bun build --compile` binaries (PGlite's own lookup next to its
     // module would hit the binary's virtual root).
-    const [pgliteWasm, initdbWasm] = await Promise.all([
-      Bun.file(pgliteWasmPath).arrayBuffer(),
-      Bun.file(initdbWasmPath).arrayBuffer(),
-    ]);
-    return { pgliteWasm, initdbWasm, fsBundle: Bun.file(pgliteDataPath) };
+    return {
+      pgliteWasm: () => Bun.file(pgliteWasmPath).arrayBuffer(),
+      initdbWasm: () => Bun.file(initdbWasmPath).arrayBuffer(),
+      fsBundle: Bun.file(pgliteDataPath),
+    };
   },
 };

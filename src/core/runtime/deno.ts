@@ -176,11 +176,12 @@ export const denoRuntime: Runtime = {
     "app.js": new URL("../../web/static/app.js", import.meta.url).pathname,
   }),
   async pgliteFiles(): Promise<PgliteFiles> {
-    const [pgliteWasm, initdbWasm, data] = await Promise.all([
-      Deno.readFile(packageFile("@electric-sql/pglite/pglite.wasm")),
-      Deno.readFile(packageFile("@electric-sql/pglite/initdb.wasm")),
-      Deno.readFile(packageFile("@electric-sql/pglite/pglite.data")),
-    ]);
-    return { pgliteWasm: pgliteWasm.buffer, initdbWasm: initdbWasm.buffer, fsBundle: new Blob([data]) };
+    const read = async (name: string) =>
+      (await Deno.readFile(packageFile(`@electric-sql/pglite/${name}`))).buffer;
+    return {
+      pgliteWasm: () => read("pglite.wasm"),
+      initdbWasm: () => read("initdb.wasm"),
+      fsBundle: new Blob([await read("pglite.data")]),
+    };
   },
 };

@@ -44,10 +44,13 @@ export interface Argon2idCost {
   timeCost: number;
 }
 
-/** The embedded PostgreSQL's WebAssembly and file-system image, as bytes. */
+/**
+ * The embedded PostgreSQL's WebAssembly and file-system image, as bytes. The modules are read when they are
+ * compiled (once a process; initdb's only where initdb runs, which most starts never do).
+ */
 export interface PgliteFiles {
-  pgliteWasm: ArrayBuffer;
-  initdbWasm: ArrayBuffer;
+  pgliteWasm(): Promise<ArrayBuffer>;
+  initdbWasm(): Promise<ArrayBuffer>;
   fsBundle: Blob;
 }
 
