@@ -86,15 +86,26 @@ function userActionOf(method: string, path: string, status: number): string | un
   return undefined;
 }
 
-/** Transaction names by method and route path: a handful of routes, named once each. */
-const nameCache = new Map<string, string>();
+/**
+ * Transaction names by route path, then method: a handful of routes, named once each. Looked up by the
+ * router's own strings, without a key string made per request.
+ */
+const nameCache = new Map<string, Map<string, string>>();
+let cachedNames = 0;
 
 function cachedTransactionName(method: string, route: string): string {
-  const key = `${method} ${route}`;
-  let name = nameCache.get(key);
+  let byMethod = nameCache.get(route);
+  let name = byMethod?.get(method);
   if (name === undefined) {
     name = transactionName(method, route);
-    if (nameCache.size < 5000) nameCache.set(key, name);
+    if (cachedNames < 5000) {
+      if (!byMethod) {
+        byMethod = new Map();
+        nameCache.set(route, byMethod);
+      }
+      byMethod.set(method, name);
+      cachedNames++;
+    }
   }
   return name;
 }
