@@ -24,10 +24,12 @@
  * tests/db/observability/sampled-statuses.test.ts compares a transaction built here with one the SDK built,
  * key by key, so an SDK upgrade that changes its format shows up there.
  *
- * The SDK's pipeline still builds the transaction when this does not apply: a span with child spans (an
- * outgoing `fetch` inside the request: the SDK's conversion collects and formats them), or scopes carrying
- * what only the pipeline applies (event processors, attachments, a fingerprint). The span is not ended
- * here: nothing is left to do with it, and ending it would capture it a second time.
+ * The SDK's pipeline still builds the transaction when this does not apply, decided when the request ends: a
+ * span with child spans (an outgoing `fetch` inside the request: the SDK's conversion collects and formats
+ * them), or scopes carrying what only the pipeline applies (event processors, attachments, a fingerprint).
+ * Otherwise the span is not ended: nothing is left to do with it, and ending it would capture it a second
+ * time. A child span started after its request ended (a call left running) is then in no transaction,
+ * where the SDK would have sent it as a transaction of its own.
  */
 import type { Event, Scope, Span } from "@sentry/bun";
 import { requestEventData } from "./request-data.ts";
@@ -80,35 +82,29 @@ function merged<T extends object>(...parts: (T | undefined)[]): T {
 
 const isEmpty = (o: object) => Object.keys(o).length === 0;
 
-/** What a request's end leaves for its transaction: the span's scope, the unit's tags then, the end time. */
+/**
+ * What a request's end leaves for its transaction: the span's scope, the data of the global, isolation and
+ * span scopes then, the unit's tags then, the end time.
+ */
 interface Ended {
   unit: Unit;
   span: Span;
   scope: Scope;
+  scopes: [ScopeData, ScopeData, ScopeData];
   tags: Record<string, string>;
   end: number;
 }
 
-/**
- * Sends the transaction of a sampled span (whose status is already set); false when the SDK's pipeline has
- * to build it.
- */
-function sendRequestTransaction({ unit, span, scope, tags: unitTags, end }: Ended): boolean {
+/** Sends the transaction of a sampled span (whose status is already set). */
+function sendRequestTransaction({ unit, span, scopes, tags: unitTags, end }: Ended): void {
   const client = Sentry.getClient();
-  if (!client) return false;
-  if (Sentry.getSpanDescendants(span).length > 1) return false;
-  const scopes = [
-    Sentry.getGlobalScope().getScopeData(),
-    Sentry.getIsolationScope().getScopeData(),
-    scope.getScopeData(),
-  ];
-  if (scopes.some(needsPipeline)) return false;
+  if (!client) return;
   const options = client.getOptions() as ServerClientOptions;
   const json = Sentry.spanToStaticSpanJSON(span);
   const data = { ...json.data };
   const source = data[SEGMENT_NAME_SOURCE];
 
-  const [global, isolation, own] = scopes as [ScopeData, ScopeData, ScopeData];
+  const [global, isolation, own] = scopes;
   const tags = merged<Record<string, unknown>>(...scopes.map((s) => s.tags), unitTags);
   const extra = merged<Record<string, unknown>>(...scopes.map((s) => s.extra));
   // applyUnit's setUser replaces the span scope's user; the scopes' users merge as the SDK merges them.
@@ -166,15 +162,26 @@ function sendRequestTransaction({ unit, span, scope, tags: unitTags, end }: Ende
   const name = event.transaction;
   const hook = options.beforeSendTransaction;
   const processed = hook ? hook(event, {}) : event;
-  if (!processed || "then" in processed) {
-    // Ours (scrubEvent) returns the event it was given; anything else goes the SDK's way.
-    return false;
+  if (processed && "then" in processed) {
+    void Promise.resolve(processed).then((p) => send(p, name));
+    return;
+  }
+  send(processed, name);
+}
+
+/** What the SDK does with the result of `beforeSendTransaction`. */
+function send(processed: Event | null, name: string | undefined): void {
+  const client = Sentry.getClient();
+  if (!client) return;
+  if (!processed) {
+    client.recordDroppedEvent("before_send", "transaction");
+    client.recordDroppedEvent("before_send", "span", 1);
+    return;
   }
   if (processed.transaction !== name && processed.transaction_info) {
     processed.transaction_info = { ...processed.transaction_info, source: "custom" };
   }
   client.sendEvent(processed);
-  return true;
 }
 
 /**
@@ -196,17 +203,19 @@ function drain(): void {
   const batch = pending;
   pending = [];
   for (const ended of batch) {
-    let sent = false;
     try {
-      sent = sendRequestTransaction(ended);
+      sendRequestTransaction(ended);
     } catch {
       // Whatever went wrong here, the SDK's own pipeline still builds it.
-    }
-    if (!sent) {
-      applyUnit(ended.scope, ended.unit);
-      ended.span.end(ended.end);
+      endInSdk(ended.unit, ended.span, ended.scope, ended.end);
     }
   }
+}
+
+/** The SDK's way: the unit's data on the span's scope, the span ended (its transaction built from both). */
+function endInSdk(unit: Unit, span: Span, scope: Scope, end?: number): void {
+  applyUnit(scope, unit);
+  span.end(end);
 }
 
 /**
@@ -216,6 +225,21 @@ function drain(): void {
 export function endRequestTransaction(unit: Unit, span: Span): void {
   const client = Sentry.getClient();
   if (!client) return;
+  const scope = Sentry.getCurrentScope();
+  // Decided now, not when the batch is built: a span ended now is captured by the SDK's own flush.
+  if (Sentry.getSpanDescendants(span).length > 1) {
+    endInSdk(unit, span, scope);
+    return;
+  }
+  const scopes: Ended["scopes"] = [
+    Sentry.getGlobalScope().getScopeData(),
+    Sentry.getIsolationScope().getScopeData(),
+    scope.getScopeData(),
+  ];
+  if (scopes.some(needsPipeline)) {
+    endInSdk(unit, span, scope);
+    return;
+  }
   if (!hooked) {
     hooked = true;
     client.on("flush", drain);
@@ -223,7 +247,8 @@ export function endRequestTransaction(unit: Unit, span: Span): void {
   pending.push({
     unit,
     span,
-    scope: Sentry.getCurrentScope(),
+    scope,
+    scopes,
     tags: { ...unit.tags },
     end: (performance.timeOrigin + performance.now()) / 1000,
   });
