@@ -140,10 +140,14 @@ export async function startProximity(config: Config, options: StartOptions = {})
     // Start-up garbage (catalog YAML, migration SQL, WASM compilation buffers) would otherwise sit in the
     // heap until the next collection under load: one full collection returns it to the system — a moment
     // after listening, so the first requests (a supervisor's /health) do not wait for it.
-    const collect = setTimeout(
-      () => (options.releaseStartupCode ? runtime.releaseStartupMemory() : runtime.collectGarbage()),
-      START_GC_DELAY_MS,
-    );
+    const collect = setTimeout(() => {
+      if (options.releaseStartupCode) runtime.releaseStartupMemory();
+      else runtime.collectGarbage();
+      // The embedded database's buffer pool, zero-filled at start and mostly unused (src/db/pglite-memory.ts).
+      const given = database.discardZeroPages?.() ?? 0;
+      if (given)
+        log.debug("The embedded database's zero-filled, unused memory was given back", { bytes: given });
+    }, START_GC_DELAY_MS);
     collect.unref?.();
     let stopping: Promise<void> | undefined;
     return {

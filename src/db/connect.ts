@@ -26,6 +26,7 @@ import { loadPgliteAssets } from "./pglite-assets.ts";
 import { type TrimmableBundle, trimmableBundle } from "./pglite-bundle.ts";
 import { unpackImage } from "./pglite-image.ts";
 import { EMBEDDED_SETTINGS, initInChildProcess, isInitialised } from "./pglite-init.ts";
+import { wasmMemoryHandle } from "./pglite-memory.ts";
 import * as schema from "./schema.ts";
 
 export type Schema = typeof schema;
@@ -40,6 +41,11 @@ export interface Database {
   scheme: "pglite" | "postgresql";
   /** A PGlite data directory made by this connection: unpacked from the shipped image, or by initdb. */
   created?: "image" | "initdb";
+  /**
+   * PGlite: gives back the pages of its memory that PostgreSQL zero-filled and has not used (the buffer
+   * pool's free part, src/db/pglite-memory.ts); the bytes given back. Absent on PostgreSQL.
+   */
+  discardZeroPages?(): number;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -119,13 +125,14 @@ async function connectPglite(
       if (!unpacked) await initdb(dataDir);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const memory = wasmMemoryHandle();
     const open = async () => {
       const assets = await loadPgliteAssets({ initdb: !dataDir || !isInitialised(dataDir) });
       const bundle = await trimmableBundle(assets.fsBundle);
       const client = await PGlite.create(dataDir ?? "memory://", {
         ...assets,
         fsBundle: bundle.fsBundle,
-        extensions: { bundleTrim: bundle.extension },
+        extensions: { bundleTrim: bundle.extension, wasmMemory: memory.extension },
         postgresqlconf: EMBEDDED_SETTINGS,
       });
       trimBundle(bundle);
@@ -162,6 +169,7 @@ async function connectPglite(
       raw: { kind: "pglite", client },
       scheme: "pglite",
       ...(created ? { created } : {}),
+      discardZeroPages: memory.discardZeroPages,
       ping: async () => {
         await client.query("select 1");
       },

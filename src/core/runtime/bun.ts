@@ -11,6 +11,7 @@ import embeddedDbImagePath from "../../db/image/pgdata.tar.gz" with { type: "fil
 import appCss from "../../web/static/app.css" with { type: "file" };
 import appJs from "../../web/static/app.js" with { type: "file" };
 import type { Runtime, TlsPolicy } from "./types.ts";
+import { discardZeroPages } from "./zero-pages.ts";
 
 function tlsOptions(policy: TlsPolicy) {
   // Bun calls checkServerIdentity on every new connection once the chain verifies (so with `ca`), not when
@@ -32,6 +33,7 @@ export const bunRuntime: Runtime = {
   sleep: (ms) => Bun.sleep(ms),
   collectGarbage: () => Bun.gc(true),
   collectGarbageSoon: () => Bun.gc(false),
+  discardZeroPages,
   releaseStartupMemory: () => {
     Bun.gc(true);
     // JSC's shrinkFootprintWhenIdle: what Bun itself does after about two minutes without work, now.

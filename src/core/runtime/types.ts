@@ -72,6 +72,13 @@ export interface Runtime {
    */
   releaseStartupMemory(): void;
   /**
+   * Gives the pages of a WebAssembly memory that hold only zeros back to the system; they read as zeros
+   * again, so the module sees no difference (on Linux: MADV_DONTNEED on the engine's private anonymous
+   * mapping). For memory a module zero-filled and has not used (PGlite's buffer pool after start,
+   * src/db/pglite-memory.ts). Returns the bytes given back; absent where the runtime cannot.
+   */
+  discardZeroPages?(memory: WebAssembly.Memory): number;
+  /**
    * Asks for a collection without waiting for it: for work that makes garbage fast in big pieces (a
    * decompressed archive's skipped files), which the collector would otherwise let pile up to tens of MB.
    */

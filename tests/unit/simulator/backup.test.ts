@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningSimulator } from "../../../src/simulator/index.ts";
-import { ALPINE, Api, boot, pctCommand, sshConnect, sshExec } from "./helpers.ts";
+import { ALPINE, Api, boot, pctCommand, SPEED, sshConnect, sshExec } from "./helpers.ts";
 
 let sim: RunningSimulator;
 let api: Api;
@@ -18,7 +18,9 @@ interface BackupEntry {
 }
 
 beforeAll(async () => {
-  sim = await boot();
+  // A quarter of the other files' speed: these tests look at locks while a backup or a clone runs, and at speed
+  // 60 the task can be over sooner than a loaded machine answers the next request.
+  sim = await boot({ speed: SPEED / 4 });
   api = new Api(sim);
   await api.downloadTemplate("pve1", ALPINE);
   await api.createCt("pve1", 100, { start: true });

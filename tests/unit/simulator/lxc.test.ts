@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningSimulator } from "../../../src/simulator/index.ts";
-import { ALPINE, Api, boot, DEBIAN } from "./helpers.ts";
+import { ALPINE, Api, boot, DEBIAN, SPEED } from "./helpers.ts";
 
 let sim: RunningSimulator;
 let api: Api;
@@ -364,16 +364,25 @@ describe("lifecycle", () => {
   });
 
   test("a config PUT waits for the create worker's flock, then applies", async () => {
-    const upid = await api.post<string>("/nodes/pve1/lxc", {
-      vmid: 211,
-      ostemplate: `local:vztmpl/${ALPINE}`,
-      rootfs: "local-lvm:1",
-    });
-    const put = await api.request("PUT", "/nodes/pve1/lxc/211/config", { memory: 256 });
-    // By the time the flock is free the create has finished; the lock is gone and the PUT applies.
-    expect(put.status).toBe(200);
-    expect((await api.waitTask(upid)).exitstatus).toBe("OK");
-    expect((await api.get<{ memory: number }>("/nodes/pve1/lxc/211/config")).memory).toBe(256);
+    // A simulator of its own at a tenth of the file's speed: the PUT may wait 10 simulated seconds for the
+    // flock, which at speed 60 is 167 ms of real time — less than a create takes on a loaded machine.
+    const slow = await boot({ speed: SPEED / 10 });
+    try {
+      const slowApi = new Api(slow);
+      await slowApi.downloadTemplate("pve1", ALPINE);
+      const upid = await slowApi.post<string>("/nodes/pve1/lxc", {
+        vmid: 211,
+        ostemplate: `local:vztmpl/${ALPINE}`,
+        rootfs: "local-lvm:1",
+      });
+      const put = await slowApi.request("PUT", "/nodes/pve1/lxc/211/config", { memory: 256 });
+      // By the time the flock is free the create has finished; the lock is gone and the PUT applies.
+      expect(put.status).toBe(200);
+      expect((await slowApi.waitTask(upid)).exitstatus).toBe("OK");
+      expect((await slowApi.get<{ memory: number }>("/nodes/pve1/lxc/211/config")).memory).toBe(256);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 

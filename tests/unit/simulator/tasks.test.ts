@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningSimulator } from "../../../src/simulator/index.ts";
-import { ALPINE, Api, boot } from "./helpers.ts";
+import { ALPINE, Api, boot, SPEED } from "./helpers.ts";
 
 let sim: RunningSimulator;
 let api: Api;
 
 beforeAll(async () => {
-  sim = await boot();
+  // A tenth of the other files' speed: these tests look at tasks while they run, and at speed 60 a
+  // download or a start is over in tens of milliseconds — sooner than a loaded machine (a CI run beside
+  // other work) answers the next request.
+  sim = await boot({ speed: SPEED / 10 });
   api = new Api(sim);
 });
 afterAll(() => sim.stop());

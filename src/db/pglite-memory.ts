@@ -1,0 +1,40 @@
+/**
+ * PGlite's WebAssembly memory after start.
+ *
+ * PostgreSQL's shared memory (12 MB: the 8 MB buffer pool, SLRU and WAL buffers, …) comes from an anonymous
+ * mmap that Emscripten's C library zero-fills, so all of it is resident from the first second although the
+ * pool holds only the pages read so far — about 10 MB of zeros in a server at rest (docs/performance.md,
+ * "Seventh round", "Embedded database memory"). Native PostgreSQL's shared memory is untouched until used.
+ * Giving the all-zero pages back (runtime.discardZeroPages) puts the embedded database in the same place:
+ * they read as zeros again, and become resident when PostgreSQL writes to them.
+ */
+import type { Extension } from "@electric-sql/pglite";
+import { runtime } from "../core/runtime/index.ts";
+
+export interface WasmMemoryHandle {
+  /** Lets the handle reach the instance's memory (PGlite passes the module to extensions' preRun). */
+  extension: Extension;
+  /** Gives the memory's all-zero pages back; the bytes given back (0 where the runtime cannot). */
+  discardZeroPages(): number;
+}
+
+export function wasmMemoryHandle(): WasmMemoryHandle {
+  let memory: WebAssembly.Memory | undefined;
+  return {
+    extension: {
+      name: "proximity-wasm-memory",
+      setup: async (_pg, emscriptenOpts) => ({
+        emscriptenOpts: {
+          ...emscriptenOpts,
+          preRun: [
+            ...(emscriptenOpts.preRun ?? []),
+            (mod: { wasmMemory?: WebAssembly.Memory }) => {
+              memory = mod.wasmMemory;
+            },
+          ],
+        },
+      }),
+    },
+    discardZeroPages: () => (memory && runtime.discardZeroPages ? runtime.discardZeroPages(memory) : 0),
+  };
+}
