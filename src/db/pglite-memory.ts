@@ -1,10 +1,11 @@
 /**
  * PGlite's WebAssembly memory after start.
  *
- * PostgreSQL's shared memory (12 MB: the 8 MB buffer pool, SLRU and WAL buffers, …) comes from an anonymous
- * mmap that Emscripten's C library zero-fills, so all of it is resident from the first second although the
- * pool holds only the pages read so far — about 10 MB of zeros in a server at rest (docs/performance.md,
- * "Seventh round", "Embedded database memory"). Native PostgreSQL's shared memory is untouched until used.
+ * PostgreSQL's shared memory (12 MB: the 8 MB buffer pool, SLRU and WAL buffers, …) is written with zeros
+ * when it is allocated (under Emscripten anonymous memory is zero-filled by the C library), so all of it is
+ * resident from the first second although the pool holds only the pages read so far — about 10 MB of zeros
+ * in a server at rest (docs/performance.md, "Seventh round", "Embedded database memory"). Native
+ * PostgreSQL's shared memory stays untouched until used.
  * Giving the all-zero pages back (runtime.discardZeroPages) puts the embedded database in the same place:
  * they read as zeros again, and become resident when PostgreSQL writes to them.
  */
