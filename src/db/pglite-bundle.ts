@@ -11,6 +11,7 @@
  * needed after all fails loudly (PostgreSQL reports the missing file), never as an empty one.
  */
 import type { Extension } from "@electric-sql/pglite";
+import { moduleExtension } from "./pglite-module.ts";
 
 /**
  * Bundle files a running Proximity never opens. Everything else (time zones and their abbreviations,
@@ -85,21 +86,10 @@ class HeldBundle extends Blob {
 export async function trimmableBundle(source: Blob): Promise<TrimmableBundle> {
   const buffer = await source.arrayBuffer();
   let fs: EmscriptenFs | undefined;
-  const extension: Extension = {
-    name: "proximity-bundle-trim",
-    // PGlite hands extensions the Emscripten options before the module starts; a preRun sees the module.
-    setup: async (_pg, emscriptenOpts) => ({
-      emscriptenOpts: {
-        ...emscriptenOpts,
-        preRun: [
-          ...(emscriptenOpts.preRun ?? []),
-          (mod: { FS: EmscriptenFs }) => {
-            fs = mod.FS;
-          },
-        ],
-      },
-    }),
-  };
+  // PGlite hands extensions the Emscripten options before the module starts; a preRun sees the module.
+  const extension = moduleExtension<{ FS: EmscriptenFs }>("proximity-bundle-trim", (mod) => {
+    fs = mod.FS;
+  });
   return {
     fsBundle: new HeldBundle(buffer),
     extension,

@@ -11,6 +11,7 @@
  */
 import type { Extension } from "@electric-sql/pglite";
 import { runtime } from "../core/runtime/index.ts";
+import { moduleExtension } from "./pglite-module.ts";
 
 export interface WasmMemoryHandle {
   /** Lets the handle reach the instance's memory (PGlite passes the module to extensions' preRun). */
@@ -22,20 +23,9 @@ export interface WasmMemoryHandle {
 export function wasmMemoryHandle(): WasmMemoryHandle {
   let memory: WebAssembly.Memory | undefined;
   return {
-    extension: {
-      name: "proximity-wasm-memory",
-      setup: async (_pg, emscriptenOpts) => ({
-        emscriptenOpts: {
-          ...emscriptenOpts,
-          preRun: [
-            ...(emscriptenOpts.preRun ?? []),
-            (mod: { wasmMemory?: WebAssembly.Memory }) => {
-              memory = mod.wasmMemory;
-            },
-          ],
-        },
-      }),
-    },
+    extension: moduleExtension<{ wasmMemory?: WebAssembly.Memory }>("proximity-wasm-memory", (mod) => {
+      memory = mod.wasmMemory;
+    }),
     discardZeroPages: () => (memory && runtime.discardZeroPages ? runtime.discardZeroPages(memory) : 0),
   };
 }
