@@ -147,6 +147,9 @@ export async function startProximity(config: Config, options: StartOptions = {})
       const given = database.discardZeroPages?.() ?? 0;
       if (given)
         log.debug("The embedded database's zero-filled, unused memory was given back", { bytes: given });
+      // The compiled binary's copies of the files the database was opened from (src/core/runtime/embedded-pages.ts).
+      const files = runtime.releaseEmbeddedFiles?.() ?? 0;
+      if (files) log.debug("The embedded files read at start were given back", { bytes: files });
     }, START_GC_DELAY_MS);
     collect.unref?.();
     let stopping: Promise<void> | undefined;

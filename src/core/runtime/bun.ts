@@ -10,6 +10,7 @@ import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import embeddedDbImagePath from "../../db/image/pgdata.tar.gz" with { type: "file" };
 import appCss from "../../web/static/app.css" with { type: "file" };
 import appJs from "../../web/static/app.js" with { type: "file" };
+import { releaseEmbeddedFiles } from "./embedded-pages.ts";
 import type { Runtime, TlsPolicy } from "./types.ts";
 import { discardZeroPages } from "./zero-pages.ts";
 
@@ -34,6 +35,9 @@ export const bunRuntime: Runtime = {
   collectGarbage: () => Bun.gc(true),
   collectGarbageSoon: () => Bun.gc(false),
   discardZeroPages,
+  // The embedded files a server reads once at start; the web page's files are read on every request.
+  releaseEmbeddedFiles: () =>
+    releaseEmbeddedFiles([pgliteWasmPath, pgliteDataPath, initdbWasmPath, embeddedDbImagePath]),
   releaseStartupMemory: () => {
     Bun.gc(true);
     // JSC's shrinkFootprintWhenIdle: what Bun itself does after about two minutes without work, now.

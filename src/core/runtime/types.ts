@@ -79,6 +79,13 @@ export interface Runtime {
    */
   discardZeroPages?(memory: WebAssembly.Memory): number;
   /**
+   * In a compiled binary, gives back the resident pages of the embedded files read once at start (the
+   * embedded database's WASM, file bundle and image), which would otherwise stay mapped for the process's
+   * life; the kernel's page cache keeps them, as it does files read from disk. Returns the bytes given back;
+   * absent, or 0, where there is nothing to give back (src/core/runtime/embedded-pages.ts).
+   */
+  releaseEmbeddedFiles?(): number;
+  /**
    * Asks for a collection without waiting for it: for work that makes garbage fast in big pieces (a
    * decompressed archive's skipped files), which the collector would otherwise let pile up to tens of MB.
    */

@@ -7,37 +7,10 @@
  * faults nothing in; nothing else writes the memory meanwhile (a WebAssembly module without threads runs on
  * this thread, and this runs synchronously).
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { ptr } from "bun:ffi";
+import { MADV_DONTNEED, openLibc, PAGE } from "./libc.ts";
 
-const PAGE = 4096;
-const MADV_DONTNEED = 4;
 const ZERO_PAGE = Buffer.alloc(PAGE);
-
-type Libc = {
-  mincore(addr: number, length: number, vec: Uint8Array): number;
-  madvise(addr: number, length: number, advice: number): number;
-};
-
-let libc: Libc | null | undefined;
-
-function openLibc(): Libc | null {
-  if (libc !== undefined) return libc;
-  libc = null;
-  if (process.platform !== "linux") return libc;
-  try {
-    const { symbols } = dlopen("libc.so.6", {
-      mincore: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-      madvise: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-    });
-    libc = {
-      mincore: (addr, length, vec) => symbols.mincore(addr, length, vec),
-      madvise: (addr, length, advice) => symbols.madvise(addr, length, advice),
-    };
-  } catch {
-    // Not glibc (musl names it differently): the memory stays as it is.
-  }
-  return libc;
-}
 
 export function discardZeroPages(memory: WebAssembly.Memory): number {
   const calls = openLibc();

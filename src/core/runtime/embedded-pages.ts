@@ -1,0 +1,178 @@
+/**
+ * Bun's side of `Runtime.releaseEmbeddedFiles`: in a `bun build --compile` binary on Linux, the resident pages
+ * of embedded files that were read once at start (PGlite's WASM and file bundle, the database image) are
+ * given back to the system.
+ *
+ * Why: a compiled binary carries its embedded files in the executable's `.bun` ELF section, mapped with the
+ * rest of it. Reading one (`Bun.file(path).arrayBuffer()`) copies it out of that mapping, and the pages the
+ * copy read stay in the process's resident set for as long as it runs: 15 MB for pglite.wasm and
+ * pglite.data, which are compiled and unpacked at start and never read again. `bun src/index.ts` reads the
+ * same files with read(2), after which they are only in the kernel's page cache. MADV_DONTNEED on those
+ * pages puts the binary in the same place: the page cache still holds the file (reclaimable, as after
+ * read(2)), the process no longer maps it, and a later read faults the same bytes back in from the file.
+ *
+ * Only pages that are still the file's own are given back: present and file-backed in /proc/self/pagemap,
+ * that is never written (a written page of this private mapping would be an anonymous copy, which
+ * MADV_DONTNEED would throw away). For such a page the next read sees the same bytes whatever the range,
+ * so a wrong range could only cost a page fault, never change what the program reads.
+ *
+ * Where an embedded file lies comes from the module table Bun writes at the end of the section: the section
+ * is a u64 length and a payload ending in "\n---- Bun! ----\n"; each file's record holds its contents as
+ * (u32 offset, u32 length) into the payload, and the contents end with a NUL. A file is given back only when
+ * exactly one (offset, length) pair near the end of the payload has its length and points at that NUL; a
+ * Bun that lays the section out differently gets nothing given back, and runs as before.
+ */
+import { toArrayBuffer } from "bun:ffi";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { MADV_DONTNEED, openLibc, PAGE } from "./libc.ts";
+
+const TRAILER = Buffer.from("\n---- Bun! ----\n", "latin1");
+/** How far before the trailer the module table is looked for: 52-byte records, so > 1,000 files. */
+const TABLE_WINDOW = 64 * 1024;
+const EMBEDDED_PREFIX = "/$bunfs/";
+
+interface Section {
+  /** Where the section's first byte is mapped in this process. */
+  address: number;
+  size: number;
+}
+
+let found: Section | null | undefined;
+
+/** The `.bun` section of this executable, from its ELF section headers and /proc/self/maps. */
+function bunSection(): Section | null {
+  found ??= readBunSection();
+  return found;
+}
+
+function readBunSection(): Section | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(process.execPath, "r");
+    const header = Buffer.alloc(64);
+    if (readSync(fd, header, 0, 64, 0) !== 64) return null;
+    // ELF, 64-bit, little-endian.
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) return null;
+    const sectionsAt = Number(header.readBigUInt64LE(0x28));
+    const entrySize = header.readUInt16LE(0x3a);
+    const count = header.readUInt16LE(0x3c);
+    const namesIndex = header.readUInt16LE(0x3e);
+    if (entrySize !== 64 || count === 0 || namesIndex >= count) return null;
+    const table = Buffer.alloc(count * entrySize);
+    if (readSync(fd, table, 0, table.length, sectionsAt) !== table.length) return null;
+    const field = (index: number, at: number) => Number(table.readBigUInt64LE(index * entrySize + at));
+    const names = Buffer.alloc(field(namesIndex, 32));
+    if (readSync(fd, names, 0, names.length, field(namesIndex, 24)) !== names.length) return null;
+    for (let index = 0; index < count; index++) {
+      const nameAt = table.readUInt32LE(index * entrySize);
+      if (names.toString("latin1", nameAt, names.indexOf(0, nameAt)) !== ".bun") continue;
+      const address = mappedAddress(fstatSync(fd).ino, field(index, 24));
+      return address === null ? null : { address, size: field(index, 32) };
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The address at which this process maps `fileOffset` of the executable (the file with `inode`). */
+function mappedAddress(inode: number, fileOffset: number): number | null {
+  for (const line of readFileSync("/proc/self/maps", "utf8").split("\n")) {
+    const [range, , offsetHex, , mappedInode] = line.split(/\s+/);
+    if (!range || !offsetHex || Number(mappedInode) !== inode) continue;
+    const [start = 0, end = 0] = range.split("-").map((hex) => Number.parseInt(hex, 16));
+    const offset = Number.parseInt(offsetHex, 16);
+    if (fileOffset >= offset && fileOffset < offset + (end - start)) return start + (fileOffset - offset);
+  }
+  return null;
+}
+
+/** The payload offset of the one embedded file `length` bytes long, or null when there is not exactly one. */
+function contentsOffset(payload: Uint8Array, tableEnd: number, length: number): number | null {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  let found: number | null = null;
+  for (let at = Math.max(0, tableEnd - TABLE_WINDOW); at + 8 <= tableEnd; at++) {
+    if (view.getUint32(at + 4, true) !== length) continue;
+    const offset = view.getUint32(at, true);
+    if (offset + length >= tableEnd || payload[offset + length] !== 0) continue;
+    if (found !== null && found !== offset) return null;
+    found = offset;
+  }
+  return found;
+}
+
+/** Pages in [first, first + count) that are present and still the file's own, per /proc/self/pagemap. */
+function cleanFilePages(first: number, count: number): boolean[] | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync("/proc/self/pagemap", "r");
+    const entries = new Uint32Array(count * 2);
+    const bytes = new Uint8Array(entries.buffer);
+    if (readSync(fd, bytes, 0, bytes.length, first * 8) !== bytes.length) return null;
+    // Each entry is a little-endian u64: bit 63 present, bit 61 file page (not an anonymous copy).
+    const PRESENT_AND_FILE = 0xa0000000;
+    return Array.from(
+      { length: count },
+      (_, page) => (entries[page * 2 + 1]! & PRESENT_AND_FILE) >>> 0 === PRESENT_AND_FILE,
+    );
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function giveBack(start: number, end: number): number {
+  const libc = openLibc();
+  const first = Math.ceil(start / PAGE);
+  const last = Math.floor(end / PAGE);
+  if (!libc || last <= first) return 0;
+  const clean = cleanFilePages(first, last - first);
+  if (!clean) return 0;
+  let given = 0;
+  let run = -1;
+  const flush = (page: number) => {
+    if (run < 0) return;
+    if (libc.madvise((first + run) * PAGE, (page - run) * PAGE, MADV_DONTNEED) === 0)
+      given += (page - run) * PAGE;
+    run = -1;
+  };
+  clean.forEach((page, index) => {
+    if (page && run < 0) run = index;
+    else if (!page) flush(index);
+  });
+  flush(clean.length);
+  return given;
+}
+
+/** Where this process maps the contents of the embedded file at `path`, or null (see the header). */
+export function embeddedFileRange(path: string): { address: number; length: number } | null {
+  if (!path.startsWith(EMBEDDED_PREFIX) || process.platform !== "linux") return null;
+  const section = bunSection();
+  if (!section || section.size < 8 + TRAILER.length) return null;
+  const mapped = new Uint8Array(toArrayBuffer(section.address, 0, section.size));
+  const payloadLength = Number(new DataView(mapped.buffer).getBigUint64(0, true));
+  if (payloadLength + 8 > section.size || payloadLength < TRAILER.length) return null;
+  const payload = mapped.subarray(8, 8 + payloadLength);
+  const tableEnd = payloadLength - TRAILER.length;
+  if (!TRAILER.equals(payload.subarray(tableEnd))) return null;
+  const length = Bun.file(path).size;
+  const offset = length > 0 ? contentsOffset(payload, tableEnd, length) : null;
+  return offset === null ? null : { address: section.address + 8 + offset, length };
+}
+
+/**
+ * Gives back the resident pages of the embedded files at `paths` (those under the binary's virtual root;
+ * others are skipped). Returns the bytes given back: 0 outside a compiled binary, off Linux, or when the
+ * section's layout is not the one described above.
+ */
+export function releaseEmbeddedFiles(paths: string[]): number {
+  let given = 0;
+  for (const path of paths) {
+    const range = embeddedFileRange(path);
+    if (range) given += giveBack(range.address, range.address + range.length);
+  }
+  return given;
+}
