@@ -8,8 +8,17 @@
  * 500 errors must arrive complete (the SDK's default transport buffer of 64 would drop most of it).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type FakeSentry, type SentryEvent, startFakeSentry } from "../../helpers/fake-sentry.ts";
-import { createUser, type Fixture, type Login, login, pool, registerAdmin, startFixture } from "./fixture.ts";
+import type { FakeSentry, SentryEvent } from "../../helpers/fake-sentry.ts";
+import {
+  createUser,
+  type Fixture,
+  type Login,
+  login,
+  pool,
+  registerAdmin,
+  startSentryProcess,
+  stopSentryProcess,
+} from "./fixture.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
@@ -31,18 +40,14 @@ for (const setting of settings) {
     let users: Login[];
 
     beforeAll(async () => {
-      ingest = startFakeSentry();
-      f = await startFixture(ingest, { TRUST_PROXY: "true", ...setting.env });
+      ({ ingest, f } = await startSentryProcess({ TRUST_PROXY: "true", ...setting.env }));
       const admin = await registerAdmin(f);
       const names = Array.from({ length: USERS - 1 }, (_, i) => `user${String(i).padStart(3, "0")}`);
       await pool(names, 16, (n) => createUser(f, admin, n));
       users = [admin, ...(await pool(names, 16, (n) => login(f, n)))];
     }, 60_000);
 
-    afterAll(async () => {
-      if (f?.proc.proc.exitCode === null) await f.stop();
-      await ingest?.stop();
-    });
+    afterAll(() => stopSentryProcess({ ingest, f }));
 
     test(`${USERS} concurrent requests from different users: no leak of user, tags, route or breadcrumbs`, async () => {
       ingest.reset();

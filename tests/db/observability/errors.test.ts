@@ -1,5 +1,5 @@
 /**
- * The Sentry layer in development settings, end to end: a real Proximity app (tests/observability/fixtures/
+ * The Sentry layer in development settings, end to end: a real Proximity app (tests/db/observability/fixtures/
  * server.ts, Sentry initialised in its own process) → the fake ingest over HTTP. Error types with their tags
  * and contexts, 4xx not captured, user/tags/contexts, breadcrumbs (DB, Proxmox REST and tasks, SSH pct
  * exec), route-template transaction names, untraced probes, jobs, the operator routes, and no secret in any
@@ -7,17 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { onPostgres } from "../../helpers/db.ts";
-import { type FakeSentry, type SentryEvent, startFakeSentry } from "../../helpers/fake-sentry.ts";
+import type { FakeSentry, SentryEvent } from "../../helpers/fake-sentry.ts";
 import { startFakeNode } from "../../unit/proxmox/helpers/fake-node-ssh.ts";
 import { startFakePve, TASK_UPID } from "./fake-pve.ts";
 import {
-  createUser,
   type Fixture,
   type Login,
-  login,
   PASSWORD,
-  registerAdmin,
-  startFixture,
+  signUpAdminAndAlice,
+  startSentryProcess,
+  stopSentryProcess,
 } from "./fixture.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
@@ -37,25 +36,21 @@ let admin: Login;
 let alice: Login;
 
 beforeAll(async () => {
-  ingest = startFakeSentry();
   pve = startFakePve();
   ssh = await startFakeNode({ host: "127.0.0.1", password: SSH_PASSWORD });
-  f = await startFixture(ingest, {
+  ({ ingest, f } = await startSentryProcess({
     FAKE_PVE_URL: pve.url,
     FAKE_PVE_TOKEN_ID: "root@pam!proximity",
     FAKE_PVE_TOKEN_SECRET: PVE_TOKEN_SECRET,
     FAKE_SSH_PORT: String(ssh.port),
     FAKE_SSH_PASSWORD: SSH_PASSWORD,
     FAKE_STDIN_SECRET: STDIN_SECRET,
-  });
-  admin = await registerAdmin(f);
-  await createUser(f, admin, "alice");
-  alice = await login(f, "alice");
+  }));
+  ({ admin, alice } = await signUpAdminAndAlice(f));
 });
 
 afterAll(async () => {
-  if (f?.proc.proc.exitCode === null) await f.stop();
-  await ingest?.stop();
+  await stopSentryProcess({ ingest, f });
   await pve?.stop();
   await ssh?.stop();
 });

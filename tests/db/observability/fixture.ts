@@ -1,10 +1,11 @@
 /**
- * Starts tests/observability/fixtures/server.ts as its own process (Sentry initialised there, never in the
- * test process) and gives the tests small HTTP helpers. The test process drives requests, so no Sentry
- * trace headers leak from client to server.
+ * Starts tests/db/observability/fixtures/server.ts as its own process (Sentry initialised there, never in the
+ * test process) and gives the tests small HTTP helpers, and the set-up and teardown the test files share (a
+ * fake ingest with a process reporting to it, the admin and alice). The test process drives requests, so no
+ * Sentry trace headers leak from client to server.
  */
 import { onPostgres, testDatabaseUrl } from "../../helpers/db.ts";
-import type { FakeSentry } from "../../helpers/fake-sentry.ts";
+import { type FakeSentry, startFakeSentry } from "../../helpers/fake-sentry.ts";
 import { type ProximityProcess, spawnProximity } from "../../helpers/process.ts";
 
 export const PASSWORD = "Fixture-Pa55word-never-sent";
@@ -31,7 +32,11 @@ export async function startFixture(ingest: FakeSentry, env: Record<string, strin
     ["bun", "tests/db/observability/fixtures/server.ts"],
   );
   const guideUrl = proc.output().match(/guide app on (http:\/\/\S+)/)?.[1];
-  if (!guideUrl) throw new Error(`fixture did not print the guide app URL:\n${proc.output()}`);
+  if (!guideUrl) {
+    // Nobody else holds the process yet: stop it here, or it outlives the test run.
+    await proc.stop("SIGKILL");
+    throw new Error(`fixture did not print the guide app URL:\n${proc.output()}`);
+  }
   const call: Fixture["call"] = (path, init = {}) => {
     const { token, json, ...rest } = init;
     const headers = new Headers(rest.headers);
@@ -84,6 +89,51 @@ export async function createUser(f: Fixture, admin: Login, username: string, rol
     json: { username, password: PASSWORD, role, email: `${username}@example.com` },
   });
   if (res.status !== 201) throw new Error(`create ${username}: ${res.status} ${await res.text()}`);
+}
+
+/** Production settings, whatever the CI host is called (auto-detection is unit-tested). */
+export const PRODUCTION_ENV: Record<string, string> = {
+  SENTRY_ENVIRONMENT: "production",
+  NODE_ENV: "production",
+  PUBLIC_URL: "https://proximity.example.com",
+};
+
+export interface SentryProcess {
+  ingest: FakeSentry;
+  f: Fixture;
+}
+
+/**
+ * A fake ingest and a Proximity process reporting to it under `env`. When the process does not start, the
+ * ingest is stopped before the error is thrown, so a failed beforeAll leaves nothing running.
+ */
+export async function startSentryProcess(env: Record<string, string> = {}): Promise<SentryProcess> {
+  const ingest = startFakeSentry();
+  try {
+    return { ingest, f: await startFixture(ingest, env) };
+  } catch (e) {
+    await ingest.stop();
+    throw e;
+  }
+}
+
+/**
+ * For afterAll: stops the process unless a test already has (several stop it to read the client report sent
+ * at shutdown), then the ingest. Either may be missing when beforeAll failed early.
+ */
+export async function stopSentryProcess({ ingest, f }: Partial<SentryProcess>): Promise<void> {
+  try {
+    if (f?.proc.proc.exitCode === null) await f.stop();
+  } finally {
+    await ingest?.stop();
+  }
+}
+
+/** Signs up the admin, who creates the user alice; both logged in. */
+export async function signUpAdminAndAlice(f: Fixture): Promise<{ admin: Login; alice: Login }> {
+  const admin = await registerAdmin(f);
+  await createUser(f, admin, "alice");
+  return { admin, alice: await login(f, "alice") };
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

@@ -4,8 +4,8 @@
  * the trace and performance contexts, and breadcrumbs are capped at SENTRY_MAX_BREADCRUMBS.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { type FakeSentry, type SentryEvent, startFakeSentry } from "../../helpers/fake-sentry.ts";
-import { type Fixture, pool, startFixture } from "./fixture.ts";
+import type { FakeSentry, SentryEvent } from "../../helpers/fake-sentry.ts";
+import { type Fixture, PRODUCTION_ENV, pool, startSentryProcess, stopSentryProcess } from "./fixture.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
@@ -17,20 +17,10 @@ let f: Fixture;
 let traced = 0;
 
 beforeAll(async () => {
-  ingest = startFakeSentry();
-  f = await startFixture(ingest, {
-    // Auto-detection is unit-tested; here the process must be production whatever the CI host is called.
-    SENTRY_ENVIRONMENT: "production",
-    NODE_ENV: "production",
-    PUBLIC_URL: "https://proximity.example.com",
-    SENTRY_MAX_BREADCRUMBS: "10",
-  });
+  ({ ingest, f } = await startSentryProcess({ ...PRODUCTION_ENV, SENTRY_MAX_BREADCRUMBS: "10" }));
 });
 
-afterAll(async () => {
-  if (f?.proc.proc.exitCode === null) await f.stop();
-  await ingest?.stop();
-});
+afterAll(() => stopSentryProcess({ ingest, f }));
 
 test("production: 10 % of transactions sampled, errors 100 %", async () => {
   const N = 300;

@@ -6,11 +6,22 @@
  * drop produced.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { type FakeSentry, type SentryEvent, startFakeSentry } from "../../helpers/fake-sentry.ts";
-import { createUser, type Fixture, type Login, login, registerAdmin, startFixture } from "./fixture.ts";
+import type { FakeSentry, SentryEvent } from "../../helpers/fake-sentry.ts";
+import {
+  type Fixture,
+  type Login,
+  PRODUCTION_ENV,
+  registerAdmin,
+  signUpAdminAndAlice,
+  startFixture,
+  startSentryProcess,
+  stopSentryProcess,
+} from "./fixture.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight.
 setDefaultTimeout(60_000);
+
+const SAMPLED_PRODUCTION_ENV = { ...PRODUCTION_ENV, SENTRY_TRACES_SAMPLE_RATE: "1" };
 
 let ingest: FakeSentry;
 let f: Fixture;
@@ -18,22 +29,12 @@ let admin: Login;
 let alice: Login;
 
 beforeAll(async () => {
-  ingest = startFakeSentry();
-  f = await startFixture(ingest, {
-    SENTRY_ENVIRONMENT: "production",
-    NODE_ENV: "production",
-    PUBLIC_URL: "https://proximity.example.com",
-    SENTRY_TRACES_SAMPLE_RATE: "1",
-  });
-  admin = await registerAdmin(f);
-  await createUser(f, admin, "alice");
-  alice = await login(f, "alice");
+  ({ ingest, f } = await startSentryProcess(SAMPLED_PRODUCTION_ENV));
+  ({ admin, alice } = await signUpAdminAndAlice(f));
 });
 
-afterAll(async () => {
-  if (f?.proc.proc.exitCode === null) await f.stop();
-  await ingest?.stop();
-});
+// The second test's process, too: it is `f` by then.
+afterAll(() => stopSentryProcess({ ingest, f }));
 
 test("sampled requests: 401, 403 and 404 are counted as dropped by the event processor, others are sent", async () => {
   const calls: [string, () => Promise<Response>, number, boolean][] = [
@@ -106,12 +107,7 @@ function shape(value: unknown): unknown {
 
 test("a transaction the layer builds is the one the SDK's pipeline builds, key by key", async () => {
   // A second process: the first test stopped its own to read the client report.
-  f = await startFixture(ingest, {
-    SENTRY_ENVIRONMENT: "production",
-    NODE_ENV: "production",
-    PUBLIC_URL: "https://proximity.example.com",
-    SENTRY_TRACES_SAMPLE_RATE: "1",
-  });
+  f = await startFixture(ingest, SAMPLED_PRODUCTION_ENV);
   const admin = await registerAdmin(f);
   ingest.reset();
   const headers = { "user-agent": "twin-test", "x-request-id": "twin" };
