@@ -72,8 +72,7 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: PageContext }>>
                 </li>
               </ul>
               {viewer ? (
-                // On a phone this row scrolls sideways instead of wrapping (see app.css): a fade at the
-                // cut edge says there is more, and Tab reaches every link (the script scrolls it into view).
+                // On a phone this row wraps below the brand (see app.css): every link in sight, no script.
                 <ul class="nav-links">
                   {NAV.filter((n) => !n.admin || viewer.role === "admin").map((n) => (
                     <li>

@@ -106,41 +106,6 @@
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:after:swap", tick);
 
-  // On a phone the page links scroll sideways: the current page's link is brought into sight, and so is
-  // each link that Tab reaches (Chromium does not scroll this row for keyboard focus on its own).
-  function intoSight(link) {
-    const row = link?.closest(".nav-links");
-    if (!row || row.scrollWidth <= row.clientWidth) return;
-    const r = link.getBoundingClientRect();
-    const box = row.getBoundingClientRect();
-    if (r.left < box.left) row.scrollLeft -= box.left - r.left + 8;
-    else if (r.right > box.right) row.scrollLeft += r.right - box.right + 8;
-  }
-  const currentIntoSight = () => {
-    intoSight(document.querySelector('body > header .nav-links [aria-current="page"]'));
-    edges();
-  };
-  // A fade at each edge with more links beyond it (app.css), so a cut-off row says it scrolls.
-  function edges() {
-    const row = document.querySelector("body > header .nav-links");
-    if (!row) return;
-    row.classList.toggle("more-left", row.scrollLeft > 2);
-    row.classList.toggle("more-right", row.scrollLeft + row.clientWidth < row.scrollWidth - 2);
-  }
-  document.addEventListener(
-    "scroll",
-    (evt) => {
-      if (evt.target instanceof Element && evt.target.matches(".nav-links")) edges();
-    },
-    true,
-  );
-  document.addEventListener("DOMContentLoaded", currentIntoSight);
-  // A window narrowed to phone width (or a phone turned upright) after the page loaded.
-  window.addEventListener("resize", currentIntoSight);
-  document.addEventListener("focusin", (evt) => {
-    if (evt.target instanceof Element && evt.target.closest(".nav-links")) intoSight(evt.target);
-  });
-
   // Keep a live log scrolled to its end while new lines arrive.
   const observer = new MutationObserver((records) => {
     for (const r of records) {
