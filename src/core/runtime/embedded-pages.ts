@@ -68,8 +68,9 @@ function readBunSection(): Section | null {
     for (let index = 0; index < count; index++) {
       const nameAt = table.readUInt32LE(index * entrySize);
       if (names.toString("latin1", nameAt, names.indexOf(0, nameAt)) !== ".bun") continue;
-      const address = mappedAddress(fstatSync(fd).ino, field(index, 24));
-      return address === null ? null : { address, size: field(index, 32) };
+      const size = field(index, 32);
+      const address = mappedAddress(fstatSync(fd).ino, field(index, 24), size);
+      return address === null ? null : { address, size };
     }
     return null;
   } catch {
@@ -79,16 +80,32 @@ function readBunSection(): Section | null {
   }
 }
 
-/** The address at which this process maps `fileOffset` of the executable (the file with `inode`). */
-function mappedAddress(inode: number, fileOffset: number): number | null {
-  for (const line of readFileSync("/proc/self/maps", "utf8").split("\n")) {
-    const [range, , offsetHex, , mappedInode] = line.split(/\s+/);
-    if (!range || !offsetHex || Number(mappedInode) !== inode) continue;
-    const [start = 0, end = 0] = range.split("-").map((hex) => Number.parseInt(hex, 16));
-    const offset = Number.parseInt(offsetHex, 16);
-    if (fileOffset >= offset && fileOffset < offset + (end - start)) return start + (fileOffset - offset);
+/**
+ * The address at which this process maps `fileOffset` of the executable (the file with `inode`), provided
+ * the `size` bytes from there are all mapped (by that mapping and the ones right after it): the section is
+ * read through a view of that memory, and a read past what is mapped would end the process.
+ */
+function mappedAddress(inode: number, fileOffset: number, size: number): number | null {
+  const mappings = readFileSync("/proc/self/maps", "utf8")
+    .split("\n")
+    .flatMap((line) => {
+      const [range, , offsetHex, , mappedInode] = line.split(/\s+/);
+      if (!range || !offsetHex) return [];
+      const [start = 0, end = 0] = range.split("-").map((hex) => Number.parseInt(hex, 16));
+      return [{ start, end, offset: Number.parseInt(offsetHex, 16), inode: Number(mappedInode) }];
+    });
+  const index = mappings.findIndex(
+    (m) => m.inode === inode && fileOffset >= m.offset && fileOffset < m.offset + (m.end - m.start),
+  );
+  const first = mappings[index];
+  if (!first) return null;
+  const address = first.start + (fileOffset - first.offset);
+  let mappedEnd = first.end;
+  for (const next of mappings.slice(index + 1)) {
+    if (next.start !== mappedEnd) break;
+    mappedEnd = next.end;
   }
-  return null;
+  return mappedEnd >= address + size ? address : null;
 }
 
 /** The payload offset of the one embedded file `length` bytes long, or null when there is not exactly one. */
