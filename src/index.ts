@@ -6,6 +6,7 @@
 // binary there is no bunfig, and a module is evaluated once either way).
 import "./instrument.ts";
 import pkg from "../package.json" with { type: "json" };
+import type { RunningProximity } from "./boot/server.ts";
 import { ConfigError, loadConfig } from "./core/config.ts";
 import { configureLogging, defaultLogFormat, log } from "./core/log.ts";
 import { compilePgliteAhead } from "./db/pglite-assets.ts";
@@ -44,11 +45,10 @@ async function main(): Promise<void> {
     throw err;
   }
   configureLogging({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? defaultLogFormat() });
-  // pglite.wasm compiles on a helper thread while the rest of the code loads (boot/server.ts and all it
-  // imports, ~0.2 s), instead of after it: the database opens that much sooner.
-  if (config.database.kind === "pglite") await compilePgliteAhead();
-  const { startProximity } = await import("./boot/server.ts");
-  const running = await startProximity(config, { releaseStartupCode: true });
+  // The signal handlers come before anything is opened: a stop asked for during start (a service manager's
+  // stop while the database opens) waits for the start to finish and then closes everything, instead of
+  // the default action ending the process with the embedded database open.
+  let starting: Promise<RunningProximity> | undefined;
   let exiting = false;
   const shutdown = async (signal: string) => {
     if (exiting) return;
@@ -59,8 +59,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 15_000);
     force.unref();
+    // A start that fails is reported by main's catch below, which exits with 1.
+    const running = await starting?.catch(() => null);
+    if (running === null) return;
     try {
-      await running.stop();
+      await running?.stop();
       await flushObservability();
     } finally {
       process.exit(0);
@@ -68,6 +71,13 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  // pglite.wasm compiles on a helper thread while the rest of the code loads (boot/server.ts and all it
+  // imports, ~0.2 s), instead of after it: the database opens that much sooner.
+  if (config.database.kind === "pglite") await compilePgliteAhead();
+  const { startProximity } = await import("./boot/server.ts");
+  if (exiting) return;
+  starting = startProximity(config, { releaseStartupCode: true });
+  await starting;
 }
 
 main().catch((err) => {
