@@ -26,7 +26,7 @@
  */
 import { toArrayBuffer } from "bun:ffi";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { MADV_DONTNEED, openLibc, PAGE } from "./libc.ts";
+import { dontNeedPages, openLibc, PAGE } from "./libc.ts";
 
 const TRAILER = Buffer.from("\n---- Bun! ----\n", "latin1");
 /** How far before the trailer the module table is looked for: 52-byte records, so > 1,000 files. */
@@ -39,14 +39,28 @@ interface Section {
   size: number;
 }
 
-let found: Section | null | undefined;
-
-/** The `.bun` section of this executable, from its ELF section headers and /proc/self/maps. */
-function bunSection(): Section | null {
-  found ??= readBunSection();
-  return found;
+interface Payload {
+  /** The section's address: the payload starts 8 bytes in. */
+  address: number;
+  payload: Uint8Array;
+  /** Where the trailer starts: the module table ends there. */
+  tableEnd: number;
 }
 
+/** The `.bun` section's payload (its u64 length and the trailer checked); null when not as expected. */
+function bunPayload(): Payload | null {
+  if (process.platform !== "linux") return null;
+  const section = readBunSection();
+  if (!section || section.size < 8 + TRAILER.length) return null;
+  const mapped = new Uint8Array(toArrayBuffer(section.address, 0, section.size));
+  const payloadLength = Number(new DataView(mapped.buffer).getBigUint64(0, true));
+  if (payloadLength + 8 > section.size || payloadLength < TRAILER.length) return null;
+  const payload = mapped.subarray(8, 8 + payloadLength);
+  const tableEnd = payloadLength - TRAILER.length;
+  return TRAILER.equals(payload.subarray(tableEnd)) ? { address: section.address, payload, tableEnd } : null;
+}
+
+/** The `.bun` section of this executable, from its ELF section headers and /proc/self/maps. */
 function readBunSection(): Section | null {
   let fd: number | undefined;
   try {
@@ -149,36 +163,18 @@ function giveBack(start: number, end: number): number {
   const last = Math.floor(end / PAGE);
   if (!libc || last <= first) return 0;
   const clean = cleanFilePages(first, last - first);
-  if (!clean) return 0;
-  let given = 0;
-  let run = -1;
-  const flush = (page: number) => {
-    if (run < 0) return;
-    if (libc.madvise((first + run) * PAGE, (page - run) * PAGE, MADV_DONTNEED) === 0)
-      given += (page - run) * PAGE;
-    run = -1;
-  };
-  clean.forEach((page, index) => {
-    if (page && run < 0) run = index;
-    else if (!page) flush(index);
-  });
-  flush(clean.length);
-  return given;
+  return clean ? dontNeedPages(libc, first * PAGE, clean.length, (page) => clean[page]!) : 0;
 }
 
 /** Where this process maps the contents of the embedded file at `path`, or null (see the header). */
 export function embeddedFileRange(path: string): { address: number; length: number } | null {
-  if (!path.startsWith(EMBEDDED_PREFIX) || process.platform !== "linux") return null;
-  const section = bunSection();
-  if (!section || section.size < 8 + TRAILER.length) return null;
-  const mapped = new Uint8Array(toArrayBuffer(section.address, 0, section.size));
-  const payloadLength = Number(new DataView(mapped.buffer).getBigUint64(0, true));
-  if (payloadLength + 8 > section.size || payloadLength < TRAILER.length) return null;
-  const payload = mapped.subarray(8, 8 + payloadLength);
-  const tableEnd = payloadLength - TRAILER.length;
-  if (!TRAILER.equals(payload.subarray(tableEnd))) return null;
+  return path.startsWith(EMBEDDED_PREFIX) ? rangeIn(bunPayload(), path) : null;
+}
+
+function rangeIn(section: Payload | null, path: string): { address: number; length: number } | null {
+  if (!section) return null;
   const length = Bun.file(path).size;
-  const offset = length > 0 ? contentsOffset(payload, tableEnd, length) : null;
+  const offset = length > 0 ? contentsOffset(section.payload, section.tableEnd, length) : null;
   return offset === null ? null : { address: section.address + 8 + offset, length };
 }
 
@@ -188,9 +184,12 @@ export function embeddedFileRange(path: string): { address: number; length: numb
  * section's layout is not the one described above.
  */
 export function releaseEmbeddedFiles(paths: string[]): number {
+  const embedded = paths.filter((path) => path.startsWith(EMBEDDED_PREFIX));
+  // The section is looked up once for all the files, and only in a compiled binary.
+  const section = embedded.length > 0 ? bunPayload() : null;
   let given = 0;
-  for (const path of paths) {
-    const range = embeddedFileRange(path);
+  for (const path of embedded) {
+    const range = rangeIn(section, path);
     if (range) given += giveBack(range.address, range.address + range.length);
   }
   return given;

@@ -33,3 +33,29 @@ export function openLibc(): Libc | null {
   }
   return libc;
 }
+
+/**
+ * `MADV_DONTNEED` on the pages from `start` (page-aligned) for which `giveBack(page)` holds, one call per
+ * run of such pages. Returns the bytes given back.
+ */
+export function dontNeedPages(
+  libc: Libc,
+  start: number,
+  pages: number,
+  giveBack: (page: number) => boolean,
+): number {
+  let given = 0;
+  let run = -1;
+  const flush = (end: number) => {
+    if (run < 0) return;
+    if (libc.madvise(start + run * PAGE, (end - run) * PAGE, MADV_DONTNEED) === 0)
+      given += (end - run) * PAGE;
+    run = -1;
+  };
+  for (let page = 0; page < pages; page++) {
+    if (!giveBack(page)) flush(page);
+    else if (run < 0) run = page;
+  }
+  flush(pages);
+  return given;
+}

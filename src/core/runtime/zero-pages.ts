@@ -8,7 +8,7 @@
  * this thread, and this runs synchronously).
  */
 import { ptr } from "bun:ffi";
-import { MADV_DONTNEED, openLibc, PAGE } from "./libc.ts";
+import { dontNeedPages, openLibc, PAGE } from "./libc.ts";
 
 const ZERO_PAGE = Buffer.alloc(PAGE);
 
@@ -24,23 +24,10 @@ export function discardZeroPages(memory: WebAssembly.Memory): number {
   const start = base + skip;
   const resident = new Uint8Array(pages);
   if (calls.mincore(start, pages * PAGE, resident) !== 0) return 0;
-  let given = 0;
-  let run = -1;
-  const flush = (end: number) => {
-    if (run < 0) return;
-    if (calls.madvise(start + run * PAGE, (end - run) * PAGE, MADV_DONTNEED) === 0)
-      given += (end - run) * PAGE;
-    run = -1;
-  };
-  for (let page = 0; page < pages; page++) {
-    const zero =
-      (resident[page]! & 1) === 1 && Buffer.from(buffer, skip + page * PAGE, PAGE).equals(ZERO_PAGE);
-    if (zero) {
-      if (run < 0) run = page;
-    } else {
-      flush(page);
-    }
-  }
-  flush(pages);
-  return given;
+  return dontNeedPages(
+    calls,
+    start,
+    pages,
+    (page) => (resident[page]! & 1) === 1 && Buffer.from(buffer, skip + page * PAGE, PAGE).equals(ZERO_PAGE),
+  );
 }
