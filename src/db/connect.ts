@@ -17,8 +17,7 @@ import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Config } from "../core/config.ts";
 import { log } from "../core/log.ts";
 import { instrumentPglite, instrumentPostgres } from "../observability/db.ts";
@@ -73,7 +72,7 @@ export async function connectDatabase(
   database: Config["database"],
   options: ConnectOptions = {},
 ): Promise<Database> {
-  if (database.kind === "postgres") return connectPostgres(database.url, options);
+  if (database.kind === "postgres") return await connectPostgres(database.url, options);
   return connectPglite(database.dataDir, {
     startupTimeoutMs: options.startupTimeoutMs ?? 120_000,
     initInChild: options.initInChild ?? true,
@@ -81,7 +80,13 @@ export async function connectDatabase(
   });
 }
 
-function connectPostgres(url: string, options: ConnectOptions): Database {
+async function connectPostgres(url: string, options: ConnectOptions): Promise<Database> {
+  // Loaded only here: a server on the embedded database never needs the network driver (~1 MB of resident
+  // code at idle, docs/performance.md, "Ninth round").
+  const [{ default: postgres }, { drizzle: drizzlePostgres }] = await Promise.all([
+    import("postgres"),
+    import("drizzle-orm/postgres-js"),
+  ]);
   // Query breadcrumbs and counters for the Sentry layer (the same client when Sentry is off).
   const sql = instrumentPostgres(
     postgres(url, {
