@@ -8,6 +8,7 @@
  *   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) for the PostgreSQL row;
  *   the binary is built with `bun run build` when dist/proximity is missing.
  * (a database proximity_bench_footprint is created next to it, dropped first).
+ * `bun run start` is measured as package.json's start script runs it (`bun --smol src/index.ts`).
  * Goals (embedded PGlite, both `bun run start` and the binary): RSS ≤ 150 MB on an existing data
  * directory and ≤ 200 MB after a first start; first /health ≤ 1.0 s / ≤ 2.5 s; idle CPU ≤ 0.2 % of a core.
  * The idle window starts `settle-seconds` after the first 200. For its first ~35 s a Bun process still
@@ -18,6 +19,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import postgres from "postgres";
+import { startCommand } from "./lib/spawn-quiet.ts";
 
 const idleSeconds = Number(process.argv[2] ?? 10);
 const settleSeconds = Number(process.argv[3] ?? 3);
@@ -153,7 +155,7 @@ await admin.end();
 
 const dirs = { source: "/tmp/proximity-footprint-source", binary: "/tmp/proximity-footprint-binary" };
 for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
-const source = ["bun", "src/index.ts"];
+const source = startCommand();
 const binary = ["dist/proximity"];
 console.log(
   `${navigator.hardwareConcurrency} cores; idle CPU over ${idleSeconds} s after a ${settleSeconds} s settle; load ${loadavg()

@@ -9,12 +9,12 @@
  * Embedded PGlite on an existing data directory (the first run creates it: `/tmp/proximity-idle`, or
  * `--data DIR`), no apps, Sentry off. `--demo` runs the in-process simulator (demo mode) instead of
  * `PROXIMITY_SIMULATOR=off`. `--prof DIR` runs under `bun --cpu-prof-md --cpu-prof-dir=DIR` (the profile is
- * written when the process exits). `--bin PATH` measures a compiled binary instead of `bun src/index.ts`.
+ * written when the process exits). `--bin PATH` measures a compiled binary instead of what `bun run start` runs.
  * Goal: ≤ 0.2 % of one core (docs/performance.md).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { spawnQuiet } from "./lib/spawn-quiet.ts";
+import { spawnQuiet, startCommand } from "./lib/spawn-quiet.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -66,9 +66,7 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
-const command = bin
-  ? [bin]
-  : ["bun", ...(profDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profDir}`] : []), "src/index.ts"];
+const command = bin ? [bin] : startCommand(profDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profDir}`] : []);
 const fresh = !existsSync(`${dataDir}/pglite`);
 const p = await spawnQuiet(
   {
@@ -82,7 +80,7 @@ const p = await spawnQuiet(
 );
 const pid = p.proc.pid;
 console.log(
-  `${bin ?? "bun src/index.ts"}, PGlite in ${dataDir}${fresh ? " (created by this run)" : ""}${demo ? ", demo mode" : ""}; ${cpus().length} CPUs; load ${load()}`,
+  `${command.join(" ")}, PGlite in ${dataDir}${fresh ? " (created by this run)" : ""}${demo ? ", demo mode" : ""}; ${cpus().length} CPUs; load ${load()}`,
 );
 await Bun.sleep(settle * 1000);
 const before = threadTicks(pid);

@@ -7,6 +7,7 @@ import {
   launchProximity,
   type ProximityProcess,
   spawnProximity,
+  startCommand,
   whenReady,
 } from "../../tests/helpers/process.ts";
 
@@ -19,7 +20,7 @@ export function freePort(): number {
 
 export async function spawnQuiet(
   env: Record<string, string>,
-  command: string[] = ["bun", "src/index.ts"],
+  command: string[] = startCommand(),
   timeoutMs = 180_000,
 ): Promise<ProximityProcess> {
   const port = freePort();
@@ -33,4 +34,4 @@ export async function spawnQuiet(
   return whenReady(launched, healthy, timeoutMs, "answer /health");
 }
 
-export { spawnProximity };
+export { spawnProximity, startCommand };

@@ -1,5 +1,9 @@
-/** Runs Proximity as a real process (bun src/index.ts or the compiled binary) and waits for it to listen. */
+/**
+ * Runs Proximity as a real process (what `bun run start` runs, or the compiled binary) and waits for it to
+ * listen.
+ */
 import type { Subprocess } from "bun";
+import pkg from "../../package.json" with { type: "json" };
 
 export interface ProximityProcess {
   proc: Subprocess<"ignore", "pipe", "pipe">;
@@ -11,6 +15,17 @@ export interface ProximityProcess {
 interface Launched {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   output(): string;
+}
+
+/**
+ * What `bun run start` runs (package.json's start script, e.g. `bun --smol src/index.ts`), split into argv:
+ * tests and benches run the server exactly as a user starts it. `extra` goes right after `bun` (profiler flags).
+ */
+export function startCommand(extra: string[] = []): string[] {
+  const [bun, ...rest] = pkg.scripts.start.split(/\s+/);
+  if (bun !== "bun")
+    throw new Error(`package.json's start script does not start with bun: ${pkg.scripts.start}`);
+  return [bun, ...extra, ...rest];
 }
 
 /**
@@ -79,7 +94,7 @@ export async function whenReady(
 
 export async function spawnProximity(
   env: Record<string, string>,
-  command: string[] = ["bun", "src/index.ts"],
+  command: string[] = startCommand(),
   timeoutMs = 180_000,
   cwd?: string,
 ): Promise<ProximityProcess> {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PASSWORD } from "../../helpers/harness.ts";
-import { launchProximity, spawnProximity, whenReady } from "../../helpers/process.ts";
+import { launchProximity, spawnProximity, startCommand, whenReady } from "../../helpers/process.ts";
 
 // Real sockets and processes on a 2-core machine: Bun's 5 s default is too tight (set per file: a
 // preload's setDefaultTimeout only reaches the first file).
@@ -72,7 +72,7 @@ describe("a real process on the embedded database", () => {
   }, 90_000);
 
   test("a SIGTERM while the database opens waits for the start, then closes it cleanly", async () => {
-    const launched = launchProximity({ DATA_DIR: dataDir, LOG_LEVEL: "debug" }, ["bun", "src/index.ts"]);
+    const launched = launchProximity({ DATA_DIR: dataDir, LOG_LEVEL: "debug" }, startCommand());
     // Logged while the embedded database opens, before the server listens.
     const opening = () => launched.output().includes("file bundle was trimmed") || undefined;
     await whenReady(launched, () => (opening() ? "opening" : undefined), 60_000, "open its database");
